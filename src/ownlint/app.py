@@ -1,0 +1,164 @@
+"""The pipeline behind every command: discover -> load -> rules -> severities -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ownlint.config import Config, find_config, load_config
+from ownlint.config_schema import did_you_mean
+from ownlint.discovery import Discovered, discover
+from ownlint.errors import OwnlintError
+from ownlint.loaders.kubernetes import load_kubernetes
+from ownlint.loaders.terraform import load_terraform
+from ownlint.model import Fact, Finding, LoadResult, Report, Resource, Severity
+from ownlint.ownership import category_of, fact, needs_ownership
+from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
+from ownlint.rules.base import Rule, RuleContext
+
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    paths: tuple[str, ...] = (".",)
+    config: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    stdin_text: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    report: Report
+    notes: tuple[str, ...]
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything read from disk for one run."""
+
+    config: Config
+    resources: tuple[Resource, ...]
+    result: LoadResult
+    notes: tuple[str, ...]
+
+
+def run_check(options: CheckOptions) -> CheckResult:
+    rules = select_rules(options.select, options.ignore)
+    loaded = load(options.paths, options.config, options.stdin_text)
+    context = RuleContext(loaded.config, loaded.resources, loaded.result.problems)
+    findings = sorted(
+        _apply_severities(loaded.config, (f for rule in rules for f in rule.check(context))),
+        key=lambda f: (f.file, f.line, f.rule, f.resource, f.fingerprint),
+    )
+    report = Report(tuple(findings), len(loaded.result.files), len(loaded.resources), tuple(r.code for r in RULES))
+    threshold = Severity(options.fail_on).rank
+    failed = any(f.severity.rank >= threshold for f in findings)
+    return CheckResult(report, loaded.notes, 1 if failed else 0)
+
+
+def load(paths: tuple[str, ...], config_path: str | None, stdin_text: str | None) -> Loaded:
+    file_paths = [Path(p) for p in paths if p != STDIN]
+    if STDIN in paths and stdin_text is None:
+        raise OwnlintError("'-' given but no standard input was read")
+    found = discover(file_paths) if file_paths else Discovered(root=Path("."))
+    config = _config(config_path, file_paths)
+    terraform = load_terraform(found.root, found.terraform)
+    kubernetes = load_kubernetes(found.root, found.manifests, stdin_text if STDIN in paths else None)
+    result = LoadResult(
+        resources=terraform.resources + kubernetes.resources,
+        problems=terraform.problems + kubernetes.problems,
+        files=terraform.files + kubernetes.files,
+    )
+    return Loaded(config, result.resources, result, tuple(_notes(found)))
+
+
+def _config(config_path: str | None, paths: list[Path]) -> Config:
+    if config_path is not None:
+        path = Path(config_path)
+        if not path.is_file():
+            raise OwnlintError(f"{config_path}: config file not found")
+        return load_config(path, KNOWN_IDS)
+    start = paths[0] if paths else Path(".")
+    return load_config(find_config(start), KNOWN_IDS)
+
+
+def _notes(found: Discovered) -> list[str]:
+    if not found.helm_templates:
+        return []
+    charts = sorted({str(p.parent.parent) for p in found.helm_templates if p.parent.name == "templates"})
+    return [
+        f"skipped {len(found.helm_templates)} Helm chart template file(s) in {', '.join(charts) or 'charts'}: "
+        "render them first, e.g. `helm template CHART | ownlint check -`"
+    ]
+
+
+def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    """Rules chosen by ``--select``/``--ignore`` (ids or id prefixes such as ``OWN00``)."""
+    for code in (*select, *ignore):
+        if not any(rule.code.startswith(code.upper()) for rule in RULES) and code.upper() not in KNOWN_IDS:
+            raise OwnlintError(f"unknown rule id {code!r}{did_you_mean(code.upper(), KNOWN_IDS)}")
+    chosen = [r for r in RULES if not select or any(r.code.startswith(s.upper()) for s in select)]
+    return tuple(r for r in chosen if not any(r.code.startswith(i.upper()) for i in ignore))
+
+
+def _apply_severities(config: Config, findings: Iterable[Finding]) -> list[Finding]:
+    result = []
+    for finding in findings:
+        override = config.severities.get(finding.rule)
+        if override == "off":
+            continue
+        result.append(replace(finding, severity=Severity(override)) if override else finding)
+    return result
+
+
+def explain_rule(code: str) -> Rule:
+    rule = rule_by_id(code)
+    if rule is None:
+        raise OwnlintError(f"unknown rule {code!r}{did_you_mean(code.upper(), [r.code for r in RULES])}")
+    return rule
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One resource as ownlint sees it: category, every fact with its provenance, its findings."""
+
+    resource: Resource
+    category: str
+    needs_ownership: bool
+    facts: tuple[Fact, ...]
+    findings: tuple[Finding, ...]
+
+
+def explain_resources(target: str, paths: tuple[str, ...], config_path: str | None) -> list[Explained]:
+    """Resources whose address is ``target`` (or ends with it), explained."""
+    loaded = load(paths, config_path, None)
+    matches = [r for r in loaded.resources if r.address == target or r.address.endswith(f".{target}")]
+    if not matches:
+        raise OwnlintError(f"no resource {target!r} under {', '.join(paths)}")
+    context = RuleContext(loaded.config, tuple(matches), ())
+    findings = _apply_severities(loaded.config, (f for rule in RULES for f in rule.check(context)))
+    explained = []
+    for resource in matches:
+        facts = tuple(fact(loaded.config, resource, name) for name in loaded.config.keys)
+        explained.append(
+            Explained(
+                resource=resource,
+                category=category_of(loaded.config, resource.type).name,
+                needs_ownership=needs_ownership(loaded.config, resource),
+                facts=facts,
+                findings=tuple(f for f in findings if f.resource == resource.address and f.file == resource.file),
+            )
+        )
+    return explained
+
+
+def graph_of(paths: tuple[str, ...], config_path: str | None, fmt: str) -> str:
+    from ownlint.graph import build_graph, render_graph
+
+    loaded = load(paths, config_path, None)
+    return render_graph(build_graph(loaded.resources), fmt)

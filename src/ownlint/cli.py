@@ -1,0 +1,146 @@
+"""Command line: click commands that parse options, call ``app`` and return an exit code.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage/config/internal error,
+130 interrupted. ``OwnlintError`` becomes exit 2 in one place (``OwnlintGroup.invoke``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ownlint import __version__
+from ownlint.errors import OwnlintError
+
+FORMATS = ("text", "json")
+
+
+class OwnlintGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OwnlintError as error:
+            click.echo(f"ownlint: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=OwnlintGroup)
+@click.version_option(__version__, prog_name="ownlint")
+def cli() -> None:
+    """Ownership policy linter for Terraform and Kubernetes."""
+
+
+def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), help="Output format (repeatable).")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
+              help="Write the matching --format to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
+@click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml.")
+@click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    fail_on: str,
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    color: str,
+) -> None:
+    """Lint PATHS (files or directories; '-' reads manifests from standard input)."""
+    from ownlint.app import CheckOptions, run_check
+    from ownlint.output import write_reports
+
+    paths = paths or (".",)
+    stdin_text = click.get_text_stream("stdin").read() if "-" in paths else None
+    options = CheckOptions(
+        paths=paths,
+        config=config_path,
+        select=_split_ids(select),
+        ignore=_split_ids(ignore),
+        fail_on=fail_on,
+        stdin_text=stdin_text,
+    )
+    result = run_check(options)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if len(outputs) > max(len(formats), 1):
+        raise OwnlintError("more -o/--output files than --format options")
+    use_colour = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    for text in write_reports(result.report, formats or ("text",), outputs, use_colour):
+        click.echo(text, nl=False)
+    ctx.exit(result.exit_code)
+
+
+@cli.command()
+def rules() -> None:
+    """List the rules."""
+    from ownlint.report.explain import render_rule_list
+    from ownlint.rules import RULES
+
+    click.echo(render_rule_list(RULES), nl=False)
+
+
+@cli.command()
+@click.argument("target")
+@click.argument("paths", nargs=-1)
+@click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml.")
+def explain(target: str, paths: tuple[str, ...], config_path: str | None) -> None:
+    """Explain a rule (OWN001) or a resource address (effective tags with provenance)."""
+    from ownlint.app import explain_resources, explain_rule
+    from ownlint.report.explain import render_resources, render_rule
+
+    if target.upper().startswith("OWN"):
+        click.echo(render_rule(explain_rule(target)), nl=False)
+    else:
+        click.echo(render_resources(explain_resources(target, paths or (".",), config_path)), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["dot", "json", "graphml"]), default="dot", show_default=True)
+@click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml.")
+def graph(paths: tuple[str, ...], fmt: str, config_path: str | None) -> None:
+    """Print the resource graph of PATHS."""
+    from ownlint.app import graph_of
+
+    click.echo(graph_of(paths or (".",), config_path, fmt), nl=False)
+
+
+@cli.command()
+@click.option("--path", "target", type=click.Path(dir_okay=False), default="ownlint.yaml", show_default=True)
+def init(target: str) -> None:
+    """Write the hybrid-it preset as an ownlint.yaml to edit."""
+    from ownlint.output import write_new_config
+
+    write_new_config(Path(target))
+    click.echo(f"wrote {target}: declare your parties (internal teams, MSPs) under 'parties'")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="ownlint", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return 2
+    except click.Abort:
+        click.echo("ownlint: interrupted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("ownlint: interrupted", err=True)
+        return 130
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,181 @@
+"""Find ``ownlint.yaml``, merge it over its preset (``extends``), validate it, build a ``Config``."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ownlint.config_schema import Located, config_schema, did_you_mean, load_located
+from ownlint.errors import ConfigError
+
+CONFIG_NAMES = ("ownlint.yaml", ".ownlint.yaml")
+PRESETS = ("hybrid-it",)
+DEFAULT_PRESET = "hybrid-it"
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    match: tuple[str, ...]
+    owners: frozenset[str]
+    operators: frozenset[str]
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Msp:
+    name: str
+    location: str = "onshore"
+    contracts: tuple[str, ...] = ()
+    aws_principals: tuple[str, ...] = ()
+    k8s_subjects: tuple[str, ...] = ()
+    cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    resource: str
+    reason: str
+    expires: datetime.date | None = None
+    approved_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    keys: Mapping[str, tuple[str, ...]]
+    labels: Mapping[str, frozenset[str]]
+    internal: frozenset[str]
+    msps: Mapping[str, Msp]
+    categories: tuple[Category, ...]
+    exempt: tuple[str, ...]
+    severities: Mapping[str, str] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+    boundaries: tuple[Any, ...] = ()
+
+    @property
+    def parties_declared(self) -> bool:
+        return bool(self.internal or self.msps)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``ownlint.yaml`` in ``start`` or its parents."""
+    directory = start.resolve()
+    if directory.is_file():
+        directory = directory.parent
+    for candidate_dir in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            candidate = candidate_dir / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_config(path: Path | None, rule_ids: tuple[str, ...]) -> Config:
+    """Load ``path`` (or the default preset when None), merged over what it extends, validated."""
+    schema = config_schema(rule_ids)
+    if path is None:
+        preset = _preset(DEFAULT_PRESET, "(built-in)")
+        schema(preset.data, (), preset)
+        return _build(preset.data, f"preset {DEFAULT_PRESET}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ConfigError(f"{path}: cannot read config: {reason}") from None
+    user = load_located(text, str(path))
+    if not isinstance(user.data, dict):
+        raise user.fail((), "expected a mapping at the top level")
+    schema(user.data, (), user)
+    base_name = user.data.get("extends", DEFAULT_PRESET)
+    merged = dict(user.data)
+    base_categories: list[str] = []
+    if base_name != "none":
+        base = _preset(base_name, f"{path}: extends")
+        schema(base.data, (), base)
+        merged = _merge(base.data, user.data)
+        base_categories = list(base.data.get("categories") or {})
+    _check_facts(merged, user)
+    return _build(merged, str(path), base_categories)
+
+
+def _check_facts(merged: Mapping[str, Any], user: Located) -> None:
+    """Facts named by ``requires`` and ``labels`` must be declared under ``keys``."""
+    facts = set(merged.get("keys") or {})
+    for name, spec in (merged.get("categories") or {}).items():
+        for index, fact in enumerate(spec.get("requires") or ()):
+            if fact not in facts:
+                path = ("categories", name, "requires", index)
+                raise user.fail(path, f"unknown fact {fact!r}{did_you_mean(fact, facts)}; declare it under keys")
+    for fact in merged.get("labels") or {}:
+        if fact not in facts:
+            raise user.fail(("labels", fact), f"unknown fact {fact!r}{did_you_mean(fact, facts)}")
+
+
+def _preset(name: str, where: str) -> Located:
+    if name not in PRESETS:
+        raise ConfigError(f"{where}: unknown preset {name!r}{did_you_mean(name, PRESETS)}")
+    text = resources.files("ownlint.presets").joinpath(f"{name}.yaml").read_text("utf-8")
+    return load_located(text, f"preset {name}")
+
+
+def preset_text(name: str = DEFAULT_PRESET) -> str:
+    return resources.files("ownlint.presets").joinpath(f"{name}.yaml").read_text("utf-8")
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key; anything else in ``override`` replaces ``base``."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base[key], value) if key in base else value
+        return merged
+    return override
+
+
+def _build(data: Mapping[str, Any], source: str, base_categories: list[str] | None = None) -> Config:
+    parties = data.get("parties") or {}
+    categories = data.get("categories") or {}
+    inherited = base_categories or []
+    # the organisation's own categories are matched before the preset's; the catch-all comes last
+    order = [c for c in categories if c not in inherited] + [c for c in inherited if c in categories]
+    user_first = sorted(order, key=lambda name: name == "other")
+    return Config(
+        source=source,
+        keys={fact: tuple(names) for fact, names in (data.get("keys") or {}).items()},
+        labels={fact: frozenset(values) for fact, values in (data.get("labels") or {}).items()},
+        internal=frozenset(parties.get("internal") or ()),
+        msps={name: _msp(name, spec or {}) for name, spec in (parties.get("msp") or {}).items()},
+        categories=tuple(_category(name, categories[name]) for name in user_first),
+        exempt=tuple(data.get("exempt") or ()),
+        severities={rule: spec["severity"] for rule, spec in (data.get("rules") or {}).items() if spec},
+        waivers=tuple(Waiver(**w) for w in data.get("waivers") or ()),
+        boundaries=tuple(data.get("boundaries") or ()),
+    )
+
+
+def _category(name: str, spec: Mapping[str, Any]) -> Category:
+    return Category(
+        name=name,
+        match=tuple(spec.get("match") or ()),
+        owners=frozenset(spec.get("owners") or ("internal", "msp")),
+        operators=frozenset(spec.get("operators") or ("internal", "msp", "shared")),
+        requires=tuple(spec.get("requires") or ()),
+    )
+
+
+def _msp(name: str, spec: Mapping[str, Any]) -> Msp:
+    identities = spec.get("identities") or {}
+    return Msp(
+        name=name,
+        location=spec.get("location", "onshore"),
+        contracts=tuple(spec.get("contracts") or ()),
+        aws_principals=tuple(identities.get("aws_principals") or ()),
+        k8s_subjects=tuple(identities.get("k8s_subjects") or ()),
+        cidrs=tuple(identities.get("cidrs") or ()),
+    )

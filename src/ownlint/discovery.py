@@ -1,0 +1,69 @@
+"""Which files a check reads: walk the given paths, skip what is not ours, never follow symlinks."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ownlint.errors import OwnlintError
+
+SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Discovered:
+    root: Path
+    terraform: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    helm_templates: list[Path] = field(default_factory=list)
+
+
+def scan_root(paths: list[Path]) -> Path:
+    """The directory findings are reported relative to: the one directory given, else the common parent."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0]
+    resolved = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
+    cwd = Path.cwd().resolve()
+    if all(p == cwd or cwd in p.parents for p in resolved):
+        return Path(".")
+    return Path(os.path.commonpath([str(p) for p in resolved]))
+
+
+def discover(paths: list[Path]) -> Discovered:
+    for path in paths:
+        if not path.exists():
+            raise OwnlintError(f"{path}: no such file or directory")
+    found = Discovered(root=scan_root(paths))
+    for path in paths:
+        files = [path] if path.is_file() else _walk(path)
+        for file in files:
+            _classify(file, found)
+    found.terraform = sorted(set(found.terraform))
+    found.manifests = sorted(set(found.manifests))
+    return found
+
+
+def _walk(directory: Path) -> list[Path]:
+    files: list[Path] = []
+    for current, dirs, names in os.walk(directory, followlinks=False, onerror=None):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not os.path.islink(os.path.join(current, d)))
+        files.extend(Path(current, name) for name in sorted(names))
+    return files
+
+
+def is_helm_template(path: Path) -> bool:
+    """A file under a chart's ``templates/`` (Go templates: only ``helm template`` output is YAML)."""
+    return any(p.name == "templates" and (p.parent / "Chart.yaml").is_file() for p in path.parents)
+
+
+def _classify(file: Path, found: Discovered) -> None:
+    name = file.name
+    if name.endswith(".tf") or name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
+        found.terraform.append(file)
+    elif name.endswith(MANIFEST_SUFFIXES) and not name.endswith(".tf.json"):
+        if is_helm_template(file):
+            found.helm_templates.append(file)
+        else:
+            found.manifests.append(file)

@@ -1,0 +1,1 @@
+"""Loaders turn files into resources; they never decide policy."""

@@ -1,0 +1,243 @@
+"""Kubernetes manifests (YAML/JSON, multi-document, ``kind: List``) -> resources with labels.
+
+Facts may come from labels or annotations (an e-mail cannot be a label value), from a workload's
+pod template, or from the labels/annotations of its Namespace object, each with its place.
+Only safe loaders are used; nothing in a manifest is executed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ownlint.loaders.files import read_text, relative
+from ownlint.model import LoadProblem, LoadResult, Place, Resource, TagValue
+
+try:  # libyaml is several times faster; the pure-Python loader is the fallback
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+CLUSTER_SCOPED = frozenset(
+    """Namespace Node PersistentVolume StorageClass ClusterRole ClusterRoleBinding
+    CustomResourceDefinition PriorityClass ValidatingWebhookConfiguration MutatingWebhookConfiguration
+    ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding APIService IngressClass RuntimeClass
+    CSIDriver CSINode VolumeAttachment VolumeSnapshotClass PodSecurityPolicy ComponentStatus
+    CertificateSigningRequest FlowSchema PriorityLevelConfiguration ClusterIssuer ClusterPolicy
+    ClusterSecretStore GatewayClass""".split()
+)
+WORKLOADS = frozenset("Deployment StatefulSet DaemonSet ReplicaSet Job CronJob ReplicationController".split())
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One Kubernetes object as found: its data, file, first and last line, and key lines."""
+
+    data: dict[str, Any]
+    file: str
+    line: int
+    end_line: int
+    lines: dict[tuple[str, ...], int]
+
+
+def load_kubernetes(root: Path, files: Iterable[Path], stdin_text: str | None = None) -> LoadResult:
+    manifests: list[Manifest] = []
+    problems: list[LoadProblem] = []
+    shown_files: list[str] = []
+    for path in files:
+        shown = relative(root, path)
+        shown_files.append(shown)
+        _collect(shown, read_text(path, shown), manifests, problems)
+    if stdin_text is not None:
+        shown_files.append("<stdin>")
+        _collect("<stdin>", stdin_text, manifests, problems)
+    return LoadResult(resources=tuple(_resources(manifests)), problems=tuple(problems), files=tuple(shown_files))
+
+
+def _collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: list[LoadProblem]) -> None:
+    if isinstance(text, LoadProblem):
+        problems.append(text)
+        return
+    if "apiVersion" not in text or "kind" not in text:
+        return  # not Kubernetes: skipped silently, without building any objects
+    try:
+        documents = list(_json_documents(text, shown) if shown.endswith(".json") else _yaml_documents(text, shown))
+    except _ParseProblem as problem:
+        problems.append(problem.problem)
+        documents = problem.documents
+    for document in documents:
+        out.extend(_objects(document))
+
+
+class _ParseProblem(Exception):
+    def __init__(self, problem: LoadProblem, documents: list[Manifest]) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+        self.documents = documents
+
+
+def _yaml_documents(text: str, shown: str) -> Iterator[Manifest]:
+    loader = SafeLoader(text)
+    documents: list[Manifest] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            if isinstance(data, dict):
+                documents.append(
+                    Manifest(data, shown, node.start_mark.line + 1, node.end_mark.line + 1, _key_lines(node))
+                )
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        message = f"invalid YAML: {error.problem or error.context or 'syntax error'}"
+        raise _ParseProblem(LoadProblem(shown, line, message), documents) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as error:
+        raise _ParseProblem(LoadProblem(shown, 1, f"invalid YAML: {error}"), documents) from None
+    finally:
+        loader.dispose()
+    yield from documents
+
+
+def _json_documents(text: str, shown: str) -> Iterator[Manifest]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _ParseProblem(LoadProblem(shown, error.lineno, f"invalid JSON: {error.msg}"), []) from None
+    except RecursionError:
+        raise _ParseProblem(LoadProblem(shown, 1, "invalid JSON: nesting too deep"), []) from None
+    if isinstance(data, dict):
+        yield Manifest(data, shown, 1, text.count("\n") + 1, {})
+
+
+def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
+    """Lines of ``metadata`` label/annotation keys (and the pod template's), for precise provenance."""
+    lines: dict[tuple[str, ...], int] = {}
+    wanted = [("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata")]
+    for prefix in wanted:
+        meta = _child(node, prefix)
+        if meta is None:
+            continue
+        lines[prefix] = meta.start_mark.line + 1
+        for section in ("labels", "annotations"):
+            mapping = _child(meta, (section,))
+            if isinstance(mapping, yaml.MappingNode):
+                for key, _ in mapping.value:
+                    lines[(*prefix, section, str(key.value))] = key.start_mark.line + 1
+    return lines
+
+
+def _child(node: yaml.Node | None, path: tuple[str, ...]) -> yaml.Node | None:
+    for name in path:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        node = next((v for k, v in node.value if getattr(k, "value", None) == name), None)
+    return node
+
+
+def _objects(document: Manifest) -> Iterator[Manifest]:
+    data = document.data
+    if not isinstance(data.get("apiVersion"), str) or not isinstance(data.get("kind"), str):
+        return
+    if data["kind"].endswith("List") and isinstance(data.get("items"), list):
+        for item in data["items"]:
+            if isinstance(item, dict) and isinstance(item.get("kind"), str):
+                yield Manifest(item, document.file, document.line, document.end_line, {})
+        return
+    yield document
+
+
+def _resources(manifests: list[Manifest]) -> list[Resource]:
+    cluster_scoped = set(CLUSTER_SCOPED) | _crd_cluster_kinds(manifests)
+    namespaces = {
+        _name(m.data): m for m in manifests if m.data["kind"] == "Namespace" and _name(m.data)
+    }
+    found = []
+    for manifest in manifests:
+        resource = _resource(manifest, cluster_scoped)
+        namespace = namespaces.get(resource.namespace or "")
+        if namespace is not None:
+            inherited = _tags(namespace, ("metadata",), "namespace")
+            resource = _inherit(resource, inherited)
+        found.append(resource)
+    return found
+
+
+def _crd_cluster_kinds(manifests: list[Manifest]) -> set[str]:
+    kinds = set()
+    for m in manifests:
+        spec = m.data.get("spec")
+        if m.data["kind"] == "CustomResourceDefinition" and isinstance(spec, dict):
+            names = spec.get("names")
+            if spec.get("scope") == "Cluster" and isinstance(names, dict) and isinstance(names.get("kind"), str):
+                kinds.add(names["kind"])
+    return kinds
+
+
+def _name(data: dict[str, Any]) -> str:
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        return ""
+    return str(meta.get("name") or meta.get("generateName") or "")
+
+
+def _resource(manifest: Manifest, cluster_scoped: set[str]) -> Resource:
+    data = manifest.data
+    kind = data["kind"]
+    name = _name(data) or "<unnamed>"
+    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    namespace = None if kind in cluster_scoped else str(meta.get("namespace") or "default")
+    address = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+    tags = _tags(manifest, ("metadata",), "")
+    if kind in WORKLOADS or kind == "CronJob":
+        template = ("spec", "jobTemplate", "spec", "template", "metadata") if kind == "CronJob" else (
+            "spec", "template", "metadata")
+        own = {t.key.lower() for t in tags}
+        tags += tuple(t for t in _tags(manifest, template, "pod template") if t.key.lower() not in own)
+    meta_line = manifest.lines.get(("metadata",), manifest.line)
+    return Resource(
+        address=address,
+        type=f"k8s:{kind}",
+        name=name,
+        source="kubernetes",
+        file=manifest.file,
+        line=manifest.line,
+        end_line=manifest.end_line,
+        stack=manifest.file,
+        namespace=namespace,
+        tags=tags,
+        fix_place=Place(manifest.file, meta_line, f"metadata.labels of {address}"),
+        container=f"Namespace/{namespace}" if namespace else None,
+    )
+
+
+def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[TagValue, ...]:
+    node: Any = manifest.data
+    for name in prefix:
+        node = node.get(name) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return ()
+    found: dict[str, TagValue] = {}
+    for section in ("annotations", "labels"):  # labels win over annotations of the same key
+        entries = node.get(section)
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            line = manifest.lines.get((*prefix, section, str(key)), manifest.line)
+            label = section[:-1]
+            what = f"{origin} {label} {key}".strip() if origin != "namespace" else (
+                f"{label} {key} of Namespace/{_name(manifest.data)}")
+            text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+            found[str(key).lower()] = TagValue(str(key), text, (Place(manifest.file, line, what),))
+    return tuple(found.values())
+
+
+def _inherit(resource: Resource, inherited: tuple[TagValue, ...]) -> Resource:
+    own = {t.key.lower() for t in resource.tags}
+    extra = tuple(t for t in inherited if t.key.lower() not in own)
+    return replace(resource, tags=resource.tags + extra) if extra else resource

@@ -1,0 +1,309 @@
+"""Evaluate ownlint's HCL expression model statically: what can be known is, the rest is ``Unknown``.
+
+Never executes anything and never raises: statically wrong expressions become unknown with the
+reason, and recursion is bounded (self-referencing locals, deep nesting, huge for-expressions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.functions import FUNCTIONS
+from ownlint.loaders.terraform.values import (
+    MAX_COLLECTION,
+    EvalError,
+    PartialMap,
+    Unknown,
+    first_unknown,
+    to_text,
+)
+from ownlint.model import Place
+
+MAX_DEPTH = 150
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where a variable's or local's value is defined: the expression and its place (None: no value)."""
+
+    expr: m.Expr | None
+    place: Place
+    reason: str = ""
+
+
+class Evaluator:
+    """Evaluates expressions of one module instance, given its variables' and locals' bindings."""
+
+    def __init__(self, variables: Mapping[str, Binding], locals_: Mapping[str, Binding]) -> None:
+        self.variables = variables
+        self.locals = locals_
+        self._memo: dict[tuple[str, str], Any] = {}
+        self._active: set[tuple[str, str]] = set()
+        self._depth = 0
+
+    def value(self, expr: m.Expr, env: Mapping[str, Any] | None = None) -> Any:
+        """The value of ``expr``, or ``Unknown`` with the reason; never raises."""
+        try:
+            return self._eval(expr, dict(env or {}))
+        except EvalError as error:
+            return Unknown(f"evaluation error: {error}")
+        except RecursionError:
+            return Unknown("expression nests too deeply to evaluate")
+
+    def named(self, kind: str, name: str) -> Any:
+        """The value of ``var.NAME`` or ``local.NAME`` (memoised, cycle-safe)."""
+        key = (kind, name)
+        if key in self._memo:
+            return self._memo[key]
+        table = self.variables if kind == "var" else self.locals
+        binding = table.get(name)
+        if binding is None:
+            return Unknown(f"{kind}.{name} is not declared in this module")
+        if binding.expr is None:
+            return Unknown(binding.reason or f"{kind}.{name} has no value")
+        if key in self._active:
+            return Unknown(f"{kind}.{name} refers to itself")
+        self._active.add(key)
+        try:
+            result = self.value(binding.expr)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = result
+        return result
+
+    def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise EvalError("expression nests too deeply")
+            return self._dispatch(expr, env)
+        finally:
+            self._depth -= 1
+
+    def _dispatch(self, expr: m.Expr, env: dict[str, Any]) -> Any:
+        if isinstance(expr, m.Lit):
+            return expr.value
+        if isinstance(expr, m.Template):
+            return self._template(expr, env)
+        if isinstance(expr, m.Name):
+            return self._root(expr.name, (), env)[0]
+        if isinstance(expr, m.Traversal):
+            return self._traversal(expr, env)
+        if isinstance(expr, m.Call):
+            return self._call(expr, env)
+        if isinstance(expr, m.ObjectExpr):
+            return self._object(expr, env)
+        if isinstance(expr, m.TupleExpr):
+            return [self._eval(item, env) for item in expr.items]
+        if isinstance(expr, m.Conditional):
+            return self._conditional(expr, env)
+        if isinstance(expr, m.ForExpr):
+            return self._for(expr, env)
+        if isinstance(expr, m.BinaryOp):
+            return _binary(expr.op, self._eval(expr.left, env), self._eval(expr.right, env))
+        if isinstance(expr, m.UnaryOp):
+            return _unary(expr.op, self._eval(expr.operand, env))
+        return Unknown(f"{expr.what} is not evaluated")
+
+    def _template(self, expr: m.Template, env: dict[str, Any]) -> Any:
+        values = [self._eval(part, env) for part in expr.parts]
+        unknown = first_unknown(values)
+        if unknown is not None:
+            return unknown
+        return "".join(to_text(v) for v in values if v is not None)
+
+    def _root(self, name: str, steps: tuple[m.Step, ...], env: dict[str, Any]) -> tuple[Any, int]:
+        """Value of a traversal's root, and how many leading steps it consumed."""
+        if name in env:
+            return env[name], 0
+        first = steps[0].name if steps and isinstance(steps[0], m.AttrStep) else None
+        if name in ("var", "local") and first is not None:
+            return self.named(name, first), 1
+        if name == "each":
+            return Unknown("each.key/each.value differ per for_each instance"), len(steps)
+        if name == "count":
+            return Unknown("count.index differs per instance"), len(steps)
+        if name == "path" and first == "module":
+            return ".", 1
+        dotted = ".".join([name, *(s.name for s in steps[:3] if isinstance(s, m.AttrStep))])
+        if name == "data":
+            return Unknown(f"{dotted} is read at plan time"), len(steps)
+        if name == "module":
+            return Unknown(f"{dotted} is a module output"), len(steps)
+        if name in ("terraform", "path"):
+            return Unknown(f"{dotted} is chosen at run time"), len(steps)
+        return Unknown(f"{dotted} is known only after apply"), len(steps)
+
+    def _traversal(self, expr: m.Traversal, env: dict[str, Any]) -> Any:
+        if isinstance(expr.base, m.Name):
+            value, used = self._root(expr.base.name, expr.steps, env)
+        else:
+            value, used = self._eval(expr.base, env), 0
+        return self._apply(value, expr.steps[used:], env)
+
+    def _apply(self, value: Any, steps: tuple[m.Step, ...], env: dict[str, Any]) -> Any:
+        for index, step in enumerate(steps):
+            if isinstance(value, Unknown):
+                return value
+            if isinstance(step, m.SplatStep):
+                items = [] if value is None else value if isinstance(value, list) else [value]
+                return [self._apply(item, steps[index + 1 :], env) for item in items]
+            key = step.name if isinstance(step, m.AttrStep) else self._eval(step.key, env)
+            value = _index(value, key)
+        return value
+
+    def _call(self, expr: m.Call, env: dict[str, Any]) -> Any:
+        name = expr.name
+        if name in ("try", "can"):
+            return self._try(expr, env)
+        function = FUNCTIONS.get(name)
+        if function is None:
+            return Unknown(f"function {name}() is not evaluated by ownlint")
+        args = [self._eval(arg, env) for arg in expr.args]
+        if expr.expand_last and args:
+            last = args.pop()
+            if isinstance(last, Unknown):
+                return last
+            args.extend(last if isinstance(last, list) else [last])
+        return function(args)
+
+    def _try(self, expr: m.Call, env: dict[str, Any]) -> Any:
+        for arg in expr.args:
+            try:
+                value = self._eval(arg, env)
+            except EvalError:
+                continue
+            if isinstance(value, Unknown):
+                return value
+            return True if expr.name == "can" else value
+        if expr.name == "can":
+            return False
+        raise EvalError("try(): no argument could be evaluated")
+
+    def _object(self, expr: m.ObjectExpr, env: dict[str, Any]) -> Any:
+        known: dict[str, Any] = {}
+        reasons: list[str] = []
+        for item in expr.items:
+            key = self._eval(item.key, env)
+            if isinstance(key, Unknown):
+                reasons.append(key.reason)
+                continue
+            known[to_text(key)] = self._eval(item.value, env)
+        return PartialMap(known, tuple(reasons)) if reasons else known
+
+    def _conditional(self, expr: m.Conditional, env: dict[str, Any]) -> Any:
+        condition = self._eval(expr.condition, env)
+        if isinstance(condition, bool):
+            return self._eval(expr.if_true if condition else expr.if_false, env)
+        if isinstance(condition, Unknown):
+            left, right = self._eval(expr.if_true, env), self._eval(expr.if_false, env)
+            return left if left == right else condition
+        raise EvalError("condition is not a bool")
+
+    def _for(self, expr: m.ForExpr, env: dict[str, Any]) -> Any:
+        collection = self._eval(expr.collection, env)
+        if isinstance(collection, (Unknown, PartialMap)):
+            return first_unknown([collection])
+        pairs = _pairs(collection)
+        if len(pairs) > MAX_COLLECTION:
+            raise EvalError("for expression over too many elements")
+        results: list[Any] = []
+        keyed: dict[str, Any] = {}
+        for key, item in pairs:
+            scope = dict(env)
+            scope[expr.value_var] = item
+            if expr.key_var is not None:
+                scope[expr.key_var] = key
+            if expr.condition is not None:
+                keep = self._eval(expr.condition, scope)
+                if isinstance(keep, Unknown):
+                    return keep
+                if not keep:
+                    continue
+            value = self._eval(expr.value, scope)
+            if expr.key is None:
+                results.append(value)
+                continue
+            out_key = self._eval(expr.key, scope)
+            if isinstance(out_key, Unknown):
+                return out_key
+            if expr.grouping:
+                keyed.setdefault(to_text(out_key), []).append(value)
+            else:
+                keyed[to_text(out_key)] = value
+        return results if expr.key is None else keyed
+
+
+def _pairs(collection: Any) -> list[tuple[Any, Any]]:
+    if isinstance(collection, dict):
+        return [(k, collection[k]) for k in sorted(collection)]
+    if isinstance(collection, list):
+        return list(enumerate(collection))
+    raise EvalError("for expression needs a list, set or map")
+
+
+def _index(value: Any, key: Any) -> Any:
+    if isinstance(key, Unknown):
+        return key
+    if isinstance(value, PartialMap):
+        return value.known[key] if key in value.known else Unknown(value.reasons[0])
+    if isinstance(value, dict):
+        if to_text(key) not in value:
+            raise EvalError(f"no key {key!r}")
+        return value[to_text(key)]
+    if isinstance(value, list):
+        if isinstance(key, bool) or not isinstance(key, (int, float, str)):
+            raise EvalError("list index must be a number")
+        position = int(key)
+        if not 0 <= position < len(value):
+            raise EvalError(f"index {position} out of range")
+        return value[position]
+    raise EvalError(f"cannot index a {type(value).__name__}")
+
+
+def _binary(op: str, left: Any, right: Any) -> Any:
+    if op == "&&" and (left is False or right is False):
+        return False
+    if op == "||" and (left is True or right is True):
+        return True
+    unknown = first_unknown([left, right])
+    if unknown is not None:
+        return unknown
+    try:
+        if op == "==":
+            return left == right
+        if op == "!=":
+            return left != right
+        if op in ("&&", "||"):
+            return bool(left and right) if op == "&&" else bool(left or right)
+        a, b = float(left), float(right)
+        result: Any = {
+            "<": lambda: a < b,
+            ">": lambda: a > b,
+            "<=": lambda: a <= b,
+            ">=": lambda: a >= b,
+            "+": lambda: a + b,
+            "-": lambda: a - b,
+            "*": lambda: a * b,
+            "/": lambda: a / b,
+            "%": lambda: a % b,
+        }[op]()
+    except (TypeError, ValueError, ZeroDivisionError, KeyError) as error:
+        raise EvalError(f"operator {op}: {error}") from None
+    return int(result) if isinstance(result, float) and result.is_integer() else result
+
+
+def _unary(op: str, operand: Any) -> Any:
+    if isinstance(operand, Unknown):
+        return operand
+    if op == "!":
+        if not isinstance(operand, bool):
+            raise EvalError("! needs a bool")
+        return not operand
+    try:
+        return -float(operand) if not isinstance(operand, int) else -operand
+    except (TypeError, ValueError) as error:
+        raise EvalError(str(error)) from None

@@ -1,0 +1,227 @@
+"""ownlint's own small HCL model: files, blocks, attributes and expressions.
+
+Parser backends (python-hcl2 today, tree-sitter later) build these values; the evaluator reads only
+these, so a backend can be swapped without touching evaluation or rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+Scalar = Union[str, int, float, bool, None]
+
+
+@dataclass(frozen=True)
+class Lit:
+    value: Scalar
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string with interpolations: literal chunks are ``Lit`` strings."""
+
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Name:
+    """A bare identifier: ``var``, ``local``, ``each``, ``aws_s3_bucket``, a for-expression variable."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class AttrStep:
+    name: str
+
+
+@dataclass(frozen=True)
+class IndexStep:
+    key: Expr
+
+
+@dataclass(frozen=True)
+class SplatStep:
+    """``[*]`` or ``.*``: the following steps apply to every element."""
+
+
+Step = Union[AttrStep, IndexStep, SplatStep]
+
+
+@dataclass(frozen=True)
+class Traversal:
+    base: Expr
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Expr, ...]
+    expand_last: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectItem:
+    key: Expr
+    value: Expr
+    line: int
+
+
+@dataclass(frozen=True)
+class ObjectExpr:
+    items: tuple[ObjectItem, ...]
+
+
+@dataclass(frozen=True)
+class TupleExpr:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Conditional:
+    condition: Expr
+    if_true: Expr
+    if_false: Expr
+
+
+@dataclass(frozen=True)
+class ForExpr:
+    """``[for v in c : e if p]`` (key is None) or ``{for k, v in c : key => e... if p}``."""
+
+    key_var: str | None
+    value_var: str
+    collection: Expr
+    key: Expr | None
+    value: Expr
+    condition: Expr | None
+    grouping: bool = False
+
+
+@dataclass(frozen=True)
+class BinaryOp:
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Syntax the model does not represent (e.g. template directives); evaluates to unknown."""
+
+    what: str
+
+
+Expr = Union[
+    Lit,
+    Template,
+    Name,
+    Traversal,
+    Call,
+    ObjectExpr,
+    TupleExpr,
+    Conditional,
+    ForExpr,
+    BinaryOp,
+    UnaryOp,
+    Unsupported,
+]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    expr: Expr
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    attributes: tuple[Attribute, ...]
+    blocks: tuple[Block, ...]
+    line: int
+    end_line: int
+
+    def attribute(self, name: str) -> Attribute | None:
+        return next((a for a in self.attributes if a.name == name), None)
+
+    def children(self, block_type: str) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.type == block_type)
+
+
+@dataclass(frozen=True)
+class HclFile:
+    """One parsed ``.tf`` or ``.tfvars`` file: its top-level attributes and blocks."""
+
+    path: str
+    attributes: tuple[Attribute, ...]
+    blocks: tuple[Block, ...]
+
+
+class HclSyntaxError(Exception):
+    """Raised by a parser backend for text that is not valid HCL; carries a 1-based line."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def references(expr: Expr) -> list[tuple[str, ...]]:
+    """Every traversal rooted at a name, as its leading attribute names (``("var", "tags")``)."""
+    found: list[tuple[str, ...]] = []
+    _collect_references(expr, found)
+    return found
+
+
+def _collect_references(expr: Expr, found: list[tuple[str, ...]]) -> None:
+    if isinstance(expr, Traversal):
+        if isinstance(expr.base, Name):
+            names = [expr.base.name]
+            for step in expr.steps:
+                if not isinstance(step, AttrStep):
+                    break
+                names.append(step.name)
+            found.append(tuple(names))
+        else:
+            _collect_references(expr.base, found)
+        for step in expr.steps:
+            if isinstance(step, IndexStep):
+                _collect_references(step.key, found)
+    elif isinstance(expr, Name):
+        found.append((expr.name,))
+    else:
+        for child in _children(expr):
+            _collect_references(child, found)
+
+
+def _children(expr: Expr) -> tuple[Expr, ...]:
+    if isinstance(expr, Template):
+        return expr.parts
+    if isinstance(expr, Call):
+        return expr.args
+    if isinstance(expr, ObjectExpr):
+        return tuple(e for item in expr.items for e in (item.key, item.value))
+    if isinstance(expr, TupleExpr):
+        return expr.items
+    if isinstance(expr, Conditional):
+        return (expr.condition, expr.if_true, expr.if_false)
+    if isinstance(expr, ForExpr):
+        parts = [expr.collection, expr.value]
+        parts += [e for e in (expr.key, expr.condition) if e is not None]
+        return tuple(parts)
+    if isinstance(expr, BinaryOp):
+        return (expr.left, expr.right)
+    if isinstance(expr, UnaryOp):
+        return (expr.operand,)
+    return ()

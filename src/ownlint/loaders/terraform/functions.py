@@ -1,0 +1,198 @@
+"""Terraform built-in functions that ownership values are commonly built with.
+
+Each takes evaluated arguments. ``merge`` understands partially known maps; the others return the
+first unknown argument unchanged, so the reason travels to the finding. ``try``, ``can`` and
+``coalesce``-like laziness live in the evaluator, which needs the unevaluated arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ownlint.loaders.terraform.values import (
+    MAX_COLLECTION,
+    EvalError,
+    PartialMap,
+    Unknown,
+    first_unknown,
+    to_text,
+)
+
+Function = Callable[[list[Any]], Any]
+
+
+def _merge(args: list[Any]) -> Any:
+    known: dict[str, Any] = {}
+    reasons: list[str] = []
+    for arg in args:
+        if arg is None:
+            continue
+        if isinstance(arg, Unknown):
+            reasons.append(arg.reason)
+        elif isinstance(arg, PartialMap):
+            known.update(arg.known)
+            reasons.extend(arg.reasons)
+        elif isinstance(arg, dict):
+            known.update(arg)
+        else:
+            raise EvalError("merge() arguments must be maps or objects")
+    return PartialMap(known, tuple(reasons)) if reasons else known
+
+
+def _lookup(args: list[Any]) -> Any:
+    if len(args) not in (2, 3):
+        raise EvalError("lookup() takes 2 or 3 arguments")
+    table, key = args[0], args[1]
+    if isinstance(key, Unknown):
+        return key
+    if isinstance(table, PartialMap):
+        if key in table.known:
+            return table.known[key]
+        return Unknown(table.reasons[0])
+    if isinstance(table, Unknown):
+        return table
+    if not isinstance(table, dict):
+        raise EvalError("lookup() needs a map")
+    if key in table:
+        return table[key]
+    if len(args) == 3:
+        return args[2]
+    raise EvalError(f"lookup(): no key {key!r} and no default")
+
+
+def _strict(function: Callable[..., Any]) -> Function:
+    """Wrap a function of known values so any unknown argument short-circuits."""
+
+    def call(args: list[Any]) -> Any:
+        unknown = first_unknown(args)
+        if unknown is not None:
+            return unknown
+        try:
+            return function(*args)
+        except EvalError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            raise EvalError(str(error)) from None
+
+    return call
+
+
+def _concat(*lists: Any) -> list[Any]:
+    result: list[Any] = []
+    for item in lists:
+        if not isinstance(item, list):
+            raise EvalError("concat() arguments must be lists")
+        result.extend(item)
+    return result
+
+
+def _coalesce(*values: Any) -> Any:
+    for value in values:
+        if value is not None and value != "":
+            return value
+    raise EvalError("coalesce(): no non-null, non-empty argument")
+
+
+def _format(spec: str, *values: Any) -> str:
+    pieces = iter(values)
+
+    def substitute(match: re.Match[str]) -> str:
+        verb = match.group(0)
+        if verb == "%%":
+            return "%"
+        value = next(pieces)
+        if verb == "%q":
+            return json.dumps(to_text(value))
+        if verb == "%d":
+            return str(int(value))
+        return to_text(value) if not isinstance(value, (list, dict)) else json.dumps(value)
+
+    return re.sub(r"%%|%[-+# 0-9.]*[sdvqft]", substitute, spec)
+
+
+def _replace(text: str, search: str, replacement: str) -> str:
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        pattern = re.sub(r"\$\{?(\d+)\}?", r"\\\1", replacement)
+        return re.sub(search[1:-1], pattern, text)
+    return text.replace(search, replacement)
+
+
+def _zipmap(keys: list[Any], values: list[Any]) -> dict[str, Any]:
+    if len(keys) != len(values):
+        raise EvalError("zipmap(): lists differ in length")
+    return {to_text(k): v for k, v in zip(keys, values)}
+
+
+def _to_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        raise EvalError("cannot convert a map to a list")
+    raise EvalError("expected a list or set")
+
+
+def _to_set(value: Any) -> list[Any]:
+    return sorted(set(map(to_text, _to_list(value)))) if value else []
+
+
+def _json_decode(text: str) -> Any:
+    if len(text) > MAX_COLLECTION * 10:
+        raise EvalError("jsondecode(): input too large")
+    return json.loads(text)
+
+
+def _length(value: Any) -> int:
+    if isinstance(value, (str, list, dict)):
+        return len(value)
+    raise EvalError("length() needs a string, list or map")
+
+
+def _flatten(value: list[Any]) -> list[Any]:
+    result: list[Any] = []
+    for item in value:
+        result.extend(_flatten(item) if isinstance(item, list) else [item])
+    return result
+
+
+FUNCTIONS: dict[str, Function] = {
+    "merge": _merge,
+    "lookup": _lookup,
+    "concat": _strict(_concat),
+    "tomap": _strict(lambda v: dict(v) if isinstance(v, dict) else _fail("tomap() needs a map")),
+    "tolist": _strict(_to_list),
+    "toset": _strict(_to_set),
+    "tostring": _strict(lambda v: None if v is None else to_text(v)),
+    "coalesce": _strict(_coalesce),
+    "coalescelist": _strict(lambda *ls: next((x for x in ls if x), [])),
+    "format": _strict(_format),
+    "lower": _strict(lambda s: to_text(s).lower()),
+    "upper": _strict(lambda s: to_text(s).upper()),
+    "title": _strict(lambda s: to_text(s).title()),
+    "join": _strict(lambda sep, *ls: to_text(sep).join(to_text(x) for x in _concat(*ls))),
+    "split": _strict(lambda sep, s: to_text(s).split(to_text(sep))),
+    "replace": _strict(_replace),
+    "trimspace": _strict(lambda s: to_text(s).strip()),
+    "trim": _strict(lambda s, chars: to_text(s).strip(to_text(chars))),
+    "trimprefix": _strict(lambda s, p: to_text(s).removeprefix(to_text(p))),
+    "trimsuffix": _strict(lambda s, p: to_text(s).removesuffix(to_text(p))),
+    "substr": _strict(lambda s, o, n: to_text(s)[int(o) : None if int(n) < 0 else int(o) + int(n)]),
+    "jsonencode": _strict(lambda v: json.dumps(v, separators=(",", ":"))),
+    "jsondecode": _strict(_json_decode),
+    "zipmap": _strict(_zipmap),
+    "keys": _strict(lambda v: sorted(v) if isinstance(v, dict) else _fail("keys() needs a map")),
+    "values": _strict(lambda v: [v[k] for k in sorted(v)] if isinstance(v, dict) else _fail("values()")),
+    "length": _strict(_length),
+    "contains": _strict(lambda ls, v: v in _to_list(ls)),
+    "element": _strict(lambda ls, i: _to_list(ls)[int(i) % len(ls)]),
+    "flatten": _strict(_flatten),
+    "distinct": _strict(lambda ls: list(dict.fromkeys(_to_list(ls)))),
+    "compact": _strict(lambda ls: [x for x in _to_list(ls) if x not in (None, "")]),
+    "tonumber": _strict(lambda v: v if isinstance(v, (int, float)) else float(v)),
+}
+
+
+def _fail(message: str) -> Any:
+    raise EvalError(message)

@@ -1,0 +1,65 @@
+"""Runtime values of the evaluator: plain Python values, plus unknowns and partially known maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known statically, and why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class PartialMap:
+    """A map whose listed entries are known but which may hold more keys (from unknown parts)."""
+
+    known: dict[str, Any]
+    reasons: tuple[str, ...]
+
+
+class EvalError(Exception):
+    """The expression is statically wrong (wrong type, missing key); ``try()`` catches it."""
+
+
+MAX_COLLECTION = 100_000
+
+
+def first_unknown(values: list[Any]) -> Unknown | None:
+    """The first argument that is not fully known, as an ``Unknown``."""
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, PartialMap):
+            return Unknown(value.reasons[0])
+    return None
+
+
+def to_text(value: Any) -> str:
+    """Terraform's automatic conversion of a primitive to a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise EvalError(f"cannot convert {type_name(value)} to string")
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, (dict, PartialMap)):
+        return "map"
+    return "unknown"

@@ -1,0 +1,148 @@
+"""Plain immutable values shared by every layer: places, tag values, facts, resources, findings."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class State(str, enum.Enum):
+    """A fact is present (with a value), missing, or unknown (present but not statically knowable)."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Place:
+    """One step of provenance: where a value (or the place to fix it) is, and what that place is."""
+
+    file: str
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.what} ({self.file}:{self.line})"
+
+
+@dataclass(frozen=True)
+class TagValue:
+    """A tag, label or annotation as its source gives it: known text, or unknown with the reason."""
+
+    key: str
+    value: str | None
+    provenance: tuple[Place, ...]
+    reason: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An ownership fact (owner, operator, a compliance label) resolved from a resource's tags."""
+
+    name: str
+    state: State
+    value: str | None = None
+    key: str | None = None
+    reason: str | None = None
+    provenance: tuple[Place, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A Terraform resource/data source or a Kubernetes object, with its effective tags.
+
+    ``tags`` are the effective tags after inheritance (provider default_tags, namespace labels);
+    ``opaque`` holds the reasons why further keys may exist that cannot be known statically
+    (for example ``tags = var.tags`` where the variable has no default).
+    """
+
+    address: str
+    type: str
+    name: str
+    source: str
+    file: str
+    line: int
+    end_line: int
+    stack: str = "."
+    namespace: str | None = None
+    taggable: bool = True
+    tags: tuple[TagValue, ...] = ()
+    opaque: tuple[str, ...] = ()
+    fix_place: Place | None = None
+    references: tuple[str, ...] = ()
+    container: str | None = None
+
+    def tag(self, key: str) -> TagValue | None:
+        wanted = key.lower()
+        return next((t for t in self.tags if t.key.lower() == wanted), None)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A file (or a part of one) that could not be read or parsed: becomes OWN000."""
+
+    file: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    resources: tuple[Resource, ...] = ()
+    problems: tuple[LoadProblem, ...] = ()
+    notes: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    resource: str
+    resource_type: str
+    source: str
+    file: str
+    line: int
+    end_line: int
+    path: tuple[str, ...] = ()
+    provenance: tuple[Place, ...] = ()
+    fingerprint: str = field(default="")
+
+
+def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = "") -> str:
+    """Stable id of a finding: rule, stack and address (and a boundary path's far end), never lines."""
+    if resource is None:
+        parts = [rule, file, far_end]
+    elif resource.source == "terraform":
+        parts = [rule, resource.source, resource.stack, resource.address, far_end]
+    else:
+        parts = [rule, resource.source, resource.address, far_end]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a check found, for the reporters: they format it and decide nothing."""
+
+    findings: tuple[Finding, ...]
+    files: int
+    resources: int
+    rule_ids: tuple[str, ...] = ()

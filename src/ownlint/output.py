@@ -1,0 +1,52 @@
+"""Writing what commands produce: reports to stdout or files (atomically), a new config."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from ownlint.config import preset_text
+from ownlint.errors import OwnlintError
+from ownlint.model import Report
+
+
+def render(report: Report, fmt: str, colour: bool) -> str:
+    if fmt == "json":
+        from ownlint.report import json as json_report
+
+        return json_report.render(report)
+    from ownlint.report import text
+
+    return text.render(report, colour=colour)
+
+
+def write_reports(report: Report, formats: Sequence[str], outputs: Sequence[str], colour: bool) -> list[str]:
+    """Write the i-th format to the i-th output file; return the texts meant for standard output."""
+    to_stdout = []
+    for index, fmt in enumerate(formats):
+        if index < len(outputs):
+            write_atomically(Path(outputs[index]), render(report, fmt, colour=False))
+        else:
+            to_stdout.append(render(report, fmt, colour))
+    return to_stdout
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise OwnlintError(f"{path}: cannot write: {error.strerror or error}") from None
+
+
+def write_new_config(path: Path) -> None:
+    if path.exists():
+        raise OwnlintError(f"{path} already exists; not overwriting it")
+    text = preset_text().replace("# `ownlint init` writes", "# `ownlint init` wrote", 1)
+    write_atomically(path, "extends: none\n\n" + text)

@@ -1,0 +1,84 @@
+"""The responsibility model as pure functions over ``Config``: categories, parties, facts."""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+from ownlint.config import Category, Config
+from ownlint.model import Fact, Resource, State
+
+OWNER = "owner"
+OPERATOR = "operator"
+CONTRACT = "msp-contract"
+ESCALATION = "escalation-contact"
+MULTI_VALUED = frozenset({"compliance-scope"})
+_VALUE_SEPARATORS = re.compile(r"[,;+\s]+")
+
+
+def category_of(config: Config, resource_type: str) -> Category:
+    return _category_of(config.categories, resource_type)
+
+
+@lru_cache(maxsize=4096)
+def _category_of(categories: tuple[Category, ...], resource_type: str) -> Category:
+    for category in categories:
+        if any(fnmatchcase(resource_type, pattern) for pattern in category.match):
+            return category
+    return Category("other", ("*",), frozenset({"internal", "msp"}), frozenset({"internal", "msp", "shared"}), ())
+
+
+def needs_ownership(config: Config, resource: Resource) -> bool:
+    """Taggable and not exempt: the resources every ownership rule looks at."""
+    if not resource.taggable:
+        return False
+    return not any(fnmatchcase(resource.type, pattern) for pattern in config.exempt)
+
+
+def fact(config: Config, resource: Resource, name: str) -> Fact:
+    """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
+    for key in config.keys.get(name, (name,)):
+        tag = resource.tag(key)
+        if tag is None:
+            continue
+        if tag.known:
+            return Fact(name, State.PRESENT, tag.value, tag.key, provenance=tag.provenance)
+        return Fact(name, State.UNKNOWN, key=tag.key, reason=tag.reason, provenance=tag.provenance)
+    if resource.opaque:
+        return Fact(name, State.UNKNOWN, reason=resource.opaque[0])
+    return Fact(name, State.MISSING)
+
+
+def key_names(config: Config, name: str) -> str:
+    return ", ".join(config.keys.get(name, (name,)))
+
+
+def party_kind(config: Config, value: str) -> str | None:
+    """``internal`` or ``msp`` for a declared party (or the words themselves), else None."""
+    lowered = value.lower()
+    if lowered in {p.lower() for p in config.internal} or lowered == "internal":
+        return "internal"
+    if lowered in {m.lower() for m in config.msps} or lowered == "msp":
+        return "msp"
+    return None
+
+
+def operator_kind(config: Config, value: str) -> str | None:
+    lowered = value.lower()
+    if lowered == "shared":
+        return "shared"
+    return party_kind(config, value)
+
+
+def msp_named(config: Config, value: str | None) -> str | None:
+    if value is None:
+        return None
+    return next((name for name in config.msps if name.lower() == value.lower()), None)
+
+
+def fact_values(name: str, value: str) -> list[str]:
+    """The values a fact holds: ``compliance-scope: pci,gdpr`` (or ``pci+gdpr``) holds two."""
+    if name not in MULTI_VALUED:
+        return [value]
+    return [part for part in _VALUE_SEPARATORS.split(value.strip()) if part]

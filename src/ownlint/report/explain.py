@@ -1,0 +1,47 @@
+"""``ownlint explain ADDRESS`` and ``ownlint explain RULE``, as text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ownlint.model import State
+
+if TYPE_CHECKING:
+    from ownlint.app import Explained
+    from ownlint.rules.base import Rule
+
+
+def render_rule(rule: Rule) -> str:
+    return f"{rule.code} {rule.name} (default severity: {rule.severity.value})\n\n{rule.doc}\n"
+
+
+def render_resources(explained: list[Explained]) -> str:
+    blocks = []
+    for item in explained:
+        resource = item.resource
+        lines = [
+            f"{resource.address}  ({resource.type}, {resource.file}:{resource.line})",
+            f"  category: {item.category}"
+            + ("" if item.needs_ownership else "  (not checked: not taggable, never created, or exempt)"),
+        ]
+        for current in item.facts:
+            if current.state is State.PRESENT:
+                shown = f"{current.value!r} (key {current.key})"
+            elif current.state is State.UNKNOWN:
+                shown = f"unknown: {current.reason}"
+            else:
+                shown = "missing"
+            lines.append(f"  {current.name}: {shown}")
+            lines.extend(f"      from {place}" for place in current.provenance)
+        if resource.opaque:
+            lines.extend(f"  may hold more tags: {reason}" for reason in resource.opaque)
+        lines.extend(f"  {f.rule} {f.name}: {f.message}" for f in item.findings)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def render_rule_list(rules: tuple[Rule, ...]) -> str:
+    width = max(len(rule.name) for rule in rules)
+    return "".join(
+        f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}\n" for rule in rules
+    )

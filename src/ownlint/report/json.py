@@ -1,0 +1,51 @@
+"""``--format json``: version 1 of the JSON contract (DESIGN section 7)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ownlint import __version__
+from ownlint.model import Finding, Report, Severity
+
+VERSION = 1
+
+
+def render(report: Report) -> str:
+    by_rule = {rule: 0 for rule in report.rule_ids}
+    by_severity = {severity.value: 0 for severity in Severity}
+    for finding in report.findings:
+        by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+        by_severity[finding.severity.value] += 1
+    document = {
+        "version": VERSION,
+        "tool": {"name": "ownlint", "version": __version__},
+        "summary": {
+            "files": report.files,
+            "resources": report.resources,
+            "findings": len(report.findings),
+            "parse_errors": by_rule.get("OWN000", 0),
+            "by_rule": by_rule,
+            "by_severity": by_severity,
+        },
+        "findings": [_finding(f) for f in report.findings],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "resource": finding.resource,
+        "resource_type": finding.resource_type,
+        "source": finding.source,
+        "file": finding.file,
+        "line": finding.line,
+        "end_line": finding.end_line,
+        "path": list(finding.path),
+        "provenance": [{"file": p.file, "line": p.line, "what": p.what} for p in finding.provenance],
+        "fingerprint": finding.fingerprint,
+    }

@@ -1,0 +1,45 @@
+"""``--format text``: findings grouped by file, with where each value came from; colour on a TTY."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ownlint.model import Finding, Report, Severity
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def render(report: Report, colour: bool = False) -> str:
+    lines: list[str] = []
+    for file, group in groupby(report.findings, key=lambda f: f.file):
+        lines.append(_paint(file, _BOLD, colour))
+        for finding in group:
+            lines.extend(_finding(finding, colour))
+        lines.append("")
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _finding(finding: Finding, colour: bool) -> list[str]:
+    severity = _paint(f"{finding.severity.value:<7}", _COLOURS[finding.severity], colour)
+    head = f"  {finding.line:>4}  {severity}  {finding.rule} {finding.name}: {finding.message}"
+    rows = [head]
+    if finding.provenance:
+        chain = " <- ".join(str(place) for place in finding.provenance)
+        rows.append(_paint(f"        from: {chain}", _DIM, colour))
+    return rows
+
+
+def _summary(report: Report) -> str:
+    if not report.findings:
+        return f"No findings in {report.files} files ({report.resources} resources)."
+    counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
+    parts = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    total = len(report.findings)
+    noun = "finding" if total == 1 else "findings"
+    return f"{total} {noun} ({parts}) in {report.files} files ({report.resources} resources)."
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"{code}{text}{_RESET}" if colour else text

@@ -1,0 +1,92 @@
+"""What every rule receives (``RuleContext``), the ``Rule`` record, and finding construction."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+from ownlint.config import Config
+from ownlint.model import Finding, LoadProblem, Place, Resource, Severity, fingerprint
+from ownlint.ownership import needs_ownership
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a rule may look at; rules never read files or print."""
+
+    config: Config
+    resources: tuple[Resource, ...]
+    problems: tuple[LoadProblem, ...]
+
+    def owned_resources(self) -> Iterator[Resource]:
+        """Resources that must carry ownership facts (taggable, not exempt)."""
+        return (r for r in self.resources if needs_ownership(self.config, r))
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+    check: Callable[[RuleContext], Iterator[Finding]]
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> Rule:
+        return cls(
+            code=module.CODE,
+            name=module.NAME,
+            severity=module.SEVERITY,
+            doc=inspect.cleandoc(module.__doc__ or ""),
+            check=module.check,
+        )
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else ""
+
+
+def finding(
+    module_code: str,
+    module_name: str,
+    severity: Severity,
+    resource: Resource,
+    message: str,
+    provenance: tuple[Place, ...] = (),
+) -> Finding:
+    """A finding on ``resource`` (severity overrides are applied later, by the app)."""
+    return Finding(
+        rule=module_code,
+        name=module_name,
+        severity=severity,
+        message=message,
+        resource=resource.address,
+        resource_type=resource.type,
+        source=resource.source,
+        file=resource.file,
+        line=resource.line,
+        end_line=resource.end_line,
+        provenance=provenance,
+        fingerprint=fingerprint(module_code, resource, resource.file),
+    )
+
+
+def fix_hint(resource: Resource, key: str) -> str:
+    """Where to add a missing key, in words: the best place first."""
+    place = resource.fix_place
+    if resource.source == "kubernetes":
+        where = f"metadata.labels ({place.file}:{place.line})" if place else "metadata.labels"
+        if resource.namespace:
+            where += f" or to Namespace/{resource.namespace}"
+        return f"add {key} to {where}"
+    if place is None:
+        return f"add {key} to the resource's tags"
+    if "default_" in place.what:
+        return f"add {key} to {place} or to the resource's own tags"
+    return f"add {key} to {place}"
+
+
+def quoted_provenance(places: tuple[Place, ...]) -> str:
+    return " <- ".join(str(p) for p in places)

@@ -1,0 +1,65 @@
+"""A fact's value is outside the allowed set.
+
+What it does
+    For every fact with allowed values under ``labels`` (in ``hybrid-it``: ``operator``,
+    ``data-classification`` and ``compliance-scope``), checks present values case-insensitively.
+    ``compliance-scope`` may list several values separated by commas, ``+`` or spaces. An
+    ``operated-by`` value may also name a declared party. One finding per resource.
+
+Why it matters
+    ``confidental`` or ``PCI-DSS`` look like labels but match no policy: the boundary and
+    residency checks that key on them would silently pass.
+
+Example
+    Fails::
+
+        labels:
+          data-classification: secret
+
+    Passes::
+
+        labels:
+          data-classification: restricted
+
+Options
+    ``labels.FACT``: the allowed values of a fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ownlint.model import Finding, Place, Severity, State
+from ownlint.ownership import OPERATOR, fact, fact_values, operator_kind
+from ownlint.rules.base import RuleContext, finding
+
+CODE = "OWN006"
+NAME = "invalid-label-value"
+SEVERITY = Severity.ERROR
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    config = context.config
+    for resource in context.owned_resources():
+        problems: list[str] = []
+        provenance: list[Place] = []
+        for name, allowed in sorted(config.labels.items()):
+            current = fact(config, resource, name)
+            if current.state is not State.PRESENT or current.value is None:
+                continue
+            lowered = {a.lower() for a in allowed}
+            bad = [
+                v for v in fact_values(name, current.value)
+                if v.lower() not in lowered and not (name == OPERATOR and operator_kind(config, v))
+            ]
+            if bad or not fact_values(name, current.value):
+                shown = ", ".join(repr(v) for v in bad) or "an empty value"
+                where = current.provenance[0] if current.provenance else None
+                problems.append(
+                    f"{current.key} has {shown} (allowed: {', '.join(sorted(allowed))})"
+                    + (f" at {where}" if where else "")
+                )
+                provenance.extend(current.provenance[:1])
+        if problems:
+            message = f"{resource.address}: " + "; ".join(problems)
+            yield finding(CODE, NAME, SEVERITY, resource, message, tuple(provenance))

@@ -1,0 +1,87 @@
+"""An MSP owns or operates the resource, but no valid contract or escalation contact is recorded.
+
+What it does
+    When the owner is an MSP, or ``operated-by`` is ``msp``, ``shared`` or an MSP's name, the
+    resource must carry ``msp-contract`` and ``escalation-contact``. When parties are declared, the
+    contract id must be one of that MSP's ``contracts`` (or any declared MSP's, when the operator
+    is just ``msp``).
+
+Why it matters
+    Every MSP engagement is bound by a contract with SLAs and an escalation path. A resource an
+    MSP runs without them is one where nobody can say which SLA applies or whom to call at 3 a.m.
+
+Example
+    With ``parties: {msp: {acme-msp: {contracts: [ACME-2025-01]}}}``, fails::
+
+        tags = { owner = "platform", operated-by = "acme-msp" }
+
+    Passes::
+
+        tags = {
+          owner = "platform", operated-by = "acme-msp"
+          msp-contract = "ACME-2025-01", escalation-contact = "noc@acme.example"
+        }
+
+Options
+    ``parties.msp.NAME.contracts``; the keys ``msp-contract`` and ``escalation-contact``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ownlint.config import Config
+from ownlint.model import Finding, Resource, Severity, State
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, fact, msp_named, operator_kind
+from ownlint.rules.base import RuleContext, finding, fix_hint
+
+CODE = "OWN007"
+NAME = "msp-accountability"
+SEVERITY = Severity.ERROR
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    config = context.config
+    for resource in context.owned_resources():
+        msp = _msp_involved(config, resource)
+        if msp is None:
+            continue
+        problems = _problems(config, resource, msp)
+        if problems:
+            who = f"MSP {msp!r}" if msp else "an MSP"
+            message = f"{resource.address} is run by {who} but " + "; ".join(problems)
+            yield finding(CODE, NAME, SEVERITY, resource, message)
+
+
+def _msp_involved(config: Config, resource: Resource) -> str | None:
+    """The MSP's name ("" when only ``msp``/``shared`` is said), or None when no MSP is involved."""
+    owner = fact(config, resource, OWNER)
+    operator = fact(config, resource, OPERATOR)
+    for current in (owner, operator):
+        if current.state is State.PRESENT and current.value is not None:
+            named = msp_named(config, current.value)
+            if named is not None:
+                return named
+    if owner.state is State.PRESENT and owner.value and owner.value.lower() == "msp":
+        return ""
+    if operator.state is State.PRESENT and operator.value:
+        if operator_kind(config, operator.value) in ("msp", "shared"):
+            return ""
+    return None
+
+
+def _problems(config: Config, resource: Resource, msp: str) -> list[str]:
+    problems = []
+    contract = fact(config, resource, CONTRACT)
+    if contract.state is State.MISSING:
+        problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
+    elif contract.state is State.PRESENT and contract.value is not None and config.msps:
+        valid = config.msps[msp].contracts if msp else tuple(
+            c for m in config.msps.values() for c in m.contracts
+        )
+        if contract.value not in valid:
+            listed = ", ".join(valid) or "none declared"
+            problems.append(f"{CONTRACT} {contract.value!r} is not a contract of {msp or 'any MSP'} ({listed})")
+    if fact(config, resource, ESCALATION).state is State.MISSING:
+        problems.append(f"has no {ESCALATION} ({fix_hint(resource, ESCALATION)})")
+    return problems

@@ -1,0 +1,61 @@
+"""An ownership value cannot be known statically; says why.
+
+What it does
+    Reports resources whose owner, operator, required labels or MSP facts are present but not
+    knowable without running Terraform: a variable with no default and no tfvars value, an
+    attribute known only after apply, a function ownlint does not evaluate, a tag map built from
+    an unknown value. The message gives the reason and where the value comes from.
+
+Why it matters
+    Unknown is neither missing nor valid. Treating it as missing gives false positives (the
+    complaint against most tag checkers); silently passing it hides unowned resources. This rule
+    makes it visible and says what to pin down, e.g. a default or a ``terraform.tfvars`` entry.
+
+Example
+    Warns::
+
+        variable "team" {}
+        resource "aws_sqs_queue" "jobs" {
+          tags = { owner = var.team }
+        }
+
+    Passes::
+
+        variable "team" { default = "platform" }
+
+Options
+    Severity ``warning`` by default; ``rules: {OWN012: {severity: off}}`` turns it off, or
+    ``error`` makes unknowns block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ownlint.model import Finding, Place, Severity, State
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, category_of, fact
+from ownlint.rules.base import RuleContext, finding
+
+CODE = "OWN012"
+NAME = "unresolved-ownership"
+SEVERITY = Severity.WARNING
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    config = context.config
+    for resource in context.owned_resources():
+        names = [OWNER, OPERATOR, *category_of(config, resource.type).requires, CONTRACT, ESCALATION]
+        reasons: list[str] = []
+        provenance: list[Place] = []
+        for name in dict.fromkeys(names):
+            current = fact(config, resource, name)
+            if current.state is not State.UNKNOWN:
+                continue
+            if name in (CONTRACT, ESCALATION) and current.key is None:
+                continue  # only asked of MSP-run resources; a known tag that is unknown still counts
+            where = f" ({current.provenance[0]})" if current.provenance else ""
+            reasons.append(f"{name}: {current.reason}{where}")
+            provenance.extend(current.provenance[:1])
+        if reasons:
+            message = f"{resource.address}: cannot be known statically: " + "; ".join(reasons)
+            yield finding(CODE, NAME, SEVERITY, resource, message, tuple(provenance))
