@@ -10,6 +10,7 @@ from ownlint.config import Config, find_config, load_config
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover
 from ownlint.errors import OwnlintError
+from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import load_terraform
 from ownlint.model import Fact, Finding, LoadResult, Report, Resource, Severity
@@ -90,11 +91,15 @@ def _config(config_path: str | None, paths: list[Path]) -> Config:
 def _notes(found: Discovered) -> list[str]:
     if not found.helm_templates:
         return []
-    charts = sorted({str(p.parent.parent) for p in found.helm_templates if p.parent.name == "templates"})
+    charts = sorted({relative(found.root, _chart_of(p)) for p in found.helm_templates})
     return [
         f"skipped {len(found.helm_templates)} Helm chart template file(s) in {', '.join(charts) or 'charts'}: "
         "render them first, e.g. `helm template CHART | ownlint check -`"
     ]
+
+
+def _chart_of(template: Path) -> Path:
+    return next(p.parent for p in template.parents if p.name == "templates")
 
 
 def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:

@@ -18,6 +18,8 @@ def read_text(path: Path, shown: str) -> str | LoadProblem:
         data = path.read_bytes()
     except OSError as error:
         return LoadProblem(shown, 1, f"cannot read file: {error.strerror or error}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return LoadProblem(shown, 1, "UTF-16 text: Terraform, Kubernetes and ownlint read UTF-8 only")
     if b"\x00" in data[:8192]:
         return LoadProblem(shown, 1, "binary file (contains NUL bytes)")
     try:

@@ -25,7 +25,7 @@ def _finding(finding: Finding, colour: bool) -> list[str]:
     severity = _paint(f"{finding.severity.value:<7}", _COLOURS[finding.severity], colour)
     head = f"  {finding.line:>4}  {severity}  {finding.rule} {finding.name}: {finding.message}"
     rows = [head]
-    if finding.provenance:
+    if len(finding.provenance) > 1:  # a single place is already quoted in the message
         chain = " <- ".join(str(place) for place in finding.provenance)
         rows.append(_paint(f"        from: {chain}", _DIM, colour))
     return rows
@@ -33,12 +33,16 @@ def _finding(finding: Finding, colour: bool) -> list[str]:
 
 def _summary(report: Report) -> str:
     if not report.findings:
-        return f"No findings in {report.files} files ({report.resources} resources)."
+        return f"No findings in {_files(report.files)} ({report.resources} resources)."
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
     parts = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
     total = len(report.findings)
     noun = "finding" if total == 1 else "findings"
-    return f"{total} {noun} ({parts}) in {report.files} files ({report.resources} resources)."
+    return f"{total} {noun} ({parts}) in {_files(report.files)} ({report.resources} resources)."
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
 
 
 def _paint(text: str, code: str, colour: bool) -> str:

@@ -22,7 +22,7 @@ def parse(text: str, path: str) -> m.HclFile:
     try:
         tree = hcl2.parses(text)
     except UnexpectedInput as error:
-        raise m.HclSyntaxError(_first_line(str(error)), int(error.line or 1)) from None
+        raise m.HclSyntaxError(_describe(error), int(error.line or 1)) from None
     except (LarkError, RuntimeError, ValueError, RecursionError) as error:
         raise m.HclSyntaxError(_first_line(str(error)) or type(error).__name__, 1) from None
     attributes, blocks = _body(tree.body)
@@ -37,6 +37,19 @@ def parse_expression(text: str) -> m.Expr:
         return m.Unsupported(f"unparsable interpolation ${{{text}}}")
     attributes, _ = _body(tree.body)
     return attributes[0].expr if attributes else m.Unsupported("empty interpolation")
+
+
+def _describe(error: UnexpectedInput) -> str:
+    """A short message from lark's error: what was found where, without the grammar dump."""
+    token = getattr(error, "token", None)
+    column = getattr(error, "column", "?")
+    if token is not None and token.type == "$END":
+        found = "unexpected end of file (is a brace, bracket or heredoc not closed?)"
+    elif token is not None:
+        found = f"unexpected {str(token)[:40]!r}"
+    else:
+        found = f"unexpected character {getattr(error, 'char', '?')!r}"
+    return f"{found} at line {error.line}, column {column}"
 
 
 def _first_line(message: str) -> str:

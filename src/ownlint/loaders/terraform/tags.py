@@ -79,17 +79,19 @@ class _Tracer:
             _add(traced, to_text(key), value, provenance)
         return traced
 
-    def _origins(self, value: m.Expr) -> tuple[Place, ...]:
-        """Where a value written as ``var.x``/``local.y`` (possibly via more of them) is defined."""
+    def _origins(self, value: m.Expr, depth: int = 0) -> tuple[Place, ...]:
+        """Where the variables and locals a value is built from are defined, innermost first."""
         origins: list[Place] = []
-        named = _named_reference(value)
-        while named is not None and len(origins) < MAX_TRACE_DEPTH:
-            table = self.evaluator.variables if named[0] == "var" else self.evaluator.locals
-            binding = table.get(named[1])
-            if binding is None:
-                break
-            origins.insert(0, binding.place)
-            named = _named_reference(binding.expr) if binding.expr is not None else None
+        for names in m.references(value):
+            if len(names) < 2 or names[0] not in ("var", "local") or depth > MAX_TRACE_DEPTH:
+                continue
+            table = self.evaluator.variables if names[0] == "var" else self.evaluator.locals
+            binding = table.get(names[1])
+            if binding is None or binding.place in origins:
+                continue
+            if binding.expr is not None:
+                origins.extend(p for p in self._origins(binding.expr, depth + 1) if p not in origins)
+            origins.append(binding.place)
         return tuple(origins)
 
     def _whole(self, expr: m.Expr, place: Place, outer: tuple[Place, ...]) -> TracedTags:
