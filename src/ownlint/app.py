@@ -104,9 +104,12 @@ def _chart_of(template: Path) -> Path:
 
 def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
     """Rules chosen by ``--select``/``--ignore`` (ids or id prefixes such as ``OWN00``)."""
+    implemented = [rule.code for rule in RULES]
     for code in (*select, *ignore):
-        if not any(rule.code.startswith(code.upper()) for rule in RULES) and code.upper() not in KNOWN_IDS:
-            raise OwnlintError(f"unknown rule id {code!r}{did_you_mean(code.upper(), KNOWN_IDS)}")
+        if code.upper() in KNOWN_IDS and code.upper() not in implemented:
+            raise OwnlintError(f"rule {code.upper()} is reserved but not implemented in this version")
+        if not any(rule.startswith(code.upper()) for rule in implemented):
+            raise OwnlintError(f"unknown rule id {code!r}{did_you_mean(code.upper(), implemented)}")
     chosen = [r for r in RULES if not select or any(r.code.startswith(s.upper()) for s in select)]
     return tuple(r for r in chosen if not any(r.code.startswith(i.upper()) for i in ignore))
 

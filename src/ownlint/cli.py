@@ -66,7 +66,7 @@ def check(
     from ownlint.output import write_reports
 
     paths = paths or (".",)
-    stdin_text = click.get_text_stream("stdin").read() if "-" in paths else None
+    stdin_text = sys.stdin.read() if "-" in paths else None
     options = CheckOptions(
         paths=paths,
         config=config_path,

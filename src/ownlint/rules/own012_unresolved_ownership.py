@@ -12,7 +12,7 @@ Why it matters
     makes it visible and says what to pin down, e.g. a default or a ``terraform.tfvars`` entry.
 
 Example
-    Warns::
+    Fails (as a warning)::
 
         variable "team" {}
         resource "aws_sqs_queue" "jobs" {

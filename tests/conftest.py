@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from ownlint.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, input: str | None = None) -> Run:
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def finding_lines(findings: list[dict[str, Any]]) -> list[str]:
+    """Findings in the format of the fixtures' expected files."""
+    return [f"{f['rule']} {f['file']}:{f['line']} {f['resource'] or '-'}" for f in findings]
+
+
+def expected_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Any:
+    def make(files: dict[str, str]) -> Path:
+        return write_tree(tmp_path, files)
+
+    return make
