@@ -13,7 +13,7 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import load_terraform
-from ownlint.model import Fact, Finding, LoadResult, Report, Resource, Severity
+from ownlint.model import Explained, Finding, LoadResult, Report, Resource, Severity
 from ownlint.ownership import category_of, fact, needs_ownership
 from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
 from ownlint.rules.base import Rule, RuleContext
@@ -129,17 +129,6 @@ def explain_rule(code: str) -> Rule:
     if rule is None:
         raise OwnlintError(f"unknown rule {code!r}{did_you_mean(code.upper(), [r.code for r in RULES])}")
     return rule
-
-
-@dataclass(frozen=True)
-class Explained:
-    """One resource as ownlint sees it: category, every fact with its provenance, its findings."""
-
-    resource: Resource
-    category: str
-    needs_ownership: bool
-    facts: tuple[Fact, ...]
-    findings: tuple[Finding, ...]
 
 
 def explain_resources(target: str, paths: tuple[str, ...], config_path: str | None) -> list[Explained]:

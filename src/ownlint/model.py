@@ -146,3 +146,14 @@ class Report:
     files: int
     resources: int
     rule_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One resource as ownlint sees it: category, every fact with its provenance, its findings."""
+
+    resource: Resource
+    category: str
+    needs_ownership: bool
+    facts: tuple[Fact, ...]
+    findings: tuple[Finding, ...]

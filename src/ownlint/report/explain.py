@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ownlint.model import State
+from ownlint.model import Explained, State
 
 if TYPE_CHECKING:
-    from ownlint.app import Explained
     from ownlint.rules.base import Rule
 
 

@@ -104,11 +104,15 @@ def _format(spec: str, *values: Any) -> str:
         if verb == "%%":
             return "%"
         value = next(pieces)
-        if verb == "%q":
+        flags, kind = verb[1:-1], verb[-1]
+        if kind == "q":
             return json.dumps(to_text(value))
-        if verb == "%d":
-            return str(int(value))
-        return to_text(value) if not isinstance(value, (list, dict)) else json.dumps(value)
+        if kind == "d":
+            return f"%{flags}d" % int(value)
+        if kind == "f":
+            return f"%{flags}f" % float(value)
+        text = json.dumps(value) if isinstance(value, (list, dict)) else to_text(value)
+        return f"%{flags}s" % text
 
     return re.sub(r"%%|%[-+# 0-9.]*[sdvqft]", substitute, spec)
 

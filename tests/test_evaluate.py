@@ -1,0 +1,137 @@
+"""The expression evaluator on inline HCL, and against `terraform console` as an oracle."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ownlint.loaders.terraform import hcl2_backend
+from ownlint.loaders.terraform.evaluate import Binding, Evaluator
+from ownlint.loaders.terraform.values import PartialMap, Unknown
+from ownlint.model import Place
+
+HERE = Place("t.tf", 1, "test")
+
+
+def evaluate(expression: str, variables: dict[str, str | None] | None = None, locals_: dict[str, str] | None = None) -> Any:
+    def binding(text: str | None) -> Binding:
+        expr = hcl2_backend.parse_expression(text) if text is not None else None
+        return Binding(expr, HERE, "no value")
+
+    evaluator = Evaluator(
+        {name: binding(text) for name, text in (variables or {}).items()},
+        {name: binding(text) for name, text in (locals_ or {}).items()},
+    )
+    return evaluator.value(hcl2_backend.parse_expression(expression))
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('"a-${local.env}"', "a-prod"),
+        ('merge({a = "1"}, {b = "2"}, {a = "3"})', {"a": "3", "b": "2"}),
+        ('lookup({a = "x"}, "b", "dflt")', "dflt"),
+        ('upper(coalesce("", local.env))', "PROD"),
+        ('local.env == "prod" ? "p" : "n"', "p"),
+        ('{for k, v in {a = "x", b = "y"} : upper(k) => v if v != "y"}', {"A": "x"}),
+        ('[for s in ["a", "b"] : "${s}!"]', ["a!", "b!"]),
+        ('join("-", concat(["a"], ["b", "c"]))', "a-b-c"),
+        ('format("%s-%03d", "x", 7)', "x-007"),
+        ('try(local.missing_map.key, "fallback")', "fallback"),
+        ('can(local.env)', True),
+        ('zipmap(["a", "b"], [1, 2])', {"a": 1, "b": 2}),
+        ('jsondecode("{\\"a\\": 1}")["a"]', 1),
+        ('tomap({owner = "x"})["owner"]', "x"),
+        ('replace("a_b_c", "_", "-")', "a-b-c"),
+        ('trimspace("  x ")', "x"),
+        ('split(",", "a,b")[1]', "b"),
+        ('keys({b = 1, a = 2})', ["a", "b"]),
+        ("1 + 2 * 3", 7),
+        ('!true || false', False),
+        ('[{n = "a"}, {n = "b"}][*].n', ["a", "b"]),
+    ],
+)
+def test_known_values(expression: str, expected: Any) -> None:
+    assert evaluate(expression, locals_={"env": '"prod"', "missing_map": "{}"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("var.team", "no value"),
+        ("var.undeclared", "var.undeclared is not declared in this module"),
+        ("aws_iam_role.r.arn", "aws_iam_role.r.arn is known only after apply"),
+        ("data.aws_caller_identity.me.account_id", "data.aws_caller_identity.me.account_id is read at plan time"),
+        ("each.value", "each.key/each.value differ per for_each instance"),
+        ("sha256(\"x\")", "function sha256() is not evaluated by ownlint"),
+        ("local.loop", "local.loop refers to itself"),
+        ('var.team == "x" ? "a" : "b"', "no value"),
+        ('"${var.team}-x"', "no value"),
+    ],
+)
+def test_unknown_values_say_why(expression: str, reason: str) -> None:
+    value = evaluate(expression, variables={"team": None}, locals_={"loop": "local.loop"})
+    assert isinstance(value, Unknown)
+    assert value.reason == reason
+
+
+def test_merge_with_unknown_part_keeps_known_keys() -> None:
+    value = evaluate('merge(var.tags, {owner = "platform"})', variables={"tags": None})
+    assert value == PartialMap({"owner": "platform"}, ("no value",))
+
+
+def test_conditional_with_unknown_condition_but_equal_branches_is_known() -> None:
+    assert evaluate('var.x ? "same" : "same"', variables={"x": None}) == "same"
+
+
+def test_evaluation_errors_become_unknown_not_exceptions() -> None:
+    assert isinstance(evaluate('{a = 1}["b"]'), Unknown)
+    assert isinstance(evaluate("1 / 0"), Unknown)
+    assert isinstance(evaluate("[1][5]"), Unknown)
+
+
+def test_deep_nesting_is_bounded() -> None:
+    value = evaluate("(" * 400 + "1" + ")" * 400)
+    assert value == 1 or isinstance(value, Unknown)
+
+
+ORACLE_EXPRESSIONS = [
+    'merge({a = "1", b = "2"}, {b = "3"})',
+    'lookup({team = "x"}, "owner", "none")',
+    'format("%s/%s", "a", upper("b"))',
+    'join(",", concat(["a"], ["b"]))',
+    '{for k, v in {a = "1", b = "2"} : "k-${k}" => v}',
+    'coalesce("", "second")',
+    'replace("team_platform", "_", "-")',
+    'lower("MiXeD")',
+    'zipmap(["owner", "env"], ["platform", "prod"])',
+    'jsonencode({owner = "platform"})',
+    'trimspace("  owner  ")',
+    'split("/", "a/b/c")',
+    'true ? "yes" : "no"',
+    'try({a = 1}.b, "default")',
+    '[for s in ["x", "y"] : upper(s) if s != "y"]',
+]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed: oracle not run")
+@pytest.mark.parametrize("expression", ORACLE_EXPRESSIONS)
+def test_terraform_console_agrees(expression: str, tmp_path: Path) -> None:
+    completed = subprocess.run(
+        ["terraform", "console"],
+        input=f"jsonencode({expression})\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
+    assert completed.returncode == 0, completed.stderr
+    # console prints the JSON text as an HCL string literal: decode twice
+    oracle = json.loads(json.loads(completed.stdout.strip()))
+    assert evaluate(expression) == oracle
