@@ -34,8 +34,11 @@ def taggable_types(schema: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def build(schema: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
-    result = existing or {"_about": "Terraform resource types whose provider schema has a tags attribute.",
-                          "tag_attribute": {}, "providers": {}}
+    result = existing or {
+        "_about": "Terraform resource types whose provider schema has a tags attribute.",
+        "tag_attribute": {},
+        "providers": {},
+    }
     for name, types in taggable_types(schema).items():
         result["tag_attribute"].setdefault(name, TAG_ATTRIBUTES.get(name, "tags"))
         merged = set(result["providers"].get(name, [])) | set(types)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.conftest import FIXTURES, run_cli
+
 from ownlint import __version__
 from ownlint.cli import main
 from ownlint.rules import RULES
-from tests.conftest import FIXTURES, run_cli
 
 QUEUE = """\
 provider "aws" {
@@ -58,8 +59,19 @@ def test_json_output_follows_the_contract(tree) -> None:
     assert document["summary"]["by_severity"] == {"error": 1, "warning": 0, "info": 0}
     [finding] = document["findings"]
     assert set(finding) == {
-        "rule", "name", "severity", "message", "resource", "resource_type", "source",
-        "file", "line", "end_line", "path", "provenance", "fingerprint",
+        "rule",
+        "name",
+        "severity",
+        "message",
+        "resource",
+        "resource_type",
+        "source",
+        "file",
+        "line",
+        "end_line",
+        "path",
+        "provenance",
+        "fingerprint",
     }
     assert (finding["file"], finding["line"], finding["end_line"]) == ("main.tf", 8, 11)
     assert finding["resource"] == "aws_sqs_queue.jobs"
@@ -76,8 +88,12 @@ def test_fingerprint_ignores_line_numbers(tree, tmp_path: Path) -> None:
 
 
 def test_fail_on_warning_turns_warnings_into_failure(tree) -> None:
-    root = tree({"main.tf": 'variable "team" {}\nresource "aws_instance" "a" {\n'
-                 '  tags = { owner = var.team, operated-by = "internal" }\n}\n'})
+    root = tree(
+        {
+            "main.tf": 'variable "team" {}\nresource "aws_instance" "a" {\n'
+            '  tags = { owner = var.team, operated-by = "internal" }\n}\n'
+        }
+    )
     assert run_cli("check", str(root)).exit_code == 0
     assert run_cli("check", str(root), "--fail-on", "warning").exit_code == 1
 
@@ -117,9 +133,7 @@ def test_stdin_manifests() -> None:
     manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {operated-by: internal}\n"
     run = run_cli("check", "-", "--format", "json", input=manifest)
     findings = run.json()["findings"]
-    assert [(f["rule"], f["file"], f["resource"]) for f in findings] == [
-        ("OWN001", "<stdin>", "ConfigMap/default/c")
-    ]
+    assert [(f["rule"], f["file"], f["resource"]) for f in findings] == [("OWN001", "<stdin>", "ConfigMap/default/c")]
 
 
 def test_rules_lists_every_rule() -> None:

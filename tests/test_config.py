@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import run_cli
 
 RESOURCE = 'resource "aws_instance" "a" {\n  tags = { owner = "platform", operated-by = "internal" }\n}\n'
@@ -23,10 +22,22 @@ def check_with(tree, config: str) -> tuple[int, str]:
     [
         ("parties: [a, b]\n", "ownlint.yaml:1: parties: expected a mapping, got a list"),
         ("partys: {}\n", "ownlint.yaml:1: partys: unknown key (did you mean 'parties'?)"),
-        ("rules:\n  OWM001: {severity: error}\n", "ownlint.yaml:2: rules.OWM001: unknown rule id 'OWM001' (did you mean 'OWN001'?)"),
-        ("rules:\n  OWN001: {severity: fatal}\n", "ownlint.yaml:2: rules.OWN001.severity: expected one of error, warning, info, off, got 'fatal'"),
-        ("parties:\n  msp:\n    acme:\n      location: moon\n", "ownlint.yaml:4: parties.msp.acme.location: expected one of onshore, nearshore, offshore, got 'moon'"),
-        ("categories:\n  data:\n    requires: [data-class]\n", "ownlint.yaml:3: categories.data.requires[0]: unknown fact 'data-class' (did you mean 'data-classification'?); declare it under keys"),
+        (
+            "rules:\n  OWM001: {severity: error}\n",
+            "ownlint.yaml:2: rules.OWM001: unknown rule id 'OWM001' (did you mean 'OWN001'?)",
+        ),
+        (
+            "rules:\n  OWN001: {severity: fatal}\n",
+            "ownlint.yaml:2: rules.OWN001.severity: expected one of error, warning, info, off, got 'fatal'",
+        ),
+        (
+            "parties:\n  msp:\n    acme:\n      location: moon\n",
+            "ownlint.yaml:4: parties.msp.acme.location: expected one of onshore, nearshore, offshore, got 'moon'",
+        ),
+        (
+            "categories:\n  data:\n    requires: [data-class]\n",
+            "ownlint.yaml:3: categories.data.requires[0]: unknown fact 'data-class' (did you mean 'data-classification'?); declare it under keys",
+        ),
         ("extends: hybrid\n", "ownlint.yaml: extends: unknown preset 'hybrid' (did you mean 'hybrid-it'?)"),
         ("parties: {internal: [a]\n", "ownlint.yaml:2: invalid YAML: expected ',' or '}', but got '<stream end>'"),
         ("waivers:\n  - {rule: OWN001, resource: x}\n", "ownlint.yaml:2: waivers[0]: missing required key 'reason'"),
@@ -59,10 +70,12 @@ def test_config_that_is_a_directory_is_unreadable(tree) -> None:
 
 
 def test_config_is_found_by_walking_up(tree) -> None:
-    root = tree({
-        "ownlint.yaml": "parties:\n  internal: [platform]\n",
-        "stacks/app/main.tf": RESOURCE.replace("platform", "plattform"),
-    })
+    root = tree(
+        {
+            "ownlint.yaml": "parties:\n  internal: [platform]\n",
+            "stacks/app/main.tf": RESOURCE.replace("platform", "plattform"),
+        }
+    )
     run = run_cli("check", str(root / "stacks" / "app"), "--format", "json")
     assert [f["rule"] for f in run.json()["findings"]] == ["OWN002"]
 
@@ -74,7 +87,9 @@ def test_overrides_merge_over_the_preset(tree) -> None:
         "rules:\n  OWN004: {severity: warning}\n"
         "categories:\n  batch:\n    match: [aws_instance]\n    owners: [msp]\n"
     )
-    root = tree({"ownlint.yaml": config, "main.tf": 'resource "aws_instance" "a" {\n  tags = { cost-owner = "platform" }\n}\n'})
+    root = tree(
+        {"ownlint.yaml": config, "main.tf": 'resource "aws_instance" "a" {\n  tags = { cost-owner = "platform" }\n}\n'}
+    )
     run = run_cli("check", str(root), "--format", "json")
     got = [(f["rule"], f["severity"]) for f in run.json()["findings"]]
     # owner found under the extra spelling; the organisation's own category wins over the preset's
@@ -82,8 +97,12 @@ def test_overrides_merge_over_the_preset(tree) -> None:
 
 
 def test_severity_off_drops_a_rule(tree) -> None:
-    root = tree({"ownlint.yaml": "rules:\n  OWN001: {severity: 'off'}\n  OWN004: {severity: 'off'}\n",
-                 "main.tf": 'resource "aws_instance" "a" {}\n'})
+    root = tree(
+        {
+            "ownlint.yaml": "rules:\n  OWN001: {severity: 'off'}\n  OWN004: {severity: 'off'}\n",
+            "main.tf": 'resource "aws_instance" "a" {}\n',
+        }
+    )
     assert run_cli("check", str(root)).exit_code == 0
 
 

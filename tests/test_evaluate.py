@@ -18,7 +18,9 @@ from ownlint.model import Place
 HERE = Place("t.tf", 1, "test")
 
 
-def evaluate(expression: str, variables: dict[str, str | None] | None = None, locals_: dict[str, str] | None = None) -> Any:
+def evaluate(
+    expression: str, variables: dict[str, str | None] | None = None, locals_: dict[str, str] | None = None
+) -> Any:
     def binding(text: str | None) -> Binding:
         expr = hcl2_backend.parse_expression(text) if text is not None else None
         return Binding(expr, HERE, "no value")
@@ -43,16 +45,16 @@ def evaluate(expression: str, variables: dict[str, str | None] | None = None, lo
         ('join("-", concat(["a"], ["b", "c"]))', "a-b-c"),
         ('format("%s-%03d", "x", 7)', "x-007"),
         ('try(local.missing_map.key, "fallback")', "fallback"),
-        ('can(local.env)', True),
+        ("can(local.env)", True),
         ('zipmap(["a", "b"], [1, 2])', {"a": 1, "b": 2}),
         ('jsondecode("{\\"a\\": 1}")["a"]', 1),
         ('tomap({owner = "x"})["owner"]', "x"),
         ('replace("a_b_c", "_", "-")', "a-b-c"),
         ('trimspace("  x ")', "x"),
         ('split(",", "a,b")[1]', "b"),
-        ('keys({b = 1, a = 2})', ["a", "b"]),
+        ("keys({b = 1, a = 2})", ["a", "b"]),
         ("1 + 2 * 3", 7),
-        ('!true || false', False),
+        ("!true || false", False),
         ('[{n = "a"}, {n = "b"}][*].n', ["a", "b"]),
     ],
 )
@@ -68,7 +70,7 @@ def test_known_values(expression: str, expected: Any) -> None:
         ("aws_iam_role.r.arn", "aws_iam_role.r.arn is known only after apply"),
         ("data.aws_caller_identity.me.account_id", "data.aws_caller_identity.me.account_id is read at plan time"),
         ("each.value", "each.key/each.value differ per for_each instance"),
-        ("sha256(\"x\")", "function sha256() is not evaluated by ownlint"),
+        ('sha256("x")', "function sha256() is not evaluated by ownlint"),
         ("local.loop", "local.loop refers to itself"),
         ('var.team == "x" ? "a" : "b"', "no value"),
         ('"${var.team}-x"', "no value"),

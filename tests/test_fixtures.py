@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.conftest import FIXTURES, expected_lines, finding_lines, run_cli
 
 from ownlint.rules import RULES
-from tests.conftest import FIXTURES, expected_lines, finding_lines, run_cli
 
 RULE_DIRS = {rule.code: FIXTURES / "rules" / f"{rule.code}-{rule.name}" for rule in RULES}
 

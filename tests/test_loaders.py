@@ -20,8 +20,9 @@ def kubernetes(root: Path) -> dict[str, Resource]:
 
 
 def test_default_tags_with_alias_and_explicit_provider(tree) -> None:
-    root = tree({
-        "main.tf": """
+    root = tree(
+        {
+            "main.tf": """
 provider "aws" {
   default_tags { tags = { owner = "platform" } }
 }
@@ -38,37 +39,48 @@ resource "aws_sqs_queue" "override" {
   tags = { owner = "data-eng" }
 }
 """,
-    })
+        }
+    )
     resources = terraform(root)
     assert resources["aws_sqs_queue.eu"].tag("owner").value == "platform"
     assert resources["aws_sqs_queue.us"].tag("owner").value == "us-team"
     assert resources["aws_sqs_queue.override"].tag("owner").value == "data-eng"
-    assert str(resources["aws_sqs_queue.us"].tag("owner").provenance[-1]) == 'provider "aws.us" default_tags (main.tf:7)'
+    assert (
+        str(resources["aws_sqs_queue.us"].tag("owner").provenance[-1]) == 'provider "aws.us" default_tags (main.tf:7)'
+    )
 
 
 def test_google_labels_and_default_labels(tree) -> None:
-    root = tree({
-        "main.tf": 'provider "google" {\n  default_labels = { team = "web" }\n}\n'
-        'resource "google_storage_bucket" "b" {\n  labels = { env = "prod" }\n}\n',
-    })
+    root = tree(
+        {
+            "main.tf": 'provider "google" {\n  default_labels = { team = "web" }\n}\n'
+            'resource "google_storage_bucket" "b" {\n  labels = { env = "prod" }\n}\n',
+        }
+    )
     bucket = terraform(root)["google_storage_bucket.b"]
     assert bucket.taggable
     assert {t.key: t.value for t in bucket.tags} == {"team": "web", "env": "prod"}
 
 
 def test_tfvars_override_defaults_and_auto_tfvars_come_last(tree) -> None:
-    root = tree({
-        "main.tf": 'variable "team" { default = "a" }\nresource "aws_sqs_queue" "q" {\n  tags = { owner = var.team }\n}\n',
-        "terraform.tfvars": 'team = "b"\n',
-        "z.auto.tfvars": 'team = "c"\n',
-    })
+    root = tree(
+        {
+            "main.tf": 'variable "team" { default = "a" }\nresource "aws_sqs_queue" "q" {\n  tags = { owner = var.team }\n}\n',
+            "terraform.tfvars": 'team = "b"\n',
+            "z.auto.tfvars": 'team = "c"\n',
+        }
+    )
     owner = terraform(root)["aws_sqs_queue.q"].tag("owner")
     assert owner.value == "c"
     assert str(owner.provenance[0]) == "var.team in z.auto.tfvars (z.auto.tfvars:1)"
 
 
 def test_blocks_have_start_and_end_lines_and_data_sources_are_not_taggable(tree) -> None:
-    root = tree({"main.tf": '\n\nresource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\ndata "aws_s3_bucket" "d" {\n  bucket = "y"\n}\n'})
+    root = tree(
+        {
+            "main.tf": '\n\nresource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\ndata "aws_s3_bucket" "d" {\n  bucket = "y"\n}\n'
+        }
+    )
     resources = terraform(root)
     bucket = resources["aws_s3_bucket.b"]
     assert (bucket.line, bucket.end_line) == (3, 5)
@@ -79,20 +91,30 @@ def test_unknown_tags_are_opaque_never_missing(tree) -> None:
     root = tree({"main.tf": 'variable "tags" {}\nresource "aws_sqs_queue" "q" {\n  tags = var.tags\n}\n'})
     queue = terraform(root)["aws_sqs_queue.q"]
     assert queue.tags == ()
-    assert queue.opaque == ("var.tags has no default and no value in terraform.tfvars (tags of aws_sqs_queue.q (main.tf:3))",)
+    assert queue.opaque == (
+        "var.tags has no default and no value in terraform.tfvars (tags of aws_sqs_queue.q (main.tf:3))",
+    )
 
 
 def test_references_become_addresses(tree) -> None:
-    root = tree({"main.tf": 'resource "aws_iam_role_policy_attachment" "a" {\n  role = aws_iam_role.r.name\n'
-                 '  policy_arn = data.aws_iam_policy.p.arn\n}\nmodule "net" {\n  source = "./net"\n  vpc = aws_vpc.v.id\n}\n'})
+    root = tree(
+        {
+            "main.tf": 'resource "aws_iam_role_policy_attachment" "a" {\n  role = aws_iam_role.r.name\n'
+            '  policy_arn = data.aws_iam_policy.p.arn\n}\nmodule "net" {\n  source = "./net"\n  vpc = aws_vpc.v.id\n}\n'
+        }
+    )
     resources = terraform(root)
     assert resources["aws_iam_role_policy_attachment.a"].references == ("aws_iam_role.r", "data.aws_iam_policy.p")
     assert resources["module.net"].references == ("aws_vpc.v",)
 
 
 def test_heredoc_and_escapes(tree) -> None:
-    root = tree({"main.tf": 'locals {\n  o = "plat"\n}\nresource "aws_sqs_queue" "q" {\n  tags = {\n'
-                 '    owner = <<-EOT\n      ${local.o}form\n      EOT\n    note = "$${literal}"\n  }\n}\n'})
+    root = tree(
+        {
+            "main.tf": 'locals {\n  o = "plat"\n}\nresource "aws_sqs_queue" "q" {\n  tags = {\n'
+            '    owner = <<-EOT\n      ${local.o}form\n      EOT\n    note = "$${literal}"\n  }\n}\n'
+        }
+    )
     queue = terraform(root)["aws_sqs_queue.q"]
     assert queue.tag("owner").value == "platform\n"
     assert queue.tag("note").value == "${literal}"
@@ -157,21 +179,32 @@ def test_kubernetes_documents_lists_and_inheritance(tree) -> None:
 
 
 def test_crd_scope_is_learned_from_its_definition(tree) -> None:
-    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gizmos.example.com}\n"
-           "spec:\n  scope: Cluster\n  names: {kind: Gizmo}\n---\napiVersion: example.com/v1\nkind: Gizmo\nmetadata: {name: g}\n")
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gizmos.example.com}\n"
+        "spec:\n  scope: Cluster\n  names: {kind: Gizmo}\n---\napiVersion: example.com/v1\nkind: Gizmo\nmetadata: {name: g}\n"
+    )
     assert "Gizmo/g" in kubernetes(tree({"crd.yaml": crd}))
 
 
 def test_non_kubernetes_yaml_is_skipped_silently(tree) -> None:
-    root = tree({"values.yaml": "replicaCount: 2\nimage: {tag: x}\n", "workflow.yml": "on: [push]\njobs: {}\n",
-                 "broken-but-not-k8s.yaml": "a: [\n"})
+    root = tree(
+        {
+            "values.yaml": "replicaCount: 2\nimage: {tag: x}\n",
+            "workflow.yml": "on: [push]\njobs: {}\n",
+            "broken-but-not-k8s.yaml": "a: [\n",
+        }
+    )
     result = load_kubernetes(root, sorted(root.glob("*.y*ml")))
     assert result.resources == ()
     assert result.problems == ()
 
 
 def test_invalid_yaml_keeps_earlier_documents_and_reports_the_line(tree) -> None:
-    root = tree({"x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: X\nmetadata: {name: [\n"})
+    root = tree(
+        {
+            "x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: X\nmetadata: {name: [\n"
+        }
+    )
     result = load_kubernetes(root, [root / "x.yaml"])
     assert [r.address for r in result.resources] == ["ConfigMap/default/a"]
     [problem] = result.problems

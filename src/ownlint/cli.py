@@ -42,8 +42,14 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), help="Output format (repeatable).")
-@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
-              help="Write the matching --format to FILE instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Write the matching --format to FILE instead of standard output.",
+)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
 @click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml.")
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated).")

@@ -69,7 +69,7 @@ def render_graph(graph: Any, fmt: str) -> str:
         return "\n".join(nx.generate_graphml(graph)) + "\n"
     lines = ["digraph ownlint {"]
     for node, data in sorted(graph.nodes(data=True)):
-        lines.append(f'  {json.dumps(node)} [label={json.dumps(node)}, shape={_shape(data["kind"])}];')
+        lines.append(f"  {json.dumps(node)} [label={json.dumps(node)}, shape={_shape(data['kind'])}];")
     for source, target, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"])):
         lines.append(f'  {json.dumps(source)} -> {json.dumps(target)} [label="{data["kind"]}"];')
     lines.append("}")

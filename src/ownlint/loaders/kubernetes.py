@@ -24,14 +24,48 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader  # type: ignore[assignment]
 
 CLUSTER_SCOPED = frozenset(
-    """Namespace Node PersistentVolume StorageClass ClusterRole ClusterRoleBinding
-    CustomResourceDefinition PriorityClass ValidatingWebhookConfiguration MutatingWebhookConfiguration
-    ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding APIService IngressClass RuntimeClass
-    CSIDriver CSINode VolumeAttachment VolumeSnapshotClass PodSecurityPolicy ComponentStatus
-    CertificateSigningRequest FlowSchema PriorityLevelConfiguration ClusterIssuer ClusterPolicy
-    ClusterSecretStore GatewayClass""".split()
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "APIService",
+        "IngressClass",
+        "RuntimeClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "VolumeSnapshotClass",
+        "PodSecurityPolicy",
+        "ComponentStatus",
+        "CertificateSigningRequest",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "ClusterIssuer",
+        "ClusterPolicy",
+        "ClusterSecretStore",
+        "GatewayClass",
+    }
 )
-WORKLOADS = frozenset("Deployment StatefulSet DaemonSet ReplicaSet Job CronJob ReplicationController".split())
+WORKLOADS = frozenset(
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "Job",
+        "CronJob",
+        "ReplicationController",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +121,8 @@ def _yaml_documents(text: str, shown: str) -> Iterator[Manifest]:
     try:
         while loader.check_node():
             node = loader.get_node()
+            if node is None:
+                break
             data = loader.construct_document(node)
             if isinstance(data, dict):
                 documents.append(
@@ -154,9 +190,7 @@ def _objects(document: Manifest) -> Iterator[Manifest]:
 
 def _resources(manifests: list[Manifest]) -> list[Resource]:
     cluster_scoped = set(CLUSTER_SCOPED) | _crd_cluster_kinds(manifests)
-    namespaces = {
-        _name(m.data): m for m in manifests if m.data["kind"] == "Namespace" and _name(m.data)
-    }
+    namespaces = {_name(m.data): m for m in manifests if m.data["kind"] == "Namespace" and _name(m.data)}
     found = []
     for manifest in manifests:
         resource = _resource(manifest, cluster_scoped)
@@ -190,13 +224,17 @@ def _resource(manifest: Manifest, cluster_scoped: set[str]) -> Resource:
     data = manifest.data
     kind = data["kind"]
     name = _name(data) or "<unnamed>"
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    raw_meta = data.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     namespace = None if kind in cluster_scoped else str(meta.get("namespace") or "default")
     address = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
     tags = _tags(manifest, ("metadata",), "")
     if kind in WORKLOADS or kind == "CronJob":
-        template = ("spec", "jobTemplate", "spec", "template", "metadata") if kind == "CronJob" else (
-            "spec", "template", "metadata")
+        template = (
+            ("spec", "jobTemplate", "spec", "template", "metadata")
+            if kind == "CronJob"
+            else ("spec", "template", "metadata")
+        )
         own = {t.key.lower() for t in tags}
         tags += tuple(t for t in _tags(manifest, template, "pod template") if t.key.lower() not in own)
     meta_line = manifest.lines.get(("metadata",), manifest.line)
@@ -230,8 +268,11 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
         for key, value in entries.items():
             line = manifest.lines.get((*prefix, section, str(key)), manifest.line)
             label = section[:-1]
-            what = f"{origin} {label} {key}".strip() if origin != "namespace" else (
-                f"{label} {key} of Namespace/{_name(manifest.data)}")
+            what = (
+                f"{origin} {label} {key}".strip()
+                if origin != "namespace"
+                else (f"{label} {key} of Namespace/{_name(manifest.data)}")
+            )
             text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
             found[str(key).lower()] = TagValue(str(key), text, (Place(manifest.file, line, what),))
     return tuple(found.values())

@@ -41,6 +41,4 @@ def render_resources(explained: list[Explained]) -> str:
 
 def render_rule_list(rules: tuple[Rule, ...]) -> str:
     width = max(len(rule.name) for rule in rules)
-    return "".join(
-        f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}\n" for rule in rules
-    )
+    return "".join(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}\n" for rule in rules)

@@ -47,12 +47,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     for resource in context.owned_resources():
         category = category_of(config, resource.type)
-        missing = [
-            name for name in category.requires if fact(config, resource, name).state is State.MISSING
-        ]
+        missing = [name for name in category.requires if fact(config, resource, name).state is State.MISSING]
         if missing:
             names = ", ".join(missing)
-            message = (
-                f"{resource.address} ({category.name}) is missing {names}; {fix_hint(resource, names)}"
-            )
+            message = f"{resource.address} ({category.name}) is missing {names}; {fix_hint(resource, names)}"
             yield finding(CODE, NAME, SEVERITY, resource, message)

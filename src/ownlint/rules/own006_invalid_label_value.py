@@ -49,7 +49,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 continue
             lowered = {a.lower() for a in allowed}
             bad = [
-                v for v in fact_values(name, current.value)
+                v
+                for v in fact_values(name, current.value)
                 if v.lower() not in lowered and not (name == OPERATOR and operator_kind(config, v))
             ]
             if bad or not fact_values(name, current.value):

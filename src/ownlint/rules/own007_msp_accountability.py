@@ -64,9 +64,12 @@ def _msp_involved(config: Config, resource: Resource) -> str | None:
                 return named
     if owner.state is State.PRESENT and owner.value and owner.value.lower() == "msp":
         return ""
-    if operator.state is State.PRESENT and operator.value:
-        if operator_kind(config, operator.value) in ("msp", "shared"):
-            return ""
+    if (
+        operator.state is State.PRESENT
+        and operator.value
+        and operator_kind(config, operator.value) in ("msp", "shared")
+    ):
+        return ""
     return None
 
 
@@ -76,9 +79,7 @@ def _problems(config: Config, resource: Resource, msp: str) -> list[str]:
     if contract.state is State.MISSING:
         problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
     elif contract.state is State.PRESENT and contract.value is not None and config.msps:
-        valid = config.msps[msp].contracts if msp else tuple(
-            c for m in config.msps.values() for c in m.contracts
-        )
+        valid = config.msps[msp].contracts if msp else tuple(c for m in config.msps.values() for c in m.contracts)
         if contract.value not in valid:
             listed = ", ".join(valid) or "none declared"
             problems.append(f"{CONTRACT} {contract.value!r} is not a contract of {msp or 'any MSP'} ({listed})")

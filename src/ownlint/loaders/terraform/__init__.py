@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ownlint.loaders.files import read_text, relative
@@ -46,12 +46,12 @@ def load_terraform(root: Path, files: Iterable[Path]) -> LoadResult:
     return LoadResult(resources=tuple(resources), problems=tuple(problems), files=tuple(seen))
 
 
-def _parse(parse: object, path: Path, shown: str) -> m.HclFile | LoadProblem:
+def _parse(parse: Callable[[str, str], m.HclFile], path: Path, shown: str) -> m.HclFile | LoadProblem:
     text = read_text(path, shown)
     if isinstance(text, LoadProblem):
         return text
     try:
-        return parse(text, shown)  # type: ignore[operator,no-any-return]
+        return parse(text, shown)
     except m.HclSyntaxError as error:
         return LoadProblem(shown, error.line, f"invalid HCL: {error.message}")
     except RecursionError:

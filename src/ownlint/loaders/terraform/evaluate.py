@@ -6,7 +6,7 @@ reason, and recursion is bounded (self-referencing locals, deep nesting, huge fo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,7 +280,7 @@ def _binary(op: str, left: Any, right: Any) -> Any:
         if op in ("&&", "||"):
             return bool(left and right) if op == "&&" else bool(left or right)
         a, b = float(left), float(right)
-        result: Any = {
+        operations: dict[str, Callable[[], Any]] = {
             "<": lambda: a < b,
             ">": lambda: a > b,
             "<=": lambda: a <= b,
@@ -290,7 +290,8 @@ def _binary(op: str, left: Any, right: Any) -> Any:
             "*": lambda: a * b,
             "/": lambda: a / b,
             "%": lambda: a % b,
-        }[op]()
+        }
+        result = operations[op]()
     except (TypeError, ValueError, ZeroDivisionError, KeyError) as error:
         raise EvalError(f"operator {op}: {error}") from None
     return int(result) if isinstance(result, float) and result.is_integer() else result

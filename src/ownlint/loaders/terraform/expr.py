@@ -7,9 +7,8 @@ these, so a backend can be swapped without touching evaluation or rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class SplatStep:
     """``[*]`` or ``.*``: the following steps apply to every element."""
 
 
-Step = Union[AttrStep, IndexStep, SplatStep]
+Step = AttrStep | IndexStep | SplatStep
 
 
 @dataclass(frozen=True)
@@ -119,20 +118,20 @@ class Unsupported:
     what: str
 
 
-Expr = Union[
-    Lit,
-    Template,
-    Name,
-    Traversal,
-    Call,
-    ObjectExpr,
-    TupleExpr,
-    Conditional,
-    ForExpr,
-    BinaryOp,
-    UnaryOp,
-    Unsupported,
-]
+Expr = (
+    Lit
+    | Template
+    | Name
+    | Traversal
+    | Call
+    | ObjectExpr
+    | TupleExpr
+    | Conditional
+    | ForExpr
+    | BinaryOp
+    | UnaryOp
+    | Unsupported
+)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def _replace(text: str, search: str, replacement: str) -> str:
 def _zipmap(keys: list[Any], values: list[Any]) -> dict[str, Any]:
     if len(keys) != len(values):
         raise EvalError("zipmap(): lists differ in length")
-    return {to_text(k): v for k, v in zip(keys, values)}
+    return {to_text(k): v for k, v in zip(keys, values, strict=True)}
 
 
 def _to_list(value: Any) -> list[Any]:

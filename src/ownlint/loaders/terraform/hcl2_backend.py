@@ -5,6 +5,7 @@ Converts the LarkElement tree into ownlint's expression model (``expr.py``). Not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import hcl2
@@ -228,7 +229,7 @@ def _binary(node: Any) -> m.Expr:
     return m.BinaryOp(op, _expr(node.expr_term), _expr(term.expr_term))
 
 
-_CONVERTERS: dict[str, Any] = {
+_CONVERTERS: dict[str, Callable[[Any], m.Expr]] = {
     "ExprTermRule": lambda n: _expr(n.expression),
     "IdentifierRule": lambda n: m.Name(_text(n)),
     "LiteralValueRule": _literal_value,

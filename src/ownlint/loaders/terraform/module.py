@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
-from ownlint.loaders.terraform.tags import TracedTags, trace_tags
 from ownlint.loaders.terraform.taggable import TaggableIndex
+from ownlint.loaders.terraform.tags import TracedTags, trace_tags
 from ownlint.loaders.terraform.values import Unknown
 from ownlint.model import Place, Resource
 

@@ -31,9 +31,7 @@ class TracedTags:
         self.opaque.extend(other.opaque)
 
 
-def trace_tags(
-    expr: m.Expr, evaluator: Evaluator, place: Place, env: Mapping[str, Any] | None = None
-) -> TracedTags:
+def trace_tags(expr: m.Expr, evaluator: Evaluator, place: Place, env: Mapping[str, Any] | None = None) -> TracedTags:
     """Trace ``expr`` (the value of a tags attribute defined at ``place``)."""
     return _Tracer(evaluator, dict(env or {})).trace(expr, place, (), 0)
 
