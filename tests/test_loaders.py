@@ -216,3 +216,25 @@ def test_unsafe_yaml_tags_are_refused(tree) -> None:
     result = load_kubernetes(root, [root / "evil.yaml"])
     assert result.resources == ()
     assert result.problems[0].message.startswith("invalid YAML")
+
+
+def test_parser_backend_seam(tree) -> None:
+    import pytest
+
+    from ownlint.errors import OwnlintError
+
+    root = tree({"main.tf": 'resource "aws_sqs_queue" "q" {}\n'})
+    assert [r.address for r in load_terraform(root, [root / "main.tf"], parser="hcl2").resources] == ["aws_sqs_queue.q"]
+    with pytest.raises(OwnlintError, match="unknown HCL parser 'nope'"):
+        load_terraform(root, [root / "main.tf"], parser="nope")
+
+
+def test_python_dash_m_entry_point() -> None:
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "ownlint", "--version"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("ownlint, version ")

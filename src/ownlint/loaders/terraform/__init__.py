@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from ownlint.loaders.files import read_text, relative
 from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.backends import DEFAULT_BACKEND, ParseFunction, parser_for
 from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.model import LoadProblem, LoadResult, Resource
 
@@ -15,10 +16,11 @@ def is_tfvars(path: Path) -> bool:
     return path.name == "terraform.tfvars" or path.name.endswith(".auto.tfvars")
 
 
-def load_terraform(root: Path, files: Iterable[Path]) -> LoadResult:
+def load_terraform(root: Path, files: Iterable[Path], parser: str = DEFAULT_BACKEND) -> LoadResult:
     """Load every module directory that holds one of ``files`` (``.tf``/``.tfvars``)."""
-    from ownlint.loaders.terraform import hcl2_backend as backend  # heavy (lark): only when needed
     from ownlint.loaders.terraform.module import load_module
+
+    parse = parser_for(parser)
 
     directories = sorted({f.parent for f in files})
     resources: list[Resource] = []
@@ -33,7 +35,7 @@ def load_terraform(root: Path, files: Iterable[Path]) -> LoadResult:
         for path in [*tf_paths, *var_paths]:
             shown = relative(root, path)
             seen.append(shown)
-            parsed = _parse(backend.parse, path, shown)
+            parsed = _parse(parse, path, shown)
             if isinstance(parsed, LoadProblem):
                 problems.append(parsed)
             elif path.suffix == ".tf":
@@ -46,7 +48,7 @@ def load_terraform(root: Path, files: Iterable[Path]) -> LoadResult:
     return LoadResult(resources=tuple(resources), problems=tuple(problems), files=tuple(seen))
 
 
-def _parse(parse: Callable[[str, str], m.HclFile], path: Path, shown: str) -> m.HclFile | LoadProblem:
+def _parse(parse: ParseFunction, path: Path, shown: str) -> m.HclFile | LoadProblem:
     text = read_text(path, shown)
     if isinstance(text, LoadProblem):
         return text

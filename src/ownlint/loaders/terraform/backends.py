@@ -1,0 +1,26 @@
+"""Parser backends behind one seam: each turns HCL text into ownlint's ``HclFile`` model.
+
+A backend is a module with ``NAME`` and ``parse(text, path) -> HclFile`` that raises
+``HclSyntaxError``. Backends are imported only when chosen (python-hcl2 pulls in lark).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from ownlint.errors import OwnlintError
+from ownlint.loaders.terraform.expr import HclFile
+
+BACKENDS = {"hcl2": "ownlint.loaders.terraform.hcl2_backend"}
+DEFAULT_BACKEND = "hcl2"
+
+ParseFunction = Callable[[str, str], HclFile]
+
+
+def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
+    module_name = BACKENDS.get(name)
+    if module_name is None:
+        raise OwnlintError(f"unknown HCL parser {name!r} (available: {', '.join(sorted(BACKENDS))})")
+    parse: ParseFunction = importlib.import_module(module_name).parse
+    return parse
