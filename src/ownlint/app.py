@@ -43,9 +43,12 @@ class Loaded:
     """Everything read from disk for one run."""
 
     config: Config
-    resources: tuple[Resource, ...]
     result: LoadResult
     notes: tuple[str, ...]
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        return self.result.resources
 
 
 def run_check(options: CheckOptions) -> CheckResult:
@@ -75,7 +78,7 @@ def load(paths: tuple[str, ...], config_path: str | None, stdin_text: str | None
         problems=terraform.problems + kubernetes.problems,
         files=terraform.files + kubernetes.files,
     )
-    return Loaded(config, result.resources, result, tuple(_notes(found)))
+    return Loaded(config, result, tuple(_notes(found)))
 
 
 def _config(config_path: str | None, paths: list[Path]) -> Config:
