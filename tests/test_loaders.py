@@ -238,3 +238,9 @@ def test_python_dash_m_entry_point() -> None:
     )
     assert completed.returncode == 0
     assert completed.stdout.startswith("ownlint, version ")
+
+
+def test_pathological_hcl_nesting_is_a_located_problem(tree) -> None:
+    root = tree({"deep.tf": "locals {\n  x = " + "(" * 3000 + "1" + ")" * 3000 + "\n}\n"})
+    [problem] = load_terraform(root, [root / "deep.tf"]).problems
+    assert problem.message == "invalid HCL: nesting too deep to parse"

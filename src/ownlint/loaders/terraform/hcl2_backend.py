@@ -24,7 +24,9 @@ def parse(text: str, path: str) -> m.HclFile:
         tree = hcl2.parses(text)
     except UnexpectedInput as error:
         raise m.HclSyntaxError(_describe(error), int(error.line or 1)) from None
-    except (LarkError, RuntimeError, ValueError, RecursionError) as error:
+    except RecursionError:
+        raise m.HclSyntaxError("nesting too deep to parse", 1) from None
+    except (LarkError, RuntimeError, ValueError) as error:
         raise m.HclSyntaxError(_first_line(str(error)) or type(error).__name__, 1) from None
     attributes, blocks = _body(tree.body)
     return m.HclFile(path=path, attributes=attributes, blocks=blocks)
