@@ -244,3 +244,17 @@ def test_pathological_hcl_nesting_is_a_located_problem(tree) -> None:
     root = tree({"deep.tf": "locals {\n  x = " + "(" * 3000 + "1" + ")" * 3000 + "\n}\n"})
     [problem] = load_terraform(root, [root / "deep.tf"]).problems
     assert problem.message == "invalid HCL: nesting too deep to parse"
+
+
+def test_manifests_only_run_never_imports_the_hcl_parser(tree) -> None:
+    import subprocess
+    import sys
+
+    root = tree({"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"})
+    script = (
+        "import sys\nfrom ownlint.app import CheckOptions, run_check\n"
+        f"run_check(CheckOptions(paths=({str(root)!r},)))\n"
+        "print('lark' in sys.modules, 'networkx' in sys.modules)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert completed.stdout == "False False\n"

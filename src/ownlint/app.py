@@ -56,7 +56,7 @@ def run_check(options: CheckOptions) -> CheckResult:
     loaded = load(options.paths, options.config, options.stdin_text)
     context = RuleContext(loaded.config, loaded.resources, loaded.result.problems)
     findings = sorted(
-        _apply_severities(loaded.config, (f for rule in rules for f in rule.check(context))),
+        _run_rules(rules, context),
         key=lambda f: (f.file, f.line, f.rule, f.resource, f.fingerprint),
     )
     report = Report(tuple(findings), len(loaded.result.files), len(loaded.resources), tuple(r.code for r in RULES))
@@ -117,6 +117,11 @@ def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule
     return tuple(r for r in chosen if not any(r.code.startswith(i.upper()) for i in ignore))
 
 
+def _run_rules(rules: Iterable[Rule], context: RuleContext) -> list[Finding]:
+    """Every finding of ``rules``, with the configuration's severity overrides applied."""
+    return _apply_severities(context.config, (f for rule in rules for f in rule.check(context)))
+
+
 def _apply_severities(config: Config, findings: Iterable[Finding]) -> list[Finding]:
     result = []
     for finding in findings:
@@ -141,7 +146,7 @@ def explain_resources(target: str, paths: tuple[str, ...], config_path: str | No
     if not matches:
         raise OwnlintError(f"no resource {target!r} under {', '.join(paths)}")
     context = RuleContext(loaded.config, tuple(matches), ())
-    findings = _apply_severities(loaded.config, (f for rule in RULES for f in rule.check(context)))
+    findings = _run_rules(RULES, context)
     explained = []
     for resource in matches:
         facts = tuple(fact(loaded.config, resource, name) for name in loaded.config.keys)

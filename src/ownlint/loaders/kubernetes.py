@@ -99,23 +99,16 @@ def _collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems:
         return
     if "apiVersion" not in text or "kind" not in text:
         return  # not Kubernetes: skipped silently, without building any objects
-    try:
-        documents = list(_json_documents(text, shown) if shown.endswith(".json") else _yaml_documents(text, shown))
-    except _ParseProblem as problem:
-        problems.append(problem.problem)
-        documents = problem.documents
+    parse = _json_documents if shown.endswith(".json") else _yaml_documents
+    documents, problem = parse(text, shown)
+    if problem is not None:
+        problems.append(problem)
     for document in documents:
         out.extend(_objects(document))
 
 
-class _ParseProblem(Exception):
-    def __init__(self, problem: LoadProblem, documents: list[Manifest]) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-        self.documents = documents
-
-
-def _yaml_documents(text: str, shown: str) -> Iterator[Manifest]:
+def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
+    """Every mapping document, and the problem that stopped parsing (earlier documents are kept)."""
     loader = SafeLoader(text)
     documents: list[Manifest] = []
     try:
@@ -132,23 +125,23 @@ def _yaml_documents(text: str, shown: str) -> Iterator[Manifest]:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         message = f"invalid YAML: {error.problem or error.context or 'syntax error'}"
-        raise _ParseProblem(LoadProblem(shown, line, message), documents) from None
+        return documents, LoadProblem(shown, line, message)
     except (yaml.YAMLError, RecursionError, ValueError) as error:
-        raise _ParseProblem(LoadProblem(shown, 1, f"invalid YAML: {error}"), documents) from None
+        return documents, LoadProblem(shown, 1, f"invalid YAML: {error}")
     finally:
         loader.dispose()
-    yield from documents
+    return documents, None
 
 
-def _json_documents(text: str, shown: str) -> Iterator[Manifest]:
+def _json_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _ParseProblem(LoadProblem(shown, error.lineno, f"invalid JSON: {error.msg}"), []) from None
+        return [], LoadProblem(shown, error.lineno, f"invalid JSON: {error.msg}")
     except RecursionError:
-        raise _ParseProblem(LoadProblem(shown, 1, "invalid JSON: nesting too deep"), []) from None
-    if isinstance(data, dict):
-        yield Manifest(data, shown, 1, text.count("\n") + 1, {})
+        return [], LoadProblem(shown, 1, "invalid JSON: nesting too deep")
+    documents = [Manifest(data, shown, 1, text.count("\n") + 1, {})] if isinstance(data, dict) else []
+    return documents, None
 
 
 def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:

@@ -18,11 +18,12 @@ def is_tfvars(path: Path) -> bool:
 
 def load_terraform(root: Path, files: Iterable[Path], parser: str = DEFAULT_BACKEND) -> LoadResult:
     """Load every module directory that holds one of ``files`` (``.tf``/``.tfvars``)."""
+    directories = sorted({f.parent for f in files})
+    if not directories:  # a manifests-only run never imports the HCL parser
+        return LoadResult()
     from ownlint.loaders.terraform.module import load_module
 
     parse = parser_for(parser)
-
-    directories = sorted({f.parent for f in files})
     resources: list[Resource] = []
     problems: list[LoadProblem] = []
     seen: list[str] = []
