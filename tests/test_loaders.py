@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ownlint.loaders.kubernetes import load_kubernetes
-from ownlint.loaders.terraform import load_terraform
+from ownlint.loaders.terraform import TerraformInputs, load_terraform
 from ownlint.model import Resource
 
 
@@ -224,9 +224,11 @@ def test_parser_backend_seam(tree) -> None:
     from ownlint.errors import OwnlintError
 
     root = tree({"main.tf": 'resource "aws_sqs_queue" "q" {}\n'})
-    assert [r.address for r in load_terraform(root, [root / "main.tf"], parser="hcl2").resources] == ["aws_sqs_queue.q"]
+    assert [r.address for r in load_terraform(root, [root / "main.tf"], TerraformInputs(parser="hcl2")).resources] == [
+        "aws_sqs_queue.q"
+    ]
     with pytest.raises(OwnlintError, match="unknown HCL parser 'nope'"):
-        load_terraform(root, [root / "main.tf"], parser="nope")
+        load_terraform(root, [root / "main.tf"], TerraformInputs(parser="nope"))
 
 
 def test_python_dash_m_entry_point() -> None:
@@ -252,8 +254,8 @@ def test_manifests_only_run_never_imports_the_hcl_parser(tree) -> None:
 
     root = tree({"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"})
     script = (
-        "import sys\nfrom ownlint.app import CheckOptions, run_check\n"
-        f"run_check(CheckOptions(paths=({str(root)!r},)))\n"
+        "import sys\nfrom ownlint.app import CheckOptions, Inputs, run_check\n"
+        f"run_check(CheckOptions(Inputs(paths=({str(root)!r},))))\n"
         "print('lark' in sys.modules, 'networkx' in sys.modules)\n"
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ownlint.config import Config, find_config, load_config
@@ -12,7 +12,7 @@ from ownlint.discovery import Discovered, discover
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
-from ownlint.loaders.terraform import load_terraform
+from ownlint.loaders.terraform import TerraformInputs, load_terraform
 from ownlint.model import Explained, Finding, LoadResult, Report, Resource, Severity
 from ownlint.ownership import category_of, fact, needs_ownership
 from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
@@ -22,13 +22,21 @@ STDIN = "-"
 
 
 @dataclass(frozen=True)
-class CheckOptions:
+class Inputs:
+    """What to read: paths, config, and the Terraform root inputs (``--var``, ``--var-file``, ``--plan``)."""
+
     paths: tuple[str, ...] = (".",)
     config: str | None = None
+    stdin_text: str | None = None
+    terraform: TerraformInputs = field(default_factory=TerraformInputs)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    inputs: Inputs = field(default_factory=Inputs)
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str = "error"
-    stdin_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,7 @@ class Loaded:
 
 def run_check(options: CheckOptions) -> CheckResult:
     rules = select_rules(options.select, options.ignore)
-    loaded = load(options.paths, options.config, options.stdin_text)
+    loaded = load(options.inputs)
     context = RuleContext(loaded.config, loaded.resources, loaded.result.problems)
     findings = sorted(
         _run_rules(rules, context),
@@ -65,20 +73,21 @@ def run_check(options: CheckOptions) -> CheckResult:
     return CheckResult(report, loaded.notes, 1 if failed else 0)
 
 
-def load(paths: tuple[str, ...], config_path: str | None, stdin_text: str | None) -> Loaded:
+def load(inputs: Inputs) -> Loaded:
+    paths, stdin_text = inputs.paths, inputs.stdin_text
     file_paths = [Path(p) for p in paths if p != STDIN]
     if STDIN in paths and stdin_text is None:
         raise OwnlintError("'-' given but no standard input was read")
     found = discover(file_paths) if file_paths else Discovered(root=Path("."))
-    config = _config(config_path, file_paths)
-    terraform = load_terraform(found.root, found.terraform)
+    config = _config(inputs.config, file_paths)
+    terraform = load_terraform(found.root, found.terraform, inputs.terraform, found.plans)
     kubernetes = load_kubernetes(found.root, found.manifests, stdin_text if STDIN in paths else None)
     result = LoadResult(
         resources=terraform.resources + kubernetes.resources,
         problems=terraform.problems + kubernetes.problems,
         files=terraform.files + kubernetes.files,
     )
-    return Loaded(config, result, tuple(_notes(found)))
+    return Loaded(config, result, (*_notes(found), *terraform.notes))
 
 
 def _config(config_path: str | None, paths: list[Path]) -> Config:
@@ -118,8 +127,35 @@ def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule
 
 
 def _run_rules(rules: Iterable[Rule], context: RuleContext) -> list[Finding]:
-    """Every finding of ``rules``, with the configuration's severity overrides applied."""
-    return _apply_severities(context.config, (f for rule in rules for f in rule.check(context)))
+    """Every finding of ``rules``, one per resource and rule, with the configuration's severities."""
+    found = (f for rule in rules for f in rule.check(context))
+    return _apply_severities(context.config, merge_instances(found, context.resources))
+
+
+def merge_instances(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Finding]:
+    """Findings on instances of one address (``for_each``/``count``) become one finding that names the
+    instances it holds for, unless it holds for all of them."""
+    totals: dict[tuple[str, str], set[str]] = {}
+    for resource in resources:
+        totals.setdefault((resource.stack, resource.address), set()).update(resource.instances)
+    merged: dict[str, list[Finding]] = {}
+    for item in findings:
+        merged.setdefault(item.fingerprint, []).append(item)
+    result = []
+    for group in merged.values():
+        first = group[0]
+        if not first.instances:
+            result.append(first)
+            continue
+        covered = sorted({i for f in group for i in f.instances})
+        if set(covered) >= totals.get((first.stack, first.resource), set()):
+            result.append(replace(first, instances=()))
+            continue
+        messages = dict.fromkeys(f.message for f in group)
+        text = "; ".join(messages) if len(messages) > 1 else first.message
+        shown = ", ".join(covered)
+        result.append(replace(first, message=f"{text} (only in {shown})", instances=tuple(covered)))
+    return result
 
 
 def _apply_severities(config: Config, findings: Iterable[Finding]) -> list[Finding]:
@@ -139,12 +175,12 @@ def explain_rule(code: str) -> Rule:
     return rule
 
 
-def explain_resources(target: str, paths: tuple[str, ...], config_path: str | None) -> list[Explained]:
+def explain_resources(target: str, inputs: Inputs) -> list[Explained]:
     """Resources whose address is ``target`` (or ends with it), explained."""
-    loaded = load(paths, config_path, None)
+    loaded = load(inputs)
     matches = [r for r in loaded.resources if r.address == target or r.address.endswith(f".{target}")]
     if not matches:
-        raise OwnlintError(f"no resource {target!r} under {', '.join(paths)}")
+        raise OwnlintError(f"no resource {target!r} under {', '.join(inputs.paths)}")
     context = RuleContext(loaded.config, tuple(matches), ())
     findings = _run_rules(RULES, context)
     explained = []
@@ -156,14 +192,19 @@ def explain_resources(target: str, paths: tuple[str, ...], config_path: str | No
                 category=category_of(loaded.config, resource.type).name,
                 needs_ownership=needs_ownership(loaded.config, resource),
                 facts=facts,
-                findings=tuple(f for f in findings if f.resource == resource.address and f.file == resource.file),
+                findings=tuple(
+                    f
+                    for f in findings
+                    if (f.resource, f.stack, f.file) == (resource.address, resource.stack, resource.file)
+                    and (not f.instances or not resource.instances or set(f.instances) & set(resource.instances))
+                ),
             )
         )
     return explained
 
 
-def graph_of(paths: tuple[str, ...], config_path: str | None, fmt: str) -> str:
+def graph_of(inputs: Inputs, fmt: str) -> str:
     from ownlint.graph import build_graph, render_graph
 
-    loaded = load(paths, config_path, None)
+    loaded = load(inputs)
     return render_graph(build_graph(loaded.resources), fmt)

@@ -35,6 +35,38 @@ def cli() -> None:
     """Ownership policy linter for Terraform and Kubernetes."""
 
 
+def input_options(command: Any) -> Any:
+    """Options every command that reads a tree takes: the config and Terraform's root inputs."""
+    decorators = [
+        click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml."),
+        click.option("--var-file", "var_files", multiple=True, type=click.Path(), help="Terraform variables file."),
+        click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A Terraform root variable."),
+        click.option("--env-vars", is_flag=True, help="Read TF_VAR_* environment variables (off by default)."),
+        click.option(
+            "--plan", "plans", multiple=True, type=click.Path(), help="Terraform plan JSON (terraform show -json)."
+        ),
+        click.option("--parser", type=click.Choice(["hcl2"]), default="hcl2", show_default=True, help="HCL parser."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, Any]) -> Any:
+    from ownlint.app import Inputs
+    from ownlint.loaders.terraform import TerraformInputs
+
+    terraform = TerraformInputs(
+        var_files=options["var_files"],
+        variables=options["variables"],
+        env_vars=options["env_vars"],
+        parser=options["parser"],
+        environ=dict(os.environ) if options["env_vars"] else {},
+        plans=options["plans"],
+    )
+    return Inputs(paths=paths or (".",), config=options["config_path"], stdin_text=stdin_text, terraform=terraform)
+
+
 def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
@@ -51,37 +83,35 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
     help="Write the matching --format to FILE instead of standard output.",
 )
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
-@click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml.")
+@input_options
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.pass_context
 def check(
     ctx: click.Context,
+    /,
     paths: tuple[str, ...],
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     fail_on: str,
-    config_path: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     color: str,
+    **options: Any,
 ) -> None:
     """Lint PATHS (files or directories; '-' reads manifests from standard input)."""
     from ownlint.app import CheckOptions, run_check
     from ownlint.output import write_reports
 
-    paths = paths or (".",)
     stdin_text = sys.stdin.read() if "-" in paths else None
-    options = CheckOptions(
-        paths=paths,
-        config=config_path,
+    check_options = CheckOptions(
+        inputs=_inputs(paths, stdin_text, options),
         select=_split_ids(select),
         ignore=_split_ids(ignore),
         fail_on=fail_on,
-        stdin_text=stdin_text,
     )
-    result = run_check(options)
+    result = run_check(check_options)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if len(outputs) > max(len(formats), 1):
@@ -104,8 +134,8 @@ def rules() -> None:
 @cli.command()
 @click.argument("target")
 @click.argument("paths", nargs=-1)
-@click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml.")
-def explain(target: str, paths: tuple[str, ...], config_path: str | None) -> None:
+@input_options
+def explain(target: str, paths: tuple[str, ...], **options: Any) -> None:
     """Explain a rule (OWN001) or a resource address (effective tags with provenance)."""
     from ownlint.app import explain_resources, explain_rule
     from ownlint.report.explain import render_resources, render_rule
@@ -113,18 +143,18 @@ def explain(target: str, paths: tuple[str, ...], config_path: str | None) -> Non
     if target.upper().startswith("OWN"):
         click.echo(render_rule(explain_rule(target)), nl=False)
     else:
-        click.echo(render_resources(explain_resources(target, paths or (".",), config_path)), nl=False)
+        click.echo(render_resources(explain_resources(target, _inputs(paths, None, options))), nl=False)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["dot", "json", "graphml"]), default="dot", show_default=True)
-@click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml.")
-def graph(paths: tuple[str, ...], fmt: str, config_path: str | None) -> None:
+@input_options
+def graph(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
     """Print the resource graph of PATHS."""
     from ownlint.app import graph_of
 
-    click.echo(graph_of(paths or (".",), config_path, fmt), nl=False)
+    click.echo(graph_of(_inputs(paths, None, options), fmt), nl=False)
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from ownlint.errors import OwnlintError
 
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Discovered:
     terraform: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
     helm_templates: list[Path] = field(default_factory=list)
+    plans: list[Path] = field(default_factory=list)
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -42,6 +44,7 @@ def discover(paths: list[Path]) -> Discovered:
             _classify(file, found)
     found.terraform = sorted(set(found.terraform))
     found.manifests = sorted(set(found.manifests))
+    found.plans = sorted(set(found.plans))
     return found
 
 
@@ -60,10 +63,22 @@ def is_helm_template(path: Path) -> bool:
 
 def _classify(file: Path, found: Discovered) -> None:
     name = file.name
-    if name.endswith(".tf") or name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
+    if name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS:
         found.terraform.append(file)
-    elif name.endswith(MANIFEST_SUFFIXES) and not name.endswith(".tf.json"):
+    elif name.endswith(".json") and is_plan_json(file):
+        found.plans.append(file)
+    elif name.endswith(MANIFEST_SUFFIXES):
         if is_helm_template(file):
             found.helm_templates.append(file)
         else:
             found.manifests.append(file)
+
+
+def is_plan_json(path: Path) -> bool:
+    """``terraform show -json`` output starts with its format and Terraform versions."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(256)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and b'"format_version"' in head and b'"terraform_version"' in head

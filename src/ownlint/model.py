@@ -69,7 +69,8 @@ class Resource:
 
     ``tags`` are the effective tags after inheritance (provider default_tags, namespace labels);
     ``opaque`` holds the reasons why further keys may exist that cannot be known statically
-    (for example ``tags = var.tags`` where the variable has no default).
+    (for example ``tags = var.tags`` where the variable has no default). ``instances`` names the
+    ``for_each``/``count`` instances this record stands for when they differ (empty: all of them).
     """
 
     address: str
@@ -87,6 +88,7 @@ class Resource:
     fix_place: Place | None = None
     references: tuple[str, ...] = ()
     container: str | None = None
+    instances: tuple[str, ...] = ()
 
     def tag(self, key: str) -> TagValue | None:
         wanted = key.lower()
@@ -125,6 +127,8 @@ class Finding:
     path: tuple[str, ...] = ()
     provenance: tuple[Place, ...] = ()
     fingerprint: str = field(default="")
+    instances: tuple[str, ...] = ()  # the for_each/count instances it holds for (empty: all)
+    stack: str = "."  # the Terraform root module it was found through
 
 
 def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = "") -> str:

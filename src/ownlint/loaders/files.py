@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ownlint.model import LoadProblem
@@ -34,6 +35,6 @@ def relative(root: Path, path: Path) -> str:
     """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
     try:
         shown = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        shown = path.as_posix()
+    except ValueError:  # outside the root (a module called from below it): climb with ../
+        shown = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
     return "" if shown == "." else shown

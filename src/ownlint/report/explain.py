@@ -18,11 +18,20 @@ def render_resources(explained: list[Explained]) -> str:
     blocks = []
     for item in explained:
         resource = item.resource
+        stack = f"{resource.stack}//" if resource.source == "terraform" and resource.stack != "." else ""
         lines = [
-            f"{resource.address}  ({resource.type}, {resource.file}:{resource.line})",
+            f"{stack}{resource.address}  ({resource.type}, {resource.file}:{resource.line})",
             f"  category: {item.category}"
             + ("" if item.needs_ownership else "  (not checked: not taggable, never created, or exempt)"),
         ]
+        if resource.instances:
+            lines.append(f"  instances: {', '.join(resource.instances)}")
+        lines.append("  effective tags:" if resource.tags else "  effective tags: none")
+        for tag in resource.tags:
+            shown = repr(tag.value) if tag.known else f"unknown ({tag.reason})"
+            lines.append(f"    {tag.key} = {shown}")
+            lines.extend(f"        from {place}" for place in tag.provenance)
+        lines.append("  ownership facts:")
         for current in item.facts:
             if current.state is State.PRESENT:
                 shown = f"{current.value!r} (key {current.key})"
@@ -30,10 +39,11 @@ def render_resources(explained: list[Explained]) -> str:
                 shown = f"unknown: {current.reason}"
             else:
                 shown = "missing"
-            lines.append(f"  {current.name}: {shown}")
-            lines.extend(f"      from {place}" for place in current.provenance)
+            lines.append(f"    {current.name}: {shown}")
         if resource.opaque:
             lines.extend(f"  may hold more tags: {reason}" for reason in resource.opaque)
+        if resource.fix_place is not None and item.needs_ownership:
+            lines.append(f"  add a missing key at: {resource.fix_place}")
         lines.extend(f"  {f.rule} {f.name}: {f.message}" for f in item.findings)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"

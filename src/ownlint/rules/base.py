@@ -70,6 +70,8 @@ def finding(
         end_line=resource.end_line,
         provenance=provenance,
         fingerprint=fingerprint(module_code, resource, resource.file),
+        instances=resource.instances,
+        stack=resource.stack,
     )
 
 

@@ -1,61 +1,314 @@
-"""Terraform HCL: group ``.tf`` files into modules (one per directory), parse, evaluate, tag."""
+"""Terraform: parse module directories, find the root modules, follow their module calls, fold instances.
+
+A scanned directory is a root module unless another scanned module calls it with a local
+``source``; then its resources are checked as that call instantiates them
+(``module.a.module.b.aws_x.y``, with the call's inputs), once per calling root.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ownlint.errors import OwnlintError
 from ownlint.loaders.files import read_text, relative
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform.backends import DEFAULT_BACKEND, ParseFunction, parser_for
+from ownlint.loaders.terraform.backends import (
+    DEFAULT_BACKEND,
+    ExpressionParser,
+    ParseFunction,
+    expression_parser_for,
+    parser_for,
+)
+from ownlint.loaders.terraform.evaluate import Binding, Evaluator
+from ownlint.loaders.terraform.json_syntax import parse_json_file
+from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
+from ownlint.loaders.terraform.plan import plan_resources, read_plan
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import LoadProblem, LoadResult, Resource
+from ownlint.model import LoadProblem, LoadResult, Place, Resource
+
+COMMAND_LINE = "(command line)"
+
+
+@dataclass(frozen=True)
+class TerraformInputs:
+    """Root-module inputs given on the command line, and the parser backend."""
+
+    var_files: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()  # NAME=VALUE
+    env_vars: bool = False
+    parser: str = DEFAULT_BACKEND
+    environ: Mapping[str, str] = field(default_factory=dict)
+    plans: tuple[str, ...] = ()  # --plan files
 
 
 def is_tfvars(path: Path) -> bool:
-    return path.name == "terraform.tfvars" or path.name.endswith(".auto.tfvars")
+    name = path.name
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
 
 
-def load_terraform(root: Path, files: Iterable[Path], parser: str = DEFAULT_BACKEND) -> LoadResult:
-    """Load every module directory that holds one of ``files`` (``.tf``/``.tfvars``)."""
+def is_terraform_file(path: Path) -> bool:
+    return path.name.endswith((".tf", ".tf.json")) or is_tfvars(path)
+
+
+def load_terraform(
+    root: Path, files: Iterable[Path], inputs: TerraformInputs | None = None, plans: Iterable[Path] = ()
+) -> LoadResult:
+    """Load every module directory that holds one of ``files``, following module calls from the roots;
+    a plan (``--plan`` or found among ``plans``) replaces the resources of its root module."""
+    inputs = inputs or TerraformInputs()
     directories = sorted({f.parent for f in files})
-    if not directories:  # a manifests-only run never imports the HCL parser
+    found_plans = list(plans)
+    plan_paths = [*(Path(p) for p in inputs.plans), *found_plans]
+    if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
-    from ownlint.loaders.terraform.module import load_module
+    loader = _Loader(root, parser_for(inputs.parser) if directories else _no_hcl, _repository_of(root))
+    scanned = [d.resolve() for d in directories]
+    sources = {d: loader.source(d) for d in scanned}
+    called = {child for d in scanned for child in loader.local_calls(d)}
+    roots = [d for d in scanned if d not in called and sources[d] is not None]
+    overrides = _overrides(loader, inputs)
+    trees: list[ModuleTree] = []
+    stacks: dict[Path, str] = {}
+    reached: set[Path] = set()
+    pending = list(roots)
+    while pending:
+        directory = pending.pop(0)
+        source = sources[directory]
+        if source is None:
+            continue
+        tree = ModuleTree(loader.resolver_for(directory, reached), taggable_index())
+        tree.load_root(source, source.path, overrides)
+        trees.append(tree)
+        stacks[directory] = source.path
+        reached.add(directory)
+        if not pending:  # directories only reachable through a call cycle are roots too
+            pending = [d for d in scanned if d not in reached and sources[d] is not None][:1]
+    loaded = [r for tree in trees for r in tree.resources]
+    for plan_path in plan_paths:
+        loaded = _with_plan(loader, plan_path, plan_path in found_plans, stacks, loaded)
+    problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
+    notes = _unfollowed_note([n for tree in trees for n in tree.notes])
+    return LoadResult(
+        resources=tuple(fold_instances(loaded)),
+        problems=tuple(problems),
+        files=tuple(loader.seen),
+        notes=tuple(notes),
+    )
 
-    parse = parser_for(parser)
-    resources: list[Resource] = []
-    problems: list[LoadProblem] = []
-    seen: list[str] = []
-    for directory in directories:
+
+def _no_hcl(text: str, path: str) -> m.HclFile:
+    raise m.HclSyntaxError("no HCL parser loaded", 1)
+
+
+def _with_plan(
+    loader: _Loader, plan_path: Path, discovered: bool, stacks: Mapping[Path, str], loaded: list[Resource]
+) -> list[Resource]:
+    """``loaded`` with the plan's root module replaced by the plan's resources."""
+    shown = relative(loader.root, plan_path) or plan_path.name
+    if not plan_path.is_file():
+        raise OwnlintError(f"--plan {plan_path}: no such file")
+    text = read_text(plan_path, shown)
+    plan = text if isinstance(text, LoadProblem) else read_plan(text, shown)
+    if plan is None:  # e.g. a state, not a plan
+        return loaded
+    loader.seen.append(shown)
+    if isinstance(plan, LoadProblem):
+        loader.problems.append(plan)
+        return loaded
+    directory = plan_path.resolve().parent
+    stack = stacks.get(directory)
+    if stack is None and not discovered and len(set(stacks.values())) == 1:
+        stack = next(iter(stacks.values()))  # --plan with the one configuration it was made from
+    if stack is None:
+        stack = relative(loader.root, directory) or "."
+    configured = [r for r in loaded if r.stack == stack and r.type != "module"]
+    kept = [r for r in loaded if r.stack != stack or r.type == "module"]
+    return kept + plan_resources(plan, stack, configured, taggable_index())
+
+
+class _Loader:
+    """Parses module directories once, and resolves module sources to them."""
+
+    def __init__(self, root: Path, parse: ParseFunction, repository: Path) -> None:
+        self.root = root
+        self.parse = parse
+        self.repository = repository
+        self.cache: dict[Path, ModuleSource | None] = {}
+        self.problems: list[LoadProblem] = []
+        self.seen: list[str] = []
+
+    def source(self, directory: Path) -> ModuleSource | None:
+        """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
+        if directory in self.cache:
+            return self.cache[directory]
         module_files: list[m.HclFile] = []
         tfvars: list[m.HclFile] = []
-        tf_paths = sorted(p for p in directory.glob("*.tf") if p.is_file())
-        var_paths = sorted(p for p in directory.glob("*.tfvars") if p.is_file() and is_tfvars(p))
-        var_paths.sort(key=lambda p: (p.name != "terraform.tfvars", p.name))
-        for path in [*tf_paths, *var_paths]:
-            shown = relative(root, path)
-            seen.append(shown)
-            parsed = _parse(parse, path, shown)
+        paths = sorted(p for p in _listing(directory) if is_terraform_file(p))
+        for path in paths:
+            shown = relative(self.root, path)
+            self.seen.append(shown)
+            text = read_text(path, shown)
+            parsed = text if isinstance(text, LoadProblem) else self.parse_file(text, path, shown)
             if isinstance(parsed, LoadProblem):
-                problems.append(parsed)
-            elif path.suffix == ".tf":
-                module_files.append(parsed)
-            else:
+                self.problems.append(parsed)
+            elif is_tfvars(path):
                 tfvars.append(parsed)
-        if module_files:
-            stack = relative(root, directory) or "."
-            resources.extend(load_module(stack, module_files, tfvars, taggable_index()))
-    return LoadResult(resources=tuple(resources), problems=tuple(problems), files=tuple(seen))
+            else:
+                module_files.append(parsed)
+        tfvars.sort(key=lambda f: _tfvars_order(f.path))
+        source = ModuleSource(relative(self.root, directory) or ".", tuple(module_files), tuple(tfvars))
+        self.cache[directory] = source if module_files else None
+        return self.cache[directory]
+
+    def parse_file(self, text: str, path: Path, shown: str) -> m.HclFile | LoadProblem:
+        json_syntax = path.name.endswith(".json")
+        try:
+            return parse_json_file(text, shown) if json_syntax else self.parse(text, shown)
+        except m.HclSyntaxError as error:
+            return LoadProblem(shown, error.line, f"invalid {'JSON' if json_syntax else 'HCL'}: {error.message}")
+        except RecursionError:
+            return LoadProblem(shown, 1, "invalid HCL: nesting too deep to parse")
+
+    def local_calls(self, directory: Path) -> list[Path]:
+        """Directories that ``directory``'s module calls name by a local path."""
+        source = self.cache.get(directory)
+        if source is None:
+            return []
+        constant = Evaluator({}, {})
+        called = []
+        for hcl in source.files:
+            for block in hcl.blocks:
+                attribute = block.attribute("source") if block.type == "module" else None
+                text = constant.value(attribute.expr) if attribute is not None else None
+                if isinstance(text, str) and _is_local(text):
+                    called.append((directory / text).resolve())
+        return called
+
+    def resolver_for(self, root_module: Path, reached: set[Path]) -> Resolver:
+        """The module-source resolver of one root module (vendored remote modules are per root)."""
+        vendored = _vendored_modules(root_module)
+
+        def resolve(caller: ModuleSource, text: str, key: str, file: str, line: int) -> Resolved:
+            caller_dir = (self.root / caller.path).resolve() if caller.path != "." else self.root.resolve()
+            if _is_local(text):
+                target = (caller_dir / text).resolve()
+            elif key in vendored:
+                target = (root_module / vendored[key]).resolve()
+            else:
+                return Opaque(f"remote module {text!r} is not followed (no .terraform/modules checkout)")
+            if target != self.repository and self.repository not in target.parents:
+                return Opaque(f"module source {text!r} is outside the repository; not followed")
+            if not target.is_dir():
+                return LoadProblem(file, line, f"module source {text!r}: no such directory")
+            source = self.source(target)
+            if source is None:
+                return LoadProblem(file, line, f"module source {text!r}: the directory holds no .tf files")
+            reached.add(target)
+            return source
+
+        return resolve
 
 
-def _parse(parse: ParseFunction, path: Path, shown: str) -> m.HclFile | LoadProblem:
-    text = read_text(path, shown)
-    if isinstance(text, LoadProblem):
-        return text
+def _listing(directory: Path) -> list[Path]:
     try:
-        return parse(text, shown)
-    except m.HclSyntaxError as error:
-        return LoadProblem(shown, error.line, f"invalid HCL: {error.message}")
-    except RecursionError:
-        return LoadProblem(shown, 1, "invalid HCL: nesting too deep to parse")
+        return [p for p in directory.iterdir() if p.is_file()]
+    except OSError:
+        return []
+
+
+def _tfvars_order(path: str) -> tuple[int, str]:
+    """terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in lexical order."""
+    name = path.rsplit("/", 1)[-1]
+    rank = {"terraform.tfvars": 0, "terraform.tfvars.json": 1}.get(name, 2)
+    return rank, name
+
+
+def _is_local(source: str) -> bool:
+    return source.startswith(("./", "../")) or source in (".", "..")
+
+
+def _repository_of(root: Path) -> Path:
+    """Module sources may climb up to the repository top (the nearest ``.git``), not beyond it."""
+    start = root.resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def _vendored_modules(root_module: Path) -> dict[str, str]:
+    """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory."""
+    path = root_module / ".terraform" / "modules" / "modules.json"
+    try:
+        listed = json.loads(path.read_text("utf-8")).get("Modules", [])
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}
+
+
+def _overrides(loader: _Loader, inputs: TerraformInputs) -> list[tuple[str, Binding]]:
+    """Root variable values from ``TF_VAR_*`` (with ``--env-vars``), ``--var-file`` and ``--var``, in that order."""
+    parse_expression = expression_parser_for(inputs.parser)
+    found: list[tuple[str, Binding]] = []
+    if inputs.env_vars:
+        for name, text in sorted(inputs.environ.items()):
+            if name.startswith("TF_VAR_") and len(name) > 7:
+                place = Place("(environment)", 0, name)
+                found.append((name[7:], Binding(_cli_value(text, parse_expression), place)))
+    for var_file in inputs.var_files:
+        path = Path(var_file)
+        if not path.is_file():
+            raise OwnlintError(f"--var-file {var_file}: no such file")
+        shown = os.path.normpath(var_file)
+        content = read_text(path, shown)
+        parsed = content if isinstance(content, LoadProblem) else loader.parse_file(content, path, shown)
+        if isinstance(parsed, LoadProblem):
+            raise OwnlintError(f"--var-file {parsed.file}:{parsed.line}: {parsed.message}")
+        for attribute in parsed.attributes:
+            place = Place(shown, attribute.line, f"var.{attribute.name} in --var-file")
+            found.append((attribute.name, Binding(attribute.expr, place)))
+    for assignment in inputs.variables:
+        name, equals, text = assignment.partition("=")
+        if not equals or not name.strip():
+            raise OwnlintError(f"--var {assignment!r}: expected NAME=VALUE")
+        place = Place(COMMAND_LINE, 0, f"--var {name.strip()}")
+        found.append((name.strip(), Binding(_cli_value(text, parse_expression), place)))
+    return found
+
+
+def _cli_value(text: str, parse_expression: ExpressionParser) -> m.Expr:
+    """As Terraform reads ``-var``: a string, unless it is written as a list or map expression."""
+    if text.strip().startswith(("{", "[")):
+        return parse_expression(text)
+    return m.Lit(text)
+
+
+def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
+    """One record per address and distinct effective tags; ``instances`` is empty when it covers all."""
+    groups: dict[tuple[str, str], list[Resource]] = {}
+    for resource in resources:
+        groups.setdefault((resource.stack, resource.address), []).append(resource)
+    folded: list[Resource] = []
+    for members in groups.values():
+        variants: dict[tuple[object, ...], list[Resource]] = {}
+        for member in members:
+            key = (member.tags, member.opaque, member.taggable, member.fix_place, member.file, member.line)
+            variants.setdefault(key, []).append(member)
+        for variant in variants.values():
+            names = tuple(i for r in variant for i in r.instances)
+            covered = () if len(variants) == 1 else names
+            folded.append(replace(variant[0], instances=covered))
+    return folded
+
+
+def _unfollowed_note(calls: list[str]) -> list[str]:
+    """One note for module calls that were not followed: their resources are not checked."""
+    unique = sorted(set(calls))
+    if not unique:
+        return []
+    shown = "; ".join(unique[:3]) + (f"; and {len(unique) - 3} more" if len(unique) > 3 else "")
+    return [f"{len(unique)} module call(s) not followed, their resources are not checked: {shown}"]

@@ -10,12 +10,13 @@ import importlib
 from collections.abc import Callable
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.terraform.expr import HclFile
+from ownlint.loaders.terraform.expr import Expr, HclFile
 
 BACKENDS = {"hcl2": "ownlint.loaders.terraform.hcl2_backend"}
 DEFAULT_BACKEND = "hcl2"
 
 ParseFunction = Callable[[str, str], HclFile]
+ExpressionParser = Callable[[str], Expr]
 
 
 def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
@@ -23,4 +24,13 @@ def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
     if module_name is None:
         raise OwnlintError(f"unknown HCL parser {name!r} (available: {', '.join(sorted(BACKENDS))})")
     parse: ParseFunction = importlib.import_module(module_name).parse
+    return parse
+
+
+def expression_parser_for(name: str = DEFAULT_BACKEND) -> ExpressionParser:
+    """The backend's ``parse_expression(text) -> Expr`` (for ``--var`` values and JSON-syntax templates)."""
+    module_name = BACKENDS.get(name)
+    if module_name is None:
+        raise OwnlintError(f"unknown HCL parser {name!r} (available: {', '.join(sorted(BACKENDS))})")
+    parse: ExpressionParser = importlib.import_module(module_name).parse_expression
     return parse

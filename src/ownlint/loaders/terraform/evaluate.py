@@ -7,7 +7,7 @@ reason, and recursion is bounded (self-referencing locals, deep nesting, huge fo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
@@ -27,19 +27,32 @@ MAX_DEPTH = 150
 
 @dataclass(frozen=True)
 class Binding:
-    """Where a variable's or local's value is defined: the expression and its place (None: no value)."""
+    """Where a variable's or local's value is defined: the expression and its place (None: no value).
+
+    A module input is evaluated where it is written: in the calling module (``scope``), with the
+    call's ``each``/``count`` (``env``).
+    """
 
     expr: m.Expr | None
     place: Place
     reason: str = ""
+    scope: Evaluator | None = field(default=None, compare=False)
+    env: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 class Evaluator:
     """Evaluates expressions of one module instance, given its variables' and locals' bindings."""
 
-    def __init__(self, variables: Mapping[str, Binding], locals_: Mapping[str, Binding]) -> None:
+    def __init__(
+        self,
+        variables: Mapping[str, Binding],
+        locals_: Mapping[str, Binding],
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
         self.variables = variables
         self.locals = locals_
+        self.data = dict(data or {})  # statically known data sources, e.g. "aws_default_tags.x"
+        self.data_traces: dict[str, Any] = {}  # their tags with provenance (tags.TracedTags), by the same key
         self._memo: dict[tuple[str, str], Any] = {}
         self._active: set[tuple[str, str]] = set()
         self._depth = 0
@@ -52,6 +65,12 @@ class Evaluator:
             return Unknown(f"evaluation error: {error}")
         except RecursionError:
             return Unknown("expression nests too deeply to evaluate")
+
+    def add_data(self, key: str, value: Any, trace: Any) -> None:
+        """Make ``data.KEY`` known (with its tags' trace for provenance); forgets values computed before."""
+        self.data[key] = value
+        self.data_traces[key] = trace
+        self._memo.clear()
 
     def named(self, kind: str, name: str) -> Any:
         """The value of ``var.NAME`` or ``local.NAME`` (memoised, cycle-safe)."""
@@ -68,7 +87,7 @@ class Evaluator:
             return Unknown(f"{kind}.{name} refers to itself")
         self._active.add(key)
         try:
-            result = self.value(binding.expr)
+            result = (binding.scope or self).value(binding.expr, binding.env)
         finally:
             self._active.discard(key)
         self._memo[key] = result
@@ -109,6 +128,8 @@ class Evaluator:
         return Unknown(f"{expr.what} is not evaluated")
 
     def _template(self, expr: m.Template, env: dict[str, Any]) -> Any:
+        if len(expr.parts) == 1:  # "${x}" alone yields x's value unconverted (HCL spec)
+            return self._eval(expr.parts[0], env)
         values = [self._eval(part, env) for part in expr.parts]
         unknown = first_unknown(values)
         if unknown is not None:
@@ -130,6 +151,9 @@ class Evaluator:
             return ".", 1
         dotted = ".".join([name, *(s.name for s in steps[:3] if isinstance(s, m.AttrStep))])
         if name == "data":
+            known = ".".join(s.name for s in steps[:2] if isinstance(s, m.AttrStep))
+            if known in self.data:
+                return self.data[known], 2
             return Unknown(f"{dotted} is read at plan time"), len(steps)
         if name == "module":
             return Unknown(f"{dotted} is a module output"), len(steps)

@@ -8,11 +8,11 @@ evaluated as a whole and attributed to the expression itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown, to_text
 from ownlint.model import Place, TagValue
 
@@ -25,95 +25,128 @@ class TracedTags:
 
     entries: dict[str, TagValue] = field(default_factory=dict)
     opaque: list[str] = field(default_factory=list)
+    removed: set[str] = field(default_factory=set)  # keys set to null: they drop what is beneath
 
     def overlay(self, other: TracedTags) -> None:
+        for key in other.removed:
+            self.entries.pop(key, None)
+        self.removed = (self.removed - other.entries.keys()) | other.removed
         self.entries.update(other.entries)
         self.opaque.extend(other.opaque)
 
 
 def trace_tags(expr: m.Expr, evaluator: Evaluator, place: Place, env: Mapping[str, Any] | None = None) -> TracedTags:
     """Trace ``expr`` (the value of a tags attribute defined at ``place``)."""
-    return _Tracer(evaluator, dict(env or {})).trace(expr, place, (), 0)
+    return _trace(_Scope(evaluator, dict(env or {})), expr, place, (), 0)
 
 
-class _Tracer:
-    def __init__(self, evaluator: Evaluator, env: dict[str, Any]) -> None:
-        self.evaluator = evaluator
-        self.env = env
+@dataclass(frozen=True)
+class _Scope:
+    """Where an expression is evaluated: a module instance's evaluator and ``each``/``count``."""
 
-    def trace(self, expr: m.Expr, place: Place, outer: tuple[Place, ...], depth: int) -> TracedTags:
-        if depth > MAX_TRACE_DEPTH:
-            return self._whole(m.Unsupported("tags built too deeply"), place, outer)
-        if isinstance(expr, m.ObjectExpr):
-            return self._object(expr, place, outer)
-        if isinstance(expr, m.Call) and expr.name in ("merge", "tomap") and not expr.expand_last:
-            traced = TracedTags()
-            for arg in expr.args:
-                traced.overlay(self.trace(arg, place, outer, depth + 1))
-            return traced
-        if isinstance(expr, m.Conditional):
-            condition = self.evaluator.value(expr.condition, self.env)
-            if isinstance(condition, bool):
-                branch = expr.if_true if condition else expr.if_false
-                return self.trace(branch, place, outer, depth + 1)
-        named = _named_reference(expr)
-        if named is not None:
-            table = self.evaluator.variables if named[0] == "var" else self.evaluator.locals
-            binding = table.get(named[1])
-            if binding is not None and binding.expr is not None:
-                return self.trace(binding.expr, binding.place, (place, *outer), depth + 1)
-        return self._whole(expr, place, outer)
+    evaluator: Evaluator
+    env: Mapping[str, Any]
 
-    def _object(self, expr: m.ObjectExpr, place: Place, outer: tuple[Place, ...]) -> TracedTags:
+    def value(self, expr: m.Expr) -> Any:
+        return self.evaluator.value(expr, self.env)
+
+    def binding(self, kind: str, name: str) -> Binding | None:
+        table = self.evaluator.variables if kind == "var" else self.evaluator.locals
+        return table.get(name)
+
+    def inner(self, binding: Binding) -> _Scope:
+        """The scope a binding's expression is written in (a module input: the caller's)."""
+        return _Scope(binding.scope, binding.env) if binding.scope is not None else _Scope(self.evaluator, {})
+
+
+def _trace(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...], depth: int) -> TracedTags:
+    if depth > MAX_TRACE_DEPTH:
+        return _whole(scope, m.Unsupported("tags built too deeply"), place, outer)
+    if isinstance(expr, m.ObjectExpr):
+        return _object(scope, expr, place, outer)
+    if isinstance(expr, m.Call) and expr.name in ("merge", "tomap") and not expr.expand_last:
         traced = TracedTags()
-        for item in expr.items:
-            key = self.evaluator.value(item.key, self.env)
-            if isinstance(key, Unknown):
-                traced.opaque.append(f"a tag key is unknown: {key.reason}")
-                continue
-            value = self.evaluator.value(item.value, self.env)
-            origins = self._origins(item.value)
-            provenance = (*origins, Place(place.file, item.line, place.what), *outer)
-            _add(traced, to_text(key), value, provenance)
+        for arg in expr.args:
+            traced.overlay(_trace(scope, arg, place, outer, depth + 1))
         return traced
+    if isinstance(expr, m.Conditional):
+        condition = scope.value(expr.condition)
+        if isinstance(condition, bool):
+            branch = expr.if_true if condition else expr.if_false
+            return _trace(scope, branch, place, outer, depth + 1)
+    named = _named_reference(expr)
+    if named is not None and named[0] in ("var", "local"):
+        binding = scope.binding(*named)
+        if binding is not None and binding.expr is not None:
+            return _trace(scope.inner(binding), binding.expr, binding.place, (place, *outer), depth + 1)
+    if named is not None and named[0] == "data" and named[1] in scope.evaluator.data_traces:
+        known: TracedTags = scope.evaluator.data_traces[named[1]]
+        return _extended(known, (place, *outer))
+    return _whole(scope, expr, place, outer)
 
-    def _origins(self, value: m.Expr, depth: int = 0) -> tuple[Place, ...]:
-        """Where the variables and locals a value is built from are defined, innermost first."""
-        origins: list[Place] = []
-        for names in m.references(value):
-            if len(names) < 2 or names[0] not in ("var", "local") or depth > MAX_TRACE_DEPTH:
-                continue
-            table = self.evaluator.variables if names[0] == "var" else self.evaluator.locals
-            binding = table.get(names[1])
-            if binding is None or binding.place in origins:
-                continue
-            if binding.expr is not None:
-                origins.extend(p for p in self._origins(binding.expr, depth + 1) if p not in origins)
-            origins.append(binding.place)
-        return tuple(origins)
 
-    def _whole(self, expr: m.Expr, place: Place, outer: tuple[Place, ...]) -> TracedTags:
-        value = self.evaluator.value(expr, self.env)
-        traced = TracedTags()
-        provenance = (place, *outer)
-        if isinstance(value, Unknown):
-            traced.opaque.append(f"{value.reason} ({place})")
-        elif isinstance(value, PartialMap):
-            for key, item in value.known.items():
-                _add(traced, key, item, provenance)
-            traced.opaque.extend(f"{reason} ({place})" for reason in value.reasons)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                _add(traced, key, item, provenance)
-        elif value is not None:
-            traced.opaque.append(f"the tags value is not a map ({place})")
-        return traced
+def _extended(known: TracedTags, outer: tuple[Place, ...]) -> TracedTags:
+    """``known`` (e.g. a provider's default tags read through a data source), reached via ``outer``."""
+    traced = TracedTags(opaque=list(known.opaque))
+    for key, tag in known.entries.items():
+        traced.entries[key] = replace(tag, provenance=(*tag.provenance, *outer))
+    return traced
+
+
+def _object(scope: _Scope, expr: m.ObjectExpr, place: Place, outer: tuple[Place, ...]) -> TracedTags:
+    traced = TracedTags()
+    for item in expr.items:
+        key = scope.value(item.key)
+        if isinstance(key, Unknown):
+            traced.opaque.append(f"a tag key is unknown: {key.reason}")
+            continue
+        value = scope.value(item.value)
+        origins = _origins(scope, item.value)
+        provenance = (*origins, Place(place.file, item.line, place.what), *outer)
+        _add(traced, to_text(key), value, provenance)
+    return traced
+
+
+def _origins(scope: _Scope, value: m.Expr, depth: int = 0) -> tuple[Place, ...]:
+    """Where the variables and locals a value is built from are defined, innermost first."""
+    origins: list[Place] = []
+    for names in m.references(value):
+        if len(names) < 2 or names[0] not in ("var", "local") or depth > MAX_TRACE_DEPTH:
+            continue
+        binding = scope.binding(names[0], names[1])
+        if binding is None or binding.place in origins:
+            continue
+        if binding.expr is not None:
+            inner = _origins(scope.inner(binding), binding.expr, depth + 1)
+            origins.extend(p for p in inner if p not in origins)
+        origins.append(binding.place)
+    return tuple(origins)
+
+
+def _whole(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...]) -> TracedTags:
+    value = scope.value(expr)
+    traced = TracedTags()
+    provenance = (place, *outer)
+    if isinstance(value, Unknown):
+        traced.opaque.append(f"{value.reason} ({place})")
+    elif isinstance(value, PartialMap):
+        for key, item in value.known.items():
+            _add(traced, key, item, provenance)
+        traced.opaque.extend(f"{reason} ({place})" for reason in value.reasons)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _add(traced, key, item, provenance)
+    elif value is not None:
+        traced.opaque.append(f"the tags value is not a map ({place})")
+    return traced
 
 
 def _add(traced: TracedTags, key: str, value: Any, provenance: tuple[Place, ...]) -> None:
     if value is None:  # a null tag is dropped by the provider
         traced.entries.pop(key, None)
+        traced.removed.add(key)
         return
+    traced.removed.discard(key)
     if isinstance(value, Unknown):
         traced.entries[key] = TagValue(key, None, provenance, value.reason)
     elif isinstance(value, (dict, list, PartialMap)):
@@ -123,13 +156,15 @@ def _add(traced: TracedTags, key: str, value: Any, provenance: tuple[Place, ...]
 
 
 def _named_reference(expr: m.Expr) -> tuple[str, str] | None:
-    """``("var", "tags")`` for exactly ``var.tags`` (or ``local.tags``), else None."""
-    if (
-        isinstance(expr, m.Traversal)
-        and isinstance(expr.base, m.Name)
-        and expr.base.name in ("var", "local")
-        and len(expr.steps) == 1
-        and isinstance(expr.steps[0], m.AttrStep)
-    ):
-        return expr.base.name, expr.steps[0].name
+    """``("var", "tags")`` for exactly ``var.tags`` (or ``local.tags``), ``("data", "aws_default_tags.x")``
+    for ``data.aws_default_tags.x.tags``, else None."""
+    if not isinstance(expr, m.Traversal) or not isinstance(expr.base, m.Name):
+        return None
+    names = [s.name for s in expr.steps if isinstance(s, m.AttrStep)]
+    if len(names) != len(expr.steps):
+        return None
+    if expr.base.name in ("var", "local") and len(names) == 1:
+        return expr.base.name, names[0]
+    if expr.base.name == "data" and len(names) == 3 and names[2] == "tags":
+        return "data", f"{names[0]}.{names[1]}"
     return None

@@ -1,0 +1,151 @@
+"""Terraform plan JSON (``terraform show -json PLAN``): the strict mode.
+
+Resources come from ``resource_changes`` (every instance that exists after the plan); the
+provider's ``tags_all`` (AWS) or ``terraform_labels`` (Google) is the truth for effective tags.
+Where the plan marks the whole map unknown, its keys are recovered from the configuration.
+When the configuration directory was loaded too, every resource keeps its ``.tf`` file:line and
+provenance, and its fingerprint matches the one the HCL check gives.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ownlint.loaders.terraform.taggable import TaggableIndex
+from ownlint.model import LoadProblem, Place, Resource, TagValue
+
+# Attributes holding the effective tags, most authoritative first, by provider prefix.
+_EFFECTIVE = {"aws": ("tags_all", "tags"), "google": ("terraform_labels", "labels")}
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: str
+    text: str
+    changes: tuple[Mapping[str, Any], ...]
+
+
+def read_plan(text: str, shown: str) -> Plan | LoadProblem | None:
+    """The plan's resource changes; None for other ``terraform show -json`` output (a state)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return LoadProblem(shown, error.lineno, f"invalid plan JSON: {error.msg}")
+    except RecursionError:
+        return LoadProblem(shown, 1, "invalid plan JSON: nesting too deep")
+    if not isinstance(data, dict) or "format_version" not in data:
+        return LoadProblem(shown, 1, "not a Terraform plan: no format_version")
+    if "resource_changes" not in data and "planned_values" not in data:
+        return None
+    changes = data.get("resource_changes") or []
+    if not isinstance(changes, list):
+        return LoadProblem(shown, 1, "invalid plan JSON: resource_changes is not a list")
+    return Plan(shown, text, tuple(c for c in changes if isinstance(c, dict)))
+
+
+def config_address(instance_address: str) -> str:
+    """``module.a["x"].aws_s3_bucket.b[0]`` -> ``module.a.aws_s3_bucket.b``."""
+    return _INSTANCE_KEY.sub("", instance_address)
+
+
+def plan_resources(plan: Plan, stack: str, configured: Iterable[Resource], index: TaggableIndex) -> list[Resource]:
+    """One resource per planned instance; ``configured`` (the same stack's HCL resources) gives
+    locations, provenance and the keys of maps the plan only knows after apply."""
+    by_address: dict[str, Resource] = {}
+    for resource in configured:
+        by_address.setdefault(resource.address, resource)
+    planned = (_planned(plan, stack, change, by_address, index) for change in plan.changes)
+    return [r for r in planned if r is not None]
+
+
+def _planned(
+    plan: Plan,
+    stack: str,
+    change: Mapping[str, Any],
+    by_address: Mapping[str, Resource],
+    index: TaggableIndex,
+) -> Resource | None:
+    body: Mapping[str, Any] = change["change"] if isinstance(change.get("change"), dict) else {}
+    actions = body.get("actions") or []
+    instance = str(change.get("address", ""))
+    resource_type, name = str(change.get("type", "")), str(change.get("name", ""))
+    if actions == ["delete"] or not instance or not resource_type:
+        return None
+    address = config_address(instance)
+    configured = by_address.get(address)
+    place = Place(plan.path, _line_of(plan.text, instance), f"{instance} in plan")
+    is_data = change.get("mode") == "data"
+    after: Mapping[str, Any] = body["after"] if isinstance(body.get("after"), dict) else {}
+    unknown: Mapping[str, Any] = body["after_unknown"] if isinstance(body.get("after_unknown"), dict) else {}
+    tags, opaque, attribute = _effective(resource_type, after, unknown, place, configured)
+    return Resource(
+        address=address,
+        type=resource_type,
+        name=name,
+        source="terraform",
+        file=configured.file if configured else plan.path,
+        line=configured.line if configured else place.line,
+        end_line=configured.end_line if configured else place.line,
+        stack=stack,
+        taggable=not is_data and (index.is_taggable(resource_type) or attribute is not None),
+        tags=tags,
+        opaque=opaque,
+        fix_place=configured.fix_place if configured else place,
+        references=configured.references if configured else (),
+        container=configured.container if configured else None,
+        instances=(instance,),
+    )
+
+
+def _effective(
+    resource_type: str,
+    after: Mapping[str, Any],
+    unknown: Mapping[str, Any],
+    place: Place,
+    configured: Resource | None,
+) -> tuple[tuple[TagValue, ...], tuple[str, ...], str | None]:
+    """Effective tags from the plan: known keys with values, keys known only after apply, or the
+    configuration's keys when the whole map is unknown."""
+    names = _EFFECTIVE.get(resource_type.split("_", 1)[0], ("tags",))
+    for name in names:
+        marked = unknown.get(name)
+        value = after.get(name)
+        if marked is True:
+            if configured is None:
+                return (), (f"{name} is known only after apply ({place})",), name
+            what = replace(place, what=f"{place.what}: {name} known only after apply, keys from configuration")
+            recovered = tuple(replace(tag, provenance=(what, *tag.provenance)) for tag in configured.tags)
+            return recovered, configured.opaque, name
+        if isinstance(value, dict):
+            marks = marked if isinstance(marked, dict) else {}
+            tags = tuple(_tag(key, item, marks.get(key) is True, place, configured) for key, item in value.items())
+            return tags, (), name
+    return (), (), None
+
+
+def _tag(key: str, value: Any, unknown: bool, place: Place, configured: Resource | None) -> TagValue:
+    where = _place(place, configured, key)
+    if unknown:
+        return TagValue(key, None, where, f"{key} is known only after apply ({place.file})")
+    if value is None:
+        return TagValue(key, None, where, f"{key} is null in the plan")
+    return TagValue(key, value if isinstance(value, str) else json.dumps(value), where)
+
+
+def _place(place: Place, configured: Resource | None, key: str) -> tuple[Place, ...]:
+    """The plan, then where the configuration sets the key (when loaded)."""
+    tag = configured.tag(key) if configured else None
+    return (place, *tag.provenance) if tag else (place,)
+
+
+def _line_of(text: str, instance: str) -> int:
+    for needle in (f'"address":{json.dumps(instance)}', f'"address": {json.dumps(instance)}'):
+        position = text.find(needle)
+        if position >= 0:
+            return text.count("\n", 0, position) + 1
+    return 1
