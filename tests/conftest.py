@@ -52,3 +52,24 @@ def tree(tmp_path: Path) -> Any:
         return write_tree(tmp_path, files)
 
     return make
+
+
+def effective_tag_lines(resources: Any) -> list[str]:
+    """Every resource's effective tags, one line each, as the fixtures' ``expected-tags.txt`` lists them:
+    ``[stack//]address [instances] key=value ...``; unknown values are ``key=?``; ``+?`` when more keys
+    may exist; ``(not checked)`` for resources that are not taggable or never created."""
+    lines = []
+    for resource in resources:
+        if resource.type == "module":
+            continue
+        stack = f"{resource.stack}//" if resource.stack not in ("", ".") else ""
+        parts = [f"{stack}{resource.address}"]
+        if resource.instances:
+            parts.append(f"[{' '.join(resource.instances)}]")
+        if not resource.taggable:
+            parts.append("(not checked)")
+        parts.extend(f"{t.key}={t.value if t.known else '?'}" for t in sorted(resource.tags, key=lambda t: t.key))
+        if resource.opaque:
+            parts.append("+?")
+        lines.append(" ".join(parts))
+    return sorted(lines)

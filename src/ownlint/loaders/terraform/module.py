@@ -385,7 +385,8 @@ def _effective_tags(
     own_place = Place(path, attribute.line if attribute is not None else block.line, f"{attribute_name} of {address}")
     if attribute is not None:
         traced.overlay(trace_tags(attribute.expr, evaluator, own_place, env))
-    fix_place = provider.place if provider is not None else _module_input_place(attribute, evaluator) or own_place
+    # best place to add a missing key: the module input that forwards tags, the provider defaults, the resource
+    fix_place = _module_input_place(attribute, evaluator) or (provider.place if provider is not None else own_place)
     taggable = index.is_taggable(resource_type) or attribute is not None
     return traced, fix_place, taggable
 

@@ -121,9 +121,12 @@ def _effective(
             what = replace(place, what=f"{place.what}: {name} known only after apply, keys from configuration")
             recovered = tuple(replace(tag, provenance=(what, *tag.provenance)) for tag in configured.tags)
             return recovered, configured.opaque, name
-        if isinstance(value, dict):
+        if isinstance(value, dict) or isinstance(marked, dict):
+            known = value if isinstance(value, dict) else {}
             marks = marked if isinstance(marked, dict) else {}
-            tags = tuple(_tag(key, item, marks.get(key) is True, place, configured) for key, item in value.items())
+            # an element known only after apply is absent from "after" and true in "after_unknown"
+            keys = [*known, *(k for k, v in marks.items() if v is True and k not in known)]
+            tags = tuple(_tag(key, known.get(key), marks.get(key) is True, place, configured) for key in keys)
             return tags, (), name
     return (), (), None
 

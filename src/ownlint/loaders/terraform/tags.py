@@ -126,7 +126,7 @@ def _origins(scope: _Scope, value: m.Expr, depth: int = 0) -> tuple[Place, ...]:
 def _whole(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...]) -> TracedTags:
     value = scope.value(expr)
     traced = TracedTags()
-    provenance = (place, *outer)
+    provenance = (*_origins(scope, expr), place, *outer)
     if isinstance(value, Unknown):
         traced.opaque.append(f"{value.reason} ({place})")
     elif isinstance(value, PartialMap):
