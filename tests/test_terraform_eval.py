@@ -32,7 +32,7 @@ def test_findings(case: str) -> None:
     assert finding_lines(run.json()["findings"]) == expected_lines(CASES / case / "expected.txt")
 
 
-@pytest.mark.parametrize("case", [c for c in EVALUATION_CASES if not c.endswith("-twin")])
+@pytest.mark.parametrize("case", [c for c in EVALUATION_CASES if f"{c}-twin" in EVALUATION_CASES])
 def test_tagged_only_indirectly_has_no_missing_owner_and_its_twin_exactly_one(case: str) -> None:
     clean = run_cli("check", str(CASES / case), "--select", "OWN001", "--format", "json").json()["findings"]
     twin = run_cli("check", str(CASES / f"{case}-twin"), "--select", "OWN001", "--format", "json").json()["findings"]
@@ -189,3 +189,24 @@ def test_broken_plan_is_a_located_problem(tmp_path: Path) -> None:
     run = run_cli("check", str(tmp_path), "--format", "json")
     [finding] = run.json()["findings"]
     assert (finding["rule"], finding["file"], finding["line"]) == ("OWN000", "plan.json", 2)
+
+
+def test_children_inherit_their_parents_owner_through_the_reference() -> None:
+    resources = {r.address: r for r in load(Inputs(paths=(str(CASES / "inherit"),))).resources}
+    rule = resources["aws_lb_listener_rule.api"]
+    owner = rule.tag("owner")
+    assert owner is not None and owner.value == "platform"
+    assert [str(p) for p in owner.provenance] == [
+        "tags of aws_lb.web (main.tf:26)",
+        "aws_lb.web through load_balancer_arn (main.tf:23)",
+        "aws_lb_listener.https through listener_arn (main.tf:32)",
+    ]
+    operator = rule.tag("operated-by")
+    assert operator is not None and operator.value == "internal"  # its own tag wins
+
+
+def test_inheritance_is_configuration(tmp_path: Path) -> None:
+    shutil.copy(CASES / "inherit" / "main.tf", tmp_path / "main.tf")
+    (tmp_path / "ownlint.yaml").write_text("inherit:\n  listener-children: {match: [], from: [listener_arn]}\n")
+    run = run_cli("check", str(tmp_path), "--select", "OWN001", "--format", "json")
+    assert [f["resource"] for f in run.json()["findings"]] == ["aws_lb_listener_rule.api", "aws_iam_policy.extra"]

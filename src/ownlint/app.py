@@ -10,6 +10,7 @@ from ownlint.config import Config, find_config, load_config
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover
 from ownlint.errors import OwnlintError
+from ownlint.inheritance import inherit_ownership
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
@@ -83,7 +84,7 @@ def load(inputs: Inputs) -> Loaded:
     terraform = load_terraform(found.root, found.terraform, inputs.terraform, found.plans)
     kubernetes = load_kubernetes(found.root, found.manifests, stdin_text if STDIN in paths else None)
     result = LoadResult(
-        resources=terraform.resources + kubernetes.resources,
+        resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
         problems=terraform.problems + kubernetes.problems,
         files=terraform.files + kubernetes.files,
     )

@@ -37,6 +37,15 @@ class Msp:
 
 
 @dataclass(frozen=True)
+class Inheritance:
+    """Resources matching ``match`` take ownership facts from what their ``via`` attributes reference."""
+
+    name: str
+    match: tuple[str, ...]
+    via: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Waiver:
     rule: str
     resource: str
@@ -57,6 +66,7 @@ class Config:
     severities: Mapping[str, str] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     boundaries: tuple[Any, ...] = ()
+    inherit: tuple[Inheritance, ...] = ()
 
     @property
     def parties_declared(self) -> bool:
@@ -156,6 +166,11 @@ def _build(data: Mapping[str, Any], source: str, base_categories: list[str] | No
         severities={rule: spec["severity"] for rule, spec in (data.get("rules") or {}).items() if spec},
         waivers=tuple(Waiver(**w) for w in data.get("waivers") or ()),
         boundaries=tuple(data.get("boundaries") or ()),
+        inherit=tuple(
+            Inheritance(name, tuple(spec["match"]), tuple(spec["from"]))
+            for name, spec in (data.get("inherit") or {}).items()
+            if spec
+        ),
     )
 
 

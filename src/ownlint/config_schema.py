@@ -170,6 +170,7 @@ def config_schema(rule_ids: tuple[str, ...]) -> Checker:
             "requires": list_of(string),
         }
     )
+    inheritance = struct({"match": list_of(string), "from": list_of(string)}, required=("match", "from"))
     waiver = struct(
         {
             "rule": rule_id,
@@ -188,6 +189,7 @@ def config_schema(rule_ids: tuple[str, ...]) -> Checker:
             "parties": struct({"internal": list_of(string), "msp": map_of(msp)}),
             "exempt": list_of(string),
             "categories": map_of(category),
+            "inherit": map_of(inheritance),
             "rules": map_of(struct({"severity": one_of("error", "warning", "info", "off")}), rule_id),
             "boundaries": list_of(anything),
             "waivers": list_of(waiver),

@@ -89,6 +89,7 @@ class Resource:
     references: tuple[str, ...] = ()
     container: str | None = None
     instances: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (attribute, address it references), for inheritance
 
     def tag(self, key: str) -> TagValue | None:
         wanted = key.lower()

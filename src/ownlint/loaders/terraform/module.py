@@ -346,6 +346,7 @@ def _resources(
         taggable=False,
         references=tuple(sorted(where.prefix + r for r in _references(block))),
         container=where.container,
+        links=tuple((a.name, where.prefix + r) for a in block.attributes for r in sorted(_addresses(a.expr))),
     )
     if not expansions:  # never created (count = 0, empty for_each): a graph node that needs no owner
         yield common
@@ -512,16 +513,23 @@ def _module_node(where: Instance, path: str, block: m.Block, address: str, opaqu
     )
 
 
+def _addresses(expr: m.Expr) -> set[str]:
+    """Resource, data source and module addresses an expression refers to."""
+    found: set[str] = set()
+    for names in m.references(expr):
+        if names[0] in _NOT_ADDRESSES:
+            continue
+        if names[0] == "data" and len(names) >= 3:
+            found.add(".".join(names[:3]))
+        elif len(names) >= 2 and (names[0] == "module" or "_" in names[0]):
+            found.add(".".join(names[:2]))
+    return found
+
+
 def _references(block: m.Block) -> set[str]:
     found: set[str] = set()
     for attribute in block.attributes:
-        for names in m.references(attribute.expr):
-            if names[0] in _NOT_ADDRESSES:
-                continue
-            if names[0] == "data" and len(names) >= 3:
-                found.add(".".join(names[:3]))
-            elif len(names) >= 2 and (names[0] == "module" or "_" in names[0]):
-                found.add(".".join(names[:2]))
+        found |= _addresses(attribute.expr)
     for nested in block.blocks:
         found |= _references(nested)
     return found

@@ -98,6 +98,7 @@ def _planned(
         fix_place=configured.fix_place if configured else place,
         references=configured.references if configured else (),
         container=configured.container if configured else None,
+        links=configured.links if configured else (),
         instances=(instance,),
     )
 
