@@ -24,6 +24,14 @@ from ownlint.loaders.terraform.values import (
 Function = Callable[[list[Any]], Any]
 
 
+def _json_encode(value: Any) -> str:
+    """As Terraform (Go's encoding/json): keys sorted, no spaces, HTML characters escaped, UTF-8 kept."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
 def _merge(args: list[Any]) -> Any:
     known: dict[str, Any] = {}
     reasons: list[str] = []
@@ -183,7 +191,7 @@ FUNCTIONS: dict[str, Function] = {
     "trimprefix": _strict(lambda s, p: to_text(s).removeprefix(to_text(p))),
     "trimsuffix": _strict(lambda s, p: to_text(s).removesuffix(to_text(p))),
     "substr": _strict(lambda s, o, n: to_text(s)[int(o) : None if int(n) < 0 else int(o) + int(n)]),
-    "jsonencode": _strict(lambda v: json.dumps(v, separators=(",", ":"))),
+    "jsonencode": _strict(_json_encode),
     "jsondecode": _strict(_json_decode),
     "zipmap": _strict(_zipmap),
     "keys": _strict(lambda v: sorted(v) if isinstance(v, dict) else _fail("keys() needs a map")),
