@@ -96,3 +96,18 @@ def test_evaluation_errors_become_unknown_not_exceptions() -> None:
 def test_deep_nesting_is_bounded() -> None:
     value = evaluate("(" * 400 + "1" + ")" * 400)
     assert value == 1 or isinstance(value, Unknown)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('slice(["a", "b", "c"], 1, 3)', ["b", "c"]),
+        ('basename("/srv/app/main.tf")', "main.tf"),
+        ("max(1, 5, 3)", 5),
+        ("one([])", None),
+        ('jsonencode({b = "<&>", a = 1})', '{"a":1,"b":"\\u003c\\u0026\\u003e"}'),
+        ('"${{a = 1}}"', {"a": 1}),
+    ],
+)
+def test_more_functions(expression: str, expected: Any) -> None:
+    assert evaluate(expression) == expected

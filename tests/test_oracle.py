@@ -95,7 +95,7 @@ def test_fixture_locals_agree(tmp_path: Path) -> None:
         evaluator = Evaluator(tf_module.root_variables(source, ()), tf_module._locals(source.files))
         ours = [evaluator.named("local", name) for name in names]
         theirs = console(target, [f"local.{name}" for name in names])
-        for name, mine, oracle in zip(names, ours, theirs):
+        for name, mine, oracle in zip(names, ours, theirs, strict=True):
             where = f"{directory.relative_to(FIXTURES)}: local.{name}"
             if oracle == KNOWN_AFTER_APPLY:  # e.g. a variable without a value: unknown to both
                 assert _holds_unknown(mine), where
@@ -210,7 +210,7 @@ EXPRESSIONS = st.one_of(_strings(2), _lists(2), _maps(2), _bools(2))
 def test_generated_expressions_agree(expressions: list[str], tmp_path_factory: Any) -> None:
     directory = tmp_path_factory.mktemp("console")
     oracle = console(directory, expressions)
-    for expression, theirs in zip(expressions, oracle):
+    for expression, theirs in zip(expressions, oracle, strict=True):
         ours = evaluate(expression)  # never raises, whatever Terraform thinks of the expression
         if theirs is not None:  # None: Terraform rejects it (a type error hypothesis made up)
             assert ours == theirs, expression

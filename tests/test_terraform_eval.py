@@ -210,3 +210,43 @@ def test_inheritance_is_configuration(tmp_path: Path) -> None:
     (tmp_path / "ownlint.yaml").write_text("inherit:\n  listener-children: {match: [], from: [listener_arn]}\n")
     run = run_cli("check", str(tmp_path), "--select", "OWN001", "--format", "json")
     assert [f["resource"] for f in run.json()["findings"]] == ["aws_lb_listener_rule.api", "aws_iam_policy.extra"]
+
+
+def test_variable_types_fill_optional_attributes(tree) -> None:
+    root = tree(
+        {
+            "main.tf": """
+variable "groups" {
+  type = map(object({
+    name = string
+    tags = optional(map(string), { owner = "platform" })
+    team = optional(string)
+  }))
+  default = {
+    web = { name = "web", extra = "dropped" }
+    api = { name = "api", tags = { owner = "api-team" } }
+  }
+}
+
+resource "aws_sqs_queue" "q" {
+  for_each = var.groups
+  name     = each.value.name
+  tags     = merge(each.value.tags, { team = coalesce(each.value.team, "none"), keys = join(",", keys(each.value)) })
+}
+""",
+        }
+    )
+    assert tags_of(root) == [
+        'aws_sqs_queue.q [aws_sqs_queue.q["api"]] keys=name,tags,team owner=api-team team=none',
+        'aws_sqs_queue.q [aws_sqs_queue.q["web"]] keys=name,tags,team owner=platform team=none',
+    ]
+
+
+def test_lookup_with_an_unknown_key_in_an_empty_map_is_the_default(tree) -> None:
+    root = tree(
+        {
+            "main.tf": 'variable "per_az" {\n  default = {}\n}\nvariable "az" {}\n'
+            'resource "aws_subnet" "s" {\n  tags = merge({ owner = "net" }, lookup(var.per_az, var.az, {}))\n}\n'
+        }
+    )
+    assert tags_of(root) == ["aws_subnet.s owner=net"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.functions import FUNCTIONS
+from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
     MAX_COLLECTION,
     EvalError,
@@ -38,6 +39,7 @@ class Binding:
     reason: str = ""
     scope: Evaluator | None = field(default=None, compare=False)
     env: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    type: m.Expr | None = field(default=None, compare=False)  # the variable's type constraint
 
 
 class Evaluator:
@@ -88,6 +90,8 @@ class Evaluator:
         self._active.add(key)
         try:
             result = (binding.scope or self).value(binding.expr, binding.env)
+            if binding.type is not None:
+                result = convert(result, binding.type, self.value)
         finally:
             self._active.discard(key)
         self._memo[key] = result

@@ -8,6 +8,7 @@ first unknown argument unchanged, so the reason travels to the finding. ``try``,
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,13 @@ Function = Callable[[list[Any]], Any]
 def _json_encode(value: Any) -> str:
     """As Terraform (Go's encoding/json): keys sorted, no spaces, HTML characters escaped, UTF-8 kept."""
     text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escaped)
     return text
 
@@ -55,7 +62,8 @@ def _lookup(args: list[Any]) -> Any:
         raise EvalError("lookup() takes 2 or 3 arguments")
     table, key = args[0], args[1]
     if isinstance(key, Unknown):
-        return key
+        # an unknown key in a known empty map can only find the default
+        return args[2] if table == {} and len(args) == 3 else key
     if isinstance(table, PartialMap):
         if key in table.known:
             return table.known[key]
@@ -169,6 +177,41 @@ def _flatten(value: list[Any]) -> list[Any]:
     return result
 
 
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    raise EvalError("tobool() needs true or false")
+
+
+def _index(value: Any, items: list[Any]) -> int:
+    position = int(_number(value))
+    if not 0 <= position <= len(items):
+        raise EvalError(f"slice(): index {position} out of range")
+    return position
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise EvalError("expected a number")
+    try:
+        return float(value)
+    except ValueError:
+        raise EvalError(f"not a number: {value!r}") from None
+
+
+def _whole(number: float) -> int | float:
+    return int(number) if number.is_integer() else number
+
+
+def _one(items: Any) -> Any:
+    listed = _to_list(items)
+    if len(listed) > 1:
+        raise EvalError("one(): more than one element")
+    return listed[0] if listed else None
+
+
 FUNCTIONS: dict[str, Function] = {
     "merge": _merge,
     "lookup": _lookup,
@@ -203,6 +246,22 @@ FUNCTIONS: dict[str, Function] = {
     "distinct": _strict(lambda ls: list(dict.fromkeys(_to_list(ls)))),
     "compact": _strict(lambda ls: [x for x in _to_list(ls) if x not in (None, "")]),
     "tonumber": _strict(lambda v: v if isinstance(v, (int, float)) else float(v)),
+    "tobool": _strict(_to_bool),
+    "slice": _strict(lambda ls, a, b: _to_list(ls)[_index(a, ls) : _index(b, ls)]),
+    "basename": _strict(lambda p: posixpath.basename(to_text(p))),
+    "dirname": _strict(lambda p: posixpath.dirname(to_text(p))),
+    "startswith": _strict(lambda s, p: to_text(s).startswith(to_text(p))),
+    "endswith": _strict(lambda s, p: to_text(s).endswith(to_text(p))),
+    "strcontains": _strict(lambda s, p: to_text(p) in to_text(s)),
+    "reverse": _strict(lambda ls: list(reversed(_to_list(ls)))),
+    "sort": _strict(lambda ls: sorted(to_text(x) for x in _to_list(ls))),
+    "index": _strict(lambda ls, v: _to_list(ls).index(v) if v in _to_list(ls) else _fail("index(): not found")),
+    "one": _strict(_one),
+    "max": _strict(lambda *ns: _whole(max(_number(n) for n in ns))),
+    "min": _strict(lambda *ns: _whole(min(_number(n) for n in ns))),
+    "sensitive": _strict(lambda v: v),
+    "nonsensitive": _strict(lambda v: v),
+    "setunion": _strict(lambda *ls: sorted({to_text(x) for items in ls for x in _to_list(items)})),
 }
 
 

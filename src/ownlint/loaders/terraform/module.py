@@ -158,10 +158,11 @@ def root_variables(source: ModuleSource, overrides: Sequence[tuple[str, Binding]
         for attribute in values.attributes:
             if attribute.name in bindings:
                 what = f"var.{attribute.name} in {values.path.rsplit('/', 1)[-1]}"
-                bindings[attribute.name] = Binding(attribute.expr, Place(values.path, attribute.line, what))
+                place = Place(values.path, attribute.line, what)
+                bindings[attribute.name] = Binding(attribute.expr, place, type=bindings[attribute.name].type)
     for name, binding in overrides:
         if name in bindings:
-            bindings[name] = binding
+            bindings[name] = replace(binding, type=bindings[name].type)
     return bindings
 
 
@@ -171,10 +172,14 @@ def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict
         for block in _top(hcl, "variable"):
             name = block.labels[0] if block.labels else ""
             default = block.attribute("default")
+            constraint = block.attribute("type")
+            type_expr = constraint.expr if constraint is not None else None
             if default is not None:
-                bindings[name] = Binding(default.expr, Place(hcl.path, default.line, f"default of var.{name}"))
+                place = Place(hcl.path, default.line, f"default of var.{name}")
+                bindings[name] = Binding(default.expr, place, type=type_expr)
             else:
-                bindings[name] = Binding(None, Place(hcl.path, block.line, f"variable {name}"), missing(name))
+                place = Place(hcl.path, block.line, f"variable {name}")
+                bindings[name] = Binding(None, place, missing(name), type=type_expr)
     return bindings
 
 
@@ -191,7 +196,8 @@ def _inputs(
     for attribute in call.attributes:
         if attribute.name in bindings:
             place = Place(path, attribute.line, f"input {attribute.name} of {address}")
-            bindings[attribute.name] = Binding(attribute.expr, place, scope=evaluator, env=env)
+            declared = bindings[attribute.name]
+            bindings[attribute.name] = Binding(attribute.expr, place, scope=evaluator, env=env, type=declared.type)
     return bindings
 
 
