@@ -250,3 +250,12 @@ def test_lookup_with_an_unknown_key_in_an_empty_map_is_the_default(tree) -> None
         }
     )
     assert tags_of(root) == ["aws_subnet.s owner=net"]
+
+
+def test_graph_nests_module_instances_under_their_calls() -> None:
+    run = run_cli("graph", str(CASES / "modules-deep"))
+    assert (
+        '  "envs/prod//module.platform.module.network.module.vpc" -> '
+        '"envs/prod//module.platform.module.network.module.vpc.aws_vpc.this" [label="contains"];'
+    ) in run.stdout.splitlines()
+    assert '  "envs/prod//module.platform" [label="envs/prod//module.platform", shape=folder];' in run.stdout

@@ -28,7 +28,7 @@ def build_graph(resources: Iterable[Resource]) -> Any:
     for resource in listed:
         graph.add_node(
             node_id(resource),
-            kind="resource",
+            kind="module" if resource.type == "module" else "resource",
             type=resource.type,
             source=resource.source,
             file=resource.file,
@@ -36,10 +36,17 @@ def build_graph(resources: Iterable[Resource]) -> Any:
         )
     for resource in listed:
         _add_container_edges(graph, resource)
+        attributes = {address: name for name, address in resource.links}
         for target in resource.references:
             target_id = node_id_in_stack(resource, target)
-            if graph.has_node(target_id):
-                graph.add_edge(node_id(resource), target_id, kind="references")
+            if graph.has_node(target_id) and not graph.has_edge(node_id(resource), target_id, key="references"):
+                graph.add_edge(
+                    node_id(resource),
+                    target_id,
+                    key="references",
+                    kind="references",
+                    attribute=attributes.get(target, ""),
+                )
     return graph
 
 
@@ -48,7 +55,9 @@ def node_id_in_stack(resource: Resource, address: str) -> str:
 
 
 def _add_container_edges(graph: Any, resource: Resource) -> None:
-    if resource.source == "terraform":
+    if resource.source == "terraform" and resource.container is not None:
+        container = node_id_in_stack(resource, resource.container)  # the module call it is instantiated by
+    elif resource.source == "terraform":
         container = f"stack:{resource.stack or '.'}"
         graph.add_node(container, kind="module", type="module", source="terraform", file=resource.stack, line=0)
     elif resource.container is not None:
@@ -57,7 +66,8 @@ def _add_container_edges(graph: Any, resource: Resource) -> None:
             graph.add_node(container, kind="namespace", type="k8s:Namespace", source="kubernetes", file="", line=0)
     else:
         return
-    graph.add_edge(container, node_id(resource), kind="contains")
+    if not graph.has_edge(container, node_id(resource), key="contains"):
+        graph.add_edge(container, node_id(resource), key="contains", kind="contains")
 
 
 def render_graph(graph: Any, fmt: str) -> str:
