@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.terraform.expr import Expr, HclFile
@@ -20,17 +21,18 @@ ExpressionParser = Callable[[str], Expr]
 
 
 def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
-    module_name = BACKENDS.get(name)
-    if module_name is None:
-        raise OwnlintError(f"unknown HCL parser {name!r} (available: {', '.join(sorted(BACKENDS))})")
-    parse: ParseFunction = importlib.import_module(module_name).parse
+    parse: ParseFunction = _backend(name).parse
     return parse
 
 
 def expression_parser_for(name: str = DEFAULT_BACKEND) -> ExpressionParser:
     """The backend's ``parse_expression(text) -> Expr`` (for ``--var`` values and JSON-syntax templates)."""
+    parse: ExpressionParser = _backend(name).parse_expression
+    return parse
+
+
+def _backend(name: str) -> ModuleType:
     module_name = BACKENDS.get(name)
     if module_name is None:
         raise OwnlintError(f"unknown HCL parser {name!r} (available: {', '.join(sorted(BACKENDS))})")
-    parse: ExpressionParser = importlib.import_module(module_name).parse_expression
-    return parse
+    return importlib.import_module(module_name)

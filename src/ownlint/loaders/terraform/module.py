@@ -17,9 +17,9 @@ from typing import Any
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.taggable import TaggableIndex
-from ownlint.loaders.terraform.tags import TracedTags, trace_tags
+from ownlint.loaders.terraform.tags import TracedTags, add_tag, trace_tags
 from ownlint.loaders.terraform.values import PartialMap, Unknown, to_text
-from ownlint.model import LoadProblem, Place, Resource, TagValue
+from ownlint.model import LoadProblem, Place, Resource
 
 _NOT_ADDRESSES = {"var", "local", "each", "count", "path", "terraform", "self"}
 MAX_INSTANCES = 1000
@@ -340,18 +340,8 @@ def _resources(
     local = f"data.{resource_type}.{name}" if is_data else f"{resource_type}.{name}"
     address = where.prefix + local
     expansions = _expansions(block, evaluator, address)
-    common = Resource(
-        address=address,
-        type=resource_type,
-        name=name,
-        source="terraform",
-        file=path,
-        line=block.line,
-        end_line=block.end_line,
-        stack=where.stack,
-        taggable=False,
-        references=tuple(sorted(where.prefix + r for r in _references(block))),
-        container=where.container,
+    common = replace(
+        _node(where, path, block, address, resource_type, name),
         links=tuple((a.name, where.prefix + r) for a in block.attributes for r in sorted(_addresses(a.expr))),
     )
     if not expansions:  # never created (count = 0, empty for_each): a graph node that needs no owner
@@ -490,30 +480,25 @@ def _tag_block_entry(
     if isinstance(key, Unknown):
         traced.opaque.append(f"a tag key is unknown: {key.reason} ({place})")
         return
-    value = evaluator.value(value_attribute.expr, env)
-    if value is None:
-        return
-    text = str(key) if isinstance(key, str) else to_text(key)
-    if isinstance(value, Unknown):
-        traced.entries[text] = TagValue(text, None, where, value.reason)
-    elif isinstance(value, (dict, list, PartialMap)):
-        traced.entries[text] = TagValue(text, None, where, f"tag {text} is not a string")
-    else:
-        traced.entries[text] = TagValue(text, to_text(value), where)
+    add_tag(traced, to_text(key), evaluator.value(value_attribute.expr, env), where)
 
 
 def _module_node(where: Instance, path: str, block: m.Block, address: str, opaque: tuple[str, ...]) -> Resource:
+    return replace(_node(where, path, block, address, "module", block.labels[0]), opaque=opaque)
+
+
+def _node(where: Instance, path: str, block: m.Block, address: str, node_type: str, name: str) -> Resource:
+    """A block as a graph node that needs no owner (yet): where it is and what it references."""
     return Resource(
         address=address,
-        type="module",
-        name=block.labels[0],
+        type=node_type,
+        name=name,
         source="terraform",
         file=path,
         line=block.line,
         end_line=block.end_line,
         stack=where.stack,
         taggable=False,
-        opaque=opaque,
         references=tuple(sorted(where.prefix + r for r in _references(block))),
         container=where.container,
     )

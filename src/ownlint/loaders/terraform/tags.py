@@ -103,7 +103,7 @@ def _object(scope: _Scope, expr: m.ObjectExpr, place: Place, outer: tuple[Place,
         value = scope.value(item.value)
         origins = _origins(scope, item.value)
         provenance = (*origins, Place(place.file, item.line, place.what), *outer)
-        _add(traced, to_text(key), value, provenance)
+        add_tag(traced, to_text(key), value, provenance)
     return traced
 
 
@@ -131,17 +131,18 @@ def _whole(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...]) 
         traced.opaque.append(f"{value.reason} ({place})")
     elif isinstance(value, PartialMap):
         for key, item in value.known.items():
-            _add(traced, key, item, provenance)
+            add_tag(traced, key, item, provenance)
         traced.opaque.extend(f"{reason} ({place})" for reason in value.reasons)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _add(traced, key, item, provenance)
+            add_tag(traced, key, item, provenance)
     elif value is not None:
         traced.opaque.append(f"the tags value is not a map ({place})")
     return traced
 
 
-def _add(traced: TracedTags, key: str, value: Any, provenance: tuple[Place, ...]) -> None:
+def add_tag(traced: TracedTags, key: str, value: Any, provenance: tuple[Place, ...]) -> None:
+    """Set ``key`` as the provider would: null drops it; a value not known or not a string is unknown."""
     if value is None:  # a null tag is dropped by the provider
         traced.entries.pop(key, None)
         traced.removed.add(key)
