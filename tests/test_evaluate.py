@@ -107,7 +107,15 @@ def test_deep_nesting_is_bounded() -> None:
         ("one([])", None),
         ('jsonencode({b = "<&>", a = 1})', '{"a":1,"b":"\\u003c\\u0026\\u003e"}'),
         ('"${{a = 1}}"', {"a": 1}),
+        ("range(3)", [0, 1, 2]),
+        ("range(1, 7, 2)", [1, 3, 5]),
+        ("range(5, 1, -2)", [5, 3]),
     ],
 )
 def test_more_functions(expression: str, expected: Any) -> None:
     assert evaluate(expression) == expected
+
+
+def test_huge_range_is_unknown_not_a_hang() -> None:
+    value = evaluate("range(100000000)")
+    assert isinstance(value, Unknown) and "more than 1024 values" in value.reason

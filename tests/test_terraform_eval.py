@@ -259,3 +259,23 @@ def test_graph_nests_module_instances_under_their_calls() -> None:
         '"envs/prod//module.platform.module.network.module.vpc.aws_vpc.this" [label="contains"];'
     ) in run.stdout.splitlines()
     assert '  "envs/prod//module.platform" [label="envs/prod//module.platform", shape=folder];' in run.stdout
+
+
+def test_nested_for_each_cannot_explode(tree) -> None:
+    import time
+
+    big = '{ for i in range(0, 60) : "k${i}" => i }'  # 60 + 60 x 60 module instances
+    root = tree(
+        {
+            "main.tf": f'module "a" {{\n  source   = "./a"\n  for_each = {big}\n}}\n',
+            "a/main.tf": f'module "b" {{\n  source   = "../b"\n  for_each = {big}\n  n        = each.key\n}}\n',
+            "b/main.tf": 'variable "n" {}\nresource "aws_sqs_queue" "q" {\n  tags = { owner = "x", n = var.n }\n}\n',
+        }
+    )
+    started = time.monotonic()
+    resources = load(Inputs(paths=(str(root),))).resources
+    assert time.monotonic() - started < 30
+    queues = [r for r in resources if r.type == "aws_sqs_queue"]
+    assert 0 < len(queues) <= 2100
+    reasons = {t.reason for r in queues for t in r.tags if t.key == "n" and not t.known}
+    assert reasons == {"for_each of module.a.module.b not expanded: more than 2000 module instances in this root"}

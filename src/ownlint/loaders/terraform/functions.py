@@ -201,6 +201,24 @@ def _number(value: Any) -> float:
         raise EvalError(f"not a number: {value!r}") from None
 
 
+MAX_RANGE = 1024  # Terraform's own limit on range()
+
+
+def _range(*args: Any) -> list[int | float]:
+    if not 1 <= len(args) <= 3:
+        raise EvalError("range() takes 1 to 3 arguments")
+    numbers = [_number(a) for a in args]
+    start, limit, step = (0.0, numbers[0], 1.0) if len(numbers) == 1 else (numbers[0], numbers[1], 1.0)
+    if len(numbers) == 3:
+        step = numbers[2]
+    if step == 0 or (limit - start) * step < 0:
+        return [] if step != 0 else _fail("range(): step must not be zero")
+    count = int(-(-(limit - start) // step))
+    if count > MAX_RANGE:
+        raise EvalError(f"range() would make more than {MAX_RANGE} values")
+    return [_whole(start + i * step) for i in range(count)]
+
+
 def _whole(number: float) -> int | float:
     return int(number) if number.is_integer() else number
 
@@ -261,6 +279,7 @@ FUNCTIONS: dict[str, Function] = {
     "min": _strict(lambda *ns: _whole(min(_number(n) for n in ns))),
     "sensitive": _strict(lambda v: v),
     "nonsensitive": _strict(lambda v: v),
+    "range": _strict(_range),
     "setunion": _strict(lambda *ls: sorted({to_text(x) for items in ls for x in _to_list(items)})),
 }
 

@@ -24,6 +24,10 @@ from ownlint.model import LoadProblem, Place, Resource
 _NOT_ADDRESSES = {"var", "local", "each", "count", "path", "terraform", "self"}
 MAX_INSTANCES = 1000
 MAX_MODULE_DEPTH = 32
+# Per root module: nested for_each multiplies (1000 x 1000 ...); past these, instances are not
+# expanded any further and each/count become unknown with the reason.
+MAX_MODULE_INSTANCES = 2000
+MAX_RESOURCE_RECORDS = 200_000
 
 # Resources that carry tags as repeated blocks, not a map, and get no provider default_tags
 # (AWS provider docs: aws_autoscaling_group takes `tag { key value propagate_at_launch }`).
@@ -82,6 +86,7 @@ class ModuleTree:
     resources: list[Resource] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    module_instances: int = 0
 
     def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
         variables = root_variables(source, overrides)
@@ -100,7 +105,9 @@ class ModuleTree:
         for hcl in source.files:
             for block in hcl.blocks:
                 if block.type in ("resource", "data") and len(block.labels) >= 2:
-                    self.resources.extend(_resources(where, hcl.path, block, evaluator, providers, self.index))
+                    room = MAX_RESOURCE_RECORDS - len(self.resources)
+                    found = _resources(where, hcl.path, block, evaluator, providers, self.index, room)
+                    self.resources.extend(found)
                 elif block.type == "module" and block.labels:
                     self._call(source, where, hcl.path, block, evaluator, providers)
 
@@ -138,7 +145,11 @@ class ModuleTree:
         if not isinstance(resolved, ModuleSource):
             return
         child_providers = _child_providers(block, providers)
-        for suffix, env in _expansions(block, evaluator, address):
+        expansions = _expansions(block, evaluator, address)
+        if self.module_instances + len(expansions) > MAX_MODULE_INSTANCES:
+            expansions = _unexpanded(block, address, f"more than {MAX_MODULE_INSTANCES} module instances in this root")
+        self.module_instances += len(expansions)
+        for suffix, env in expansions:
             child = Instance(
                 stack=where.stack,
                 prefix=f"{address}.",
@@ -327,6 +338,12 @@ def _expansions(block: m.Block, evaluator: Evaluator, address: str) -> list[tupl
     return [(f'["{k}"]', {"each": {"key": k, "value": v}}) for k, v in pairs]
 
 
+def _unexpanded(block: m.Block, address: str, reason: str) -> list[tuple[str, dict[str, Any]]]:
+    """One instance standing for all, with ``each``/``count`` unknown because of ``reason``."""
+    name = "count" if block.attribute("count") is not None else "each"
+    return [("", {name: Unknown(f"{'count' if name == 'count' else 'for_each'} of {address} not expanded: {reason}")})]
+
+
 def _resources(
     where: Instance,
     path: str,
@@ -334,12 +351,15 @@ def _resources(
     evaluator: Evaluator,
     providers: dict[str, ProviderTags],
     index: TaggableIndex,
+    room: int = MAX_RESOURCE_RECORDS,
 ) -> Iterator[Resource]:
     resource_type, name = block.labels[0], block.labels[1]
     is_data = block.type == "data"
     local = f"data.{resource_type}.{name}" if is_data else f"{resource_type}.{name}"
     address = where.prefix + local
     expansions = _expansions(block, evaluator, address)
+    if len(expansions) > max(room, 1):
+        expansions = _unexpanded(block, address, f"more than {MAX_RESOURCE_RECORDS} resource instances in this root")
     common = replace(
         _node(where, path, block, address, resource_type, name),
         links=tuple((a.name, where.prefix + r) for a in block.attributes for r in sorted(_addresses(a.expr))),
