@@ -151,8 +151,7 @@ class _Loader:
         for path in paths:
             shown = relative(self.root, path)
             self.seen.append(shown)
-            text = read_text(path, shown)
-            parsed = text if isinstance(text, LoadProblem) else self.parse_file(text, path, shown)
+            parsed = self.load_file(path, shown)
             if isinstance(parsed, LoadProblem):
                 self.problems.append(parsed)
             elif is_tfvars(path):
@@ -160,11 +159,15 @@ class _Loader:
             else:
                 module_files.append(parsed)
         tfvars.sort(key=lambda f: _tfvars_order(f.path))
-        source = ModuleSource(relative(self.root, directory) or ".", tuple(module_files), tuple(tfvars))
+        source = ModuleSource(relative(self.root, directory) or ".", directory, tuple(module_files), tuple(tfvars))
         self.cache[directory] = source if module_files else None
         return self.cache[directory]
 
-    def parse_file(self, text: str, path: Path, shown: str) -> m.HclFile | LoadProblem:
+    def load_file(self, path: Path, shown: str) -> m.HclFile | LoadProblem:
+        """Read and parse one file (HCL, or Terraform's JSON syntax by its name)."""
+        text = read_text(path, shown)
+        if isinstance(text, LoadProblem):
+            return text
         json_syntax = path.name.endswith(".json")
         try:
             return parse_json_file(text, shown) if json_syntax else self.parse(text, shown)
@@ -193,9 +196,8 @@ class _Loader:
         vendored = _vendored_modules(root_module)
 
         def resolve(caller: ModuleSource, text: str, key: str, file: str, line: int) -> Resolved:
-            caller_dir = (self.root / caller.path).resolve() if caller.path != "." else self.root.resolve()
             if _is_local(text):
-                target = (caller_dir / text).resolve()
+                target = (caller.directory / text).resolve()
             elif key in vendored:
                 target = (root_module / vendored[key]).resolve()
             else:
@@ -264,8 +266,7 @@ def _overrides(loader: _Loader, inputs: TerraformInputs) -> list[tuple[str, Bind
         if not path.is_file():
             raise OwnlintError(f"--var-file {var_file}: no such file")
         shown = os.path.normpath(var_file)
-        content = read_text(path, shown)
-        parsed = content if isinstance(content, LoadProblem) else loader.parse_file(content, path, shown)
+        parsed = loader.load_file(path, shown)
         if isinstance(parsed, LoadProblem):
             raise OwnlintError(f"--var-file {parsed.file}:{parsed.line}: {parsed.message}")
         for attribute in parsed.attributes:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.taggable import TaggableIndex
-from ownlint.loaders.terraform.tags import TracedTags, add_tag, trace_tags
+from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace, named_reference, trace_tags
 from ownlint.loaders.terraform.values import PartialMap, Unknown, to_text
 from ownlint.model import LoadProblem, Place, Resource
 
@@ -46,6 +47,7 @@ class ModuleSource:
     """One parsed module directory: ``path`` is as shown in findings (relative to the scan root)."""
 
     path: str
+    directory: Path
     files: tuple[m.HclFile, ...]
     tfvars: tuple[m.HclFile, ...] = ()
 
@@ -419,23 +421,11 @@ def _module_input_place(attribute: m.Attribute | None, evaluator: Evaluator) -> 
         binding = evaluator.variables.get(names[1])
         while binding is not None and binding.scope is not None:
             found = binding.place
-            inner = _var_name(binding.expr)
-            binding = binding.scope.variables.get(inner) if inner is not None else None
+            inner = named_reference(binding.expr) if binding.expr is not None else None
+            binding = binding.scope.variables.get(inner[1]) if inner is not None and inner[0] == "var" else None
         if found is not None:
             return found
     return found
-
-
-def _var_name(expr: m.Expr | None) -> str | None:
-    if (
-        isinstance(expr, m.Traversal)
-        and isinstance(expr.base, m.Name)
-        and expr.base.name == "var"
-        and len(expr.steps) == 1
-        and isinstance(expr.steps[0], m.AttrStep)
-    ):
-        return expr.steps[0].name
-    return None
 
 
 def _tag_blocks(
@@ -465,7 +455,7 @@ def _tag_blocks(
             reason = items.reason if isinstance(items, Unknown) else "its for_each is not a known collection"
             traced.opaque.append(f"{reason} ({dynamic_place})")
             continue
-        known = _data_trace(for_each.expr if for_each is not None else None, evaluator)
+        known = data_trace(for_each.expr if for_each is not None else None, evaluator)
         for content in dynamic.children("content"):
             for key, item in items.items():
                 scope = {**env, iterator_name or block_name: {"key": key, "value": item}}
@@ -473,15 +463,6 @@ def _tag_blocks(
                 outer = (dynamic_place, *origin.provenance) if origin is not None else (dynamic_place,)
                 _tag_block_entry(traced, content, outer, evaluator, scope)
     return traced, place, True
-
-
-def _data_trace(expr: m.Expr | None, evaluator: Evaluator) -> TracedTags | None:
-    """The traced tags behind ``data.aws_default_tags.X.tags`` (for provenance), else None."""
-    if not isinstance(expr, m.Traversal) or not isinstance(expr.base, m.Name) or expr.base.name != "data":
-        return None
-    names = [s.name for s in expr.steps if isinstance(s, m.AttrStep)]
-    trace = evaluator.data_traces.get(".".join(names[:2])) if len(names) == 3 and names[2] == "tags" else None
-    return trace if isinstance(trace, TracedTags) else None
 
 
 def _tag_block_entry(

@@ -74,13 +74,13 @@ def _trace(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...], 
         if isinstance(condition, bool):
             branch = expr.if_true if condition else expr.if_false
             return _trace(scope, branch, place, outer, depth + 1)
-    named = _named_reference(expr)
+    named = named_reference(expr)
     if named is not None and named[0] in ("var", "local"):
         binding = scope.binding(*named)
         if binding is not None and binding.expr is not None:
             return _trace(scope.inner(binding), binding.expr, binding.place, (place, *outer), depth + 1)
-    if named is not None and named[0] == "data" and named[1] in scope.evaluator.data_traces:
-        known: TracedTags = scope.evaluator.data_traces[named[1]]
+    known = data_trace(expr, scope.evaluator)
+    if known is not None:
         return _extended(known, (place, *outer))
     return _whole(scope, expr, place, outer)
 
@@ -156,7 +156,14 @@ def add_tag(traced: TracedTags, key: str, value: Any, provenance: tuple[Place, .
         traced.entries[key] = TagValue(key, to_text(value), provenance)
 
 
-def _named_reference(expr: m.Expr) -> tuple[str, str] | None:
+def data_trace(expr: m.Expr | None, evaluator: Evaluator) -> TracedTags | None:
+    """The traced tags behind ``data.aws_default_tags.X.tags`` (for provenance), else None."""
+    named = named_reference(expr) if expr is not None else None
+    trace = evaluator.data_traces.get(named[1]) if named is not None and named[0] == "data" else None
+    return trace if isinstance(trace, TracedTags) else None
+
+
+def named_reference(expr: m.Expr) -> tuple[str, str] | None:
     """``("var", "tags")`` for exactly ``var.tags`` (or ``local.tags``), ``("data", "aws_default_tags.x")``
     for ``data.aws_default_tags.x.tags``, else None."""
     if not isinstance(expr, m.Traversal) or not isinstance(expr.base, m.Name):
