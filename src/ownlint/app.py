@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ownlint.config import Config, find_config, load_config
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover
 from ownlint.errors import OwnlintError
 from ownlint.inheritance import inherit_ownership
+from ownlint.loaders.codeowners import FileOwners, load_codeowners
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
@@ -18,6 +20,9 @@ from ownlint.model import Explained, Finding, LoadResult, Report, Resource, Seve
 from ownlint.ownership import category_of, fact, needs_ownership
 from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
 from ownlint.rules.base import Rule, RuleContext
+
+if TYPE_CHECKING:
+    from ownlint.graph import ResourceGraph
 
 STDIN = "-"
 
@@ -54,6 +59,8 @@ class Loaded:
     config: Config
     result: LoadResult
     notes: tuple[str, ...]
+    codeowners: Mapping[str, FileOwners] = field(default_factory=dict)
+    root: Path = Path(".")
 
     @property
     def resources(self) -> tuple[Resource, ...]:
@@ -63,7 +70,7 @@ class Loaded:
 def run_check(options: CheckOptions) -> CheckResult:
     rules = select_rules(options.select, options.ignore)
     loaded = load(options.inputs)
-    context = RuleContext(loaded.config, loaded.resources, loaded.result.problems)
+    context = rule_context(loaded)
     findings = sorted(
         _run_rules(rules, context),
         key=lambda f: (f.file, f.line, f.rule, f.resource, f.fingerprint),
@@ -88,7 +95,9 @@ def load(inputs: Inputs) -> Loaded:
         problems=terraform.problems + kubernetes.problems,
         files=terraform.files + kubernetes.files,
     )
-    return Loaded(config, result, (*_notes(found), *terraform.notes))
+    settings = config.codeowners
+    codeowners = load_codeowners(found.root, settings, result.files) if settings is not None else {}
+    return Loaded(config, result, (*_notes(found), *terraform.notes), codeowners, found.root)
 
 
 def _config(config_path: str | None, paths: list[Path]) -> Config:
@@ -177,35 +186,71 @@ def explain_rule(code: str) -> Rule:
 
 
 def explain_resources(target: str, inputs: Inputs) -> list[Explained]:
-    """Resources whose address is ``target`` (or ends with it), explained."""
+    """Resources whose address is ``target`` (or ends with it), explained with their graph
+    neighbourhood and every boundary path that ends at them or passes through them."""
     loaded = load(inputs)
     matches = [r for r in loaded.resources if r.address == target or r.address.endswith(f".{target}")]
     if not matches:
         raise OwnlintError(f"no resource {target!r} under {', '.join(inputs.paths)}")
-    context = RuleContext(loaded.config, tuple(matches), ())
+    context = rule_context(loaded)  # boundary paths need the whole estate
     findings = _run_rules(RULES, context)
-    explained = []
-    for resource in matches:
-        facts = tuple(fact(loaded.config, resource, name) for name in loaded.config.keys)
-        explained.append(
-            Explained(
-                resource=resource,
-                category=category_of(loaded.config, resource.type).name,
-                needs_ownership=needs_ownership(loaded.config, resource),
-                facts=facts,
-                findings=tuple(
-                    f
-                    for f in findings
-                    if (f.resource, f.stack, f.file) == (resource.address, resource.stack, resource.file)
-                    and (not f.instances or not resource.instances or set(f.instances) & set(resource.instances))
-                ),
-            )
-        )
-    return explained
+    graph = context.graph
+    return [_explained(loaded.config, graph, resource, findings) for resource in matches]
 
 
-def graph_of(inputs: Inputs, fmt: str) -> str:
-    from ownlint.graph import build_graph, render_graph
+def _explained(config: Config, graph: ResourceGraph, resource: Resource, findings: list[Finding]) -> Explained:
+    own = tuple(
+        f
+        for f in findings
+        if (f.resource, f.stack, f.file) == (resource.address, resource.stack, resource.file)
+        and (not f.instances or not resource.instances or set(f.instances) & set(resource.instances))
+    )
+    node = resource.node_id
+    through = tuple(f for f in findings if f not in own and any(_names_node(hop, node) for hop in f.path))
+    edges = graph.neighbours(node)
+    return Explained(
+        resource=resource,
+        category=category_of(config, resource.type).name,
+        needs_ownership=needs_ownership(config, resource),
+        facts=tuple(fact(config, resource, name) for name in config.keys),
+        findings=own,
+        neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in edges),
+        paths_through=through,
+    )
+
+
+def _names_node(hop: str, node: str) -> bool:
+    """Whether a path hop (``-kind-> NODE (file:line)...`` or the start ``NODE (...)``) names ``node``."""
+    shown = hop.split("> ", 1)[1] if hop.startswith("-") else hop
+    return shown == node or shown.startswith(f"{node} ") or shown.startswith(f"{node}:")
+
+
+def rule_context(loaded: Loaded, resources: tuple[Resource, ...] | None = None) -> RuleContext:
+    """What rules see; the graph (over every loaded resource) is built only if a rule asks for it."""
+
+    def graph() -> ResourceGraph:
+        return _graph(loaded)
+
+    chosen = loaded.resources if resources is None else resources
+    return RuleContext(loaded.config, chosen, loaded.result.problems, graph, loaded.codeowners)
+
+
+def _graph(loaded: Loaded) -> ResourceGraph:
+    from ownlint.graph import build_graph
+
+    source = Path(loaded.config.source)
+    shown = relative(loaded.root, source) if source.is_file() else loaded.config.source
+    return build_graph(loaded.resources, loaded.config, shown)
+
+
+def graph_of(inputs: Inputs, fmt: str, around: str | None = None, depth: int = 2) -> str:
+    from ownlint.graph import render_graph
 
     loaded = load(inputs)
-    return render_graph(build_graph(loaded.resources), fmt)
+    graph = _graph(loaded)
+    if around is not None:
+        matches = graph.find(around)
+        if not matches:
+            raise OwnlintError(f"no graph node {around!r} under {', '.join(inputs.paths)}")
+        graph = graph.around(matches[0], depth)
+    return render_graph(graph, fmt)

@@ -149,12 +149,14 @@ def explain(target: str, paths: tuple[str, ...], **options: Any) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["dot", "json", "graphml"]), default="dot", show_default=True)
+@click.option("--around", metavar="ADDRESS", help="Only the part of the graph around this node.")
+@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True, help="Edges away from --around.")
 @input_options
-def graph(paths: tuple[str, ...], fmt: str, **options: Any) -> None:
+def graph(paths: tuple[str, ...], fmt: str, around: str | None, depth: int, **options: Any) -> None:
     """Print the resource graph of PATHS."""
     from ownlint.app import graph_of
 
-    click.echo(graph_of(_inputs(paths, None, options), fmt), nl=False)
+    click.echo(graph_of(_inputs(paths, None, options), fmt, around, depth), nl=False)
 
 
 @cli.command()

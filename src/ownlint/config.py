@@ -34,6 +34,36 @@ class Msp:
     aws_principals: tuple[str, ...] = ()
     k8s_subjects: tuple[str, ...] = ()
     cidrs: tuple[str, ...] = ()
+    gcp_members: tuple[str, ...] = ()
+    azure_principals: tuple[str, ...] = ()
+    line: int = 0  # where the config declares it, for boundary paths
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A ``boundaries`` entry: a path boundary (``from`` a party ``to`` resources with some facts) or a
+    residency boundary (an operator ``location`` on resources with some facts)."""
+
+    name: str
+    from_parties: tuple[str, ...] = ()  # "msp" (every MSP) or MSP names
+    from_locations: tuple[str, ...] = ()  # empty: any location
+    to: Mapping[str, frozenset[str]] = field(default_factory=dict)  # fact -> values, any of which is denied
+    operator_locations: tuple[str, ...] = ()
+    # categories of the resources it protects: by default those that hold data, not the RBAC objects
+    # or workloads that merely sit in a namespace labelled restricted
+    categories: tuple[str, ...] = ("data", "security")
+
+    @property
+    def is_residency(self) -> bool:
+        return bool(self.operator_locations)
+
+
+@dataclass(frozen=True)
+class CodeOwners:
+    """CODEOWNERS teams mapped to owner values, for ownership drift; ``file`` None: the usual places."""
+
+    teams: Mapping[str, str]
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +95,9 @@ class Config:
     exempt: tuple[str, ...]
     severities: Mapping[str, str] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
-    boundaries: tuple[Any, ...] = ()
+    boundaries: tuple[Boundary, ...] = ()
     inherit: tuple[Inheritance, ...] = ()
+    codeowners: CodeOwners | None = None
 
     @property
     def parties_declared(self) -> bool:
@@ -111,7 +142,7 @@ def load_config(path: Path | None, rule_ids: tuple[str, ...]) -> Config:
         merged = _merge(base.data, user.data)
         base_categories = list(base.data.get("categories") or {})
     _check_facts(merged, user)
-    return _build(merged, str(path), base_categories)
+    return _build(merged, str(path), base_categories, user.lines)
 
 
 def _check_facts(merged: Mapping[str, Any], user: Located) -> None:
@@ -125,6 +156,14 @@ def _check_facts(merged: Mapping[str, Any], user: Located) -> None:
     for fact in merged.get("labels") or {}:
         if fact not in facts:
             raise user.fail(("labels", fact), f"unknown fact {fact!r}{did_you_mean(fact, facts)}")
+    for index, boundary in enumerate(merged.get("boundaries") or ()):
+        deny = boundary["deny"]
+        named = [*(deny.get("to") or {}), *(k for k in deny if k not in ("from", "to", "operator_location"))]
+        named = [fact for fact in named if fact != "category"]
+        for fact in named:
+            if fact not in facts:
+                path = ("boundaries", index, "deny", fact)
+                raise user.fail(path, f"unknown fact {fact!r}{did_you_mean(fact, facts)}; declare it under keys")
 
 
 def _preset(name: str, where: str) -> Located:
@@ -148,7 +187,12 @@ def _merge(base: Any, override: Any) -> Any:
     return override
 
 
-def _build(data: Mapping[str, Any], source: str, base_categories: list[str] | None = None) -> Config:
+def _build(
+    data: Mapping[str, Any],
+    source: str,
+    base_categories: list[str] | None = None,
+    lines: Mapping[tuple[str | int, ...], int] | None = None,
+) -> Config:
     parties = data.get("parties") or {}
     categories = data.get("categories") or {}
     inherited = base_categories or []
@@ -160,12 +204,16 @@ def _build(data: Mapping[str, Any], source: str, base_categories: list[str] | No
         keys={fact: tuple(names) for fact, names in (data.get("keys") or {}).items()},
         labels={fact: frozenset(values) for fact, values in (data.get("labels") or {}).items()},
         internal=frozenset(parties.get("internal") or ()),
-        msps={name: _msp(name, spec or {}) for name, spec in (parties.get("msp") or {}).items()},
+        msps={
+            name: _msp(name, spec or {}, (lines or {}).get(("parties", "msp", name), 0))
+            for name, spec in (parties.get("msp") or {}).items()
+        },
         categories=tuple(_category(name, categories[name]) for name in user_first),
         exempt=tuple(data.get("exempt") or ()),
         severities={rule: spec["severity"] for rule, spec in (data.get("rules") or {}).items() if spec},
         waivers=tuple(Waiver(**w) for w in data.get("waivers") or ()),
-        boundaries=tuple(data.get("boundaries") or ()),
+        boundaries=tuple(_boundary(spec) for spec in data.get("boundaries") or ()),
+        codeowners=_codeowners(data.get("codeowners")),
         inherit=tuple(
             Inheritance(name, tuple(spec["match"]), tuple(spec["from"]))
             for name, spec in (data.get("inherit") or {}).items()
@@ -184,13 +232,39 @@ def _category(name: str, spec: Mapping[str, Any]) -> Category:
     )
 
 
-def _msp(name: str, spec: Mapping[str, Any]) -> Msp:
+def _msp(name: str, spec: Mapping[str, Any], line: int) -> Msp:
     identities = spec.get("identities") or {}
     return Msp(
         name=name,
+        line=line,
         location=spec.get("location", "onshore"),
         contracts=tuple(spec.get("contracts") or ()),
         aws_principals=tuple(identities.get("aws_principals") or ()),
         k8s_subjects=tuple(identities.get("k8s_subjects") or ()),
         cidrs=tuple(identities.get("cidrs") or ()),
+        gcp_members=tuple(identities.get("gcp_members") or ()),
+        azure_principals=tuple(identities.get("azure_principals") or ()),
     )
+
+
+def _boundary(spec: Mapping[str, Any]) -> Boundary:
+    deny = spec["deny"]
+    origin = deny.get("from") or {}
+    parties = origin.get("party", "msp")
+    facts = {k: v for k, v in deny.items() if k not in ("from", "to", "operator_location", "category")}
+    target = dict(deny.get("to") or {})
+    categories = tuple(target.pop("category", None) or deny.get("category") or ("data", "security"))
+    return Boundary(
+        name=spec["name"],
+        from_parties=tuple(parties if isinstance(parties, list) else [parties]),
+        from_locations=tuple(origin.get("location") or ()),
+        to={fact: frozenset(v.lower() for v in values) for fact, values in {**target, **facts}.items()},
+        operator_locations=tuple(deny.get("operator_location") or ()),
+        categories=categories,
+    )
+
+
+def _codeowners(spec: Mapping[str, Any] | None) -> CodeOwners | None:
+    if not spec:
+        return None
+    return CodeOwners(teams=dict(spec.get("teams") or {}), file=spec.get("file"))

@@ -132,8 +132,35 @@ def struct(fields: Mapping[str, Checker], required: tuple[str, ...] = ()) -> Che
     return check
 
 
-def anything(value: Any, path: Path, doc: Located) -> None:
-    """Accepted as is (validated by the feature that uses it)."""
+def string_or_list(value: Any, path: Path, doc: Located) -> None:
+    (list_of(string) if isinstance(value, list) else string)(value, path, doc)
+
+
+def _deny(origin: Checker, location: Checker) -> Checker:
+    """``{from, to}`` (a path boundary) or ``{operator_location, FACT: [values]}`` (residency)."""
+
+    def check(value: Any, path: Path, doc: Located) -> None:
+        if not isinstance(value, dict):
+            raise doc.fail(path, f"expected a mapping, got {_type_name(value)}")
+        for key, element in value.items():
+            where = (*path, key)
+            if key == "from":
+                origin(element, where, doc)
+            elif key == "to":
+                map_of(list_of(string))(element, where, doc)
+            elif key == "operator_location":
+                list_of(location)(element, where, doc)
+            elif key == "category":
+                list_of(string)(element, where, doc)
+            else:
+                list_of(string)(element, where, doc)  # a fact's denied values; the fact is checked later
+        facts = [k for k in value if k not in ("from", "to", "operator_location", "category")]
+        if "operator_location" in value and (not facts or "to" in value or "from" in value):
+            raise doc.fail(path, "a residency boundary needs operator_location and at least one fact, nothing else")
+        if "operator_location" not in value and ("to" not in value or facts):
+            raise doc.fail(path, "expected {from, to} (a path boundary) or {operator_location, FACT} (residency)")
+
+    return check
 
 
 def did_you_mean(word: str, choices: Any) -> str:
@@ -181,6 +208,15 @@ def config_schema(rule_ids: tuple[str, ...]) -> Checker:
         },
         required=("rule", "resource", "reason"),
     )
+    location = one_of("onshore", "nearshore", "offshore")
+    boundary = struct(
+        {
+            "name": string,
+            "description": string,
+            "deny": _deny(struct({"party": string_or_list, "location": list_of(location)}), location),
+        },
+        required=("name", "deny"),
+    )
     return struct(
         {
             "extends": string,
@@ -191,7 +227,8 @@ def config_schema(rule_ids: tuple[str, ...]) -> Checker:
             "categories": map_of(category),
             "inherit": map_of(inheritance),
             "rules": map_of(struct({"severity": one_of("error", "warning", "info", "off")}), rule_id),
-            "boundaries": list_of(anything),
+            "boundaries": list_of(boundary),
+            "codeowners": struct({"file": string, "teams": map_of(string)}, required=("teams",)),
             "waivers": list_of(waiver),
         }
     )

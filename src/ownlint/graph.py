@@ -1,90 +1,217 @@
 """The resource graph: one networkx ``MultiDiGraph`` for Terraform and Kubernetes together.
 
 The only module that imports networkx. Nodes are resources (Terraform addresses, prefixed by their
-stack directory when it is not the scan root; Kubernetes ``Kind/namespace/name``), modules
-(``stack:DIR``) and namespaces. Edges carry a ``kind``: ``contains`` and ``references``.
+root module's directory when it is not the scan root; Kubernetes ``Kind/namespace/name``), module
+calls and stacks, namespaces, declared MSP identities (``msp:NAME``), and nodes that stand for
+"every resource of a service" (``aws:s3:*``) or an AWS managed policy. Edges carry a ``kind``
+(contains, references, grants, assumes, uses, operates, admits, selects) and the place that
+makes them true; boundary rules are breadth-first path queries over chosen kinds.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ownlint.model import Resource
+from ownlint.config import Config
+from ownlint.model import Edge, Place, Resource, qualified
+from ownlint.relations import relations
+from ownlint.relations.identities import msp_id
+
+ACCESS_KINDS = frozenset({"assumes", "grants", "uses", "operates"})
+NETWORK_KINDS = frozenset({"admits", "selects"})
 
 
 def node_id(resource: Resource) -> str:
-    if resource.source == "terraform" and resource.stack not in ("", "."):
-        return f"{resource.stack}//{resource.address}"
-    return resource.address
+    return resource.node_id
 
 
-def build_graph(resources: Iterable[Resource]) -> Any:
+class ResourceGraph:
+    """The graph, the resources behind its nodes, and the evidence of every edge."""
+
+    def __init__(self, graph: Any, resources: dict[str, Resource], edges: dict[tuple[str, str, str], Edge]) -> None:
+        self.graph = graph
+        self.resources = resources
+        self.edges = edges
+
+    def resource(self, node: str) -> Resource | None:
+        return self.resources.get(node)
+
+    def place(self, node: str) -> Place | None:
+        data = self.graph.nodes.get(node, {})
+        return Place(data["file"], data["line"], node) if data.get("file") else None
+
+    def shown(self, node: str) -> str:
+        """``node (file:line)``, or the node alone for the ones that stand for many."""
+        place = self.place(node)
+        return f"{node} ({place.file}:{place.line})" if place is not None and place.line else node
+
+    def hop(self, edge: Edge, outgoing: bool = True) -> str:
+        """``-grants-> target (file:line): detail [evidence file:line]`` (``<-grants- source`` inbound)."""
+        evidence = f" [{edge.place.file}:{edge.place.line}]" if edge.place is not None and edge.place.file else ""
+        detail = f": {edge.detail}" if edge.detail else ""
+        if outgoing:
+            return f"-{edge.kind}-> {self.shown(edge.target)}{detail}{evidence}"
+        return f"<-{edge.kind}- {self.shown(edge.source)}{detail}{evidence}"
+
+    def entries(self, start: str, kinds: frozenset[str]) -> list[Edge]:
+        """The edges of ``kinds`` out of ``start``: where each path from it begins."""
+        if start not in self.graph:
+            return []
+        return sorted((self.edges[(start, t, k)] for _, t, k in self.graph.out_edges(start, keys=True) if k in kinds), key=_edge_order)
+
+    def paths_through(self, entry: Edge, kinds: frozenset[str]) -> dict[str, tuple[Edge, ...]]:
+        """Every node reachable through ``entry`` (its target included) over ``kinds``, by a shortest path
+        that does not come back to ``entry``'s source."""
+        found = {entry.target: (entry,)}
+        for target, path in self.shortest_paths(entry.target, kinds, avoid=entry.source).items():
+            found[target] = (entry, *path)
+        return found
+
+    def shortest_paths(self, start: str, kinds: frozenset[str], avoid: str | None = None) -> dict[str, tuple[Edge, ...]]:
+        """Every node reachable from ``start`` over edges of ``kinds``, with a shortest path to it."""
+        if start not in self.graph:
+            return {}
+        previous: dict[str, Edge] = {}
+        queue = deque([start])
+        seen = {start} if avoid is None else {start, avoid}
+        while queue:
+            node = queue.popleft()
+            for _, target, key in self.graph.out_edges(node, keys=True):
+                if key in kinds and target not in seen:
+                    seen.add(target)
+                    previous[target] = self.edges[(node, target, key)]
+                    queue.append(target)
+        return {target: _path(previous, target) for target in previous}
+
+    def neighbours(self, node: str) -> list[Edge]:
+        """Every edge into and out of ``node``, outgoing first."""
+        if node not in self.graph:
+            return []
+        out = [self.edges[(node, t, k)] for _, t, k in self.graph.out_edges(node, keys=True)]
+        into = [self.edges[(s, node, k)] for s, _, k in self.graph.in_edges(node, keys=True)]
+        return sorted(out, key=_edge_order) + sorted(into, key=_edge_order)
+
+    def around(self, node: str, depth: int) -> ResourceGraph:
+        """The part of the graph within ``depth`` edges of ``node``, in either direction."""
+        import networkx as nx
+
+        kept = set(nx.ego_graph(self.graph, node, radius=depth, undirected=True).nodes) if node in self.graph else set()
+        sub = self.graph.subgraph(kept).copy()
+        edges = {key: edge for key, edge in self.edges.items() if key[0] in kept and key[1] in kept}
+        return ResourceGraph(sub, {n: r for n, r in self.resources.items() if n in kept}, edges)
+
+    def find(self, target: str) -> list[str]:
+        """Node ids equal to ``target``, or ending with ``.target`` or ``//target``."""
+        if target in self.graph:
+            return [target]
+        return sorted(n for n in self.graph if n.endswith((f".{target}", f"//{target}")))
+
+
+def _path(previous: dict[str, Edge], target: str) -> tuple[Edge, ...]:
+    hops = []
+    node = target
+    while node in previous:
+        hops.append(previous[node])
+        node = previous[node].source
+    return tuple(reversed(hops))
+
+
+def _edge_order(edge: Edge) -> tuple[str, str, str]:
+    return (edge.kind, edge.source, edge.target)
+
+
+def build_graph(resources: Iterable[Resource], config: Config, config_file: str = "") -> ResourceGraph:
+    """The graph of ``resources``; MSP identity nodes are placed in ``config_file`` (as shown)."""
     import networkx as nx  # heavy: only commands that need the graph pay for it
 
     graph = nx.MultiDiGraph()
     listed = list(resources)
+    by_id: dict[str, Resource] = {}
     for resource in listed:
+        by_id.setdefault(resource.node_id, resource)
         graph.add_node(
-            node_id(resource),
+            resource.node_id,
             kind="module" if resource.type == "module" else "resource",
             type=resource.type,
             source=resource.source,
             file=resource.file,
             line=resource.line,
         )
-    for resource in listed:
-        _add_container_edges(graph, resource)
+    for msp in config.msps.values():
+        file = config_file or config.source
+        graph.add_node(msp_id(msp.name), kind="identity", type="msp", source="config", file=file, line=msp.line)
+    evidence: dict[tuple[str, str, str], Edge] = {}
+    for edge in _structural_edges(graph, listed):
+        _add(graph, evidence, edge)
+    for edge in relations(listed, config):
+        _add(graph, evidence, edge)
+    return ResourceGraph(graph, by_id, evidence)
+
+
+def _add(graph: Any, evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
+    key = (edge.source, edge.target, edge.kind)
+    if key in evidence or edge.source == edge.target:
+        return  # one edge per kind between two nodes: the first evidence found stands
+    for node in (edge.source, edge.target):
+        if node not in graph:
+            graph.add_node(node, kind="group", type="group", source="", file="", line=0)
+    place = edge.place
+    graph.add_edge(
+        edge.source,
+        edge.target,
+        key=edge.kind,
+        kind=edge.kind,
+        file=place.file if place else "",
+        line=place.line if place else 0,
+        detail=edge.detail,
+    )
+    evidence[key] = edge
+
+
+def _structural_edges(graph: Any, resources: list[Resource]) -> Iterator[Edge]:
+    """``contains`` (stack/module call/namespace to member) and ``references`` (HCL traversals)."""
+    for resource in resources:
+        container = _container(graph, resource)
+        if container is not None:
+            yield Edge(container, resource.node_id, "contains")
         attributes = {address: name for name, address in resource.links}
         for target in resource.references:
-            target_id = node_id_in_stack(resource, target)
-            if graph.has_node(target_id) and not graph.has_edge(node_id(resource), target_id, key="references"):
-                graph.add_edge(
-                    node_id(resource),
-                    target_id,
-                    key="references",
-                    kind="references",
-                    attribute=attributes.get(target, ""),
-                )
-    return graph
+            target_id = qualified(resource, target)
+            if graph.has_node(target_id):
+                place = Place(resource.file, resource.line, resource.address)
+                yield Edge(resource.node_id, target_id, "references", place, attributes.get(target, ""))
 
 
-def node_id_in_stack(resource: Resource, address: str) -> str:
-    return f"{resource.stack}//{address}" if resource.stack not in ("", ".") else address
-
-
-def _add_container_edges(graph: Any, resource: Resource) -> None:
+def _container(graph: Any, resource: Resource) -> str | None:
     if resource.source == "terraform" and resource.container is not None:
-        container = node_id_in_stack(resource, resource.container)  # the module call it is instantiated by
-    elif resource.source == "terraform":
+        return qualified(resource, resource.container)  # the module call it is instantiated by
+    if resource.source == "terraform":
         container = f"stack:{resource.stack or '.'}"
         graph.add_node(container, kind="module", type="module", source="terraform", file=resource.stack, line=0)
-    elif resource.container is not None:
-        container = resource.container
-        if not graph.has_node(container):
-            graph.add_node(container, kind="namespace", type="k8s:Namespace", source="kubernetes", file="", line=0)
-    else:
-        return
-    if not graph.has_edge(container, node_id(resource), key="contains"):
-        graph.add_edge(container, node_id(resource), key="contains", kind="contains")
+        return container
+    if resource.container is not None and not graph.has_node(resource.container):
+        graph.add_node(resource.container, kind="namespace", type="k8s:Namespace", source="kubernetes", file="", line=0)
+    return resource.container
 
 
-def render_graph(graph: Any, fmt: str) -> str:
+def render_graph(graph: ResourceGraph, fmt: str) -> str:
     import networkx as nx
 
     if fmt == "json":
-        return json.dumps(nx.node_link_data(graph, edges="edges"), indent=2, sort_keys=True) + "\n"
+        return json.dumps(nx.node_link_data(graph.graph, edges="edges"), indent=2, sort_keys=True) + "\n"
     if fmt == "graphml":
-        return "\n".join(nx.generate_graphml(graph)) + "\n"
+        return "\n".join(nx.generate_graphml(graph.graph)) + "\n"
     lines = ["digraph ownlint {"]
-    for node, data in sorted(graph.nodes(data=True)):
+    for node, data in sorted(graph.graph.nodes(data=True)):
         lines.append(f"  {json.dumps(node)} [label={json.dumps(node)}, shape={_shape(data['kind'])}];")
-    for source, target, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"])):
+    for source, target, data in sorted(graph.graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"])):
         lines.append(f'  {json.dumps(source)} -> {json.dumps(target)} [label="{data["kind"]}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def _shape(kind: str) -> str:
-    return {"module": "folder", "namespace": "tab"}.get(kind, "box")
+    return {"module": "folder", "namespace": "tab", "identity": "doubleoctagon", "group": "ellipse"}.get(kind, "box")

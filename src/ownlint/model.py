@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Severity(str, enum.Enum):
@@ -90,10 +92,40 @@ class Resource:
     container: str | None = None
     instances: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (attribute, address it references), for inheritance
+    # what the graph reads (policies, principals, CIDRs, names, a manifest's body): one read-only
+    # mapping per distinct instance; Terraform references the loader could not resolve are "${address.attr}"
+    attributes: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+
+    @property
+    def node_id(self) -> str:
+        """Its id in the graph: Terraform addresses are prefixed by their root module's directory."""
+        return qualified(self, self.address)
 
     def tag(self, key: str) -> TagValue | None:
         wanted = key.lower()
         return next((t for t in self.tags if t.key.lower() == wanted), None)
+
+
+def qualified(resource: Resource, address: str) -> str:
+    """The graph id of ``address`` as written in ``resource``'s root module."""
+    if resource.source == "terraform" and resource.stack not in ("", "."):
+        return f"{resource.stack}//{address}"
+    return address
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
+
+    ``kind`` is one of contains, references, grants, assumes, uses, operates, admits, selects;
+    ``place`` is where the relation is written (a trust policy, a binding's subject, a rule block).
+    """
+
+    source: str
+    target: str
+    kind: str
+    place: Place | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,3 +194,5 @@ class Explained:
     needs_ownership: bool
     facts: tuple[Fact, ...]
     findings: tuple[Finding, ...]
+    neighbours: tuple[str, ...] = ()  # its graph edges, outgoing first, as path hops
+    paths_through: tuple[Finding, ...] = ()  # boundary findings whose path passes through it

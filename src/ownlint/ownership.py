@@ -82,3 +82,27 @@ def fact_values(name: str, value: str) -> list[str]:
     if name not in MULTI_VALUED:
         return [value]
     return [part for part in _VALUE_SEPARATORS.split(value.strip()) if part]
+
+
+def operating_msp(config: Config, resource: Resource) -> str | None:
+    """The declared MSP that runs ``resource``: its owner, its operator, or the MSP holding its contract.
+
+    ``operated-by: msp`` names no MSP by itself: the ``msp-contract`` value tells which, or the only
+    declared MSP when there is one.
+    """
+    owner = fact(config, resource, OWNER)
+    named = msp_named(config, owner.value) if owner.state is State.PRESENT else None
+    if named is not None:
+        return named
+    operator = fact(config, resource, OPERATOR)
+    if operator.state is not State.PRESENT or operator.value is None:
+        return None
+    named = msp_named(config, operator.value)
+    if named is not None or operator_kind(config, operator.value) != "msp":
+        return named
+    contract = fact(config, resource, CONTRACT)
+    if contract.state is State.PRESENT:
+        holder = next((m.name for m in config.msps.values() if contract.value in m.contracts), None)
+        if holder is not None:
+            return holder
+    return next(iter(config.msps)) if len(config.msps) == 1 else None

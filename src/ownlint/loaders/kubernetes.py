@@ -244,6 +244,7 @@ def _resource(manifest: Manifest, cluster_scoped: set[str]) -> Resource:
         tags=tags,
         fix_place=Place(manifest.file, meta_line, f"metadata.labels of {address}"),
         container=f"Namespace/{namespace}" if namespace else None,
+        attributes=(data,),
     )
 
 

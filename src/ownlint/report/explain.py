@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ownlint.model import Explained, State
+from ownlint.model import Explained, Finding, State
 
 if TYPE_CHECKING:
     from ownlint.rules.base import Rule
@@ -44,9 +44,25 @@ def render_resources(explained: list[Explained]) -> str:
             lines.extend(f"  may hold more tags: {reason}" for reason in resource.opaque)
         if resource.fix_place is not None and item.needs_ownership:
             lines.append(f"  add a missing key at: {resource.fix_place}")
-        lines.extend(f"  {f.rule} {f.name}: {f.message}" for f in item.findings)
+        for current in item.findings:
+            lines.append(f"  {current.rule} {current.name}: {current.message}")
+            lines.extend(_path(current))
+        if item.neighbours:
+            lines.append("  graph:")
+            lines.extend(f"    {hop}" for hop in item.neighbours)
+        if item.paths_through:
+            lines.append("  boundary paths through it:")
+            for current in item.paths_through:
+                lines.append(f"    {current.rule} {current.name}: {current.message}")
+                lines.extend(f"  {row}" for row in _path(current))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _path(finding: Finding) -> list[str]:
+    if not finding.path:
+        return []
+    return [f"    path: {finding.path[0]}", *(f"          {hop}" for hop in finding.path[1:])]
 
 
 def render_rule_list(rules: tuple[Rule, ...]) -> str:

@@ -28,6 +28,9 @@ def _finding(finding: Finding, colour: bool) -> list[str]:
     if len(finding.provenance) > 1:  # a single place is already quoted in the message
         chain = " <- ".join(str(place) for place in finding.provenance)
         rows.append(_paint(f"        from: {chain}", _DIM, colour))
+    if finding.path:
+        rows.append(_paint(f"        path: {finding.path[0]}", _DIM, colour))
+        rows.extend(_paint(f"              {hop}", _DIM, colour) for hop in finding.path[1:])
     return rows
 
 

@@ -11,6 +11,10 @@ from ownlint.rules import (
     own005_missing_compliance_label,
     own006_invalid_label_value,
     own007_msp_accountability,
+    own008_access_boundary,
+    own009_network_boundary,
+    own010_residency,
+    own011_ownership_drift,
     own012_unresolved_ownership,
 )
 from ownlint.rules.base import Rule
@@ -24,12 +28,16 @@ RULE_MODULES = (
     own005_missing_compliance_label,
     own006_invalid_label_value,
     own007_msp_accountability,
+    own008_access_boundary,
+    own009_network_boundary,
+    own010_residency,
+    own011_ownership_drift,
     own012_unresolved_ownership,
 )
 RULES: tuple[Rule, ...] = tuple(Rule.from_module(module) for module in RULE_MODULES)
 RULE_IDS: tuple[str, ...] = tuple(rule.code for rule in RULES)
 # ids reserved by the design for rules still to come: accepted in configuration, never reused
-RESERVED_IDS = ("OWN008", "OWN009", "OWN010", "OWN011", "OWN013")
+RESERVED_IDS = ("OWN013",)
 KNOWN_IDS: tuple[str, ...] = tuple(sorted(RULE_IDS + RESERVED_IDS))
 
 

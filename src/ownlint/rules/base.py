@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ownlint.config import Config
+from ownlint.loaders.codeowners import FileOwners
 from ownlint.model import Finding, LoadProblem, Place, Resource, Severity, fingerprint
 from ownlint.ownership import needs_ownership
+
+if TYPE_CHECKING:
+    from ownlint.graph import ResourceGraph
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,15 @@ class RuleContext:
     config: Config
     resources: tuple[Resource, ...]
     problems: tuple[LoadProblem, ...]
+    # builds the resource graph on first use: only the boundary rules need it
+    graph_factory: Callable[[], ResourceGraph] | None = field(default=None, compare=False)
+    codeowners: Mapping[str, FileOwners] = field(default_factory=dict)  # by file, when configured
+
+    @cached_property
+    def graph(self) -> ResourceGraph:
+        if self.graph_factory is None:
+            raise RuntimeError("this rule context has no graph")  # a programming error, not bad input
+        return self.graph_factory()
 
     def owned_resources(self) -> Iterator[Resource]:
         """Resources that must carry ownership facts (taggable, not exempt)."""

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import read_text, relative
@@ -302,8 +303,17 @@ def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
         for variant in variants.values():
             names = tuple(i for r in variant for i in r.instances)
             covered = () if len(variants) == 1 else names
-            folded.append(replace(variant[0], instances=covered))
+            folded.append(replace(variant[0], instances=covered, attributes=_distinct_attributes(members)))
     return folded
+
+
+def _distinct_attributes(members: list[Resource]) -> tuple[Mapping[str, Any], ...]:
+    """Every instance's graph attributes, once each: the graph node stands for all instances."""
+    distinct: dict[str, Mapping[str, Any]] = {}
+    for member in members:
+        for attributes in member.attributes:
+            distinct.setdefault(repr(attributes), attributes)
+    return tuple(distinct.values())
 
 
 def _unfollowed_note(calls: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ reason, and recursion is bounded (self-referencing locals, deep nesting, huge fo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,10 @@ from ownlint.loaders.terraform.values import (
 from ownlint.model import Place
 
 MAX_DEPTH = 150
+# While set, references to values known only after apply (resource attributes, module outputs, data
+# sources read at plan time) evaluate to the text "${module.x.aws_s3_bucket.y.arn}" instead of unknown,
+# so that a policy document built with jsonencode() or a template still names what it grants.
+_SYMBOLIC: ContextVar[bool] = ContextVar("symbolic", default=False)
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,14 @@ class Evaluator:
         variables: Mapping[str, Binding],
         locals_: Mapping[str, Binding],
         data: Mapping[str, Any] | None = None,
+        prefix: str = "",
     ) -> None:
         self.variables = variables
+        self.prefix = prefix  # the module instance's address prefix, "module.a.module.b." 
         self.locals = locals_
         self.data = dict(data or {})  # statically known data sources, e.g. "aws_default_tags.x"
         self.data_traces: dict[str, Any] = {}  # their tags with provenance (tags.TracedTags), by the same key
-        self._memo: dict[tuple[str, str], Any] = {}
+        self._memo: dict[tuple[str, str, bool], Any] = {}
         self._active: set[tuple[str, str]] = set()
         self._depth = 0
 
@@ -68,6 +75,14 @@ class Evaluator:
         except RecursionError:
             return Unknown("expression nests too deeply to evaluate")
 
+    def symbolic_value(self, expr: m.Expr, env: Mapping[str, Any] | None = None) -> Any:
+        """Like ``value``, but apply-time references stay as ``"${address.attribute}"`` text."""
+        token = _SYMBOLIC.set(True)
+        try:
+            return self.value(expr, env)
+        finally:
+            _SYMBOLIC.reset(token)
+
     def add_data(self, key: str, value: Any, trace: Any) -> None:
         """Make ``data.KEY`` known (with its tags' trace for provenance); forgets values computed before."""
         self.data[key] = value
@@ -77,8 +92,9 @@ class Evaluator:
     def named(self, kind: str, name: str) -> Any:
         """The value of ``var.NAME`` or ``local.NAME`` (memoised, cycle-safe)."""
         key = (kind, name)
-        if key in self._memo:
-            return self._memo[key]
+        memo_key = (kind, name, _SYMBOLIC.get())
+        if memo_key in self._memo:
+            return self._memo[memo_key]
         table = self.variables if kind == "var" else self.locals
         binding = table.get(name)
         if binding is None:
@@ -94,7 +110,7 @@ class Evaluator:
                 result = convert(result, binding.type, self.value)
         finally:
             self._active.discard(key)
-        self._memo[key] = result
+        self._memo[memo_key] = result
         return result
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
@@ -158,12 +174,17 @@ class Evaluator:
             known = ".".join(s.name for s in steps[:2] if isinstance(s, m.AttrStep))
             if known in self.data:
                 return self.data[known], 2
-            return Unknown(f"{dotted} is read at plan time"), len(steps)
+            return self._apply_time(dotted, f"{dotted} is read at plan time", steps)
         if name == "module":
-            return Unknown(f"{dotted} is a module output"), len(steps)
+            return self._apply_time(dotted, f"{dotted} is a module output", steps)
         if name in ("terraform", "path"):
             return Unknown(f"{dotted} is chosen at run time"), len(steps)
-        return Unknown(f"{dotted} is known only after apply"), len(steps)
+        return self._apply_time(dotted, f"{dotted} is known only after apply", steps)
+
+    def _apply_time(self, dotted: str, reason: str, steps: tuple[m.Step, ...]) -> tuple[Any, int]:
+        if _SYMBOLIC.get() and dotted.count(".") >= 1:
+            return "${" + self.prefix + dotted + "}", len(steps)
+        return Unknown(reason), len(steps)
 
     def _traversal(self, expr: m.Traversal, env: dict[str, Any]) -> Any:
         if isinstance(expr.base, m.Name):

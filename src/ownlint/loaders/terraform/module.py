@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.attributes import block_values, wants_attributes
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace, named_reference, trace_tags
@@ -101,7 +102,7 @@ class ModuleTree:
         variables: dict[str, Binding],
         inherited: dict[str, ProviderTags],
     ) -> None:
-        evaluator = Evaluator(variables, _locals(source.files))
+        evaluator = Evaluator(variables, _locals(source.files), prefix=where.prefix)
         providers = {**inherited, **_providers(source.files, evaluator)}
         _add_default_tags_data(source.files, evaluator, providers)
         for hcl in source.files:
@@ -143,7 +144,7 @@ class ModuleTree:
         elif isinstance(resolved, Opaque):
             opaque = (resolved.reason,)
             self.notes.append(f"{address} ({path}:{block.line}): {resolved.reason}")
-        self.resources.append(_module_node(where, path, block, address, opaque))
+        self.resources.append(_module_node(where, path, block, address, opaque, evaluator))
         if not isinstance(resolved, ModuleSource):
             return
         child_providers = _child_providers(block, providers)
@@ -364,8 +365,9 @@ def _resources(
         expansions = _unexpanded(block, address, f"more than {MAX_RESOURCE_RECORDS} resource instances in this root")
     common = replace(
         _node(where, path, block, address, resource_type, name),
-        links=tuple((a.name, where.prefix + r) for a in block.attributes for r in sorted(_addresses(a.expr))),
+        links=tuple((attribute, where.prefix + r) for attribute, r in _links(block)),
     )
+    graph_reads = wants_attributes(resource_type)
     if not expansions:  # never created (count = 0, empty for_each): a graph node that needs no owner
         yield common
         return
@@ -379,6 +381,7 @@ def _resources(
             opaque=tuple(traced.opaque),
             fix_place=fix_place,
             instances=(f"{where.instance_prefix}{local}{suffix}",),
+            attributes=(block_values(block, evaluator, env),) if graph_reads else (),
         )
 
 
@@ -484,8 +487,16 @@ def _tag_block_entry(
     add_tag(traced, to_text(key), evaluator.value(value_attribute.expr, env), where)
 
 
-def _module_node(where: Instance, path: str, block: m.Block, address: str, opaque: tuple[str, ...]) -> Resource:
-    return replace(_node(where, path, block, address, "module", block.labels[0]), opaque=opaque)
+def _module_node(
+    where: Instance, path: str, block: m.Block, address: str, opaque: tuple[str, ...], evaluator: Evaluator
+) -> Resource:
+    """The call as a node; the tags it passes down (``tags``/``labels``) are its owner, for drift."""
+    node = replace(_node(where, path, block, address, "module", block.labels[0]), opaque=opaque)
+    attribute = block.attribute("tags") or block.attribute("labels")
+    if attribute is None:
+        return node
+    traced = trace_tags(attribute.expr, evaluator, Place(path, attribute.line, f"{attribute.name} of {address}"))
+    return replace(node, tags=tuple(traced.entries.values()))
 
 
 def _node(where: Instance, path: str, block: m.Block, address: str, node_type: str, name: str) -> Resource:
@@ -515,6 +526,15 @@ def _addresses(expr: m.Expr) -> set[str]:
             found.add(".".join(names[:3]))
         elif len(names) >= 2 and (names[0] == "module" or "_" in names[0]):
             found.add(".".join(names[:2]))
+    return found
+
+
+def _links(block: m.Block, outer: str = "") -> list[tuple[str, str]]:
+    """(attribute, address) for every reference, nested attributes dotted: ``vpc_config.subnet_ids``."""
+    found = [(outer + a.name, r) for a in block.attributes for r in sorted(_addresses(a.expr))]
+    for nested in block.blocks:
+        name = nested.labels[0] if nested.type == "dynamic" and nested.labels else nested.type
+        found.extend(_links(nested, f"{outer}{name}."))
     return found
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ownlint.loaders.terraform.attributes import wants_attributes
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.model import LoadProblem, Place, Resource, TagValue
 
@@ -100,7 +101,13 @@ def _planned(
         container=configured.container if configured else None,
         links=configured.links if configured else (),
         instances=(instance,),
+        # the configuration names what a policy grants by reference; without it, the plan's values
+        attributes=configured.attributes if configured and configured.attributes else _graph_values(resource_type, after),
     )
+
+
+def _graph_values(resource_type: str, after: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+    return (after,) if wants_attributes(resource_type) else ()
 
 
 def _effective(

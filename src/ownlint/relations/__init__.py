@@ -1,0 +1,25 @@
+"""Relations between resources, as ``Edge`` values: what the graph's boundary rules walk.
+
+Each module reads resources' attributes (Terraform values with references kept, Kubernetes
+manifests) and yields edges; ``graph.py`` puts them into networkx. Extractors are listed here
+explicitly and run in this order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ownlint.config import Config
+from ownlint.model import Edge, Resource
+from ownlint.relations import aws_iam, cloud_iam, identities, kubernetes, network
+from ownlint.relations.index import ResourceIndex
+
+# Kubernetes first: a ServiceAccount's role-arn annotation is the evidence shown for IRSA, the role's
+# web-identity trust (which says the same) only where the annotation is missing
+EXTRACTORS = (identities.edges, kubernetes.edges, aws_iam.edges, network.edges, cloud_iam.edges)
+
+
+def relations(resources: Iterable[Resource], config: Config) -> Iterator[Edge]:
+    index = ResourceIndex.of(resources)
+    for extract in EXTRACTORS:
+        yield from extract(index, config)

@@ -1,0 +1,107 @@
+"""Lookups every relation extractor needs: nodes by id, by type, by name, by namespace; references.
+
+Terraform attributes hold apply-time references as ``"${module.a.aws_iam_role.x.arn}"`` text
+(see ``loaders.terraform.attributes``); ``referenced`` turns that text back into graph nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from ownlint.model import Place, Resource, qualified
+
+REFERENCE = re.compile(r"\$\{([^}]+)\}")
+LINE = "__line__"
+LINES = "__lines__"
+
+
+@dataclass
+class ResourceIndex:
+    resources: tuple[Resource, ...]
+    by_id: dict[str, Resource] = field(default_factory=dict)
+    by_type: dict[str, list[Resource]] = field(default_factory=dict)
+    by_namespace: dict[str, list[Resource]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, resources: Iterable[Resource]) -> ResourceIndex:
+        index = cls(tuple(resources))
+        for resource in index.resources:
+            index.by_id.setdefault(resource.node_id, resource)
+            index.by_type.setdefault(resource.type, []).append(resource)
+            if resource.namespace is not None:
+                index.by_namespace.setdefault(resource.namespace, []).append(resource)
+        return index
+
+    def of_types(self, patterns: Iterable[str]) -> Iterator[Resource]:
+        wanted = tuple(patterns)
+        for resource_type, members in self.by_type.items():
+            if any(fnmatchcase(resource_type, p) for p in wanted):
+                yield from members
+
+    def referenced(self, resource: Resource, value: Any) -> list[Resource]:
+        """Resources named by ``${...}`` references in ``value`` (text), in ``resource``'s root module."""
+        if not isinstance(value, str):
+            return []
+        found = []
+        for text in REFERENCE.findall(value):
+            target = self.by_id.get(qualified(resource, reference_address(text)))
+            if target is not None and target not in found:
+                found.append(target)
+        return found
+
+    def named(self, types: Iterable[str], name_attributes: Iterable[str], name: str) -> list[Resource]:
+        """Resources of ``types`` whose name attribute equals ``name`` (or, with wildcards, matches it)."""
+        names = tuple(name_attributes)
+        return [r for r in self.of_types(types) if any(_matches(name, v) for v in attribute_values(r, names))]
+
+
+def reference_address(text: str) -> str:
+    """``module.a.aws_s3_bucket.x.arn`` -> ``module.a.aws_s3_bucket.x`` (``data.`` sources keep three parts)."""
+    parts = text.split(".")
+    index = 0
+    while parts[index : index + 1] == ["module"] and len(parts) > index + 2:
+        index += 2
+    width = 3 if parts[index : index + 1] == ["data"] else 2
+    return ".".join(parts[: index + width])
+
+
+def attribute_values(resource: Resource, names: Iterable[str]) -> Iterator[Any]:
+    """The value of each of ``names`` in every instance of ``resource`` (missing ones skipped)."""
+    for attributes in resource.attributes:
+        for name in names:
+            value = attributes.get(name)
+            if value is not None:
+                yield value
+
+
+def first_block(attributes: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """A nested block given once (``metadata { }``): Terraform JSON gives it as a list of one."""
+    value = attributes.get(name)
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return value[0]
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def place_of(resource: Resource, attributes: Mapping[str, Any], name: str = "", what: str = "") -> Place:
+    """Where ``name`` is written in ``resource`` (its block when unknown), described by ``what``."""
+    lines = attributes.get(LINES)
+    line = lines.get(name) if isinstance(lines, dict) and name else None
+    if not isinstance(line, int):
+        line = attributes.get(LINE) if isinstance(attributes.get(LINE), int) else resource.line
+    return Place(resource.file, line, what or (f"{name} of {resource.address}" if name else resource.address))
+
+
+def _matches(wanted: str, value: Any) -> bool:
+    if not isinstance(value, str) or "${" in value:
+        return False
+    return fnmatchcase(value, wanted) if any(c in wanted for c in "*?") else value == wanted
