@@ -100,7 +100,8 @@ def _attachments(index: ResourceIndex) -> Iterator[Edge]:
             if attribute in ATTACHING_ATTRIBUTES:
                 group = index.by_id.get(qualified(resource, address))
                 if group is not None and group.type == "aws_security_group":
-                    where = Place(resource.file, resource.line, f"{attribute} of {resource.address}")
+                    attributes = resource.attributes[0] if resource.attributes else {}
+                    where = place_of(resource, attributes, attribute, f"{attribute} of {resource.address}")
                     yield Edge(group.node_id, resource.node_id, "admits", where, f"attached by {attribute}")
 
 

@@ -7,7 +7,9 @@ What it does
     string equality: ``0.0.0.0/0`` admits everyone), then the databases, instances and functions
     that security group is attached to; Kubernetes NetworkPolicy ingress ``ipBlock`` (minus
     ``except``) and LoadBalancer ``loadBalancerSourceRanges``, then the workloads they select.
-    A resource reached whose facts a path boundary denies is a finding with the path.
+    A resource reached whose facts a path boundary denies is a finding with the path; besides the
+    boundary's categories (data and security by default), workloads count: a Deployment labelled
+    ``data-classification: restricted`` (or in a namespace so labelled) must not be reachable either.
 
 Why it matters
     Network reach is access: a restricted database an MSP's office range can connect to is one
@@ -47,5 +49,6 @@ NETWORK = frozenset({"admits", "selects"})
 def check(context: RuleContext) -> Iterator[Finding]:
     if not any(m.cidrs for m in context.config.msps.values()) or not context.config.boundaries:
         return
-    for crossing in crossings(context, NETWORK):
+    # a workload that handles restricted data is itself what must not be reachable over the network
+    for crossing in crossings(context, NETWORK, also=("compute",)):
         yield path_finding(CODE, NAME, SEVERITY, context, crossing, "network-reachable")

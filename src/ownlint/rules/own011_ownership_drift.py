@@ -12,10 +12,11 @@ Why it matters
     nobody acts on: alerts and audits go to a team that no longer looks.
 
 Example
-    Fails: ``module "payments" { tags = { owner = "payments" } }`` instantiating a bucket tagged
-    ``owner = "data-eng"``; or a Deployment labelled ``owner: web`` in a Namespace labelled
-    ``owner: payments``. Passes: the bucket and the Deployment say ``payments``, or say nothing and
-    inherit it.
+    This fails: ``module "payments" { tags = { owner = "payments" } }`` instantiating a bucket
+    tagged ``owner = "data-eng"``; or a Deployment labelled ``owner: web`` in a Namespace labelled
+    ``owner: payments``.
+
+    This passes: the bucket and the Deployment say ``payments``, or say nothing and inherit it.
 
 Options
     ``codeowners: {file: PATH, teams: {"@org/platform": platform}}``.

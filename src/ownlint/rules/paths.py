@@ -30,9 +30,12 @@ def binds(boundary: Boundary, msp: Msp) -> bool:
     return named and (not boundary.from_locations or msp.location in boundary.from_locations)
 
 
-def denied_by(config: Config, boundary: Boundary, resource: Resource) -> tuple[str, str, tuple[Place, ...]] | None:
-    """The first fact of ``resource`` whose value the boundary denies (resources of its categories)."""
-    if category_of(config, resource.type).name not in boundary.categories:
+def denied_by(
+    config: Config, boundary: Boundary, resource: Resource, also: tuple[str, ...] = ()
+) -> tuple[str, str, tuple[Place, ...]] | None:
+    """The first fact of ``resource`` whose value the boundary denies (resources of its categories,
+    and of the categories ``also`` names)."""
+    if category_of(config, resource.type).name not in (*boundary.categories, *also):
         return None
     for name, values in boundary.to.items():
         current = fact(config, resource, name)
@@ -44,7 +47,7 @@ def denied_by(config: Config, boundary: Boundary, resource: Resource) -> tuple[s
     return None
 
 
-def crossings(context: RuleContext, kinds: frozenset[str]) -> Iterator[Crossing]:
+def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...] = ()) -> Iterator[Crossing]:
     """Every denied resource an MSP reaches over ``kinds``: one shortest path per way in (the role it
     assumes, the binding naming it, the workload it operates), since each must be closed on its own."""
     config = context.config
@@ -58,16 +61,16 @@ def crossings(context: RuleContext, kinds: frozenset[str]) -> Iterator[Crossing]
         for entry in graph.entries(f"msp:{msp.name}", kinds):
             for node, path in sorted(graph.paths_through(entry, kinds).items()):
                 resource = graph.resource(node)
-                denied = _first_denied(config, applicable, resource) if node in wanted and resource else None
+                denied = _first_denied(config, applicable, resource, also) if node in wanted and resource else None
                 if denied is not None and resource is not None:
                     yield Crossing(denied[0], msp, resource, denied[1], path)
 
 
 def _first_denied(
-    config: Config, boundaries: list[Boundary], resource: Resource
+    config: Config, boundaries: list[Boundary], resource: Resource, also: tuple[str, ...]
 ) -> tuple[Boundary, tuple[str, str, tuple[Place, ...]]] | None:
     for boundary in boundaries:
-        denied = denied_by(config, boundary, resource)
+        denied = denied_by(config, boundary, resource, also)
         if denied is not None:
             return boundary, denied
     return None

@@ -1,0 +1,677 @@
+"""The cross-stack graph: relations from Terraform and Kubernetes, boundary paths, explain and export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import FIXTURES, expected_lines, run_cli
+
+from ownlint.app import Inputs, load
+from ownlint.graph import ResourceGraph, build_graph
+
+ESTATE = FIXTURES / "estate"
+MSP_CONFIG = """\
+parties:
+  internal: [platform, data-eng, security]
+  msp:
+    acme:
+      location: offshore
+      contracts: [ACME-1]
+      identities:
+        aws_principals: ["arn:aws:iam::111122223333:root"]
+        k8s_subjects: ["Group:acme:operators"]
+        cidrs: ["203.0.113.0/24"]
+        gcp_members: ["domain:acme.example"]
+        azure_principals: ["00000000-aaaa-bbbb-cccc-000000000001"]
+"""
+TRUST_ACME = """jsonencode({Statement = [{Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = "arn:aws:iam::111122223333:root" } }]})"""
+
+
+def findings_with_paths(findings: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for finding in findings:
+        lines.append(f"{finding['rule']} {finding['file']}:{finding['line']} {finding['resource']}")
+        lines.extend(f"    {hop}" for hop in finding["path"])
+    return lines
+
+
+def graph_of(root: Path) -> ResourceGraph:
+    loaded = load(Inputs(paths=(str(root),)))
+    return build_graph(loaded.resources, loaded.config)
+
+
+def edges_of(graph: ResourceGraph, kind: str) -> set[tuple[str, str]]:
+    return {(source, target) for source, target, key in graph.edges if key == kind}
+
+
+def test_estate_gives_exactly_the_expected_findings_and_paths() -> None:
+    run = run_cli("check", str(ESTATE), "--format", "json")
+    assert findings_with_paths(run.json()["findings"]) == [
+        line if not line.startswith("    ") else line for line in expected_lines(ESTATE / "expected.txt")
+    ]
+    assert run.exit_code == 1
+
+
+def test_estate_irsa_path_crosses_from_kubernetes_into_terraform_in_at_least_four_hops() -> None:
+    run = run_cli("check", str(ESTATE), "--select", "OWN008", "--format", "json")
+    paths = [f["path"] for f in run.json()["findings"]]
+    irsa = [p for p in paths if any("eks.amazonaws.com/role-arn" in hop for hop in p)]
+    assert len(irsa) == 1 and len(irsa[0]) - 1 >= 4
+    assert irsa[0][0] == "msp:acme-msp (ownlint.yaml:7)"
+
+
+def test_estate_text_output_lists_each_hop_with_its_place() -> None:
+    run = run_cli("check", str(ESTATE), "--select", "OWN009")
+    assert run.stdout.splitlines()[:5] == [
+        "terraform/platform/data.tf",
+        "    18  error    OWN009 network-boundary: aws_db_instance.ledger (data-classification restricted) is "
+        "network-reachable by MSP 'acme-msp' in 2 hops: boundary 'msp-no-restricted-data'",
+        "        from: local.restricted (terraform/platform/data.tf:2) <- tags of aws_db_instance.ledger "
+        "(terraform/platform/data.tf:23)",
+        "        path: msp:acme-msp (ownlint.yaml:7)",
+        "              -admits-> terraform/platform//aws_security_group.ledger_db (terraform/platform/network.tf:1): "
+        "203.0.113.0/24 overlaps 203.0.113.0/25, tcp 5432 [terraform/platform/network.tf:5]",
+    ]
+
+
+def test_boundary_fingerprints_differ_per_way_in_and_ignore_lines() -> None:
+    run = run_cli("check", str(ESTATE), "--select", "OWN008", "--format", "json")
+    ledger = [f for f in run.json()["findings"] if f["resource"] == "aws_s3_bucket.ledger"]
+    assert len({f["fingerprint"] for f in ledger}) == 2
+
+
+def test_explain_shows_neighbourhood_and_paths_through_the_node() -> None:
+    run = run_cli("explain", "aws_iam_role.acme_ops", str(ESTATE))
+    text = run.stdout
+    assert "  graph:\n    -references-> terraform/platform//data.aws_iam_policy_document.acme_trust" in text
+    assert "\n    -uses-> terraform/platform//aws_iam_policy.ledger_read (terraform/platform/iam.tf:29)" in text
+    assert "    <-assumes- msp:acme-msp (ownlint.yaml:7): trust policy allows arn:aws:iam::111122223333:root" in text
+    assert "  boundary paths through it:\n    OWN008 access-boundary: aws_s3_bucket.ledger" in text
+
+
+def test_explain_of_the_target_lists_its_boundary_findings_with_paths() -> None:
+    run = run_cli("explain", "Secret/vault/db-credentials", str(ESTATE))
+    assert "  OWN008 access-boundary: Secret/vault/db-credentials (data-classification restricted)" in run.stdout
+    assert "    path: msp:acme-msp (ownlint.yaml:7)" in run.stdout
+
+
+@pytest.mark.parametrize("fmt", ["dot", "json", "graphml"])
+def test_graph_around_a_node_keeps_only_its_neighbourhood(fmt: str) -> None:
+    run = run_cli("graph", str(ESTATE), "--format", fmt, "--around", "ServiceAccount/payments/api", "--depth", "1")
+    assert run.exit_code == 0
+    assert "terraform/eks//aws_iam_role.payments_api" in run.stdout
+    assert "Deployment/payments/api" in run.stdout
+    assert "aws_s3_bucket.brochures" not in run.stdout
+
+
+def test_graph_json_edges_carry_kind_and_evidence() -> None:
+    run = run_cli("graph", str(ESTATE), "--format", "json")
+    data = json.loads(run.stdout)
+    edge = next(
+        e for e in data["edges"] if e["source"] == "msp:acme-msp" and e["target"] == "RoleBinding/vault/acme-secret-reader"
+    )
+    assert (edge["kind"], edge["file"], edge["line"], edge["detail"]) == (
+        "grants",
+        "kubernetes/vault.yaml",
+        31,
+        "subject Group acme:operators",
+    )
+
+
+def test_graph_around_unknown_node_is_a_usage_error() -> None:
+    run = run_cli("graph", str(ESTATE), "--around", "aws_s3_bucket.nope")
+    assert run.exit_code == 2
+    assert "no graph node 'aws_s3_bucket.nope'" in run.stderr
+
+
+# --- Terraform IAM ---------------------------------------------------------------------------------
+
+
+def test_policy_document_with_source_documents_and_dynamic_statements(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": f"""
+locals {{ buckets = {{ a = "alpha", b = "beta" }} }}
+resource "aws_s3_bucket" "alpha" {{ bucket = "corp-alpha" }}
+resource "aws_s3_bucket" "beta" {{ bucket = "corp-beta" }}
+resource "aws_s3_bucket" "gamma" {{ bucket = "corp-gamma" }}
+data "aws_iam_policy_document" "base" {{
+  statement {{
+    actions   = ["s3:GetObject"]
+    resources = ["${{aws_s3_bucket.gamma.arn}}/*"]
+  }}
+}}
+data "aws_iam_policy_document" "read" {{
+  source_policy_documents = [data.aws_iam_policy_document.base.json]
+  dynamic "statement" {{
+    for_each = local.buckets
+    content {{
+      actions   = ["s3:GetObject"]
+      resources = ["arn:aws:s3:::corp-${{statement.value}}/*"]
+    }}
+  }}
+  statement {{
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["*"]
+  }}
+}}
+resource "aws_iam_role" "ops" {{
+  name               = "ops"
+  assume_role_policy = {TRUST_ACME}
+  inline_policy {{
+    name   = "read"
+    policy = data.aws_iam_policy_document.read.json
+  }}
+}}
+""",
+        }
+    )
+    grants = edges_of(graph_of(root), "grants")
+    assert grants == {
+        ("aws_iam_role.ops", "aws_s3_bucket.alpha"),
+        ("aws_iam_role.ops", "aws_s3_bucket.beta"),
+        ("aws_iam_role.ops", "aws_s3_bucket.gamma"),
+    }
+
+
+def test_wildcard_resources_reach_every_resource_of_the_service_through_one_node(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": f"""
+resource "aws_s3_bucket" "one" {{}}
+resource "aws_s3_bucket" "two" {{}}
+resource "aws_dynamodb_table" "orders" {{ name = "orders" }}
+resource "aws_iam_role" "ops" {{ assume_role_policy = {TRUST_ACME} }}
+resource "aws_iam_role_policy" "s3" {{
+  role   = aws_iam_role.ops.name
+  policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "s3:Get*", Resource = "*" }}] }})
+}}
+resource "aws_iam_role_policy_attachment" "ro" {{
+  role       = aws_iam_role.ops.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"
+}}
+""",
+        }
+    )
+    graph = graph_of(root)
+    grants = edges_of(graph, "grants")
+    assert ("aws_iam_role_policy.s3", "aws:s3:*") in grants
+    assert {("aws:s3:*", "aws_s3_bucket.one"), ("aws:s3:*", "aws_s3_bucket.two")} <= grants
+    assert ("aws_iam_role.ops", "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess") in edges_of(graph, "uses")
+    reached = graph.shortest_paths("msp:acme", frozenset({"assumes", "grants", "uses"}))
+    assert [e.kind for e in reached["aws_dynamodb_table.orders"]] == ["assumes", "uses", "grants", "grants"]
+    assert ("aws:dynamodb:*", "aws_s3_bucket.one") not in grants
+
+
+@pytest.mark.parametrize(
+    ("principal", "trusted"),
+    [
+        ('"arn:aws:iam::111122223333:root"', True),
+        ('"111122223333"', True),
+        ('"arn:aws:iam::111122223333:role/noc"', True),  # a role in the MSP's account is the MSP's
+        ('"*"', True),
+        ('"arn:aws:iam::999999999999:root"', False),
+        ('"arn:aws:iam::999999999999:role/111122223333"', False),
+    ],
+)
+def test_trust_policy_principals_match_the_msp_account(tree: Any, principal: str, trusted: bool) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": f"""
+resource "aws_iam_role" "ops" {{
+  assume_role_policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = {{ AWS = [{principal}] }} }}] }})
+}}
+""",
+        }
+    )
+    assert (("msp:acme", "aws_iam_role.ops") in edges_of(graph_of(root), "assumes")) is trusted
+
+
+def test_trust_policy_that_only_allows_other_actions_is_no_trust(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "aws_iam_role" "ops" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:TagSession",
+    Principal = { AWS = "arn:aws:iam::111122223333:root" } }] })
+}
+""",
+        }
+    )
+    assert edges_of(graph_of(root), "assumes") == set()
+
+
+def test_bucket_policy_granting_the_msp_principal_is_a_direct_grant(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "aws_s3_bucket" "ledger" {
+  bucket = "ledger"
+  tags   = { owner = "data-eng", operated-by = "internal", data-classification = "restricted", compliance-scope = "pci" }
+}
+resource "aws_s3_bucket_policy" "ledger" {
+  bucket = aws_s3_bucket.ledger.id
+  policy = <<-EOT
+    {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+      "Action": "s3:GetObject", "Resource": "${aws_s3_bucket.ledger.arn}/*"}]}
+  EOT
+}
+""",
+        }
+    )
+    run = run_cli("check", str(root), "--select", "OWN008", "--format", "json")
+    [finding] = run.json()["findings"]
+    assert finding["path"][1].startswith("-grants-> aws_s3_bucket.ledger (main.tf:2): resource policy of")
+
+
+def test_attachment_by_name_across_stacks_and_group_membership(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "iam/main.tf": """
+resource "aws_iam_user" "noc" { name = "acme-noc" }
+resource "aws_iam_group" "readers" { name = "readers" }
+resource "aws_iam_user_group_membership" "noc" {
+  user   = aws_iam_user.noc.name
+  groups = [aws_iam_group.readers.name]
+}
+resource "aws_iam_policy" "read" {
+  name   = "read"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::corp-ledger/*" }] })
+}
+resource "aws_iam_group_policy_attachment" "read" {
+  group      = "readers"
+  policy_arn = "arn:aws:iam::444455556666:policy/read"
+}
+""",
+            "data/main.tf": 'resource "aws_s3_bucket" "ledger" { bucket = "corp-ledger" }\n',
+        }
+    )
+    graph = graph_of(root)
+    assert ("iam//aws_iam_user.noc", "iam//aws_iam_group.readers") in edges_of(graph, "uses")
+    assert ("iam//aws_iam_group.readers", "iam//aws_iam_policy.read") in edges_of(graph, "uses")
+    assert ("iam//aws_iam_policy.read", "data//aws_s3_bucket.ledger") in edges_of(graph, "grants")
+
+
+def test_msp_iam_user_declared_by_arn_is_the_msp(tree: Any) -> None:
+    config = MSP_CONFIG.replace('"arn:aws:iam::111122223333:root"', '"arn:aws:iam::444455556666:user/acme-noc"')
+    root = tree({"ownlint.yaml": config, "main.tf": 'resource "aws_iam_user" "noc" { name = "acme-noc" }\n'})
+    assert ("msp:acme", "aws_iam_user.noc") in edges_of(graph_of(root), "assumes")
+
+
+def test_lambda_operated_by_the_msp_runs_as_its_role(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "aws_iam_role" "fn" { name = "fn" }
+resource "aws_lambda_function" "etl" {
+  function_name = "etl"
+  role          = aws_iam_role.fn.arn
+  tags          = { owner = "data-eng", operated-by = "msp", msp-contract = "ACME-1" }
+}
+""",
+        }
+    )
+    graph = graph_of(root)
+    assert ("msp:acme", "aws_lambda_function.etl") in edges_of(graph, "operates")
+    assert ("aws_lambda_function.etl", "aws_iam_role.fn") in edges_of(graph, "uses")
+
+
+def test_policies_inside_a_module_resolve_references_in_the_module(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": 'module "store" {\n  source = "./store"\n  trusted = "arn:aws:iam::111122223333:root"\n}\n',
+            "store/main.tf": """
+variable "trusted" { type = string }
+resource "aws_s3_bucket" "this" { bucket = "store" }
+resource "aws_iam_role" "reader" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = var.trusted } }] })
+  inline_policy {
+    name   = "read"
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:*", Resource = aws_s3_bucket.this.arn }] })
+  }
+}
+""",
+        }
+    )
+    graph = graph_of(root)
+    assert ("msp:acme", "module.store.aws_iam_role.reader") in edges_of(graph, "assumes")
+    assert ("module.store.aws_iam_role.reader", "module.store.aws_s3_bucket.this") in edges_of(graph, "grants")
+
+
+# --- network ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cidr", "admitted"),
+    [
+        ("203.0.113.0/24", True),
+        ("203.0.113.7/32", True),  # inside the MSP's range
+        ("203.0.0.0/16", True),  # contains it
+        ("0.0.0.0/0", True),
+        ("203.0.114.0/24", False),
+        ("10.0.0.0/8", False),
+    ],
+)
+def test_security_group_rules_admit_by_cidr_overlap(tree: Any, cidr: str, admitted: bool) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": f"""
+resource "aws_security_group" "db" {{ name = "db" }}
+resource "aws_security_group_rule" "in" {{
+  type              = "ingress"
+  security_group_id = aws_security_group.db.id
+  from_port         = 5432
+  to_port           = 5432
+  protocol          = "tcp"
+  cidr_blocks       = ["{cidr}"]
+}}
+resource "aws_vpc_security_group_ingress_rule" "v2" {{
+  security_group_id = aws_security_group.db.id
+  cidr_ipv4         = "{cidr}"
+  ip_protocol       = "tcp"
+}}
+resource "aws_rds_cluster" "ledger" {{ vpc_security_group_ids = [aws_security_group.db.id] }}
+""",
+        }
+    )
+    graph = graph_of(root)
+    assert (("msp:acme", "aws_security_group.db") in edges_of(graph, "admits")) is admitted
+    assert ("aws_security_group.db", "aws_rds_cluster.ledger") in edges_of(graph, "admits")
+
+
+def test_egress_rules_admit_nothing(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "aws_security_group" "db" {
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group_rule" "out" {
+  type              = "egress"
+  security_group_id = aws_security_group.db.id
+  cidr_blocks       = ["0.0.0.0/0"]
+  from_port         = 0
+  to_port           = 0
+  protocol          = "-1"
+}
+resource "aws_db_instance" "x" { vpc_security_group_ids = [aws_security_group.db.id] }
+""",
+        }
+    )
+    graph = graph_of(root)
+    assert edges_of(graph, "admits") == {("aws_security_group.db", "aws_db_instance.x")}
+    assert graph.resource("aws_security_group.db") is not None
+
+
+NETPOL = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: data}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+    - from:
+        - ipBlock: {cidr: 203.0.0.0/16, except: [EXCEPT]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: data}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres:16}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: data}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+"""
+
+
+@pytest.mark.parametrize(("exception", "admitted"), [("198.51.100.0/24", True), ("203.0.113.0/24", False)])
+def test_network_policy_ip_blocks_admit_minus_except(tree: Any, exception: str, admitted: bool) -> None:
+    root = tree({"ownlint.yaml": MSP_CONFIG, "netpol.yaml": NETPOL.replace("EXCEPT", exception)})
+    graph = graph_of(root)
+    assert (("msp:acme", "NetworkPolicy/data/db") in edges_of(graph, "admits")) is admitted
+    assert edges_of(graph, "selects") == {("NetworkPolicy/data/db", "StatefulSet/data/db")}
+
+
+# --- Kubernetes --------------------------------------------------------------------------------------
+
+RBAC = """
+apiVersion: v1
+kind: Secret
+metadata: {name: one, namespace: ns1}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: two, namespace: ns1}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: three, namespace: ns2}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: ns1}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules:
+  - {apiGroups: [""], resources: [secrets], resourceNames: [one, three], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: everything}
+rules:
+  - {apiGroups: ["*"], resources: ["*"], verbs: ["*"]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: msp-reader, namespace: ns1}
+subjects: [{kind: Group, name: "acme:operators"}]
+roleRef: {kind: ClusterRole, name: reader}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: admins}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+roleRef: {kind: ClusterRole, name: everything}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: deployer, namespace: ci}
+"""
+
+
+def test_rolebinding_scopes_a_clusterrole_to_its_namespace_and_resource_names(tree: Any) -> None:
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "rbac.yaml": RBAC}))
+    grants = edges_of(graph, "grants")
+    assert ("msp:acme", "RoleBinding/ns1/msp-reader") in grants
+    assert {t for s, t in grants if s == "RoleBinding/ns1/msp-reader"} == {"Secret/ns1/one"}
+
+
+def test_clusterrolebinding_with_wildcards_grants_every_object(tree: Any) -> None:
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "rbac.yaml": RBAC}))
+    grants = edges_of(graph, "grants")
+    granted = {t for s, t in grants if s == "ClusterRoleBinding/admins"}
+    assert {"Secret/ns1/one", "Secret/ns1/two", "Secret/ns2/three", "ConfigMap/ns1/settings"} <= granted
+    assert ("ServiceAccount/ci/deployer", "ClusterRoleBinding/admins") in grants
+
+
+def test_workloads_use_their_service_account_secrets_configmaps_and_claims(tree: Any) -> None:
+    manifest = """
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup, namespace: ops}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          serviceAccountName: backup
+          imagePullSecrets: [{name: registry}]
+          volumes:
+            - {name: creds, secret: {secretName: db}}
+            - {name: data, persistentVolumeClaim: {claimName: dumps}}
+            - name: mixed
+              projected: {sources: [{configMap: {name: settings}}]}
+          containers:
+            - name: backup
+              image: backup:1
+              envFrom: [{secretRef: {name: s3}}]
+              env: [{name: X, valueFrom: {configMapKeyRef: {name: flags, key: x}}}]
+"""
+    others = "".join(
+        f"---\napiVersion: v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: ops}}\n"
+        for kind, name in [
+            ("ServiceAccount", "backup"),
+            ("Secret", "registry"),
+            ("Secret", "db"),
+            ("Secret", "s3"),
+            ("PersistentVolumeClaim", "dumps"),
+            ("ConfigMap", "settings"),
+            ("ConfigMap", "flags"),
+        ]
+    )
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "cron.yaml": manifest + others}))
+    assert {t for s, t in edges_of(graph, "uses") if s == "CronJob/ops/backup"} == {
+        "ServiceAccount/ops/backup",
+        "Secret/ops/registry",
+        "Secret/ops/db",
+        "Secret/ops/s3",
+        "PersistentVolumeClaim/ops/dumps",
+        "ConfigMap/ops/settings",
+        "ConfigMap/ops/flags",
+    }
+
+
+def test_service_selects_matching_workloads_only(tree: Any) -> None:
+    manifest = NETPOL.replace("EXCEPT", "1.2.3.4/32") + (
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\nspec: {selector: {app: db}}\n"
+    )
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "all.yaml": manifest}))
+    assert ("Service/data/db", "StatefulSet/data/db") in edges_of(graph, "selects")
+    assert ("Service/data/db", "Deployment/data/web") not in edges_of(graph, "selects")
+
+
+def test_gke_workload_identity_both_ways(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "google_service_account" "app" { account_id = "app-reader" }
+resource "google_service_account" "batch" { account_id = "batch" }
+resource "google_service_account_iam_member" "wi" {
+  service_account_id = google_service_account.batch.name
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "serviceAccount:corp-prod.svc.id.goog[jobs/batch]"
+}
+resource "google_storage_bucket" "exports" { name = "corp-exports" }
+resource "google_storage_bucket_iam_member" "app" {
+  bucket = google_storage_bucket.exports.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.app.email}"
+}
+resource "google_project_iam_member" "msp" {
+  project = "corp-prod"
+  role    = "roles/storage.admin"
+  member  = "user:noc@acme.example"
+}
+""",
+            "k8s.yaml": """
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  namespace: web
+  annotations: {iam.gke.io/gcp-service-account: app-reader@corp-prod.iam.gserviceaccount.com}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: batch, namespace: jobs}
+""",
+        }
+    )
+    graph = graph_of(root)
+    assumes = edges_of(graph, "assumes")
+    assert ("ServiceAccount/web/app", "google_service_account.app") in assumes
+    assert ("ServiceAccount/jobs/batch", "google_service_account.batch") in assumes
+    grants = edges_of(graph, "grants")
+    assert ("google_service_account.app", "google_storage_bucket.exports") in grants
+    assert ("msp:acme", "google_storage_bucket.exports") in grants
+
+
+def test_azure_role_assignments_and_federated_identity(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "azurerm_resource_group" "data" {
+  name     = "data"
+  location = "westeurope"
+}
+resource "azurerm_storage_account" "ledger" {
+  name                = "ledger"
+  resource_group_name = azurerm_resource_group.data.name
+}
+resource "azurerm_role_assignment" "msp" {
+  scope                = azurerm_resource_group.data.id
+  role_definition_name = "Reader"
+  principal_id         = "00000000-aaaa-bbbb-cccc-000000000001"
+}
+resource "azurerm_user_assigned_identity" "app" { name = "app" }
+resource "azurerm_role_assignment" "app" {
+  scope                = azurerm_storage_account.ledger.id
+  role_definition_name = "Storage Blob Data Reader"
+  principal_id         = azurerm_user_assigned_identity.app.principal_id
+}
+resource "azurerm_federated_identity_credential" "app" {
+  name      = "app"
+  parent_id = azurerm_user_assigned_identity.app.id
+  subject   = "system:serviceaccount:web:app"
+}
+""",
+            "k8s.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: web}\n",
+        }
+    )
+    graph = graph_of(root)
+    grants = edges_of(graph, "grants")
+    assert ("msp:acme", "azurerm_storage_account.ledger") in grants
+    assert ("azurerm_user_assigned_identity.app", "azurerm_storage_account.ledger") in grants
+    assert ("ServiceAccount/web/app", "azurerm_user_assigned_identity.app") in edges_of(graph, "assumes")
+
+
+def test_graph_has_no_relation_edges_without_declared_msps(tree: Any) -> None:
+    root = tree({"main.tf": 'resource "aws_security_group" "a" {\n  ingress { cidr_blocks = ["0.0.0.0/0"] }\n}\n'})
+    graph = graph_of(root)
+    assert not [n for n in graph.graph if str(n).startswith("msp:")]
+    assert edges_of(graph, "admits") == set()
