@@ -1,8 +1,8 @@
 """A resource's owner disagrees with the owner of its module call, its namespace, or its CODEOWNERS team.
 
 What it does
-    Compares a resource's ``owner`` with, in turn: the owner in the ``tags``/``labels`` its module call
-    passes down (the nearest call that says one); the owner label of its Kubernetes Namespace; and,
+    Compares a resource's ``owner`` with, in turn: the owner in the ``tags``/``labels`` its module call hands
+    down (the nearest call that says one); the owner label of its Kubernetes Namespace; and,
     when ``codeowners.teams`` maps CODEOWNERS teams to owner values, the owners CODEOWNERS gives
     its file (``CODEOWNERS``, ``.github/CODEOWNERS`` or ``docs/CODEOWNERS`` at the repository root,
     or ``codeowners.file``). Only known values are compared; unknown ones are OWN012's.
@@ -12,11 +12,11 @@ Why it matters
     nobody acts on: alerts and audits go to a team that no longer looks.
 
 Example
-    This fails: ``module "payments" { tags = { owner = "payments" } }`` instantiating a bucket
+    Fails: ``module "payments" { tags = { owner = "payments" } }`` instantiating a bucket
     tagged ``owner = "data-eng"``; or a Deployment labelled ``owner: web`` in a Namespace labelled
     ``owner: payments``.
 
-    This passes: the bucket and the Deployment say ``payments``, or say nothing and inherit it.
+    Passes: the bucket and the Deployment say ``payments``, or say nothing and inherit it.
 
 Options
     ``codeowners: {file: PATH, teams: {"@org/platform": platform}}``.
@@ -70,7 +70,7 @@ def _expectations(
             break
         owner = fact(config, call, OWNER)
         if owner.state is State.PRESENT and owner.value:
-            yield (owner.value,), f"the owner its module call passes ({call.address}, {call.file}:{call.line})"
+            yield (owner.value,), f"the owner its module call hands down ({call.address}, {call.file}:{call.line})"
             break
         container = call.container
     namespace = namespaces.get(resource.namespace or "") if resource.source == "kubernetes" else None
