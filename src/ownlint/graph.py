@@ -60,17 +60,22 @@ class ResourceGraph:
         """The edges of ``kinds`` out of ``start``: where each path from it begins."""
         if start not in self.graph:
             return []
-        return sorted((self.edges[(start, t, k)] for _, t, k in self.graph.out_edges(start, keys=True) if k in kinds), key=_edge_order)
+        return sorted(
+            (self.edges[(start, t, k)] for _, t, k in self.graph.out_edges(start, keys=True) if k in kinds),
+            key=_edge_order,
+        )
 
     def paths_through(self, entry: Edge, kinds: frozenset[str]) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable through ``entry`` (its target included) over ``kinds``, by a shortest path
         that does not come back to ``entry``'s source."""
-        found = {entry.target: (entry,)}
+        found: dict[str, tuple[Edge, ...]] = {entry.target: (entry,)}
         for target, path in self.shortest_paths(entry.target, kinds, avoid=entry.source).items():
             found[target] = (entry, *path)
         return found
 
-    def shortest_paths(self, start: str, kinds: frozenset[str], avoid: str | None = None) -> dict[str, tuple[Edge, ...]]:
+    def shortest_paths(
+        self, start: str, kinds: frozenset[str], avoid: str | None = None
+    ) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable from ``start`` over edges of ``kinds``, with a shortest path to it."""
         if start not in self.graph:
             return {}

@@ -168,10 +168,10 @@ def _msp_users(index: ResourceIndex, config: Config) -> Iterator[Edge]:
             arns = resource_arns(resource)
             for msp in config.msps.values():
                 for declared in msp.aws_principals:
-                    if ":user/" in declared or ":role/" in declared:
-                        if any(arn_matches(declared, arn) for arn in arns):
-                            place = Place(resource.file, resource.line, resource.address)
-                            yield Edge(f"msp:{msp.name}", resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
+                    names_one = ":user/" in declared or ":role/" in declared
+                    if names_one and any(arn_matches(declared, arn) for arn in arns):
+                        place = Place(resource.file, resource.line, resource.address)
+                        yield Edge(f"msp:{msp.name}", resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
 
 
 def _policy_grants(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
@@ -203,7 +203,9 @@ def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs
                 yield Edge(holder.node_id, target, "grants", statement.place, f"{actions} on {written}")
 
 
-def _targets(holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: set[str]) -> list[str]:
+def _targets(
+    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: set[str]
+) -> list[str]:
     if "${" in written:
         return [r.node_id for r in index.referenced(holder, written)]
     if written == "*":
@@ -212,7 +214,12 @@ def _targets(holder: Resource, written: str, actions: tuple[str, ...], index: Re
         return [hub_id(service) for service in chosen]
     service = written.split(":")[2] if written.count(":") >= 5 else ""
     types = SERVICE_TYPES.get(service, ()) if service not in ("", "*", "iam") else tuple(ARN_TEMPLATES)
-    return [r.node_id for t in types for r in index.by_type.get(t, ()) if any(arn_matches(written, a) for a in resource_arns(r))]
+    return [
+        r.node_id
+        for t in types
+        for r in index.by_type.get(t, ())
+        if any(arn_matches(written, a) for a in resource_arns(r))
+    ]
 
 
 def resource_arns(resource: Resource) -> list[str]:
@@ -223,12 +230,15 @@ def resource_arns(resource: Resource) -> list[str]:
     name_attribute, arn = template
     found = []
     for attributes in resource.attributes:
-        path = attributes.get("path") if isinstance(attributes.get("path"), str) else "/"
+        written_path = attributes.get("path")
+        path = written_path if isinstance(written_path, str) else "/"
         name = attributes.get(name_attribute)
         prefix = attributes.get(f"{name_attribute}_prefix")
         text = name if isinstance(name, str) else f"{prefix}*" if isinstance(prefix, str) else None
         if text is not None and "${" not in text:
-            found.append(arn.replace("{path}", path).format(text.lstrip("/") if resource.type == "aws_ssm_parameter" else text))
+            found.append(
+                arn.replace("{path}", path).format(text.lstrip("/") if resource.type == "aws_ssm_parameter" else text)
+            )
     return found
 
 
@@ -256,7 +266,6 @@ def _attachments(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
             place = place_of(role, attributes, "managed_policy_arns")
             for policy in _policies(role, attributes.get("managed_policy_arns"), index, hubs):
                 yield Edge(role.node_id, policy, "uses", place, "managed_policy_arns")
-
 
 
 def _managed_services(name: str) -> list[str]:
@@ -293,7 +302,9 @@ def _policies(holder: Resource, value: Any, index: ResourceIndex, hubs: set[str]
             found.append(text)
         else:
             found.extend(
-                r.node_id for r in index.by_type.get("aws_iam_policy", ()) if any(arn_matches(text, a) for a in resource_arns(r))
+                r.node_id
+                for r in index.by_type.get("aws_iam_policy", ())
+                if any(arn_matches(text, a) for a in resource_arns(r))
             )
     return found
 
@@ -306,7 +317,11 @@ def _resource_policies(index: ResourceIndex, config: Config) -> Iterator[Edge]:
                 found = statements(holder, attributes.get("policy"), index, where)
                 if not found:
                     continue
-                targets = [holder] if target_attribute is None else _protected(holder, attributes.get(target_attribute), index)
+                targets = (
+                    [holder]
+                    if target_attribute is None
+                    else _protected(holder, attributes.get(target_attribute), index)
+                )
                 for statement in (s for s in found if s.allows):
                     yield from _principal_grants(holder, statement, targets, index, config)
 
@@ -314,7 +329,9 @@ def _resource_policies(index: ResourceIndex, config: Config) -> Iterator[Edge]:
 def _protected(holder: Resource, value: Any, index: ResourceIndex) -> list[Resource]:
     found = []
     for text in iter_strings(value):
-        found.extend(index.referenced(holder, text) if "${" in text else index.named(["aws_s3_bucket"], ["bucket"], text))
+        found.extend(
+            index.referenced(holder, text) if "${" in text else index.named(["aws_s3_bucket"], ["bucket"], text)
+        )
     return found
 
 
@@ -326,7 +343,9 @@ def _principal_grants(
         if kind not in ("AWS", "*"):
             continue
         sources = [
-            f"msp:{msp.name}" for msp in config.msps.values() if any(principal_matches(p, principal) for p in msp.aws_principals)
+            f"msp:{msp.name}"
+            for msp in config.msps.values()
+            if any(principal_matches(p, principal) for p in msp.aws_principals)
         ]
         sources.extend(r.node_id for r in index.referenced(holder, principal))
         for source in sources:
@@ -349,5 +368,3 @@ def _memberships(index: ResourceIndex) -> Iterator[Edge]:
             for group in _principal(membership, attributes.get("group"), "aws_iam_group", index):
                 for user in _principal(membership, attributes.get("users"), "aws_iam_user", index):
                     yield Edge(user.node_id, group.node_id, "uses", place, "group membership")
-
-

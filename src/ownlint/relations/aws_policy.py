@@ -74,7 +74,7 @@ def _json(item: Mapping[str, Any], place: Place) -> Statement:
         principals.append(("*", "*"))
     elif isinstance(principal, dict):
         principals.extend((str(kind), str(p)) for kind, ids in principal.items() for p in as_list(ids))
-    conditions = []
+    conditions: list[tuple[str, str, tuple[str, ...]]] = []
     for test, variables in (item.get("Condition") or {}).items() if isinstance(item.get("Condition"), dict) else ():
         if isinstance(variables, dict):
             conditions.extend((str(test), str(k), tuple(str(v) for v in as_list(vs))) for k, vs in variables.items())
@@ -142,7 +142,7 @@ def arn_matches(pattern: str, arn: str) -> bool:
     left, right = pattern.split(":", 5), arn.split(":", 5)
     if len(left) != 6 or len(right) != 6:
         return False
-    if not all(_segment(a, b) for a, b in zip(left[:5], right[:5])):
+    if not all(_segment(a, b) for a, b in zip(left[:5], right[:5], strict=True)):
         return False
     return _resource_part(left[5], right[5])
 

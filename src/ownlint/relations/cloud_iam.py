@@ -93,7 +93,9 @@ def _gcp_targets(binding: Resource, attributes: Mapping[str, Any], role: str, in
     if binding.type in GCP_PROJECT_TYPES:
         service = role.removeprefix("roles/").split(".", 1)[0]
         types = (
-            tuple(t for ts in GCP_SERVICE_TYPES.values() for t in ts) if role in GCP_BASIC_ROLES else GCP_SERVICE_TYPES.get(service, ())
+            tuple(t for ts in GCP_SERVICE_TYPES.values() for t in ts)
+            if role in GCP_BASIC_ROLES
+            else GCP_SERVICE_TYPES.get(service, ())
         )
         return [r.node_id for t in types for r in index.by_type.get(t, ())]
     for attribute, (types, names) in GCP_TARGETS.items():
@@ -111,7 +113,11 @@ def _azure(index: ResourceIndex, config: Config) -> Iterator[Edge]:
             principal = str(attributes.get("principal_id") or "")
             role = str(attributes.get("role_definition_name") or attributes.get("role_definition_id") or "")
             place = place_of(assignment, attributes, "principal_id")
-            sources = [f"msp:{m.name}" for m in config.msps.values() if principal.lower() in (p.lower() for p in m.azure_principals)]
+            sources = [
+                f"msp:{m.name}"
+                for m in config.msps.values()
+                if principal.lower() in (p.lower() for p in m.azure_principals)
+            ]
             sources.extend(r.node_id for r in index.referenced(assignment, principal))
             for target in _azure_scope(assignment, attributes.get("scope"), index):
                 for source in sources:

@@ -97,7 +97,8 @@ def place_of(resource: Resource, attributes: Mapping[str, Any], name: str = "", 
     lines = attributes.get(LINES)
     line = lines.get(name) if isinstance(lines, dict) and name else None
     if not isinstance(line, int):
-        line = attributes.get(LINE) if isinstance(attributes.get(LINE), int) else resource.line
+        own = attributes.get(LINE)
+        line = own if isinstance(own, int) else resource.line
     return Place(resource.file, line, what or (f"{name} of {resource.address}" if name else resource.address))
 
 

@@ -18,13 +18,22 @@ from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource
 from ownlint.relations.aws_iam import resource_arns
 from ownlint.relations.aws_policy import arn_matches
-from ownlint.relations.index import ResourceIndex, as_list
+from ownlint.relations.index import ResourceIndex, as_list, first_block
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": ("spec",),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController", "Pod")
+WORKLOAD_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "Pod",
+)
 IRSA = "eks.amazonaws.com/role-arn"
 GKE = "iam.gke.io/gcp-service-account"
 _IRREGULAR_PLURALS = {"Endpoints": "endpoints"}
@@ -62,7 +71,7 @@ def pod_spec(resource: Resource) -> Mapping[str, Any]:
 
 def pod_labels(resource: Resource) -> Mapping[str, Any]:
     kind = kind_of(resource)
-    path = ("metadata", "labels") if kind == "Pod" else ("spec", "template", "metadata", "labels")
+    path: tuple[str, ...] = ("metadata", "labels") if kind == "Pod" else ("spec", "template", "metadata", "labels")
     if kind == "CronJob":
         path = ("spec", "jobTemplate", "spec", "template", "metadata", "labels")
     labels = _at(body(resource), path)
@@ -96,7 +105,9 @@ def _bindings(index: ResourceIndex, config: Config) -> Iterator[Edge]:
             data = body(binding)
             role = _role_of(binding, data, index)
             if role is not None:
-                yield Edge(binding.node_id, role.node_id, "references", _place(binding, f"roleRef of {binding.address}"))
+                yield Edge(
+                    binding.node_id, role.node_id, "references", _place(binding, f"roleRef of {binding.address}")
+                )
             for subject in as_list(data.get("subjects")):
                 if isinstance(subject, dict):
                     yield from _subject(binding, subject, index, config)
@@ -230,8 +241,8 @@ def selector_matches(selector: Any, labels: Mapping[str, Any]) -> bool:
     if not isinstance(selector, dict):
         return False
     plain = {k: v for k, v in selector.items() if k not in ("matchLabels", "matchExpressions")}
-    match_labels = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
-    wanted = {**plain, **match_labels}
+    match_labels = selector.get("matchLabels")
+    wanted = {**plain, **(match_labels if isinstance(match_labels, dict) else {})}
     if any(str(labels.get(k)) != str(v) for k, v in wanted.items()):
         return False
     return all(_expression(e, labels) for e in as_list(selector.get("matchExpressions")) if isinstance(e, dict))
@@ -271,19 +282,29 @@ def _workload_identity(index: ResourceIndex) -> Iterator[Edge]:
         for annotation, value in _annotations(account).items():
             if annotation == IRSA:
                 for role in _roles(account, value, index):
-                    yield Edge(account.node_id, role.node_id, "assumes", _place(account, f"annotation {IRSA}"), f"{IRSA}: {value}")
+                    yield Edge(
+                        account.node_id,
+                        role.node_id,
+                        "assumes",
+                        _place(account, f"annotation {IRSA}"),
+                        f"{IRSA}: {value}",
+                    )
             elif annotation == GKE:
                 for target in _gcp_accounts(account, value, index):
-                    yield Edge(account.node_id, target.node_id, "assumes", _place(account, f"annotation {GKE}"), f"{GKE}: {value}")
+                    yield Edge(
+                        account.node_id,
+                        target.node_id,
+                        "assumes",
+                        _place(account, f"annotation {GKE}"),
+                        f"{GKE}: {value}",
+                    )
 
 
 def _annotations(account: Resource) -> dict[str, str]:
     found: dict[str, str] = {}
     for data in account.attributes:
-        metadata = data.get("metadata")
-        if isinstance(metadata, list):  # Terraform's kubernetes provider: a metadata block
-            metadata = metadata[0] if metadata and isinstance(metadata[0], dict) else {}
-        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        metadata = first_block(data, "metadata")  # a manifest's mapping, or Terraform's metadata block
+        annotations = metadata.get("annotations")
         if isinstance(annotations, dict):
             found.update({str(k): str(v) for k, v in annotations.items() if isinstance(v, str)})
     return found

@@ -50,7 +50,8 @@ def _covered(ranges: list[tuple[Msp, Network]], admitted: Any) -> Iterator[tuple
     for network in _networks(admitted):
         for msp, declared in ranges:
             if declared.version == network.version and declared.overlaps(network):
-                yield msp, f"{declared} within {network}" if declared.subnet_of(network) else f"{declared} overlaps {network}"  # type: ignore[arg-type]
+                relation = "within" if _inside(declared, network) else "overlaps"
+                yield msp, f"{declared} {relation} {network}"
 
 
 def _ports(rule: Mapping[str, Any]) -> str:
@@ -128,7 +129,9 @@ def _ingress_rule(
     """An ingress rule without ``from`` admits every source; ipBlocks admit the ranges they cover."""
     if not rule.get("from"):
         for msp in dict.fromkeys(m for m, _ in ranges):
-            yield Edge(f"msp:{msp.name}", policy.node_id, "admits", where, "an ingress rule without from admits any source")
+            yield Edge(
+                f"msp:{msp.name}", policy.node_id, "admits", where, "an ingress rule without from admits any source"
+            )
         return
     for peer in as_list(rule.get("from")):
         block = peer.get("ipBlock") if isinstance(peer, dict) else None
@@ -142,7 +145,12 @@ def _excepted(ranges: list[tuple[Msp, Network]], msp: Msp, exceptions: Any) -> b
     """Whether every range of ``msp`` lies inside the ipBlock's ``except`` list."""
     excluded = _networks(exceptions)
     mine = [n for m, n in ranges if m is msp]
-    return bool(excluded) and all(any(n.version == e.version and n.subnet_of(e) for e in excluded) for n in mine)  # type: ignore[arg-type]
+    return bool(excluded) and all(any(_inside(n, e) for e in excluded) for n in mine)
+
+
+def _inside(inner: Network, outer: Network) -> bool:
+    """``inner`` lies wholly in ``outer`` (same IP version)."""
+    return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
 def _load_balancers(index: ResourceIndex, ranges: list[tuple[Msp, Network]]) -> Iterator[Edge]:

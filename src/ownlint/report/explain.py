@@ -44,17 +44,17 @@ def render_resources(explained: list[Explained]) -> str:
             lines.extend(f"  may hold more tags: {reason}" for reason in resource.opaque)
         if resource.fix_place is not None and item.needs_ownership:
             lines.append(f"  add a missing key at: {resource.fix_place}")
-        for current in item.findings:
-            lines.append(f"  {current.rule} {current.name}: {current.message}")
-            lines.extend(_path(current))
+        for found in item.findings:
+            lines.append(f"  {found.rule} {found.name}: {found.message}")
+            lines.extend(_path(found))
         if item.neighbours:
             lines.append("  graph:")
             lines.extend(f"    {hop}" for hop in item.neighbours)
         if item.paths_through:
             lines.append("  boundary paths through it:")
-            for current in item.paths_through:
-                lines.append(f"    {current.rule} {current.name}: {current.message}")
-                lines.extend(f"  {row}" for row in _path(current))
+            for through in item.paths_through:
+                lines.append(f"    {through.rule} {through.name}: {through.message}")
+                lines.extend(f"  {row}" for row in _path(through))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 

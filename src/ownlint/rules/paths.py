@@ -76,7 +76,9 @@ def _first_denied(
     return None
 
 
-def path_finding(code: str, name: str, severity: Severity, context: RuleContext, crossing: Crossing, verb: str) -> Finding:
+def path_finding(
+    code: str, name: str, severity: Severity, context: RuleContext, crossing: Crossing, verb: str
+) -> Finding:
     """One finding per path: on the resource reached, fingerprinted by the MSP it is reached from."""
     graph = context.graph
     start = f"msp:{crossing.msp.name}"

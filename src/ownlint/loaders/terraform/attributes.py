@@ -96,7 +96,7 @@ def _dynamic(block: m.Block, evaluator: Evaluator, env: Mapping[str, Any]) -> li
         return []
     iterator = block.attribute("iterator")
     name = iterator.expr.name if iterator is not None and isinstance(iterator.expr, m.Name) else block.labels[0]
-    generated = []
+    generated: list[dict[str, Any]] = []
     for key, item in list(items.items())[:MAX_DYNAMIC]:
         scope = {**env, name: {"key": key, "value": item}}
         generated.extend(block_values(content, evaluator, scope) for content in block.children("content"))

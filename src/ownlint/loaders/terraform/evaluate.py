@@ -58,7 +58,7 @@ class Evaluator:
         prefix: str = "",
     ) -> None:
         self.variables = variables
-        self.prefix = prefix  # the module instance's address prefix, "module.a.module.b." 
+        self.prefix = prefix  # the module instance's address prefix, "module.a.module.b."
         self.locals = locals_
         self.data = dict(data or {})  # statically known data sources, e.g. "aws_default_tags.x"
         self.data_traces: dict[str, Any] = {}  # their tags with provenance (tags.TracedTags), by the same key

@@ -102,7 +102,9 @@ def _planned(
         links=configured.links if configured else (),
         instances=(instance,),
         # the configuration names what a policy grants by reference; without it, the plan's values
-        attributes=configured.attributes if configured and configured.attributes else _graph_values(resource_type, after),
+        attributes=configured.attributes
+        if configured and configured.attributes
+        else _graph_values(resource_type, after),
     )
 
 
