@@ -15,6 +15,7 @@ from ownlint.errors import ConfigError
 CONFIG_NAMES = ("ownlint.yaml", ".ownlint.yaml")
 PRESETS = ("hybrid-it",)
 DEFAULT_PRESET = "hybrid-it"
+BOUNDARY_KEYS = ("from", "to", "operator_location", "category")  # any other key under deny is a fact
 
 
 @dataclass(frozen=True)
@@ -156,13 +157,16 @@ def _check_facts(merged: Mapping[str, Any], user: Located) -> None:
     for fact in merged.get("labels") or {}:
         if fact not in facts:
             raise user.fail(("labels", fact), f"unknown fact {fact!r}{did_you_mean(fact, facts)}")
+    _check_boundary_facts(merged, user, facts)
+
+
+def _check_boundary_facts(merged: Mapping[str, Any], user: Located, facts: set[str]) -> None:
     for index, boundary in enumerate(merged.get("boundaries") or ()):
         deny = boundary["deny"]
-        named = [*(deny.get("to") or {}), *(k for k in deny if k not in ("from", "to", "operator_location"))]
-        named = [fact for fact in named if fact != "category"]
-        for fact in named:
-            if fact not in facts:
-                path = ("boundaries", index, "deny", fact)
+        named = [(("to",), f) for f in deny.get("to") or {}] + [((), f) for f in deny if f not in BOUNDARY_KEYS]
+        for where, fact in named:
+            if fact not in facts and fact != "category":
+                path = ("boundaries", index, "deny", *where, fact)
                 raise user.fail(path, f"unknown fact {fact!r}{did_you_mean(fact, facts)}; declare it under keys")
 
 
@@ -251,7 +255,7 @@ def _boundary(spec: Mapping[str, Any]) -> Boundary:
     deny = spec["deny"]
     origin = deny.get("from") or {}
     parties = origin.get("party", "msp")
-    facts = {k: v for k, v in deny.items() if k not in ("from", "to", "operator_location", "category")}
+    facts = {k: v for k, v in deny.items() if k not in BOUNDARY_KEYS}
     target = dict(deny.get("to") or {})
     categories = tuple(target.pop("category", None) or deny.get("category") or ("data", "security"))
     return Boundary(
