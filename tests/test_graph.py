@@ -675,3 +675,82 @@ def test_graph_has_no_relation_edges_without_declared_msps(tree: Any) -> None:
     graph = graph_of(root)
     assert not [n for n in graph.graph if str(n).startswith("msp:")]
     assert edges_of(graph, "admits") == set()
+
+
+def test_irsa_from_the_trust_side_with_a_wildcard_subject(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "aws_iam_role" "ci" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity",
+    Principal = { Federated = "arn:aws:iam::444455556666:oidc-provider/oidc.eks.example/id/X" },
+    Condition = { StringLike = { "oidc.eks.example/id/X:sub" = "system:serviceaccount:ci:*" } } }] })
+}
+""",
+            "k8s.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: runner, namespace: ci}\n---\n"
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: runner, namespace: web}\n",
+        }
+    )
+    graph = graph_of(root)
+    assert edges_of(graph, "assumes") == {("ServiceAccount/ci/runner", "aws_iam_role.ci")}
+    [edge] = [e for k, e in graph.edges.items() if k[2] == "assumes"]
+    assert edge.detail == "trust policy allows web identity system:serviceaccount:ci:*"
+
+
+def test_terraform_kubernetes_service_account_annotation_by_reference(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "aws_iam_role" "app" { name = "app" }
+resource "kubernetes_service_account_v1" "app" {
+  metadata {
+    name        = "app"
+    namespace   = "web"
+    annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.app.arn }
+  }
+}
+""",
+        }
+    )
+    assert ("kubernetes_service_account_v1.app", "aws_iam_role.app") in edges_of(graph_of(root), "assumes")
+
+
+def test_metadata_only_actions_and_pass_role_reach_nothing(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+resource "aws_s3_bucket" "a" {}
+resource "aws_iam_role" "worker" { name = "worker" }
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [
+    { Effect = "Allow", Action = ["s3:ListAllMyBuckets", "ec2:DescribeInstances"], Resource = "*" },
+    { Effect = "Allow", Action = "iam:PassRole", Resource = aws_iam_role.worker.arn },
+    { Effect = "Allow", Action = "sts:AssumeRole", Resource = "arn:aws:iam::444455556666:role/worker" },
+  ] })
+}
+""",
+        }
+    )
+    assert edges_of(graph_of(root), "grants") == {("aws_iam_policy.p", "aws_iam_role.worker")}
+
+
+def test_partition_and_account_interpolations_do_not_become_targets(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+resource "aws_s3_bucket" "logs" { bucket = "corp-logs" }
+resource "aws_s3_bucket" "other" { bucket = "corp-other" }
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:GetObject",
+    Resource = "arn:${data.aws_partition.current.partition}:s3:::corp-logs/*" }] })
+}
+""",
+        }
+    )
+    assert edges_of(graph_of(root), "grants") == {("aws_iam_policy.p", "aws_s3_bucket.logs")}

@@ -72,7 +72,7 @@ def run_check(options: CheckOptions) -> CheckResult:
     loaded = load(options.inputs)
     context = rule_context(loaded)
     findings = sorted(
-        _run_rules(rules, context),
+        run_rules(rules, context),
         key=lambda f: (f.file, f.line, f.rule, f.resource, f.fingerprint),
     )
     report = Report(tuple(findings), len(loaded.result.files), len(loaded.resources), tuple(r.code for r in RULES))
@@ -136,7 +136,7 @@ def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule
     return tuple(r for r in chosen if not any(r.code.startswith(i.upper()) for i in ignore))
 
 
-def _run_rules(rules: Iterable[Rule], context: RuleContext) -> list[Finding]:
+def run_rules(rules: Iterable[Rule], context: RuleContext) -> list[Finding]:
     """Every finding of ``rules``, one per resource and rule, with the configuration's severities."""
     found = (f for rule in rules for f in rule.check(context))
     return _apply_severities(context.config, merge_instances(found, context.resources))
@@ -193,7 +193,7 @@ def explain_resources(target: str, inputs: Inputs) -> list[Explained]:
     if not matches:
         raise OwnlintError(f"no resource {target!r} under {', '.join(inputs.paths)}")
     context = rule_context(loaded)  # boundary paths need the whole estate
-    findings = _run_rules(RULES, context)
+    findings = run_rules(RULES, context)
     graph = context.graph
     return [_explained(loaded.config, graph, resource, findings) for resource in matches]
 

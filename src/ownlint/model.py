@@ -97,6 +97,11 @@ class Resource:
     attributes: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
 
     @property
+    def is_data(self) -> bool:
+        """A Terraform data source (``data.TYPE.NAME``, maybe inside modules)."""
+        return self.source == "terraform" and (self.address.startswith("data.") or ".data." in self.address)
+
+    @property
     def node_id(self) -> str:
         """Its id in the graph: Terraform addresses are prefixed by their root module's directory."""
         return qualified(self, self.address)

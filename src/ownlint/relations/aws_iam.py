@@ -9,20 +9,21 @@ stands for every resource of that service.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource
+from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_policy import (
     Statement,
     allows_assume,
-    arn_matches,
     iter_strings,
     principal_matches,
     services,
     statements,
 )
-from ownlint.relations.index import ResourceIndex, as_list, place_of
+from ownlint.relations.index import REFERENCE, ResourceIndex, as_list, place_of
 
 # Resources an action's service reaches when a statement says Resource "*"
 SERVICE_TYPES: Mapping[str, tuple[str, ...]] = {
@@ -39,22 +40,6 @@ SERVICE_TYPES: Mapping[str, tuple[str, ...]] = {
     "redshift": ("aws_redshift_cluster",),
     "es": ("aws_opensearch_domain", "aws_elasticsearch_domain"),
     "elasticfilesystem": ("aws_efs_file_system",),
-}
-# The ARN a resource gets from its name: type -> (name attribute, ARN with "{}" for the name)
-ARN_TEMPLATES: Mapping[str, tuple[str, str]] = {
-    "aws_s3_bucket": ("bucket", "arn:aws:s3:::{}"),
-    "aws_dynamodb_table": ("name", "arn:aws:dynamodb:*:*:table/{}"),
-    "aws_db_instance": ("identifier", "arn:aws:rds:*:*:db:{}"),
-    "aws_rds_cluster": ("cluster_identifier", "arn:aws:rds:*:*:cluster:{}"),
-    "aws_secretsmanager_secret": ("name", "arn:aws:secretsmanager:*:*:secret:{}-??????"),
-    "aws_sqs_queue": ("name", "arn:aws:sqs:*:*:{}"),
-    "aws_sns_topic": ("name", "arn:aws:sns:*:*:{}"),
-    "aws_ssm_parameter": ("name", "arn:aws:ssm:*:*:parameter/{}"),
-    "aws_opensearch_domain": ("domain_name", "arn:aws:es:*:*:domain/{}"),
-    "aws_iam_role": ("name", "arn:aws:iam::*:role{path}{}"),
-    "aws_iam_user": ("name", "arn:aws:iam::*:user{path}{}"),
-    "aws_iam_group": ("name", "arn:aws:iam::*:group{path}{}"),
-    "aws_iam_policy": ("name", "arn:aws:iam::*:policy{path}{}"),
 }
 # AWS managed policies that reach data, by the services they allow on every resource
 MANAGED_POLICIES: Mapping[str, tuple[str, ...]] = {
@@ -99,6 +84,7 @@ ATTACHMENTS: Mapping[str, tuple[tuple[str, str], ...]] = {  # type -> (attribute
     "aws_iam_policy_attachment": (("roles", "aws_iam_role"), ("users", "aws_iam_user"), ("groups", "aws_iam_group")),
 }
 PRINCIPAL_TYPES = {"role": "aws_iam_role", "user": "aws_iam_user", "group": "aws_iam_group"}
+HELPER_PREFIXES = ("random_", "time_", "null_", "terraform_data", "module")
 
 
 def hub_id(service: str) -> str:
@@ -116,7 +102,7 @@ def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
     yield from _managed_grants(index)
     for service in sorted(hubs):
         for member_type in SERVICE_TYPES.get(service, ()):
-            for member in index.by_type.get(member_type, ()):
+            for member in managed(index, member_type):
                 yield Edge(hub_id(service), member.node_id, "grants", None, f"any {service} resource")
 
 
@@ -138,7 +124,7 @@ def _trusted(role: Resource, statement: Statement, index: ResourceIndex, config:
                     owned = "" if declared == principal else f", which covers {msp.name}'s {declared}"
                     detail = f"trust policy allows {principal}{owned}"
                     yield Edge(f"msp:{msp.name}", role.node_id, "assumes", statement.place, detail)
-            for other in index.referenced(role, principal):
+            for other in (r for r in index.referenced(role, principal) if r.type in PRINCIPAL_TYPES.values()):
                 yield Edge(other.node_id, role.node_id, "assumes", statement.place, f"trust policy allows {principal}")
         elif kind == "Federated":
             yield from _web_identity(role, statement, index)
@@ -146,7 +132,6 @@ def _trusted(role: Resource, statement: Statement, index: ResourceIndex, config:
 
 def _web_identity(role: Resource, statement: Statement, index: ResourceIndex) -> Iterator[Edge]:
     """IRSA from the trust side: ``<oidc>:sub`` = ``system:serviceaccount:NAMESPACE:NAME`` (globs allowed)."""
-    from fnmatch import fnmatchcase
 
     for _, variable, values in statement.conditions:
         if not variable.endswith(":sub"):
@@ -155,23 +140,32 @@ def _web_identity(role: Resource, statement: Statement, index: ResourceIndex) ->
             parts = value.split(":")
             if len(parts) != 4 or parts[:2] != ["system", "serviceaccount"]:
                 continue
-            for account in index.by_type.get("k8s:ServiceAccount", ()):
-                if fnmatchcase(account.namespace or "", parts[2]) and fnmatchcase(account.name, parts[3]):
-                    detail = f"trust policy allows web identity {value}"
-                    yield Edge(account.node_id, role.node_id, "assumes", statement.place, detail)
+            for account in _service_accounts(index, parts[2], parts[3]):
+                detail = f"trust policy allows web identity {value}"
+                yield Edge(account.node_id, role.node_id, "assumes", statement.place, detail)
+
+
+def _service_accounts(index: ResourceIndex, namespace: str, name: str) -> list[Resource]:
+    """ServiceAccounts a web-identity subject names (globs allowed: ``system:serviceaccount:ci:*``)."""
+    if not any(c in namespace + name for c in "*?["):
+        found = index.by_id.get(f"ServiceAccount/{namespace}/{name}")
+        return [found] if found is not None else []
+    return [
+        account
+        for account in index.by_type.get("k8s:ServiceAccount", ())
+        if fnmatchcase(account.namespace or "", namespace) and fnmatchcase(account.name, name)
+    ]
 
 
 def _msp_users(index: ResourceIndex, config: Config) -> Iterator[Edge]:
     """An MSP principal that is an IAM user (or role) of this estate, named in the config by ARN."""
-    for kind in ("aws_iam_user", "aws_iam_role"):
-        for resource in index.by_type.get(kind, ()):
-            arns = resource_arns(resource)
-            for msp in config.msps.values():
-                for declared in msp.aws_principals:
-                    names_one = ":user/" in declared or ":role/" in declared
-                    if names_one and any(arn_matches(declared, arn) for arn in arns):
-                        place = Place(resource.file, resource.line, resource.address)
-                        yield Edge(f"msp:{msp.name}", resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
+    arns = arn_index(index)
+    for msp in config.msps.values():
+        for declared in msp.aws_principals:
+            if ":user/" in declared or ":role/" in declared:
+                for resource in arns.named(declared, ("aws_iam_user", "aws_iam_role")):
+                    place = Place(resource.file, resource.line, resource.address)
+                    yield Edge(f"msp:{msp.name}", resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
 
 
 def _policy_grants(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
@@ -195,51 +189,67 @@ def _policy_grants(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
 
 def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
     for statement in found:
-        if not statement.allows:
+        reaching = tuple(a for a in statement.actions if not is_metadata_action(a))
+        if not statement.allows or not reaching:
             continue
-        actions = ", ".join(statement.actions[:3]) + (" ..." if len(statement.actions) > 3 else "")
+        actions = ", ".join(reaching[:3]) + (" ..." if len(reaching) > 3 else "")
         for written in statement.resources:
-            for target in _targets(holder, written, statement.actions, index, hubs):
-                yield Edge(holder.node_id, target, "grants", statement.place, f"{actions} on {written}")
+            for target in _targets(holder, written, reaching, index, hubs):
+                yield Edge(
+                    holder.node_id,
+                    target.node_id if isinstance(target, Resource) else target,
+                    "grants",
+                    statement.place,
+                    f"{actions} on {written}",
+                )
+
+
+def is_metadata_action(action: str) -> bool:
+    """Actions that describe or enumerate but reach no data (``ec2:Describe*``, ``s3:ListAllMyBuckets``)."""
+    verb = action.split(":", 1)[-1].lower()
+    return verb.startswith(("describe", "listall", "getbucketlocation")) or action.lower() == "sts:getcalleridentity"
 
 
 def _targets(
     holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: set[str]
-) -> list[str]:
+) -> list[Resource | str]:
+    """What a statement's resource reaches: identities only for actions that let one act as them."""
+    found: list[Resource | str] = []
+    for target in _named_targets(holder, written, actions, index, hubs):
+        if isinstance(target, Resource) and target.type in PRINCIPAL_TYPES.values() and not _acts_as(actions):
+            continue  # iam:PassRole or iam:GetRole on a role is no way into what the role can do
+        found.append(target)
+    return found
+
+
+def _acts_as(actions: tuple[str, ...]) -> bool:
+    return any(a.lower() in ("*", "sts:*", "iam:*") or a.lower().startswith("sts:assumerole") for a in actions)
+
+
+def _named_targets(
+    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: set[str]
+) -> list[Resource | str]:
     if "${" in written:
-        return [r.node_id for r in index.referenced(holder, written)]
+        referenced = [r for r in index.referenced(holder, written) if is_target(r)]
+        if referenced or not written.startswith("arn:"):
+            return list(referenced)
+        # an ARN built from the partition, region or account (data sources): its other parts still name
+        written = REFERENCE.sub("*", written)
     if written == "*":
         chosen = sorted(SERVICE_TYPES) if "*" in services(actions) else sorted(services(actions) & set(SERVICE_TYPES))
         hubs.update(chosen)
         return [hub_id(service) for service in chosen]
-    service = written.split(":")[2] if written.count(":") >= 5 else ""
-    types = SERVICE_TYPES.get(service, ()) if service not in ("", "*", "iam") else tuple(ARN_TEMPLATES)
-    return [
-        r.node_id
-        for t in types
-        for r in index.by_type.get(t, ())
-        if any(arn_matches(written, a) for a in resource_arns(r))
-    ]
+    return list(arn_index(index).named(written))
 
 
-def resource_arns(resource: Resource) -> list[str]:
-    """The ARNs a resource can be named by, from its name (``*`` for account and region)."""
-    template = ARN_TEMPLATES.get(resource.type)
-    if template is None:
-        return []
-    name_attribute, arn = template
-    found = []
-    for attributes in resource.attributes:
-        written_path = attributes.get("path")
-        path = written_path if isinstance(written_path, str) else "/"
-        name = attributes.get(name_attribute)
-        prefix = attributes.get(f"{name_attribute}_prefix")
-        text = name if isinstance(name, str) else f"{prefix}*" if isinstance(prefix, str) else None
-        if text is not None and "${" not in text:
-            found.append(
-                arn.replace("{path}", path).format(text.lstrip("/") if resource.type == "aws_ssm_parameter" else text)
-            )
-    return found
+def managed(index: ResourceIndex, resource_type: str) -> list[Resource]:
+    """Managed resources of a type (data sources read what exists; they are not what is granted)."""
+    return [r for r in index.by_type.get(resource_type, ()) if not r.is_data]
+
+
+def is_target(resource: Resource) -> bool:
+    """A resource a policy can grant: not a data source, not a helper such as ``random_pet``."""
+    return not resource.is_data and not resource.type.startswith(HELPER_PREFIXES)
 
 
 def _principal(holder: Resource, value: Any, principal_type: str, index: ResourceIndex) -> list[Resource]:
@@ -301,11 +311,7 @@ def _policies(holder: Resource, value: Any, index: ResourceIndex, hubs: set[str]
             hubs.update(_managed_services(name))
             found.append(text)
         else:
-            found.extend(
-                r.node_id
-                for r in index.by_type.get("aws_iam_policy", ())
-                if any(arn_matches(text, a) for a in resource_arns(r))
-            )
+            found.extend(r.node_id for r in arn_index(index).named(text, ("aws_iam_policy",)))
     return found
 
 
@@ -347,7 +353,7 @@ def _principal_grants(
             for msp in config.msps.values()
             if any(principal_matches(p, principal) for p in msp.aws_principals)
         ]
-        sources.extend(r.node_id for r in index.referenced(holder, principal))
+        sources.extend(r.node_id for r in index.referenced(holder, principal) if r.type in PRINCIPAL_TYPES.values())
         for source in sources:
             for target in targets:
                 detail = f"resource policy of {holder.address} allows {principal}: {actions}"

@@ -155,13 +155,13 @@ def _resource_part(a: str, b: str) -> bool:
     """``bucket/*`` covers ``bucket``; ``table/t/index/*`` covers ``table/t``; literal prefixes of two globs."""
     if _segment(a, b) or a.startswith(f"{b}/") or fnmatchcase(f"{b}/x", a):
         return True
-    literal_a, literal_b = _literal_prefix(a), _literal_prefix(b)
+    literal_a, literal_b = literal_prefix(a), literal_prefix(b)
     if literal_a != a and literal_b != b:
         return literal_a.startswith(literal_b) or literal_b.startswith(literal_a)
     return False
 
 
-def _literal_prefix(text: str) -> str:
+def literal_prefix(text: str) -> str:
     cut = min((i for i in (text.find("*"), text.find("?")) if i >= 0), default=len(text))
     return text[:cut]
 

@@ -7,12 +7,14 @@ Terraform attributes hold apply-time references as ``"${module.a.aws_iam_role.x.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, TypeVar
 
 from ownlint.model import Place, Resource, qualified
+
+T = TypeVar("T")
 
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
 LINE = "__line__"
@@ -25,6 +27,7 @@ class ResourceIndex:
     by_id: dict[str, Resource] = field(default_factory=dict)
     by_type: dict[str, list[Resource]] = field(default_factory=dict)
     by_namespace: dict[str, list[Resource]] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, resources: Iterable[Resource]) -> ResourceIndex:
@@ -53,10 +56,32 @@ class ResourceIndex:
                 found.append(target)
         return found
 
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """A lookup structure built once per estate (shared by the extractors that need it)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]  # type: ignore[no-any-return]
+
     def named(self, types: Iterable[str], name_attributes: Iterable[str], name: str) -> list[Resource]:
-        """Resources of ``types`` whose name attribute equals ``name`` (or, with wildcards, matches it)."""
-        names = tuple(name_attributes)
-        return [r for r in self.of_types(types) if any(_matches(name, v) for v in attribute_values(r, names))]
+        """Managed resources of ``types`` whose name attribute equals ``name`` (or matches it, with wildcards)."""
+        wanted, names = tuple(types), tuple(name_attributes)
+        if any(c in name for c in "*?["):
+            return [
+                r
+                for r in self.of_types(wanted)
+                if not r.is_data and any(_matches(name, v) for v in attribute_values(r, names))
+            ]
+        table = self.cached(f"names:{wanted}:{names}", lambda: self._names(wanted, names))
+        return table.get(name, [])
+
+    def _names(self, types: tuple[str, ...], names: tuple[str, ...]) -> dict[str, list[Resource]]:
+        table: dict[str, list[Resource]] = {}
+        for resource in self.of_types(types):
+            if not resource.is_data:
+                for value in attribute_values(resource, names):
+                    if isinstance(value, str) and "${" not in value and resource not in table.get(value, []):
+                        table.setdefault(value, []).append(resource)
+        return table
 
 
 def reference_address(text: str) -> str:

@@ -16,8 +16,7 @@ from typing import Any
 
 from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource
-from ownlint.relations.aws_iam import resource_arns
-from ownlint.relations.aws_policy import arn_matches
+from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.index import ResourceIndex, as_list, first_block
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -314,7 +313,7 @@ def _roles(account: Resource, value: str, index: ResourceIndex) -> list[Resource
     """The IAM role an IRSA annotation names: by reference (Terraform), else by ARN and name."""
     if "${" in value:
         return [r for r in index.referenced(account, value) if r.type == "aws_iam_role"]
-    return [r for r in index.by_type.get("aws_iam_role", ()) if any(arn_matches(value, a) for a in resource_arns(r))]
+    return arn_index(index).named(value, ("aws_iam_role",))
 
 
 def _gcp_accounts(account: Resource, value: str, index: ResourceIndex) -> list[Resource]:
