@@ -754,3 +754,11 @@ resource "aws_iam_policy" "p" {
         }
     )
     assert edges_of(graph_of(root), "grants") == {("aws_iam_policy.p", "aws_s3_bucket.logs")}
+
+
+def test_explain_an_msp_identity_lists_its_ways_in_and_every_path() -> None:
+    run = run_cli("explain", "msp:acme-msp", str(ESTATE))
+    lines = run.stdout.splitlines()
+    assert lines[0] == "msp:acme-msp (ownlint.yaml:7)"
+    assert sum(1 for line in lines if line.startswith("    OWN00")) == 4
+    assert "    -operates-> Deployment/payments/api (kubernetes/payments.yaml:24)" in run.stdout

@@ -16,7 +16,7 @@ from ownlint.loaders.codeowners import FileOwners, load_codeowners
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
-from ownlint.model import Explained, Finding, LoadResult, Report, Resource, Severity
+from ownlint.model import Explained, ExplainedNode, Finding, LoadResult, Report, Resource, Severity
 from ownlint.ownership import category_of, fact, needs_ownership
 from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
 from ownlint.rules.base import Rule, RuleContext
@@ -185,17 +185,29 @@ def explain_rule(code: str) -> Rule:
     return rule
 
 
-def explain_resources(target: str, inputs: Inputs) -> list[Explained]:
+def explain_resources(target: str, inputs: Inputs) -> list[Explained | ExplainedNode]:
     """Resources whose address is ``target`` (or ends with it), explained with their graph
-    neighbourhood and every boundary path that ends at them or passes through them."""
+    neighbourhood and every boundary path that ends at them or passes through them; or a node that
+    is no resource (``msp:acme``, ``aws:s3:*``) with its edges and the paths through it."""
     loaded = load(inputs)
     matches = [r for r in loaded.resources if r.address == target or r.address.endswith(f".{target}")]
-    if not matches:
-        raise OwnlintError(f"no resource {target!r} under {', '.join(inputs.paths)}")
     context = rule_context(loaded)  # boundary paths need the whole estate
+    nodes = context.graph.find(target) if not matches else []
+    if not matches and not nodes:
+        raise OwnlintError(f"no resource or graph node {target!r} under {', '.join(inputs.paths)}")
     findings = run_rules(RULES, context)
     graph = context.graph
+    if not matches:
+        return [_explained_node(graph, node, findings) for node in nodes]
     return [_explained(loaded.config, graph, resource, findings) for resource in matches]
+
+
+def _explained_node(graph: ResourceGraph, node: str, findings: list[Finding]) -> ExplainedNode:
+    return ExplainedNode(
+        node=graph.shown(node),
+        neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in graph.neighbours(node)),
+        paths_through=tuple(f for f in findings if any(_names_node(hop, node) for hop in f.path)),
+    )
 
 
 def _explained(config: Config, graph: ResourceGraph, resource: Resource, findings: list[Finding]) -> Explained:

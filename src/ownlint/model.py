@@ -201,3 +201,12 @@ class Explained:
     findings: tuple[Finding, ...]
     neighbours: tuple[str, ...] = ()  # its graph edges, outgoing first, as path hops
     paths_through: tuple[Finding, ...] = ()  # boundary findings whose path passes through it
+
+
+@dataclass(frozen=True)
+class ExplainedNode:
+    """A graph node that is no resource (an MSP identity, "every s3 resource"): its edges and paths."""
+
+    node: str
+    neighbours: tuple[str, ...]
+    paths_through: tuple[Finding, ...]

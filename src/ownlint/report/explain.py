@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ownlint.model import Explained, Finding, State
+from ownlint.model import Explained, ExplainedNode, Finding, State
 
 if TYPE_CHECKING:
     from ownlint.rules.base import Rule
@@ -14,9 +14,12 @@ def render_rule(rule: Rule) -> str:
     return f"{rule.code} {rule.name} (default severity: {rule.severity.value})\n\n{rule.doc}\n"
 
 
-def render_resources(explained: list[Explained]) -> str:
+def render_resources(explained: list[Explained | ExplainedNode]) -> str:
     blocks = []
     for item in explained:
+        if isinstance(item, ExplainedNode):
+            blocks.append("\n".join([item.node, *_graph_lines(item.neighbours, item.paths_through)]))
+            continue
         resource = item.resource
         stack = f"{resource.stack}//" if resource.source == "terraform" and resource.stack != "." else ""
         lines = [
@@ -47,16 +50,19 @@ def render_resources(explained: list[Explained]) -> str:
         for found in item.findings:
             lines.append(f"  {found.rule} {found.name}: {found.message}")
             lines.extend(_path(found))
-        if item.neighbours:
-            lines.append("  graph:")
-            lines.extend(f"    {hop}" for hop in item.neighbours)
-        if item.paths_through:
-            lines.append("  boundary paths through it:")
-            for through in item.paths_through:
-                lines.append(f"    {through.rule} {through.name}: {through.message}")
-                lines.extend(f"  {row}" for row in _path(through))
+        lines.extend(_graph_lines(item.neighbours, item.paths_through))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _graph_lines(neighbours: tuple[str, ...], paths: tuple[Finding, ...]) -> list[str]:
+    lines = ["  graph:", *(f"    {hop}" for hop in neighbours)] if neighbours else []
+    if paths:
+        lines.append("  boundary paths through it:")
+        for through in paths:
+            lines.append(f"    {through.rule} {through.name}: {through.message}")
+            lines.extend(f"  {row}" for row in _path(through))
+    return lines
 
 
 def _path(finding: Finding) -> list[str]:
