@@ -117,7 +117,7 @@ def test_graph_json_edges_carry_kind_and_evidence() -> None:
     assert (edge["kind"], edge["file"], edge["line"], edge["detail"]) == (
         "grants",
         "kubernetes/vault.yaml",
-        31,
+        36,
         "subject Group acme:operators",
     )
 

@@ -18,6 +18,8 @@ import yaml
 from ownlint.loaders.files import read_text, relative
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, TagValue
 
+LINES = "__lines__"  # in a resource's attributes: key path -> line, for the graph's evidence
+
 try:  # libyaml is several times faster; the pure-Python loader is the fallback
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -145,8 +147,12 @@ def _json_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem 
 
 
 def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
-    """Lines of ``metadata`` label/annotation keys (and the pod template's), for precise provenance."""
+    """Lines of ``metadata`` label/annotation keys (and the pod template's), for precise provenance,
+    and of the top-level keys the graph quotes as evidence (``subjects``, ``rules``, ``spec``)."""
     lines: dict[tuple[str, ...], int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            lines[(str(key.value),)] = key.start_mark.line + 1
     wanted = [("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata")]
     for prefix in wanted:
         meta = _child(node, prefix)
@@ -244,7 +250,7 @@ def _resource(manifest: Manifest, cluster_scoped: set[str]) -> Resource:
         tags=tags,
         fix_place=Place(manifest.file, meta_line, f"metadata.labels of {address}"),
         container=f"Namespace/{namespace}" if namespace else None,
-        attributes=(data,),
+        attributes=({**data, LINES: manifest.lines},),
     )
 
 

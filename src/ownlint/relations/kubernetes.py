@@ -17,7 +17,7 @@ from typing import Any
 from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource
 from ownlint.relations.aws_arn import arn_index
-from ownlint.relations.index import ResourceIndex, as_list, first_block
+from ownlint.relations.index import LINES, ResourceIndex, as_list, first_block
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": ("spec",),
@@ -59,8 +59,11 @@ def _at(data: Any, path: tuple[str, ...]) -> Any:
     return data
 
 
-def _place(resource: Resource, what: str) -> Place:
-    return Place(resource.file, resource.line, what)
+def manifest_place(resource: Resource, what: str, *path: str) -> Place:
+    """Where ``path`` (e.g. ``subjects``) is written in the manifest; its first line when not known."""
+    lines = body(resource).get(LINES)
+    line = lines.get(path, resource.line) if isinstance(lines, dict) and path else resource.line
+    return Place(resource.file, line, what)
 
 
 def pod_spec(resource: Resource) -> Mapping[str, Any]:
@@ -105,7 +108,10 @@ def _bindings(index: ResourceIndex, config: Config) -> Iterator[Edge]:
             role = _role_of(binding, data, index)
             if role is not None:
                 yield Edge(
-                    binding.node_id, role.node_id, "references", _place(binding, f"roleRef of {binding.address}")
+                    binding.node_id,
+                    role.node_id,
+                    "references",
+                    manifest_place(binding, f"roleRef of {binding.address}", "roleRef"),
                 )
             for subject in as_list(data.get("subjects")):
                 if isinstance(subject, dict):
@@ -125,7 +131,7 @@ def _role_of(binding: Resource, data: Mapping[str, Any], index: ResourceIndex) -
 
 def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex, config: Config) -> Iterator[Edge]:
     kind, name = str(subject.get("kind", "")), str(subject.get("name", ""))
-    place = _place(binding, f"subject {kind} {name} of {binding.address}")
+    place = manifest_place(binding, f"subject {kind} {name} of {binding.address}", "subjects")
     if kind == "ServiceAccount":
         namespace = str(subject.get("namespace") or binding.namespace or "default")
         account = index.by_id.get(f"ServiceAccount/{namespace}/{name}")
@@ -157,7 +163,13 @@ def _allowed(binding: Resource, role: Resource, index: ResourceIndex) -> Iterato
             if _rule_allows(rule, target):
                 verbs = ",".join(str(v) for v in as_list(rule.get("verbs")))
                 detail = f"{verbs} {plural(kind_of(target))} via {role.address}"
-                yield Edge(binding.node_id, target.node_id, "grants", _place(role, f"rules of {role.address}"), detail)
+                yield Edge(
+                    binding.node_id,
+                    target.node_id,
+                    "grants",
+                    manifest_place(role, f"rules of {role.address}", "rules"),
+                    detail,
+                )
                 break
 
 
@@ -181,11 +193,17 @@ def _workloads(index: ResourceIndex) -> Iterator[Edge]:
         account_name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
         account = index.by_id.get(f"ServiceAccount/{namespace}/{account_name}")
         if account is not None:
-            yield Edge(workload.node_id, account.node_id, "uses", _place(workload, "serviceAccountName"), "runs as")
+            yield Edge(
+                workload.node_id,
+                account.node_id,
+                "uses",
+                manifest_place(workload, "serviceAccountName", "spec"),
+                "runs as",
+            )
         for kind, name, how in sorted(set(_mounted(spec))):
             target = index.by_id.get(f"{kind}/{namespace}/{name}")
             if target is not None:
-                yield Edge(workload.node_id, target.node_id, "uses", _place(workload, how), how)
+                yield Edge(workload.node_id, target.node_id, "uses", manifest_place(workload, how), how)
 
 
 def _mounted(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
@@ -268,7 +286,13 @@ def _services(index: ResourceIndex) -> Iterator[Edge]:
             continue
         for workload in workloads(index, service.namespace):
             if selector_matches(selector, pod_labels(workload)):
-                yield Edge(service.node_id, workload.node_id, "selects", _place(service, "spec.selector"), "selector")
+                yield Edge(
+                    service.node_id,
+                    workload.node_id,
+                    "selects",
+                    manifest_place(service, "spec.selector", "spec"),
+                    "selector",
+                )
 
 
 def _workload_identity(index: ResourceIndex) -> Iterator[Edge]:
@@ -285,7 +309,7 @@ def _workload_identity(index: ResourceIndex) -> Iterator[Edge]:
                         account.node_id,
                         role.node_id,
                         "assumes",
-                        _place(account, f"annotation {IRSA}"),
+                        manifest_place(account, f"annotation {IRSA}", "metadata", "annotations", IRSA),
                         f"{IRSA}: {value}",
                     )
             elif annotation == GKE:
@@ -294,7 +318,7 @@ def _workload_identity(index: ResourceIndex) -> Iterator[Edge]:
                         account.node_id,
                         target.node_id,
                         "assumes",
-                        _place(account, f"annotation {GKE}"),
+                        manifest_place(account, f"annotation {GKE}", "metadata", "annotations", GKE),
                         f"{GKE}: {value}",
                     )
 

@@ -12,7 +12,7 @@ from typing import Any
 from ownlint.config import Config, Msp
 from ownlint.model import Edge, Place, Resource, qualified
 from ownlint.relations.index import ResourceIndex, as_list, place_of
-from ownlint.relations.kubernetes import body, pod_labels, selector_matches, workloads
+from ownlint.relations.kubernetes import body, manifest_place, pod_labels, selector_matches, workloads
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Attributes by which a resource is placed in security groups (nested ones dotted)
@@ -111,7 +111,7 @@ def _network_policies(index: ResourceIndex, ranges: list[tuple[Msp, Network]]) -
         spec = body(policy).get("spec")
         if not isinstance(spec, dict):
             continue
-        where = Place(policy.file, policy.line, f"ingress of {policy.address}")
+        where = manifest_place(policy, f"ingress of {policy.address}", "spec")
         for rule in as_list(spec.get("ingress")):
             if isinstance(rule, dict):
                 yield from _ingress_rule(policy, rule, ranges, where)
@@ -119,7 +119,7 @@ def _network_policies(index: ResourceIndex, ranges: list[tuple[Msp, Network]]) -
         if isinstance(selector, dict):
             for workload in workloads(index, policy.namespace):
                 if not selector or selector_matches(selector, pod_labels(workload)):
-                    place = Place(policy.file, policy.line, f"podSelector of {policy.address}")
+                    place = manifest_place(policy, f"podSelector of {policy.address}", "spec")
                     yield Edge(policy.node_id, workload.node_id, "selects", place, "podSelector")
 
 
@@ -159,6 +159,6 @@ def _load_balancers(index: ResourceIndex, ranges: list[tuple[Msp, Network]]) -> 
         spec = body(service).get("spec")
         if not isinstance(spec, dict) or spec.get("type") != "LoadBalancer":
             continue
-        where = Place(service.file, service.line, f"loadBalancerSourceRanges of {service.address}")
+        where = manifest_place(service, f"loadBalancerSourceRanges of {service.address}", "spec")
         for msp, how in _covered(ranges, spec.get("loadBalancerSourceRanges")):
             yield Edge(f"msp:{msp.name}", service.node_id, "admits", where, how)
