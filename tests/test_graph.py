@@ -762,3 +762,64 @@ def test_explain_an_msp_identity_lists_its_ways_in_and_every_path() -> None:
     assert lines[0] == "msp:acme-msp (ownlint.yaml:7)"
     assert sum(1 for line in lines if line.startswith("    OWN00")) == 4
     assert "    -operates-> Deployment/payments/api (kubernetes/payments.yaml:24)" in run.stdout
+
+
+def test_network_policy_peers_by_namespace_and_pod_selector(tree: Any) -> None:
+    manifest = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring, labels: {team: sre}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: data}
+spec:
+  podSelector: {}
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {team: sre}}
+        - podSelector: {matchExpressions: [{key: app, operator: In, values: [api]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: data}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, image: api}]}
+"""
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "np.yaml": manifest}))
+    assert edges_of(graph, "admits") == {
+        ("Namespace/monitoring", "NetworkPolicy/data/db"),
+        ("Deployment/data/api", "NetworkPolicy/data/db"),
+    }
+
+
+def test_every_rbac_user_and_group_subject_is_a_node(tree: Any) -> None:
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "rbac.yaml": RBAC}))
+    assert ("k8s:Group:acme:operators", "RoleBinding/ns1/msp-reader") in edges_of(graph, "grants")
+
+
+def test_irsa_annotation_with_an_interpolated_account_finds_the_role_by_name(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": """
+data "aws_caller_identity" "current" {}
+resource "aws_iam_role" "app" { name = "app-reader" }
+resource "kubernetes_service_account" "app" {
+  metadata {
+    name = "app"
+    annotations = {
+      "eks.amazonaws.com/role-arn" = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/app-reader"
+    }
+  }
+}
+""",
+        }
+    )
+    assert ("kubernetes_service_account.app", "aws_iam_role.app") in edges_of(graph_of(root), "assumes")

@@ -17,7 +17,7 @@ from typing import Any
 from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource
 from ownlint.relations.aws_arn import arn_index
-from ownlint.relations.index import LINES, ResourceIndex, as_list, first_block
+from ownlint.relations.index import LINES, REFERENCE, ResourceIndex, as_list, first_block
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": ("spec",),
@@ -141,6 +141,13 @@ def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex
     for msp in config.msps.values():
         if any(_subject_matches(declared, kind, name) for declared in msp.k8s_subjects):
             yield Edge(f"msp:{msp.name}", binding.node_id, "grants", place, f"subject {kind} {name}")
+    if kind in ("User", "Group") and name:  # every subject is a node: who can reach this Secret?
+        yield Edge(subject_id(kind, name), binding.node_id, "grants", place, f"subject of {binding.address}")
+
+
+def subject_id(kind: str, name: str) -> str:
+    """A User or Group subject as a graph node: ``k8s:Group:acme:operators``."""
+    return f"k8s:{kind}:{name}"
 
 
 def _subject_matches(declared: str, kind: str, name: str) -> bool:
@@ -334,9 +341,13 @@ def _annotations(account: Resource) -> dict[str, str]:
 
 
 def _roles(account: Resource, value: str, index: ResourceIndex) -> list[Resource]:
-    """The IAM role an IRSA annotation names: by reference (Terraform), else by ARN and name."""
+    """The IAM role an IRSA annotation names: by reference (Terraform), else by ARN and name, also when
+    only the account is interpolated (``arn:aws:iam::${data.aws_caller_identity.x.account_id}:role/app``)."""
     if "${" in value:
-        return [r for r in index.referenced(account, value) if r.type == "aws_iam_role"]
+        referenced = [r for r in index.referenced(account, value) if r.type == "aws_iam_role"]
+        if referenced or not value.startswith("arn:"):
+            return referenced
+        value = REFERENCE.sub("*", value)
     return arn_index(index).named(value, ("aws_iam_role",))
 
 

@@ -115,6 +115,7 @@ def _network_policies(index: ResourceIndex, ranges: list[tuple[Msp, Network]]) -
         for rule in as_list(spec.get("ingress")):
             if isinstance(rule, dict):
                 yield from _ingress_rule(policy, rule, ranges, where)
+                yield from _selected_peers(index, policy, rule, where)
         selector = spec.get("podSelector")
         if isinstance(selector, dict):
             for workload in workloads(index, policy.namespace):
@@ -139,6 +140,29 @@ def _ingress_rule(
             for msp, how in _covered(ranges, block.get("cidr")):
                 if not _excepted(ranges, msp, block.get("except")):
                     yield Edge(f"msp:{msp.name}", policy.node_id, "admits", where, f"ipBlock {how}")
+
+
+def _selected_peers(index: ResourceIndex, policy: Resource, rule: Mapping[str, Any], where: Place) -> Iterator[Edge]:
+    """Namespaces (``namespaceSelector``) and workloads (``podSelector``) an ingress rule admits from."""
+    for peer in as_list(rule.get("from")):
+        if not isinstance(peer, dict):
+            continue
+        namespaces = peer.get("namespaceSelector")
+        pods = peer.get("podSelector")
+        if isinstance(namespaces, dict):
+            for namespace in index.by_type.get("k8s:Namespace", ()):
+                if not namespaces or selector_matches(namespaces, _labels(namespace)):
+                    yield Edge(namespace.node_id, policy.node_id, "admits", where, "namespaceSelector")
+        elif isinstance(pods, dict):
+            for workload in workloads(index, policy.namespace):
+                if not pods or selector_matches(pods, pod_labels(workload)):
+                    yield Edge(workload.node_id, policy.node_id, "admits", where, "podSelector peer")
+
+
+def _labels(resource: Resource) -> Mapping[str, Any]:
+    metadata = body(resource).get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    return labels if isinstance(labels, dict) else {}
 
 
 def _excepted(ranges: list[tuple[Msp, Network]], msp: Msp, exceptions: Any) -> bool:
