@@ -11,12 +11,28 @@ from collections.abc import Iterable, Iterator
 
 from ownlint.config import Config
 from ownlint.model import Edge, Resource
-from ownlint.relations import aws_iam, cloud_iam, identities, kubernetes, network
+from ownlint.relations import (
+    aws_iam,
+    aws_principals,
+    cloud_iam,
+    identities,
+    kubernetes_rbac,
+    kubernetes_workloads,
+    network,
+)
 from ownlint.relations.index import ResourceIndex
 
 # Kubernetes first: a ServiceAccount's role-arn annotation is the evidence shown for IRSA, the role's
 # web-identity trust (which says the same) only where the annotation is missing
-EXTRACTORS = (identities.edges, kubernetes.edges, aws_iam.edges, network.edges, cloud_iam.edges)
+EXTRACTORS = (
+    identities.edges,
+    kubernetes_workloads.edges,
+    kubernetes_rbac.edges,
+    aws_principals.edges,
+    aws_iam.edges,
+    network.edges,
+    cloud_iam.edges,
+)
 
 
 def relations(resources: Iterable[Resource], config: Config) -> Iterator[Edge]:

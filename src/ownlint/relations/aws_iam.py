@@ -1,5 +1,6 @@
-"""AWS IAM as graph edges: trust policies (``assumes``), policies and what they allow (``grants``),
-attachments and inline policies (``uses``), and resource policies that name principals.
+"""AWS IAM policies as graph edges: what policies allow (``grants``), and which principals carry them
+(``uses``: attachments, ``managed_policy_arns``, inline policies, group membership). Trust and
+resource policies, which say who may act, are in ``aws_principals``.
 
 A statement's resources are resolved by reference (``aws_s3_bucket.x.arn``), by ARN against the
 names resources are given (``arn:aws:s3:::reports/*``), or, for ``*``, to one node per service that
@@ -9,17 +10,14 @@ stands for every resource of that service.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Place, Resource
+from ownlint.model import Edge, Resource
 from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_policy import (
     Statement,
-    allows_assume,
     iter_strings,
-    principal_matches,
     services,
     statements,
 )
@@ -64,19 +62,6 @@ MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
 # Policies that grant through their own ``policy`` attribute, and inline policies attached to a principal
 POLICY_HOLDERS = {"aws_iam_policy": None, "aws_iam_role_policy": "role", "aws_iam_user_policy": "user"}
 POLICY_HOLDERS_GROUP = {"aws_iam_group_policy": "group"}
-# Resource-based policies: type -> the attribute naming the protected resource (None: itself)
-RESOURCE_POLICIES: Mapping[str, str | None] = {
-    "aws_s3_bucket_policy": "bucket",
-    "aws_s3_bucket": None,
-    "aws_kms_key": None,
-    "aws_kms_key_policy": "key_id",
-    "aws_secretsmanager_secret": None,
-    "aws_secretsmanager_secret_policy": "secret_arn",
-    "aws_sqs_queue": None,
-    "aws_sqs_queue_policy": "queue_url",
-    "aws_sns_topic": None,
-    "aws_sns_topic_policy": "arn",
-}
 ATTACHMENTS: Mapping[str, tuple[tuple[str, str], ...]] = {  # type -> (attribute, principal type)
     "aws_iam_role_policy_attachment": (("role", "aws_iam_role"),),
     "aws_iam_user_policy_attachment": (("user", "aws_iam_user"),),
@@ -93,79 +78,14 @@ def hub_id(service: str) -> str:
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
     hubs: set[str] = set()
-    yield from _trust(index, config)
-    yield from _msp_users(index, config)
     yield from _policy_grants(index, hubs)
     yield from _attachments(index, hubs)
-    yield from _resource_policies(index, config)
     yield from _memberships(index)
     yield from _managed_grants(index)
     for service in sorted(hubs):
         for member_type in SERVICE_TYPES.get(service, ()):
             for member in managed(index, member_type):
                 yield Edge(hub_id(service), member.node_id, "grants", None, f"any {service} resource")
-
-
-def _trust(index: ResourceIndex, config: Config) -> Iterator[Edge]:
-    for role in index.by_type.get("aws_iam_role", ()):
-        for attributes in role.attributes:
-            where = place_of(role, attributes, "assume_role_policy")
-            for statement in statements(role, attributes.get("assume_role_policy"), index, where):
-                if allows_assume(statement):
-                    yield from _trusted(role, statement, index, config)
-
-
-def _trusted(role: Resource, statement: Statement, index: ResourceIndex, config: Config) -> Iterator[Edge]:
-    for kind, principal in statement.principals:
-        if kind in ("AWS", "*"):
-            for msp in config.msps.values():
-                declared = next((p for p in msp.aws_principals if principal_matches(p, principal)), None)
-                if declared is not None:
-                    owned = "" if declared == principal else f", which covers {msp.name}'s {declared}"
-                    detail = f"trust policy allows {principal}{owned}"
-                    yield Edge(f"msp:{msp.name}", role.node_id, "assumes", statement.place, detail)
-            for other in (r for r in index.referenced(role, principal) if r.type in PRINCIPAL_TYPES.values()):
-                yield Edge(other.node_id, role.node_id, "assumes", statement.place, f"trust policy allows {principal}")
-        elif kind == "Federated":
-            yield from _web_identity(role, statement, index)
-
-
-def _web_identity(role: Resource, statement: Statement, index: ResourceIndex) -> Iterator[Edge]:
-    """IRSA from the trust side: ``<oidc>:sub`` = ``system:serviceaccount:NAMESPACE:NAME`` (globs allowed)."""
-
-    for _, variable, values in statement.conditions:
-        if not variable.endswith(":sub"):
-            continue
-        for value in values:
-            parts = value.split(":")
-            if len(parts) != 4 or parts[:2] != ["system", "serviceaccount"]:
-                continue
-            for account in _service_accounts(index, parts[2], parts[3]):
-                detail = f"trust policy allows web identity {value}"
-                yield Edge(account.node_id, role.node_id, "assumes", statement.place, detail)
-
-
-def _service_accounts(index: ResourceIndex, namespace: str, name: str) -> list[Resource]:
-    """ServiceAccounts a web-identity subject names (globs allowed: ``system:serviceaccount:ci:*``)."""
-    if not any(c in namespace + name for c in "*?["):
-        found = index.by_id.get(f"ServiceAccount/{namespace}/{name}")
-        return [found] if found is not None else []
-    return [
-        account
-        for account in index.by_type.get("k8s:ServiceAccount", ())
-        if fnmatchcase(account.namespace or "", namespace) and fnmatchcase(account.name, name)
-    ]
-
-
-def _msp_users(index: ResourceIndex, config: Config) -> Iterator[Edge]:
-    """An MSP principal that is an IAM user (or role) of this estate, named in the config by ARN."""
-    arns = arn_index(index)
-    for msp in config.msps.values():
-        for declared in msp.aws_principals:
-            if ":user/" in declared or ":role/" in declared:
-                for resource in arns.named(declared, ("aws_iam_user", "aws_iam_role")):
-                    place = Place(resource.file, resource.line, resource.address)
-                    yield Edge(f"msp:{msp.name}", resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
 
 
 def _policy_grants(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
@@ -176,7 +96,9 @@ def _policy_grants(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
                 yield from _grants(holder, statements(holder, attributes.get("policy"), index, where), index, hubs)
                 if principal_attribute is not None:
                     principal_type = PRINCIPAL_TYPES[principal_attribute]
-                    for principal in _principal(holder, attributes.get(principal_attribute), principal_type, index):
+                    for principal in principal_named(
+                        holder, attributes.get(principal_attribute), principal_type, index
+                    ):
                         place = place_of(holder, attributes, principal_attribute)
                         yield Edge(principal.node_id, holder.node_id, "uses", place, f"inline policy {holder.address}")
     for role in index.by_type.get("aws_iam_role", ()):
@@ -252,7 +174,7 @@ def is_target(resource: Resource) -> bool:
     return not resource.is_data and not resource.type.startswith(HELPER_PREFIXES)
 
 
-def _principal(holder: Resource, value: Any, principal_type: str, index: ResourceIndex) -> list[Resource]:
+def principal_named(holder: Resource, value: Any, principal_type: str, index: ResourceIndex) -> list[Resource]:
     """The role/user/group an attachment names, by reference or by name."""
     found = []
     for text in iter_strings(value):
@@ -268,7 +190,7 @@ def _attachments(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
                 place = place_of(attachment, attributes, "policy_arn", attachment.address)
                 policies = _policies(attachment, attributes.get("policy_arn"), index, hubs)
                 for attribute, principal_type in principal_attributes:
-                    for principal in _principal(attachment, attributes.get(attribute), principal_type, index):
+                    for principal in principal_named(attachment, attributes.get(attribute), principal_type, index):
                         for policy in policies:
                             yield Edge(principal.node_id, policy, "uses", place, f"attached by {attachment.address}")
     for role in index.by_type.get("aws_iam_role", ()):
@@ -315,62 +237,17 @@ def _policies(holder: Resource, value: Any, index: ResourceIndex, hubs: set[str]
     return found
 
 
-def _resource_policies(index: ResourceIndex, config: Config) -> Iterator[Edge]:
-    for policy_type, target_attribute in RESOURCE_POLICIES.items():
-        for holder in index.by_type.get(policy_type, ()):
-            for attributes in holder.attributes:
-                where = place_of(holder, attributes, "policy")
-                found = statements(holder, attributes.get("policy"), index, where)
-                if not found:
-                    continue
-                targets = (
-                    [holder]
-                    if target_attribute is None
-                    else _protected(holder, attributes.get(target_attribute), index)
-                )
-                for statement in (s for s in found if s.allows):
-                    yield from _principal_grants(holder, statement, targets, index, config)
-
-
-def _protected(holder: Resource, value: Any, index: ResourceIndex) -> list[Resource]:
-    found = []
-    for text in iter_strings(value):
-        found.extend(
-            index.referenced(holder, text) if "${" in text else index.named(["aws_s3_bucket"], ["bucket"], text)
-        )
-    return found
-
-
-def _principal_grants(
-    holder: Resource, statement: Statement, targets: list[Resource], index: ResourceIndex, config: Config
-) -> Iterator[Edge]:
-    actions = ", ".join(statement.actions[:3])
-    for kind, principal in statement.principals:
-        if kind not in ("AWS", "*"):
-            continue
-        sources = [
-            f"msp:{msp.name}"
-            for msp in config.msps.values()
-            if any(principal_matches(p, principal) for p in msp.aws_principals)
-        ]
-        sources.extend(r.node_id for r in index.referenced(holder, principal) if r.type in PRINCIPAL_TYPES.values())
-        for source in sources:
-            for target in targets:
-                detail = f"resource policy of {holder.address} allows {principal}: {actions}"
-                yield Edge(source, target.node_id, "grants", statement.place, detail)
-
-
 def _memberships(index: ResourceIndex) -> Iterator[Edge]:
     """Users in groups take the groups' policies."""
     for membership in index.by_type.get("aws_iam_user_group_membership", ()):
         for attributes in membership.attributes:
             place = place_of(membership, attributes, "groups", membership.address)
-            for user in _principal(membership, attributes.get("user"), "aws_iam_user", index):
-                for group in _principal(membership, attributes.get("groups"), "aws_iam_group", index):
+            for user in principal_named(membership, attributes.get("user"), "aws_iam_user", index):
+                for group in principal_named(membership, attributes.get("groups"), "aws_iam_group", index):
                     yield Edge(user.node_id, group.node_id, "uses", place, "group membership")
     for membership in index.by_type.get("aws_iam_group_membership", ()):
         for attributes in membership.attributes:
             place = place_of(membership, attributes, "users", membership.address)
-            for group in _principal(membership, attributes.get("group"), "aws_iam_group", index):
-                for user in _principal(membership, attributes.get("users"), "aws_iam_user", index):
+            for group in principal_named(membership, attributes.get("group"), "aws_iam_group", index):
+                for user in principal_named(membership, attributes.get("users"), "aws_iam_user", index):
                     yield Edge(user.node_id, group.node_id, "uses", place, "group membership")

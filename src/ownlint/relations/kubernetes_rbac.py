@@ -1,0 +1,111 @@
+"""Kubernetes RBAC as graph edges.
+
+A binding's subjects ``grants`` it: an MSP's ``k8s_subjects`` (``Group:acme:operators``; everyone is in
+``system:authenticated``), ServiceAccounts, and every other User or Group as a node of its own. The
+binding ``grants`` the objects its role's rules allow (verbs, apiGroups, resources, resourceNames,
+wildcards) in its namespace (RoleBinding, also of a ClusterRole) or everywhere (ClusterRoleBinding),
+and ``references`` its role. The role is named in each grant's detail: a ClusterRole's reach depends
+on the binding, so the binding, not the role, is the node paths go through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ownlint.config import Config
+from ownlint.model import Edge, Resource
+from ownlint.relations.index import ResourceIndex, as_list
+from ownlint.relations.kubernetes import api_group, body, kind_of, manifest_place, plural
+
+
+def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
+    for kind in ("RoleBinding", "ClusterRoleBinding"):
+        for binding in index.by_type.get(f"k8s:{kind}", ()):
+            data = body(binding)
+            role = _role_of(binding, data, index)
+            if role is not None:
+                yield Edge(
+                    binding.node_id,
+                    role.node_id,
+                    "references",
+                    manifest_place(binding, f"roleRef of {binding.address}", "roleRef"),
+                )
+            for subject in as_list(data.get("subjects")):
+                if isinstance(subject, dict):
+                    yield from _subject(binding, subject, index, config)
+            if role is not None:
+                yield from _allowed(binding, role, index)
+
+
+def _role_of(binding: Resource, data: Mapping[str, Any], index: ResourceIndex) -> Resource | None:
+    ref = data.get("roleRef")
+    if not isinstance(ref, dict):
+        return None
+    name, kind = str(ref.get("name", "")), str(ref.get("kind", ""))
+    address = f"ClusterRole/{name}" if kind == "ClusterRole" else f"Role/{binding.namespace}/{name}"
+    return index.by_id.get(address)
+
+
+def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex, config: Config) -> Iterator[Edge]:
+    kind, name = str(subject.get("kind", "")), str(subject.get("name", ""))
+    place = manifest_place(binding, f"subject {kind} {name} of {binding.address}", "subjects")
+    if kind == "ServiceAccount":
+        namespace = str(subject.get("namespace") or binding.namespace or "default")
+        account = index.by_id.get(f"ServiceAccount/{namespace}/{name}")
+        if account is not None:
+            yield Edge(account.node_id, binding.node_id, "grants", place, f"subject of {binding.address}")
+        return
+    for msp in config.msps.values():
+        if any(_subject_matches(declared, kind, name) for declared in msp.k8s_subjects):
+            yield Edge(f"msp:{msp.name}", binding.node_id, "grants", place, f"subject {kind} {name}")
+    if kind in ("User", "Group") and name:  # every subject is a node: who can reach this Secret?
+        yield Edge(subject_id(kind, name), binding.node_id, "grants", place, f"subject of {binding.address}")
+
+
+def subject_id(kind: str, name: str) -> str:
+    """A User or Group subject as a graph node: ``k8s:Group:acme:operators``."""
+    return f"k8s:{kind}:{name}"
+
+
+def _subject_matches(declared: str, kind: str, name: str) -> bool:
+    """``Group:acme:operators`` names kind Group, name acme:operators; everyone is in system:authenticated."""
+    declared_kind, _, declared_name = declared.partition(":")
+    if kind == "Group" and name == "system:authenticated":
+        return True
+    return declared_kind.lower() == kind.lower() and declared_name == name
+
+
+def _allowed(binding: Resource, role: Resource, index: ResourceIndex) -> Iterator[Edge]:
+    """The binding grants what its role's rules allow, in the binding's scope."""
+    scope = binding.namespace  # None for a ClusterRoleBinding: every namespace and the cluster
+    rules = [r for r in as_list(body(role).get("rules")) if isinstance(r, dict)]
+    candidates = index.by_namespace.get(scope, []) if scope is not None else index.resources
+    for target in candidates:
+        if target.source != "kubernetes" or target is binding:
+            continue
+        for rule in rules:
+            if _rule_allows(rule, target):
+                verbs = ",".join(str(v) for v in as_list(rule.get("verbs")))
+                detail = f"{verbs} {plural(kind_of(target))} via {role.address}"
+                yield Edge(
+                    binding.node_id,
+                    target.node_id,
+                    "grants",
+                    manifest_place(role, f"rules of {role.address}", "rules"),
+                    detail,
+                )
+                break
+
+
+def _rule_allows(rule: Mapping[str, Any], target: Resource) -> bool:
+    groups = [str(g) for g in as_list(rule.get("apiGroups"))]
+    resources = [str(r) for r in as_list(rule.get("resources"))]
+    names = [str(n) for n in as_list(rule.get("resourceNames"))]
+    if not as_list(rule.get("verbs")):
+        return False
+    if "*" not in groups and api_group(target) not in groups:
+        return False
+    if "*" not in resources and plural(kind_of(target)) not in resources:
+        return False
+    return not names or target.name in names
