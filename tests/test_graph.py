@@ -823,3 +823,59 @@ resource "kubernetes_service_account" "app" {
         }
     )
     assert ("kubernetes_service_account.app", "aws_iam_role.app") in edges_of(graph_of(root), "assumes")
+
+
+def _change(address: str, after: dict[str, Any]) -> dict[str, Any]:
+    resource_type, name = address.split(".")
+    return {
+        "address": address,
+        "mode": "managed",
+        "type": resource_type,
+        "name": name,
+        "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": {"arn": True}},
+    }
+
+
+def test_plan_json_alone_gives_boundary_paths_from_planned_values(tree: Any) -> None:
+    restricted = {"owner": "data-eng", "operated-by": "internal", "data-classification": "restricted"}
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "111122223333"}}]}
+    read = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::corp-ledger/*"}]}
+    plan = {
+        "format_version": "1.2",
+        "terraform_version": "1.11.0",
+        "resource_changes": [
+            _change("aws_s3_bucket.ledger", {"bucket": "corp-ledger", "tags": restricted, "tags_all": restricted}),
+            _change("aws_iam_role.ops", {"name": "ops", "assume_role_policy": json.dumps(trust)}),
+            _change("aws_iam_role_policy.read", {"role": "ops", "policy": json.dumps(read)}),
+        ],
+    }
+    root = tree({"ownlint.yaml": MSP_CONFIG, "plan.json": json.dumps(plan)})
+    run = run_cli("check", "--plan", str(root / "plan.json"), str(root), "--select", "OWN008", "--format", "json")
+    [finding] = run.json()["findings"]
+    assert finding["resource"] == "aws_s3_bucket.ledger"
+    assert [hop.split(" ")[0] for hop in finding["path"]] == ["msp:acme", "-assumes->", "-uses->", "-grants->"]
+
+
+@pytest.mark.parametrize(
+    ("excluded", "trusted"),
+    [
+        ('"arn:aws:iam::111122223333:root"', False),  # the MSP's whole account is spared
+        ('"arn:aws:iam::111122223333:role/auditor"', True),  # one role spared: the rest of the account is not
+        ('"arn:aws:iam::999999999999:root"', True),
+    ],
+)
+def test_not_principal_allows_everyone_but_the_listed(tree: Any, excluded: str, trusted: bool) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": f"""
+resource "aws_s3_bucket" "b" {{ bucket = "b" }}
+resource "aws_s3_bucket_policy" "b" {{
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "*",
+    NotPrincipal = {{ AWS = [{excluded}] }} }}] }})
+}}
+""",
+        }
+    )
+    assert (("msp:acme", "aws_s3_bucket.b") in edges_of(graph_of(root), "grants")) is trusted

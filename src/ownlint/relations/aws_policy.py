@@ -27,6 +27,7 @@ class Statement:
     principals: tuple[tuple[str, str], ...]  # (AWS|Service|Federated|*, identifier)
     conditions: tuple[tuple[str, str, tuple[str, ...]], ...]  # (test, variable, values)
     place: Place
+    excluded: tuple[tuple[str, str], ...] = ()  # NotPrincipal: everyone (principals "*") but these
 
     @property
     def allows(self) -> bool:
@@ -68,12 +69,8 @@ def document_statements(document: Resource, index: ResourceIndex, depth: int = 0
 
 
 def _json(item: Mapping[str, Any], place: Place) -> Statement:
-    principal = item.get("Principal", item.get("NotPrincipal"))
-    principals: list[tuple[str, str]] = []
-    if principal == "*":
-        principals.append(("*", "*"))
-    elif isinstance(principal, dict):
-        principals.extend((str(kind), str(p)) for kind, ids in principal.items() for p in as_list(ids))
+    excluded = _json_principals(item.get("NotPrincipal"))
+    principals = [("*", "*")] if "NotPrincipal" in item else _json_principals(item.get("Principal"))
     conditions: list[tuple[str, str, tuple[str, ...]]] = []
     for test, variables in (item.get("Condition") or {}).items() if isinstance(item.get("Condition"), dict) else ():
         if isinstance(variables, dict):
@@ -85,16 +82,23 @@ def _json(item: Mapping[str, Any], place: Place) -> Statement:
         principals=tuple(principals),
         conditions=tuple(conditions),
         place=place,
+        excluded=tuple(excluded),
     )
 
 
+def _json_principals(principal: Any) -> list[tuple[str, str]]:
+    if principal == "*":
+        return [("*", "*")]
+    if isinstance(principal, dict):
+        return [(str(kind), str(p)) for kind, ids in principal.items() for p in as_list(ids)]
+    return []
+
+
 def _block(block: Mapping[str, Any], place: Place) -> Statement:
-    principals = [
-        (str(p.get("type", "AWS")), str(identifier))
-        for p in as_list(block.get("principals"))
-        if isinstance(p, dict)
-        for identifier in as_list(p.get("identifiers"))
-    ]
+    principals = _block_principals(block.get("principals"))
+    excluded = _block_principals(block.get("not_principals"))
+    if excluded:
+        principals = [("*", "*")]
     conditions = [
         (str(c.get("test", "")), str(c.get("variable", "")), _texts(c.get("values")))
         for c in as_list(block.get("condition"))
@@ -104,10 +108,38 @@ def _block(block: Mapping[str, Any], place: Place) -> Statement:
         effect=str(block.get("effect") or "Allow"),
         actions=_texts(block.get("actions")) if not block.get("not_actions") else ("*",),
         resources=_texts(block.get("resources")) if not block.get("not_resources") else ("*",),
-        principals=tuple(("*", "*") if (kind, i) == ("*", "*") or i == "*" else (kind, i) for kind, i in principals),
+        principals=tuple(("*", "*") if i == "*" else (kind, i) for kind, i in principals),
         conditions=tuple(conditions),
         place=place,
+        excluded=tuple(excluded),
     )
+
+
+def _block_principals(blocks: Any) -> list[tuple[str, str]]:
+    return [
+        (str(p.get("type", "AWS")), str(identifier))
+        for p in as_list(blocks)
+        if isinstance(p, dict)
+        for identifier in as_list(p.get("identifiers"))
+    ]
+
+
+def admits_declared(statement: Statement, written: str, declared: str) -> bool:
+    """Whether the statement's principal ``written`` covers ``declared`` and NotPrincipal spares it not."""
+    if not principal_matches(declared, written):
+        return False
+    return not any(_covers(excluded, declared) for _, excluded in statement.excluded)
+
+
+def _covers(written: str, declared: str) -> bool:
+    """Whether ``written`` stands for every principal ``declared`` does (not just some of them)."""
+    if written == "*":
+        return True
+    account = account_of(written)
+    if account is not None and account == account_of(declared) and (written.isdigit() or written.endswith(":root")):
+        return True
+    whole = declared.isdigit() or declared.endswith(":root")
+    return not whole and arn_matches(written, declared)
 
 
 def _texts(value: Any) -> tuple[str, ...]:

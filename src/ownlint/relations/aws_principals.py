@@ -19,7 +19,7 @@ from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource
 from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_iam import PRINCIPAL_TYPES
-from ownlint.relations.aws_policy import Statement, allows_assume, iter_strings, principal_matches, statements
+from ownlint.relations.aws_policy import Statement, admits_declared, allows_assume, iter_strings, statements
 from ownlint.relations.index import ResourceIndex, place_of
 
 # Resource-based policies: type -> the attribute naming the protected resource (None: itself)
@@ -56,7 +56,7 @@ def _trusted(role: Resource, statement: Statement, index: ResourceIndex, config:
     for kind, principal in statement.principals:
         if kind in ("AWS", "*"):
             for msp in config.msps.values():
-                declared = next((p for p in msp.aws_principals if principal_matches(p, principal)), None)
+                declared = next((p for p in msp.aws_principals if admits_declared(statement, principal, p)), None)
                 if declared is not None:
                     owned = "" if declared == principal else f", which covers {msp.name}'s {declared}"
                     detail = f"trust policy allows {principal}{owned}"
@@ -141,7 +141,7 @@ def _principal_grants(
         sources = [
             f"msp:{msp.name}"
             for msp in config.msps.values()
-            if any(principal_matches(p, principal) for p in msp.aws_principals)
+            if any(admits_declared(statement, principal, p) for p in msp.aws_principals)
         ]
         sources.extend(r.node_id for r in index.referenced(holder, principal) if r.type in PRINCIPAL_TYPES.values())
         for source in sources:
