@@ -879,3 +879,51 @@ resource "aws_s3_bucket_policy" "b" {{
         }
     )
     assert (("msp:acme", "aws_s3_bucket.b") in edges_of(graph_of(root), "grants")) is trusted
+
+
+def test_resource_star_reaches_its_own_root_module_only(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "ops/main.tf": f"""
+resource "aws_s3_bucket" "mine" {{}}
+resource "aws_iam_role" "ops" {{ assume_role_policy = {TRUST_ACME} }}
+resource "aws_iam_role_policy" "all" {{
+  role   = aws_iam_role.ops.name
+  policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "s3:*", Resource = "*" }}] }})
+}}
+resource "aws_iam_role_policy_attachment" "admin" {{
+  role       = aws_iam_role.ops.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}}
+""",
+            "other/main.tf": 'resource "aws_s3_bucket" "theirs" {}\n',
+        }
+    )
+    reached = graph_of(root).shortest_paths("msp:acme", frozenset({"assumes", "grants", "uses"}))
+    assert "ops//aws_s3_bucket.mine" in reached
+    assert "other//aws_s3_bucket.theirs" not in reached
+    assert "ops//arn:aws:iam::aws:policy/AdministratorAccess" in reached
+
+
+def test_project_level_gcp_binding_reaches_its_stack_and_named_project(tree: Any) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "iam/main.tf": """
+resource "google_project_iam_member" "noc" {
+  project = "corp-prod"
+  role    = "roles/storage.objectViewer"
+  member  = "group:noc@acme.example"
+}
+resource "google_storage_bucket" "local" { name = "local" }
+""",
+            "prod/main.tf": 'resource "google_storage_bucket" "a" {\n  name    = "a"\n  project = "corp-prod"\n}\n',
+            "dev/main.tf": 'resource "google_storage_bucket" "b" {\n  name    = "b"\n  project = "corp-dev"\n}\n',
+        }
+    )
+    grants = edges_of(graph_of(root), "grants")
+    assert {t for s, t in grants if s == "msp:acme"} == {
+        "iam//google_storage_bucket.local",
+        "prod//google_storage_bucket.a",
+    }

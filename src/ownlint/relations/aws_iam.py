@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Resource
+from ownlint.model import Edge, Resource, qualified
 from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_policy import (
     Statement,
@@ -72,23 +72,32 @@ PRINCIPAL_TYPES = {"role": "aws_iam_role", "user": "aws_iam_user", "group": "aws
 HELPER_PREFIXES = ("random_", "time_", "null_", "terraform_data", "module")
 
 
-def hub_id(service: str) -> str:
-    return f"aws:{service}:*"
+Hubs = set[tuple[str, str]]  # (root module, service) that some statement reaches through Resource "*"
+
+
+def hub_id(service: str, stack: str = ".") -> str:
+    """The node for every resource of ``service`` in a root module (``stack//aws:s3:*``).
+
+    Per root module, because ``Resource: "*"`` means the account's resources and a root module is
+    the one thing sure to be a single account; other stacks' resources are reached by name or ARN.
+    """
+    return f"aws:{service}:*" if stack in ("", ".") else f"{stack}//aws:{service}:*"
 
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
-    hubs: set[str] = set()
+    hubs: Hubs = set()
     yield from _policy_grants(index, hubs)
     yield from _attachments(index, hubs)
     yield from _memberships(index)
-    yield from _managed_grants(index)
-    for service in sorted(hubs):
+    yield from _managed_grants(index, hubs)
+    for stack, service in sorted(hubs):
         for member_type in SERVICE_TYPES.get(service, ()):
             for member in managed(index, member_type):
-                yield Edge(hub_id(service), member.node_id, "grants", None, f"any {service} resource")
+                if member.source == "terraform" and member.stack == stack:
+                    yield Edge(hub_id(service, stack), member.node_id, "grants", None, f"any {service} resource")
 
 
-def _policy_grants(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
+def _policy_grants(index: ResourceIndex, hubs: Hubs) -> Iterator[Edge]:
     for holder_type, principal_attribute in {**POLICY_HOLDERS, **POLICY_HOLDERS_GROUP}.items():
         for holder in index.by_type.get(holder_type, ()):
             for attributes in holder.attributes:
@@ -109,7 +118,7 @@ def _policy_grants(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
                     yield from _grants(role, statements(role, block.get("policy"), index, where), index, hubs)
 
 
-def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
+def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs: Hubs) -> Iterator[Edge]:
     for statement in found:
         reaching = tuple(a for a in statement.actions if not is_metadata_action(a))
         if not statement.allows or not reaching:
@@ -133,7 +142,7 @@ def is_metadata_action(action: str) -> bool:
 
 
 def _targets(
-    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: set[str]
+    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: Hubs
 ) -> list[Resource | str]:
     """What a statement's resource reaches: identities only for actions that let one act as them."""
     found: list[Resource | str] = []
@@ -149,7 +158,7 @@ def _acts_as(actions: tuple[str, ...]) -> bool:
 
 
 def _named_targets(
-    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: set[str]
+    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: Hubs
 ) -> list[Resource | str]:
     if "${" in written:
         referenced = [r for r in index.referenced(holder, written) if is_target(r)]
@@ -159,8 +168,8 @@ def _named_targets(
         written = REFERENCE.sub("*", written)
     if written == "*":
         chosen = sorted(SERVICE_TYPES) if "*" in services(actions) else sorted(services(actions) & set(SERVICE_TYPES))
-        hubs.update(chosen)
-        return [hub_id(service) for service in chosen]
+        hubs.update((holder.stack, service) for service in chosen)
+        return [hub_id(service, holder.stack) for service in chosen]
     return list(arn_index(index).named(written))
 
 
@@ -183,7 +192,7 @@ def principal_named(holder: Resource, value: Any, principal_type: str, index: Re
     return found
 
 
-def _attachments(index: ResourceIndex, hubs: set[str]) -> Iterator[Edge]:
+def _attachments(index: ResourceIndex, hubs: Hubs) -> Iterator[Edge]:
     for attachment_type, principal_attributes in ATTACHMENTS.items():
         for attachment in index.by_type.get(attachment_type, ()):
             for attributes in attachment.attributes:
@@ -205,10 +214,10 @@ def _managed_services(name: str) -> list[str]:
     return sorted(SERVICE_TYPES) if "*" in services_allowed else list(services_allowed)
 
 
-def _managed_grants(index: ResourceIndex) -> Iterator[Edge]:
-    """What the AWS managed policies attached in this estate allow."""
+def _managed_grants(index: ResourceIndex, hubs: Hubs) -> Iterator[Edge]:
+    """What the AWS managed policies attached in each root module allow there."""
     named = {
-        text
+        (r.stack, text)
         for r in index.resources
         if r.type in ATTACHMENTS or r.type == "aws_iam_role"
         for name in ("policy_arn", "managed_policy_arns")
@@ -216,22 +225,22 @@ def _managed_grants(index: ResourceIndex) -> Iterator[Edge]:
         for text in iter_strings(v.get(name))
         if text.startswith(MANAGED_PREFIX)
     }
-    for arn in sorted(named):
+    for stack, arn in sorted(named):
         policy_name = arn.rsplit("/", 1)[-1]
         for service in _managed_services(policy_name):
-            yield Edge(arn, hub_id(service), "grants", None, f"AWS managed policy {policy_name}")
+            hubs.add((stack, service))
+            node = arn if stack in ("", ".") else f"{stack}//{arn}"
+            yield Edge(node, hub_id(service, stack), "grants", None, f"AWS managed policy {policy_name}")
 
 
-def _policies(holder: Resource, value: Any, index: ResourceIndex, hubs: set[str]) -> list[str]:
+def _policies(holder: Resource, value: Any, index: ResourceIndex, hubs: Hubs) -> list[str]:
     """Node ids of the policies named by ARN: this estate's ``aws_iam_policy``, or an AWS managed one."""
     found: list[str] = []
     for text in iter_strings(value):
         if "${" in text:
             found.extend(r.node_id for r in index.referenced(holder, text) if r.type == "aws_iam_policy")
         elif text.startswith(MANAGED_PREFIX):
-            name = text.rsplit("/", 1)[-1]
-            hubs.update(_managed_services(name))
-            found.append(text)
+            found.append(qualified(holder, text))  # one node per root module, as its "*" reaches
         else:
             found.extend(r.node_id for r in arn_index(index).named(text, ("aws_iam_policy",)))
     return found

@@ -97,7 +97,13 @@ def _gcp_targets(binding: Resource, attributes: Mapping[str, Any], role: str, in
             if role in GCP_BASIC_ROLES
             else GCP_SERVICE_TYPES.get(service, ())
         )
-        return [r.node_id for t in types for r in index.by_type.get(t, ())]
+        project = attributes.get("project")
+        return [
+            r.node_id
+            for t in types
+            for r in index.by_type.get(t, ())
+            if not r.is_data and _in_project(r, binding, project)
+        ]
     for attribute, (types, names) in GCP_TARGETS.items():
         value = attributes.get(attribute)
         if isinstance(value, str):
@@ -105,6 +111,13 @@ def _gcp_targets(binding: Resource, attributes: Mapping[str, Any], role: str, in
                 return [r.node_id for r in index.referenced(binding, value)]
             return [r.node_id for r in index.named(types, names, value.rsplit("/", 1)[-1])]
     return []
+
+
+def _in_project(resource: Resource, binding: Resource, project: Any) -> bool:
+    """A project-level binding reaches its own root module's resources, and others that name its project."""
+    if resource.stack == binding.stack:
+        return True
+    return isinstance(project, str) and any(a.get("project") == project for a in resource.attributes)
 
 
 def _azure(index: ResourceIndex, config: Config) -> Iterator[Edge]:
