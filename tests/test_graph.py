@@ -927,3 +927,77 @@ resource "google_storage_bucket" "local" { name = "local" }
         "iam//google_storage_bucket.local",
         "prod//google_storage_bucket.a",
     }
+
+
+def test_pods_exec_lets_an_msp_act_as_the_workload_and_its_identity(tree: Any) -> None:
+    manifest = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: debug, namespace: pay}
+rules:
+  - {apiGroups: [""], resources: [pods, pods/exec], verbs: [get, create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: acme-debug, namespace: pay}
+subjects: [{kind: Group, name: "acme:operators"}]
+roleRef: {kind: Role, name: debug}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: pay}
+spec:
+  template:
+    spec: {serviceAccountName: api, containers: [{name: api, image: api}]}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: api, namespace: pay}
+"""
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "k8s.yaml": manifest}))
+    reached = graph.shortest_paths("msp:acme", frozenset({"assumes", "grants", "uses"}))
+    assert [e.target for e in reached["ServiceAccount/pay/api"]] == [
+        "RoleBinding/pay/acme-debug",
+        "Deployment/pay/api",
+        "ServiceAccount/pay/api",
+    ]
+    assert reached["Deployment/pay/api"][-1].detail == "get,create pods/exec of its pods via Role/pay/debug"
+
+
+@pytest.mark.parametrize(
+    ("rule", "acts_as"),
+    [
+        ("{apiGroups: [apps], resources: [deployments], verbs: [get, list]}", False),
+        ("{apiGroups: [apps], resources: [deployments], verbs: [patch]}", True),
+        ('{apiGroups: [""], resources: [serviceaccounts], verbs: [get]}', False),
+        ('{apiGroups: [""], resources: [serviceaccounts], verbs: [impersonate]}', True),
+        ('{apiGroups: [""], resources: [serviceaccounts/token], verbs: [create]}', True),
+    ],
+)
+def test_reading_workloads_or_service_accounts_is_not_acting_as_them(tree: Any, rule: str, acts_as: bool) -> None:
+    manifest = f"""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: r, namespace: pay}}
+rules: [{rule}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: b, namespace: pay}}
+subjects: [{{kind: Group, name: "acme:operators"}}]
+roleRef: {{kind: Role, name: r}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: api, namespace: pay}}
+spec:
+  template:
+    spec: {{serviceAccountName: api, containers: [{{name: api, image: api}}]}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: api, namespace: pay}}
+"""
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "k8s.yaml": manifest}))
+    reached = graph.shortest_paths("msp:acme", frozenset({"assumes", "grants", "uses"}))
+    assert ("ServiceAccount/pay/api" in reached) is acts_as

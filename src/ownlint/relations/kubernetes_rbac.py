@@ -2,21 +2,26 @@
 
 A binding's subjects ``grants`` it: an MSP's ``k8s_subjects`` (``Group:acme:operators``; everyone is in
 ``system:authenticated``), ServiceAccounts, and every other User or Group as a node of its own. The
-binding ``grants`` the objects its role's rules allow (verbs, apiGroups, resources, resourceNames,
+binding ``grants`` the objects its role's rules give a way into (apiGroups, resources, resourceNames,
 wildcards) in its namespace (RoleBinding, also of a ClusterRole) or everywhere (ClusterRoleBinding),
-and ``references`` its role. The role is named in each grant's detail: a ClusterRole's reach depends
+and ``references`` its role. Any verb reaches a Secret's, ConfigMap's or PVC's data; a workload is
+reached only by changing it or by ``pods/exec``/``pods/attach``, a ServiceAccount only by
+``impersonate`` or ``serviceaccounts/token``: reading their objects lets nobody act as them. The role is named in each grant's detail: a ClusterRole's reach depends
 on the binding, so the binding, not the role, is the node paths go through.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ownlint.config import Config
 from ownlint.model import Edge, Resource
 from ownlint.relations.index import ResourceIndex, as_list
-from ownlint.relations.kubernetes import api_group, body, kind_of, manifest_place, plural
+from ownlint.relations.kubernetes import WORKLOAD_KINDS, api_group, body, kind_of, manifest_place, plural
+
+EXEC_SUBRESOURCES = frozenset({"pods/exec", "pods/attach", "pods/*"})
+CHANGING_VERBS = frozenset({"create", "update", "patch", "*"})
 
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
@@ -80,14 +85,13 @@ def _allowed(binding: Resource, role: Resource, index: ResourceIndex) -> Iterato
     """The binding grants what its role's rules allow, in the binding's scope."""
     scope = binding.namespace  # None for a ClusterRoleBinding: every namespace and the cluster
     rules = [r for r in as_list(body(role).get("rules")) if isinstance(r, dict)]
-    candidates = index.by_namespace.get(scope, []) if scope is not None else index.resources
-    for target in candidates:
-        if target.source != "kubernetes" or target is binding:
+    for target in _candidates(index, scope, rules):
+        if target is binding:
             continue
         for rule in rules:
             if _rule_allows(rule, target):
                 verbs = ",".join(str(v) for v in as_list(rule.get("verbs")))
-                detail = f"{verbs} {plural(kind_of(target))} via {role.address}"
+                detail = f"{verbs} {_granted_as(rule, target)} via {role.address}"
                 yield Edge(
                     binding.node_id,
                     target.node_id,
@@ -98,14 +102,59 @@ def _allowed(binding: Resource, role: Resource, index: ResourceIndex) -> Iterato
                 break
 
 
+def _candidates(index: ResourceIndex, scope: str | None, rules: Sequence[Mapping[str, Any]]) -> list[Resource]:
+    """Kubernetes objects the rules may name, in scope: looked up by resource name, not by scanning."""
+    in_scope = index.by_namespace.get(scope, []) if scope is not None else None
+    named = {str(r) for rule in rules for r in as_list(rule.get("resources"))}
+    if "serviceaccounts/token" in named:
+        named.add("serviceaccounts")
+    if "*" in named:
+        everything = in_scope if in_scope is not None else index.resources
+        return [r for r in everything if r.source == "kubernetes"]
+    by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index))
+    if named & EXEC_SUBRESOURCES:  # exec into a pod is acting as its workload
+        named |= {plural(kind) for kind in WORKLOAD_KINDS}
+    found = [r for name in sorted(named) for r in by_plural.get(name, ())]
+    return found if scope is None else [r for r in found if r.namespace == scope]
+
+
+def _by_plural(index: ResourceIndex) -> dict[str, list[Resource]]:
+    table: dict[str, list[Resource]] = {}
+    for resource in index.resources:
+        if resource.source == "kubernetes":
+            table.setdefault(plural(kind_of(resource)), []).append(resource)
+    return table
+
+
+def _granted_as(rule: Mapping[str, Any], target: Resource) -> str:
+    """The rule's resource that reaches ``target``: its plural, or a subresource such as pods/exec."""
+    resources = [str(r) for r in as_list(rule.get("resources"))]
+    what = plural(kind_of(target))
+    if what in resources or "*" in resources:
+        return what
+    subresource = next((r for r in resources if r in EXEC_SUBRESOURCES or r == "serviceaccounts/token"), what)
+    return f"{subresource} of its pods" if subresource in EXEC_SUBRESOURCES else subresource
+
+
 def _rule_allows(rule: Mapping[str, Any], target: Resource) -> bool:
+    """Whether ``rule`` gives a way into ``target``: any verb on a Secret, ConfigMap or PVC reaches its
+    data; a workload must be changed or exec'd into, and a ServiceAccount impersonated or issued a token,
+    before one can act as it (reading their objects reaches nothing)."""
     groups = [str(g) for g in as_list(rule.get("apiGroups"))]
     resources = [str(r) for r in as_list(rule.get("resources"))]
     names = [str(n) for n in as_list(rule.get("resourceNames"))]
-    if not as_list(rule.get("verbs")):
+    verbs = {str(v) for v in as_list(rule.get("verbs"))}
+    if not verbs or (names and target.name not in names):
         return False
+    kind = kind_of(target)
+    if kind in WORKLOAD_KINDS and EXEC_SUBRESOURCES & set(resources) and ("" in groups or "*" in groups):
+        return True  # pods/exec, pods/attach: a shell in the workload's pods, with its ServiceAccount
     if "*" not in groups and api_group(target) not in groups:
         return False
-    if "*" not in resources and plural(kind_of(target)) not in resources:
-        return False
-    return not names or target.name in names
+    if "*" not in resources and plural(kind) not in resources:
+        return "serviceaccounts/token" in resources and kind == "ServiceAccount" and bool(verbs & {"create", "*"})
+    if kind in WORKLOAD_KINDS:
+        return bool(verbs & CHANGING_VERBS)
+    if kind == "ServiceAccount":
+        return bool(verbs & {"impersonate", "*"})
+    return True
