@@ -1001,3 +1001,25 @@ metadata: {{name: api, namespace: pay}}
     graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "k8s.yaml": manifest}))
     reached = graph.shortest_paths("msp:acme", frozenset({"assumes", "grants", "uses"}))
     assert ("ServiceAccount/pay/api" in reached) is acts_as
+
+
+@pytest.mark.parametrize(("action", "runs_as"), [("lambda:InvokeFunction", False), ("lambda:UpdateFunctionCode", True)])
+def test_invoking_a_function_is_not_running_as_its_role(tree: Any, action: str, runs_as: bool) -> None:
+    root = tree(
+        {
+            "ownlint.yaml": MSP_CONFIG,
+            "main.tf": f"""
+resource "aws_iam_role" "fn" {{ name = "fn" }}
+resource "aws_lambda_function" "etl" {{ role = aws_iam_role.fn.arn }}
+resource "aws_iam_role" "ops" {{
+  assume_role_policy = {TRUST_ACME}
+  inline_policy {{
+    name   = "x"
+    policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "{action}", Resource = aws_lambda_function.etl.arn }}] }})
+  }}
+}}
+""",
+        }
+    )
+    reached = graph_of(root).shortest_paths("msp:acme", frozenset({"assumes", "grants", "uses"}))
+    assert ("aws_iam_role.fn" in reached) is runs_as

@@ -10,6 +10,7 @@ stands for every resource of that service.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
@@ -21,6 +22,7 @@ from ownlint.relations.aws_policy import (
     services,
     statements,
 )
+from ownlint.relations.identities import COMPUTE_TYPES
 from ownlint.relations.index import REFERENCE, ResourceIndex, as_list, place_of
 
 # Resources an action's service reaches when a statement says Resource "*"
@@ -144,17 +146,42 @@ def is_metadata_action(action: str) -> bool:
 def _targets(
     holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: Hubs
 ) -> list[Resource | str]:
-    """What a statement's resource reaches: identities only for actions that let one act as them."""
+    """What a statement's resource reaches: identities and compute only for actions that let one act as
+    them (assume the role; change the function's code or run a command on the instance), not for
+    iam:PassRole, lambda:InvokeFunction or ec2:StartInstances."""
     found: list[Resource | str] = []
     for target in _named_targets(holder, written, actions, index, hubs):
-        if isinstance(target, Resource) and target.type in PRINCIPAL_TYPES.values() and not _acts_as(actions):
-            continue  # iam:PassRole or iam:GetRole on a role is no way into what the role can do
+        if isinstance(target, Resource):
+            if target.type in PRINCIPAL_TYPES.values() and not _acts_as(actions, ASSUME_ACTIONS):
+                continue
+            if any(fnmatchcase(target.type, t) for t in COMPUTE_TYPES) and not _acts_as(actions, RUN_AS_ACTIONS):
+                continue
         found.append(target)
     return found
 
 
-def _acts_as(actions: tuple[str, ...]) -> bool:
-    return any(a.lower() in ("*", "sts:*", "iam:*") or a.lower().startswith("sts:assumerole") for a in actions)
+# actions that let their holder act as an identity, or run code as the compute that carries one;
+# an action with wildcards counts when it covers one of them (``lambda:Update*``, ``iam:*``)
+ASSUME_ACTIONS = (
+    "sts:assumerole",
+    "sts:assumerolewithwebidentity",
+    "sts:assumerolewithsaml",
+    "iam:updateassumerolepolicy",
+)
+RUN_AS_ACTIONS = (
+    "lambda:updatefunctioncode",
+    "lambda:updatefunctionconfiguration",
+    "ssm:sendcommand",
+    "ssm:startsession",
+    "ec2-instance-connect:sendsshpublickey",
+    "ecs:executecommand",
+    "ec2:modifyinstanceattribute",
+)
+
+
+def _acts_as(actions: tuple[str, ...], allowing: tuple[str, ...]) -> bool:
+    """Whether an action (wildcards allowed) covers one of ``allowing``."""
+    return any(fnmatchcase(specific, action.lower()) for action in actions for specific in allowing)
 
 
 def _named_targets(

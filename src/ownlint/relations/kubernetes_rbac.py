@@ -4,10 +4,12 @@ A binding's subjects ``grants`` it: an MSP's ``k8s_subjects`` (``Group:acme:oper
 ``system:authenticated``), ServiceAccounts, and every other User or Group as a node of its own. The
 binding ``grants`` the objects its role's rules give a way into (apiGroups, resources, resourceNames,
 wildcards) in its namespace (RoleBinding, also of a ClusterRole) or everywhere (ClusterRoleBinding),
-and ``references`` its role. Any verb reaches a Secret's, ConfigMap's or PVC's data; a workload is
-reached only by changing it or by ``pods/exec``/``pods/attach``, a ServiceAccount only by
-``impersonate`` or ``serviceaccounts/token``: reading their objects lets nobody act as them. The role is named in each grant's detail: a ClusterRole's reach depends
-on the binding, so the binding, not the role, is the node paths go through.
+and ``references`` its role. Any verb reaches a Secret's, ConfigMap's or PVC's data; a workload
+is reached only by changing it or by ``pods/exec``/``pods/attach``, a ServiceAccount only by
+``impersonate`` or ``serviceaccounts/token``: reading their objects lets nobody act as them.
+
+The role is named in each grant's detail: a ClusterRole's reach depends on the binding, so the
+binding, not the role, is the node paths go through.
 """
 
 from __future__ import annotations
