@@ -1023,3 +1023,32 @@ resource "aws_iam_role" "ops" {{
     )
     reached = graph_of(root).shortest_paths("msp:acme", frozenset({"assumes", "grants", "uses"}))
     assert ("aws_iam_role.fn" in reached) is runs_as
+
+
+@pytest.mark.parametrize(("cluster_role", "reaches_secret"), [("edit", True), ("admin", True), ("view", False)])
+def test_bindings_to_built_in_cluster_roles(tree: Any, cluster_role: str, reaches_secret: bool) -> None:
+    manifest = f"""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: acme, namespace: pay}}
+subjects: [{{kind: Group, name: "acme:operators"}}]
+roleRef: {{kind: ClusterRole, name: {cluster_role}}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: db, namespace: pay}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: settings, namespace: pay}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: other, namespace: elsewhere}}
+"""
+    graph = graph_of(tree({"ownlint.yaml": MSP_CONFIG, "k8s.yaml": manifest}))
+    granted = {t for s, t in edges_of(graph, "grants") if s == "RoleBinding/pay/acme"}
+    assert ("Secret/pay/db" in granted) is reaches_secret
+    assert "ConfigMap/pay/settings" in granted and "Secret/elsewhere/other" not in granted
+    [edge] = [e for (s, t, k), e in graph.edges.items() if t == "ConfigMap/pay/settings" and k == "grants"]
+    assert edge.detail.endswith(f"configmaps via ClusterRole/{cluster_role} (built-in)")

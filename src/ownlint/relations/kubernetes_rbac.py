@@ -15,10 +15,11 @@ binding, not the role, is the node paths go through.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Resource
+from ownlint.model import Edge, Place, Resource
 from ownlint.relations.index import ResourceIndex, as_list
 from ownlint.relations.kubernetes import WORKLOAD_KINDS, api_group, body, kind_of, manifest_place, plural
 
@@ -26,18 +27,46 @@ EXEC_SUBRESOURCES = frozenset({"pods/exec", "pods/attach", "pods/*"})
 CHANGING_VERBS = frozenset({"create", "update", "patch", "*"})
 
 
+_EVERY_VERB = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+_READ = ["get", "list", "watch"]
+_WORKLOADS = {"apps": ["deployments", "statefulsets", "daemonsets", "replicasets"], "batch": ["jobs", "cronjobs"]}
+_CORE = ["pods", "configmaps", "persistentvolumeclaims", "services", "replicationcontrollers", "serviceaccounts"]
+_EDIT: list[dict[str, list[str]]] = [
+    {"apiGroups": [""], "resources": [*_CORE, "secrets", "pods/exec", "pods/attach"], "verbs": _EVERY_VERB},
+    {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]},
+    *({"apiGroups": [group], "resources": kinds, "verbs": _EVERY_VERB} for group, kinds in _WORKLOADS.items()),
+]
+# Kubernetes' default user-facing ClusterRoles (as the API server bootstraps them, reduced to what
+# reaches data or identities), for bindings whose roleRef names one that no manifest defines
+BUILTIN_CLUSTER_ROLES: Mapping[str, list[dict[str, list[str]]]] = {
+    "cluster-admin": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
+    "admin": _EDIT,
+    "edit": _EDIT,
+    "view": [
+        {"apiGroups": [""], "resources": _CORE, "verbs": _READ},
+        *({"apiGroups": [group], "resources": kinds, "verbs": _READ} for group, kinds in _WORKLOADS.items()),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class BoundRole:
+    """What a binding's roleRef names: its node (None for a built-in ClusterRole) and its rules."""
+
+    address: str
+    node: Resource | None
+    rules: Sequence[Mapping[str, Any]]
+    place: Place
+
+
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
     for kind in ("RoleBinding", "ClusterRoleBinding"):
         for binding in index.by_type.get(f"k8s:{kind}", ()):
             data = body(binding)
             role = _role_of(binding, data, index)
-            if role is not None:
-                yield Edge(
-                    binding.node_id,
-                    role.node_id,
-                    "references",
-                    manifest_place(binding, f"roleRef of {binding.address}", "roleRef"),
-                )
+            if role is not None and role.node is not None:
+                place = manifest_place(binding, f"roleRef of {binding.address}", "roleRef")
+                yield Edge(binding.node_id, role.node.node_id, "references", place)
             for subject in as_list(data.get("subjects")):
                 if isinstance(subject, dict):
                     yield from _subject(binding, subject, index, config)
@@ -45,13 +74,20 @@ def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
                 yield from _allowed(binding, role, index)
 
 
-def _role_of(binding: Resource, data: Mapping[str, Any], index: ResourceIndex) -> Resource | None:
+def _role_of(binding: Resource, data: Mapping[str, Any], index: ResourceIndex) -> BoundRole | None:
     ref = data.get("roleRef")
     if not isinstance(ref, dict):
         return None
     name, kind = str(ref.get("name", "")), str(ref.get("kind", ""))
     address = f"ClusterRole/{name}" if kind == "ClusterRole" else f"Role/{binding.namespace}/{name}"
-    return index.by_id.get(address)
+    node = index.by_id.get(address)
+    if node is not None:
+        rules = [r for r in as_list(body(node).get("rules")) if isinstance(r, dict)]
+        return BoundRole(address, node, rules, manifest_place(node, f"rules of {address}", "rules"))
+    if kind == "ClusterRole" and name in BUILTIN_CLUSTER_ROLES:
+        place = manifest_place(binding, f"roleRef of {binding.address}", "roleRef")
+        return BoundRole(f"{address} (built-in)", None, BUILTIN_CLUSTER_ROLES[name], place)
+    return None
 
 
 def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex, config: Config) -> Iterator[Edge]:
@@ -83,10 +119,10 @@ def _subject_matches(declared: str, kind: str, name: str) -> bool:
     return declared_kind.lower() == kind.lower() and declared_name == name
 
 
-def _allowed(binding: Resource, role: Resource, index: ResourceIndex) -> Iterator[Edge]:
+def _allowed(binding: Resource, role: BoundRole, index: ResourceIndex) -> Iterator[Edge]:
     """The binding grants what its role's rules allow, in the binding's scope."""
     scope = binding.namespace  # None for a ClusterRoleBinding: every namespace and the cluster
-    rules = [r for r in as_list(body(role).get("rules")) if isinstance(r, dict)]
+    rules = role.rules
     for target in _candidates(index, scope, rules):
         if target is binding:
             continue
@@ -94,13 +130,7 @@ def _allowed(binding: Resource, role: Resource, index: ResourceIndex) -> Iterato
             if _rule_allows(rule, target):
                 verbs = ",".join(str(v) for v in as_list(rule.get("verbs")))
                 detail = f"{verbs} {_granted_as(rule, target)} via {role.address}"
-                yield Edge(
-                    binding.node_id,
-                    target.node_id,
-                    "grants",
-                    manifest_place(role, f"rules of {role.address}", "rules"),
-                    detail,
-                )
+                yield Edge(binding.node_id, target.node_id, "grants", role.place, detail)
                 break
 
 
