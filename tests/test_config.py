@@ -119,4 +119,3 @@ def test_bundled_policy_examples_are_valid(tmp_path: Path) -> None:
         (tmp_path / "main.tf").write_text(RESOURCE)
         run = run_cli("check", str(tmp_path), "--config", str(example))
         assert run.exit_code in (0, 1), run.stderr
-

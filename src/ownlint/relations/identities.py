@@ -72,7 +72,7 @@ def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
                 yield Edge(msp_id(name), resource.node_id, "operates", place, f"{name} operates it")
     for resource in index.resources:
         for attribute, address in resource.links:
-            if any(fnmatchcase(resource.type, t) and attribute == a for t, a in IDENTITY_LINKS):
+            if any(attribute == a and fnmatchcase(resource.type, t) for t, a in IDENTITY_LINKS):
                 target = index.by_id.get(qualified(resource, address))
                 if target is not None:
                     place = place_of(resource, resource.attributes[0] if resource.attributes else {}, attribute)
