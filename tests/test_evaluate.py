@@ -119,3 +119,10 @@ def test_more_functions(expression: str, expected: Any) -> None:
 def test_huge_range_is_unknown_not_a_hang() -> None:
     value = evaluate("range(100000000)")
     assert isinstance(value, Unknown) and "more than 1024 values" in value.reason
+
+
+def test_conditional_results_unify_to_string_as_terraform_does() -> None:
+    # found by the terraform console oracle: Terraform prints "true" (a string) for this
+    assert evaluate('false ? "" : "" == ""') == "true"
+    assert evaluate('true ? 1 : "a"') == "1"
+    assert evaluate("true ? 1 : 2") == 1

@@ -206,7 +206,7 @@ def _explained_node(graph: ResourceGraph, node: str, findings: list[Finding]) ->
     return ExplainedNode(
         node=graph.shown(node),
         neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in graph.neighbours(node)),
-        paths_through=tuple(f for f in findings if any(_names_node(hop, node) for hop in f.path)),
+        paths_through=tuple(f for f in findings if node in f.nodes),
     )
 
 
@@ -218,7 +218,7 @@ def _explained(config: Config, graph: ResourceGraph, resource: Resource, finding
         and (not f.instances or not resource.instances or set(f.instances) & set(resource.instances))
     )
     node = resource.node_id
-    through = tuple(f for f in findings if f not in own and any(_names_node(hop, node) for hop in f.path))
+    through = tuple(f for f in findings if f not in own and node in f.nodes)
     edges = graph.neighbours(node)
     return Explained(
         resource=resource,
@@ -229,12 +229,6 @@ def _explained(config: Config, graph: ResourceGraph, resource: Resource, finding
         neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in edges),
         paths_through=through,
     )
-
-
-def _names_node(hop: str, node: str) -> bool:
-    """Whether a path hop (``-kind-> NODE (file:line)...`` or the start ``NODE (...)``) names ``node``."""
-    shown = hop.split("> ", 1)[1] if hop.startswith("-") else hop
-    return shown == node or shown.startswith(f"{node} ") or shown.startswith(f"{node}:")
 
 
 def rule_context(loaded: Loaded, resources: tuple[Resource, ...] | None = None) -> RuleContext:

@@ -20,13 +20,6 @@ from ownlint.model import Edge, Place, Resource, qualified
 from ownlint.relations import relations
 from ownlint.relations.identities import msp_id
 
-ACCESS_KINDS = frozenset({"assumes", "grants", "uses", "operates"})
-NETWORK_KINDS = frozenset({"admits", "selects"})
-
-
-def node_id(resource: Resource) -> str:
-    return resource.node_id
-
 
 class ResourceGraph:
     """The graph, the resources behind its nodes, and the evidence of every edge."""

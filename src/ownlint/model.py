@@ -167,6 +167,7 @@ class Finding:
     fingerprint: str = field(default="")
     instances: tuple[str, ...] = ()  # the for_each/count instances it holds for (empty: all)
     stack: str = "."  # the Terraform root module it was found through
+    nodes: tuple[str, ...] = ()  # the graph nodes ``path`` goes through, from its start (for explain)
 
 
 def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = "") -> str:

@@ -125,26 +125,15 @@ def _workload_identity(index: ResourceIndex) -> Iterator[Edge]:
         *index.by_type.get("kubernetes_service_account", ()),
         *index.by_type.get("kubernetes_service_account_v1", ()),
     ]
+    resolvers = {IRSA: _roles, GKE: _gcp_accounts}  # annotation -> the cloud identities it names
     for account in accounts:
         for annotation, value in _annotations(account).items():
-            if annotation == IRSA:
-                for role in _roles(account, value, index):
-                    yield Edge(
-                        account.node_id,
-                        role.node_id,
-                        "assumes",
-                        manifest_place(account, f"annotation {IRSA}", "metadata", "annotations", IRSA),
-                        f"{IRSA}: {value}",
-                    )
-            elif annotation == GKE:
-                for target in _gcp_accounts(account, value, index):
-                    yield Edge(
-                        account.node_id,
-                        target.node_id,
-                        "assumes",
-                        manifest_place(account, f"annotation {GKE}", "metadata", "annotations", GKE),
-                        f"{GKE}: {value}",
-                    )
+            resolve = resolvers.get(annotation)
+            if resolve is None:
+                continue
+            place = manifest_place(account, f"annotation {annotation}", "metadata", "annotations", annotation)
+            for target in resolve(account, value, index):
+                yield Edge(account.node_id, target.node_id, "assumes", place, f"{annotation}: {value}")
 
 
 def _annotations(account: Resource) -> dict[str, str]:

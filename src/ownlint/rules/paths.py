@@ -91,4 +91,7 @@ def path_finding(
     )
     found = finding(code, name, severity, resource, message, provenance)
     far_end = f"{start} -> {crossing.path[0].target}"  # the MSP and its way in: one finding per path
-    return replace(found, path=tuple(hops), fingerprint=fingerprint(code, resource, resource.file, far_end))
+    nodes = (start, *(edge.target for edge in crossing.path))
+    return replace(
+        found, path=tuple(hops), nodes=nodes, fingerprint=fingerprint(code, resource, resource.file, far_end)
+    )

@@ -246,7 +246,12 @@ class Evaluator:
     def _conditional(self, expr: m.Conditional, env: dict[str, Any]) -> Any:
         condition = self._eval(expr.condition, env)
         if isinstance(condition, bool):
-            return self._eval(expr.if_true if condition else expr.if_false, env)
+            chosen = self._eval(expr.if_true if condition else expr.if_false, env)
+            try:
+                other = self._eval(expr.if_false if condition else expr.if_true, env)
+            except EvalError:  # the branch not taken may fail (``var.x == null ? d : var.x.k``)
+                return chosen
+            return _unified(chosen, other)
         if isinstance(condition, Unknown):
             left, right = self._eval(expr.if_true, env), self._eval(expr.if_false, env)
             return left if left == right else condition
@@ -284,6 +289,15 @@ class Evaluator:
             else:
                 keyed[to_text(out_key)] = value
         return results if expr.key is None else keyed
+
+
+def _unified(chosen: Any, other: Any) -> Any:
+    """Terraform gives both results of a conditional one type: a string beside a number or bool makes
+    the result a string (``false ? "" : 1 == 1`` is ``"true"``)."""
+    primitive = (str, int, float, bool)
+    if isinstance(other, str) and isinstance(chosen, primitive) and not isinstance(chosen, str):
+        return to_text(chosen)
+    return chosen
 
 
 def _pairs(collection: Any) -> list[tuple[Any, Any]]:
