@@ -1052,3 +1052,111 @@ metadata: {{name: other, namespace: elsewhere}}
     assert "ConfigMap/pay/settings" in granted and "Secret/elsewhere/other" not in granted
     [edge] = [e for (s, t, k), e in graph.edges.items() if t == "ConfigMap/pay/settings" and k == "grants"]
     assert edge.detail.endswith(f"configmaps via ClusterRole/{cluster_role} (built-in)")
+
+
+ODD_MANIFESTS = """apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: a, namespace: x}
+subjects: "acme:operators"
+roleRef: [ClusterRole, edit]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: b, namespace: x}
+subjects: [{kind: Group, name: {nested: 1}}, 7, null]
+roleRef: {kind: ClusterRole, name: [edit]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r, namespace: x}
+rules: [{apiGroups: "", resources: 5, verbs: "*"}, "x"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: c, namespace: x}
+subjects: [{kind: Group, name: "acme:operators"}]
+roleRef: {kind: Role, name: r}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: x}
+spec:
+  template:
+    metadata: {labels: [1, 2]}
+    spec: {serviceAccountName: [x], volumes: "v", containers: [{envFrom: [1, {secretRef: "s"}], env: [{valueFrom: 3}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: n, namespace: x}
+spec: {podSelector: {matchExpressions: [{key: a, operator: Bogus}]}, ingress: [{from: [{ipBlock: {cidr: "not-a-cidr"}}, {namespaceSelector: {matchLabels: 3}}]}, 5]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: x}
+spec: {type: LoadBalancer, selector: [a], loadBalancerSourceRanges: "203.0.113.0/24"}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: sa, namespace: x, annotations: {eks.amazonaws.com/role-arn: 12, iam.gke.io/gcp-service-account: "@@"}}
+"""
+ODD_TERRAFORM = """resource "aws_iam_role" "r" {
+  name               = 5
+  assume_role_policy = 42
+  inline_policy {
+    policy = "{not json"
+  }
+  managed_policy_arns = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = "x" })
+}
+resource "aws_iam_policy" "q" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = 5, Resource = { a = 1 }, Principal = ["x"], Condition = "c" }] })
+}
+data "aws_iam_policy_document" "d" {
+  statement {
+    principals {
+      type        = "AWS"
+      identifiers = "arn:aws:iam::111122223333:root"
+    }
+    condition {
+      test = "StringLike"
+    }
+  }
+}
+resource "aws_security_group" "g" {
+  ingress = "nope"
+}
+resource "aws_security_group_rule" "x" {
+  type              = "ingress"
+  security_group_id = aws_security_group.g.id
+  cidr_blocks       = "203.0.113.0/24"
+}
+resource "aws_vpc_security_group_ingress_rule" "y" {
+  security_group_id = aws_security_group.g.id
+  cidr_ipv4         = ["10.0.0.0/8"]
+}
+resource "google_project_iam_member" "m" {
+  role   = 3
+  member = ["user:a@acme.example"]
+}
+resource "azurerm_role_assignment" "z" {
+  scope        = 4
+  principal_id = null
+}
+resource "aws_s3_bucket_policy" "bp" {
+  bucket = ["a"]
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:*", Resource = "*" }] })
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check", "ROOT", "--format", "json"], ["graph", "ROOT", "--format", "graphml"], ["explain", "msp:acme", "ROOT"]],
+)
+def test_wrongly_shaped_policies_and_manifests_never_break_the_graph(tree: Any, command: list[str]) -> None:
+    root = tree({"ownlint.yaml": MSP_CONFIG, "k.yaml": ODD_MANIFESTS, "main.tf": ODD_TERRAFORM})
+    run = run_cli(*(str(root) if part == "ROOT" else part for part in command))
+    assert run.exit_code in (0, 1), run.stderr
+    assert "Traceback" not in run.stderr

@@ -58,7 +58,7 @@ def _ports(rule: Mapping[str, Any]) -> str:
     low, high = rule.get("from_port"), rule.get("to_port")
     protocol = rule.get("protocol", rule.get("ip_protocol", ""))
     if low in (None, 0, -1) and high in (None, 0, 65535, -1):
-        return f"{protocol or 'all'} all ports".strip()
+        return f"{protocol} all ports" if protocol not in (None, "", "-1", "all") else "all ports"
     return f"{protocol} {low}" + (f"-{high}" if high not in (None, low) else "")
 
 
