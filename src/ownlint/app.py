@@ -16,7 +16,7 @@ from ownlint.loaders.codeowners import FileOwners, load_codeowners
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
-from ownlint.model import Explained, ExplainedNode, Finding, LoadResult, Report, Resource, Severity
+from ownlint.model import Explained, ExplainedNode, Finding, LoadResult, Report, Resource, RuleInfo, Severity
 from ownlint.ownership import category_of, fact, needs_ownership
 from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
 from ownlint.rules.base import Rule, RuleContext
@@ -75,10 +75,28 @@ def run_check(options: CheckOptions) -> CheckResult:
         run_rules(rules, context),
         key=lambda f: (f.file, f.line, f.rule, f.resource, f.fingerprint),
     )
-    report = Report(tuple(findings), len(loaded.result.files), len(loaded.resources), tuple(r.code for r in RULES))
+    report = Report(
+        tuple(findings),
+        len(loaded.result.files),
+        len(loaded.resources),
+        tuple(r.code for r in RULES),
+        rules=RULE_INFO,
+        base=repository_base(loaded.root),
+    )
     threshold = Severity(options.fail_on).rank
     failed = any(f.severity.rank >= threshold for f in findings)
     return CheckResult(report, loaded.notes, 1 if failed else 0)
+
+
+RULE_INFO = tuple(RuleInfo(r.code, r.name, r.severity, r.summary, r.doc) for r in RULES)
+
+
+def repository_base(root: Path) -> str:
+    """The scan root relative to its repository (the nearest ``.git`` above it), as a prefix: ``infra/``."""
+    resolved = root.resolve()
+    top = next((d for d in (resolved, *resolved.parents) if (d / ".git").exists()), resolved)
+    relative_root = resolved.relative_to(top).as_posix()
+    return "" if relative_root == "." else f"{relative_root}/"
 
 
 def load(inputs: Inputs) -> Loaded:

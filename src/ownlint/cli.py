@@ -16,8 +16,7 @@ import click
 
 from ownlint import __version__
 from ownlint.errors import OwnlintError
-
-FORMATS = ("text", "json")
+from ownlint.report import FORMATS
 
 
 class OwnlintGroup(click.Group):
@@ -73,7 +72,13 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), help="Output format (repeatable).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Output format (repeatable; github is the default under GitHub Actions).",
+)
 @click.option(
     "-o",
     "--output",
@@ -117,7 +122,8 @@ def check(
     if len(outputs) > max(len(formats), 1):
         raise OwnlintError("more -o/--output files than --format options")
     use_colour = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    for text in write_reports(result.report, formats or ("text",), outputs, use_colour):
+    chosen = formats or (("github",) if os.environ.get("GITHUB_ACTIONS") == "true" and not outputs else ("text",))
+    for text in write_reports(result.report, chosen, outputs, use_colour):
         click.echo(text, nl=False)
     ctx.exit(result.exit_code)
 

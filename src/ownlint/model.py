@@ -168,6 +168,7 @@ class Finding:
     instances: tuple[str, ...] = ()  # the for_each/count instances it holds for (empty: all)
     stack: str = "."  # the Terraform root module it was found through
     nodes: tuple[str, ...] = ()  # the graph nodes ``path`` goes through, from its start (for explain)
+    path_places: tuple[Place, ...] = ()  # where each hop of ``path`` is written (its evidence)
 
 
 def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = "") -> str:
@@ -182,13 +183,33 @@ def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = 
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """What reporters may say about a rule (SARIF rule metadata, JUnit names): no code, only text."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+
+
+@dataclass(frozen=True)
 class Report:
-    """What a check found, for the reporters: they format it and decide nothing."""
+    """What a check found, for the reporters: they format it and decide nothing.
+
+    ``base`` is the scan root relative to the repository root (``infra/`` when ``infra`` was scanned,
+    empty otherwise): formats read by code hosts (SARIF, GitHub, GitLab) want repository paths.
+    """
 
     findings: tuple[Finding, ...]
     files: int
     resources: int
     rule_ids: tuple[str, ...] = ()
+    rules: tuple[RuleInfo, ...] = ()
+    base: str = ""
+
+    def repository_path(self, file: str) -> str:
+        return f"{self.base}{file}" if file and not file.startswith("<") else file
 
 
 @dataclass(frozen=True)

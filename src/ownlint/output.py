@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -10,16 +11,20 @@ from pathlib import Path
 from ownlint.config import preset_text
 from ownlint.errors import OwnlintError
 from ownlint.model import Report
+from ownlint.report import FORMATS
 
 
 def render(report: Report, fmt: str, colour: bool) -> str:
-    if fmt == "json":
-        from ownlint.report import json as json_report
+    """``report`` in ``fmt``; each format is one module of ``ownlint.report``, imported when used."""
+    if fmt == "text":
+        from ownlint.report import text
 
-        return json_report.render(report)
-    from ownlint.report import text
-
-    return text.render(report, colour=colour)
+        return text.render(report, colour=colour)
+    if fmt not in FORMATS:
+        raise OwnlintError(f"unknown format {fmt!r}")
+    module = importlib.import_module(f"ownlint.report.{fmt}")
+    rendered: str = module.render(report)
+    return rendered
 
 
 def write_reports(report: Report, formats: Sequence[str], outputs: Sequence[str], colour: bool) -> list[str]:

@@ -92,6 +92,12 @@ def path_finding(
     found = finding(code, name, severity, resource, message, provenance)
     far_end = f"{start} -> {crossing.path[0].target}"  # the MSP and its way in: one finding per path
     nodes = (start, *(edge.target for edge in crossing.path))
+    start_place = graph.place(start) or Place(resource.file, resource.line, start)
+    places = (start_place, *(edge.place or start_place for edge in crossing.path))
     return replace(
-        found, path=tuple(hops), nodes=nodes, fingerprint=fingerprint(code, resource, resource.file, far_end)
+        found,
+        path=tuple(hops),
+        nodes=nodes,
+        path_places=tuple(Place(p.file, p.line, hop) for p, hop in zip(places, hops, strict=True)),
+        fingerprint=fingerprint(code, resource, resource.file, far_end),
     )

@@ -1,0 +1,44 @@
+"""``--format junit``: JUnit XML, one test case per finding (a failure), grouped in one suite per rule.
+
+A clean run still has one passing case, so CI test views show that the check ran.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from xml.etree import ElementTree
+
+from ownlint.model import Finding, Report
+
+
+def render(report: Report) -> str:
+    suites = ElementTree.Element("testsuites", name="ownlint", tests="0", failures="0")
+    by_rule = sorted(report.findings, key=lambda f: f.rule)
+    total = 0
+    for rule, group in groupby(by_rule, key=lambda f: f.rule):
+        findings = list(group)
+        total += len(findings)
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name=f"ownlint.{rule}", tests=str(len(findings)), failures=str(len(findings))
+        )
+        for finding in findings:
+            _case(suite, finding)
+    if total == 0:
+        suite = ElementTree.SubElement(suites, "testsuite", name="ownlint", tests="1", failures="0")
+        ElementTree.SubElement(suite, "testcase", name=f"no findings in {report.files} files", classname="ownlint")
+        total = 1
+    suites.set("tests", str(total))
+    suites.set("failures", str(len(report.findings)))
+    ElementTree.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+
+
+def _case(suite: ElementTree.Element, finding: Finding) -> None:
+    name = f"{finding.rule} {finding.resource or finding.file}"
+    case = ElementTree.SubElement(suite, "testcase", name=name, classname=finding.file, file=finding.file)
+    case.set("line", str(finding.line))
+    failure = ElementTree.SubElement(case, "failure", message=finding.message, type=finding.severity.value)
+    details = [f"{finding.file}:{finding.line}: {finding.rule} {finding.name}: {finding.message}"]
+    details.extend(f"  from {place}" for place in finding.provenance)
+    details.extend(f"  path {hop}" for hop in finding.path)
+    failure.text = "\n".join(details)
