@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ownlint import suppress
 from ownlint.config import Config, find_config, load_config
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover
@@ -16,7 +18,17 @@ from ownlint.loaders.codeowners import FileOwners, load_codeowners
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
-from ownlint.model import Explained, ExplainedNode, Finding, LoadResult, Report, Resource, RuleInfo, Severity
+from ownlint.model import (
+    Explained,
+    ExplainedNode,
+    Finding,
+    LoadResult,
+    Report,
+    Resource,
+    RuleInfo,
+    Severity,
+    Suppression,
+)
 from ownlint.ownership import category_of, fact, needs_ownership
 from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
 from ownlint.rules.base import Rule, RuleContext
@@ -43,6 +55,8 @@ class CheckOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str = "error"
+    show_suppressed: bool = False
+    today: datetime.date | None = None  # expiry dates are checked against it (default: today)
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class Loaded:
     notes: tuple[str, ...]
     codeowners: Mapping[str, FileOwners] = field(default_factory=dict)
     root: Path = Path(".")
+    suppressions: tuple[Suppression, ...] = ()
 
     @property
     def resources(self) -> tuple[Resource, ...]:
@@ -70,11 +85,10 @@ class Loaded:
 def run_check(options: CheckOptions) -> CheckResult:
     rules = select_rules(options.select, options.ignore)
     loaded = load(options.inputs)
-    context = rule_context(loaded)
-    findings = sorted(
-        run_rules(rules, context),
-        key=lambda f: (f.file, f.line, f.rule, f.resource, f.fingerprint),
-    )
+    today = options.today or datetime.date.today()
+    context = rule_context(loaded, today=today)
+    found, suppressed = suppress.apply(run_rules(rules, context), loaded.suppressions, loaded.resources, today)
+    findings = sorted(found, key=_finding_order)
     report = Report(
         tuple(findings),
         len(loaded.result.files),
@@ -82,10 +96,16 @@ def run_check(options: CheckOptions) -> CheckResult:
         tuple(r.code for r in RULES),
         rules=RULE_INFO,
         base=repository_base(loaded.root),
+        suppressed=tuple(sorted(suppressed, key=lambda s: _finding_order(s.finding))),
+        show_suppressed=options.show_suppressed,
     )
     threshold = Severity(options.fail_on).rank
     failed = any(f.severity.rank >= threshold for f in findings)
     return CheckResult(report, loaded.notes, 1 if failed else 0)
+
+
+def _finding_order(finding: Finding) -> tuple[str, int, str, str, str]:
+    return (finding.file, finding.line, finding.rule, finding.resource, finding.fingerprint)
 
 
 RULE_INFO = tuple(RuleInfo(r.code, r.name, r.severity, r.summary, r.doc) for r in RULES)
@@ -115,7 +135,10 @@ def load(inputs: Inputs) -> Loaded:
     )
     settings = config.codeowners
     codeowners = load_codeowners(found.root, settings, result.files) if settings is not None else {}
-    return Loaded(config, result, (*_notes(found), *terraform.notes), codeowners, found.root)
+    config_file = _shown_config(config, found.root)
+    suppressions = (*terraform.suppressions, *kubernetes.suppressions, *suppress.waivers(config, config_file))
+    notes = (*_notes(found), *terraform.notes)
+    return Loaded(config, result, notes, codeowners, found.root, suppressions)
 
 
 def _config(config_path: str | None, paths: list[Path]) -> Config:
@@ -249,22 +272,33 @@ def _explained(config: Config, graph: ResourceGraph, resource: Resource, finding
     )
 
 
-def rule_context(loaded: Loaded, resources: tuple[Resource, ...] | None = None) -> RuleContext:
+def rule_context(loaded: Loaded, today: datetime.date | None = None) -> RuleContext:
     """What rules see; the graph (over every loaded resource) is built only if a rule asks for it."""
 
     def graph() -> ResourceGraph:
         return _graph(loaded)
 
-    chosen = loaded.resources if resources is None else resources
-    return RuleContext(loaded.config, chosen, loaded.result.problems, graph, loaded.codeowners)
+    return RuleContext(
+        loaded.config,
+        loaded.resources,
+        loaded.result.problems,
+        graph,
+        loaded.codeowners,
+        loaded.suppressions,
+        today or datetime.date.today(),
+    )
+
+
+def _shown_config(config: Config, root: Path) -> str:
+    """The config file as findings show it (relative to the scan root), or the preset's name."""
+    source = Path(config.source)
+    return relative(root, source) if source.is_file() else config.source
 
 
 def _graph(loaded: Loaded) -> ResourceGraph:
     from ownlint.graph import build_graph
 
-    source = Path(loaded.config.source)
-    shown = relative(loaded.root, source) if source.is_file() else loaded.config.source
-    return build_graph(loaded.resources, loaded.config, shown)
+    return build_graph(loaded.resources, loaded.config, _shown_config(loaded.config, loaded.root))
 
 
 def graph_of(inputs: Inputs, fmt: str, around: str | None = None, depth: int = 2) -> str:

@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage/config/intern
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from collections.abc import Sequence
@@ -92,6 +93,12 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--show-suppressed", is_flag=True, help="List the findings suppressions hid, not only count them.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Check expiry dates against this day instead of today (reproducible runs).",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -103,6 +110,8 @@ def check(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     color: str,
+    show_suppressed: bool,
+    today: datetime.datetime | None,
     **options: Any,
 ) -> None:
     """Lint PATHS (files or directories; '-' reads manifests from standard input)."""
@@ -115,6 +124,8 @@ def check(
         select=_split_ids(select),
         ignore=_split_ids(ignore),
         fail_on=fail_on,
+        show_suppressed=show_suppressed,
+        today=today.date() if today is not None else None,
     )
     result = run_check(check_options)
     for note in result.notes:

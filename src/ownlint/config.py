@@ -83,6 +83,7 @@ class Waiver:
     reason: str
     expires: datetime.date | None = None
     approved_by: str | None = None
+    line: int = 0  # where the config declares it
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,10 @@ def _build(
         categories=tuple(_category(name, categories[name]) for name in user_first),
         exempt=tuple(data.get("exempt") or ()),
         severities={rule: spec["severity"] for rule, spec in (data.get("rules") or {}).items() if spec},
-        waivers=tuple(Waiver(**w) for w in data.get("waivers") or ()),
+        waivers=tuple(
+            Waiver(**w, line=(lines or {}).get(("waivers", index), 0))
+            for index, w in enumerate(data.get("waivers") or ())
+        ),
         boundaries=tuple(_boundary(spec) for spec in data.get("boundaries") or ()),
         codeowners=_codeowners(data.get("codeowners")),
         inherit=tuple(

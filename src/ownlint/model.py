@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import hashlib
 from collections.abc import Mapping
@@ -143,11 +144,45 @@ class LoadProblem:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """An ``ownlint:ignore`` comment, an ``ownlint.io/ignore`` annotation or a config waiver.
+
+    It covers the block or object that starts at ``target_line`` of ``file`` (a module block: the
+    resources inside it too), the whole file (``whole_file``), or the addresses ``resource`` matches
+    (waivers). ``rules`` empty means every rule. Without a reason, or past ``expires``, it
+    suppresses nothing and is reported (OWN013).
+    """
+
+    rules: tuple[str, ...]
+    reason: str | None
+    file: str  # where it is written
+    line: int
+    source: str  # "comment", "annotation" or "waiver"
+    expires: datetime.date | None = None
+    target_line: int = 0
+    whole_file: bool = False
+    resource: str = ""  # a waiver's address pattern
+    approved_by: str | None = None
+
+    def covers_rule(self, rule: str) -> bool:
+        return not self.rules or rule in self.rules
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding a suppression hid, and the suppression (for ``--show-suppressed`` and SARIF)."""
+
+    finding: Finding
+    by: Suppression
+
+
+@dataclass(frozen=True)
 class LoadResult:
     resources: tuple[Resource, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
     notes: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +242,8 @@ class Report:
     rule_ids: tuple[str, ...] = ()
     rules: tuple[RuleInfo, ...] = ()
     base: str = ""
+    suppressed: tuple[Suppressed, ...] = ()
+    show_suppressed: bool = False  # list them, not only count them
 
     def repository_path(self, file: str) -> str:
         return f"{self.base}{file}" if file and not file.startswith("<") else file

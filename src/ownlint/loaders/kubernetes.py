@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from ownlint.loaders.files import read_text, relative
-from ownlint.model import LoadProblem, LoadResult, Place, Resource, TagValue
+from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
+from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
 
 LINES = "__lines__"  # in a resource's attributes: key path -> line, for the graph's evidence
 
@@ -92,7 +93,23 @@ def load_kubernetes(root: Path, files: Iterable[Path], stdin_text: str | None = 
     if stdin_text is not None:
         shown_files.append("<stdin>")
         _collect("<stdin>", stdin_text, manifests, problems)
-    return LoadResult(resources=tuple(_resources(manifests)), problems=tuple(problems), files=tuple(shown_files))
+    return LoadResult(
+        resources=tuple(_resources(manifests)),
+        problems=tuple(problems),
+        files=tuple(shown_files),
+        suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
+    )
+
+
+def _suppressions(manifest: Manifest) -> list[Suppression]:
+    """The object's ``ownlint.io/ignore`` annotation, if any."""
+    metadata = manifest.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict) or ANNOTATION not in annotations:
+        return []
+    written = manifest.lines.get(("metadata", "annotations", ANNOTATION), manifest.line)
+    found = annotation_suppressions(manifest.file, written, annotations[ANNOTATION])
+    return [replace(s, target_line=manifest.line) for s in found]
 
 
 def _collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: list[LoadProblem]) -> None:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ownlint import __version__
-from ownlint.model import Finding, Report, Severity
+from ownlint.model import Finding, Report, Severity, Suppression
 
 VERSION = 1
 
@@ -27,10 +27,26 @@ def render(report: Report) -> str:
             "parse_errors": by_rule.get("OWN000", 0),
             "by_rule": by_rule,
             "by_severity": by_severity,
+            "suppressed": len(report.suppressed),
         },
         "findings": [_finding(f) for f in report.findings],
     }
+    if report.show_suppressed:
+        document["suppressed"] = [
+            {**_finding(s.finding), "suppressed_by": _suppression(s.by)} for s in report.suppressed
+        ]
     return json.dumps(document, indent=2) + "\n"
+
+
+def _suppression(by: Suppression) -> dict[str, Any]:
+    return {
+        "source": by.source,
+        "file": by.file,
+        "line": by.line,
+        "reason": by.reason,
+        "expires": by.expires.isoformat() if by.expires else None,
+        "approved_by": by.approved_by,
+    }
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ownlint import __version__
-from ownlint.model import Finding, Place, Report, Severity
+from ownlint.model import Finding, Place, Report, Severity, Suppressed
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ownlint/ownlint"
@@ -39,7 +39,10 @@ def render(report: Report) -> str:
     run = {
         "tool": {"driver": driver},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(report, finding, index) for finding in report.findings],
+        "results": [
+            *(_result(report, finding, index) for finding in report.findings),
+            *(_suppressed(report, item, index) for item in (report.suppressed if report.show_suppressed else ())),
+        ],
     }
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
 
@@ -79,6 +82,13 @@ def _result(report: Report, finding: Finding, index: dict[str, int]) -> dict[str
             for number, place in enumerate(finding.provenance)
         ]
     return result
+
+
+def _suppressed(report: Report, item: Suppressed, index: dict[str, int]) -> dict[str, Any]:
+    """A suppressed result: ``inSource`` for comments and annotations, ``external`` for config waivers."""
+    kind = "external" if item.by.source == "waiver" else "inSource"
+    justification = item.by.reason or ""
+    return {**_result(report, item.finding, index), "suppressions": [{"kind": kind, "justification": justification}]}
 
 
 def _location(report: Report, place: Place, end_line: int, resource: str = "") -> dict[str, Any]:

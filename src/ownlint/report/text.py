@@ -17,6 +17,14 @@ def render(report: Report, colour: bool = False) -> str:
         for finding in group:
             lines.extend(_finding(finding, colour))
         lines.append("")
+    if report.show_suppressed and report.suppressed:
+        lines.append("suppressed:")
+        for item in report.suppressed:
+            finding, by = item.finding, item.by
+            until = f" until {by.expires.isoformat()}" if by.expires else ""
+            lines.append(f"  {finding.file}:{finding.line}  {finding.rule} {finding.resource or ''}".rstrip())
+            lines.append(_paint(f"        by {by.source} ({by.file}:{by.line}){until}: {by.reason}", _DIM, colour))
+        lines.append("")
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
 
@@ -35,6 +43,14 @@ def _finding(finding: Finding, colour: bool) -> list[str]:
 
 
 def _summary(report: Report) -> str:
+    hidden = len(report.suppressed)
+    suppressed = (
+        f" {hidden} suppressed{'' if report.show_suppressed else ' (--show-suppressed lists them)'}." if hidden else ""
+    )
+    return _counts(report) + suppressed
+
+
+def _counts(report: Report) -> str:
     if not report.findings:
         return f"No findings in {_files(report.files)} ({report.resources} resources)."
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}

@@ -16,6 +16,7 @@ from ownlint.rules import (
     own010_residency,
     own011_ownership_drift,
     own012_unresolved_ownership,
+    own013_expired_waiver,
 )
 from ownlint.rules.base import Rule
 
@@ -33,11 +34,12 @@ RULE_MODULES = (
     own010_residency,
     own011_ownership_drift,
     own012_unresolved_ownership,
+    own013_expired_waiver,
 )
 RULES: tuple[Rule, ...] = tuple(Rule.from_module(module) for module in RULE_MODULES)
 RULE_IDS: tuple[str, ...] = tuple(rule.code for rule in RULES)
 # ids reserved by the design for rules still to come: accepted in configuration, never reused
-RESERVED_IDS = ("OWN013",)
+RESERVED_IDS: tuple[str, ...] = ()
 KNOWN_IDS: tuple[str, ...] = tuple(sorted(RULE_IDS + RESERVED_IDS))
 
 

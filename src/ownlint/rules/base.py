@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ownlint.config import Config
 from ownlint.loaders.codeowners import FileOwners
-from ownlint.model import Finding, LoadProblem, Place, Resource, Severity, fingerprint
+from ownlint.model import Finding, LoadProblem, Place, Resource, Severity, Suppression, fingerprint
 from ownlint.ownership import needs_ownership
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class RuleContext:
     # builds the resource graph on first use: only the boundary rules need it
     graph_factory: Callable[[], ResourceGraph] | None = field(default=None, compare=False)
     codeowners: Mapping[str, FileOwners] = field(default_factory=dict)  # by file, when configured
+    suppressions: tuple[Suppression, ...] = ()
+    today: datetime.date = field(default_factory=datetime.date.today)
 
     @cached_property
     def graph(self) -> ResourceGraph:

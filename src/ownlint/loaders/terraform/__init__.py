@@ -16,6 +16,7 @@ from typing import Any
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import read_text, relative
+from ownlint.loaders.suppressions import comment_suppressions
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import (
     DEFAULT_BACKEND,
@@ -29,7 +30,7 @@ from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.plan import plan_resources, read_plan
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import LoadProblem, LoadResult, Place, Resource
+from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression
 
 COMMAND_LINE = "(command line)"
 
@@ -98,6 +99,7 @@ def load_terraform(
         problems=tuple(problems),
         files=tuple(loader.seen),
         notes=tuple(notes),
+        suppressions=tuple(s for found in loader.suppressions.values() for s in found),
     )
 
 
@@ -141,6 +143,7 @@ class _Loader:
         self.cache: dict[Path, ModuleSource | None] = {}
         self.problems: list[LoadProblem] = []
         self.seen: list[str] = []
+        self.suppressions: dict[str, list[Suppression]] = {}  # by file, read once
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
@@ -171,11 +174,14 @@ class _Loader:
             return text
         json_syntax = path.name.endswith(".json")
         try:
-            return parse_json_file(text, shown) if json_syntax else self.parse(text, shown)
+            parsed = parse_json_file(text, shown) if json_syntax else self.parse(text, shown)
         except m.HclSyntaxError as error:
             return LoadProblem(shown, error.line, f"invalid {'JSON' if json_syntax else 'HCL'}: {error.message}")
         except RecursionError:
             return LoadProblem(shown, 1, "invalid HCL: nesting too deep to parse")
+        if not json_syntax and shown not in self.suppressions:
+            self.suppressions[shown] = comment_suppressions(shown, text, (b.line for b in parsed.blocks))
+        return parsed
 
     def local_calls(self, directory: Path) -> list[Path]:
         """Directories that ``directory``'s module calls name by a local path."""
