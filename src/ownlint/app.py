@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ownlint import suppress
+from ownlint import baseline, suppress, vcs
 from ownlint.config import Config, find_config, load_config
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover
@@ -19,6 +19,7 @@ from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
 from ownlint.model import (
+    Comparison,
     Explained,
     ExplainedNode,
     Finding,
@@ -27,6 +28,7 @@ from ownlint.model import (
     Resource,
     RuleInfo,
     Severity,
+    Suppressed,
     Suppression,
 )
 from ownlint.ownership import category_of, fact, needs_ownership
@@ -57,6 +59,8 @@ class CheckOptions:
     fail_on: str = "error"
     show_suppressed: bool = False
     today: datetime.date | None = None  # expiry dates are checked against it (default: today)
+    baseline: str | None = None  # report only findings this baseline file does not hold
+    diff_base: str | None = None  # report only findings the merge base with this git ref does not have
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,13 @@ def run_check(options: CheckOptions) -> CheckResult:
     rules = select_rules(options.select, options.ignore)
     loaded = load(options.inputs)
     today = options.today or datetime.date.today()
-    context = rule_context(loaded, today=today)
-    found, suppressed = suppress.apply(run_rules(rules, context), loaded.suppressions, loaded.resources, today)
+    found, suppressed = _findings(rules, loaded, today)
+    comparison = None
+    if options.baseline is not None or options.diff_base is not None:
+        known, against = _known(options, rules, loaded, today)
+        selected = {rule.code for rule in rules}  # what --select leaves out is neither new nor fixed
+        found, still, fixed = baseline.compare(found, [k for k in known if k.rule in selected])
+        comparison = Comparison(against, still, tuple((k.rule, k.resource, k.file) for k in fixed))
     findings = sorted(found, key=_finding_order)
     report = Report(
         tuple(findings),
@@ -98,10 +107,69 @@ def run_check(options: CheckOptions) -> CheckResult:
         base=repository_base(loaded.root),
         suppressed=tuple(sorted(suppressed, key=lambda s: _finding_order(s.finding))),
         show_suppressed=options.show_suppressed,
+        comparison=comparison,
     )
     threshold = Severity(options.fail_on).rank
     failed = any(f.severity.rank >= threshold for f in findings)
     return CheckResult(report, loaded.notes, 1 if failed else 0)
+
+
+def _findings(rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date) -> tuple[list[Finding], list[Suppressed]]:
+    """Every finding of ``rules`` on ``loaded``, split into the reported and the suppressed ones."""
+    context = rule_context(loaded, today=today)
+    return suppress.apply(run_rules(rules, context), loaded.suppressions, loaded.resources, today)
+
+
+def _known(
+    options: CheckOptions, rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date
+) -> tuple[list[baseline.Known], str]:
+    """The findings to compare with: a baseline file's, or those at the merge base of ``--diff-base``."""
+    if options.baseline is not None:
+        return baseline.read(Path(options.baseline)), f"baseline {options.baseline}"
+    assert options.diff_base is not None
+    inputs = options.inputs
+    if STDIN in inputs.paths:
+        raise OwnlintError("--diff-base compares files in git; it cannot compare standard input")
+    # the base is checked with today's configuration: the comparison is about the code that changed
+    config = inputs.config or (loaded.config.source if Path(loaded.config.source).is_file() else None)
+
+    def run_at(top: Path, tree: Path) -> list[Finding]:
+        moved = _relocated(inputs, top, tree, config)
+        if not moved.paths:
+            return []  # none of the paths existed at the base
+        return _findings(rules, load(moved), today)[0]
+
+    key = vcs.options_key([*inputs.paths, config, *options.select, *options.ignore, inputs.terraform])
+    return vcs.findings_at_merge_base(options.diff_base, Path(inputs.paths[0]), key, run_at)
+
+
+def _relocated(inputs: Inputs, top: Path, tree: Path, config: str | None) -> Inputs:
+    """``inputs`` with every path inside the repository moved into its checkout at ``tree``."""
+
+    def move(text: str) -> str:
+        path = Path(text).resolve()
+        try:
+            return str(tree / path.relative_to(top))
+        except ValueError:
+            return text  # outside the repository: the same file for both
+
+    paths = tuple(moved for moved in (move(p) for p in inputs.paths) if Path(moved).exists())
+    terraform = replace(
+        inputs.terraform,
+        var_files=tuple(move(v) for v in inputs.terraform.var_files),
+        plans=tuple(move(p) for p in inputs.terraform.plans),
+    )
+    return replace(inputs, paths=paths, config=config, terraform=terraform)
+
+
+def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = None) -> int:
+    """Record every finding a check reports now (suppressed ones excepted); returns how many."""
+    loaded = load(inputs)
+    found, _ = _findings(select_rules((), ()), loaded, today or datetime.date.today())
+    from ownlint.output import write_atomically
+
+    write_atomically(target, baseline.render(found, datetime.datetime.now(datetime.timezone.utc)))
+    return len(found)
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, str, str, str]:

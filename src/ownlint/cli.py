@@ -94,6 +94,8 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--show-suppressed", is_flag=True, help="List the findings suppressions hid, not only count them.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Report only findings not in FILE.")
+@click.option("--diff-base", metavar="GIT_REF", help="Report only findings the merge base with GIT_REF does not have.")
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -112,6 +114,8 @@ def check(
     color: str,
     show_suppressed: bool,
     today: datetime.datetime | None,
+    baseline_file: str | None,
+    diff_base: str | None,
     **options: Any,
 ) -> None:
     """Lint PATHS (files or directories; '-' reads manifests from standard input)."""
@@ -126,6 +130,8 @@ def check(
         fail_on=fail_on,
         show_suppressed=show_suppressed,
         today=today.date() if today is not None else None,
+        baseline=baseline_file,
+        diff_base=diff_base,
     )
     result = run_check(check_options)
     for note in result.notes:
@@ -174,6 +180,25 @@ def graph(paths: tuple[str, ...], fmt: str, around: str | None, depth: int, **op
     from ownlint.app import graph_of
 
     click.echo(graph_of(_inputs(paths, None, options), fmt, around, depth), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(dir_okay=False),
+    default=".ownlint-baseline.json",
+    show_default=True,
+)
+@input_options
+def baseline(paths: tuple[str, ...], target: str, **options: Any) -> None:
+    """Record today's findings so that `check --baseline FILE` reports only new ones."""
+    from ownlint.app import write_baseline
+
+    count = write_baseline(_inputs(paths, None, options), Path(target))
+    click.echo(f"wrote {target}: {count} finding{'s' if count != 1 else ''} recorded")
 
 
 @cli.command()

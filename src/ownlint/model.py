@@ -218,6 +218,16 @@ def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = 
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """What a check was compared with (``--baseline``, ``--diff-base``): the findings it still has in
+    common with it, and those it recorded that are gone (rule, resource, file)."""
+
+    against: str
+    known: int
+    fixed: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class RuleInfo:
     """What reporters may say about a rule (SARIF rule metadata, JUnit names): no code, only text."""
 
@@ -244,6 +254,7 @@ class Report:
     base: str = ""
     suppressed: tuple[Suppressed, ...] = ()
     show_suppressed: bool = False  # list them, not only count them
+    comparison: Comparison | None = None  # --baseline / --diff-base: findings shown are the new ones
 
     def repository_path(self, file: str) -> str:
         return f"{self.base}{file}" if file and not file.startswith("<") else file

@@ -31,6 +31,12 @@ def render(report: Report) -> str:
         },
         "findings": [_finding(f) for f in report.findings],
     }
+    if report.comparison is not None:
+        document["summary"]["compared_with"] = {  # type: ignore[index]
+            "against": report.comparison.against,
+            "known": report.comparison.known,
+            "fixed": [{"rule": r, "resource": res, "file": f} for r, res, f in report.comparison.fixed],
+        }
     if report.show_suppressed:
         document["suppressed"] = [
             {**_finding(s.finding), "suppressed_by": _suppression(s.by)} for s in report.suppressed

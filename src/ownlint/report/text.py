@@ -43,11 +43,25 @@ def _finding(finding: Finding, colour: bool) -> list[str]:
 
 
 def _summary(report: Report) -> str:
+    return _counts(report) + _hidden(report) + _compared(report)
+
+
+def _compared(report: Report) -> str:
+    """With --baseline/--diff-base: what was already there, and what is fixed since."""
+    comparison = report.comparison
+    if comparison is None:
+        return ""
+    text = f"\nCompared with {comparison.against}: {comparison.known} known finding(s) not shown"
+    if not comparison.fixed:
+        return text + "; none fixed since."
+    fixed = "".join(f"\n  fixed: {rule} {resource or '-'} ({file})" for rule, resource, file in comparison.fixed)
+    return text + f"; {len(comparison.fixed)} fixed since:{fixed}"
+
+
+def _hidden(report: Report) -> str:
     hidden = len(report.suppressed)
-    suppressed = (
-        f" {hidden} suppressed{'' if report.show_suppressed else ' (--show-suppressed lists them)'}." if hidden else ""
-    )
-    return _counts(report) + suppressed
+    listed = "" if report.show_suppressed else " (--show-suppressed lists them)"
+    return f" {hidden} suppressed{listed}." if hidden else ""
 
 
 def _counts(report: Report) -> str:
