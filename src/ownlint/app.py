@@ -80,6 +80,7 @@ class Loaded:
     codeowners: Mapping[str, FileOwners] = field(default_factory=dict)
     root: Path = Path(".")
     suppressions: tuple[Suppression, ...] = ()
+    changed: frozenset[str] = frozenset()  # files named one by one: only their findings are reported
 
     @property
     def resources(self) -> tuple[Resource, ...]:
@@ -95,7 +96,8 @@ def run_check(options: CheckOptions) -> CheckResult:
     if options.baseline is not None or options.diff_base is not None:
         known, against = _known(options, rules, loaded, today)
         selected = {rule.code for rule in rules}  # what --select leaves out is neither new nor fixed
-        found, still, fixed = baseline.compare(found, [k for k in known if k.rule in selected])
+        known = [k for k in known if k.rule in selected and (not loaded.changed or k.file in loaded.changed)]
+        found, still, fixed = baseline.compare(found, known)
         comparison = Comparison(against, still, tuple((k.rule, k.resource, k.file) for k in fixed))
     findings = sorted(found, key=_finding_order)
     report = Report(
@@ -117,7 +119,11 @@ def run_check(options: CheckOptions) -> CheckResult:
 def _findings(rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date) -> tuple[list[Finding], list[Suppressed]]:
     """Every finding of ``rules`` on ``loaded``, split into the reported and the suppressed ones."""
     context = rule_context(loaded, today=today)
-    return suppress.apply(run_rules(rules, context), loaded.suppressions, loaded.resources, today)
+    found, hidden = suppress.apply(run_rules(rules, context), loaded.suppressions, loaded.resources, today)
+    if not loaded.changed:
+        return found, hidden
+    # pre-commit style: the module or namespace around a changed file is loaded, its findings are not
+    return [f for f in found if f.file in loaded.changed], [s for s in hidden if s.finding.file in loaded.changed]
 
 
 def _known(
@@ -195,7 +201,8 @@ def load(inputs: Inputs) -> Loaded:
     found = discover(file_paths) if file_paths else Discovered(root=Path("."))
     config = _config(inputs.config, file_paths)
     terraform = load_terraform(found.root, found.terraform, inputs.terraform, found.plans)
-    kubernetes = load_kubernetes(found.root, found.manifests, stdin_text if STDIN in paths else None)
+    stdin = stdin_text if STDIN in paths else None
+    kubernetes = load_kubernetes(found.root, found.manifests, stdin, found.namespace_context)
     result = LoadResult(
         resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
         problems=terraform.problems + kubernetes.problems,
@@ -206,7 +213,8 @@ def load(inputs: Inputs) -> Loaded:
     config_file = _shown_config(config, found.root)
     suppressions = (*terraform.suppressions, *kubernetes.suppressions, *suppress.waivers(config, config_file))
     notes = (*_notes(found), *terraform.notes)
-    return Loaded(config, result, notes, codeowners, found.root, suppressions)
+    changed = frozenset(relative(found.root, p) for p in found.changed)
+    return Loaded(config, result, notes, codeowners, found.root, suppressions, changed)
 
 
 def _config(config_path: str | None, paths: list[Path]) -> Config:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ownlint.errors import OwnlintError
 
+NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
@@ -20,6 +22,10 @@ class Discovered:
     manifests: list[Path] = field(default_factory=list)
     helm_templates: list[Path] = field(default_factory=list)
     plans: list[Path] = field(default_factory=list)
+    # files named one by one (pre-commit's changed files): only findings in them are reported, and
+    # the manifests elsewhere under the root that define Namespaces give them their namespace context
+    changed: list[Path] = field(default_factory=list)
+    namespace_context: list[Path] = field(default_factory=list)
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -45,7 +51,26 @@ def discover(paths: list[Path]) -> Discovered:
     found.terraform = sorted(set(found.terraform))
     found.manifests = sorted(set(found.manifests))
     found.plans = sorted(set(found.plans))
+    found.changed = sorted({p.resolve() for p in paths if p.is_file()})
+    if found.changed and found.manifests:
+        found.namespace_context = _namespace_files(found.root, set(found.manifests))
     return found
+
+
+def _namespace_files(root: Path, given: set[Path]) -> list[Path]:
+    """Manifests under ``root`` that define a Namespace (a text search, no parsing), besides ``given``."""
+    context = []
+    for path in _walk(root):
+        probe = Discovered(root=root)
+        _classify(path, probe)
+        if probe.manifests and path not in given:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if NAMESPACE_KIND.search(text):
+                context.append(path)
+    return context
 
 
 def _walk(directory: Path) -> list[Path]:

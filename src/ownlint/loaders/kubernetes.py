@@ -82,7 +82,10 @@ class Manifest:
     lines: dict[tuple[str, ...], int]
 
 
-def load_kubernetes(root: Path, files: Iterable[Path], stdin_text: str | None = None) -> LoadResult:
+def load_kubernetes(
+    root: Path, files: Iterable[Path], stdin_text: str | None = None, context: Iterable[Path] = ()
+) -> LoadResult:
+    """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces."""
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
@@ -93,8 +96,12 @@ def load_kubernetes(root: Path, files: Iterable[Path], stdin_text: str | None = 
     if stdin_text is not None:
         shown_files.append("<stdin>")
         _collect("<stdin>", stdin_text, manifests, problems)
+    namespaces: list[Manifest] = []
+    for path in context:
+        shown = relative(root, path)
+        _collect(shown, read_text(path, shown), namespaces, [])  # problems there are not this run's
     return LoadResult(
-        resources=tuple(_resources(manifests)),
+        resources=tuple(_resources(manifests, [n for n in namespaces if n.data["kind"] == "Namespace"])),
         problems=tuple(problems),
         files=tuple(shown_files),
         suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
@@ -204,9 +211,10 @@ def _objects(document: Manifest) -> Iterator[Manifest]:
     yield document
 
 
-def _resources(manifests: list[Manifest]) -> list[Resource]:
+def _resources(manifests: list[Manifest], context: list[Manifest] | None = None) -> list[Resource]:
     cluster_scoped = set(CLUSTER_SCOPED) | _crd_cluster_kinds(manifests)
-    namespaces = {_name(m.data): m for m in manifests if m.data["kind"] == "Namespace" and _name(m.data)}
+    defined = [*(context or ()), *manifests]  # the files checked win over the context
+    namespaces = {_name(m.data): m for m in defined if m.data["kind"] == "Namespace" and _name(m.data)}
     found = []
     for manifest in manifests:
         resource = _resource(manifest, cluster_scoped)

@@ -1,0 +1,100 @@
+"""pre-commit: the changed files are checked in their module and namespace context, and only their
+findings are reported; the hook runs for real through `pre-commit try-repo` against this checkout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests.conftest import ROOT, run_cli
+
+PROVIDERS = 'provider "aws" {\n  default_tags {\n    tags = { owner = "platform", operated-by = "internal" }\n  }\n}\n'
+LABELLED = 'tags = { data-classification = "internal", compliance-scope = "none" }'
+QUEUE = 'resource "aws_sqs_queue" "{name}" {{\n  name = "{name}"\n  {tags}\n}}\n'
+
+
+def require_git() -> str:
+    """git, or a skip with the reason (a failure under .ci/run, which sets OWNLINT_REQUIRE_GIT)."""
+    found = shutil.which("git")
+    if found is None:
+        if os.environ.get("OWNLINT_REQUIRE_GIT"):
+            pytest.fail("OWNLINT_REQUIRE_GIT is set but git is not on the PATH")
+        pytest.skip("git is not installed: the pre-commit hook was not tried")
+    return found
+
+
+def test_a_changed_tf_file_is_checked_with_its_module_and_only_its_findings_reported(tree: Any) -> None:
+    root = tree(
+        {
+            "providers.tf": PROVIDERS,
+            "changed.tf": QUEUE.format(name="labelled", tags=LABELLED),
+            "other.tf": QUEUE.format(name="unlabelled", tags=""),
+        }
+    )
+    run = run_cli("check", str(root / "changed.tf"), "--format", "json")
+    assert run.json()["findings"] == []  # default_tags in providers.tf count; other.tf is not reported
+    run = run_cli("check", str(root / "other.tf"), "--format", "json")
+    assert {f["file"] for f in run.json()["findings"]} == {"other.tf"}
+
+
+def test_a_changed_manifest_takes_its_namespace_from_elsewhere_in_the_repository(tree: Any, monkeypatch: Any) -> None:
+    root = tree(
+        {
+            "cluster/namespaces.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
+            "  labels: {owner: platform, operated-by: internal}\n",
+            "apps/web.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: shop}\n",
+            "apps/orphan.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: orphan, namespace: nowhere}\n",
+        }
+    )
+    monkeypatch.chdir(root)
+    run = run_cli("check", "apps/web.yaml", "apps/orphan.yaml", "--format", "json")
+    assert sorted({(f["rule"], f["resource"]) for f in run.json()["findings"]}) == [
+        ("OWN001", "ConfigMap/nowhere/orphan"),
+        ("OWN004", "ConfigMap/nowhere/orphan"),
+    ]
+    assert run.json()["summary"]["resources"] == 2  # the context Namespace is not itself checked
+
+
+def test_the_hook_definition_matches_the_readme() -> None:
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["language"]) == ("ownlint", "ownlint check", "python")
+    assert f"id: {hook['id']}" in (ROOT / "README.md").read_text()
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run([require_git(), *args], cwd=repo, check=True, capture_output=True)
+
+
+def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "ownlint", "--all-files"]
+    environment = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    environment.pop("GITHUB_ACTIONS", None)
+    return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=environment, check=False)
+
+
+def test_pre_commit_try_repo_fails_on_a_violation_and_passes_when_fixed(tmp_path: Path) -> None:
+    require_git()
+    repo, home = tmp_path / "infra", tmp_path / "pre-commit-home"
+    repo.mkdir()
+    _git(repo, "init", "--quiet")
+    _git(repo, "config", "user.email", "dev@example.com")
+    _git(repo, "config", "user.name", "dev")
+    (repo / "providers.tf").write_text(PROVIDERS)
+    (repo / "main.tf").write_text(QUEUE.format(name="jobs", tags=""))
+    _git(repo, "add", ".")
+    _git(repo, "commit", "--quiet", "-m", "a queue without compliance labels")
+    failed = _try_repo(repo, home)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "ownlint" in failed.stdout and "Failed" in failed.stdout
+    assert "OWN005 missing-compliance-label: aws_sqs_queue.jobs (data) is missing" in failed.stdout
+    (repo / "main.tf").write_text(QUEUE.format(name="jobs", tags=LABELLED))
+    _git(repo, "commit", "--quiet", "-am", "label the queue")
+    passed = _try_repo(repo, home)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
