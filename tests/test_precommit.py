@@ -98,3 +98,31 @@ def test_pre_commit_try_repo_fails_on_a_violation_and_passes_when_fixed(tmp_path
     passed = _try_repo(repo, home)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_the_github_action_runs_a_check_that_the_cli_accepts(tmp_path: Path) -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    script = action["runs"]["steps"][-1]["run"]
+    assert "--format sarif -o" in script and "--format github" in script and "GITHUB_STEP_SUMMARY" in script
+    # the same options on the example estate: SARIF and markdown to files, annotations to standard output
+    sarif, summary = tmp_path / "ownlint.sarif", tmp_path / "summary.md"
+    run = run_cli(
+        "check",
+        str(ROOT / "fixtures" / "example"),
+        "--fail-on",
+        "error",
+        "--format",
+        "sarif",
+        "-o",
+        str(sarif),
+        "--format",
+        "markdown",
+        "-o",
+        str(summary),
+        "--format",
+        "github",
+    )
+    assert run.exit_code == 1
+    assert run.stdout.startswith("::error file=")
+    assert summary.read_text().startswith("### ownlint") and sarif.is_file()
