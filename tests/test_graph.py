@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from tests.conftest import FIXTURES, expected_lines, run_cli
 
-from ownlint.app import Inputs, load
+from ownlint.app import load
 from ownlint.graph import ResourceGraph, build_graph
+from ownlint.inputs import Inputs
 
 ESTATE = FIXTURES / "estate"
 MSP_CONFIG = """\

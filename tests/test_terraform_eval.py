@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import FIXTURES, effective_tag_lines, expected_lines, finding_lines, run_cli
 
-from ownlint.app import Inputs, load
+from ownlint.app import load
+from ownlint.inputs import Inputs
 from ownlint.loaders.terraform import TerraformInputs
 
 CASES = FIXTURES / "terraform"

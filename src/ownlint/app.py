@@ -14,14 +14,13 @@ from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover
 from ownlint.errors import OwnlintError
 from ownlint.inheritance import inherit_ownership
+from ownlint.inputs import STDIN, Inputs
 from ownlint.loaders.codeowners import FileOwners, load_codeowners
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
-from ownlint.loaders.terraform import TerraformInputs, load_terraform
+from ownlint.loaders.terraform import load_terraform
 from ownlint.model import (
     Comparison,
-    Explained,
-    ExplainedNode,
     Finding,
     LoadResult,
     Report,
@@ -31,24 +30,11 @@ from ownlint.model import (
     Suppressed,
     Suppression,
 )
-from ownlint.ownership import category_of, fact, needs_ownership
-from ownlint.rules import KNOWN_IDS, RULES, rule_by_id
+from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import Rule, RuleContext
 
 if TYPE_CHECKING:
     from ownlint.graph import ResourceGraph
-
-STDIN = "-"
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What to read: paths, config, and the Terraform root inputs (``--var``, ``--var-file``, ``--plan``)."""
-
-    paths: tuple[str, ...] = (".",)
-    config: str | None = None
-    stdin_text: str | None = None
-    terraform: TerraformInputs = field(default_factory=TerraformInputs)
 
 
 @dataclass(frozen=True)
@@ -140,32 +126,13 @@ def _known(
     config = inputs.config or (loaded.config.source if Path(loaded.config.source).is_file() else None)
 
     def run_at(top: Path, tree: Path) -> list[Finding]:
-        moved = _relocated(inputs, top, tree, config)
+        moved = vcs.relocated(inputs, top, tree, config)
         if not moved.paths:
             return []  # none of the paths existed at the base
         return _findings(rules, load(moved), today)[0]
 
     key = vcs.options_key([*inputs.paths, config, *options.select, *options.ignore, inputs.terraform])
     return vcs.findings_at_merge_base(options.diff_base, Path(inputs.paths[0]), key, run_at)
-
-
-def _relocated(inputs: Inputs, top: Path, tree: Path, config: str | None) -> Inputs:
-    """``inputs`` with every path inside the repository moved into its checkout at ``tree``."""
-
-    def move(text: str) -> str:
-        path = Path(text).resolve()
-        try:
-            return str(tree / path.relative_to(top))
-        except ValueError:
-            return text  # outside the repository: the same file for both
-
-    paths = tuple(moved for moved in (move(p) for p in inputs.paths) if Path(moved).exists())
-    terraform = replace(
-        inputs.terraform,
-        var_files=tuple(move(v) for v in inputs.terraform.var_files),
-        plans=tuple(move(p) for p in inputs.terraform.plans),
-    )
-    return replace(inputs, paths=paths, config=config, terraform=terraform)
 
 
 def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = None) -> int:
@@ -295,64 +262,11 @@ def _apply_severities(config: Config, findings: Iterable[Finding]) -> list[Findi
     return result
 
 
-def explain_rule(code: str) -> Rule:
-    rule = rule_by_id(code)
-    if rule is None:
-        raise OwnlintError(f"unknown rule {code!r}{did_you_mean(code.upper(), [r.code for r in RULES])}")
-    return rule
-
-
-def explain_resources(target: str, inputs: Inputs) -> list[Explained | ExplainedNode]:
-    """Resources whose address is ``target`` (or ends with it), explained with their graph
-    neighbourhood and every boundary path that ends at them or passes through them; or a node that
-    is no resource (``msp:acme``, ``aws:s3:*``) with its edges and the paths through it."""
-    loaded = load(inputs)
-    matches = [r for r in loaded.resources if r.address == target or r.address.endswith(f".{target}")]
-    context = rule_context(loaded)  # boundary paths need the whole estate
-    nodes = context.graph.find(target) if not matches else []
-    if not matches and not nodes:
-        raise OwnlintError(f"no resource or graph node {target!r} under {', '.join(inputs.paths)}")
-    findings = run_rules(RULES, context)
-    graph = context.graph
-    if not matches:
-        return [_explained_node(graph, node, findings) for node in nodes]
-    return [_explained(loaded.config, graph, resource, findings) for resource in matches]
-
-
-def _explained_node(graph: ResourceGraph, node: str, findings: list[Finding]) -> ExplainedNode:
-    return ExplainedNode(
-        node=graph.shown(node),
-        neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in graph.neighbours(node)),
-        paths_through=tuple(f for f in findings if node in f.nodes),
-    )
-
-
-def _explained(config: Config, graph: ResourceGraph, resource: Resource, findings: list[Finding]) -> Explained:
-    own = tuple(
-        f
-        for f in findings
-        if (f.resource, f.stack, f.file) == (resource.address, resource.stack, resource.file)
-        and (not f.instances or not resource.instances or set(f.instances) & set(resource.instances))
-    )
-    node = resource.node_id
-    through = tuple(f for f in findings if f not in own and node in f.nodes)
-    edges = graph.neighbours(node)
-    return Explained(
-        resource=resource,
-        category=category_of(config, resource.type).name,
-        needs_ownership=needs_ownership(config, resource),
-        facts=tuple(fact(config, resource, name) for name in config.keys),
-        findings=own,
-        neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in edges),
-        paths_through=through,
-    )
-
-
 def rule_context(loaded: Loaded, today: datetime.date | None = None) -> RuleContext:
     """What rules see; the graph (over every loaded resource) is built only if a rule asks for it."""
 
     def graph() -> ResourceGraph:
-        return _graph(loaded)
+        return graph_of_loaded(loaded)
 
     return RuleContext(
         loaded.config,
@@ -371,20 +285,7 @@ def _shown_config(config: Config, root: Path) -> str:
     return relative(root, source) if source.is_file() else config.source
 
 
-def _graph(loaded: Loaded) -> ResourceGraph:
+def graph_of_loaded(loaded: Loaded) -> ResourceGraph:
     from ownlint.graph import build_graph
 
     return build_graph(loaded.resources, loaded.config, _shown_config(loaded.config, loaded.root))
-
-
-def graph_of(inputs: Inputs, fmt: str, around: str | None = None, depth: int = 2) -> str:
-    from ownlint.graph import render_graph
-
-    loaded = load(inputs)
-    graph = _graph(loaded)
-    if around is not None:
-        matches = graph.find(around)
-        if not matches:
-            raise OwnlintError(f"no graph node {around!r} under {', '.join(inputs.paths)}")
-        graph = graph.around(matches[0], depth)
-    return render_graph(graph, fmt)

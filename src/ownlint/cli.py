@@ -53,7 +53,7 @@ def input_options(command: Any) -> Any:
 
 
 def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, Any]) -> Any:
-    from ownlint.app import Inputs
+    from ownlint.inputs import Inputs
     from ownlint.loaders.terraform import TerraformInputs
 
     terraform = TerraformInputs(
@@ -160,7 +160,7 @@ def rules() -> None:
 @input_options
 def explain(target: str, paths: tuple[str, ...], **options: Any) -> None:
     """Explain a rule (OWN001) or a resource address (effective tags with provenance)."""
-    from ownlint.app import explain_resources, explain_rule
+    from ownlint.explore import explain_resources, explain_rule
     from ownlint.report.explain import render_resources, render_rule
 
     if target.upper().startswith("OWN"):
@@ -177,7 +177,7 @@ def explain(target: str, paths: tuple[str, ...], **options: Any) -> None:
 @input_options
 def graph(paths: tuple[str, ...], fmt: str, around: str | None, depth: int, **options: Any) -> None:
     """Print the resource graph of PATHS."""
-    from ownlint.app import graph_of
+    from ownlint.explore import graph_of
 
     click.echo(graph_of(_inputs(paths, None, options), fmt, around, depth), nl=False)
 

@@ -15,10 +15,12 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ownlint import __version__, baseline
 from ownlint.errors import OwnlintError
+from ownlint.inputs import Inputs
 from ownlint.model import Finding
 
 Relocate = Callable[[Path, Path], list[Finding]]  # (repository top, where it is checked out) -> findings
@@ -75,3 +77,22 @@ def _write_cache(cache: Path, found: list[Finding]) -> None:
 
 def options_key(parts: Sequence[object]) -> str:
     return json.dumps([str(p) for p in parts])
+
+
+def relocated(inputs: Inputs, top: Path, tree: Path, config: str | None) -> Inputs:
+    """``inputs`` with every path inside the repository moved into its checkout at ``tree``."""
+
+    def move(text: str) -> str:
+        path = Path(text).resolve()
+        try:
+            return str(tree / path.relative_to(top))
+        except ValueError:
+            return text  # outside the repository: the same file for both
+
+    paths = tuple(moved for moved in (move(p) for p in inputs.paths) if Path(moved).exists())
+    terraform = replace(
+        inputs.terraform,
+        var_files=tuple(move(v) for v in inputs.terraform.var_files),
+        plans=tuple(move(p) for p in inputs.terraform.plans),
+    )
+    return replace(inputs, paths=paths, config=config, terraform=terraform)

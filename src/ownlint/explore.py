@@ -1,0 +1,85 @@
+"""The commands that look around rather than gate: ``explain`` (a rule, a resource, a graph node)
+and ``graph`` (export, or the part around a node)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ownlint.app import graph_of_loaded, load, rule_context, run_rules
+from ownlint.config import Config
+from ownlint.config_schema import did_you_mean
+from ownlint.errors import OwnlintError
+from ownlint.inputs import Inputs
+from ownlint.model import Explained, ExplainedNode, Finding, Resource
+from ownlint.ownership import category_of, fact, needs_ownership
+from ownlint.rules import RULES, rule_by_id
+from ownlint.rules.base import Rule
+
+if TYPE_CHECKING:
+    from ownlint.graph import ResourceGraph
+
+
+def explain_rule(code: str) -> Rule:
+    rule = rule_by_id(code)
+    if rule is None:
+        raise OwnlintError(f"unknown rule {code!r}{did_you_mean(code.upper(), [r.code for r in RULES])}")
+    return rule
+
+
+def explain_resources(target: str, inputs: Inputs) -> list[Explained | ExplainedNode]:
+    """Resources whose address is ``target`` (or ends with it), explained with their graph
+    neighbourhood and every boundary path that ends at them or passes through them; or a node that
+    is no resource (``msp:acme``, ``aws:s3:*``) with its edges and the paths through it."""
+    loaded = load(inputs)
+    matches = [r for r in loaded.resources if r.address == target or r.address.endswith(f".{target}")]
+    context = rule_context(loaded)  # boundary paths need the whole estate
+    nodes = context.graph.find(target) if not matches else []
+    if not matches and not nodes:
+        raise OwnlintError(f"no resource or graph node {target!r} under {', '.join(inputs.paths)}")
+    findings = run_rules(RULES, context)
+    graph = context.graph
+    if not matches:
+        return [_explained_node(graph, node, findings) for node in nodes]
+    return [_explained(loaded.config, graph, resource, findings) for resource in matches]
+
+
+def _explained_node(graph: ResourceGraph, node: str, findings: list[Finding]) -> ExplainedNode:
+    return ExplainedNode(
+        node=graph.shown(node),
+        neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in graph.neighbours(node)),
+        paths_through=tuple(f for f in findings if node in f.nodes),
+    )
+
+
+def _explained(config: Config, graph: ResourceGraph, resource: Resource, findings: list[Finding]) -> Explained:
+    own = tuple(
+        f
+        for f in findings
+        if (f.resource, f.stack, f.file) == (resource.address, resource.stack, resource.file)
+        and (not f.instances or not resource.instances or set(f.instances) & set(resource.instances))
+    )
+    node = resource.node_id
+    through = tuple(f for f in findings if f not in own and node in f.nodes)
+    edges = graph.neighbours(node)
+    return Explained(
+        resource=resource,
+        category=category_of(config, resource.type).name,
+        needs_ownership=needs_ownership(config, resource),
+        facts=tuple(fact(config, resource, name) for name in config.keys),
+        findings=own,
+        neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in edges),
+        paths_through=through,
+    )
+
+
+def graph_of(inputs: Inputs, fmt: str, around: str | None = None, depth: int = 2) -> str:
+    from ownlint.graph import render_graph
+
+    loaded = load(inputs)
+    graph = graph_of_loaded(loaded)
+    if around is not None:
+        matches = graph.find(around)
+        if not matches:
+            raise OwnlintError(f"no graph node {around!r} under {', '.join(inputs.paths)}")
+        graph = graph.around(matches[0], depth)
+    return render_graph(graph, fmt)

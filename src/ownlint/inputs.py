@@ -1,0 +1,19 @@
+"""What a run reads: paths (``-`` for standard input), the config, and the Terraform root inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ownlint.loaders.terraform import TerraformInputs
+
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What to read: paths, config, and the Terraform root inputs (``--var``, ``--var-file``, ``--plan``)."""
+
+    paths: tuple[str, ...] = (".",)
+    config: str | None = None
+    stdin_text: str | None = None
+    terraform: TerraformInputs = field(default_factory=TerraformInputs)
