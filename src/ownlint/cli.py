@@ -45,7 +45,13 @@ def input_options(command: Any) -> Any:
         click.option(
             "--plan", "plans", multiple=True, type=click.Path(), help="Terraform plan JSON (terraform show -json)."
         ),
-        click.option("--parser", type=click.Choice(["hcl2"]), default="hcl2", show_default=True, help="HCL parser."),
+        click.option(
+            "--parser",
+            type=click.Choice(["auto", "tree-sitter", "hcl2"]),
+            default="auto",
+            show_default=True,
+            help="HCL parser: tree-sitter when installed (auto), or python-hcl2, the reference.",
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)

@@ -13,8 +13,11 @@ from types import ModuleType
 from ownlint.errors import OwnlintError
 from ownlint.loaders.terraform.expr import Expr, HclFile
 
-BACKENDS = {"hcl2": "ownlint.loaders.terraform.hcl2_backend"}
-DEFAULT_BACKEND = "hcl2"
+BACKENDS = {
+    "tree-sitter": "ownlint.loaders.terraform.ts_backend",  # fast (C grammar); the default when installed
+    "hcl2": "ownlint.loaders.terraform.hcl2_backend",  # the reference backend, and the fallback
+}
+DEFAULT_BACKEND = "auto"  # tree-sitter when its wheels import, else python-hcl2
 
 ParseFunction = Callable[[str, str], HclFile]
 ExpressionParser = Callable[[str], Expr]
@@ -32,7 +35,15 @@ def expression_parser_for(name: str = DEFAULT_BACKEND) -> ExpressionParser:
 
 
 def _backend(name: str) -> ModuleType:
+    if name == "auto":
+        name = "tree-sitter" if _tree_sitter_available() else "hcl2"
     module_name = BACKENDS.get(name)
     if module_name is None:
-        raise OwnlintError(f"unknown HCL parser {name!r} (available: {', '.join(sorted(BACKENDS))})")
+        raise OwnlintError(f"unknown HCL parser {name!r} (available: auto, {', '.join(sorted(BACKENDS))})")
     return importlib.import_module(module_name)
+
+
+def _tree_sitter_available() -> bool:
+    from ownlint.loaders.terraform import ts_backend
+
+    return ts_backend.available()
