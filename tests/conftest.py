@@ -73,3 +73,9 @@ def effective_tag_lines(resources: Any) -> list[str]:
             parts.append("+?")
         lines.append(" ".join(parts))
     return sorted(lines)
+
+
+@pytest.fixture(autouse=True)
+def _parse_cache_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """Commands run by the tests cache parsed files in a directory of the test session, not the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))

@@ -52,6 +52,12 @@ def input_options(command: Any) -> Any:
             show_default=True,
             help="HCL parser: tree-sitter when installed (auto), or python-hcl2, the reference.",
         ),
+        click.option("--no-cache", is_flag=True, help="Parse every file again (no parse cache)."),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            help="Parse cache directory [default: $XDG_CACHE_HOME/ownlint or ~/.cache/ownlint].",
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -69,8 +75,15 @@ def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, A
         parser=options["parser"],
         environ=dict(os.environ) if options["env_vars"] else {},
         plans=options["plans"],
+        cache_dir=None if options["no_cache"] else (options["cache_dir"] or _default_cache_dir()),
     )
     return Inputs(paths=paths or (".",), config=options["config_path"], stdin_text=stdin_text, terraform=terraform)
+
+
+def _default_cache_dir() -> str:
+    """The parse cache: keyed by file content, so one cache serves every repository of a user."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ownlint", "parse")
 
 
 def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:

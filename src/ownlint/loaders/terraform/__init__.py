@@ -24,7 +24,9 @@ from ownlint.loaders.terraform.backends import (
     ParseFunction,
     expression_parser_for,
     parser_for,
+    resolve_backend,
 )
+from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
@@ -45,6 +47,7 @@ class TerraformInputs:
     parser: str = DEFAULT_BACKEND
     environ: Mapping[str, str] = field(default_factory=dict)
     plans: tuple[str, ...] = ()  # --plan files
+    cache_dir: str | None = None  # where parsed files are cached (None: no cache, as --no-cache asks)
 
 
 def is_tfvars(path: Path) -> bool:
@@ -67,7 +70,8 @@ def load_terraform(
     plan_paths = [*(Path(p) for p in inputs.plans), *found_plans]
     if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
-    loader = _Loader(root, parser_for(inputs.parser) if directories else _no_hcl, _repository_of(root))
+    cache = ParseCache(Path(inputs.cache_dir), resolve_backend(inputs.parser)) if inputs.cache_dir else None
+    loader = _Loader(root, parser_for(inputs.parser) if directories else _no_hcl, _repository_of(root), cache)
     scanned = [d.resolve() for d in directories]
     sources = {d: loader.source(d) for d in scanned}
     called = {child for d in scanned for child in loader.local_calls(d)}
@@ -92,6 +96,8 @@ def load_terraform(
     loaded = [r for tree in trees for r in tree.resources]
     for plan_path in plan_paths:
         loaded = _with_plan(loader, plan_path, plan_path in found_plans, stacks, loaded)
+    if loader.parse_cache is not None:
+        loader.parse_cache.prune()
     problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
     notes = _unfollowed_note([n for tree in trees for n in tree.notes])
     return LoadResult(
@@ -136,9 +142,10 @@ def _with_plan(
 class _Loader:
     """Parses module directories once, and resolves module sources to them."""
 
-    def __init__(self, root: Path, parse: ParseFunction, repository: Path) -> None:
+    def __init__(self, root: Path, parse: ParseFunction, repository: Path, cache: ParseCache | None = None) -> None:
         self.root = root
         self.parse = parse
+        self.parse_cache = cache
         self.repository = repository
         self.cache: dict[Path, ModuleSource | None] = {}
         self.problems: list[LoadProblem] = []
@@ -174,13 +181,25 @@ class _Loader:
             return text
         json_syntax = path.name.endswith(".json")
         try:
-            parsed = parse_json_file(text, shown) if json_syntax else self.parse(text, shown)
+            parsed = parse_json_file(text, shown) if json_syntax else self._parsed(text, shown)
         except m.HclSyntaxError as error:
             return LoadProblem(shown, error.line, f"invalid {'JSON' if json_syntax else 'HCL'}: {error.message}")
         except RecursionError:
             return LoadProblem(shown, 1, "invalid HCL: nesting too deep to parse")
         if not json_syntax and shown not in self.suppressions:
             self.suppressions[shown] = comment_suppressions(shown, text, (b.line for b in parsed.blocks))
+        return parsed
+
+    def _parsed(self, text: str, shown: str) -> m.HclFile:
+        """The file's model: from the parse cache when this content was parsed before."""
+        if self.parse_cache is None:
+            return self.parse(text, shown)
+        key = self.parse_cache.key(text)
+        cached = self.parse_cache.get(key, shown)
+        if cached is not None:
+            return cached
+        parsed = self.parse(text, shown)
+        self.parse_cache.put(key, parsed)
         return parsed
 
     def local_calls(self, directory: Path) -> list[Path]:

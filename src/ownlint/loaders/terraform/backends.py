@@ -34,9 +34,15 @@ def expression_parser_for(name: str = DEFAULT_BACKEND) -> ExpressionParser:
     return parse
 
 
-def _backend(name: str) -> ModuleType:
+def resolve_backend(name: str) -> str:
+    """``auto`` as the backend it stands for here."""
     if name == "auto":
-        name = "tree-sitter" if _tree_sitter_available() else "hcl2"
+        return "tree-sitter" if _tree_sitter_available() else "hcl2"
+    return name
+
+
+def _backend(name: str) -> ModuleType:
+    name = resolve_backend(name)
     module_name = BACKENDS.get(name)
     if module_name is None:
         raise OwnlintError(f"unknown HCL parser {name!r} (available: auto, {', '.join(sorted(BACKENDS))})")

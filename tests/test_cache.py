@@ -1,0 +1,100 @@
+"""The parse cache: same results warm and cold, keyed by content and backend, safe when damaged."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import FIXTURES, run_cli
+
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.cache import ParseCache, decode, encode
+
+ESTATE = FIXTURES / "estate"
+
+
+def entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*/*.json"))
+
+
+def test_warm_cold_and_uncached_runs_agree(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = run_cli("check", str(ESTATE), "--cache-dir", str(cache), "--format", "json")
+    written = entries(cache)
+    assert len(written) == len(list(ESTATE.rglob("*.tf")))
+    warm = run_cli("check", str(ESTATE), "--cache-dir", str(cache), "--format", "json")
+    uncached = run_cli("check", str(ESTATE), "--no-cache", "--format", "json")
+    assert cold.json() == warm.json() == uncached.json()
+    assert entries(cache) == written
+
+
+def test_a_warm_run_does_not_parse(tmp_path: Path, monkeypatch: Any) -> None:
+    cache = tmp_path / "cache"
+    run_cli("check", str(ESTATE), "--cache-dir", str(cache))
+    from ownlint.loaders.terraform import ts_backend
+
+    def refuse(text: str, path: str) -> m.HclFile:
+        raise AssertionError(f"{path} was parsed although it is cached")
+
+    monkeypatch.setattr(ts_backend, "parse", refuse)
+    run = run_cli("check", str(ESTATE), "--cache-dir", str(cache), "--parser", "tree-sitter")
+    assert run.exit_code == 1 and "OWN008" in run.stdout
+
+
+def test_entries_are_keyed_by_content_and_backend(tmp_path: Path) -> None:
+    first, second = ParseCache(tmp_path, "tree-sitter"), ParseCache(tmp_path, "hcl2")
+    assert first.key("a = 1\n") != first.key("a = 2\n")
+    assert first.key("a = 1\n") != second.key("a = 1\n")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["{not json", json.dumps({"t": "Popen", "f": ["rm -rf /"]}), json.dumps({"t": "HclFile", "f": [1]}), ""],
+    ids=["truncated", "foreign-class", "wrong-shape", "empty"],
+)
+def test_a_damaged_or_planted_entry_is_ignored_and_rewritten(tmp_path: Path, damage: str) -> None:
+    cache = tmp_path / "cache"
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    expected = run_cli("check", str(root), "--no-cache", "--format", "json").json()
+    run_cli("check", str(root), "--cache-dir", str(cache))
+    [entry] = entries(cache)
+    entry.write_text(damage)
+    assert run_cli("check", str(root), "--cache-dir", str(cache), "--format", "json").json() == expected
+    assert decode(json.loads(entry.read_text()))  # rewritten with a good entry
+
+
+def test_the_codec_round_trips_every_fixture_model() -> None:
+    from ownlint.loaders.terraform import ts_backend
+
+    for path in sorted(FIXTURES.rglob("*.tf")):
+        try:
+            model = ts_backend.parse(path.read_bytes().decode("utf-8", errors="replace"), str(path))
+        except m.HclSyntaxError:
+            continue
+        assert decode(json.loads(json.dumps(encode(model)))) == model
+
+
+def test_pruning_keeps_the_cache_under_its_limit(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path, "tree-sitter")
+    for index in range(20):
+        cache.put(cache.key(f"a = {index}\n"), m.HclFile("x.tf", (), ()))
+    size = sum(p.stat().st_size for p in entries(tmp_path))
+    cache.prune(limit=size // 2)
+    assert sum(p.stat().st_size for p in entries(tmp_path)) <= size // 2
+
+
+def test_concurrent_runs_share_one_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    command = [sys.executable, "-m", "ownlint", "check", str(ESTATE), "--cache-dir", str(cache), "--format", "json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert {run.returncode for run in runs} == {1}
+    assert all(not stderr for _, stderr in outputs)
+    assert len({stdout for stdout, _ in outputs}) == 1
+    assert not list(cache.glob("*/.entry.*"))  # no temporary file left behind
