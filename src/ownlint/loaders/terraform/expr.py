@@ -224,3 +224,18 @@ def _children(expr: Expr) -> tuple[Expr, ...]:
     if isinstance(expr, UnaryOp):
         return (expr.operand,)
     return ()
+
+
+def template_of(parts: list[Expr]) -> Expr:
+    """A template from its parts, adjacent literal chunks joined: one literal is just that literal."""
+    merged: list[Expr] = []
+    for part in parts:
+        if merged and isinstance(part, Lit) and isinstance(merged[-1], Lit):
+            merged[-1] = Lit(f"{merged[-1].value}{part.value}")
+        else:
+            merged.append(part)
+    if not merged:
+        return Lit("")
+    if len(merged) == 1 and isinstance(merged[0], Lit):
+        return merged[0]
+    return Template(tuple(merged))

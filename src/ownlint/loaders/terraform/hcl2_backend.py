@@ -121,21 +121,7 @@ def _string(node: Any) -> m.Expr:
                 parts.append(m.Lit(process_escape_sequences(raw)))
             else:  # ESCAPED_INTERPOLATION / ESCAPED_DIRECTIVE: "$${x}" is the text "${x}"
                 parts.append(m.Lit(raw[1:]))
-    return _template(parts)
-
-
-def _template(parts: list[m.Expr]) -> m.Expr:
-    merged: list[m.Expr] = []
-    for part in parts:
-        if merged and isinstance(part, m.Lit) and isinstance(merged[-1], m.Lit):
-            merged[-1] = m.Lit(f"{merged[-1].value}{part.value}")
-        else:
-            merged.append(part)
-    if not merged:
-        return m.Lit("")
-    if len(merged) == 1 and isinstance(merged[0], m.Lit):
-        return merged[0]
-    return m.Template(tuple(merged))
+    return m.template_of(parts)
 
 
 def _heredoc(node: Any) -> m.Expr:

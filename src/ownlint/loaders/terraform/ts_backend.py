@@ -163,7 +163,7 @@ class _Reader:
                 parts.append(m.Unsupported("template directive %{...}"))
             position = child.end_byte
         parts.append(m.Lit(_unescape(self.between(position, children[-1].start_byte))))
-        return _merged([p for p in parts if not (isinstance(p, m.Lit) and p.value == "")])
+        return m.template_of([p for p in parts if not (isinstance(p, m.Lit) and p.value == "")])
 
     def between(self, start: int, end: int) -> str:
         return self.source[start:end].decode("utf-8", errors="surrogatepass")
@@ -286,20 +286,6 @@ def _chain(node: Node) -> list[Node]:
 
 def _lines(node: Node) -> tuple[int, int]:
     return node.start_point[0] + 1, node.end_point[0] + 1
-
-
-def _merged(parts: list[m.Expr]) -> m.Expr:
-    merged: list[m.Expr] = []
-    for part in parts:
-        if merged and isinstance(part, m.Lit) and isinstance(merged[-1], m.Lit):
-            merged[-1] = m.Lit(f"{merged[-1].value}{part.value}")
-        else:
-            merged.append(part)
-    if not merged:
-        return m.Lit("")
-    if len(merged) == 1 and isinstance(merged[0], m.Lit):
-        return merged[0]
-    return m.Template(tuple(merged))
 
 
 def _unescape(raw: str) -> str:
