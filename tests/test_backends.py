@@ -66,6 +66,7 @@ def test_both_backends_give_the_same_findings(estate: Path) -> None:
         'l = (a + b) * c\nm = provider::aws::arn_parse("x")\nn = x.0.y\no = !(a && b) || c\np = -1\n',
         # tree-sitter-hcl nests a chain of conditionals to the left; HCL (and python-hcl2) to the right
         'q = a ? 1 : b ? 2 : c ? 3 : 4\nr = (a ? 1 : b) ? 2 : 3\ns = !x ? [] : y == 1 ? "a" : "b"\n',
+        't = (\n  a == null\n  # why\n  ? "x"\n  : a # or this\n)\nu = f(a, # one\n  b)\n',
         'resource "a" b {\n  dynamic "tag" {\n    for_each = var.t\n    content { key = tag.key }\n  }\n}\n',
         'locals {\n  # comment\n  x = 1 // another\n  /* block */ y = "${a}${b}"\n}\n',
     ],
@@ -82,6 +83,18 @@ def test_both_backends_reject_broken_files(text: str) -> None:
     for backend in (ts_backend, hcl2_backend):
         with pytest.raises(m.HclSyntaxError):
             backend.parse(text, "main.tf")
+
+
+def test_tree_sitter_reads_a_traversal_continued_on_the_next_line() -> None:
+    """Valid HCL (``terraform fmt`` accepts it; cloud-foundation-fabric uses it) that python-hcl2 rejects."""
+    text = "a = length(try(\n  var.config\n  .registry\n  .domains,\n  []\n)) > 0\n"
+    [attribute] = ts_backend.parse(text, "main.tf").attributes
+    call = attribute.expr.left.args[0]  # type: ignore[attr-defined]
+    assert call.args[0] == m.Traversal(
+        m.Name("var"), (m.AttrStep("config"), m.AttrStep("registry"), m.AttrStep("domains"))
+    )
+    with pytest.raises(m.HclSyntaxError):
+        hcl2_backend.parse(text, "main.tf")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -43,7 +43,7 @@ def parse(text: str, path: str) -> m.HclFile:
     if root.has_error:
         raise m.HclSyntaxError(*_first_error(root, len(source)))
     reader = _Reader(source)
-    body = next((c for c in root.named_children if c.type == "body"), None)
+    body = next((c for c in _named(root) if c.type == "body"), None)
     attributes, blocks = reader.body(body) if body is not None else ((), ())
     return m.HclFile(path=path, attributes=attributes, blocks=blocks)
 
@@ -92,9 +92,9 @@ class _Reader:
     def body(self, body: Node) -> tuple[tuple[m.Attribute, ...], tuple[m.Block, ...]]:
         attributes: list[m.Attribute] = []
         blocks: list[m.Block] = []
-        for child in body.named_children:
+        for child in _named(body):
             if child.type == "attribute":
-                name, value = child.named_children[0], child.named_children[1]
+                name, value = _named(child)[0], _named(child)[1]
                 lines = _lines(child)
                 attributes.append(m.Attribute(self.text(name), self.expr(value), *lines))
             elif child.type == "block":
@@ -102,7 +102,7 @@ class _Reader:
         return tuple(attributes), tuple(blocks)
 
     def block(self, node: Node) -> m.Block:
-        named = node.named_children
+        named = _named(node)
         block_type = self.text(named[0])
         labels = [self.label(n) for n in named[1:] if n.type in ("string_lit", "identifier")]
         inner = next((n for n in named if n.type == "body"), None)
@@ -123,22 +123,22 @@ class _Reader:
 
     def expression(self, node: Node) -> m.Expr:
         """``expression``: a term followed by traversal steps, a parenthesised expression, or an operator."""
-        named = node.named_children
+        named = _named(node)
         if not named:
             return m.Unsupported("empty expression")
         return self.term(named)  # "(expr)": the parentheses only group; steps may follow them
 
     def steps(self, node: Node) -> list[m.Step]:
         if node.type == "get_attr":
-            return [m.AttrStep(self.text(node.named_children[0]))]
+            return [m.AttrStep(self.text(_named(node)[0]))]
         if node.type == "index":
-            inner = node.named_children[0]
+            inner = _named(node)[0]
             if inner.type == "legacy_index":  # x.0
                 return [m.IndexStep(m.Lit(int(self.text(inner).lstrip("."))))]
-            return [m.IndexStep(self.expr(inner.named_children[0]))]
+            return [m.IndexStep(self.expr(_named(inner)[0]))]
         if node.type == "splat":
-            splat = node.named_children[0]
-            return [m.SplatStep(), *(s for child in splat.named_children for s in self.steps(child))]
+            splat = _named(node)[0]
+            return [m.SplatStep(), *(s for child in _named(splat) for s in self.steps(child))]
         return []
 
     def template(self, node: Node) -> m.Expr:
@@ -157,7 +157,7 @@ class _Reader:
                 continue
             parts.append(m.Lit(_unescape(self.between(position, child.start_byte))))
             if child.type == "template_interpolation":
-                inner = next((c for c in child.named_children if c.type == "expression"), None)
+                inner = next((c for c in _named(child) if c.type == "expression"), None)
                 parts.append(self.expr(inner) if inner is not None else m.Unsupported("empty interpolation"))
             else:
                 parts.append(m.Unsupported("template directive %{...}"))
@@ -173,7 +173,7 @@ class _Reader:
         return split_template(body, parse_expression)
 
     def literal(self, node: Node) -> m.Expr:
-        inner = node.named_children[0]
+        inner = _named(node)[0]
         if inner.type == "numeric_lit":
             text = self.text(inner)
             try:
@@ -187,15 +187,15 @@ class _Reader:
         return self.template(inner)
 
     def call(self, node: Node) -> m.Expr:
-        named = node.named_children
+        named = _named(node)
         arguments = next((n for n in named if n.type == "function_arguments"), None)
-        args = tuple(self.expr(a) for a in arguments.named_children if a.type == "expression") if arguments else ()
-        expand = arguments is not None and any(a.type == "ellipsis" for a in arguments.named_children)
+        args = tuple(self.expr(a) for a in _named(arguments) if a.type == "expression") if arguments else ()
+        expand = arguments is not None and any(a.type == "ellipsis" for a in _named(arguments))
         return m.Call(self.text(named[0]), args, expand)
 
     def object(self, node: Node) -> m.Expr:
         items = []
-        for element in (n for n in node.named_children if n.type == "object_elem"):
+        for element in (n for n in _named(node) if n.type == "object_elem"):
             key_node = element.child_by_field_name("key")
             value_node = element.child_by_field_name("val")
             items.append(m.ObjectItem(self.key(key_node), self.expr(value_node), element.start_point[0] + 1))
@@ -203,23 +203,23 @@ class _Reader:
 
     def key(self, node: Node) -> m.Expr:
         """A bare identifier or number key is its text; ``(expr)`` and strings are expressions."""
-        named = node.named_children
+        named = _named(node)
         if node.children[0].type != "(" and len(named) == 1:
             only = named[0]
             if only.type == "variable_expr":
                 return m.Lit(self.text(only))
-            if only.type == "literal_value" and only.named_children[0].type != "string_lit":
+            if only.type == "literal_value" and _named(only)[0].type != "string_lit":
                 literal = self.literal(only)
                 return literal if isinstance(literal.value, str) else m.Lit(self.text(only))  # type: ignore[union-attr]
         return self.expr(node)
 
     def for_expr(self, node: Node) -> m.Expr:
-        inner = node.named_children[0]
-        intro = next(n for n in inner.named_children if n.type == "for_intro")
-        names = [self.text(n) for n in intro.named_children if n.type == "identifier"]
-        collection = next(n for n in intro.named_children if n.type == "expression")
-        bodies = [n for n in inner.named_children if n.type == "expression"]
-        condition = next((n for n in inner.named_children if n.type == "for_cond"), None)
+        inner = _named(node)[0]
+        intro = next(n for n in _named(inner) if n.type == "for_intro")
+        names = [self.text(n) for n in _named(intro) if n.type == "identifier"]
+        collection = next(n for n in _named(intro) if n.type == "expression")
+        bodies = [n for n in _named(inner) if n.type == "expression"]
+        condition = next((n for n in _named(inner) if n.type == "for_cond"), None)
         is_object = inner.type == "for_object_expr"
         return m.ForExpr(
             key_var=names[0] if len(names) > 1 else None,
@@ -227,13 +227,13 @@ class _Reader:
             collection=self.expr(collection),
             key=self.expr(bodies[0]) if is_object else None,
             value=self.expr(bodies[-1]),
-            condition=self.expr(condition.named_children[0]) if condition is not None else None,
-            grouping=is_object and any(n.type == "ellipsis" for n in inner.named_children),
+            condition=self.expr(_named(condition)[0]) if condition is not None else None,
+            grouping=is_object and any(n.type == "ellipsis" for n in _named(inner)),
         )
 
     def operation(self, node: Node) -> m.Expr:
         """Operands are a term and the traversal steps after it, up to the operator (no wrapper node)."""
-        inner = node.named_children[0]
+        inner = _named(node)[0]
         groups: list[list[Node]] = [[]]
         operator = ""
         for child in inner.children:
@@ -276,12 +276,17 @@ class _Reader:
 
 def _chain(node: Node) -> list[Node]:
     """A conditional's operands, its unparenthesised condition's own chain first: [a, b, c, d, e]."""
-    condition, if_true, if_false = node.named_children[:3]
-    inner = condition.named_children[0] if condition.type == "expression" and condition.named_children else None
+    condition, if_true, if_false = _named(node)[:3]
+    inner = _named(condition)[0] if condition.type == "expression" and _named(condition) else None
     parenthesised = condition.children and condition.children[0].type == "("
-    if inner is not None and inner.type == "conditional" and not parenthesised and len(condition.named_children) == 1:
+    if inner is not None and inner.type == "conditional" and not parenthesised and len(_named(condition)) == 1:
         return [*_chain(inner), if_true, if_false]
     return [condition, if_true, if_false]
+
+
+def _named(node: Node) -> list[Node]:
+    """A node's named children without comments, which the grammar allows between any tokens."""
+    return [child for child in node.named_children if child.type != "comment"]
 
 
 def _lines(node: Node) -> tuple[int, int]:
@@ -324,12 +329,12 @@ _CONVERTERS: dict[str, Callable[[_Reader, Node], m.Expr]] = {
     "expression": _Reader.expression,
     "variable_expr": lambda r, n: m.Name(r.text(n)),
     "literal_value": _Reader.literal,
-    "template_expr": lambda r, n: r.expr(n.named_children[0]),
+    "template_expr": lambda r, n: r.expr(_named(n)[0]),
     "quoted_template": _Reader.template,
     "string_lit": _Reader.template,
     "heredoc_template": _Reader.heredoc,
-    "collection_value": lambda r, n: r.expr(n.named_children[0]),
-    "tuple": lambda r, n: m.TupleExpr(tuple(r.expr(e) for e in n.named_children if e.type == "expression")),
+    "collection_value": lambda r, n: r.expr(_named(n)[0]),
+    "tuple": lambda r, n: m.TupleExpr(tuple(r.expr(e) for e in _named(n) if e.type == "expression")),
     "object": _Reader.object,
     "function_call": _Reader.call,
     "for_expr": _Reader.for_expr,
