@@ -1,0 +1,133 @@
+"""Whole-command timings on one synthetic estate, in one run: wall time, peak memory, ratios.
+
+Measured, each the median of ``--repeat`` runs (each a fresh process):
+  floor        raw parse of the same files: tree-sitter-hcl for .tf, libyaml for manifests
+  cold         ``ownlint check`` with an empty parse cache
+  warm         ``ownlint check`` again, cache filled
+  pre-commit   ``ownlint check`` on one changed .tf file and one manifest (warm cache)
+  hcl2         ``ownlint check --parser hcl2 --no-cache`` (the reference parser)
+  checkov      ``checkov`` with one custom required-tag policy, when ``--checkov PATH`` is given
+
+    python benchmarks/run.py --stacks 400 --namespaces 400 --json results.json [--checkov .venv-ck/bin/checkov]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from estate import write_estate  # noqa: E402
+
+FLOOR = """
+import sys, pathlib, tree_sitter, tree_sitter_hcl, yaml
+parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+for path in pathlib.Path(sys.argv[1]).rglob("*"):
+    if path.suffix == ".tf":
+        parser.parse(path.read_bytes())
+    elif path.suffix == ".yaml":
+        list(yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader))
+"""
+CHECKOV_POLICY = """metadata:
+  id: CKV2_OWN_1
+  name: Resources carry an owner tag
+  category: GENERAL_SECURITY
+definition:
+  cond_type: attribute
+  resource_types: all
+  attribute: tags.owner
+  operator: exists
+"""
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in KiB, exit code) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, int(usage.ru_maxrss), process.returncode
+
+
+def median_of(command: list[str], cwd: Path, repeat: int, before: Any = None) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        runs.append(measure(command, cwd))
+    return {
+        "seconds": statistics.median(r[0] for r in runs),
+        "peak_mib": round(max(r[1] for r in runs) / 1024, 1),
+        "exit": runs[-1][2],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stacks", type=int, default=200)
+    parser.add_argument("--namespaces", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--checkov", help="a checkov executable (install it in a separate venv)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    ownlint = [sys.executable, "-m", "ownlint"]
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory) / "estate"
+        sizes = write_estate(root, args.stacks, args.namespaces)
+        cache = Path(directory) / "cache"
+        check = [*ownlint, "check", ".", "--format", "json", "-o", os.devnull, "--cache-dir", str(cache)]
+
+        def empty_cache() -> None:
+            subprocess.run(["rm", "-rf", str(cache)], check=True)
+
+        results: dict[str, Any] = {"sizes": sizes}
+        results["floor"] = median_of([sys.executable, "-c", FLOOR, str(root)], root, args.repeat)
+        results["cold"] = median_of(check, root, args.repeat, before=empty_cache)
+        results["warm"] = median_of(check, root, args.repeat)
+        changed = ["terraform/stack-0000/main.tf", "kubernetes/ns-0000/app.yaml"]
+        results["pre-commit"] = median_of([*ownlint, "check", *changed, "--cache-dir", str(cache)], root, args.repeat)
+        results["hcl2"] = median_of([*check[:-2], "--parser", "hcl2", "--no-cache"], root, 1)
+        if args.checkov:
+            policies = Path(directory) / "policies"
+            policies.mkdir()
+            (policies / "owner.yaml").write_text(CHECKOV_POLICY)
+            command = [
+                args.checkov,
+                "-d",
+                ".",
+                "--external-checks-dir",
+                str(policies),
+                "--check",
+                "CKV2_OWN_1",
+                "--compact",
+                "--quiet",
+                "--framework",
+                "terraform",
+                "kubernetes",
+            ]
+            results["checkov"] = median_of(command, root, 1)
+    floor = results["floor"]["seconds"]
+    print(f"estate: {sizes}")
+    print(f"{'run':<11} {'median s':>9} {'peak MiB':>9} {'x floor':>8} {'exit':>5}")
+    for name in ("floor", "cold", "warm", "pre-commit", "hcl2", "checkov"):
+        if name in results:
+            row = results[name]
+            print(
+                f"{name:<11} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {row['seconds'] / floor:>8.1f} {row['exit']:>5}"
+            )
+    if "checkov" in results:
+        print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
