@@ -29,22 +29,22 @@ def stack(index: int, rng: random.Random) -> dict[str, str]:
     team = rng.choice(TEAMS)
     classification = rng.choice(("internal", "confidential", "restricted"))
     files = {
-        "providers.tf": f"""provider "aws" {{
+        "providers.tf": """provider "aws" {
   region = "eu-west-1"
-  default_tags {{
+  default_tags {
     tags = local.common_tags
-  }}
-}}
+  }
+}
 """,
-        "locals.tf": f"""locals {{
+        "locals.tf": """locals {
   environment = "prod"
-  common_tags = merge(var.extra_tags, {{
+  common_tags = merge(var.extra_tags, {
     owner       = var.team
     operated-by = "internal"
     environment = local.environment
-  }})
-  queues = {{ for name in ["orders", "refunds", "audit"] : name => {{ retention = 86400 }} }}
-}}
+  })
+  queues = { for name in ["orders", "refunds", "audit"] : name => { retention = 86400 } }
+}
 """,
         "variables.tf": """variable "team" {
   type = string
@@ -77,7 +77,9 @@ resource "aws_iam_role" "reader" {{
 
 resource "aws_iam_role_policy" "read" {{
   role   = aws_iam_role.reader.id
-  policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "${{aws_s3_bucket.data.arn}}/*" }}] }})
+  policy = jsonencode({{ Statement = [{{
+    Effect = "Allow", Action = "s3:GetObject", Resource = "${{aws_s3_bucket.data.arn}}/*"
+  }}] }})
 }}
 """,
         "modules/queue/main.tf": """variable "name" {

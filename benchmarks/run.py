@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from estate import write_estate  # noqa: E402
+from estate import write_estate
 
 FLOOR = """
 import sys, pathlib, tree_sitter, tree_sitter_hcl, yaml
@@ -120,9 +120,8 @@ def main() -> None:
     for name in ("floor", "cold", "warm", "pre-commit", "hcl2", "checkov"):
         if name in results:
             row = results[name]
-            print(
-                f"{name:<11} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {row['seconds'] / floor:>8.1f} {row['exit']:>5}"
-            )
+            ratio = row["seconds"] / floor
+            print(f"{name:<11} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {ratio:>8.1f} {row['exit']:>5}")
     if "checkov" in results:
         print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
     if args.json:
