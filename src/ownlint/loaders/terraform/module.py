@@ -80,6 +80,28 @@ class Instance:
         return self.prefix[:-1] if self.prefix else None
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a block refers to, before a module instance's prefix: the same for every instance."""
+
+    references: tuple[str, ...]
+    links: tuple[tuple[str, str], ...]
+
+
+class Shapes:
+    """Each parsed block's ``Shape``, computed once although a module is instantiated many times."""
+
+    def __init__(self) -> None:
+        self._by_block: dict[int, tuple[m.Block, Shape]] = {}  # the block is kept: its id stays its own
+
+    def of(self, block: m.Block) -> Shape:
+        found = self._by_block.get(id(block))
+        if found is None:
+            found = (block, Shape(tuple(sorted(_references(block))), tuple(_links(block))))
+            self._by_block[id(block)] = found
+        return found[1]
+
+
 @dataclass
 class ModuleTree:
     """Loads root modules and everything they call."""
@@ -90,6 +112,7 @@ class ModuleTree:
     problems: list[LoadProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     module_instances: int = 0
+    shapes: Shapes = field(default_factory=Shapes)
 
     def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
         variables = root_variables(source, overrides)
@@ -109,7 +132,8 @@ class ModuleTree:
             for block in hcl.blocks:
                 if block.type in ("resource", "data") and len(block.labels) >= 2:
                     room = MAX_RESOURCE_RECORDS - len(self.resources)
-                    found = _resources(where, hcl.path, block, evaluator, providers, self.index, room)
+                    shape = self.shapes.of(block)
+                    found = _resources(where, hcl.path, block, shape, evaluator, providers, self.index, room)
                     self.resources.extend(found)
                 elif block.type == "module" and block.labels:
                     self._call(source, where, hcl.path, block, evaluator, providers)
@@ -144,7 +168,7 @@ class ModuleTree:
         elif isinstance(resolved, Opaque):
             opaque = (resolved.reason,)
             self.notes.append(f"{address} ({path}:{block.line}): {resolved.reason}")
-        self.resources.append(_module_node(where, path, block, address, opaque, evaluator))
+        self.resources.append(_module_node(where, path, block, self.shapes.of(block), address, opaque, evaluator))
         if not isinstance(resolved, ModuleSource):
             return
         child_providers = _child_providers(block, providers)
@@ -351,6 +375,7 @@ def _resources(
     where: Instance,
     path: str,
     block: m.Block,
+    shape: Shape,
     evaluator: Evaluator,
     providers: dict[str, ProviderTags],
     index: TaggableIndex,
@@ -364,8 +389,8 @@ def _resources(
     if len(expansions) > max(room, 1):
         expansions = _unexpanded(block, address, f"more than {MAX_RESOURCE_RECORDS} resource instances in this root")
     common = replace(
-        _node(where, path, block, address, resource_type, name),
-        links=tuple((attribute, where.prefix + r) for attribute, r in _links(block)),
+        _node(where, path, block, shape, address, resource_type, name),
+        links=tuple((attribute, where.prefix + r) for attribute, r in shape.links),
     )
     graph_reads = wants_attributes(resource_type)
     if not expansions:  # never created (count = 0, empty for_each): a graph node that needs no owner
@@ -488,10 +513,16 @@ def _tag_block_entry(
 
 
 def _module_node(
-    where: Instance, path: str, block: m.Block, address: str, opaque: tuple[str, ...], evaluator: Evaluator
+    where: Instance,
+    path: str,
+    block: m.Block,
+    shape: Shape,
+    address: str,
+    opaque: tuple[str, ...],
+    evaluator: Evaluator,
 ) -> Resource:
     """The call as a node; the tags it passes down (``tags``/``labels``) are its owner, for drift."""
-    node = replace(_node(where, path, block, address, "module", block.labels[0]), opaque=opaque)
+    node = replace(_node(where, path, block, shape, address, "module", block.labels[0]), opaque=opaque)
     attribute = block.attribute("tags") or block.attribute("labels")
     if attribute is None:
         return node
@@ -499,7 +530,9 @@ def _module_node(
     return replace(node, tags=tuple(traced.entries.values()))
 
 
-def _node(where: Instance, path: str, block: m.Block, address: str, node_type: str, name: str) -> Resource:
+def _node(
+    where: Instance, path: str, block: m.Block, shape: Shape, address: str, node_type: str, name: str
+) -> Resource:
     """A block as a graph node that needs no owner (yet): where it is and what it references."""
     return Resource(
         address=address,
@@ -511,7 +544,7 @@ def _node(where: Instance, path: str, block: m.Block, address: str, node_type: s
         end_line=block.end_line,
         stack=where.stack,
         taggable=False,
-        references=tuple(sorted(where.prefix + r for r in _references(block))),
+        references=tuple(where.prefix + r for r in shape.references),
         container=where.container,
     )
 
