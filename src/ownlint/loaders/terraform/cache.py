@@ -47,6 +47,9 @@ _CLASSES: dict[str, type[Any]] = {
 }
 
 
+_ARITY = {name: len(dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
+
+
 class ParseCache:
     """Models by content hash under ``directory`` (``.ownlint/cache/parse``)."""
 
@@ -108,13 +111,14 @@ def encode(value: Any) -> Any:
 
 
 def decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        cls = _CLASSES[value["t"]]  # only the model's classes: anything else is a KeyError
-        fields = dataclasses.fields(cls)
+    kind = type(value)
+    if kind is dict:
+        name = value["t"]
+        cls = _CLASSES[name]  # only the model's classes: anything else is a KeyError
         items = value["f"]
-        if len(items) != len(fields):
+        if len(items) != _ARITY[name]:
             raise ValueError("entry does not match the model")
-        return cls(*(decode(item) for item in items))
-    if isinstance(value, list):
-        return tuple(decode(item) for item in value)
+        return cls(*[decode(item) for item in items])
+    if kind is list:
+        return tuple([decode(item) for item in value])
     return value
