@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from ownlint.config import Config, Inheritance
 from ownlint.model import Place, Resource, TagValue
@@ -43,7 +44,12 @@ def inherit_ownership(config: Config, resources: Iterable[Resource]) -> tuple[Re
 
 
 def _rule_for(rules: tuple[Inheritance, ...], resource: Resource) -> Inheritance | None:
-    return next((r for r in rules if any(fnmatchcase(resource.type, p) for p in r.match)), None)
+    return _rule_for_type(rules, resource.type)
+
+
+@lru_cache(maxsize=4096)
+def _rule_for_type(rules: tuple[Inheritance, ...], resource_type: str) -> Inheritance | None:
+    return next((r for r in rules if any(fnmatchcase(resource_type, p) for p in r.match)), None)
 
 
 def _parent(rule: Inheritance, resource: Resource, by_address: dict[tuple[str, str], Resource]) -> Resource | None:
