@@ -33,7 +33,12 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
     """Taggable and not exempt: the resources every ownership rule looks at."""
     if not resource.taggable:
         return False
-    return not any(fnmatchcase(resource.type, pattern) for pattern in config.exempt)
+    return not _exempt(config.exempt, resource.type)
+
+
+@lru_cache(maxsize=4096)
+def _exempt(patterns: tuple[str, ...], resource_type: str) -> bool:
+    return any(fnmatchcase(resource_type, pattern) for pattern in patterns)
 
 
 def fact(config: Config, resource: Resource, name: str) -> Fact:
