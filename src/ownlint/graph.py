@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Place, Resource, qualified
+from ownlint.model import Edge, Place, Resource, msp_id, qualified
 from ownlint.relations import relations
-from ownlint.relations.identities import msp_id
 
 
 class ResourceGraph:

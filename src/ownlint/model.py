@@ -114,9 +114,17 @@ class Resource:
 
 def qualified(resource: Resource, address: str) -> str:
     """The graph id of ``address`` as written in ``resource``'s root module."""
-    if resource.source == "terraform" and resource.stack not in ("", "."):
-        return f"{resource.stack}//{address}"
-    return address
+    return in_stack(resource.stack, address) if resource.source == "terraform" else address
+
+
+def in_stack(stack: str, name: str) -> str:
+    """A graph id within a root module: ``infra/eks//aws_iam_role.x`` (the name alone in the scan root)."""
+    return name if stack in ("", ".") else f"{stack}//{name}"
+
+
+def msp_id(name: str) -> str:
+    """The graph node of a declared MSP's identities: ``msp:acme``."""
+    return f"msp:{name}"
 
 
 @dataclass(frozen=True)

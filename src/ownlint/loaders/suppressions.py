@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from ownlint.model import Suppression
 
@@ -99,11 +99,3 @@ def _date(text: str) -> datetime.date | None:
         return datetime.date.fromisoformat(text.strip().strip('"'))
     except ValueError:
         return datetime.date.min
-
-
-def iter_unique(suppressions: Iterable[Suppression]) -> Iterator[Suppression]:
-    seen = set()
-    for suppression in suppressions:
-        if suppression not in seen:
-            seen.add(suppression)
-            yield suppression

@@ -95,6 +95,3 @@ def arn_index(index: ResourceIndex) -> ArnIndex:
 def _split(arn: str) -> tuple[str, str]:
     parts = arn.split(":", 5)
     return (parts[2], parts[5]) if len(parts) == 6 and parts[0] == "arn" else ("", "")
-
-
-TEMPLATE_SERVICES: Mapping[str, str] = {t: arn.split(":")[2] for t, (_, arn) in ARN_TEMPLATES.items()}

@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Resource, qualified
+from ownlint.model import Edge, Resource, in_stack, qualified
 from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_policy import (
     Statement,
@@ -83,7 +83,7 @@ def hub_id(service: str, stack: str = ".") -> str:
     Per root module, because ``Resource: "*"`` means the account's resources and a root module is
     the one thing sure to be a single account; other stacks' resources are reached by name or ARN.
     """
-    return f"aws:{service}:*" if stack in ("", ".") else f"{stack}//aws:{service}:*"
+    return in_stack(stack, f"aws:{service}:*")
 
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
@@ -256,8 +256,9 @@ def _managed_grants(index: ResourceIndex, hubs: Hubs) -> Iterator[Edge]:
         policy_name = arn.rsplit("/", 1)[-1]
         for service in _managed_services(policy_name):
             hubs.add((stack, service))
-            node = arn if stack in ("", ".") else f"{stack}//{arn}"
-            yield Edge(node, hub_id(service, stack), "grants", None, f"AWS managed policy {policy_name}")
+            yield Edge(
+                in_stack(stack, arn), hub_id(service, stack), "grants", None, f"AWS managed policy {policy_name}"
+            )
 
 
 def _policies(holder: Resource, value: Any, index: ResourceIndex, hubs: Hubs) -> list[str]:

@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Place, Resource
+from ownlint.model import Edge, Place, Resource, msp_id
 from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_iam import PRINCIPAL_TYPES
 from ownlint.relations.aws_policy import Statement, admits_declared, allows_assume, iter_strings, statements
@@ -60,7 +60,7 @@ def _trusted(role: Resource, statement: Statement, index: ResourceIndex, config:
                 if declared is not None:
                     owned = "" if declared == principal else f", which covers {msp.name}'s {declared}"
                     detail = f"trust policy allows {principal}{owned}"
-                    yield Edge(f"msp:{msp.name}", role.node_id, "assumes", statement.place, detail)
+                    yield Edge(msp_id(msp.name), role.node_id, "assumes", statement.place, detail)
             for other in (r for r in index.referenced(role, principal) if r.type in PRINCIPAL_TYPES.values()):
                 yield Edge(other.node_id, role.node_id, "assumes", statement.place, f"trust policy allows {principal}")
         elif kind == "Federated":
@@ -102,7 +102,7 @@ def _msp_users(index: ResourceIndex, config: Config) -> Iterator[Edge]:
             if ":user/" in declared or ":role/" in declared:
                 for resource in arns.named(declared, ("aws_iam_user", "aws_iam_role")):
                     place = Place(resource.file, resource.line, resource.address)
-                    yield Edge(f"msp:{msp.name}", resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
+                    yield Edge(msp_id(msp.name), resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
 
 
 def _resource_policies(index: ResourceIndex, config: Config) -> Iterator[Edge]:
@@ -139,7 +139,7 @@ def _principal_grants(
         if kind not in ("AWS", "*"):
             continue
         sources = [
-            f"msp:{msp.name}"
+            msp_id(msp.name)
             for msp in config.msps.values()
             if any(admits_declared(statement, principal, p) for p in msp.aws_principals)
         ]

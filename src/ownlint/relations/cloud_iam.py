@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Resource
+from ownlint.model import Edge, Resource, msp_id
 from ownlint.relations.index import ResourceIndex, as_list, place_of
 
 GCP_PROJECT_TYPES = ("google_project_iam_member", "google_project_iam_binding")
@@ -76,7 +76,7 @@ def _google(index: ResourceIndex, config: Config) -> Iterator[Edge]:
 
 
 def _gcp_sources(binding: Resource, member: str, index: ResourceIndex, config: Config) -> list[str]:
-    sources = [f"msp:{m.name}" for m in config.msps.values() if any(_member_matches(d, member) for d in m.gcp_members)]
+    sources = [msp_id(m.name) for m in config.msps.values() if any(_member_matches(d, member) for d in m.gcp_members)]
     sources.extend(r.node_id for r in index.referenced(binding, member) if r.type == "google_service_account")
     return sources
 
@@ -127,7 +127,7 @@ def _azure(index: ResourceIndex, config: Config) -> Iterator[Edge]:
             role = str(attributes.get("role_definition_name") or attributes.get("role_definition_id") or "")
             place = place_of(assignment, attributes, "principal_id")
             sources = [
-                f"msp:{m.name}"
+                msp_id(m.name)
                 for m in config.msps.values()
                 if principal.lower() in (p.lower() for p in m.azure_principals)
             ]

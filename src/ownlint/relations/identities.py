@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
 from ownlint.config import Config
-from ownlint.model import Edge, Place, Resource, qualified
+from ownlint.model import Edge, Place, Resource, msp_id, qualified
 from ownlint.ownership import CONTRACT, OPERATOR, OWNER, fact, operating_msp
 from ownlint.relations.index import ResourceIndex, place_of
 from ownlint.relations.kubernetes import WORKLOAD_KINDS
@@ -57,10 +57,6 @@ IDENTITY_LINKS = (
     ("google_cloudfunctions2_function", "service_config.service_account_email"),
     ("azurerm_*", "identity.identity_ids"),
 )
-
-
-def msp_id(name: str) -> str:
-    return f"msp:{name}"
 
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:

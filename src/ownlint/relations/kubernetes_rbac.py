@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Place, Resource
+from ownlint.model import Edge, Place, Resource, msp_id
 from ownlint.relations.index import ResourceIndex, as_list
 from ownlint.relations.kubernetes import WORKLOAD_KINDS, api_group, body, kind_of, manifest_place, plural
 
@@ -101,7 +101,7 @@ def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex
         return
     for msp in config.msps.values():
         if any(_subject_matches(declared, kind, name) for declared in msp.k8s_subjects):
-            yield Edge(f"msp:{msp.name}", binding.node_id, "grants", place, f"subject {kind} {name}")
+            yield Edge(msp_id(msp.name), binding.node_id, "grants", place, f"subject {kind} {name}")
     if kind in ("User", "Group") and name:  # every subject is a node: who can reach this Secret?
         yield Edge(subject_id(kind, name), binding.node_id, "grants", place, f"subject of {binding.address}")
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ownlint.config import Config, Msp
-from ownlint.model import Edge, Place, Resource, qualified
+from ownlint.model import Edge, Place, Resource, msp_id, qualified
 from ownlint.relations.index import ResourceIndex, as_list, place_of
 from ownlint.relations.kubernetes import body, manifest_place, pod_labels, selector_matches, workloads
 
@@ -92,7 +92,7 @@ def _admits(
 ) -> Iterator[Edge]:
     for name in cidr_attributes:
         for msp, how in _covered(ranges, rule.get(name)):
-            yield Edge(f"msp:{msp.name}", group.node_id, "admits", where, f"{how}, {_ports(rule)}")
+            yield Edge(msp_id(msp.name), group.node_id, "admits", where, f"{how}, {_ports(rule)}")
 
 
 def _attachments(index: ResourceIndex) -> Iterator[Edge]:
@@ -131,7 +131,7 @@ def _ingress_rule(
     if not rule.get("from"):
         for msp in dict.fromkeys(m for m, _ in ranges):
             yield Edge(
-                f"msp:{msp.name}", policy.node_id, "admits", where, "an ingress rule without from admits any source"
+                msp_id(msp.name), policy.node_id, "admits", where, "an ingress rule without from admits any source"
             )
         return
     for peer in as_list(rule.get("from")):
@@ -139,7 +139,7 @@ def _ingress_rule(
         if isinstance(block, dict):
             for msp, how in _covered(ranges, block.get("cidr")):
                 if not _excepted(ranges, msp, block.get("except")):
-                    yield Edge(f"msp:{msp.name}", policy.node_id, "admits", where, f"ipBlock {how}")
+                    yield Edge(msp_id(msp.name), policy.node_id, "admits", where, f"ipBlock {how}")
 
 
 def _selected_peers(index: ResourceIndex, policy: Resource, rule: Mapping[str, Any], where: Place) -> Iterator[Edge]:
@@ -185,4 +185,4 @@ def _load_balancers(index: ResourceIndex, ranges: list[tuple[Msp, Network]]) -> 
             continue
         where = manifest_place(service, f"loadBalancerSourceRanges of {service.address}", "spec")
         for msp, how in _covered(ranges, spec.get("loadBalancerSourceRanges")):
-            yield Edge(f"msp:{msp.name}", service.node_id, "admits", where, how)
+            yield Edge(msp_id(msp.name), service.node_id, "admits", where, how)

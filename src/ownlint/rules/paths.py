@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ownlint.config import Boundary, Config, Msp
-from ownlint.model import Edge, Finding, Place, Resource, Severity, State, fingerprint
+from ownlint.model import Edge, Finding, Place, Resource, Severity, State, fingerprint, msp_id
 from ownlint.ownership import category_of, fact, fact_values
 from ownlint.rules.base import RuleContext, finding
 
@@ -58,7 +58,7 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
         if not applicable:
             continue
         graph = context.graph
-        for entry in graph.entries(f"msp:{msp.name}", kinds):
+        for entry in graph.entries(msp_id(msp.name), kinds):
             for node, path in sorted(graph.paths_through(entry, kinds).items()):
                 resource = graph.resource(node)
                 denied = _first_denied(config, applicable, resource, also) if node in wanted and resource else None
@@ -81,7 +81,7 @@ def path_finding(
 ) -> Finding:
     """One finding per path: on the resource reached, fingerprinted by the MSP it is reached from."""
     graph = context.graph
-    start = f"msp:{crossing.msp.name}"
+    start = msp_id(crossing.msp.name)
     hops = [graph.shown(start), *(graph.hop(edge) for edge in crossing.path)]
     fact_name, value, provenance = crossing.denied
     resource = crossing.resource
