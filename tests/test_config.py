@@ -39,7 +39,7 @@ def check_with(tree, config: str) -> tuple[int, str]:
             "ownlint.yaml:3: categories.data.requires[0]: unknown fact 'data-class' (did you mean 'data-classification'?); declare it under keys",
         ),
         ("extends: hybrid\n", "ownlint.yaml: extends: unknown preset 'hybrid' (did you mean 'hybrid-it'?)"),
-        ("parties: {internal: [a]\n", "ownlint.yaml:2: invalid YAML: expected ',' or '}', but got '<stream end>'"),
+        ("parties: {internal: [a]\n", "ownlint.yaml:2: invalid YAML: did not find expected ',' or '}'"),
         ("waivers:\n  - {rule: OWN001, resource: x}\n", "ownlint.yaml:2: waivers[0]: missing required key 'reason'"),
         ("- just\n- a list\n", "ownlint.yaml:1: (top level): expected a mapping at the top level"),
     ],

@@ -21,18 +21,55 @@ from ownlint.relations import relations
 
 
 class ResourceGraph:
-    """The graph, the resources behind its nodes, and the evidence of every edge."""
+    """The graph, the resources behind its nodes, and the evidence of every edge.
 
-    def __init__(self, graph: Any, resources: dict[str, Resource], edges: dict[tuple[str, str, str], Edge]) -> None:
-        self.graph = graph
+    Path queries walk plain adjacency lists; the networkx ``MultiDiGraph`` (``graph``) is made on
+    first use, so a check whose rules only ask for paths never imports networkx (0.2 s of a
+    pre-commit run's budget)."""
+
+    def __init__(
+        self,
+        nodes: dict[str, dict[str, Any]],
+        resources: dict[str, Resource],
+        edges: dict[tuple[str, str, str], Edge],
+    ) -> None:
+        self.nodes = nodes
         self.resources = resources
         self.edges = edges
+        self._out: dict[str, list[tuple[str, str, str]]] = {}
+        self._in: dict[str, list[tuple[str, str, str]]] = {}
+        for key in edges:
+            self._out.setdefault(key[0], []).append(key)
+            self._in.setdefault(key[1], []).append(key)
+        self._graph: Any = None
+
+    @property
+    def graph(self) -> Any:
+        """The networkx ``MultiDiGraph`` of these nodes and edges, with their attributes."""
+        if self._graph is None:
+            import networkx as nx  # heavy: only the commands that export or explore the graph pay for it
+
+            graph = nx.MultiDiGraph()
+            graph.add_nodes_from(self.nodes.items())
+            for (source, target, kind), edge in self.edges.items():
+                place = edge.place
+                graph.add_edge(
+                    source,
+                    target,
+                    key=kind,
+                    kind=kind,
+                    file=place.file if place else "",
+                    line=place.line if place else 0,
+                    detail=edge.detail,
+                )
+            self._graph = graph
+        return self._graph
 
     def resource(self, node: str) -> Resource | None:
         return self.resources.get(node)
 
     def place(self, node: str) -> Place | None:
-        data = self.graph.nodes.get(node, {})
+        data = self.nodes.get(node, {})
         return Place(data["file"], data["line"], node) if data.get("file") else None
 
     def shown(self, node: str) -> str:
@@ -50,12 +87,7 @@ class ResourceGraph:
 
     def entries(self, start: str, kinds: frozenset[str]) -> list[Edge]:
         """The edges of ``kinds`` out of ``start``: where each path from it begins."""
-        if start not in self.graph:
-            return []
-        return sorted(
-            (self.edges[(start, t, k)] for _, t, k in self.graph.out_edges(start, keys=True) if k in kinds),
-            key=_edge_order,
-        )
+        return sorted((self.edges[key] for key in self._out.get(start, ()) if key[2] in kinds), key=_edge_order)
 
     def paths_through(self, entry: Edge, kinds: frozenset[str]) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable through ``entry`` (its target included) over ``kinds``, by a shortest path
@@ -69,42 +101,41 @@ class ResourceGraph:
         self, start: str, kinds: frozenset[str], avoid: str | None = None
     ) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable from ``start`` over edges of ``kinds``, with a shortest path to it."""
-        if start not in self.graph:
+        if start not in self.nodes:
             return {}
         previous: dict[str, Edge] = {}
         queue = deque([start])
         seen = {start} if avoid is None else {start, avoid}
         while queue:
             node = queue.popleft()
-            for _, target, key in self.graph.out_edges(node, keys=True):
-                if key in kinds and target not in seen:
+            for key in self._out.get(node, ()):
+                target = key[1]
+                if key[2] in kinds and target not in seen:
                     seen.add(target)
-                    previous[target] = self.edges[(node, target, key)]
+                    previous[target] = self.edges[key]
                     queue.append(target)
         return {target: _path(previous, target) for target in previous}
 
     def neighbours(self, node: str) -> list[Edge]:
         """Every edge into and out of ``node``, outgoing first."""
-        if node not in self.graph:
-            return []
-        out = [self.edges[(node, t, k)] for _, t, k in self.graph.out_edges(node, keys=True)]
-        into = [self.edges[(s, node, k)] for s, _, k in self.graph.in_edges(node, keys=True)]
+        out = [self.edges[key] for key in self._out.get(node, ())]
+        into = [self.edges[key] for key in self._in.get(node, ())]
         return sorted(out, key=_edge_order) + sorted(into, key=_edge_order)
 
     def around(self, node: str, depth: int) -> ResourceGraph:
         """The part of the graph within ``depth`` edges of ``node``, in either direction."""
         import networkx as nx
 
-        kept = set(nx.ego_graph(self.graph, node, radius=depth, undirected=True).nodes) if node in self.graph else set()
-        sub = self.graph.subgraph(kept).copy()
+        kept = set(nx.ego_graph(self.graph, node, radius=depth, undirected=True).nodes) if node in self.nodes else set()
         edges = {key: edge for key, edge in self.edges.items() if key[0] in kept and key[1] in kept}
-        return ResourceGraph(sub, {n: r for n, r in self.resources.items() if n in kept}, edges)
+        nodes = {n: data for n, data in self.nodes.items() if n in kept}
+        return ResourceGraph(nodes, {n: r for n, r in self.resources.items() if n in kept}, edges)
 
     def find(self, target: str) -> list[str]:
         """Node ids equal to ``target``, or ending with ``.target`` or ``//target``."""
-        if target in self.graph:
+        if target in self.nodes:
             return [target]
-        return sorted(n for n in self.graph if n.endswith((f".{target}", f"//{target}")))
+        return sorted(n for n in self.nodes if n.endswith((f".{target}", f"//{target}")))
 
 
 def _path(previous: dict[str, Edge], target: str) -> tuple[Edge, ...]:
@@ -122,75 +153,68 @@ def _edge_order(edge: Edge) -> tuple[str, str, str]:
 
 def build_graph(resources: Iterable[Resource], config: Config, config_file: str = "") -> ResourceGraph:
     """The graph of ``resources``; MSP identity nodes are placed in ``config_file`` (as shown)."""
-    import networkx as nx  # heavy: only commands that need the graph pay for it
-
-    graph = nx.MultiDiGraph()
+    nodes: dict[str, dict[str, Any]] = {}
     listed = list(resources)
     by_id: dict[str, Resource] = {}
     for resource in listed:
         by_id.setdefault(resource.node_id, resource)
-        graph.add_node(
-            resource.node_id,
-            kind="module" if resource.type == "module" else "resource",
-            type=resource.type,
-            source=resource.source,
-            file=resource.file,
-            line=resource.line,
-        )
+        nodes[resource.node_id] = {
+            "kind": "module" if resource.type == "module" else "resource",
+            "type": resource.type,
+            "source": resource.source,
+            "file": resource.file,
+            "line": resource.line,
+        }
     for msp in config.msps.values():
         file = config_file or config.source
-        graph.add_node(msp_id(msp.name), kind="identity", type="msp", source="config", file=file, line=msp.line)
+        nodes[msp_id(msp.name)] = {"kind": "identity", "type": "msp", "source": "config", "file": file, "line": msp.line}
     evidence: dict[tuple[str, str, str], Edge] = {}
-    for edge in _structural_edges(graph, listed):
-        _add(graph, evidence, edge)
+    for edge in _structural_edges(nodes, listed):
+        _add(nodes, evidence, edge)
     for edge in relations(listed, config):
-        _add(graph, evidence, edge)
-    return ResourceGraph(graph, by_id, evidence)
+        _add(nodes, evidence, edge)
+    return ResourceGraph(nodes, by_id, evidence)
 
 
-def _add(graph: Any, evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
+def _add(nodes: dict[str, dict[str, Any]], evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
     key = (edge.source, edge.target, edge.kind)
     if key in evidence or edge.source == edge.target:
         return  # one edge per kind between two nodes: the first evidence found stands
     for node in (edge.source, edge.target):
-        if node not in graph:
-            graph.add_node(node, kind="group", type="group", source="", file="", line=0)
-    place = edge.place
-    graph.add_edge(
-        edge.source,
-        edge.target,
-        key=edge.kind,
-        kind=edge.kind,
-        file=place.file if place else "",
-        line=place.line if place else 0,
-        detail=edge.detail,
-    )
+        if node not in nodes:
+            nodes[node] = {"kind": "group", "type": "group", "source": "", "file": "", "line": 0}
     evidence[key] = edge
 
 
-def _structural_edges(graph: Any, resources: list[Resource]) -> Iterator[Edge]:
+def _structural_edges(nodes: dict[str, dict[str, Any]], resources: list[Resource]) -> Iterator[Edge]:
     """``contains`` (stack/module call/namespace to member) and ``references`` (HCL traversals)."""
     for resource in resources:
-        container = _container(graph, resource)
+        container = _container(nodes, resource)
         if container is not None:
             yield Edge(container, resource.node_id, "contains")
         attributes = {address: name for name, address in resource.links}
         for target in resource.references:
             target_id = qualified(resource, target)
-            if graph.has_node(target_id):
+            if target_id in nodes:
                 place = Place(resource.file, resource.line, resource.address)
                 yield Edge(resource.node_id, target_id, "references", place, attributes.get(target, ""))
 
 
-def _container(graph: Any, resource: Resource) -> str | None:
+def _container(nodes: dict[str, dict[str, Any]], resource: Resource) -> str | None:
     if resource.source == "terraform" and resource.container is not None:
         return qualified(resource, resource.container)  # the module call it is instantiated by
     if resource.source == "terraform":
         container = f"stack:{resource.stack or '.'}"
-        graph.add_node(container, kind="module", type="module", source="terraform", file=resource.stack, line=0)
+        nodes[container] = {"kind": "module", "type": "module", "source": "terraform", "file": resource.stack, "line": 0}
         return container
-    if resource.container is not None and not graph.has_node(resource.container):
-        graph.add_node(resource.container, kind="namespace", type="k8s:Namespace", source="kubernetes", file="", line=0)
+    if resource.container is not None and resource.container not in nodes:
+        nodes[resource.container] = {
+            "kind": "namespace",
+            "type": "k8s:Namespace",
+            "source": "kubernetes",
+            "file": "",
+            "line": 0,
+        }
     return resource.container
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from ownlint.model import LoadProblem
@@ -33,8 +34,26 @@ def read_text(path: Path, shown: str) -> str | LoadProblem:
 
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
-    try:
-        shown = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:  # outside the root (a module called from below it): climb with ../
-        shown = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
-    return "" if shown == "." else shown
+    real = _real_path(str(path))
+    real_root = _real_directory(str(root))
+    if real.startswith(real_root + os.sep):
+        shown = real[len(real_root) + 1 :]
+    elif real == real_root:
+        shown = ""
+    else:  # outside the root (a module called from below it): climb with ../
+        shown = os.path.relpath(real, real_root)
+    return shown.replace(os.sep, "/") if os.sep != "/" else shown
+
+
+def _real_path(path: str) -> str:
+    """``os.path.realpath`` with its directory's resolution memoised: thousands of files share few directories."""
+    absolute = os.path.abspath(path)
+    if os.path.islink(absolute):
+        return os.path.realpath(absolute)
+    directory, name = os.path.split(absolute)
+    return os.path.join(_real_directory(directory), name) if name else _real_directory(directory)
+
+
+@lru_cache(maxsize=4096)
+def _real_directory(directory: str) -> str:
+    return os.path.realpath(directory)
