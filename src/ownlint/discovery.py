@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ownlint.errors import OwnlintError
 
-NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
@@ -23,7 +22,8 @@ class Discovered:
     helm_templates: list[Path] = field(default_factory=list)
     plans: list[Path] = field(default_factory=list)
     # files named one by one (pre-commit's changed files): only findings in them are reported, and
-    # the manifests elsewhere under the root that define Namespaces give them their namespace context
+    # the manifests elsewhere under the root may define their Namespaces (the loader reads only those
+    # that name a namespace the changed files use)
     changed: list[Path] = field(default_factory=list)
     namespace_context: list[Path] = field(default_factory=list)
 
@@ -53,32 +53,31 @@ def discover(paths: list[Path]) -> Discovered:
     found.plans = sorted(set(found.plans))
     found.changed = sorted({p.resolve() for p in paths if p.is_file()})
     if found.changed and found.manifests:
-        found.namespace_context = _namespace_files(found.root, set(found.manifests))
+        found.namespace_context = _other_manifests(found.root, set(found.manifests))
     return found
 
 
-def _namespace_files(root: Path, given: set[Path]) -> list[Path]:
-    """Manifests under ``root`` that define a Namespace (a text search, no parsing), besides ``given``."""
-    context = []
-    for path in _walk(root):
-        probe = Discovered(root=root)
-        _classify(path, probe)
-        if probe.manifests and path not in given:
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            if NAMESPACE_KIND.search(text):
-                context.append(path)
+def _other_manifests(root: Path, given: set[Path]) -> list[Path]:
+    """Manifests under ``root`` besides ``given`` (listed only: nothing is read here)."""
+    context: list[Path] = []
+    for current, _, names in _directories(root):
+        wanted = [name for name in names if name.endswith(MANIFEST_SUFFIXES)]
+        if wanted and not is_helm_template(Path(current, wanted[0])):
+            context.extend(p for p in (Path(current, name) for name in wanted) if p not in given)
     return context
 
 
 def _walk(directory: Path) -> list[Path]:
-    files: list[Path] = []
-    for current, dirs, names in os.walk(directory, followlinks=False, onerror=None):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not os.path.islink(os.path.join(current, d)))
-        files.extend(Path(current, name) for name in sorted(names))
-    return files
+    return [Path(current, name) for current, _, names in _directories(directory) for name in names]
+
+
+def _directories(directory: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk`` in name order, without the skipped directories; symlinked directories are listed by
+    ``os.walk`` but never entered (``followlinks=False``)."""
+    for current, dirs, names in os.walk(directory, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        names.sort()
+        yield current, dirs, names
 
 
 def is_helm_template(path: Path) -> bool:

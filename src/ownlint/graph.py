@@ -167,7 +167,13 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
         }
     for msp in config.msps.values():
         file = config_file or config.source
-        nodes[msp_id(msp.name)] = {"kind": "identity", "type": "msp", "source": "config", "file": file, "line": msp.line}
+        nodes[msp_id(msp.name)] = {
+            "kind": "identity",
+            "type": "msp",
+            "source": "config",
+            "file": file,
+            "line": msp.line,
+        }
     evidence: dict[tuple[str, str, str], Edge] = {}
     for edge in _structural_edges(nodes, listed):
         _add(nodes, evidence, edge)
@@ -205,7 +211,13 @@ def _container(nodes: dict[str, dict[str, Any]], resource: Resource) -> str | No
         return qualified(resource, resource.container)  # the module call it is instantiated by
     if resource.source == "terraform":
         container = f"stack:{resource.stack or '.'}"
-        nodes[container] = {"kind": "module", "type": "module", "source": "terraform", "file": resource.stack, "line": 0}
+        nodes[container] = {
+            "kind": "module",
+            "type": "module",
+            "source": "terraform",
+            "file": resource.stack,
+            "line": 0,
+        }
         return container
     if resource.container is not None and resource.container not in nodes:
         nodes[resource.container] = {

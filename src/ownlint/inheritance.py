@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from ownlint.config import Config, Inheritance
+from ownlint.globs import matches_type
 from ownlint.model import Place, Resource, TagValue
 
 MAX_CHAIN = 8  # listener rule -> listener -> load balancer is three; cycles stop here
@@ -49,7 +49,7 @@ def _rule_for(rules: tuple[Inheritance, ...], resource: Resource) -> Inheritance
 
 @lru_cache(maxsize=4096)
 def _rule_for_type(rules: tuple[Inheritance, ...], resource_type: str) -> Inheritance | None:
-    return next((r for r in rules if any(fnmatchcase(resource_type, p) for p in r.match)), None)
+    return next((r for r in rules if matches_type(resource_type, r.match)), None)
 
 
 def _parent(rule: Inheritance, resource: Resource, by_address: dict[tuple[str, str], Resource]) -> Resource | None:

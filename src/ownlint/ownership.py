@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from ownlint.config import Category, Config
+from ownlint.globs import matches_type
 from ownlint.model import Fact, Resource, State
 
 OWNER = "owner"
@@ -24,7 +24,7 @@ def category_of(config: Config, resource_type: str) -> Category:
 @lru_cache(maxsize=4096)
 def _category_of(categories: tuple[Category, ...], resource_type: str) -> Category:
     for category in categories:
-        if any(fnmatchcase(resource_type, pattern) for pattern in category.match):
+        if matches_type(resource_type, category.match):
             return category
     return Category("other", ("*",), frozenset({"internal", "msp"}), frozenset({"internal", "msp", "shared"}), ())
 
@@ -38,7 +38,7 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
 
 @lru_cache(maxsize=4096)
 def _exempt(patterns: tuple[str, ...], resource_type: str) -> bool:
-    return any(fnmatchcase(resource_type, pattern) for pattern in patterns)
+    return matches_type(resource_type, patterns)
 
 
 def fact(config: Config, resource: Resource, name: str) -> Fact:

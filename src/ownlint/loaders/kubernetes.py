@@ -8,6 +8,7 @@ Only safe loaders are used; nothing in a manifest is executed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from ownlint.loaders.files import read_text, relative
 from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
 
+NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 LINES = "__lines__"  # in a resource's attributes: key path -> line, for the graph's evidence
 
 try:  # libyaml is several times faster; the pure-Python loader is the fallback
@@ -96,16 +98,37 @@ def load_kubernetes(
     if stdin_text is not None:
         shown_files.append("<stdin>")
         _collect("<stdin>", stdin_text, manifests, problems)
-    namespaces: list[Manifest] = []
-    for path in context:
-        shown = relative(root, path)
-        _collect(shown, read_text(path, shown), namespaces, [])  # problems there are not this run's
+    namespaces = _context_namespaces(root, context, manifests)
     return LoadResult(
-        resources=tuple(_resources(manifests, [n for n in namespaces if n.data["kind"] == "Namespace"])),
+        resources=tuple(_resources(manifests, namespaces)),
         problems=tuple(problems),
         files=tuple(shown_files),
         suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
     )
+
+
+def _context_namespaces(root: Path, context: Iterable[Path], manifests: list[Manifest]) -> list[Manifest]:
+    """The Namespaces defined in ``context`` files that ``manifests`` are placed in and do not define:
+    a text search picks the few files worth parsing (a pre-commit run names one file of thousands)."""
+    used = {_namespace_of(m.data) or "default" for m in manifests if m.data["kind"] not in CLUSTER_SCOPED}
+    wanted = used - {_name(m.data) for m in manifests if m.data["kind"] == "Namespace"}
+    found: list[Manifest] = []
+    if not wanted:
+        return found
+    for path in context:
+        text = read_text(path, path.name)
+        if isinstance(text, LoadProblem) or not any(n in text for n in wanted) or not NAMESPACE_KIND.search(text):
+            continue
+        documents: list[Manifest] = []
+        _collect(relative(root, path), text, documents, [])  # problems there are not this run's
+        found.extend(d for d in documents if d.data["kind"] == "Namespace" and _name(d.data) in wanted)
+    return found
+
+
+def _namespace_of(data: dict[str, Any]) -> str | None:
+    meta = data.get("metadata")
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    return str(namespace) if namespace else None
 
 
 def _suppressions(manifest: Manifest) -> list[Suppression]:

@@ -14,6 +14,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
+from ownlint.globs import matches_type
 from ownlint.model import Edge, Resource, in_stack, qualified
 from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_policy import (
@@ -154,7 +155,7 @@ def _targets(
         if isinstance(target, Resource):
             if target.type in PRINCIPAL_TYPES.values() and not _acts_as(actions, ASSUME_ACTIONS):
                 continue
-            if any(fnmatchcase(target.type, t) for t in COMPUTE_TYPES) and not _acts_as(actions, RUN_AS_ACTIONS):
+            if matches_type(target.type, tuple(COMPUTE_TYPES)) and not _acts_as(actions, RUN_AS_ACTIONS):
                 continue
         found.append(target)
     return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, TypeVar
 
+from ownlint.globs import matches_type
 from ownlint.model import Place, Resource, qualified
 
 T = TypeVar("T")
@@ -42,7 +43,7 @@ class ResourceIndex:
     def of_types(self, patterns: Iterable[str]) -> Iterator[Resource]:
         wanted = tuple(patterns)
         for resource_type, members in self.by_type.items():
-            if any(fnmatchcase(resource_type, p) for p in wanted):
+            if matches_type(resource_type, wanted):
                 yield from members
 
     def referenced(self, resource: Resource, value: Any) -> list[Resource]:

@@ -10,10 +10,10 @@ nested blocks (static or ``dynamic``) become lists of such mappings under their 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
+from ownlint.globs import matches_type
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
@@ -70,7 +70,7 @@ GRAPH_TYPES = (
 
 @lru_cache(maxsize=4096)
 def wants_attributes(resource_type: str) -> bool:
-    return any(fnmatchcase(resource_type, pattern) for pattern in GRAPH_TYPES)
+    return matches_type(resource_type, tuple(GRAPH_TYPES))
 
 
 def block_values(block: m.Block, evaluator: Evaluator, env: Mapping[str, Any]) -> dict[str, Any]:
