@@ -61,6 +61,24 @@ def test_a_changed_manifest_takes_its_namespace_from_elsewhere_in_the_repository
     assert run.json()["summary"]["resources"] == 2  # the context Namespace is not itself checked
 
 
+def test_the_namespace_defined_nearest_the_changed_manifest_stands(tree: Any, monkeypatch: Any) -> None:
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {labels}\n"
+    root = tree(
+        {
+            "z-far/namespaces.yaml": namespace.format(labels="{operated-by: internal}"),
+            "apps/shop/namespace.yaml": namespace.format(labels="{}"),
+            "apps/shop/web.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: shop}\n",
+        }
+    )
+    monkeypatch.chdir(root)
+    run = run_cli("check", "apps/shop/web.yaml", "--format", "json", "--select", "OWN004")
+    # z-far/ comes last in the tree, but apps/shop/ is nearer: its Namespace says nothing
+    assert [f["resource"] for f in run.json()["findings"]] == ["ConfigMap/shop/web"]
+    (root / "apps/shop/namespace.yaml").unlink()
+    run = run_cli("check", "apps/shop/web.yaml", "--format", "json", "--select", "OWN004")
+    assert run.json()["findings"] == []
+
+
 def test_the_hook_definition_matches_the_readme() -> None:
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert (hook["id"], hook["entry"], hook["language"]) == ("ownlint", "ownlint check", "python")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ class Discovered:
     # the manifests elsewhere under the root may define their Namespaces (the loader reads only those
     # that name a namespace the changed files use)
     changed: list[Path] = field(default_factory=list)
-    namespace_context: list[Path] = field(default_factory=list)
+    namespace_context: Iterable[Path] = ()
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -53,18 +53,48 @@ def discover(paths: list[Path]) -> Discovered:
     found.plans = sorted(set(found.plans))
     found.changed = sorted({p.resolve() for p in paths if p.is_file()})
     if found.changed and found.manifests:
-        found.namespace_context = _other_manifests(found.root, set(found.manifests))
+        found.namespace_context = OtherManifests(found.root, frozenset(p.resolve() for p in found.manifests))
     return found
 
 
-def _other_manifests(root: Path, given: set[Path]) -> list[Path]:
-    """Manifests under ``root`` besides ``given`` (listed only: nothing is read here)."""
-    context: list[Path] = []
-    for current, _, names in _directories(root):
+@dataclass(frozen=True)
+class OtherManifests:
+    """The manifests under ``root`` besides ``given``, nearest first: those in the directories of
+    ``given`` and above them up to ``root``, then the rest of the tree, which is walked only when
+    iterated that far (a Namespace is usually defined beside or above the objects placed in it)."""
+
+    root: Path
+    given: frozenset[Path]  # resolved
+
+    def __iter__(self) -> Iterator[Path]:
+        real_root = self.root.resolve()
+        seen: set[Path] = set()
+        for directory in self._nearest(real_root):
+            seen.add(directory)
+            yield from self._manifests(str(directory), sorted(os.listdir(directory)))
+        for current, _, names in _directories(self.root):
+            if Path(current).resolve() not in seen:
+                yield from self._manifests(current, names)
+
+    def _nearest(self, real_root: Path) -> Iterator[Path]:
+        listed: set[Path] = set()
+        for path in sorted(self.given):
+            for directory in path.parents:
+                inside = directory == real_root or real_root in directory.parents
+                if not inside or SKIPPED_DIRS.intersection(directory.relative_to(real_root).parts):
+                    break
+                if directory not in listed:
+                    listed.add(directory)
+                    yield directory
+
+    def _manifests(self, directory: str, names: list[str]) -> Iterator[Path]:
         wanted = [name for name in names if name.endswith(MANIFEST_SUFFIXES)]
-        if wanted and not is_helm_template(Path(current, wanted[0])):
-            context.extend(p for p in (Path(current, name) for name in wanted) if p not in given)
-    return context
+        if not wanted or is_helm_template(Path(directory, wanted[0])):
+            return
+        for name in wanted:
+            path = Path(directory, name)
+            if path.is_file() and path.resolve() not in self.given:
+                yield path
 
 
 def _walk(directory: Path) -> list[Path]:

@@ -121,7 +121,12 @@ def _context_namespaces(root: Path, context: Iterable[Path], manifests: list[Man
             continue
         documents: list[Manifest] = []
         _collect(relative(root, path), text, documents, [])  # problems there are not this run's
-        found.extend(d for d in documents if d.data["kind"] == "Namespace" and _name(d.data) in wanted)
+        for document in documents:
+            if document.data["kind"] == "Namespace" and _name(document.data) in wanted:
+                found.append(document)
+                wanted.discard(_name(document.data))  # the nearest definition stands
+        if not wanted:
+            break
     return found
 
 
