@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,3 +21,22 @@ def test_the_synthetic_estate_is_deterministic_and_parses(tmp_path: Path) -> Non
     run = run_cli("check", str(tmp_path / "a"), "--format", "json")
     assert run.json()["summary"]["by_rule"]["OWN000"] == 0
     assert run.json()["summary"]["resources"] == 30  # 3 x (5 Terraform records + 5 Kubernetes objects)
+
+
+def test_a_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """The start-up budget of a pre-commit run: the boundary rules walk the graph without networkx,
+    and the baseline, git and temporary-file machinery load only when asked for."""
+    estate = tmp_path / "estate"
+    write_estate(estate, 2, 2)
+    probe = (
+        "import sys\n"
+        "from ownlint.cli import main\n"
+        "try:\n"
+        "    main(['check', 'terraform/stack-0000/main.tf', 'kubernetes/ns-0000/app.yaml', '--no-cache'])\n"
+        "finally:\n"
+        "    print(sorted(m for m in ('networkx', 'ownlint.vcs', 'ownlint.baseline', 'tempfile',"
+        " 'subprocess', 'importlib.resources', 'ownlint.graph') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=estate, capture_output=True, text=True, check=False)
+    # the estate declares MSPs and boundaries, so OWN008 builds the graph: graph.py is loaded, networkx is not
+    assert run.stdout.splitlines()[-1] == "['ownlint.graph']", run.stderr

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ownlint import baseline, suppress, vcs
+from ownlint import suppress
 from ownlint.config import Config, find_config, load_config
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover
@@ -34,6 +34,7 @@ from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import Rule, RuleContext
 
 if TYPE_CHECKING:
+    from ownlint import baseline
     from ownlint.graph import ResourceGraph
 
 
@@ -83,6 +84,8 @@ def run_check(options: CheckOptions) -> CheckResult:
         known, against = _known(options, rules, loaded, today)
         selected = {rule.code for rule in rules}  # what --select leaves out is neither new nor fixed
         known = [k for k in known if k.rule in selected and (not loaded.changed or k.file in loaded.changed)]
+        from ownlint import baseline  # the comparisons are imported only when asked for
+
         found, still, fixed = baseline.compare(found, known)
         comparison = Comparison(against, still, tuple((k.rule, k.resource, k.file) for k in fixed))
     findings = sorted(found, key=_finding_order)
@@ -116,6 +119,8 @@ def _known(
     options: CheckOptions, rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date
 ) -> tuple[list[baseline.Known], str]:
     """The findings to compare with: a baseline file's, or those at the merge base of ``--diff-base``."""
+    from ownlint import baseline, vcs
+
     if options.baseline is not None:
         return baseline.read(Path(options.baseline)), f"baseline {options.baseline}"
     assert options.diff_base is not None
@@ -139,6 +144,7 @@ def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = N
     """Record every finding a check reports now (suppressed ones excepted); returns how many."""
     loaded = load(inputs)
     found, _ = _findings(select_rules((), ()), loaded, today or datetime.date.today())
+    from ownlint import baseline
     from ownlint.output import write_atomically
 
     write_atomically(target, baseline.render(found, datetime.datetime.now(datetime.timezone.utc)))

@@ -7,7 +7,6 @@ In the manner of cfgv: a schema is a small tree of checkers; every error says
 from __future__ import annotations
 
 import datetime
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -167,6 +166,8 @@ def _deny(origin: Checker, location: Checker) -> Checker:
 
 
 def did_you_mean(word: str, choices: Any) -> str:
+    import difflib  # only on errors
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

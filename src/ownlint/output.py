@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +41,8 @@ def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path`` and rename it into place."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        import tempfile  # only when writing: not on every run's start
+
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)

@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +73,8 @@ class ParseCache:
         entry = self.directory / key[:2] / f"{key}.json"
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when writing: not on every run's start
+
             handle, temporary = tempfile.mkstemp(prefix=".entry.", dir=entry.parent)
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(encode(model), stream, separators=(",", ":"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class TaggableIndex:
 
 @lru_cache(maxsize=1)
 def taggable_index() -> TaggableIndex:
-    text = resources.files("ownlint.data").joinpath("taggable-resource-types.json").read_text("utf-8")
+    text = (Path(__file__).parents[2] / "data" / "taggable-resource-types.json").read_text("utf-8")
     data = json.loads(text)
     types = frozenset(t for listed in data["providers"].values() for t in listed)
     return TaggableIndex(dict(data["tag_attribute"]), types)
