@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,12 @@ class Config:
     @property
     def parties_declared(self) -> bool:
         return bool(self.internal or self.msps)
+
+    @cached_property
+    def per_type(self) -> dict[tuple[str, str], Any]:
+        """Answers that depend only on a resource type (its category, whether it is exempt), memoised
+        for this config: rules ask them for every resource, thousands of times a run."""
+        return {}
 
 
 def find_config(start: Path) -> Path | None:

@@ -7,6 +7,7 @@ import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -108,8 +109,21 @@ class Resource:
         return qualified(self, self.address)
 
     def tag(self, key: str) -> TagValue | None:
-        wanted = key.lower()
-        return next((t for t in self.tags if t.key.lower() == wanted), None)
+        return self._tags_by_key.get(key.lower())
+
+    @cached_property
+    def memo(self) -> dict[str, Any]:
+        """Answers derived from this resource alone (its facts under a config), computed once: rules
+        ask for the same fact a dozen times. Not a field: equality and hashing ignore it."""
+        return {}
+
+    @cached_property
+    def _tags_by_key(self) -> dict[str, TagValue]:
+        """Tags by lower-cased key, the first of each key (rules ask for a fact a dozen times)."""
+        index: dict[str, TagValue] = {}
+        for tag in self.tags:
+            index.setdefault(tag.key.lower(), tag)
+        return index
 
 
 def qualified(resource: Resource, address: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ownlint.config import Category, Config
 from ownlint.globs import matches_type
@@ -18,10 +17,13 @@ _VALUE_SEPARATORS = re.compile(r"[,;+\s]+")
 
 
 def category_of(config: Config, resource_type: str) -> Category:
-    return _category_of(config.categories, resource_type)
+    key = ("category", resource_type)
+    found: Category | None = config.per_type.get(key)
+    if found is None:
+        found = config.per_type[key] = _category_of(config.categories, resource_type)
+    return found
 
 
-@lru_cache(maxsize=4096)
 def _category_of(categories: tuple[Category, ...], resource_type: str) -> Category:
     for category in categories:
         if matches_type(resource_type, category.match):
@@ -33,16 +35,24 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
     """Taggable and not exempt: the resources every ownership rule looks at."""
     if not resource.taggable:
         return False
-    return not _exempt(config.exempt, resource.type)
-
-
-@lru_cache(maxsize=4096)
-def _exempt(patterns: tuple[str, ...], resource_type: str) -> bool:
-    return matches_type(resource_type, patterns)
+    key = ("exempt", resource.type)
+    exempt: bool | None = config.per_type.get(key)
+    if exempt is None:
+        exempt = config.per_type[key] = matches_type(resource.type, config.exempt)
+    return not exempt
 
 
 def fact(config: Config, resource: Resource, name: str) -> Fact:
     """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
+    known = resource.memo.get(name)
+    if known is not None and known[0] is config:
+        return known[1]  # type: ignore[no-any-return]
+    found = _fact(config, resource, name)
+    resource.memo[name] = (config, found)
+    return found
+
+
+def _fact(config: Config, resource: Resource, name: str) -> Fact:
     for key in config.keys.get(name, (name,)):
         tag = resource.tag(key)
         if tag is None:
