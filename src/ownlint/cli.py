@@ -54,6 +54,12 @@ def input_options(command: Any) -> Any:
         ),
         click.option("--no-cache", is_flag=True, help="Parse every file again (no parse cache)."),
         click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            help="Processes that parse files, for runs over many files [default: the CPUs available].",
+        ),
+        click.option(
             "--cache-dir",
             type=click.Path(file_okay=False),
             help="Parse cache directory [default: $XDG_CACHE_HOME/ownlint or ~/.cache/ownlint].",
@@ -77,7 +83,14 @@ def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, A
         plans=options["plans"],
         cache_dir=None if options["no_cache"] else (options["cache_dir"] or _default_cache_dir()),
     )
-    return Inputs(paths=paths or (".",), config=options["config_path"], stdin_text=stdin_text, terraform=terraform)
+    jobs = options["jobs"]
+    if jobs is None:
+        from ownlint.parallel import default_jobs
+
+        jobs = default_jobs()
+    return Inputs(
+        paths=paths or (".",), config=options["config_path"], stdin_text=stdin_text, terraform=terraform, jobs=jobs
+    )
 
 
 def _default_cache_dir() -> str:

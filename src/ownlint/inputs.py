@@ -17,3 +17,4 @@ class Inputs:
     config: str | None = None
     stdin_text: str | None = None
     terraform: TerraformInputs = field(default_factory=TerraformInputs)
+    jobs: int = 1  # processes that parse files, when there are many (``--jobs``)

@@ -19,6 +19,7 @@ import yaml
 from ownlint.loaders.files import read_text, relative
 from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
+from ownlint.parallel import run_chunks
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 LINES = "__lines__"  # in a resource's attributes: key path -> line, for the graph's evidence
@@ -85,16 +86,17 @@ class Manifest:
 
 
 def load_kubernetes(
-    root: Path, files: Iterable[Path], stdin_text: str | None = None, context: Iterable[Path] = ()
+    root: Path, files: Iterable[Path], stdin_text: str | None = None, context: Iterable[Path] = (), jobs: int = 1
 ) -> LoadResult:
-    """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces."""
+    """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces.
+    With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
-    for path in files:
-        shown = relative(root, path)
+    for shown, found, problem in run_chunks(_read_manifests, [(str(root), str(p)) for p in files], jobs):
         shown_files.append(shown)
-        _collect(shown, read_text(path, shown), manifests, problems)
+        manifests.extend(found)
+        problems.extend(problem)
     if stdin_text is not None:
         shown_files.append("<stdin>")
         _collect("<stdin>", stdin_text, manifests, problems)
@@ -105,6 +107,18 @@ def load_kubernetes(
         files=tuple(shown_files),
         suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
     )
+
+
+def _read_manifests(tasks: list[tuple[str, str]]) -> list[tuple[str, list[Manifest], list[LoadProblem]]]:
+    """Each (root, path)'s file as shown, its objects and its problems (a worker's chunk, or all of them)."""
+    results = []
+    for root, path in tasks:
+        shown = relative(Path(root), Path(path))
+        found: list[Manifest] = []
+        problems: list[LoadProblem] = []
+        _collect(shown, read_text(Path(path), shown), found, problems)
+        results.append((shown, found, problems))
+    return results
 
 
 def _context_namespaces(root: Path, context: Iterable[Path], manifests: list[Manifest]) -> list[Manifest]:

@@ -143,18 +143,21 @@ def _candidates(index: ResourceIndex, scope: str | None, rules: Sequence[Mapping
     if "*" in named:
         everything = in_scope if in_scope is not None else index.resources
         return [r for r in everything if r.source == "kubernetes"]
-    by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index))
     if named & EXEC_SUBRESOURCES:  # exec into a pod is acting as its workload
         named |= {plural(kind) for kind in WORKLOAD_KINDS}
-    found = [r for name in sorted(named) for r in by_plural.get(name, ())]
-    return found if scope is None else [r for r in found if r.namespace == scope]
+    by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index))
+    return [r for name in sorted(named) for r in by_plural.get((name, scope), ())]
 
 
-def _by_plural(index: ResourceIndex) -> dict[str, list[Resource]]:
-    table: dict[str, list[Resource]] = {}
+def _by_plural(index: ResourceIndex) -> dict[tuple[str, str | None], list[Resource]]:
+    """Kubernetes objects by (plural, namespace), and by (plural, None) across every namespace."""
+    table: dict[tuple[str, str | None], list[Resource]] = {}
     for resource in index.resources:
         if resource.source == "kubernetes":
-            table.setdefault(plural(kind_of(resource)), []).append(resource)
+            what = plural(kind_of(resource))
+            table.setdefault((what, None), []).append(resource)
+            if resource.namespace is not None:
+                table.setdefault((what, resource.namespace), []).append(resource)
     return table
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.terraform.expr import Expr, HclFile
+from ownlint.loaders.terraform.expr import Expr, HclFile, Outline, outline_of
 
 BACKENDS = {
     "tree-sitter": "ownlint.loaders.terraform.ts_backend",  # fast (C grammar); the default when installed
@@ -21,11 +21,22 @@ DEFAULT_BACKEND = "auto"  # tree-sitter when its wheels import, else python-hcl2
 
 ParseFunction = Callable[[str, str], HclFile]
 ExpressionParser = Callable[[str], Expr]
+OutlineFunction = Callable[[str, str], Outline]
 
 
 def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
     parse: ParseFunction = _backend(name).parse
     return parse
+
+
+def outline_for(name: str = DEFAULT_BACKEND) -> OutlineFunction:
+    """The backend's ``outline(text, path)``, or one from a full parse where it has none."""
+    backend = _backend(name)
+    if hasattr(backend, "outline"):
+        found: OutlineFunction = backend.outline
+        return found
+    parse: ParseFunction = backend.parse
+    return lambda text, path: outline_of(parse(text, path))
 
 
 def expression_parser_for(name: str = DEFAULT_BACKEND) -> ExpressionParser:

@@ -61,6 +61,9 @@ class ParseCache:
         material = f"{FORMAT}\x1f{__version__}\x1f{self.backend}\x1f{text}"
         return hashlib.sha256(material.encode("utf-8", errors="surrogatepass")).hexdigest()
 
+    def holds(self, key: str) -> bool:
+        return (self.directory / key[:2] / f"{key}.json").is_file()
+
     def get(self, key: str, path: str) -> m.HclFile | None:
         entry = self.directory / key[:2] / f"{key}.json"
         try:

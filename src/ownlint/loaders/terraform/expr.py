@@ -167,6 +167,21 @@ class HclFile:
     blocks: tuple[Block, ...]
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What finding the root modules needs of a file: where its top-level blocks start (suppression
+    comments attach to them) and the ``source`` of each ``module`` block."""
+
+    block_lines: tuple[int, ...]
+    module_sources: tuple[Expr, ...]
+
+
+def outline_of(hcl: HclFile) -> Outline:
+    """The outline of a fully parsed file (backends without a faster way)."""
+    sources = (b.attribute("source") for b in hcl.blocks if b.type == "module")
+    return Outline(tuple(b.line for b in hcl.blocks), tuple(a.expr for a in sources if a is not None))
+
+
 class HclSyntaxError(Exception):
     """Raised by a parser backend for text that is not valid HCL; carries a 1-based line."""
 

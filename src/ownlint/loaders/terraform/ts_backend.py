@@ -48,6 +48,30 @@ def parse(text: str, path: str) -> m.HclFile:
     return m.HclFile(path=path, attributes=attributes, blocks=blocks)
 
 
+def outline(text: str, path: str) -> m.Outline:
+    """Top-level block lines and module ``source`` expressions, reading nothing else: a fifth of a parse."""
+    source = text.encode("utf-8", errors="surrogatepass")
+    root = _parser().parse(source).root_node
+    if root.has_error:
+        raise m.HclSyntaxError(*_first_error(root, len(source)))
+    reader = _Reader(source)
+    body = next((c for c in _named(root) if c.type == "body"), None)
+    lines: list[int] = []
+    sources: list[m.Expr] = []
+    for block in (c for c in (_named(body) if body is not None else ()) if c.type == "block"):
+        lines.append(_lines(block)[0])
+        named = _named(block)
+        inner = next((n for n in named if n.type == "body"), None)
+        if reader.text(named[0]) != "module" or inner is None:
+            continue
+        for attribute in (c for c in _named(inner) if c.type == "attribute"):
+            name, value = _named(attribute)[0], _named(attribute)[1]
+            if reader.text(name) == "source":
+                sources.append(reader.expr(value))
+                break  # the first one, as Block.attribute finds it
+    return m.Outline(tuple(lines), tuple(sources))
+
+
 def parse_expression(text: str) -> m.Expr:
     """One expression from source text (heredoc interpolations, ``--var`` values)."""
     try:

@@ -1,0 +1,77 @@
+"""Work spread over processes, for cold runs over many files; small inputs stay in this process.
+
+Parsing is pure CPU work on independent files, so it splits into chunks, one task each. Worker
+processes are forked where the platform allows (no re-import: a worker starts in milliseconds) and
+spawned elsewhere. A pool that cannot start or breaks (a worker killed) is not fatal: the chunks it
+did not finish run here, one after another.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+# Below this many files a pool costs more than it saves (measured: benchmarks/run.py --jobs-sweep)
+MIN_PARALLEL_FILES = 64
+CHUNKS_PER_JOB = 4  # several chunks per worker even out files of unequal size
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def chunked(items: Sequence[Task], jobs: int) -> list[list[Task]]:
+    """``items`` in contiguous chunks (neighbouring files stay together), ``CHUNKS_PER_JOB`` per job."""
+    count = max(1, min(len(items), jobs * CHUNKS_PER_JOB))
+    size, extra = divmod(len(items), count)
+    chunks, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        chunks.append(list(items[start:end]))
+        start = end
+    return [c for c in chunks if c]
+
+
+def run_chunks(
+    work: Callable[[list[Task]], list[Result]], items: Sequence[Task], jobs: int, minimum: int = MIN_PARALLEL_FILES
+) -> list[Result]:
+    """``work`` over ``items`` in chunks, in ``jobs`` processes when there are ``minimum`` items or more;
+    results in the order of ``items``. ``work`` must be a module-level function (it is sent to workers)."""
+    if jobs <= 1 or len(items) < max(minimum, 2):
+        return work(list(items))
+    from concurrent.futures import ProcessPoolExecutor  # not on the start of runs that stay here
+    from concurrent.futures.process import BrokenProcessPool
+
+    chunks = chunked(items, jobs)
+    done: dict[int, list[Result]] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_context()) as pool:
+            futures = [pool.submit(work, chunk) for chunk in chunks]
+            for index, future in enumerate(futures):
+                try:
+                    done[index] = future.result()
+                except BrokenProcessPool:
+                    break
+    except (OSError, BrokenProcessPool):
+        pass  # no processes here (a sandbox, a limit): the chunks not done run in this process
+    return [result for index, chunk in enumerate(chunks) for result in (done[index] if index in done else work(chunk))]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")  # the parent holds no threads or locks at this point
+    return multiprocessing.get_context("spawn")

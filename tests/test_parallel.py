@@ -1,0 +1,86 @@
+"""--jobs: the same findings in worker processes as in one; small inputs stay in one process; a broken
+pool falls back to this process."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from tests.conftest import ROOT, run_cli
+
+from ownlint import parallel
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from estate import write_estate
+
+CYCLE_A = 'module "b" {\n  source = "../cycle-b"\n}\nresource "aws_sqs_queue" "a" {\n  name = "a"\n}\n'
+CYCLE_B = 'module "a" {\n  source = "../cycle-a"\n}\nresource "aws_sqs_queue" "b" {\n  name = "b"\n}\n'
+SUPPRESSED = (
+    '# ownlint:ignore OWN001 reason="a fixture" expires=2999-01-01\nresource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
+)
+SHARED_CALLER = 'module "shared" {\n  source = "../../../../shared"\n  name   = "{name}"\n}\n'
+SHARED = 'variable "name" {}\nresource "aws_s3_bucket" "b" {\n  bucket = var.name\n}\n'
+
+
+def _estate(root: Path) -> Path:
+    """The benchmark estate (over the parallel threshold) plus the awkward cases: a call cycle, a file
+    that does not parse, a suppression comment, a module outside the scanned directory called twice."""
+    write_estate(root / "infra", 12, 12)
+    extra = {
+        "infra/terraform/cycle-a/main.tf": CYCLE_A,
+        "infra/terraform/cycle-b/main.tf": CYCLE_B,
+        "infra/terraform/broken/main.tf": 'resource "aws_sqs_queue" "x" {\n',
+        "infra/terraform/suppressed/main.tf": SUPPRESSED,
+        "infra/terraform/callers/one/main.tf": SHARED_CALLER.replace("{name}", "one"),
+        "infra/terraform/callers/two/main.tf": SHARED_CALLER.replace("{name}", "two"),
+        "shared/main.tf": SHARED,
+        ".git/HEAD": "ref: refs/heads/main\n",
+    }
+    for name, text in extra.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root / "infra"
+
+
+def test_worker_processes_find_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    infra = _estate(tmp_path)
+    assert sum(1 for _ in infra.rglob("*.tf")) >= parallel.MIN_PARALLEL_FILES
+    monkeypatch.chdir(infra)
+    pools = []
+    context = parallel._context
+    monkeypatch.setattr(parallel, "_context", lambda: pools.append(1) or context())
+    one = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "1", "--show-suppressed")
+    two = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "2", "--show-suppressed")
+    assert (two.stdout, two.exit_code) == (one.stdout, one.exit_code)
+    assert len(pools) == 2  # Terraform: outlines, then root modules (24 manifests stay in this process)
+    found = one.json()
+    assert {f["rule"] for f in found["findings"]} >= {"OWN000", "OWN001"}
+    assert any(f["file"] == "terraform/cycle-b/main.tf" for f in found["findings"])  # the cycle is loaded
+    assert [s["file"] for s in found["suppressed"]] == ["terraform/suppressed/main.tf"]
+
+
+def _crash_in_workers(items: list[int]) -> list[int]:
+    if os.getpid() != PARENT:
+        os._exit(3)  # a worker killed mid-task (the OOM killer, a signal)
+    return [item * 2 for item in items]
+
+
+PARENT = os.getpid()
+
+
+def test_a_broken_pool_falls_back_to_this_process() -> None:
+    items = list(range(parallel.MIN_PARALLEL_FILES * 2))
+    assert parallel.run_chunks(_crash_in_workers, items, 2) == [item * 2 for item in items]
+
+
+def test_small_inputs_stay_in_this_process() -> None:
+    items = list(range(parallel.MIN_PARALLEL_FILES - 1))
+    assert parallel.run_chunks(_crash_in_workers, items, 8) == [item * 2 for item in items]
+
+
+def test_chunks_keep_order_and_cover_everything() -> None:
+    chunks = parallel.chunked(list(range(10)), 2)
+    assert [i for chunk in chunks for i in chunk] == list(range(10))
+    assert len(chunks) == 8 and all(chunks)
