@@ -100,6 +100,29 @@ resource "aws_sqs_queue" "this" {
     return {f"terraform/stack-{index:04d}/{name}": text for name, text in files.items()}
 
 
+EXTRA_TYPES = ("aws_sns_topic", "aws_cloudwatch_log_group", "aws_sqs_queue", "aws_kms_key", "aws_dynamodb_table")
+
+
+def extra_resources(index: int, count: int, rng: random.Random) -> dict[str, str]:
+    """``count`` more resources in one file, as real stacks have: most inherit default_tags, some add
+    their own tags with merge(), some are unlabelled (findings), some use count."""
+    blocks = []
+    for number in range(count):
+        kind = EXTRA_TYPES[number % len(EXTRA_TYPES)]
+        shape = rng.random()
+        if shape < 0.6:
+            body = f'  name = "estate-{index}-{number}"'
+        elif shape < 0.85:
+            body = (
+                f'  name = "estate-{index}-{number}"\n'
+                f'  tags = merge(local.common_tags, {{ data-classification = "internal", component = "c{number}" }})'
+            )
+        else:
+            body = f'  count = 2\n  name  = "estate-{index}-{number}-${{count.index}}"'
+        blocks.append(f'resource "{kind}" "r{number}" {{\n{body}\n}}\n')
+    return {f"terraform/stack-{index:04d}/extra.tf": "\n".join(blocks)} if count else {}
+
+
 def namespace(index: int, rng: random.Random) -> dict[str, str]:
     """A Namespace and four more documents: ServiceAccount, Deployment, Service, RoleBinding."""
     team = rng.choice(TEAMS)
@@ -158,11 +181,13 @@ roleRef: {{kind: ClusterRole, name: view}}
     }
 
 
-def write_estate(root: Path, stacks: int, namespaces: int, seed: int = 7) -> dict[str, int]:
+def write_estate(root: Path, stacks: int, namespaces: int, seed: int = 7, resources: int = 0) -> dict[str, int]:
+    """Write the estate under ``root``; ``resources`` more per stack make files the size of real ones."""
     rng = random.Random(seed)
     files: dict[str, str] = {"ownlint.yaml": CONFIG}
     for index in range(stacks):
         files.update(stack(index, rng))
+        files.update(extra_resources(index, resources, rng))
     for index in range(namespaces):
         files.update(namespace(index, rng))
     for name, text in files.items():
@@ -175,6 +200,7 @@ def write_estate(root: Path, stacks: int, namespaces: int, seed: int = 7) -> dic
         "documents": sum(
             t.count("\nkind: ") + t.startswith("kind: ") for n, t in files.items() if n.startswith("kubernetes/")
         ),
+        "bytes": sum(len(t.encode()) for t in files.values()),
     }
 
 
@@ -183,8 +209,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--stacks", type=int, default=100)
     parser.add_argument("--namespaces", type=int, default=100)
+    parser.add_argument("--resources", type=int, default=0, help="more resources per stack (bigger files)")
     args = parser.parse_args()
-    print(write_estate(args.out, args.stacks, args.namespaces))
+    print(write_estate(args.out, args.stacks, args.namespaces, resources=args.resources))
 
 
 if __name__ == "__main__":

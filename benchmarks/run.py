@@ -1,12 +1,15 @@
 """Whole-command timings on one synthetic estate, in one run: wall time, peak memory, ratios.
 
 Measured, each the median of ``--repeat`` runs (each a fresh process):
-  floor        raw parse of the same files: tree-sitter-hcl for .tf, libyaml for manifests
-  cold         ``ownlint check`` with an empty parse cache
+  floor        raw parse of the same files in one process: tree-sitter-hcl for .tf, libyaml for manifests
+  cold         ``ownlint check`` with an empty parse cache (``--jobs``: every CPU)
+  cold-j1      the same in one process (``--jobs 1``)
+  no-graph     cold without the graph rules (``--ignore OWN008,OWN009``): what the graph costs
   warm         ``ownlint check`` again, cache filled
   pre-commit   ``ownlint check`` on one changed .tf file and one manifest (warm cache)
   hcl2         ``ownlint check --parser hcl2 --no-cache`` (the reference parser)
   checkov      ``checkov`` with one custom required-tag policy, when ``--checkov PATH`` is given
+With ``--scaling``, cold and cold-j1 again on an estate twice the size: time and memory ratios.
 
     python benchmarks/run.py --stacks 400 --namespaces 400 --json results.json [--checkov .venv-ck/bin/checkov]
 """
@@ -49,9 +52,11 @@ definition:
 
 
 def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in KiB, exit code) of one process."""
+    """(wall seconds, peak RSS in KiB, exit code) of one process; the RSS is that of the largest process
+    of its tree (``wait4``), so a ``--jobs`` run's workers are not summed: ``cold-j1`` is the whole."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as users run it
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     return time.perf_counter() - start, int(usage.ru_maxrss), process.returncode
@@ -75,13 +80,17 @@ def main() -> None:
     parser.add_argument("--stacks", type=int, default=200)
     parser.add_argument("--namespaces", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--resources", type=int, default=0, help="more resources per stack (bigger files)")
+    parser.add_argument("--scaling", action="store_true", help="also measure an estate twice the size")
     parser.add_argument("--checkov", help="a checkov executable (install it in a separate venv)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     ownlint = [sys.executable, "-m", "ownlint"]
+    source = str(Path(__file__).parents[1] / "src")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", source], check=False, capture_output=True)
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory) / "estate"
-        sizes = write_estate(root, args.stacks, args.namespaces)
+        sizes = write_estate(root, args.stacks, args.namespaces, resources=args.resources)
         cache = Path(directory) / "cache"
         check = [*ownlint, "check", ".", "--format", "json", "-o", os.devnull, "--cache-dir", str(cache)]
 
@@ -91,6 +100,8 @@ def main() -> None:
         results: dict[str, Any] = {"sizes": sizes}
         results["floor"] = median_of([sys.executable, "-c", FLOOR, str(root)], root, args.repeat)
         results["cold"] = median_of(check, root, args.repeat, before=empty_cache)
+        results["cold-j1"] = median_of([*check, "--jobs", "1"], root, args.repeat, before=empty_cache)
+        results["no-graph"] = median_of([*check, "--ignore", "OWN008,OWN009"], root, args.repeat, before=empty_cache)
         results["warm"] = median_of(check, root, args.repeat)
         changed = ["terraform/stack-0000/main.tf", "kubernetes/ns-0000/app.yaml"]
         results["pre-commit"] = median_of([*ownlint, "check", *changed, "--cache-dir", str(cache)], root, args.repeat)
@@ -114,16 +125,34 @@ def main() -> None:
                 "kubernetes",
             ]
             results["checkov"] = median_of(command, root, 1)
+        if args.scaling:
+            double = Path(directory) / "double"
+            results["double-sizes"] = write_estate(
+                double, 2 * args.stacks, 2 * args.namespaces, resources=args.resources
+            )
+            results["double-floor"] = median_of([sys.executable, "-c", FLOOR, str(double)], double, args.repeat)
+            results["double-cold"] = median_of(check, double, args.repeat, before=empty_cache)
+            results["double-cold-j1"] = median_of([*check, "--jobs", "1"], double, args.repeat, before=empty_cache)
     floor = results["floor"]["seconds"]
     print(f"estate: {sizes}")
     print(f"{'run':<11} {'median s':>9} {'peak MiB':>9} {'x floor':>8} {'exit':>5}")
-    for name in ("floor", "cold", "warm", "pre-commit", "hcl2", "checkov"):
+    for name in ("floor", "cold", "cold-j1", "no-graph", "warm", "pre-commit", "hcl2", "checkov"):
         if name in results:
             row = results[name]
             ratio = row["seconds"] / floor
             print(f"{name:<11} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {ratio:>8.1f} {row['exit']:>5}")
     if "checkov" in results:
         print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
+    graph_share = results["cold"]["seconds"] / results["no-graph"]["seconds"] - 1
+    print(f"graph rules add {100 * graph_share:.0f}% to the cold run")
+    if args.scaling:
+        print(f"estate x2: {results['double-sizes']}")
+        for name in ("floor", "cold", "cold-j1"):
+            single, double = results[name], results[f"double-{name}"]
+            ratio = double["seconds"] / single["seconds"]
+            memory = double["peak_mib"] / single["peak_mib"]
+            peak = double["peak_mib"]
+            print(f"{name:<11} {double['seconds']:>9.3f} s  time x{ratio:.2f}  peak {peak} MiB x{memory:.2f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

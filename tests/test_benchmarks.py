@@ -17,10 +17,21 @@ def test_the_synthetic_estate_is_deterministic_and_parses(tmp_path: Path) -> Non
     write_estate(tmp_path / "b", 3, 3)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert all((tmp_path / "a" / f).read_text() == (tmp_path / "b" / f).read_text() for f in files)
-    assert sizes == {"tf_files": 18, "manifests": 6, "documents": 15}
+    assert {k: v for k, v in sizes.items() if k != "bytes"} == {"tf_files": 18, "manifests": 6, "documents": 15}
     run = run_cli("check", str(tmp_path / "a"), "--format", "json")
     assert run.json()["summary"]["by_rule"]["OWN000"] == 0
     assert run.json()["summary"]["resources"] == 30  # 3 x (5 Terraform records + 5 Kubernetes objects)
+
+
+def test_extra_resources_make_bigger_stacks_with_findings(tmp_path: Path) -> None:
+    small = write_estate(tmp_path / "small", 2, 0)
+    big = write_estate(tmp_path / "big", 2, 0, resources=10)
+    assert big["tf_files"] == small["tf_files"] + 2 and big["bytes"] > small["bytes"] + 2 * 10 * 40
+    run = run_cli("check", str(tmp_path / "big"), "--format", "json")
+    summary = run.json()["summary"]
+    assert summary["by_rule"]["OWN000"] == 0
+    assert summary["resources"] == 2 * (5 + 10)  # count = 2 instances fold into one resource each
+    assert summary["by_rule"]["OWN005"] > 0  # the unlabelled ones
 
 
 def test_a_check_imports_only_what_it_uses(tmp_path: Path) -> None:

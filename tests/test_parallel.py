@@ -84,3 +84,9 @@ def test_chunks_keep_order_and_cover_everything() -> None:
     chunks = parallel.chunked(list(range(10)), 2)
     assert [i for chunk in chunks for i in chunk] == list(range(10))
     assert len(chunks) == 8 and all(chunks)
+
+
+def test_jobs_must_be_positive(tmp_path: Path) -> None:
+    run = run_cli("check", str(tmp_path), "--jobs", "0")
+    assert run.exit_code == 2
+    assert "Invalid value for '-j' / '--jobs': 0 is not in the range x>=1." in run.stderr

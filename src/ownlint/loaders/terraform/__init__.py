@@ -155,6 +155,8 @@ def _roots_in_processes(
     for done in run_chunks(_load_root_directories, [(setup, str(d), overrides) for d in roots], jobs, minimum=1):
         parsed.update({Path(d): found for d, found in done.parsed.items()})
         reached.update(Path(r) for r in done.reached)
+        if loader.parse_cache is not None:
+            loader.parse_cache.written += done.cached  # so that the cache is pruned when it grew
         if done.tree is not None:
             trees.append(done.tree)
             stacks[Path(done.directory)] = done.stack
@@ -220,6 +222,7 @@ class _RootDone:
     tree: _Tree | None
     parsed: dict[str, _Parsed]  # by directory, the ones this root made its worker parse first
     reached: tuple[str, ...]
+    cached: int  # parse cache entries written
 
 
 _WORKER_LOADERS: dict[_WorkerSetup, _Loader] = {}  # per process: a worker parses each module once
@@ -248,11 +251,14 @@ def _load_root_directories(tasks: list[tuple[_WorkerSetup, str, list[tuple[str, 
     for setup, directory, overrides in tasks:
         loader = _worker_loader(setup)
         known = set(loader.parsed)
+        written = loader.parse_cache.written if loader.parse_cache is not None else 0
         reached: set[Path] = set()
         trees, stacks = _load_roots(loader, [], [Path(directory)], overrides, reached)
         parsed = {str(d): found for d, found in loader.parsed.items() if d not in known}
         stack = stacks.get(Path(directory), "")
-        results.append(_RootDone(directory, stack, trees[0] if trees else None, parsed, tuple(map(str, reached))))
+        cached = (loader.parse_cache.written if loader.parse_cache is not None else 0) - written
+        tree = trees[0] if trees else None
+        results.append(_RootDone(directory, stack, tree, parsed, tuple(map(str, reached)), cached))
     return results
 
 

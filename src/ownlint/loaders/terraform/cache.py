@@ -47,6 +47,7 @@ _CLASSES: dict[str, type[Any]] = {
 
 
 _ARITY = {name: len(dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
+_FIELD_NAMES = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
 
 
 class ParseCache:
@@ -106,11 +107,14 @@ class ParseCache:
 
 
 def encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = [encode(getattr(value, f.name)) for f in dataclasses.fields(value)]
-        return {"t": type(value).__name__, "f": fields}
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is not None:  # the model's classes: field names looked up once, not per node
+        return {"t": kind.__name__, "f": [encode(getattr(value, name)) for name in names]}
     if isinstance(value, tuple):
         return [encode(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # not the model's: decoding refuses it
+        return {"t": kind.__name__, "f": [encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
     return value
 
 
