@@ -46,7 +46,8 @@ def test_a_check_imports_only_what_it_uses(tmp_path: Path) -> None:
         "    main(['check', 'terraform/stack-0000/main.tf', 'kubernetes/ns-0000/app.yaml', '--no-cache'])\n"
         "finally:\n"
         "    print(sorted(m for m in ('networkx', 'ownlint.vcs', 'ownlint.baseline', 'tempfile',"
-        " 'subprocess', 'importlib.resources', 'ownlint.graph') if m in sys.modules))\n"
+        " 'subprocess', 'importlib.resources', 'ownlint.graph', 'ownlint.loaders.terraform.workers',"
+        " 'concurrent.futures', 'multiprocessing') if m in sys.modules))\n"
     )
     run = subprocess.run([sys.executable, "-c", probe], cwd=estate, capture_output=True, text=True, check=False)
     # the estate declares MSPs and boundaries, so OWN008 builds the graph: graph.py is loaded, networkx is not

@@ -78,12 +78,12 @@ def _fixture_roots() -> list[Path]:
 
 def test_fixture_locals_agree(tmp_path: Path) -> None:
     terraform_or_skip()
-    from ownlint.loaders.terraform import _Loader, _repository_of
+    from ownlint.loaders.terraform import ModuleLoader, _repository_of
     from ownlint.loaders.terraform.backends import parser_for
 
     compared = 0
     for number, directory in enumerate(_fixture_roots()):
-        loader = _Loader(directory, parser_for(), _repository_of(directory))
+        loader = ModuleLoader(directory, parser_for(), _repository_of(directory))
         source = loader.source(directory.resolve())
         if source is None:
             continue

@@ -25,7 +25,6 @@ from ownlint.loaders.terraform.backends import (
     OutlineFunction,
     ParseFunction,
     expression_parser_for,
-    outline_for,
     parser_for,
     resolve_backend,
 )
@@ -36,7 +35,7 @@ from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, R
 from ownlint.loaders.terraform.plan import plan_resources, read_plan
 from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression
-from ownlint.parallel import MIN_PARALLEL_FILES, run_chunks
+from ownlint.parallel import MIN_PARALLEL_FILES
 
 COMMAND_LINE = "(command line)"
 _MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
@@ -81,12 +80,14 @@ def load_terraform(
     if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
     cache = ParseCache(Path(inputs.cache_dir), resolve_backend(inputs.parser)) if inputs.cache_dir else None
-    loader = _Loader(root, parser_for(inputs.parser) if directories else _no_hcl, _repository_of(root), cache)
+    loader = ModuleLoader(root, parser_for(inputs.parser) if directories else _no_hcl, _repository_of(root), cache)
     scanned = [d.resolve() for d in directories]
     overrides = _overrides(loader, inputs)
-    parallel = jobs > 1 and sum(len(_terraform_files(d)) for d in scanned) >= MIN_PARALLEL_FILES
+    parallel = jobs > 1 and sum(len(terraform_files(d)) for d in scanned) >= MIN_PARALLEL_FILES
     if parallel:
-        trees, stacks = _roots_in_processes(loader, scanned, overrides, inputs, jobs)
+        from ownlint.loaders.terraform.workers import roots_in_processes  # the pool machinery, when used
+
+        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs)
     else:
         trees, stacks = _roots_here(loader, scanned, overrides)
     loaded = [r for tree in trees for r in tree.resources]
@@ -106,19 +107,23 @@ def load_terraform(
 
 
 def _roots_here(
-    loader: _Loader, scanned: list[Path], overrides: list[tuple[str, Binding]]
-) -> tuple[list[_Tree], dict[Path, str]]:
+    loader: ModuleLoader, scanned: list[Path], overrides: list[tuple[str, Binding]]
+) -> tuple[list[LoadedTree], dict[Path, str]]:
     """Every root module among ``scanned`` loaded with what it calls, in this process."""
     sources = {d: loader.source(d) for d in scanned}
     called = {child for d in scanned for child in loader.local_calls(d)}
     roots = [d for d in scanned if d not in called and sources[d] is not None]
-    return _load_roots(loader, scanned, roots, overrides, set())
+    return load_roots(loader, scanned, roots, overrides, set())
 
 
-def _load_roots(
-    loader: _Loader, scanned: list[Path], roots: list[Path], overrides: list[tuple[str, Binding]], reached: set[Path]
-) -> tuple[list[_Tree], dict[Path, str]]:
-    trees: list[_Tree] = []
+def load_roots(
+    loader: ModuleLoader,
+    scanned: list[Path],
+    roots: list[Path],
+    overrides: list[tuple[str, Binding]],
+    reached: set[Path],
+) -> tuple[list[LoadedTree], dict[Path, str]]:
+    trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
     pending = list(roots)
     while pending:
@@ -128,7 +133,7 @@ def _load_roots(
             continue
         tree = ModuleTree(loader.resolver_for(directory, reached), taggable_index())
         tree.load_root(source, source.path, overrides)
-        trees.append(_Tree(tree.resources, tree.problems, tree.notes))
+        trees.append(LoadedTree(tree.resources, tree.problems, tree.notes))
         stacks[directory] = source.path
         reached.add(directory)
         if not pending:  # directories only reachable through a call cycle are roots too
@@ -136,61 +141,8 @@ def _load_roots(
     return trees, stacks
 
 
-def _roots_in_processes(
-    loader: _Loader, scanned: list[Path], overrides: list[tuple[str, Binding]], inputs: TerraformInputs, jobs: int
-) -> tuple[list[_Tree], dict[Path, str]]:
-    """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
-    that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
-    holding what the sequential run's loader would: files seen, problems, suppressions."""
-    setup = _WorkerSetup(str(loader.root), str(loader.repository), inputs.parser, inputs.cache_dir)
-    # the caller chose processes by the number of files: every directory and root goes to the workers
-    listed = run_chunks(_directory_calls, [(setup, str(d)) for d in scanned], jobs, minimum=1)
-    calls = {d: None if found is None else [Path(c) for c in found] for d, found in zip(scanned, listed, strict=True)}
-    called = {c for found in calls.values() for c in found or ()}
-    roots = [d for d in scanned if d not in called and calls[d] is not None]
-    trees: list[_Tree] = []
-    stacks: dict[Path, str] = {}
-    reached: set[Path] = set()
-    parsed: dict[Path, _Parsed] = {}
-    for done in run_chunks(_load_root_directories, [(setup, str(d), overrides) for d in roots], jobs, minimum=1):
-        parsed.update({Path(d): found for d, found in done.parsed.items()})
-        reached.update(Path(r) for r in done.reached)
-        if loader.parse_cache is not None:
-            loader.parse_cache.written += done.cached  # so that the cache is pruned when it grew
-        if done.tree is not None:
-            trees.append(done.tree)
-            stacks[Path(done.directory)] = done.stack
-    # a directory a worker parsed but did not reach has no module files: no need to parse it again here
-    no_source = {d for d in parsed if d not in reached}
-    for directory in scanned:  # in the order the sequential run parses them; unreached ones parsed here
-        found = parsed.pop(directory, None) or _parsed_here(loader, directory)
-        loader.seen.extend(found.seen)
-        loader.problems.extend(found.problems)
-        loader.suppressions.update(found.suppressions)
-    for found in parsed.values():  # modules outside the scanned directories, as the roots reached them
-        loader.seen.extend(found.seen)
-        loader.problems.extend(found.problems)
-        loader.suppressions.update(found.suppressions)
-    _WORKER_LOADERS.clear()  # filled here only when the pool could not start: not kept past this run
-    # directories only reachable through a call cycle: rare, loaded here as the sequential run does
-    candidates = [d for d in scanned if d not in no_source]
-    unreached = [d for d in candidates if d not in reached and loader.source(d) is not None]
-    if unreached:
-        more_trees, more_stacks = _load_roots(loader, candidates, unreached[:1], overrides, reached)
-        trees.extend(more_trees)
-        stacks.update(more_stacks)
-    return trees, stacks
-
-
-def _parsed_here(loader: _Loader, directory: Path) -> _Parsed:
-    seen, problems = len(loader.seen), len(loader.problems)
-    loader.source(directory)
-    del loader.seen[seen:], loader.problems[problems:]  # the caller adds them back in the sequential order
-    return loader.parsed[directory]
-
-
 @dataclass(frozen=True)
-class _Tree:
+class LoadedTree:
     """What a loaded root module gives: its resources, problems and notes."""
 
     resources: list[Resource]
@@ -199,15 +151,7 @@ class _Tree:
 
 
 @dataclass(frozen=True)
-class _WorkerSetup:
-    root: str
-    repository: str
-    parser: str
-    cache_dir: str | None
-
-
-@dataclass(frozen=True)
-class _Parsed:
+class ParsedDirectory:
     """What parsing one module directory added to a loader."""
 
     seen: tuple[str, ...]
@@ -215,59 +159,12 @@ class _Parsed:
     suppressions: dict[str, list[Suppression]]
 
 
-@dataclass(frozen=True)
-class _RootDone:
-    directory: str
-    stack: str
-    tree: _Tree | None
-    parsed: dict[str, _Parsed]  # by directory, the ones this root made its worker parse first
-    reached: tuple[str, ...]
-    cached: int  # parse cache entries written
-
-
-_WORKER_LOADERS: dict[_WorkerSetup, _Loader] = {}  # per process: a worker parses each module once
-
-
-def _worker_loader(setup: _WorkerSetup) -> _Loader:
-    if setup not in _WORKER_LOADERS:
-        backend = resolve_backend(setup.parser)
-        cache = ParseCache(Path(setup.cache_dir), backend) if setup.cache_dir else None
-        _WORKER_LOADERS[setup] = _Loader(Path(setup.root), parser_for(setup.parser), Path(setup.repository), cache)
-    return _WORKER_LOADERS[setup]
-
-
-def _directory_calls(tasks: list[tuple[_WorkerSetup, str]]) -> list[list[str] | None]:
-    """A chunk of directories' local module calls (None: no module file)."""
-    results: list[list[str] | None] = []
-    for setup, directory in tasks:
-        calls = _worker_loader(setup).outline_calls(Path(directory), outline_for(setup.parser))
-        results.append(None if calls is None else [str(c) for c in calls])
-    return results
-
-
-def _load_root_directories(tasks: list[tuple[_WorkerSetup, str, list[tuple[str, Binding]]]]) -> list[_RootDone]:
-    """A chunk of root modules, each loaded with everything it calls."""
-    results = []
-    for setup, directory, overrides in tasks:
-        loader = _worker_loader(setup)
-        known = set(loader.parsed)
-        written = loader.parse_cache.written if loader.parse_cache is not None else 0
-        reached: set[Path] = set()
-        trees, stacks = _load_roots(loader, [], [Path(directory)], overrides, reached)
-        parsed = {str(d): found for d, found in loader.parsed.items() if d not in known}
-        stack = stacks.get(Path(directory), "")
-        cached = (loader.parse_cache.written if loader.parse_cache is not None else 0) - written
-        tree = trees[0] if trees else None
-        results.append(_RootDone(directory, stack, tree, parsed, tuple(map(str, reached)), cached))
-    return results
-
-
 def _no_hcl(text: str, path: str) -> m.HclFile:
     raise m.HclSyntaxError("no HCL parser loaded", 1)
 
 
 def _with_plan(
-    loader: _Loader, plan_path: Path, discovered: bool, stacks: Mapping[Path, str], loaded: list[Resource]
+    loader: ModuleLoader, plan_path: Path, discovered: bool, stacks: Mapping[Path, str], loaded: list[Resource]
 ) -> list[Resource]:
     """``loaded`` with the plan's root module replaced by the plan's resources."""
     shown = relative(loader.root, plan_path) or plan_path.name
@@ -292,7 +189,7 @@ def _with_plan(
     return kept + plan_resources(plan, stack, configured, taggable_index())
 
 
-class _Loader:
+class ModuleLoader:
     """Parses module directories once, and resolves module sources to them."""
 
     def __init__(self, root: Path, parse: ParseFunction, repository: Path, cache: ParseCache | None = None) -> None:
@@ -304,7 +201,7 @@ class _Loader:
         self.problems: list[LoadProblem] = []
         self.seen: list[str] = []
         self.suppressions: dict[str, list[Suppression]] = {}  # by file, read once
-        self.parsed: dict[Path, _Parsed] = {}  # what each directory's parse added to the above
+        self.parsed: dict[Path, ParsedDirectory] = {}  # what each directory's parse added to the above
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
@@ -314,7 +211,7 @@ class _Loader:
         tfvars: list[m.HclFile] = []
         seen: list[str] = []
         problems: list[LoadProblem] = []
-        for path in _terraform_files(directory):
+        for path in terraform_files(directory):
             shown = relative(self.root, path)
             seen.append(shown)
             parsed = self.load_file(path, shown)
@@ -327,7 +224,7 @@ class _Loader:
         self.seen.extend(seen)
         self.problems.extend(problems)
         suppressions = {f: self.suppressions[f] for f in seen if f in self.suppressions}
-        self.parsed[directory] = _Parsed(tuple(seen), tuple(problems), suppressions)
+        self.parsed[directory] = ParsedDirectory(tuple(seen), tuple(problems), suppressions)
         tfvars.sort(key=lambda f: _tfvars_order(f.path))
         source = ModuleSource(relative(self.root, directory) or ".", directory, tuple(module_files), tuple(tfvars))
         self.cache[directory] = source if module_files else None
@@ -366,7 +263,7 @@ class _Loader:
         search first: most files do not), or None when it holds no module file. A file that does not
         parse calls nothing, as in a full load; its problem is reported when it is loaded."""
         sources: list[m.Expr] = []
-        module_files = [p for p in _terraform_files(directory) if not is_tfvars(p)]
+        module_files = [p for p in terraform_files(directory) if not is_tfvars(p)]
         for path in module_files:
             text = read_text(path, path.name)
             if isinstance(text, LoadProblem) or _MODULE_WORD.search(text) is None:
@@ -420,7 +317,7 @@ class _Loader:
         return resolve
 
 
-def _terraform_files(directory: Path) -> list[Path]:
+def terraform_files(directory: Path) -> list[Path]:
     return sorted(p for p in _listing(directory) if is_terraform_file(p))
 
 
@@ -461,7 +358,7 @@ def _vendored_modules(root_module: Path) -> dict[str, str]:
     return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}
 
 
-def _overrides(loader: _Loader, inputs: TerraformInputs) -> list[tuple[str, Binding]]:
+def _overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[str, Binding]]:
     """Root variable values from ``TF_VAR_*`` (with ``--env-vars``), ``--var-file`` and ``--var``, in that order."""
     parse_expression = expression_parser_for(inputs.parser)
     found: list[tuple[str, Binding]] = []

@@ -1,0 +1,131 @@
+"""Loading root modules in worker processes (``--jobs``): imported only by runs that use them.
+
+The root modules are found here from outlines of the files that can call a module; each is then
+loaded in a worker with everything it calls. The calling loader ends up holding what a run in one
+process would: the files seen, their problems and suppressions, in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ownlint.loaders.terraform import (
+    LoadedTree,
+    ModuleLoader,
+    ParsedDirectory,
+    TerraformInputs,
+    load_roots,
+)
+from ownlint.loaders.terraform.backends import outline_for, parser_for, resolve_backend
+from ownlint.loaders.terraform.cache import ParseCache
+from ownlint.loaders.terraform.evaluate import Binding
+from ownlint.parallel import run_chunks
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    root: str
+    repository: str
+    parser: str
+    cache_dir: str | None
+
+
+def roots_in_processes(
+    loader: ModuleLoader, scanned: list[Path], overrides: list[tuple[str, Binding]], inputs: TerraformInputs, jobs: int
+) -> tuple[list[LoadedTree], dict[Path, str]]:
+    """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
+    that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
+    holding what the sequential run's loader would: files seen, problems, suppressions."""
+    setup = WorkerSetup(str(loader.root), str(loader.repository), inputs.parser, inputs.cache_dir)
+    # the caller chose processes by the number of files: every directory and root goes to the workers
+    listed = run_chunks(_directory_calls, [(setup, str(d)) for d in scanned], jobs, minimum=1)
+    calls = {d: None if found is None else [Path(c) for c in found] for d, found in zip(scanned, listed, strict=True)}
+    called = {c for found in calls.values() for c in found or ()}
+    roots = [d for d in scanned if d not in called and calls[d] is not None]
+    trees: list[LoadedTree] = []
+    stacks: dict[Path, str] = {}
+    reached: set[Path] = set()
+    parsed: dict[Path, ParsedDirectory] = {}
+    for done in run_chunks(_load_root_directories, [(setup, str(d), overrides) for d in roots], jobs, minimum=1):
+        parsed.update({Path(d): found for d, found in done.parsed.items()})
+        reached.update(Path(r) for r in done.reached)
+        if loader.parse_cache is not None:
+            loader.parse_cache.written += done.cached  # so that the cache is pruned when it grew
+        if done.tree is not None:
+            trees.append(done.tree)
+            stacks[Path(done.directory)] = done.stack
+    # a directory a worker parsed but did not reach has no module files: no need to parse it again here
+    no_source = {d for d in parsed if d not in reached}
+    for directory in scanned:  # in the order the sequential run parses them; unreached ones parsed here
+        found = parsed.pop(directory, None) or _parsed_here(loader, directory)
+        loader.seen.extend(found.seen)
+        loader.problems.extend(found.problems)
+        loader.suppressions.update(found.suppressions)
+    for found in parsed.values():  # modules outside the scanned directories, as the roots reached them
+        loader.seen.extend(found.seen)
+        loader.problems.extend(found.problems)
+        loader.suppressions.update(found.suppressions)
+    _WORKER_LOADERS.clear()  # filled here only when the pool could not start: not kept past this run
+    # directories only reachable through a call cycle: rare, loaded here as the sequential run does
+    candidates = [d for d in scanned if d not in no_source]
+    unreached = [d for d in candidates if d not in reached and loader.source(d) is not None]
+    if unreached:
+        more_trees, more_stacks = load_roots(loader, candidates, unreached[:1], overrides, reached)
+        trees.extend(more_trees)
+        stacks.update(more_stacks)
+    return trees, stacks
+
+
+def _parsed_here(loader: ModuleLoader, directory: Path) -> ParsedDirectory:
+    seen, problems = len(loader.seen), len(loader.problems)
+    loader.source(directory)
+    del loader.seen[seen:], loader.problems[problems:]  # the caller adds them back in the sequential order
+    return loader.parsed[directory]
+
+
+@dataclass(frozen=True)
+class _RootDone:
+    directory: str
+    stack: str
+    tree: LoadedTree | None
+    parsed: dict[str, ParsedDirectory]  # by directory, the ones this root made its worker parse first
+    reached: tuple[str, ...]
+    cached: int  # parse cache entries written
+
+
+_WORKER_LOADERS: dict[WorkerSetup, ModuleLoader] = {}  # per process: a worker parses each module once
+
+
+def _worker_loader(setup: WorkerSetup) -> ModuleLoader:
+    if setup not in _WORKER_LOADERS:
+        backend = resolve_backend(setup.parser)
+        cache = ParseCache(Path(setup.cache_dir), backend) if setup.cache_dir else None
+        _WORKER_LOADERS[setup] = ModuleLoader(Path(setup.root), parser_for(setup.parser), Path(setup.repository), cache)
+    return _WORKER_LOADERS[setup]
+
+
+def _directory_calls(tasks: list[tuple[WorkerSetup, str]]) -> list[list[str] | None]:
+    """A chunk of directories' local module calls (None: no module file)."""
+    results: list[list[str] | None] = []
+    for setup, directory in tasks:
+        calls = _worker_loader(setup).outline_calls(Path(directory), outline_for(setup.parser))
+        results.append(None if calls is None else [str(c) for c in calls])
+    return results
+
+
+def _load_root_directories(tasks: list[tuple[WorkerSetup, str, list[tuple[str, Binding]]]]) -> list[_RootDone]:
+    """A chunk of root modules, each loaded with everything it calls."""
+    results = []
+    for setup, directory, overrides in tasks:
+        loader = _worker_loader(setup)
+        known = set(loader.parsed)
+        written = loader.parse_cache.written if loader.parse_cache is not None else 0
+        reached: set[Path] = set()
+        trees, stacks = load_roots(loader, [], [Path(directory)], overrides, reached)
+        parsed = {str(d): found for d, found in loader.parsed.items() if d not in known}
+        stack = stacks.get(Path(directory), "")
+        cached = (loader.parse_cache.written if loader.parse_cache is not None else 0) - written
+        tree = trees[0] if trees else None
+        results.append(_RootDone(directory, stack, tree, parsed, tuple(map(str, reached)), cached))
+    return results
