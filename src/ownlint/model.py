@@ -7,7 +7,6 @@ import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 
@@ -29,7 +28,7 @@ class State(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """One step of provenance: where a value (or the place to fix it) is, and what that place is."""
 
@@ -41,7 +40,7 @@ class Place:
         return f"{self.what} ({self.file}:{self.line})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TagValue:
     """A tag, label or annotation as its source gives it: known text, or unknown with the reason."""
 
@@ -55,7 +54,7 @@ class TagValue:
         return self.reason is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """An ownership fact (owner, operator, a compliance label) resolved from a resource's tags."""
 
@@ -109,21 +108,12 @@ class Resource:
         return qualified(self, self.address)
 
     def tag(self, key: str) -> TagValue | None:
-        return self._tags_by_key.get(key.lower())
-
-    @cached_property
-    def memo(self) -> dict[str, Any]:
-        """Answers derived from this resource alone (its facts under a config), computed once: rules
-        ask for the same fact a dozen times. Not a field: equality and hashing ignore it."""
-        return {}
-
-    @cached_property
-    def _tags_by_key(self) -> dict[str, TagValue]:
-        """Tags by lower-cased key, the first of each key (rules ask for a fact a dozen times)."""
-        index: dict[str, TagValue] = {}
+        # a scan of a few tags: a per-resource index would cost more memory than it saves time
+        wanted = key.lower()
         for tag in self.tags:
-            index.setdefault(tag.key.lower(), tag)
-        return index
+            if tag.key.lower() == wanted:
+                return tag
+        return None
 
 
 def qualified(resource: Resource, address: str) -> str:
@@ -141,7 +131,7 @@ def msp_id(name: str) -> str:
     return f"msp:{name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
 

@@ -44,15 +44,6 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
 
 def fact(config: Config, resource: Resource, name: str) -> Fact:
     """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
-    known = resource.memo.get(name)
-    if known is not None and known[0] is config:
-        return known[1]  # type: ignore[no-any-return]
-    found = _fact(config, resource, name)
-    resource.memo[name] = (config, found)
-    return found
-
-
-def _fact(config: Config, resource: Resource, name: str) -> Fact:
     for key in config.keys.get(name, (name,)):
         tag = resource.tag(key)
         if tag is None:
