@@ -66,7 +66,7 @@ class Fact:
     provenance: tuple[Place, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resource:
     """A Terraform resource/data source or a Kubernetes object, with its effective tags.
 
@@ -197,7 +197,7 @@ class LoadResult:
     suppressions: tuple[Suppression, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     name: str
