@@ -35,6 +35,9 @@ def cli() -> None:
     """Ownership policy linter for Terraform and Kubernetes."""
 
 
+DB_HELP = "Audit store: a SQLite file or postgresql://... [default: .ownlint/audit.db]."
+
+
 def input_options(command: Any) -> Any:
     """Options every command that reads a tree takes: the config and Terraform's root inputs."""
     decorators = [
@@ -231,6 +234,89 @@ def baseline(paths: tuple[str, ...], target: str, **options: Any) -> None:
 
     count = write_baseline(_inputs(paths, None, options), Path(target))
     click.echo(f"wrote {target}: {count} finding{'s' if count != 1 else ''} recorded")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--db", metavar="URL", help="Audit store: a SQLite file or postgresql://... [default: .ownlint/audit.db]."
+)
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Write a report from the store; the format by extension: .html .md .csv .json (repeatable).",
+)
+@click.option("--repo-name", help="Record the snapshot under this name [default: the repository's directory].")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="COVERAGE",
+    help="Exit 1 when ownership coverage (%) is below this.",
+)
+@click.option("--no-git", is_flag=True, help="Run no git command (no commit id, no last-author suggestions).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@input_options
+@click.pass_context
+def audit(
+    ctx: click.Context,
+    /,
+    paths: tuple[str, ...],
+    db: str | None,
+    reports: tuple[str, ...],
+    repo_name: str | None,
+    fail_under: float | None,
+    no_git: bool,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Record a snapshot of each repository (PATHS) in the audit store, then write the reports."""
+    from ownlint.auditing import AuditOptions, run_audit
+
+    audit_options = AuditOptions(
+        inputs=_inputs(paths, None, options),
+        db=db,
+        reports=reports,
+        repo_name=repo_name,
+        fail_under=fail_under,
+        use_git=not no_git,
+    )
+    repos = audit_options.inputs.paths
+    if quiet or not sys.stderr.isatty():
+        result = run_audit(audit_options)
+    else:
+        with click.progressbar(length=len(repos), label="auditing", file=sys.stderr) as bar:
+            result = run_audit(audit_options, progress=lambda _: bar.update(1))
+    if not quiet:
+        count = len(result.snapshot_ids)
+        click.echo(f"recorded {count} snapshot{'s' if count != 1 else ''}: ownership coverage {result.coverage:.1f}%")
+        for written in result.written:
+            click.echo(f"wrote {written}")
+        if result.exit_code:
+            click.echo(f"coverage {result.coverage:.1f}% is under --fail-under {fail_under:g}%", err=True)
+    ctx.exit(result.exit_code)
+
+
+@cli.command()
+@click.option(
+    "--db", metavar="URL", help="Audit store: a SQLite file or postgresql://... [default: .ownlint/audit.db]."
+)
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The report to write; the format by extension: .html .md .csv .json (repeatable).",
+)
+@click.option("--repo", "repos", multiple=True, help="Only this repository (repeatable) [default: all].")
+def report(db: str | None, reports: tuple[str, ...], repos: tuple[str, ...]) -> None:
+    """Write reports from the audit store, without scanning."""
+    from ownlint.auditing import render_reports
+
+    for written in render_reports(db, reports, repos):
+        click.echo(f"wrote {written}")
 
 
 @cli.command()

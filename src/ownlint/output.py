@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from collections.abc import Sequence
@@ -38,17 +39,30 @@ def write_reports(report: Report, formats: Sequence[str], outputs: Sequence[str]
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        import tempfile  # only when writing: not on every run's start
+    """Write to a temporary file beside ``path`` and rename it into place (removed if anything fails)."""
+    import tempfile  # only when writing: not on every run's start
 
+    directory = path.parent if str(path.parent) else Path(".")
+    temporary: str | None = None
+    try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a report is an ordinary file
         os.replace(temporary, path)
+        temporary = None
     except OSError as error:
         raise OwnlintError(f"{path}: cannot write: {error.strerror or error}") from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def write_new_config(path: Path) -> None:

@@ -22,8 +22,11 @@ class FileOwners:
     rule: str  # "CODEOWNERS: @org/platform @org/sre", for messages
 
 
-def load_codeowners(root: Path, settings: CodeOwners, files: Iterable[str]) -> Mapping[str, FileOwners]:
-    """``files`` (relative to ``root``) -> their mapped owners; empty when there is no CODEOWNERS."""
+def load_codeowners(
+    root: Path, settings: CodeOwners, files: Iterable[str], keep_unmapped: bool = False
+) -> Mapping[str, FileOwners]:
+    """``files`` (relative to ``root``) -> their mapped owners; empty when there is no CODEOWNERS.
+    With ``keep_unmapped``, a file whose teams map to no owner value gets the team names themselves."""
     from codeowners import CodeOwners as Parser
 
     found = _find(root.resolve(), settings)
@@ -41,6 +44,8 @@ def load_codeowners(root: Path, settings: CodeOwners, files: Iterable[str]) -> M
             continue
         names = [name for _, name in parser.of(relative)]
         mapped = tuple(sorted({teams[n.lower()] for n in names if n.lower() in teams}))
+        if not mapped and keep_unmapped:
+            mapped = tuple(names)
         if mapped:
             result[file] = FileOwners(mapped, f"{shown}: {' '.join(names)}")
     return result
