@@ -39,6 +39,7 @@ class AuditOptions:
     repo_name: str | None = None
     fail_under: float | None = None
     use_git: bool = True
+    today: datetime.date | None = None  # the snapshot's day (backfilling, reproducible runs); expiry dates too
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
     if options.repo_name is not None and len(paths) > 1:
         raise OwnlintError("--repo-name names one repository; give one PATH, or let each be named by its directory")
     snapshots = _snapshots(options, paths, progress)
+    if options.today is not None:  # noon UTC of that day: the same ISO week wherever the reader is
+        noon = datetime.datetime.combine(options.today, datetime.time(12), datetime.timezone.utc)
+        snapshots = [replace(s, taken_at=noon) for s in snapshots]
     with store(options.db) as engine:
         ids = tuple(write_snapshot(engine, snapshot) for snapshot in snapshots)
         summary = _summary(engine, [s.repo for s in snapshots])
@@ -89,14 +93,16 @@ def _require_extra() -> None:
         raise OwnlintError(f"{missing}: pip install 'ownlint[audit]'") from None
 
 
-def audit_repository(path: str, inputs: Inputs, repo_name: str | None, use_git: bool = True) -> Snapshot:
+def audit_repository(
+    path: str, inputs: Inputs, repo_name: str | None, use_git: bool = True, today: datetime.date | None = None
+) -> Snapshot:
     """One repository's snapshot (a module-level function: worker processes run it)."""
     from ownlint.audit.inventory import inventory, with_suggestions
     from ownlint.audit.store import FindingRow, Snapshot
     from ownlint.audit.suggest import suggest_owners
 
     loaded = load(replace(inputs, paths=(path,)))
-    found, _ = _findings(select_rules((), ()), loaded, datetime.date.today())
+    found, _ = _findings(select_rules((), ()), loaded, today or datetime.date.today())
     rows = inventory(loaded.config, loaded.resources)
     rows = with_suggestions(rows, suggest_owners(loaded.config, loaded.resources, loaded.root, use_git))
     top = _git(["rev-parse", "--show-toplevel"], Path(path)) if use_git else None
@@ -123,7 +129,7 @@ def _snapshots(options: AuditOptions, paths: Sequence[str], progress: Progress |
     if jobs <= 1:
         done: list[Snapshot] = []
         for path in paths:
-            done.append(audit_repository(path, options.inputs, options.repo_name, options.use_git))
+            done.append(audit_repository(path, options.inputs, options.repo_name, options.use_git, options.today))
             if progress is not None:
                 progress(path)
         return done
@@ -134,7 +140,8 @@ def _snapshots(options: AuditOptions, paths: Sequence[str], progress: Progress |
     one_process = replace(options.inputs, jobs=1)  # a worker per repository, none nested
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
         futures = {
-            pool.submit(audit_repository, path, one_process, options.repo_name, options.use_git): path for path in paths
+            pool.submit(audit_repository, path, one_process, options.repo_name, options.use_git, options.today): path
+            for path in paths
         }
         results: dict[str, Snapshot] = {}
         for future in as_completed(futures):

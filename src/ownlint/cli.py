@@ -256,6 +256,11 @@ def baseline(paths: tuple[str, ...], target: str, **options: Any) -> None:
     help="Exit 1 when ownership coverage (%) is below this.",
 )
 @click.option("--no-git", is_flag=True, help="Run no git command (no commit id, no last-author suggestions).")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Record the snapshot as taken on this day, and check expiry dates against it (backfilling).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @input_options
 @click.pass_context
@@ -268,6 +273,7 @@ def audit(
     repo_name: str | None,
     fail_under: float | None,
     no_git: bool,
+    today: datetime.datetime | None,
     quiet: bool,
     **options: Any,
 ) -> None:
@@ -281,6 +287,7 @@ def audit(
         repo_name=repo_name,
         fail_under=fail_under,
         use_git=not no_git,
+        today=today.date() if today is not None else None,
     )
     repos = audit_options.inputs.paths
     if quiet or not sys.stderr.isatty():

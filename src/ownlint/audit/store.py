@@ -38,6 +38,7 @@ snapshots = sa.Table(
     sa.Column("resources", sa.Integer, nullable=False),
     sa.Column("in_scope", sa.Integer, nullable=False),
     sa.Column("owned", sa.Integer, nullable=False),
+    sa.Column("unowned", sa.Integer, nullable=False),
     sa.Column("findings", sa.Integer, nullable=False),
 )
 resources = sa.Table(
@@ -113,6 +114,7 @@ class SnapshotInfo:
     resources: int
     in_scope: int
     owned: int
+    unowned: int
     findings: int
 
     @property
@@ -209,6 +211,7 @@ def write_snapshot(engine: Engine, snapshot: Snapshot) -> int:
             "resources": len(rows),
             "in_scope": sum(1 for r in rows if r.in_scope),
             "owned": sum(1 for r in rows if r.in_scope and is_owned(r)),
+            "unowned": sum(1 for r in rows if r.in_scope and r.party == "unowned"),
             "findings": len(snapshot.findings),
         }
         inserted = connection.execute(snapshots.insert().values(**values)).inserted_primary_key
@@ -232,7 +235,9 @@ def list_snapshots(engine: Engine, repo: str | None = None) -> list[SnapshotInfo
         query = query.where(snapshots.c.repo == repo)
     with engine.connect() as connection:
         return [
-            SnapshotInfo(r.id, _aware(r.taken_at), r.repo, r.commit, r.resources, r.in_scope, r.owned, r.findings)
+            SnapshotInfo(
+                r.id, _aware(r.taken_at), r.repo, r.commit, r.resources, r.in_scope, r.owned, r.unowned, r.findings
+            )
             for r in connection.execute(query)
         ]
 

@@ -78,8 +78,11 @@ def _sibling_owners(config: Config, resources: list[Resource]) -> dict[tuple[str
 
 
 def _group(resource: Resource) -> tuple[str, str | None]:
-    if resource.source == "kubernetes":
+    """Siblings: the same module instance, the same namespace, or (cluster-wide objects) the same directory."""
+    if resource.source == "kubernetes" and resource.namespace:
         return ("namespace", resource.namespace)
+    if resource.source == "kubernetes":
+        return ("directory", resource.file.rsplit("/", 1)[0] if "/" in resource.file else ".")
     return (resource.stack, resource.container)
 
 
@@ -90,7 +93,8 @@ def _sibling_evidence(
     if not counts:
         return []
     value, count = counts.most_common(1)[0]
-    where = f"namespace {resource.namespace}" if resource.source == "kubernetes" else _module_of(resource)
+    kind, name = _group(resource)
+    where = f"{kind} {name}" if resource.source == "kubernetes" else _module_of(resource)
     return [(value, f"{count} of {sum(counts.values())} owned siblings in {where} are owned by {value!r}")]
 
 

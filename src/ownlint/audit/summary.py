@@ -19,7 +19,7 @@ PARTY_ORDER = ("internal", "shared", "unowned", "unknown", "invalid")
 class WeekPoint:
     week: str  # ISO week, 2026-W47
     coverage: float  # % of in-scope resources with a valid owner, in the week's last snapshot of each repo
-    unowned: int
+    unowned: int  # resources with no owner at all (unknown and invalid owners lower the coverage only)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def weekly_trend(history: Sequence[SnapshotInfo]) -> tuple[WeekPoint, ...]:
         in_scope = sum(s.in_scope for s in current.values())
         owned = sum(s.owned for s in current.values())
         coverage = 100.0 * owned / in_scope if in_scope else 100.0
-        points.append(WeekPoint(label, round(coverage, 1), in_scope - owned))
+        points.append(WeekPoint(label, round(coverage, 1), sum(s.unowned for s in current.values())))
     return tuple(points)
 
 

@@ -61,7 +61,7 @@ def trend_chart(points: Sequence[WeekPoint]) -> str:
     axis.patch.set_visible(False)
     axis.set_title("Ownership coverage and unowned resources per week")
     handles = [*axis.get_legend_handles_labels()[0], *bars_axis.get_legend_handles_labels()[0]]
-    axis.legend(handles=handles, loc="lower left", frameon=False)
+    axis.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     return _svg(figure)
 
 
