@@ -127,3 +127,27 @@ def test_several_formats_at_once(repository: Path, tmp_path: Path) -> None:
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
     assert junit.read_text().startswith("<?xml")
     assert "findings (" in run.stdout.splitlines()[-1]
+
+
+def test_output_to_a_device_or_through_a_symlink_is_written_in_place(tmp_path: Path) -> None:
+    """-o /dev/null must not replace the device with a file (an atomic rename would), and -o through a
+    symlink writes its target, leaving the link."""
+    import os
+    import stat
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        run = run_cli("check", str(FIXTURES / "example"), "--format", "json", "-o", str(fifo))
+        assert run.exit_code == 1
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert os.read(reader, 64).startswith(b'{\n  "version": 1,')
+    finally:
+        os.close(reader)
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    run_cli("check", str(FIXTURES / "example"), "--format", "json", "-o", str(link))
+    assert link.is_symlink() and target.read_text().startswith('{\n  "version": 1,')

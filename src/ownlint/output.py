@@ -42,7 +42,15 @@ def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path`` and rename it into place (removed if anything fails)."""
     import tempfile  # only when writing: not on every run's start
 
-    directory = path.parent if str(path.parent) else Path(".")
+    path = Path(os.path.realpath(path))  # through a symlink to its file: the link stays
+    if path.exists() and not path.is_file():  # /dev/null, a FIFO: written in place, never replaced
+        try:
+            with path.open("w", encoding="utf-8") as stream:
+                stream.write(text)
+        except OSError as error:
+            raise OwnlintError(f"{path}: cannot write: {error.strerror or error}") from None
+        return
+    directory = path.parent
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)

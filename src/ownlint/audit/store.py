@@ -155,8 +155,10 @@ def open_store(url: str | None, base: Path = Path(".")) -> Engine:
         sa.event.listen(engine, "begin", _sqlite_begin)
     try:
         migrate(engine)
-    except sa.exc.OperationalError as error:
-        raise OwnlintError(f"audit store {_shown(engine)}: {error.orig}") from None
+    except sa.exc.SQLAlchemyError as error:
+        engine.dispose()
+        reason = getattr(error, "orig", None) or error
+        raise OwnlintError(f"audit store {_shown(engine)}: {str(reason).splitlines()[0]}") from None
     return engine
 
 
@@ -267,9 +269,13 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
 
 @contextmanager
 def store(url: str | None, base: Path = Path(".")) -> Iterator[Engine]:
+    """The store at ``url``; a database error inside becomes a one-line user error (exit 2)."""
     engine = open_store(url, base)
     try:
         yield engine
+    except sa.exc.SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise OwnlintError(f"audit store {_shown(engine)}: {str(reason).splitlines()[0]}") from None
     finally:
         engine.dispose()
 

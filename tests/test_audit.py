@@ -1,0 +1,272 @@
+"""ownlint audit: snapshots in SQLite and in a real PostgreSQL server, the trend, whole snapshots under
+concurrency and when killed, reports, suggested owners, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from ownlint.audit import store as audit_store
+from tests.conftest import FIXTURES, ROOT, run_cli
+from tests.servers import postgres_server
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from estate import write_estate
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store: a SQLite file, or a database of its own on the throwaway PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "audit.db")
+    server = request.getfixturevalue("postgres")
+    name = f"audit_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    engine.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _example(tmp_path: Path) -> Path:
+    repo = tmp_path / "example"
+    shutil.copytree(FIXTURES / "example", repo)
+    return repo
+
+
+def _fix_two_resources(repo: Path) -> None:
+    """The unowned Namespace gets an owner; the misspelt owner of the CI user is corrected."""
+    namespaces = repo / "kubernetes/namespaces.yaml"
+    text = namespaces.read_text()
+    assert "  name: sandbox\n" in text
+    namespaces.write_text(text.replace("  name: sandbox\n", "  name: sandbox\n  labels:\n    owner: platform\n", 1))
+    iam = repo / "terraform/iam/main.tf"
+    assert "paltform" in iam.read_text()
+    iam.write_text(iam.read_text().replace("paltform", "platform"))
+
+
+def _snapshots(url: str) -> list[audit_store.SnapshotInfo]:
+    with audit_store.store(url) as engine:
+        return audit_store.list_snapshots(engine)
+
+
+def test_two_snapshots_show_the_change_in_the_trend(tmp_path: Path, db_url: str) -> None:
+    repo = _example(tmp_path)
+    first = run_cli("audit", str(repo), "--db", db_url, "--today", "2026-11-09", "--no-git")
+    assert (first.exit_code, first.stdout) == (0, "recorded 1 snapshot: ownership coverage 85.2%\n")
+    _fix_two_resources(repo)
+    report = tmp_path / "audit.json"
+    second = run_cli("audit", str(repo), "--db", db_url, "--today", "2026-11-16", "--no-git", "--report", str(report))
+    assert second.exit_code == 0
+    trend = json.loads(report.read_text())["trend"]
+    assert trend == [
+        {"week": "2026-W46", "coverage": 85.2, "unowned": 1},
+        {"week": "2026-W47", "coverage": 96.3, "unowned": 0},
+    ]
+    assert [(s.repo, s.in_scope, s.owned, s.unowned) for s in _snapshots(db_url)] == [
+        ("example", 27, 23, 1),
+        ("example", 27, 26, 0),  # the Namespace's new owner also reaches a ConfigMap in it
+    ]
+
+
+def test_every_resource_and_finding_is_recorded(tmp_path: Path, db_url: str) -> None:
+    repo = _example(tmp_path)
+    run_cli("audit", str(repo), "--db", db_url, "--no-git", "-q")
+    check = run_cli("check", str(repo), "--format", "json").json()
+    with audit_store.store(db_url) as engine:
+        [info] = audit_store.list_snapshots(engine)
+        rows, findings = audit_store.snapshot_rows(engine, info.id)
+    assert len(findings) == check["summary"]["findings"] == info.findings
+    assert {f.fingerprint for f in findings} == {f["fingerprint"] for f in check["findings"]}
+    assert len(rows) == info.resources == 30  # modules are not inventoried
+    by_address = {r.address: r for r in rows}
+    bucket = by_address["aws_s3_bucket.analytics"]
+    assert (bucket.owner_state, bucket.party, bucket.category) == ("unknown", "unknown", "data")
+    assert by_address["aws_iam_user.ci_bot"].party == "invalid"
+    assert by_address["Namespace/sandbox"].party == "unowned"
+
+
+def test_concurrent_writers_record_each_snapshot_once_and_whole(tmp_path: Path, db_url: str) -> None:
+    estate = tmp_path / "estate"
+    write_estate(estate, 20, 10)
+    script = (
+        "import sys\nfrom ownlint.cli import main\n"
+        "sys.exit(main(['audit', sys.argv[1], '--db', sys.argv[2], '--no-git', '-q', '--repo-name', sys.argv[3]]))\n"
+    )
+    writers = [
+        subprocess.Popen([sys.executable, "-c", script, str(estate), db_url, f"repo-{n}"], cwd=tmp_path)
+        for n in range(4)
+    ]
+    assert [w.wait(timeout=300) for w in writers] == [0, 0, 0, 0]
+    found = _snapshots(db_url)
+    assert sorted(s.repo for s in found) == ["repo-0", "repo-1", "repo-2", "repo-3"]
+    _assert_whole(db_url)
+
+
+def test_a_snapshot_written_twice_under_one_run_id_is_recorded_once(tmp_path: Path, db_url: str) -> None:
+    from ownlint.auditing import audit_repository
+    from ownlint.inputs import Inputs
+
+    snapshot = audit_repository(str(_example(tmp_path)), Inputs(), "example", use_git=False)
+    with audit_store.store(db_url) as engine:
+        first = audit_store.write_snapshot(engine, snapshot.__class__(**{**snapshot.__dict__, "run_id": "run-1"}))
+        again = audit_store.write_snapshot(engine, snapshot.__class__(**{**snapshot.__dict__, "run_id": "run-1"}))
+    assert first == again and len(_snapshots(db_url)) == 1
+
+
+def _assert_whole(url: str) -> None:
+    """Every snapshot holds exactly the rows it counted: none half written."""
+    with audit_store.store(url) as engine, engine.connect() as connection:
+        counts = connection.execute(
+            sa.select(audit_store.snapshots.c.id, audit_store.snapshots.c.resources, audit_store.snapshots.c.findings)
+        ).all()
+        for snapshot_id, resources, findings in counts:
+            stored = connection.execute(
+                sa.select(sa.func.count()).where(audit_store.resources.c.snapshot_id == snapshot_id)
+            ).scalar()
+            stored_findings = connection.execute(
+                sa.select(sa.func.count()).where(audit_store.findings.c.snapshot_id == snapshot_id)
+            ).scalar()
+            assert (stored, stored_findings) == (resources, findings)
+
+
+def test_an_audit_killed_mid_write_leaves_only_whole_snapshots(tmp_path: Path, db_url: str) -> None:
+    """SIGKILL at growing delays, some landing while the snapshot is written (2,000 resources)."""
+    estate = tmp_path / "estate"
+    write_estate(estate, 200, 100, resources=5)
+    command = [sys.executable, "-m", "ownlint", "audit", str(estate), "--db", db_url, "--no-git", "-q", "--jobs", "1"]
+    start = time.monotonic()
+    done = subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
+    whole_run = time.monotonic() - start
+    assert done.returncode == 0
+    killed = 0
+    for fraction in (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98):
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(whole_run * fraction)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed += 1
+        process.wait(timeout=300)
+    assert killed >= 3  # the kills happened while the audit ran, not after
+    _assert_whole(db_url)
+    assert 1 <= len(_snapshots(db_url)) <= 1 + 7 - killed + 1
+
+
+def test_reports_in_every_format(tmp_path: Path) -> None:
+    repo = _example(tmp_path)
+    db = str(tmp_path / "audit.db")
+    outputs = [tmp_path / f"report.{ext}" for ext in ("html", "md", "csv", "json")]
+    run = run_cli("audit", str(repo), "--db", db, "--no-git", *[a for o in outputs for a in ("--report", str(o))])
+    assert run.exit_code == 0
+    assert run.stdout.splitlines()[1:] == [f"wrote {o}" for o in outputs]
+    html = outputs[0].read_text()
+    assert html.count("<svg") == 3 and 'id="unowned"' in html and "http" not in html.replace("http://www.w3.org", "")
+    markdown = outputs[1].read_text()
+    assert "**Coverage: 85.2%** (23 of 27 resources have a valid owner); **1 unowned**" in markdown
+    rows = list(csv.DictReader(outputs[2].open()))
+    assert len(rows) == 30 and {r["repo"] for r in rows} == {"example"}
+    document = json.loads(outputs[3].read_text())
+    assert document["split"] == {
+        "internal": 14, "msp:acme-msp": 5, "msp:nordic-ops": 3, "shared": 1, "unowned": 1, "unknown": 1, "invalid": 2
+    }
+    assert document["unowned_by_category"] == {"other": 1}
+    later = run_cli("report", "--db", db, "--report", str(tmp_path / "again.json"))
+    assert later.exit_code == 0
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert {k: v for k, v in again.items() if k != "generated"} == {k: v for k, v in document.items() if k != "generated"}
+    assert os.stat(outputs[0]).st_mode & 0o044  # an ordinary file, readable by others as umask allows
+
+
+def test_suggested_owner_from_codeowners_siblings_and_git(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "CODEOWNERS").write_text("/infra/ @acme/platform\n")
+    (repo / "infra/main.tf").write_text(
+        'resource "aws_sqs_queue" "owned" {\n  tags = { owner = "payments" }\n}\n'
+        'resource "aws_sqs_queue" "orphan" {\n  name = "orphan"\n}\n'
+    )
+    git = shutil.which("git")
+    if git is not None:
+        for args in (["init", "-q"], ["add", "."], ["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-qm", "x"]):
+            subprocess.run([git, *args], cwd=repo, check=True, capture_output=True)
+    report = tmp_path / "report.json"
+    run = run_cli("audit", str(repo), "--db", str(tmp_path / "a.db"), "--report", str(report))
+    assert run.exit_code == 0
+    [orphan] = json.loads(report.read_text())["unowned"]
+    assert orphan["address"] == "aws_sqs_queue.orphan" and orphan["suggested_owner"] == "@acme/platform"
+    evidence = orphan["suggestion_evidence"].split("; ")
+    assert evidence[:2] == [
+        "CODEOWNERS: @acme/platform",
+        "1 of 1 owned siblings in root module infra are owned by 'payments'",
+    ]
+    if git is not None:
+        assert evidence[2] == "last git author of infra/main.tf:4: dev@example.com"
+
+
+def test_fail_under_and_errors_give_their_exit_codes(tmp_path: Path) -> None:
+    repo = _example(tmp_path)
+    db = str(tmp_path / "a.db")
+    assert run_cli("audit", str(repo), "--db", db, "--no-git", "-q", "--fail-under", "80").exit_code == 0
+    failed = run_cli("audit", str(repo), "--db", db, "--no-git", "--fail-under", "90")
+    assert failed.exit_code == 1
+    assert failed.stderr == "coverage 85.2% is under --fail-under 90%\n"
+    missing = run_cli("audit", str(tmp_path / "nowhere"), "--db", db)
+    assert (missing.exit_code, missing.stderr.strip()) == (2, f"ownlint: error: {tmp_path / 'nowhere'}: no such file or directory")
+    bad = run_cli("audit", str(repo), "--db", str(tmp_path / "a.db"), "--report", str(tmp_path / "r.pdf"), "--no-git")
+    assert bad.exit_code == 2 and "the format is chosen by extension" in bad.stderr
+    empty = run_cli("report", "--db", str(tmp_path / "empty.db"), "--report", str(tmp_path / "r.json"))
+    assert (empty.exit_code, empty.stderr.strip()) == (
+        2,
+        "ownlint: error: the audit store holds no snapshot yet: run `ownlint audit` first",
+    )
+
+
+def test_an_older_store_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        audit_store.schema_table.create(connection)
+        audit_store.MIGRATIONS[0](connection)
+        connection.execute(audit_store.schema_table.insert().values(version=1))
+    engine.dispose()
+    with audit_store.store(str(tmp_path / "old.db")) as upgraded, upgraded.connect() as connection:
+        assert sa.inspect(connection).get_indexes("resources")[0]["name"] == "resources_snapshot"
+        versions = connection.execute(sa.select(audit_store.schema_table.c.version)).scalars().all()
+        assert versions == [1, 2]
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(audit_store.schema_table.insert().values(version=99))
+    engine.dispose()
+    refused = run_cli("report", "--db", str(tmp_path / "old.db"), "--report", str(tmp_path / "r.json"))
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().endswith("has schema version 99; this ownlint knows 2")
+
+
+def test_many_repositories_in_parallel_each_get_a_snapshot(tmp_path: Path) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        write_estate(tmp_path / name, 2, 2)
+    db = str(tmp_path / "a.db")
+    run = run_cli("audit", *(str(tmp_path / n) for n in ("alpha", "beta", "gamma")), "--db", db, "--jobs", "2", "--no-git")
+    assert (run.exit_code, run.stdout.splitlines()[0]) == (0, "recorded 3 snapshots: ownership coverage 100.0%")
+    assert sorted(s.repo for s in _snapshots(db)) == ["alpha", "beta", "gamma"]
+
+
