@@ -61,13 +61,17 @@ def postgres_server() -> Iterator[str]:
     data = base / "data"
     port = _free_port()
     run = dict(check=True, capture_output=True, text=True, timeout=120)
-    subprocess.run([*prefix, initdb, "-D", str(data), "-U", "ownlint", "--auth=trust", "-E", "UTF8", "--no-sync"], **run)  # type: ignore[call-overload]
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data), "-U", "ownlint", "--auth=trust", "-E", "UTF8", "--no-sync"], **run
+    )  # type: ignore[call-overload]
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
     subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"], **run)  # type: ignore[call-overload]
     try:
         yield f"postgresql://ownlint@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], check=False, capture_output=True)
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], check=False, capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 

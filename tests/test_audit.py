@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,14 +15,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from ownlint.audit import store as audit_store
 from tests.conftest import FIXTURES, ROOT, run_cli
 from tests.servers import postgres_server
+
+from ownlint.audit import store as audit_store
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from estate import write_estate
@@ -149,26 +149,52 @@ def _assert_whole(url: str) -> None:
             assert (stored, stored_findings) == (resources, findings)
 
 
+def _writing(url: str) -> bool:
+    """Whether another process holds a write transaction on the store right now."""
+    if "://" not in url:
+        import sqlite3
+
+        probe = sqlite3.connect(url, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:  # database is locked: the audit is writing
+            return True
+        finally:
+            probe.close()
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:
+            query = (
+                "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                " AND state IN ('active', 'idle in transaction') AND query ILIKE 'INSERT INTO resources%%'"
+            )
+            return bool(connection.exec_driver_sql(query).scalar())
+    finally:
+        engine.dispose()
+
+
 def test_an_audit_killed_mid_write_leaves_only_whole_snapshots(tmp_path: Path, db_url: str) -> None:
-    """SIGKILL at growing delays, some landing while the snapshot is written (2,000 resources)."""
+    """SIGKILL while the store is being written (seen from another connection), three times."""
     estate = tmp_path / "estate"
-    write_estate(estate, 200, 100, resources=5)
+    write_estate(estate, 100, 50, resources=5)
     command = [sys.executable, "-m", "ownlint", "audit", str(estate), "--db", db_url, "--no-git", "-q", "--jobs", "1"]
-    start = time.monotonic()
-    done = subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
-    whole_run = time.monotonic() - start
-    assert done.returncode == 0
-    killed = 0
-    for fraction in (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98):
+    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)  # one whole snapshot, the schema
+    killed_while_writing = 0
+    for _ in range(3):
         process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(whole_run * fraction)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed += 1
-        process.wait(timeout=300)
-    assert killed >= 3  # the kills happened while the audit ran, not after
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            if _writing(db_url):
+                process.send_signal(signal.SIGKILL)
+                killed_while_writing += 1
+                break
+            time.sleep(0.005)
+        process.wait(timeout=120)
+    assert killed_while_writing == 3
+    assert len(_snapshots(db_url)) == 1  # none of the killed ones left a snapshot, whole or part
     _assert_whole(db_url)
-    assert 1 <= len(_snapshots(db_url)) <= 1 + 7 - killed + 1
 
 
 def test_reports_in_every_format(tmp_path: Path) -> None:
@@ -179,20 +205,29 @@ def test_reports_in_every_format(tmp_path: Path) -> None:
     assert run.exit_code == 0
     assert run.stdout.splitlines()[1:] == [f"wrote {o}" for o in outputs]
     html = outputs[0].read_text()
-    assert html.count("<svg") == 3 and 'id="unowned"' in html and "http" not in html.replace("http://www.w3.org", "")
+    assert html.count("<svg") == 3 and 'id="unowned"' in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched: self-contained
     markdown = outputs[1].read_text()
     assert "**Coverage: 85.2%** (23 of 27 resources have a valid owner); **1 unowned**" in markdown
     rows = list(csv.DictReader(outputs[2].open()))
     assert len(rows) == 30 and {r["repo"] for r in rows} == {"example"}
     document = json.loads(outputs[3].read_text())
     assert document["split"] == {
-        "internal": 14, "msp:acme-msp": 5, "msp:nordic-ops": 3, "shared": 1, "unowned": 1, "unknown": 1, "invalid": 2
+        "internal": 14,
+        "msp:acme-msp": 5,
+        "msp:nordic-ops": 3,
+        "shared": 1,
+        "unowned": 1,
+        "unknown": 1,
+        "invalid": 2,
     }
     assert document["unowned_by_category"] == {"other": 1}
     later = run_cli("report", "--db", db, "--report", str(tmp_path / "again.json"))
     assert later.exit_code == 0
     again = json.loads((tmp_path / "again.json").read_text())
-    assert {k: v for k, v in again.items() if k != "generated"} == {k: v for k, v in document.items() if k != "generated"}
+    assert {k: v for k, v in again.items() if k != "generated"} == {
+        k: v for k, v in document.items() if k != "generated"
+    }
     assert os.stat(outputs[0]).st_mode & 0o044  # an ordinary file, readable by others as umask allows
 
 
@@ -206,7 +241,11 @@ def test_suggested_owner_from_codeowners_siblings_and_git(tmp_path: Path) -> Non
     )
     git = shutil.which("git")
     if git is not None:
-        for args in (["init", "-q"], ["add", "."], ["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-qm", "x"]):
+        for args in (
+            ["init", "-q"],
+            ["add", "."],
+            ["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-qm", "x"],
+        ):
             subprocess.run([git, *args], cwd=repo, check=True, capture_output=True)
     report = tmp_path / "report.json"
     run = run_cli("audit", str(repo), "--db", str(tmp_path / "a.db"), "--report", str(report))
@@ -230,7 +269,10 @@ def test_fail_under_and_errors_give_their_exit_codes(tmp_path: Path) -> None:
     assert failed.exit_code == 1
     assert failed.stderr == "coverage 85.2% is under --fail-under 90%\n"
     missing = run_cli("audit", str(tmp_path / "nowhere"), "--db", db)
-    assert (missing.exit_code, missing.stderr.strip()) == (2, f"ownlint: error: {tmp_path / 'nowhere'}: no such file or directory")
+    assert (missing.exit_code, missing.stderr.strip()) == (
+        2,
+        f"ownlint: error: {tmp_path / 'nowhere'}: no such file or directory",
+    )
     bad = run_cli("audit", str(repo), "--db", str(tmp_path / "a.db"), "--report", str(tmp_path / "r.pdf"), "--no-git")
     assert bad.exit_code == 2 and "the format is chosen by extension" in bad.stderr
     empty = run_cli("report", "--db", str(tmp_path / "empty.db"), "--report", str(tmp_path / "r.json"))
@@ -265,8 +307,40 @@ def test_many_repositories_in_parallel_each_get_a_snapshot(tmp_path: Path) -> No
     for name in ("alpha", "beta", "gamma"):
         write_estate(tmp_path / name, 2, 2)
     db = str(tmp_path / "a.db")
-    run = run_cli("audit", *(str(tmp_path / n) for n in ("alpha", "beta", "gamma")), "--db", db, "--jobs", "2", "--no-git")
+    run = run_cli(
+        "audit", *(str(tmp_path / n) for n in ("alpha", "beta", "gamma")), "--db", db, "--jobs", "2", "--no-git"
+    )
     assert (run.exit_code, run.stdout.splitlines()[0]) == (0, "recorded 3 snapshots: ownership coverage 100.0%")
     assert sorted(s.repo for s in _snapshots(db)) == ["alpha", "beta", "gamma"]
 
 
+def test_the_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    from PIL import Image
+    from tests.servers import CHROMIUM_FLAGS, chromium
+
+    browser = chromium()
+    repo = _example(tmp_path)
+    db = str(tmp_path / "a.db")
+    run_cli("audit", str(repo), "--db", db, "--no-git", "-q", "--today", "2026-11-09")
+    iam = repo / "terraform/iam/main.tf"
+    iam.write_text(iam.read_text().replace("paltform", "platform"))  # the unowned Namespace stays
+    page = tmp_path / "audit.html"
+    run_cli("audit", str(repo), "--db", db, "--no-git", "-q", "--today", "2026-11-16", "--report", str(page))
+    common = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,3000"]
+    shot = tmp_path / "audit.png"
+    subprocess.run([*common, f"--screenshot={shot}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    dom = subprocess.run(
+        [*common, "--dump-dom", page.as_uri()], check=True, capture_output=True, text=True, timeout=120
+    )
+    rendered = dom.stdout
+    for chart in ("chart-trend", "chart-split", "chart-unowned"):
+        figure = rendered[rendered.index(f'id="{chart}"') :]
+        assert figure.index("<svg") < figure.index("</figure>")  # the chart is in the rendered page
+    assert "2026-W46" in rendered and "2026-W47" in rendered  # both weeks on the trend
+    unowned = rendered[rendered.index('<table id="unowned">') :]
+    unowned = unowned[: unowned.index("</table>")]
+    assert unowned.count("<tr>") == 2 and "<code>Namespace/sandbox</code>" in unowned  # header and the one
+    image = Image.open(shot).convert("L")
+    assert image.size == (1200, 3000)
+    dark = sum(image.histogram()[:128])  # pixels of grey levels 0..127
+    assert dark > 0.01 * 1200 * 3000  # text, bars and hatching, not a blank page

@@ -123,6 +123,8 @@ def audit_repository(
 def _snapshots(options: AuditOptions, paths: Sequence[str], progress: Progress | None) -> list[Snapshot]:
     """Every repository's snapshot, in the order given: in worker processes when there are several."""
     for path in paths:
+        if not Path(path).exists():
+            raise OwnlintError(f"{path}: no such file or directory")
         if not Path(path).is_dir():
             raise OwnlintError(f"{path}: not a directory (an audit takes repositories)")
     jobs = min(options.inputs.jobs, len(paths))

@@ -129,9 +129,11 @@ def _v1(connection: Connection) -> None:
 
 def _v2(connection: Connection) -> None:
     """Indexes for the reports' lookups by snapshot."""
-    sa.Index("resources_snapshot", resources.c.snapshot_id).create(connection, checkfirst=True)
-    sa.Index("findings_snapshot", findings.c.snapshot_id).create(connection, checkfirst=True)
-    sa.Index("snapshots_repo_time", snapshots.c.repo, snapshots.c.taken_at).create(connection, checkfirst=True)
+    # plain DDL (SQLite and PostgreSQL alike): Index objects would attach to the tables' metadata,
+    # and version 1 would then create them too
+    connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS resources_snapshot ON resources (snapshot_id)")
+    connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS findings_snapshot ON findings (snapshot_id)")
+    connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS snapshots_repo_time ON snapshots (repo, taken_at)")
 
 
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)  # version N is MIGRATIONS[N - 1]

@@ -8,6 +8,7 @@ SVG (``svg.fonttype: none``), so the page is searchable and the file small.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ def _svg(figure: Any) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ownlint", "font.size": 10}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)  # matplotlib's RDF: not for readers
     return text[text.index("<svg") :]  # inline: no XML prologue or DOCTYPE
 
 
