@@ -56,6 +56,12 @@ def postgres_server() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="ownlint-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            _missing("a postgres user to run the server as (initdb refuses root)", "OWNLINT_REQUIRE_POSTGRES")
         shutil.chown(base, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
     data = base / "data"
