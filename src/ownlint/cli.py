@@ -290,7 +290,7 @@ def audit(
         today=today.date() if today is not None else None,
     )
     repos = audit_options.inputs.paths
-    if quiet or not sys.stderr.isatty():
+    if quiet or not sys.stderr.isatty() or len(repos) < 2:  # a bar counts repositories: one is no progress
         result = run_audit(audit_options)
     else:
         with click.progressbar(length=len(repos), label="auditing", file=sys.stderr) as bar:
