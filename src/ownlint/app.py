@@ -201,12 +201,17 @@ def _config(config_path: str | None, paths: list[Path]) -> Config:
 
 
 def _notes(found: Discovered) -> list[str]:
+    notes: list[str] = []
+    if found.outside_links:
+        shown = ", ".join(str(p) for p in found.outside_links[:3]) + (", ..." if len(found.outside_links) > 3 else "")
+        notes.append(f"skipped {len(found.outside_links)} symlink(s) pointing outside the scanned tree: {shown}")
     if not found.helm_templates:
-        return []
+        return notes
     charts = sorted({relative(found.root, _chart_of(p)) for p in found.helm_templates})
     return [
+        *notes,
         f"skipped {len(found.helm_templates)} Helm chart template file(s) in {', '.join(charts) or 'charts'}: "
-        "render them first, e.g. `helm template CHART | ownlint check -`"
+        "render them first, e.g. `helm template CHART | ownlint check -`",
     ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ownlint.errors import ConfigError
+from ownlint.nesting import MAX_DEPTH, too_deep
 
 # libyaml composes nodes with the same marks as the pure-Python loader, ten times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -43,6 +44,9 @@ def dotted(path: Path) -> str:
 
 
 def load_located(text: str, file: str) -> Located:
+    deep = too_deep(text)
+    if deep is not None:
+        raise ConfigError(f"{file}:{deep}: invalid YAML: nested more than {MAX_DEPTH} levels deep")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

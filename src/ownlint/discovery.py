@@ -25,6 +25,7 @@ class Discovered:
     # the manifests elsewhere under the root may define their Namespaces (the loader reads only those
     # that name a namespace the changed files use)
     changed: list[Path] = field(default_factory=list)
+    outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
     namespace_context: Iterable[Path] = ()
 
 
@@ -44,9 +45,13 @@ def discover(paths: list[Path]) -> Discovered:
         if not path.exists():
             raise OwnlintError(f"{path}: no such file or directory")
     found = Discovered(root=scan_root(paths))
+    real_root = found.root.resolve()
     for path in paths:
         files = [path] if path.is_file() else _walk(path)
         for file in files:
+            if file is not path and _links_outside(file, real_root):
+                found.outside_links.append(file)  # named on the command line, it would be read
+                continue
             _classify(file, found)
     found.terraform = sorted(set(found.terraform))
     found.manifests = sorted(set(found.manifests))
@@ -95,6 +100,13 @@ class OtherManifests:
             path = Path(directory, name)
             if path.is_file() and path.resolve() not in self.given:
                 yield path
+
+
+def _links_outside(path: Path, real_root: Path) -> bool:
+    if not path.is_symlink():
+        return False
+    target = path.resolve()
+    return target != real_root and real_root not in target.parents
 
 
 def _walk(directory: Path) -> list[Path]:

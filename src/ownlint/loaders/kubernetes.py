@@ -19,6 +19,7 @@ import yaml
 from ownlint.loaders.files import read_text, relative
 from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
+from ownlint.nesting import MAX_DEPTH, too_deep
 from ownlint.parallel import run_chunks
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
@@ -177,6 +178,9 @@ def _collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems:
 
 def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
     """Every mapping document, and the problem that stopped parsing (earlier documents are kept)."""
+    deep = too_deep(text)
+    if deep is not None:
+        return [], LoadProblem(shown, deep, f"invalid YAML: nested more than {MAX_DEPTH} levels deep; not parsed")
     loader = SafeLoader(text)
     documents: list[Manifest] = []
     try:

@@ -83,7 +83,8 @@ def load_terraform(
     loader = ModuleLoader(root, parser_for(inputs.parser) if directories else _no_hcl, _repository_of(root), cache)
     scanned = [d.resolve() for d in directories]
     overrides = _overrides(loader, inputs)
-    parallel = jobs > 1 and sum(len(terraform_files(d)) for d in scanned) >= MIN_PARALLEL_FILES
+    files_count = sum(len(terraform_files(d, loader.repository)) for d in scanned)
+    parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES
     if parallel:
         from ownlint.loaders.terraform.workers import roots_in_processes  # the pool machinery, when used
 
@@ -126,7 +127,11 @@ def load_roots(
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
     pending = list(roots)
-    while pending:
+    while True:
+        if not pending:  # directories only reachable through a call cycle are roots too
+            pending = [d for d in scanned if d not in reached and loader.source(d) is not None][:1]
+            if not pending:
+                return trees, stacks
         directory = pending.pop(0)
         source = loader.source(directory)
         if source is None:
@@ -136,9 +141,6 @@ def load_roots(
         trees.append(LoadedTree(tree.resources, tree.problems, tree.notes))
         stacks[directory] = source.path
         reached.add(directory)
-        if not pending:  # directories only reachable through a call cycle are roots too
-            pending = [d for d in scanned if d not in reached and loader.source(d) is not None][:1]
-    return trees, stacks
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ class ModuleLoader:
         tfvars: list[m.HclFile] = []
         seen: list[str] = []
         problems: list[LoadProblem] = []
-        for path in terraform_files(directory):
+        for path in terraform_files(directory, self.repository):
             shown = relative(self.root, path)
             seen.append(shown)
             parsed = self.load_file(path, shown)
@@ -263,7 +265,7 @@ class ModuleLoader:
         search first: most files do not), or None when it holds no module file. A file that does not
         parse calls nothing, as in a full load; its problem is reported when it is loaded."""
         sources: list[m.Expr] = []
-        module_files = [p for p in terraform_files(directory) if not is_tfvars(p)]
+        module_files = [p for p in terraform_files(directory, self.repository) if not is_tfvars(p)]
         for path in module_files:
             text = read_text(path, path.name)
             if isinstance(text, LoadProblem) or _MODULE_WORD.search(text) is None:
@@ -317,8 +319,17 @@ class ModuleLoader:
         return resolve
 
 
-def terraform_files(directory: Path) -> list[Path]:
-    return sorted(p for p in _listing(directory) if is_terraform_file(p))
+def terraform_files(directory: Path, repository: Path) -> list[Path]:
+    """The directory's Terraform files; a symlink to a file outside the repository is not followed."""
+    return sorted(p for p in _listing(directory) if is_terraform_file(p) and not links_outside(p, repository))
+
+
+def links_outside(path: Path, top: Path) -> bool:
+    """A symlink whose target is not under ``top`` (a resolved directory)."""
+    if not path.is_symlink():
+        return False
+    target = path.resolve()
+    return target != top and top not in target.parents
 
 
 def _listing(directory: Path) -> list[Path]:

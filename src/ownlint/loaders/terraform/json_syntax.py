@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ownlint.loaders.terraform import expr as m
+from ownlint.nesting import MAX_DEPTH, too_deep
 
 # Block types whose bodies are objects: (block type, number of labels)
 _TOP_BLOCKS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1, "output": 1}
@@ -54,6 +55,9 @@ def parse_json_file(text: str, path: str) -> m.HclFile:
 
 
 def _load(text: str) -> _Node:
+    deep = too_deep(text)
+    if deep is not None:
+        raise m.HclSyntaxError(f"nested more than {MAX_DEPTH} levels deep; not parsed", deep)
     try:
         return _from_yaml(yaml.compose(text, Loader=_Loader))
     except yaml.YAMLError:
