@@ -137,19 +137,24 @@ def _snapshots(options: AuditOptions, paths: Sequence[str], progress: Progress |
         return done
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from ownlint.parallel import _context
+    from ownlint.parallel import ignore_interrupts, pool_context, stop_workers
 
     one_process = replace(options.inputs, jobs=1)  # a worker per repository, none nested
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=ignore_interrupts)
+    results: dict[str, Snapshot] = {}
+    try:
         futures = {
             pool.submit(audit_repository, path, one_process, options.repo_name, options.use_git, options.today): path
             for path in paths
         }
-        results: dict[str, Snapshot] = {}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if progress is not None:
                 progress(futures[future])
+    except BaseException:  # Ctrl-C, or a repository that failed: stop the others now
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return [results[path] for path in paths]
 
 

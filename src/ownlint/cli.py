@@ -19,6 +19,8 @@ from ownlint import __version__
 from ownlint.errors import OwnlintError
 from ownlint.report import FORMATS
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
 
 class OwnlintGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
@@ -27,6 +29,9 @@ class OwnlintGroup(click.Group):
         except OwnlintError as error:
             click.echo(f"ownlint: error: {error}", err=True)
             ctx.exit(error.exit_code)
+        except KeyboardInterrupt:  # before click turns it into Abort with a blank line of its own
+            click.echo("ownlint: interrupted", err=True)
+            ctx.exit(INTERRUPTED)
 
 
 @click.group(cls=OwnlintGroup)
@@ -342,10 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return 2
-    except click.Abort:
+    except (click.Abort, KeyboardInterrupt):  # Ctrl-C outside a command (while parsing options)
         click.echo("ownlint: interrupted", err=True)
-        return 130
-    except KeyboardInterrupt:
-        click.echo("ownlint: interrupted", err=True)
-        return 130
+        return INTERRUPTED
     return result if isinstance(result, int) else 0

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import multiprocessing.context
+    from concurrent.futures import Executor
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -57,19 +58,45 @@ def run_chunks(
     chunks = chunked(items, jobs)
     done: dict[int, list[Result]] = {}
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_context()) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=min(jobs, len(chunks)), mp_context=pool_context(), initializer=ignore_interrupts
+        )
+    except OSError:
+        pool = None  # no processes here (a sandbox, a limit): every chunk runs in this process
+    if pool is not None:
+        try:
             futures = [pool.submit(work, chunk) for chunk in chunks]
             for index, future in enumerate(futures):
-                try:
-                    done[index] = future.result()
-                except BrokenProcessPool:
-                    break
-    except (OSError, BrokenProcessPool):
-        pass  # no processes here (a sandbox, a limit): the chunks not done run in this process
+                done[index] = future.result()
+        except (OSError, BrokenProcessPool):
+            pass  # a worker died: the chunks not done run in this process
+        except BaseException:  # Ctrl-C, or a failure in a worker's work: stop the others now
+            stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
     return [result for index, chunk in enumerate(chunks) for result in (done[index] if index in done else work(chunk))]
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them: one message, no traceback per worker."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_workers(pool: Executor) -> None:
+    """Cancel what has not started and end the workers now (on Ctrl-C: nothing they make is wanted)."""
+    import multiprocessing
+
+    pool.shutdown(wait=False, cancel_futures=True)
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=5)
+    pool.shutdown(wait=True)  # the pool's own thread sees its workers gone and ends: a quiet exit
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
     import multiprocessing
 
     if sys.platform.startswith("linux"):
