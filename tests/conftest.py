@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from ownlint.cli import cli
+
+# `pytest --hypothesis-profile=long` for a fuzzing run of many more examples than CI's default 100
+settings.register_profile("long", max_examples=2000, deadline=None)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import FIXTURES, expected_lines, run_cli
 
 BAD = FIXTURES / "bad"
@@ -62,7 +61,7 @@ def _measured(command: list[str], cwd: Path) -> tuple[float, int, int]:
 def test_deep_nesting_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "deep.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: " + "[" * 100_000 + "]" * 100_000)
     (tmp_path / "deep.tf.json").write_text('{"locals": {"x": ' + "[" * 50_000 + "]" * 50_000 + "}}")
-    (tmp_path / "deep.tf").write_text('locals {\n  x = ' + "(" * 5000 + "1" + ")" * 5000 + "\n}\n")
+    (tmp_path / "deep.tf").write_text("locals {\n  x = " + "(" * 5000 + "1" + ")" * 5000 + "\n}\n")
     config = "parties:\n  internal: [" + "[" * 50_000 + "]" * 50_000 + "]\n"
     assert _outcome(tmp_path) == [
         "exit 1",
@@ -81,11 +80,13 @@ def test_deep_nesting_is_a_problem_not_a_crash(tmp_path: Path) -> None:
 def test_alias_bomb_and_huge_file_in_bounded_time_and_memory(tmp_path: Path) -> None:
     """A billion-laughs document (10^9 leaves if expanded) and a 50 MB file: seconds and MiB, measured."""
     levels = "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(9))
-    (tmp_path / "bomb.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + levels)
+    (tmp_path / "bomb.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + levels
+    )
     huge = tmp_path / "huge.tf"
     with huge.open("w") as stream:
         for index in range(50 * 1024 * 1024 // 64):
-            stream.write(f'# padding line {index:020d} ..............................\n')
+            stream.write(f"# padding line {index:020d} ..............................\n")
     command = [sys.executable, "-m", "ownlint", "check", ".", "--no-cache", "--format", "json", "-o", "out.json"]
     seconds, peak_mib, exit_code = _measured(command, tmp_path)
     found = json.loads((tmp_path / "out.json").read_text())["findings"]
