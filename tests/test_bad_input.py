@@ -91,9 +91,21 @@ def test_alias_bomb_and_huge_file_in_bounded_time_and_memory(tmp_path: Path) -> 
     seconds, peak_mib, exit_code = _measured(command, tmp_path)
     found = json.loads((tmp_path / "out.json").read_text())["findings"]
     messages = {f["file"]: f["message"] for f in found if f["rule"] == "OWN000"}
-    assert messages == {"huge.tf": f"skipped: {huge.stat().st_size} bytes is over the 10485760 byte limit"}
+    limit = "10485760 byte limit (--max-file-size)"
+    assert messages == {"huge.tf": f"skipped: {huge.stat().st_size} bytes is over the {limit}"}
     assert exit_code == 1 and seconds < 20 and peak_mib < 300, (seconds, peak_mib)
     print(f"bomb + 50 MB file: {seconds:.2f} s, peak {peak_mib} MiB")
+
+
+def test_the_size_limit_is_an_option(tmp_path: Path) -> None:
+    (tmp_path / "big.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\n" + "#" * 3000 + "\n")
+    assert _outcome(tmp_path, "--max-file-size", "2K") == [
+        "exit 1",
+        "OWN000 big.yaml:1 skipped: 3054 bytes is over the 2048 byte limit (--max-file-size)",
+    ]
+    assert _outcome(tmp_path, "--max-file-size", "1M") == ["exit 1"]  # read: the ConfigMap has no owner
+    bad = run_cli("check", str(tmp_path), "--max-file-size", "lots")
+    assert bad.exit_code == 2 and "'lots' is not a size such as 10M, 512K or 1048576" in bad.stderr
 
 
 def test_symlinks_loops_and_tool_directories_are_not_followed(tmp_path: Path) -> None:

@@ -173,9 +173,13 @@ def load(inputs: Inputs) -> Loaded:
         raise OwnlintError("'-' given but no standard input was read")
     found = discover(file_paths) if file_paths else Discovered(root=Path("."))
     config = _config(inputs.config, file_paths)
-    terraform = load_terraform(found.root, found.terraform, inputs.terraform, found.plans, inputs.jobs)
+    terraform = load_terraform(
+        found.root, found.terraform, inputs.terraform, found.plans, inputs.jobs, inputs.max_file_bytes
+    )
     stdin = stdin_text if STDIN in paths else None
-    kubernetes = load_kubernetes(found.root, found.manifests, stdin, found.namespace_context, inputs.jobs)
+    kubernetes = load_kubernetes(
+        found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes
+    )
     result = LoadResult(
         resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
         problems=terraform.problems + kubernetes.problems,

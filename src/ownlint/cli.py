@@ -43,6 +43,25 @@ def cli() -> None:
 DB_HELP = "Audit store: a SQLite file or postgresql://... [default: .ownlint/audit.db]."
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int:
+    """``10M``, ``512K``, ``2G`` or a number of bytes."""
+    if value is None:
+        from ownlint.loaders.files import MAX_FILE_BYTES
+
+        return MAX_FILE_BYTES
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    text = value.strip().upper().removesuffix("B")
+    factor = units.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in units else text
+    try:
+        size = int(float(number) * factor)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size such as 10M, 512K or 1048576") from None
+    if size <= 0:
+        raise click.BadParameter("must be more than 0")
+    return size
+
+
 def input_options(command: Any) -> Any:
     """Options every command that reads a tree takes: the config and Terraform's root inputs."""
     decorators = [
@@ -61,6 +80,12 @@ def input_options(command: Any) -> Any:
             help="HCL parser: tree-sitter when installed (auto), or python-hcl2, the reference.",
         ),
         click.option("--no-cache", is_flag=True, help="Parse every file again (no parse cache)."),
+        click.option(
+            "--max-file-size",
+            metavar="SIZE",
+            callback=_size,
+            help="Skip (with a located problem) files larger than this: 10M, 512K or bytes [default: 10M].",
+        ),
         click.option(
             "-j",
             "--jobs",
@@ -97,7 +122,12 @@ def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, A
 
         jobs = default_jobs()
     return Inputs(
-        paths=paths or (".",), config=options["config_path"], stdin_text=stdin_text, terraform=terraform, jobs=jobs
+        paths=paths or (".",),
+        config=options["config_path"],
+        stdin_text=stdin_text,
+        terraform=terraform,
+        jobs=jobs,
+        max_file_bytes=options["max_file_size"],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ownlint.loaders.files import MAX_FILE_BYTES
 from ownlint.loaders.terraform import TerraformInputs
 
 STDIN = "-"
@@ -18,3 +19,4 @@ class Inputs:
     stdin_text: str | None = None
     terraform: TerraformInputs = field(default_factory=TerraformInputs)
     jobs: int = 1  # processes that parse files, when there are many (``--jobs``)
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are skipped with a located problem

@@ -11,12 +11,13 @@ from ownlint.model import LoadProblem
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
-def read_text(path: Path, shown: str) -> str | LoadProblem:
-    """The file's text (UTF-8, BOM removed, CRLF normalised), or the problem reading it."""
+def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> str | LoadProblem:
+    """The file's text (UTF-8, BOM removed, CRLF normalised), or the problem reading it; a file over
+    ``limit`` bytes is not read (``--max-file-size``)."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return LoadProblem(shown, 1, f"skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit")
+        if size > limit:
+            return LoadProblem(shown, 1, f"skipped: {size} bytes is over the {limit} byte limit (--max-file-size)")
         data = path.read_bytes()
     except OSError as error:
         return LoadProblem(shown, 1, f"cannot read file: {error.strerror or error}")

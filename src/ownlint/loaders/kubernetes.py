@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ownlint.loaders.files import read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
 from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
 from ownlint.nesting import MAX_DEPTH, too_deep
@@ -87,21 +87,27 @@ class Manifest:
 
 
 def load_kubernetes(
-    root: Path, files: Iterable[Path], stdin_text: str | None = None, context: Iterable[Path] = (), jobs: int = 1
+    root: Path,
+    files: Iterable[Path],
+    stdin_text: str | None = None,
+    context: Iterable[Path] = (),
+    jobs: int = 1,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> LoadResult:
     """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces.
     With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
-    for shown, found, problem in run_chunks(_read_manifests, [(str(root), str(p)) for p in files], jobs):
+    tasks = [(str(root), str(p), max_bytes) for p in files]
+    for shown, found, problem in run_chunks(_read_manifests, tasks, jobs):
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)
     if stdin_text is not None:
         shown_files.append("<stdin>")
         _collect("<stdin>", stdin_text, manifests, problems)
-    namespaces = _context_namespaces(root, context, manifests)
+    namespaces = _context_namespaces(root, context, manifests, max_bytes)
     return LoadResult(
         resources=tuple(_resources(manifests, namespaces)),
         problems=tuple(problems),
@@ -110,19 +116,21 @@ def load_kubernetes(
     )
 
 
-def _read_manifests(tasks: list[tuple[str, str]]) -> list[tuple[str, list[Manifest], list[LoadProblem]]]:
-    """Each (root, path)'s file as shown, its objects and its problems (a worker's chunk, or all of them)."""
+def _read_manifests(tasks: list[tuple[str, str, int]]) -> list[tuple[str, list[Manifest], list[LoadProblem]]]:
+    """Each (root, path, size limit)'s file as shown, its objects and problems (a worker's chunk, or all)."""
     results = []
-    for root, path in tasks:
+    for root, path, limit in tasks:
         shown = relative(Path(root), Path(path))
         found: list[Manifest] = []
         problems: list[LoadProblem] = []
-        _collect(shown, read_text(Path(path), shown), found, problems)
+        _collect(shown, read_text(Path(path), shown, limit), found, problems)
         results.append((shown, found, problems))
     return results
 
 
-def _context_namespaces(root: Path, context: Iterable[Path], manifests: list[Manifest]) -> list[Manifest]:
+def _context_namespaces(
+    root: Path, context: Iterable[Path], manifests: list[Manifest], max_bytes: int = MAX_FILE_BYTES
+) -> list[Manifest]:
     """The Namespaces defined in ``context`` files that ``manifests`` are placed in and do not define:
     a text search picks the few files worth parsing (a pre-commit run names one file of thousands)."""
     used = {_namespace_of(m.data) or "default" for m in manifests if m.data["kind"] not in CLUSTER_SCOPED}
@@ -131,7 +139,7 @@ def _context_namespaces(root: Path, context: Iterable[Path], manifests: list[Man
     if not wanted:
         return found
     for path in context:
-        text = read_text(path, path.name)
+        text = read_text(path, path.name, max_bytes)
         if isinstance(text, LoadProblem) or not any(n in text for n in wanted) or not NAMESPACE_KIND.search(text):
             continue
         documents: list[Manifest] = []

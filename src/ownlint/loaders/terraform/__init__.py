@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
 from ownlint.loaders.suppressions import comment_suppressions
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import (
@@ -69,6 +69,7 @@ def load_terraform(
     inputs: TerraformInputs | None = None,
     plans: Iterable[Path] = (),
     jobs: int = 1,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a plan (``--plan`` or found among ``plans``) replaces the resources of its root module. With
@@ -80,7 +81,8 @@ def load_terraform(
     if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
     cache = ParseCache(Path(inputs.cache_dir), resolve_backend(inputs.parser)) if inputs.cache_dir else None
-    loader = ModuleLoader(root, parser_for(inputs.parser) if directories else _no_hcl, _repository_of(root), cache)
+    parse = parser_for(inputs.parser) if directories else _no_hcl
+    loader = ModuleLoader(root, parse, _repository_of(root), cache, max_bytes)
     scanned = [d.resolve() for d in directories]
     overrides = _overrides(loader, inputs)
     files_count = sum(len(terraform_files(d, loader.repository)) for d in scanned)
@@ -172,7 +174,7 @@ def _with_plan(
     shown = relative(loader.root, plan_path) or plan_path.name
     if not plan_path.is_file():
         raise OwnlintError(f"--plan {plan_path}: no such file")
-    text = read_text(plan_path, shown)
+    text = read_text(plan_path, shown, loader.max_bytes)
     plan = text if isinstance(text, LoadProblem) else read_plan(text, shown)
     if plan is None:  # e.g. a state, not a plan
         return loaded
@@ -194,8 +196,16 @@ def _with_plan(
 class ModuleLoader:
     """Parses module directories once, and resolves module sources to them."""
 
-    def __init__(self, root: Path, parse: ParseFunction, repository: Path, cache: ParseCache | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        parse: ParseFunction,
+        repository: Path,
+        cache: ParseCache | None = None,
+        max_bytes: int = MAX_FILE_BYTES,
+    ) -> None:
         self.root = root
+        self.max_bytes = max_bytes
         self.parse = parse
         self.parse_cache = cache
         self.repository = repository
@@ -234,7 +244,7 @@ class ModuleLoader:
 
     def load_file(self, path: Path, shown: str) -> m.HclFile | LoadProblem:
         """Read and parse one file (HCL, or Terraform's JSON syntax by its name)."""
-        text = read_text(path, shown)
+        text = read_text(path, shown, self.max_bytes)
         if isinstance(text, LoadProblem):
             return text
         json_syntax = path.name.endswith(".json")
@@ -267,7 +277,7 @@ class ModuleLoader:
         sources: list[m.Expr] = []
         module_files = [p for p in terraform_files(directory, self.repository) if not is_tfvars(p)]
         for path in module_files:
-            text = read_text(path, path.name)
+            text = read_text(path, path.name, self.max_bytes)
             if isinstance(text, LoadProblem) or _MODULE_WORD.search(text) is None:
                 continue
             try:

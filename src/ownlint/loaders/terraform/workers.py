@@ -29,6 +29,7 @@ class WorkerSetup:
     repository: str
     parser: str
     cache_dir: str | None
+    max_bytes: int
 
 
 def roots_in_processes(
@@ -37,7 +38,7 @@ def roots_in_processes(
     """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
     that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
     holding what the sequential run's loader would: files seen, problems, suppressions."""
-    setup = WorkerSetup(str(loader.root), str(loader.repository), inputs.parser, inputs.cache_dir)
+    setup = WorkerSetup(str(loader.root), str(loader.repository), inputs.parser, inputs.cache_dir, loader.max_bytes)
     # the caller chose processes by the number of files: every directory and root goes to the workers
     listed = run_chunks(_directory_calls, [(setup, str(d)) for d in scanned], jobs, minimum=1)
     calls = {d: None if found is None else [Path(c) for c in found] for d, found in zip(scanned, listed, strict=True)}
@@ -101,7 +102,8 @@ def _worker_loader(setup: WorkerSetup) -> ModuleLoader:
     if setup not in _WORKER_LOADERS:
         backend = resolve_backend(setup.parser)
         cache = ParseCache(Path(setup.cache_dir), backend) if setup.cache_dir else None
-        _WORKER_LOADERS[setup] = ModuleLoader(Path(setup.root), parser_for(setup.parser), Path(setup.repository), cache)
+        parse = parser_for(setup.parser)
+        _WORKER_LOADERS[setup] = ModuleLoader(Path(setup.root), parse, Path(setup.repository), cache, setup.max_bytes)
     return _WORKER_LOADERS[setup]
 
 
