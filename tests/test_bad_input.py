@@ -132,3 +132,18 @@ def test_a_file_that_cannot_be_read_is_a_located_problem(tmp_path: Path) -> None
     secret.write_text('resource "aws_sqs_queue" "x" {}\n')
     secret.chmod(0)
     assert _outcome(tmp_path) == ["exit 1", "OWN000 secret.tf:1 cannot read file: Permission denied"]
+
+
+def test_a_file_that_vanishes_mid_scan_is_a_located_problem(tmp_path: Path) -> None:
+    """Found by discovery, gone when read (a checkout switching branches under the scan)."""
+    from ownlint.loaders.kubernetes import load_kubernetes
+    from ownlint.loaders.terraform import load_terraform
+
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    gone_manifest, gone_module = tmp_path / "gone.yaml", tmp_path / "gone.tf"
+    manifests = load_kubernetes(tmp_path, [gone_manifest])
+    assert [(p.file, p.line, p.message) for p in manifests.problems] == [
+        ("gone.yaml", 1, "cannot read file: No such file or directory")
+    ]
+    terraform = load_terraform(tmp_path, [tmp_path / "main.tf", gone_module])
+    assert [r.address for r in terraform.resources] == ["aws_sqs_queue.q"]  # the directory is listed anew
