@@ -147,3 +147,19 @@ def test_a_file_that_vanishes_mid_scan_is_a_located_problem(tmp_path: Path) -> N
     ]
     terraform = load_terraform(tmp_path, [tmp_path / "main.tf", gone_module])
     assert [r.address for r in terraform.resources] == ["aws_sqs_queue.q"]  # the directory is listed anew
+
+
+def test_a_chain_of_locals_too_long_to_follow_is_unknown_with_the_reason(tmp_path: Path) -> None:
+    chain = "".join(f"  l{i} = local.l{i + 1}\n" for i in range(3000))
+    (tmp_path / "main.tf").write_text(
+        f'locals {{\n{chain}  l3000 = "platform"\n}}\n'
+        'resource "aws_s3_bucket" "d" {\n  bucket = "x"\n  tags = { owner = local.l0 }\n}\n'
+    )
+    started = time.monotonic()
+    outcome = _outcome(tmp_path)
+    assert time.monotonic() - started < 10
+    assert outcome == [
+        "exit 1",
+        "OWN012 main.tf:3004 aws_s3_bucket.d: cannot be known statically: owner: evaluation error: "
+        "expression nests too deeply (local.l32 (main.tf:34))",
+    ]
