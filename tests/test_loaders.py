@@ -260,3 +260,14 @@ def test_manifests_only_run_never_imports_the_hcl_parser(tree) -> None:
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert completed.stdout == "False False\n"
+
+
+def test_relative_paths_follow_the_current_directory(tmp_path: Path, monkeypatch: Any) -> None:
+    """The scan root '.' is wherever the process is now: a cached resolution must not outlive a chdir."""
+    from ownlint.loaders.files import relative
+
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text("")
+        monkeypatch.chdir(tmp_path / name)
+        assert relative(Path("."), Path("main.tf")) == "main.tf"

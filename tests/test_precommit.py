@@ -80,9 +80,12 @@ def test_the_namespace_defined_nearest_the_changed_manifest_stands(tree: Any, mo
 
 
 def test_the_hook_definition_matches_the_readme() -> None:
-    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert (hook["id"], hook["entry"], hook["language"]) == ("ownlint", "ownlint check", "python")
-    assert f"id: {hook['id']}" in (ROOT / "README.md").read_text()
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [(h["id"], h["entry"], h["language"]) for h in hooks] == [
+        ("ownlint", "ownlint check", "python"),
+        ("ownlint-fix", "ownlint fix", "python"),
+    ]
+    assert all(f"id: {hook['id']}" in (ROOT / "README.md").read_text() for hook in hooks)
 
 
 def _git(repo: Path, *args: str) -> None:

@@ -362,6 +362,61 @@ def report(db: str | None, reports: tuple[str, ...], repos: tuple[str, ...]) -> 
 
 
 @cli.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--rule", "rules", multiple=True, help="Fix these rules: OWN001 (default), OWN005, OWN007 (comma-separated)."
+)
+@click.option("--owner", help="The owner to write where no evidence names one.")
+@click.option(
+    "--set", "assignments", multiple=True, metavar="FACT=VALUE", help="A value for another fact (repeatable)."
+)
+@click.option("--dry-run", is_flag=True, help="Change no file; say what would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff.")
+@input_options
+@click.pass_context
+def fix(
+    ctx: click.Context,
+    /,
+    paths: tuple[str, ...],
+    rules: tuple[str, ...],
+    owner: str | None,
+    assignments: tuple[str, ...],
+    dry_run: bool,
+    show_diff: bool,
+    **options: Any,
+) -> None:
+    """Add missing ownership keys to the source, from evidence or the values given; exit 1 if files changed."""
+    from ownlint.fixing import FixOptions, run_fix
+
+    values = dict(_assignment(a) for a in assignments)
+    if owner is not None:
+        values["owner"] = owner
+    result = run_fix(
+        FixOptions(
+            inputs=_inputs(paths, None, options), rules=_split_ids(rules) or ("OWN001",), values=values, dry_run=dry_run
+        )
+    )
+    changed = {file for file, _ in result.diffs}
+    for edit in result.edits:
+        if edit.file in changed:
+            verb = "would add" if dry_run else "added"
+            click.echo(f"{edit.file}:{edit.line}: {verb} {edit.key} = {edit.value!r} to {edit.where} ({edit.evidence})")
+    for reason in result.unfixed:
+        click.echo(f"not fixed: {reason}", err=True)
+    if show_diff:
+        for _, diff in result.diffs:
+            click.echo(diff, nl=False)
+    ctx.exit(1 if changed else 0)
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator or not name.strip() or not value:
+        raise click.BadParameter(f"{text!r}: expected FACT=VALUE", param_hint="--set")
+    return name.strip(), value
+
+
+@cli.command()
 @click.option("--path", "target", type=click.Path(dir_okay=False), default="ownlint.yaml", show_default=True)
 def init(target: str) -> None:
     """Write the hybrid-it preset as an ownlint.yaml to edit."""

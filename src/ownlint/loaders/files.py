@@ -36,7 +36,7 @@ def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> str | Load
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
     real = _real_path(str(path))
-    real_root = _real_directory(str(root))
+    real_root = _real_directory(os.path.abspath(root))  # absolute first: the cache outlives a chdir
     if real.startswith(real_root + os.sep):
         shown = real[len(real_root) + 1 :]
     elif real == real_root:

@@ -1,0 +1,168 @@
+"""Adding a tag to Terraform source as a careful engineer would: one new line at the right place.
+
+The target is a line ownlint's model points at (``Resource.fix_place``): a ``tags``-like attribute
+(the resource's own, a provider's ``default_tags``/``default_labels``), or a resource block without
+one. The file is re-read with tree-sitter to find exact positions; the edit is an inserted line
+wherever the code is laid out over several lines. Only a one-line object, call or block must be
+changed in place, and then only by the characters the key needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+Node = Any  # tree_sitter.Node
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """``text`` inserted at byte ``offset`` of the file, in place of ``replaced`` bytes (usually none)."""
+
+    offset: int
+    text: str
+    replaced: int = 0
+
+
+def hcl_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{")
+    return f'"{escaped}"'
+
+
+def hcl_key(key: str) -> str:
+    """A bare key when HCL allows it, else a quoted one (``"kubernetes.io/name"``)."""
+    plain = key.replace("-", "").replace("_", "").isalnum() and not key[:1].isdigit()
+    return key if plain else hcl_string(key)
+
+
+def add_tag(source: bytes, line: int, attribute: str, key: str, value: str) -> Insertion | None:
+    """The insertion that adds ``key = value`` to the ``attribute`` written at ``line`` (1-based), or
+    a new ``attribute`` to the block that starts at ``line``; None when neither is there."""
+    from ownlint.loaders.terraform.ts_backend import _parser
+
+    root = _parser().parse(source).root_node
+    if root.has_error:
+        return None
+    node = _at_line(root, line - 1)
+    if node is None:
+        return None
+    entry = f"{hcl_key(key)} = {hcl_string(value)}"
+    if node.type == "block":  # the resource's own tags attribute, when it has one
+        inner = _child(node, "body")
+        named = [c for c in (inner.children if inner is not None else []) if c.type == "attribute"]
+        node = next((c for c in named if _text(source, _child(c, "identifier")) == attribute), node)
+    if node.type == "attribute":
+        return _into_expression(source, _child(node, "expression"), entry)
+    body = _child(node, "body")
+    if body is not None:
+        return _new_line(
+            source,
+            _line_start(source, body.start_byte),
+            _indent_of(source, body.start_byte),
+            f"{attribute} = {{ {entry} }}",
+        )
+    closing = _child(node, "block_end")
+    if closing is None:
+        return None
+    if _same_line(source, node.start_byte, closing.start_byte):  # resource "x" "y" {}
+        return Insertion(closing.start_byte, f"\n  {attribute} = {{ {entry} }}\n")
+    return _new_line(
+        source,
+        _line_start(source, closing.start_byte),
+        _indent_of(source, node.start_byte) + "  ",
+        f"{attribute} = {{ {entry} }}",
+    )
+
+
+def _at_line(node: Node, row: int) -> Node | None:
+    """The attribute or block starting on ``row``, the innermost one."""
+    found = None
+    for child in node.children:
+        if child.start_point[0] <= row <= child.end_point[0]:
+            if child.type in ("attribute", "block") and child.start_point[0] == row:
+                found = child
+            inner = _at_line(child, row)
+            if inner is not None:
+                found = inner
+    return found
+
+
+def _child(node: Node | None, kind: str) -> Node | None:
+    if node is None:
+        return None
+    return next((c for c in node.children if c.type == kind), None)
+
+
+def _into_expression(source: bytes, expression: Node | None, entry: str) -> Insertion | None:
+    """Into an object literal; into the last object of a ``merge(...)``, or as a new argument to it;
+    anything else (a reference) is wrapped: ``merge(EXPR, { key = value })``."""
+    if expression is None:
+        return None
+    target = _unwrap(expression)
+    if target.type == "object":
+        return _into_object(source, target, entry)
+    if target.type == "function_call" and _text(source, _child(target, "identifier")) == "merge":
+        arguments = _child(target, "function_arguments")
+        objects = [_unwrap(a) for a in (arguments.children if arguments is not None else []) if a.type == "expression"]
+        if objects and objects[-1].type == "object":
+            return _into_object(source, objects[-1], entry)
+        closing = next(c for c in target.children if c.type == ")")
+        if _same_line(source, target.start_byte, closing.start_byte):
+            return Insertion(closing.start_byte, f", {{ {entry} }}")
+        indent = _indent_of(source, closing.start_byte) + "  "
+        return _new_line(source, _line_start(source, closing.start_byte), indent, f", {{ {entry} }}")
+    text = _text(source, expression)
+    return Insertion(
+        expression.start_byte, f"merge({text}, {{ {entry} }})", expression.end_byte - expression.start_byte
+    )
+
+
+def _into_object(source: bytes, node: Node, entry: str) -> Insertion:
+    closing = _child(node, "object_end") or node.children[-1]
+    items = [c for c in node.children if c.type == "object_elem"]
+    if _same_line(source, node.start_byte, closing.start_byte):  # { a = "b" }: the one line changes
+        if items:
+            return Insertion(items[-1].end_byte, f", {entry}")
+        opening = source[closing.start_byte - 1 : closing.start_byte]
+        return Insertion(closing.start_byte, f" {entry} " if opening == b"{" else f"{entry} ")
+    indent = _indent_of(source, items[0].start_byte) if items else _indent_of(source, closing.start_byte) + "  "
+    uses_commas = any(_text(source, c) == "," for c in node.children)
+    return _new_line(source, _line_start(source, closing.start_byte), indent, entry + ("," if uses_commas else ""))
+
+
+def _unwrap(node: Node) -> Node:
+    """Through ``expression`` and ``collection_value`` wrappers to the node that says what it is."""
+    while node.type in ("expression", "collection_value") and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
+def _new_line(source: bytes, at: int, indent: str, text: str) -> Insertion:
+    return Insertion(at, f"{indent}{text}\n")
+
+
+def _line_start(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def _indent_of(source: bytes, offset: int) -> str:
+    start = _line_start(source, offset)
+    line = source[start:offset]
+    return line[: len(line) - len(line.lstrip(b" \t"))].decode()
+
+
+def _same_line(source: bytes, start: int, end: int) -> bool:
+    return b"\n" not in source[start:end]
+
+
+def _text(source: bytes, node: Node | None) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="surrogatepass") if node is not None else ""
+
+
+def apply(source: bytes, insertions: list[Insertion]) -> bytes:
+    """``source`` with every insertion made, from the end so that the offsets stay true."""
+    result = source
+    for insertion in sorted(insertions, key=lambda i: i.offset, reverse=True):
+        end = insertion.offset + insertion.replaced
+        result = result[: insertion.offset] + insertion.text.encode("utf-8") + result[end:]
+    return result

@@ -1,0 +1,209 @@
+"""``ownlint fix``: add the missing ownership keys where a careful engineer would, from evidence only.
+
+Beside ``app.py`` (it uses its pipeline). For each fixable finding (OWN001, OWN005, OWN007) the
+missing facts get a value from evidence (the owner of the module call or Namespace, the config's
+CODEOWNERS team mapping) or from ``--owner``/``--set``; without one nothing is written. The place is
+the one the model already knows (``Resource.fix_place``): a provider's ``default_tags`` when every
+resource under it lacks the key, the module input that forwards tags, else the resource's own tags;
+for Kubernetes the Namespace when every object in it lacks the label, else the object's labels.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ownlint.app import Loaded, _findings, load, select_rules
+from ownlint.config import Config
+from ownlint.errors import OwnlintError
+from ownlint.fixes.hcl import Insertion, add_tag, apply
+from ownlint.fixes.yaml import add_label
+from ownlint.inputs import Inputs
+from ownlint.loaders.terraform.taggable import taggable_index
+from ownlint.model import Finding, Resource, State
+from ownlint.ownership import CONTRACT, ESCALATION, OWNER, category_of, fact
+
+FIXABLE = ("OWN001", "OWN005", "OWN007")
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    inputs: Inputs = field(default_factory=Inputs)
+    rules: tuple[str, ...] = ("OWN001",)
+    values: Mapping[str, str] = field(default_factory=dict)  # fact -> value (--owner, --set FACT=VALUE)
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Edit:
+    file: str  # as shown (relative to the scan root)
+    line: int  # where the key goes: the tags attribute, the block, or the manifest
+    where: str
+    key: str
+    value: str
+    evidence: str
+    kind: str  # terraform, kubernetes
+
+
+@dataclass(frozen=True)
+class FixResult:
+    edits: tuple[Edit, ...]
+    diffs: tuple[tuple[str, str], ...]  # (file, unified diff)
+    unfixed: tuple[str, ...]  # findings left alone, and why
+    written: tuple[str, ...]
+
+
+def run_fix(options: FixOptions) -> FixResult:
+    unknown = [r for r in options.rules if r not in FIXABLE]
+    if unknown:
+        raise OwnlintError(f"--rule {','.join(unknown)}: ownlint fix fixes {', '.join(FIXABLE)}")
+    loaded = load(options.inputs)
+    found, _ = _findings(select_rules(options.rules, ()), loaded, datetime.date.today())
+    edits, unfixed = plan_edits(loaded, found, options.values)
+    diffs, written = _apply(loaded.root, edits, options.dry_run)
+    return FixResult(tuple(edits), tuple(diffs), tuple(unfixed), tuple(written))
+
+
+def plan_edits(loaded: Loaded, found: list[Finding], values: Mapping[str, str]) -> tuple[list[Edit], list[str]]:
+    """One edit per place and key (many findings may share a provider's default_tags or a Namespace)."""
+    config = loaded.config
+    resources = {(r.stack, r.address): r for r in loaded.resources}
+    edits: dict[tuple[str, int, str], Edit] = {}
+    unfixed: list[str] = []
+    for finding in found:
+        resource = resources.get((finding.stack, finding.resource))
+        if resource is None:
+            continue
+        for name in _missing_facts(config, resource, finding.rule):
+            key = config.keys.get(name, (name,))[0]
+            value, evidence = _value(loaded, resource, name, values)
+            if value is None:
+                flag = "--owner VALUE" if name == OWNER else f"--set {name}=VALUE"
+                unfixed.append(
+                    f"{finding.file}:{finding.line}: {resource.address}: no evidence for {name}; give {flag}"
+                )
+                continue
+            edit = _placed(loaded, resource, name, key, value, evidence)
+            edits.setdefault((edit.file, edit.line, edit.key), edit)
+    return sorted(edits.values(), key=lambda e: (e.file, e.line, e.key)), unfixed
+
+
+def _missing_facts(config: Config, resource: Resource, rule: str) -> list[str]:
+    candidates = {
+        "OWN001": [OWNER],
+        "OWN005": list(category_of(config, resource.type).requires),
+        "OWN007": [CONTRACT, ESCALATION],
+    }[rule]
+    return [name for name in candidates if fact(config, resource, name).state is State.MISSING]
+
+
+def _value(loaded: Loaded, resource: Resource, name: str, values: Mapping[str, str]) -> tuple[str | None, str]:
+    """Evidence first (owner only): the module call's or Namespace's owner, the mapped CODEOWNERS team;
+    then the value given on the command line; else None (never a guess)."""
+    if name == OWNER:
+        container = _container_owner(loaded, resource)
+        if container is not None:
+            return container
+        owners = loaded.codeowners.get(resource.file)
+        if owners is not None and len(owners.owners) == 1:
+            return owners.owners[0], owners.rule
+    if name in values:
+        return values[name], "given on the command line"
+    return None, ""
+
+
+def _container_owner(loaded: Loaded, resource: Resource) -> tuple[str, str] | None:
+    if resource.container is None:
+        return None
+    for other in loaded.resources:
+        same = other.address == resource.container and (resource.source != "terraform" or other.stack == resource.stack)
+        if same:
+            owner = fact(loaded.config, other, OWNER)
+            if owner.state is State.PRESENT and owner.value:
+                return owner.value, f"{resource.container} is owned by {owner.value!r}"
+    return None
+
+
+def _placed(loaded: Loaded, resource: Resource, name: str, key: str, value: str, evidence: str) -> Edit:
+    """Where the key goes: shared places (provider defaults, a module input, a Namespace) only when
+    every resource they reach lacks the fact; else the resource itself."""
+    config = loaded.config
+    if resource.source == "kubernetes":
+        namespace = _namespace_object(loaded, resource)
+        if namespace is not None:
+            members = [r for r in loaded.resources if r.namespace == resource.namespace and r.source == "kubernetes"]
+            if all(fact(config, r, name).state is State.MISSING for r in members):
+                return Edit(
+                    namespace.file, namespace.line, f"labels of {namespace.address}", key, value, evidence, "kubernetes"
+                )
+        return Edit(resource.file, resource.line, f"labels of {resource.address}", key, value, evidence, "kubernetes")
+    place = resource.fix_place
+    if place is not None and place.what != f"{taggable_index().attribute_for(resource.type)} of {resource.address}":
+        sharing = [r for r in loaded.resources if r.fix_place == place and r.type != "module"]
+        if all(fact(config, r, name).state is State.MISSING for r in sharing):
+            return Edit(place.file, place.line, place.what, key, value, evidence, "terraform")
+    attribute = taggable_index().attribute_for(resource.type)
+    return Edit(resource.file, resource.line, f"{attribute} of {resource.address}", key, value, evidence, "terraform")
+
+
+def _namespace_object(loaded: Loaded, resource: Resource) -> Resource | None:
+    if resource.namespace is None or resource.type == "k8s:Namespace":
+        return None
+    wanted = f"Namespace/{resource.namespace}"
+    return next((r for r in loaded.resources if r.address == wanted and r.source == "kubernetes"), None)
+
+
+def _apply(root: Path, edits: list[Edit], dry_run: bool) -> tuple[list[tuple[str, str]], list[str]]:
+    """Each file's edits made at once; the result must parse, or the file is left as it was."""
+    from ownlint.output import write_atomically
+
+    diffs, written = [], []
+    for file in sorted({e.file for e in edits}):
+        path = root / file
+        source = path.read_bytes()
+        crlf = b"\r\n" in source
+        insertions = [i for i in (_insertion(source, e) for e in edits if e.file == file) if i is not None]
+        if not insertions:
+            continue
+        if crlf:
+            insertions = [Insertion(i.offset, i.text.replace("\n", "\r\n"), i.replaced) for i in insertions]
+        changed = apply(source, insertions)
+        if changed == source or not _parses(file, changed):
+            continue
+        before, after = source.decode("utf-8", "replace"), changed.decode("utf-8", "replace")
+        diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{file}", f"b/{file}"))
+        diffs.append((file, diff))
+        if not dry_run:
+            write_atomically(path, after)
+            written.append(file)
+    return diffs, written
+
+
+def _insertion(source: bytes, edit: Edit) -> Insertion | None:
+    if edit.kind == "kubernetes":
+        return add_label(source.decode("utf-8", "surrogatepass"), edit.line, edit.key, edit.value)
+    attribute = edit.where.split(" ", 1)[0] if edit.where.split(" ", 1)[0] in ("tags", "labels") else "tags"
+    return add_tag(source, edit.line, attribute, edit.key, edit.value)
+
+
+def _parses(file: str, data: bytes) -> bool:
+    text = data.decode("utf-8", "surrogatepass")
+    if file.endswith((".yaml", ".yml")):
+        import yaml
+
+        try:
+            list(yaml.safe_load_all(text))
+        except yaml.YAMLError:
+            return False
+        return True
+    from ownlint.loaders.terraform import expr as m
+    from ownlint.loaders.terraform.ts_backend import parse
+
+    try:
+        parse(text, file)
+    except m.HclSyntaxError:
+        return False
+    return True
