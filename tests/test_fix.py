@@ -28,14 +28,17 @@ def test_fix_places_the_key_as_the_golden_tree_shows(
 ) -> None:
     tree = tmp_path / case
     shutil.copytree(FIXTURES / "fix" / case / "before", tree)
-    args = shlex.split((FIXTURES / "fix" / case / "args.txt").read_text())
+    (tree / ".git").mkdir()  # the repository: module sources may climb to it
+    args = shlex.split((FIXTURES / "fix" / case / "args.txt").read_text())  # the paths first
     monkeypatch.chdir(tree)
-    first = run_cli("fix", ".", "--no-cache", *args)
+    first = run_cli("fix", "--no-cache", *args)
     assert first.exit_code == 1, first.stderr  # files changed: pre-commit's signal
+    (tree / ".git").rmdir()
     assert _files(tree) == _files(FIXTURES / "fix" / case / "after")
-    again = run_cli("fix", ".", "--no-cache", *args)
+    (tree / ".git").mkdir()
+    again = run_cli("fix", "--no-cache", *args)
     assert (again.exit_code, again.stdout) == (0, "")  # idempotent
-    check = run_cli("check", ".", "--no-cache", "--format", "json", "--select", "OWN000,OWN001")
+    check = run_cli("check", args[0], "--no-cache", "--format", "json", "--select", "OWN000,OWN001")
     assert check.json()["findings"] == []  # every fixed file parses, and no owner is missing
 
 

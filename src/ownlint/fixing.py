@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,11 @@ from ownlint.fixes.hcl import Insertion, add_tag, apply
 from ownlint.fixes.yaml import add_label
 from ownlint.inputs import Inputs
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import Finding, Resource, State
+from ownlint.model import Finding, Place, Resource, State
 from ownlint.ownership import CONTRACT, ESCALATION, OWNER, category_of, fact
 
 FIXABLE = ("OWN001", "OWN005", "OWN007")
+_TAGS_VARIABLE = re.compile(r'^\s*variable\s+"tags"\s*\{', re.M)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ def plan_edits(loaded: Loaded, found: list[Finding], values: Mapping[str, str]) 
                 )
                 continue
             edit = _placed(loaded, resource, name, key, value, evidence)
+            if edit.file.startswith("../"):  # a module called from here but kept elsewhere: not ours to edit
+                unfixed.append(f"{finding.file}:{finding.line}: {resource.address}: {edit.where} is outside the tree")
+                continue
             edits.setdefault((edit.file, edit.line, edit.key), edit)
     return sorted(edits.values(), key=lambda e: (e.file, e.line, e.key)), unfixed
 
@@ -140,13 +145,68 @@ def _placed(loaded: Loaded, resource: Resource, name: str, key: str, value: str,
                     namespace.file, namespace.line, f"labels of {namespace.address}", key, value, evidence, "kubernetes"
                 )
         return Edit(resource.file, resource.line, f"labels of {resource.address}", key, value, evidence, "kubernetes")
+    local = _shared_local(resource)
+    if local is not None:  # tags = local.tags: one line in the local serves every user of it
+        in_stack = [r for r in loaded.resources if r.stack == resource.stack and r.source == "terraform"]
+        if all(fact(config, r, name).state is State.MISSING for r in in_stack if r.type != "module"):
+            return Edit(local.file, local.line, f"{local.what} ({local.file})", key, value, evidence, "terraform")
     place = resource.fix_place
+    input_name = place.what.split(" ")[1] if place is not None and place.what.startswith("input ") else ""
+    if input_name and not input_name.endswith(("tags", "labels")):
+        place = None  # an input that is not a map of tags (a name, an id): never written into
     if place is not None and place.what != f"{taggable_index().attribute_for(resource.type)} of {resource.address}":
         sharing = [r for r in loaded.resources if r.fix_place == place and r.type != "module"]
         if all(fact(config, r, name).state is State.MISSING for r in sharing):
             return Edit(place.file, place.line, place.what, key, value, evidence, "terraform")
     attribute = taggable_index().attribute_for(resource.type)
+    call = _calling_module(loaded, resource)
+    if call is not None and (place is None or place.file.startswith("../")):
+        # the module forwards var.tags but this call sets none: the call gets a tags input
+        return Edit(call.file, call.line, f"tags input of {call.address}", key, value, evidence, "terraform")
     return Edit(resource.file, resource.line, f"{attribute} of {resource.address}", key, value, evidence, "terraform")
+
+
+def _calling_module(loaded: Loaded, resource: Resource) -> Resource | None:
+    """The module call in the scanned tree that instantiates ``resource`` from a module kept elsewhere,
+    when that module declares ``variable "tags"`` and the call does not set it."""
+    if resource.container is None or not resource.file.startswith("../"):
+        return None
+    call = next(
+        (
+            r
+            for r in loaded.resources
+            if r.type == "module" and r.stack == resource.stack and r.address == resource.container
+        ),
+        None,
+    )
+    if call is None or call.file.startswith("../"):
+        return None
+    module_directory = (loaded.root / resource.file).parent
+    declared = any(_TAGS_VARIABLE.search(f.read_text(errors="replace")) for f in module_directory.glob("*.tf"))
+    sets_tags = any(a.get("tags") is not None for a in call.attributes if isinstance(a, dict))
+    return call if declared and not sets_tags else None
+
+
+def _shared_local(resource: Resource) -> Place | None:
+    """The ``local.NAME`` that every tag written for the resource comes through (``tags = local.tags``,
+    maybe forwarded by module inputs), at the line of its first item; None when a tag is written
+    anywhere else (then the resource's own object or merge takes the key)."""
+    found: set[tuple[str, str]] = set()
+    lines: list[int] = []
+    for tag in resource.tags:
+        chain = list(tag.provenance)
+        written = next((i for i, p in enumerate(chain) if p.what.startswith(("tags of", "labels of"))), None)
+        if written is None:
+            continue  # a provider default
+        through = [p for p in chain[:written] if p.what.startswith("local.")]
+        if not through:
+            return None
+        found.add((through[-1].file, through[-1].what))
+        lines.append(through[-1].line)
+    if len(found) != 1:
+        return None
+    file, what = found.pop()
+    return Place(file, min(lines), what)
 
 
 def _namespace_object(loaded: Loaded, resource: Resource) -> Resource | None:

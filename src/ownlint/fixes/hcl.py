@@ -44,8 +44,9 @@ def add_tag(source: bytes, line: int, attribute: str, key: str, value: str) -> I
     if root.has_error:
         return None
     node = _at_line(root, line - 1)
-    if node is None:
-        return None
+    if node is None:  # an item of an object (a local's tags): into that object
+        inner = _object_at(root, line - 1)
+        return _into_object(source, inner, f"{hcl_key(key)} = {hcl_string(value)}") if inner is not None else None
     entry = f"{hcl_key(key)} = {hcl_string(value)}"
     if node.type == "block":  # the resource's own tags attribute, when it has one
         inner = _child(node, "body")
@@ -54,14 +55,11 @@ def add_tag(source: bytes, line: int, attribute: str, key: str, value: str) -> I
     if node.type == "attribute":
         return _into_expression(source, _child(node, "expression"), entry)
     body = _child(node, "body")
-    if body is not None:
-        return _new_line(
-            source,
-            _line_start(source, body.start_byte),
-            _indent_of(source, body.start_byte),
-            f"{attribute} = {{ {entry} }}",
-        )
     closing = _child(node, "block_end")
+    if body is not None and closing is not None and not _same_line(source, body.end_byte, closing.start_byte):
+        # last in the block, as tags usually are, indented like the block's first line
+        indent = _indent_of(source, body.start_byte)
+        return _new_line(source, _line_start(source, closing.start_byte), indent, f"{attribute} = {{ {entry} }}")
     if closing is None:
         return None
     if _same_line(source, node.start_byte, closing.start_byte):  # resource "x" "y" {}
@@ -82,6 +80,21 @@ def _at_line(node: Node, row: int) -> Node | None:
             if child.type in ("attribute", "block") and child.start_point[0] == row:
                 found = child
             inner = _at_line(child, row)
+            if inner is not None:
+                found = inner
+    return found
+
+
+def _object_at(node: Node, row: int) -> Node | None:
+    """The innermost object literal whose items include one on ``row``."""
+    found = None
+    for child in node.children:
+        if child.start_point[0] <= row <= child.end_point[0]:
+            if child.type == "object" and any(
+                c.start_point[0] == row for c in child.children if c.type == "object_elem"
+            ):
+                found = child
+            inner = _object_at(child, row)
             if inner is not None:
                 found = inner
     return found

@@ -443,7 +443,7 @@ def _module_input_place(attribute: m.Attribute | None, evaluator: Evaluator) -> 
     if attribute is None:
         return None
     found: Place | None = None
-    for names in m.references(attribute.expr):
+    for names in _map_references(attribute.expr):
         if len(names) < 2 or names[0] != "var":
             continue
         binding = evaluator.variables.get(names[1])
@@ -454,6 +454,18 @@ def _module_input_place(attribute: m.Attribute | None, evaluator: Evaluator) -> 
         if found is not None:
             return found
     return found
+
+
+def _map_references(expr: m.Expr) -> list[tuple[str, ...]]:
+    """References that stand for a whole map of tags: the expression itself, an argument of
+    ``merge``, a branch of a conditional (not ``var.name`` inside ``{ Name = var.name }``)."""
+    if isinstance(expr, m.Traversal):
+        return m.references(expr)
+    if isinstance(expr, m.Call) and expr.name == "merge":
+        return [names for argument in expr.args for names in _map_references(argument)]
+    if isinstance(expr, m.Conditional):
+        return _map_references(expr.if_true) + _map_references(expr.if_false)
+    return []
 
 
 def _tag_blocks(
