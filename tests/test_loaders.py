@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ownlint.loaders.kubernetes import load_kubernetes
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
 from ownlint.model import Resource
@@ -262,7 +264,7 @@ def test_manifests_only_run_never_imports_the_hcl_parser(tree) -> None:
     assert completed.stdout == "False False\n"
 
 
-def test_relative_paths_follow_the_current_directory(tmp_path: Path, monkeypatch: Any) -> None:
+def test_relative_paths_follow_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The scan root '.' is wherever the process is now: a cached resolution must not outlive a chdir."""
     from ownlint.loaders.files import relative
 
