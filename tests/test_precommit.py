@@ -92,8 +92,8 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run([require_git(), *args], cwd=repo, check=True, capture_output=True)
 
 
-def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "ownlint", "--all-files"]
+def _try_repo(repo: Path, home: Path, hook: str = "ownlint") -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files"]
     environment = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     environment.pop("GITHUB_ACTIONS", None)
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=environment, check=False)
@@ -119,6 +119,29 @@ def test_pre_commit_try_repo_fails_on_a_violation_and_passes_when_fixed(tmp_path
     passed = _try_repo(repo, home)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_the_fix_hook_adds_the_owner_codeowners_names_and_fails_then_passes(tmp_path: Path) -> None:
+    require_git()
+    repo, home = tmp_path / "infra", tmp_path / "pre-commit-home"
+    repo.mkdir()
+    _git(repo, "init", "--quiet")
+    _git(repo, "config", "user.email", "dev@example.com")
+    _git(repo, "config", "user.name", "dev")
+    (repo / "CODEOWNERS").write_text("*.tf @acme/platform-team\n")
+    (repo / "ownlint.yaml").write_text(
+        'parties:\n  internal: [platform]\ncodeowners:\n  teams:\n    "@acme/platform-team": platform\n'
+    )
+    (repo / "main.tf").write_text(QUEUE.format(name="jobs", tags=""))
+    _git(repo, "add", ".")
+    _git(repo, "commit", "--quiet", "-m", "a queue without an owner")
+    fixed = _try_repo(repo, home, "ownlint-fix")
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr
+    assert "files were modified by this hook" in fixed.stdout
+    assert '  tags = { owner = "platform" }\n}' in (repo / "main.tf").read_text()
+    _git(repo, "commit", "--quiet", "-am", "owner from CODEOWNERS")
+    again = _try_repo(repo, home, "ownlint-fix")
+    assert again.returncode == 0 and "Passed" in again.stdout, again.stdout + again.stderr
 
 
 def test_the_github_action_runs_a_check_that_the_cli_accepts(tmp_path: Path) -> None:
