@@ -85,3 +85,35 @@ def test_other_facts_with_set_and_unfixable_rules_refused(tmp_path: Path) -> Non
     )
     bad = run_cli("fix", str(tmp_path / "tree"), "--set", "owner")
     assert bad.exit_code == 2 and "expected FACT=VALUE" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "wanted"),
+    [
+        # a key already written is never written twice (Terraform rejects duplicate keys)
+        ('resource "aws_sqs_queue" "q" {\n  tags = {\n    owner = "x"\n  }\n}\n', 2, None),
+        # a reference is wrapped, a trailing `)` on a line with code gets the key before it
+        (
+            'resource "aws_sqs_queue" "q" {\n  tags = local.t\n}\n',
+            2,
+            '  tags = merge(local.t, { owner = "platform" })\n',
+        ),
+        (
+            'resource "aws_sqs_queue" "q" {\n  tags = merge({\n    a = "b"\n  }, local.t)\n}\n',
+            2,
+            '  }, local.t, { owner = "platform" })\n',
+        ),
+        # an item of a local's object: into that object
+        ('locals {\n  tags = {\n    a = "b"\n  }\n}\n', 3, '    owner = "platform"\n'),
+    ],
+)
+def test_hcl_insertions(source: str, line: int, wanted: str | None) -> None:
+    from ownlint.fixes.hcl import add_tag, apply
+
+    insertion = add_tag(source.encode(), line, "tags", "owner", "platform")
+    if wanted is None:
+        assert insertion is None
+        return
+    assert insertion is not None
+    changed = apply(source.encode(), [insertion]).decode()
+    assert wanted in changed.splitlines(keepends=True)

@@ -28,6 +28,7 @@ from ownlint.model import Finding, Place, Resource, State
 from ownlint.ownership import CONTRACT, ESCALATION, OWNER, category_of, fact
 
 FIXABLE = ("OWN001", "OWN005", "OWN007")
+MAX_ROUNDS = 4
 _TAGS_VARIABLE = re.compile(r'^\s*variable\s+"tags"\s*\{', re.M)
 
 
@@ -62,11 +63,28 @@ def run_fix(options: FixOptions) -> FixResult:
     unknown = [r for r in options.rules if r not in FIXABLE]
     if unknown:
         raise OwnlintError(f"--rule {','.join(unknown)}: ownlint fix fixes {', '.join(FIXABLE)}")
-    loaded = load(options.inputs)
-    found, _ = _findings(select_rules(options.rules, ()), loaded, datetime.date.today())
-    edits, unfixed = plan_edits(loaded, found, options.values)
-    diffs, written = _apply(loaded.root, edits, options.dry_run)
-    return FixResult(tuple(edits), tuple(diffs), tuple(unfixed), tuple(written))
+    made: list[Edit] = []
+    diffs: dict[str, str] = {}
+    written: set[str] = set()
+    originals: dict[str, str] = {}
+    unfixed: list[str] = []
+    for _ in range(MAX_ROUNDS):  # shared places first; what they fix needs no edit of its own
+        loaded = load(options.inputs)
+        found, _ = _findings(select_rules(options.rules, ()), loaded, datetime.date.today())
+        edits, unfixed = plan_edits(loaded, found, options.values)
+        chosen = [e for e in edits if _is_shared(e)] or edits
+        round_diffs, round_written = _apply(loaded.root, chosen, options.dry_run, unfixed, originals)
+        made.extend(e for e in chosen if e.file in dict(round_diffs))
+        diffs.update(round_diffs)
+        written.update(round_written)
+        if not round_written or options.dry_run:
+            break
+    return FixResult(tuple(made), tuple(sorted(diffs.items())), tuple(unfixed), tuple(sorted(written)))
+
+
+def _is_shared(edit: Edit) -> bool:
+    """A place many resources take their tags from: a local, provider defaults, a module input, a Namespace."""
+    return edit.where.startswith(("local.", "provider ", "input ", "labels of Namespace/"))
 
 
 def plan_edits(loaded: Loaded, found: list[Finding], values: Mapping[str, str]) -> tuple[list[Edit], list[str]]:
@@ -216,8 +234,11 @@ def _namespace_object(loaded: Loaded, resource: Resource) -> Resource | None:
     return next((r for r in loaded.resources if r.address == wanted and r.source == "kubernetes"), None)
 
 
-def _apply(root: Path, edits: list[Edit], dry_run: bool) -> tuple[list[tuple[str, str]], list[str]]:
-    """Each file's edits made at once; the result must parse, or the file is left as it was."""
+def _apply(
+    root: Path, edits: list[Edit], dry_run: bool, unfixed: list[str], originals: dict[str, str]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Each file's edits made at once; the result must parse, or the file is left as it was (and
+    ``unfixed`` says so). Diffs are against ``originals``: each file before the first round."""
     from ownlint.output import write_atomically
 
     diffs, written = [], []
@@ -225,15 +246,21 @@ def _apply(root: Path, edits: list[Edit], dry_run: bool) -> tuple[list[tuple[str
         path = root / file
         source = path.read_bytes()
         crlf = b"\r\n" in source
-        insertions = [i for i in (_insertion(source, e) for e in edits if e.file == file) if i is not None]
+        placed = [(e, _insertion(source, e)) for e in edits if e.file == file]
+        unfixed.extend(f"{file}:{e.line}: {e.where}: no place found for {e.key}" for e, i in placed if i is None)
+        insertions = [i for _, i in placed if i is not None]
         if not insertions:
             continue
         if crlf:
             insertions = [Insertion(i.offset, i.text.replace("\n", "\r\n"), i.replaced) for i in insertions]
         changed = apply(source, insertions)
-        if changed == source or not _parses(file, changed):
+        if changed == source:
             continue
-        before, after = source.decode("utf-8", "replace"), changed.decode("utf-8", "replace")
+        if not _parses(file, changed):
+            unfixed.append(f"{file}: the edited file would not parse; left as it was")
+            continue
+        originals.setdefault(file, source.decode("utf-8", "replace"))
+        before, after = originals[file], changed.decode("utf-8", "replace")
         diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{file}", f"b/{file}"))
         diffs.append((file, diff))
         if not dry_run:
@@ -246,7 +273,9 @@ def _insertion(source: bytes, edit: Edit) -> Insertion | None:
     if edit.kind == "kubernetes":
         return add_label(source.decode("utf-8", "surrogatepass"), edit.line, edit.key, edit.value)
     attribute = edit.where.split(" ", 1)[0] if edit.where.split(" ", 1)[0] in ("tags", "labels") else "tags"
-    return add_tag(source, edit.line, attribute, edit.key, edit.value)
+    return add_tag(
+        source, edit.line, attribute, edit.key, edit.value, new_attribute=edit.where.startswith("tags input")
+    )
 
 
 def _parses(file: str, data: bytes) -> bool:

@@ -35,7 +35,9 @@ def hcl_key(key: str) -> str:
     return key if plain else hcl_string(key)
 
 
-def add_tag(source: bytes, line: int, attribute: str, key: str, value: str) -> Insertion | None:
+def add_tag(
+    source: bytes, line: int, attribute: str, key: str, value: str, new_attribute: bool = False
+) -> Insertion | None:
     """The insertion that adds ``key = value`` to the ``attribute`` written at ``line`` (1-based), or
     a new ``attribute`` to the block that starts at ``line``; None when neither is there."""
     from ownlint.loaders.terraform.ts_backend import _parser
@@ -51,7 +53,10 @@ def add_tag(source: bytes, line: int, attribute: str, key: str, value: str) -> I
     if node.type == "block":  # the resource's own tags attribute, when it has one
         inner = _child(node, "body")
         named = [c for c in (inner.children if inner is not None else []) if c.type == "attribute"]
-        node = next((c for c in named if _text(source, _child(c, "identifier")) == attribute), node)
+        existing = next((c for c in named if _text(source, _child(c, "identifier")) == attribute), None)
+        if existing is not None and new_attribute:
+            return None  # asked for a new input, but the call sets it already: this place is not the one
+        node = existing or node
     if node.type == "attribute":
         return _into_expression(source, _child(node, "expression"), entry)
     body = _child(node, "body")
@@ -120,7 +125,8 @@ def _into_expression(source: bytes, expression: Node | None, entry: str) -> Inse
         if objects and objects[-1].type == "object":
             return _into_object(source, objects[-1], entry)
         closing = next(c for c in target.children if c.type == ")")
-        if _same_line(source, target.start_byte, closing.start_byte):
+        line_start = _line_start(source, closing.start_byte)
+        if source[line_start : closing.start_byte].strip():  # `}, local.tags)`: the key goes before the `)`
             return Insertion(closing.start_byte, f", {{ {entry} }}")
         indent = _indent_of(source, closing.start_byte) + "  "
         return _new_line(source, _line_start(source, closing.start_byte), indent, f", {{ {entry} }}")
@@ -130,9 +136,12 @@ def _into_expression(source: bytes, expression: Node | None, entry: str) -> Inse
     )
 
 
-def _into_object(source: bytes, node: Node, entry: str) -> Insertion:
+def _into_object(source: bytes, node: Node, entry: str) -> Insertion | None:
     closing = _child(node, "object_end") or node.children[-1]
     items = [c for c in node.children if c.type == "object_elem"]
+    key = entry.split(" = ", 1)[0]
+    if any(_text(source, item).split("=", 1)[0].strip().strip('"') == key.strip('"') for item in items):
+        return None  # the key is written here already (a duplicate key is an error in Terraform)
     if _same_line(source, node.start_byte, closing.start_byte):  # { a = "b" }: the one line changes
         if items:
             return Insertion(items[-1].end_byte, f", {entry}")
