@@ -28,7 +28,10 @@ from ownlint.model import Finding, Place, Resource, State
 from ownlint.ownership import CONTRACT, ESCALATION, OWNER, category_of, fact
 
 FIXABLE = ("OWN001", "OWN005", "OWN007")
-MAX_ROUNDS = 4
+MAX_ROUNDS = 5
+# shared places, the widest first: a local of tags, provider defaults, a module's tags input, a Namespace;
+# each round makes one kind, and the next round sees what it fixed
+SHARED_KINDS = ("local.", "provider ", "input ", "labels of Namespace/")
 _TAGS_VARIABLE = re.compile(r'^\s*variable\s+"tags"\s*\{', re.M)
 
 
@@ -72,7 +75,7 @@ def run_fix(options: FixOptions) -> FixResult:
         loaded = load(options.inputs)
         found, _ = _findings(select_rules(options.rules, ()), loaded, datetime.date.today())
         edits, unfixed = plan_edits(loaded, found, options.values)
-        chosen = [e for e in edits if _is_shared(e)] or edits
+        chosen = next((c for c in (_of_kind(edits, kind) for kind in SHARED_KINDS) if c), edits)
         round_diffs, round_written = _apply(loaded.root, chosen, options.dry_run, unfixed, originals)
         made.extend(e for e in chosen if e.file in dict(round_diffs))
         diffs.update(round_diffs)
@@ -82,9 +85,8 @@ def run_fix(options: FixOptions) -> FixResult:
     return FixResult(tuple(made), tuple(sorted(diffs.items())), tuple(unfixed), tuple(sorted(written)))
 
 
-def _is_shared(edit: Edit) -> bool:
-    """A place many resources take their tags from: a local, provider defaults, a module input, a Namespace."""
-    return edit.where.startswith(("local.", "provider ", "input ", "labels of Namespace/"))
+def _of_kind(edits: list[Edit], kind: str) -> list[Edit]:
+    return [e for e in edits if e.where.startswith(kind)]
 
 
 def plan_edits(loaded: Loaded, found: list[Finding], values: Mapping[str, str]) -> tuple[list[Edit], list[str]]:
@@ -211,9 +213,13 @@ def _shared_local(resource: Resource) -> Place | None:
     anywhere else (then the resource's own object or merge takes the key)."""
     found: set[tuple[str, str]] = set()
     lines: list[int] = []
+    through_input = resource.fix_place is not None and resource.fix_place.what.startswith("input ")
     for tag in resource.tags:
         chain = list(tag.provenance)
-        written = next((i for i, p in enumerate(chain) if p.what.startswith(("tags of", "labels of"))), None)
+        if through_input and resource.fix_place not in chain:
+            continue  # written inside the module, not passed in: not the caller's to change
+        markers = ("input ", "tags of", "labels of")
+        written = next((i for i, p in enumerate(chain) if p.what.startswith(markers)), None)
         if written is None:
             continue  # a provider default
         through = [p for p in chain[:written] if p.what.startswith("local.")]
