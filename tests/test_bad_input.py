@@ -163,3 +163,14 @@ def test_a_chain_of_locals_too_long_to_follow_is_unknown_with_the_reason(tmp_pat
         "OWN012 main.tf:3004 aws_s3_bucket.d: cannot be known statically: owner: evaluation error: "
         "expression nests too deeply (local.l32 (main.tf:34))",
     ]
+
+
+def test_deep_block_nesting_is_a_problem_too(tmp_path: Path) -> None:
+    levels = "".join(f"{'  ' * depth}k{depth}:\n" for depth in range(1002))
+    (tmp_path / "deep.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n" + levels.replace("k0:\n", "  k0:\n", 1)
+    )
+    assert _outcome(tmp_path) == [
+        "exit 1",
+        "OWN000 deep.yaml:1005 invalid YAML: nested more than 1000 levels deep; not parsed",
+    ]

@@ -20,7 +20,5 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
             depth += 1 if match.group() in "[{" else -1
             if depth > limit:
                 return _QUOTED.sub("", text).count("\n", 0, match.start()) + 1
-    for number, line in enumerate(text.split("\n"), start=1):
-        if len(line) - len(line.lstrip(" ")) > 2 * limit:  # a level of block nesting takes an indent
-            return number
-    return None
+    indented = re.search(f"^ {{{2 * limit + 1}}}", text, re.M)  # a level of block nesting takes an indent
+    return text.count("\n", 0, indented.start()) + 1 if indented is not None else None
