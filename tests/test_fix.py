@@ -117,3 +117,13 @@ def test_hcl_insertions(source: str, line: int, wanted: str | None) -> None:
     assert insertion is not None
     changed = apply(source.encode(), [insertion]).decode()
     assert wanted in changed.splitlines(keepends=True)
+
+
+def test_defaults_name_declared_facts(tmp_path: Path) -> None:
+    (tmp_path / "ownlint.yaml").write_text('defaults:\n  - path: "*"\n    values: {ownr: platform}\n')
+    run = run_cli("fix", str(tmp_path))
+    assert (run.exit_code, run.stderr.strip()) == (
+        2,
+        f"ownlint: error: {tmp_path / 'ownlint.yaml'}:3: defaults[0].values.ownr: unknown fact 'ownr' "
+        "(did you mean 'owner'?); declare it under keys",
+    )

@@ -87,6 +87,16 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class Default:
+    """Fact values for the files under ``path`` (a glob: ``infra/payments/*``; ``*`` crosses ``/``), the
+    evidence ``ownlint fix`` writes from; it never makes a resource owned by itself."""
+
+    path: str
+    values: Mapping[str, str]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     source: str
     keys: Mapping[str, tuple[str, ...]]
@@ -100,6 +110,7 @@ class Config:
     boundaries: tuple[Boundary, ...] = ()
     inherit: tuple[Inheritance, ...] = ()
     codeowners: CodeOwners | None = None
+    defaults: tuple[Default, ...] = ()
 
     @property
     def parties_declared(self) -> bool:
@@ -164,6 +175,11 @@ def _check_facts(merged: Mapping[str, Any], user: Located) -> None:
     for fact in merged.get("labels") or {}:
         if fact not in facts:
             raise user.fail(("labels", fact), f"unknown fact {fact!r}{did_you_mean(fact, facts)}")
+    for index, default in enumerate(merged.get("defaults") or ()):
+        for fact in default["values"]:
+            if fact not in facts:
+                path = ("defaults", index, "values", fact)
+                raise user.fail(path, f"unknown fact {fact!r}{did_you_mean(fact, facts)}; declare it under keys")
     _check_boundary_facts(merged, user, facts)
 
 
@@ -233,6 +249,10 @@ def _build(
             Inheritance(name, tuple(spec["match"]), tuple(spec["from"]))
             for name, spec in (data.get("inherit") or {}).items()
             if spec
+        ),
+        defaults=tuple(
+            Default(spec["path"], dict(spec["values"]), (lines or {}).get(("defaults", index), 0))
+            for index, spec in enumerate(data.get("defaults") or ())
         ),
     )
 

@@ -238,5 +238,6 @@ def config_schema(rule_ids: tuple[str, ...]) -> Checker:
             "boundaries": list_of(boundary),
             "codeowners": struct({"file": string, "teams": map_of(string)}, required=("teams",)),
             "waivers": list_of(waiver),
+            "defaults": list_of(struct({"path": string, "values": map_of(string)}, required=("path", "values"))),
         }
     )

@@ -15,6 +15,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ownlint.app import Loaded, _findings, load, select_rules
@@ -126,15 +127,20 @@ def _missing_facts(config: Config, resource: Resource, rule: str) -> list[str]:
 
 
 def _value(loaded: Loaded, resource: Resource, name: str, values: Mapping[str, str]) -> tuple[str | None, str]:
-    """Evidence first (owner only): the module call's or Namespace's owner, the mapped CODEOWNERS team;
-    then the value given on the command line; else None (never a guess)."""
+    """Evidence first: the config's default for the file's directory; for the owner, the mapped CODEOWNERS
+    team, the module call's or Namespace's owner; then the value given on the command line; else None
+    (never a guess)."""
+    for default in loaded.config.defaults:
+        if name in default.values and fnmatchcase(resource.file, default.path):
+            where = f"{Path(loaded.config.source).name}:{default.line}"
+            return default.values[name], f"config default for {default.path} ({where})"
     if name == OWNER:
-        container = _container_owner(loaded, resource)
-        if container is not None:
-            return container
         owners = loaded.codeowners.get(resource.file)
         if owners is not None and len(owners.owners) == 1:
             return owners.owners[0], owners.rule
+        container = _container_owner(loaded, resource)
+        if container is not None:
+            return container
     if name in values:
         return values[name], "given on the command line"
     return None, ""
