@@ -159,14 +159,14 @@ def _container_owner(loaded: Loaded, resource: Resource) -> tuple[str, str] | No
 
 
 def _placed(loaded: Loaded, resource: Resource, name: str, key: str, value: str, evidence: str) -> Edit:
-    """Where the key goes: shared places (provider defaults, a module input, a Namespace) only when
-    every resource they reach lacks the fact; else the resource itself."""
+    """Where the key goes: shared places (a local, provider defaults, a module input, a Namespace) only
+    when no resource they reach has the fact (missing, or unknown until apply); else the resource."""
     config = loaded.config
     if resource.source == "kubernetes":
         namespace = _namespace_object(loaded, resource)
         if namespace is not None:
             members = [r for r in loaded.resources if r.namespace == resource.namespace and r.source == "kubernetes"]
-            if all(fact(config, r, name).state is State.MISSING for r in members):
+            if not any(fact(config, r, name).state is State.PRESENT for r in members):
                 return Edit(
                     namespace.file, namespace.line, f"labels of {namespace.address}", key, value, evidence, "kubernetes"
                 )
@@ -174,7 +174,7 @@ def _placed(loaded: Loaded, resource: Resource, name: str, key: str, value: str,
     local = _shared_local(resource)
     if local is not None:  # tags = local.tags: one line in the local serves every user of it
         in_stack = [r for r in loaded.resources if r.stack == resource.stack and r.source == "terraform"]
-        if all(fact(config, r, name).state is State.MISSING for r in in_stack if r.type != "module"):
+        if not any(fact(config, r, name).state is State.PRESENT for r in in_stack if r.type != "module"):
             return Edit(local.file, local.line, f"{local.what} ({local.file})", key, value, evidence, "terraform")
     place = resource.fix_place
     input_name = place.what.split(" ")[1] if place is not None and place.what.startswith("input ") else ""
@@ -182,7 +182,7 @@ def _placed(loaded: Loaded, resource: Resource, name: str, key: str, value: str,
         place = None  # an input that is not a map of tags (a name, an id): never written into
     if place is not None and place.what != f"{taggable_index().attribute_for(resource.type)} of {resource.address}":
         sharing = [r for r in loaded.resources if r.fix_place == place and r.type != "module"]
-        if all(fact(config, r, name).state is State.MISSING for r in sharing):
+        if not any(fact(config, r, name).state is State.PRESENT for r in sharing):
             return Edit(place.file, place.line, place.what, key, value, evidence, "terraform")
     attribute = taggable_index().attribute_for(resource.type)
     call = _calling_module(loaded, resource)
