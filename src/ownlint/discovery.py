@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ownlint.errors import OwnlintError
+from ownlint.loaders.files import links_outside
 
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -49,7 +50,7 @@ def discover(paths: list[Path]) -> Discovered:
     for path in paths:
         files = [path] if path.is_file() else _walk(path)
         for file in files:
-            if file is not path and _links_outside(file, real_root):
+            if file is not path and links_outside(file, real_root):
                 found.outside_links.append(file)  # named on the command line, it would be read
                 continue
             _classify(file, found)
@@ -100,13 +101,6 @@ class OtherManifests:
             path = Path(directory, name)
             if path.is_file() and path.resolve() not in self.given:
                 yield path
-
-
-def _links_outside(path: Path, real_root: Path) -> bool:
-    if not path.is_symlink():
-        return False
-    target = path.resolve()
-    return target != real_root and real_root not in target.parents
 
 
 def _walk(directory: Path) -> list[Path]:

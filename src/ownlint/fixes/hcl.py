@@ -64,13 +64,12 @@ def add_tag(
     if body is not None and closing is not None and not _same_line(source, body.end_byte, closing.start_byte):
         # last in the block, as tags usually are, indented like the block's first line
         indent = _indent_of(source, body.start_byte)
-        return _new_line(source, _line_start(source, closing.start_byte), indent, f"{attribute} = {{ {entry} }}")
+        return _new_line(_line_start(source, closing.start_byte), indent, f"{attribute} = {{ {entry} }}")
     if closing is None:
         return None
     if _same_line(source, node.start_byte, closing.start_byte):  # resource "x" "y" {}
         return Insertion(closing.start_byte, f"\n  {attribute} = {{ {entry} }}\n")
     return _new_line(
-        source,
         _line_start(source, closing.start_byte),
         _indent_of(source, node.start_byte) + "  ",
         f"{attribute} = {{ {entry} }}",
@@ -129,7 +128,7 @@ def _into_expression(source: bytes, expression: Node | None, entry: str) -> Inse
         if source[line_start : closing.start_byte].strip():  # `}, local.tags)`: the key goes before the `)`
             return Insertion(closing.start_byte, f", {{ {entry} }}")
         indent = _indent_of(source, closing.start_byte) + "  "
-        return _new_line(source, _line_start(source, closing.start_byte), indent, f", {{ {entry} }}")
+        return _new_line(_line_start(source, closing.start_byte), indent, f", {{ {entry} }}")
     text = _text(source, expression)
     return Insertion(
         expression.start_byte, f"merge({text}, {{ {entry} }})", expression.end_byte - expression.start_byte
@@ -149,7 +148,7 @@ def _into_object(source: bytes, node: Node, entry: str) -> Insertion | None:
         return Insertion(closing.start_byte, f" {entry} " if opening == b"{" else f"{entry} ")
     indent = _indent_of(source, items[0].start_byte) if items else _indent_of(source, closing.start_byte) + "  "
     uses_commas = any(_text(source, c) == "," for c in node.children)
-    return _new_line(source, _line_start(source, closing.start_byte), indent, entry + ("," if uses_commas else ""))
+    return _new_line(_line_start(source, closing.start_byte), indent, entry + ("," if uses_commas else ""))
 
 
 def _unwrap(node: Node) -> Node:
@@ -159,7 +158,7 @@ def _unwrap(node: Node) -> Node:
     return node
 
 
-def _new_line(source: bytes, at: int, indent: str, text: str) -> Insertion:
+def _new_line(at: int, indent: str, text: str) -> Insertion:
     return Insertion(at, f"{indent}{text}\n")
 
 

@@ -33,6 +33,14 @@ def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> str | Load
     return text.replace("\r\n", "\n")
 
 
+def links_outside(path: Path, top: Path) -> bool:
+    """A symlink whose target is not under ``top`` (a resolved directory): not followed."""
+    if not path.is_symlink():
+        return False
+    target = path.resolve()
+    return target != top and top not in target.parents
+
+
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
     real = _real_path(str(path))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
 from ownlint.loaders.suppressions import comment_suppressions
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import (
@@ -332,14 +332,6 @@ class ModuleLoader:
 def terraform_files(directory: Path, repository: Path) -> list[Path]:
     """The directory's Terraform files; a symlink to a file outside the repository is not followed."""
     return sorted(p for p in _listing(directory) if is_terraform_file(p) and not links_outside(p, repository))
-
-
-def links_outside(path: Path, top: Path) -> bool:
-    """A symlink whose target is not under ``top`` (a resolved directory)."""
-    if not path.is_symlink():
-        return False
-    target = path.resolve()
-    return target != top and top not in target.parents
 
 
 def _listing(directory: Path) -> list[Path]:
