@@ -78,7 +78,8 @@ def run_fix(options: FixOptions) -> FixResult:
         edits, unfixed = plan_edits(loaded, found, options.values)
         chosen = next((c for c in (_of_kind(edits, kind) for kind in SHARED_KINDS) if c), edits)
         round_diffs, round_written = _apply(loaded.root, chosen, options.dry_run, unfixed, originals)
-        made.extend(e for e in chosen if e.file in dict(round_diffs))
+        changed = {file for file, _ in round_diffs}
+        made.extend(e for e in chosen if e.file in changed)
         diffs.update(round_diffs)
         written.update(round_written)
         if not round_written or options.dry_run:
@@ -90,10 +91,35 @@ def _of_kind(edits: list[Edit], kind: str) -> list[Edit]:
     return [e for e in edits if e.where.startswith(kind)]
 
 
+@dataclass
+class _Groups:
+    """The loaded resources grouped once per round, for the questions every finding asks."""
+
+    by_address: dict[tuple[str, str], list[Resource]] = field(default_factory=dict)  # ("", address): Kubernetes
+    by_namespace: dict[str, list[Resource]] = field(default_factory=dict)
+    by_stack: dict[str, list[Resource]] = field(default_factory=dict)  # Terraform, module calls left out
+    by_place: dict[Place, list[Resource]] = field(default_factory=dict)  # by fix_place, module calls left out
+    tags_variable: dict[Path, bool] = field(default_factory=dict)  # module directory -> declares "tags"
+
+
+def _grouped(loaded: Loaded) -> _Groups:
+    groups = _Groups()
+    for r in loaded.resources:
+        groups.by_address.setdefault((r.stack if r.source == "terraform" else "", r.address), []).append(r)
+        if r.source == "kubernetes" and r.namespace is not None:
+            groups.by_namespace.setdefault(r.namespace, []).append(r)
+        if r.source == "terraform" and r.type != "module":
+            groups.by_stack.setdefault(r.stack, []).append(r)
+        if r.fix_place is not None and r.type != "module":
+            groups.by_place.setdefault(r.fix_place, []).append(r)
+    return groups
+
+
 def plan_edits(loaded: Loaded, found: list[Finding], values: Mapping[str, str]) -> tuple[list[Edit], list[str]]:
     """One edit per place and key (many findings may share a provider's default_tags or a Namespace)."""
     config = loaded.config
     resources = {(r.stack, r.address): r for r in loaded.resources}
+    groups = _grouped(loaded)
     edits: dict[tuple[str, int, str], Edit] = {}
     unfixed: list[str] = []
     for finding in found:
@@ -102,14 +128,14 @@ def plan_edits(loaded: Loaded, found: list[Finding], values: Mapping[str, str]) 
             continue
         for name in _missing_facts(config, resource, finding.rule):
             key = config.keys.get(name, (name,))[0]
-            value, evidence = _value(loaded, resource, name, values)
+            value, evidence = _value(loaded, groups, resource, name, values)
             if value is None:
                 flag = "--owner VALUE" if name == OWNER else f"--set {name}=VALUE"
                 unfixed.append(
                     f"{finding.file}:{finding.line}: {resource.address}: no evidence for {name}; give {flag}"
                 )
                 continue
-            edit = _placed(loaded, resource, name, key, value, evidence)
+            edit = _placed(loaded, groups, resource, name, key, value, evidence)
             if edit.file.startswith("../"):  # a module called from here but kept elsewhere: not ours to edit
                 unfixed.append(f"{finding.file}:{finding.line}: {resource.address}: {edit.where} is outside the tree")
                 continue
@@ -126,7 +152,9 @@ def _missing_facts(config: Config, resource: Resource, rule: str) -> list[str]:
     return [name for name in candidates if fact(config, resource, name).state is State.MISSING]
 
 
-def _value(loaded: Loaded, resource: Resource, name: str, values: Mapping[str, str]) -> tuple[str | None, str]:
+def _value(
+    loaded: Loaded, groups: _Groups, resource: Resource, name: str, values: Mapping[str, str]
+) -> tuple[str | None, str]:
     """Evidence first: the config's default for the file's directory; for the owner, the mapped CODEOWNERS
     team, the module call's or Namespace's owner; then the value given on the command line; else None
     (never a guess)."""
@@ -138,7 +166,7 @@ def _value(loaded: Loaded, resource: Resource, name: str, values: Mapping[str, s
         owners = loaded.codeowners.get(resource.file)
         if owners is not None and len(owners.owners) == 1:
             return owners.owners[0], owners.rule
-        container = _container_owner(loaded, resource)
+        container = _container_owner(loaded.config, groups, resource)
         if container is not None:
             return container
     if name in values:
@@ -146,69 +174,68 @@ def _value(loaded: Loaded, resource: Resource, name: str, values: Mapping[str, s
     return None, ""
 
 
-def _container_owner(loaded: Loaded, resource: Resource) -> tuple[str, str] | None:
+def _container_owner(config: Config, groups: _Groups, resource: Resource) -> tuple[str, str] | None:
     if resource.container is None:
         return None
-    for other in loaded.resources:
-        same = other.address == resource.container and (resource.source != "terraform" or other.stack == resource.stack)
-        if same:
-            owner = fact(loaded.config, other, OWNER)
-            if owner.state is State.PRESENT and owner.value:
-                return owner.value, f"{resource.container} is owned by {owner.value!r}"
+    stack = resource.stack if resource.source == "terraform" else ""
+    for container in groups.by_address.get((stack, resource.container), []):
+        owner = fact(config, container, OWNER)
+        if owner.state is State.PRESENT and owner.value:
+            return owner.value, f"{resource.container} is owned by {owner.value!r}"
     return None
 
 
-def _placed(loaded: Loaded, resource: Resource, name: str, key: str, value: str, evidence: str) -> Edit:
+def _placed(
+    loaded: Loaded, groups: _Groups, resource: Resource, name: str, key: str, value: str, evidence: str
+) -> Edit:
     """Where the key goes: shared places (a local, provider defaults, a module input, a Namespace) only
     when no resource they reach has the fact (missing, or unknown until apply); else the resource."""
     config = loaded.config
     if resource.source == "kubernetes":
-        namespace = _namespace_object(loaded, resource)
-        if namespace is not None:
-            members = [r for r in loaded.resources if r.namespace == resource.namespace and r.source == "kubernetes"]
-            if not any(fact(config, r, name).state is State.PRESENT for r in members):
-                return Edit(
-                    namespace.file, namespace.line, f"labels of {namespace.address}", key, value, evidence, "kubernetes"
-                )
-        return Edit(resource.file, resource.line, f"labels of {resource.address}", key, value, evidence, "kubernetes")
-    local = _shared_local(resource)
-    if local is not None:  # tags = local.tags: one line in the local serves every user of it
-        in_stack = [r for r in loaded.resources if r.stack == resource.stack and r.source == "terraform"]
-        if not any(fact(config, r, name).state is State.PRESENT for r in in_stack if r.type != "module"):
-            return Edit(local.file, local.line, f"{local.what} ({local.file})", key, value, evidence, "terraform")
+        namespace = _namespace_object(groups, resource)
+        target = resource
+        if namespace is not None and not _has(config, name, groups.by_namespace.get(resource.namespace or "", [])):
+            target = namespace
+        return Edit(target.file, target.line, f"labels of {target.address}", key, value, evidence, "kubernetes")
+    local = _shared_local(resource)  # tags = local.tags: one line in the local serves every user of it
+    if local is not None and not _has(config, name, groups.by_stack.get(resource.stack, [])):
+        return Edit(local.file, local.line, f"{local.what} ({local.file})", key, value, evidence, "terraform")
     place = resource.fix_place
     input_name = place.what.split(" ")[1] if place is not None and place.what.startswith("input ") else ""
     if input_name and not input_name.endswith(("tags", "labels")):
         place = None  # an input that is not a map of tags (a name, an id): never written into
-    if place is not None and place.what != f"{taggable_index().attribute_for(resource.type)} of {resource.address}":
-        sharing = [r for r in loaded.resources if r.fix_place == place and r.type != "module"]
-        if not any(fact(config, r, name).state is State.PRESENT for r in sharing):
-            return Edit(place.file, place.line, place.what, key, value, evidence, "terraform")
     attribute = taggable_index().attribute_for(resource.type)
-    call = _calling_module(loaded, resource)
+    own = f"{attribute} of {resource.address}"
+    if place is not None and place.what != own and not _has(config, name, groups.by_place.get(place, [])):
+        return Edit(place.file, place.line, place.what, key, value, evidence, "terraform")
+    call = _calling_module(loaded.root, groups, resource)
     if call is not None and (place is None or place.file.startswith("../")):
         # the module forwards var.tags but this call sets none: the call gets a tags input
         return Edit(call.file, call.line, f"tags input of {call.address}", key, value, evidence, "terraform")
-    return Edit(resource.file, resource.line, f"{attribute} of {resource.address}", key, value, evidence, "terraform")
+    return Edit(resource.file, resource.line, own, key, value, evidence, "terraform")
 
 
-def _calling_module(loaded: Loaded, resource: Resource) -> Resource | None:
+def _has(config: Config, name: str, members: list[Resource]) -> bool:
+    """Whether any of ``members`` has the fact (a shared place is used only when none has)."""
+    return any(fact(config, r, name).state is State.PRESENT for r in members)
+
+
+def _calling_module(root: Path, groups: _Groups, resource: Resource) -> Resource | None:
     """The module call in the scanned tree that instantiates ``resource`` from a module kept elsewhere,
     when that module declares ``variable "tags"`` and the call does not set it."""
     if resource.container is None or not resource.file.startswith("../"):
         return None
-    call = next(
-        (
-            r
-            for r in loaded.resources
-            if r.type == "module" and r.stack == resource.stack and r.address == resource.container
-        ),
-        None,
-    )
+    calls = [r for r in groups.by_address.get((resource.stack, resource.container), []) if r.type == "module"]
+    call = calls[0] if calls else None
     if call is None or call.file.startswith("../"):
         return None
-    module_directory = (loaded.root / resource.file).parent
-    declared = any(_TAGS_VARIABLE.search(f.read_text(errors="replace")) for f in module_directory.glob("*.tf"))
+    module_directory = (root / resource.file).parent
+    if module_directory not in groups.tags_variable:  # read once per module, not once per resource
+        files = module_directory.glob("*.tf")
+        groups.tags_variable[module_directory] = any(
+            _TAGS_VARIABLE.search(f.read_text(errors="replace")) for f in files
+        )
+    declared = groups.tags_variable[module_directory]
     sets_tags = any(a.get("tags") is not None for a in call.attributes if isinstance(a, dict))
     return call if declared and not sets_tags else None
 
@@ -239,11 +266,10 @@ def _shared_local(resource: Resource) -> Place | None:
     return Place(file, min(lines), what)
 
 
-def _namespace_object(loaded: Loaded, resource: Resource) -> Resource | None:
+def _namespace_object(groups: _Groups, resource: Resource) -> Resource | None:
     if resource.namespace is None or resource.type == "k8s:Namespace":
         return None
-    wanted = f"Namespace/{resource.namespace}"
-    return next((r for r in loaded.resources if r.address == wanted and r.source == "kubernetes"), None)
+    return next(iter(groups.by_address.get(("", f"Namespace/{resource.namespace}"), [])), None)
 
 
 def _apply(
