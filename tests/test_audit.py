@@ -275,6 +275,13 @@ def test_fail_under_and_errors_give_their_exit_codes(tmp_path: Path) -> None:
     )
     bad = run_cli("audit", str(repo), "--db", str(tmp_path / "a.db"), "--report", str(tmp_path / "r.pdf"), "--no-git")
     assert bad.exit_code == 2 and "the format is chosen by extension" in bad.stderr
+    missing_store = run_cli("report", "--db", str(tmp_path / "none.db"), "--report", str(tmp_path / "r.json"))
+    assert (missing_store.exit_code, missing_store.stderr.strip()) == (
+        2,
+        f"ownlint: error: no audit store at {tmp_path / 'none.db'}: run `ownlint audit` first",
+    )
+    with audit_store.store(str(tmp_path / "empty.db")):
+        pass  # a store with its tables and no snapshot
     empty = run_cli("report", "--db", str(tmp_path / "empty.db"), "--report", str(tmp_path / "r.json"))
     assert (empty.exit_code, empty.stderr.strip()) == (
         2,
@@ -293,14 +300,14 @@ def test_an_older_store_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> N
     with audit_store.store(str(tmp_path / "old.db")) as upgraded, upgraded.connect() as connection:
         assert sa.inspect(connection).get_indexes("resources")[0]["name"] == "resources_snapshot"
         versions = connection.execute(sa.select(audit_store.schema_table.c.version)).scalars().all()
-        assert versions == [1, 2]
+        assert versions == [1, 2, 3]
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(audit_store.schema_table.insert().values(version=99))
     engine.dispose()
     refused = run_cli("report", "--db", str(tmp_path / "old.db"), "--report", str(tmp_path / "r.json"))
     assert refused.exit_code == 2
-    assert refused.stderr.strip().endswith("has schema version 99; this ownlint knows 2")
+    assert refused.stderr.strip().endswith("has schema version 99; this ownlint knows 3")
 
 
 def test_many_repositories_in_parallel_each_get_a_snapshot(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import shutil
 import subprocess
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 REPORT_FORMATS = {".html": "audit_html", ".htm": "audit_html", ".md": "audit_markdown", ".csv": "audit_csv"}
 REPORT_FORMATS[".json"] = "audit_json"
 Progress = Callable[[str], None]  # called with each repository's name as its audit ends
+MAX_REASON = 300  # characters of an unexpected error's message, in the line that reports it
 
 
 @dataclass(frozen=True)
@@ -46,19 +48,25 @@ class AuditOptions:
 class AuditResult:
     snapshot_ids: tuple[int, ...]
     coverage: float
-    exit_code: int
+    exit_code: int  # 2 when a repository could not be audited (the others are recorded), else 1 under --fail-under
     written: tuple[str, ...]  # report files
+    failures: tuple[str, ...] = ()  # one line for each repository that has no snapshot, and why
 
 
 def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditResult:
     """Audit each path as a repository, record the snapshots, write the reports."""
     _require_extra()
+    from ownlint.audit.location import locate
     from ownlint.audit.store import store, write_snapshot
 
     paths = options.inputs.paths
     if options.repo_name is not None and len(paths) > 1:
         raise OwnlintError("--repo-name names one repository; give one PATH, or let each be named by its directory")
-    snapshots = _snapshots(options, paths, progress)
+    _check_paths(paths)
+    locate(options.db, Path("."))  # a --db that cannot be used fails before the scan, not after it
+    snapshots, failures = _snapshots(options, paths, progress)
+    if not snapshots:
+        return AuditResult((), 0.0, 2, (), tuple(failures))
     if options.today is not None:  # noon UTC of that day: the same ISO week wherever the reader is
         noon = datetime.datetime.combine(options.today, datetime.time(12), datetime.timezone.utc)
         snapshots = [replace(s, taken_at=noon) for s in snapshots]
@@ -66,17 +74,17 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         ids = tuple(write_snapshot(engine, snapshot) for snapshot in snapshots)
         summary = _summary(engine, [s.repo for s in snapshots])
         written = tuple(_write_report(summary, report) for report in options.reports)
-    failed = options.fail_under is not None and summary.coverage < options.fail_under
-    return AuditResult(ids, summary.coverage, 1 if failed else 0, written)
+    under = options.fail_under is not None and summary.coverage < options.fail_under
+    return AuditResult(ids, summary.coverage, 2 if failures else 1 if under else 0, written, tuple(failures))
 
 
 def render_reports(db: str | None, reports: Sequence[str], repos: Sequence[str] = ()) -> tuple[str, ...]:
-    """``ownlint report``: reports from what the store holds (every repository unless ``repos``)."""
+    """``ownlint report``: reports from what the store holds (every repository unless ``repos``), read-only."""
     _require_extra()
-    from ownlint.audit.store import repositories, store
+    from ownlint.audit.store import holds_snapshots, repositories, store
 
-    with store(db) as engine:
-        chosen = list(repos) or list(repositories(engine))
+    with store(db, read_only=True) as engine:
+        chosen = list(repos) or (list(repositories(engine)) if holds_snapshots(engine) else [])
         if not chosen:
             raise OwnlintError("the audit store holds no snapshot yet: run `ownlint audit` first")
         summary = _summary(engine, chosen)
@@ -120,42 +128,97 @@ def audit_repository(
     )
 
 
-def _snapshots(options: AuditOptions, paths: Sequence[str], progress: Progress | None) -> list[Snapshot]:
-    """Every repository's snapshot, in the order given: in worker processes when there are several."""
+def _check_paths(paths: Sequence[str]) -> None:
     for path in paths:
         if not Path(path).exists():
             raise OwnlintError(f"{path}: no such file or directory")
         if not Path(path).is_dir():
             raise OwnlintError(f"{path}: not a directory (an audit takes repositories)")
-    jobs = min(options.inputs.jobs, len(paths))
-    if jobs <= 1:
-        done: list[Snapshot] = []
-        for path in paths:
-            done.append(audit_repository(path, options.inputs, options.repo_name, options.use_git, options.today))
-            if progress is not None:
-                progress(path)
-        return done
+
+
+def _snapshots(
+    options: AuditOptions, paths: Sequence[str], progress: Progress | None
+) -> tuple[list[Snapshot], list[str]]:
+    """Every repository's snapshot, in the order given, and a line for each that has none. Several
+    repositories are audited in worker processes, so that one that fails or crashes costs only itself."""
+    if len(paths) == 1:  # one repository: its error is the run's, as `check` reports it
+        snapshot = audit_repository(paths[0], options.inputs, options.repo_name, options.use_git, options.today)
+        if progress is not None:
+            progress(paths[0])
+        return [snapshot], []
+    outcomes = _in_workers(options, paths, progress)
+    return [o for o in outcomes if not isinstance(o, str)], [o for o in outcomes if isinstance(o, str)]
+
+
+def _in_workers(options: AuditOptions, paths: Sequence[str], progress: Progress | None) -> list[Snapshot | str]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     from ownlint.parallel import ignore_interrupts, pool_context, stop_workers
 
     one_process = replace(options.inputs, jobs=1)  # a worker per repository, none nested
+    arguments = (one_process, options.repo_name, options.use_git, options.today)
+    jobs = max(1, min(options.inputs.jobs, len(paths)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=ignore_interrupts)
-    results: dict[str, Snapshot] = {}
+    outcomes: dict[str, Snapshot | str] = {}
     try:
-        futures = {
-            pool.submit(audit_repository, path, one_process, options.repo_name, options.use_git, options.today): path
-            for path in paths
-        }
+        futures = {pool.submit(_audit_one, path, *arguments): path for path in paths}
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
+            try:
+                outcomes[futures[future]] = future.result()
+            except BrokenProcessPool:
+                continue  # a worker died: which repository killed it is found below, each alone
             if progress is not None:
                 progress(futures[future])
-    except BaseException:  # Ctrl-C, or a repository that failed: stop the others now
+        for path in paths:
+            if path not in outcomes:
+                outcomes[path] = _alone(path, arguments)
+                if progress is not None:
+                    progress(path)
+    except BaseException:  # Ctrl-C: stop the others now
         stop_workers(pool)
         raise
     pool.shutdown(wait=True)
-    return [results[path] for path in paths]
+    return [outcomes[path] for path in paths]
+
+
+def _alone(path: str, arguments: tuple[Inputs, str | None, bool, datetime.date | None]) -> Snapshot | str:
+    """A repository audited again in a process of its own, after a worker died: a crash costs only it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ownlint.parallel import ignore_interrupts, pool_context, stop_workers
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=pool_context(), initializer=ignore_interrupts)
+    try:
+        return pool.submit(_audit_one, path, *arguments).result()
+    except BrokenProcessPool:
+        return f"audit of {escaped(path)} failed: the process auditing it died (a crash, or killed)"
+    except BaseException:
+        stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _audit_one(
+    path: str, inputs: Inputs, repo_name: str | None, use_git: bool, today: datetime.date | None
+) -> Snapshot | str:
+    """A repository's snapshot, or the one line that says why it has none (worker processes run it)."""
+    try:
+        return audit_repository(path, inputs, repo_name, use_git, today)
+    except OwnlintError as error:
+        return f"audit of {escaped(path)} failed: {escaped(str(error))}"
+    except Exception as error:  # a bug hit by this repository alone: the others are still recorded
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+        reason = f"{type(error).__name__}: {escaped(str(error)[:MAX_REASON])}"
+        return f"audit of {escaped(path)} failed: internal error: {reason} (at {where}); please report it"
+
+
+def escaped(text: str) -> str:
+    """``text`` on one line: line breaks, control and format characters as Python escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _summary(engine: Engine, repos: Sequence[str]) -> AuditSummary:

@@ -330,12 +330,14 @@ def audit(
     else:
         with click.progressbar(length=len(repos), label="auditing", file=sys.stderr) as bar:
             result = run_audit(audit_options, progress=lambda _: bar.update(1))
-    if not quiet:
+    for failure in result.failures:  # the repositories not recorded (the others are)
+        click.echo(f"ownlint: error: {failure}", err=True)
+    if not quiet and result.snapshot_ids:
         count = len(result.snapshot_ids)
         click.echo(f"recorded {count} snapshot{'s' if count != 1 else ''}: ownership coverage {result.coverage:.1f}%")
         for written in result.written:
             click.echo(f"wrote {written}")
-        if result.exit_code:
+        if fail_under is not None and result.coverage < fail_under:
             click.echo(f"coverage {result.coverage:.1f}% is under --fail-under {fail_under:g}%", err=True)
     ctx.exit(result.exit_code)
 

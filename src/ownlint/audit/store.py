@@ -1,17 +1,17 @@
 """The audit store: snapshots of inventories and findings, in SQLite or PostgreSQL (SQLAlchemy Core).
 
-The schema is versioned: ``ownlint_schema`` holds the version, and ``MIGRATIONS`` bring an older store
-up to date, each in the transaction that records it, under a lock (PostgreSQL: an advisory lock;
-SQLite: ``BEGIN IMMEDIATE``), so concurrent first runs migrate once. A snapshot and all its rows are
-written in one transaction: a killed audit leaves no part of one. Each carries a unique run id, so a
-retried write cannot record it twice.
+The schema and its migrations are in ``schema``. A snapshot and all its rows are written in one
+transaction: a killed audit leaves no part of one. Each carries a unique run id, so a retried write
+cannot record it twice. ``ownlint report`` opens the store read-only (SQLite ``mode=ro``, PostgreSQL
+read-only transactions): it never migrates, creates or writes one.
 """
 
 from __future__ import annotations
 
 import datetime
+import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,63 +21,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ownlint.audit.inventory import InventoryRow
+from ownlint.audit.location import DEFAULT_DB as DEFAULT_DB
+from ownlint.audit.location import locate, read_only_uri, shown
+from ownlint.audit.schema import MAX_TEXT as MAX_TEXT
+from ownlint.audit.schema import MIGRATIONS as MIGRATIONS
+from ownlint.audit.schema import SCHEMA_VERSION as SCHEMA_VERSION
+from ownlint.audit.schema import findings as findings
+from ownlint.audit.schema import migrate, readable_version, storable
+from ownlint.audit.schema import resources as resources
+from ownlint.audit.schema import schema_table as schema_table
+from ownlint.audit.schema import snapshots as snapshots
 from ownlint.errors import OwnlintError
-
-DEFAULT_DB = ".ownlint/audit.db"
-METADATA = sa.MetaData()
-
-snapshots = sa.Table(
-    "snapshots",
-    METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("run_id", sa.String(36), nullable=False, unique=True),
-    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("repo", sa.String(400), nullable=False),
-    sa.Column("commit", sa.String(64)),
-    sa.Column("tool_version", sa.String(40), nullable=False),
-    sa.Column("resources", sa.Integer, nullable=False),
-    sa.Column("in_scope", sa.Integer, nullable=False),
-    sa.Column("owned", sa.Integer, nullable=False),
-    sa.Column("unowned", sa.Integer, nullable=False),
-    sa.Column("findings", sa.Integer, nullable=False),
-)
-resources = sa.Table(
-    "resources",
-    METADATA,
-    sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("address", sa.Text, nullable=False),
-    sa.Column("resource_type", sa.String(200), nullable=False),
-    sa.Column("source", sa.String(20), nullable=False),
-    sa.Column("file", sa.Text, nullable=False),
-    sa.Column("line", sa.Integer, nullable=False),
-    sa.Column("stack", sa.Text, nullable=False),
-    sa.Column("namespace", sa.String(253)),
-    sa.Column("category", sa.String(100), nullable=False),
-    sa.Column("in_scope", sa.Boolean, nullable=False),
-    sa.Column("owner", sa.Text),
-    sa.Column("owner_state", sa.String(10), nullable=False),
-    sa.Column("party", sa.String(200), nullable=False),
-    sa.Column("operator", sa.Text),
-    sa.Column("operator_state", sa.String(10), nullable=False),
-    sa.Column("classification", sa.Text),
-    sa.Column("compliance_scope", sa.Text),
-    sa.Column("suggested_owner", sa.Text),
-    sa.Column("suggestion_evidence", sa.Text),
-)
-findings = sa.Table(
-    "findings",
-    METADATA,
-    sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("rule", sa.String(10), nullable=False),
-    sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("severity", sa.String(10), nullable=False),
-    sa.Column("resource", sa.Text, nullable=False),
-    sa.Column("file", sa.Text, nullable=False),
-    sa.Column("line", sa.Integer, nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
-    sa.Column("fingerprint", sa.String(64), nullable=False),
-)
-schema_table = sa.Table("ownlint_schema", METADATA, sa.Column("version", sa.Integer, nullable=False))
 
 
 @dataclass(frozen=True)
@@ -122,45 +76,38 @@ class SnapshotInfo:
         return 100.0 * self.owned / self.in_scope if self.in_scope else 100.0
 
 
-def _v1(connection: Connection) -> None:
-    for table in (snapshots, resources, findings):
-        table.create(connection, checkfirst=True)
-
-
-def _v2(connection: Connection) -> None:
-    """Indexes for the reports' lookups by snapshot."""
-    # plain DDL (SQLite and PostgreSQL alike): Index objects would attach to the tables' metadata,
-    # and version 1 would then create them too
-    connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS resources_snapshot ON resources (snapshot_id)")
-    connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS findings_snapshot ON findings (snapshot_id)")
-    connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS snapshots_repo_time ON snapshots (repo, taken_at)")
-
-
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)  # version N is MIGRATIONS[N - 1]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def open_store(url: str | None, base: Path = Path(".")) -> Engine:
-    """An engine on ``url`` (default: the SQLite file under ``base``), its schema brought up to date."""
-    if url is None or "://" not in url:
-        path = Path(url) if url else base / DEFAULT_DB
-        path.parent.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{path}"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+def open_store(url: str | None, base: Path = Path("."), writable: bool = True) -> Engine:
+    """An engine on ``url`` (default: the SQLite file under ``base``): brought up to date when
+    ``writable``; else read-only, and a SQLite file that is missing is an error, not a new store."""
+    location = locate(url, base)
+    if location.sqlite_file is not None:
+        if writable:
+            location.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        elif not location.sqlite_file.is_file():
+            raise OwnlintError(f"no audit store at {location.sqlite_file}: run `ownlint audit` first")
+    options: dict[str, Any] = {} if writable else {"execution_options": {"postgresql_readonly": True}}
+    if not writable and location.sqlite_file is not None:
+        uri = read_only_uri(location.sqlite_file)
+        options = {"creator": lambda: sqlite3.connect(uri, uri=True)}
     try:
-        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+        engine = sa.create_engine(location.url, pool_pre_ping=True, **options)
     except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError) as error:
-        raise OwnlintError(f"--db {url}: {error}") from None
+        raise OwnlintError(f"--db {shown(location.url)}: {_reason(error)}") from None
     if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_setup)
-        sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "connect", _sqlite_setup if writable else _sqlite_reader)
+        if writable:
+            sa.event.listen(engine, "begin", _sqlite_begin)
     try:
-        migrate(engine)
+        if writable:
+            migrate(engine)
+        else:
+            readable_version(engine)
     except sa.exc.SQLAlchemyError as error:
         engine.dispose()
-        reason = getattr(error, "orig", None) or error
-        raise OwnlintError(f"audit store {_shown(engine)}: {str(reason).splitlines()[0]}") from None
+        raise OwnlintError(f"audit store {shown(engine.url)}: {_reason(error)}") from None
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
@@ -173,29 +120,21 @@ def _sqlite_setup(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _sqlite_reader(dbapi_connection: Any, _: Any) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=30000")  # a writer's checkpoint may hold the file a moment
+
+
 def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no lost upgrades
 
 
-def _shown(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
-
-
-def migrate(engine: Engine) -> int:
-    """Apply the migrations the store lacks; returns the version it is at."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(77341)")  # one migrator at a time
-        schema_table.create(connection, checkfirst=True)
-        current = connection.execute(sa.select(sa.func.max(schema_table.c.version))).scalar() or 0
-        if current > SCHEMA_VERSION:
-            raise OwnlintError(
-                f"audit store {_shown(engine)} has schema version {current}; this ownlint knows {SCHEMA_VERSION}"
-            )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            MIGRATIONS[version - 1](connection)
-            connection.execute(schema_table.insert().values(version=version))
-    return SCHEMA_VERSION
+def _reason(error: BaseException) -> str:
+    """A database error in one line: the driver's first line, never SQLAlchemy's ``[SQL: ...]`` and
+    parameters, its control characters escaped, bounded."""
+    reason = getattr(error, "orig", None) or error
+    lines = str(reason).strip().splitlines() or [type(reason).__name__]
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in lines[0].split(" [SQL:")[0])
+    return line if len(line) <= 300 else line[:299] + "\u2026"
 
 
 def write_snapshot(engine: Engine, snapshot: Snapshot) -> int:
@@ -218,12 +157,13 @@ def write_snapshot(engine: Engine, snapshot: Snapshot) -> int:
             "unowned": sum(1 for r in rows if r.in_scope and r.party == "unowned"),
             "findings": len(snapshot.findings),
         }
-        inserted = connection.execute(snapshots.insert().values(**values)).inserted_primary_key
+        inserted = connection.execute(snapshots.insert().values(**storable(snapshots, values))).inserted_primary_key
         snapshot_id = int(inserted[0]) if inserted is not None else 0
         if rows:
-            connection.execute(resources.insert(), [{"snapshot_id": snapshot_id, **asdict(r)} for r in rows])
+            stored = [storable(resources, {"snapshot_id": snapshot_id, **asdict(r)}) for r in rows]
+            connection.execute(resources.insert(), stored)
         if snapshot.findings:
-            found = [{"snapshot_id": snapshot_id, **asdict(f)} for f in snapshot.findings]
+            found = [storable(findings, {"snapshot_id": snapshot_id, **asdict(f)}) for f in snapshot.findings]
             connection.execute(findings.insert(), found)
     return snapshot_id
 
@@ -270,16 +210,21 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
 
 
 @contextmanager
-def store(url: str | None, base: Path = Path(".")) -> Iterator[Engine]:
+def store(url: str | None, base: Path = Path("."), read_only: bool = False) -> Iterator[Engine]:
     """The store at ``url``; a database error inside becomes a one-line user error (exit 2)."""
-    engine = open_store(url, base)
+    engine = open_store(url, base, writable=not read_only)
     try:
         yield engine
     except sa.exc.SQLAlchemyError as error:
-        reason = getattr(error, "orig", None) or error
-        raise OwnlintError(f"audit store {_shown(engine)}: {str(reason).splitlines()[0]}") from None
+        raise OwnlintError(f"audit store {shown(engine.url)}: {_reason(error)}") from None
     finally:
         engine.dispose()
+
+
+def holds_snapshots(engine: Engine) -> bool:
+    """Whether the store has its tables (a read-only store may be an empty database)."""
+    with engine.connect() as connection:
+        return sa.inspect(connection).has_table(snapshots.name)
 
 
 def repositories(engine: Engine) -> Sequence[str]:
