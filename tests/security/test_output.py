@@ -21,6 +21,8 @@ from xml.etree import ElementTree
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from junitparser import JUnitXml
 from markdown_it import MarkdownIt
 from tests.conftest import ROOT, Run, run_cli
@@ -212,6 +214,44 @@ def test_graph_names_cannot_break_out_of_dot_strings_or_graphml(tmp_path: Path, 
     graph_json = invoke("graph", ".", "--format", "json").stdout
     assert unsafe(graph_json) == []
     assert f"ConfigMap/default/{NAME}" in {n["id"] for n in json.loads(graph_json)["nodes"]}
+
+
+_ESCAPE = re.compile(r"\\(?:([\\nrt])|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8}))")
+
+
+def _unescape(shown: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        short, *codes = match.groups()
+        if short:
+            return {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}[short]
+        return chr(int(next(code for code in codes if code), 16))
+
+    return _ESCAPE.sub(one, shown)
+
+
+@given(
+    st.text(st.characters(codec=None)) | st.sampled_from([" \t::error::x", "a##[add-mask]b", "##VSO[task]", "\\x1b"])
+)
+def test_terminal_escapes_are_visible_safe_and_unambiguous(text: str) -> None:
+    from ownlint.report.escape import terminal
+
+    shown = terminal(text)
+    assert unsafe(shown) == [] and "\n" not in shown
+    assert _unescape(shown) == text  # one way back: no two texts look the same
+
+
+def test_terminal_escape_examples() -> None:
+    from ownlint.report.escape import terminal
+
+    assert terminal("plain café ünïcode 名前") == "plain café ünïcode 名前"
+    assert terminal("a\nb\rc\td\\e") == "a\\nb\\rc\\td\\\\e"
+    assert terminal("\x1b[31m\x07\x7f\x85\x9b") == "\\x1b[31m\\x07\\x7f\\x85\\x9b"
+    assert terminal("\u202e\u2066\u200b\ufeff\u2028\U000e0041\u3164") == (
+        "\\u202e\\u2066\\u200b\\ufeff\\u2028\\U000e0041\\u3164"
+    )
+    assert terminal("  ::error::x") == "  \\x3a:error::x" and terminal("a ::b") == "a ::b"
+    assert terminal("x ##[error]y ##vso[z]") == "x ##\\x5berror]y ##vso\\x5bz]"
+    assert terminal("\udcff") == "\\udcff"  # an undecodable byte of a file name
 
 
 # ---- item 14: Markdown, CSV, XML, SARIF, GitLab, HTML --------------------------------------------------
