@@ -166,7 +166,7 @@ def test_github_annotations_escape_data_and_properties_completely(hostile: Path)
     [moved] = [line for line in lines if "k2.yaml" in line and "OWN001" in line]
     assert moved.startswith("::error file=dir\\n%3A%3Anotice%3A%3Ad/k2.yaml,line=1,endLine=")
     [forged] = [line for line in lines if "s3cret" in line and "OWN001" in line]
-    assert f"::ConfigMap/default/{NAME_SHOWN} has no owner" in forged.replace("%25", "%")
+    assert f"::ConfigMap/default/{NAME_SHOWN} has no owner" in forged
 
 
 def test_explain_and_errors_are_escaped(hostile: Path) -> None:
@@ -192,6 +192,10 @@ def test_fix_edit_lines_reasons_and_diff_are_escaped(hostile: Path) -> None:
     assert '+    owner: "platform"\n' in run.stdout
     assert f' resource "aws_sqs_queue" {hcl(LABEL)} {{\n' in run.stdout  # source lines keep their backslashes
     assert "   # \\x1b]0;pwned\\x07 a comment\n" in run.stdout
+    unfixed = invoke("fix", ".", "--dry-run")
+    assert unsafe(unfixed.stdout) == [] and unsafe(unfixed.stderr) == []
+    reason = f"not fixed: k.yaml:1: ConfigMap/default/{NAME_SHOWN}: no evidence for owner; give --owner VALUE\n"
+    assert reason in unfixed.stderr
 
 
 def test_graph_names_cannot_break_out_of_dot_strings_or_graphml(tmp_path: Path, monkeypatch: Any) -> None:
