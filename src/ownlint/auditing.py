@@ -20,6 +20,7 @@ from ownlint import __version__
 from ownlint.app import _findings, load, select_rules
 from ownlint.errors import OwnlintError
 from ownlint.inputs import Inputs
+from ownlint.report.escape import terminal
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -193,7 +194,7 @@ def _alone(path: str, arguments: tuple[Inputs, str | None, bool, datetime.date |
     try:
         return pool.submit(_audit_one, path, *arguments).result()
     except BrokenProcessPool:
-        return f"audit of {escaped(path)} failed: the process auditing it died (a crash, or killed)"
+        return f"audit of {terminal(path)} failed: the process auditing it died (a crash, or killed)"
     except BaseException:
         stop_workers(pool)
         raise
@@ -208,17 +209,12 @@ def _audit_one(
     try:
         return audit_repository(path, inputs, repo_name, use_git, today)
     except OwnlintError as error:
-        return f"audit of {escaped(path)} failed: {escaped(str(error))}"
+        return f"audit of {terminal(path)} failed: {terminal(str(error))}"
     except Exception as error:  # a bug hit by this repository alone: the others are still recorded
         frames = traceback.extract_tb(error.__traceback__)
         where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-        reason = f"{type(error).__name__}: {escaped(str(error)[:MAX_REASON])}"
-        return f"audit of {escaped(path)} failed: internal error: {reason} (at {where}); please report it"
-
-
-def escaped(text: str) -> str:
-    """``text`` on one line: line breaks, control and format characters as Python escapes."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+        reason = f"{type(error).__name__}: {terminal(str(error)[:MAX_REASON])}"
+        return f"audit of {terminal(path)} failed: internal error: {reason} (at {where}); please report it"
 
 
 def _summary(engine: Engine, repos: Sequence[str]) -> AuditSummary:

@@ -18,6 +18,7 @@ import click
 from ownlint import __version__
 from ownlint.errors import OwnlintError
 from ownlint.report import FORMATS
+from ownlint.report.escape import block, quoted, terminal
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
@@ -27,7 +28,7 @@ class OwnlintGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OwnlintError as error:
-            click.echo(f"ownlint: error: {error}", err=True)
+            click.echo(f"ownlint: error: {terminal(str(error))}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:  # before click turns it into Abort with a blank line of its own
             click.echo("ownlint: interrupted", err=True)
@@ -205,7 +206,7 @@ def check(
     )
     result = run_check(check_options)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {terminal(note)}", err=True)
     if len(outputs) > max(len(formats), 1):
         raise OwnlintError("more -o/--output files than --format options")
     use_colour = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
@@ -268,7 +269,7 @@ def baseline(paths: tuple[str, ...], target: str, **options: Any) -> None:
     from ownlint.app import write_baseline
 
     count = write_baseline(_inputs(paths, None, options), Path(target))
-    click.echo(f"wrote {target}: {count} finding{'s' if count != 1 else ''} recorded")
+    click.echo(f"wrote {terminal(target)}: {count} finding{'s' if count != 1 else ''} recorded")
 
 
 @cli.command()
@@ -336,7 +337,7 @@ def audit(
         count = len(result.snapshot_ids)
         click.echo(f"recorded {count} snapshot{'s' if count != 1 else ''}: ownership coverage {result.coverage:.1f}%")
         for written in result.written:
-            click.echo(f"wrote {written}")
+            click.echo(f"wrote {terminal(written)}")
         if fail_under is not None and result.coverage < fail_under:
             click.echo(f"coverage {result.coverage:.1f}% is under --fail-under {fail_under:g}%", err=True)
     ctx.exit(result.exit_code)
@@ -360,7 +361,7 @@ def report(db: str | None, reports: tuple[str, ...], repos: tuple[str, ...]) -> 
     from ownlint.auditing import render_reports
 
     for written in render_reports(db, reports, repos):
-        click.echo(f"wrote {written}")
+        click.echo(f"wrote {terminal(written)}")
 
 
 @cli.command()
@@ -402,12 +403,13 @@ def fix(
     for edit in result.edits:
         if edit.file in changed:
             verb = "would add" if dry_run else "added"
-            click.echo(f"{edit.file}:{edit.line}: {verb} {edit.key} = {edit.value!r} to {edit.where} ({edit.evidence})")
+            what = f"{terminal(edit.key)} = {quoted(edit.value)} to {terminal(edit.where)} ({terminal(edit.evidence)})"
+            click.echo(f"{terminal(edit.file)}:{edit.line}: {verb} {what}")
     for reason in result.unfixed:
-        click.echo(f"not fixed: {reason}", err=True)
+        click.echo(f"not fixed: {terminal(reason)}", err=True)
     if show_diff:
         for _, diff in result.diffs:
-            click.echo(diff, nl=False)
+            click.echo(block(diff), nl=False)
     ctx.exit(1 if changed else 0)
 
 
@@ -425,7 +427,7 @@ def init(target: str) -> None:
     from ownlint.output import write_new_config
 
     write_new_config(Path(target))
-    click.echo(f"wrote {target}: declare your parties (internal teams, MSPs) under 'parties'")
+    click.echo(f"wrote {terminal(target)}: declare your parties (internal teams, MSPs) under 'parties'")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,6 @@ makes them true; boundary rules are breadth-first path queries over chosen kinds
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource, msp_id, qualified
 from ownlint.relations import relations
+from ownlint.report.escape import dot_string, json_text, terminal
 
 
 class ResourceGraph:
@@ -231,19 +231,36 @@ def _container(nodes: dict[str, dict[str, Any]], resource: Resource) -> str | No
 
 
 def render_graph(graph: ResourceGraph, fmt: str) -> str:
+    """DOT, JSON (node-link) or GraphML. Names come from the repository: DOT and GraphML show them
+    escaped as on a terminal (nothing leaves a DOT string; GraphML stays well-formed), JSON keeps them."""
     import networkx as nx
 
     if fmt == "json":
-        return json.dumps(nx.node_link_data(graph.graph, edges="edges"), indent=2, sort_keys=True) + "\n"
+        return json_text(nx.node_link_data(graph.graph, edges="edges"), sort_keys=True) + "\n"
     if fmt == "graphml":
-        return "\n".join(nx.generate_graphml(graph.graph)) + "\n"
+        return "\n".join(nx.generate_graphml(_escaped(graph.graph))) + "\n"
     lines = ["digraph ownlint {"]
     for node, data in sorted(graph.graph.nodes(data=True)):
-        lines.append(f"  {json.dumps(node)} [label={json.dumps(node)}, shape={_shape(data['kind'])}];")
+        lines.append(f"  {dot_string(node)} [label={dot_string(node)}, shape={_shape(data['kind'])}];")
     for source, target, data in sorted(graph.graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"])):
-        lines.append(f'  {json.dumps(source)} -> {json.dumps(target)} [label="{data["kind"]}"];')
+        lines.append(f'  {dot_string(source)} -> {dot_string(target)} [label="{data["kind"]}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _escaped(graph: Any) -> Any:
+    """A copy of ``graph`` with its names and text attributes escaped (one to one: the escapes are unambiguous)."""
+    copy = type(graph)()
+    copy.add_nodes_from((terminal(node), _escaped_attributes(data)) for node, data in graph.nodes(data=True))
+    copy.add_edges_from(
+        (terminal(source), terminal(target), key, _escaped_attributes(data))
+        for source, target, key, data in graph.edges(keys=True, data=True)
+    )
+    return copy
+
+
+def _escaped_attributes(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: terminal(value) if isinstance(value, str) else value for name, value in data.items()}
 
 
 def _shape(kind: str) -> str:

@@ -548,8 +548,9 @@ def test_the_store_is_never_opened_through_a_link_out_of_the_checkout(
 ) -> None:
     outside = _checkout_with_links(tmp_path, monkeypatch, layout)
     before = sorted((p.name, p.read_bytes()) for p in outside.iterdir())
+    link = {"file": ".ownlint/audit.db", "directory": ".ownlint", "journal": ".ownlint/audit.db-wal"}[layout]
     message = (
-        "ownlint: error: audit store .ownlint/audit.db: a link in its path leads out of the working tree;"
+        f"ownlint: error: audit store .ownlint/audit.db: {link} is a link out of the working tree;"
         " refusing to open it\n"
     )
     audit = run_cli("audit", ".", "--no-git")

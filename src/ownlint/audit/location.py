@@ -7,7 +7,6 @@ store is never opened through a link that leaves the working tree: a checkout ca
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from ownlint.errors import OwnlintError
+from ownlint.worktree import LinkOut, write_target
 
 DEFAULT_DB = ".ownlint/audit.db"
 DRIVERS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg", "psycopg2", "pg8000", "psycopg2cffi")}
@@ -101,15 +101,10 @@ def shown(url: URL) -> str:
 
 def refuse_links_out(path: Path, tree: Path) -> None:
     """Refuse a store inside ``tree`` whose path (a parent, the file, its journals) links out of it."""
-    top, real_top = os.path.abspath(tree), os.path.realpath(tree)
     for suffix in SIDECARS:
-        candidate = f"{path}{suffix}"
-        lexical, real = os.path.abspath(candidate), os.path.realpath(candidate)
-        if _inside(lexical, top) and not _inside(real, real_top):
+        try:
+            write_target(f"{path}{suffix}", tree)
+        except LinkOut as error:
             raise OwnlintError(
-                f"audit store {path}: a link in its path leads out of the working tree; refusing to open it"
-            )
-
-
-def _inside(path: str, top: str) -> bool:
-    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+                f"audit store {path}: {error.link} is a link out of the working tree; refusing to open it"
+            ) from None

@@ -1,10 +1,17 @@
-"""The audit report as one self-contained HTML page: inline CSS and SVG charts, no script, no network."""
+"""The audit report as one self-contained HTML page: inline CSS and SVG charts, no script, no network.
+
+Every value is HTML-escaped (autoescape; the template puts no value in an attribute), and repository
+text shows control and bidi characters as visible escapes (``finalize``), as on a terminal.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from ownlint import __version__
 from ownlint.audit.summary import AuditSummary
 from ownlint.report.audit_charts import bar_chart, trend_chart
+from ownlint.report.escape import terminal
 
 UNOWNED_ROWS = 500  # the CSV report holds them all
 TOP_FINDINGS = 100
@@ -17,6 +24,7 @@ def render(summary: AuditSummary) -> str:
         loader=jinja2.PackageLoader("ownlint.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_visible,
     )
     charts = {
         "trend": trend_chart(summary.trend),
@@ -28,3 +36,10 @@ def render(summary: AuditSummary) -> str:
     return environment.get_template("audit.html.j2").render(
         summary=summary, charts=charts, version=__version__, limit=UNOWNED_ROWS, top_findings=top[:TOP_FINDINGS]
     )
+
+
+def _visible(value: Any) -> Any:
+    """Text shown with its control and format characters escaped; markup made here (the charts) as it is."""
+    import markupsafe
+
+    return terminal(value) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
 from ownlint import __version__
 from ownlint.audit.store import SnapshotInfo
 from ownlint.audit.summary import AuditSummary
+from ownlint.report.escape import json_text
 
 VERSION = 1
 
@@ -34,7 +34,7 @@ def render(summary: AuditSummary) -> str:
         "owners": [asdict(o) for o in summary.owners],
         "unowned": [asdict(r) for r in summary.unowned],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json_text(document) + "\n"
 
 
 def _snapshot(info: SnapshotInfo) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Chosen by default when ``GITHUB_ACTIONS=true`` and no ``--format`` is given.
 from __future__ import annotations
 
 from ownlint.model import Finding, Report, Severity
+from ownlint.report.escape import terminal, workflow_data, workflow_property
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -19,22 +20,11 @@ def render(report: Report) -> str:
 
 
 def _annotation(report: Report, finding: Finding) -> str:
-    properties = [f"file={_property(report.repository_path(finding.file))}"]
+    properties = [f"file={workflow_property(terminal(report.repository_path(finding.file)))}"]
     if finding.line > 0:
         properties.append(f"line={finding.line}")
         properties.append(f"endLine={max(finding.end_line, finding.line)}")
-    properties.append(f"title={_property(f'{finding.rule} {finding.name}')}")
-    message = finding.message
-    if finding.path:
-        message += "\n" + "\n".join(finding.path)
-    return f"::{COMMANDS[finding.severity]} {','.join(properties)}::{_data(message)}"
-
-
-def _data(text: str) -> str:
-    """Escapes GitHub's runner applies to a command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(text: str) -> str:
-    """Escapes for a command property, where ``:`` and ``,`` separate."""
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+    properties.append(f"title={workflow_property(f'{finding.rule} {finding.name}')}")
+    # repository text escaped visibly first: only ownlint's own line breaks (between path hops) stay
+    message = "\n".join(terminal(part) for part in (finding.message, *finding.path))
+    return f"::{COMMANDS[finding.severity]} {','.join(properties)}::{workflow_data(message)}"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from ownlint.model import Report, Severity
+from ownlint.report.escape import json_text
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
@@ -25,4 +24,4 @@ def render(report: Report) -> str:
         }
         for finding in report.findings
     ]
-    return json.dumps(issues, indent=2) + "\n"
+    return json_text(issues) + "\n"

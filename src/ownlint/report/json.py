@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ownlint import __version__
 from ownlint.model import Finding, Report, Severity, Suppression
+from ownlint.report.escape import json_text
 
 VERSION = 1
 
@@ -41,7 +41,7 @@ def render(report: Report) -> str:
         document["suppressed"] = [
             {**_finding(s.finding), "suppressed_by": _suppression(s.by)} for s in report.suppressed
         ]
-    return json.dumps(document, indent=2) + "\n"
+    return json_text(document) + "\n"
 
 
 def _suppression(by: Suppression) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """``--format junit``: JUnit XML, one test case per finding (a failure), grouped in one suite per rule.
 
-A clean run still has one passing case, so CI test views show that the check ran.
+A clean run still has one passing case, so CI test views show that the check ran. Repository text is
+escaped as on a terminal: the XML is well-formed whatever the names hold, and safe in a CI log.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from itertools import groupby
 from xml.etree import ElementTree
 
 from ownlint.model import Finding, Report
+from ownlint.report.escape import terminal
 
 
 def render(report: Report) -> str:
@@ -34,11 +36,12 @@ def render(report: Report) -> str:
 
 
 def _case(suite: ElementTree.Element, finding: Finding) -> None:
-    name = f"{finding.rule} {finding.resource or finding.file}"
-    case = ElementTree.SubElement(suite, "testcase", name=name, classname=finding.file, file=finding.file)
+    file, message = terminal(finding.file), terminal(finding.message)
+    name = f"{finding.rule} {terminal(finding.resource or finding.file)}"
+    case = ElementTree.SubElement(suite, "testcase", name=name, classname=file, file=file)
     case.set("line", str(finding.line))
-    failure = ElementTree.SubElement(case, "failure", message=finding.message, type=finding.severity.value)
-    details = [f"{finding.file}:{finding.line}: {finding.rule} {finding.name}: {finding.message}"]
-    details.extend(f"  from {place}" for place in finding.provenance)
-    details.extend(f"  path {hop}" for hop in finding.path)
+    failure = ElementTree.SubElement(case, "failure", message=message, type=finding.severity.value)
+    details = [f"{file}:{finding.line}: {finding.rule} {finding.name}: {message}"]
+    details.extend(f"  from {terminal(str(place))}" for place in finding.provenance)
+    details.extend(f"  path {terminal(hop)}" for hop in finding.path)
     failure.text = "\n".join(details)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ownlint.model import Report, Severity
+from ownlint.report.escape import markdown, markdown_code
 
 ICONS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
@@ -22,18 +23,10 @@ def render(report: Report) -> str:
         "|---|---|---|---|---|",
     ]
     for finding in report.findings:
-        location = f"`{report.repository_path(finding.file)}:{finding.line}`"
-        resource = f"`{finding.resource}`" if finding.resource else ""
-        message = _cell(finding.message)
-        if finding.path:
-            message += "<br>" + "<br>".join(_cell(hop) for hop in finding.path)
+        location = markdown_code(f"{report.repository_path(finding.file)}:{finding.line}")
+        resource = markdown_code(finding.resource)
+        message = "<br>".join(markdown(part) for part in (finding.message, *finding.path))
         lines.append(
             f"| {ICONS[finding.severity]} | {finding.rule} {finding.name} | {resource} | {location} | {message} |"
         )
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a table cell: pipes escaped, line breaks as <br>, no HTML from the input."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    return escaped.replace("\n", "<br>")

@@ -2,16 +2,17 @@
 
 Rules carry their documentation as help text; every result has its stable fingerprint in
 ``partialFingerprints`` (never line-based) and repository-relative locations; a boundary finding's
-path becomes a code flow whose steps are the places that make each hop true.
+path becomes a code flow whose steps are the places that make each hop true. Artifact URIs are
+percent-encoded (RFC 3986); texts carry the raw values, JSON-escaped.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ownlint import __version__
 from ownlint.model import Finding, Place, Report, Severity, Suppressed
+from ownlint.report.escape import json_text, uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ownlint/ownlint"
@@ -44,7 +45,7 @@ def render(report: Report) -> str:
             *(_suppressed(report, item, index) for item in (report.suppressed if report.show_suppressed else ())),
         ],
     }
-    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+    return json_text({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}) + "\n"
 
 
 def _section(doc: str, title: str) -> str:
@@ -92,7 +93,7 @@ def _suppressed(report: Report, item: Suppressed, index: dict[str, int]) -> dict
 
 
 def _location(report: Report, place: Place, end_line: int, resource: str = "") -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": report.repository_path(place.file) or "."}}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri(report.repository_path(place.file)) or "."}}
     if place.line > 0:
         physical["region"] = {"startLine": place.line, "endLine": max(end_line, place.line)}
     location: dict[str, Any] = {"physicalLocation": physical}

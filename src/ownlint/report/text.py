@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from ownlint.model import Finding, Report, Severity
+from ownlint.report.escape import terminal
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -13,7 +14,7 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 def render(report: Report, colour: bool = False) -> str:
     lines: list[str] = []
     for file, group in groupby(report.findings, key=lambda f: f.file):
-        lines.append(_paint(file, _BOLD, colour))
+        lines.append(_paint(terminal(file), _BOLD, colour))
         for finding in group:
             lines.extend(_finding(finding, colour))
         lines.append("")
@@ -22,8 +23,13 @@ def render(report: Report, colour: bool = False) -> str:
         for item in report.suppressed:
             finding, by = item.finding, item.by
             until = f" until {by.expires.isoformat()}" if by.expires else ""
-            lines.append(f"  {finding.file}:{finding.line}  {finding.rule} {finding.resource or ''}".rstrip())
-            lines.append(_paint(f"        by {by.source} ({by.file}:{by.line}){until}: {by.reason}", _DIM, colour))
+            lines.append(
+                f"  {terminal(finding.file)}:{finding.line}  {finding.rule} {terminal(finding.resource)}".rstrip()
+            )
+            reason = terminal(str(by.reason))
+            lines.append(
+                _paint(f"        by {by.source} ({terminal(by.file)}:{by.line}){until}: {reason}", _DIM, colour)
+            )
         lines.append("")
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
@@ -31,14 +37,14 @@ def render(report: Report, colour: bool = False) -> str:
 
 def _finding(finding: Finding, colour: bool) -> list[str]:
     severity = _paint(f"{finding.severity.value:<7}", _COLOURS[finding.severity], colour)
-    head = f"  {finding.line:>4}  {severity}  {finding.rule} {finding.name}: {finding.message}"
+    head = f"  {finding.line:>4}  {severity}  {finding.rule} {finding.name}: {terminal(finding.message)}"
     rows = [head]
     if len(finding.provenance) > 1:  # a single place is already quoted in the message
-        chain = " <- ".join(str(place) for place in finding.provenance)
+        chain = " <- ".join(terminal(str(place)) for place in finding.provenance)
         rows.append(_paint(f"        from: {chain}", _DIM, colour))
     if finding.path:
-        rows.append(_paint(f"        path: {finding.path[0]}", _DIM, colour))
-        rows.extend(_paint(f"              {hop}", _DIM, colour) for hop in finding.path[1:])
+        rows.append(_paint(f"        path: {terminal(finding.path[0])}", _DIM, colour))
+        rows.extend(_paint(f"              {terminal(hop)}", _DIM, colour) for hop in finding.path[1:])
     return rows
 
 
@@ -51,10 +57,13 @@ def _compared(report: Report) -> str:
     comparison = report.comparison
     if comparison is None:
         return ""
-    text = f"\nCompared with {comparison.against}: {comparison.known} known finding(s) not shown"
+    text = f"\nCompared with {terminal(comparison.against)}: {comparison.known} known finding(s) not shown"
     if not comparison.fixed:
         return text + "; none fixed since."
-    fixed = "".join(f"\n  fixed: {rule} {resource or '-'} ({file})" for rule, resource, file in comparison.fixed)
+    fixed = "".join(
+        f"\n  fixed: {terminal(rule)} {terminal(resource or '-')} ({terminal(file)})"
+        for rule, resource, file in comparison.fixed
+    )
     return text + f"; {len(comparison.fixed)} fixed since:{fixed}"
 
 
