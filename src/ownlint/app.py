@@ -186,10 +186,10 @@ def load(inputs: Inputs) -> Loaded:
         files=terraform.files + kubernetes.files,
     )
     settings = config.codeowners
-    codeowners = load_codeowners(found.root, settings, result.files) if settings is not None else {}
+    codeowners, owner_notes = load_codeowners(found.root, settings, result.files) if settings else ({}, ())
     config_file = _shown_config(config, found.root)
     suppressions = (*terraform.suppressions, *kubernetes.suppressions, *suppress.waivers(config, config_file))
-    notes = (*_notes(found), *terraform.notes)
+    notes = (*_notes(found), *terraform.notes, *owner_notes)
     changed = frozenset(relative(found.root, p) for p in found.changed)
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed)
 
