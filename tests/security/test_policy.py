@@ -470,7 +470,7 @@ def _tree_sitter_comments(text: str) -> list[tuple[int, str]] | None:
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pieces=st.lists(PIECES, max_size=8), nested=st.booleans())
 def test_the_comment_scanner_finds_what_tree_sitter_calls_comments(pieces: list[str], nested: bool) -> None:
-    from ownlint.loaders.terraform.comments import hcl_comments
+    from ownlint.loaders.hcl_comments import hcl_comments
 
     body = "\n".join(pieces) + "\n"
     text = 'resource "x" "y" {\n' + body + "}\n" if nested else body

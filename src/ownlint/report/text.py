@@ -23,7 +23,10 @@ def render(report: Report, colour: bool = False) -> str:
             finding, by = item.finding, item.by
             until = f" until {by.expires.isoformat()}" if by.expires else ""
             lines.append(f"  {finding.file}:{finding.line}  {finding.rule} {finding.resource or ''}".rstrip())
-            lines.append(_paint(f"        by {by.source} ({by.file}:{by.line}){until}: {by.reason}", _DIM, colour))
+            blanket = " for all rules" if by.blanket else ""
+            lines.append(
+                _paint(f"        by {by.source}{blanket} ({by.file}:{by.line}){until}: {by.reason}", _DIM, colour)
+            )
         lines.append("")
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
@@ -60,8 +63,10 @@ def _compared(report: Report) -> str:
 
 def _hidden(report: Report) -> str:
     hidden = len(report.suppressed)
+    blanket = sum(1 for item in report.suppressed if item.by.blanket)
+    by_all = f", {blanket} of them by `all`" if blanket else ""  # a blanket waiver is worth a second look
     listed = "" if report.show_suppressed else " (--show-suppressed lists them)"
-    return f" {hidden} suppressed{listed}." if hidden else ""
+    return f" {hidden} suppressed{by_all}{listed}." if hidden else ""
 
 
 def _counts(report: Report) -> str:
