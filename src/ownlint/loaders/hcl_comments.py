@@ -1,5 +1,6 @@
 """The comments of an HCL file, found by a scanner that knows quoted templates, interpolations and
-heredocs: ``# ...`` inside a string or a heredoc is text, not a comment.
+heredocs: ``# ...`` inside a string or a heredoc is text, not a comment. Comments inside an
+interpolation (``"${x # ...}"``) are skipped too: no suppression can hide in a template.
 
 Both parser backends drop comments (python-hcl2 cannot see them at all), so suppressions are read
 from this one scanner whichever backend parsed the file; ``tests/security/test_policy.py`` checks it
@@ -100,25 +101,29 @@ class _Scanner:
         text, index = self.text, self.index
         if index and text[index - 1] != "\n":
             return False
-        while index < len(text) and text[index] in " \t":
-            index += 1
+        index = _blanks(text, index)
         after = index + len(marker)
-        if not text.startswith(marker, index) or (after < len(text) and _word(text[after])):
-            return False
+        rest = _blanks(text, after)
+        if not text.startswith(marker, index) or (rest < len(text) and text[rest] != "\n"):
+            return False  # only the marker alone on its line (blanks around it allowed) closes the heredoc
         self.stack.pop()
         self.index = after
         return True
 
     def _comment(self, end: int) -> None:
         start = self.index
+        self.index = end
+        if len(self.stack) > 1:
+            return  # inside an interpolation: skipped, never taken for a suppression
         line = bisect.bisect_right(self.line_starts, start)
         alone = not self.text[self.line_starts[line - 1] : start].strip()
         self.found.append(Comment(line, self.text[start:end], alone))
-        self.index = end
 
 
-def _word(char: str) -> bool:
-    return char.isalnum() or char in "_-"
+def _blanks(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t":
+        index += 1
+    return index
 
 
 def _find(text: str, what: str, start: int) -> int:
