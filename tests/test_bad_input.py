@@ -73,7 +73,7 @@ def test_deep_nesting_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     run = run_cli("check", str(tmp_path), "--no-cache")
     assert (run.exit_code, run.stderr.strip()) == (
         2,
-        f"ownlint: error: {tmp_path / 'ownlint.yaml'}:2: invalid YAML: nested more than 1000 levels deep",
+        f"ownlint: error: {tmp_path / 'ownlint.yaml'}:2: invalid YAML: exceeded maximum nesting depth",
     )
 
 

@@ -27,7 +27,7 @@ def rules_and_resources(root: Path, *options: str) -> list[tuple[str, str]]:
         '// ownlint:ignore OWN001 reason="drained in PLAT-9"\n' + QUEUE,
         '# ownlint:ignore OWN001 reason="drained in PLAT-9"\n# another comment\n' + QUEUE,
         QUEUE.replace("{\n", '{ # ownlint:ignore OWN001 reason="drained in PLAT-9"\n', 1),
-        '# ownlint:ignore reason="every rule, drained in PLAT-9"\n' + QUEUE,
+        '# ownlint:ignore all reason="every rule, drained in PLAT-9"\n' + QUEUE,
         '# ownlint:ignore-file OWN001 reason="generated"\n\n' + QUEUE + QUEUE.replace('"q"', '"r"'),
     ],
     ids=["hash-above", "slashes-above", "comment-run", "on-the-line", "every-rule", "ignore-file"],
@@ -37,7 +37,7 @@ def test_inline_ignores_hide_the_finding_and_count_it(tree: Any, text: str) -> N
     assert rules_and_resources(root) == []
     run = run_cli("check", str(root), "--select", "OWN001")
     assert run.exit_code == 0
-    assert "suppressed (--show-suppressed lists them)." in run.stdout
+    assert " suppressed" in run.stdout and run.stdout.endswith(" (--show-suppressed lists them).\n")
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_unreadable_expiry_counts_as_past(tree: Any) -> None:
 
 
 def test_own013_cannot_be_suppressed(tree: Any) -> None:
-    root = tree({"main.tf": '# ownlint:ignore-file reason="hide everything"\n# ownlint:ignore OWN001\n' + QUEUE})
+    root = tree({"main.tf": '# ownlint:ignore-file all reason="hide everything"\n# ownlint:ignore OWN001\n' + QUEUE})
     assert rules_and_resources(root) == [("OWN013", "aws_sqs_queue.q")]
 
 
@@ -101,6 +101,7 @@ def test_kubernetes_annotation_with_rules_reason_and_expiry(tree: Any) -> None:
     [hidden] = run.json()["suppressed"]
     assert hidden["suppressed_by"] == {
         "source": "annotation",
+        "rules": ["OWN001"],
         "file": "c.yaml",
         "line": 6,
         "reason": "owned by the vendor",

@@ -136,19 +136,21 @@ def _known(
             return []  # none of the paths existed at the base
         return _findings(rules, load(moved), today)[0]
 
-    key = vcs.options_key([*inputs.paths, config, *options.select, *options.ignore, inputs.terraform])
+    key = vcs.options_key(
+        [*inputs.paths, config, *options.select, *options.ignore, inputs.terraform, inputs.inline_suppressions]
+    )
     return vcs.findings_at_merge_base(options.diff_base, Path(inputs.paths[0]), key, run_at)
 
 
-def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = None) -> int:
-    """Record every finding a check reports now (suppressed ones excepted); returns how many."""
+def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = None) -> tuple[int, tuple[str, ...]]:
+    """Record every finding a check reports now (suppressed ones excepted); returns how many, and notes."""
     loaded = load(inputs)
     found, _ = _findings(select_rules((), ()), loaded, today or datetime.date.today())
     from ownlint import baseline
     from ownlint.output import write_atomically
 
     write_atomically(target, baseline.render(found, datetime.datetime.now(datetime.timezone.utc)))
-    return len(found)
+    return len(found), loaded.notes
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, str, str, str]:
@@ -186,10 +188,11 @@ def load(inputs: Inputs) -> Loaded:
         files=terraform.files + kubernetes.files,
     )
     settings = config.codeowners
-    codeowners = load_codeowners(found.root, settings, result.files) if settings is not None else {}
+    codeowners, owner_notes = load_codeowners(found.root, settings, result.files) if settings is not None else ({}, ())
     config_file = _shown_config(config, found.root)
-    suppressions = (*terraform.suppressions, *kubernetes.suppressions, *suppress.waivers(config, config_file))
-    notes = (*_notes(found), *terraform.notes)
+    inline, ignored = suppress.allowed((*terraform.suppressions, *kubernetes.suppressions), inputs.inline_suppressions)
+    suppressions = (*inline, *suppress.waivers(config, config_file))
+    notes = (*_notes(found), *terraform.notes, *owner_notes, *ignored)
     changed = frozenset(relative(found.root, p) for p in found.changed)
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed)
 

@@ -129,6 +129,7 @@ def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, A
         terraform=terraform,
         jobs=jobs,
         max_file_bytes=options["max_file_size"],
+        inline_suppressions=not options.get("no_inline_suppressions", False),
     )
 
 
@@ -136,6 +137,14 @@ def _default_cache_dir() -> str:
     """The parse cache: keyed by file content, so one cache serves every repository of a user."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "ownlint", "parse")
+
+
+def inline_suppressions_option(command: Any) -> Any:
+    return click.option(
+        "--no-inline-suppressions",
+        is_flag=True,
+        help="Honour only the config's waivers: ignore ownlint:ignore comments and ownlint.io/ignore annotations.",
+    )(command)
 
 
 def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -165,6 +174,7 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--show-suppressed", is_flag=True, help="List the findings suppressions hid, not only count them.")
+@inline_suppressions_option
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Report only findings not in FILE.")
 @click.option("--diff-base", metavar="GIT_REF", help="Report only findings the merge base with GIT_REF does not have.")
 @click.option(
@@ -264,11 +274,14 @@ def graph(paths: tuple[str, ...], fmt: str, around: str | None, depth: int, **op
     show_default=True,
 )
 @input_options
+@inline_suppressions_option
 def baseline(paths: tuple[str, ...], target: str, **options: Any) -> None:
     """Record today's findings so that `check --baseline FILE` reports only new ones."""
     from ownlint.app import write_baseline
 
-    count = write_baseline(_inputs(paths, None, options), Path(target))
+    count, notes = write_baseline(_inputs(paths, None, options), Path(target))
+    for note in notes:
+        click.echo(f"note: {terminal(note)}", err=True)
     click.echo(f"wrote {terminal(target)}: {count} finding{'s' if count != 1 else ''} recorded")
 
 
@@ -299,6 +312,7 @@ def baseline(paths: tuple[str, ...], target: str, **options: Any) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @input_options
+@inline_suppressions_option
 @click.pass_context
 def audit(
     ctx: click.Context,

@@ -9,7 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ownlint.config_schema import Located, config_schema, did_you_mean, load_located
+from ownlint.config_schema import config_schema, did_you_mean
+from ownlint.config_yaml import MAX_BYTES, Located, load_located
 from ownlint.errors import ConfigError
 
 CONFIG_NAMES = ("ownlint.yaml", ".ownlint.yaml")
@@ -65,6 +66,7 @@ class CodeOwners:
 
     teams: Mapping[str, str]
     file: str | None = None
+    where: str = ""  # FILE:LINE of ``codeowners.file`` in the config, for errors found when it is read
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,11 @@ def load_config(path: Path | None, rule_ids: tuple[str, ...]) -> Config:
         schema(preset.data, (), preset)
         return _build(preset.data, f"preset {DEFAULT_PRESET}")
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ConfigError(f"{path}: the config is larger than 1 MiB ({MAX_BYTES} bytes)")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise ConfigError(f"{path}: cannot read config: {reason}") from None
@@ -244,7 +250,7 @@ def _build(
             for index, w in enumerate(data.get("waivers") or ())
         ),
         boundaries=tuple(_boundary(spec) for spec in data.get("boundaries") or ()),
-        codeowners=_codeowners(data.get("codeowners")),
+        codeowners=_codeowners(data.get("codeowners"), f"{source}:{(lines or {}).get(('codeowners', 'file'), 1)}"),
         inherit=tuple(
             Inheritance(name, tuple(spec["match"]), tuple(spec["from"]))
             for name, spec in (data.get("inherit") or {}).items()
@@ -299,7 +305,7 @@ def _boundary(spec: Mapping[str, Any]) -> Boundary:
     )
 
 
-def _codeowners(spec: Mapping[str, Any] | None) -> CodeOwners | None:
+def _codeowners(spec: Mapping[str, Any] | None, where: str) -> CodeOwners | None:
     if not spec:
         return None
-    return CodeOwners(teams=dict(spec.get("teams") or {}), file=spec.get("file"))
+    return CodeOwners(teams=dict(spec.get("teams") or {}), file=spec.get("file"), where=where)

@@ -7,73 +7,13 @@ In the manner of cfgv: a schema is a small tree of checkers; every error says
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import yaml
+from ownlint.config_yaml import Located, Path
 
-from ownlint.errors import ConfigError
-from ownlint.nesting import MAX_DEPTH, too_deep
-
-# libyaml composes nodes with the same marks as the pure-Python loader, ten times faster
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-Path = tuple[str | int, ...]
 Checker = Callable[[Any, Path, "Located"], None]
-
-
-@dataclass(frozen=True)
-class Located:
-    """A loaded YAML document and the line of every value in it, by key path."""
-
-    file: str
-    data: Any
-    lines: dict[Path, int]
-
-    def fail(self, path: Path, message: str) -> ConfigError:
-        line = self.lines.get(path, self.lines.get(path[:-1], 1)) if path else 1
-        return ConfigError(f"{self.file}:{line}: {dotted(path) or '(top level)'}: {message}")
-
-
-def dotted(path: Path) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def load_located(text: str, file: str) -> Located:
-    deep = too_deep(text)
-    if deep is not None:
-        raise ConfigError(f"{file}:{deep}: invalid YAML: nested more than {MAX_DEPTH} levels deep")
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else {}
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise ConfigError(f"{file}:{line}: invalid YAML: {error.problem}") from None
-    except (yaml.YAMLError, RecursionError) as error:
-        raise ConfigError(f"{file}: invalid YAML: {error}") from None
-    finally:
-        loader.dispose()
-    lines: dict[Path, int] = {}
-    if node is not None:
-        _record_lines(node, (), lines)
-    return Located(file, data, lines)
-
-
-def _record_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _record_lines(value, (*path, str(key.value)), lines)
-            lines[(*path, str(key.value))] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines)
 
 
 def _type_name(value: Any) -> str:
@@ -88,6 +28,8 @@ def string(value: Any, path: Path, doc: Located) -> None:
 
 
 def date(value: Any, path: Path, doc: Located) -> None:
+    if isinstance(value, datetime.datetime):  # compared with today's date later, which would raise
+        raise doc.fail(path, f"expected a date YYYY-MM-DD, got {value}")
     if not isinstance(value, datetime.date):
         raise doc.fail(path, f"expected a date YYYY-MM-DD, got {value!r}")
 
@@ -136,6 +78,21 @@ def struct(fields: Mapping[str, Checker], required: tuple[str, ...] = ()) -> Che
             fields[key](element, (*path, key), doc)
 
     return check
+
+
+def repository_path(value: Any, path: Path, doc: Located) -> None:
+    """A file of the scanned repository: relative to its top, never out of it nor into ``.git/``."""
+    string(value, path, doc)
+    parts = [p for p in re.split(r"[\\/]", value) if p not in ("", ".")]
+    if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
+        raise doc.fail(path, f"{value!r} is an absolute path; give one relative to the top of the repository")
+    if any(p.lower() == ".git" for p in parts):
+        raise doc.fail(path, f"{value!r} points into .git/, which is not part of the repository's content")
+    depth = 0
+    for part in parts:
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            raise doc.fail(path, f"{value!r} leads out of the repository (..)")
 
 
 def string_or_list(value: Any, path: Path, doc: Located) -> None:
@@ -236,7 +193,7 @@ def config_schema(rule_ids: tuple[str, ...]) -> Checker:
             "inherit": map_of(inheritance),
             "rules": map_of(struct({"severity": one_of("error", "warning", "info", "off")}), rule_id),
             "boundaries": list_of(boundary),
-            "codeowners": struct({"file": string, "teams": map_of(string)}, required=("teams",)),
+            "codeowners": struct({"file": repository_path, "teams": map_of(string)}, required=("teams",)),
             "waivers": list_of(waiver),
             "defaults": list_of(struct({"path": string, "values": map_of(string)}, required=("path", "values"))),
         }

@@ -20,3 +20,4 @@ class Inputs:
     terraform: TerraformInputs = field(default_factory=TerraformInputs)
     jobs: int = 1  # processes that parse files, when there are many (``--jobs``)
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are skipped with a located problem
+    inline_suppressions: bool = True  # False: only the config's waivers (``--no-inline-suppressions``)

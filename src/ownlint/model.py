@@ -155,14 +155,18 @@ class LoadProblem:
     message: str
 
 
+ALL_RULES = "all"  # a blanket suppression, written out
+NEVER_BY_ALL = ("OWN000", "OWN013")  # a file that could not be read, a waiver that does not hold
+
+
 @dataclass(frozen=True)
 class Suppression:
     """An ``ownlint:ignore`` comment, an ``ownlint.io/ignore`` annotation or a config waiver.
 
     It covers the block or object that starts at ``target_line`` of ``file`` (a module block: the
     resources inside it too), the whole file (``whole_file``), or the addresses ``resource`` matches
-    (waivers). ``rules`` empty means every rule. Without a reason, or past ``expires``, it
-    suppresses nothing and is reported (OWN013).
+    (waivers). ``rules`` are rule ids, or ``("all",)`` for every rule but ``NEVER_BY_ALL``; empty,
+    without a reason, or past ``expires``, it suppresses nothing and is reported (OWN013).
     """
 
     rules: tuple[str, ...]
@@ -177,7 +181,15 @@ class Suppression:
     approved_by: str | None = None
 
     def covers_rule(self, rule: str) -> bool:
-        return not self.rules or rule in self.rules
+        return rule in self.rules or (self.blanket and rule not in NEVER_BY_ALL)
+
+    @property
+    def blanket(self) -> bool:
+        return ALL_RULES in self.rules
+
+    @property
+    def inline(self) -> bool:
+        return self.source != "waiver"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Suppressions applied to findings: inline comments, Kubernetes annotations, config waivers.
 
-A suppression with a reason that has not expired removes the findings it covers; one without a
-reason, or past its date, removes nothing (OWN013 reports it, and the finding stays). OWN013 itself
-cannot be suppressed.
+A suppression that names its rules (ids, or ``all``), gives a reason and has not expired removes the
+findings it covers; any other removes nothing (OWN013 reports it, and the finding stays). OWN013
+itself cannot be suppressed, and ``all`` does not cover OWN000 either.
 """
 
 from __future__ import annotations
@@ -33,8 +33,18 @@ def waivers(config: Config, config_file: str) -> list[Suppression]:
     ]
 
 
+def allowed(inline: tuple[Suppression, ...], honoured: bool) -> tuple[tuple[Suppression, ...], tuple[str, ...]]:
+    """The comments and annotations a run honours, and a note on those it ignores."""
+    if honoured or not inline:
+        return inline, ()
+    count = f"{len(inline)} inline suppression{'s' if len(inline) != 1 else ''}"
+    return (), (f"ignored {count} (--no-inline-suppressions): only the config's waivers apply",)
+
+
 def is_active(suppression: Suppression, today: datetime.date) -> bool:
-    return bool(suppression.reason) and (suppression.expires is None or suppression.expires >= today)
+    if not suppression.rules or not suppression.reason:
+        return False
+    return suppression.expires is None or suppression.expires >= today
 
 
 def apply(

@@ -31,7 +31,7 @@ def suggest_owners(
         return {}
     containers = {_container_key(r.source, r.stack, r.address): fact(config, r, OWNER) for r in everything}
     files = sorted({r.file for r in unowned})
-    codeowners = load_codeowners(root, config.codeowners or CodeOwners({}), files, keep_unmapped=True)
+    codeowners, _ = load_codeowners(root, config.codeowners or CodeOwners({}), files, keep_unmapped=True)
     siblings = _sibling_owners(config, listed)
     authors = _last_authors(root, unowned) if use_git else {}
     found = {}

@@ -1,18 +1,20 @@
-"""Inline suppressions in Terraform comments and Kubernetes annotations.
+"""Inline suppressions in Terraform comments and Kubernetes annotations, one grammar for both.
 
-HCL (``#`` or ``//`` comments), on a block's first line or in the comment lines right above it::
+HCL, a real ``#`` or ``//`` comment (never text in a string or heredoc) on a block's first line or in
+the comment lines right above it::
 
     # ownlint:ignore OWN001,OWN005 reason="legacy bucket, migrating in PLAT-1432" expires=2027-03-31
     resource "aws_s3_bucket" "legacy" {
 
-``ownlint:ignore-file`` anywhere in a file covers the whole file. Kubernetes, on the object::
+``ownlint:ignore-file`` anywhere in a file covers the whole file. Kubernetes, on the object (several
+entries separated by newlines; the comment's ``reason="..."`` form is read too)::
 
     metadata:
       annotations:
         ownlint.io/ignore: "OWN001,OWN004: owned by the cluster vendor; expires=2027-01-31"
 
-(several entries separated by newlines). Comments are read from the text, since the HCL parser
-drops them; nothing else in the file is interpreted.
+The rules come first: rule ids separated by commas, or ``all`` on its own (every rule but OWN000 and
+OWN013). Without them, or without a reason, it suppresses nothing and OWN013 reports it.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import datetime
 import re
 from collections.abc import Iterable
 
-from ownlint.model import Suppression
+from ownlint.loaders.hcl_comments import Comment, hcl_comments
+from ownlint.model import ALL_RULES, Suppression
 
-MARKER = re.compile(r"(?:#|//)\s*ownlint:(ignore-file|ignore)\b(.*)$")
-RULE_IDS = re.compile(r"^\s*((?:OWN\d{3}\s*,?\s*)+)", re.IGNORECASE)
+MARKER = re.compile(r"(?:#|//)[ \t]*ownlint:(ignore-file|ignore)\b(.*)$", re.DOTALL)
+RULES = re.compile(r"\s*(all|OWN\d{3}(?:(?:\s*,\s*|\s+)OWN\d{3})*)(?=\s|:|$)", re.IGNORECASE)
 REASON = re.compile(r'reason\s*=\s*"((?:[^"\\]|\\.)*)"')
 EXPIRES = re.compile(r"expires\s*=\s*(\S+)")
 ANNOTATION = "ownlint.io/ignore"
@@ -35,54 +38,59 @@ def comment_suppressions(file: str, text: str, block_lines: Iterable[int]) -> li
     if "ownlint:" not in text:
         return []
     starts = set(block_lines)
-    lines = text.splitlines()
+    comments = hcl_comments(text)
+    alone = {c.line for c in comments if c.alone and not c.text.startswith("/*")}
     found = []
-    for number, line in enumerate(lines, start=1):
-        match = MARKER.search(line)
+    for comment in comments:
+        match = MARKER.match(comment.text)
         if match is None:
             continue
         kind, rest = match.groups()
         rules, reason, expires = parse_entry(rest)
+        number = comment.line
         if kind == "ignore-file":
             found.append(Suppression(rules, reason, file, number, "comment", expires, whole_file=True))
             continue
-        target = number if number in starts else _next_block(lines, number, starts)
+        target = number if number in starts else _next_block(comment, alone, starts)
         found.append(Suppression(rules, reason, file, number, "comment", expires, target_line=target))
     return found
 
 
-def _next_block(lines: list[str], number: int, starts: set[int]) -> int:
-    """The block that the comment run containing line ``number`` sits right above (0: none; a blank
-    line or code in between ends the run)."""
-    for following in range(number + 1, len(lines) + 1):
-        if following in starts:
-            return following
-        if not lines[following - 1].strip().startswith(("#", "//")):
-            return 0
-    return 0
+def _next_block(comment: Comment, alone: set[int], starts: set[int]) -> int:
+    """The block that the run of comment lines holding ``comment`` sits right above (0: none; a blank
+    line, code, or a comment after code ends the run)."""
+    if comment.line not in alone:
+        return 0
+    following = comment.line + 1
+    while following in alone:
+        following += 1
+    return following if following in starts else 0
 
 
 def annotation_suppressions(file: str, line: int, value: object) -> list[Suppression]:
     """The entries of an ``ownlint.io/ignore`` annotation: ``RULES: reason; expires=DATE``."""
     if not isinstance(value, str):
         return [Suppression((), None, file, line, "annotation", target_line=line)]
-    entries = [e for e in re.split(r"[\n]+", value) if e.strip()] or [value]
+    entries = [e for e in value.split("\n") if e.strip()] or [value]
     return [_annotation_entry(file, line, entry) for entry in entries]
 
 
 def _annotation_entry(file: str, line: int, entry: str) -> Suppression:
-    head, _, tail = entry.partition(":")
-    rules = _rule_ids(head) if RULE_IDS.match(head) else ()
-    text = tail if rules else entry
-    expires_match = EXPIRES.search(text)
-    reason = EXPIRES.sub("", text).strip(" ;") or None
-    expires = _date(expires_match.group(1).strip(";")) if expires_match else None
+    rules, reason, expires = parse_entry(entry)
+    found = RULES.match(entry)
+    tail = entry[found.end() :] if found else entry
+    if rules and tail.lstrip().startswith(":"):  # RULES: reason; expires=DATE
+        text = tail.lstrip()[1:]
+        expires_match = EXPIRES.search(text)
+        reason = EXPIRES.sub("", text).strip(" ;") or None
+        expires = _date(expires_match.group(1).strip(";")) if expires_match else None
     return Suppression(rules, reason, file, line, "annotation", expires, target_line=line)
 
 
 def parse_entry(text: str) -> tuple[tuple[str, ...], str | None, datetime.date | None]:
-    """``OWN001,OWN005 reason="..." expires=YYYY-MM-DD`` -> rules, reason, expiry."""
-    ids = RULE_IDS.match(text)
+    """``OWN001,OWN005 reason="..." expires=YYYY-MM-DD`` -> rules, reason, expiry; no rules when they
+    are not written first (``all`` alone, or ids)."""
+    ids = RULES.match(text)
     rules = _rule_ids(ids.group(1)) if ids else ()
     reason = REASON.search(text)
     expires = EXPIRES.search(text)
@@ -90,7 +98,9 @@ def parse_entry(text: str) -> tuple[tuple[str, ...], str | None, datetime.date |
 
 
 def _rule_ids(text: str) -> tuple[str, ...]:
-    return tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    if text.lower() == ALL_RULES:
+        return (ALL_RULES,)
+    return tuple(part.upper() for part in re.split(r"[\s,]+", text) if part)
 
 
 def _date(text: str) -> datetime.date | None:

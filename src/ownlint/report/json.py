@@ -28,6 +28,7 @@ def render(report: Report) -> str:
             "by_rule": by_rule,
             "by_severity": by_severity,
             "suppressed": len(report.suppressed),
+            "suppressed_by_all": sum(1 for item in report.suppressed if item.by.blanket),
         },
         "findings": [_finding(f) for f in report.findings],
     }
@@ -47,6 +48,7 @@ def render(report: Report) -> str:
 def _suppression(by: Suppression) -> dict[str, Any]:
     return {
         "source": by.source,
+        "rules": list(by.rules),
         "file": by.file,
         "line": by.line,
         "reason": by.reason,

@@ -27,9 +27,9 @@ def render(report: Report, colour: bool = False) -> str:
                 f"  {terminal(finding.file)}:{finding.line}  {finding.rule} {terminal(finding.resource)}".rstrip()
             )
             reason = terminal(str(by.reason))
-            lines.append(
-                _paint(f"        by {by.source} ({terminal(by.file)}:{by.line}){until}: {reason}", _DIM, colour)
-            )
+            blanket = " for all rules" if by.blanket else ""
+            place = f"({terminal(by.file)}:{by.line}){until}"
+            lines.append(_paint(f"        by {by.source}{blanket} {place}: {reason}", _DIM, colour))
         lines.append("")
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
@@ -69,8 +69,10 @@ def _compared(report: Report) -> str:
 
 def _hidden(report: Report) -> str:
     hidden = len(report.suppressed)
+    blanket = sum(1 for item in report.suppressed if item.by.blanket)
+    by_all = f", {blanket} of them by `all`" if blanket else ""  # a blanket waiver is worth a second look
     listed = "" if report.show_suppressed else " (--show-suppressed lists them)"
-    return f" {hidden} suppressed{listed}." if hidden else ""
+    return f" {hidden} suppressed{by_all}{listed}." if hidden else ""
 
 
 def _counts(report: Report) -> str:

@@ -1,13 +1,13 @@
-"""A suppression or waiver is past its expiry date, or gives no reason.
+"""A suppression or waiver is past its expiry date, names no rules, or gives no reason.
 
 What it does
     Checks every inline ``# ownlint:ignore`` comment (HCL, on a block or the comment lines above it;
     ``ownlint:ignore-file`` for a whole file; on a ``module`` block it covers the resources inside),
     every Kubernetes ``ownlint.io/ignore`` annotation and every ``waivers`` entry of the config. One
-    past its ``expires`` date, without a reason, or (a comment) not on or right above a block,
-    suppresses nothing: this rule reports it, and the findings it was meant to hide are reported
-    again. An expiry that is not a date counts as past.
-    This rule's own findings cannot be suppressed.
+    past its ``expires`` date, without rule ids (or ``all`` written out), without a reason, or (a
+    comment) not on or right above a block, suppresses nothing: this rule reports it, and the findings
+    it was meant to hide are reported again. An expiry that is not a date counts as past.
+    This rule's own findings cannot be suppressed; ``all`` does not cover OWN000 either.
 
 Why it matters
     An exception nobody explained, or one that outlived its deadline, is how "temporary" turns
@@ -54,6 +54,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
 def _problem(suppression: Suppression, context: RuleContext) -> str | None:
     if suppression.source == "comment" and not suppression.whole_file and not suppression.target_line:
         return "is not on a block's first line or in the comment lines right above one, so it suppresses nothing"
+    if not suppression.rules:
+        return "names no rule ids, so it suppresses nothing; write the ids (OWN001,OWN005) or all"
     if not suppression.reason:
         hint = '; add reason="..."' if suppression.source == "comment" else ""
         return f"gives no reason, so it suppresses nothing{hint}"
@@ -64,14 +66,14 @@ def _problem(suppression: Suppression, context: RuleContext) -> str | None:
 
 
 def _finding(suppression: Suppression, target: Resource | None, problem: str) -> Finding:
-    rules = ",".join(suppression.rules) or "every rule"
+    rules = ",".join(suppression.rules)
     what = {"comment": "ownlint:ignore", "annotation": "ownlint.io/ignore", "waiver": "waiver"}[suppression.source]
     covered = suppression.resource or (
         target.address if target is not None else "the file" if suppression.whole_file else ""
     )
     on = f" on {covered}" if covered else ""
-    message = f"{what} {rules}{on} {problem}"
-    far_end = f"{suppression.source}:{rules}:{covered}"
+    message = f"{what}{' ' if rules else ''}{rules}{on} {problem}"
+    far_end = f"{suppression.source}:{rules or 'every rule'}:{covered}"  # as fingerprinted before ids were required
     return Finding(
         rule=CODE,
         name=NAME,
