@@ -19,7 +19,7 @@ import yaml
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
 from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
-from ownlint.nesting import MAX_DEPTH, too_deep
+from ownlint.nesting import MAX_DEPTH, json_too_deep, too_deep
 from ownlint.parallel import run_chunks
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
@@ -214,6 +214,9 @@ def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem 
 
 
 def _json_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
+    deep = json_too_deep(text)
+    if deep is not None:
+        return [], LoadProblem(shown, deep, f"invalid JSON: nested more than {MAX_DEPTH} levels deep; not parsed")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -18,6 +18,7 @@ from typing import Any
 from ownlint.loaders.terraform.attributes import wants_attributes
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.model import LoadProblem, Place, Resource, TagValue
+from ownlint.nesting import MAX_DEPTH, json_too_deep
 
 # Attributes holding the effective tags, most authoritative first, by provider prefix.
 _EFFECTIVE = {"aws": ("tags_all", "tags"), "google": ("terraform_labels", "labels")}
@@ -33,6 +34,9 @@ class Plan:
 
 def read_plan(text: str, shown: str) -> Plan | LoadProblem | None:
     """The plan's resource changes; None for other ``terraform show -json`` output (a state)."""
+    deep = json_too_deep(text)
+    if deep is not None:
+        return LoadProblem(shown, deep, f"invalid plan JSON: nested more than {MAX_DEPTH} levels deep; not parsed")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
