@@ -328,6 +328,23 @@ def test_deep_terraform_json_and_json_manifests_are_located_problems(tree: Any) 
     ]
 
 
+def test_deep_json_inside_the_tree_is_never_a_traceback(tree: Any) -> None:
+    """JSON the loaders decode beyond the scanned files: a policy document written as a string, and a
+    committed ``.terraform/modules/modules.json``. Neither is valid, so neither is read: no traceback."""
+    deep = "[" * 100_000 + "]" * 100_000
+    root = tree(
+        {
+            "ownlint.yaml": "parties:\n  internal: [platform]\n  msp:\n    acme:\n      identities:\n"
+            '        aws_principals: ["arn:aws:iam::111122223333:root"]\n',
+            "main.tf": f'resource "aws_iam_policy" "p" {{\n  policy = "{deep}"\n}}\n'
+            'module "m" {\n  source = "git::https://example.com/m.git"\n}\n',
+            ".terraform/modules/modules.json": deep,
+        }
+    )
+    code, _, found = _check(str(root), "--select", "OWN000,OWN001")
+    assert (code, found) == (1, [("OWN001", "main.tf", 1, "aws_iam_policy.p")])
+
+
 def test_a_deep_config_is_a_one_line_error(tree: Any) -> None:
     root = tree({"ownlint.yaml": "parties:\n  internal:\n" + "    " + "- " * 5000 + "a\n", "main.tf": BUCKET})
     run = run_cli("check", "--no-cache", str(root))

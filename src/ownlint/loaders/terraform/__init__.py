@@ -366,7 +366,7 @@ def _vendored_modules(root_module: Path) -> dict[str, str]:
     path = root_module / ".terraform" / "modules" / "modules.json"
     try:
         listed = json.loads(path.read_text("utf-8")).get("Modules", [])
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):  # committed by the PR, maybe
         return {}
     return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}
 
