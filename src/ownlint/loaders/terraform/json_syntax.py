@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.terraform import expr as m
 from ownlint.nesting import MAX_DEPTH, json_too_deep, too_deep
 
@@ -68,7 +69,7 @@ def _load(text: str) -> _Node:
     if deep is not None:
         raise m.HclSyntaxError(f"nested more than {MAX_DEPTH} levels deep; not parsed", deep)
     try:
-        return _from_plain(json.loads(text))
+        return _from_plain(without_lone_surrogates(text, json.loads(text)))
     except json.JSONDecodeError as error:
         raise m.HclSyntaxError(error.msg, error.lineno) from None
     except RecursionError:
