@@ -165,29 +165,36 @@ def test_plan_tags_all_is_the_truth_and_unknown_maps_take_configuration_keys() -
 
 def test_plan_without_configuration_reports_at_the_plan(tmp_path: Path) -> None:
     shutil.copy(CASES / "plan" / "plan.json", tmp_path / "plan.json")
-    run = run_cli("check", str(tmp_path), *SELECT, "--format", "json")
+    run = run_cli("check", str(tmp_path), "--plan", str(tmp_path / "plan.json"), *SELECT, "--format", "json")
     assert [(f["rule"], f["file"], f["resource"]) for f in run.json()["findings"]] == [
         ("OWN001", "plan.json", "aws_sns_topic.alerts"),
         ("OWN012", "plan.json", "module.cache.aws_elasticache_cluster.this"),
     ]
 
 
-def test_plan_next_to_its_configuration_is_detected(tmp_path: Path) -> None:
+def test_plan_next_to_its_configuration_is_read_only_when_given(tmp_path: Path) -> None:
+    """A plan in the tree may come from the pull request: it is noted, not read (issue 15)."""
     shutil.copytree(CASES / "plan" / "config", tmp_path / "config")
+    from_hcl = run_cli("check", str(tmp_path / "config"), "--format", "json")
     shutil.copy(CASES / "plan" / "plan.json", tmp_path / "config" / "plan.json")
-    detected = run_cli("check", str(tmp_path / "config"), "--format", "json").json()
+    found = run_cli("check", str(tmp_path / "config"), "--format", "json")
+    assert _finding_keys(found.json()["findings"]) == _finding_keys(from_hcl.json()["findings"])
+    assert found.stderr.startswith("note: not read: 1 file(s) that look like a Terraform plan (plan.json)")
+    given = run_cli(
+        "check", str(tmp_path / "config"), "--plan", str(tmp_path / "config" / "plan.json"), "--format", "json"
+    )
     explicit = run_cli(
         "check", str(CASES / "plan" / "config"), "--plan", str(CASES / "plan" / "plan.json"), "--format", "json"
     ).json()
-    assert _finding_keys(detected["findings"]) == _finding_keys(explicit["findings"])
-    assert detected["summary"]["files"] == explicit["summary"]["files"]
+    assert _finding_keys(given.json()["findings"]) == _finding_keys(explicit["findings"])
+    assert given.stderr == ""
 
 
 def test_broken_plan_is_a_located_problem(tmp_path: Path) -> None:
     (tmp_path / "plan.json").write_text(
         '{"format_version": "1.2", "terraform_version": "1.11.0",\n  "resource_changes": [}'
     )
-    run = run_cli("check", str(tmp_path), "--format", "json")
+    run = run_cli("check", str(tmp_path), "--plan", str(tmp_path / "plan.json"), "--format", "json")
     [finding] = run.json()["findings"]
     assert (finding["rule"], finding["file"], finding["line"]) == ("OWN000", "plan.json", 2)
 

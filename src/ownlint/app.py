@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ownlint import suppress
 from ownlint.config import Config, find_config, load_config
 from ownlint.config_schema import did_you_mean
-from ownlint.discovery import Discovered, discover
+from ownlint.discovery import Discovered, discover, plan_like_note
 from ownlint.errors import OwnlintError
 from ownlint.inheritance import inherit_ownership
 from ownlint.inputs import STDIN, Inputs
@@ -175,16 +175,14 @@ def load(inputs: Inputs) -> Loaded:
         raise OwnlintError("'-' given but no standard input was read")
     found = discover(file_paths) if file_paths else Discovered(root=Path("."))
     config = _config(inputs.config, file_paths)
-    terraform = load_terraform(
-        found.root, found.terraform, inputs.terraform, found.plans, inputs.jobs, inputs.max_file_bytes
-    )
+    terraform = load_terraform(found.root, found.terraform, inputs.terraform, inputs.jobs, inputs.max_file_bytes)
     stdin = stdin_text if STDIN in paths else None
     kubernetes = load_kubernetes(
         found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes
     )
     result = LoadResult(
         resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
-        problems=terraform.problems + kubernetes.problems,
+        problems=tuple(found.problems) + terraform.problems + kubernetes.problems,
         files=terraform.files + kubernetes.files,
     )
     settings = config.codeowners
@@ -192,7 +190,8 @@ def load(inputs: Inputs) -> Loaded:
     config_file = _shown_config(config, found.root)
     inline, ignored = suppress.allowed((*terraform.suppressions, *kubernetes.suppressions), inputs.inline_suppressions)
     suppressions = (*inline, *suppress.waivers(config, config_file))
-    notes = (*_notes(found), *terraform.notes, *owner_notes, *ignored)
+    plans = plan_like_note(found, inputs.terraform.plans)
+    notes = (*_notes(found), *plans, *terraform.notes, *owner_notes, *ignored)
     changed = frozenset(relative(found.root, p) for p in found.changed)
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed)
 

@@ -203,7 +203,7 @@ def check(
     from ownlint.app import CheckOptions, run_check
     from ownlint.output import write_reports
 
-    stdin_text = sys.stdin.read() if "-" in paths else None
+    stdin_text = _read_stdin() if "-" in paths else None
     check_options = CheckOptions(
         inputs=_inputs(paths, stdin_text, options),
         select=_split_ids(select),
@@ -224,6 +224,14 @@ def check(
     for text in write_reports(result.report, chosen, outputs, use_colour):
         click.echo(text, nl=False)
     ctx.exit(result.exit_code)
+
+
+def _read_stdin() -> str:
+    """Standard input as bytes, whatever the locale: bytes that are not UTF-8 become surrogates, which
+    the loader reports as a located problem."""
+    stream = getattr(sys.stdin, "buffer", None)
+    data: bytes = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    return data.decode("utf-8", "surrogateescape").replace("\r\n", "\n")  # as text mode read it
 
 
 @cli.command()

@@ -1,14 +1,20 @@
-"""Which files a check reads: walk the given paths, skip what is not ours, never follow symlinks."""
+"""Which files a check reads: walk the given paths, skip what is not ours, never follow symlinks.
+
+What cannot be walked (a directory that cannot be listed, a path too long to open, a name that is not
+UTF-8) is a located problem, never dropped; a plan found in the tree is never read (only ``--plan``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import links_outside
+from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
+from ownlint.model import LoadProblem
 
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -21,13 +27,16 @@ class Discovered:
     terraform: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
     helm_templates: list[Path] = field(default_factory=list)
-    plans: list[Path] = field(default_factory=list)
+    # JSON that looks like ``terraform show -json`` output: never read (the PR may have written it; a
+    # plan replaces the configuration it comes from, so only one the CI operator names with --plan is)
+    plan_like: list[Path] = field(default_factory=list)
     # files named one by one (pre-commit's changed files): only findings in them are reported, and
     # the manifests elsewhere under the root may define their Namespaces (the loader reads only those
     # that name a namespace the changed files use)
     changed: list[Path] = field(default_factory=list)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
     namespace_context: Iterable[Path] = ()
+    problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -48,7 +57,7 @@ def discover(paths: list[Path]) -> Discovered:
     found = Discovered(root=scan_root(paths))
     real_root = found.root.resolve()
     for path in paths:
-        files = [path] if path.is_file() else _walk(path)
+        files = [path] if os.path.isfile(path) else _walk(path, lambda error: _unlisted(found, error))
         for file in files:
             if file is not path and links_outside(file, real_root):
                 found.outside_links.append(file)  # named on the command line, it would be read
@@ -56,11 +65,40 @@ def discover(paths: list[Path]) -> Discovered:
             _classify(file, found)
     found.terraform = sorted(set(found.terraform))
     found.manifests = sorted(set(found.manifests))
-    found.plans = sorted(set(found.plans))
-    found.changed = sorted({p.resolve() for p in paths if p.is_file()})
+    found.plan_like = sorted(set(found.plan_like))
+    found.changed = sorted({p.resolve() for p in paths if os.path.isfile(p)})
     if found.changed and found.manifests:
         found.namespace_context = OtherManifests(found.root, frozenset(p.resolve() for p in found.manifests))
     return found
+
+
+def _unlisted(found: Discovered, error: OSError) -> None:
+    """A directory ``os.walk`` could not list (permissions, a path over PATH_MAX): its files are unknown."""
+    where = path_shown(found.root, Path(os.fsdecode(error.filename or ".")))
+    reason = error.strerror or str(error)
+    found.problems.append(LoadProblem(where, 1, f"cannot list directory: {reason}; its files are not checked"))
+
+
+def path_shown(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` as problems and notes name it; bytes that are not UTF-8 as ``\\xff``."""
+    relative_path = relative(root, path) or "."
+    try:
+        return relative_path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file system gave
+        return relative_path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def plan_like_note(found: Discovered, given: Sequence[str]) -> list[str]:
+    """The note on plan-like files in the tree that were not read (those also given with --plan are)."""
+    named = {Path(p).resolve() for p in given}
+    unread = [path_shown(found.root, p) for p in found.plan_like if p.resolve() not in named]
+    if not unread:
+        return []
+    listed = ", ".join(unread[:3]) + (", ..." if len(unread) > 3 else "")
+    return [
+        f"not read: {len(unread)} file(s) that look like a Terraform plan ({listed}); "
+        "ownlint reads a plan only when it is given with --plan FILE"
+    ]
 
 
 @dataclass(frozen=True)
@@ -77,7 +115,11 @@ class OtherManifests:
         seen: set[Path] = set()
         for directory in self._nearest(real_root):
             seen.add(directory)
-            yield from self._manifests(str(directory), sorted(os.listdir(directory)))
+            try:
+                names = sorted(os.listdir(directory))
+            except OSError:  # only lends Namespaces: what cannot be listed lends none
+                continue
+            yield from self._manifests(str(directory), names)
         for current, _, names in _directories(self.root):
             if Path(current).resolve() not in seen:
                 yield from self._manifests(current, names)
@@ -94,44 +136,85 @@ class OtherManifests:
                     yield directory
 
     def _manifests(self, directory: str, names: list[str]) -> Iterator[Path]:
-        wanted = [name for name in names if name.endswith(MANIFEST_SUFFIXES)]
-        if not wanted or is_helm_template(Path(directory, wanted[0])):
-            return
-        for name in wanted:
+        for name in names:
             path = Path(directory, name)
-            if path.is_file() and path.resolve() not in self.given:
+            wanted = name.endswith(MANIFEST_SUFFIXES) and os.path.isfile(path) and path.resolve() not in self.given
+            if wanted and not is_helm_template(path):
                 yield path
 
 
-def _walk(directory: Path) -> list[Path]:
-    return [Path(current, name) for current, _, names in _directories(directory) for name in names]
+def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> list[Path]:
+    return [Path(current, name) for current, _, names in _directories(directory, refused) for name in names]
 
 
-def _directories(directory: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+def _directories(
+    directory: Path, refused: Callable[[OSError], None] | None = None
+) -> Iterator[tuple[str, list[str], list[str]]]:
     """``os.walk`` in name order, without the skipped directories; symlinked directories are listed by
-    ``os.walk`` but never entered (``followlinks=False``)."""
-    for current, dirs, names in os.walk(directory, followlinks=False):
+    ``os.walk`` but never entered (``followlinks=False``); ``refused`` hears of each directory it cannot list."""
+    for current, dirs, names in os.walk(directory, onerror=refused, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         names.sort()
         yield current, dirs, names
 
 
 def is_helm_template(path: Path) -> bool:
-    """A file under a chart's ``templates/`` (Go templates: only ``helm template`` output is YAML)."""
-    return any(p.name == "templates" and (p.parent / "Chart.yaml").is_file() for p in path.parents)
+    """A file under the ``templates/`` of a chart (a ``Chart.yaml`` naming one) that only ``helm template``
+    makes YAML: it holds a Go template action (``{{``), or helm never renders it (its name starts with
+    ``_``). A file without an action renders to itself, so it is read as the manifest it is."""
+    if not any(p.name == "templates" and _is_chart(p.parent / "Chart.yaml") for p in path.parents):
+        return False
+    if path.name.startswith("_"):
+        return True
+    try:
+        with path.open("rb") as stream:
+            return b"{{" in stream.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return False  # read as a manifest: its problem is reported there
+
+
+def _is_chart(chart_yaml: Path) -> bool:
+    """A ``Chart.yaml`` that is a mapping with an ``apiVersion`` and a ``name``, as helm requires."""
+    try:
+        status = chart_yaml.stat()
+    except (OSError, ValueError):
+        return False
+    return _chart_file(str(chart_yaml), status.st_mtime_ns, status.st_size)
+
+
+@lru_cache(maxsize=256)
+def _chart_file(path: str, mtime_ns: int, size: int) -> bool:
+    """Whether the file (as of this modification time and size) is a chart's: read once per chart."""
+    import yaml
+
+    from ownlint.nesting import too_deep
+
+    text = read_text(Path(path), path, 1024 * 1024)
+    if isinstance(text, LoadProblem) or too_deep(text) is not None:
+        return False
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return False
+    return isinstance(data, dict) and all(isinstance(data.get(k), str) and data[k] for k in ("apiVersion", "name"))
 
 
 def _classify(file: Path, found: Discovered) -> None:
     name = file.name
-    if name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS:
+    terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
+    if not terraform and not name.endswith(MANIFEST_SUFFIXES):
+        return
+    where = path_shown(found.root, file)
+    if where != relative(found.root, file):  # os.walk decoded bytes that are not UTF-8 as surrogates
+        found.problems.append(LoadProblem(where, 1, "file name is not UTF-8; not read"))
+    elif terraform:
         found.terraform.append(file)
     elif name.endswith(".json") and is_plan_json(file):
-        found.plans.append(file)
-    elif name.endswith(MANIFEST_SUFFIXES):
-        if is_helm_template(file):
-            found.helm_templates.append(file)
-        else:
-            found.manifests.append(file)
+        found.plan_like.append(file)
+    elif is_helm_template(file):
+        found.helm_templates.append(file)
+    else:
+        found.manifests.append(file)
 
 
 def is_plan_json(path: Path) -> bool:

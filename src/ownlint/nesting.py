@@ -1,24 +1,85 @@
-"""A bound on how deeply YAML or JSON text nests, checked before a C parser sees it: libyaml's
-composer recurses on the C stack, and 100,000 nested brackets crash the process (SIGSEGV) instead of
-raising an error that could become a located problem."""
+"""A bound on how deeply YAML or JSON text nests, checked before anything recursive sees it.
+
+libyaml's composer (PyYAML's ``CParser.get_node``, behind every ``CSafeLoader``) recurses on the C
+stack: with PyYAML 6.0 to 6.0.3 (libyaml 0.2.5) 100,000 nested collections crash the process (SIGSEGV)
+instead of raising an error that could become a located problem. libyaml's scanner and parser are not
+recursive, so the depth is measured on the parser's event stream, which composes nothing; and only when
+a cheap count cannot rule deep nesting out, so ordinary files cost a few ``str.count`` calls.
+"""
 
 from __future__ import annotations
 
 import re
 
+import yaml
+
 MAX_DEPTH = 1000  # far beyond any manifest or config; well within the C stack
-_QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\n]|'')*'")
-_BRACKETS = re.compile(r"[\[\]{}]")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# the indicators that can start a block collection: "- ", "? " and "key: " (followed by a blank or the end)
+_BLOCK_INDICATOR = re.compile(r"[-?:](?![^\s\0])")
+_DOCUMENT_START = re.compile(r"^---(?![^\s\0])", re.M)
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)  # a string (skipped whole) or a bracket
+_LIBYAML_LIMIT = "exceeded maximum nesting depth"  # libyaml >= 0.2.6 refuses deep nesting itself
 
 
 def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
-    """The 1-based line where flow collections (``[``, ``{``) or block indentation first nest deeper
-    than ``limit``, or None. Brackets inside quoted strings do not count."""
-    if text.count("[") + text.count("{") > limit:
-        depth = 0
-        for match in _BRACKETS.finditer(_QUOTED.sub("", text)):
-            depth += 1 if match.group() in "[{" else -1
-            if depth > limit:
-                return _QUOTED.sub("", text).count("\n", 0, match.start()) + 1
-    indented = re.search(f"^ {{{2 * limit + 1}}}", text, re.M)  # a level of block nesting takes an indent
-    return text.count("\n", 0, indented.start()) + 1 if indented is not None else None
+    """The 1-based line where YAML ``text`` first nests more than ``limit`` collections deep, or None.
+
+    Call it before composing ``text`` with any PyYAML loader. Every collection starts at a ``[`` (which
+    may open a single-pair mapping too), a ``{``, or a ``-``, ``?`` or ``:`` indicator, so a document
+    with few of those cannot be deep; other text is measured exactly on libyaml's events. None is also
+    the answer when a syntax error comes before any deep part: a loader stops at that error too."""
+    if _starts(text) <= limit:
+        return None
+    # "---" at the start of a line closes every collection, or is a syntax error (inside flow or quotes)
+    if all(_shallow(document, limit) for document in _DOCUMENT_START.split(text)):
+        return None
+    return _deepest_line(text, limit)
+
+
+def _starts(text: str) -> int:
+    """At least as many as the collections ``text`` can start, from a few ``str.count`` calls."""
+    return 2 * text.count("[") + text.count("{") + text.count("-") + text.count("?") + text.count(":")
+
+
+def _shallow(text: str, limit: int) -> bool:
+    """``text`` starts at most ``limit`` collections: counting only the indicators followed by a blank."""
+    if _starts(text) <= limit:
+        return True
+    return 2 * text.count("[") + text.count("{") + len(_BLOCK_INDICATOR.findall(text)) <= limit
+
+
+def _deepest_line(text: str, limit: int) -> int | None:
+    """The line of the first collection deeper than ``limit``, from the parser's events (no composing)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limit:
+                    return int(event.start_mark.line) + 1 if event.start_mark is not None else 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        if error.problem == _LIBYAML_LIMIT and mark is not None:
+            return int(mark.line) + 1
+    except yaml.YAMLError:
+        pass
+    return None
+
+
+def json_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The 1-based line where JSON ``text`` first nests more than ``limit`` arrays and objects deep, or
+    None; brackets inside strings do not count. Exact up to the first syntax error, where ``json`` stops."""
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            continue
+        depth += 1 if token in "[{" else -1
+        if depth > limit:
+            return text.count("\n", 0, match.start()) + 1
+    return None

@@ -85,7 +85,8 @@ categories:
     ]
     manifest = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", **i} for i in items]}
     write_tree(root, {"ownlint.yaml": config, "k8s/a.json": json.dumps(manifest)})
-    # a file name that is not UTF-8: Python holds it with lone surrogates, which neither store encodes
+    # a file name that is not UTF-8 (Python holds it with lone surrogates, which neither store encodes):
+    # not read, an OWN000 located at it
     with open(os.fsencode(root / "k8s") + b"/\xff\xfe.yaml", "w") as handle:
         handle.write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: undecodable}\n")
     return root
@@ -97,19 +98,20 @@ def test_nul_over_long_and_undecodable_text_is_recorded_whole_and_reported(tmp_p
     reports = [a for o in outputs for a in ("--report", str(o))]
     run = run_cli("audit", str(repo), "--db", store_url, "--no-git", "--today", "2026-11-09", *reports)
     assert (run.exit_code, run.stderr) == (0, "")
-    assert run.stdout.splitlines()[0] == "recorded 1 snapshot: ownership coverage 20.0%"
+    assert run.stdout.splitlines()[0] == "recorded 1 snapshot: ownership coverage 25.0%"
     _assert_whole(store_url)
     with audit_store.store(store_url) as engine:
         [info] = audit_store.list_snapshots(engine)
         rows, findings = audit_store.snapshot_rows(engine, info.id)
-    assert info.resources == 5 and info.findings == len(findings) > 0
+    assert info.resources == 4 and info.findings == len(findings) > 0
     stored = [v for r in rows for v in vars(r).values()] + [v for f in findings for v in vars(f).values()]
     assert not [v for v in stored if isinstance(v, str) and CONTROL.search(v)]  # no NUL, no surrogate
     by_name = {r.address.rsplit("/", 1)[-1]: r for r in rows}
     # NUL and lone surrogates become U+FFFD, the same in both stores
     assert by_name["nul\ufffdname"].address == f"ConfigMap/{LONG_NAMESPACE}/nul\ufffdname"
     assert by_name["nul\ufffdname"].namespace == LONG_NAMESPACE and by_name["nul\ufffdname"].category == LONG_CATEGORY
-    assert by_name["undecodable"].file.startswith("k8s/") and by_name["undecodable"].file.endswith(".yaml")
+    [unreadable] = [f for f in findings if f.rule == "OWN000"]  # the file whose name is not UTF-8
+    assert unreadable.file.startswith("k8s/") and unreadable.file.endswith(".yaml")
     assert by_name["msp"].party == f"msp:{LONG_MSP}"
     assert by_name["weird"].resource_type == f"k8s:{LONG_KIND}"
     # beyond 10,000 characters a value is cut, and says so
@@ -119,7 +121,7 @@ def test_nul_over_long_and_undecodable_text_is_recorded_whole_and_reported(tmp_p
     assert max(len(f.message) for f in findings) <= audit_store.MAX_TEXT
     assert any("nul\ufffdname" in f.message for f in findings)
     document = json.loads(outputs[3].read_text())
-    assert document["split"] == {f"msp:{LONG_MSP}": 1, "unowned": 3, "invalid": 1}
+    assert document["split"] == {f"msp:{LONG_MSP}": 1, "unowned": 2, "invalid": 1}
     assert "nul\ufffdname" in outputs[0].read_text() and outputs[0].read_text().count("<svg") == 3
     later = run_cli("report", "--db", store_url, *reports)
     assert (later.exit_code, later.stderr) == (0, "")

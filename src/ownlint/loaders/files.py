@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ownlint.model import LoadProblem
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # in JSON text: a surrogate, maybe one of a pair
 
 
 def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> str | LoadProblem:
@@ -33,9 +37,41 @@ def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> str | Load
     return text.replace("\r\n", "\n")
 
 
+def checked_text(text: str, shown: str) -> str | LoadProblem:
+    """Text read elsewhere (standard input, decoded with ``surrogateescape``): a problem at the line of
+    its first byte that was not UTF-8, or the text."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return text
+    return LoadProblem(shown, text.count("\n", 0, found.start()) + 1, "not UTF-8 text")
+
+
+def without_lone_surrogates(text: str, data: Any) -> Any:
+    """``data`` that ``json.loads`` made of ``text`` with each lone surrogate (an escape such as
+    ``"\\ud800"`` with no partner) replaced by U+FFFD, as Go's decoder does (Terraform, kubectl):
+    no UTF-8 output or store can hold one. Walked without recursion, only when the text has such an escape."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return data
+    if isinstance(data, str):
+        return _SURROGATE.sub("\ufffd", data)
+    pending = [data]
+    while pending:
+        node = pending.pop()
+        entries = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        if isinstance(node, dict):
+            node.clear()  # keys are rebuilt in their order, replaced too
+        for key, value in entries:
+            if isinstance(value, str):
+                value = _SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, (dict, list)):
+                pending.append(value)
+            node[_SURROGATE.sub("\ufffd", key) if isinstance(key, str) else key] = value
+    return data
+
+
 def links_outside(path: Path, top: Path) -> bool:
     """A symlink whose target is not under ``top`` (a resolved directory): not followed."""
-    if not path.is_symlink():
+    if not os.path.islink(path):  # False too when the path cannot be looked at (too long to open)
         return False
     target = path.resolve()
     return target != top and top not in target.parents

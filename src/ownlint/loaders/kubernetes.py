@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
-from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative, without_lone_surrogates
 from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
-from ownlint.nesting import MAX_DEPTH, too_deep
+from ownlint.nesting import MAX_DEPTH, json_too_deep, too_deep
 from ownlint.parallel import run_chunks
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
@@ -106,7 +106,7 @@ def load_kubernetes(
         problems.extend(problem)
     if stdin_text is not None:
         shown_files.append("<stdin>")
-        _collect("<stdin>", stdin_text, manifests, problems)
+        _collect("<stdin>", checked_text(stdin_text, "<stdin>"), manifests, problems)
     namespaces = _context_namespaces(root, context, manifests, max_bytes)
     return LoadResult(
         resources=tuple(_resources(manifests, namespaces)),
@@ -214,8 +214,11 @@ def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem 
 
 
 def _json_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
+    deep = json_too_deep(text)
+    if deep is not None:
+        return [], LoadProblem(shown, deep, f"invalid JSON: nested more than {MAX_DEPTH} levels deep; not parsed")
     try:
-        data = json.loads(text)
+        data = without_lone_surrogates(text, json.loads(text))
     except json.JSONDecodeError as error:
         return [], LoadProblem(shown, error.lineno, f"invalid JSON: {error.msg}")
     except RecursionError:

@@ -44,7 +44,7 @@ def statements(owner: Resource, value: Any, index: ResourceIndex, place: Place, 
             return [s for d in documents for s in document_statements(d, index, depth + 1)]
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep for a policy: no statements
             return []
     if not isinstance(value, dict):
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
-from ownlint.loaders.terraform.plan import plan_resources, read_plan
+from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan
 from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES
@@ -67,17 +67,15 @@ def load_terraform(
     root: Path,
     files: Iterable[Path],
     inputs: TerraformInputs | None = None,
-    plans: Iterable[Path] = (),
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
-    a plan (``--plan`` or found among ``plans``) replaces the resources of its root module. With
-    ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
+    a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
+    With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     inputs = inputs or TerraformInputs()
     directories = sorted({f.parent for f in files})
-    found_plans = list(plans)
-    plan_paths = [*(Path(p) for p in inputs.plans), *found_plans]
+    plan_paths = [Path(p) for p in inputs.plans]
     if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
     cache = ParseCache(Path(inputs.cache_dir), resolve_backend(inputs.parser)) if inputs.cache_dir else None
@@ -95,7 +93,7 @@ def load_terraform(
         trees, stacks = _roots_here(loader, scanned, overrides)
     loaded = [r for tree in trees for r in tree.resources]
     for plan_path in plan_paths:
-        loaded = _with_plan(loader, plan_path, plan_path in found_plans, stacks, loaded)
+        loaded = _with_plan(loader, plan_path, stacks, loaded)
     if loader.parse_cache is not None:
         loader.parse_cache.prune()
     problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
@@ -168,9 +166,9 @@ def _no_hcl(text: str, path: str) -> m.HclFile:
 
 
 def _with_plan(
-    loader: ModuleLoader, plan_path: Path, discovered: bool, stacks: Mapping[Path, str], loaded: list[Resource]
+    loader: ModuleLoader, plan_path: Path, stacks: Mapping[Path, str], loaded: list[Resource]
 ) -> list[Resource]:
-    """``loaded`` with the plan's root module replaced by the plan's resources."""
+    """``loaded`` with the plan's root module replaced by the plan's resources, but for those it lacks."""
     shown = relative(loader.root, plan_path) or plan_path.name
     if not plan_path.is_file():
         raise OwnlintError(f"--plan {plan_path}: no such file")
@@ -184,13 +182,30 @@ def _with_plan(
         return loaded
     directory = plan_path.resolve().parent
     stack = stacks.get(directory)
-    if stack is None and not discovered and len(set(stacks.values())) == 1:
-        stack = next(iter(stacks.values()))  # --plan with the one configuration it was made from
+    if stack is None and len(set(stacks.values())) == 1:
+        stack = next(iter(stacks.values()))  # the one configuration it was made from
     if stack is None:
         stack = relative(loader.root, directory) or "."
-    configured = [r for r in loaded if r.stack == stack and r.type != "module"]
+    configured = [r for r in loaded if r.stack == stack]
     kept = [r for r in loaded if r.stack != stack or r.type == "module"]
-    return kept + plan_resources(plan, stack, configured, taggable_index())
+    planned = plan_resources(plan, stack, [r for r in configured if r.type != "module"], taggable_index())
+    missing, problems = missing_from_plan(plan, planned, configured, _block_finder(loader))
+    loader.problems.extend(problems)
+    return kept + missing + planned
+
+
+def _block_finder(loader: ModuleLoader) -> Callable[[str, int], m.Block | None]:
+    """The block that starts at a line of a file (as shown), parsed again once per file when asked."""
+    parsed: dict[str, m.HclFile | LoadProblem] = {}
+
+    def block_at(file: str, line: int) -> m.Block | None:
+        if file not in parsed:
+            parsed[file] = loader.load_file(loader.root / file, file)
+        found = parsed[file]
+        blocks = found.blocks if isinstance(found, m.HclFile) else ()
+        return next((b for b in blocks if b.line == line and b.type in ("resource", "module")), None)
+
+    return block_at
 
 
 class ModuleLoader:
@@ -335,10 +350,20 @@ def terraform_files(directory: Path, repository: Path) -> list[Path]:
 
 
 def _listing(directory: Path) -> list[Path]:
+    """The files in ``directory``, by the type the listing gives (a name too long to open is kept:
+    reading it is the located problem)."""
     try:
-        return [p for p in directory.iterdir() if p.is_file()]
+        with os.scandir(directory) as entries:
+            return [Path(entry.path) for entry in entries if _is_file(entry)]
     except OSError:
         return []
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
 
 
 def _tfvars_order(path: str) -> tuple[int, str]:
@@ -366,7 +391,7 @@ def _vendored_modules(root_module: Path) -> dict[str, str]:
     path = root_module / ".terraform" / "modules" / "modules.json"
     try:
         listed = json.loads(path.read_text("utf-8")).get("Modules", [])
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):  # committed by the PR, maybe
         return {}
     return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}
 

@@ -6,6 +6,7 @@ these, so a backend can be swapped without touching evaluation or rules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 Scalar = str | int | float | bool | None
@@ -189,6 +190,21 @@ class HclSyntaxError(Exception):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+_UNICODE_ESCAPE = re.compile(r"\\(?:\\|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))")  # or an escaped backslash
+
+
+def check_escapes(raw: str, line: int) -> None:
+    """Refuse a ``\\u``/``\\U`` escape in a quoted string's source that is no character (a surrogate, or
+    past U+10FFFF), as Terraform does: decoded, it could reach no UTF-8 output or store."""
+    if "\\u" not in raw and "\\U" not in raw:
+        return
+    for match in _UNICODE_ESCAPE.finditer(raw):
+        digits = match.group(1) or match.group(2)
+        code = int(digits, 16) if digits else 0
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise HclSyntaxError(f"invalid escape sequence: cannot encode character U+{code:04X} in UTF-8", line)
 
 
 def references(expr: Expr) -> list[tuple[str, ...]]:

@@ -118,6 +118,7 @@ def _string(node: Any) -> m.Expr:
             name = content.lark_name()
             raw = str(content.value)
             if name == "STRING_CHARS":
+                m.check_escapes(raw, _lines(node)[0])
                 parts.append(m.Lit(process_escape_sequences(raw)))
             else:  # ESCAPED_INTERPOLATION / ESCAPED_DIRECTIVE: "$${x}" is the text "${x}"
                 parts.append(m.Lit(raw[1:]))

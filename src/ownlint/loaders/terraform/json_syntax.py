@@ -13,8 +13,9 @@ from typing import Any
 
 import yaml
 
+from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.terraform import expr as m
-from ownlint.nesting import MAX_DEPTH, too_deep
+from ownlint.nesting import MAX_DEPTH, json_too_deep, too_deep
 
 # Block types whose bodies are objects: (block type, number of labels)
 _TOP_BLOCKS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1, "output": 1}
@@ -64,8 +65,11 @@ def _load(text: str) -> _Node:
         pass
     except RecursionError:
         raise m.HclSyntaxError("nesting too deep to parse", 1) from None
+    deep = json_too_deep(text)  # what libyaml refused, json reads (tabs, escapes YAML lacks)
+    if deep is not None:
+        raise m.HclSyntaxError(f"nested more than {MAX_DEPTH} levels deep; not parsed", deep)
     try:
-        return _from_plain(json.loads(text))
+        return _from_plain(without_lone_surrogates(text, json.loads(text)))
     except json.JSONDecodeError as error:
         raise m.HclSyntaxError(error.msg, error.lineno) from None
     except RecursionError:

@@ -1,23 +1,27 @@
-"""Terraform plan JSON (``terraform show -json PLAN``): the strict mode.
+"""Terraform plan JSON (``terraform show -json PLAN``): the strict mode, read only with ``--plan``.
 
 Resources come from ``resource_changes`` (every instance that exists after the plan); the
 provider's ``tags_all`` (AWS) or ``terraform_labels`` (Google) is the truth for effective tags.
 Where the plan marks the whole map unknown, its keys are recovered from the configuration.
 When the configuration directory was loaded too, every resource keeps its ``.tf`` file:line and
-provenance, and its fingerprint matches the one the HCL check gives.
+provenance, and its fingerprint matches the one the HCL check gives; a resource the configuration
+declares unconditionally but the plan lacks is a problem, and is checked from the configuration.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ownlint.loaders.files import without_lone_surrogates
+from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.attributes import wants_attributes
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.model import LoadProblem, Place, Resource, TagValue
+from ownlint.nesting import MAX_DEPTH, json_too_deep
 
 # Attributes holding the effective tags, most authoritative first, by provider prefix.
 _EFFECTIVE = {"aws": ("tags_all", "tags"), "google": ("terraform_labels", "labels")}
@@ -33,8 +37,11 @@ class Plan:
 
 def read_plan(text: str, shown: str) -> Plan | LoadProblem | None:
     """The plan's resource changes; None for other ``terraform show -json`` output (a state)."""
+    deep = json_too_deep(text)
+    if deep is not None:
+        return LoadProblem(shown, deep, f"invalid plan JSON: nested more than {MAX_DEPTH} levels deep; not parsed")
     try:
-        data = json.loads(text)
+        data = without_lone_surrogates(text, json.loads(text))
     except json.JSONDecodeError as error:
         return LoadProblem(shown, error.lineno, f"invalid plan JSON: {error.msg}")
     except RecursionError:
@@ -62,6 +69,48 @@ def plan_resources(plan: Plan, stack: str, configured: Iterable[Resource], index
         by_address.setdefault(resource.address, resource)
     planned = (_planned(plan, stack, change, by_address, index) for change in plan.changes)
     return [r for r in planned if r is not None]
+
+
+def missing_from_plan(
+    plan: Plan,
+    planned: Iterable[Resource],
+    configured: Iterable[Resource],
+    block_at: Callable[[str, int], m.Block | None],
+) -> tuple[list[Resource], list[LoadProblem]]:
+    """The resources of ``configured`` (one root module's HCL records, module calls included) that
+    every plan of that configuration has, as no ``count``/``for_each`` on them or on a module call
+    above them decides otherwise, but ``planned`` lacks; and a problem for each at its declaration."""
+    have = {r.address for r in planned}
+    modules = {r.address: r for r in configured if r.type == "module"}
+    missing = [
+        r
+        for r in configured
+        if r.type != "module" and not r.is_data and r.instances and r.address not in have
+        if _unconditional(r, modules, block_at)
+    ]
+    problems = {
+        r.address: LoadProblem(
+            r.file,
+            r.line,
+            f"the plan {plan.path} has no {r.address} that {r.file}:{r.line} declares: "
+            "is the plan from this configuration? It is checked from the configuration",
+        )
+        for r in missing
+    }
+    return missing, list(problems.values())
+
+
+def _unconditional(
+    resource: Resource, modules: Mapping[str, Resource], block_at: Callable[[str, int], m.Block | None]
+) -> bool:
+    """Neither the resource's block nor a module call it is reached through has ``count``/``for_each``."""
+    parts = resource.address.split(".")
+    calls = [modules.get(".".join(parts[: i + 2])) for i in range(0, len(parts) - 2, 2) if parts[i] == "module"]
+    for record in (resource, *calls):
+        block = block_at(record.file, record.line) if record is not None else None
+        if block is None or block.attribute("count") is not None or block.attribute("for_each") is not None:
+            return False
+    return True
 
 
 def _planned(

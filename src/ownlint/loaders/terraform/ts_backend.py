@@ -179,14 +179,14 @@ class _Reader:
         for child in children[1:-1]:
             if child.type not in ("template_interpolation", "template_directive"):
                 continue
-            parts.append(m.Lit(_unescape(self.between(position, child.start_byte))))
+            parts.append(m.Lit(_unescape(self.between(position, child.start_byte), node.start_point[0] + 1)))
             if child.type == "template_interpolation":
                 inner = next((c for c in _named(child) if c.type == "expression"), None)
                 parts.append(self.expr(inner) if inner is not None else m.Unsupported("empty interpolation"))
             else:
                 parts.append(m.Unsupported("template directive %{...}"))
             position = child.end_byte
-        parts.append(m.Lit(_unescape(self.between(position, children[-1].start_byte))))
+        parts.append(m.Lit(_unescape(self.between(position, children[-1].start_byte), node.start_point[0] + 1)))
         return m.template_of([p for p in parts if not (isinstance(p, m.Lit) and p.value == "")])
 
     def between(self, start: int, end: int) -> str:
@@ -317,10 +317,11 @@ def _lines(node: Node) -> tuple[int, int]:
     return node.start_point[0] + 1, node.end_point[0] + 1
 
 
-def _unescape(raw: str) -> str:
+def _unescape(raw: str, line: int) -> str:
     """HCL's escapes in a quoted template's literal text, and ``$${``/``%%{`` as ``${``/``%{``."""
     if "\\" not in raw and "$${" not in raw and "%%{" not in raw:
         return raw
+    m.check_escapes(raw, line)
     out: list[str] = []
     index = 0
     while index < len(raw):
