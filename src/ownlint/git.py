@@ -75,15 +75,6 @@ def run(args: Sequence[str], cwd: Path, needed_by: str = "ownlint", timeout: flo
     return Done(done.returncode, done.stdout, done.stderr.decode("utf-8", "replace"))
 
 
-def output(args: Sequence[str], cwd: Path, needed_by: str = "ownlint") -> str:
-    """The output of ``git ARGS``; its last line of error as a one-line error when it fails."""
-    done = run(args, cwd, needed_by)
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines()
-        raise OwnlintError(f"git {args[0]}: {lines[-1] if lines else f'exit {done.returncode}'}")
-    return done.text
-
-
 def optional(args: Sequence[str], cwd: Path, timeout: float = 30) -> str | None:
     """The output of ``git ARGS``, or None when git is missing, fails, or says nothing."""
     try:
@@ -118,7 +109,9 @@ def checked_ref(option: str, ref: str) -> str:
 
 def commit_of(option: str, ref: str, top: Path) -> str:
     """The commit ``ref`` names in the repository at ``top``."""
-    done = run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{checked_ref(option, ref)}^{{commit}}"], top)
+    done = run(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{checked_ref(option, ref)}^{{commit}}"], top, option
+    )
     if done.returncode != 0 or not done.text:
         raise OwnlintError(f"{option} {ref!r} is not a commit in this clone: fetch it first")
     return done.text

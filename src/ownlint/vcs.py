@@ -113,5 +113,7 @@ def config_at_ref(ref: str, top: Path, rule_ids: tuple[str, ...]) -> Config:
             text = blob.stdout.decode("utf-8")
         except UnicodeDecodeError as error:
             raise ConfigError(f"{shown}: cannot read config: {error}") from None
+        if blob.returncode != 0:
+            raise ConfigError(f"{shown}: cannot read config: {blob.stderr.strip() or 'git cat-file failed'}")
         return load_config(Path(shown), rule_ids, text=text)
     return load_config(None, rule_ids)
