@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -125,11 +126,14 @@ def _hostile_git_config(repo: Path, markers: Path) -> None:
     def touch(name: str, then: str = "") -> str:
         return f"sh -c 'touch {markers / name}{then}'"
 
-    hooks = repo / ".git" / "hooks"
-    for hook in ("post-checkout", "post-index-change", "reference-transaction"):
-        (hooks / hook).write_text(f"#!/bin/sh\ntouch {markers / hook}\n")
-        (hooks / hook).chmod(0o755)
+    hooks = markers.parent / "hooks"
+    hooks.mkdir(exist_ok=True)
+    for directory in (repo / ".git" / "hooks", hooks):  # the default place and core.hooksPath
+        for hook in ("post-checkout", "post-index-change", "reference-transaction"):
+            (directory / hook).write_text(f"#!/bin/sh\ntouch {markers / hook}\n")
+            (directory / hook).chmod(0o755)
     settings = {
+        "core.hooksPath": str(hooks),
         "core.fsmonitor": touch("fsmonitor"),
         "filter.evil.smudge": touch("smudge", "; cat"),
         "filter.evil.clean": touch("clean", "; cat"),
@@ -170,10 +174,10 @@ def test_the_audit_runs_no_filter_textconv_or_fsmonitor_of_the_clone(tmp_path: P
 
 
 def test_git_is_run_in_one_place() -> None:
-    """``ownlint.git`` is the one module that starts a process: every git command has its safe options."""
+    """``ownlint.git`` is the one module that names the git executable: every git command has its safe options."""
     sources = sorted((ROOT / "src" / "ownlint").rglob("*.py"))
-    starting = [p.relative_to(ROOT).as_posix() for p in sources if "subprocess" in p.read_text()]
-    assert starting == ["src/ownlint/git.py"]
+    naming = [p.relative_to(ROOT).as_posix() for p in sources if re.search(r"""["']git["']""", p.read_text())]
+    assert naming == ["src/ownlint/git.py"]
 
 
 def test_every_git_command_switches_off_what_a_repository_could_make_it_run() -> None:
