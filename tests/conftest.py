@@ -38,6 +38,17 @@ def finding_lines(findings: list[dict[str, Any]]) -> list[str]:
     return [f"{f['rule']} {f['file']}:{f['line']} {f['resource'] or '-'}" for f in findings]
 
 
+def fixture_config(directory: Path) -> tuple[str, ...]:
+    """``--config`` for a fixture estate: its ownlint.yaml lies inside this repository, not at its top, so a
+    check reads it only when given (one config per run, from the top of the repository: issue 15)."""
+    for candidate in (directory, *directory.parents):
+        if candidate == FIXTURES.parent:
+            break
+        if (candidate / "ownlint.yaml").is_file():
+            return ("--config", str(candidate / "ownlint.yaml"))
+    return ()
+
+
 def expected_lines(path: Path) -> list[str]:
     return [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, fixture_config, run_cli
 from tests.test_oracle import EXPRESSIONS
 
 from ownlint.loaders.files import read_text
@@ -61,7 +61,10 @@ def test_both_backends_build_the_same_model(path: Path) -> None:
 
 @pytest.mark.parametrize("estate", ESTATES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_both_backends_give_the_same_findings(estate: Path) -> None:
-    runs = [run_cli("check", str(estate), "--parser", name, "--format", "json") for name in ("tree-sitter", "hcl2")]
+    runs = [
+        run_cli("check", str(estate), *fixture_config(estate), "--parser", name, "--format", "json")
+        for name in ("tree-sitter", "hcl2")
+    ]
     if FIXTURES / "bad" in estate.parents:  # where each parser notices a break differs (see above)
         assert [(f["rule"], f["file"]) for f in runs[0].json()["findings"]] == [
             (f["rule"], f["file"]) for f in runs[1].json()["findings"]

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, fixture_config, run_cli
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.cache import ParseCache, decode, encode
 
 ESTATE = FIXTURES / "estate"
+PINNED = fixture_config(ESTATE)
 
 
 def entries(cache: Path) -> list[Path]:
@@ -23,25 +24,25 @@ def entries(cache: Path) -> list[Path]:
 
 def test_warm_cold_and_uncached_runs_agree(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    cold = run_cli("check", str(ESTATE), "--cache-dir", str(cache), "--format", "json")
+    cold = run_cli("check", str(ESTATE), *PINNED, "--cache-dir", str(cache), "--format", "json")
     written = entries(cache)
     assert len(written) == len(list(ESTATE.rglob("*.tf")))
-    warm = run_cli("check", str(ESTATE), "--cache-dir", str(cache), "--format", "json")
-    uncached = run_cli("check", str(ESTATE), "--no-cache", "--format", "json")
+    warm = run_cli("check", str(ESTATE), *PINNED, "--cache-dir", str(cache), "--format", "json")
+    uncached = run_cli("check", str(ESTATE), *PINNED, "--no-cache", "--format", "json")
     assert cold.json() == warm.json() == uncached.json()
     assert entries(cache) == written
 
 
 def test_a_warm_run_does_not_parse(tmp_path: Path, monkeypatch: Any) -> None:
     cache = tmp_path / "cache"
-    run_cli("check", str(ESTATE), "--cache-dir", str(cache))
+    run_cli("check", str(ESTATE), *PINNED, "--cache-dir", str(cache))
     from ownlint.loaders.terraform import ts_backend
 
     def refuse(text: str, path: str) -> m.HclFile:
         raise AssertionError(f"{path} was parsed although it is cached")
 
     monkeypatch.setattr(ts_backend, "parse", refuse)
-    run = run_cli("check", str(ESTATE), "--cache-dir", str(cache), "--parser", "tree-sitter")
+    run = run_cli("check", str(ESTATE), *PINNED, "--cache-dir", str(cache), "--parser", "tree-sitter")
     assert run.exit_code == 1 and "OWN008" in run.stdout
 
 
@@ -91,7 +92,18 @@ def test_pruning_keeps_the_cache_under_its_limit(tmp_path: Path) -> None:
 
 def test_concurrent_runs_share_one_cache(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    command = [sys.executable, "-m", "ownlint", "check", str(ESTATE), "--cache-dir", str(cache), "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "ownlint",
+        "check",
+        str(ESTATE),
+        *PINNED,
+        "--cache-dir",
+        str(cache),
+        "--format",
+        "json",
+    ]
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert {run.returncode for run in runs} == {1}

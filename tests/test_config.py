@@ -69,13 +69,14 @@ def test_config_that_is_a_directory_is_unreadable(tree) -> None:
     assert run.stderr.endswith("conf.yaml: config file not found\n")
 
 
-def test_config_is_found_by_walking_up(tree) -> None:
+def test_config_is_found_at_the_top_of_the_repository(tree) -> None:
     root = tree(
         {
             "ownlint.yaml": "parties:\n  internal: [platform]\n",
             "stacks/app/main.tf": RESOURCE.replace("platform", "plattform"),
         }
     )
+    (root / ".git").mkdir()  # the top of a repository: configs are looked for there only (issue 15)
     run = run_cli("check", str(root / "stacks" / "app"), "--format", "json")
     assert [f["rule"] for f in run.json()["findings"]] == ["OWN002"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.conftest import FIXTURES, expected_lines, finding_lines, run_cli
+from tests.conftest import FIXTURES, expected_lines, finding_lines, fixture_config, run_cli
 
 from ownlint.rules import RULES
 
@@ -13,7 +13,7 @@ RULE_DIRS = {rule.code: FIXTURES / "rules" / f"{rule.code}-{rule.name}" for rule
 
 
 def test_example_estate_gives_exactly_the_expected_findings() -> None:
-    run = run_cli("check", str(FIXTURES / "example"), "--format", "json")
+    run = run_cli("check", str(FIXTURES / "example"), *fixture_config(FIXTURES / "example"), "--format", "json")
     assert run.exit_code == 1
     assert finding_lines(run.json()["findings"]) == expected_lines(FIXTURES / "example" / "expected-findings.txt")
 
@@ -24,12 +24,14 @@ def test_example_estate_covers_every_rule() -> None:
 
 
 def test_example_estate_notes_the_skipped_helm_chart() -> None:
-    run = run_cli("check", str(FIXTURES / "example"))
+    run = run_cli("check", str(FIXTURES / "example"), *fixture_config(FIXTURES / "example"))
     assert "note: skipped 1 Helm chart template file(s) in charts/web" in run.stderr
 
 
 def test_clean_twin_has_no_findings() -> None:
-    run = run_cli("check", str(FIXTURES / "example-clean"), "--format", "json")
+    run = run_cli(
+        "check", str(FIXTURES / "example-clean"), *fixture_config(FIXTURES / "example-clean"), "--format", "json"
+    )
     assert run.json()["findings"] == []
     assert run.exit_code == 0
 
@@ -37,7 +39,17 @@ def test_clean_twin_has_no_findings() -> None:
 @pytest.mark.parametrize("code", sorted(RULE_DIRS))
 def test_rule_fixture_fail_case(code: str) -> None:
     directory = RULE_DIRS[code]
-    run = run_cli("check", str(directory / "fail"), "--select", code, "--format", "json", "--fail-on", "info")
+    run = run_cli(
+        "check",
+        str(directory / "fail"),
+        *fixture_config(directory / "fail"),
+        "--select",
+        code,
+        "--format",
+        "json",
+        "--fail-on",
+        "info",
+    )
     expected = expected_lines(directory / "expected.txt")
     assert expected, "a fail fixture must expect at least one finding"
     assert finding_lines(run.json()["findings"]) == expected
@@ -46,7 +58,15 @@ def test_rule_fixture_fail_case(code: str) -> None:
 
 @pytest.mark.parametrize("code", sorted(RULE_DIRS))
 def test_rule_fixture_pass_case(code: str) -> None:
-    run = run_cli("check", str(RULE_DIRS[code] / "pass"), "--select", code, "--format", "json")
+    run = run_cli(
+        "check",
+        str(RULE_DIRS[code] / "pass"),
+        *fixture_config(RULE_DIRS[code] / "pass"),
+        "--select",
+        code,
+        "--format",
+        "json",
+    )
     assert run.json()["findings"] == []
 
 

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import FIXTURES, expected_lines, run_cli
+from tests.conftest import FIXTURES, expected_lines, fixture_config, run_cli
 
 from ownlint.app import load
 from ownlint.graph import ResourceGraph, build_graph
 from ownlint.inputs import Inputs
 
 ESTATE = FIXTURES / "estate"
+PINNED = fixture_config(ESTATE)
 MSP_CONFIG = """\
 parties:
   internal: [platform, data-eng, security]
@@ -50,13 +51,13 @@ def edges_of(graph: ResourceGraph, kind: str) -> set[tuple[str, str]]:
 
 
 def test_estate_gives_exactly_the_expected_findings_and_paths() -> None:
-    run = run_cli("check", str(ESTATE), "--format", "json")
+    run = run_cli("check", str(ESTATE), *PINNED, "--format", "json")
     assert findings_with_paths(run.json()["findings"]) == expected_lines(ESTATE / "expected.txt")
     assert run.exit_code == 1
 
 
 def test_estate_irsa_path_crosses_from_kubernetes_into_terraform_in_at_least_four_hops() -> None:
-    run = run_cli("check", str(ESTATE), "--select", "OWN008", "--format", "json")
+    run = run_cli("check", str(ESTATE), *PINNED, "--select", "OWN008", "--format", "json")
     paths = [f["path"] for f in run.json()["findings"]]
     irsa = [p for p in paths if any("eks.amazonaws.com/role-arn" in hop for hop in p)]
     assert len(irsa) == 1 and len(irsa[0]) - 1 >= 4
@@ -64,7 +65,7 @@ def test_estate_irsa_path_crosses_from_kubernetes_into_terraform_in_at_least_fou
 
 
 def test_estate_text_output_lists_each_hop_with_its_place() -> None:
-    run = run_cli("check", str(ESTATE), "--select", "OWN009")
+    run = run_cli("check", str(ESTATE), *PINNED, "--select", "OWN009")
     assert run.stdout.splitlines()[:5] == [
         "terraform/platform/data.tf",
         "    18  error    OWN009 network-boundary: aws_db_instance.ledger (data-classification restricted) is "
@@ -78,13 +79,13 @@ def test_estate_text_output_lists_each_hop_with_its_place() -> None:
 
 
 def test_boundary_fingerprints_differ_per_way_in_and_ignore_lines() -> None:
-    run = run_cli("check", str(ESTATE), "--select", "OWN008", "--format", "json")
+    run = run_cli("check", str(ESTATE), *PINNED, "--select", "OWN008", "--format", "json")
     ledger = [f for f in run.json()["findings"] if f["resource"] == "aws_s3_bucket.ledger"]
     assert len({f["fingerprint"] for f in ledger}) == 2
 
 
 def test_explain_shows_neighbourhood_and_paths_through_the_node() -> None:
-    run = run_cli("explain", "aws_iam_role.acme_ops", str(ESTATE))
+    run = run_cli("explain", "aws_iam_role.acme_ops", str(ESTATE), *PINNED)
     text = run.stdout
     assert "  graph:\n    -references-> terraform/platform//data.aws_iam_policy_document.acme_trust" in text
     assert "\n    -uses-> terraform/platform//aws_iam_policy.ledger_read (terraform/platform/iam.tf:29)" in text
@@ -93,14 +94,16 @@ def test_explain_shows_neighbourhood_and_paths_through_the_node() -> None:
 
 
 def test_explain_of_the_target_lists_its_boundary_findings_with_paths() -> None:
-    run = run_cli("explain", "Secret/vault/db-credentials", str(ESTATE))
+    run = run_cli("explain", "Secret/vault/db-credentials", str(ESTATE), *PINNED)
     assert "  OWN008 access-boundary: Secret/vault/db-credentials (data-classification restricted)" in run.stdout
     assert "    path: msp:acme-msp (ownlint.yaml:7)" in run.stdout
 
 
 @pytest.mark.parametrize("fmt", ["dot", "json", "graphml"])
 def test_graph_around_a_node_keeps_only_its_neighbourhood(fmt: str) -> None:
-    run = run_cli("graph", str(ESTATE), "--format", fmt, "--around", "ServiceAccount/payments/api", "--depth", "1")
+    run = run_cli(
+        "graph", str(ESTATE), *PINNED, "--format", fmt, "--around", "ServiceAccount/payments/api", "--depth", "1"
+    )
     assert run.exit_code == 0
     assert "terraform/eks//aws_iam_role.payments_api" in run.stdout
     assert "Deployment/payments/api" in run.stdout
@@ -108,7 +111,7 @@ def test_graph_around_a_node_keeps_only_its_neighbourhood(fmt: str) -> None:
 
 
 def test_graph_json_edges_carry_kind_and_evidence() -> None:
-    run = run_cli("graph", str(ESTATE), "--format", "json")
+    run = run_cli("graph", str(ESTATE), *PINNED, "--format", "json")
     data = json.loads(run.stdout)
     edge = next(
         e
@@ -124,7 +127,7 @@ def test_graph_json_edges_carry_kind_and_evidence() -> None:
 
 
 def test_graph_around_unknown_node_is_a_usage_error() -> None:
-    run = run_cli("graph", str(ESTATE), "--around", "aws_s3_bucket.nope")
+    run = run_cli("graph", str(ESTATE), *PINNED, "--around", "aws_s3_bucket.nope")
     assert run.exit_code == 2
     assert "no graph node 'aws_s3_bucket.nope'" in run.stderr
 
@@ -758,7 +761,7 @@ resource "aws_iam_policy" "p" {
 
 
 def test_explain_an_msp_identity_lists_its_ways_in_and_every_path() -> None:
-    run = run_cli("explain", "msp:acme-msp", str(ESTATE))
+    run = run_cli("explain", "msp:acme-msp", str(ESTATE), *PINNED)
     lines = run.stdout.splitlines()
     assert lines[0] == "msp:acme-msp (ownlint.yaml:7)"
     assert sum(1 for line in lines if line.startswith("    OWN00")) == 4

@@ -14,7 +14,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
     assert len(blocks) >= 2
-    assert "ownlint check fixtures/example" in blocks[0]
+    assert "ownlint check --config fixtures/example/ownlint.yaml fixtures/example" in blocks[0]
     test_command = blocks[1].strip()
     assert test_command in (ROOT / ".ci" / "run").read_text()
 

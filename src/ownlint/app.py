@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ownlint import suppress
-from ownlint.config import Config, find_config, load_config
+from ownlint.config import Config, config_top, find_config, load_config, repository_top
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover, plan_like_note
 from ownlint.errors import OwnlintError
@@ -127,19 +127,21 @@ def _known(
     inputs = options.inputs
     if STDIN in inputs.paths:
         raise OwnlintError("--diff-base compares files in git; it cannot compare standard input")
-    # the base is checked with today's configuration: the comparison is about the code that changed
-    config = inputs.config or (loaded.config.source if Path(loaded.config.source).is_file() else None)
+    top = repository_top(loaded.root)
+    if top is None:
+        raise OwnlintError(f"--diff-base compares with a git commit: {loaded.root} is not in a git repository")
+    settings = loaded.config.codeowners
+    named = (*inputs.paths, *inputs.terraform.var_files, *inputs.terraform.plans)
+    wanted = vcs.wanted(top, loaded.root, named, settings.file if settings else None)
 
-    def run_at(top: Path, tree: Path) -> list[Finding]:
-        moved = vcs.relocated(inputs, top, tree, config)
+    def run_at(tree: Path) -> list[Finding]:
+        moved = vcs.relocated(inputs, top, tree)
         if not moved.paths:
             return []  # none of the paths existed at the base
-        return _findings(rules, load(moved), today)[0]
+        # the base is checked with the head's config: the comparison is about the code that changed
+        return _findings(rules, load(moved, loaded.config), today)[0]
 
-    key = vcs.options_key(
-        [*inputs.paths, config, *options.select, *options.ignore, inputs.terraform, inputs.inline_suppressions]
-    )
-    return vcs.findings_at_merge_base(options.diff_base, Path(inputs.paths[0]), key, run_at)
+    return vcs.findings_at_merge_base(options.diff_base, top, wanted, run_at)
 
 
 def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = None) -> tuple[int, tuple[str, ...]]:
@@ -168,13 +170,14 @@ def repository_base(root: Path) -> str:
     return "" if relative_root == "." else f"{relative_root}/"
 
 
-def load(inputs: Inputs) -> Loaded:
+def load(inputs: Inputs, config: Config | None = None) -> Loaded:
+    """Everything a run reads; ``config``: the one already loaded (``--diff-base`` checks its base with it)."""
     paths, stdin_text = inputs.paths, inputs.stdin_text
     file_paths = [Path(p) for p in paths if p != STDIN]
     if STDIN in paths and stdin_text is None:
         raise OwnlintError("'-' given but no standard input was read")
     found = discover(file_paths) if file_paths else Discovered(root=Path("."))
-    config = _config(inputs.config, file_paths)
+    config = config or _config(inputs, file_paths, found.root)
     terraform = load_terraform(found.root, found.terraform, inputs.terraform, inputs.jobs, inputs.max_file_bytes)
     stdin = stdin_text if STDIN in paths else None
     kubernetes = load_kubernetes(
@@ -196,14 +199,23 @@ def load(inputs: Inputs) -> Loaded:
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed)
 
 
-def _config(config_path: str | None, paths: list[Path]) -> Config:
-    if config_path is not None:
-        path = Path(config_path)
+def _config(inputs: Inputs, paths: list[Path], root: Path) -> Config:
+    """One config per run: ``--config``, ``--config-from-ref``, or the one at the top of the repository."""
+    if inputs.config is not None and inputs.config_ref is not None:
+        raise OwnlintError("give --config or --config-from-ref, not both")
+    if inputs.config is not None:
+        path = Path(inputs.config)
         if not path.is_file():
-            raise OwnlintError(f"{config_path}: config file not found")
+            raise OwnlintError(f"{inputs.config}: config file not found")
         return load_config(path, KNOWN_IDS)
-    start = paths[0] if paths else Path(".")
-    return load_config(find_config(start), KNOWN_IDS)
+    if inputs.config_ref is not None:
+        from ownlint import vcs
+
+        top = config_top(paths, root)
+        if repository_top(top) is None:
+            raise OwnlintError(f"--config-from-ref: {top} is not in a git repository")
+        return vcs.config_at_ref(inputs.config_ref, top, KNOWN_IDS)
+    return load_config(find_config(paths, root), KNOWN_IDS)
 
 
 def _notes(found: Discovered) -> list[str]:

@@ -8,8 +8,6 @@ from the store, so ``ownlint report`` gives the same pages later, for any set of
 from __future__ import annotations
 
 import datetime
-import shutil
-import subprocess
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -243,11 +241,6 @@ def _write_report(summary: AuditSummary, target: str) -> str:
 
 def _git(args: list[str], cwd: Path) -> str | None:
     """``git ARGS`` in ``cwd``, or None when git is missing or ``cwd`` is not in a repository."""
-    found = shutil.which("git")
-    if found is None:
-        return None
-    try:
-        run = subprocess.run([found, *args], cwd=cwd, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return run.stdout.strip() if run.returncode == 0 and run.stdout.strip() else None
+    from ownlint import git
+
+    return git.optional(args, cwd)

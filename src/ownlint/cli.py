@@ -67,6 +67,12 @@ def input_options(command: Any) -> Any:
     """Options every command that reads a tree takes: the config and Terraform's root inputs."""
     decorators = [
         click.option("--config", "config_path", type=click.Path(), help="Use this ownlint.yaml."),
+        click.option(
+            "--config-from-ref",
+            "config_ref",
+            metavar="GIT_REF",
+            help="Use the ownlint.yaml at the top of the repository at GIT_REF (CI: the target branch's policy).",
+        ),
         click.option("--var-file", "var_files", multiple=True, type=click.Path(), help="Terraform variables file."),
         click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A Terraform root variable."),
         click.option("--env-vars", is_flag=True, help="Read TF_VAR_* environment variables (off by default)."),
@@ -125,6 +131,7 @@ def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, A
     return Inputs(
         paths=paths or (".",),
         config=options["config_path"],
+        config_ref=options["config_ref"],
         stdin_text=stdin_text,
         terraform=terraform,
         jobs=jobs,
@@ -453,8 +460,17 @@ def init(target: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(argv) if argv is not None else sys.argv[1:]
+    clash = _option_and_file(args)
+    if clash is not None:  # a file name pre-commit passes as an option: fail closed, never parse it
+        click.echo(
+            f"ownlint: error: {clash!r} is both an option and a file here: "
+            "put '--' before file names (in .pre-commit-config.yaml: args: [..., --])",
+            err=True,
+        )
+        return 2
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="ownlint", standalone_mode=False)
+        result = cli.main(args=args, prog_name="ownlint", standalone_mode=False)
     except click.ClickException as error:
         error.show()
         return 2
@@ -462,3 +478,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("ownlint: interrupted", err=True)
         return INTERRUPTED
     return result if isinstance(result, int) else 0
+
+
+def _option_and_file(args: Sequence[str]) -> str | None:
+    """The first argument before ``--`` that reads as an option but names an existing file."""
+    for arg in args:
+        if arg == "--":
+            return None
+        if arg.startswith("-") and arg != "-" and os.path.lexists(arg):
+            return arg
+    return None

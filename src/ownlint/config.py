@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -125,32 +125,50 @@ class Config:
         return {}
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest ``ownlint.yaml`` in ``start`` or its parents."""
-    directory = start.resolve()
-    if directory.is_file():
-        directory = directory.parent
-    for candidate_dir in (directory, *directory.parents):
-        for name in CONFIG_NAMES:
-            candidate = candidate_dir / name
-            if candidate.is_file():
-                return candidate
-    return None
+def repository_top(path: Path) -> Path | None:
+    """The git work tree ``path`` is in: the nearest directory at or above it holding ``.git`` (a
+    directory, or the file of a worktree or submodule); None outside git."""
+    resolved = path.resolve()
+    directory = resolved if resolved.is_dir() else resolved.parent
+    return next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
 
 
-def load_config(path: Path | None, rule_ids: tuple[str, ...]) -> Config:
-    """Load ``path`` (or the default preset when None), merged over what it extends, validated."""
+def config_top(paths: Sequence[Path], root: Path) -> Path:
+    """Where the one config of a run is looked for: the top of the repository holding every path (the
+    scan root ``root`` outside git); paths in several repositories have no such place."""
+    tops = {repository_top(p) for p in paths} if paths else {repository_top(root)}
+    if len(tops) > 1:
+        shown = ", ".join(sorted(str(top) if top is not None else "outside git" for top in tops))
+        raise ConfigError(
+            f"the paths are in {len(tops)} repositories ({shown}): check each on its own, or give --config"
+        )
+    top = tops.pop()
+    return top if top is not None else root.resolve()
+
+
+def find_config(paths: Sequence[Path], root: Path) -> Path | None:
+    """The one config of a run: ``ownlint.yaml`` (or ``.ownlint.yaml``) at the top of the repository.
+    A config in a subdirectory or above the repository is never read: the pull request that adds it
+    must not decide the policy its files are judged by."""
+    top = config_top(paths, root)
+    return next((top / name for name in CONFIG_NAMES if (top / name).is_file()), None)
+
+
+def load_config(path: Path | None, rule_ids: tuple[str, ...], text: str | None = None) -> Config:
+    """Load ``path`` (or the default preset when None), merged over what it extends, validated;
+    ``text``: its content, when read elsewhere (``path`` then only names it: ``main:ownlint.yaml``)."""
     schema = config_schema(rule_ids)
     if path is None:
         preset = _preset(DEFAULT_PRESET, "(built-in)")
         schema(preset.data, (), preset)
         return _build(preset.data, f"preset {DEFAULT_PRESET}")
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise ConfigError(f"{path}: the config is larger than 1 MiB ({MAX_BYTES} bytes)")
-        text = raw.decode("utf-8")
+        if text is None:
+            with path.open("rb") as stream:
+                raw = stream.read(MAX_BYTES + 1)
+            if len(raw) > MAX_BYTES:
+                raise ConfigError(f"{path}: the config is larger than 1 MiB ({MAX_BYTES} bytes)")
+            text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise ConfigError(f"{path}: cannot read config: {reason}") from None

@@ -16,6 +16,7 @@ class Inputs:
 
     paths: tuple[str, ...] = (".",)
     config: str | None = None
+    config_ref: str | None = None  # read the config at the top of the repository at this git ref
     stdin_text: str | None = None
     terraform: TerraformInputs = field(default_factory=TerraformInputs)
     jobs: int = 1  # processes that parse files, when there are many (``--jobs``)

@@ -6,8 +6,6 @@ The first source that names someone gives the suggestion; the evidence lists eve
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -104,15 +102,12 @@ def _module_of(resource: Resource) -> str:
 
 def _last_authors(root: Path, resources: list[Resource]) -> dict[tuple[str, int], tuple[str, str]]:
     """(file, line) -> (author e-mail, evidence) of the latest commit touching each resource's lines."""
-    git = shutil.which("git")
-    if git is None:
-        return {}
     found: dict[tuple[str, int], tuple[str, str]] = {}
     by_file: dict[str, list[Resource]] = {}
     for resource in resources:
         by_file.setdefault(resource.file, []).append(resource)
     for file, members in sorted(by_file.items()):
-        lines = _blame(git, root, file)
+        lines = _blame(root, file)
         for resource in members:
             span = [lines[n] for n in range(resource.line, max(resource.end_line, resource.line) + 1) if n in lines]
             if span:
@@ -121,24 +116,22 @@ def _last_authors(root: Path, resources: list[Resource]) -> dict[tuple[str, int]
     return found
 
 
-def _blame(git: str, root: Path, file: str) -> dict[int, tuple[int, str]]:
-    """Line -> (author time, author e-mail) from ``git blame --line-porcelain``; empty outside git."""
+def _blame(root: Path, file: str) -> dict[int, tuple[int, str]]:
+    """Line -> (author time, author e-mail) from ``git blame --line-porcelain``; empty outside git.
+    The committed file is blamed (HEAD, the snapshot's commit), without textconv: git reads no work tree
+    file, so it runs no clean filter and no fsmonitor."""
+    from ownlint import git
+    from ownlint.errors import OwnlintError
+
     try:
-        run = subprocess.run(
-            [git, "blame", "--line-porcelain", "--", file],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        blamed = git.run(["blame", "--no-textconv", "--line-porcelain", "HEAD", "--", file], root, timeout=30)
+    except OwnlintError:  # no git
         return {}
-    if run.returncode != 0:
+    if blamed.returncode != 0:
         return {}
     lines: dict[int, tuple[int, str]] = {}
     line, when, author = 0, 0, ""
-    for text in run.stdout.splitlines():
+    for text in blamed.stdout.decode("utf-8", "replace").splitlines():
         if text.startswith("\t"):
             lines[line] = (when, author)
         elif text.startswith("author-mail "):
