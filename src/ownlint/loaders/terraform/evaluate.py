@@ -1,7 +1,8 @@
 """Evaluate ownlint's HCL expression model statically: what can be known is, the rest is ``Unknown``.
 
 Never executes anything and never raises: statically wrong expressions become unknown with the
-reason, and recursion is bounded (self-referencing locals, deep nesting, huge for-expressions).
+reason, and recursion is bounded (self-referencing locals, deep nesting, huge for-expressions), and so
+is the work and the size of what is built (``budget``: per root module, with everything it calls).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform.functions import FUNCTIONS
+from ownlint.loaders.terraform.budget import Budget, OverBudget, Size
+from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
 from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
-    MAX_COLLECTION,
     EvalError,
     PartialMap,
     Unknown,
@@ -56,6 +57,7 @@ class Evaluator:
         locals_: Mapping[str, Binding],
         data: Mapping[str, Any] | None = None,
         prefix: str = "",
+        budget: Budget | None = None,
     ) -> None:
         self.variables = variables
         self.prefix = prefix  # the module instance's address prefix, "module.a.module.b."
@@ -65,9 +67,25 @@ class Evaluator:
         self._memo: dict[tuple[str, str, bool], Any] = {}
         self._active: set[tuple[str, str]] = set()
         self._depth = 0
+        self.budget = budget if budget is not None else Budget()  # the root module's: module.py shares it
 
     def value(self, expr: m.Expr, env: Mapping[str, Any] | None = None) -> Any:
         """The value of ``expr``, or ``Unknown`` with the reason; never raises."""
+        budget = self.budget
+        if budget.exhausted is not None:  # a literal costs nothing: tag keys stay known
+            return expr.value if isinstance(expr, m.Lit) else Unknown(budget.exhausted)
+        budget.start()
+        try:
+            result = self._value(expr, env)
+            budget.hand_out(result)
+            return result
+        except OverBudget as over:
+            return Unknown(budget.reason(over, None))
+        finally:
+            budget.stop()
+
+    def _value(self, expr: m.Expr, env: Mapping[str, Any] | None) -> Any:
+        """``value`` within an evaluation: a crossed budget is raised, for the binding to name it."""
         try:
             return self._eval(expr, dict(env or {}))
         except EvalError as error:
@@ -105,15 +123,21 @@ class Evaluator:
             return Unknown(f"{kind}.{name} refers to itself")
         self._active.add(key)
         try:
-            result = (binding.scope or self).value(binding.expr, binding.env)
+            result = (binding.scope or self)._value(binding.expr, binding.env)
             if binding.type is not None:
+                self.budget.weigh(result)  # what converting walks
                 result = convert(result, binding.type, self.value)
+                self.budget.weigh(result)  # optional() defaults may have made it larger
+        except OverBudget as over:
+            place = binding.place
+            result = Unknown(self.budget.reason(over, f"{kind}.{name} ({place.file}:{place.line})"))
         finally:
             self._active.discard(key)
         self._memo[memo_key] = result
         return result
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
+        self.budget.step()
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -136,13 +160,15 @@ class Evaluator:
         if isinstance(expr, m.ObjectExpr):
             return self._object(expr, env)
         if isinstance(expr, m.TupleExpr):
-            return [self._eval(item, env) for item in expr.items]
+            return self._built([self._eval(item, env) for item in expr.items])
         if isinstance(expr, m.Conditional):
             return self._conditional(expr, env)
         if isinstance(expr, m.ForExpr):
             return self._for(expr, env)
         if isinstance(expr, m.BinaryOp):
-            return _binary(expr.op, self._eval(expr.left, env), self._eval(expr.right, env))
+            left, right = self._eval(expr.left, env), self._eval(expr.right, env)
+            self._compared(left, right)
+            return _binary(expr.op, left, right)
         if isinstance(expr, m.UnaryOp):
             return _unary(expr.op, self._eval(expr.operand, env))
         return Unknown(f"{expr.what} is not evaluated")
@@ -154,7 +180,21 @@ class Evaluator:
         unknown = first_unknown(values)
         if unknown is not None:
             return unknown
-        return "".join(to_text(v) for v in values if v is not None)
+        texts = [to_text(v) for v in values if v is not None]
+        self.budget.string(sum(map(len, texts)))
+        return "".join(texts)
+
+    def _built(self, value: Any) -> Any:
+        """A list or map just built from evaluated parts: within one value's limits, and counted."""
+        self.budget.weigh(value)
+        self.budget.built(elements=len(value.known if isinstance(value, PartialMap) else value))
+        return value
+
+    def _compared(self, left: Any, right: Any) -> None:
+        """Comparing two collections walks both."""
+        if isinstance(left, (list, dict)) and isinstance(right, (list, dict)):
+            self.budget.weigh(left)
+            self.budget.weigh(right)
 
     def _root(self, name: str, steps: tuple[m.Step, ...], env: dict[str, Any]) -> tuple[Any, int]:
         """Value of a traversal's root, and how many leading steps it consumed."""
@@ -199,7 +239,7 @@ class Evaluator:
                 return value
             if isinstance(step, m.SplatStep):
                 items = [] if value is None else value if isinstance(value, list) else [value]
-                return [self._apply(item, steps[index + 1 :], env) for item in items]
+                return self._built([self._apply(item, steps[index + 1 :], env) for item in items])
             key = step.name if isinstance(step, m.AttrStep) else self._eval(step.key, env)
             value = _index(value, key)
         return value
@@ -217,7 +257,22 @@ class Evaluator:
             if isinstance(last, Unknown):
                 return last
             args.extend(last if isinstance(last, list) else [last])
-        return function(args)
+        if name in DEEP:  # walks its arguments through
+            for arg in args:
+                self.budget.weigh(arg)
+        elif name not in FREE:  # goes through its arguments once
+            self.budget.step(sum(len(a) for a in args if isinstance(a, (list, dict))))
+        return self._result(function(args, self.budget), args)
+
+    def _result(self, result: Any, args: list[Any]) -> Any:
+        """A function's result: a new string or collection is within one value's limits, and counted."""
+        if any(result is arg for arg in args):
+            return result
+        if isinstance(result, str):
+            self.budget.string(len(result))
+        elif isinstance(result, (list, dict, PartialMap)):
+            self._built(result)
+        return result
 
     def _try(self, expr: m.Call, env: dict[str, Any]) -> Any:
         for arg in expr.args:
@@ -241,7 +296,7 @@ class Evaluator:
                 reasons.append(key.reason)
                 continue
             known[to_text(key)] = self._eval(item.value, env)
-        return PartialMap(known, tuple(reasons)) if reasons else known
+        return self._built(PartialMap(known, tuple(reasons)) if reasons else known)
 
     def _conditional(self, expr: m.Conditional, env: dict[str, Any]) -> Any:
         condition = self._eval(expr.condition, env)
@@ -254,6 +309,7 @@ class Evaluator:
             return _unified(chosen, other)
         if isinstance(condition, Unknown):
             left, right = self._eval(expr.if_true, env), self._eval(expr.if_false, env)
+            self._compared(left, right)
             return left if left == right else condition
         raise EvalError("condition is not a bool")
 
@@ -262,10 +318,9 @@ class Evaluator:
         if isinstance(collection, (Unknown, PartialMap)):
             return first_unknown([collection])
         pairs = _pairs(collection)
-        if len(pairs) > MAX_COLLECTION:
-            raise EvalError("for expression over too many elements")
         results: list[Any] = []
         keyed: dict[str, Any] = {}
+        size = Size()  # of the result so far: checked as it grows, not once it is built
         for key, item in pairs:
             scope = dict(env)
             scope[expr.value_var] = item
@@ -279,15 +334,19 @@ class Evaluator:
                     continue
             value = self._eval(expr.value, scope)
             if expr.key is None:
+                size = self.budget.weigh(value, Size(size.elements + 1, size.characters))
                 results.append(value)
                 continue
             out_key = self._eval(expr.key, scope)
             if isinstance(out_key, Unknown):
                 return out_key
+            text = to_text(out_key)
+            size = self.budget.weigh(value, Size(size.elements + 1, size.characters + len(text)))
             if expr.grouping:
-                keyed.setdefault(to_text(out_key), []).append(value)
+                keyed.setdefault(text, []).append(value)
             else:
-                keyed[to_text(out_key)] = value
+                keyed[text] = value
+        self.budget.built(elements=len(results) + len(keyed))
         return results if expr.key is None else keyed
 
 
@@ -320,7 +379,10 @@ def _index(value: Any, key: Any) -> Any:
     if isinstance(value, list):
         if isinstance(key, bool) or not isinstance(key, (int, float, str)):
             raise EvalError("list index must be a number")
-        position = int(key)
+        try:
+            position = int(key)
+        except (OverflowError, ValueError):
+            raise EvalError(f"list index {key!r} is not a whole number") from None
         if not 0 <= position < len(value):
             raise EvalError(f"index {position} out of range")
         return value[position]
