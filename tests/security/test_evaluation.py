@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 from tests.conftest import Run, write_tree
 
+from ownlint.loaders.terraform.backends import parser_for
+from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.values import Unknown
+
 TIMEOUT = 60  # seconds; a budgeted run takes about one
 MEMORY = 1 << 30  # bytes of address space for the child: a failing test must not take the machine down
 TAGS = '    operated-by = "internal"\n    data-classification = "internal"\n    compliance-scope = "none"\n'
@@ -210,3 +214,24 @@ def test_the_budget_is_the_same_in_one_process_and_in_two(tmp_path: Path) -> Non
     one, two = boxed_check(root, "--jobs", "1"), boxed_check(root, "--jobs", "2")
     assert (two.stdout, two.exit_code) == (one.stdout, one.exit_code)
     assert one.stdout.count("evaluation budget exhausted") == 2
+
+
+BIG = "1" + "0" * 400  # more than a float holds
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'replace("a", "/a**/", "")',
+        'format("%s %s", "a")',
+        "element([], 1)",
+        f"{BIG} * 1",
+        f'format("%d", {BIG[:300]} * {BIG[:300]})',
+        f"range({BIG})",
+    ],
+)
+def test_statically_wrong_arguments_are_unknown_not_a_traceback(expression: str) -> None:
+    parsed = parser_for("tree-sitter")(f"locals {{\n  x = {expression}\n}}\n", "e.tf")
+    value = Evaluator({}, {}).value(parsed.blocks[0].attributes[0].expr)
+    assert isinstance(value, Unknown)
+    assert value.reason.startswith("evaluation error: ")

@@ -7,12 +7,13 @@ is the work and the size of what is built (``budget``: per root module, with eve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform import operators as ops
 from ownlint.loaders.terraform.budget import Budget, OverBudget, Size
 from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
 from ownlint.loaders.terraform.types import convert
@@ -168,9 +169,9 @@ class Evaluator:
         if isinstance(expr, m.BinaryOp):
             left, right = self._eval(expr.left, env), self._eval(expr.right, env)
             self._compared(left, right)
-            return _binary(expr.op, left, right)
+            return ops.binary(expr.op, left, right)
         if isinstance(expr, m.UnaryOp):
-            return _unary(expr.op, self._eval(expr.operand, env))
+            return ops.unary(expr.op, self._eval(expr.operand, env))
         return Unknown(f"{expr.what} is not evaluated")
 
     def _template(self, expr: m.Template, env: dict[str, Any]) -> Any:
@@ -241,7 +242,7 @@ class Evaluator:
                 items = [] if value is None else value if isinstance(value, list) else [value]
                 return self._built([self._apply(item, steps[index + 1 :], env) for item in items])
             key = step.name if isinstance(step, m.AttrStep) else self._eval(step.key, env)
-            value = _index(value, key)
+            value = ops.index(value, key)
         return value
 
     def _call(self, expr: m.Call, env: dict[str, Any]) -> Any:
@@ -262,7 +263,8 @@ class Evaluator:
                 self.budget.weigh(arg)
         elif name not in FREE:  # goes through its arguments once
             self.budget.step(sum(len(a) for a in args if isinstance(a, (list, dict))))
-        return self._result(function(args, self.budget), args)
+        result = function(args, self.budget)
+        return result if name in FREE else self._result(result, args)
 
     def _result(self, result: Any, args: list[Any]) -> Any:
         """A function's result: a new string or collection is within one value's limits, and counted."""
@@ -306,7 +308,7 @@ class Evaluator:
                 other = self._eval(expr.if_false if condition else expr.if_true, env)
             except EvalError:  # the branch not taken may fail (``var.x == null ? d : var.x.k``)
                 return chosen
-            return _unified(chosen, other)
+            return ops.unified(chosen, other)
         if isinstance(condition, Unknown):
             left, right = self._eval(expr.if_true, env), self._eval(expr.if_false, env)
             self._compared(left, right)
@@ -317,7 +319,7 @@ class Evaluator:
         collection = self._eval(expr.collection, env)
         if isinstance(collection, (Unknown, PartialMap)):
             return first_unknown([collection])
-        pairs = _pairs(collection)
+        pairs = ops.pairs(collection)
         results: list[Any] = []
         keyed: dict[str, Any] = {}
         size = Size()  # of the result so far: checked as it grows, not once it is built
@@ -348,88 +350,3 @@ class Evaluator:
                 keyed[text] = value
         self.budget.built(elements=len(results) + len(keyed))
         return results if expr.key is None else keyed
-
-
-def _unified(chosen: Any, other: Any) -> Any:
-    """Terraform gives both results of a conditional one type: a string beside a number or bool makes
-    the result a string (``false ? "" : 1 == 1`` is ``"true"``)."""
-    primitive = (str, int, float, bool)
-    if isinstance(other, str) and isinstance(chosen, primitive) and not isinstance(chosen, str):
-        return to_text(chosen)
-    return chosen
-
-
-def _pairs(collection: Any) -> list[tuple[Any, Any]]:
-    if isinstance(collection, dict):
-        return [(k, collection[k]) for k in sorted(collection)]
-    if isinstance(collection, list):
-        return list(enumerate(collection))
-    raise EvalError("for expression needs a list, set or map")
-
-
-def _index(value: Any, key: Any) -> Any:
-    if isinstance(key, Unknown):
-        return key
-    if isinstance(value, PartialMap):
-        return value.known[key] if key in value.known else Unknown(value.reasons[0])
-    if isinstance(value, dict):
-        if to_text(key) not in value:
-            raise EvalError(f"no key {key!r}")
-        return value[to_text(key)]
-    if isinstance(value, list):
-        if isinstance(key, bool) or not isinstance(key, (int, float, str)):
-            raise EvalError("list index must be a number")
-        try:
-            position = int(key)
-        except (OverflowError, ValueError):
-            raise EvalError(f"list index {key!r} is not a whole number") from None
-        if not 0 <= position < len(value):
-            raise EvalError(f"index {position} out of range")
-        return value[position]
-    raise EvalError(f"cannot index a {type(value).__name__}")
-
-
-def _binary(op: str, left: Any, right: Any) -> Any:
-    if op == "&&" and (left is False or right is False):
-        return False
-    if op == "||" and (left is True or right is True):
-        return True
-    unknown = first_unknown([left, right])
-    if unknown is not None:
-        return unknown
-    try:
-        if op == "==":
-            return left == right
-        if op == "!=":
-            return left != right
-        if op in ("&&", "||"):
-            return bool(left and right) if op == "&&" else bool(left or right)
-        a, b = float(left), float(right)
-        operations: dict[str, Callable[[], Any]] = {
-            "<": lambda: a < b,
-            ">": lambda: a > b,
-            "<=": lambda: a <= b,
-            ">=": lambda: a >= b,
-            "+": lambda: a + b,
-            "-": lambda: a - b,
-            "*": lambda: a * b,
-            "/": lambda: a / b,
-            "%": lambda: a % b,
-        }
-        result = operations[op]()
-    except (TypeError, ValueError, ZeroDivisionError, KeyError) as error:
-        raise EvalError(f"operator {op}: {error}") from None
-    return int(result) if isinstance(result, float) and result.is_integer() else result
-
-
-def _unary(op: str, operand: Any) -> Any:
-    if isinstance(operand, Unknown):
-        return operand
-    if op == "!":
-        if not isinstance(operand, bool):
-            raise EvalError("! needs a bool")
-        return not operand
-    try:
-        return -float(operand) if not isinstance(operand, int) else -operand
-    except (TypeError, ValueError) as error:
-        raise EvalError(str(error)) from None

@@ -28,9 +28,9 @@ from ownlint.loaders.terraform.values import (
 )
 
 Function = Callable[[list[Any], Budget], Any]
-# Functions whose cost does not grow with their collection arguments, and functions that walk
-# their arguments to the leaves (the evaluator charges a walk of each; the rest, one pass).
-FREE = frozenset({"lookup", "element", "length", "one", "coalesce", "coalescelist", "tolist", "range"})
+# Functions that return a part of their arguments without going through them, and functions that
+# walk their arguments to the leaves (the evaluator charges a walk of each; the rest, one pass).
+FREE = frozenset({"lookup", "element", "length", "one", "coalesce", "coalescelist", "tolist"})
 DEEP = frozenset({"jsonencode", "flatten", "contains", "index"})
 _STATICALLY_WRONG = (TypeError, ValueError, LookupError, AttributeError, ArithmeticError, re.error)
 
