@@ -12,8 +12,7 @@ part each time it appears, as anything walking the value would (``jsonencode``, 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ownlint.loaders.terraform.values import PartialMap
 
@@ -40,14 +39,14 @@ class OverBudget(Exception):
         self.spent = spent
 
 
-@dataclass(frozen=True)
-class Size:
+class Size(NamedTuple):
     """Elements (list items and map entries, at every level) and characters (strings and keys)."""
 
-    elements: int = 0
-    characters: int = 0
+    elements: int
+    characters: int
 
 
+NOTHING = Size(0, 0)
 TOO_MANY_CHARACTERS = f"a value of more than {MAX_VALUE_CHARACTERS} characters"
 TOO_MANY_ELEMENTS = f"a value of more than {MAX_VALUE_ELEMENTS} elements"
 
@@ -101,32 +100,32 @@ class Budget:
             raise OverBudget(TOO_MANY_CHARACTERS)
         self.built(characters=length)
 
-    def weigh(self, value: Any, base: Size = Size()) -> Size:
+    def weigh(self, value: Any, base: Size = NOTHING) -> Size:
         """``base`` plus the size of ``value``; raises past one value's limits. The walk is work: it
         stops at those limits, and each element visited is a step."""
-        elements, characters = base.elements, base.characters
-        stack: list[tuple[Any, int]] = [(value, 0)]
-        while stack:
-            item, depth = stack.pop()
-            if isinstance(item, str):
-                characters += len(item)
-                continue
-            children = _children(item)
-            if children is None:
-                continue
-            if depth >= MAX_VALUE_DEPTH:
-                raise OverBudget(f"a value nested more than {MAX_VALUE_DEPTH} deep")
-            if isinstance(item, (dict, PartialMap)):
-                characters += sum(map(len, item.known if isinstance(item, PartialMap) else item))
-            elements += len(children)
-            self.step(len(children))
-            for child in children:
-                if isinstance(child, str):
-                    characters += len(child)
-                elif isinstance(child, (list, dict, PartialMap)):
-                    stack.append((child, depth + 1))
-            if elements > MAX_VALUE_ELEMENTS:
-                raise OverBudget(TOO_MANY_ELEMENTS)
+        elements, characters = base
+        if isinstance(value, str):
+            characters += len(value)
+        elif isinstance(value, (list, dict, PartialMap)):
+            stack: list[tuple[Any, int]] = [(value, 0)]
+            while stack:
+                item, depth = stack.pop()
+                if depth >= MAX_VALUE_DEPTH:
+                    raise OverBudget(f"a value nested more than {MAX_VALUE_DEPTH} deep")
+                if isinstance(item, PartialMap):
+                    item = item.known
+                children = item.values() if isinstance(item, dict) else item
+                if isinstance(item, dict):
+                    characters += sum(map(len, item))
+                elements += len(children)
+                self.step(len(children))
+                for child in children:
+                    if isinstance(child, str):
+                        characters += len(child)
+                    elif isinstance(child, (list, dict, PartialMap)):
+                        stack.append((child, depth + 1))
+                if elements > MAX_VALUE_ELEMENTS:
+                    raise OverBudget(TOO_MANY_ELEMENTS)
         if characters > MAX_VALUE_CHARACTERS:
             raise OverBudget(TOO_MANY_CHARACTERS)
         return Size(elements, characters)
@@ -156,13 +155,3 @@ class Budget:
         self._running -= 1
         if self._running == 0:
             self._seconds += time.monotonic() - self._since
-
-
-def _children(value: Any) -> list[Any] | None:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return list(value.values())
-    if isinstance(value, PartialMap):
-        return list(value.known.values())
-    return None

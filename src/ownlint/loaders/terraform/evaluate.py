@@ -14,7 +14,7 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import operators as ops
-from ownlint.loaders.terraform.budget import Budget, OverBudget, Size
+from ownlint.loaders.terraform.budget import NOTHING, Budget, OverBudget, Size
 from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
 from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
@@ -322,7 +322,7 @@ class Evaluator:
         pairs = ops.pairs(collection)
         results: list[Any] = []
         keyed: dict[str, Any] = {}
-        size = Size()  # of the result so far: checked as it grows, not once it is built
+        size = NOTHING  # of the result so far: checked as it grows, not once it is built
         for key, item in pairs:
             scope = dict(env)
             scope[expr.value_var] = item

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ownlint.loaders.terraform.budget import Budget, Size
+from ownlint.loaders.terraform.budget import NOTHING, Budget
 from ownlint.loaders.terraform.strings import format_text, join_texts, replace_text, split_text
 from ownlint.loaders.terraform.values import (
     MAX_COLLECTION,
@@ -126,7 +126,7 @@ def _concat(*lists: Any) -> list[Any]:
 
 def _measured_concat(budget: Budget, *lists: Any) -> list[Any]:
     """``concat``: the size of the result is the sum of the lists', known before they are joined."""
-    size = Size()
+    size = NOTHING
     for items in lists:
         if not isinstance(items, list):
             raise EvalError("concat() arguments must be lists")
