@@ -1,14 +1,21 @@
 """Fuzzing: random and mutated HCL and YAML into the loaders and the evaluator (nothing escapes but a
-located problem, in bounded time), and properties of whole checks: the order of files and blocks, and
-formatting, never change the findings. ``pytest --hypothesis-profile=long`` runs many more examples."""
+located problem, in bounded time), locals that build on each other until they explode (the evaluation
+budget stops them, in bounded time and memory), and properties of whole checks: the order of files and
+blocks, and formatting, never change the findings. ``pytest --hypothesis-profile=long`` runs many more
+examples."""
 
 from __future__ import annotations
 
+import functools
 import random
+import resource
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from tests.conftest import FIXTURES, run_cli
 
@@ -17,6 +24,7 @@ from ownlint.loaders.terraform import ModuleLoader
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import parser_for
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
+from ownlint.loaders.terraform.values import PartialMap, Unknown
 from ownlint.model import LoadProblem, Place
 
 SEEDS_HCL = sorted((FIXTURES / "example" / "terraform").rglob("*.tf"))
@@ -128,6 +136,137 @@ def test_the_evaluator_never_raises_on_any_expression(expression: str) -> None:
     local = parsed.blocks[0].attributes[0]
     Evaluator({}, {"x": Binding(local.expr, Place("e.tf", local.line, "local.x"))}).value(attribute.expr)
     assert time.monotonic() - started < SLOW
+
+
+# Locals built from earlier locals (and sometimes from themselves or later ones): chains that double a
+# string, a list or a map at every step, through the functions that can build large values. Each family
+# keeps its type, so that chains grow rather than stop at a type error; a few steps mix families.
+FAMILIES = {
+    "string": (
+        ['"x"', '"x,y"', '"\\""'],
+        [
+            '"${{{a}}}${{{b}}}"',
+            'replace({a}, "x", {b})',
+            'join("", [{a}, {b}])',
+            "jsonencode([{a}, {b}])",
+            'format("%s%s", {a}, {b})',
+            'replace({a}, "/(x)/", "$1${{{b}}}")',
+            "upper({a})",
+            "{a} == {b} ? {a} : {b}",
+        ],
+    ),
+    "list": (
+        ['["x", "y"]', "range(8)"],
+        [
+            "[{a}, {b}]",
+            "concat({a}, {b})",
+            "flatten([{a}, {b}])",
+            "[for v in {a} : {b}]",
+            '[for x in {a} : [for y in {b} : "${{x}}${{y}}"]]',
+            'split(",", join(",", concat({a}, {b})))',
+            "distinct(concat({a}, {b}))",
+        ],
+    ),
+    "map": (
+        ['{a = "x", b = "y"}', '{for i in range(8) : "k${i}" => i}'],
+        [
+            "merge({a}, {{k = {b}}})",
+            '{{for k, v in {a} : "${{k}}x" => {b}}}',
+            'merge({{for k, v in {a} : "a${{k}}" => v}}, {{for k, v in {b} : "b${{k}}" => v}})',
+            "tomap({{a = {a}, b = {b}}})",
+            "zipmap(keys({a}), values({b}))",
+            "{{for k, v in {a} : k => [v, {b}]}}",
+            "length({a}) > 0 ? {a} : {b}",
+        ],
+    ),
+}
+
+
+NOT_EVALUATED = ['formatlist("%s-%s", {a}, {b})', "setproduct({a}, {b})", "strrev({a})"]  # unknown: they stop a chain
+
+
+@st.composite
+def locals_that_double(draw: st.DrawFn) -> list[str]:
+    """``s0 = seed`` then ``sN = template(a, b)``: a step is mostly the example's main template (a chain
+    doubles the same way at every step), else another of its family or any; a and b are mostly the
+    local just before, else any earlier one, and in some examples any at all (itself, later: cycles)."""
+    seeds, templates = FAMILIES[draw(st.sampled_from(sorted(FAMILIES)))]
+    anything = [*(t for _, family in FAMILIES.values() for t in family), *NOT_EVALUATED]
+    main = draw(st.sampled_from(templates))
+    count = draw(st.integers(10, 40))
+    cycles = draw(st.booleans())
+
+    def local(index: int) -> str:
+        pick = draw(st.integers(0, 9))
+        earlier = index - 1 if pick < 8 else draw(st.integers(0, count - 1 if cycles and pick == 9 else index - 1))
+        return f"local.s{earlier}"
+
+    lines = [f"s0 = {draw(st.sampled_from(seeds))}"]
+    for index in range(1, count):
+        pick = draw(st.integers(0, 9))
+        template = main if pick < 8 else draw(st.sampled_from(templates if pick == 8 else anything))
+        lines.append(f"s{index} = {template.format(a=local(index), b=local(index))}")
+    return lines
+
+
+MEMORY = 1 << 30  # address space an example may add: a budget that fails must not take the machine down
+GROWTH_KIB = 100 * 1024  # peak resident memory an example may add
+
+
+@functools.cache
+def _address_space_limit() -> int:
+    """What the process may map while fuzzing: what it has when the first example starts, and 1 GiB
+    more (fixed: failing examples that hypothesis keeps must not raise it for the next ones)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize() + MEMORY
+
+
+@contextmanager
+def _address_space_capped() -> Iterator[None]:
+    """A MemoryError past ``_address_space_limit``, while in the block."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _address_space_limit()
+    resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _explained(value: Any) -> bool:
+    """Known, or unknown with a reason, at every depth."""
+    if isinstance(value, Unknown):
+        return bool(value.reason)
+    if isinstance(value, PartialMap):
+        return all(value.reasons) and bool(value.reasons) and _explained(value.known)
+    if isinstance(value, dict):
+        return all(_explained(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_explained(v) for v in value)
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(lines=locals_that_double())
+def test_locals_that_double_each_other_stay_within_the_evaluation_budget(lines: list[str]) -> None:
+    """Every local is evaluated, as a module would, then the last one through ``jsonencode``: each is
+    known or unknown with a reason, within a bound of CPU time and memory, never an exception."""
+    text = "locals {\n" + "".join(f"  {line}\n" for line in lines) + "}\n"
+    parsed = parser_for("tree-sitter")(text, "locals.tf")
+    bindings = {
+        a.name: Binding(a.expr, Place("locals.tf", a.line, f"local.{a.name}")) for a in parsed.blocks[0].attributes
+    }
+    last = parser_for("tree-sitter")(f"locals {{\n  all = jsonencode(local.s{len(lines) - 1})\n}}\n", "e.tf")
+    evaluator = Evaluator({}, bindings)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.process_time()
+    with _address_space_capped():
+        values = [evaluator.value(m.Traversal(m.Name("local"), (m.AttrStep(name),))) for name in bindings]
+        values.append(evaluator.value(last.blocks[0].attributes[0].expr))
+    assert time.process_time() - started < SLOW
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < GROWTH_KIB
+    assert all(_explained(value) for value in values)
+    event("budget exhausted" if "evaluation budget exhausted" in repr(values) else "within the budget")
 
 
 def _fingerprints(root: Path) -> list[str]:

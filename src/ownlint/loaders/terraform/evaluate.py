@@ -1,21 +1,23 @@
 """Evaluate ownlint's HCL expression model statically: what can be known is, the rest is ``Unknown``.
 
 Never executes anything and never raises: statically wrong expressions become unknown with the
-reason, and recursion is bounded (self-referencing locals, deep nesting, huge for-expressions).
+reason, and recursion is bounded (self-referencing locals, deep nesting, huge for-expressions), and so
+is the work and the size of what is built (``budget``: per root module, with everything it calls).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform.functions import FUNCTIONS
+from ownlint.loaders.terraform import operators as ops
+from ownlint.loaders.terraform.budget import NOTHING, Budget, OverBudget, Size
+from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
 from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
-    MAX_COLLECTION,
     EvalError,
     PartialMap,
     Unknown,
@@ -56,6 +58,7 @@ class Evaluator:
         locals_: Mapping[str, Binding],
         data: Mapping[str, Any] | None = None,
         prefix: str = "",
+        budget: Budget | None = None,
     ) -> None:
         self.variables = variables
         self.prefix = prefix  # the module instance's address prefix, "module.a.module.b."
@@ -65,9 +68,25 @@ class Evaluator:
         self._memo: dict[tuple[str, str, bool], Any] = {}
         self._active: set[tuple[str, str]] = set()
         self._depth = 0
+        self.budget = budget if budget is not None else Budget()  # the root module's: module.py shares it
 
     def value(self, expr: m.Expr, env: Mapping[str, Any] | None = None) -> Any:
         """The value of ``expr``, or ``Unknown`` with the reason; never raises."""
+        budget = self.budget
+        if budget.exhausted is not None:  # a literal costs nothing: tag keys stay known
+            return expr.value if isinstance(expr, m.Lit) else Unknown(budget.exhausted)
+        budget.start()
+        try:
+            result = self._value(expr, env)
+            budget.hand_out(result)
+            return result
+        except OverBudget as over:
+            return Unknown(budget.reason(over, None))
+        finally:
+            budget.stop()
+
+    def _value(self, expr: m.Expr, env: Mapping[str, Any] | None) -> Any:
+        """``value`` within an evaluation: a crossed budget is raised, for the binding to name it."""
         try:
             return self._eval(expr, dict(env or {}))
         except EvalError as error:
@@ -105,15 +124,21 @@ class Evaluator:
             return Unknown(f"{kind}.{name} refers to itself")
         self._active.add(key)
         try:
-            result = (binding.scope or self).value(binding.expr, binding.env)
+            result = (binding.scope or self)._value(binding.expr, binding.env)
             if binding.type is not None:
+                self.budget.weigh(result)  # what converting walks
                 result = convert(result, binding.type, self.value)
+                self.budget.weigh(result)  # optional() defaults may have made it larger
+        except OverBudget as over:
+            place = binding.place
+            result = Unknown(self.budget.reason(over, f"{kind}.{name} ({place.file}:{place.line})"))
         finally:
             self._active.discard(key)
         self._memo[memo_key] = result
         return result
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
+        self.budget.step()
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -136,15 +161,17 @@ class Evaluator:
         if isinstance(expr, m.ObjectExpr):
             return self._object(expr, env)
         if isinstance(expr, m.TupleExpr):
-            return [self._eval(item, env) for item in expr.items]
+            return self._built([self._eval(item, env) for item in expr.items])
         if isinstance(expr, m.Conditional):
             return self._conditional(expr, env)
         if isinstance(expr, m.ForExpr):
             return self._for(expr, env)
         if isinstance(expr, m.BinaryOp):
-            return _binary(expr.op, self._eval(expr.left, env), self._eval(expr.right, env))
+            left, right = self._eval(expr.left, env), self._eval(expr.right, env)
+            self._compared(left, right)
+            return ops.binary(expr.op, left, right)
         if isinstance(expr, m.UnaryOp):
-            return _unary(expr.op, self._eval(expr.operand, env))
+            return ops.unary(expr.op, self._eval(expr.operand, env))
         return Unknown(f"{expr.what} is not evaluated")
 
     def _template(self, expr: m.Template, env: dict[str, Any]) -> Any:
@@ -154,7 +181,21 @@ class Evaluator:
         unknown = first_unknown(values)
         if unknown is not None:
             return unknown
-        return "".join(to_text(v) for v in values if v is not None)
+        texts = [to_text(v) for v in values if v is not None]
+        self.budget.string(sum(map(len, texts)))
+        return "".join(texts)
+
+    def _built(self, value: Any) -> Any:
+        """A list or map just built from evaluated parts: within one value's limits, and counted."""
+        self.budget.weigh(value)
+        self.budget.built(elements=len(value.known if isinstance(value, PartialMap) else value))
+        return value
+
+    def _compared(self, left: Any, right: Any) -> None:
+        """Comparing two collections walks both."""
+        if isinstance(left, (list, dict)) and isinstance(right, (list, dict)):
+            self.budget.weigh(left)
+            self.budget.weigh(right)
 
     def _root(self, name: str, steps: tuple[m.Step, ...], env: dict[str, Any]) -> tuple[Any, int]:
         """Value of a traversal's root, and how many leading steps it consumed."""
@@ -199,9 +240,9 @@ class Evaluator:
                 return value
             if isinstance(step, m.SplatStep):
                 items = [] if value is None else value if isinstance(value, list) else [value]
-                return [self._apply(item, steps[index + 1 :], env) for item in items]
+                return self._built([self._apply(item, steps[index + 1 :], env) for item in items])
             key = step.name if isinstance(step, m.AttrStep) else self._eval(step.key, env)
-            value = _index(value, key)
+            value = ops.index(value, key)
         return value
 
     def _call(self, expr: m.Call, env: dict[str, Any]) -> Any:
@@ -217,7 +258,23 @@ class Evaluator:
             if isinstance(last, Unknown):
                 return last
             args.extend(last if isinstance(last, list) else [last])
-        return function(args)
+        if name in DEEP:  # walks its arguments through
+            for arg in args:
+                self.budget.weigh(arg)
+        elif name not in FREE:  # goes through its arguments once
+            self.budget.step(sum(len(a) for a in args if isinstance(a, (list, dict))))
+        result = function(args, self.budget)
+        return result if name in FREE else self._result(result, args)
+
+    def _result(self, result: Any, args: list[Any]) -> Any:
+        """A function's result: a new string or collection is within one value's limits, and counted."""
+        if any(result is arg for arg in args):
+            return result
+        if isinstance(result, str):
+            self.budget.string(len(result))
+        elif isinstance(result, (list, dict, PartialMap)):
+            self._built(result)
+        return result
 
     def _try(self, expr: m.Call, env: dict[str, Any]) -> Any:
         for arg in expr.args:
@@ -241,7 +298,7 @@ class Evaluator:
                 reasons.append(key.reason)
                 continue
             known[to_text(key)] = self._eval(item.value, env)
-        return PartialMap(known, tuple(reasons)) if reasons else known
+        return self._built(PartialMap(known, tuple(reasons)) if reasons else known)
 
     def _conditional(self, expr: m.Conditional, env: dict[str, Any]) -> Any:
         condition = self._eval(expr.condition, env)
@@ -251,9 +308,10 @@ class Evaluator:
                 other = self._eval(expr.if_false if condition else expr.if_true, env)
             except EvalError:  # the branch not taken may fail (``var.x == null ? d : var.x.k``)
                 return chosen
-            return _unified(chosen, other)
+            return ops.unified(chosen, other)
         if isinstance(condition, Unknown):
             left, right = self._eval(expr.if_true, env), self._eval(expr.if_false, env)
+            self._compared(left, right)
             return left if left == right else condition
         raise EvalError("condition is not a bool")
 
@@ -261,11 +319,10 @@ class Evaluator:
         collection = self._eval(expr.collection, env)
         if isinstance(collection, (Unknown, PartialMap)):
             return first_unknown([collection])
-        pairs = _pairs(collection)
-        if len(pairs) > MAX_COLLECTION:
-            raise EvalError("for expression over too many elements")
+        pairs = ops.pairs(collection)
         results: list[Any] = []
         keyed: dict[str, Any] = {}
+        size = NOTHING  # of the result so far: checked as it grows, not once it is built
         for key, item in pairs:
             scope = dict(env)
             scope[expr.value_var] = item
@@ -279,95 +336,17 @@ class Evaluator:
                     continue
             value = self._eval(expr.value, scope)
             if expr.key is None:
+                size = self.budget.weigh(value, Size(size.elements + 1, size.characters))
                 results.append(value)
                 continue
             out_key = self._eval(expr.key, scope)
             if isinstance(out_key, Unknown):
                 return out_key
+            text = to_text(out_key)
+            size = self.budget.weigh(value, Size(size.elements + 1, size.characters + len(text)))
             if expr.grouping:
-                keyed.setdefault(to_text(out_key), []).append(value)
+                keyed.setdefault(text, []).append(value)
             else:
-                keyed[to_text(out_key)] = value
+                keyed[text] = value
+        self.budget.built(elements=len(results) + len(keyed))
         return results if expr.key is None else keyed
-
-
-def _unified(chosen: Any, other: Any) -> Any:
-    """Terraform gives both results of a conditional one type: a string beside a number or bool makes
-    the result a string (``false ? "" : 1 == 1`` is ``"true"``)."""
-    primitive = (str, int, float, bool)
-    if isinstance(other, str) and isinstance(chosen, primitive) and not isinstance(chosen, str):
-        return to_text(chosen)
-    return chosen
-
-
-def _pairs(collection: Any) -> list[tuple[Any, Any]]:
-    if isinstance(collection, dict):
-        return [(k, collection[k]) for k in sorted(collection)]
-    if isinstance(collection, list):
-        return list(enumerate(collection))
-    raise EvalError("for expression needs a list, set or map")
-
-
-def _index(value: Any, key: Any) -> Any:
-    if isinstance(key, Unknown):
-        return key
-    if isinstance(value, PartialMap):
-        return value.known[key] if key in value.known else Unknown(value.reasons[0])
-    if isinstance(value, dict):
-        if to_text(key) not in value:
-            raise EvalError(f"no key {key!r}")
-        return value[to_text(key)]
-    if isinstance(value, list):
-        if isinstance(key, bool) or not isinstance(key, (int, float, str)):
-            raise EvalError("list index must be a number")
-        position = int(key)
-        if not 0 <= position < len(value):
-            raise EvalError(f"index {position} out of range")
-        return value[position]
-    raise EvalError(f"cannot index a {type(value).__name__}")
-
-
-def _binary(op: str, left: Any, right: Any) -> Any:
-    if op == "&&" and (left is False or right is False):
-        return False
-    if op == "||" and (left is True or right is True):
-        return True
-    unknown = first_unknown([left, right])
-    if unknown is not None:
-        return unknown
-    try:
-        if op == "==":
-            return left == right
-        if op == "!=":
-            return left != right
-        if op in ("&&", "||"):
-            return bool(left and right) if op == "&&" else bool(left or right)
-        a, b = float(left), float(right)
-        operations: dict[str, Callable[[], Any]] = {
-            "<": lambda: a < b,
-            ">": lambda: a > b,
-            "<=": lambda: a <= b,
-            ">=": lambda: a >= b,
-            "+": lambda: a + b,
-            "-": lambda: a - b,
-            "*": lambda: a * b,
-            "/": lambda: a / b,
-            "%": lambda: a % b,
-        }
-        result = operations[op]()
-    except (TypeError, ValueError, ZeroDivisionError, KeyError) as error:
-        raise EvalError(f"operator {op}: {error}") from None
-    return int(result) if isinstance(result, float) and result.is_integer() else result
-
-
-def _unary(op: str, operand: Any) -> Any:
-    if isinstance(operand, Unknown):
-        return operand
-    if op == "!":
-        if not isinstance(operand, bool):
-            raise EvalError("! needs a bool")
-        return not operand
-    try:
-        return -float(operand) if not isinstance(operand, int) else -operand
-    except (TypeError, ValueError) as error:
-        raise EvalError(str(error)) from None

@@ -1,8 +1,10 @@
 """Terraform built-in functions that ownership values are commonly built with.
 
-Each takes evaluated arguments. ``merge`` understands partially known maps; the others return the
-first unknown argument unchanged, so the reason travels to the finding. ``try``, ``can`` and
-``coalesce``-like laziness live in the evaluator, which needs the unevaluated arguments.
+Each takes evaluated arguments and the root module's budget. ``merge`` understands partially known
+maps; the others return the first unknown argument unchanged, so the reason travels to the finding.
+``try``, ``can`` and ``coalesce``-like laziness live in the evaluator, which needs the unevaluated
+arguments. The evaluator counts every function's work and result; the few that could build far more
+than they are given measure it first (``strings``, ``concat``).
 """
 
 from __future__ import annotations
@@ -13,20 +15,32 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ownlint.loaders.terraform.budget import NOTHING, Budget
+from ownlint.loaders.terraform.strings import format_text, join_texts, replace_text, split_text
 from ownlint.loaders.terraform.values import (
     MAX_COLLECTION,
     EvalError,
     PartialMap,
     Unknown,
     first_unknown,
+    nested_unknown,
     to_text,
 )
 
-Function = Callable[[list[Any]], Any]
+Function = Callable[[list[Any], Budget], Any]
+# Functions that return a part of their arguments without going through them, and functions that
+# walk their arguments to the leaves (the evaluator charges a walk of each; the rest, one pass).
+FREE = frozenset({"lookup", "element", "length", "one", "coalesce", "coalescelist", "tolist"})
+DEEP = frozenset({"jsonencode", "flatten", "contains", "index"})
+_STATICALLY_WRONG = (TypeError, ValueError, LookupError, AttributeError, ArithmeticError, re.error)
 
 
-def _json_encode(value: Any) -> str:
-    """As Terraform (Go's encoding/json): keys sorted, no spaces, HTML characters escaped, UTF-8 kept."""
+def _json_encode(value: Any) -> Any:
+    """As Terraform (Go's encoding/json): keys sorted, no spaces, HTML characters escaped, UTF-8 kept.
+    Unknown if any part is."""
+    unknown = nested_unknown(value)
+    if unknown is not None:
+        return unknown
     text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     for char, escaped in (
         ("<", "\\u003c"),
@@ -39,7 +53,7 @@ def _json_encode(value: Any) -> str:
     return text
 
 
-def _merge(args: list[Any]) -> Any:
+def _merge(args: list[Any], _budget: Budget) -> Any:
     known: dict[str, Any] = {}
     reasons: list[str] = []
     for arg in args:
@@ -57,7 +71,7 @@ def _merge(args: list[Any]) -> Any:
     return PartialMap(known, tuple(reasons)) if reasons else known
 
 
-def _lookup(args: list[Any]) -> Any:
+def _lookup(args: list[Any], _budget: Budget) -> Any:
     if len(args) not in (2, 3):
         raise EvalError("lookup() takes 2 or 3 arguments")
     table, key = args[0], args[1]
@@ -81,16 +95,21 @@ def _lookup(args: list[Any]) -> Any:
 
 def _strict(function: Callable[..., Any]) -> Function:
     """Wrap a function of known values so any unknown argument short-circuits."""
+    return _sized(lambda _budget, *args: function(*args))
 
-    def call(args: list[Any]) -> Any:
+
+def _sized(function: Callable[..., Any]) -> Function:
+    """As ``_strict``, for a function that is given the budget first, to measure what it builds."""
+
+    def call(args: list[Any], budget: Budget) -> Any:
         unknown = first_unknown(args)
         if unknown is not None:
             return unknown
         try:
-            return function(*args)
+            return function(budget, *args)
         except EvalError:
             raise
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        except _STATICALLY_WRONG as error:
             raise EvalError(str(error)) from None
 
     return call
@@ -105,39 +124,27 @@ def _concat(*lists: Any) -> list[Any]:
     return result
 
 
+def _measured_concat(budget: Budget, *lists: Any) -> list[Any]:
+    """``concat``: the size of the result is the sum of the lists', known before they are joined."""
+    size = NOTHING
+    for items in lists:
+        if not isinstance(items, list):
+            raise EvalError("concat() arguments must be lists")
+        size = budget.weigh(items, size)
+    return _concat(*lists)
+
+
+def _join(separator: Any, *lists: Any) -> Any:
+    items = _concat(*lists)
+    unknown = first_unknown(items)
+    return unknown if unknown is not None else join_texts(separator, items)
+
+
 def _coalesce(*values: Any) -> Any:
     for value in values:
         if value is not None and value != "":
             return value
     raise EvalError("coalesce(): no non-null, non-empty argument")
-
-
-def _format(spec: str, *values: Any) -> str:
-    pieces = iter(values)
-
-    def substitute(match: re.Match[str]) -> str:
-        verb = match.group(0)
-        if verb == "%%":
-            return "%"
-        value = next(pieces)
-        flags, kind = verb[1:-1], verb[-1]
-        if kind == "q":
-            return json.dumps(to_text(value))
-        if kind == "d":
-            return f"%{flags}d" % int(value)
-        if kind == "f":
-            return f"%{flags}f" % float(value)
-        text = json.dumps(value) if isinstance(value, (list, dict)) else to_text(value)
-        return f"%{flags}s" % text
-
-    return re.sub(r"%%|%[-+# 0-9.]*[sdvqft]", substitute, spec)
-
-
-def _replace(text: str, search: str, replacement: str) -> str:
-    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        pattern = re.sub(r"\$\{?(\d+)\}?", r"\\\1", replacement)
-        return re.sub(search[1:-1], pattern, text)
-    return text.replace(search, replacement)
 
 
 def _zipmap(keys: list[Any], values: list[Any]) -> dict[str, Any]:
@@ -233,20 +240,20 @@ def _one(items: Any) -> Any:
 FUNCTIONS: dict[str, Function] = {
     "merge": _merge,
     "lookup": _lookup,
-    "concat": _strict(_concat),
+    "concat": _sized(_measured_concat),
     "tomap": _strict(lambda v: dict(v) if isinstance(v, dict) else _fail("tomap() needs a map")),
     "tolist": _strict(_to_list),
     "toset": _strict(_to_set),
     "tostring": _strict(lambda v: None if v is None else to_text(v)),
     "coalesce": _strict(_coalesce),
     "coalescelist": _strict(lambda *ls: next((x for x in ls if x), [])),
-    "format": _strict(_format),
+    "format": _strict(format_text),
     "lower": _strict(lambda s: to_text(s).lower()),
     "upper": _strict(lambda s: to_text(s).upper()),
     "title": _strict(lambda s: to_text(s).title()),
-    "join": _strict(lambda sep, *ls: to_text(sep).join(to_text(x) for x in _concat(*ls))),
-    "split": _strict(lambda sep, s: to_text(s).split(to_text(sep))),
-    "replace": _strict(_replace),
+    "join": _strict(_join),
+    "split": _strict(split_text),
+    "replace": _sized(replace_text),
     "trimspace": _strict(lambda s: to_text(s).strip()),
     "trim": _strict(lambda s, chars: to_text(s).strip(to_text(chars))),
     "trimprefix": _strict(lambda s, p: to_text(s).removeprefix(to_text(p))),

@@ -17,6 +17,7 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.attributes import block_values, wants_attributes
+from ownlint.loaders.terraform.budget import Budget
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace, named_reference, trace_tags
@@ -113,6 +114,7 @@ class ModuleTree:
     notes: list[str] = field(default_factory=list)
     module_instances: int = 0
     shapes: Shapes = field(default_factory=Shapes)
+    budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
 
     def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
         variables = root_variables(source, overrides)
@@ -125,7 +127,7 @@ class ModuleTree:
         variables: dict[str, Binding],
         inherited: dict[str, ProviderTags],
     ) -> None:
-        evaluator = Evaluator(variables, _locals(source.files), prefix=where.prefix)
+        evaluator = Evaluator(variables, _locals(source.files), prefix=where.prefix, budget=self.budget)
         providers = {**inherited, **_providers(source.files, evaluator)}
         _add_default_tags_data(source.files, evaluator, providers)
         for hcl in source.files:

@@ -38,14 +38,34 @@ def first_unknown(values: list[Any]) -> Unknown | None:
     return None
 
 
+def nested_unknown(value: Any) -> Unknown | None:
+    """The first part of ``value``, at any depth, that is not fully known, as an ``Unknown``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        found = first_unknown([item])
+        if found is not None:
+            return found
+        if isinstance(item, dict):
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return None
+
+
 def to_text(value: Any) -> str:
     """Terraform's automatic conversion of a primitive to a string."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, (str, int, float)):
-        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        try:
+            return str(value)
+        except ValueError:  # an integer of more digits than Python converts
+            raise EvalError("number too large to convert to string") from None
     raise EvalError(f"cannot convert {type_name(value)} to string")
 
 

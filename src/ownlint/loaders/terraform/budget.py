@@ -1,0 +1,157 @@
+"""The evaluation budget of one root module, shared by every module instance it calls.
+
+Hostile expressions grow exponentially (forty locals, each the one before twice) or multiply loops
+(``for`` in ``for`` in ``for``). Past a limit the value being built is unknown with the reason, never a
+MemoryError or a hang. The limits are counts, so where they are crossed is the same in every run
+(``--jobs`` included); the clock is read only every few thousand steps, as a last-resort backstop.
+
+Values share parts (``[local.a, local.a]`` holds ``local.a`` twice, not a copy): sizes count a shared
+part each time it appears, as anything walking the value would (``jsonencode``, the graph, reports).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NamedTuple
+
+from ownlint.loaders.terraform.values import PartialMap
+
+# Per root module: real estates (terraform-aws-modules, cloud-foundation-fabric, ...) use at most 16k
+# steps, 59k characters and 4k elements; a hostile one stops in about a second and tens of MB.
+MAX_STEPS = 1_000_000  # expressions evaluated, and elements of values walked or copied
+MAX_CHARACTERS = 8_000_000  # characters of strings built, and of values handed to the loader
+MAX_ELEMENTS = 500_000  # list and map elements built, and in values handed to the loader
+# Per value: its strings and keys together, its list and map elements at every level
+MAX_VALUE_CHARACTERS = 1 << 20
+MAX_VALUE_ELEMENTS = 100_000
+MAX_VALUE_DEPTH = 64
+BACKSTOP_SECONDS = 20.0  # of evaluation; MAX_STEPS take a second or two, so only a bug gets here
+CLOCK_EVERY = 4096  # steps between two reads of the clock
+
+
+class OverBudget(Exception):
+    """A limit was crossed: with ``spent``, the root module's budget is gone (every later value is
+    unknown too); without, only the value being built is too large."""
+
+    def __init__(self, detail: str, spent: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.spent = spent
+
+
+class Size(NamedTuple):
+    """Elements (list items and map entries, at every level) and characters (strings and keys)."""
+
+    elements: int
+    characters: int
+
+
+NOTHING = Size(0, 0)
+TOO_MANY_CHARACTERS = f"a value of more than {MAX_VALUE_CHARACTERS} characters"
+TOO_MANY_ELEMENTS = f"a value of more than {MAX_VALUE_ELEMENTS} elements"
+
+
+class Budget:
+    """What the evaluation of one root module has spent, and why it stopped (once it has)."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.characters = 0
+        self.elements = 0
+        self.exhausted: str | None = None  # the reason every value is unknown from now on
+        self._gone: OverBudget | None = None  # crossed, not yet located
+        self._next_check = CLOCK_EVERY
+        self._seconds = 0.0
+        self._since = 0.0
+        self._running = 0
+
+    def step(self, count: int = 1) -> None:
+        """``count`` units of work; every ``CLOCK_EVERY`` the limits (and the clock) are looked at."""
+        self.steps += count
+        if self.steps >= self._next_check:
+            self._check_steps()
+
+    def _check_steps(self) -> None:
+        if self._gone is not None:
+            raise self._gone
+        if self.steps > MAX_STEPS:
+            self._spend(f"more than {MAX_STEPS} evaluation steps in this root module")
+        if self._running and self._seconds + time.monotonic() - self._since > BACKSTOP_SECONDS:
+            self._spend(f"more than {BACKSTOP_SECONDS:g} seconds of evaluation in this root module")
+        self._next_check = min(self.steps + CLOCK_EVERY, MAX_STEPS + 1)
+
+    def _spend(self, detail: str) -> None:
+        self._gone = OverBudget(detail, spent=True)
+        self._next_check = 0  # every later step raises at once
+        raise self._gone
+
+    def built(self, elements: int = 0, characters: int = 0) -> None:
+        """New list or map elements and characters: they count against the root module's totals."""
+        self.elements += elements
+        self.characters += characters
+        if self.characters > MAX_CHARACTERS:
+            self._spend(f"more than {MAX_CHARACTERS} characters in this root module")
+        if self.elements > MAX_ELEMENTS:
+            self._spend(f"more than {MAX_ELEMENTS} elements in this root module")
+
+    def string(self, length: int) -> None:
+        """Before building a string of ``length`` characters."""
+        if length > MAX_VALUE_CHARACTERS:
+            raise OverBudget(TOO_MANY_CHARACTERS)
+        self.built(characters=length)
+
+    def weigh(self, value: Any, base: Size = NOTHING) -> Size:
+        """``base`` plus the size of ``value``; raises past one value's limits. The walk is work: it
+        stops at those limits, and each element visited is a step."""
+        elements, characters = base
+        if isinstance(value, str):
+            characters += len(value)
+        elif isinstance(value, (list, dict, PartialMap)):
+            stack: list[tuple[Any, int]] = [(value, 0)]
+            while stack:
+                item, depth = stack.pop()
+                if depth >= MAX_VALUE_DEPTH:
+                    raise OverBudget(f"a value nested more than {MAX_VALUE_DEPTH} deep")
+                if isinstance(item, PartialMap):
+                    item = item.known
+                children = item.values() if isinstance(item, dict) else item
+                if isinstance(item, dict):
+                    characters += sum(map(len, item))
+                elements += len(children)
+                self.step(len(children))
+                for child in children:
+                    if isinstance(child, str):
+                        characters += len(child)
+                    elif isinstance(child, (list, dict, PartialMap)):
+                        stack.append((child, depth + 1))
+                if elements > MAX_VALUE_ELEMENTS:
+                    raise OverBudget(TOO_MANY_ELEMENTS)
+        if characters > MAX_VALUE_CHARACTERS:
+            raise OverBudget(TOO_MANY_CHARACTERS)
+        return Size(elements, characters)
+
+    def hand_out(self, value: Any) -> None:
+        """``value`` leaves the evaluator: whoever reads it may copy it (the graph's attributes do)."""
+        size = self.weigh(value)
+        self.built(size.elements, size.characters)
+
+    def reason(self, over: OverBudget, where: str | None) -> str:
+        """Why a value is unknown: ``over``, crossed while evaluating ``where`` (``local.x (main.tf:3)``).
+        Once the root module's budget is gone, the first such reason is every later one."""
+        if self.exhausted is not None:
+            return self.exhausted
+        located = f"evaluation budget exhausted{f' in {where}' if where else ''}: {over.detail}"
+        if over.spent:
+            self.exhausted = located
+        return located
+
+    def start(self) -> None:
+        """Evaluation starts (nested calls count once): the backstop's clock runs."""
+        if self._running == 0:
+            self._since = time.monotonic()
+        self._running += 1
+
+    def stop(self) -> None:
+        self._running -= 1
+        if self._running == 0:
+            self._seconds += time.monotonic() - self._since
