@@ -4,7 +4,9 @@ widths, deep for nesting, backtracking regular expressions, one large value used
 
 Each hostile module is checked by the CLI in a child process that may not take more than 1 GiB of
 address space or a minute (before the evaluation budget, each was a MemoryError traceback or ran for
-hours). With the budget each gives exactly one OWN012 that names the value and the limit it crossed."""
+hours). With the budget each gives exactly one OWN012 that names the value and the limit it crossed, and
+one OWN000 where the budget ran out: no real module comes near it, so a pull request that exhausts it
+fails the gate instead of turning its findings into warnings."""
 
 from __future__ import annotations
 
@@ -57,9 +59,15 @@ def owner_unknown(tmp_path: Path, text: str) -> list[str]:
     return [f"exit {run.exit_code}", *(f"{f['rule']} {f['message']}" for f in run.json()["findings"])]
 
 
+def stopped(reason: str) -> str:
+    """The OWN000 of a root module whose evaluation crossed the budget for ``reason``."""
+    return f"OWN000 {reason}; what depends on it is unknown"
+
+
 def expected(reason: str, where: str) -> list[str]:
-    """One OWN012 on the bucket: its owner is unknown for ``reason``, reached through ``where``."""
-    return ["exit 0", f"OWN012 aws_s3_bucket.b: cannot be known statically: owner: {reason} ({where})"]
+    """The gate fails: an OWN000 where the budget ran out, and one OWN012 on the bucket (its owner is
+    unknown for ``reason``, reached through ``where``)."""
+    return ["exit 1", stopped(reason), f"OWN012 aws_s3_bucket.b: cannot be known statically: owner: {reason} ({where})"]
 
 
 def chain(first: str, step: str, count: int = 40, name: str = "s") -> list[str]:
@@ -181,7 +189,8 @@ def test_the_budget_covers_the_modules_a_root_calls(tmp_path: Path) -> None:
     findings = [f"{f['rule']} {f['message']}" for f in run.json()["findings"]]
     spent = ", ".join(sorted(f"module.m[{i}].aws_s3_bucket.b" for i in range(1, 1000)))  # [0] is known
     assert [f"exit {run.exit_code}", *findings] == [
-        "exit 0",
+        "exit 1",
+        stopped(reason),
         f"OWN012 module.m.aws_s3_bucket.b: cannot be known statically: owner: {reason} (local.busy (m/main.tf:2))"
         f" (only in {spent})",
     ]
@@ -197,6 +206,8 @@ def test_a_large_value_used_by_many_instances(tmp_path: Path) -> None:
     run = boxed_check(write_tree(tmp_path, {"main.tf": text}))
     unknown = [f for f in run.json()["findings"] if f["rule"] == "OWN012"]
     reason = "evaluation budget exhausted: more than 500000 elements in this root module"
+    [problem] = [(f["file"], f["line"], f["message"]) for f in run.json()["findings"] if f["rule"] == "OWN000"]
+    assert (run.exit_code, problem) == (1, ("main.tf", 1, stopped(reason)[len("OWN000 ") :]))
     spent = ", ".join(sorted(f"aws_iam_policy.p[{i}]" for i in range(6, 1000)))  # the sixth policy crossed
     assert [f["message"] for f in unknown] == [
         f"aws_iam_policy.p: cannot be known statically: owner: {reason} (local.team (main.tf:18)) (only in {spent})"
@@ -213,7 +224,8 @@ def test_the_budget_is_the_same_in_one_process_and_in_two(tmp_path: Path) -> Non
     root = write_tree(tmp_path, files)
     one, two = boxed_check(root, "--jobs", "1"), boxed_check(root, "--jobs", "2")
     assert (two.stdout, two.exit_code) == (one.stdout, one.exit_code)
-    assert one.stdout.count("evaluation budget exhausted") == 2
+    found = [(f["rule"], f["file"]) for f in one.json()["findings"] if "evaluation budget exhausted" in f["message"]]
+    assert sorted(found) == [(r, f"{d}/main.tf") for r in ("OWN000", "OWN012") for d in ("busy", "doubling")]
 
 
 BIG = "1" + "0" * 400  # more than a float holds

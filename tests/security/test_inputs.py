@@ -188,11 +188,6 @@ def test_a_surrogate_in_a_plan_is_replaced(tree: Any) -> None:
         assert run.exit_code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jsondecode() in loaders/terraform/functions.py (helper eval's file) keeps a lone surrogate; "
-    "Terraform's gives U+FFFD: return loaders.files.without_lone_surrogates(text, json.loads(text))",
-)
 def test_jsondecode_replaces_a_lone_surrogate_as_terraform_does(tree: Any) -> None:
     root = tree(
         {

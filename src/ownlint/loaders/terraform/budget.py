@@ -15,6 +15,7 @@ import time
 from typing import Any, NamedTuple
 
 from ownlint.loaders.terraform.values import PartialMap
+from ownlint.model import LoadProblem
 
 # Per root module: real estates (terraform-aws-modules, cloud-foundation-fabric, ...) use at most 16k
 # steps, 59k characters and 4k elements; a hostile one stops in about a second and tens of MB.
@@ -59,6 +60,7 @@ class Budget:
         self.characters = 0
         self.elements = 0
         self.exhausted: str | None = None  # the reason every value is unknown from now on
+        self.first: tuple[str, str | None, int] | None = None  # the first crossing: reason, file, line
         self._gone: OverBudget | None = None  # crossed, not yet located
         self._next_check = CLOCK_EVERY
         self._seconds = 0.0
@@ -135,15 +137,26 @@ class Budget:
         size = self.weigh(value)
         self.built(size.elements, size.characters)
 
-    def reason(self, over: OverBudget, where: str | None) -> str:
-        """Why a value is unknown: ``over``, crossed while evaluating ``where`` (``local.x (main.tf:3)``).
-        Once the root module's budget is gone, the first such reason is every later one."""
+    def reason(self, over: OverBudget, where: str | None, file: str | None = None, line: int = 1) -> str:
+        """Why a value is unknown: ``over``, crossed while evaluating ``where`` (``local.x (main.tf:3)``,
+        written at ``file``:``line``). Once the root module's budget is gone, the first such reason is
+        every later one."""
         if self.exhausted is not None:
             return self.exhausted
         located = f"evaluation budget exhausted{f' in {where}' if where else ''}: {over.detail}"
         if over.spent:
             self.exhausted = located
+        if self.first is None:
+            self.first = (located, file, line)
         return located
+
+    def problem(self, fallback: str) -> LoadProblem | None:
+        """The root module's OWN000 once anything crossed the budget (at the first crossing, else at
+        ``fallback``:1): real modules use a few percent of it, so a gate must not pass on a warning."""
+        if self.first is None:
+            return None
+        reason, file, line = self.first
+        return LoadProblem(file or fallback, line, f"{reason}; what depends on it is unknown")
 
     def start(self) -> None:
         """Evaluation starts (nested calls count once): the backstop's clock runs."""

@@ -131,7 +131,8 @@ class Evaluator:
                 self.budget.weigh(result)  # optional() defaults may have made it larger
         except OverBudget as over:
             place = binding.place
-            result = Unknown(self.budget.reason(over, f"{kind}.{name} ({place.file}:{place.line})"))
+            where = f"{kind}.{name} ({place.file}:{place.line})"
+            result = Unknown(self.budget.reason(over, where, place.file, place.line))
         finally:
             self._active.discard(key)
         self._memo[memo_key] = result

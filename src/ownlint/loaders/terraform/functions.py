@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.terraform.budget import NOTHING, Budget
 from ownlint.loaders.terraform.strings import format_text, join_texts, replace_text, split_text
 from ownlint.loaders.terraform.values import (
@@ -168,7 +169,7 @@ def _to_set(value: Any) -> list[Any]:
 def _json_decode(text: str) -> Any:
     if len(text) > MAX_COLLECTION * 10:
         raise EvalError("jsondecode(): input too large")
-    return json.loads(text)
+    return without_lone_surrogates(text, json.loads(text))  # as Terraform (Go) decodes them: U+FFFD
 
 
 def _length(value: Any) -> int:

@@ -119,6 +119,9 @@ class ModuleTree:
     def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
         variables = root_variables(source, overrides)
         self._instance(source, Instance(stack, chain=(source.path,)), variables, {})
+        stopped = self.budget.problem(source.files[0].path if source.files else source.path)
+        if stopped is not None:
+            self.problems.append(stopped)
 
     def _instance(
         self,
