@@ -10,11 +10,24 @@ from ownlint.loaders.terraform.values import EvalError, PartialMap, Unknown, fir
 
 def unified(chosen: Any, other: Any) -> Any:
     """Terraform gives both results of a conditional one type: a string beside a number or bool makes
-    the result a string (``false ? "" : 1 == 1`` is ``"true"``)."""
+    the result a string (``false ? "" : 1 == 1`` is ``"true"``); a primitive beside a collection, or a
+    list beside a map, is an error even when the other branch is not taken (``true ? {} : ""``)."""
     primitive = (str, int, float, bool)
+    if _kind(chosen) and _kind(other) and _kind(chosen) != _kind(other):
+        raise EvalError("inconsistent conditional result types")
     if isinstance(other, str) and isinstance(chosen, primitive) and not isinstance(chosen, str):
         return to_text(chosen)
     return chosen
+
+
+def _kind(value: Any) -> str:
+    """What Terraform cannot unify across: primitives, lists (tuples, sets), maps (objects); "" for
+    null and unknown values, which take any type."""
+    if isinstance(value, (str, int, float, bool)):
+        return "primitive"
+    if isinstance(value, list):
+        return "list"
+    return "map" if isinstance(value, (dict, PartialMap)) else ""
 
 
 def pairs(collection: Any) -> list[tuple[Any, Any]]:
