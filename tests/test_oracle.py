@@ -37,7 +37,7 @@ FIXED = [
     # a conditional's two results must have one type, even the one not taken (hypothesis found this)
     'can(true ? {} : {a = ""}["a"])',
     'can(true ? ["a"] : {b = 1})',
-    'can(false ? 1 : {})',
+    "can(false ? 1 : {})",
     'can(true ? null : ["x"])',
     '"${"a"}${1 + 2}"',
     "merge({a = null}, {b = 1})",
