@@ -23,9 +23,9 @@ from estate import write_estate
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Large enough that a whole run takes several seconds, and over the threshold for worker processes."""
+    """Over the threshold for worker processes, and large enough that a run in one process takes seconds."""
     root = tmp_path_factory.mktemp("interrupt") / "estate"
-    write_estate(root, 300, 300)
+    write_estate(root, 600, 600)
     return root
 
 
@@ -40,12 +40,19 @@ def _children(parent: int) -> list[int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def _when_loading(process: subprocess.Popen[str], jobs: str) -> None:
-    """Wait until the run is well into loading: with ``--jobs 2``, until its worker processes are running."""
+    """Wait until the run is well into loading, by its progress rather than the clock (a loaded machine is
+    slow, an idle one fast): with ``--jobs 2`` until its workers run, else until it has used a second of CPU
+    (the imports take a fraction of it)."""
     deadline = time.monotonic() + 60
-    if jobs == "1":
-        time.sleep(1.5)
-    while jobs != "1" and len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(_children(process.pid)) >= 2 if jobs != "1" else _cpu_seconds(process.pid) >= 1.0:
+            break
         time.sleep(0.02)
     assert process.poll() is None, process.communicate()
 
