@@ -8,6 +8,8 @@ never follows a link out of the cache.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import stat
@@ -107,6 +109,24 @@ def test_a_cache_directory_others_can_change_is_not_used(tmp_path: Path, damage:
     assert (run.exit_code, run.stdout) == (expected.exit_code, expected.stdout)
     assert run.stderr == f"note: parse cache not used: {unsafe} {reason}\n"
     assert sorted(p.name for p in cache.rglob("*")) == before  # nothing read, nothing written
+
+
+def test_a_cache_directory_inside_the_scanned_repository_is_not_used(tmp_path: Path) -> None:
+    """Files there come from the pull request: a checkout makes them this user's, so owner and mode checks
+    pass, and an attacker who knows the format can record the right digest."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "main.tf").write_text(QUEUE)
+    cache = repo / ".cache" / "ownlint"
+    plant(cache, tmp_path, QUEUE, NOTHING)
+    entry = json.loads(entry_of(cache, QUEUE).read_text())
+    entry["source"] = hashlib.sha256(QUEUE.encode()).hexdigest()  # a forgery, not a stale entry
+    entry_of(cache, QUEUE).write_text(json.dumps(entry))
+    expected = run_cli("check", str(repo), "--format", "json", "--no-cache")
+    assert "OWN001" in expected.stdout
+    run = run_cli("check", str(repo), "--format", "json", "--cache-dir", str(cache))
+    assert (run.exit_code, run.stdout) == (expected.exit_code, expected.stdout)
+    assert run.stderr == f"note: parse cache not used: {cache} is inside the scanned repository\n"
 
 
 def test_the_default_cache_is_refused_when_a_directory_above_it_is_writable_by_others(

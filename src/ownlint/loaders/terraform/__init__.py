@@ -80,11 +80,11 @@ def load_terraform(
     plan_paths = [*(Path(p) for p in inputs.plans), *found_plans]
     if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
-    cache, cache_note = (
-        open_cache(Path(inputs.cache_dir), resolve_backend(inputs.parser)) if inputs.cache_dir else (None, None)
-    )
+    repository = _repository_of(root)
+    backend = resolve_backend(inputs.parser)
+    cache, cache_note = open_cache(Path(inputs.cache_dir), backend, repository) if inputs.cache_dir else (None, None)
     parse = parser_for(inputs.parser) if directories else _no_hcl
-    loader = ModuleLoader(root, parse, _repository_of(root), cache, max_bytes)
+    loader = ModuleLoader(root, parse, repository, cache, max_bytes)
     scanned = [d.resolve() for d in directories]
     overrides = _overrides(loader, inputs)
     files_count = sum(len(terraform_files(d, loader.repository)) for d in scanned)

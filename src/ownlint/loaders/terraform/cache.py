@@ -67,9 +67,11 @@ _ARITY = {name: len(dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
 _FIELD_NAMES = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
 
 
-def open_cache(directory: Path, backend: str) -> tuple[ParseCache | None, str | None]:
-    """The cache in ``directory``, made (0700) when missing; or None, with a note when the directory
-    could be changed by another user, as pip disables a cache it does not own."""
+def open_cache(directory: Path, backend: str, repository: Path) -> tuple[ParseCache | None, str | None]:
+    """The cache in ``directory``, made (0700) when missing; or None, with a note when the directory could
+    be changed by another user (as pip disables a cache it does not own) or by the change being checked."""
+    if Path(os.path.realpath(directory)).is_relative_to(os.path.realpath(repository)):
+        return None, f"parse cache not used: {directory} is inside the scanned repository"  # written by the PR
     why = unsafe_directory(directory)
     if why is None:
         try:
