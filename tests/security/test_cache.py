@@ -115,7 +115,7 @@ def test_a_cache_directory_inside_the_scanned_repository_is_not_used(tmp_path: P
     """Files there come from the pull request: a checkout makes them this user's, so owner and mode checks
     pass, and an attacker who knows the format can record the right digest."""
     repo = tmp_path / "repo"
-    (repo / ".git").mkdir(parents=True)
+    repo.mkdir()
     (repo / "main.tf").write_text(QUEUE)
     cache = repo / ".cache" / "ownlint"
     plant(cache, tmp_path, QUEUE, NOTHING)
