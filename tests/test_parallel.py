@@ -90,36 +90,3 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
     run = run_cli("check", str(tmp_path), "--jobs", "0")
     assert run.exit_code == 2
     assert "Invalid value for '-j' / '--jobs': 0 is not in the range x>=1." in run.stderr
-
-
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_stops_with_one_line_exit_130_and_no_partial_files(tmp_path: Path, jobs: str) -> None:
-    import signal
-    import subprocess
-    import time
-
-    estate = tmp_path / "estate"
-    write_estate(estate, 300, 300)
-    out = tmp_path / "out"
-    out.mkdir()
-    command = [sys.executable, "-m", "ownlint", "check", str(estate), "--no-cache", "--jobs", jobs]
-    process = subprocess.Popen(
-        [*command, "--format", "json", "-o", str(out / "report.json")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.5)  # well into loading (a whole run takes several seconds)
-    assert process.poll() is None
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    assert (process.returncode, stdout, stderr) == (130, "", "ownlint: interrupted\n")
-    assert list(out.iterdir()) == []  # neither the report nor a temporary file
-    assert not [p for p in Path("/proc").glob("[0-9]*") if _is_worker_of(p, process.pid)]
-
-
-def _is_worker_of(proc: Path, parent: int) -> bool:
-    try:
-        return f"PPid:\t{parent}\n" in (proc / "status").read_text()
-    except OSError:
-        return False

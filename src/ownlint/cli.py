@@ -1,7 +1,9 @@
 """Command line: click commands that parse options, call ``app`` and return an exit code.
 
 Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage/config/internal error,
-130 interrupted. ``OwnlintError`` becomes exit 2 in one place (``OwnlintGroup.invoke``).
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM, as CI cancels a job). ``OwnlintError``, an interrupt
+and any other exception (a bug: one escaped line, never a traceback) become their exit code and one line
+on stderr in one place (``OwnlintGroup.invoke``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from ownlint.report import FORMATS
 from ownlint.report.escape import block, quoted, terminal
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+TERMINATED = 143  # 128 + SIGTERM
+INTERNAL_ERROR = 2  # not 1, which means findings: a gate must tell a crash from a finding
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread as Ctrl-C raises KeyboardInterrupt: every cleanup runs."""
 
 
 class OwnlintGroup(click.Group):
@@ -33,6 +41,35 @@ class OwnlintGroup(click.Group):
         except KeyboardInterrupt:  # before click turns it into Abort with a blank line of its own
             click.echo("ownlint: interrupted", err=True)
             ctx.exit(INTERRUPTED)
+        except Terminated:
+            click.echo("ownlint: terminated", err=True)
+            ctx.exit(TERMINATED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors and exits
+        except Exception as error:
+            if os.environ.get("OWNLINT_TRACEBACK"):
+                raise
+            click.echo(internal_error(error), err=True)
+            ctx.exit(INTERNAL_ERROR)
+
+
+def internal_error(error: Exception) -> str:
+    """One line for a bug: the exception, escaped (it may quote repository text), and what to do."""
+    try:
+        message = str(error)
+    except Exception:  # a message that cannot be made says nothing more than its type
+        message = "(no message)"
+    kind = type(error).__qualname__
+    if type(error).__module__ != "builtins":
+        kind = f"{type(error).__module__}.{kind}"
+    return (
+        f"ownlint: internal error: {kind}: {_one_line(message)} (this is a bug in ownlint {__version__}: please"
+        " report it with the command line; set OWNLINT_TRACEBACK=1 for the traceback)"
+    )
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    return terminal(text[:limit]) + ("..." if len(text) > limit else "")
 
 
 @click.group(cls=OwnlintGroup)
@@ -460,11 +497,33 @@ def init(target: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
+    installed = _in_main_thread()  # SIGTERM raises Terminated, so that it ends a run as Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, _terminate) if installed else None
+    try:
+        code = _main(argv)
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+    from ownlint.parallel import workers_stopped
+
+    if workers_stopped():  # the pool's threads may still run: the interpreter's exit would wait on them
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                continue
+        os._exit(code)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     clash = _option_and_file(args)
     if clash is not None:  # a file name pre-commit passes as an option: fail closed, never parse it
         click.echo(
-            f"ownlint: error: {clash!r} is both an option and a file here: "
+            f"ownlint: error: {quoted(clash)} is both an option and a file here: "
             "put '--' before file names (in .pre-commit-config.yaml: args: [..., --])",
             err=True,
         )
@@ -477,6 +536,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):  # Ctrl-C outside a command (while parsing options)
         click.echo("ownlint: interrupted", err=True)
         return INTERRUPTED
+    except Terminated:
+        click.echo("ownlint: terminated", err=True)
+        return TERMINATED
     return result if isinstance(result, int) else 0
 
 
@@ -488,3 +550,13 @@ def _option_and_file(args: Sequence[str]) -> str | None:
         if arg.startswith("-") and arg != "-" and os.path.lexists(arg):
             return arg
     return None
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

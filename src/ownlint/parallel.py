@@ -4,13 +4,19 @@ Parsing is pure CPU work on independent files, so it splits into chunks, one tas
 processes are forked where the platform allows (no re-import: a worker starts in milliseconds) and
 spawned elsewhere. A pool that cannot start or breaks (a worker killed) is not fatal: the chunks it
 did not finish run here, one after another.
+
+Ctrl-C, SIGTERM or a failure stops the pool at once: workers ignore SIGINT and die on SIGTERM (they are
+forked with both held, so none ever runs the parent's handlers), the parent ends and reaps them, and the
+command line then ends the process without the interpreter's exit, which would wait on the pool's
+threads (a hang) or race with them (a "Bad file descriptor" traceback): see ``workers_stopped``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -65,35 +71,72 @@ def run_chunks(
         pool = None  # no processes here (a sandbox, a limit): every chunk runs in this process
     if pool is not None:
         try:
-            futures = [pool.submit(work, chunk) for chunk in chunks]
-            for index, future in enumerate(futures):
-                done[index] = future.result()
-        except (OSError, BrokenProcessPool):
-            pass  # a worker died: the chunks not done run in this process
-        except BaseException:  # Ctrl-C, or a failure in a worker's work: stop the others now
+            try:
+                with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
+                    futures = [pool.submit(work, chunk) for chunk in chunks]
+                for index, future in enumerate(futures):
+                    done[index] = future.result()
+            except (OSError, BrokenProcessPool):
+                pass  # a worker died: the chunks not done run in this process
+            pool.shutdown(wait=True)
+        except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
             stop_workers(pool)
             raise
-        pool.shutdown(wait=True)
     return [result for index, chunk in enumerate(chunks) for result in (done[index] if index in done else work(chunk))]
 
 
+_HELD = ("SIGINT", "SIGTERM")
+_stopped: list[int] = []  # pids of the processes in which a pool was stopped mid-work (a fork inherits the list)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends, in this thread and in processes forked meanwhile."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {getattr(signal, name) for name in _HELD})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them: one message, no traceback per worker."""
+    """Workers leave Ctrl-C to the parent, which stops them, and end at once on SIGTERM, whatever handlers
+    the parent had: one message, no traceback per worker. Then the signals held at the fork arrive."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, name) for name in _HELD})
 
 
 def stop_workers(pool: Executor) -> None:
-    """Cancel what has not started and end the workers now (on Ctrl-C: nothing they make is wanted)."""
+    """Cancel what has not started and end the workers now (nothing they make is wanted), waiting until
+    each is gone; a second Ctrl-C meanwhile waits until then."""
     import multiprocessing
 
-    pool.shutdown(wait=False, cancel_futures=True)
-    for child in multiprocessing.active_children():
-        child.terminate()
-    for child in multiprocessing.active_children():
-        child.join(timeout=5)
-    pool.shutdown(wait=True)  # the pool's own thread sees its workers gone and ends: a quiet exit
+    with signals_held():
+        pool.shutdown(wait=False, cancel_futures=True)
+        workers = multiprocessing.active_children()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        _stopped.append(os.getpid())
+
+
+def workers_stopped() -> bool:
+    """Whether this process stopped a pool mid-work: the pool's threads may still run, and the interpreter's
+    exit would join them; the caller ends the process with ``os._exit`` instead."""
+    return os.getpid() in _stopped
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

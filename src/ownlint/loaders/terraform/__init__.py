@@ -28,7 +28,7 @@ from ownlint.loaders.terraform.backends import (
     parser_for,
     resolve_backend,
 )
-from ownlint.loaders.terraform.cache import ParseCache
+from ownlint.loaders.terraform.cache import ParseCache, open_cache
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
@@ -78,9 +78,11 @@ def load_terraform(
     plan_paths = [Path(p) for p in inputs.plans]
     if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
-    cache = ParseCache(Path(inputs.cache_dir), resolve_backend(inputs.parser)) if inputs.cache_dir else None
+    repository = _repository_of(root)
+    backend = resolve_backend(inputs.parser)
+    cache, cache_note = open_cache(Path(inputs.cache_dir), backend, repository) if inputs.cache_dir else (None, None)
     parse = parser_for(inputs.parser) if directories else _no_hcl
-    loader = ModuleLoader(root, parse, _repository_of(root), cache, max_bytes)
+    loader = ModuleLoader(root, parse, repository, cache, max_bytes)
     scanned = [d.resolve() for d in directories]
     overrides = _overrides(loader, inputs)
     files_count = sum(len(terraform_files(d, loader.repository)) for d in scanned)
@@ -97,7 +99,7 @@ def load_terraform(
     if loader.parse_cache is not None:
         loader.parse_cache.prune()
     problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
-    notes = _unfollowed_note([n for tree in trees for n in tree.notes])
+    notes = [*([cache_note] if cache_note else []), *_unfollowed_note([n for tree in trees for n in tree.notes])]
     return LoadResult(
         resources=tuple(fold_instances(loaded)),
         problems=tuple(problems),
@@ -277,12 +279,11 @@ class ModuleLoader:
         """The file's model: from the parse cache when this content was parsed before."""
         if self.parse_cache is None:
             return self.parse(text, shown)
-        key = self.parse_cache.key(text)
-        cached = self.parse_cache.get(key, shown)
+        cached = self.parse_cache.get(text, shown)
         if cached is not None:
             return cached
         parsed = self.parse(text, shown)
-        self.parse_cache.put(key, parsed)
+        self.parse_cache.put(text, parsed)
         return parsed
 
     def outline_calls(self, directory: Path, outline: OutlineFunction) -> list[Path] | None:

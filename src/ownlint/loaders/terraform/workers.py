@@ -38,7 +38,8 @@ def roots_in_processes(
     """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
     that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
     holding what the sequential run's loader would: files seen, problems, suppressions."""
-    setup = WorkerSetup(str(loader.root), str(loader.repository), inputs.parser, inputs.cache_dir, loader.max_bytes)
+    cache_dir = str(loader.parse_cache.directory) if loader.parse_cache is not None else None  # checked here
+    setup = WorkerSetup(str(loader.root), str(loader.repository), inputs.parser, cache_dir, loader.max_bytes)
     # the caller chose processes by the number of files: every directory and root goes to the workers
     listed = run_chunks(_directory_calls, [(setup, str(d)) for d in scanned], jobs, minimum=1)
     calls = {d: None if found is None else [Path(c) for c in found] for d, found in zip(scanned, listed, strict=True)}
