@@ -50,12 +50,24 @@ def test_bad_files_do_not_stop_the_good_ones(tmp_path: Path) -> None:
     assert any(f["file"] == "good.tf" and f["rule"] == "OWN001" for f in run.json()["findings"])
 
 
+# Linux keeps a process's peak RSS across fork and exec, so a child of pytest starts with pytest's peak:
+# a small interpreter starts the command and reports the peak of that grandchild instead.
+_WRAPPER = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(process.pid, 0)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def _measured(command: list[str], cwd: Path) -> tuple[float, int, int]:
     """(seconds, peak RSS in MiB, exit code) of a fresh process."""
     start = time.monotonic()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    return time.monotonic() - start, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *command], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    peak_kib, exit_code = map(int, done.stdout.split())
+    return time.monotonic() - start, peak_kib // 1024, exit_code
 
 
 def test_deep_nesting_is_a_problem_not_a_crash(tmp_path: Path) -> None:

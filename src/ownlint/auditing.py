@@ -153,7 +153,7 @@ def _in_workers(options: AuditOptions, paths: Sequence[str], progress: Progress 
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    from ownlint.parallel import ignore_interrupts, pool_context, stop_workers
+    from ownlint.parallel import ignore_interrupts, pool_context, signals_held, stop_workers
 
     one_process = replace(options.inputs, jobs=1)  # a worker per repository, none nested
     arguments = (one_process, options.repo_name, options.use_git, options.today)
@@ -161,7 +161,8 @@ def _in_workers(options: AuditOptions, paths: Sequence[str], progress: Progress 
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=ignore_interrupts)
     outcomes: dict[str, Snapshot | str] = {}
     try:
-        futures = {pool.submit(_audit_one, path, *arguments): path for path in paths}
+        with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
+            futures = {pool.submit(_audit_one, path, *arguments): path for path in paths}
         for future in as_completed(futures):
             try:
                 outcomes[futures[future]] = future.result()
@@ -174,10 +175,10 @@ def _in_workers(options: AuditOptions, paths: Sequence[str], progress: Progress 
                 outcomes[path] = _alone(path, arguments)
                 if progress is not None:
                     progress(path)
+        pool.shutdown(wait=True)
     except BaseException:  # Ctrl-C: stop the others now
         stop_workers(pool)
         raise
-    pool.shutdown(wait=True)
     return [outcomes[path] for path in paths]
 
 
@@ -186,11 +187,13 @@ def _alone(path: str, arguments: tuple[Inputs, str | None, bool, datetime.date |
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from ownlint.parallel import ignore_interrupts, pool_context, stop_workers
+    from ownlint.parallel import ignore_interrupts, pool_context, signals_held, stop_workers
 
     pool = ProcessPoolExecutor(max_workers=1, mp_context=pool_context(), initializer=ignore_interrupts)
     try:
-        return pool.submit(_audit_one, path, *arguments).result()
+        with signals_held():
+            future = pool.submit(_audit_one, path, *arguments)
+        return future.result()
     except BrokenProcessPool:
         return f"audit of {terminal(path)} failed: the process auditing it died (a crash, or killed)"
     except BaseException:
