@@ -431,3 +431,16 @@ def test_the_action_passes_file_names_after_double_dash(tmp_path: Path) -> None:
     ran = _run_action(repo, tmp_path, PATHS="--config=evil.yaml main.tf", ARGS="--select OWN001", DIFF_BASE="")
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "aws_sqs_queue.a" in ran.stdout
+
+
+def test_the_action_can_honour_only_the_configs_waivers(tmp_path: Path) -> None:
+    ignored = '# ownlint:ignore all reason="the pull request says so"\n' + QUEUE.format(name="hidden")
+    repo = new_repo(tmp_path / "repo", {"main.tf": ignored})
+    allowed = _run_action(repo, tmp_path, ARGS="--select OWN001", DIFF_BASE="", INLINE_SUPPRESSIONS="true")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    refused = _run_action(repo, tmp_path, ARGS="--select OWN001", DIFF_BASE="", INLINE_SUPPRESSIONS="false")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "aws_sqs_queue.hidden" in refused.stdout
+    assert "ignored 1 inline suppression" in refused.stderr
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["inputs"]["inline-suppressions"]["default"] == "true"
