@@ -94,3 +94,16 @@ def effective_tag_lines(resources: Any) -> list[str]:
 def _parse_cache_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
     """Commands run by the tests cache parsed files in a directory of the test session, not the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+def require_git() -> str:
+    """git, or a skip with the reason (a failure under .ci/run, which sets OWNLINT_REQUIRE_GIT)."""
+    import os
+    import shutil
+
+    found = shutil.which("git")
+    if found is None:
+        if os.environ.get("OWNLINT_REQUIRE_GIT"):
+            pytest.fail("OWNLINT_REQUIRE_GIT is set but git is not on the PATH")
+        pytest.skip("git is not installed")
+    return found

@@ -93,3 +93,17 @@ def chromium() -> str:
         _missing("Chromium", "OWNLINT_REQUIRE_CHROMIUM")
     assert found is not None
     return found
+
+
+def new_database(server: str) -> str:
+    """The URL of a new, empty database on the throwaway server whose ``postgres`` database is ``server``."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"audit_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    engine.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"

@@ -12,14 +12,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from tests.conftest import FIXTURES, ROOT, run_cli
-from tests.servers import postgres_server
+from tests.servers import new_database, postgres_server
 
 from ownlint.audit import store as audit_store
 
@@ -38,13 +37,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty store: a SQLite file, or a database of its own on the throwaway PostgreSQL server."""
     if request.param == "sqlite":
         return str(tmp_path / "audit.db")
-    server = request.getfixturevalue("postgres")
-    name = f"audit_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    engine.dispose()
-    return server.rsplit("/", 1)[0] + f"/{name}"
+    return new_database(request.getfixturevalue("postgres"))
 
 
 def _example(tmp_path: Path) -> Path:

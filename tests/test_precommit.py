@@ -4,29 +4,17 @@ findings are reported; the hook runs for real through `pre-commit try-repo` agai
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, require_git, run_cli
 
 PROVIDERS = 'provider "aws" {\n  default_tags {\n    tags = { owner = "platform", operated-by = "internal" }\n  }\n}\n'
 LABELLED = 'tags = { data-classification = "internal", compliance-scope = "none" }'
 QUEUE = 'resource "aws_sqs_queue" "{name}" {{\n  name = "{name}"\n  {tags}\n}}\n'
-
-
-def require_git() -> str:
-    """git, or a skip with the reason (a failure under .ci/run, which sets OWNLINT_REQUIRE_GIT)."""
-    found = shutil.which("git")
-    if found is None:
-        if os.environ.get("OWNLINT_REQUIRE_GIT"):
-            pytest.fail("OWNLINT_REQUIRE_GIT is set but git is not on the PATH")
-        pytest.skip("git is not installed: the pre-commit hook was not tried")
-    return found
 
 
 def test_a_changed_tf_file_is_checked_with_its_module_and_only_its_findings_reported(tree: Any) -> None:

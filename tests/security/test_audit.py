@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 import time
-import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from tests.conftest import run_cli, write_tree
-from tests.servers import postgres_server
+from tests.servers import new_database, postgres_server
 from tests.test_audit import _assert_whole, _snapshots
 
 from ownlint.audit import store as audit_store
@@ -37,22 +36,12 @@ def server() -> Iterator[str]:
         yield url
 
 
-def _database(server: str) -> str:
-    """A new, empty database on the test server."""
-    name = f"audit_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    engine.dispose()
-    return server.rsplit("/", 1)[0] + f"/{name}"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty store: a SQLite file, or a database of its own on the PostgreSQL server."""
     if request.param == "sqlite":
         return str(tmp_path / "audit.db")
-    return _database(request.getfixturevalue("server"))
+    return new_database(request.getfixturevalue("server"))
 
 
 # --- item 12: NUL, over-long and undecodable text reach both stores alike ------------------------
@@ -170,7 +159,7 @@ def test_lone_surrogates_in_any_value_are_stored_as_replacement_characters(tmp_p
 
 def test_a_postgresql_store_of_schema_2_is_migrated_to_unbounded_text(server: str) -> None:
     """Version 2 stores held VARCHAR(n) columns in PostgreSQL (SQLite never enforced them): 3 makes them text."""
-    store_url = _database(server)
+    store_url = new_database(server)
     with audit_store.store(store_url) as engine, engine.begin() as connection:
         for column, length in (("resource_type", 200), ("namespace", 253), ("category", 100), ("party", 200)):
             connection.exec_driver_sql(f"ALTER TABLE resources ALTER COLUMN {column} TYPE VARCHAR({length})")
@@ -352,7 +341,7 @@ def test_postgres_scheme_is_an_alias_and_driver_errors_mask_the_password(tmp_pat
     encoded = _one_line_error(["report", "--db", "postgresql://user@host:s3%40cret@127.0.0.1:1/db"], tmp_path)
     assert encoded.startswith("audit store postgresql+psycopg://user%40host:***@127.0.0.1:1/db: connection failed")
     # and the alias works: postgres:// is what Heroku, libpq and psql also accept
-    alias = _database(server).replace("postgresql://", "postgres://")
+    alias = new_database(server).replace("postgresql://", "postgres://")
     run = run_cli("audit", str(tmp_path), "--db", alias, "--no-git", "-q")
     assert (run.exit_code, run.stderr) == (0, "")
 

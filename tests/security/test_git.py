@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, require_git, run_cli
 
 from ownlint import __version__
 from ownlint.cli import main
@@ -29,15 +28,6 @@ OWNED = 'resource "aws_sqs_queue" "{name}" {{\n  name = "{name}"\n  tags = {{ ow
 PROVIDERS = 'provider "aws" {\n  default_tags {\n    tags = { owner = "platform", operated-by = "internal" }\n  }\n}\n'
 LABELLED = 'tags = { data-classification = "internal", compliance-scope = "none" }'
 OFF = "rules:\n  OWN001: {severity: 'off'}\n  OWN004: {severity: 'off'}\n  OWN005: {severity: 'off'}\n"
-
-
-def require_git() -> str:
-    found = shutil.which("git")
-    if found is None:
-        if os.environ.get("OWNLINT_REQUIRE_GIT"):
-            pytest.fail("OWNLINT_REQUIRE_GIT is set but git is not on the PATH")
-        pytest.skip("git is not installed")
-    return found
 
 
 def git(repo: Path, *args: str) -> str:
