@@ -135,7 +135,7 @@ def _known(
     wanted = vcs.wanted(top, loaded.root, named, settings.file if settings else None)
 
     def run_at(tree: Path) -> list[Finding]:
-        moved = vcs.relocated(inputs, top, tree)
+        moved = vcs.relocated(inputs, top, tree, loaded.root)
         if not moved.paths:
             return []  # none of the paths existed at the base
         # the base is checked with the head's config: the comparison is about the code that changed
@@ -176,7 +176,8 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     file_paths = [Path(p) for p in paths if p != STDIN]
     if STDIN in paths and stdin_text is None:
         raise OwnlintError("'-' given but no standard input was read")
-    found = discover(file_paths) if file_paths else Discovered(root=Path("."))
+    root = Path(inputs.root) if inputs.root is not None else None
+    found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or _config(inputs, file_paths, found.root)
     terraform = load_terraform(found.root, found.terraform, inputs.terraform, inputs.jobs, inputs.max_file_bytes)
     stdin = stdin_text if STDIN in paths else None

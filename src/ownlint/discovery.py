@@ -50,11 +50,11 @@ def scan_root(paths: list[Path]) -> Path:
     return Path(os.path.commonpath([str(p) for p in resolved]))
 
 
-def discover(paths: list[Path]) -> Discovered:
+def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     for path in paths:
         if not path.exists():
             raise OwnlintError(f"{path}: no such file or directory")
-    found = Discovered(root=scan_root(paths))
+    found = Discovered(root=root if root is not None else scan_root(paths))
     real_root = found.root.resolve()
     for path in paths:
         files = [path] if os.path.isfile(path) else _walk(path, lambda error: _unlisted(found, error))

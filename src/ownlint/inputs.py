@@ -22,3 +22,6 @@ class Inputs:
     jobs: int = 1  # processes that parse files, when there are many (``--jobs``)
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are skipped with a located problem
     inline_suppressions: bool = True  # False: only the config's waivers (``--no-inline-suppressions``)
+    # the scan root, where the paths alone would give another: the base of ``--diff-base`` is laid out
+    # where the head is, so that files, stacks and fingerprints agree
+    root: str | None = None

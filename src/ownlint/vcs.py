@@ -76,8 +76,9 @@ def _inside(top: Path, path: Path) -> str | None:
     return "" if relative == "." else relative
 
 
-def relocated(inputs: Inputs, top: Path, tree: Path) -> Inputs:
-    """``inputs`` with every path inside the repository moved into the base's files at ``tree``."""
+def relocated(inputs: Inputs, top: Path, tree: Path, root: Path) -> Inputs:
+    """``inputs`` with every path inside the repository, and the head's scan ``root``, moved into the
+    base's files at ``tree``."""
 
     def move(text: str) -> str:
         inside = _inside(top, Path(text))
@@ -89,7 +90,7 @@ def relocated(inputs: Inputs, top: Path, tree: Path) -> Inputs:
         var_files=tuple(move(v) for v in inputs.terraform.var_files),
         plans=tuple(move(p) for p in inputs.terraform.plans),
     )
-    return replace(inputs, paths=paths, terraform=terraform)
+    return replace(inputs, paths=paths, terraform=terraform, root=move(str(root)))
 
 
 def config_at_ref(ref: str, top: Path, rule_ids: tuple[str, ...]) -> Config:

@@ -434,3 +434,15 @@ def test_the_action_can_honour_only_the_configs_waivers(tmp_path: Path) -> None:
     assert "ignored 1 inline suppression" in refused.stderr
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["inputs"]["inline-suppressions"]["default"] == "true"
+
+
+def test_diff_base_on_named_files_reports_only_what_the_change_adds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit style: files named from the top of the repository. The base's files are laid out where
+    the head's are, so a finding the base already had keeps its fingerprint and is not new."""
+    repo = new_repo(tmp_path / "repo", {"infra/main.tf": QUEUE.format(name="old")})
+    (repo / "infra/main.tf").write_text(QUEUE.format(name="old") + QUEUE.format(name="added"))
+    monkeypatch.chdir(repo)
+    run = run_cli("check", "--select", "OWN001", "--diff-base", "main", "--format", "json", "--", "infra/main.tf")
+    assert (run.exit_code, found(run)) == (1, [("OWN001", "aws_sqs_queue.added")])
