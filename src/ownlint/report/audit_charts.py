@@ -173,6 +173,9 @@ def _keep_apart(axis: Any, labels: Sequence[Any], order: Sequence[int]) -> None:
     kept: list[Any] = []
     for index in order:
         box = labels[index].get_window_extent(renderer)
+        if box.x0 < inside.x0 or box.x1 > inside.x1:  # at an edge: start (or end) at its point instead
+            labels[index].set_horizontalalignment("left" if box.x0 < inside.x0 else "right")
+            box = labels[index].get_window_extent(renderer)
         fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and box.y1 <= inside.y1
         if fits and not any(_near(box, other) for other in kept):
             kept.append(box)
