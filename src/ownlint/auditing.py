@@ -219,14 +219,18 @@ def _audit_one(
 
 
 def _summary(engine: Engine, repos: Sequence[str]) -> AuditSummary:
-    from ownlint.audit.store import list_snapshots, snapshot_rows
+    from ownlint.audit.store import SnapshotInfo, list_snapshots, snapshot_rows
     from ownlint.audit.summary import summarise
 
     history = [s for s in list_snapshots(engine) if s.repo in set(repos)]
-    latest = {s.repo: s for s in history}  # the last one of each repo (history is in time order)
-    chosen = [latest[repo] for repo in dict.fromkeys(repos) if repo in latest]
+    by_repo: dict[str, list[SnapshotInfo]] = {}
+    for info in history:  # in time order: each repo's last one is its latest
+        by_repo.setdefault(info.repo, []).append(info)
+    chosen = [by_repo[repo][-1] for repo in dict.fromkeys(repos) if repo in by_repo]
     latest_rows = [(info, *snapshot_rows(engine, info.id)) for info in chosen]
-    return summarise(latest_rows, history, datetime.datetime.now(datetime.timezone.utc))
+    before = {repo: taken[-2] for repo, taken in by_repo.items() if len(taken) > 1}
+    previous = {repo: (info, snapshot_rows(engine, info.id)[0]) for repo, info in before.items()}
+    return summarise(latest_rows, history, datetime.datetime.now(datetime.timezone.utc), previous)
 
 
 def _write_report(summary: AuditSummary, target: str) -> str:

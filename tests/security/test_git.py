@@ -159,7 +159,9 @@ def test_the_audit_runs_no_filter_textconv_or_fsmonitor_of_the_clone(tmp_path: P
     run = run_cli("audit", str(repo), "--db", str(tmp_path / "audit.db"), "-q", "--report", str(tmp_path / "a.json"))
     assert run.exit_code == 0, run.stderr
     [orphan] = json.loads((tmp_path / "a.json").read_text())["unowned"]
-    assert orphan["suggestion_evidence"] == "last git author of main.tf:1: dev@example.com"
+    assert orphan["suggestion_evidence"] == [
+        "last git author of main.tf:1: dev@example.com, a person: a contact, not an owner value"
+    ]
     assert sorted(p.name for p in markers.iterdir()) == []
 
 

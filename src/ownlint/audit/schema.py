@@ -7,13 +7,16 @@ so concurrent first runs migrate once.
 Repository text is stored the same in both backends, so their reports are the same: NUL (which
 PostgreSQL text cannot hold) and lone surrogates (which UTF-8 cannot encode: undecodable file names
 carry them) become U+FFFD, the replacement character; a value longer than its column allows
-(``MAX_TEXT`` for unbounded text) is cut and ends with ``… [N more characters]``.
+(``MAX_TEXT`` for unbounded text) is cut and ends with ``… [N more characters]``. A list (a resource's
+instances, a suggestion's evidence) is one JSON array in a text column (``storable_list``): each item
+stored as text is, and the array as long as the column holds, its last item then ``… and N more``.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -24,6 +27,7 @@ from ownlint.errors import OwnlintError
 METADATA = sa.MetaData()
 MAX_TEXT = 10_000  # characters of one stored value: repository text must not grow the store without bound
 MARKER_ROOM = 32  # "… [N more characters]" fits in it
+MAX_ITEM = 1_000  # characters of one item of a stored list (an instance address, a line of evidence)
 NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
 
 snapshots = sa.Table(
@@ -62,7 +66,10 @@ resources = sa.Table(
     sa.Column("classification", sa.Text),
     sa.Column("compliance_scope", sa.Text),
     sa.Column("suggested_owner", sa.Text),
-    sa.Column("suggestion_evidence", sa.Text),
+    sa.Column("suggestion_evidence", sa.Text),  # a JSON array of text (one text in rows before schema 4)
+    sa.Column("operator_party", sa.Text),  # schema 4
+    sa.Column("instances", sa.Text),  # schema 4: a JSON array of instance addresses
+    sa.Column("suggestion_strength", sa.String(10)),  # schema 4
 )
 findings = sa.Table(
     "findings",
@@ -98,6 +105,35 @@ def _text(value: str, limit: int) -> str:
     return f"{text[:kept]}\u2026 [{len(text) - kept} more characters]"
 
 
+def storable_list(items: Sequence[str]) -> str | None:
+    """``items`` as a JSON array of at most ``MAX_TEXT`` characters (None for none); see the module's docstring."""
+    if not items:
+        return None
+    texts = [_text(item, MAX_ITEM) for item in items]
+    encoded = json.dumps(texts, ensure_ascii=False)
+    if len(encoded) <= MAX_TEXT:
+        return encoded
+    kept: list[str] = []
+    size = 2 + MARKER_ROOM  # the brackets and the closing "… and N more"
+    for text in texts:
+        size += len(json.dumps(text, ensure_ascii=False)) + 2
+        if size > MAX_TEXT:
+            break
+        kept.append(text)
+    return json.dumps([*kept, f"\u2026 and {len(texts) - len(kept)} more"], ensure_ascii=False)
+
+
+def stored_list(value: str | None) -> tuple[str, ...]:
+    """A list ``storable_list`` stored (a text that is not one, as its one item)."""
+    if not value:
+        return ()
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return (value,)
+    return tuple(str(i) for i in items) if isinstance(items, list) else (value,)
+
+
 def _v1(connection: Connection) -> None:
     for table in (snapshots, resources, findings):
         table.create(connection, checkfirst=True)
@@ -119,9 +155,18 @@ def _v3(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE resources ALTER COLUMN {column} TYPE TEXT")
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)  # version N is MIGRATIONS[N - 1]
+def _v4(connection: Connection) -> None:
+    """The operator's party beside the owner's, instance addresses, a suggestion's strength, and evidence
+    as a list. Rows written before keep ``operator_party`` NULL: ``store`` reads them as they were meant."""
+    existing = {c["name"] for c in sa.inspect(connection).get_columns("resources")}
+    for column in (c for c in ("operator_party", "instances", "suggestion_strength") if c not in existing):
+        kind = "VARCHAR(10)" if column == "suggestion_strength" else "TEXT"
+        connection.exec_driver_sql(f"ALTER TABLE resources ADD COLUMN {column} {kind}")
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4)  # version N is MIGRATIONS[N - 1]
 SCHEMA_VERSION = len(MIGRATIONS)
-READABLE_FROM = 1  # the oldest version whose tables the reports read as they are (no column added since)
+READABLE_FROM = 1  # the oldest version whose tables the reports read (columns added since are read as NULL)
 
 
 def migrate(engine: Engine) -> int:

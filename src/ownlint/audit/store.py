@@ -27,7 +27,7 @@ from ownlint.audit.schema import MAX_TEXT as MAX_TEXT
 from ownlint.audit.schema import MIGRATIONS as MIGRATIONS
 from ownlint.audit.schema import SCHEMA_VERSION as SCHEMA_VERSION
 from ownlint.audit.schema import findings as findings
-from ownlint.audit.schema import migrate, readable_version, storable
+from ownlint.audit.schema import migrate, readable_version, storable, storable_list, stored_list
 from ownlint.audit.schema import resources as resources
 from ownlint.audit.schema import schema_table as schema_table
 from ownlint.audit.schema import snapshots as snapshots
@@ -160,12 +160,50 @@ def write_snapshot(engine: Engine, snapshot: Snapshot) -> int:
         inserted = connection.execute(snapshots.insert().values(**storable(snapshots, values))).inserted_primary_key
         snapshot_id = int(inserted[0]) if inserted is not None else 0
         if rows:
-            stored = [storable(resources, {"snapshot_id": snapshot_id, **asdict(r)}) for r in rows]
+            stored = [storable(resources, {"snapshot_id": snapshot_id, **_columns(r)}) for r in rows]
             connection.execute(resources.insert(), stored)
         if snapshot.findings:
             found = [storable(findings, {"snapshot_id": snapshot_id, **asdict(f)}) for f in snapshot.findings]
             connection.execute(findings.insert(), found)
     return snapshot_id
+
+
+LIST_COLUMNS = ("instances", "suggestion_evidence")  # JSON arrays in text columns
+
+
+def _columns(row: InventoryRow) -> dict[str, object]:
+    values = asdict(row)
+    return {**values, **{name: storable_list(getattr(row, name)) for name in LIST_COLUMNS}}
+
+
+def _row(values: dict[str, Any]) -> InventoryRow:
+    if values.get("operator_party") is None:
+        return _before_schema_4(values)
+    lists = {name: stored_list(values[name]) for name in LIST_COLUMNS}
+    return InventoryRow(**{**values, **lists})
+
+
+def _before_schema_4(values: dict[str, Any]) -> InventoryRow:
+    """A row written before schema 4, as it was meant: its ``party`` named an MSP that ran a team's
+    resource (or ``shared``) as accountable; the owner's party is taken back, and the operator's is what
+    the row still tells (``unrecorded`` when nothing does). Its evidence was one text."""
+    party, owner = values["party"], (values["owner"] or "").lower()
+    operator = (values["operator"] or "").lower()
+    operating = party.startswith("msp:") and operator == party[4:].lower()
+    by_state = {"missing": "unset", "unknown": "unknown"}.get(values["operator_state"])
+    by_value = operator if operator in ("shared", "internal") else (party if operating else "unrecorded")
+    if party == "shared" or (party.startswith("msp:") and owner != party[4:].lower()):
+        party = "internal"
+    evidence = values.get("suggestion_evidence")
+    return InventoryRow(
+        **{
+            **values,
+            "party": party,
+            "operator_party": by_state or by_value,
+            "instances": (),
+            "suggestion_evidence": (evidence,) if evidence else (),
+        }
+    )
 
 
 def is_owned(row: InventoryRow) -> bool:
@@ -187,21 +225,27 @@ def list_snapshots(engine: Engine, repo: str | None = None) -> list[SnapshotInfo
 
 
 def snapshot_rows(engine: Engine, snapshot_id: int) -> tuple[list[InventoryRow], list[FindingRow]]:
-    names = [c.name for c in resources.columns if c.name != "snapshot_id"]
     finding_names = [c.name for c in findings.columns if c.name != "snapshot_id"]
     with engine.connect() as connection:
+        held = {c["name"] for c in sa.inspect(connection).get_columns(resources.name)}  # fewer before schema 4
+        names = [c.name for c in resources.columns if c.name != "snapshot_id" and c.name in held]
+        missing: dict[str, Any] = {c.name: None for c in resources.columns if c.name not in held}
         rows = connection.execute(
-            sa.select(*[resources.c[n] for n in names])
-            .where(resources.c.snapshot_id == snapshot_id)
-            .order_by(resources.c.stack, resources.c.address)
+            sa.select(*[resources.c[n] for n in names]).where(resources.c.snapshot_id == snapshot_id)
         )
-        inventory = [InventoryRow(**dict(zip(names, r, strict=True))) for r in rows]
+        # sorted here, not by the database: both backends give the same order whatever their collation
+        inventory = sorted(
+            (_row({**missing, **dict(zip(names, r, strict=True))}) for r in rows),
+            key=lambda r: (r.stack, r.address, r.instances, r.file, r.line),
+        )
         found = connection.execute(
-            sa.select(*[findings.c[n] for n in finding_names])
-            .where(findings.c.snapshot_id == snapshot_id)
-            .order_by(findings.c.file, findings.c.line, findings.c.rule)
+            sa.select(*[findings.c[n] for n in finding_names]).where(findings.c.snapshot_id == snapshot_id)
         )
-        return inventory, [FindingRow(**dict(zip(finding_names, f, strict=True))) for f in found]
+        listed = sorted(
+            (FindingRow(**dict(zip(finding_names, f, strict=True))) for f in found),
+            key=lambda f: (f.file, f.line, f.rule, f.resource, f.fingerprint),
+        )
+        return inventory, listed
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:

@@ -1,26 +1,48 @@
-"""A suggested owner for each unowned resource, from evidence only: the owner of its module call or
-namespace, its file's CODEOWNERS entry, the owners of its siblings, the last git author of its lines.
+"""A suggested owner for each unowned resource, from evidence weighed by how much it says.
 
-The first source that names someone gives the suggestion; the evidence lists every source found.
+The model wants a team (or an MSP) as owner, never a person. Evidence, and its weight:
+
+- the owner of the module call that instantiates it, or of its Namespace object: strong (3);
+- its file's CODEOWNERS entry, when ``codeowners.teams`` maps it to an owner value: strong (3); a team or
+  person no entry maps is a contact, not an owner value;
+- its owned siblings (the same module instance, namespace or directory): medium (2), when there are at
+  least ``MIN_SIBLINGS`` and two thirds of them agree; fewer, or a split, are listed and not counted;
+- the last git author of its lines: a person, so a contact; weak (1) when ``codeowners.teams`` maps the
+  author's e-mail to an owner value.
+
+Only valid owner values count (a declared party, when parties are declared). Each value's weights add up;
+the suggestion is the value whose sum exceeds all the others' together, its strength by how much (3 or
+more: strong, 2: medium, 1: weak). Otherwise there is none, and the evidence says why.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from ownlint.audit.inventory import Suggested
 from ownlint.config import CodeOwners, Config
 from ownlint.loaders.codeowners import FileOwners, load_codeowners
 from ownlint.model import Fact, Resource, State
-from ownlint.ownership import OWNER, fact
+from ownlint.ownership import OWNER, fact, party_kind
 
-Suggestion = tuple[str, str]  # (owner, evidence)
+STRONG, MEDIUM, WEAK = 3, 2, 1
+STRENGTHS = {STRONG: "strong", MEDIUM: "medium", WEAK: "weak"}
+MIN_SIBLINGS = 3  # owned siblings it takes to suggest their owner; two thirds of them must agree
+
+
+@dataclass(frozen=True)
+class Evidence:
+    value: str | None  # the owner value it speaks for; None: shown, not counted
+    weight: int
+    text: str
 
 
 def suggest_owners(
     config: Config, resources: Iterable[Resource], root: Path, use_git: bool = True
-) -> dict[str, Suggestion]:
+) -> dict[str, Suggested]:
     """Suggestions by ``stack//address`` for the resources whose owner is missing."""
     everything = list(resources)
     listed = [r for r in everything if r.type != "module"]
@@ -29,24 +51,62 @@ def suggest_owners(
         return {}
     containers = {_container_key(r.source, r.stack, r.address): fact(config, r, OWNER) for r in everything}
     files = sorted({r.file for r in unowned})
-    codeowners, _ = load_codeowners(root, config.codeowners or CodeOwners({}), files, keep_unmapped=True)
+    settings = config.codeowners or CodeOwners({})
+    mapped, _ = load_codeowners(root, settings, files)
+    named, _ = load_codeowners(root, settings, files, keep_unmapped=True)
     siblings = _sibling_owners(config, listed)
     authors = _last_authors(root, unowned) if use_git else {}
+    teams = {team.lower(): owner for team, owner in settings.teams.items()}
     found = {}
     for resource in unowned:
         evidence = [
-            *_container_owner(resource, containers),
-            *_codeowners_evidence(codeowners.get(resource.file)),
+            *_container_owner(config, resource, containers),
+            *_codeowners_evidence(config, mapped.get(resource.file), named.get(resource.file)),
             *_sibling_evidence(resource, siblings),
-            *([authors[(resource.file, resource.line)]] if (resource.file, resource.line) in authors else []),
+            *_author_evidence(config, resource, authors, teams),
         ]
         if evidence:
-            found[f"{resource.stack or '.'}//{resource.address}"] = (evidence[0][0], "; ".join(e for _, e in evidence))
+            found[f"{resource.stack or '.'}//{resource.address}"] = weighed(evidence)
     return found
 
 
-def _codeowners_evidence(owners: FileOwners | None) -> list[tuple[str, str]]:
-    return [(owners.owners[0], owners.rule)] if owners is not None and owners.owners else []
+def weighed(evidence: list[Evidence]) -> Suggested:
+    """The value the evidence speaks for, if it outweighs all the others together, and how strongly."""
+    scores: Counter[str] = Counter()
+    for item in evidence:
+        if item.value is not None:
+            scores[item.value] += item.weight
+    texts = tuple(item.text for item in evidence)
+    if not scores:
+        return Suggested(None, None, texts)
+    value, score = min(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    lead = score - (sum(scores.values()) - score)
+    if lead < WEAK:
+        weights = ", ".join(f"{v!r} {s}" for v, s in sorted(scores.items()))
+        return Suggested(None, None, (*texts, f"no suggestion: the evidence conflicts ({weights})"))
+    return Suggested(value, STRENGTHS[min(lead, STRONG)], texts)
+
+
+def _vote(config: Config, value: str, weight: int, text: str) -> Evidence:
+    """Evidence for ``value``, counted when it is a valid owner value."""
+    if config.parties_declared and party_kind(config, value) is None:
+        return Evidence(None, 0, f"{text}, which is not a declared party: not counted")
+    return Evidence(value, weight, f"{text} ({STRENGTHS[weight]})")
+
+
+def _codeowners_evidence(config: Config, mapped: FileOwners | None, named: FileOwners | None) -> list[Evidence]:
+    if mapped is not None:
+        if len(mapped.owners) > 1:
+            values = " and ".join(repr(v) for v in mapped.owners)
+            return [Evidence(None, 0, f"{mapped.rule}, which codeowners.teams maps to {values}: split, not counted")]
+        return [
+            _vote(
+                config, mapped.owners[0], STRONG, f"{mapped.rule}, which codeowners.teams maps to {mapped.owners[0]!r}"
+            )
+        ]
+    if named is not None:
+        return [Evidence(None, 0, f"{named.rule}: a contact, not an owner value (no codeowners.teams entry maps it)")]
+    return []
 
 
 def _container_key(source: str, stack: str, address: str) -> tuple[str, str]:
@@ -54,7 +114,7 @@ def _container_key(source: str, stack: str, address: str) -> tuple[str, str]:
     return (stack, address) if source == "terraform" else ("", address)
 
 
-def _container_owner(resource: Resource, owners: Mapping[tuple[str, str], Fact]) -> list[tuple[str, str]]:
+def _container_owner(config: Config, resource: Resource, owners: Mapping[tuple[str, str], Fact]) -> list[Evidence]:
     """The owner of the module call that instantiates it, or of its Namespace object."""
     if resource.container is None:
         return []
@@ -62,16 +122,23 @@ def _container_owner(resource: Resource, owners: Mapping[tuple[str, str], Fact])
     if owner is None or owner.state is not State.PRESENT or not owner.value:
         return []
     what = "module call" if resource.source == "terraform" else "namespace"
-    return [(owner.value, f"{what} {resource.container} is owned by {owner.value!r}")]
+    return [_vote(config, owner.value, STRONG, f"{what} {resource.container} is owned by {owner.value!r}")]
 
 
 def _sibling_owners(config: Config, resources: list[Resource]) -> dict[tuple[str, str | None], Counter[str]]:
-    """Owner values by module instance (stack and module call) or namespace."""
+    """Valid owner values by module instance (stack and module call) or namespace: one vote per address
+    and value (the instances of a ``for_each`` are one sibling)."""
+    seen: set[tuple[tuple[str, str | None], str, str]] = set()
     table: dict[tuple[str, str | None], Counter[str]] = {}
     for resource in resources:
         owner = fact(config, resource, OWNER)
-        if owner.state is State.PRESENT and owner.value:
-            table.setdefault(_group(resource), Counter())[owner.value] += 1
+        if owner.state is not State.PRESENT or not owner.value:
+            continue
+        vote = (_group(resource), resource.address, owner.value)
+        if vote in seen or (config.parties_declared and party_kind(config, owner.value) is None):
+            continue
+        seen.add(vote)
+        table.setdefault(vote[0], Counter())[owner.value] += 1
     return table
 
 
@@ -84,25 +151,43 @@ def _group(resource: Resource) -> tuple[str, str | None]:
     return (resource.stack, resource.container)
 
 
-def _sibling_evidence(
-    resource: Resource, siblings: Mapping[tuple[str, str | None], Counter[str]]
-) -> list[tuple[str, str]]:
+def _sibling_evidence(resource: Resource, siblings: Mapping[tuple[str, str | None], Counter[str]]) -> list[Evidence]:
     counts = siblings.get(_group(resource))
     if not counts:
         return []
-    value, count = counts.most_common(1)[0]
+    value, count = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    total = sum(counts.values())
     kind, name = _group(resource)
     where = f"{kind} {name}" if resource.source == "kubernetes" else _module_of(resource)
-    return [(value, f"{count} of {sum(counts.values())} owned siblings in {where} are owned by {value!r}")]
+    text = f"{count} of {total} owned siblings in {where} are owned by {value!r}"
+    if total < MIN_SIBLINGS:
+        return [Evidence(None, 0, f"{text}: too few to suggest (it takes {MIN_SIBLINGS}, two thirds of them agreeing)")]
+    if 3 * count < 2 * total:
+        return [Evidence(None, 0, f"{text}: no clear majority (it takes two thirds)")]
+    return [Evidence(value, MEDIUM, f"{text} ({STRENGTHS[MEDIUM]})")]
 
 
 def _module_of(resource: Resource) -> str:
     return f"{resource.container} of {resource.stack}" if resource.container else f"root module {resource.stack}"
 
 
-def _last_authors(root: Path, resources: list[Resource]) -> dict[tuple[str, int], tuple[str, str]]:
-    """(file, line) -> (author e-mail, evidence) of the latest commit touching each resource's lines."""
-    found: dict[tuple[str, int], tuple[str, str]] = {}
+def _author_evidence(
+    config: Config, resource: Resource, authors: Mapping[tuple[str, int], str], teams: Mapping[str, str]
+) -> list[Evidence]:
+    """The last git author: a person, so a contact, unless ``codeowners.teams`` maps the e-mail to a team."""
+    author = authors.get((resource.file, resource.line))
+    if author is None:
+        return []
+    text = f"last git author of {resource.file}:{resource.line}: {author}"
+    team = teams.get(author.lower())
+    if team is None:
+        return [Evidence(None, 0, f"{text}, a person: a contact, not an owner value")]
+    return [_vote(config, team, WEAK, f"{text}, whom codeowners.teams maps to {team!r}")]
+
+
+def _last_authors(root: Path, resources: list[Resource]) -> dict[tuple[str, int], str]:
+    """(file, line) -> the author e-mail of the latest commit touching each resource's lines."""
+    found: dict[tuple[str, int], str] = {}
     by_file: dict[str, list[Resource]] = {}
     for resource in resources:
         by_file.setdefault(resource.file, []).append(resource)
@@ -112,7 +197,7 @@ def _last_authors(root: Path, resources: list[Resource]) -> dict[tuple[str, int]
             span = [lines[n] for n in range(resource.line, max(resource.end_line, resource.line) + 1) if n in lines]
             if span:
                 _, author = max(span)  # the latest commit's author
-                found[(file, resource.line)] = (author, f"last git author of {file}:{resource.line}: {author}")
+                found[(file, resource.line)] = author
     return found
 
 

@@ -1,7 +1,8 @@
 """The audit report as one self-contained HTML page: inline CSS and SVG charts, no script, no network.
 
 Every value is HTML-escaped (autoescape; the template puts no value in an attribute), and repository
-text shows control and bidi characters as visible escapes (``finalize``), as on a terminal.
+text shows control and bidi characters as visible escapes (``finalize``), as on a terminal. A table that
+is cut says so and names the report that holds it whole.
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from ownlint import __version__
-from ownlint.audit.summary import AuditSummary
-from ownlint.report.audit_charts import bar_chart, trend_chart
+from ownlint.audit.summary import AuditSummary, resource_name
+from ownlint.report.audit_charts import bars_chart, trend_chart
 from ownlint.report.escape import terminal
 
-UNOWNED_ROWS = 500  # the CSV report holds them all
-TOP_FINDINGS = 100
+LIMITS = {"unowned": 500, "findings": 100, "owner": 200}  # rows of a table; the CSV and JSON reports hold all
 
 
 def render(summary: AuditSummary) -> str:
@@ -28,13 +28,22 @@ def render(summary: AuditSummary) -> str:
     )
     charts = {
         "trend": trend_chart(summary.trend),
-        "split": bar_chart("In-scope resources by accountable party", summary.split, "resources"),
-        "unowned": bar_chart("Unowned resources by category", summary.unowned_by_category, "unowned resources"),
+        "split": bars_chart(
+            "", [("Accountable (owner's party)", summary.split), ("Operated by", summary.operators)], "resources"
+        ),
+        "unowned": bars_chart(
+            "", [("Unowned resources by category", summary.unowned_by_category)], "unowned resources"
+        ),
     }
-    severity_rank = {"error": 0, "warning": 1, "info": 2}
-    top = sorted(summary.findings, key=lambda f: (severity_rank.get(f.severity, 3), f.rule, f.file, f.line))
+    changes = [(c.repo, change) for c in summary.changes for change in c.changes]
     return environment.get_template("audit.html.j2").render(
-        summary=summary, charts=charts, version=__version__, limit=UNOWNED_ROWS, top_findings=top[:TOP_FINDINGS]
+        summary=summary,
+        charts=charts,
+        version=__version__,
+        limits=LIMITS,
+        changes=changes,
+        name=resource_name,
+        dict=dict,
     )
 
 
