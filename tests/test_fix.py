@@ -435,8 +435,30 @@ def test_the_copy_is_never_written_through_a_link_out_of_it(tmp_path: Path) -> N
         )
         files.write("in.tf", b"# edited\n")
         assert (tree / "inner" / "main.tf").read_text() == "# edited\n"  # a link inside points inside the copy
-        with pytest.raises(OwnlintError, match="out.tf: not written"):
+        with pytest.raises(OwnlintError, match=r"out\.tf: not written"):
             files.write("out.tf", b"# edited\n")
     assert (tmp_path / "outside.tf").read_text() == "# not ours\n"
     assert (repo / "inner" / "main.tf").read_text() == "# ours\n"
     assert not tree.exists()  # removed afterwards
+
+
+def test_lines_shown_are_those_of_the_files_as_written(tmp_path: Path) -> None:
+    """Item 6: a later round's edit above an earlier one moves it; the line printed is where it ends up."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "replica" {\n  provider = aws.us\n  name     = "replica"\n}\n\n'
+        'resource "aws_sqs_queue" "audit" {\n  provider = aws.us\n  name     = "audit"\n'
+        '  tags     = { owner = "security" }\n}\n\n'
+        'resource "aws_sqs_queue" "orders" {\n  name = "orders"\n}\n\n'
+        'provider "aws" {\n  default_tags {\n    tags = {\n      environment = "prod"\n    }\n  }\n}\n\n'
+        'provider "aws" {\n  alias = "us"\n}\n'
+    )
+    run = run_cli("fix", str(tmp_path), "--no-cache", "--owner", "platform")
+    assert run.exit_code == 1, run.stderr
+    lines = (tmp_path / "main.tf").read_text().splitlines()
+    shown = [(int(line.split(":")[1]), line.split(" to ")[1]) for line in run.stdout.splitlines()]
+    assert shown == [
+        (1, "tags of aws_sqs_queue.replica (given on the command line)"),  # the block: it has no tags
+        (19, 'provider "aws" default_tags (given on the command line)'),
+    ]
+    assert lines[3] == '  tags     = { owner = "platform" }'
+    assert lines[18] == "    tags = {" and lines[20] == '      owner       = "platform"'

@@ -15,8 +15,9 @@ place down, the module call that makes the instance. The user's files are writte
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ownlint.app import _config, _findings, load, select_rules
@@ -25,7 +26,7 @@ from ownlint.discovery import scan_root
 from ownlint.errors import OwnlintError
 from ownlint.fixes.places import SHARED_KINDS, Edit, candidates, outside
 from ownlint.fixes.targets import Target, facts_wanted, grouped, located, targets
-from ownlint.fixes.text import edited
+from ownlint.fixes.text import Edited, edited
 from ownlint.fixes.values import check_rules, resolve
 from ownlint.fixes.verify import compare, fixes_any, snapshot, wanted_by
 from ownlint.fixes.workspace import Files, private_copy
@@ -73,7 +74,9 @@ def run_fix(options: FixOptions) -> FixResult:
     top = repository_top(root) or root.resolve()
     from ownlint.vcs import relocated
 
-    with private_copy(top, inputs.max_file_bytes) as tree:
+    named = (*inputs.paths, *inputs.terraform.var_files, *inputs.terraform.plans)
+    also = [*_inside(top, named), *([config.codeowners.file] if config.codeowners and config.codeowners.file else [])]
+    with private_copy(top, inputs.max_file_bytes, also) as tree:
         moved = relocated(inputs, top, tree, root)
         files = Files(root, tree, Path(moved.root or tree))
         run = _Rounds(moved, config, rules, values, files)
@@ -178,7 +181,7 @@ class _Rounds:
         pending = [p for p in batch if p.edit.place not in self.refused]
 
         def attempt(trial: list[_Planned]) -> bool:
-            if not self._write(before, [*kept, *trial]):
+            if self._write(before, [*kept, *trial]) is None:
                 return False
             self.wanted.update(wanted_by(t for p in trial for t in p.targets))
             loaded = load(self.inputs, self.config)
@@ -206,22 +209,35 @@ class _Rounds:
 
         if pending:
             bisect(pending)
-        self._write(before, kept)
+        results = self._write(before, kept)
+        assert results is not None  # what was kept was written before
+        # the lines shown are those of the files as written: later rounds' lines move earlier rounds' edits
+        self.made = [replace(e, line=results[e.file].line_after(e.line)) if e.file in results else e for e in self.made]
         self.made.extend(p.edit for p in kept)
 
-    def _write(self, before: Mapping[str, bytes], planned: list[_Planned]) -> bool:
-        """The copy's files as ``before`` with ``planned`` made; False (and nothing written) if one fails."""
-        results: dict[str, bytes] = {}
+    def _write(self, before: Mapping[str, bytes], planned: list[_Planned]) -> dict[str, Edited] | None:
+        """The copy's files as ``before`` with ``planned`` made; None (and nothing written) if one fails."""
+        results: dict[str, Edited] = {}
         for file, source in before.items():
             edits = [p.edit for p in planned if p.edit.file == file]
-            result = edited(file, source, edits) if edits else source
+            result = edited(file, source, edits) if edits else Edited(source, source, ())
             if result is None:
-                return False
+                return None
             results[file] = result
-        for file, data in results.items():
-            self.files.write(file, data)
-        return True
+        for file, done in results.items():
+            self.files.write(file, done.data)
+        return results
 
 
 def _of_kind(planned: list[_Planned], kind: str) -> list[_Planned]:
     return [p for p in planned if p.edit.where.startswith(kind)]
+
+
+def _inside(top: Path, paths: Iterable[str]) -> list[str]:
+    """The files among ``paths`` that are in ``top``, relative to it (the copy must hold them too)."""
+    resolved = top.resolve()
+    inside = []
+    for path in paths:
+        with suppress(ValueError, OSError):
+            inside.append(Path(path).resolve().relative_to(resolved).as_posix())
+    return inside

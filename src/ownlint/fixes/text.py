@@ -4,6 +4,7 @@ aligned as ``terraform fmt`` aligns them, and the result parsed again (or the ed
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ownlint.fixes.fmt import align
 from ownlint.fixes.hcl import Insertion, add_tags, apply
@@ -11,7 +12,20 @@ from ownlint.fixes.places import Edit
 from ownlint.fixes.yaml import add_labels
 
 
-def edited(file: str, source: bytes, edits: Sequence[Edit]) -> bytes | None:
+@dataclass(frozen=True)
+class Edited:
+    data: bytes
+    source: bytes
+    insertions: tuple[Insertion, ...]
+
+    def line_after(self, line: int) -> int:
+        """Where line ``line`` (1-based) of the source is in the edited file."""
+        start = sum(len(text) + 1 for text in self.source.split(b"\n")[: line - 1])
+        moved = [i for i in self.insertions if i.offset <= start]
+        return line + sum(i.text.count("\n") - self.source.count(b"\n", i.offset, i.offset + i.replaced) for i in moved)
+
+
+def edited(file: str, source: bytes, edits: Sequence[Edit]) -> Edited | None:
     """``source`` with every edit made; None when a place is not there any more or the result would not parse."""
     places: dict[tuple[int, str], list[Edit]] = {}
     for edit in edits:
@@ -29,7 +43,7 @@ def edited(file: str, source: bytes, edits: Sequence[Edit]) -> bytes | None:
         changed = align(changed.decode("utf-8", "surrogatepass"), _rows(source, insertions)).encode(
             "utf-8", "surrogatepass"
         )
-    return changed if _parses(file, changed) else None
+    return Edited(changed, source, tuple(insertions)) if _parses(file, changed) else None
 
 
 def _insertion(source: bytes, group: list[Edit]) -> Insertion | None:

@@ -2,9 +2,10 @@
 there, and the user's files are written once at the end (never with ``--dry-run``). So a dry run shows
 exactly what a run writes, and an edit that would change what other resources get is undone unseen.
 
-The copy holds what a check can read: the repository's files but the directories discovery skips
-(``.git``, ``.terraform``, ``node_modules``, ...); a file larger than any loader reads is copied as a
-sparse file of its size; symlinks stay symlinks (one into the repository points into the copy).
+The copy holds what a check can read: the repository's Terraform, YAML and JSON files, its CODEOWNERS
+and the files named on the command line, outside the directories discovery skips (``.git``,
+``.terraform``, ``node_modules``, ...); a file larger than any loader reads is copied as a sparse file
+of its size; symlinks stay symlinks (one into the repository points into the copy).
 """
 
 from __future__ import annotations
@@ -13,33 +14,43 @@ import difflib
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ownlint.discovery import SKIPPED_DIRS
 from ownlint.errors import OwnlintError
 
+SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".yaml", ".yml", ".json")
+
 
 @contextmanager
-def private_copy(top: Path, largest: int) -> Iterator[Path]:
-    """A copy of the files under ``top`` (files over ``largest`` bytes as sparse files), removed afterwards."""
+def private_copy(top: Path, largest: int, also: Iterable[str] = ()) -> Iterator[Path]:
+    """A copy of what a check of ``top`` reads (files over ``largest`` bytes as sparse files) and of the
+    files ``also`` names (relative to ``top``), removed afterwards."""
     from ownlint.checkout import private_tree
+    from ownlint.loaders.codeowners import PLACES
 
+    named = {*PLACES, *also}
     with private_tree() as tree:
-        _copy(top.resolve(), tree, largest)
+        _copy(top.resolve(), tree, largest, lambda path: path.endswith(SUFFIXES) or path in named)
         yield tree
 
 
-def _copy(top: Path, tree: Path, largest: int) -> None:
+def _copy(top: Path, tree: Path, largest: int, wanted: Callable[[str], bool]) -> None:
     for current, dirs, names in os.walk(top, followlinks=False):
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
         here = Path(current)
         target = tree / here.relative_to(top)
         target.mkdir(exist_ok=True)
         for name in [*dirs, *names]:
+            source = here / name
+            if name in dirs and not source.is_symlink():
+                continue  # walked next
+            if not source.is_symlink() and not wanted(source.relative_to(top).as_posix()):
+                continue
             with suppress(OSError):  # what cannot be read is not copied: nothing could edit it either
-                _copy_one(here / name, target / name, top, tree, largest)
+                _copy_one(source, target / name, top, tree, largest)
 
 
 def _copy_one(source: Path, target: Path, top: Path, tree: Path, largest: int) -> None:
