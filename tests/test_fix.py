@@ -462,3 +462,13 @@ def test_lines_shown_are_those_of_the_files_as_written(tmp_path: Path) -> None:
     ]
     assert lines[3] == '  tags     = { owner = "platform" }'
     assert lines[18] == "    tags = {" and lines[20] == '      owner       = "platform"'
+
+
+def test_lines_shown_are_moved_by_edits_of_the_same_round_above_them(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "fix" / "new-tags-attribute" / "before", tmp_path / "tree")
+    run = run_cli("fix", str(tmp_path / "tree"), "--no-cache", "--owner", "platform")
+    assert run.stdout.splitlines() == [
+        "main.tf:1: added owner = 'platform' to tags of aws_dynamodb_table.sessions (given on the command line)",
+        "main.tf:12: added owner = 'platform' to tags of aws_sns_topic.alerts (given on the command line)",
+    ]
+    assert (tmp_path / "tree" / "main.tf").read_text().splitlines()[11] == 'resource "aws_sns_topic" "alerts" {'

@@ -136,7 +136,9 @@ class _Rounds:
         chosen = self._choose(options)
         for finding, target, edits in options:
             if target not in chosen:
-                left = [self.refused[e.place] for e in edits if e.place in self.refused]
+                left = [
+                    f"{e.where} ({e.file}:{e.line}) {self.refused[e.place]}" for e in edits if e.place in self.refused
+                ]
                 why = left[-1] if left else outside(target)
                 unfixed.append(f"{located(finding)}: {target.fact} not written: {why}")
         by_place: dict[tuple[str, str, str], list[Target]] = {}
@@ -165,7 +167,7 @@ class _Rounds:
                 return chosen
             for place, given in split.items():
                 shown = " and ".join(repr(v) for v in sorted(given))
-                self.refused[place] = f"{place[1]} would need {shown} for the resources it reaches"
+                self.refused[place] = f"would need {shown} for the resources it reaches"
 
     def _settle(self, batch: list[_Planned]) -> None:
         """Keep the largest parts of the batch that change only what they are for (halving what does not)."""
@@ -175,9 +177,9 @@ class _Rounds:
         for planned in batch:  # a place that is not there any more is refused before anything is read again
             edit = planned.edit
             if edit.file not in before:
-                self.refused[edit.place] = f"{edit.file} is reached through a symbolic link out of the tree"
+                self.refused[edit.place] = "is reached through a symbolic link out of the tree"
             elif edited(edit.file, before[edit.file], [edit]) is None:
-                self.refused[edit.place] = f"{edit.where}: no place found for {edit.key}"
+                self.refused[edit.place] = f"has no place for {edit.key} (written there already, or not a map)"
         pending = [p for p in batch if p.edit.place not in self.refused]
 
         def attempt(trial: list[_Planned]) -> bool:
@@ -193,11 +195,10 @@ class _Rounds:
                 return True
             if len(trial) == 1:
                 edit = trial[0].edit
-                where = f"{edit.where} ({edit.file}:{edit.line})"
                 self.refused[edit.place] = (
-                    f"{where} is shared: {outcome.unwanted[0]}"
+                    f"is shared: {outcome.unwanted[0]}"
                     if outcome.unwanted
-                    else f"{where} does not reach it ({edit.key} written there is not its {trial[0].targets[0].fact})"
+                    else f"does not reach it ({edit.key} written there is not its {trial[0].targets[0].fact})"
                 )
             return False
 
@@ -211,9 +212,9 @@ class _Rounds:
             bisect(pending)
         results = self._write(before, kept)
         assert results is not None  # what was kept was written before
-        # the lines shown are those of the files as written: later rounds' lines move earlier rounds' edits
-        self.made = [replace(e, line=results[e.file].line_after(e.line)) if e.file in results else e for e in self.made]
-        self.made.extend(p.edit for p in kept)
+        # the lines shown are those of the files as written: each round's lines move the edits below them
+        made = [*self.made, *(p.edit for p in kept)]  # all planned on the files before this round
+        self.made = [replace(e, line=results[e.file].line_after(e.line)) if e.file in results else e for e in made]
 
     def _write(self, before: Mapping[str, bytes], planned: list[_Planned]) -> dict[str, Edited] | None:
         """The copy's files as ``before`` with ``planned`` made; None (and nothing written) if one fails."""
