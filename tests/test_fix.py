@@ -209,7 +209,7 @@ def test_a_shared_place_another_resource_would_change_through_is_not_edited(tmp_
     assert run.exit_code == 1, run.stderr
     assert run.stdout.splitlines() == [
         "main.tf:2: added owner = 'platform' to tags of aws_sqs_queue.orders (given on the command line)",
-        "main.tf:8: added owner = 'platform' to tags of aws_sqs_queue.refunds (given on the command line)",
+        "main.tf:9: added owner = 'platform' to tags of aws_sqs_queue.refunds (given on the command line)",
     ]
     assert (tmp_path / "tree" / "providers.tf").read_text() == (
         FIXTURES / "fix" / "provider-default-tags" / "before" / "providers.tf"
