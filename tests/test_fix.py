@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.conftest import FIXTURES, run_cli
 from tests.oracle import terraform_or_skip
 
@@ -296,6 +298,54 @@ def test_alignment_is_terraform_fmt_s(source: str, tmp_path: Path) -> None:
     assert align(source, range(source.count("\n") + 1)) == formatted.stdout
     # only the runs that hold the rows named are touched
     assert align(source, ()) == source
+
+
+def _terraform_fmt(source: str, home: Path) -> str:
+    formatted = subprocess.run(
+        [terraform_or_skip(), "fmt", "-no-color", "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
+    assert formatted.returncode == 0, formatted.stderr
+    return formatted.stdout
+
+
+_KEYS = st.text("abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=14).filter(lambda k: k[0].isalpha())
+_VALUES = st.sampled_from(['"x"', "1", "local.a", '{ a = "b" }', '"${local.a}-x"', "[1, 2]", "var.x == 1"])
+_ITEMS = st.lists(
+    st.one_of(
+        st.tuples(_KEYS, _VALUES).map(lambda kv: f"{kv[0]} = {kv[1]}"),
+        st.tuples(_KEYS, _VALUES, st.sampled_from(["# why", "// note"])).map(lambda t: f"{t[0]} = {t[1]} {t[2]}"),
+        _KEYS.map(lambda k: f"{k} = {{\n    inner = 1\n    other_key = 2\n  }}"),
+        st.just(""),
+        st.just("# a comment line"),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=_ITEMS, key=_KEYS, at=st.integers(min_value=0, max_value=20))
+def test_a_line_added_to_fmt_clean_code_and_aligned_is_fmt_clean(
+    items: list[str], key: str, at: int, tmp_path: Path
+) -> None:
+    """Item 7, generated: terraform fmt-clean code, a new attribute line inserted, its run aligned: still clean."""
+    from ownlint.fixes.fmt import align
+
+    unique = [re.sub(r"^(\w[\w-]*)", rf"\g<1>_{i}", item) for i, item in enumerate(items)]  # keys once each
+    clean = _terraform_fmt("locals {\n" + "".join(f"  {item}\n" for item in unique) + "}\n", tmp_path)
+    lines = clean.splitlines(keepends=True)
+    row = 1 + at % (len(lines) - 1)  # after the block's first line, before or at its closing brace
+    if lines[row - 1].rstrip().endswith("{") and row > 1 and lines[row - 1].startswith("    "):
+        row -= 1  # not inside a nested object's opening line: the indent must stay the block's
+    inside_nested = sum(line.count("{") - line.count("}") for line in lines[1:row]) > 0
+    indent = "    " if inside_nested else "  "
+    edited = "".join([*lines[:row], f'{indent}{key}_new = "added"\n', *lines[row:]])
+    assert align(edited, {row}) == _terraform_fmt(edited, tmp_path)
 
 
 def test_operated_by_is_written_from_set_and_rule_own004_is_accepted(tmp_path: Path) -> None:
