@@ -522,3 +522,56 @@ def test_lines_shown_are_moved_by_edits_of_the_same_round_above_them(tmp_path: P
         "main.tf:12: added owner = 'platform' to tags of aws_sns_topic.alerts (given on the command line)",
     ]
     assert (tmp_path / "tree" / "main.tf").read_text().splitlines()[11] == 'resource "aws_sns_topic" "alerts" {'
+
+
+REALISTIC = FIXTURES / "fix-realistic"
+REALISTIC_ARGS = ("--owner", "platform", "--set", "operated-by=internal", "--rule", "OWN001,OWN004,OWN007")
+
+
+def test_a_realistic_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items 5-10 together: two Terraform roots, a local module called three times with different owners,
+    for_each with per-instance owners, an MSP with one contract and an escalation contact, a Namespace."""
+    trees = {}
+    for name in ("dry", "real"):
+        trees[name] = tmp_path / name
+        shutil.copytree(REALISTIC, trees[name])
+        (trees[name] / ".git").mkdir()
+    before = _effective_facts(trees["real"])
+    monkeypatch.chdir(trees["dry"])
+    dry = run_cli("fix", ".", "--no-cache", "--dry-run", "--diff", *REALISTIC_ARGS)
+    monkeypatch.chdir(trees["real"])
+    real = run_cli("fix", ".", "--no-cache", "--diff", *REALISTIC_ARGS)
+    assert (dry.exit_code, real.exit_code) == (1, 1)
+    assert (dry.stdout.replace(": would add ", ": added "), dry.stderr) == (real.stdout, real.stderr)
+    assert _files(trees["dry"]) == _files(REALISTIC)
+    assert [line for line in real.stdout.splitlines() if ": added " in line] == [
+        "k8s/payments/namespace.yaml:1: added owner = 'platform' to labels of Namespace/payments "
+        "(given on the command line)",
+        "stacks/payments/providers.tf:5: added owner = 'payments' to provider \"aws\" default_tags "
+        "(CODEOWNERS: @acme/payments)",
+        "stacks/platform/main.tf:4: added operated-by = 'internal' to input tags of module.logs "
+        "(given on the command line)",
+        "stacks/platform/main.tf:4: added owner = 'platform' to input tags of module.logs (given on the command line)",
+        "stacks/platform/main.tf:12: added operated-by = 'internal' to tags input of module.archive "
+        "(given on the command line)",
+        "stacks/platform/main.tf:12: added owner = 'platform' to tags input of module.archive "
+        "(given on the command line)",
+        "stacks/platform/main.tf:28: added operated-by = 'internal' to tags of aws_sns_topic.t "
+        "(given on the command line)",
+        "stacks/platform/main.tf:34: added escalation-contact = 'noc@globex.example' to tags of "
+        "aws_instance.bastion (the escalation contact of MSP 'globex', ownlint.yaml:6)",
+        "stacks/platform/main.tf:34: added msp-contract = 'GLOBEX-2025-07' to tags of aws_instance.bastion "
+        "(the only contract of MSP 'globex', ownlint.yaml:6)",
+    ]
+    left = (
+        "not fixed: stacks/platform/main.tf:25: stacks/platform//aws_sns_topic.t: owner not written: tags of "
+        'aws_sns_topic.t (stacks/platform/main.tf:28) is shared: stacks/platform//aws_sns_topic.t["billing"] '
+        "would get owner 'platform' ('payments' now)\n"
+    )
+    assert real.stderr == left
+    after = _effective_facts(trees["real"])
+    assert {k: (before[k], after[k]) for k in before if before[k] != after[k] and before[k] is not None} == {}
+    checked = _terraform_fmt_check(trees["real"])
+    assert (checked.returncode, checked.stdout) == (0, "")
+    again = run_cli("fix", ".", "--no-cache", *REALISTIC_ARGS)
+    assert (again.exit_code, again.stdout, again.stderr) == (3, "", left)
