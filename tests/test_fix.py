@@ -575,3 +575,23 @@ def test_a_realistic_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert (checked.returncode, checked.stdout) == (0, "")
     again = run_cli("fix", ".", "--no-cache", *REALISTIC_ARGS)
     assert (again.exit_code, again.stdout, again.stderr) == (3, "", left)
+
+
+def test_a_wide_place_may_fix_what_a_narrower_one_was_planned_for(tmp_path: Path) -> None:
+    """Item 5: the provider's default_tags also reach the module's queue, which lacks the same owner: one
+    edit there is right, though the queue's own place is the module input (the bench estate showed it)."""
+    files = {
+        "providers.tf": 'provider "aws" {\n  default_tags {\n    tags = {\n      env = "prod"\n    }\n  }\n}\n',
+        "main.tf": 'module "q" {\n  source = "./modules/queue"\n  tags   = { app = "q" }\n}\n\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n',
+        "modules/queue/main.tf": 'variable "tags" {\n  type = map(string)\n}\n\n'
+        'resource "aws_sqs_queue" "this" {\n  name = "q"\n  tags = var.tags\n}\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    run = run_cli("fix", str(tmp_path), "--no-cache", "--owner", "platform")
+    assert (run.exit_code, run.stderr) == (1, "")
+    assert run.stdout == (
+        "providers.tf:3: added owner = 'platform' to provider \"aws\" default_tags (given on the command line)\n"
+    )

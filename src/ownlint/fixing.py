@@ -115,6 +115,8 @@ class _Rounds:
             batch = next((b for b in (_of_kind(planned, k) for k in SHARED_KINDS) if b), planned)
             if not batch:
                 return unfixed, remaining
+            # any planned value may be given by any edit: a provider's default_tags may fix a module's queue too
+            self.wanted.update(wanted_by(t for p in planned for t in p.targets))
             self._settle(batch)
         planned, unfixed, remaining = self._plan()
         untried = sorted(
@@ -182,17 +184,17 @@ class _Rounds:
                 self.refused[edit.place] = f"has no place for {edit.key} (written there already, or not a map)"
         pending = [p for p in batch if p.edit.place not in self.refused]
 
-        def attempt(trial: list[_Planned]) -> bool:
+        def attempt(trial: list[_Planned]) -> list[_Planned]:
+            """Keep ``trial`` if it changes only what it is for; else the edits suspected of it (all, if unknown)."""
             if self._write(before, [*kept, *trial]) is None:
-                return False
-            self.wanted.update(wanted_by(t for p in trial for t in p.targets))
+                return trial
             loaded = load(self.inputs, self.config)
             outcome = compare(self.config, self.baseline, snapshot(self.config, loaded.resources), self.wanted)
             useless = [p for p in trial if not fixes_any(outcome, p.targets)]
             if not outcome.unwanted and not useless:
                 kept.extend(trial)
                 self.loaded = loaded
-                return True
+                return []
             if len(trial) == 1:
                 edit = trial[0].edit
                 self.refused[edit.place] = (
@@ -200,10 +202,16 @@ class _Rounds:
                     if outcome.unwanted
                     else f"does not reach it ({edit.key} written there is not its {trial[0].targets[0].fact})"
                 )
-            return False
+            return [p for p in trial if p in useless or _suspect(p, outcome.changed)]
 
         def bisect(trial: list[_Planned]) -> None:
-            if attempt(trial) or len(trial) == 1:
+            suspects = attempt(trial)
+            if len(trial) == 1 or not suspects:
+                return
+            innocent = [p for p in trial if p not in suspects]
+            if innocent and len(suspects) < len(trial):  # the others first, together: usually one re-read
+                bisect(innocent)
+                bisect(suspects)
                 return
             bisect(trial[: len(trial) // 2])
             bisect(trial[len(trial) // 2 :])
@@ -228,6 +236,15 @@ class _Rounds:
         for file, done in results.items():
             self.files.write(file, done.data)
         return results
+
+
+def _suspect(planned: _Planned, changed: frozenset[tuple[str, str, str]]) -> bool:
+    """Whether the edit may have made the unwanted changes to ``changed``: it is in a file shared by
+    root modules (a module's), or one of its targets is in a root module (or source) that changed."""
+    edit = planned.edit
+    stacks = {(t.resource.source, t.resource.stack) for t in planned.targets}
+    own = all(s == "." or edit.file.startswith(f"{s}/") for source, s in stacks if source == "terraform")
+    return not own or bool(stacks & {(source, stack) for source, stack, _ in changed})
 
 
 def _of_kind(planned: list[_Planned], kind: str) -> list[_Planned]:

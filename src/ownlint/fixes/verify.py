@@ -43,12 +43,14 @@ def _state(config: Config, resource: Resource, name: str) -> tuple[str, str | No
 class Outcome:
     unwanted: tuple[str, ...]  # changes no edit was made for, in words
     fixed: frozenset[tuple[Ident, str, str]]  # (resource, instance, fact) given the value wanted
+    changed: frozenset[Ident] = frozenset()  # the resources of the unwanted changes
 
 
 def compare(config: Config, before: Snapshot, after: Snapshot, wanted: Mapping[tuple[Ident, str, str], str]) -> Outcome:
     """``wanted``: (resource, instance or ALL, fact) -> the value the edits were made to give it."""
     names = tuple(config.keys)
     unwanted: list[str] = []
+    changed: set[Ident] = set()
     fixed: set[tuple[Ident, str, str]] = set()
     for ident in sorted(set(before) | set(after)):
         old, new = before.get(ident, {}), after.get(ident, {})
@@ -60,6 +62,7 @@ def compare(config: Config, before: Snapshot, after: Snapshot, wanted: Mapping[t
             )
             if was is None or now is None:
                 unwanted.append(f"{shown} {'appeared' if was is None else 'is gone'}")
+                changed.add(ident)
                 continue
             for name, (state, value), (new_state, new_value) in zip(names, was, now, strict=True):
                 if (state, value) == (new_state, new_value):
@@ -69,7 +72,8 @@ def compare(config: Config, before: Snapshot, after: Snapshot, wanted: Mapping[t
                     fixed.add((ident, instance, name))
                     continue
                 unwanted.append(f"{shown} would get {name} {_shown(new_state, new_value)} ({_shown(state, value)} now)")
-    return Outcome(tuple(unwanted), frozenset(fixed))
+                changed.add(ident)
+    return Outcome(tuple(unwanted), frozenset(fixed), frozenset(changed))
 
 
 def _shown(state: str, value: str | None) -> str:
