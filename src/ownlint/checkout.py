@@ -1,4 +1,5 @@
-"""A commit's files written into a private temporary directory, for ``--diff-base``.
+"""A commit's files written into a private temporary directory, for ``--diff-base`` (and that directory
+for ``ownlint fix``'s copy of the working tree).
 
 Blobs are read with ``git ls-tree`` and ``git cat-file --batch``: no checkout, so no hook, filter,
 fsmonitor or index is involved. Entries git itself would refuse (``..``, ``.git``, a path through a
@@ -37,8 +38,16 @@ Wanted = Callable[[str], bool]  # a path of the commit's tree ("infra/main.tf") 
 
 @contextmanager
 def materialised(top: Path, commit: str, wanted: Wanted) -> Iterator[Path]:
-    """The files of ``commit`` that ``wanted`` asks for, in a directory that looks like a repository's top
-    (a ``.git`` directory marks it, for what looks for one: CODEOWNERS); removed afterwards, on SIGTERM too."""
+    """The files of ``commit`` that ``wanted`` asks for, in a ``private_tree``."""
+    with private_tree() as tree:
+        _write_blobs(top, commit, tree, wanted)
+        yield tree
+
+
+@contextmanager
+def private_tree() -> Iterator[Path]:
+    """An empty directory of this run's own that looks like a repository's top (a ``.git`` directory
+    marks it, for what looks for one: CODEOWNERS); removed afterwards, on SIGTERM too."""
     remove_stale(Path(tempfile.gettempdir()))
     with _terminate_by_exiting():
         directory = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
@@ -47,7 +56,6 @@ def materialised(top: Path, commit: str, wanted: Wanted) -> Iterator[Path]:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 tree = directory / "tree"
                 (tree / ".git").mkdir(parents=True)
-                _write_blobs(top, commit, tree, wanted)
                 yield tree
         finally:
             shutil.rmtree(directory, ignore_errors=True)

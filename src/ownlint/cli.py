@@ -433,11 +433,19 @@ def report(db: str | None, reports: tuple[str, ...], repos: tuple[str, ...]) -> 
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option(
-    "--rule", "rules", multiple=True, help="Fix these rules: OWN001 (default), OWN005, OWN007 (comma-separated)."
+    "--rule",
+    "rules",
+    multiple=True,
+    help="Fix these rules: OWN001, OWN004, OWN005, OWN007 (comma-separated) "
+    "[default: OWN001, and the rules of the facts given with --set].",
 )
 @click.option("--owner", help="The owner to write where no evidence names one.")
 @click.option(
-    "--set", "assignments", multiple=True, metavar="FACT=VALUE", help="A value for another fact (repeatable)."
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FACT=VALUE",
+    help="A value for another fact, by its name or key (repeatable): --set operated-by=internal.",
 )
 @click.option("--dry-run", is_flag=True, help="Change no file; say what would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff.")
@@ -454,29 +462,32 @@ def fix(
     show_diff: bool,
     **options: Any,
 ) -> None:
-    """Add missing ownership keys to the source, from evidence or the values given; exit 1 if files changed."""
+    """Add missing ownership keys to the source, from evidence or the values given.
+
+    Exit 0: nothing to fix; 1: files changed (or would, with --dry-run; findings it could not fix may
+    remain, listed); 3: nothing changed and findings remain that it could not fix; 2: error.
+    """
     from ownlint.fixing import FixOptions, run_fix
 
-    values = dict(_assignment(a) for a in assignments)
-    if owner is not None:
-        values["owner"] = owner
     result = run_fix(
         FixOptions(
-            inputs=_inputs(paths, None, options), rules=_split_ids(rules) or ("OWN001",), values=values, dry_run=dry_run
+            inputs=_inputs(paths, None, options),
+            rules=_split_ids(rules),
+            owner=owner,
+            values=tuple(_assignment(a) for a in assignments),
+            dry_run=dry_run,
         )
     )
-    changed = {file for file, _ in result.diffs}
     for edit in result.edits:
-        if edit.file in changed:
-            verb = "would add" if dry_run else "added"
-            what = f"{terminal(edit.key)} = {quoted(edit.value)} to {terminal(edit.where)} ({terminal(edit.evidence)})"
-            click.echo(f"{terminal(edit.file)}:{edit.line}: {verb} {what}")
+        verb = "would add" if dry_run else "added"
+        what = f"{terminal(edit.key)} = {quoted(edit.value)} to {terminal(edit.where)} ({terminal(edit.evidence)})"
+        click.echo(f"{terminal(edit.file)}:{edit.line}: {verb} {what}")
     for reason in result.unfixed:
         click.echo(f"not fixed: {terminal(reason)}", err=True)
     if show_diff:
         for _, diff in result.diffs:
             click.echo(block(diff), nl=False)
-    ctx.exit(1 if changed else 0)
+    ctx.exit(result.exit_code)
 
 
 def _assignment(text: str) -> tuple[str, str]:

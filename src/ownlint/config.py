@@ -33,6 +33,7 @@ class Msp:
     name: str
     location: str = "onshore"
     contracts: tuple[str, ...] = ()
+    escalation: str | None = None  # where its incidents go: evidence ``ownlint fix`` writes escalation-contact from
     aws_principals: tuple[str, ...] = ()
     k8s_subjects: tuple[str, ...] = ()
     cidrs: tuple[str, ...] = ()
@@ -298,6 +299,7 @@ def _msp(name: str, spec: Mapping[str, Any], line: int) -> Msp:
         line=line,
         location=spec.get("location", "onshore"),
         contracts=tuple(spec.get("contracts") or ()),
+        escalation=spec.get("escalation"),
         aws_principals=tuple(identities.get("aws_principals") or ()),
         k8s_subjects=tuple(identities.get("k8s_subjects") or ()),
         cidrs=tuple(identities.get("cidrs") or ()),

@@ -9,6 +9,7 @@ changed in place, and then only by the characters the key needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,45 +36,41 @@ def hcl_key(key: str) -> str:
     return key if plain else hcl_string(key)
 
 
-def add_tag(
-    source: bytes, line: int, attribute: str, key: str, value: str, new_attribute: bool = False
-) -> Insertion | None:
-    """The insertion that adds ``key = value`` to the ``attribute`` written at ``line`` (1-based), or
-    a new ``attribute`` to the block that starts at ``line``; None when neither is there."""
+def add_tag(source: bytes, line: int, attribute: str, key: str, value: str) -> Insertion | None:
+    return add_tags(source, line, attribute, [(key, value)])
+
+
+def add_tags(source: bytes, line: int, attribute: str, pairs: Sequence[tuple[str, str]]) -> Insertion | None:
+    """The insertion that adds each ``key = value`` of ``pairs`` to the ``attribute`` written at ``line``
+    (1-based), or a new ``attribute`` to the block that starts at ``line``; None when neither is there."""
     from ownlint.loaders.terraform.ts_backend import _parser
 
     root = _parser().parse(source).root_node
     if root.has_error:
         return None
+    entries = [f"{hcl_key(key)} = {hcl_string(value)}" for key, value in pairs]
     node = _at_line(root, line - 1)
     if node is None:  # an item of an object (a local's tags): into that object
         inner = _object_at(root, line - 1)
-        return _into_object(source, inner, f"{hcl_key(key)} = {hcl_string(value)}") if inner is not None else None
-    entry = f"{hcl_key(key)} = {hcl_string(value)}"
+        return _into_object(source, inner, entries) if inner is not None else None
     if node.type == "block":  # the resource's own tags attribute, when it has one
         inner = _child(node, "body")
         named = [c for c in (inner.children if inner is not None else []) if c.type == "attribute"]
-        existing = next((c for c in named if _text(source, _child(c, "identifier")) == attribute), None)
-        if existing is not None and new_attribute:
-            return None  # asked for a new input, but the call sets it already: this place is not the one
-        node = existing or node
+        node = next((c for c in named if _text(source, _child(c, "identifier")) == attribute), None) or node
     if node.type == "attribute":
-        return _into_expression(source, _child(node, "expression"), entry)
+        return _into_expression(source, _child(node, "expression"), entries)
     body = _child(node, "body")
     closing = _child(node, "block_end")
+    new = f"{attribute} = {{ {', '.join(entries)} }}"
     if body is not None and closing is not None and not _same_line(source, body.end_byte, closing.start_byte):
         # last in the block, as tags usually are, indented like the block's first line
         indent = _indent_of(source, body.start_byte)
-        return _new_line(_line_start(source, closing.start_byte), indent, f"{attribute} = {{ {entry} }}")
+        return _new_line(_line_start(source, closing.start_byte), indent, new)
     if closing is None:
         return None
     if _same_line(source, node.start_byte, closing.start_byte):  # resource "x" "y" {}
-        return Insertion(closing.start_byte, f"\n  {attribute} = {{ {entry} }}\n")
-    return _new_line(
-        _line_start(source, closing.start_byte),
-        _indent_of(source, node.start_byte) + "  ",
-        f"{attribute} = {{ {entry} }}",
-    )
+        return Insertion(closing.start_byte, f"\n  {new}\n")
+    return _new_line(_line_start(source, closing.start_byte), _indent_of(source, node.start_byte) + "  ", new)
 
 
 def _at_line(node: Node, row: int) -> Node | None:
@@ -110,19 +107,20 @@ def _child(node: Node | None, kind: str) -> Node | None:
     return next((c for c in node.children if c.type == kind), None)
 
 
-def _into_expression(source: bytes, expression: Node | None, entry: str) -> Insertion | None:
+def _into_expression(source: bytes, expression: Node | None, entries: list[str]) -> Insertion | None:
     """Into an object literal; into the last object of a ``merge(...)``, or as a new argument to it;
     anything else (a reference) is wrapped: ``merge(EXPR, { key = value })``."""
     if expression is None:
         return None
     target = _unwrap(expression)
     if target.type == "object":
-        return _into_object(source, target, entry)
+        return _into_object(source, target, entries)
+    entry = ", ".join(entries)
     if target.type == "function_call" and _text(source, _child(target, "identifier")) == "merge":
         arguments = _child(target, "function_arguments")
         objects = [_unwrap(a) for a in (arguments.children if arguments is not None else []) if a.type == "expression"]
         if objects and objects[-1].type == "object":
-            return _into_object(source, objects[-1], entry)
+            return _into_object(source, objects[-1], entries)
         closing = next(c for c in target.children if c.type == ")")
         line_start = _line_start(source, closing.start_byte)
         if source[line_start : closing.start_byte].strip():  # `}, local.tags)`: the key goes before the `)`
@@ -135,20 +133,21 @@ def _into_expression(source: bytes, expression: Node | None, entry: str) -> Inse
     )
 
 
-def _into_object(source: bytes, node: Node, entry: str) -> Insertion | None:
+def _into_object(source: bytes, node: Node, entries: list[str]) -> Insertion | None:
     closing = _child(node, "object_end") or node.children[-1]
     items = [c for c in node.children if c.type == "object_elem"]
-    key = entry.split(" = ", 1)[0]
-    if any(_text(source, item).split("=", 1)[0].strip().strip('"') == key.strip('"') for item in items):
+    written = {_text(source, item).split("=", 1)[0].strip().strip('"') for item in items}
+    if any(entry.split(" = ", 1)[0].strip('"') in written for entry in entries):
         return None  # the key is written here already (a duplicate key is an error in Terraform)
     if _same_line(source, node.start_byte, closing.start_byte):  # { a = "b" }: the one line changes
+        entry = ", ".join(entries)
         if items:
             return Insertion(items[-1].end_byte, f", {entry}")
         opening = source[closing.start_byte - 1 : closing.start_byte]
         return Insertion(closing.start_byte, f" {entry} " if opening == b"{" else f"{entry} ")
     indent = _indent_of(source, items[0].start_byte) if items else _indent_of(source, closing.start_byte) + "  "
-    uses_commas = any(_text(source, c) == "," for c in node.children)
-    return _new_line(_line_start(source, closing.start_byte), indent, entry + ("," if uses_commas else ""))
+    comma = "," if any(_text(source, c) == "," for c in node.children) else ""
+    return Insertion(_line_start(source, closing.start_byte), "".join(f"{indent}{e}{comma}\n" for e in entries))
 
 
 def _unwrap(node: Node) -> Node:
@@ -183,7 +182,8 @@ def _text(source: bytes, node: Node | None) -> str:
 def apply(source: bytes, insertions: list[Insertion]) -> bytes:
     """``source`` with every insertion made, from the end so that the offsets stay true."""
     result = source
-    for insertion in sorted(insertions, key=lambda i: i.offset, reverse=True):
+    # from the end; of two at one offset, the later first, so that they read in the order given
+    for _, insertion in sorted(enumerate(insertions), key=lambda p: (p[1].offset, p[0]), reverse=True):
         end = insertion.offset + insertion.replaced
         result = result[: insertion.offset] + insertion.text.encode("utf-8") + result[end:]
     return result

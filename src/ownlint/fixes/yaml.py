@@ -5,6 +5,7 @@ Flow-style mappings (``metadata: {name: x}``) are changed in place, by the chara
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import yaml
 
@@ -23,7 +24,11 @@ def yaml_key(key: str) -> str:
 
 
 def add_label(text: str, line: int, key: str, value: str) -> Insertion | None:
-    """The insertion that adds ``key: value`` to the labels of the document starting at ``line``."""
+    return add_labels(text, line, [(key, value)])
+
+
+def add_labels(text: str, line: int, pairs: Sequence[tuple[str, str]]) -> Insertion | None:
+    """The insertion that adds each ``key: value`` of ``pairs`` to the labels of the document starting at ``line``."""
     source = text.encode("utf-8")
     try:
         documents = list(yaml.compose_all(text, Loader=_Loader))
@@ -33,21 +38,22 @@ def add_label(text: str, line: int, key: str, value: str) -> Insertion | None:
     metadata = _value(document, "metadata")
     if not isinstance(metadata, yaml.MappingNode) or not metadata.value:
         return None
-    entry = f"{yaml_key(key)}: {yaml_string(value)}"
+    entries = [f"{yaml_key(key)}: {yaml_string(value)}" for key, value in pairs]
     labels = _value(metadata, "labels")
     if labels is None:
         if metadata.flow_style:
-            return _into_flow(source, metadata, f"labels: {{{entry}}}")
+            return _into_flow(source, metadata, f"labels: {{{', '.join(entries)}}}")
         first_key = metadata.value[0][0]
         indent = " " * first_key.start_mark.column
-        return Insertion(_offset(source, first_key.start_mark.line), f"{indent}labels:\n{indent}  {entry}\n")
+        lines = "".join(f"{indent}  {entry}\n" for entry in entries)
+        return Insertion(_offset(source, first_key.start_mark.line), f"{indent}labels:\n{lines}")
     if not isinstance(labels, yaml.MappingNode):
         return None
     if labels.flow_style or not labels.value:
-        return _into_flow(source, labels, entry)
+        return _into_flow(source, labels, ", ".join(entries))
     first_label = labels.value[0][0]
     indent = " " * first_label.start_mark.column
-    return Insertion(_offset(source, first_label.start_mark.line), f"{indent}{entry}\n")
+    return Insertion(_offset(source, first_label.start_mark.line), "".join(f"{indent}{e}\n" for e in entries))
 
 
 def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
