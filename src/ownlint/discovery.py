@@ -1,5 +1,8 @@
 """Which files a check reads: walk the given paths, skip what is not ours, never follow symlinks.
 
+Context comes from the whole repository (the git work tree; the scan root outside git): the Namespaces
+of the manifests named and the callers of the Terraform modules named, found by the loaders among the
+files ``OtherManifests`` and ``OtherTerraform`` walk; findings come only from what was named.
 What cannot be walked (a directory that cannot be listed, a path too long to open, a name that is not
 UTF-8) is a located problem, never dropped; a plan found in the tree is never read (only ``--plan``).
 """
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ownlint.config import repository_top
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
 from ownlint.model import LoadProblem
@@ -34,8 +38,10 @@ class Discovered:
     # the manifests elsewhere under the root may define their Namespaces (the loader reads only those
     # that name a namespace the changed files use)
     changed: list[Path] = field(default_factory=list)
+    directories: list[Path] = field(default_factory=list)  # named directories (resolved)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
     namespace_context: Iterable[Path] = ()
+    terraform_context: Iterable[Path] = ()  # the repository's other Terraform files: callers of named modules
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
 
 
@@ -67,8 +73,14 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     found.manifests = sorted(set(found.manifests))
     found.plan_like = sorted(set(found.plan_like))
     found.changed = sorted({p.resolve() for p in paths if os.path.isfile(p)})
-    if found.changed and found.manifests:
-        found.namespace_context = OtherManifests(found.root, frozenset(p.resolve() for p in found.manifests))
+    found.directories = sorted({p.resolve() for p in paths if os.path.isdir(p)})
+    top = repository_top(found.root) or found.root.resolve()
+    if top in found.directories:
+        return found  # the whole repository is named: there is no context beyond it
+    if found.manifests:
+        found.namespace_context = OtherManifests(top, frozenset(p.resolve() for p in found.manifests))
+    if found.terraform:
+        found.terraform_context = OtherTerraform(top, frozenset(p.resolve().parent for p in found.terraform))
     return found
 
 
@@ -141,6 +153,24 @@ class OtherManifests:
             wanted = name.endswith(MANIFEST_SUFFIXES) and os.path.isfile(path) and path.resolve() not in self.given
             if wanted and not is_helm_template(path):
                 yield path
+
+
+@dataclass(frozen=True)
+class OtherTerraform:
+    """The Terraform module files under ``root`` outside the ``scanned`` directories, walked when iterated."""
+
+    root: Path
+    scanned: frozenset[Path]  # resolved
+
+    def __iter__(self) -> Iterator[Path]:
+        real_root = self.root.resolve()
+        for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
+            if Path(current) in self.scanned:
+                continue
+            for name in names:
+                path = Path(current, name)
+                if name.endswith((".tf", ".tf.json")) and not links_outside(path, real_root):
+                    yield path
 
 
 def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> list[Path]:

@@ -153,6 +153,7 @@ class LoadProblem:
     file: str
     line: int
     message: str
+    whole_root: bool = False  # the evaluation of a whole root module was cut short: reported wherever it is
 
 
 ALL_RULES = "all"  # a blanket suppression, written out
@@ -228,6 +229,7 @@ class Finding:
     stack: str = "."  # the Terraform root module it was found through
     nodes: tuple[str, ...] = ()  # the graph nodes ``path`` goes through, from its start (for explain)
     path_places: tuple[Place, ...] = ()  # where each hop of ``path`` is written (its evidence)
+    related: tuple[Place, ...] = ()  # where the resource is, when the finding is located at the call of its module
 
 
 def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = "") -> str:

@@ -1,0 +1,156 @@
+"""The callers, elsewhere in the repository, of module directories that were named without them.
+
+pre-commit names a changed module file; a directory scan names part of a repository. Such a module is
+checked as the root modules of the repository instantiate it, and only a module nothing calls is a root.
+The callers are found without loading the repository: a word search keeps the files that write a
+``module`` block and name one of the directories sought, their ``module`` blocks are read as outlines
+(no evaluation), and the search repeats for the callers found until it reaches directories nothing
+calls. A directory ``terraform init`` evidently runs in (a backend, variable files, a lock file) is a
+root without a search: a module call would ignore all of these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ownlint.loaders.files import read_text
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.backends import OutlineFunction
+from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.json_syntax import parse_json_file
+from ownlint.model import LoadProblem
+
+MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
+_BACKEND = re.compile(r'^\s*(?:backend\s+"|cloud\s*\{)', re.M)
+_ROOT_FILES = (".terraform.lock.hcl", "terraform.tfvars", "terraform.tfvars.json", ".terraform")
+_ANCESTOR = r"[\"'](?:\.\.?/)*\.\.?/?[\"']"  # source = ".." (a module above its caller) names no directory
+
+
+@dataclass(frozen=True)
+class Callers:
+    """What the repository says about the scanned directories: the root modules elsewhere that reach
+    them, and which of them something calls (they are no roots)."""
+
+    roots: tuple[Path, ...] = ()
+    called: frozenset[Path] = frozenset()
+
+
+def surely_root(directory: Path, max_bytes: int) -> bool:
+    """A directory ``terraform init`` runs in: a lock file, ``.terraform``, variable files, a backend."""
+    try:
+        names = {entry.name for entry in directory.iterdir()}
+    except OSError:
+        return False
+    if names.intersection(_ROOT_FILES) or any(n.endswith((".auto.tfvars", ".auto.tfvars.json")) for n in names):
+        return True
+    for name in sorted(n for n in names if n.endswith(".tf")):
+        text = read_text(directory / name, name, max_bytes)
+        if isinstance(text, str) and _BACKEND.search(text):
+            return True
+    return False
+
+
+def local_sources(text: str, name: str, outline: OutlineFunction) -> list[str]:
+    """The local ``source`` of each ``module`` block of a file (a file that does not parse calls nothing:
+    its problem is reported where it is loaded)."""
+    if MODULE_WORD.search(text) is None:
+        return []
+    try:
+        found = outline(text, name) if not name.endswith(".json") else m.outline_of(parse_json_file(text, name))
+    except (m.HclSyntaxError, RecursionError):
+        return []
+    constant = Evaluator({}, {})
+    texts = (constant.value(expression) for expression in found.module_sources)
+    return [t for t in texts if isinstance(t, str) and is_local(t)]
+
+
+def is_local(source: str) -> bool:
+    return source.startswith(("./", "../")) or source in (".", "..")
+
+
+def repository_callers(
+    calls: Mapping[Path, list[Path] | None],
+    context: Iterable[Path],
+    outline: OutlineFunction,
+    max_bytes: int,
+) -> Callers:
+    """``calls``: each scanned directory's local module calls (None: it holds no module file);
+    ``context``: the Terraform files elsewhere in the repository, read only when a search is needed."""
+    callers: dict[Path, set[Path]] = {}
+    for directory, called in calls.items():
+        for child in called or ():
+            callers.setdefault(child, set()).add(directory)
+    scanned_called = frozenset(d for d in calls if callers.get(d))
+    rooted = _Roots(max_bytes)
+    sought = {d for d, called in calls.items() if called is not None and not rooted(d)}
+    if sought:
+        _search(sought, callers, _module_files(context, max_bytes), outline, rooted)
+    reaching = _reaching(sought, callers, rooted)
+    roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
+    return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})
+
+
+class _Roots:
+    """``surely_root``, once per directory."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.known: dict[Path, bool] = {}
+
+    def __call__(self, directory: Path) -> bool:
+        if directory not in self.known:
+            self.known[directory] = surely_root(directory, self.max_bytes)
+        return self.known[directory]
+
+
+def _search(
+    sought: set[Path],
+    callers: dict[Path, set[Path]],
+    files: Iterator[tuple[Path, str]],
+    outline: OutlineFunction,
+    rooted: _Roots,
+) -> None:
+    """Add to ``callers`` the calls, written in ``files``, of ``sought`` and of their callers, transitively."""
+    pending = list(files)  # only the files that write a module block: read once, searched per round
+    frontier, looked = set(sought), set(sought)
+    while frontier and pending:
+        names = "|".join(re.escape(d.name) for d in sorted(frontier))
+        naming = re.compile(rf"[\"'/](?:{names})/?[\"']|{_ANCESTOR}")
+        unmatched: list[tuple[Path, str]] = []
+        found: set[Path] = set()
+        for path, text in pending:
+            if naming.search(text) is None:
+                unmatched.append((path, text))
+                continue
+            directory = path.parent.resolve()
+            for source in local_sources(text, path.name, outline):
+                callee = (directory / source).resolve()
+                callers.setdefault(callee, set()).add(directory)
+                if callee in looked:
+                    found.add(directory)
+        pending = unmatched
+        frontier = {d for d in found if d not in looked and not rooted(d)}
+        looked |= frontier
+
+
+def _module_files(context: Iterable[Path], max_bytes: int) -> Iterator[tuple[Path, str]]:
+    for path in context:
+        text = read_text(path, path.name, max_bytes)
+        if not isinstance(text, LoadProblem) and MODULE_WORD.search(text):
+            yield path, text
+
+
+def _reaching(sought: set[Path], callers: Mapping[Path, set[Path]], rooted: _Roots) -> set[Path]:
+    """Every directory that calls one of ``sought``, directly or through other modules (up to roots)."""
+    found: set[Path] = set()
+    pending = list(sought)
+    while pending:
+        for caller in callers.get(pending.pop(), ()):
+            if caller not in found:
+                found.add(caller)
+                if not rooted(caller):
+                    pending.append(caller)
+    return found

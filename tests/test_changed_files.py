@@ -1,0 +1,168 @@
+"""What a check of some files or directories of a repository reads and reports: context (the callers of a
+module, Namespaces) comes from the whole repository, findings only from what was named; a finding in a
+module that a named file calls is located at the call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import run_cli, write_tree
+
+PROVIDERS = """\
+terraform {
+  backend "s3" {}
+}
+
+provider "aws" {
+  default_tags {
+    tags = { owner = "platform", operated-by = "internal" }
+  }
+}
+"""
+FULL_TAGS = '{ data-classification = "internal", compliance-scope = "none", owner = "payments" }'
+BUCKET_MODULE = """\
+variable "tags" {
+  type    = map(string)
+  default = {}
+}
+
+resource "aws_s3_bucket" "this" {
+  tags = var.tags
+}
+"""
+CALL = 'module "{name}" {{\n  source = "{source}"\n  tags   = {tags}\n}}\n'
+BARE_CALL = 'module "temp" {\n  source = "../../modules/bucket"\n}\n'
+REPOSITORY = {
+    ".git/HEAD": "ref: refs/heads/main\n",
+    "roots/prod/providers.tf": PROVIDERS,
+    "roots/prod/main.tf": CALL.format(name="data", source="../../modules/bucket", tags=FULL_TAGS),
+    "roots/staging/providers.tf": PROVIDERS,
+    "roots/staging/main.tf": CALL.format(name="platform", source="../../modules/platform", tags=FULL_TAGS),
+    "modules/platform/main.tf": 'variable "tags" {\n  type = map(string)\n}\n\n'
+    + CALL.format(name="logs", source="../bucket", tags="var.tags"),
+    "modules/bucket/main.tf": BUCKET_MODULE,
+}
+
+
+@pytest.fixture
+def repository(tree: Any, monkeypatch: Any) -> Path:
+    """Two roots; the shared bucket module is called by one directly and by the other through a module."""
+    root: Path = tree(REPOSITORY)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _findings(*args: str) -> list[tuple[str, str, str]]:
+    run = run_cli("check", *args, "--format", "json")
+    assert run.exit_code in (0, 1), run.stdout + run.stderr
+    return sorted((f["rule"], f["file"], f["resource"]) for f in run.json()["findings"])
+
+
+def test_a_changed_module_file_is_checked_as_its_callers_instantiate_it(repository: Path) -> None:
+    """Before: the module was checked alone with its defaults (OWN001, OWN004, OWN005 on the bucket)."""
+    assert _findings("modules/bucket/main.tf") == []
+    assert _findings("modules/platform/main.tf") == []
+    assert _findings("modules/bucket") == []  # the directory says the same
+
+
+def test_every_caller_counts_and_only_the_module_findings_are_reported(repository: Path) -> None:
+    lacking = '{ owner = "payments" }'
+    write_tree(
+        repository,
+        {"roots/staging/main.tf": CALL.format(name="platform", source="../../modules/platform", tags=lacking)},
+    )
+    write_tree(repository, {"roots/staging/other.tf": 'resource "aws_sqs_queue" "q" {}\n'})
+    # prod passes full tags, staging (through modules/platform) does not: its instance is reported
+    assert _findings("modules/bucket/main.tf") == [
+        ("OWN005", "modules/bucket/main.tf", "module.platform.module.logs.aws_s3_bucket.this")
+    ]
+
+
+def test_a_module_nothing_in_the_repository_calls_is_a_root(repository: Path) -> None:
+    write_tree(repository, {"modules/orphan/main.tf": BUCKET_MODULE})
+    assert [rule for rule, _, _ in _findings("modules/orphan/main.tf")] == ["OWN001", "OWN004", "OWN005"]
+
+
+def test_a_module_call_added_in_a_changed_file_is_reported_at_the_call(repository: Path) -> None:
+    """Before: the finding was in modules/bucket/main.tf, not a changed file, so the hook passed."""
+    write_tree(repository, {"roots/prod/temp.tf": "\n" + BARE_CALL})
+    run = run_cli("check", "roots/prod/temp.tf", "--format", "json")
+    [finding] = run.json()["findings"]
+    assert (run.exit_code, finding["rule"], finding["file"], finding["line"], finding["end_line"]) == (
+        1,
+        "OWN005",
+        "roots/prod/temp.tf",
+        2,
+        4,
+    )
+    assert finding["resource"] == "module.temp.aws_s3_bucket.this"
+    assert finding["message"].endswith("; in module.temp (modules/bucket/main.tf:6)")
+    assert finding["related"] == [
+        {"file": "modules/bucket/main.tf", "line": 6, "what": "module.temp.aws_s3_bucket.this"}
+    ]
+    # a full scan locates it in the module, with the same fingerprint
+    full = run_cli("check", ".", "--format", "json").json()["findings"]
+    [same] = [f for f in full if f["resource"] == "module.temp.aws_s3_bucket.this"]
+    assert (same["file"], same["line"], same["fingerprint"]) == ("modules/bucket/main.tf", 6, finding["fingerprint"])
+    assert "related" not in same and "; in module.temp" not in same["message"]
+
+
+def test_a_finding_located_at_a_call_in_text_and_sarif(repository: Path) -> None:
+    write_tree(repository, {"roots/prod/main.tf": BARE_CALL})
+    text = run_cli("check", "roots/prod/main.tf", "--select", "OWN005")
+    assert text.stdout.splitlines()[:2] == [
+        "roots/prod/main.tf",
+        "     1  error    OWN005 missing-compliance-label: module.temp.aws_s3_bucket.this (data) is missing "
+        'data-classification, compliance-scope; add data-classification, compliance-scope to provider "aws" '
+        "default_tags (roots/prod/providers.tf:7) or to the resource's own tags; in module.temp (modules/bucket/main.tf:6)",
+    ]
+    sarif = json.loads(run_cli("check", "roots/prod/main.tf", "--select", "OWN005", "--format", "sarif").stdout)
+    [result] = sarif["runs"][0]["results"]
+    [location] = result["locations"]
+    assert location["physicalLocation"] == {
+        "artifactLocation": {"uri": "roots/prod/main.tf"},
+        "region": {"startLine": 1, "endLine": 3},
+    }
+    related = [
+        (r["physicalLocation"]["artifactLocation"]["uri"], r["message"]["text"]) for r in result["relatedLocations"]
+    ]
+    assert ("modules/bucket/main.tf", "module.temp.aws_s3_bucket.this") in related
+
+
+def test_a_call_in_a_changed_module_locates_what_it_instantiates(repository: Path) -> None:
+    """modules/platform is checked through roots/staging; what its call instantiates is reported at the call."""
+    write_tree(
+        repository,
+        {
+            "modules/platform/main.tf": 'variable "tags" {\n  type = map(string)\n}\n\n'
+            + BARE_CALL.replace("../../modules/bucket", "../bucket")
+        },
+    )
+    found = run_cli("check", "modules/platform/main.tf", "--select", "OWN005", "--format", "json").json()["findings"]
+    assert [(f["rule"], f["file"], f["line"], f["resource"]) for f in found] == [
+        ("OWN005", "modules/platform/main.tf", 5, "module.platform.module.temp.aws_s3_bucket.this")
+    ]
+
+
+def test_a_directory_takes_namespaces_from_the_repository_as_its_files_do(tree: Any, monkeypatch: Any) -> None:
+    """Before: 'check k8s/payments' found no Namespace (OWN001, OWN004 on each object), the files form did."""
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels: {owner: payments, operated-by: internal}\n"
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: payments}}\n"
+    root = tree(
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "cluster/namespaces.yaml": namespace,
+            "k8s/payments/a.yaml": config_map.format(name="a"),
+            "k8s/payments/b.yaml": config_map.format(name="b")
+            + "---\n"
+            + config_map.format(name="c").replace("payments", "nowhere"),
+        }
+    )
+    monkeypatch.chdir(root)
+    expected = [("OWN001", "ConfigMap/nowhere/c"), ("OWN004", "ConfigMap/nowhere/c")]
+    for args in (("k8s/payments",), ("k8s/payments/a.yaml", "k8s/payments/b.yaml"), (str(root / "k8s/payments"),)):
+        run = run_cli("check", *args, "--format", "json")
+        assert sorted((f["rule"], f["resource"]) for f in run.json()["findings"]) == expected, args
