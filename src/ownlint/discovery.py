@@ -41,7 +41,7 @@ class Discovered:
     directories: list[Path] = field(default_factory=list)  # named directories (resolved)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
     namespace_context: Iterable[Path] = ()
-    terraform_context: Iterable[Path] = ()  # the repository's other Terraform files: callers of named modules
+    terraform_context: Iterable[str] = ()  # the repository's other Terraform files: callers of named modules
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
 
 
@@ -157,20 +157,42 @@ class OtherManifests:
 
 @dataclass(frozen=True)
 class OtherTerraform:
-    """The Terraform module files under ``root`` outside the ``scanned`` directories, walked when iterated."""
+    """The Terraform module files under ``root`` outside the ``scanned`` directories, as text paths: walked
+    when iterated, with ``os.scandir`` (a pre-commit run of a module file walks the whole repository)."""
 
     root: Path
     scanned: frozenset[Path]  # resolved
 
-    def __iter__(self) -> Iterator[Path]:
+    def __iter__(self) -> Iterator[str]:
         real_root = self.root.resolve()
-        for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
-            if Path(current) in self.scanned:
+        scanned = {str(d) for d in self.scanned}
+        pending = [str(real_root)]  # real paths: symlinked directories are not entered
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = list(listing)  # in no order: callers are sought in all of them
+            except OSError:  # only lends callers: what cannot be listed lends none
                 continue
-            for name in names:
-                path = Path(current, name)
-                if name.endswith((".tf", ".tf.json")) and not links_outside(path, real_root):
-                    yield path
+            skip = directory in scanned
+            for entry in entries:
+                if entry.name in SKIPPED_DIRS:
+                    continue
+                if _is_directory(entry):
+                    pending.append(entry.path)
+                elif not skip and entry.name.endswith((".tf", ".tf.json")) and not _leaves(entry, real_root):
+                    yield entry.path
+
+
+def _leaves(entry: os.DirEntry[str], real_root: Path) -> bool:
+    return entry.is_symlink() and links_outside(Path(entry.path), real_root)
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> list[Path]:

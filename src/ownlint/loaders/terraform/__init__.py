@@ -70,7 +70,7 @@ def load_terraform(
     inputs: TerraformInputs | None = None,
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
-    context: Iterable[Path] = (),
+    context: Iterable[str] = (),
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
@@ -117,7 +117,7 @@ def _roots_here(
     scanned: list[Path],
     overrides: list[tuple[str, Binding]],
     outline: OutlineFunction,
-    context: Iterable[Path],
+    context: Iterable[str],
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     """Every root module that reaches ``scanned`` loaded with what it calls, in this process."""
     calls = {d: loader.local_calls(d) if loader.source(d) is not None else None for d in scanned}
@@ -125,7 +125,7 @@ def _roots_here(
 
 
 def roots_of(
-    calls: Mapping[Path, list[Path] | None], outline: OutlineFunction, max_bytes: int, context: Iterable[Path]
+    calls: Mapping[Path, list[Path] | None], outline: OutlineFunction, max_bytes: int, context: Iterable[str]
 ) -> list[Path]:
     """The root modules to load: those elsewhere in the repository that call a scanned directory, then
     the scanned directories nothing calls (``calls``: each one's local module calls, None without any)."""

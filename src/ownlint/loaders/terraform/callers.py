@@ -11,6 +11,7 @@ root without a search: a module call would ignore all of these.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from ownlint.model import LoadProblem
 MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
 _BACKEND = re.compile(r'^\s*(?:backend\s+"|cloud\s*\{)', re.M)
 _ROOT_FILES = (".terraform.lock.hcl", "terraform.tfvars", "terraform.tfvars.json", ".terraform")
-_ANCESTOR = r"[\"'](?:\.\.?/)*\.\.?/?[\"']"  # source = ".." (a module above its caller) names no directory
+_ANCESTOR = r"(?:\.\.?/)*\.\.?/?"  # source = ".." (a module above its caller) names no directory
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def is_local(source: str) -> bool:
 
 def repository_callers(
     calls: Mapping[Path, list[Path] | None],
-    context: Iterable[Path],
+    context: Iterable[str],
     outline: OutlineFunction,
     max_bytes: int,
 ) -> Callers:
@@ -87,7 +88,7 @@ def repository_callers(
     rooted = _Roots(max_bytes)
     sought = {d for d, called in calls.items() if called is not None and not rooted(d)}
     if sought:
-        _search(sought, callers, _module_files(context, max_bytes), outline, rooted)
+        _search(sought, callers, list(_module_files(context, max_bytes)), outline, rooted)
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
     return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})
@@ -109,38 +110,68 @@ class _Roots:
 def _search(
     sought: set[Path],
     callers: dict[Path, set[Path]],
-    files: Iterator[tuple[Path, str]],
+    pending: list[tuple[str, str]],
     outline: OutlineFunction,
     rooted: _Roots,
 ) -> None:
-    """Add to ``callers`` the calls, written in ``files``, of ``sought`` and of their callers, transitively."""
-    pending = list(files)  # only the files that write a module block: read once, searched per round
+    """Add to ``callers`` the calls, written in ``pending`` files (path, text), of ``sought`` and of their
+    callers, transitively; a file is outlined only once a string in it names a directory sought."""
     frontier, looked = set(sought), set(sought)
     while frontier and pending:
         names = "|".join(re.escape(d.name) for d in sorted(frontier))
-        naming = re.compile(rf"[\"'/](?:{names})/?[\"']|{_ANCESTOR}")
-        unmatched: list[tuple[Path, str]] = []
+        naming = re.compile(rf"[\"']((?:[^\"'\n]*/)?(?:{names})/?|{_ANCESTOR})[\"']")
+        wanted = {_identity(str(d)) for d in frontier}
+        unmatched: list[tuple[str, str]] = []
         found: set[Path] = set()
         for path, text in pending:
-            if naming.search(text) is None:
-                unmatched.append((path, text))
+            directory = os.path.dirname(path)
+            written = (match.group(1) for match in naming.finditer(text))
+            if not any(is_local(s) and _identity(os.path.join(directory, s)) in wanted for s in written):
+                unmatched.append((path, text))  # naming none of them: no module block of it calls them
                 continue
-            directory = path.parent.resolve()
-            for source in local_sources(text, path.name, outline):
-                callee = (directory / source).resolve()
-                callers.setdefault(callee, set()).add(directory)
+            caller = Path(directory).resolve()
+            for source in local_sources(text, os.path.basename(path), outline):
+                callee = (caller / source).resolve()
+                callers.setdefault(callee, set()).add(caller)
                 if callee in looked:
-                    found.add(directory)
+                    found.add(caller)
         pending = unmatched
         frontier = {d for d in found if d not in looked and not rooted(d)}
         looked |= frontier
 
 
-def _module_files(context: Iterable[Path], max_bytes: int) -> Iterator[tuple[Path, str]]:
+def _identity(path: str) -> tuple[int, int] | None:
+    """The directory ``path`` names, whatever links lead there (one ``stat``, not a path resolution)."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _module_files(context: Iterable[str], max_bytes: int) -> Iterator[tuple[str, str]]:
+    """(file, text) of the files that can hold a ``module`` block: the bytes are searched before decoding."""
     for path in context:
-        text = read_text(path, path.name, max_bytes)
+        if b"module" not in _head(path, max_bytes):
+            continue
+        text = read_text(Path(path), os.path.basename(path), max_bytes)
         if not isinstance(text, LoadProblem) and MODULE_WORD.search(text):
             yield path, text
+
+
+def _head(path: str, max_bytes: int) -> bytes:
+    """The file's bytes (none past ``max_bytes``), read with as few system calls as one file allows."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the run
+    except OSError:
+        return b""
+    try:
+        size = os.fstat(descriptor).st_size
+        return os.read(descriptor, min(size, max_bytes)) if size else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(descriptor)
 
 
 def _reaching(sought: set[Path], callers: Mapping[Path, set[Path]], rooted: _Roots) -> set[Path]:
