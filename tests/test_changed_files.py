@@ -5,11 +5,12 @@ module that a named file calls is located at the call."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import run_cli, write_tree
+from tests.conftest import require_git, run_cli, write_tree
 
 PROVIDERS = """\
 terraform {
@@ -166,3 +167,64 @@ def test_a_directory_takes_namespaces_from_the_repository_as_its_files_do(tree: 
     for args in (("k8s/payments",), ("k8s/payments/a.yaml", "k8s/payments/b.yaml"), (str(root / "k8s/payments"),)):
         run = run_cli("check", *args, "--format", "json")
         assert sorted((f["rule"], f["resource"]) for f in run.json()["findings"]) == expected, args
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run([require_git(), *args], cwd=repo, check=True, capture_output=True)
+
+
+def _in_git(root: Path) -> Path:
+    (root / ".git" / "HEAD").unlink()
+    (root / ".git").rmdir()
+    _git(root, "init", "--quiet", "--initial-branch=main")
+    _git(root, "config", "user.email", "dev@example.com")
+    _git(root, "config", "user.name", "dev")
+    _git(root, "add", ".")
+    _git(root, "commit", "--quiet", "-m", "base")
+    return root
+
+
+def test_diff_base_on_a_changed_root_file_reports_the_call_it_adds(repository: Path) -> None:
+    _in_git(repository)
+    write_tree(repository, {"roots/prod/main.tf": REPOSITORY["roots/prod/main.tf"] + "\n" + BARE_CALL})
+    run = run_cli("check", "--diff-base", "main", "--format", "json", "--", "roots/prod/main.tf")
+    assert [(f["rule"], f["file"], f["line"], f["resource"]) for f in run.json()["findings"]] == [
+        ("OWN005", "roots/prod/main.tf", 6, "module.temp.aws_s3_bucket.this")
+    ]
+    assert run.json()["summary"]["compared_with"]["fixed"] == []
+
+
+def test_diff_base_of_a_directory_reads_the_base_namespaces_from_the_whole_repository(tree: Any) -> None:
+    """Before, the base held only the files under the scanned directory: its objects had no Namespace, and
+    their findings were reported as fixed by the change."""
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: payments}}\n"
+    root = _in_git(
+        tree(
+            {
+                ".git/HEAD": "ref: refs/heads/main\n",
+                "cluster/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n"
+                "  labels: {owner: payments, operated-by: internal}\n",
+                "k8s/payments/a.yaml": config_map.format(name="a"),
+            }
+        )
+    )
+    write_tree(root, {"k8s/payments/b.yaml": config_map.format(name="b")})
+    run = run_cli("check", str(root / "k8s/payments"), "--diff-base", "main", "--format", "json")
+    assert (run.exit_code, run.json()["findings"], run.json()["summary"]["compared_with"]["fixed"]) == (0, [], [])
+
+
+def test_an_audit_of_the_modules_records_them_as_the_roots_instantiate_them(repository: Path) -> None:
+    """An audit of modules/ alone: before, each module was a root (the bucket unowned, with findings);
+    now they are what roots/prod and roots/staging make of them, and the roots' own resources are not
+    this audit's."""
+    pytest.importorskip("sqlalchemy")
+    from ownlint.auditing import audit_repository
+    from ownlint.inputs import Inputs
+
+    write_tree(repository, {"roots/prod/other.tf": 'resource "aws_sqs_queue" "q" {}\n'})
+    snapshot = audit_repository("modules", Inputs(), "infra", use_git=False)
+    assert [(r.stack, r.address, r.owner, r.party) for r in snapshot.rows] == [
+        ("../roots/prod", "module.data.aws_s3_bucket.this", "payments", "internal"),
+        ("../roots/staging", "module.platform.module.logs.aws_s3_bucket.this", "payments", "internal"),
+    ]
+    assert snapshot.findings == ()

@@ -75,6 +75,11 @@ class Loaded:
     def resources(self) -> tuple[Resource, ...]:
         return self.result.resources
 
+    def named_resources(self) -> list[Resource]:
+        """The resources of what was named, without those only read as context (a named module's callers)."""
+        located = Located(self.scope, self.resources, self.result.problems)
+        return [r for r in self.resources if located.holds(r)]
+
 
 def run_check(options: CheckOptions) -> CheckResult:
     rules = select_rules(options.select, options.ignore)

@@ -43,10 +43,16 @@ class Located:
             return finding
         if finding.rule == "OWN000" and (finding.file, finding.line, finding.message) in self.whole_root:
             return finding  # the root module that reached what was named could not be evaluated
-        call = self.calls.named_call(finding, self.scope)
+        call = self.calls.named_call(finding.source, finding.stack, finding.resource, self.scope)
         if call is None:
             return None
         return at_call(finding, call) if call.file in self.scope.files else finding
+
+    def holds(self, resource: Resource) -> bool:
+        """Whether ``resource`` is one of what was named (not only context for it)."""
+        if self.scope.holds(resource.file):
+            return True
+        return self.calls.named_call(resource.source, resource.stack, resource.address, self.scope) is not None
 
     def findings(self, findings: Iterable[Finding]) -> list[Finding]:
         return [f for f in map(self, findings) if f is not None]
@@ -81,14 +87,14 @@ class _Calls:
                 self.calls[(resource.stack, resource.address)] = resource
             self.containers.setdefault((resource.stack, resource.address), resource.container)
 
-    def named_call(self, finding: Finding, scope: Scope) -> Resource | None:
-        """The innermost call around the finding's resource that is written in a named place."""
-        if finding.source != "terraform" or not finding.resource:
+    def named_call(self, source: str, stack: str, address: str, scope: Scope) -> Resource | None:
+        """The innermost call around the resource at ``address`` that is written in a named place."""
+        if source != "terraform" or not address:
             return None
-        container = self.containers.get((finding.stack, finding.resource))
+        container = self.containers.get((stack, address))
         seen = 0
         while container is not None and seen < 64:  # calls nest at most 32 deep (module.MAX_MODULE_DEPTH)
-            call = self.calls.get((finding.stack, container))
+            call = self.calls.get((stack, container))
             if call is None:
                 return None
             if scope.holds(call.file):
