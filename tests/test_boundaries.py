@@ -259,3 +259,25 @@ def test_a_boundary_finding_on_instances_denied_for_different_values_names_each_
     )
     [finding] = run_cli("check", str(root), "--select", "OWN008", "--format", "json").json()["findings"]
     assert finding["message"].endswith("boundary 'no-secrets'")
+
+
+@pytest.mark.parametrize(
+    ("granted", "expected"),
+    [
+        ('aws_sqs_queue.q["alerts"].arn', []),
+        ('aws_sqs_queue.q["settlements"].arn', ['only in aws_sqs_queue.q["settlements"]']),
+        (
+            '[aws_sqs_queue.q["alerts"].arn, aws_sqs_queue.q["settlements"].arn]',
+            ['only in aws_sqs_queue.q["settlements"]'],
+        ),
+        ("aws_sqs_queue.q.arn", ['only in aws_sqs_queue.q["settlements"]']),
+    ],
+)
+def test_a_policy_that_names_one_instance_reaches_that_one(tree: Any, granted: str, expected: list[str]) -> None:
+    """Judging every instance must not judge those a path does not reach: the grant names its instance."""
+    text = PER_INSTANCE.format(queues='{ alerts = "internal", settlements = "restricted" }', databases="{}")
+    root = tree(
+        {"ownlint.yaml": MSP_WITH_IDENTITIES, "main.tf": text.replace('Resource = "*"', f"Resource = {granted}")}
+    )
+    run = run_cli("check", str(root), "--select", "OWN008", "--format", "json")
+    assert [f["message"].rsplit("(", 1)[1].rstrip(")") for f in run.json()["findings"]] == expected

@@ -228,3 +228,16 @@ def test_an_audit_of_the_modules_records_them_as_the_roots_instantiate_them(repo
         ("../roots/staging", "module.platform.module.logs.aws_s3_bucket.this", "payments", "internal"),
     ]
     assert snapshot.findings == ()
+
+
+def test_with_jobs_the_callers_are_found_as_in_one_process(repository: Path) -> None:
+    """Enough files for worker processes: the roots that call the scanned modules are loaded there too."""
+    modules = {f"modules/m{i:02d}/{name}": BUCKET_MODULE for i in range(34) for name in ("main.tf", "other.tf")}
+    modules = {k: v.replace('"this"', '"a"' if k.endswith("main.tf") else '"b"') for k, v in modules.items()}
+    calls = "".join(CALL.format(name=f"m{i:02d}", source=f"../../modules/m{i:02d}", tags=FULL_TAGS) for i in range(33))
+    write_tree(repository, {**modules, "roots/all/providers.tf": PROVIDERS, "roots/all/main.tf": calls})
+    runs = [run_cli("check", "modules", "--jobs", jobs, "--format", "json").json() for jobs in ("1", "2")]
+    assert runs[0] == runs[1]
+    assert sorted({(f["rule"], f["file"]) for f in runs[0]["findings"]}) == [
+        (rule, f"m33/{name}") for rule in ("OWN001", "OWN004", "OWN005") for name in ("main.tf", "other.tf")
+    ]

@@ -136,7 +136,8 @@ class Edge:
     """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
 
     ``kind`` is one of contains, references, grants, assumes, uses, operates, admits, selects;
-    ``place`` is where the relation is written (a trust policy, a binding's subject, a rule block).
+    ``place`` is where the relation is written (a trust policy, a binding's subject, a rule block);
+    ``instances``: the keys (``["logs"]``) of the target's instances it reaches, when it names some.
     """
 
     source: str
@@ -144,6 +145,7 @@ class Edge:
     kind: str
     place: Place | None = None
     detail: str = ""
+    instances: tuple[str, ...] = ()  # empty: every instance of the target
 
 
 @dataclass(frozen=True)

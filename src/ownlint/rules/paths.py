@@ -68,26 +68,38 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
         graph = context.graph
         for entry in graph.entries(msp_id(msp.name), kinds):
             for node, path in sorted(graph.paths_through(entry, kinds).items()):
-                crossing = _crossing(config, applicable, records.get(node, ()), also, msp, path)
+                found = records.get(node, [])
+                reached = _reached(found, graph.instances_reached(node, kinds))
+                crossing = _crossing(config, applicable, reached, len(found), also, msp, path)
                 if crossing is not None:
                     yield crossing
+
+
+def _reached(records: Sequence[Resource], keys: frozenset[str] | None) -> list[Resource]:
+    """The records of a node whose instances the edges into it reach (``keys``; None: every one): a policy
+    that names ``aws_s3_bucket.b["logs"]`` reaches that instance, not the others."""
+    if keys is None:
+        return list(records)
+    return [r for r in records if not r.instances or any(i.endswith(k) for i in r.instances for k in keys)]
 
 
 def _crossing(
     config: Config,
     boundaries: list[Boundary],
-    records: Sequence[Resource],
+    reached: Sequence[Resource],
+    records: int,
     also: tuple[str, ...],
     msp: Msp,
     path: tuple[Edge, ...],
 ) -> Crossing | None:
-    """The node's records (one per group of instances with the same facts) judged one by one."""
-    judged = [(record, _first_denied(config, boundaries, record, also)) for record in records]
+    """The node's records reached (one per group of instances with the same facts) judged one by one;
+    ``records``: how many the node has (a finding on all of them names no instance)."""
+    judged = [(record, _first_denied(config, boundaries, record, also)) for record in reached]
     denied = [(record, found) for record, found in judged if found is not None]
     if not denied:
         return None
     first, (boundary, denial) = denied[0]
-    instances = () if len(denied) == len(records) else tuple(i for record, _ in denied for i in record.instances)
+    instances = () if len(denied) == records else tuple(i for record, _ in denied for i in record.instances)
     others: dict[tuple[str, str, str], tuple[Boundary, Denial]] = {}
     for _, (other, what) in denied[1:]:
         others.setdefault((other.name, what[0], what[1]), (other, what))
