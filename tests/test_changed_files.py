@@ -9,8 +9,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from tests.conftest import require_git, run_cli, write_tree
+from tests.test_formats import SARIF_SCHEMA
 
 PROVIDERS = """\
 terraform {
@@ -121,6 +123,7 @@ def test_a_finding_located_at_a_call_in_text_and_sarif(repository: Path) -> None
         "default_tags (roots/prod/providers.tf:7) or to the resource's own tags; in module.temp (modules/bucket/main.tf:6)",
     ]
     sarif = json.loads(run_cli("check", "roots/prod/main.tf", "--select", "OWN005", "--format", "sarif").stdout)
+    jsonschema.validate(sarif, SARIF_SCHEMA)
     [result] = sarif["runs"][0]["results"]
     [location] = result["locations"]
     assert location["physicalLocation"] == {
