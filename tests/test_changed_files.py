@@ -244,3 +244,13 @@ def test_with_jobs_the_callers_are_found_as_in_one_process(repository: Path) -> 
     assert sorted({(f["rule"], f["file"]) for f in runs[0]["findings"]}) == [
         (rule, f"m33/{name}") for rule in ("OWN001", "OWN004", "OWN005") for name in ("main.tf", "other.tf")
     ]
+
+
+def test_the_config_s_own_findings_are_reported_unless_only_files_are_named(tree: Any, monkeypatch: Any) -> None:
+    waiver = "waivers:\n  - {rule: OWN001, resource: x, reason: old, expires: 2020-01-01}\n"
+    root = tree({".git/HEAD": "ref: refs/heads/main\n", "ownlint.yaml": waiver, "k8s/a.yaml": "kind: List\n"})
+    monkeypatch.chdir(root)
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {owner: x, operated-by: internal}}\n"
+    for args, expected in ((["k8s"], ["../ownlint.yaml"]), (["-"], ["ownlint.yaml"]), (["k8s/a.yaml"], [])):
+        run = run_cli("check", "--select", "OWN013", "--format", "json", *args, input=manifest)
+        assert [f["file"] for f in run.json()["findings"]] == expected, args

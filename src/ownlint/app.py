@@ -215,10 +215,10 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
 
 
 def _scope(found: Discovered, inputs: Inputs, config_file: str) -> Scope:
-    """What was named, relative to the scan root: files (``--plan`` files too) and directories; a scan of
-    directories also reports the config's own findings (its waivers), as a check of changed files does not."""
+    """What was named, relative to the scan root: files (``--plan`` files too) and directories; the config's
+    own findings (its waivers) are reported unless only files are named, as pre-commit names changed files."""
     plans = (relative(found.root, Path(p)) for p in inputs.terraform.plans)
-    config = (config_file,) if found.directories else ()
+    config = (config_file,) if found.directories or not found.changed else ()
     files = frozenset((*(relative(found.root, p) for p in found.changed), *plans, *config))
     return Scope(files, tuple(relative(found.root, d) for d in found.directories))
 
