@@ -210,17 +210,9 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     plans = plan_like_note(found, inputs.terraform.plans)
     notes = (*_notes(found), *plans, *terraform.notes, *owner_notes, *ignored)
     changed = frozenset(relative(found.root, p) for p in found.changed)
-    scope = _scope(found, inputs, config_file)
+    plan_files = [Path(p) for p in inputs.terraform.plans]
+    scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope)
-
-
-def _scope(found: Discovered, inputs: Inputs, config_file: str) -> Scope:
-    """What was named, relative to the scan root: files (``--plan`` files too) and directories; the config's
-    own findings (its waivers) are reported unless only files are named, as pre-commit names changed files."""
-    plans = (relative(found.root, Path(p)) for p in inputs.terraform.plans)
-    config = (config_file,) if found.directories or not found.changed else ()
-    files = frozenset((*(relative(found.root, p) for p in found.changed), *plans, *config))
-    return Scope(files, tuple(relative(found.root, d) for d in found.directories))
 
 
 def _config(inputs: Inputs, paths: list[Path], root: Path) -> Config:

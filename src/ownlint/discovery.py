@@ -41,7 +41,7 @@ class Discovered:
     directories: list[Path] = field(default_factory=list)  # named directories (resolved)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
     namespace_context: Iterable[Path] = ()
-    terraform_context: Iterable[str] = ()  # the repository's other Terraform files: callers of named modules
+    terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
 
 

@@ -10,9 +10,11 @@ where the resource is, as a full scan shows it. Its fingerprint does not depend 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from ownlint.loaders.files import relative
 from ownlint.model import Finding, LoadProblem, Place, Resource, Suppressed
 
 
@@ -22,6 +24,16 @@ class Scope:
 
     files: frozenset[str] = frozenset()
     directories: tuple[str, ...] = ("",)
+
+    @classmethod
+    def named(
+        cls, root: Path, files: Sequence[Path], directories: Sequence[Path], config_file: str, plans: Sequence[Path]
+    ) -> Scope:
+        """The files (and ``--plan`` files) and directories named; the config's own findings (its waivers)
+        are reported unless only files are named, as pre-commit names the changed files."""
+        config = (config_file,) if directories or not files else ()
+        named = frozenset((*(relative(root, f) for f in (*files, *plans)), *config))
+        return cls(named, tuple(relative(root, d) for d in directories))
 
     def holds(self, file: str) -> bool:
         if file in self.files or file.startswith("<"):  # <stdin> is named by '-'

@@ -70,11 +70,12 @@ def load_terraform(
     inputs: TerraformInputs | None = None,
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
-    context: Iterable[str] = (),
+    context: Iterable[str] | None = None,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
-    ``context``: the repository's other Terraform files, where the callers of a scanned module are found.
+    ``context``: the repository's other Terraform files, where the callers of a scanned module are found
+    (None: the whole repository is scanned).
     With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     inputs = inputs or TerraformInputs()
     directories = sorted({f.parent for f in files})
@@ -117,7 +118,7 @@ def _roots_here(
     scanned: list[Path],
     overrides: list[tuple[str, Binding]],
     outline: OutlineFunction,
-    context: Iterable[str],
+    context: Iterable[str] | None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     """Every root module that reaches ``scanned`` loaded with what it calls, in this process."""
     calls = {d: loader.local_calls(d) if loader.source(d) is not None else None for d in scanned}
@@ -125,7 +126,7 @@ def _roots_here(
 
 
 def roots_of(
-    calls: Mapping[Path, list[Path] | None], outline: OutlineFunction, max_bytes: int, context: Iterable[str]
+    calls: Mapping[Path, list[Path] | None], outline: OutlineFunction, max_bytes: int, context: Iterable[str] | None
 ) -> list[Path]:
     """The root modules to load: those elsewhere in the repository that call a scanned directory, then
     the scanned directories nothing calls (``calls``: each one's local module calls, None without any)."""

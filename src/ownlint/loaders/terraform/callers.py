@@ -74,20 +74,21 @@ def is_local(source: str) -> bool:
 
 def repository_callers(
     calls: Mapping[Path, list[Path] | None],
-    context: Iterable[str],
+    context: Iterable[str] | None,
     outline: OutlineFunction,
     max_bytes: int,
 ) -> Callers:
     """``calls``: each scanned directory's local module calls (None: it holds no module file);
-    ``context``: the Terraform files elsewhere in the repository, read only when a search is needed."""
+    ``context``: the Terraform files elsewhere in the repository, read only when a search is needed
+    (None: the whole repository is scanned, and nothing else calls a scanned module)."""
     callers: dict[Path, set[Path]] = {}
     for directory, called in calls.items():
         for child in called or ():
             callers.setdefault(child, set()).add(directory)
     scanned_called = frozenset(d for d in calls if callers.get(d))
     rooted = _Roots(max_bytes)
-    sought = {d for d, called in calls.items() if called is not None and not rooted(d)}
-    if sought:
+    sought = {d for d, called in calls.items() if context is not None and called is not None and not rooted(d)}
+    if sought and context is not None:
         _search(sought, callers, list(_module_files(context, max_bytes)), outline, rooted)
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))

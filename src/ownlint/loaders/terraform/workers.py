@@ -40,7 +40,7 @@ def roots_in_processes(
     overrides: list[tuple[str, Binding]],
     inputs: TerraformInputs,
     jobs: int,
-    context: Iterable[str] = (),
+    context: Iterable[str] | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
     that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
