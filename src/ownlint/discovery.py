@@ -124,17 +124,18 @@ class OtherManifests:
 
     def __iter__(self) -> Iterator[Path]:
         real_root = self.root.resolve()
-        seen: set[Path] = set()
+        given = {str(p) for p in self.given}
+        seen: set[str] = set()
         for directory in self._nearest(real_root):
-            seen.add(directory)
+            seen.add(str(directory))
             try:
                 names = sorted(os.listdir(directory))
             except OSError:  # only lends Namespaces: what cannot be listed lends none
                 continue
-            yield from self._manifests(str(directory), names)
-        for current, _, names in _directories(self.root):
-            if Path(current).resolve() not in seen:
-                yield from self._manifests(current, names)
+            yield from _manifests(str(directory), names, given)
+        for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
+            if current not in seen:
+                yield from _manifests(current, names, given)
 
     def _nearest(self, real_root: Path) -> Iterator[Path]:
         listed: set[Path] = set()
@@ -147,12 +148,15 @@ class OtherManifests:
                     listed.add(directory)
                     yield directory
 
-    def _manifests(self, directory: str, names: list[str]) -> Iterator[Path]:
-        for name in names:
-            path = Path(directory, name)
-            wanted = name.endswith(MANIFEST_SUFFIXES) and os.path.isfile(path) and path.resolve() not in self.given
-            if wanted and not is_helm_template(path):
-                yield path
+
+def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Path]:
+    """The manifests among ``names`` but ``given`` ones (text paths, compared without resolving each)."""
+    for name in names:
+        path = os.path.join(directory, name)
+        if name.endswith(MANIFEST_SUFFIXES) and path not in given and os.path.isfile(path):
+            candidate = Path(path)
+            if f"{os.sep}templates{os.sep}" not in path or not is_helm_template(candidate):
+                yield candidate
 
 
 @dataclass(frozen=True)
