@@ -7,6 +7,7 @@ Measured, each the median of ``--repeat`` runs (each a fresh process):
   no-graph     cold without the graph rules (``--ignore OWN008,OWN009``): what the graph costs
   warm         ``ownlint check`` again, cache filled
   pre-commit   ``ownlint check`` on one changed .tf file and one manifest (warm cache)
+  pre-commit-module  the same on a changed module file: its callers are sought in the whole repository
   hcl2         ``ownlint check --parser hcl2 --no-cache`` (the reference parser)
   checkov      ``checkov`` with one custom required-tag policy, when ``--checkov PATH`` is given
 With ``--scaling``, cold and cold-j1 again on an estate twice the size: time and memory ratios.
@@ -105,6 +106,10 @@ def main() -> None:
         results["warm"] = median_of(check, root, args.repeat)
         changed = ["terraform/stack-0000/main.tf", "kubernetes/ns-0000/app.yaml"]
         results["pre-commit"] = median_of([*ownlint, "check", *changed, "--cache-dir", str(cache)], root, args.repeat)
+        module = ["terraform/stack-0000/modules/queue/main.tf"]
+        results["pre-commit-module"] = median_of(
+            [*ownlint, "check", *module, "--cache-dir", str(cache)], root, args.repeat
+        )
         results["hcl2"] = median_of([*check[:-2], "--parser", "hcl2", "--no-cache"], root, 1)
         if args.checkov:
             policies = Path(directory) / "policies"
@@ -135,12 +140,12 @@ def main() -> None:
             results["double-cold-j1"] = median_of([*check, "--jobs", "1"], double, args.repeat, before=empty_cache)
     floor = results["floor"]["seconds"]
     print(f"estate: {sizes}")
-    print(f"{'run':<11} {'median s':>9} {'peak MiB':>9} {'x floor':>8} {'exit':>5}")
-    for name in ("floor", "cold", "cold-j1", "no-graph", "warm", "pre-commit", "hcl2", "checkov"):
+    print(f"{'run':<17} {'median s':>9} {'peak MiB':>9} {'x floor':>8} {'exit':>5}")
+    for name in ("floor", "cold", "cold-j1", "no-graph", "warm", "pre-commit", "pre-commit-module", "hcl2", "checkov"):
         if name in results:
             row = results[name]
             ratio = row["seconds"] / floor
-            print(f"{name:<11} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {ratio:>8.1f} {row['exit']:>5}")
+            print(f"{name:<17} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {ratio:>8.1f} {row['exit']:>5}")
     if "checkov" in results:
         print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
     graph_share = results["cold"]["seconds"] / results["no-graph"]["seconds"] - 1

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import run_cli
+from tests.conftest import run_cli, write_tree
 
 from ownlint.config import load_config
 from ownlint.errors import ConfigError
@@ -158,3 +158,126 @@ def test_without_codeowners_mapping_the_file_is_not_read(tree: Any) -> None:
     )
     run = run_cli("check", str(root), "--select", "OWN011", "--format", "json")
     assert run.json()["findings"] == []
+
+
+MSP_WITH_IDENTITIES = """\
+parties:
+  internal: [platform]
+  msp:
+    acme:
+      location: onshore
+      contracts: [ACME-1]
+      identities: {aws_principals: ["arn:aws:iam::111122223333:root"], cidrs: ["203.0.113.0/24"]}
+"""
+PER_INSTANCE = """\
+provider "aws" {{
+  default_tags {{
+    tags = {{ owner = "platform", operated-by = "internal", compliance-scope = "pci" }}
+  }}
+}}
+
+resource "aws_iam_role" "ops" {{
+  assume_role_policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = {{ AWS = "arn:aws:iam::111122223333:root" }} }}] }})
+}}
+
+resource "aws_iam_role_policy" "read" {{
+  role   = aws_iam_role.ops.id
+  policy = jsonencode({{ Statement = [{{ Effect = "Allow", Action = "sqs:*", Resource = "*" }}] }})
+}}
+
+resource "aws_sqs_queue" "q" {{
+  for_each = {queues}
+  name     = each.key
+  tags     = {{ data-classification = each.value }}
+}}
+
+resource "aws_security_group" "db" {{
+  ingress {{
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["203.0.113.0/24"]
+  }}
+}}
+
+resource "aws_db_instance" "db" {{
+  for_each               = {databases}
+  vpc_security_group_ids = [aws_security_group.db.id]
+  tags                   = {{ data-classification = each.value }}
+}}
+"""
+
+
+def _boundary_findings(tree: Any, queues: str, databases: str) -> list[dict[str, Any]]:
+    root = tree(
+        {"ownlint.yaml": MSP_WITH_IDENTITIES, "main.tf": PER_INSTANCE.format(queues=queues, databases=databases)}
+    )
+    run = run_cli("check", str(root), "--select", "OWN008,OWN009", "--format", "json")
+    return list(run.json()["findings"])
+
+
+def test_boundary_rules_judge_every_for_each_instance_not_only_the_first(tree: Any) -> None:
+    """The restricted instance comes second: before, only the first instance's facts were judged."""
+    found = _boundary_findings(
+        tree, '{ alerts = "internal", settlements = "restricted" }', '{ alpha = "internal", beta = "restricted" }'
+    )
+    assert [(f["rule"], f["resource"], f["message"].split(": boundary")[1]) for f in found] == [
+        ("OWN008", "aws_sqs_queue.q", " 'msp-no-restricted-data' (only in aws_sqs_queue.q[\"settlements\"])"),
+        ("OWN009", "aws_db_instance.db", " 'msp-no-restricted-data' (only in aws_db_instance.db[\"beta\"])"),
+    ]
+    # the same path to the same resource whichever instance is restricted: the same fingerprint
+    swapped = _boundary_findings(
+        tree, '{ alerts = "restricted", settlements = "internal" }', '{ alpha = "restricted", beta = "internal" }'
+    )
+    assert [f["fingerprint"] for f in swapped] == [f["fingerprint"] for f in found]
+    assert [f["message"].rsplit("(only in ", 1)[1] for f in swapped] == [
+        'aws_sqs_queue.q["alerts"])',
+        'aws_db_instance.db["alpha"])',
+    ]
+
+
+def test_a_boundary_finding_on_instances_denied_for_different_values_names_each_value(tree: Any) -> None:
+    boundaries = "boundaries:\n  - name: no-secrets\n    deny: {from: {party: msp}, to: {data-classification: [confidential, restricted]}}\n"
+    root = tree(
+        {
+            "ownlint.yaml": MSP_WITH_IDENTITIES + boundaries,
+            "main.tf": PER_INSTANCE.format(
+                queues='{ a = "confidential", b = "public", c = "restricted" }', databases='{ x = "public" }'
+            ),
+        }
+    )
+    run = run_cli("check", str(root), "--select", "OWN008", "--format", "json")
+    [finding] = run.json()["findings"]
+    assert finding["message"] == (
+        "aws_sqs_queue.q (data-classification confidential, restricted) is reachable by MSP 'acme' in 4 hops: "
+        'boundary \'no-secrets\' (only in aws_sqs_queue.q["a"], aws_sqs_queue.q["c"])'
+    )
+    # every instance denied: no "only in"
+    write_tree(
+        root, {"main.tf": PER_INSTANCE.format(queues='{ a = "confidential", c = "restricted" }', databases="{}")}
+    )
+    [finding] = run_cli("check", str(root), "--select", "OWN008", "--format", "json").json()["findings"]
+    assert finding["message"].endswith("boundary 'no-secrets'")
+
+
+@pytest.mark.parametrize(
+    ("granted", "expected"),
+    [
+        ('aws_sqs_queue.q["alerts"].arn', []),
+        ('aws_sqs_queue.q["settlements"].arn', ['only in aws_sqs_queue.q["settlements"]']),
+        (
+            '[aws_sqs_queue.q["alerts"].arn, aws_sqs_queue.q["settlements"].arn]',
+            ['only in aws_sqs_queue.q["settlements"]'],
+        ),
+        ("aws_sqs_queue.q.arn", ['only in aws_sqs_queue.q["settlements"]']),
+    ],
+)
+def test_a_policy_that_names_one_instance_reaches_that_one(tree: Any, granted: str, expected: list[str]) -> None:
+    """Judging every instance must not judge those a path does not reach: the grant names its instance."""
+    text = PER_INSTANCE.format(queues='{ alerts = "internal", settlements = "restricted" }', databases="{}")
+    root = tree(
+        {"ownlint.yaml": MSP_WITH_IDENTITIES, "main.tf": text.replace('Resource = "*"', f"Resource = {granted}")}
+    )
+    run = run_cli("check", str(root), "--select", "OWN008", "--format", "json")
+    assert [f["message"].rsplit("(", 1)[1].rstrip(")") for f in run.json()["findings"]] == expected

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from tests.conftest import ROOT, require_git, run_cli
+from tests.conftest import ROOT, require_git, run_cli, write_tree
+from tests.test_changed_files import BARE_CALL, BUCKET_MODULE, REPOSITORY
 
 PROVIDERS = 'provider "aws" {\n  default_tags {\n    tags = { owner = "platform", operated-by = "internal" }\n  }\n}\n'
 LABELLED = 'tags = { data-classification = "internal", compliance-scope = "none" }'
@@ -80,8 +81,10 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run([require_git(), *args], cwd=repo, check=True, capture_output=True)
 
 
-def _try_repo(repo: Path, home: Path, hook: str = "ownlint") -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files"]
+def _try_repo(
+    repo: Path, home: Path, hook: str = "ownlint", all_files: bool = True
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, *(["--all-files"] if all_files else [])]
     environment = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     environment.pop("GITHUB_ACTIONS", None)
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=environment, check=False)
@@ -158,3 +161,38 @@ def test_the_github_action_runs_a_check_that_the_cli_accepts(tmp_path: Path) -> 
     assert run.exit_code == 1
     assert run.stdout.startswith("::error file=")
     assert summary.read_text().startswith("### ownlint") and sarif.is_file()
+
+
+def _committed_repository(tmp_path: Path) -> Path:
+    """tests/test_changed_files.py's repository, in git: two roots, a module both reach."""
+    repo = write_tree(tmp_path / "infra", {k: v for k, v in REPOSITORY.items() if not k.startswith(".git/")})
+    _git(repo, "init", "--quiet")
+    _git(repo, "config", "user.email", "dev@example.com")
+    _git(repo, "config", "user.name", "dev")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "--quiet", "-m", "two roots and a shared module")
+    return repo
+
+
+def test_the_hook_fails_on_a_module_call_added_without_tags(tmp_path: Path) -> None:
+    """Before: the bucket's finding was located in modules/bucket/main.tf, not a staged file: 'Passed'."""
+    require_git()
+    repo = _committed_repository(tmp_path)
+    (repo / "roots/prod/main.tf").write_text(REPOSITORY["roots/prod/main.tf"] + "\n" + BARE_CALL)
+    _git(repo, "add", "roots/prod/main.tf")
+    failed = _try_repo(repo, tmp_path / "pre-commit-home", all_files=False)
+    assert failed.returncode == 1 and "Failed" in failed.stdout, failed.stdout + failed.stderr
+    assert "roots/prod/main.tf\n     6  error    OWN005 missing-compliance-label: module.temp.aws_s3_bucket.this" in (
+        failed.stdout
+    )
+    assert "; in module.temp (modules/bucket/main.tf:6)" in failed.stdout
+
+
+def test_the_hook_passes_an_edit_of_a_module_every_caller_gives_full_tags(tmp_path: Path) -> None:
+    """Before: the module was checked alone with its defaults: OWN001, OWN004, OWN005, 'Failed'."""
+    require_git()
+    repo = _committed_repository(tmp_path)
+    (repo / "modules/bucket/main.tf").write_text("# the shared bucket\n" + BUCKET_MODULE)
+    _git(repo, "add", "modules/bucket/main.tf")
+    passed = _try_repo(repo, tmp_path / "pre-commit-home", all_files=False)
+    assert passed.returncode == 0 and "Passed" in passed.stdout, passed.stdout + passed.stderr

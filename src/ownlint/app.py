@@ -32,6 +32,7 @@ from ownlint.model import (
 )
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import Rule, RuleContext
+from ownlint.scope import Located, Scope
 
 if TYPE_CHECKING:
     from ownlint import baseline
@@ -68,10 +69,16 @@ class Loaded:
     root: Path = Path(".")
     suppressions: tuple[Suppression, ...] = ()
     changed: frozenset[str] = frozenset()  # files named one by one: only their findings are reported
+    scope: Scope = field(default_factory=Scope)  # what was named: the rest was read as context
 
     @property
     def resources(self) -> tuple[Resource, ...]:
         return self.result.resources
+
+    def named_resources(self) -> list[Resource]:
+        """The resources of what was named, without those only read as context (a named module's callers)."""
+        located = Located(self.scope, self.resources, self.result.problems)
+        return [r for r in self.resources if located.holds(r)]
 
 
 def run_check(options: CheckOptions) -> CheckResult:
@@ -83,7 +90,12 @@ def run_check(options: CheckOptions) -> CheckResult:
     if options.baseline is not None or options.diff_base is not None:
         known, against = _known(options, rules, loaded, today)
         selected = {rule.code for rule in rules}  # what --select leaves out is neither new nor fixed
-        known = [k for k in known if k.rule in selected and (not loaded.changed or k.file in loaded.changed)]
+        current = {f.fingerprint for f in found}  # one located at a call is known from its module's file
+        known = [
+            k
+            for k in known
+            if k.rule in selected and (not loaded.changed or k.file in loaded.changed or k.fingerprint in current)
+        ]
         from ownlint import baseline  # the comparisons are imported only when asked for
 
         found, still, fixed = baseline.compare(found, known)
@@ -109,10 +121,9 @@ def _findings(rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date) -> 
     """Every finding of ``rules`` on ``loaded``, split into the reported and the suppressed ones."""
     context = rule_context(loaded, today=today)
     found, hidden = suppress.apply(run_rules(rules, context), loaded.suppressions, loaded.resources, today)
-    if not loaded.changed:
-        return found, hidden
-    # pre-commit style: the module or namespace around a changed file is loaded, its findings are not
-    return [f for f in found if f.file in loaded.changed], [s for s in hidden if s.finding.file in loaded.changed]
+    # the callers of a named module, the rest of its directory, are context: their findings are not reported
+    located = Located(loaded.scope, loaded.resources, loaded.result.problems)
+    return located.findings(found), located.suppressed(hidden)
 
 
 def _known(
@@ -179,7 +190,9 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or _config(inputs, file_paths, found.root)
-    terraform = load_terraform(found.root, found.terraform, inputs.terraform, inputs.jobs, inputs.max_file_bytes)
+    terraform = load_terraform(
+        found.root, found.terraform, inputs.terraform, inputs.jobs, inputs.max_file_bytes, found.terraform_context
+    )
     stdin = stdin_text if STDIN in paths else None
     kubernetes = load_kubernetes(
         found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes
@@ -197,7 +210,9 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     plans = plan_like_note(found, inputs.terraform.plans)
     notes = (*_notes(found), *plans, *terraform.notes, *owner_notes, *ignored)
     changed = frozenset(relative(found.root, p) for p in found.changed)
-    return Loaded(config, result, notes, codeowners, found.root, suppressions, changed)
+    plan_files = [Path(p) for p in inputs.terraform.plans]
+    scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)
+    return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope)
 
 
 def _config(inputs: Inputs, paths: list[Path], root: Path) -> Config:

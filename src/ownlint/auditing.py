@@ -110,7 +110,7 @@ def audit_repository(
 
     loaded = load(replace(inputs, paths=(path,)))
     found, _ = _findings(select_rules((), ()), loaded, today or datetime.date.today())
-    rows = inventory(loaded.config, loaded.resources)
+    rows = inventory(loaded.config, loaded.named_resources())
     rows = with_suggestions(rows, suggest_owners(loaded.config, loaded.resources, loaded.root, use_git))
     top = _git(["rev-parse", "--show-toplevel"], Path(path)) if use_git else None
     findings = tuple(

@@ -1,5 +1,8 @@
 """Which files a check reads: walk the given paths, skip what is not ours, never follow symlinks.
 
+Context comes from the whole repository (the git work tree; the scan root outside git): the Namespaces
+of the manifests named and the callers of the Terraform modules named, found by the loaders among the
+files ``OtherManifests`` and ``OtherTerraform`` walk; findings come only from what was named.
 What cannot be walked (a directory that cannot be listed, a path too long to open, a name that is not
 UTF-8) is a located problem, never dropped; a plan found in the tree is never read (only ``--plan``).
 """
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ownlint.config import repository_top
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
 from ownlint.model import LoadProblem
@@ -34,8 +38,10 @@ class Discovered:
     # the manifests elsewhere under the root may define their Namespaces (the loader reads only those
     # that name a namespace the changed files use)
     changed: list[Path] = field(default_factory=list)
+    directories: list[Path] = field(default_factory=list)  # named directories (resolved)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
     namespace_context: Iterable[Path] = ()
+    terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
 
 
@@ -67,8 +73,14 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     found.manifests = sorted(set(found.manifests))
     found.plan_like = sorted(set(found.plan_like))
     found.changed = sorted({p.resolve() for p in paths if os.path.isfile(p)})
-    if found.changed and found.manifests:
-        found.namespace_context = OtherManifests(found.root, frozenset(p.resolve() for p in found.manifests))
+    found.directories = sorted({p.resolve() for p in paths if os.path.isdir(p)})
+    top = repository_top(found.root) or found.root.resolve()
+    if top in found.directories:
+        return found  # the whole repository is named: there is no context beyond it
+    if found.manifests:
+        found.namespace_context = OtherManifests(top, frozenset(p.resolve() for p in found.manifests))
+    if found.terraform:
+        found.terraform_context = OtherTerraform(top, frozenset(p.resolve().parent for p in found.terraform))
     return found
 
 
@@ -112,17 +124,18 @@ class OtherManifests:
 
     def __iter__(self) -> Iterator[Path]:
         real_root = self.root.resolve()
-        seen: set[Path] = set()
+        given = {str(p) for p in self.given}
+        seen: set[str] = set()
         for directory in self._nearest(real_root):
-            seen.add(directory)
+            seen.add(str(directory))
             try:
                 names = sorted(os.listdir(directory))
             except OSError:  # only lends Namespaces: what cannot be listed lends none
                 continue
-            yield from self._manifests(str(directory), names)
-        for current, _, names in _directories(self.root):
-            if Path(current).resolve() not in seen:
-                yield from self._manifests(current, names)
+            yield from _manifests(str(directory), names, given)
+        for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
+            if current not in seen:
+                yield from _manifests(current, names, given)
 
     def _nearest(self, real_root: Path) -> Iterator[Path]:
         listed: set[Path] = set()
@@ -135,12 +148,55 @@ class OtherManifests:
                     listed.add(directory)
                     yield directory
 
-    def _manifests(self, directory: str, names: list[str]) -> Iterator[Path]:
-        for name in names:
-            path = Path(directory, name)
-            wanted = name.endswith(MANIFEST_SUFFIXES) and os.path.isfile(path) and path.resolve() not in self.given
-            if wanted and not is_helm_template(path):
-                yield path
+
+def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Path]:
+    """The manifests among ``names`` but ``given`` ones (text paths, compared without resolving each)."""
+    for name in names:
+        path = os.path.join(directory, name)
+        if name.endswith(MANIFEST_SUFFIXES) and path not in given and os.path.isfile(path):
+            candidate = Path(path)
+            if f"{os.sep}templates{os.sep}" not in path or not is_helm_template(candidate):
+                yield candidate
+
+
+@dataclass(frozen=True)
+class OtherTerraform:
+    """The Terraform module files under ``root`` outside the ``scanned`` directories, as text paths: walked
+    when iterated, with ``os.scandir`` (a pre-commit run of a module file walks the whole repository)."""
+
+    root: Path
+    scanned: frozenset[Path]  # resolved
+
+    def __iter__(self) -> Iterator[str]:
+        real_root = self.root.resolve()
+        scanned = {str(d) for d in self.scanned}
+        pending = [str(real_root)]  # real paths: symlinked directories are not entered
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = list(listing)  # in no order: callers are sought in all of them
+            except OSError:  # only lends callers: what cannot be listed lends none
+                continue
+            skip = directory in scanned
+            for entry in entries:
+                if entry.name in SKIPPED_DIRS:
+                    continue
+                if _is_directory(entry):
+                    pending.append(entry.path)
+                elif not skip and entry.name.endswith((".tf", ".tf.json")) and not _leaves(entry, real_root):
+                    yield entry.path
+
+
+def _leaves(entry: os.DirEntry[str], real_root: Path) -> bool:
+    return entry.is_symlink() and links_outside(Path(entry.path), real_root)
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> list[Path]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from ownlint.config import Config
@@ -84,6 +85,16 @@ class ResourceGraph:
         if outgoing:
             return f"-{edge.kind}-> {self.shown(edge.target)}{detail}{evidence}"
         return f"<-{edge.kind}- {self.shown(edge.source)}{detail}{evidence}"
+
+    def instances_reached(self, node: str, kinds: frozenset[str]) -> frozenset[str] | None:
+        """The keys of the instances of ``node`` that edges of ``kinds`` into it reach; None: all of them."""
+        keys: set[str] = set()
+        for key in self._in.get(node, ()):
+            if key[2] in kinds:
+                if not self.edges[key].instances:
+                    return None
+                keys.update(self.edges[key].instances)
+        return frozenset(keys)
 
     def entries(self, start: str, kinds: frozenset[str]) -> list[Edge]:
         """The edges of ``kinds`` out of ``start``: where each path from it begins."""
@@ -184,8 +195,14 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
 
 def _add(nodes: dict[str, dict[str, Any]], evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
     key = (edge.source, edge.target, edge.kind)
-    if key in evidence or edge.source == edge.target:
-        return  # one edge per kind between two nodes: the first evidence found stands
+    if edge.source == edge.target:
+        return
+    if key in evidence:  # one edge per kind between two nodes: the first evidence found stands
+        first = evidence[key]
+        if first.instances:  # ... and it reaches the instances either one reaches
+            reached = () if not edge.instances else tuple(sorted({*first.instances, *edge.instances}))
+            evidence[key] = replace(first, instances=reached)
+        return
     for node in (edge.source, edge.target):
         if node not in nodes:
             nodes[node] = {"kind": "group", "type": "group", "source": "", "file": "", "line": 0}

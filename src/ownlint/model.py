@@ -136,7 +136,8 @@ class Edge:
     """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
 
     ``kind`` is one of contains, references, grants, assumes, uses, operates, admits, selects;
-    ``place`` is where the relation is written (a trust policy, a binding's subject, a rule block).
+    ``place`` is where the relation is written (a trust policy, a binding's subject, a rule block);
+    ``instances``: the keys (``["logs"]``) of the target's instances it reaches, when it names some.
     """
 
     source: str
@@ -144,6 +145,7 @@ class Edge:
     kind: str
     place: Place | None = None
     detail: str = ""
+    instances: tuple[str, ...] = ()  # empty: every instance of the target
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ class LoadProblem:
     file: str
     line: int
     message: str
+    whole_root: bool = False  # the evaluation of a whole root module was cut short: reported wherever it is
 
 
 ALL_RULES = "all"  # a blanket suppression, written out
@@ -228,6 +231,7 @@ class Finding:
     stack: str = "."  # the Terraform root module it was found through
     nodes: tuple[str, ...] = ()  # the graph nodes ``path`` goes through, from its start (for explain)
     path_places: tuple[Place, ...] = ()  # where each hop of ``path`` is written (its evidence)
+    related: tuple[Place, ...] = ()  # where the resource is, when the finding is located at the call of its module
 
 
 def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = "") -> str:

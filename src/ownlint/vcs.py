@@ -24,6 +24,7 @@ from ownlint.model import Finding
 
 RunAt = Callable[[Path], list[Finding]]  # (the base's files, written as a repository top) -> its findings
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # Namespaces elsewhere lend labels to the manifests checked
 REGULAR_MODES = (b"100644", b"100755")
 
 
@@ -55,15 +56,17 @@ def merge_base(ref: str, top: Path) -> str:
 
 
 def wanted(top: Path, root: Path, named: Iterable[str], codeowners_file: str | None) -> checkout.Wanted:
-    """The files of the base a check of ``root`` can read: all under it, Terraform files anywhere (the
-    modules it calls from elsewhere), the CODEOWNERS files, and the files the options name."""
+    """The files of the base a check of ``root`` can read: all under it, Terraform files and manifests
+    anywhere (the modules it calls and their callers, Namespaces), the CODEOWNERS files, and the files the
+    options name."""
     under = _inside(top, root) or ""
     extra = {*(p for p in (_inside(top, Path(n)) for n in named) if p), *PLACES}
     if codeowners_file:
         extra.add(codeowners_file)
 
     def wants(path: str) -> bool:
-        return not under or path.startswith(f"{under}/") or path.endswith(TERRAFORM_SUFFIXES) or path in extra
+        anywhere = path.endswith((*TERRAFORM_SUFFIXES, *MANIFEST_SUFFIXES))
+        return not under or path.startswith(f"{under}/") or anywhere or path in extra
 
     return wants
 

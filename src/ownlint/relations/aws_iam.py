@@ -128,6 +128,7 @@ def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs
             continue
         actions = ", ".join(reaching[:3]) + (" ..." if len(reaching) > 3 else "")
         for written in statement.resources:
+            keys = _instance_keys(holder, written, index)
             for target in _targets(holder, written, reaching, index, hubs):
                 yield Edge(
                     holder.node_id,
@@ -135,7 +136,21 @@ def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs
                     "grants",
                     statement.place,
                     f"{actions} on {written}",
+                    keys.get(target.node_id, ()) if isinstance(target, Resource) else (),
                 )
+
+
+def _instance_keys(holder: Resource, written: str, index: ResourceIndex) -> dict[str, tuple[str, ...]]:
+    """The instances a statement's resource names by reference (``aws_s3_bucket.b["logs"].arn``), by
+    node; a node it names without a key (or by name, or ``*``) is absent: every instance is reached."""
+    keys: dict[str, set[str]] = {}
+    unkeyed: set[str] = set()
+    for target, key in index.referenced_instances(holder, written):
+        if key:
+            keys.setdefault(target.node_id, set()).add(key)
+        else:
+            unkeyed.add(target.node_id)
+    return {node: tuple(sorted(found)) for node, found in keys.items() if node not in unkeyed}
 
 
 def is_metadata_action(action: str) -> bool:

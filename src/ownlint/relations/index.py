@@ -18,6 +18,7 @@ from ownlint.model import Place, Resource, qualified
 T = TypeVar("T")
 
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
+INSTANCE_KEY = re.compile(r'\[(?:"[A-Za-z0-9_-]+"|[0-9]+)\]')  # as the loader writes one: aws_x.y["k"].arn
 LINE = "__line__"
 LINES = "__lines__"
 
@@ -48,13 +49,23 @@ class ResourceIndex:
 
     def referenced(self, resource: Resource, value: Any) -> list[Resource]:
         """Resources named by ``${...}`` references in ``value`` (text), in ``resource``'s root module."""
+        found: list[Resource] = []
+        for target, _ in self.referenced_instances(resource, value):
+            if target not in found:
+                found.append(target)
+        return found
+
+    def referenced_instances(self, resource: Resource, value: Any) -> list[tuple[Resource, str]]:
+        """``referenced``, each with the instance key the reference names (``["logs"]``; "" for all)."""
         if not isinstance(value, str):
             return []
         found = []
         for text in REFERENCE.findall(value):
-            target = self.by_id.get(qualified(resource, reference_address(text)))
-            if target is not None and target not in found:
-                found.append(target)
+            key = INSTANCE_KEY.search(text)
+            address = reference_address(text[: key.start()] + text[key.end() :] if key else text)
+            target = self.by_id.get(qualified(resource, address))
+            if target is not None:
+                found.append((target, key.group(0) if key else ""))
         return found
 
     def cached(self, key: str, build: Callable[[], T]) -> T:

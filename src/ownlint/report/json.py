@@ -58,7 +58,7 @@ def _suppression(by: Suppression) -> dict[str, Any]:
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
-    return {
+    found = {
         "rule": finding.rule,
         "name": finding.name,
         "severity": finding.severity.value,
@@ -73,3 +73,6 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "provenance": [{"file": p.file, "line": p.line, "what": p.what} for p in finding.provenance],
         "fingerprint": finding.fingerprint,
     }
+    if finding.related:  # located at a module call in a named file: where the resource itself is
+        found["related"] = [{"file": p.file, "line": p.line, "what": p.what} for p in finding.related]
+    return found

@@ -77,10 +77,10 @@ def _result(report: Report, finding: Finding, index: dict[str, int]) -> dict[str
             for place in finding.path_places
         ]
         result["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
-    if finding.provenance:
+    if finding.related or finding.provenance:
         result["relatedLocations"] = [
             {**_location(report, place, place.line), "id": number, "message": {"text": place.what}}
-            for number, place in enumerate(finding.provenance)
+            for number, place in enumerate((*finding.related, *finding.provenance))
         ]
     return result
 

@@ -1,9 +1,12 @@
 """What the boundary rules share: which boundaries bind an MSP, what a resource's facts deny, and
-findings that list their path hop by hop (not a rule: the registry lists rules explicitly)."""
+findings that list their path hop by hop (not a rule: the registry lists rules explicitly).
+
+A graph node stands for every ``for_each``/``count`` instance of its address; instances whose facts
+differ are separate records of it, and each is judged: a finding names the instances it holds for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ownlint.config import Boundary, Config, Msp
@@ -11,16 +14,21 @@ from ownlint.model import Edge, Finding, Place, Resource, Severity, State, finge
 from ownlint.ownership import category_of, fact, fact_values
 from ownlint.rules.base import RuleContext, finding
 
+Denial = tuple[str, str, tuple[Place, ...]]  # fact, value, provenance
+
 
 @dataclass(frozen=True)
 class Crossing:
-    """A resource a boundary denies, reached from an MSP identity by ``path``."""
+    """A resource a boundary denies, reached from an MSP identity by ``path``; ``instances``: those of
+    its instances the boundary denies (empty: all), ``also``: further denials of other instances."""
 
     boundary: Boundary
     msp: Msp
     resource: Resource
-    denied: tuple[str, str, tuple[Place, ...]]  # fact, value, provenance
+    denied: Denial
     path: tuple[Edge, ...]
+    instances: tuple[str, ...] = ()
+    also: tuple[tuple[Boundary, Denial], ...] = ()
 
 
 def binds(boundary: Boundary, msp: Msp) -> bool:
@@ -30,9 +38,7 @@ def binds(boundary: Boundary, msp: Msp) -> bool:
     return named and (not boundary.from_locations or msp.location in boundary.from_locations)
 
 
-def denied_by(
-    config: Config, boundary: Boundary, resource: Resource, also: tuple[str, ...] = ()
-) -> tuple[str, str, tuple[Place, ...]] | None:
+def denied_by(config: Config, boundary: Boundary, resource: Resource, also: tuple[str, ...] = ()) -> Denial | None:
     """The first fact of ``resource`` whose value the boundary denies (resources of its categories,
     and of the categories ``also`` names)."""
     if category_of(config, resource.type).name not in (*boundary.categories, *also):
@@ -51,7 +57,9 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
     """Every denied resource an MSP reaches over ``kinds``: one shortest path per way in (the role it
     assumes, the binding naming it, the workload it operates), since each must be closed on its own."""
     config = context.config
-    wanted = {r.node_id for r in context.resources}
+    records: dict[str, list[Resource]] = {}
+    for resource in context.resources:
+        records.setdefault(resource.node_id, []).append(resource)
     boundaries = [b for b in config.boundaries if not b.is_residency]
     for msp in config.msps.values():
         applicable = [b for b in boundaries if binds(b, msp)]
@@ -60,15 +68,48 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
         graph = context.graph
         for entry in graph.entries(msp_id(msp.name), kinds):
             for node, path in sorted(graph.paths_through(entry, kinds).items()):
-                resource = graph.resource(node)
-                denied = _first_denied(config, applicable, resource, also) if node in wanted and resource else None
-                if denied is not None and resource is not None:
-                    yield Crossing(denied[0], msp, resource, denied[1], path)
+                found = records.get(node, [])
+                reached = _reached(found, graph.instances_reached(node, kinds))
+                crossing = _crossing(config, applicable, reached, len(found), also, msp, path)
+                if crossing is not None:
+                    yield crossing
+
+
+def _reached(records: Sequence[Resource], keys: frozenset[str] | None) -> list[Resource]:
+    """The records of a node whose instances the edges into it reach (``keys``; None: every one): a policy
+    that names ``aws_s3_bucket.b["logs"]`` reaches that instance, not the others."""
+    if keys is None:
+        return list(records)
+    return [r for r in records if not r.instances or any(i.endswith(k) for i in r.instances for k in keys)]
+
+
+def _crossing(
+    config: Config,
+    boundaries: list[Boundary],
+    reached: Sequence[Resource],
+    records: int,
+    also: tuple[str, ...],
+    msp: Msp,
+    path: tuple[Edge, ...],
+) -> Crossing | None:
+    """The node's records reached (one per group of instances with the same facts) judged one by one;
+    ``records``: how many the node has (a finding on all of them names no instance)."""
+    judged = [(record, _first_denied(config, boundaries, record, also)) for record in reached]
+    denied = [(record, found) for record, found in judged if found is not None]
+    if not denied:
+        return None
+    first, (boundary, denial) = denied[0]
+    instances = () if len(denied) == records else tuple(i for record, _ in denied for i in record.instances)
+    others: dict[tuple[str, str, str], tuple[Boundary, Denial]] = {}
+    for _, (other, what) in denied[1:]:
+        others.setdefault((other.name, what[0], what[1]), (other, what))
+    others.pop((boundary.name, denial[0], denial[1]), None)
+    return Crossing(boundary, msp, first, denial, path, instances, tuple(others.values()))
 
 
 def _first_denied(
     config: Config, boundaries: list[Boundary], resource: Resource, also: tuple[str, ...]
-) -> tuple[Boundary, tuple[str, str, tuple[Place, ...]]] | None:
+) -> tuple[Boundary, Denial] | None:
     for boundary in boundaries:
         denied = denied_by(config, boundary, resource, also)
         if denied is not None:
@@ -83,12 +124,13 @@ def path_finding(
     graph = context.graph
     start = msp_id(crossing.msp.name)
     hops = [graph.shown(start), *(graph.hop(edge) for edge in crossing.path)]
-    fact_name, value, provenance = crossing.denied
     resource = crossing.resource
+    denials = [(crossing.boundary, crossing.denied), *crossing.also]
     message = (
-        f"{resource.address} ({fact_name} {value}) is {verb} by MSP {crossing.msp.name!r} in "
-        f"{len(crossing.path)} hop{'s' if len(crossing.path) != 1 else ''}: boundary {crossing.boundary.name!r}"
+        f"{resource.address} ({_facts(d for _, d in denials)}) is {verb} by MSP {crossing.msp.name!r} in "
+        f"{len(crossing.path)} hop{'s' if len(crossing.path) != 1 else ''}: {_boundaries(b for b, _ in denials)}"
     )
+    provenance = tuple(dict.fromkeys(p for _, d in denials for p in d[2]))
     found = finding(code, name, severity, resource, message, provenance)
     far_end = f"{start} -> {crossing.path[0].target}"  # the MSP and its way in: one finding per path
     nodes = (start, *(edge.target for edge in crossing.path))
@@ -100,4 +142,19 @@ def path_finding(
         nodes=nodes,
         path_places=tuple(Place(p.file, p.line, hop) for p, hop in zip(places, hops, strict=True)),
         fingerprint=fingerprint(code, resource, resource.file, far_end),
+        instances=crossing.instances,
     )
+
+
+def _facts(denials: Iterator[Denial]) -> str:
+    """``data-classification confidential, restricted``: the denied values, grouped by fact."""
+    values: dict[str, list[str]] = {}
+    for fact_name, value, _ in denials:
+        if value not in values.setdefault(fact_name, []):
+            values[fact_name].append(value)
+    return "; ".join(f"{fact_name} {', '.join(shown)}" for fact_name, shown in values.items())
+
+
+def _boundaries(boundaries: Iterator[Boundary]) -> str:
+    names = list(dict.fromkeys(b.name for b in boundaries))
+    return f"boundar{'y' if len(names) == 1 else 'ies'} {', '.join(repr(n) for n in names)}"

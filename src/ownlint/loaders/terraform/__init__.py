@@ -1,15 +1,15 @@
 """Terraform: parse module directories, find the root modules, follow their module calls, fold instances.
 
-A scanned directory is a root module unless another scanned module calls it with a local
+A scanned directory is a root module unless another module of the repository calls it with a local
 ``source``; then its resources are checked as that call instantiates them
-(``module.a.module.b.aws_x.y``, with the call's inputs), once per calling root.
+(``module.a.module.b.aws_x.y``, with the call's inputs), once per calling root. The callers outside the
+scanned directories are found in ``context`` (see ``callers``) and loaded as roots too.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,10 +25,12 @@ from ownlint.loaders.terraform.backends import (
     OutlineFunction,
     ParseFunction,
     expression_parser_for,
+    outline_for,
     parser_for,
     resolve_backend,
 )
 from ownlint.loaders.terraform.cache import ParseCache, open_cache
+from ownlint.loaders.terraform.callers import is_local, local_sources, repository_callers
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
@@ -38,7 +40,6 @@ from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES
 
 COMMAND_LINE = "(command line)"
-_MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,12 @@ def load_terraform(
     inputs: TerraformInputs | None = None,
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
+    context: Iterable[str] | None = None,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
+    ``context``: the repository's other Terraform files, where the callers of a scanned module are found
+    (None: the whole repository is scanned).
     With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     inputs = inputs or TerraformInputs()
     directories = sorted({f.parent for f in files})
@@ -90,9 +94,9 @@ def load_terraform(
     if parallel:
         from ownlint.loaders.terraform.workers import roots_in_processes  # the pool machinery, when used
 
-        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs)
+        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, context)
     else:
-        trees, stacks = _roots_here(loader, scanned, overrides)
+        trees, stacks = _roots_here(loader, scanned, overrides, outline_for(inputs.parser), context)
     loaded = [r for tree in trees for r in tree.resources]
     for plan_path in plan_paths:
         loaded = _with_plan(loader, plan_path, stacks, loaded)
@@ -110,13 +114,24 @@ def load_terraform(
 
 
 def _roots_here(
-    loader: ModuleLoader, scanned: list[Path], overrides: list[tuple[str, Binding]]
+    loader: ModuleLoader,
+    scanned: list[Path],
+    overrides: list[tuple[str, Binding]],
+    outline: OutlineFunction,
+    context: Iterable[str] | None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
-    """Every root module among ``scanned`` loaded with what it calls, in this process."""
-    sources = {d: loader.source(d) for d in scanned}
-    called = {child for d in scanned for child in loader.local_calls(d)}
-    roots = [d for d in scanned if d not in called and sources[d] is not None]
-    return load_roots(loader, scanned, roots, overrides, set())
+    """Every root module that reaches ``scanned`` loaded with what it calls, in this process."""
+    calls = {d: loader.local_calls(d) if loader.source(d) is not None else None for d in scanned}
+    return load_roots(loader, scanned, roots_of(calls, outline, loader.max_bytes, context), overrides, set())
+
+
+def roots_of(
+    calls: Mapping[Path, list[Path] | None], outline: OutlineFunction, max_bytes: int, context: Iterable[str] | None
+) -> list[Path]:
+    """The root modules to load: those elsewhere in the repository that call a scanned directory, then
+    the scanned directories nothing calls (``calls``: each one's local module calls, None without any)."""
+    found = repository_callers(calls, context, outline, max_bytes)
+    return [*found.roots, *(d for d, called in calls.items() if d not in found.called and called is not None)]
 
 
 def load_roots(
@@ -290,20 +305,12 @@ class ModuleLoader:
         """``local_calls`` of ``directory`` read from outlines of the files that name a module (a word
         search first: most files do not), or None when it holds no module file. A file that does not
         parse calls nothing, as in a full load; its problem is reported when it is loaded."""
-        sources: list[m.Expr] = []
+        calls: list[Path] = []
         module_files = [p for p in terraform_files(directory, self.repository) if not is_tfvars(p)]
         for path in module_files:
             text = read_text(path, path.name, self.max_bytes)
-            if isinstance(text, LoadProblem) or _MODULE_WORD.search(text) is None:
-                continue
-            try:
-                found = m.outline_of(parse_json_file(text, path.name)) if path.name.endswith(".json") else None
-                sources.extend((found or outline(text, path.name)).module_sources)
-            except (m.HclSyntaxError, RecursionError):
-                continue
-        constant = Evaluator({}, {})
-        texts = (constant.value(expression) for expression in sources)
-        calls = [(directory / t).resolve() for t in texts if isinstance(t, str) and _is_local(t)]
+            if not isinstance(text, LoadProblem):
+                calls.extend((directory / source).resolve() for source in local_sources(text, path.name, outline))
         return calls if module_files else None
 
     def local_calls(self, directory: Path) -> list[Path]:
@@ -317,7 +324,7 @@ class ModuleLoader:
             for block in hcl.blocks:
                 attribute = block.attribute("source") if block.type == "module" else None
                 text = constant.value(attribute.expr) if attribute is not None else None
-                if isinstance(text, str) and _is_local(text):
+                if isinstance(text, str) and is_local(text):
                     called.append((directory / text).resolve())
         return called
 
@@ -326,7 +333,7 @@ class ModuleLoader:
         vendored = _vendored_modules(root_module)
 
         def resolve(caller: ModuleSource, text: str, key: str, file: str, line: int) -> Resolved:
-            if _is_local(text):
+            if is_local(text):
                 target = (caller.directory / text).resolve()
             elif key in vendored:
                 target = (root_module / vendored[key]).resolve()
@@ -372,10 +379,6 @@ def _tfvars_order(path: str) -> tuple[int, str]:
     name = path.rsplit("/", 1)[-1]
     rank = {"terraform.tfvars": 0, "terraform.tfvars.json": 1}.get(name, 2)
     return rank, name
-
-
-def _is_local(source: str) -> bool:
-    return source.startswith(("./", "../")) or source in (".", "..")
 
 
 def _repository_of(root: Path) -> Path:

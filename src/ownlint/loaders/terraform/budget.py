@@ -156,7 +156,7 @@ class Budget:
         if self.first is None:
             return None
         reason, file, line = self.first
-        return LoadProblem(file or fallback, line, f"{reason}; what depends on it is unknown")
+        return LoadProblem(file or fallback, line, f"{reason}; what depends on it is unknown", whole_root=True)
 
     def start(self) -> None:
         """Evaluation starts (nested calls count once): the backstop's clock runs."""

@@ -7,6 +7,7 @@ is the work and the size of what is built (``budget``: per root module, with eve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ MAX_DEPTH = 150
 # sources read at plan time) evaluate to the text "${module.x.aws_s3_bucket.y.arn}" instead of unknown,
 # so that a policy document built with jsonencode() or a template still names what it grants.
 _SYMBOLIC: ContextVar[bool] = ContextVar("symbolic", default=False)
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,128}")  # an instance key the graph's "${...}" text carries unambiguously
 
 
 @dataclass(frozen=True)
@@ -221,12 +223,25 @@ class Evaluator:
             return self._apply_time(dotted, f"{dotted} is a module output", steps)
         if name in ("terraform", "path"):
             return Unknown(f"{dotted} is chosen at run time"), len(steps)
-        return self._apply_time(dotted, f"{dotted} is known only after apply", steps)
+        keyed = self._keyed(name, steps, env) if _SYMBOLIC.get() else None
+        return self._apply_time(keyed or dotted, f"{dotted} is known only after apply", steps)
 
     def _apply_time(self, dotted: str, reason: str, steps: tuple[m.Step, ...]) -> tuple[Any, int]:
         if _SYMBOLIC.get() and dotted.count(".") >= 1:
             return "${" + self.prefix + dotted + "}", len(steps)
         return Unknown(reason), len(steps)
+
+    def _keyed(self, name: str, steps: tuple[m.Step, ...], env: dict[str, Any]) -> str | None:
+        """``aws_s3_bucket.b["logs"].arn`` for a reference to one instance (the graph then reaches that one
+        only); None for another reference, or a key that the graph's reference text could not carry."""
+        if len(steps) < 2 or not isinstance(steps[0], m.AttrStep) or not isinstance(steps[1], m.IndexStep):
+            return None
+        key = self._eval(steps[1].key, env)
+        if isinstance(key, bool) or not isinstance(key, (str, int)) or not _PLAIN_KEY.fullmatch(str(key)):
+            return None
+        shown = f'["{key}"]' if isinstance(key, str) else f"[{key}]"
+        attribute = f".{steps[2].name}" if len(steps) > 2 and isinstance(steps[2], m.AttrStep) else ""
+        return f"{name}.{steps[0].name}{shown}{attribute}"
 
     def _traversal(self, expr: m.Traversal, env: dict[str, Any]) -> Any:
         if isinstance(expr.base, m.Name):

@@ -7,6 +7,7 @@ process would: the files seen, their problems and suppressions, in the same orde
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ownlint.loaders.terraform import (
     ParsedDirectory,
     TerraformInputs,
     load_roots,
+    roots_of,
 )
 from ownlint.loaders.terraform.backends import outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import ParseCache
@@ -33,7 +35,12 @@ class WorkerSetup:
 
 
 def roots_in_processes(
-    loader: ModuleLoader, scanned: list[Path], overrides: list[tuple[str, Binding]], inputs: TerraformInputs, jobs: int
+    loader: ModuleLoader,
+    scanned: list[Path],
+    overrides: list[tuple[str, Binding]],
+    inputs: TerraformInputs,
+    jobs: int,
+    context: Iterable[str] | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
     that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
@@ -43,8 +50,7 @@ def roots_in_processes(
     # the caller chose processes by the number of files: every directory and root goes to the workers
     listed = run_chunks(_directory_calls, [(setup, str(d)) for d in scanned], jobs, minimum=1)
     calls = {d: None if found is None else [Path(c) for c in found] for d, found in zip(scanned, listed, strict=True)}
-    called = {c for found in calls.values() for c in found or ()}
-    roots = [d for d in scanned if d not in called and calls[d] is not None]
+    roots = roots_of(calls, outline_for(inputs.parser), loader.max_bytes, context)
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
     reached: set[Path] = set()
