@@ -15,10 +15,12 @@ from pathlib import Path
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
 from ownlint.model import LoadProblem
+from ownlint.report.paths import for_humans, plural
 
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
+TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, no resources
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Discovered:
     # that name a namespace the changed files use)
     changed: list[Path] = field(default_factory=list)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
+    not_terraform: list[Path] = field(default_factory=list)  # *.hcl: Terragrunt, Packer, Nomad (not read)
     namespace_context: Iterable[Path] = ()
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
 
@@ -66,6 +69,7 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     found.terraform = sorted(set(found.terraform))
     found.manifests = sorted(set(found.manifests))
     found.plan_like = sorted(set(found.plan_like))
+    found.not_terraform = sorted(set(found.not_terraform))
     found.changed = sorted({p.resolve() for p in paths if os.path.isfile(p)})
     if found.changed and found.manifests:
         found.namespace_context = OtherManifests(found.root, frozenset(p.resolve() for p in found.manifests))
@@ -91,12 +95,13 @@ def path_shown(root: Path, path: Path) -> str:
 def plan_like_note(found: Discovered, given: Sequence[str]) -> list[str]:
     """The note on plan-like files in the tree that were not read (those also given with --plan are)."""
     named = {Path(p).resolve() for p in given}
-    unread = [path_shown(found.root, p) for p in found.plan_like if p.resolve() not in named]
+    unread = [for_humans(p) for p in found.plan_like if p.resolve() not in named]
     if not unread:
         return []
     listed = ", ".join(unread[:3]) + (", ..." if len(unread) > 3 else "")
+    files, verb = plural(len(unread), "file"), "looks" if len(unread) == 1 else "look"
     return [
-        f"not read: {len(unread)} file(s) that look like a Terraform plan ({listed}); "
+        f"not read: {files} that {verb} like a Terraform plan ({listed}); "
         "ownlint reads a plan only when it is given with --plan FILE"
     ]
 
@@ -202,6 +207,8 @@ def _chart_file(path: str, mtime_ns: int, size: int) -> bool:
 def _classify(file: Path, found: Discovered) -> None:
     name = file.name
     terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
+    if name.endswith(".hcl") and name != TERRAFORM_LOCK:
+        found.not_terraform.append(file)
     if not terraform and not name.endswith(MANIFEST_SUFFIXES):
         return
     where = path_shown(found.root, file)

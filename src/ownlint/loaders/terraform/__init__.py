@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,8 +34,8 @@ from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression
-from ownlint.parallel import MIN_PARALLEL_FILES
+from ownlint.model import LoadProblem, LoadResult, Place, Progress, Resource, Suppression
+from ownlint.parallel import MIN_PARALLEL_FILES, counter
 
 COMMAND_LINE = "(command line)"
 _MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
@@ -69,6 +69,7 @@ def load_terraform(
     inputs: TerraformInputs | None = None,
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
@@ -85,14 +86,16 @@ def load_terraform(
     loader = ModuleLoader(root, parse, repository, cache, max_bytes)
     scanned = [d.resolve() for d in directories]
     overrides = _overrides(loader, inputs)
-    files_count = sum(len(terraform_files(d, loader.repository)) for d in scanned)
+    sizes = {d: len(terraform_files(d, loader.repository)) for d in scanned}
+    files_count = sum(sizes.values())
+    read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
     parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES
     if parallel:
         from ownlint.loaders.terraform.workers import roots_in_processes  # the pool machinery, when used
 
-        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs)
+        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, read, progress)
     else:
-        trees, stacks = _roots_here(loader, scanned, overrides)
+        trees, stacks = _roots_here(loader, scanned, overrides, read, progress)
     loaded = [r for tree in trees for r in tree.resources]
     for plan_path in plan_paths:
         loaded = _with_plan(loader, plan_path, stacks, loaded)
@@ -110,13 +113,23 @@ def load_terraform(
 
 
 def _roots_here(
-    loader: ModuleLoader, scanned: list[Path], overrides: list[tuple[str, Binding]]
+    loader: ModuleLoader,
+    scanned: list[Path],
+    overrides: list[tuple[str, Binding]],
+    read: Callable[[Sequence[Path]], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
-    """Every root module among ``scanned`` loaded with what it calls, in this process."""
-    sources = {d: loader.source(d) for d in scanned}
+    """Every root module among ``scanned`` loaded with what it calls, in this process; ``read`` hears of
+    each directory parsed, ``progress`` of the root modules evaluated."""
+    sources = {}
+    for directory in scanned:
+        sources[directory] = loader.source(directory)
+        if read is not None:
+            read((directory,))
     called = {child for d in scanned for child in loader.local_calls(d)}
     roots = [d for d in scanned if d not in called and sources[d] is not None]
-    return load_roots(loader, scanned, roots, overrides, set())
+    evaluated = counter(progress, "evaluating root modules", len(roots))
+    return load_roots(loader, scanned, roots, overrides, set(), evaluated)
 
 
 def load_roots(
@@ -125,6 +138,7 @@ def load_roots(
     roots: list[Path],
     overrides: list[tuple[str, Binding]],
     reached: set[Path],
+    evaluated: Callable[[Sequence[Path]], None] | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
@@ -143,6 +157,8 @@ def load_roots(
         trees.append(LoadedTree(tree.resources, tree.problems, tree.notes))
         stacks[directory] = source.path
         reached.add(directory)
+        if evaluated is not None:
+            evaluated((directory,))
 
 
 @dataclass(frozen=True)
