@@ -265,6 +265,15 @@ def test_explain_names_paths_from_the_current_directory(tree, monkeypatch) -> No
     assert '        from provider "aws" default_tags (infra/main.tf:4)\n' in run.stdout
 
 
+def test_fix_names_the_files_it_edits_from_the_current_directory(tree, monkeypatch) -> None:
+    root = tree({"infra/main.tf": QUEUE})
+    monkeypatch.chdir(root)
+    run = run_cli("fix", "infra", "--owner", "platform", "--dry-run")
+    assert run.stdout == (
+        "infra/main.tf:4: would add owner = 'platform' to provider \"aws\" default_tags (given on the command line)\n"
+    )
+
+
 # --- issue 16, item 16: a one-line format, --exit-zero, colour, plurals, the config, what was read --------------
 
 

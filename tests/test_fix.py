@@ -65,8 +65,9 @@ def test_without_evidence_nothing_is_written(tmp_path: Path) -> None:
     assert _files(tmp_path / "tree") == _files(FIXTURES / "fix" / "new-tags-attribute" / "before")
 
 
-def test_dry_run_and_diff_change_nothing(tmp_path: Path) -> None:
+def test_dry_run_and_diff_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(FIXTURES / "fix" / "provider-default-tags" / "before", tmp_path / "tree")
+    monkeypatch.chdir(tmp_path / "tree")  # fix names files from the current directory
     run = run_cli("fix", str(tmp_path / "tree"), "--no-cache", "--owner", "platform", "--dry-run", "--diff")
     assert run.exit_code == 1
     assert run.stdout.splitlines()[0] == (
