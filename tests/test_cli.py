@@ -265,6 +265,17 @@ def test_explain_names_paths_from_the_current_directory(tree, monkeypatch) -> No
     assert '        from provider "aws" default_tags (infra/main.tf:4)\n' in run.stdout
 
 
+def test_a_var_file_is_named_from_the_current_directory_too(tree, monkeypatch) -> None:
+    owned = 'variable "team" {}\nresource "aws_sqs_queue" "jobs" {\n  tags = { owner = var.team }\n}\n'
+    root = tree({"infra/main.tf": owned, "vars/prod.tfvars": 'team = "platform"\n'})
+    monkeypatch.chdir(root)
+    run = run_cli("explain", "aws_sqs_queue.jobs", "infra", "--var-file", "vars/prod.tfvars")
+    assert "        from var.team in --var-file (vars/prod.tfvars:1)\n" in run.stdout
+    monkeypatch.chdir(root / "infra")
+    run = run_cli("explain", "aws_sqs_queue.jobs", ".", "--var-file", "../vars/prod.tfvars")
+    assert f"        from var.team in --var-file ({os.path.realpath(root)}/vars/prod.tfvars:1)\n" in run.stdout
+
+
 def test_fix_names_the_files_it_edits_from_the_current_directory(tree, monkeypatch) -> None:
     root = tree({"infra/main.tf": QUEUE})
     monkeypatch.chdir(root)

@@ -430,8 +430,11 @@ def _overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[str,
         parsed = loader.load_file(path, shown)
         if isinstance(parsed, LoadProblem):
             raise OwnlintError(f"--var-file {parsed.file}:{parsed.line}: {parsed.message}")
+        where = relative(
+            loader.root, path
+        )  # as every other place: from the scan root (human formats show it from here)
         for attribute in parsed.attributes:
-            place = Place(shown, attribute.line, f"var.{attribute.name} in --var-file")
+            place = Place(where, attribute.line, f"var.{attribute.name} in --var-file")
             found.append((attribute.name, Binding(attribute.expr, place)))
     for assignment in inputs.variables:
         name, equals, text = assignment.partition("=")
