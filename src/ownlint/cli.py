@@ -27,6 +27,7 @@ from ownlint.report.escape import block, quoted, terminal
 
 if TYPE_CHECKING:
     from ownlint.model import Progress
+    from ownlint.report.paths import HumanPaths
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 TERMINATED = 143  # 128 + SIGTERM
@@ -548,7 +549,7 @@ def fix(
     ctx.exit(1 if changed else 0)
 
 
-def _human_paths(paths: tuple[str, ...]) -> Any:
+def _human_paths(paths: tuple[str, ...]) -> HumanPaths:
     """Files as ``fix`` names them (relative to the scan root of PATHS), shown from the current directory."""
     from ownlint.discovery import scan_root
     from ownlint.report.paths import HumanPaths

@@ -17,8 +17,11 @@ from ownlint.model import Explanation, Place, Report
 
 def for_humans(path: str | os.PathLike[str]) -> str:
     """``path`` (absolute, or relative to the current directory) as a person here opens it."""
-    absolute = os.path.abspath(path)
-    here = os.getcwd()
+    try:
+        here = os.getcwd()
+    except OSError:  # the current directory was removed: there is no "here" to be relative to
+        return os.fspath(path)
+    absolute = os.path.normpath(os.path.join(here, path))
     if absolute == here:
         return "."
     inside = here if here.endswith(os.sep) else here + os.sep
