@@ -36,16 +36,17 @@ def test_baseline_hides_known_findings_even_after_they_move(tree: Any) -> None:
     assert run.exit_code == 0
 
 
-def test_baseline_reports_new_ones_and_lists_fixed_ones(tree: Any) -> None:
+def test_baseline_reports_new_ones_and_lists_fixed_ones(tree: Any, monkeypatch: Any) -> None:
     root = tree({"main.tf": QUEUE.format(name="old") + QUEUE.format(name="gone")})
+    monkeypatch.chdir(root)  # text names files from the current directory
     baseline_file = root.parent / "baseline.json"
     run_cli("baseline", str(root), "-o", str(baseline_file))
     (root / "main.tf").write_text(QUEUE.format(name="old") + QUEUE.format(name="fresh"))
     run = run_cli("check", str(root), "--select", "OWN001", "--baseline", str(baseline_file))
     assert run.exit_code == 1
     assert run.stdout.splitlines()[-3:] == [
-        "1 finding (1 error) in 1 file (2 resources).",
-        f"Compared with baseline {baseline_file}: 1 known finding(s) not shown; 1 fixed since:",
+        "1 finding (1 error) in 1 file (2 resources), preset hybrid-it.",
+        f"Compared with baseline {baseline_file}: 1 known finding not shown; 1 fixed since:",
         "  fixed: OWN001 aws_sqs_queue.gone (main.tf)",
     ]
     data = run_cli("check", str(root), "--select", "OWN001", "--baseline", str(baseline_file), "--format", "json")

@@ -82,8 +82,9 @@ def test_without_evidence_nothing_is_written(tmp_path: Path) -> None:
     assert _files(tmp_path / "tree") == _files(FIXTURES / "fix" / "new-tags-attribute" / "before")
 
 
-def test_dry_run_and_diff_change_nothing(tmp_path: Path) -> None:
+def test_dry_run_and_diff_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(FIXTURES / "fix" / "provider-default-tags" / "before", tmp_path / "tree")
+    monkeypatch.chdir(tmp_path / "tree")  # fix names files from the current directory
     run = run_cli("fix", str(tmp_path / "tree"), "--no-cache", "--owner", "platform", "--dry-run", "--diff")
     assert run.exit_code == 1
     assert run.stdout.splitlines()[0] == (
@@ -197,7 +198,9 @@ def test_a_shared_module_is_fixed_at_the_call_not_in_the_module(
     assert check.json()["findings"] == []
 
 
-def test_a_shared_place_another_resource_would_change_through_is_not_edited(tmp_path: Path) -> None:
+def test_a_shared_place_another_resource_would_change_through_is_not_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 5, generalised: the provider's default_tags also reach a resource whose missing owner is
     waived; writing there would give it one. Each resource that asked gets its own tag instead."""
     shutil.copytree(FIXTURES / "fix" / "provider-default-tags" / "before", tmp_path / "tree")
@@ -207,7 +210,8 @@ def test_a_shared_place_another_resource_would_change_through_is_not_edited(tmp_
         + '\n# ownlint:ignore OWN001 reason="decommissioned in Q3, owner left"\n'
         + 'resource "aws_sqs_queue" "legacy" {\n  name = "legacy"\n}\n'
     )
-    run = run_cli("fix", str(tmp_path / "tree"), "--no-cache", "--owner", "platform")
+    monkeypatch.chdir(tmp_path / "tree")  # the files it names are shown from where the user stands
+    run = run_cli("fix", ".", "--no-cache", "--owner", "platform")
     assert run.exit_code == 1, run.stderr
     assert run.stdout.splitlines() == [
         "main.tf:2: added owner = 'platform' to tags of aws_sqs_queue.orders (given on the command line)",
@@ -348,10 +352,13 @@ def test_a_line_added_to_fmt_clean_code_and_aligned_is_fmt_clean(
     assert align(edited, {row}) == _terraform_fmt(edited, tmp_path)
 
 
-def test_operated_by_is_written_from_set_and_rule_own004_is_accepted(tmp_path: Path) -> None:
+def test_operated_by_is_written_from_set_and_rule_own004_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 8: OWN004 is fixable; a fact is named by its name or any of its keys."""
     shutil.copytree(FIXTURES / "fix" / "operated-by" / "before", tmp_path / "tree")
-    run = run_cli("fix", str(tmp_path / "tree"), "--no-cache", "--rule", "OWN004", "--set", "operator=internal")
+    monkeypatch.chdir(tmp_path / "tree")  # the files it names are shown from where the user stands
+    run = run_cli("fix", ".", "--no-cache", "--rule", "OWN004", "--set", "operator=internal")
     assert (run.exit_code, run.stdout, run.stderr) == (
         1,
         "main.tf:3: added operated-by = 'internal' to tags of aws_sqs_queue.jobs (given on the command line)\n",
@@ -514,9 +521,12 @@ def test_lines_shown_are_those_of_the_files_as_written(tmp_path: Path) -> None:
     assert lines[18] == "    tags = {" and lines[20] == '      owner       = "platform"'
 
 
-def test_lines_shown_are_moved_by_edits_of_the_same_round_above_them(tmp_path: Path) -> None:
+def test_lines_shown_are_moved_by_edits_of_the_same_round_above_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copytree(FIXTURES / "fix" / "new-tags-attribute" / "before", tmp_path / "tree")
-    run = run_cli("fix", str(tmp_path / "tree"), "--no-cache", "--owner", "platform")
+    monkeypatch.chdir(tmp_path / "tree")  # the files it names are shown from where the user stands
+    run = run_cli("fix", ".", "--no-cache", "--owner", "platform")
     assert run.stdout.splitlines() == [
         "main.tf:1: added owner = 'platform' to tags of aws_dynamodb_table.sessions (given on the command line)",
         "main.tf:12: added owner = 'platform' to tags of aws_sns_topic.alerts (given on the command line)",
@@ -577,7 +587,9 @@ def test_a_realistic_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert (again.exit_code, again.stdout, again.stderr) == (3, "", left)
 
 
-def test_a_wide_place_may_fix_what_a_narrower_one_was_planned_for(tmp_path: Path) -> None:
+def test_a_wide_place_may_fix_what_a_narrower_one_was_planned_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 5: the provider's default_tags also reach the module's queue, which lacks the same owner: one
     edit there is right, though the queue's own place is the module input (the bench estate showed it)."""
     files = {
@@ -590,7 +602,8 @@ def test_a_wide_place_may_fix_what_a_narrower_one_was_planned_for(tmp_path: Path
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    run = run_cli("fix", str(tmp_path), "--no-cache", "--owner", "platform")
+    monkeypatch.chdir(tmp_path)  # the files it names are shown from where the user stands
+    run = run_cli("fix", ".", "--no-cache", "--owner", "platform")
     assert (run.exit_code, run.stderr) == (1, "")
     assert run.stdout == (
         "providers.tf:3: added owner = 'platform' to provider \"aws\" default_tags (given on the command line)\n"

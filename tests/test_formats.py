@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from ownlint import __version__
 GOLDEN = FIXTURES / "example-output"
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
 FILES = {
+    "text": "ownlint.txt",
+    "compact": "compact.txt",
     "sarif": "ownlint.sarif",
     "junit": "junit.xml",
     "github": "github.txt",
@@ -36,7 +39,14 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def output(repository: Path, fmt: str) -> str:
-    run = run_cli("check", str(repository), "--format", fmt)
+    """``fmt`` of a check of the estate from the directory above it: human formats name files from there
+    (``example/terraform/...``), machine formats from the scan root or the repository top (``terraform/...``)."""
+    here = os.getcwd()
+    os.chdir(repository.parent)
+    try:
+        run = run_cli("check", "example", "--format", fmt)
+    finally:
+        os.chdir(here)
     assert run.exit_code == 1
     return run.stdout.replace(__version__, "VERSION")
 
@@ -76,6 +86,24 @@ def test_junit_parses_with_a_junit_parser(repository: Path, tmp_path: Path) -> N
     assert all(not case.is_passed for case in cases)
 
 
+def test_junit_names_files_by_their_repository_path_as_sarif_does(tree: Any) -> None:
+    """JUnit is read by code hosts (GitLab's test report, GitHub test-report actions), which link a case's
+    file from the top of the repository, as SARIF's, GitHub's and GitLab's formats name it."""
+    from xml.etree import ElementTree
+
+    root = tree({".git/HEAD": "ref: refs/heads/main\n", "infra/main.tf": 'resource "aws_sqs_queue" "q" {}\n'})
+    run = run_cli("check", str(root / "infra"), "--format", "junit", "--select", "OWN001")
+    case = ElementTree.fromstring(run.stdout).find(".//testcase")
+    assert case is not None
+    assert (case.get("file"), case.get("classname"), case.get("name")) == (
+        "infra/main.tf",
+        "infra/main.tf",
+        "OWN001 aws_sqs_queue.q",
+    )
+    failure = case.find("failure")
+    assert failure is not None and (failure.text or "").startswith("infra/main.tf:1: OWN001 missing-owner: ")
+
+
 def test_junit_of_a_clean_run_has_one_passing_case(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "example-clean", tmp_path / "clean")
     run = run_cli("check", str(tmp_path / "clean"), "--format", "junit")
@@ -86,7 +114,8 @@ def test_junit_of_a_clean_run_has_one_passing_case(tmp_path: Path) -> None:
 
 def test_github_annotations_are_the_default_under_github_actions(repository: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    run = run_cli("check", str(repository))
+    monkeypatch.chdir(repository.parent)
+    run = run_cli("check", "example")
     assert run.stdout == output(repository, "github").replace("VERSION", __version__)
     assert run.stdout.startswith("::error file=kubernetes/monitoring/prometheus.yaml,line=18,endLine=31,title=OWN007")
 

@@ -64,7 +64,8 @@ def test_estate_irsa_path_crosses_from_kubernetes_into_terraform_in_at_least_fou
     assert irsa[0][0] == "msp:acme-msp (ownlint.yaml:7)"
 
 
-def test_estate_text_output_lists_each_hop_with_its_place() -> None:
+def test_estate_text_output_lists_each_hop_with_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ESTATE)  # text names files from the current directory
     run = run_cli("check", str(ESTATE), *PINNED, "--select", "OWN009")
     assert run.stdout.splitlines()[:5] == [
         "terraform/platform/data.tf",

@@ -128,13 +128,14 @@ def test_sarif_lists_suppressed_results_with_their_justification(tree: Any) -> N
     assert result["suppressions"] == [{"kind": "inSource", "justification": "drained in PLAT-9"}]
 
 
-def test_show_suppressed_in_text(tree: Any) -> None:
+def test_show_suppressed_in_text(tree: Any, monkeypatch: Any) -> None:
     root = tree({"main.tf": '# ownlint:ignore OWN001 reason="drained in PLAT-9" expires=2099-12-31\n' + QUEUE})
+    monkeypatch.chdir(root)  # text names files from the current directory
     run = run_cli("check", str(root), "--select", "OWN001", "--show-suppressed")
     assert run.stdout == (
         "suppressed:\n"
         "  main.tf:2  OWN001 aws_sqs_queue.q\n"
         "        by comment (main.tf:1) until 2099-12-31: drained in PLAT-9\n"
         "\n"
-        "No findings in 1 file (1 resources). 1 suppressed.\n"
+        "No findings in 1 file (1 resource), preset hybrid-it. 1 suppressed.\n"
     )

@@ -172,14 +172,17 @@ def test_plan_without_configuration_reports_at_the_plan(tmp_path: Path) -> None:
     ]
 
 
-def test_plan_next_to_its_configuration_is_read_only_when_given(tmp_path: Path) -> None:
+def test_plan_next_to_its_configuration_is_read_only_when_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A plan in the tree may come from the pull request: it is noted, not read (issue 15)."""
     shutil.copytree(CASES / "plan" / "config", tmp_path / "config")
+    monkeypatch.chdir(tmp_path / "config")  # notes name files from the current directory
     from_hcl = run_cli("check", str(tmp_path / "config"), "--format", "json")
     shutil.copy(CASES / "plan" / "plan.json", tmp_path / "config" / "plan.json")
     found = run_cli("check", str(tmp_path / "config"), "--format", "json")
     assert _finding_keys(found.json()["findings"]) == _finding_keys(from_hcl.json()["findings"])
-    assert found.stderr.startswith("note: not read: 1 file(s) that look like a Terraform plan (plan.json)")
+    assert found.stderr.startswith("note: not read: 1 file that looks like a Terraform plan (plan.json)")
     given = run_cli(
         "check", str(tmp_path / "config"), "--plan", str(tmp_path / "config" / "plan.json"), "--format", "json"
     )

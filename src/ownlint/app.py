@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ownlint import suppress
+from ownlint import skipped, suppress
 from ownlint.config import Config, config_top, find_config, load_config, repository_top
 from ownlint.config_schema import did_you_mean
 from ownlint.discovery import Discovered, discover, plan_like_note
@@ -23,6 +24,7 @@ from ownlint.model import (
     Comparison,
     Finding,
     LoadResult,
+    Progress,
     Report,
     Resource,
     RuleInfo,
@@ -70,6 +72,7 @@ class Loaded:
     suppressions: tuple[Suppression, ...] = ()
     changed: frozenset[str] = frozenset()  # files named one by one: only their findings are reported
     scope: Scope = field(default_factory=Scope)  # what was named: the rest was read as context
+    progress: Progress | None = field(default=None, compare=False)  # the run's, for the rules' part
 
     @property
     def resources(self) -> tuple[Resource, ...]:
@@ -111,6 +114,8 @@ def run_check(options: CheckOptions) -> CheckResult:
         suppressed=tuple(sorted(suppressed, key=lambda s: _finding_order(s.finding))),
         show_suppressed=options.show_suppressed,
         comparison=comparison,
+        root=os.path.realpath(loaded.root),
+        config=config_name(loaded.config),
     )
     threshold = Severity(options.fail_on).rank
     failed = any(f.severity.rank >= threshold for f in findings)
@@ -120,7 +125,9 @@ def run_check(options: CheckOptions) -> CheckResult:
 def _findings(rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date) -> tuple[list[Finding], list[Suppressed]]:
     """Every finding of ``rules`` on ``loaded``, split into the reported and the suppressed ones."""
     context = rule_context(loaded, today=today)
-    found, hidden = suppress.apply(run_rules(rules, context), loaded.suppressions, loaded.resources, today)
+    found, hidden = suppress.apply(
+        run_rules(rules, context, loaded.progress), loaded.suppressions, loaded.resources, today
+    )
     # the callers of a named module, the rest of its directory, are context: their findings are not reported
     located = Located(loaded.scope, loaded.resources, loaded.result.problems)
     return located.findings(found), located.suppressed(hidden)
@@ -191,16 +198,22 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or _config(inputs, file_paths, found.root)
     terraform = load_terraform(
-        found.root, found.terraform, inputs.terraform, inputs.jobs, inputs.max_file_bytes, found.terraform_context
+        found.root,
+        found.terraform,
+        inputs.terraform,
+        inputs.jobs,
+        inputs.max_file_bytes,
+        found.terraform_context,
+        inputs.progress,
     )
     stdin = stdin_text if STDIN in paths else None
     kubernetes = load_kubernetes(
-        found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes
+        found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes, inputs.progress
     )
     result = LoadResult(
         resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
         problems=tuple(found.problems) + terraform.problems + kubernetes.problems,
-        files=terraform.files + kubernetes.files,
+        files=terraform.files + skipped.manifests_read(kubernetes),
     )
     settings = config.codeowners
     codeowners, owner_notes = load_codeowners(found.root, settings, result.files) if settings is not None else ({}, ())
@@ -208,11 +221,11 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     inline, ignored = suppress.allowed((*terraform.suppressions, *kubernetes.suppressions), inputs.inline_suppressions)
     suppressions = (*inline, *suppress.waivers(config, config_file))
     plans = plan_like_note(found, inputs.terraform.plans)
-    notes = (*_notes(found), *plans, *terraform.notes, *owner_notes, *ignored)
+    notes = (*skipped.notes(inputs, file_paths, found, kubernetes), *plans, *terraform.notes, *owner_notes, *ignored)
     changed = frozenset(relative(found.root, p) for p in found.changed)
     plan_files = [Path(p) for p in inputs.terraform.plans]
     scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)
-    return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope)
+    return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope, inputs.progress)
 
 
 def _config(inputs: Inputs, paths: list[Path], root: Path) -> Config:
@@ -234,25 +247,6 @@ def _config(inputs: Inputs, paths: list[Path], root: Path) -> Config:
     return load_config(find_config(paths, root), KNOWN_IDS)
 
 
-def _notes(found: Discovered) -> list[str]:
-    notes: list[str] = []
-    if found.outside_links:
-        shown = ", ".join(str(p) for p in found.outside_links[:3]) + (", ..." if len(found.outside_links) > 3 else "")
-        notes.append(f"skipped {len(found.outside_links)} symlink(s) pointing outside the scanned tree: {shown}")
-    if not found.helm_templates:
-        return notes
-    charts = sorted({relative(found.root, _chart_of(p)) for p in found.helm_templates})
-    return [
-        *notes,
-        f"skipped {len(found.helm_templates)} Helm chart template file(s) in {', '.join(charts) or 'charts'}: "
-        "render them first, e.g. `helm template CHART | ownlint check -`",
-    ]
-
-
-def _chart_of(template: Path) -> Path:
-    return next(p.parent for p in template.parents if p.name == "templates")
-
-
 def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
     """Rules chosen by ``--select``/``--ignore`` (ids or id prefixes such as ``OWN00``)."""
     implemented = [rule.code for rule in RULES]
@@ -265,9 +259,13 @@ def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule
     return tuple(r for r in chosen if not any(r.code.startswith(i.upper()) for i in ignore))
 
 
-def run_rules(rules: Iterable[Rule], context: RuleContext) -> list[Finding]:
+def run_rules(rules: Sequence[Rule], context: RuleContext, progress: Progress | None = None) -> list[Finding]:
     """Every finding of ``rules``, one per resource and rule, with the configuration's severities."""
-    found = (f for rule in rules for f in rule.check(context))
+    found: list[Finding] = []
+    for done, rule in enumerate(rules, 1):
+        found.extend(rule.check(context))
+        if progress is not None:
+            progress("checking rules", done, len(rules))
     return _apply_severities(context.config, merge_instances(found, context.resources))
 
 
@@ -322,6 +320,11 @@ def rule_context(loaded: Loaded, today: datetime.date | None = None) -> RuleCont
         loaded.suppressions,
         today or datetime.date.today(),
     )
+
+
+def config_name(config: Config) -> str:
+    """The config as the report names it: a file's absolute path, else its name (``preset hybrid-it``)."""
+    return os.path.realpath(config.source) if Path(config.source).is_file() else config.source
 
 
 def _shown_config(config: Config, root: Path) -> str:

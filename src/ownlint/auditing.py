@@ -155,7 +155,7 @@ def _in_workers(options: AuditOptions, paths: Sequence[str], progress: Progress 
 
     from ownlint.parallel import ignore_interrupts, pool_context, signals_held, stop_workers
 
-    one_process = replace(options.inputs, jobs=1)  # a worker per repository, none nested
+    one_process = replace(options.inputs, jobs=1, progress=None)  # a worker per repository, none nested; no bar
     arguments = (one_process, options.repo_name, options.use_git, options.today)
     jobs = max(1, min(options.inputs.jobs, len(paths)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=ignore_interrupts)

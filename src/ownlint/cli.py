@@ -8,12 +8,15 @@ on stderr in one place (``OwnlintGroup.invoke``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -21,6 +24,10 @@ from ownlint import __version__
 from ownlint.errors import OwnlintError
 from ownlint.report import FORMATS
 from ownlint.report.escape import block, quoted, terminal
+
+if TYPE_CHECKING:
+    from ownlint.model import Progress
+    from ownlint.report.paths import HumanPaths
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 TERMINATED = 143  # 128 + SIGTERM
@@ -147,7 +154,9 @@ def input_options(command: Any) -> Any:
     return command
 
 
-def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, Any]) -> Any:
+def _inputs(
+    paths: tuple[str, ...], stdin_text: str | None, options: dict[str, Any], progress: Progress | None = None
+) -> Any:
     from ownlint.inputs import Inputs
     from ownlint.loaders.terraform import TerraformInputs
 
@@ -174,6 +183,7 @@ def _inputs(paths: tuple[str, ...], stdin_text: str | None, options: dict[str, A
         jobs=jobs,
         max_file_bytes=options["max_file_size"],
         inline_suppressions=not options.get("no_inline_suppressions", False),
+        progress=progress,
     )
 
 
@@ -217,6 +227,8 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (report only); errors still exit 2.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes: only the report and errors.")
 @click.option("--show-suppressed", is_flag=True, help="List the findings suppressions hid, not only count them.")
 @inline_suppressions_option
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Report only findings not in FILE.")
@@ -237,6 +249,8 @@ def check(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     color: str,
+    exit_zero: bool,
+    quiet: bool,
     show_suppressed: bool,
     today: datetime.datetime | None,
     baseline_file: str | None,
@@ -248,26 +262,77 @@ def check(
     from ownlint.output import write_reports
 
     stdin_text = _read_stdin() if "-" in paths else None
-    check_options = CheckOptions(
-        inputs=_inputs(paths, stdin_text, options),
-        select=_split_ids(select),
-        ignore=_split_ids(ignore),
-        fail_on=fail_on,
-        show_suppressed=show_suppressed,
-        today=today.date() if today is not None else None,
-        baseline=baseline_file,
-        diff_base=diff_base,
-    )
-    result = run_check(check_options)
-    for note in result.notes:
+    with progress_bar(quiet) as progress:
+        check_options = CheckOptions(
+            inputs=_inputs(paths, stdin_text, options, progress),
+            select=_split_ids(select),
+            ignore=_split_ids(ignore),
+            fail_on=fail_on,
+            show_suppressed=show_suppressed,
+            today=today.date() if today is not None else None,
+            baseline=baseline_file,
+            diff_base=diff_base,
+        )
+        result = run_check(check_options)
+    for note in () if quiet else result.notes:
         click.echo(f"note: {terminal(note)}", err=True)
     if len(outputs) > max(len(formats), 1):
         raise OwnlintError("more -o/--output files than --format options")
     use_colour = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     chosen = formats or (("github",) if os.environ.get("GITHUB_ACTIONS") == "true" and not outputs else ("text",))
     for text in write_reports(result.report, chosen, outputs, use_colour):
-        click.echo(text, nl=False)
-    ctx.exit(result.exit_code)
+        click.echo(text, nl=False, color=use_colour)  # click strips colour from a pipe unless told
+    ctx.exit(0 if exit_zero else result.exit_code)
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Progress | None]:
+    """A bar on standard error while a run reads and checks, when that is a terminal (never in a pipe, never
+    with -q): the stages the layers below report, redrawn at most ten times a second, gone at the end."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bar = _Bar(sys.stderr)
+    try:
+        yield bar.show
+    finally:
+        bar.clear()
+
+
+class _Bar:
+    """``reading manifests       [########            ] 320/800`` on one line of a terminal."""
+
+    WAIT = 0.2  # seconds before the first draw: a quick run shows no bar
+    EVERY = 0.1  # seconds between draws: a terminal write costs more than a chunk's bookkeeping
+    WIDTH = 20
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = self.drawn = time.monotonic()
+        self.shown = False
+
+    def show(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < self.WAIT or (now - self.drawn < self.EVERY and done < total):
+            return
+        filled = self.WIDTH * done // max(total, 1)
+        line = f"{stage:<23} [{'#' * filled}{' ' * (self.WIDTH - filled)}] {done}/{total}"
+        columns = _columns(self.stream)
+        self.stream.write(f"\r{line[: columns - 1]}\x1b[K")
+        self.stream.flush()
+        self.drawn, self.shown = now, True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _columns(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (OSError, ValueError):
+        return 80
 
 
 def _read_stdin() -> str:
@@ -392,9 +457,13 @@ def audit(
         today=today.date() if today is not None else None,
     )
     repos = audit_options.inputs.paths
-    if quiet or not sys.stderr.isatty() or len(repos) < 2:  # a bar counts repositories: one is no progress
+    if len(repos) == 1:  # the bar shows what reading and checking the one repository does
+        with progress_bar(quiet) as progress:
+            inputs = dataclasses.replace(audit_options.inputs, progress=progress)
+            result = run_audit(dataclasses.replace(audit_options, inputs=inputs))
+    elif quiet or not sys.stderr.isatty():
         result = run_audit(audit_options)
-    else:
+    else:  # several: a bar counts repositories (each is audited in a worker process)
         with click.progressbar(length=len(repos), label="auditing", file=sys.stderr) as bar:
             result = run_audit(audit_options, progress=lambda _: bar.update(1))
     for failure in result.failures:  # the repositories not recorded (the others are)
@@ -478,16 +547,25 @@ def fix(
             dry_run=dry_run,
         )
     )
+    shown = _human_paths(paths)
     for edit in result.edits:
         verb = "would add" if dry_run else "added"
         what = f"{terminal(edit.key)} = {quoted(edit.value)} to {terminal(edit.where)} ({terminal(edit.evidence)})"
-        click.echo(f"{terminal(edit.file)}:{edit.line}: {verb} {what}")
+        click.echo(f"{terminal(shown.file(edit.file))}:{edit.line}: {verb} {what}")
     for reason in result.unfixed:
         click.echo(f"not fixed: {terminal(reason)}", err=True)
     if show_diff:
         for _, diff in result.diffs:
             click.echo(block(diff), nl=False)
     ctx.exit(result.exit_code)
+
+
+def _human_paths(paths: tuple[str, ...]) -> HumanPaths:
+    """Files as ``fix`` names them (relative to the scan root of PATHS), shown from the current directory."""
+    from ownlint.discovery import scan_root
+    from ownlint.report.paths import HumanPaths
+
+    return HumanPaths(os.path.realpath(scan_root([Path(p) for p in paths or (".",)])))
 
 
 def _assignment(text: str) -> tuple[str, str]:

@@ -19,10 +19,12 @@ from ownlint.config import repository_top
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
 from ownlint.model import LoadProblem
+from ownlint.report.paths import for_humans, plural
 
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
+TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, no resources
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Discovered:
     changed: list[Path] = field(default_factory=list)
     directories: list[Path] = field(default_factory=list)  # named directories (resolved)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
+    not_terraform: list[Path] = field(default_factory=list)  # *.hcl: Terragrunt, Packer, Nomad (not read)
     namespace_context: Iterable[Path] = ()
     terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
@@ -72,6 +75,7 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     found.terraform = sorted(set(found.terraform))
     found.manifests = sorted(set(found.manifests))
     found.plan_like = sorted(set(found.plan_like))
+    found.not_terraform = sorted(set(found.not_terraform))
     found.changed = sorted({p.resolve() for p in paths if os.path.isfile(p)})
     found.directories = sorted({p.resolve() for p in paths if os.path.isdir(p)})
     top = repository_top(found.root) or found.root.resolve()
@@ -103,12 +107,13 @@ def path_shown(root: Path, path: Path) -> str:
 def plan_like_note(found: Discovered, given: Sequence[str]) -> list[str]:
     """The note on plan-like files in the tree that were not read (those also given with --plan are)."""
     named = {Path(p).resolve() for p in given}
-    unread = [path_shown(found.root, p) for p in found.plan_like if p.resolve() not in named]
+    unread = [for_humans(p) for p in found.plan_like if p.resolve() not in named]
     if not unread:
         return []
     listed = ", ".join(unread[:3]) + (", ..." if len(unread) > 3 else "")
+    files, verb = plural(len(unread), "file"), "looks" if len(unread) == 1 else "look"
     return [
-        f"not read: {len(unread)} file(s) that look like a Terraform plan ({listed}); "
+        f"not read: {files} that {verb} like a Terraform plan ({listed}); "
         "ownlint reads a plan only when it is given with --plan FILE"
     ]
 
@@ -258,6 +263,8 @@ def _chart_file(path: str, mtime_ns: int, size: int) -> bool:
 def _classify(file: Path, found: Discovered) -> None:
     name = file.name
     terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
+    if name.endswith(".hcl") and name != TERRAFORM_LOCK:
+        found.not_terraform.append(file)
     if not terraform and not name.endswith(MANIFEST_SUFFIXES):
         return
     where = path_shown(found.root, file)

@@ -3,14 +3,15 @@ and ``graph`` (export, or the part around a node)."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
-from ownlint.app import graph_of_loaded, load, rule_context, run_rules
+from ownlint.app import config_name, graph_of_loaded, load, rule_context, run_rules
 from ownlint.config import Config
 from ownlint.config_schema import did_you_mean
 from ownlint.errors import OwnlintError
 from ownlint.inputs import Inputs
-from ownlint.model import Explained, ExplainedNode, Finding, Resource
+from ownlint.model import Explained, ExplainedNode, Explanation, Finding, Resource
 from ownlint.ownership import category_of, fact, needs_ownership
 from ownlint.rules import RULES, rule_by_id
 from ownlint.rules.base import Rule
@@ -26,7 +27,7 @@ def explain_rule(code: str) -> Rule:
     return rule
 
 
-def explain_resources(target: str, inputs: Inputs) -> list[Explained | ExplainedNode]:
+def explain_resources(target: str, inputs: Inputs) -> Explanation:
     """Resources whose address is ``target`` (or ends with it), explained with their graph
     neighbourhood and every boundary path that ends at them or passes through them; or a node that
     is no resource (``msp:acme``, ``aws:s3:*``) with its edges and the paths through it."""
@@ -39,8 +40,10 @@ def explain_resources(target: str, inputs: Inputs) -> list[Explained | Explained
     findings = run_rules(RULES, context)
     graph = context.graph
     if not matches:
-        return [_explained_node(graph, node, findings) for node in nodes]
-    return [_explained(loaded.config, graph, resource, findings) for resource in matches]
+        items: list[Explained | ExplainedNode] = [_explained_node(graph, node, findings) for node in nodes]
+    else:
+        items = [_explained(loaded.config, graph, resource, findings) for resource in matches]
+    return Explanation(tuple(items), os.path.realpath(loaded.root), config_name(loaded.config))
 
 
 def _explained_node(graph: ResourceGraph, node: str, findings: list[Finding]) -> ExplainedNode:

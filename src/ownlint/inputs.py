@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ownlint.loaders.files import MAX_FILE_BYTES
 from ownlint.loaders.terraform import TerraformInputs
+from ownlint.model import Progress
 
 STDIN = "-"
 
@@ -25,3 +26,4 @@ class Inputs:
     # the scan root, where the paths alone would give another: the base of ``--diff-base`` is laid out
     # where the head is, so that files, stacks and fingerprints agree
     root: str | None = None
+    progress: Progress | None = field(default=None, compare=False, repr=False)  # cli's bar, on a terminal

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+# told how far a long step of a run is: its name ("reading manifests"), the units done, their total;
+# the command line draws it (no layer below prints), and it never reaches a worker process
+Progress = Callable[[str, int, int], None]
 
 
 class Severity(str, enum.Enum):
@@ -271,7 +275,9 @@ class Report:
     """What a check found, for the reporters: they format it and decide nothing.
 
     ``base`` is the scan root relative to the repository root (``infra/`` when ``infra`` was scanned,
-    empty otherwise): formats read by code hosts (SARIF, GitHub, GitLab) want repository paths.
+    empty otherwise): formats read by code hosts (SARIF, JUnit, GitHub, GitLab) want repository paths.
+    ``root`` is the scan root, absolute: human formats show files from the current directory.
+    ``config`` is the config of the run: its absolute path, or ``preset NAME``, or ``REF:ownlint.yaml``.
     """
 
     findings: tuple[Finding, ...]
@@ -283,6 +289,8 @@ class Report:
     suppressed: tuple[Suppressed, ...] = ()
     show_suppressed: bool = False  # list them, not only count them
     comparison: Comparison | None = None  # --baseline / --diff-base: findings shown are the new ones
+    root: str = ""
+    config: str = ""
 
     def repository_path(self, file: str) -> str:
         return f"{self.base}{file}" if file and not file.startswith("<") else file
@@ -299,6 +307,15 @@ class Explained:
     findings: tuple[Finding, ...]
     neighbours: tuple[str, ...] = ()  # its graph edges, outgoing first, as path hops
     paths_through: tuple[Finding, ...] = ()  # boundary findings whose path passes through it
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What ``explain ADDRESS`` found: resources or graph nodes, and the scan root and config (as in ``Report``)."""
+
+    items: tuple[Explained | ExplainedNode, ...]
+    root: str = ""
+    config: str = ""
 
 
 @dataclass(frozen=True)

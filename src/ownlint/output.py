@@ -19,10 +19,10 @@ from ownlint.worktree import write_target
 
 def render(report: Report, fmt: str, colour: bool) -> str:
     """``report`` in ``fmt``; each format is one module of ``ownlint.report``, imported when used."""
-    if fmt == "text":
-        from ownlint.report import text
-
-        return text.render(report, colour=colour)
+    if fmt in ("text", "compact"):  # the formats that colour
+        module = importlib.import_module(f"ownlint.report.{fmt}")
+        coloured: str = module.render(report, colour=colour)
+        return coloured
     if fmt not in FORMATS:
         raise OwnlintError(f"unknown format {fmt!r}")
     module = importlib.import_module(f"ownlint.report.{fmt}")

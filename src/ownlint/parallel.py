@@ -17,11 +17,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import multiprocessing.context
     from concurrent.futures import Executor
+
+    from ownlint.model import Progress
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -29,6 +31,7 @@ Result = TypeVar("Result")
 # Below this many files a pool costs more than it saves (measured: benchmarks/run.py --jobs-sweep)
 MIN_PARALLEL_FILES = 64
 CHUNKS_PER_JOB = 4  # several chunks per worker even out files of unequal size
+STEPS = 32  # chunks of a run in this process that reports its progress: a bar that moves, at no cost
 
 
 def default_jobs() -> int:
@@ -51,14 +54,42 @@ def chunked(items: Sequence[Task], jobs: int) -> list[list[Task]]:
     return [c for c in chunks if c]
 
 
+def counter(
+    progress: Progress | None, stage: str, total: int, size: Callable[[Any], int] | None = None
+) -> Callable[[Sequence[Any]], None] | None:
+    """An ``on_chunk`` that tells ``progress`` how many of ``total`` units of ``stage`` are done: an item
+    each, or ``size(item)`` each (the files of a directory)."""
+    if progress is None or total == 0:
+        return None
+    done = 0
+
+    def count(chunk: Sequence[Any]) -> None:
+        nonlocal done
+        done += len(chunk) if size is None else sum(size(item) for item in chunk)
+        progress(stage, done, max(total, done))
+
+    return count
+
+
 def run_chunks(
-    work: Callable[[list[Task]], list[Result]], items: Sequence[Task], jobs: int, minimum: int = MIN_PARALLEL_FILES
+    work: Callable[[list[Task]], list[Result]],
+    items: Sequence[Task],
+    jobs: int,
+    minimum: int = MIN_PARALLEL_FILES,
+    on_chunk: Callable[[list[Task]], None] | None = None,
 ) -> list[Result]:
     """``work`` over ``items`` in chunks, in ``jobs`` processes when there are ``minimum`` items or more;
-    results in the order of ``items``. ``work`` must be a module-level function (it is sent to workers)."""
+    results in the order of ``items``. ``work`` must be a module-level function (it is sent to workers).
+    ``on_chunk`` hears of each chunk done, in this process, as it is done (a progress bar)."""
     if jobs <= 1 or len(items) < max(minimum, 2):
-        return work(list(items))
-    from concurrent.futures import ProcessPoolExecutor  # not on the start of runs that stay here
+        if on_chunk is None:
+            return work(list(items))
+        results: list[Result] = []
+        for chunk in chunked(items, STEPS // CHUNKS_PER_JOB):
+            results.extend(work(chunk))
+            on_chunk(chunk)
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # not on the start of runs that stay here
     from concurrent.futures.process import BrokenProcessPool
 
     chunks = chunked(items, jobs)
@@ -73,16 +104,36 @@ def run_chunks(
         try:
             try:
                 with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
-                    futures = [pool.submit(work, chunk) for chunk in chunks]
-                for index, future in enumerate(futures):
+                    futures = {pool.submit(work, chunk): index for index, chunk in enumerate(chunks)}
+                for future in as_completed(futures):
+                    index = futures[future]
                     done[index] = future.result()
+                    if on_chunk is not None:
+                        on_chunk(chunks[index])
             except (OSError, BrokenProcessPool):
                 pass  # a worker died: the chunks not done run in this process
             pool.shutdown(wait=True)
         except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
             stop_workers(pool)
             raise
-    return [result for index, chunk in enumerate(chunks) for result in (done[index] if index in done else work(chunk))]
+    return [
+        result for index, chunk in enumerate(chunks) for result in _done_or_here(work, chunk, done.get(index), on_chunk)
+    ]
+
+
+def _done_or_here(
+    work: Callable[[list[Task]], list[Result]],
+    chunk: list[Task],
+    done: list[Result] | None,
+    on_chunk: Callable[[list[Task]], None] | None,
+) -> list[Result]:
+    """A chunk's results from the pool, or made here (the pool did not start, or broke)."""
+    if done is not None:
+        return done
+    results = work(chunk)
+    if on_chunk is not None:
+        on_chunk(chunk)
+    return results
 
 
 _HELD = ("SIGINT", "SIGTERM")

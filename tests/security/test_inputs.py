@@ -40,21 +40,23 @@ def _problems(*args: str, input: str | None = None) -> list[str]:
 # --- item 2: a plan in the tree never replaces the configuration -------------------------------------
 
 
-def test_a_plan_committed_beside_the_configuration_is_not_read(tree: Any) -> None:
+def test_a_plan_committed_beside_the_configuration_is_not_read(tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tree({"main.tf": BUCKET, "evil.json": EMPTY_PLAN, "sub/other.json": EMPTY_PLAN})
+    monkeypatch.chdir(root)  # notes name files from the current directory
     code, notes, found = _check(str(root))
     assert code == 1
     assert ("OWN001", "main.tf", 1, "aws_s3_bucket.x") in found
     assert {f[1] for f in found} == {"main.tf"}  # nor is it read as a manifest
     assert notes == [
-        "note: not read: 2 file(s) that look like a Terraform plan (evil.json, sub/other.json); "
+        "note: not read: 2 files that look like a Terraform plan (evil.json, sub/other.json); "
         "ownlint reads a plan only when it is given with --plan FILE"
     ]
 
 
-def test_a_plan_named_as_a_path_is_not_read_either(tree: Any) -> None:
+def test_a_plan_named_as_a_path_is_not_read_either(tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """pre-commit names changed files as paths: a committed plan among them is still from the tree."""
     root = tree({"main.tf": BUCKET, "evil.json": EMPTY_PLAN})
+    monkeypatch.chdir(root)
     code, notes, found = _check(str(root / "main.tf"), str(root / "evil.json"))
     assert code == 1 and ("OWN001", "main.tf", 1, "aws_s3_bucket.x") in found
     assert len(notes) == 1 and "(evil.json)" in notes[0]
@@ -378,7 +380,9 @@ def test_a_chart_yaml_that_is_no_chart_hides_nothing(tree: Any, chart: str) -> N
     assert (code, notes, found) == (1, [], [("OWN001", "c/templates/cm.yaml", 1, "ConfigMap/default/plain")])
 
 
-def test_in_a_real_chart_only_files_with_template_actions_are_skipped(tree: Any) -> None:
+def test_in_a_real_chart_only_files_with_template_actions_are_skipped(
+    tree: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tree(
         {
             "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
@@ -387,10 +391,11 @@ def test_in_a_real_chart_only_files_with_template_actions_are_skipped(tree: Any)
             "c/templates/_partial.yaml": PLAIN,  # helm never renders files whose name starts with _
         }
     )
+    monkeypatch.chdir(root)
     code, notes, found = _check(str(root), "--select", "OWN001")
     assert (code, found) == (1, [("OWN001", "c/templates/plain.yaml", 1, "ConfigMap/default/plain")])
     assert notes == [
-        "note: skipped 2 Helm chart template file(s) in c: render them first, e.g. `helm template CHART | ownlint check -`"
+        "note: skipped 2 Helm chart template files in c: render them first, e.g. `helm template CHART | ownlint check -`"
     ]
 
 
@@ -445,9 +450,10 @@ def test_paths_too_long_to_open_are_located_problems(tmp_path: Path) -> None:
     ]
 
 
-def test_notes_and_problems_name_paths_as_found(tree: Any) -> None:
-    """A plan-like file's note shows its name relative to the scan root, one line."""
+def test_notes_and_problems_name_paths_as_found(tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan-like file's note shows its name from the current directory, one line."""
     root = tree({"main.tf": BUCKET, "a b/evil.json": EMPTY_PLAN})
+    monkeypatch.chdir(root)
     _, notes, _ = _check(str(root))
     assert len(notes) == 1 and "(a b/evil.json)" in notes[0] and "\n" not in notes[0]
-    assert re.fullmatch(r"note: not read: 1 file\(s\) .*", notes[0])
+    assert re.fullmatch(r"note: not read: 1 file that looks .*", notes[0])

@@ -141,8 +141,8 @@ def test_no_repository_text_acts_on_a_terminal_or_a_ci_log(hostile: Path, case: 
 
 def test_notes_show_the_names_escaped_visibly(hostile: Path) -> None:
     notes = invoke("check", ".", "--format", "json").stderr.splitlines()
-    assert "note: skipped 1 symlink(s) pointing outside the scanned tree: link\\n::warning::l.yaml" in notes
-    assert any(n.startswith("note: skipped 1 Helm chart template file(s) in chart\\n::error::c: render") for n in notes)
+    assert "note: skipped 1 symlink pointing outside the scanned tree: link\\n::warning::l.yaml" in notes
+    assert any(n.startswith("note: skipped 1 Helm chart template file in chart\\n::error::c: render") for n in notes)
     assert any(
         n.startswith("note: 1 module call(s) not followed, their resources are not checked: module.m\\n::error file=y")
         for n in notes

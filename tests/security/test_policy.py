@@ -325,12 +325,14 @@ def test_annotations_take_the_same_grammar_as_comments(tree: Any, value: str) ->
     assert findings(tree({"c.yaml": manifest})) == []
 
 
-def test_all_is_written_out_counted_and_listed(tree: Any) -> None:
+def test_all_is_written_out_counted_and_listed(tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tree({"main.tf": '# ownlint:ignore all reason="vendor module, owned upstream"\n' + QUEUE})
+    monkeypatch.chdir(root)  # text names files from the current directory
     run = run_cli("check", str(root))
     assert (run.exit_code, run.stdout) == (
         0,
-        "No findings in 1 file (1 resources). 3 suppressed, 3 of them by `all` (--show-suppressed lists them).\n",
+        "No findings in 1 file (1 resource), preset hybrid-it. 3 suppressed, 3 of them by `all` (--show-suppressed"
+        " lists them).\n",
     )
     run = run_cli("check", str(root), "--format", "json", "--show-suppressed", "--select", "OWN001")
     document = run.json()

@@ -18,9 +18,9 @@ import yaml
 
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative, without_lone_surrogates
 from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
-from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression, TagValue
+from ownlint.model import LoadProblem, LoadResult, Place, Progress, Resource, Suppression, TagValue
 from ownlint.nesting import MAX_DEPTH, json_too_deep, too_deep
-from ownlint.parallel import run_chunks
+from ownlint.parallel import counter, run_chunks
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 LINES = "__lines__"  # in a resource's attributes: key path -> line, for the graph's evidence
@@ -93,6 +93,7 @@ def load_kubernetes(
     context: Iterable[Path] = (),
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces.
     With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
@@ -100,7 +101,8 @@ def load_kubernetes(
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
     tasks = [(str(root), str(p), max_bytes) for p in files]
-    for shown, found, problem in run_chunks(_read_manifests, tasks, jobs):
+    read = counter(progress, "reading manifests", len(tasks))
+    for shown, found, problem in run_chunks(_read_manifests, tasks, jobs, on_chunk=read):
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)

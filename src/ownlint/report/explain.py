@@ -1,12 +1,14 @@
-"""``ownlint explain ADDRESS`` and ``ownlint explain RULE``, as text (repository text escaped as on a terminal)."""
+"""``ownlint explain ADDRESS`` and ``ownlint explain RULE``, as text (repository text escaped as on a terminal;
+files named from the current directory, as in the text format)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ownlint.model import Explained, ExplainedNode, Finding, State
+from ownlint.model import ExplainedNode, Explanation, Finding, State
 from ownlint.report.escape import quoted
 from ownlint.report.escape import terminal as t
+from ownlint.report.paths import HumanPaths
 
 if TYPE_CHECKING:
     from ownlint.rules.base import Rule
@@ -16,16 +18,17 @@ def render_rule(rule: Rule) -> str:
     return f"{rule.code} {rule.name} (default severity: {rule.severity.value})\n\n{rule.doc}\n"
 
 
-def render_resources(explained: list[Explained | ExplainedNode]) -> str:
+def render_resources(explanation: Explanation) -> str:
+    paths = HumanPaths.of(explanation)
     blocks = []
-    for item in explained:
+    for item in explanation.items:
         if isinstance(item, ExplainedNode):
             blocks.append("\n".join([t(item.node), *_graph_lines(item.neighbours, item.paths_through)]))
             continue
         resource = item.resource
         stack = f"{resource.stack}//" if resource.source == "terraform" and resource.stack != "." else ""
         lines = [
-            f"{t(stack + resource.address)}  ({t(resource.type)}, {t(resource.file)}:{resource.line})",
+            f"{t(stack + resource.address)}  ({t(resource.type)}, {t(paths.file(resource.file))}:{resource.line})",
             f"  category: {t(item.category)}"
             + ("" if item.needs_ownership else "  (not checked: not taggable, never created, or exempt)"),
         ]
@@ -35,7 +38,7 @@ def render_resources(explained: list[Explained | ExplainedNode]) -> str:
         for tag in resource.tags:
             shown = _value(tag.value) if tag.known else f"unknown ({t(str(tag.reason))})"
             lines.append(f"    {t(tag.key)} = {shown}")
-            lines.extend(f"        from {t(str(place))}" for place in tag.provenance)
+            lines.extend(f"        from {t(paths.place(place))}" for place in tag.provenance)
         lines.append("  ownership facts:")
         for current in item.facts:
             if current.state is State.PRESENT:
@@ -48,7 +51,7 @@ def render_resources(explained: list[Explained | ExplainedNode]) -> str:
         if resource.opaque:
             lines.extend(f"  may hold more tags: {t(reason)}" for reason in resource.opaque)
         if resource.fix_place is not None and item.needs_ownership:
-            lines.append(f"  add a missing key at: {t(str(resource.fix_place))}")
+            lines.append(f"  add a missing key at: {t(paths.place(resource.fix_place))}")
         for found in item.findings:
             lines.append(f"  {found.rule} {found.name}: {t(found.message)}")
             lines.extend(_path(found))

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from ownlint.model import Finding, Report, Severity
 from ownlint.report.escape import terminal, workflow_data, workflow_property
+from ownlint.report.paths import config_shown, plural
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def render(report: Report) -> str:
     lines = [_annotation(report, finding) for finding in report.findings]
-    total = len(report.findings)
-    lines.append(f"ownlint: {total} finding{'s' if total != 1 else ''} in {report.files} files")
+    config = f", {terminal(config_shown(report.config))}" if report.config else ""
+    lines.append(f"ownlint: {plural(len(report.findings), 'finding')} in {plural(report.files, 'file')}{config}")
     return "\n".join(lines) + "\n"
 
 

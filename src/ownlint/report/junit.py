@@ -1,7 +1,9 @@
 """``--format junit``: JUnit XML, one test case per finding (a failure), grouped in one suite per rule.
 
-A clean run still has one passing case, so CI test views show that the check ran. Repository text is
-escaped as on a terminal: the XML is well-formed whatever the names hold, and safe in a CI log.
+A clean run still has one passing case, so CI test views show that the check ran. Files are named from the
+top of the repository, as in SARIF, GitHub and GitLab output: code hosts link a case's ``file`` from there.
+Repository text is escaped as on a terminal: the XML is well-formed whatever the names hold, and safe in a
+CI log.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from xml.etree import ElementTree
 
 from ownlint.model import Finding, Report
 from ownlint.report.escape import terminal
+from ownlint.report.paths import plural
 
 
 def render(report: Report) -> str:
@@ -24,10 +27,12 @@ def render(report: Report) -> str:
             suites, "testsuite", name=f"ownlint.{rule}", tests=str(len(findings)), failures=str(len(findings))
         )
         for finding in findings:
-            _case(suite, finding)
+            _case(suite, finding, report.repository_path(finding.file))
     if total == 0:
         suite = ElementTree.SubElement(suites, "testsuite", name="ownlint", tests="1", failures="0")
-        ElementTree.SubElement(suite, "testcase", name=f"no findings in {report.files} files", classname="ownlint")
+        ElementTree.SubElement(
+            suite, "testcase", name=f"no findings in {plural(report.files, 'file')}", classname="ownlint"
+        )
         total = 1
     suites.set("tests", str(total))
     suites.set("failures", str(len(report.findings)))
@@ -35,9 +40,9 @@ def render(report: Report) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
 
 
-def _case(suite: ElementTree.Element, finding: Finding) -> None:
-    file, message = terminal(finding.file), terminal(finding.message)
-    name = f"{finding.rule} {terminal(finding.resource or finding.file)}"
+def _case(suite: ElementTree.Element, finding: Finding, path: str) -> None:
+    file, message = terminal(path), terminal(finding.message)
+    name = f"{finding.rule} {terminal(finding.resource or path)}"
     case = ElementTree.SubElement(suite, "testcase", name=name, classname=file, file=file)
     case.set("line", str(finding.line))
     failure = ElementTree.SubElement(case, "failure", message=message, type=finding.severity.value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,8 @@ from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.module import ModuleSource, ModuleTree, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import LoadProblem, LoadResult, Place, Resource, Suppression
-from ownlint.parallel import MIN_PARALLEL_FILES
+from ownlint.model import LoadProblem, LoadResult, Place, Progress, Resource, Suppression
+from ownlint.parallel import MIN_PARALLEL_FILES, counter
 
 COMMAND_LINE = "(command line)"
 
@@ -71,6 +71,7 @@ def load_terraform(
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
     context: Iterable[str] | None = None,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
@@ -89,14 +90,16 @@ def load_terraform(
     loader = ModuleLoader(root, parse, repository, cache, max_bytes)
     scanned = [d.resolve() for d in directories]
     overrides = _overrides(loader, inputs)
-    files_count = sum(len(terraform_files(d, loader.repository)) for d in scanned)
+    sizes = {d: len(terraform_files(d, loader.repository)) for d in scanned}
+    files_count = sum(sizes.values())
+    read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
     parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES
     if parallel:
         from ownlint.loaders.terraform.workers import roots_in_processes  # the pool machinery, when used
 
-        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, context)
+        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, context, read, progress)
     else:
-        trees, stacks = _roots_here(loader, scanned, overrides, outline_for(inputs.parser), context)
+        trees, stacks = _roots_here(loader, scanned, overrides, outline_for(inputs.parser), context, read, progress)
     loaded = [r for tree in trees for r in tree.resources]
     for plan_path in plan_paths:
         loaded = _with_plan(loader, plan_path, stacks, loaded)
@@ -119,10 +122,19 @@ def _roots_here(
     overrides: list[tuple[str, Binding]],
     outline: OutlineFunction,
     context: Iterable[str] | None,
+    read: Callable[[Sequence[Path]], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
-    """Every root module that reaches ``scanned`` loaded with what it calls, in this process."""
-    calls = {d: loader.local_calls(d) if loader.source(d) is not None else None for d in scanned}
-    return load_roots(loader, scanned, roots_of(calls, outline, loader.max_bytes, context), overrides, set())
+    """Every root module that reaches ``scanned`` loaded with what it calls, in this process; ``read``
+    hears of each directory parsed, ``progress`` of the root modules evaluated."""
+    calls: dict[Path, list[Path] | None] = {}
+    for directory in scanned:
+        calls[directory] = loader.local_calls(directory) if loader.source(directory) is not None else None
+        if read is not None:
+            read((directory,))
+    roots = roots_of(calls, outline, loader.max_bytes, context)
+    evaluated = counter(progress, "evaluating root modules", len(roots))
+    return load_roots(loader, scanned, roots, overrides, set(), evaluated)
 
 
 def roots_of(
@@ -140,6 +152,7 @@ def load_roots(
     roots: list[Path],
     overrides: list[tuple[str, Binding]],
     reached: set[Path],
+    evaluated: Callable[[Sequence[Path]], None] | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
@@ -158,6 +171,8 @@ def load_roots(
         trees.append(LoadedTree(tree.resources, tree.problems, tree.notes))
         stacks[directory] = source.path
         reached.add(directory)
+        if evaluated is not None:
+            evaluated((directory,))
 
 
 @dataclass(frozen=True)
@@ -417,8 +432,11 @@ def _overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[str,
         parsed = loader.load_file(path, shown)
         if isinstance(parsed, LoadProblem):
             raise OwnlintError(f"--var-file {parsed.file}:{parsed.line}: {parsed.message}")
+        where = relative(
+            loader.root, path
+        )  # as every other place: from the scan root (human formats show it from here)
         for attribute in parsed.attributes:
-            place = Place(shown, attribute.line, f"var.{attribute.name} in --var-file")
+            place = Place(where, attribute.line, f"var.{attribute.name} in --var-file")
             found.append((attribute.name, Binding(attribute.expr, place)))
     for assignment in inputs.variables:
         name, equals, text = assignment.partition("=")

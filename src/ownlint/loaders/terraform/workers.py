@@ -7,7 +7,7 @@ process would: the files seen, their problems and suppressions, in the same orde
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,8 @@ from ownlint.loaders.terraform import (
 from ownlint.loaders.terraform.backends import outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.evaluate import Binding
-from ownlint.parallel import run_chunks
+from ownlint.model import Progress
+from ownlint.parallel import counter, run_chunks
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,27 @@ def roots_in_processes(
     inputs: TerraformInputs,
     jobs: int,
     context: Iterable[str] | None = None,
+    read: Callable[[Sequence[Path]], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
     that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
-    holding what the sequential run's loader would: files seen, problems, suppressions."""
+    holding what the sequential run's loader would: files seen, problems, suppressions. Progress comes
+    back with each chunk the workers finish (``read``: directories outlined; ``progress``: roots loaded)."""
     cache_dir = str(loader.parse_cache.directory) if loader.parse_cache is not None else None  # checked here
     setup = WorkerSetup(str(loader.root), str(loader.repository), inputs.parser, cache_dir, loader.max_bytes)
     # the caller chose processes by the number of files: every directory and root goes to the workers
-    listed = run_chunks(_directory_calls, [(setup, str(d)) for d in scanned], jobs, minimum=1)
+    outlined = None if read is None else lambda chunk: read([Path(d) for _, d in chunk])
+    listed = run_chunks(_directory_calls, [(setup, str(d)) for d in scanned], jobs, minimum=1, on_chunk=outlined)
     calls = {d: None if found is None else [Path(c) for c in found] for d, found in zip(scanned, listed, strict=True)}
     roots = roots_of(calls, outline_for(inputs.parser), loader.max_bytes, context)
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
     reached: set[Path] = set()
     parsed: dict[Path, ParsedDirectory] = {}
-    for done in run_chunks(_load_root_directories, [(setup, str(d), overrides) for d in roots], jobs, minimum=1):
+    tasks = [(setup, str(d), overrides) for d in roots]
+    evaluated = counter(progress, "evaluating root modules", len(roots))
+    for done in run_chunks(_load_root_directories, tasks, jobs, minimum=1, on_chunk=evaluated):
         parsed.update({Path(d): found for d, found in done.parsed.items()})
         reached.update(Path(r) for r in done.reached)
         if loader.parse_cache is not None:
