@@ -32,7 +32,7 @@ def postgres() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty store: a SQLite file, or a database of its own on the throwaway PostgreSQL server."""
     if request.param == "sqlite":
@@ -168,6 +168,7 @@ def _writing(url: str) -> bool:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_an_audit_killed_mid_write_leaves_only_whole_snapshots(tmp_path: Path, db_url: str) -> None:
     """SIGKILL while the store is being written (seen from another connection), three times."""
     estate = tmp_path / "estate"
@@ -321,6 +322,7 @@ def test_many_repositories_in_parallel_each_get_a_snapshot(tmp_path: Path) -> No
     assert sorted(s.repo for s in _snapshots(db)) == ["alpha", "beta", "gamma"]
 
 
+@pytest.mark.slow
 def test_the_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     from PIL import Image
     from tests.servers import CHROMIUM_FLAGS, chromium

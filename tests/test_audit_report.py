@@ -37,7 +37,7 @@ def server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "audit.db")
@@ -480,6 +480,7 @@ def render_history(tmp_path: Path, weeks: int, shots: Path) -> Path:
     return shot
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("weeks", [1, 2, 12])
 def test_the_trend_renders_in_headless_chromium(tmp_path: Path, weeks: int) -> None:
     from PIL import Image

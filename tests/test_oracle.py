@@ -8,6 +8,7 @@ import string
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import FIXTURES
@@ -206,6 +207,7 @@ EXPRESSIONS = st.one_of(_strings(2), _lists(2), _maps(2), _bools(2))
 
 
 # OWNLINT_ORACLE_EXAMPLES=500 for a longer run on request
+@pytest.mark.slow
 @settings(
     max_examples=int(os.environ.get("OWNLINT_ORACLE_EXAMPLES", "30")),
     deadline=None,

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from tests.conftest import ROOT, require_git, run_cli, write_tree
 from tests.test_changed_files import BARE_CALL, BUCKET_MODULE, REPOSITORY
@@ -90,6 +91,7 @@ def _try_repo(
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=environment, check=False)
 
 
+@pytest.mark.slow  # pre-commit try-repo
 def test_pre_commit_try_repo_fails_on_a_violation_and_passes_when_fixed(tmp_path: Path) -> None:
     require_git()
     repo, home = tmp_path / "infra", tmp_path / "pre-commit-home"
@@ -112,6 +114,7 @@ def test_pre_commit_try_repo_fails_on_a_violation_and_passes_when_fixed(tmp_path
     assert "Passed" in passed.stdout
 
 
+@pytest.mark.slow  # pre-commit try-repo
 def test_the_fix_hook_adds_the_owner_codeowners_names_and_fails_then_passes(tmp_path: Path) -> None:
     require_git()
     repo, home = tmp_path / "infra", tmp_path / "pre-commit-home"
@@ -174,6 +177,7 @@ def _committed_repository(tmp_path: Path) -> Path:
     return repo
 
 
+@pytest.mark.slow  # pre-commit try-repo
 def test_the_hook_fails_on_a_module_call_added_without_tags(tmp_path: Path) -> None:
     """Before: the bucket's finding was located in modules/bucket/main.tf, not a staged file: 'Passed'."""
     require_git()
@@ -188,6 +192,7 @@ def test_the_hook_fails_on_a_module_call_added_without_tags(tmp_path: Path) -> N
     assert "; in module.temp (modules/bucket/main.tf:6)" in failed.stdout
 
 
+@pytest.mark.slow  # pre-commit try-repo
 def test_the_hook_passes_an_edit_of_a_module_every_caller_gives_full_tags(tmp_path: Path) -> None:
     """Before: the module was checked alone with its defaults: OWN001, OWN004, OWN005, 'Failed'."""
     require_git()

@@ -36,7 +36,7 @@ def server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty store: a SQLite file, or a database of its own on the PostgreSQL server."""
     if request.param == "sqlite":
@@ -157,6 +157,7 @@ def test_lone_surrogates_in_any_value_are_stored_as_replacement_characters(tmp_p
     assert (report.exit_code, report.stderr) == (0, "")
 
 
+@pytest.mark.slow
 def test_a_postgresql_store_of_schema_2_is_migrated_to_unbounded_text(server: str) -> None:
     """Version 2 stores held VARCHAR(n) columns in PostgreSQL (SQLite never enforced them): 3 makes them text."""
     store_url = new_database(server)
@@ -254,6 +255,7 @@ def test_labels_with_newlines_controls_backslashes_and_great_length_stay_one_sho
     assert "msp:msp name" in _labels(_chart(page.read_text(), "split"))
 
 
+@pytest.mark.slow
 def test_a_report_of_hostile_names_renders_in_headless_chromium(tmp_path: Path) -> None:
     from tests.servers import CHROMIUM_FLAGS, chromium
 

@@ -347,6 +347,7 @@ def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=environment, check=False)
 
 
+@pytest.mark.slow  # pre-commit try-repo
 def test_pre_commit_checks_files_named_like_options_as_files(tmp_path: Path) -> None:
     repo = tmp_path / "infra"
     repo.mkdir()

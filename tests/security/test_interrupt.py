@@ -67,6 +67,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow  # a 1200-directory estate, interrupted while it loads
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_a_signal_stops_with_one_line_its_exit_code_and_no_partial_files(
     tmp_path: Path, estate: Path, case: str
