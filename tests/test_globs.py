@@ -5,7 +5,7 @@ from fnmatch import fnmatchcase
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ownlint.globs import matches_type
+from ownlint.config.globs import matches_type
 
 ALPHABET = "ab_:*?[]!"
 PATTERNS = st.lists(st.text(ALPHABET, max_size=6), max_size=4).map(tuple)

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ownlint import skipped, suppress
-from ownlint.config import Config, config_top, find_config, load_config, repository_top
-from ownlint.config_schema import did_you_mean
+from ownlint.config import Config, config_at_ref, config_top, did_you_mean, find_config, load_config
 from ownlint.discovery import Discovered, discover, plan_like_note
 from ownlint.errors import OwnlintError
 from ownlint.inheritance import inherit_ownership
-from ownlint.inputs import STDIN, Inputs
+from ownlint.inputs import STDIN, Inputs, relocated
 from ownlint.loaders.codeowners import FileOwners, load_codeowners
 from ownlint.loaders.files import relative
 from ownlint.loaders.kubernetes import load_kubernetes
@@ -35,6 +34,7 @@ from ownlint.model import (
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import Rule, RuleContext
 from ownlint.scope import Located, Scope
+from ownlint.vcs.tree import repository_top
 
 if TYPE_CHECKING:
     from ownlint import baseline
@@ -137,7 +137,9 @@ def _known(
     options: CheckOptions, rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date
 ) -> tuple[list[baseline.Known], str]:
     """The findings to compare with: a baseline file's, or those at the merge base of ``--diff-base``."""
-    from ownlint import baseline, vcs
+    from ownlint import baseline
+    from ownlint.loaders.codeowners import PLACES
+    from ownlint.vcs import diff_base
 
     if options.baseline is not None:
         return baseline.read(Path(options.baseline)), f"baseline {options.baseline}"
@@ -150,16 +152,18 @@ def _known(
         raise OwnlintError(f"--diff-base compares with a git commit: {loaded.root} is not in a git repository")
     settings = loaded.config.codeowners
     named = (*inputs.paths, *inputs.terraform.var_files, *inputs.terraform.plans)
-    wanted = vcs.wanted(top, loaded.root, named, settings.file if settings else None)
+    also = (*PLACES, *([settings.file] if settings and settings.file else []))
+    wanted = diff_base.wanted(top, loaded.root, named, also)
 
     def run_at(tree: Path) -> list[Finding]:
-        moved = vcs.relocated(inputs, top, tree, loaded.root)
+        moved = relocated(inputs, top, tree, loaded.root)
         if not moved.paths:
             return []  # none of the paths existed at the base
         # the base is checked with the head's config: the comparison is about the code that changed
         return _findings(rules, load(moved, loaded.config), today)[0]
 
-    return vcs.findings_at_merge_base(options.diff_base, top, wanted, run_at)
+    found, against = diff_base.findings_at_merge_base(options.diff_base, top, wanted, run_at, inputs.environ)
+    return [baseline.Known(f.fingerprint, f.rule, f.resource, f.file) for f in found], against
 
 
 def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = None) -> tuple[int, tuple[str, ...]]:
@@ -183,7 +187,7 @@ RULE_INFO = tuple(RuleInfo(r.code, r.name, r.severity, r.summary, r.doc) for r i
 def repository_base(root: Path) -> str:
     """The scan root relative to its repository (the nearest ``.git`` above it), as a prefix: ``infra/``."""
     resolved = root.resolve()
-    top = next((d for d in (resolved, *resolved.parents) if (d / ".git").exists()), resolved)
+    top = repository_top(resolved) or resolved
     relative_root = resolved.relative_to(top).as_posix()
     return "" if relative_root == "." else f"{relative_root}/"
 
@@ -238,12 +242,10 @@ def _config(inputs: Inputs, paths: list[Path], root: Path) -> Config:
             raise OwnlintError(f"{inputs.config}: config file not found")
         return load_config(path, KNOWN_IDS)
     if inputs.config_ref is not None:
-        from ownlint import vcs
-
         top = config_top(paths, root)
         if repository_top(top) is None:
             raise OwnlintError(f"--config-from-ref: {top} is not in a git repository")
-        return vcs.config_at_ref(inputs.config_ref, top, KNOWN_IDS)
+        return config_at_ref(inputs.config_ref, top, KNOWN_IDS, inputs.environ)
     return load_config(find_config(paths, root), KNOWN_IDS)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,15 +111,16 @@ def audit_repository(
     loaded = load(replace(inputs, paths=(path,)))
     found, _ = _findings(select_rules((), ()), loaded, today or datetime.date.today())
     rows = inventory(loaded.config, loaded.named_resources())
-    rows = with_suggestions(rows, suggest_owners(loaded.config, loaded.resources, loaded.root, use_git))
-    top = _git(["rev-parse", "--show-toplevel"], Path(path)) if use_git else None
+    git = inputs.environ if use_git else None
+    rows = with_suggestions(rows, suggest_owners(loaded.config, loaded.resources, loaded.root, git))
+    top = _git(["rev-parse", "--show-toplevel"], Path(path), inputs.environ) if use_git else None
     findings = tuple(
         FindingRow(f.rule, f.name, f.severity.value, f.resource, f.file, f.line, f.message, f.fingerprint)
         for f in sorted(found, key=lambda f: (f.file, f.line, f.rule, f.resource))
     )
     return Snapshot(
         repo=repo_name or Path(top or Path(path).resolve()).name,
-        commit=_git(["rev-parse", "HEAD"], Path(path)) if use_git else None,
+        commit=_git(["rev-parse", "HEAD"], Path(path), inputs.environ) if use_git else None,
         tool_version=__version__,
         rows=tuple(rows),
         findings=findings,
@@ -246,8 +247,8 @@ def _write_report(summary: AuditSummary, target: str) -> str:
     return target
 
 
-def _git(args: list[str], cwd: Path) -> str | None:
+def _git(args: list[str], cwd: Path, environ: Mapping[str, str]) -> str | None:
     """``git ARGS`` in ``cwd``, or None when git is missing or ``cwd`` is not in a repository."""
-    from ownlint import git
+    from ownlint.vcs import git
 
-    return git.optional(args, cwd)
+    return git.optional(args, cwd, environ)

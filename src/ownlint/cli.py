@@ -184,6 +184,7 @@ def _inputs(
         max_file_bytes=options["max_file_size"],
         inline_suppressions=not options.get("no_inline_suppressions", False),
         progress=progress,
+        environ=dict(os.environ),  # read here, the one module that reads it: git runs with it
     )
 
 

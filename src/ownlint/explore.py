@@ -7,8 +7,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ownlint.app import config_name, graph_of_loaded, load, rule_context, run_rules
-from ownlint.config import Config
-from ownlint.config_schema import did_you_mean
+from ownlint.config import Config, did_you_mean
 from ownlint.errors import OwnlintError
 from ownlint.inputs import Inputs
 from ownlint.model import Explained, ExplainedNode, Explanation, Finding, Resource

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ownlint.app import _config, _findings, load, select_rules
-from ownlint.config import Config, repository_top
+from ownlint.config import Config
 from ownlint.discovery import scan_root
 from ownlint.errors import OwnlintError
 from ownlint.fixes.places import SHARED_KINDS, Edit, candidates, outside
@@ -30,8 +30,9 @@ from ownlint.fixes.text import Edited, edited
 from ownlint.fixes.values import check_rules, resolve
 from ownlint.fixes.verify import compare, fixes_any, snapshot, wanted_by
 from ownlint.fixes.workspace import Files, private_copy
-from ownlint.inputs import STDIN, Inputs
+from ownlint.inputs import STDIN, Inputs, relocated
 from ownlint.model import Finding
+from ownlint.vcs.tree import repository_top
 
 MAX_ROUNDS = 20  # each round keeps an edit or refuses a place: a bound on what a tree can make it do
 
@@ -72,8 +73,6 @@ def run_fix(options: FixOptions) -> FixResult:
     config = _config(inputs, paths, root)
     values, rules = resolve(config, options.owner, options.values, options.rules)
     top = repository_top(root) or root.resolve()
-    from ownlint.vcs import relocated
-
     named = (*inputs.paths, *inputs.terraform.var_files, *inputs.terraform.plans)
     also = [*_inside(top, named), *([config.codeowners.file] if config.codeowners and config.codeowners.file else [])]
     with private_copy(top, inputs.max_file_bytes, also) as tree:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from ownlint.config import Config, Inheritance
-from ownlint.globs import matches_type
+from ownlint.config.globs import matches_type
 from ownlint.model import Place, Resource, TagValue
 
 MAX_CHAIN = 8  # listener rule -> listener -> load balancer is three; cycles stop here

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ownlint.loaders.files import MAX_FILE_BYTES
 from ownlint.loaders.terraform import TerraformInputs
 from ownlint.model import Progress
+from ownlint.vcs.tree import inside
 
 STDIN = "-"
 
@@ -27,3 +30,22 @@ class Inputs:
     # where the head is, so that files, stacks and fingerprints agree
     root: str | None = None
     progress: Progress | None = field(default=None, compare=False, repr=False)  # cli's bar, on a terminal
+    # the process environment as the command line read it: what git runs with (``vcs.git`` cleans it)
+    environ: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+def relocated(inputs: Inputs, top: Path, tree: Path, root: Path) -> Inputs:
+    """``inputs`` with every path inside the repository at ``top``, and the head's scan ``root``, moved
+    into a copy of its files at ``tree`` (the merge base of ``--diff-base``; the private copy ``fix`` edits)."""
+
+    def move(text: str) -> str:
+        relative = inside(top, Path(text))
+        return text if relative is None else str(tree / relative)
+
+    paths = tuple(moved for moved in (move(p) for p in inputs.paths) if Path(moved).exists())
+    terraform = replace(
+        inputs.terraform,
+        var_files=tuple(move(v) for v in inputs.terraform.var_files),
+        plans=tuple(move(p) for p in inputs.terraform.plans),
+    )
+    return replace(inputs, paths=paths, terraform=terraform, root=move(str(root)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ownlint.config import Category, Config
-from ownlint.globs import matches_type
+from ownlint.config.globs import matches_type
 from ownlint.model import Fact, Resource, State
 
 OWNER = "owner"
@@ -17,10 +17,10 @@ _VALUE_SEPARATORS = re.compile(r"[,;+\s]+")
 
 
 def category_of(config: Config, resource_type: str) -> Category:
-    key = ("category", resource_type)
-    found: Category | None = config.per_type.get(key)
+    known = config.per_type.categories
+    found = known.get(resource_type)
     if found is None:
-        found = config.per_type[key] = _category_of(config.categories, resource_type)
+        found = known[resource_type] = _category_of(config.categories, resource_type)
     return found
 
 
@@ -35,10 +35,10 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
     """Taggable and not exempt: the resources every ownership rule looks at."""
     if not resource.taggable:
         return False
-    key = ("exempt", resource.type)
-    exempt: bool | None = config.per_type.get(key)
+    known = config.per_type.exempt
+    exempt = known.get(resource.type)
     if exempt is None:
-        exempt = config.per_type[key] = matches_type(resource.type, config.exempt)
+        exempt = known[resource.type] = matches_type(resource.type, config.exempt)
     return not exempt
 
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from ownlint.errors import OwnlintError
+from ownlint.vcs.tree import repository_top
 
 MAX_LINKS = 40  # as the kernel's ELOOP limit
 
@@ -28,7 +29,7 @@ class LinkOut(OwnlintError):
 def working_tree(cwd: str | os.PathLike[str] | None = None) -> Path:
     """The top of the git work tree holding ``cwd`` (default: the current directory), else ``cwd``."""
     here = Path(os.path.realpath(cwd if cwd is not None else os.getcwd()))
-    return next((d for d in (here, *here.parents) if os.path.lexists(d / ".git")), here)
+    return repository_top(here) or here
 
 
 def write_target(path: str | os.PathLike[str], tree: str | os.PathLike[str] | None = None) -> Path:

@@ -166,14 +166,14 @@ def test_the_audit_runs_no_filter_textconv_or_fsmonitor_of_the_clone(tmp_path: P
 
 
 def test_git_is_run_in_one_place() -> None:
-    """``ownlint.git`` is the one module that names the git executable: every git command has its safe options."""
+    """``ownlint.vcs.git`` is the one module that names the git executable: every git command has its safe options."""
     sources = sorted((ROOT / "src" / "ownlint").rglob("*.py"))
     naming = [p.relative_to(ROOT).as_posix() for p in sources if re.search(r"""["']git["']""", p.read_text())]
-    assert naming == ["src/ownlint/git.py"]
+    assert naming == ["src/ownlint/vcs/git.py"]
 
 
 def test_every_git_command_switches_off_what_a_repository_could_make_it_run() -> None:
-    from ownlint import git as runner
+    from ownlint.vcs import git as runner
 
     command = runner.command(["rev-parse", "HEAD"])
     for setting in ("core.hooksPath=/dev/null", "core.fsmonitor=false", "core.pager=cat", "credential.helper="):

@@ -41,9 +41,10 @@ class Evidence:
 
 
 def suggest_owners(
-    config: Config, resources: Iterable[Resource], root: Path, use_git: bool = True
+    config: Config, resources: Iterable[Resource], root: Path, git: Mapping[str, str] | None = None
 ) -> dict[str, Suggested]:
-    """Suggestions by ``stack//address`` for the resources whose owner is missing."""
+    """Suggestions by ``stack//address`` for the resources whose owner is missing; ``git``: the environment
+    git runs with, to name the last authors (None: git is not run)."""
     everything = list(resources)
     listed = [r for r in everything if r.type != "module"]
     unowned = [r for r in listed if fact(config, r, OWNER).state is State.MISSING]
@@ -55,7 +56,7 @@ def suggest_owners(
     mapped, _ = load_codeowners(root, settings, files)
     named, _ = load_codeowners(root, settings, files, keep_unmapped=True)
     siblings = _sibling_owners(config, listed)
-    authors = _last_authors(root, unowned) if use_git else {}
+    authors = _last_authors(root, unowned, git) if git is not None else {}
     teams = {team.lower(): owner for team, owner in settings.teams.items()}
     found = {}
     for resource in unowned:
@@ -185,14 +186,14 @@ def _author_evidence(
     return [_vote(config, team, WEAK, f"{text}, whom codeowners.teams maps to {team!r}")]
 
 
-def _last_authors(root: Path, resources: list[Resource]) -> dict[tuple[str, int], str]:
+def _last_authors(root: Path, resources: list[Resource], environ: Mapping[str, str]) -> dict[tuple[str, int], str]:
     """(file, line) -> the author e-mail of the latest commit touching each resource's lines."""
     found: dict[tuple[str, int], str] = {}
     by_file: dict[str, list[Resource]] = {}
     for resource in resources:
         by_file.setdefault(resource.file, []).append(resource)
     for file, members in sorted(by_file.items()):
-        lines = _blame(root, file)
+        lines = _blame(root, file, environ)
         for resource in members:
             span = [lines[n] for n in range(resource.line, max(resource.end_line, resource.line) + 1) if n in lines]
             if span:
@@ -201,15 +202,16 @@ def _last_authors(root: Path, resources: list[Resource]) -> dict[tuple[str, int]
     return found
 
 
-def _blame(root: Path, file: str) -> dict[int, tuple[int, str]]:
+def _blame(root: Path, file: str, environ: Mapping[str, str]) -> dict[int, tuple[int, str]]:
     """Line -> (author time, author e-mail) from ``git blame --line-porcelain``; empty outside git.
     The committed file is blamed (HEAD, the snapshot's commit), without textconv: git reads no work tree
     file, so it runs no clean filter and no fsmonitor."""
-    from ownlint import git
     from ownlint.errors import OwnlintError
+    from ownlint.vcs import git
 
     try:
-        blamed = git.run(["blame", "--no-textconv", "--line-porcelain", "HEAD", "--", file], root, timeout=30)
+        blame = ["blame", "--no-textconv", "--line-porcelain", "HEAD", "--", file]
+        blamed = git.run(blame, root, environ, timeout=30)
     except OwnlintError:  # no git
         return {}
     if blamed.returncode != 0:

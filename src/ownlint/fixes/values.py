@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from ownlint.config import Config
-from ownlint.config_schema import did_you_mean
+from ownlint.config import Config, did_you_mean
 from ownlint.errors import OwnlintError
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, fact_values, operator_kind, party_kind
 

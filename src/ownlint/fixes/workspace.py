@@ -28,8 +28,8 @@ SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".yaml", ".yml", ".jso
 def private_copy(top: Path, largest: int, also: Iterable[str] = ()) -> Iterator[Path]:
     """A copy of what a check of ``top`` reads (files over ``largest`` bytes as sparse files) and of the
     files ``also`` names (relative to ``top``), removed afterwards."""
-    from ownlint.checkout import private_tree
     from ownlint.loaders.codeowners import PLACES
+    from ownlint.vcs.checkout import private_tree
 
     named = {*PLACES, *also}
     with private_tree() as tree:

@@ -17,6 +17,7 @@ from ownlint.config import CodeOwners
 from ownlint.errors import ConfigError
 from ownlint.loaders.files import read_text
 from ownlint.model import LoadProblem
+from ownlint.vcs.tree import repository_top
 
 PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 MAX_BYTES = 3 * 1024 * 1024  # GitHub ignores a larger CODEOWNERS file
@@ -36,7 +37,7 @@ def load_codeowners(
     the team names themselves."""
     from codeowners import CodeOwners as Parser
 
-    top = _top(root.resolve())
+    top = repository_top(root) or root.resolve()
     path, notes = _find(top, settings)
     if path is None:
         return {}, notes
@@ -59,11 +60,6 @@ def load_codeowners(
         if mapped:
             result[file] = FileOwners(mapped, f"{shown}: {' '.join(names)}")
     return result, notes
-
-
-def _top(start: Path) -> Path:
-    """The repository's top: the nearest directory holding ``.git`` at or above ``start``, else ``start``."""
-    return next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
 
 
 def _find(top: Path, settings: CodeOwners) -> tuple[Path | None, tuple[str, ...]]:

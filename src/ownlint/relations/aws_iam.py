@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.globs import matches_type
+from ownlint.config.globs import matches_type
 from ownlint.model import Edge, Resource, in_stack, qualified
 from ownlint.relations.aws_arn import arn_index
 from ownlint.relations.aws_policy import (

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, TypeVar
 
-from ownlint.globs import matches_type
+from ownlint.config.globs import matches_type
 from ownlint.model import Place, Resource, qualified
 
 T = TypeVar("T")

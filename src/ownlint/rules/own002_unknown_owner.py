@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.config_schema import did_you_mean
+from ownlint.config import did_you_mean
 from ownlint.model import Finding, Severity, State
 from ownlint.ownership import OWNER, fact, party_kind
 from ownlint.rules.base import RuleContext, finding, quoted_provenance

@@ -38,6 +38,7 @@ from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, re
 from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.model import LoadProblem, LoadResult, Place, Progress, Resource, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES, counter
+from ownlint.vcs.tree import repository_top
 
 COMMAND_LINE = "(command line)"
 
@@ -398,11 +399,7 @@ def _tfvars_order(path: str) -> tuple[int, str]:
 
 def _repository_of(root: Path) -> Path:
     """Module sources may climb up to the repository top (the nearest ``.git``), not beyond it."""
-    start = root.resolve()
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return start
+    return repository_top(root) or root.resolve()
 
 
 def _vendored_modules(root_module: Path) -> dict[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from ownlint.globs import matches_type
+from ownlint.config.globs import matches_type
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown

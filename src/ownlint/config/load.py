@@ -2,136 +2,21 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ownlint.config_schema import config_schema, did_you_mean
-from ownlint.config_yaml import MAX_BYTES, Located, load_located
+from ownlint.config.model import Boundary, Category, CodeOwners, Config, Default, Inheritance, Msp, Waiver
+from ownlint.config.schema import config_schema, did_you_mean
+from ownlint.config.yaml import MAX_BYTES, Located, load_located
 from ownlint.errors import ConfigError
+from ownlint.vcs.tree import repository_top
 
 CONFIG_NAMES = ("ownlint.yaml", ".ownlint.yaml")
+REGULAR_MODES = (b"100644", b"100755")  # git tree entry modes of a file (not a link, not a submodule)
 PRESETS = ("hybrid-it",)
 DEFAULT_PRESET = "hybrid-it"
 BOUNDARY_KEYS = ("from", "to", "operator_location", "category")  # any other key under deny is a fact
-
-
-@dataclass(frozen=True)
-class Category:
-    name: str
-    match: tuple[str, ...]
-    owners: frozenset[str]
-    operators: frozenset[str]
-    requires: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Msp:
-    name: str
-    location: str = "onshore"
-    contracts: tuple[str, ...] = ()
-    escalation: str | None = None  # where its incidents go: evidence ``ownlint fix`` writes escalation-contact from
-    aws_principals: tuple[str, ...] = ()
-    k8s_subjects: tuple[str, ...] = ()
-    cidrs: tuple[str, ...] = ()
-    gcp_members: tuple[str, ...] = ()
-    azure_principals: tuple[str, ...] = ()
-    line: int = 0  # where the config declares it, for boundary paths
-
-
-@dataclass(frozen=True)
-class Boundary:
-    """A ``boundaries`` entry: a path boundary (``from`` a party ``to`` resources with some facts) or a
-    residency boundary (an operator ``location`` on resources with some facts)."""
-
-    name: str
-    from_parties: tuple[str, ...] = ()  # "msp" (every MSP) or MSP names
-    from_locations: tuple[str, ...] = ()  # empty: any location
-    to: Mapping[str, frozenset[str]] = field(default_factory=dict)  # fact -> values, any of which is denied
-    operator_locations: tuple[str, ...] = ()
-    # categories of the resources it protects: by default those that hold data, not the RBAC objects
-    # or workloads that merely sit in a namespace labelled restricted
-    categories: tuple[str, ...] = ("data", "security")
-
-    @property
-    def is_residency(self) -> bool:
-        return bool(self.operator_locations)
-
-
-@dataclass(frozen=True)
-class CodeOwners:
-    """CODEOWNERS teams mapped to owner values, for ownership drift; ``file`` None: the usual places."""
-
-    teams: Mapping[str, str]
-    file: str | None = None
-    where: str = ""  # FILE:LINE of ``codeowners.file`` in the config, for errors found when it is read
-
-
-@dataclass(frozen=True)
-class Inheritance:
-    """Resources matching ``match`` take ownership facts from what their ``via`` attributes reference."""
-
-    name: str
-    match: tuple[str, ...]
-    via: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Waiver:
-    rule: str
-    resource: str
-    reason: str
-    expires: datetime.date | None = None
-    approved_by: str | None = None
-    line: int = 0  # where the config declares it
-
-
-@dataclass(frozen=True)
-class Default:
-    """Fact values for the files under ``path`` (a glob: ``infra/payments/*``; ``*`` crosses ``/``), the
-    evidence ``ownlint fix`` writes from; it never makes a resource owned by itself."""
-
-    path: str
-    values: Mapping[str, str]
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Config:
-    source: str
-    keys: Mapping[str, tuple[str, ...]]
-    labels: Mapping[str, frozenset[str]]
-    internal: frozenset[str]
-    msps: Mapping[str, Msp]
-    categories: tuple[Category, ...]
-    exempt: tuple[str, ...]
-    severities: Mapping[str, str] = field(default_factory=dict)
-    waivers: tuple[Waiver, ...] = ()
-    boundaries: tuple[Boundary, ...] = ()
-    inherit: tuple[Inheritance, ...] = ()
-    codeowners: CodeOwners | None = None
-    defaults: tuple[Default, ...] = ()
-
-    @property
-    def parties_declared(self) -> bool:
-        return bool(self.internal or self.msps)
-
-    @cached_property
-    def per_type(self) -> dict[tuple[str, str], Any]:
-        """Answers that depend only on a resource type (its category, whether it is exempt), memoised
-        for this config: rules ask them for every resource, thousands of times a run."""
-        return {}
-
-
-def repository_top(path: Path) -> Path | None:
-    """The git work tree ``path`` is in: the nearest directory at or above it holding ``.git`` (a
-    directory, or the file of a worktree or submodule); None outside git."""
-    resolved = path.resolve()
-    directory = resolved if resolved.is_dir() else resolved.parent
-    return next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
 
 
 def config_top(paths: Sequence[Path], root: Path) -> Path:
@@ -187,6 +72,40 @@ def load_config(path: Path | None, rule_ids: tuple[str, ...], text: str | None =
         base_categories = list(base.data.get("categories") or {})
     _check_facts(merged, user)
     return _build(merged, str(path), base_categories, user.lines)
+
+
+def config_at_ref(ref: str, top: Path, rule_ids: tuple[str, ...], environ: Mapping[str, str]) -> Config:
+    """``--config-from-ref``: the config at the top of the repository at ``ref`` (the built-in preset when it
+    has none), so that CI judges a pull request by its target branch's policy, not the one it carries."""
+    from ownlint.vcs import git  # only runs that ask for it start git
+
+    commit = git.commit_of("--config-from-ref", ref, top, environ)
+    listing = git.run(["ls-tree", "-z", "--full-tree", commit, "--", *CONFIG_NAMES], top, environ, "--config-from-ref")
+    entries = {}
+    for record in listing.stdout.split(b"\0"):
+        meta, _, path = record.partition(b"\t")
+        fields = meta.split(b" ")
+        if len(fields) == 3:
+            entries[path.decode("utf-8", "replace")] = (fields[0], fields[2].decode())
+    for name in CONFIG_NAMES:
+        if name not in entries:
+            continue
+        shown = f"{ref}:{name}"
+        mode, oid = entries[name]
+        if mode not in REGULAR_MODES:
+            raise ConfigError(f"{shown}: cannot read config: not a regular file")
+        size = git.run(["cat-file", "-s", oid], top, environ, "--config-from-ref").text
+        if size.isdigit() and int(size) > MAX_BYTES:  # as a config file on disk: never read past the bound
+            raise ConfigError(f"{shown}: the config is larger than 1 MiB ({MAX_BYTES} bytes)")
+        blob = git.run(["cat-file", "blob", oid], top, environ, "--config-from-ref")
+        try:
+            text = blob.stdout.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"{shown}: cannot read config: {error}") from None
+        if blob.returncode != 0:
+            raise ConfigError(f"{shown}: cannot read config: {blob.stderr.strip() or 'git cat-file failed'}")
+        return load_config(Path(shown), rule_ids, text=text)
+    return load_config(None, rule_ids)
 
 
 def _check_facts(merged: Mapping[str, Any], user: Located) -> None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ownlint.config_yaml import Located, Path
+from ownlint.config.yaml import Located, Path
 
 Checker = Callable[[Any, Path, "Located"], None]
 

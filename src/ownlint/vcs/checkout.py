@@ -18,14 +18,14 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from ownlint import git
 from ownlint.errors import OwnlintError
+from ownlint.vcs import git
 
 PREFIX = "ownlint-base-"
 LOCK = "lock"
@@ -37,10 +37,10 @@ Wanted = Callable[[str], bool]  # a path of the commit's tree ("infra/main.tf") 
 
 
 @contextmanager
-def materialised(top: Path, commit: str, wanted: Wanted) -> Iterator[Path]:
-    """The files of ``commit`` that ``wanted`` asks for, in a ``private_tree``."""
+def materialised(top: Path, commit: str, wanted: Wanted, environ: Mapping[str, str]) -> Iterator[Path]:
+    """The files of ``commit`` that ``wanted`` asks for, in a ``private_tree`` (git runs with ``environ``)."""
     with private_tree() as tree:
-        _write_blobs(top, commit, tree, wanted)
+        _write_blobs(top, commit, tree, wanted, environ)
         yield tree
 
 
@@ -98,8 +98,8 @@ def _terminate_by_exiting() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
-def _write_blobs(top: Path, commit: str, tree: Path, wanted: Wanted) -> None:
-    listing = git.run(["ls-tree", "-r", "-z", "--full-tree", commit], top)
+def _write_blobs(top: Path, commit: str, tree: Path, wanted: Wanted, environ: Mapping[str, str]) -> None:
+    listing = git.run(["ls-tree", "-r", "-z", "--full-tree", commit], top, environ)
     if listing.returncode != 0:
         raise OwnlintError(f"git ls-tree {commit[:12]}: {listing.stderr.strip() or listing.returncode}")
     entries = []
@@ -111,7 +111,7 @@ def _write_blobs(top: Path, commit: str, tree: Path, wanted: Wanted) -> None:
             entries.append((fields[0], fields[2], path))
     if not entries:
         return
-    cat = git.batch(top)
+    cat = git.batch(top, environ)
     assert cat.stdin is not None and cat.stdout is not None
     feeder = threading.Thread(target=_feed, args=(cat.stdin, [oid for _, oid, _ in entries]), daemon=True)
     feeder.start()
