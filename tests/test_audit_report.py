@@ -409,7 +409,7 @@ def _overlaps(texts: list[tuple[str, Any]]) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("weeks", [1, 2, 12, 52])
 def test_the_trend_is_two_panels_with_integer_counts_and_no_overlapping_text(weeks: int) -> None:
-    from ownlint.report import audit_charts
+    from ownlint.report.audit import charts as audit_charts
 
     with audit_charts.chart_style():
         figure = audit_charts.trend_figure(_weeks(weeks))
@@ -432,7 +432,7 @@ def test_the_trend_is_two_panels_with_integer_counts_and_no_overlapping_text(wee
 
 
 def test_bar_charts_count_in_whole_numbers_without_overlapping_text() -> None:
-    from ownlint.report import audit_charts
+    from ownlint.report.audit import charts as audit_charts
 
     with audit_charts.chart_style():
         figure = audit_charts.bars_figure(

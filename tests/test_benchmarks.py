@@ -46,7 +46,7 @@ def test_a_check_imports_only_what_it_uses(tmp_path: Path) -> None:
         "    main(['check', 'terraform/stack-0000/main.tf', 'kubernetes/ns-0000/app.yaml', '--no-cache'])\n"
         "finally:\n"
         "    print(sorted(m for m in ('networkx', 'ownlint.vcs.diff_base', 'ownlint.vcs.git', 'ownlint.vcs.checkout',"
-        " 'ownlint.baseline', 'tempfile',"
+        " 'ownlint.report.baseline', 'tempfile',"
         " 'subprocess', 'importlib.resources', 'ownlint.graph', 'ownlint.loaders.terraform.workers',"
         " 'concurrent.futures', 'multiprocessing') if m in sys.modules))\n"
     )

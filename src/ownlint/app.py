@@ -37,8 +37,8 @@ from ownlint.scope import Located, Scope
 from ownlint.vcs.tree import repository_top
 
 if TYPE_CHECKING:
-    from ownlint import baseline
     from ownlint.graph import ResourceGraph
+    from ownlint.report import baseline
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def run_check(options: CheckOptions) -> CheckResult:
             for k in known
             if k.rule in selected and (not loaded.changed or k.file in loaded.changed or k.fingerprint in current)
         ]
-        from ownlint import baseline  # the comparisons are imported only when asked for
+        from ownlint.report import baseline  # the comparisons are imported only when asked for
 
         found, still, fixed = baseline.compare(found, known)
         comparison = Comparison(against, still, tuple((k.rule, k.resource, k.file) for k in fixed))
@@ -137,8 +137,8 @@ def _known(
     options: CheckOptions, rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date
 ) -> tuple[list[baseline.Known], str]:
     """The findings to compare with: a baseline file's, or those at the merge base of ``--diff-base``."""
-    from ownlint import baseline
     from ownlint.loaders.codeowners import PLACES
+    from ownlint.report import baseline
     from ownlint.vcs import diff_base
 
     if options.baseline is not None:
@@ -170,8 +170,8 @@ def write_baseline(inputs: Inputs, target: Path, today: datetime.date | None = N
     """Record every finding a check reports now (suppressed ones excepted); returns how many, and notes."""
     loaded = load(inputs)
     found, _ = _findings(select_rules((), ()), loaded, today or datetime.date.today())
-    from ownlint import baseline
-    from ownlint.output import write_atomically
+    from ownlint.report import baseline
+    from ownlint.report.write import write_atomically
 
     write_atomically(target, baseline.render(found, datetime.datetime.now(datetime.timezone.utc)))
     return len(found), loaded.notes

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from ownlint.audit.store import Snapshot
     from ownlint.audit.summary import AuditSummary
 
-REPORT_FORMATS = {".html": "audit_html", ".htm": "audit_html", ".md": "audit_markdown", ".csv": "audit_csv"}
-REPORT_FORMATS[".json"] = "audit_json"
 Progress = Callable[[str], None]  # called with each repository's name as its audit ends
 MAX_REASON = 300  # characters of an unexpected error's message, in the line that reports it
 
@@ -235,15 +233,10 @@ def _summary(engine: Engine, repos: Sequence[str]) -> AuditSummary:
 
 
 def _write_report(summary: AuditSummary, target: str) -> str:
-    import importlib
+    from ownlint.report.audit import audit_formatter
+    from ownlint.report.write import write_atomically
 
-    from ownlint.output import write_atomically
-
-    suffix = Path(target).suffix.lower()
-    if suffix not in REPORT_FORMATS:
-        raise OwnlintError(f"--report {target}: the format is chosen by extension: {', '.join(sorted(REPORT_FORMATS))}")
-    module = importlib.import_module(f"ownlint.report.{REPORT_FORMATS[suffix]}")
-    write_atomically(Path(target), module.render(summary))
+    write_atomically(Path(target), audit_formatter(target)(summary))
     return target
 
 

@@ -22,8 +22,8 @@ import click
 
 from ownlint import __version__
 from ownlint.errors import OwnlintError
-from ownlint.report import FORMATS
 from ownlint.report.escape import block, quoted, terminal
+from ownlint.report.findings import FORMATS
 
 if TYPE_CHECKING:
     from ownlint.model import Progress
@@ -212,7 +212,7 @@ def _split_ids(values: tuple[str, ...]) -> tuple[str, ...]:
     "--format",
     "formats",
     multiple=True,
-    type=click.Choice(FORMATS),
+    type=click.Choice(tuple(FORMATS)),
     help="Output format (repeatable; github is the default under GitHub Actions).",
 )
 @click.option(
@@ -260,7 +260,7 @@ def check(
 ) -> None:
     """Lint PATHS (files or directories; '-' reads manifests from standard input)."""
     from ownlint.app import CheckOptions, run_check
-    from ownlint.output import write_reports
+    from ownlint.report.write import write_reports
 
     stdin_text = _read_stdin() if "-" in paths else None
     with progress_bar(quiet) as progress:
@@ -580,9 +580,9 @@ def _assignment(text: str) -> tuple[str, str]:
 @click.option("--path", "target", type=click.Path(dir_okay=False), default="ownlint.yaml", show_default=True)
 def init(target: str) -> None:
     """Write the hybrid-it preset as an ownlint.yaml to edit."""
-    from ownlint.output import write_new_config
+    from ownlint.commands.init import InitOptions, run_init
 
-    write_new_config(Path(target))
+    run_init(InitOptions(Path(target)))
     click.echo(f"wrote {terminal(target)}: declare your parties (internal teams, MSPs) under 'parties'")
 
 

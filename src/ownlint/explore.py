@@ -75,7 +75,7 @@ def _explained(config: Config, graph: ResourceGraph, resource: Resource, finding
 
 
 def graph_of(inputs: Inputs, fmt: str, around: str | None = None, depth: int = 2) -> str:
-    from ownlint.graph import render_graph
+    from ownlint.report.graph import render_graph
 
     loaded = load(inputs)
     graph = graph_of_loaded(loaded)

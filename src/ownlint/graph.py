@@ -11,14 +11,13 @@ makes them true; boundary rules are breadth-first path queries over chosen kinds
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
 from ownlint.config import Config
 from ownlint.model import Edge, Place, Resource, msp_id, qualified
 from ownlint.relations import relations
-from ownlint.report.escape import dot_string, json_text, terminal
 
 
 class ResourceGraph:
@@ -132,6 +131,27 @@ class ResourceGraph:
         out = [self.edges[key] for key in self._out.get(node, ())]
         into = [self.edges[key] for key in self._in.get(node, ())]
         return sorted(out, key=_edge_order) + sorted(into, key=_edge_order)
+
+    def node_link(self) -> dict[str, Any]:
+        """The graph as networkx's node-link data (``ownlint graph --format json``)."""
+        import networkx as nx
+
+        data: dict[str, Any] = nx.node_link_data(self.graph, edges="edges")
+        return data
+
+    def graphml(self, text: Callable[[str], str]) -> str:
+        """The graph as GraphML, its names and text attributes passed through ``text`` (an escape that is one
+        to one, so that names stay distinct)."""
+        import networkx as nx
+
+        graph = self.graph
+        copy = type(graph)()
+        copy.add_nodes_from((text(node), _mapped(data, text)) for node, data in graph.nodes(data=True))
+        copy.add_edges_from(
+            (text(source), text(target), key, _mapped(data, text))
+            for source, target, key, data in graph.edges(keys=True, data=True)
+        )
+        return "\n".join(nx.generate_graphml(copy)) + "\n"
 
     def around(self, node: str, depth: int) -> ResourceGraph:
         """The part of the graph within ``depth`` edges of ``node``, in either direction."""
@@ -247,38 +267,5 @@ def _container(nodes: dict[str, dict[str, Any]], resource: Resource) -> str | No
     return resource.container
 
 
-def render_graph(graph: ResourceGraph, fmt: str) -> str:
-    """DOT, JSON (node-link) or GraphML. Names come from the repository: DOT and GraphML show them
-    escaped as on a terminal (nothing leaves a DOT string; GraphML stays well-formed), JSON keeps them."""
-    import networkx as nx
-
-    if fmt == "json":
-        return json_text(nx.node_link_data(graph.graph, edges="edges"), sort_keys=True) + "\n"
-    if fmt == "graphml":
-        return "\n".join(nx.generate_graphml(_escaped(graph.graph))) + "\n"
-    lines = ["digraph ownlint {"]
-    for node, data in sorted(graph.graph.nodes(data=True)):
-        lines.append(f"  {dot_string(node)} [label={dot_string(node)}, shape={_shape(data['kind'])}];")
-    for source, target, data in sorted(graph.graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"])):
-        lines.append(f'  {dot_string(source)} -> {dot_string(target)} [label="{data["kind"]}"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _escaped(graph: Any) -> Any:
-    """A copy of ``graph`` with its names and text attributes escaped (one to one: the escapes are unambiguous)."""
-    copy = type(graph)()
-    copy.add_nodes_from((terminal(node), _escaped_attributes(data)) for node, data in graph.nodes(data=True))
-    copy.add_edges_from(
-        (terminal(source), terminal(target), key, _escaped_attributes(data))
-        for source, target, key, data in graph.edges(keys=True, data=True)
-    )
-    return copy
-
-
-def _escaped_attributes(data: dict[str, Any]) -> dict[str, Any]:
-    return {name: terminal(value) if isinstance(value, str) else value for name, value in data.items()}
-
-
-def _shape(kind: str) -> str:
-    return {"module": "folder", "namespace": "tab", "identity": "doubleoctagon", "group": "ellipse"}.get(kind, "box")
+def _mapped(data: dict[str, Any], text: Callable[[str], str]) -> dict[str, Any]:
+    return {name: text(value) if isinstance(value, str) else value for name, value in data.items()}

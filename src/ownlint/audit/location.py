@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from ownlint.errors import OwnlintError
-from ownlint.worktree import LinkOut, write_target
+from ownlint.report.write import LinkOut, write_target
 
 DEFAULT_DB = ".ownlint/audit.db"
 DRIVERS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg", "psycopg2", "pg8000", "psycopg2cffi")}

@@ -104,7 +104,7 @@ class Files:
 
     def write_back(self) -> list[str]:
         """Write every changed file into the user's tree; none if any changed there since it was copied."""
-        from ownlint.output import write_atomically
+        from ownlint.report.write import write_atomically
 
         changed = self.changed()
         for file in changed:

@@ -1,4 +1,4 @@
-"""Reporters: one module per output format, each ``render(report, ...) -> str``."""
-
-# every --format, one module each in this package (the human ones first, then json, the rest for code hosts)
-FORMATS = ("text", "compact", "json", "sarif", "junit", "github", "gitlab", "markdown")
+"""What ownlint writes: findings in every ``--format`` (``findings/``), the audit's reports (``audit/``), the
+graph (``graph``), ``explain`` pages (``explain``), baselines (``baseline``), and how it writes: escaped for
+where it goes (``escape``), paths as a person opens them (``paths``), files atomically and never through a
+link out of the working tree (``write``). Reporters format; they decide nothing."""

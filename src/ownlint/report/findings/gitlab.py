@@ -8,7 +8,7 @@ from ownlint.report.escape import json_text
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
 
-def render(report: Report) -> str:
+def render(report: Report, colour: bool = False) -> str:
     issues = [
         {
             "type": "issue",

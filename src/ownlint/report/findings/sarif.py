@@ -19,7 +19,7 @@ INFORMATION_URI = "https://github.com/ownlint/ownlint"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render(report: Report) -> str:
+def render(report: Report, colour: bool = False) -> str:
     index = {rule.code: position for position, rule in enumerate(report.rules)}
     driver = {
         "name": "ownlint",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from ownlint.model import Finding, Report
 from ownlint.report.escape import terminal
+from ownlint.report.findings.text import COLOURS, paint, summary
 from ownlint.report.paths import HumanPaths
-from ownlint.report.text import COLOURS, paint, summary
 
 
 def render(report: Report, colour: bool = False) -> str:

@@ -14,7 +14,7 @@ from ownlint.report.paths import HumanPaths, config_shown, for_humans, plural
 ICONS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
 
-def render(report: Report) -> str:
+def render(report: Report, colour: bool = False) -> str:
     total = len(report.findings)
     scanned = f"in {plural(report.files, 'file')} ({plural(report.resources, 'resource')}){_config(report)}."
     if not total:

@@ -16,7 +16,7 @@ from ownlint.report.escape import terminal
 from ownlint.report.paths import plural
 
 
-def render(report: Report) -> str:
+def render(report: Report, colour: bool = False) -> str:
     suites = ElementTree.Element("testsuites", name="ownlint", tests="0", failures="0")
     by_rule = sorted(report.findings, key=lambda f: f.rule)
     total = 0

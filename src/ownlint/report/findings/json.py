@@ -11,7 +11,7 @@ from ownlint.report.escape import json_text
 VERSION = 1
 
 
-def render(report: Report) -> str:
+def render(report: Report, colour: bool = False) -> str:
     by_rule = {rule: 0 for rule in report.rule_ids}
     by_severity = {severity.value: 0 for severity in Severity}
     for finding in report.findings:

@@ -3,7 +3,7 @@
 A baseline records fingerprints (rule, stack, address and, for boundary findings, the way in;
 never line numbers), with what they were for humans reading the file, and when it was taken.
 Regenerating it after fixes ratchets it down. ``--diff-base`` builds the same set from the merge
-base of a git ref (see ``vcs``).
+base of a git ref (see ``vcs.diff_base``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from ownlint.report.paths import config_shown, plural
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def render(report: Report) -> str:
+def render(report: Report, colour: bool = False) -> str:
     lines = [_annotation(report, finding) for finding in report.findings]
     config = f", {terminal(config_shown(report.config))}" if report.config else ""
     lines.append(f"ownlint: {plural(len(report.findings), 'finding')} in {plural(report.files, 'file')}{config}")

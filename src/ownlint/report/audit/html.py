@@ -11,7 +11,7 @@ from typing import Any
 
 from ownlint import __version__
 from ownlint.audit.summary import AuditSummary, resource_name
-from ownlint.report.audit_charts import bars_chart, trend_chart
+from ownlint.report.audit.charts import bars_chart, trend_chart
 from ownlint.report.escape import terminal
 
 LIMITS = {"unowned": 500, "findings": 100, "owner": 200}  # rows of a table; the CSV and JSON reports hold all
@@ -21,7 +21,7 @@ def render(summary: AuditSummary) -> str:
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("ownlint.report", "templates"),
+        loader=jinja2.PackageLoader("ownlint.report.audit", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         finalize=_visible,
