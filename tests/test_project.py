@@ -29,7 +29,7 @@ def test_every_hook_id_is_in_the_readme() -> None:
 def test_networkx_and_click_stay_in_their_layers() -> None:
     for path in (ROOT / "src" / "ownlint").rglob("*.py"):
         text = path.read_text()
-        if path.name != "graph.py":
+        if path != ROOT / "src" / "ownlint" / "graph" / "__init__.py":
             assert "import networkx" not in text, path
         if path.name != "cli.py":
             assert "import click" not in text, path

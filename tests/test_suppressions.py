@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from tests.conftest import ROOT, run_cli
 
-from ownlint.loaders.suppressions import comment_suppressions
+from ownlint.suppressions.parse import comment_suppressions
 
 QUEUE = 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ownlint import skipped, suppress
+from ownlint import skipped
 from ownlint.config import Config, config_at_ref, config_top, did_you_mean, find_config, load_config
 from ownlint.discovery import Discovered, discover, plan_like_note
 from ownlint.errors import OwnlintError
@@ -34,6 +34,7 @@ from ownlint.model import (
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import Rule, RuleContext
 from ownlint.scope import Located, Scope
+from ownlint.suppressions import apply as suppress
 from ownlint.vcs.tree import repository_top
 
 if TYPE_CHECKING:

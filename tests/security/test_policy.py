@@ -476,7 +476,7 @@ def _tree_sitter_comments(text: str) -> list[tuple[int, str]] | None:
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(LINES, max_size=8), nested=st.booleans())
 def test_the_comment_scanner_finds_what_tree_sitter_calls_comments(lines: list[str], nested: bool) -> None:
-    from ownlint.loaders.hcl_comments import hcl_comments
+    from ownlint.suppressions.hcl_comments import hcl_comments
 
     body = "".join(lines)
     text = 'resource "x" "y" {\n' + body + "}\n" if nested else body

@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative, without_lone_surrogates
-from ownlint.loaders.suppressions import ANNOTATION, annotation_suppressions
 from ownlint.model import LoadProblem, LoadResult, Place, Progress, Resource, Suppression, TagValue
 from ownlint.nesting import MAX_DEPTH, json_too_deep, too_deep
 from ownlint.parallel import counter, run_chunks
+from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 LINES = "__lines__"  # in a resource's attributes: key path -> line, for the graph's evidence

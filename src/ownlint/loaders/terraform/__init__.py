@@ -17,7 +17,6 @@ from typing import Any
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
-from ownlint.loaders.suppressions import comment_suppressions
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import (
     DEFAULT_BACKEND,
@@ -38,6 +37,7 @@ from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, re
 from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.model import LoadProblem, LoadResult, Place, Progress, Resource, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES, counter
+from ownlint.suppressions.parse import comment_suppressions
 from ownlint.vcs.tree import repository_top
 
 COMMAND_LINE = "(command line)"

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ownlint.config import Config
+from ownlint.graph.relations.index import ResourceIndex, as_list
+from ownlint.graph.relations.kubernetes import WORKLOAD_KINDS, api_group, body, kind_of, manifest_place, plural
 from ownlint.model import Edge, Place, Resource, msp_id
-from ownlint.relations.index import ResourceIndex, as_list
-from ownlint.relations.kubernetes import WORKLOAD_KINDS, api_group, body, kind_of, manifest_place, plural
 
 EXEC_SUBRESOURCES = frozenset({"pods/exec", "pods/attach", "pods/*"})
 CHANGING_VERBS = frozenset({"create", "update", "patch", "*"})

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ownlint.config import Config
+from ownlint.graph.relations.index import ResourceIndex, as_list, place_of
 from ownlint.model import Edge, Resource, msp_id
-from ownlint.relations.index import ResourceIndex, as_list, place_of
 
 GCP_PROJECT_TYPES = ("google_project_iam_member", "google_project_iam_binding")
 # a role's service prefix -> the data resources a project-level grant of it reaches

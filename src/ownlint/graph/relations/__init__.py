@@ -1,7 +1,7 @@
 """Relations between resources, as ``Edge`` values: what the graph's boundary rules walk.
 
 Each module reads resources' attributes (Terraform values with references kept, Kubernetes
-manifests) and yields edges; ``graph.py`` puts them into networkx. Extractors are listed here
+manifests) and yields edges; ``ownlint.graph`` puts them into networkx. Extractors are listed here
 explicitly and run in this order.
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ownlint.config import Config
-from ownlint.model import Edge, Resource
-from ownlint.relations import (
+from ownlint.graph.relations import (
     aws_iam,
     aws_principals,
     cloud_iam,
@@ -20,7 +19,8 @@ from ownlint.relations import (
     kubernetes_workloads,
     network,
 )
-from ownlint.relations.index import ResourceIndex
+from ownlint.graph.relations.index import ResourceIndex
+from ownlint.model import Edge, Resource
 
 # Kubernetes first: a ServiceAccount's role-arn annotation is the evidence shown for IRSA, the role's
 # web-identity trust (which says the same) only where the annotation is missing

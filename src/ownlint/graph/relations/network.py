@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ownlint.config import Config, Msp
+from ownlint.graph.relations.index import ResourceIndex, as_list, place_of
+from ownlint.graph.relations.kubernetes import body, manifest_place, pod_labels, selector_matches, workloads
 from ownlint.model import Edge, Place, Resource, msp_id, qualified
-from ownlint.relations.index import ResourceIndex, as_list, place_of
-from ownlint.relations.kubernetes import body, manifest_place, pod_labels, selector_matches, workloads
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Attributes by which a resource is placed in security groups (nested ones dotted)

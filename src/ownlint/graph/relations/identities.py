@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
 from ownlint.config import Config
+from ownlint.graph.relations.index import ResourceIndex, place_of
+from ownlint.graph.relations.kubernetes import WORKLOAD_KINDS
 from ownlint.model import Edge, Place, Resource, msp_id, qualified
 from ownlint.ownership import CONTRACT, OPERATOR, OWNER, fact, operating_msp
-from ownlint.relations.index import ResourceIndex, place_of
-from ownlint.relations.kubernetes import WORKLOAD_KINDS
 
 COMPUTE_TYPES = (
     *(f"k8s:{kind}" for kind in WORKLOAD_KINDS),

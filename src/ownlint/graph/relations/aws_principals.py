@@ -16,11 +16,11 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ownlint.config import Config
+from ownlint.graph.relations.aws_arn import arn_index
+from ownlint.graph.relations.aws_iam import PRINCIPAL_TYPES
+from ownlint.graph.relations.aws_policy import Statement, admits_declared, allows_assume, iter_strings, statements
+from ownlint.graph.relations.index import ResourceIndex, place_of
 from ownlint.model import Edge, Place, Resource, msp_id
-from ownlint.relations.aws_arn import arn_index
-from ownlint.relations.aws_iam import PRINCIPAL_TYPES
-from ownlint.relations.aws_policy import Statement, admits_declared, allows_assume, iter_strings, statements
-from ownlint.relations.index import ResourceIndex, place_of
 
 # Resource-based policies: type -> the attribute naming the protected resource (None: itself)
 RESOURCE_POLICIES: Mapping[str, str | None] = {

@@ -16,8 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from ownlint.config import Config
+from ownlint.graph.relations import relations
 from ownlint.model import Edge, Place, Resource, msp_id, qualified
-from ownlint.relations import relations
 
 
 class ResourceGraph:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping
 
+from ownlint.graph.relations.aws_policy import arn_matches, literal_prefix
+from ownlint.graph.relations.index import ResourceIndex
 from ownlint.model import Resource
-from ownlint.relations.aws_policy import arn_matches, literal_prefix
-from ownlint.relations.index import ResourceIndex
 
 # The ARN a resource gets from its name: type -> (name attribute, ARN with "{}" for the name)
 ARN_TEMPLATES: Mapping[str, tuple[str, str]] = {

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from ownlint.graph.relations.index import ResourceIndex, as_list, place_of
 from ownlint.model import Place, Resource
-from ownlint.relations.index import ResourceIndex, as_list, place_of
 
 MAX_DOCUMENT_DEPTH = 8
 

@@ -14,10 +14,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ownlint.config import Config
-from ownlint.model import Edge, Resource
-from ownlint.relations.aws_arn import arn_index
-from ownlint.relations.index import REFERENCE, ResourceIndex, as_list, first_block
-from ownlint.relations.kubernetes import (
+from ownlint.graph.relations.aws_arn import arn_index
+from ownlint.graph.relations.index import REFERENCE, ResourceIndex, as_list, first_block
+from ownlint.graph.relations.kubernetes import (
     GKE,
     IRSA,
     at,
@@ -28,6 +27,7 @@ from ownlint.relations.kubernetes import (
     selector_matches,
     workloads,
 )
+from ownlint.model import Edge, Resource
 
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:

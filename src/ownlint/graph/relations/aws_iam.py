@@ -15,16 +15,16 @@ from typing import Any
 
 from ownlint.config import Config
 from ownlint.config.globs import matches_type
-from ownlint.model import Edge, Resource, in_stack, qualified
-from ownlint.relations.aws_arn import arn_index
-from ownlint.relations.aws_policy import (
+from ownlint.graph.relations.aws_arn import arn_index
+from ownlint.graph.relations.aws_policy import (
     Statement,
     iter_strings,
     services,
     statements,
 )
-from ownlint.relations.identities import COMPUTE_TYPES
-from ownlint.relations.index import REFERENCE, ResourceIndex, as_list, place_of
+from ownlint.graph.relations.identities import COMPUTE_TYPES
+from ownlint.graph.relations.index import REFERENCE, ResourceIndex, as_list, place_of
+from ownlint.model import Edge, Resource, in_stack, qualified
 
 # Resources an action's service reaches when a statement says Resource "*"
 SERVICE_TYPES: Mapping[str, tuple[str, ...]] = {

@@ -23,8 +23,8 @@ import datetime
 import re
 from collections.abc import Iterable
 
-from ownlint.loaders.hcl_comments import Comment, hcl_comments
 from ownlint.model import ALL_RULES, Suppression
+from ownlint.suppressions.hcl_comments import Comment, hcl_comments
 
 MARKER = re.compile(r"(?:#|//)[ \t]*ownlint:(ignore-file|ignore)\b(.*)$", re.DOTALL)
 RULES = re.compile(r"\s*(all|OWN\d{3}(?:(?:\s*,\s*|\s+)OWN\d{3})*)(?=\s|:|$)", re.IGNORECASE)
