@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from tests.conftest import FIXTURES, run_cli
 
-from ownlint.loaders.kubernetes import _collect
+from ownlint.loaders.kubernetes.documents import collect as _collect
 from ownlint.loaders.terraform import ModuleLoader
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import parser_for

@@ -9,18 +9,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ownlint import skipped
 from ownlint.config import Config, config_at_ref, config_top, did_you_mean, find_config, load_config
-from ownlint.discovery import Discovered, discover, plan_like_note
 from ownlint.errors import OwnlintError
 from ownlint.inheritance import inherit_ownership
 from ownlint.inputs import STDIN, Inputs, relocated
-from ownlint.loaders.codeowners import FileOwners, load_codeowners
+from ownlint.loaders.codeowners import load_codeowners
+from ownlint.loaders.discovery import Discovered, discover
 from ownlint.loaders.files import relative
-from ownlint.loaders.kubernetes import load_kubernetes
+from ownlint.loaders.kubernetes import load_kubernetes, manifests_read
 from ownlint.loaders.terraform import load_terraform
 from ownlint.model import (
     Comparison,
+    FileOwners,
     Finding,
     LoadResult,
     Progress,
@@ -31,6 +31,7 @@ from ownlint.model import (
     Suppressed,
     Suppression,
 )
+from ownlint.report.notes import plan_like_note, skipped_notes
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import Rule, RuleContext
 from ownlint.scope import Located, Scope
@@ -218,7 +219,7 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     result = LoadResult(
         resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
         problems=tuple(found.problems) + terraform.problems + kubernetes.problems,
-        files=terraform.files + skipped.manifests_read(kubernetes),
+        files=terraform.files + manifests_read(kubernetes),
     )
     settings = config.codeowners
     codeowners, owner_notes = load_codeowners(found.root, settings, result.files) if settings is not None else ({}, ())
@@ -226,7 +227,9 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     inline, ignored = suppress.allowed((*terraform.suppressions, *kubernetes.suppressions), inputs.inline_suppressions)
     suppressions = (*inline, *suppress.waivers(config, config_file))
     plans = plan_like_note(found, inputs.terraform.plans)
-    notes = (*skipped.notes(inputs, file_paths, found, kubernetes), *plans, *terraform.notes, *owner_notes, *ignored)
+    config_given = inputs.config is not None or inputs.config_ref is not None
+    skipped = skipped_notes(file_paths, found, kubernetes, config_given, STDIN in inputs.paths)
+    notes = (*skipped, *plans, *terraform.notes, *owner_notes, *ignored)
     changed = frozenset(relative(found.root, p) for p in found.changed)
     plan_files = [Path(p) for p in inputs.terraform.plans]
     scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)

@@ -563,7 +563,7 @@ def fix(
 
 def _human_paths(paths: tuple[str, ...]) -> HumanPaths:
     """Files as ``fix`` names them (relative to the scan root of PATHS), shown from the current directory."""
-    from ownlint.discovery import scan_root
+    from ownlint.loaders.discovery import scan_root
     from ownlint.report.paths import HumanPaths
 
     return HumanPaths(os.path.realpath(scan_root([Path(p) for p in paths or (".",)])))

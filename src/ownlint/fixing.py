@@ -22,7 +22,6 @@ from pathlib import Path
 
 from ownlint.app import _config, _findings, load, select_rules
 from ownlint.config import Config
-from ownlint.discovery import scan_root
 from ownlint.errors import OwnlintError
 from ownlint.fixes.places import SHARED_KINDS, Edit, candidates, outside
 from ownlint.fixes.targets import Target, facts_wanted, grouped, located, targets
@@ -31,6 +30,7 @@ from ownlint.fixes.values import check_rules, resolve
 from ownlint.fixes.verify import compare, fixes_any, snapshot, wanted_by
 from ownlint.fixes.workspace import Files, private_copy
 from ownlint.inputs import STDIN, Inputs, relocated
+from ownlint.loaders.discovery import scan_root
 from ownlint.model import Finding
 from ownlint.vcs.tree import repository_top
 

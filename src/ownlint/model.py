@@ -9,6 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# keys of ``Resource.attributes`` that are no attribute: a block's (or manifest's) line, and its keys' lines
+LINE = "__line__"
+LINES = "__lines__"
+
 # told how far a long step of a run is: its name ("reading manifests"), the units done, their total;
 # the command line draws it (no layer below prints), and it never reaches a worker process
 Progress = Callable[[str, int, int], None]
@@ -150,6 +154,14 @@ class Edge:
     place: Place | None = None
     detail: str = ""
     instances: tuple[str, ...] = ()  # empty: every instance of the target
+
+
+@dataclass(frozen=True)
+class FileOwners:
+    """What CODEOWNERS says about one file: the owner values its teams map to, and the rule that says so."""
+
+    owners: tuple[str, ...]
+    rule: str  # "CODEOWNERS: @org/platform @org/sre", for messages
 
 
 @dataclass(frozen=True)

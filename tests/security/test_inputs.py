@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import run_cli
 
-from ownlint.nesting import MAX_DEPTH, too_deep
+from ownlint.loaders.nesting import MAX_DEPTH, too_deep
 
 BUCKET = 'resource "aws_s3_bucket" "x" {\n  bucket = "x"\n}\n'
 EMPTY_PLAN = '{"format_version":"1.2","terraform_version":"1.9.0","resource_changes":[]}\n'
@@ -298,7 +298,7 @@ def test_guard_is_exact_enough_for_ordinary_text() -> None:
 def test_deep_manifests_are_a_located_problem_and_never_composed(
     case: str, tree: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ownlint.loaders import kubernetes
+    from ownlint.loaders.kubernetes import documents as kubernetes
 
     class NoDeepCompose(kubernetes.SafeLoader):  # type: ignore[misc, valid-type]
         def get_node(self) -> Any:

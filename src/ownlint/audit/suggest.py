@@ -24,8 +24,8 @@ from pathlib import Path
 
 from ownlint.audit.inventory import Suggested
 from ownlint.config import CodeOwners, Config
-from ownlint.loaders.codeowners import FileOwners, load_codeowners
-from ownlint.model import Fact, Resource, State
+from ownlint.loaders.codeowners import load_codeowners
+from ownlint.model import Fact, FileOwners, Resource, State
 from ownlint.ownership import OWNER, fact, party_kind
 
 STRONG, MEDIUM, WEAK = 3, 2, 1

@@ -16,8 +16,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ownlint.config import Config
-from ownlint.loaders.codeowners import FileOwners
-from ownlint.model import Finding, Resource, State, in_stack
+from ownlint.model import FileOwners, Finding, Resource, State, in_stack
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, category_of, fact, operating_msp
 
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from ownlint.discovery import SKIPPED_DIRS
 from ownlint.errors import OwnlintError
+from ownlint.loaders.discovery import SKIPPED_DIRS
 
 SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".yaml", ".yml", ".json")
 

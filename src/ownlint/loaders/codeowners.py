@@ -10,23 +10,16 @@ into ``.git/`` (whose ``config`` holds the clone's URL and token), is not follow
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from ownlint.config import CodeOwners
 from ownlint.errors import ConfigError
 from ownlint.loaders.files import read_text
-from ownlint.model import LoadProblem
+from ownlint.model import FileOwners, LoadProblem
 from ownlint.vcs.tree import repository_top
 
 PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 MAX_BYTES = 3 * 1024 * 1024  # GitHub ignores a larger CODEOWNERS file
-
-
-@dataclass(frozen=True)
-class FileOwners:
-    owners: tuple[str, ...]  # owner values the file's CODEOWNERS teams map to
-    rule: str  # "CODEOWNERS: @org/platform @org/sre", for messages
 
 
 def load_codeowners(

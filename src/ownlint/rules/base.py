@@ -11,8 +11,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ownlint.config import Config
-from ownlint.loaders.codeowners import FileOwners
-from ownlint.model import Finding, LoadProblem, Place, Resource, Severity, Suppression, fingerprint
+from ownlint.model import FileOwners, Finding, LoadProblem, Place, Resource, Severity, Suppression, fingerprint
 from ownlint.ownership import needs_ownership
 
 if TYPE_CHECKING:

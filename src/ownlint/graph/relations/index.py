@@ -13,14 +13,12 @@ from fnmatch import fnmatchcase
 from typing import Any, TypeVar
 
 from ownlint.config.globs import matches_type
-from ownlint.model import Place, Resource, qualified
+from ownlint.model import LINE, LINES, Place, Resource, qualified
 
 T = TypeVar("T")
 
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
 INSTANCE_KEY = re.compile(r'\[(?:"[A-Za-z0-9_-]+"|[0-9]+)\]')  # as the loader writes one: aws_x.y["k"].arn
-LINE = "__line__"
-LINES = "__lines__"
 
 
 @dataclass

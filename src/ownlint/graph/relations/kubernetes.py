@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ownlint.graph.relations.index import LINES, ResourceIndex, as_list
-from ownlint.model import Place, Resource
+from ownlint.graph.relations.index import ResourceIndex, as_list
+from ownlint.model import LINES, Place, Resource
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": ("spec",),

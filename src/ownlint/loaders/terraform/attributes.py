@@ -17,9 +17,8 @@ from ownlint.config.globs import matches_type
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
+from ownlint.model import LINE, LINES
 
-LINE = "__line__"
-LINES = "__lines__"
 MAX_DYNAMIC = 1000
 _SKIPPED_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "timeouts"})
 

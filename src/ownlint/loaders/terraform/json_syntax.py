@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from ownlint.loaders.files import without_lone_surrogates
+from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep, too_deep
 from ownlint.loaders.terraform import expr as m
-from ownlint.nesting import MAX_DEPTH, json_too_deep, too_deep
 
 # Block types whose bodies are objects: (block type, number of labels)
 _TOP_BLOCKS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1, "output": 1}

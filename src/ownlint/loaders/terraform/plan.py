@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ownlint.loaders.files import without_lone_surrogates
+from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.attributes import wants_attributes
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.model import LoadProblem, Place, Resource, TagValue
-from ownlint.nesting import MAX_DEPTH, json_too_deep
 
 # Attributes holding the effective tags, most authoritative first, by provider prefix.
 _EFFECTIVE = {"aws": ("tags_all", "tags"), "google": ("terraform_labels", "labels")}

@@ -10,7 +10,7 @@ UTF-8) is a located problem, never dropped; a plan found in the tree is never re
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +18,6 @@ from pathlib import Path
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
 from ownlint.model import LoadProblem
-from ownlint.report.paths import for_humans, plural
 from ownlint.vcs.tree import repository_top
 
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
@@ -102,20 +101,6 @@ def path_shown(root: Path, path: Path) -> str:
         return relative_path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate no file system gave
         return relative_path.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def plan_like_note(found: Discovered, given: Sequence[str]) -> list[str]:
-    """The note on plan-like files in the tree that were not read (those also given with --plan are)."""
-    named = {Path(p).resolve() for p in given}
-    unread = [for_humans(p) for p in found.plan_like if p.resolve() not in named]
-    if not unread:
-        return []
-    listed = ", ".join(unread[:3]) + (", ..." if len(unread) > 3 else "")
-    files, verb = plural(len(unread), "file"), "looks" if len(unread) == 1 else "look"
-    return [
-        f"not read: {files} that {verb} like a Terraform plan ({listed}); "
-        "ownlint reads a plan only when it is given with --plan FILE"
-    ]
 
 
 @dataclass(frozen=True)
@@ -248,7 +233,7 @@ def _chart_file(path: str, mtime_ns: int, size: int) -> bool:
     """Whether the file (as of this modification time and size) is a chart's: read once per chart."""
     import yaml
 
-    from ownlint.nesting import too_deep
+    from ownlint.loaders.nesting import too_deep
 
     text = read_text(Path(path), path, 1024 * 1024)
     if isinstance(text, LoadProblem) or too_deep(text) is not None:

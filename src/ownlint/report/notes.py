@@ -1,4 +1,4 @@
-"""What a run did not read that a user may think it did, said as notes; and which files count as read.
+"""What a run did not read that a user may think it did, said as notes.
 
 Files are named as a person opens them from the current directory (``report.paths.for_humans``).
 """
@@ -9,27 +9,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ownlint.config import config_top
-from ownlint.discovery import Discovered
-from ownlint.inputs import STDIN, Inputs
+from ownlint.loaders.discovery import Discovered
+from ownlint.loaders.kubernetes import STDIN_NAME, manifests_read
 from ownlint.model import LoadResult
 from ownlint.report.paths import for_humans, plural
 
-STDIN_NAME = "<stdin>"  # as the Kubernetes loader names standard input
 MISSPELT_CONFIGS = ("ownlint.yml", ".ownlint.yml")
 SHOWN = 3  # paths listed in a note; "..." for the rest
 
 
-def manifests_read(kubernetes: LoadResult) -> tuple[str, ...]:
-    """The manifests that count as files checked: those that held a Kubernetes object or could not be read
-    as one (an OWN000 is located in them). Other YAML and JSON (CI workflows, chart values, OpenAPI) does
-    not: a summary of "30 files" should count the infrastructure that was judged, as flake8 counts .py files."""
-    held = {r.file for r in kubernetes.resources} | {p.file for p in kubernetes.problems}
-    return tuple(f for f in kubernetes.files if f in held)
-
-
-def notes(inputs: Inputs, paths: Sequence[Path], found: Discovered, kubernetes: LoadResult) -> list[str]:
+def skipped_notes(
+    paths: Sequence[Path], found: Discovered, kubernetes: LoadResult, config_given: bool, stdin_named: bool
+) -> list[str]:
     """Symlinks not followed, ``.hcl`` files that are not Terraform, Helm templates, a config spelt
-    ``ownlint.yml``, and standard input without a manifest (HCL piped in is not read)."""
+    ``ownlint.yml`` (``config_given``: one was given instead), and standard input (``stdin_named``) without
+    a manifest (HCL piped in is not read)."""
     said: list[str] = []
     if found.outside_links:
         links = plural(len(found.outside_links), "symlink")
@@ -43,14 +37,14 @@ def notes(inputs: Inputs, paths: Sequence[Path], found: Discovered, kubernetes: 
         charts = ", ".join(sorted({for_humans(_chart_of(p)) for p in found.helm_templates}))
         templates = plural(len(found.helm_templates), "Helm chart template file")
         said.append(f"skipped {templates} in {charts}: render them first, e.g. `helm template CHART | ownlint check -`")
-    if inputs.config is None and inputs.config_ref is None:
+    if not config_given:
         top = config_top(paths, found.root)
         said.extend(
             f"not read: {for_humans(top / name)}: the config is read from ownlint.yaml or .ownlint.yaml"
             for name in MISSPELT_CONFIGS
             if (top / name).is_file()
         )
-    if STDIN in inputs.paths and STDIN_NAME not in manifests_read(kubernetes):
+    if stdin_named and STDIN_NAME not in manifests_read(kubernetes):
         said.append(
             "standard input held no Kubernetes object: only manifests are read from standard input "
             "(give Terraform files as paths)"
@@ -64,3 +58,17 @@ def _listed(paths: Sequence[Path]) -> str:
 
 def _chart_of(template: Path) -> Path:
     return next(p.parent for p in template.parents if p.name == "templates")
+
+
+def plan_like_note(found: Discovered, given: Sequence[str]) -> list[str]:
+    """The note on plan-like files in the tree that were not read (those also given with --plan are)."""
+    named = {Path(p).resolve() for p in given}
+    unread = [for_humans(p) for p in found.plan_like if p.resolve() not in named]
+    if not unread:
+        return []
+    listed = ", ".join(unread[:3]) + (", ..." if len(unread) > 3 else "")
+    files, verb = plural(len(unread), "file"), "looks" if len(unread) == 1 else "look"
+    return [
+        f"not read: {files} that {verb} like a Terraform plan ({listed}); "
+        "ownlint reads a plan only when it is given with --plan FILE"
+    ]

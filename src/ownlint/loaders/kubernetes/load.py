@@ -1,0 +1,114 @@
+"""Loading Kubernetes manifests: the files named (in worker processes when there are many), standard input,
+and the Namespaces the repository defines elsewhere for the objects named."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
+from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
+from ownlint.loaders.kubernetes.resources import CLUSTER_SCOPED, resources
+from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
+from ownlint.parallel import counter, run_chunks
+from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
+
+NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
+STDIN_NAME = "<stdin>"  # standard input, as findings name it
+
+
+def load_kubernetes(
+    root: Path,
+    files: Iterable[Path],
+    stdin_text: str | None = None,
+    context: Iterable[Path] = (),
+    jobs: int = 1,
+    max_bytes: int = MAX_FILE_BYTES,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces.
+    With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
+    manifests: list[Manifest] = []
+    problems: list[LoadProblem] = []
+    shown_files: list[str] = []
+    tasks = [(str(root), str(p), max_bytes) for p in files]
+    read = counter(progress, "reading manifests", len(tasks))
+    for shown, found, problem in run_chunks(_read_manifests, tasks, jobs, on_chunk=read):
+        shown_files.append(shown)
+        manifests.extend(found)
+        problems.extend(problem)
+    if stdin_text is not None:
+        shown_files.append(STDIN_NAME)
+        collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
+    namespaces = _context_namespaces(root, context, manifests, max_bytes)
+    return LoadResult(
+        resources=tuple(resources(manifests, namespaces)),
+        problems=tuple(problems),
+        files=tuple(shown_files),
+        suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
+    )
+
+
+def _read_manifests(tasks: list[tuple[str, str, int]]) -> list[tuple[str, list[Manifest], list[LoadProblem]]]:
+    """Each (root, path, size limit)'s file as shown, its objects and problems (a worker's chunk, or all)."""
+    results = []
+    for root, path, limit in tasks:
+        shown = relative(Path(root), Path(path))
+        found: list[Manifest] = []
+        problems: list[LoadProblem] = []
+        collect(shown, read_text(Path(path), shown, limit), found, problems)
+        results.append((shown, found, problems))
+    return results
+
+
+def _context_namespaces(
+    root: Path, context: Iterable[Path], manifests: list[Manifest], max_bytes: int = MAX_FILE_BYTES
+) -> list[Manifest]:
+    """The Namespaces defined in ``context`` files that ``manifests`` are placed in and do not define:
+    a text search picks the few files worth parsing (a pre-commit run names one file of thousands)."""
+    used = {_namespace_of(m.data) or "default" for m in manifests if m.data["kind"] not in CLUSTER_SCOPED}
+    wanted = used - {name_of(m.data) for m in manifests if m.data["kind"] == "Namespace"}
+    found: list[Manifest] = []
+    if not wanted:
+        return found
+    for path in context:
+        text = read_text(path, path.name, max_bytes)
+        if isinstance(text, LoadProblem) or not any(n in text for n in wanted) or not NAMESPACE_KIND.search(text):
+            continue
+        documents: list[Manifest] = []
+        collect(relative(root, path), text, documents, [])  # problems there are not this run's
+        for document in documents:
+            if document.data["kind"] == "Namespace" and name_of(document.data) in wanted:
+                found.append(document)
+                wanted.discard(name_of(document.data))  # the nearest definition stands
+        if not wanted:
+            break
+    return found
+
+
+def _namespace_of(data: dict[str, Any]) -> str | None:
+    meta = data.get("metadata")
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    return str(namespace) if namespace else None
+
+
+def _suppressions(manifest: Manifest) -> list[Suppression]:
+    """The object's ``ownlint.io/ignore`` annotation, if any."""
+    metadata = manifest.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict) or ANNOTATION not in annotations:
+        return []
+    written = manifest.lines.get(("metadata", "annotations", ANNOTATION), manifest.line)
+    found = annotation_suppressions(manifest.file, written, annotations[ANNOTATION])
+    return [replace(s, target_line=manifest.line) for s in found]
+
+
+def manifests_read(kubernetes: LoadResult) -> tuple[str, ...]:
+    """The manifests that count as files checked: those that held a Kubernetes object or could not be read
+    as one (an OWN000 is located in them). Other YAML and JSON (CI workflows, chart values, OpenAPI) does
+    not: a summary of "30 files" should count the infrastructure that was judged, as flake8 counts .py files."""
+    held = {r.file for r in kubernetes.resources} | {p.file for p in kubernetes.problems}
+    return tuple(f for f in kubernetes.files if f in held)
