@@ -15,7 +15,8 @@ from tests.conftest import FIXTURES
 from tests.oracle import KNOWN_AFTER_APPLY, console, terraform_or_skip
 
 from ownlint.loaders.terraform import hcl2_backend
-from ownlint.loaders.terraform import module as tf_module
+from ownlint.loaders.terraform import variables as tf_variables
+from ownlint.loaders.terraform.directories import ModuleSource
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
 
@@ -58,7 +59,7 @@ def test_fixed_expressions_agree(tmp_path: Path) -> None:
 _KEEP = ("variable", "locals")
 
 
-def _locals_only_copy(source: tf_module.ModuleSource, directory: Path, target: Path) -> list[str]:
+def _locals_only_copy(source: ModuleSource, directory: Path, target: Path) -> list[str]:
     """Copy ``directory``'s variable and locals blocks (and tfvars) into ``target``; the local names."""
     names: list[str] = []
     for hcl in source.files:
@@ -84,12 +85,12 @@ def _fixture_roots() -> list[Path]:
 
 def test_fixture_locals_agree(tmp_path: Path) -> None:
     terraform_or_skip()
-    from ownlint.loaders.terraform import ModuleLoader, _repository_of
+    from ownlint.loaders.terraform import ModuleLoader, repository_of
     from ownlint.loaders.terraform.backends import parser_for
 
     compared = 0
     for number, directory in enumerate(_fixture_roots()):
-        loader = ModuleLoader(directory, parser_for(), _repository_of(directory))
+        loader = ModuleLoader(directory, parser_for(), repository_of(directory))
         source = loader.source(directory.resolve())
         if source is None:
             continue
@@ -98,7 +99,7 @@ def test_fixture_locals_agree(tmp_path: Path) -> None:
         names = _locals_only_copy(source, directory, target)
         if not names:
             continue
-        evaluator = Evaluator(tf_module.root_variables(source, ()), tf_module._locals(source.files))
+        evaluator = Evaluator(tf_variables.root_variables(source, ()), tf_variables.locals_of(source.files))
         ours = [evaluator.named("local", name) for name in names]
         theirs = console(target, [f"local.{name}" for name in names])
         for name, mine, oracle in zip(names, ours, theirs, strict=True):

@@ -457,9 +457,9 @@ LINES = st.one_of(
 
 
 def _tree_sitter_comments(text: str) -> list[tuple[int, str]] | None:
-    from ownlint.loaders.terraform.ts_backend import _parser
+    from ownlint.loaders.terraform.ts_backend import tree_sitter_parser
 
-    root = _parser().parse(text.encode()).root_node
+    root = tree_sitter_parser().parse(text.encode()).root_node
     if root.has_error:
         return None
     found: list[tuple[int, str]] = []

@@ -43,9 +43,9 @@ def add_tag(source: bytes, line: int, attribute: str, key: str, value: str) -> I
 def add_tags(source: bytes, line: int, attribute: str, pairs: Sequence[tuple[str, str]]) -> Insertion | None:
     """The insertion that adds each ``key = value`` of ``pairs`` to the ``attribute`` written at ``line``
     (1-based), or a new ``attribute`` to the block that starts at ``line``; None when neither is there."""
-    from ownlint.loaders.terraform.ts_backend import _parser
+    from ownlint.loaders.terraform.ts_backend import tree_sitter_parser
 
-    root = _parser().parse(source).root_node
+    root = tree_sitter_parser().parse(source).root_node
     if root.has_error:
         return None
     entries = [f"{hcl_key(key)} = {hcl_string(value)}" for key, value in pairs]

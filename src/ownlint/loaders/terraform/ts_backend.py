@@ -21,7 +21,7 @@ UNCLOSED = "unexpected end of file (is a brace, bracket or heredoc not closed?)"
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Any:
+def tree_sitter_parser() -> Any:
     import tree_sitter
     import tree_sitter_hcl
 
@@ -30,7 +30,7 @@ def _parser() -> Any:
 
 def available() -> bool:
     try:
-        _parser()
+        tree_sitter_parser()
     except (ImportError, OSError, ValueError):
         return False
     return True
@@ -38,7 +38,7 @@ def available() -> bool:
 
 def parse(text: str, path: str) -> m.HclFile:
     source = text.encode("utf-8", errors="surrogatepass")
-    tree = _parser().parse(source)
+    tree = tree_sitter_parser().parse(source)
     root = tree.root_node
     if root.has_error:
         raise m.HclSyntaxError(*_first_error(root, len(source)))
@@ -51,7 +51,7 @@ def parse(text: str, path: str) -> m.HclFile:
 def outline(text: str, path: str) -> m.Outline:
     """Top-level block lines and module ``source`` expressions, reading nothing else: a fifth of a parse."""
     source = text.encode("utf-8", errors="surrogatepass")
-    root = _parser().parse(source).root_node
+    root = tree_sitter_parser().parse(source).root_node
     if root.has_error:
         raise m.HclSyntaxError(*_first_error(root, len(source)))
     reader = _Reader(source)

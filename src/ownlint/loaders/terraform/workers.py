@@ -11,17 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ownlint.loaders.terraform import (
-    LoadedTree,
-    ModuleLoader,
-    ParsedDirectory,
-    TerraformInputs,
-    load_roots,
-    roots_of,
-)
 from ownlint.loaders.terraform.backends import outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import ParseCache
+from ownlint.loaders.terraform.directories import ModuleLoader, ParsedDirectory
 from ownlint.loaders.terraform.evaluate import Binding
+from ownlint.loaders.terraform.inputs import TerraformInputs
+from ownlint.loaders.terraform.roots import LoadedTree, load_roots, roots_of
 from ownlint.model import Progress
 from ownlint.parallel import counter, run_chunks
 

@@ -1,0 +1,183 @@
+"""Terraform: parse module directories, find the root modules, follow their module calls, fold instances.
+
+A scanned directory is a root module unless another module of the repository calls it with a local
+``source``; then its resources are checked as that call instantiates them
+(``module.a.module.b.aws_x.y``, with the call's inputs), once per calling root. The callers outside the
+scanned directories are found in ``context`` (see ``callers``) and loaded as roots too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ownlint.errors import OwnlintError
+from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.backends import OutlineFunction, outline_for, parser_for, resolve_backend
+from ownlint.loaders.terraform.cache import open_cache
+from ownlint.loaders.terraform.directories import ModuleLoader, repository_of, terraform_files
+from ownlint.loaders.terraform.evaluate import Binding
+from ownlint.loaders.terraform.inputs import TerraformInputs, root_overrides
+from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan
+from ownlint.loaders.terraform.roots import LoadedTree, load_roots, roots_of
+from ownlint.loaders.terraform.taggable import taggable_index
+from ownlint.model import LoadProblem, LoadResult, Progress, Resource
+from ownlint.parallel import MIN_PARALLEL_FILES, counter
+
+
+def load_terraform(
+    root: Path,
+    files: Iterable[Path],
+    inputs: TerraformInputs | None = None,
+    jobs: int = 1,
+    max_bytes: int = MAX_FILE_BYTES,
+    context: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load every module directory that holds one of ``files``, following module calls from the roots;
+    a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
+    ``context``: the repository's other Terraform files, where the callers of a scanned module are found
+    (None: the whole repository is scanned).
+    With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
+    inputs = inputs or TerraformInputs()
+    directories = sorted({f.parent for f in files})
+    plan_paths = [Path(p) for p in inputs.plans]
+    if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
+        return LoadResult()
+    repository = repository_of(root)
+    backend = resolve_backend(inputs.parser)
+    cache, cache_note = open_cache(Path(inputs.cache_dir), backend, repository) if inputs.cache_dir else (None, None)
+    parse = parser_for(inputs.parser) if directories else _no_hcl
+    loader = ModuleLoader(root, parse, repository, cache, max_bytes)
+    scanned = [d.resolve() for d in directories]
+    overrides = root_overrides(loader, inputs)
+    sizes = {d: len(terraform_files(d, loader.repository)) for d in scanned}
+    files_count = sum(sizes.values())
+    read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
+    parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES
+    if parallel:
+        from ownlint.loaders.terraform.workers import roots_in_processes  # the pool machinery, when used
+
+        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, context, read, progress)
+    else:
+        trees, stacks = _roots_here(loader, scanned, overrides, outline_for(inputs.parser), context, read, progress)
+    loaded = [r for tree in trees for r in tree.resources]
+    for plan_path in plan_paths:
+        loaded = _with_plan(loader, plan_path, stacks, loaded)
+    if loader.parse_cache is not None:
+        loader.parse_cache.prune()
+    problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
+    notes = [*([cache_note] if cache_note else []), *_unfollowed_note([n for tree in trees for n in tree.notes])]
+    return LoadResult(
+        resources=tuple(fold_instances(loaded)),
+        problems=tuple(problems),
+        files=tuple(loader.seen),
+        notes=tuple(notes),
+        suppressions=tuple(s for found in loader.suppressions.values() for s in found),
+    )
+
+
+def _roots_here(
+    loader: ModuleLoader,
+    scanned: list[Path],
+    overrides: list[tuple[str, Binding]],
+    outline: OutlineFunction,
+    context: Iterable[str] | None,
+    read: Callable[[Sequence[Path]], None] | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[LoadedTree], dict[Path, str]]:
+    """Every root module that reaches ``scanned`` loaded with what it calls, in this process; ``read``
+    hears of each directory parsed, ``progress`` of the root modules evaluated."""
+    calls: dict[Path, list[Path] | None] = {}
+    for directory in scanned:
+        calls[directory] = loader.local_calls(directory) if loader.source(directory) is not None else None
+        if read is not None:
+            read((directory,))
+    roots = roots_of(calls, outline, loader.max_bytes, context)
+    evaluated = counter(progress, "evaluating root modules", len(roots))
+    return load_roots(loader, scanned, roots, overrides, set(), evaluated)
+
+
+def _no_hcl(text: str, path: str) -> m.HclFile:
+    raise m.HclSyntaxError("no HCL parser loaded", 1)
+
+
+def _with_plan(
+    loader: ModuleLoader, plan_path: Path, stacks: Mapping[Path, str], loaded: list[Resource]
+) -> list[Resource]:
+    """``loaded`` with the plan's root module replaced by the plan's resources, but for those it lacks."""
+    shown = relative(loader.root, plan_path) or plan_path.name
+    if not plan_path.is_file():
+        raise OwnlintError(f"--plan {plan_path}: no such file")
+    text = read_text(plan_path, shown, loader.max_bytes)
+    plan = text if isinstance(text, LoadProblem) else read_plan(text, shown)
+    if plan is None:  # e.g. a state, not a plan
+        return loaded
+    loader.seen.append(shown)
+    if isinstance(plan, LoadProblem):
+        loader.problems.append(plan)
+        return loaded
+    directory = plan_path.resolve().parent
+    stack = stacks.get(directory)
+    if stack is None and len(set(stacks.values())) == 1:
+        stack = next(iter(stacks.values()))  # the one configuration it was made from
+    if stack is None:
+        stack = relative(loader.root, directory) or "."
+    configured = [r for r in loaded if r.stack == stack]
+    kept = [r for r in loaded if r.stack != stack or r.type == "module"]
+    planned = plan_resources(plan, stack, [r for r in configured if r.type != "module"], taggable_index())
+    missing, problems = missing_from_plan(plan, planned, configured, _block_finder(loader))
+    loader.problems.extend(problems)
+    return kept + missing + planned
+
+
+def _block_finder(loader: ModuleLoader) -> Callable[[str, int], m.Block | None]:
+    """The block that starts at a line of a file (as shown), parsed again once per file when asked."""
+    parsed: dict[str, m.HclFile | LoadProblem] = {}
+
+    def block_at(file: str, line: int) -> m.Block | None:
+        if file not in parsed:
+            parsed[file] = loader.load_file(loader.root / file, file)
+        found = parsed[file]
+        blocks = found.blocks if isinstance(found, m.HclFile) else ()
+        return next((b for b in blocks if b.line == line and b.type in ("resource", "module")), None)
+
+    return block_at
+
+
+def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
+    """One record per address and distinct effective tags; ``instances`` is empty when it covers all."""
+    groups: dict[tuple[str, str], list[Resource]] = {}
+    for resource in resources:
+        groups.setdefault((resource.stack, resource.address), []).append(resource)
+    folded: list[Resource] = []
+    for members in groups.values():
+        variants: dict[tuple[object, ...], list[Resource]] = {}
+        for member in members:
+            key = (member.tags, member.opaque, member.taggable, member.fix_place, member.file, member.line)
+            variants.setdefault(key, []).append(member)
+        for variant in variants.values():
+            names = tuple(i for r in variant for i in r.instances)
+            covered = () if len(variants) == 1 else names
+            folded.append(replace(variant[0], instances=covered, attributes=_distinct_attributes(members)))
+    return folded
+
+
+def _distinct_attributes(members: list[Resource]) -> tuple[Mapping[str, Any], ...]:
+    """Every instance's graph attributes, once each: the graph node stands for all instances."""
+    distinct: dict[str, Mapping[str, Any]] = {}
+    for member in members:
+        for attributes in member.attributes:
+            distinct.setdefault(repr(attributes), attributes)
+    return tuple(distinct.values())
+
+
+def _unfollowed_note(calls: list[str]) -> list[str]:
+    """One note for module calls that were not followed: their resources are not checked."""
+    unique = sorted(set(calls))
+    if not unique:
+        return []
+    shown = "; ".join(unique[:3]) + (f"; and {len(unique) - 3} more" if len(unique) > 3 else "")
+    return [f"{len(unique)} module call(s) not followed, their resources are not checked: {shown}"]

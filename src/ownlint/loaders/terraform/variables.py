@@ -1,0 +1,79 @@
+"""The variables and locals of a module instance: a root module's take their defaults, then
+``terraform.tfvars`` and ``*.auto.tfvars`` (lexical order), then ``--var-file``/``--var``; a called module's
+take the call's arguments, evaluated in the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.directories import ModuleSource
+from ownlint.loaders.terraform.evaluate import Binding, Evaluator
+from ownlint.model import Place
+
+
+def root_variables(source: ModuleSource, overrides: Sequence[tuple[str, Binding]]) -> dict[str, Binding]:
+    """A root module's variables: defaults, then ``terraform.tfvars`` and ``*.auto.tfvars``, then
+    ``overrides`` (``--var-file`` and ``--var`` values, in order; names the module does not declare are ignored)."""
+    bindings = _declared(source.files, lambda name: f"var.{name} has no default and no value in terraform.tfvars")
+    for values in source.tfvars:
+        for attribute in values.attributes:
+            if attribute.name in bindings:
+                what = f"var.{attribute.name} in {values.path.rsplit('/', 1)[-1]}"
+                place = Place(values.path, attribute.line, what)
+                bindings[attribute.name] = Binding(attribute.expr, place, type=bindings[attribute.name].type)
+    for name, binding in overrides:
+        if name in bindings:
+            bindings[name] = replace(binding, type=bindings[name].type)
+    return bindings
+
+
+def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict[str, Binding]:
+    bindings: dict[str, Binding] = {}
+    for hcl in files:
+        for block in top_blocks(hcl, "variable"):
+            name = block.labels[0] if block.labels else ""
+            default = block.attribute("default")
+            constraint = block.attribute("type")
+            type_expr = constraint.expr if constraint is not None else None
+            if default is not None:
+                place = Place(hcl.path, default.line, f"default of var.{name}")
+                bindings[name] = Binding(default.expr, place, type=type_expr)
+            else:
+                place = Place(hcl.path, block.line, f"variable {name}")
+                bindings[name] = Binding(None, place, missing(name), type=type_expr)
+    return bindings
+
+
+def call_inputs(
+    child: ModuleSource,
+    path: str,
+    call: m.Block,
+    address: str,
+    evaluator: Evaluator,
+    env: Mapping[str, Any],
+) -> dict[str, Binding]:
+    """The child's variables: the call's arguments (evaluated in the caller), else their defaults."""
+    bindings = _declared(child.files, lambda name: f"var.{name} has no default and {address} does not set it")
+    for attribute in call.attributes:
+        if attribute.name in bindings:
+            place = Place(path, attribute.line, f"input {attribute.name} of {address}")
+            declared = bindings[attribute.name]
+            bindings[attribute.name] = Binding(attribute.expr, place, scope=evaluator, env=env, type=declared.type)
+    return bindings
+
+
+def top_blocks(hcl: m.HclFile, block_type: str) -> list[m.Block]:
+    return [b for b in hcl.blocks if b.type == block_type]
+
+
+def locals_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
+    bindings: dict[str, Binding] = {}
+    for hcl in files:
+        for block in top_blocks(hcl, "locals"):
+            for attribute in block.attributes:
+                place = Place(hcl.path, attribute.line, f"local.{attribute.name}")
+                bindings[attribute.name] = Binding(attribute.expr, place)
+    return bindings
