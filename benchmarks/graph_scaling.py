@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ownlint.app import load, rule_context, run_rules, select_rules
 from ownlint.graph import build_graph
 from ownlint.inputs import Inputs
+from ownlint.pipeline import load, rule_context, run_rules, select_rules
 
 ESTATE = Path(__file__).resolve().parent.parent / "fixtures" / "estate"
 BOUNDARY_RULES = ("OWN008", "OWN009", "OWN010", "OWN011")

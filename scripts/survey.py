@@ -13,9 +13,10 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-from ownlint.app import Inputs, load
+from ownlint.inputs import Inputs
 from ownlint.model import State
 from ownlint.ownership import fact, needs_ownership
+from ownlint.pipeline import load
 
 CATEGORIES = [
     ("variable without a value", re.compile(r"var\.\S+ has no default")),

@@ -116,7 +116,7 @@ def test_concurrent_writers_record_each_snapshot_once_and_whole(tmp_path: Path, 
 
 
 def test_a_snapshot_written_twice_under_one_run_id_is_recorded_once(tmp_path: Path, db_url: str) -> None:
-    from ownlint.auditing import audit_repository
+    from ownlint.commands.audit import audit_repository
     from ownlint.inputs import Inputs
 
     snapshot = audit_repository(str(_example(tmp_path)), Inputs(), "example", use_git=False)

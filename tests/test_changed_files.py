@@ -221,7 +221,7 @@ def test_an_audit_of_the_modules_records_them_as_the_roots_instantiate_them(repo
     now they are what roots/prod and roots/staging make of them, and the roots' own resources are not
     this audit's."""
     pytest.importorskip("sqlalchemy")
-    from ownlint.auditing import audit_repository
+    from ownlint.commands.audit import audit_repository
     from ownlint.inputs import Inputs
 
     write_tree(repository, {"roots/prod/other.tf": 'resource "aws_sqs_queue" "q" {}\n'})

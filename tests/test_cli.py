@@ -478,7 +478,7 @@ def test_every_stage_reports_its_progress_to_the_end_also_from_worker_processes(
 ) -> None:
     """What the bar draws, without the clock: each stage in the order of the run, up to its total; the root
     modules counted as the worker processes finish their chunks."""
-    from ownlint.app import CheckOptions, run_check
+    from ownlint.commands.check import CheckOptions, run_check
     from ownlint.inputs import Inputs
 
     seen: dict[str, list[tuple[int, int]]] = {}

@@ -152,9 +152,9 @@ def test_defaults_name_declared_facts(tmp_path: Path) -> None:
 
 def _effective_facts(root: Path) -> dict[tuple[str, str, str], str | None]:
     """(stack, address, fact) -> value (None: missing), for every instance group ownlint checks."""
-    from ownlint.app import load
     from ownlint.inputs import Inputs
     from ownlint.ownership import fact, needs_ownership
+    from ownlint.pipeline import load
 
     loaded = load(Inputs(paths=(str(root),)))
     facts: dict[tuple[str, str, str], str | None] = {}

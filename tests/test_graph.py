@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from tests.conftest import FIXTURES, expected_lines, fixture_config, run_cli
 
-from ownlint.app import load
 from ownlint.graph import ResourceGraph, build_graph
 from ownlint.inputs import Inputs
+from ownlint.pipeline import load
 
 ESTATE = FIXTURES / "estate"
 PINNED = fixture_config(ESTATE)

@@ -256,7 +256,7 @@ def test_manifests_only_run_never_imports_the_hcl_parser(tree) -> None:
 
     root = tree({"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"})
     script = (
-        "import sys\nfrom ownlint.app import CheckOptions, run_check\nfrom ownlint.inputs import Inputs\n"
+        "import sys\nfrom ownlint.commands.check import CheckOptions, run_check\nfrom ownlint.inputs import Inputs\n"
         f"run_check(CheckOptions(Inputs(paths=({str(root)!r},))))\n"
         "print('lark' in sys.modules, 'networkx' in sys.modules)\n"
     )

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import FIXTURES, effective_tag_lines, expected_lines, finding_lines, run_cli
 
-from ownlint.app import load
 from ownlint.inputs import Inputs
 from ownlint.loaders.terraform import TerraformInputs
+from ownlint.pipeline import load
 
 CASES = FIXTURES / "terraform"
 EVALUATION_CASES = sorted(p.name for p in CASES.iterdir() if (p / "expected-tags.txt").is_file())

@@ -259,7 +259,7 @@ def check(
     **options: Any,
 ) -> None:
     """Lint PATHS (files or directories; '-' reads manifests from standard input)."""
-    from ownlint.app import CheckOptions, run_check
+    from ownlint.commands.check import CheckOptions, run_check
     from ownlint.report.write import write_reports
 
     stdin_text = _read_stdin() if "-" in paths else None
@@ -347,10 +347,10 @@ def _read_stdin() -> str:
 @cli.command()
 def rules() -> None:
     """List the rules."""
+    from ownlint.commands.rules import RulesOptions, list_rules
     from ownlint.report.explain import render_rule_list
-    from ownlint.rules import RULES
 
-    click.echo(render_rule_list(RULES), nl=False)
+    click.echo(render_rule_list(list_rules(RulesOptions())), nl=False)
 
 
 @cli.command()
@@ -359,13 +359,12 @@ def rules() -> None:
 @input_options
 def explain(target: str, paths: tuple[str, ...], **options: Any) -> None:
     """Explain a rule (OWN001) or a resource address (effective tags with provenance)."""
-    from ownlint.explore import explain_resources, explain_rule
+    from ownlint.commands.explain import ExplainOptions, run_explain
     from ownlint.report.explain import render_resources, render_rule
+    from ownlint.rules.base import Rule
 
-    if target.upper().startswith("OWN"):
-        click.echo(render_rule(explain_rule(target)), nl=False)
-    else:
-        click.echo(render_resources(explain_resources(target, _inputs(paths, None, options))), nl=False)
+    explained = run_explain(ExplainOptions(target, _inputs(paths, None, options)))
+    click.echo(render_rule(explained) if isinstance(explained, Rule) else render_resources(explained), nl=False)
 
 
 @cli.command()
@@ -376,9 +375,10 @@ def explain(target: str, paths: tuple[str, ...], **options: Any) -> None:
 @input_options
 def graph(paths: tuple[str, ...], fmt: str, around: str | None, depth: int, **options: Any) -> None:
     """Print the resource graph of PATHS."""
-    from ownlint.explore import graph_of
+    from ownlint.commands.graph import GraphOptions, run_graph
+    from ownlint.report.graph import render_graph
 
-    click.echo(graph_of(_inputs(paths, None, options), fmt, around, depth), nl=False)
+    click.echo(render_graph(run_graph(GraphOptions(_inputs(paths, None, options), around, depth)), fmt), nl=False)
 
 
 @cli.command()
@@ -395,10 +395,11 @@ def graph(paths: tuple[str, ...], fmt: str, around: str | None, depth: int, **op
 @inline_suppressions_option
 def baseline(paths: tuple[str, ...], target: str, **options: Any) -> None:
     """Record today's findings so that `check --baseline FILE` reports only new ones."""
-    from ownlint.app import write_baseline
+    from ownlint.commands.baseline import BaselineOptions, run_baseline
 
-    count, notes = write_baseline(_inputs(paths, None, options), Path(target))
-    for note in notes:
+    result = run_baseline(BaselineOptions(_inputs(paths, None, options), Path(target)))
+    count = result.recorded
+    for note in result.notes:
         click.echo(f"note: {terminal(note)}", err=True)
     click.echo(f"wrote {terminal(target)}: {count} finding{'s' if count != 1 else ''} recorded")
 
@@ -446,7 +447,7 @@ def audit(
     **options: Any,
 ) -> None:
     """Record a snapshot of each repository (PATHS) in the audit store, then write the reports."""
-    from ownlint.auditing import AuditOptions, run_audit
+    from ownlint.commands.audit import AuditOptions, run_audit
 
     audit_options = AuditOptions(
         inputs=_inputs(paths, None, options),
@@ -466,7 +467,7 @@ def audit(
         result = run_audit(audit_options)
     else:  # several: a bar counts repositories (each is audited in a worker process)
         with click.progressbar(length=len(repos), label="auditing", file=sys.stderr) as bar:
-            result = run_audit(audit_options, progress=lambda _: bar.update(1))
+            result = run_audit(dataclasses.replace(audit_options, progress=lambda _: bar.update(1)))
     for failure in result.failures:  # the repositories not recorded (the others are)
         click.echo(f"ownlint: error: {failure}", err=True)
     if not quiet and result.snapshot_ids:
@@ -494,9 +495,9 @@ def audit(
 @click.option("--repo", "repos", multiple=True, help="Only this repository (repeatable) [default: all].")
 def report(db: str | None, reports: tuple[str, ...], repos: tuple[str, ...]) -> None:
     """Write reports from the audit store, without scanning."""
-    from ownlint.auditing import render_reports
+    from ownlint.commands.report import ReportOptions, run_report
 
-    for written in render_reports(db, reports, repos):
+    for written in run_report(ReportOptions(db, reports, repos)):
         click.echo(f"wrote {terminal(written)}")
 
 
@@ -537,7 +538,7 @@ def fix(
     Exit 0: nothing to fix; 1: files changed (or would, with --dry-run; findings it could not fix may
     remain, listed); 3: nothing changed and findings remain that it could not fix; 2: error.
     """
-    from ownlint.fixing import FixOptions, run_fix
+    from ownlint.commands.fix import FixOptions, run_fix
 
     result = run_fix(
         FixOptions(

@@ -1,4 +1,6 @@
-"""Work spread over processes, for cold runs over many files; small inputs stay in this process.
+"""The one process pool: work spread over processes, for cold runs over many files (``run_chunks``; small
+inputs stay in this process) and for audits of several repositories (``run_each``: one worker crash costs
+only its repository).
 
 Parsing is pure CPU work on independent files, so it splits into chunks, one task each. Worker
 processes are forked where the platform allows (no re-import: a worker starts in milliseconds) and
@@ -134,6 +136,65 @@ def _done_or_here(
     if on_chunk is not None:
         on_chunk(chunk)
     return results
+
+
+def run_each(
+    work: Callable[[Task], Result],
+    items: Sequence[Task],
+    jobs: int,
+    died: Callable[[Task], Result],
+    on_done: Callable[[Task], None] | None = None,
+) -> list[Result]:
+    """``work`` on each item, one task each, in up to ``jobs`` worker processes; results in the order of
+    ``items``. An item whose worker died (a crash, a kill) is run again alone, in a process of its own, and
+    ``died(item)`` is its result if that dies too: one item that kills its process costs only itself.
+    ``work`` must be picklable (a module-level function, or a ``partial`` of one); ``on_done`` hears of each
+    item done, in this process."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    workers = max(1, min(jobs, len(items)))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=ignore_interrupts)
+    done: dict[int, Result] = {}
+    try:
+        with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
+            futures = {pool.submit(work, item): index for index, item in enumerate(items)}
+        for future in as_completed(futures):
+            try:
+                done[futures[future]] = future.result()
+            except BrokenProcessPool:
+                continue  # a worker died: which item killed it is found below, each alone
+            if on_done is not None:
+                on_done(items[futures[future]])
+        for index, item in enumerate(items):
+            if index not in done:
+                done[index] = _alone(work, item, died)
+                if on_done is not None:
+                    on_done(item)
+        pool.shutdown(wait=True)
+    except BaseException:  # Ctrl-C: stop the others now
+        stop_workers(pool)
+        raise
+    return [done[index] for index in range(len(items))]
+
+
+def _alone(work: Callable[[Task], Result], item: Task, died: Callable[[Task], Result]) -> Result:
+    """``work`` on ``item`` in a process of its own, after a worker died: ``died(item)`` if this one dies too."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=pool_context(), initializer=ignore_interrupts)
+    try:
+        with signals_held():
+            future = pool.submit(work, item)
+        return future.result()
+    except BrokenProcessPool:
+        return died(item)
+    except BaseException:
+        stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 _HELD = ("SIGINT", "SIGTERM")

@@ -403,11 +403,11 @@ def _repos(root: Path, *names: str) -> list[str]:
 BREAKING = """
 import os, signal, sys
 from pathlib import Path
-import ownlint.auditing
+import ownlint.commands.audit
 from ownlint.cli import main
 
 bad, how = sys.argv[1], sys.argv[2]
-real = ownlint.auditing.load
+real = ownlint.commands.audit.load
 
 def load(inputs):
     if any(Path(p).name == bad for p in inputs.paths):
@@ -416,7 +416,7 @@ def load(inputs):
         raise RuntimeError("the loader blew up\\nin two lines")
     return real(inputs)
 
-ownlint.auditing.load = load  # worker processes are forked: they load through it too
+ownlint.commands.audit.load = load  # worker processes are forked: they load through it too
 sys.exit(main(sys.argv[3:]))
 """
 

@@ -243,14 +243,14 @@ def test_stale_base_trees_of_dead_runs_are_removed_and_live_ones_kept(tmp_path: 
 
 SIGTERM_DURING_THE_BASE = """
 import os, signal, sys, time
-import ownlint.app as app
-real = app.load
+import ownlint.commands.check as check
+real = check.load
 def load(inputs, *args, **kwargs):
     if any("ownlint-base-" in path for path in inputs.paths):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(10)
     return real(inputs, *args, **kwargs)
-app.load = load
+check.load = load
 from ownlint.cli import main
 sys.exit(main(sys.argv[1:]))
 """

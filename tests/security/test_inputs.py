@@ -156,8 +156,8 @@ def test_lone_surrogates_are_replaced_as_the_tools_do_or_located_problems(surrog
     resources = {f["resource"] for f in findings}
     assert "ConfigMap/default/a\ufffdb" in resources
     assert "aws_s3_bucket.x" in resources
-    from ownlint.app import load
     from ownlint.inputs import Inputs
+    from ownlint.pipeline import load
 
     loaded = {r.address: r for r in load(Inputs(paths=(str(surrogates / "tfjson"),))).resources}
     assert [(t.key, t.value) for t in loaded["aws_s3_bucket.x"].tags] == [
@@ -174,9 +174,9 @@ def test_undecodable_standard_input_is_a_located_problem() -> None:
 def test_a_surrogate_in_a_plan_is_replaced(tree: Any) -> None:
     """Terraform writes plans with Go's JSON encoder, which never writes a lone surrogate; one that is
     there anyway is read as U+FFFD, so no value downstream (reports, the audit store) holds one."""
-    from ownlint.app import load
     from ownlint.inputs import Inputs
     from ownlint.loaders.terraform import TerraformInputs
+    from ownlint.pipeline import load
 
     change = {"address": "aws_s3_bucket.x", "mode": "managed", "type": "aws_s3_bucket", "name": "x"}
     change["change"] = {"actions": ["create"], "after": {"tags_all": {"owner": "a\ud800", "operated-by": "\udfff"}}}

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import ROOT
 
-from ownlint import __version__, app
+from ownlint import __version__
 from ownlint.cli import main
+from ownlint.pipeline import loading as app
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from estate import write_estate

@@ -9,10 +9,14 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ownlint.audit.changes import Change, changes_between
 from ownlint.audit.inventory import InventoryRow
-from ownlint.audit.store import FindingRow, SnapshotInfo, is_owned
+from ownlint.audit.store import FindingRow, SnapshotInfo, is_owned, list_snapshots, snapshot_rows
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 PARTY_ORDER = ("internal", "msp", "shared", "unowned", "unknown", "invalid", "unset", "unrecorded")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -91,6 +95,19 @@ class AuditSummary:
     @property
     def operator_columns(self) -> tuple[str, ...]:
         return tuple(party for party, _ in self.operators)
+
+
+def summary_of(engine: Engine, repos: Sequence[str]) -> AuditSummary:
+    """The summary of ``repos`` from the store: each one's latest snapshot, the one before it, the history."""
+    history = [s for s in list_snapshots(engine) if s.repo in set(repos)]
+    by_repo: dict[str, list[SnapshotInfo]] = {}
+    for info in history:  # in time order: each repo's last one is its latest
+        by_repo.setdefault(info.repo, []).append(info)
+    chosen = [by_repo[repo][-1] for repo in dict.fromkeys(repos) if repo in by_repo]
+    latest_rows = [(info, *snapshot_rows(engine, info.id)) for info in chosen]
+    before = {repo: taken[-2] for repo, taken in by_repo.items() if len(taken) > 1}
+    previous = {repo: (info, snapshot_rows(engine, info.id)[0]) for repo, info in before.items()}
+    return summarise(latest_rows, history, datetime.datetime.now(datetime.timezone.utc), previous)
 
 
 def summarise(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ownlint.errors import OwnlintError
+from ownlint.report.write import write_atomically
 
 if TYPE_CHECKING:
     from ownlint.audit.summary import AuditSummary
@@ -29,3 +30,9 @@ def audit_formatter(target: str) -> AuditFormatter:
         raise OwnlintError(f"--report {target}: the format is chosen by extension: {', '.join(sorted(REPORTS))}")
     render: AuditFormatter = importlib.import_module(f"{__name__}.{REPORTS[suffix]}").render
     return render
+
+
+def write_report(summary: AuditSummary, target: str) -> str:
+    """``summary`` written to ``target`` in the format its extension names; returns ``target``."""
+    write_atomically(Path(target), audit_formatter(target)(summary))
+    return target

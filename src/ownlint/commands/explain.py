@@ -1,22 +1,36 @@
-"""The commands that look around rather than gate: ``explain`` (a rule, a resource, a graph node)
-and ``graph`` (export, or the part around a node)."""
+"""``ownlint explain``: a rule's documentation, or resources (or graph nodes) with their effective facts,
+provenance, graph neighbourhood and the boundary paths through them."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ownlint.app import config_name, graph_of_loaded, load, rule_context, run_rules
 from ownlint.config import Config, did_you_mean
 from ownlint.errors import OwnlintError
 from ownlint.inputs import Inputs
 from ownlint.model import Explained, ExplainedNode, Explanation, Finding, Resource
 from ownlint.ownership import category_of, fact, needs_ownership
+from ownlint.pipeline import config_name, load, rule_context, run_rules
 from ownlint.rules import RULES, rule_by_id
 from ownlint.rules.base import Rule
 
 if TYPE_CHECKING:
     from ownlint.graph import ResourceGraph
+
+
+@dataclass(frozen=True)
+class ExplainOptions:
+    target: str  # a rule id (OWN003), a resource address, or a graph node
+    inputs: Inputs = field(default_factory=Inputs)
+
+
+def run_explain(options: ExplainOptions) -> Rule | Explanation:
+    """The rule ``options.target`` names (``OWN...``), else what the tree holds at that address."""
+    if options.target.upper().startswith("OWN"):
+        return explain_rule(options.target)
+    return explain_resources(options.target, options.inputs)
 
 
 def explain_rule(code: str) -> Rule:
@@ -72,16 +86,3 @@ def _explained(config: Config, graph: ResourceGraph, resource: Resource, finding
         neighbours=tuple(graph.hop(e, outgoing=e.source == node) for e in edges),
         paths_through=through,
     )
-
-
-def graph_of(inputs: Inputs, fmt: str, around: str | None = None, depth: int = 2) -> str:
-    from ownlint.report.graph import render_graph
-
-    loaded = load(inputs)
-    graph = graph_of_loaded(loaded)
-    if around is not None:
-        matches = graph.find(around)
-        if not matches:
-            raise OwnlintError(f"no graph node {around!r} under {', '.join(inputs.paths)}")
-        graph = graph.around(matches[0], depth)
-    return render_graph(graph, fmt)

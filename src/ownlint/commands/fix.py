@@ -1,6 +1,6 @@
 """``ownlint fix``: add the missing ownership keys where a careful engineer would, from evidence only.
 
-Beside ``app.py`` (it uses its pipeline). For each finding being fixed (OWN001, OWN004, OWN005, OWN007)
+For each finding being fixed (OWN001, OWN004, OWN005, OWN007)
 the missing facts get a value from evidence or from ``--owner``/``--set`` (``fixes.targets``); without
 one nothing is written. Each key goes to the widest place that serves it (``fixes.places``).
 
@@ -20,7 +20,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ownlint.app import _config, _findings, load, select_rules
 from ownlint.config import Config
 from ownlint.errors import OwnlintError
 from ownlint.fixes.places import SHARED_KINDS, Edit, candidates, outside
@@ -32,6 +31,7 @@ from ownlint.fixes.workspace import Files, private_copy
 from ownlint.inputs import STDIN, Inputs, relocated
 from ownlint.loaders.discovery import scan_root
 from ownlint.model import Finding
+from ownlint.pipeline import choose_config, findings_of, load, select_rules
 from ownlint.vcs.tree import repository_top
 
 MAX_ROUNDS = 20  # each round keeps an edit or refuses a place: a bound on what a tree can make it do
@@ -70,7 +70,7 @@ def run_fix(options: FixOptions) -> FixResult:
         if not path.exists():
             raise OwnlintError(f"{path}: no such file or directory")
     root = Path(inputs.root) if inputs.root is not None else scan_root(paths)
-    config = _config(inputs, paths, root)
+    config = choose_config(inputs, paths, root)
     values, rules = resolve(config, options.owner, options.values, options.rules)
     top = repository_top(root) or root.resolve()
     named = (*inputs.paths, *inputs.terraform.var_files, *inputs.terraform.plans)
@@ -125,7 +125,7 @@ class _Rounds:
 
     def _plan(self) -> tuple[list[_Planned], list[str], int]:
         loaded = self.loaded
-        found, _ = _findings(self.rules, loaded, datetime.date.today())
+        found, _ = findings_of(self.rules, loaded, datetime.date.today())
         groups = grouped(loaded.resources)
         options: list[tuple[Finding, Target, list[Edit]]] = []
         unfixed: list[str] = []

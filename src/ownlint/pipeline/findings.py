@@ -1,0 +1,122 @@
+"""From a ``Loaded`` run to its findings: the rules chosen -> one finding per resource and rule (instances
+merged) -> the config's severities -> suppressions -> the scope of what was named."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ownlint.config import Config, did_you_mean
+from ownlint.errors import OwnlintError
+from ownlint.model import Finding, Progress, Resource, RuleInfo, Severity, Suppressed
+from ownlint.pipeline.loading import Loaded, shown_config
+from ownlint.pipeline.scope import Located
+from ownlint.rules import KNOWN_IDS, RULES
+from ownlint.rules.base import Rule, RuleContext
+from ownlint.suppressions import apply as suppress
+
+if TYPE_CHECKING:
+    from ownlint.graph import ResourceGraph
+
+
+RULE_INFO = tuple(RuleInfo(r.code, r.name, r.severity, r.summary, r.doc) for r in RULES)
+
+
+def findings_of(
+    rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date
+) -> tuple[list[Finding], list[Suppressed]]:
+    """Every finding of ``rules`` on ``loaded``, split into the reported and the suppressed ones."""
+    context = rule_context(loaded, today=today)
+    found, hidden = suppress.apply(
+        run_rules(rules, context, loaded.progress), loaded.suppressions, loaded.resources, today
+    )
+    # the callers of a named module, the rest of its directory, are context: their findings are not reported
+    located = Located(loaded.scope, loaded.resources, loaded.result.problems)
+    return located.findings(found), located.suppressed(hidden)
+
+
+def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    """Rules chosen by ``--select``/``--ignore`` (ids or id prefixes such as ``OWN00``)."""
+    implemented = [rule.code for rule in RULES]
+    for code in (*select, *ignore):
+        if code.upper() in KNOWN_IDS and code.upper() not in implemented:
+            raise OwnlintError(f"rule {code.upper()} is reserved but not implemented in this version")
+        if not any(rule.startswith(code.upper()) for rule in implemented):
+            raise OwnlintError(f"unknown rule id {code!r}{did_you_mean(code.upper(), implemented)}")
+    chosen = [r for r in RULES if not select or any(r.code.startswith(s.upper()) for s in select)]
+    return tuple(r for r in chosen if not any(r.code.startswith(i.upper()) for i in ignore))
+
+
+def run_rules(rules: Sequence[Rule], context: RuleContext, progress: Progress | None = None) -> list[Finding]:
+    """Every finding of ``rules``, one per resource and rule, with the configuration's severities."""
+    found: list[Finding] = []
+    for done, rule in enumerate(rules, 1):
+        found.extend(rule.check(context))
+        if progress is not None:
+            progress("checking rules", done, len(rules))
+    return apply_severities(context.config, merge_instances(found, context.resources))
+
+
+def merge_instances(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Finding]:
+    """Findings on instances of one address (``for_each``/``count``) become one finding that names the
+    instances it holds for, unless it holds for all of them."""
+    totals: dict[tuple[str, str], set[str]] = {}
+    for resource in resources:
+        totals.setdefault((resource.stack, resource.address), set()).update(resource.instances)
+    merged: dict[str, list[Finding]] = {}
+    for item in findings:
+        merged.setdefault(item.fingerprint, []).append(item)
+    result = []
+    for group in merged.values():
+        first = group[0]
+        if not first.instances:
+            result.append(first)
+            continue
+        covered = sorted({i for f in group for i in f.instances})
+        if set(covered) >= totals.get((first.stack, first.resource), set()):
+            result.append(replace(first, instances=()))
+            continue
+        messages = dict.fromkeys(f.message for f in group)
+        text = "; ".join(messages) if len(messages) > 1 else first.message
+        shown = ", ".join(covered)
+        result.append(replace(first, message=f"{text} (only in {shown})", instances=tuple(covered)))
+    return result
+
+
+def apply_severities(config: Config, findings: Iterable[Finding]) -> list[Finding]:
+    result = []
+    for finding in findings:
+        override = config.severities.get(finding.rule)
+        if override == "off":
+            continue
+        result.append(replace(finding, severity=Severity(override)) if override else finding)
+    return result
+
+
+def rule_context(loaded: Loaded, today: datetime.date | None = None) -> RuleContext:
+    """What rules see; the graph (over every loaded resource) is built only if a rule asks for it."""
+
+    def graph() -> ResourceGraph:
+        return graph_of_loaded(loaded)
+
+    return RuleContext(
+        loaded.config,
+        loaded.resources,
+        loaded.result.problems,
+        graph,
+        loaded.codeowners,
+        loaded.suppressions,
+        today or datetime.date.today(),
+    )
+
+
+def graph_of_loaded(loaded: Loaded) -> ResourceGraph:
+    from ownlint.graph import build_graph
+
+    return build_graph(loaded.resources, loaded.config, shown_config(loaded.config, loaded.root))
+
+
+def finding_order(finding: Finding) -> tuple[str, int, str, str, str]:
+    return (finding.file, finding.line, finding.rule, finding.resource, finding.fingerprint)

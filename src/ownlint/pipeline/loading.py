@@ -1,0 +1,132 @@
+"""Reading a run: discover the files named (and the context around them) -> choose the one config -> load
+Terraform and Kubernetes -> inherit ownership from parents -> CODEOWNERS, suppressions, notes and the scope
+of what was named: a ``Loaded``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ownlint.config import Config, config_at_ref, config_top, find_config, load_config
+from ownlint.errors import OwnlintError
+from ownlint.inputs import STDIN, Inputs
+from ownlint.loaders import (
+    Discovered,
+    discover,
+    load_codeowners,
+    load_kubernetes,
+    load_terraform,
+    manifests_read,
+    relative,
+)
+from ownlint.model import FileOwners, LoadResult, Progress, Resource, Suppression
+from ownlint.pipeline.inherit import inherit_ownership
+from ownlint.pipeline.scope import Located, Scope
+from ownlint.report.notes import plan_like_note, skipped_notes
+from ownlint.rules import KNOWN_IDS
+from ownlint.suppressions import apply as suppress
+from ownlint.vcs.tree import repository_top
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything read from disk for one run."""
+
+    config: Config
+    result: LoadResult
+    notes: tuple[str, ...]
+    codeowners: Mapping[str, FileOwners] = field(default_factory=dict)
+    root: Path = Path(".")
+    suppressions: tuple[Suppression, ...] = ()
+    changed: frozenset[str] = frozenset()  # files named one by one: only their findings are reported
+    scope: Scope = field(default_factory=Scope)  # what was named: the rest was read as context
+    progress: Progress | None = field(default=None, compare=False)  # the run's, for the rules' part
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        return self.result.resources
+
+    def named_resources(self) -> list[Resource]:
+        """The resources of what was named, without those only read as context (a named module's callers)."""
+        located = Located(self.scope, self.resources, self.result.problems)
+        return [r for r in self.resources if located.holds(r)]
+
+
+def load(inputs: Inputs, config: Config | None = None) -> Loaded:
+    """Everything a run reads; ``config``: the one already loaded (``--diff-base`` checks its base with it)."""
+    paths, stdin_text = inputs.paths, inputs.stdin_text
+    file_paths = [Path(p) for p in paths if p != STDIN]
+    if STDIN in paths and stdin_text is None:
+        raise OwnlintError("'-' given but no standard input was read")
+    root = Path(inputs.root) if inputs.root is not None else None
+    found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
+    config = config or choose_config(inputs, file_paths, found.root)
+    terraform = load_terraform(
+        found.root,
+        found.terraform,
+        inputs.terraform,
+        inputs.jobs,
+        inputs.max_file_bytes,
+        found.terraform_context,
+        inputs.progress,
+    )
+    stdin = stdin_text if STDIN in paths else None
+    kubernetes = load_kubernetes(
+        found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes, inputs.progress
+    )
+    result = LoadResult(
+        resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
+        problems=tuple(found.problems) + terraform.problems + kubernetes.problems,
+        files=terraform.files + manifests_read(kubernetes),
+    )
+    settings = config.codeowners
+    codeowners, owner_notes = load_codeowners(found.root, settings, result.files) if settings is not None else ({}, ())
+    config_file = shown_config(config, found.root)
+    inline, ignored = suppress.allowed((*terraform.suppressions, *kubernetes.suppressions), inputs.inline_suppressions)
+    suppressions = (*inline, *suppress.waivers(config, config_file))
+    plans = plan_like_note(found, inputs.terraform.plans)
+    config_given = inputs.config is not None or inputs.config_ref is not None
+    skipped = skipped_notes(file_paths, found, kubernetes, config_given, STDIN in inputs.paths)
+    notes = (*skipped, *plans, *terraform.notes, *owner_notes, *ignored)
+    changed = frozenset(relative(found.root, p) for p in found.changed)
+    plan_files = [Path(p) for p in inputs.terraform.plans]
+    scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)
+    return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope, inputs.progress)
+
+
+def choose_config(inputs: Inputs, paths: list[Path], root: Path) -> Config:
+    """One config per run: ``--config``, ``--config-from-ref``, or the one at the top of the repository."""
+    if inputs.config is not None and inputs.config_ref is not None:
+        raise OwnlintError("give --config or --config-from-ref, not both")
+    if inputs.config is not None:
+        path = Path(inputs.config)
+        if not path.is_file():
+            raise OwnlintError(f"{inputs.config}: config file not found")
+        return load_config(path, KNOWN_IDS)
+    if inputs.config_ref is not None:
+        top = config_top(paths, root)
+        if repository_top(top) is None:
+            raise OwnlintError(f"--config-from-ref: {top} is not in a git repository")
+        return config_at_ref(inputs.config_ref, top, KNOWN_IDS, inputs.environ)
+    return load_config(find_config(paths, root), KNOWN_IDS)
+
+
+def config_name(config: Config) -> str:
+    """The config as the report names it: a file's absolute path, else its name (``preset hybrid-it``)."""
+    return os.path.realpath(config.source) if Path(config.source).is_file() else config.source
+
+
+def shown_config(config: Config, root: Path) -> str:
+    """The config file as findings show it (relative to the scan root), or the preset's name."""
+    source = Path(config.source)
+    return relative(root, source) if source.is_file() else config.source
+
+
+def repository_base(root: Path) -> str:
+    """The scan root relative to its repository (the nearest ``.git`` above it), as a prefix: ``infra/``."""
+    resolved = root.resolve()
+    top = repository_top(resolved) or resolved
+    relative_root = resolved.relative_to(top).as_posix()
+    return "" if relative_root == "." else f"{relative_root}/"
