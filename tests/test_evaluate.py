@@ -9,9 +9,9 @@ import pytest
 from ownlint.loaders.terraform import hcl2_backend
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
-from ownlint.model import Place
+from ownlint.model import Place, PlaceKind
 
-HERE = Place("t.tf", 1, "test")
+HERE = Place("t.tf", 1, "test", PlaceKind.LOCAL, "test")
 
 
 def evaluate(

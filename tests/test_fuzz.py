@@ -25,7 +25,7 @@ from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import parser_for
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
-from ownlint.model import LoadProblem, Place
+from ownlint.model import LoadProblem, Place, PlaceKind
 
 SEEDS_HCL = sorted((FIXTURES / "example" / "terraform").rglob("*.tf"))
 SEEDS_YAML = sorted((FIXTURES / "example" / "kubernetes").rglob("*.yaml"))
@@ -134,7 +134,9 @@ def test_the_evaluator_never_raises_on_any_expression(expression: str) -> None:
     attribute = parsed.blocks[0].attributes[1]
     started = time.monotonic()
     local = parsed.blocks[0].attributes[0]
-    Evaluator({}, {"x": Binding(local.expr, Place("e.tf", local.line, "local.x"))}).value(attribute.expr)
+    Evaluator({}, {"x": Binding(local.expr, Place("e.tf", local.line, "local.x", PlaceKind.LOCAL, "x"))}).value(
+        attribute.expr
+    )
     assert time.monotonic() - started < SLOW
 
 
@@ -254,7 +256,8 @@ def test_locals_that_double_each_other_stay_within_the_evaluation_budget(lines: 
     text = "locals {\n" + "".join(f"  {line}\n" for line in lines) + "}\n"
     parsed = parser_for("tree-sitter")(text, "locals.tf")
     bindings = {
-        a.name: Binding(a.expr, Place("locals.tf", a.line, f"local.{a.name}")) for a in parsed.blocks[0].attributes
+        a.name: Binding(a.expr, Place("locals.tf", a.line, f"local.{a.name}", PlaceKind.LOCAL, a.name))
+        for a in parsed.blocks[0].attributes
     }
     last = parser_for("tree-sitter")(f"locals {{\n  all = jsonencode(local.s{len(lines) - 1})\n}}\n", "e.tf")
     evaluator = Evaluator({}, bindings)

@@ -7,7 +7,7 @@ import enum
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 # keys of ``Resource.attributes`` that are no attribute: a block's (or manifest's) line, and its keys' lines
 LINE = "__line__"
@@ -28,6 +28,11 @@ class Severity(str, enum.Enum):
         return {"info": 0, "warning": 1, "error": 2}[self.value]
 
 
+Source = Literal["terraform", "kubernetes"]  # what a resource or finding was read from ("" for a file)
+EdgeKind = Literal["contains", "references", "grants", "assumes", "uses", "operates", "admits", "selects"]
+SuppressionSource = Literal["comment", "annotation", "waiver"]
+
+
 class State(str, enum.Enum):
     """A fact is present (with a value), missing, or unknown (present but not statically knowable)."""
 
@@ -36,13 +41,43 @@ class State(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
+class PlaceKind(str, enum.Enum):
+    """What a place is, set where the place is made: ``fix``, rules and reports read this, never the
+    words of ``Place.what`` (which are for people and may be reworded)."""
+
+    RESOURCE = "resource"  # a resource, data source or object itself (a graph node, a hop of a path)
+    ATTRIBUTE = "attribute"  # an attribute of a resource or module call (name: the attribute; subject: its address)
+    TAG_BLOCK = "tag block"  # repeated ``tag { key value }`` blocks, static or ``dynamic``
+    LOCAL = "local"  # ``local.NAME`` (name)
+    VARIABLE = "variable"  # a declared variable that has no value
+    VARIABLE_DEFAULT = "variable default"
+    TFVARS = "tfvars"  # terraform.tfvars, *.auto.tfvars
+    VAR_FILE = "var file"  # --var-file
+    VAR_OPTION = "var option"  # --var
+    ENVIRONMENT = "environment"  # TF_VAR_*
+    MODULE_INPUT = "module input"  # an argument of a module call (name: the input; subject: the call)
+    MODULE_TAGS_INPUT = "module tags input"  # a call's ``tags`` input where fix may add one (subject: the call)
+    PROVIDER_DEFAULTS = "provider defaults"  # a provider's default_tags / default_labels
+    PLAN = "plan"  # an instance of a plan JSON
+    OBJECT_LABELS = "object labels"  # metadata.labels of a Kubernetes object (subject: the object)
+    NAMESPACE_LABELS = "namespace labels"  # metadata.labels of a Namespace, where fix may add a key
+    LABEL = "label"  # one label or annotation of an object
+    NAMESPACE_LABEL = "namespace label"  # one label or annotation of a Namespace, as its objects inherit it
+    INHERITED = "inherited"  # a parent's value, reached through a link (subject: the parent)
+    FINDING = "finding"  # where a finding is reported
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
-    """One step of provenance: where a value (or the place to fix it) is, and what that place is."""
+    """One step of provenance: where a value (or the place to fix it) is, what that place is in words
+    (``what``, for people) and as a kind (``kind``, ``name``, ``subject``: for code)."""
 
     file: str
     line: int
     what: str
+    kind: PlaceKind
+    name: str = ""  # the local, variable, input, attribute or label the place is
+    subject: str = ""  # the address it belongs to: the resource, the module call, the object
 
     def __str__(self) -> str:
         return f"{self.what} ({self.file}:{self.line})"
@@ -87,7 +122,7 @@ class Resource:
     address: str
     type: str
     name: str
-    source: str
+    source: Source
     file: str
     line: int
     end_line: int
@@ -150,7 +185,7 @@ class Edge:
 
     source: str
     target: str
-    kind: str
+    kind: EdgeKind
     place: Place | None = None
     detail: str = ""
     instances: tuple[str, ...] = ()  # empty: every instance of the target
@@ -192,7 +227,7 @@ class Suppression:
     reason: str | None
     file: str  # where it is written
     line: int
-    source: str  # "comment", "annotation" or "waiver"
+    source: SuppressionSource
     expires: datetime.date | None = None
     target_line: int = 0
     whole_file: bool = False

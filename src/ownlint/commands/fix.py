@@ -30,7 +30,7 @@ from ownlint.fixes.verify import compare, fixes_any, snapshot, wanted_by
 from ownlint.fixes.workspace import Files, private_copy
 from ownlint.inputs import STDIN, Inputs, relocated
 from ownlint.loaders.discovery import scan_root
-from ownlint.model import Finding
+from ownlint.model import Finding, PlaceKind
 from ownlint.pipeline import choose_config, findings_of, load, select_rules
 from ownlint.vcs.tree import repository_top
 
@@ -246,8 +246,8 @@ def _suspect(planned: _Planned, changed: frozenset[tuple[str, str, str]]) -> boo
     return not own or bool(stacks & {(source, stack) for source, stack, _ in changed})
 
 
-def _of_kind(planned: list[_Planned], kind: str) -> list[_Planned]:
-    return [p for p in planned if p.edit.where.startswith(kind)]
+def _of_kind(planned: list[_Planned], kind: PlaceKind) -> list[_Planned]:
+    return [p for p in planned if p.edit.at is kind]
 
 
 def _inside(top: Path, paths: Iterable[str]) -> list[str]:

@@ -10,19 +10,19 @@ there really changes nothing else is not decided here but by re-reading the edit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ownlint.config import Config
 from ownlint.fixes.targets import Groups, Target, calls
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import Place, Resource, State
+from ownlint.model import Place, PlaceKind, Resource, State
 from ownlint.ownership import fact
 
 _TAGS_VARIABLE = re.compile(r'^\s*variable\s+"tags"\s*\{', re.M)
 # shared places, the widest first: a local of tags, provider defaults, a module's tags input, a Namespace;
 # a round writes one kind, and the next round sees what it fixed
-SHARED_KINDS = ("local.", "provider ", "input ", "labels of Namespace/")
+SHARED_KINDS = (PlaceKind.LOCAL, PlaceKind.PROVIDER_DEFAULTS, PlaceKind.MODULE_INPUT, PlaceKind.NAMESPACE_LABELS)
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Edit:
     value: str
     evidence: str
     kind: str  # terraform, kubernetes
+    at: PlaceKind  # what ``where`` is
+    attribute: str = "tags"  # the map the key goes into in a Terraform block: tags or labels
 
     @property
     def place(self) -> tuple[str, str, str]:
@@ -50,7 +52,17 @@ def candidates(config: Config, root: Path, groups: Groups, target: Target) -> li
         else _terraform(config, root, groups, target)
     )
     edits = [
-        Edit(place.file, place.line, place.what, target.key, target.value, target.evidence, resource.source)
+        Edit(
+            place.file,
+            place.line,
+            place.what,
+            target.key,
+            target.value,
+            target.evidence,
+            resource.source,
+            place.kind,
+            place.name if place.kind is PlaceKind.ATTRIBUTE and place.name in ("tags", "labels") else "tags",
+        )
         for place in places
         if not place.file.startswith("../")
     ]
@@ -69,8 +81,15 @@ def _kubernetes(config: Config, groups: Groups, target: Target) -> list[Place]:
     places: list[Place] = []
     namespace = _namespace_object(groups, resource)
     if namespace is not None and not _has(config, target.fact, groups.by_namespace.get(resource.namespace or "", [])):
-        places.append(Place(namespace.file, namespace.line, f"labels of {namespace.address}"))
-    places.append(Place(resource.file, resource.line, f"labels of {resource.address}"))
+        what = f"labels of {namespace.address}"
+        places.append(
+            Place(namespace.file, namespace.line, what, PlaceKind.NAMESPACE_LABELS, "labels", namespace.address)
+        )
+    # a Namespace's own labels are the shared place of its objects, whichever object asks for them
+    kind = PlaceKind.NAMESPACE_LABELS if resource.type == "k8s:Namespace" else PlaceKind.OBJECT_LABELS
+    places.append(
+        Place(resource.file, resource.line, f"labels of {resource.address}", kind, "labels", resource.address)
+    )
     return places
 
 
@@ -79,27 +98,40 @@ def _terraform(config: Config, root: Path, groups: Groups, target: Target) -> li
     places: list[Place] = []
     local = _shared_local(resource)  # tags = local.tags: one line in the local serves every user of it
     if local is not None and not _has(config, target.fact, groups.by_stack.get(resource.stack, [])):
-        places.append(Place(local.file, local.line, f"{local.what} ({local.file})"))
+        places.append(replace(local, what=f"{local.what} ({local.file})"))
     place = resource.fix_place
-    input_name = place.what.split(" ")[1] if place is not None and place.what.startswith("input ") else ""
-    if input_name and not input_name.endswith(("tags", "labels")):
+    through_input = place is not None and place.kind is PlaceKind.MODULE_INPUT
+    if place is not None and through_input and not place.name.endswith(("tags", "labels")):
         place = None  # an input that is not a map of tags (a name, an id): never written into
     attribute = taggable_index().attribute_for(resource.type)
-    own = f"{attribute} of {resource.address}"
+    own = Place(
+        resource.file,
+        resource.line,
+        f"{attribute} of {resource.address}",
+        PlaceKind.ATTRIBUTE,
+        attribute,
+        resource.address,
+    )
     members = groups.by_place.get((place.file, place.line, place.what), []) if place is not None else []
-    if place is not None and place.what != own and not _has(config, target.fact, members):
+    if place is not None and not _same(place, own) and not _has(config, target.fact, members):
         places.append(place)
-    fed = place.what.split(" of ", 1)[1] if place is not None and place.what.startswith("input ") else None
+    fed = place.subject if place is not None and through_input else None
     made_by = calls(groups, resource)
     for index, call in enumerate(made_by):  # the instance's own call: not code other instances share
         module_file = made_by[index - 1].file if index else resource.file
         if call.address != fed and _takes_tags(root, groups, call, module_file):
-            places.append(Place(call.file, call.line, f"tags input of {call.address}"))
+            what = f"tags input of {call.address}"
+            places.append(Place(call.file, call.line, what, PlaceKind.MODULE_TAGS_INPUT, "tags", call.address))
     written = [
-        p for p in (resource.fix_place, *(p for t in resource.tags for p in t.provenance)) if p and p.what == own
+        p for p in (resource.fix_place, *(p for t in resource.tags for p in t.provenance)) if p and _same(p, own)
     ]
-    places.append(Place(resource.file, written[0].line if written else resource.line, own))  # or the block
+    places.append(replace(own, line=written[0].line) if written else own)  # or the block
     return places
+
+
+def _same(place: Place, own: Place) -> bool:
+    """Whether ``place`` is the resource's own tags attribute ``own`` (on whatever line)."""
+    return (place.kind, place.name, place.subject) == (own.kind, own.name, own.subject)
 
 
 def _has(config: Config, name: str, members: list[Resource]) -> bool:
@@ -128,26 +160,31 @@ def _shared_local(resource: Resource) -> Place | None:
     """The ``local.NAME`` that every tag written for the resource comes through (``tags = local.tags``,
     maybe forwarded by module inputs), at the line of its first item; None when a tag is written
     anywhere else (then the resource's own object or merge takes the key)."""
-    found: set[tuple[str, str]] = set()
+    found: dict[tuple[str, str], Place] = {}
     lines: list[int] = []
-    through_input = resource.fix_place is not None and resource.fix_place.what.startswith("input ")
+    through_input = resource.fix_place is not None and resource.fix_place.kind is PlaceKind.MODULE_INPUT
     for tag in resource.tags:
         chain = list(tag.provenance)
         if through_input and resource.fix_place not in chain:
             continue  # written inside the module, not passed in: not the caller's to change
-        markers = ("input ", "tags of", "labels of")
-        written = next((i for i, p in enumerate(chain) if p.what.startswith(markers)), None)
+        written = next((i for i, p in enumerate(chain) if _is_written(p)), None)
         if written is None:
             continue  # a provider default
-        through = [p for p in chain[:written] if p.what.startswith("local.")]
+        through = [p for p in chain[:written] if p.kind is PlaceKind.LOCAL]
         if not through:
             return None
-        found.add((through[-1].file, through[-1].what))
+        found[(through[-1].file, through[-1].name)] = through[-1]
         lines.append(through[-1].line)
     if len(found) != 1:
         return None
-    file, what = found.pop()
-    return Place(file, min(lines), what)
+    return replace(next(iter(found.values())), line=min(lines))
+
+
+def _is_written(place: Place) -> bool:
+    """A module input, or a resource's (or call's) own ``tags``/``labels``: where a tag is written for it."""
+    return place.kind is PlaceKind.MODULE_INPUT or (
+        place.kind is PlaceKind.ATTRIBUTE and place.name in ("tags", "labels")
+    )
 
 
 def _namespace_object(groups: Groups, resource: Resource) -> Resource | None:

@@ -51,8 +51,7 @@ def _insertion(source: bytes, group: list[Edit]) -> Insertion | None:
     pairs = [(e.key, e.value) for e in group]
     if first.kind == "kubernetes":
         return add_labels(source.decode("utf-8", "surrogatepass"), first.line, pairs)
-    head = first.where.split(" ", 1)[0]
-    return add_tags(source, first.line, head if head in ("tags", "labels") else "tags", pairs)
+    return add_tags(source, first.line, first.attribute, pairs)
 
 
 def _rows(source: bytes, insertions: list[Insertion]) -> set[int]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ownlint.config import Config
 from ownlint.graph.relations import relations
-from ownlint.model import Edge, Place, Resource, msp_id, qualified
+from ownlint.model import Edge, Place, PlaceKind, Resource, msp_id, qualified
 
 
 class ResourceGraph:
@@ -70,7 +70,7 @@ class ResourceGraph:
 
     def place(self, node: str) -> Place | None:
         data = self.nodes.get(node, {})
-        return Place(data["file"], data["line"], node) if data.get("file") else None
+        return Place(data["file"], data["line"], node, PlaceKind.RESOURCE, subject=node) if data.get("file") else None
 
     def shown(self, node: str) -> str:
         """``node (file:line)``, or the node alone for the ones that stand for many."""
@@ -239,7 +239,9 @@ def _structural_edges(nodes: dict[str, dict[str, Any]], resources: list[Resource
         for target in resource.references:
             target_id = qualified(resource, target)
             if target_id in nodes:
-                place = Place(resource.file, resource.line, resource.address)
+                place = Place(
+                    resource.file, resource.line, resource.address, PlaceKind.RESOURCE, subject=resource.address
+                )
                 yield Edge(resource.node_id, target_id, "references", place, attributes.get(target, ""))
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ownlint.config import Config, Inheritance
 from ownlint.config.globs import matches_type
-from ownlint.model import Place, Resource, TagValue
+from ownlint.model import Place, PlaceKind, Resource, TagValue
 
 MAX_CHAIN = 8  # listener rule -> listener -> load balancer is three; cycles stop here
 
@@ -64,7 +64,7 @@ def _parent(rule: Inheritance, resource: Resource, by_address: dict[tuple[str, s
 def _with_parent_facts(child: Resource, parent: Resource, fact_keys: set[str]) -> Resource:
     own = {t.key.lower() for t in child.tags}
     via = next(name for name, address in child.links if address == parent.address)
-    place = Place(parent.file, parent.line, f"{parent.address} through {via}")
+    place = Place(parent.file, parent.line, f"{parent.address} through {via}", PlaceKind.INHERITED, via, parent.address)
     inherited = tuple(
         TagValue(t.key, t.value, (*t.provenance, place), t.reason)
         for t in parent.tags

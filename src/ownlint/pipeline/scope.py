@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ownlint.loaders.files import relative
-from ownlint.model import Finding, LoadProblem, Place, Resource, Suppressed
+from ownlint.model import Finding, LoadProblem, Place, PlaceKind, Resource, Suppressed
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Located:
 
 def at_call(finding: Finding, call: Resource) -> Finding:
     """``finding`` located at the ``module`` block that instantiates its resource."""
-    where = Place(finding.file, finding.line, finding.resource)
+    where = Place(finding.file, finding.line, finding.resource, PlaceKind.FINDING)
     return replace(
         finding,
         file=call.file,

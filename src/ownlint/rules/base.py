@@ -11,7 +11,17 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ownlint.config import Config
-from ownlint.model import FileOwners, Finding, LoadProblem, Place, Resource, Severity, Suppression, fingerprint
+from ownlint.model import (
+    FileOwners,
+    Finding,
+    LoadProblem,
+    Place,
+    PlaceKind,
+    Resource,
+    Severity,
+    Suppression,
+    fingerprint,
+)
 from ownlint.ownership import needs_ownership
 
 if TYPE_CHECKING:
@@ -102,7 +112,7 @@ def fix_hint(resource: Resource, key: str) -> str:
         return f"add {key} to {where}"
     if place is None:
         return f"add {key} to the resource's tags"
-    if "default_" in place.what:
+    if place.kind is PlaceKind.PROVIDER_DEFAULTS:
         return f"add {key} to {place} or to the resource's own tags"
     return f"add {key} to {place}"
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Place, Resource, Severity, State
+from ownlint.model import Finding, Place, PlaceKind, Resource, Severity, State
 from ownlint.ownership import OWNER, fact
 from ownlint.rules.base import RuleContext, finding
 
@@ -52,7 +52,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
 
 def _from_namespace(provenance: tuple[Place, ...]) -> bool:
     """A value the resource inherits from its namespace cannot drift from it."""
-    return bool(provenance) and "of Namespace/" in provenance[0].what
+    return bool(provenance) and provenance[0].kind is PlaceKind.NAMESPACE_LABEL
 
 
 def _expectations(

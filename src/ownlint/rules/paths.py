@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ownlint.config import Boundary, Config, Msp
-from ownlint.model import Edge, Finding, Place, Resource, Severity, State, fingerprint, msp_id
+from ownlint.model import Edge, Finding, Place, PlaceKind, Resource, Severity, State, fingerprint, msp_id
 from ownlint.ownership import category_of, fact, fact_values
 from ownlint.rules.base import RuleContext, finding
 
@@ -134,13 +134,15 @@ def path_finding(
     found = finding(code, name, severity, resource, message, provenance)
     far_end = f"{start} -> {crossing.path[0].target}"  # the MSP and its way in: one finding per path
     nodes = (start, *(edge.target for edge in crossing.path))
-    start_place = graph.place(start) or Place(resource.file, resource.line, start)
+    start_place = graph.place(start) or Place(resource.file, resource.line, start, PlaceKind.RESOURCE, subject=start)
     places = (start_place, *(edge.place or start_place for edge in crossing.path))
     return replace(
         found,
         path=tuple(hops),
         nodes=nodes,
-        path_places=tuple(Place(p.file, p.line, hop) for p, hop in zip(places, hops, strict=True)),
+        path_places=tuple(
+            Place(p.file, p.line, hop, PlaceKind.RESOURCE, subject=hop) for p, hop in zip(places, hops, strict=True)
+        ),
         fingerprint=fingerprint(code, resource, resource.file, far_end),
         instances=crossing.instances,
     )

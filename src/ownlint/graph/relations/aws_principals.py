@@ -20,7 +20,7 @@ from ownlint.graph.relations.aws_arn import arn_index
 from ownlint.graph.relations.aws_iam import PRINCIPAL_TYPES
 from ownlint.graph.relations.aws_policy import Statement, admits_declared, allows_assume, iter_strings, statements
 from ownlint.graph.relations.index import ResourceIndex, place_of
-from ownlint.model import Edge, Place, Resource, msp_id
+from ownlint.model import Edge, Place, PlaceKind, Resource, msp_id
 
 # Resource-based policies: type -> the attribute naming the protected resource (None: itself)
 RESOURCE_POLICIES: Mapping[str, str | None] = {
@@ -101,7 +101,9 @@ def _msp_users(index: ResourceIndex, config: Config) -> Iterator[Edge]:
         for declared in msp.aws_principals:
             if ":user/" in declared or ":role/" in declared:
                 for resource in arns.named(declared, ("aws_iam_user", "aws_iam_role")):
-                    place = Place(resource.file, resource.line, resource.address)
+                    place = Place(
+                        resource.file, resource.line, resource.address, PlaceKind.RESOURCE, subject=resource.address
+                    )
                     yield Edge(msp_id(msp.name), resource.node_id, "assumes", place, f"{declared} is {msp.name}'s")
 
 

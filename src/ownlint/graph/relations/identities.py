@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from ownlint.config import Config
 from ownlint.graph.relations.index import ResourceIndex, place_of
 from ownlint.graph.relations.kubernetes import WORKLOAD_KINDS
-from ownlint.model import Edge, Place, Resource, msp_id, qualified
+from ownlint.model import Edge, Place, PlaceKind, Resource, msp_id, qualified
 from ownlint.ownership import CONTRACT, OPERATOR, OWNER, fact, operating_msp
 
 COMPUTE_TYPES = (
@@ -81,4 +81,4 @@ def _operated_place(config: Config, resource: Resource) -> Place:
         provenance = fact(config, resource, name).provenance
         if provenance:
             return provenance[0]
-    return Place(resource.file, resource.line, resource.address)
+    return Place(resource.file, resource.line, resource.address, PlaceKind.RESOURCE, subject=resource.address)

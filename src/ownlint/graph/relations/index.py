@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any, TypeVar
 
 from ownlint.config.globs import matches_type
-from ownlint.model import LINE, LINES, Place, Resource, qualified
+from ownlint.model import LINE, LINES, Place, PlaceKind, Resource, qualified
 
 T = TypeVar("T")
 
@@ -134,7 +134,9 @@ def place_of(resource: Resource, attributes: Mapping[str, Any], name: str = "", 
     if not isinstance(line, int):
         own = attributes.get(LINE)
         line = own if isinstance(own, int) else resource.line
-    return Place(resource.file, line, what or (f"{name} of {resource.address}" if name else resource.address))
+    kind = PlaceKind.ATTRIBUTE if name else PlaceKind.RESOURCE
+    described = what or (f"{name} of {resource.address}" if name else resource.address)
+    return Place(resource.file, line, described, kind, name, resource.address)
 
 
 def _matches(wanted: str, value: Any) -> bool:

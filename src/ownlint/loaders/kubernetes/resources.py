@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ownlint.loaders.kubernetes.documents import Manifest, name_of
-from ownlint.model import LINES, Place, Resource, TagValue
+from ownlint.model import LINES, Place, PlaceKind, Resource, TagValue
 
 CLUSTER_SCOPED = frozenset(
     {
@@ -109,7 +109,9 @@ def _resource(manifest: Manifest, cluster_scoped: set[str]) -> Resource:
         stack=manifest.file,
         namespace=namespace,
         tags=tags,
-        fix_place=Place(manifest.file, meta_line, f"metadata.labels of {address}"),
+        fix_place=Place(
+            manifest.file, meta_line, f"metadata.labels of {address}", PlaceKind.OBJECT_LABELS, "labels", address
+        ),
         container=f"Namespace/{namespace}" if namespace else None,
         attributes=({**data, LINES: manifest.lines},),
     )
@@ -122,6 +124,7 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
     if not isinstance(node, dict):
         return ()
     found: dict[str, TagValue] = {}
+    kind = PlaceKind.NAMESPACE_LABEL if origin == "namespace" else PlaceKind.LABEL
     for section in ("annotations", "labels"):  # labels win over annotations of the same key
         entries = node.get(section)
         if not isinstance(entries, dict):
@@ -135,7 +138,7 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
                 else (f"{label} {key} of Namespace/{name_of(manifest.data)}")
             )
             text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-            found[str(key).lower()] = TagValue(str(key), text, (Place(manifest.file, line, what),))
+            found[str(key).lower()] = TagValue(str(key), text, (Place(manifest.file, line, what, kind, str(key)),))
     return tuple(found.values())
 
 

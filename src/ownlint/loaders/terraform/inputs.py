@@ -14,7 +14,7 @@ from ownlint.loaders.files import relative
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import DEFAULT_BACKEND, ExpressionParser, expression_parser_for
 from ownlint.loaders.terraform.evaluate import Binding
-from ownlint.model import LoadProblem, Place
+from ownlint.model import LoadProblem, Place, PlaceKind
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.directories import ModuleLoader
@@ -43,7 +43,7 @@ def root_overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[
     if inputs.env_vars:
         for name, text in sorted(inputs.environ.items()):
             if name.startswith("TF_VAR_") and len(name) > 7:
-                place = Place("(environment)", 0, name)
+                place = Place("(environment)", 0, name, PlaceKind.ENVIRONMENT, name[7:])
                 found.append((name[7:], Binding(_cli_value(text, parse_expression), place)))
     for var_file in inputs.var_files:
         path = Path(var_file)
@@ -57,13 +57,15 @@ def root_overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[
             loader.root, path
         )  # as every other place: from the scan root (human formats show it from here)
         for attribute in parsed.attributes:
-            place = Place(where, attribute.line, f"var.{attribute.name} in --var-file")
+            place = Place(
+                where, attribute.line, f"var.{attribute.name} in --var-file", PlaceKind.VAR_FILE, attribute.name
+            )
             found.append((attribute.name, Binding(attribute.expr, place)))
     for assignment in inputs.variables:
         name, equals, text = assignment.partition("=")
         if not equals or not name.strip():
             raise OwnlintError(f"--var {assignment!r}: expected NAME=VALUE")
-        place = Place(COMMAND_LINE, 0, f"--var {name.strip()}")
+        place = Place(COMMAND_LINE, 0, f"--var {name.strip()}", PlaceKind.VAR_OPTION, name.strip())
         found.append((name.strip(), Binding(_cli_value(text, parse_expression), place)))
     return found
 

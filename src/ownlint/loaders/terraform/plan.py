@@ -21,7 +21,7 @@ from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.attributes import wants_attributes
 from ownlint.loaders.terraform.taggable import TaggableIndex
-from ownlint.model import LoadProblem, Place, Resource, TagValue
+from ownlint.model import LoadProblem, Place, PlaceKind, Resource, TagValue
 
 # Attributes holding the effective tags, most authoritative first, by provider prefix.
 _EFFECTIVE = {"aws": ("tags_all", "tags"), "google": ("terraform_labels", "labels")}
@@ -128,7 +128,7 @@ def _planned(
         return None
     address = config_address(instance)
     configured = by_address.get(address)
-    place = Place(plan.path, _line_of(plan.text, instance), f"{instance} in plan")
+    place = Place(plan.path, _line_of(plan.text, instance), f"{instance} in plan", PlaceKind.PLAN, subject=instance)
     is_data = change.get("mode") == "data"
     after: Mapping[str, Any] = body["after"] if isinstance(body.get("after"), dict) else {}
     unknown: Mapping[str, Any] = body["after_unknown"] if isinstance(body.get("after_unknown"), dict) else {}

@@ -17,7 +17,7 @@ from ownlint.loaders.terraform.providers import ProviderTags, dotted, provider_k
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace, named_reference, trace_tags
 from ownlint.loaders.terraform.values import Unknown, to_text
-from ownlint.model import Place, Resource
+from ownlint.model import Place, PlaceKind, Resource
 
 MAX_RESOURCE_RECORDS = 200_000
 
@@ -85,7 +85,8 @@ def _effective_tags(
     traced = TracedTags()
     if provider is not None:
         traced.overlay(provider.traced)
-    own_place = Place(path, attribute.line if attribute is not None else block.line, f"{attribute_name} of {address}")
+    line = attribute.line if attribute is not None else block.line
+    own_place = Place(path, line, f"{attribute_name} of {address}", PlaceKind.ATTRIBUTE, attribute_name, address)
     if attribute is not None:
         traced.overlay(trace_tags(attribute.expr, evaluator, own_place, env))
     # best place to add a missing key: the module input that forwards tags, the provider defaults, the resource
@@ -134,13 +135,21 @@ def _tag_blocks(
 ) -> tuple[TracedTags, Place, bool]:
     """Tags written as repeated blocks (``tag { key value }``), static or ``dynamic``."""
     traced = TracedTags()
-    place = Place(path, block.line, f"{block_name} blocks of {address}")
+    place = Place(path, block.line, f"{block_name} blocks of {address}", PlaceKind.TAG_BLOCK, block_name, address)
     for nested in block.children(block_name):
-        _tag_block_entry(traced, nested, Place(path, nested.line, f"{block_name} block of {address}"), evaluator, env)
+        _tag_block_entry(
+            traced,
+            nested,
+            Place(path, nested.line, f"{block_name} block of {address}", PlaceKind.TAG_BLOCK, block_name, address),
+            evaluator,
+            env,
+        )
     for dynamic in block.children("dynamic"):
         if dynamic.labels[:1] != (block_name,):
             continue
-        dynamic_place = Place(path, dynamic.line, f'dynamic "{block_name}" of {address}')
+        dynamic_place = Place(
+            path, dynamic.line, f'dynamic "{block_name}" of {address}', PlaceKind.TAG_BLOCK, block_name, address
+        )
         for_each = dynamic.attribute("for_each")
         iterator = dynamic.attribute("iterator")
         iterator_name = dotted(iterator.expr) if iterator is not None else block_name
@@ -194,7 +203,11 @@ def module_node(
     attribute = block.attribute("tags") or block.attribute("labels")
     if attribute is None:
         return node
-    traced = trace_tags(attribute.expr, evaluator, Place(path, attribute.line, f"{attribute.name} of {address}"))
+    traced = trace_tags(
+        attribute.expr,
+        evaluator,
+        Place(path, attribute.line, f"{attribute.name} of {address}", PlaceKind.ATTRIBUTE, attribute.name, address),
+    )
     return replace(node, tags=tuple(traced.entries.values()))
 
 

@@ -102,7 +102,7 @@ def _object(scope: _Scope, expr: m.ObjectExpr, place: Place, outer: tuple[Place,
             continue
         value = scope.value(item.value)
         origins = _origins(scope, item.value)
-        provenance = (*origins, Place(place.file, item.line, place.what), *outer)
+        provenance = (*origins, replace(place, line=item.line), *outer)
         add_tag(traced, to_text(key), value, provenance)
     return traced
 

@@ -11,7 +11,7 @@ from typing import Any
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.directories import ModuleSource
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
-from ownlint.model import Place
+from ownlint.model import Place, PlaceKind
 
 
 def root_variables(source: ModuleSource, overrides: Sequence[tuple[str, Binding]]) -> dict[str, Binding]:
@@ -22,7 +22,7 @@ def root_variables(source: ModuleSource, overrides: Sequence[tuple[str, Binding]
         for attribute in values.attributes:
             if attribute.name in bindings:
                 what = f"var.{attribute.name} in {values.path.rsplit('/', 1)[-1]}"
-                place = Place(values.path, attribute.line, what)
+                place = Place(values.path, attribute.line, what, PlaceKind.TFVARS, attribute.name)
                 bindings[attribute.name] = Binding(attribute.expr, place, type=bindings[attribute.name].type)
     for name, binding in overrides:
         if name in bindings:
@@ -39,10 +39,10 @@ def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict
             constraint = block.attribute("type")
             type_expr = constraint.expr if constraint is not None else None
             if default is not None:
-                place = Place(hcl.path, default.line, f"default of var.{name}")
+                place = Place(hcl.path, default.line, f"default of var.{name}", PlaceKind.VARIABLE_DEFAULT, name)
                 bindings[name] = Binding(default.expr, place, type=type_expr)
             else:
-                place = Place(hcl.path, block.line, f"variable {name}")
+                place = Place(hcl.path, block.line, f"variable {name}", PlaceKind.VARIABLE, name)
                 bindings[name] = Binding(None, place, missing(name), type=type_expr)
     return bindings
 
@@ -59,7 +59,14 @@ def call_inputs(
     bindings = _declared(child.files, lambda name: f"var.{name} has no default and {address} does not set it")
     for attribute in call.attributes:
         if attribute.name in bindings:
-            place = Place(path, attribute.line, f"input {attribute.name} of {address}")
+            place = Place(
+                path,
+                attribute.line,
+                f"input {attribute.name} of {address}",
+                PlaceKind.MODULE_INPUT,
+                attribute.name,
+                address,
+            )
             declared = bindings[attribute.name]
             bindings[attribute.name] = Binding(attribute.expr, place, scope=evaluator, env=env, type=declared.type)
     return bindings
@@ -74,6 +81,6 @@ def locals_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
     for hcl in files:
         for block in top_blocks(hcl, "locals"):
             for attribute in block.attributes:
-                place = Place(hcl.path, attribute.line, f"local.{attribute.name}")
+                place = Place(hcl.path, attribute.line, f"local.{attribute.name}", PlaceKind.LOCAL, attribute.name)
                 bindings[attribute.name] = Binding(attribute.expr, place)
     return bindings

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ownlint import __version__
-from ownlint.model import Finding, Place, Report, Severity, Suppressed
+from ownlint.model import Finding, Place, PlaceKind, Report, Severity, Suppressed
 from ownlint.report.escape import json_text, uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -66,7 +66,11 @@ def _result(report: Report, finding: Finding, index: dict[str, int]) -> dict[str
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
         "message": {"text": finding.message},
-        "locations": [_location(report, Place(finding.file, finding.line, ""), finding.end_line, finding.resource)],
+        "locations": [
+            _location(
+                report, Place(finding.file, finding.line, "", PlaceKind.FINDING), finding.end_line, finding.resource
+            )
+        ],
         "partialFingerprints": {"ownlint/v1": finding.fingerprint},
     }
     if finding.rule in index:
