@@ -292,7 +292,7 @@ def test_every_check_finds_what_it_forbids(tmp_path: Path) -> None:
     }
     for unit in ROW:  # an empty module or package per unit, then the plants
         path = tmp_path.joinpath(*unit.split("."))
-        path = path.with_suffix(".py") if unit in modules else path / "__init__.py"
+        path = path.with_suffix(".py") if unit in plain_modules else path / "__init__.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
     for name, text in PLANTED.items():
