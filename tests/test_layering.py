@@ -5,12 +5,15 @@ Checked: imports point down ``LAYERS`` only; rules never import loaders; network
 click only under cli/; no private name (``_x``) is used from another module; only cli/ reads the environment;
 no import cycle between modules. Each check is a function from a source tree to its violations, run on the
 real tree and on a planted one (``test_every_check_finds_what_it_forbids``), so none of them can pass vacuously.
+The docs follow the code: docs/architecture.md shows ``LAYERS`` row for row, and every module, path and dotted
+name CONTRIBUTING.md and docs/architecture.md name in backticks exists.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,7 +285,7 @@ PLANTED = {
 
 
 def test_every_check_finds_what_it_forbids(tmp_path: Path) -> None:
-    modules = {
+    plain_modules = {
         "ownlint.__main__",
         "ownlint.model",
         "ownlint.errors",
@@ -323,3 +326,66 @@ def test_every_check_finds_what_it_forbids(tmp_path: Path) -> None:
         ],
         "import_cycles": ["ownlint.errors -> ownlint.model -> ownlint.errors"],
     }
+
+
+DOCS = ("CONTRIBUTING.md", "docs/architecture.md")
+PACKAGE_WORDS = {path.stem for path in (SRC / "ownlint").iterdir() if path.suffix == ".py" or path.is_dir()}
+
+
+def test_the_architecture_page_shows_the_layer_table() -> None:
+    page = (SRC.parent / "docs" / "architecture.md").read_text()
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|", page, re.M)
+
+    def unit(shown: str) -> str:
+        name = shown.removesuffix("/").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        return "ownlint" if name == "ownlint" else f"ownlint.{name}"
+
+    shown = [(int(row), {unit(name) for name in re.findall(r"`([^`]+)`", units)}) for row, units in rows]
+    assert shown == [(row, set(units)) for row, units in enumerate(LAYERS)]
+
+
+def test_the_docs_name_modules_and_names_that_exist() -> None:
+    """Every ``path/`` or ``module.py`` and every ``package.module.name`` the docs name in backticks exists."""
+    missing = []
+    for doc in DOCS:
+        for token in re.findall(r"`([A-Za-z_./-]+)`", (SRC.parent / doc).read_text()):
+            if not names_something(token):
+                missing.append(f"{doc}: {token}")
+    assert_none(missing)
+
+
+def names_something(token: str) -> bool:
+    """A path (``rules/base.py``, ``fixtures/rules/``) under src/ownlint or the repository, a dotted name under
+    ownlint (``report.write.write_reports``); anything else (``--format``, ``OWN001``) is not checked."""
+    if token.endswith(".py") and "/" not in token:  # a module named in its package's context
+        return any(any(SRC.parent.joinpath(top).rglob(token)) for top in ("src", "scripts", "benchmarks", "tests"))
+    if token.endswith(".py") or (token.endswith("/") and "/" in token.rstrip("/")):
+        return any((base / token).exists() for base in (SRC / "ownlint", SRC, SRC.parent))
+    if "." in token and token.split(".")[0] in PACKAGE_WORDS and not token.endswith(".md"):
+        return dotted_name_exists(f"ownlint.{token}")
+    return True
+
+
+def dotted_name_exists(dotted: str) -> bool:
+    """``ownlint.a.b.name``: the longest module prefix exists and defines (or imports) the next name."""
+    parts = dotted.split(".")
+    for length in range(len(parts), 1, -1):
+        module = ".".join(parts[:length])
+        if module_exists(SRC, module):
+            if length == len(parts):
+                return True
+            return parts[length] in defined_names(modules(SRC)[module])
+    return False
+
+
+def defined_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return names
