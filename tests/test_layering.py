@@ -83,7 +83,7 @@ def imports(src: Path, module: str, tree: ast.Module) -> Iterator[Import]:
                 base = ".".join([*above, *([node.module] if node.module else [])])
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
-                target = sub if src.joinpath(*sub.split(".")).is_dir() or module_exists(src, sub) else base
+                target = sub if module_exists(src, sub) else base
                 yield Import(module, target, alias.name, alias.asname or alias.name, node.lineno)
 
 
@@ -99,6 +99,10 @@ def all_imports(src: Path) -> list[Import]:
 def unit_of(module: str) -> str | None:
     parts = module.split(".")
     return next((".".join(parts[:n]) for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in ROW), None)
+
+
+def is_ours(module: str) -> bool:
+    return module == "ownlint" or module.startswith("ownlint.")
 
 
 def is_private(name: str) -> bool:
@@ -117,7 +121,7 @@ def upward_imports(src: Path) -> list[str]:
     """Imports between two units that do not point to a lower row."""
     found = []
     for each in all_imports(src):
-        if not each.target.startswith("ownlint"):
+        if not is_ours(each.target):
             continue
         importer, target = unit_of(each.importer), unit_of(each.target)
         if importer is None or target is None or importer == target:
@@ -133,7 +137,7 @@ def rules_importing_loaders(src: Path) -> list[str]:
     return [
         f"{each.where(src)}: {each.importer} imports {each.target}"
         for each in all_imports(src)
-        if each.importer.startswith("ownlint.rules") and (each.target + ".").startswith("ownlint.loaders.")
+        if (each.importer + ".").startswith("ownlint.rules.") and (each.target + ".").startswith("ownlint.loaders.")
     ]
 
 
@@ -153,7 +157,7 @@ def private_crossings(src: Path) -> list[str]:
     """``from ownlint.x import _y``, ``import ownlint._x`` and ``x._y`` on an imported ownlint module, across modules."""
     found = []
     for module, tree in modules(src).items():
-        taken = [each for each in imports(src, module, tree) if each.target.startswith("ownlint")]
+        taken = [each for each in imports(src, module, tree) if is_ours(each.target)]
         for each in taken:
             names = [*each.target.split(".")[1:], *([each.name] if each.name else [])]
             if each.target != module and any(is_private(name) for name in names):
@@ -203,7 +207,7 @@ def import_cycles(src: Path) -> list[str]:
     """Cycles between modules (lazy imports count: they only hide a cycle), as ``a -> b -> a``."""
     edges: dict[str, set[str]] = {}
     for each in all_imports(src):
-        if each.target.startswith("ownlint") and each.target != each.importer and module_exists(src, each.target):
+        if is_ours(each.target) and each.target != each.importer and module_exists(src, each.target):
             edges.setdefault(each.importer, set()).add(each.target)
     cycles, done = [], set()
     for start in sorted(edges):
