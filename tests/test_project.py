@@ -1,4 +1,4 @@
-"""Project meta-checks: the README's commands, CI, hook ids, layering."""
+"""Project meta-checks: the README's commands, CI, hook ids (the layering: tests/test_layering.py)."""
 
 from __future__ import annotations
 
@@ -24,25 +24,6 @@ def test_every_hook_id_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for hook in hooks:
         assert f"id: {hook['id']}" in readme
-
-
-def test_networkx_and_click_stay_in_their_layers() -> None:
-    for path in (ROOT / "src" / "ownlint").rglob("*.py"):
-        text = path.read_text()
-        if path != ROOT / "src" / "ownlint" / "graph" / "__init__.py":
-            assert "import networkx" not in text, path
-        if path.parent.name != "cli":
-            assert "import click" not in text, path
-
-
-def test_lower_layers_never_import_upper_ones() -> None:
-    upper = re.compile(r"^\s*(from|import) ownlint\.(cli|app|output)\b", re.M)
-    for folder in ("loaders", "rules", "report"):
-        for path in (ROOT / "src" / "ownlint" / folder).rglob("*.py"):
-            hits = [m.group(0) for m in upper.finditer(path.read_text())]
-            assert not hits, (path, hits)
-    model = (ROOT / "src" / "ownlint" / "model.py").read_text()
-    assert "from ownlint." not in model.replace("from ownlint.model", "")
 
 
 def test_taggable_data_matches_the_shared_reference() -> None:
