@@ -118,3 +118,41 @@ def test_every_good_document_of_a_file_with_bad_ones_is_kept() -> None:
     found, problems = documents(text)
     assert [(m.data["metadata"]["name"], m.line) for m in found] == [("a", 1), ("b", 8), ("c", 14)]
     assert [p.line for p in problems] == [7, 12]
+
+
+# --- item 3: tool configuration files are not cluster objects ------------------------------------------------
+
+
+def test_tool_configs_give_exactly_the_expected_findings(tmp_path: Path) -> None:
+    case = CASES / "tool-configs"
+    lines, run = checked(case, tmp_path)
+    assert lines == expected_lines(case / "expected.txt")
+    assert run.exit_code == 1
+
+
+def test_tool_configs_are_skipped_with_a_note(tmp_path: Path) -> None:
+    _, run = checked(CASES / "tool-configs", tmp_path)
+    assert (
+        "note: not checked: 9 tool configuration documents, which are not applied to a cluster: "
+        "blueprint/metadata.yaml:1 (blueprints.cloud.google.com/v1alpha1 BlueprintMetadata), "
+        "clusters/eksctl.yaml:1 (eksctl.io/v1alpha5 ClusterConfig), "
+        "functions/prefix.yaml:2 (builtin PrefixSuffixTransformer), ...\n"
+    ) in run.stderr
+
+
+def test_every_tool_config_entry_says_why() -> None:
+    from ownlint.loaders.kubernetes.toolconfigs import TOOL_CONFIGS, tool_config
+
+    assert all(why for why in TOOL_CONFIGS.values())
+    assert tool_config({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"})
+    assert not tool_config({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization"})
+    assert not tool_config({"apiVersion": "v1", "kind": "ConfigMap"})
+    assert tool_config({"apiVersion": "v1", "kind": "Config"})
+    function = {"config.kubernetes.io/function": "container: {image: x}"}
+    assert tool_config({"apiVersion": "x.io/v1", "kind": "Anything", "metadata": {"annotations": function}})
+
+
+def test_a_tool_config_on_standard_input_is_not_checked() -> None:
+    run = run_cli("check", "-", "--format", "json", input="apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\n")
+    assert run.json()["findings"] == []
+    assert "note: not checked: 1 tool configuration document" in run.stderr

@@ -12,6 +12,7 @@ from typing import Any
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
 from ownlint.loaders.kubernetes.resources import CLUSTER_SCOPED, resources
+from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import counter, run_chunks
 from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
@@ -43,10 +44,13 @@ def load_kubernetes(
     if stdin_text is not None:
         shown_files.append(STDIN_NAME)
         collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
+    tools = [m for m in manifests if tool_config(m.data) is not None]
+    manifests = [m for m in manifests if tool_config(m.data) is None]
     namespaces = _context_namespaces(root, context, manifests, max_bytes)
     return LoadResult(
         resources=tuple(resources(manifests, namespaces)),
         problems=tuple(problems),
+        notes=tuple(tool_config_note(tools)),
         files=tuple(shown_files),
         suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
     )
