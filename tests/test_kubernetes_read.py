@@ -156,3 +156,45 @@ def test_a_tool_config_on_standard_input_is_not_checked() -> None:
     run = run_cli("check", "-", "--format", "json", input="apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\n")
     assert run.json()["findings"] == []
     assert "note: not checked: 1 tool configuration document" in run.stderr
+
+
+# --- item 6: Terraform-managed Kubernetes objects ------------------------------------------------------------
+
+TERRAFORM_OBJECTS = FIXTURES / "terraform" / "kubernetes-objects"
+
+
+def test_terraform_kubernetes_objects_give_exactly_the_expected_findings(tmp_path: Path) -> None:
+    lines, run = checked(TERRAFORM_OBJECTS, tmp_path)
+    assert lines == expected_lines(TERRAFORM_OBJECTS / "expected.txt")
+    assert run.exit_code == 1
+
+
+def loaded_resources(case: Path, tmp_path: Path) -> dict[str, Any]:
+    from ownlint.inputs import Inputs
+    from ownlint.pipeline.loading import load
+
+    copy = Path(shutil.copytree(case, tmp_path / case.name))
+    return {r.address: r for r in load(Inputs(paths=(str(copy),))).resources}
+
+
+def test_terraform_kubernetes_objects_are_placed_and_inherit_their_namespace(tmp_path: Path) -> None:
+    found = loaded_resources(TERRAFORM_OBJECTS, tmp_path)
+    web = found["kubernetes_deployment.web"]
+    assert (web.namespace, web.taggable) == ("shop", True)
+    owner = web.tag("owner")
+    assert owner is not None and owner.value == "payments"
+    assert [(p.file, p.line) for p in owner.provenance] == [("main.tf", 7), ("main.tf", 3)]
+    assert found["kubernetes_namespace.shop"].namespace is None
+    assert found["kubernetes_service_v1.api"].namespace == "default"
+    assert found["kubernetes_manifest.flags"].namespace == "shop"
+    assert found["kubernetes_manifest.flags"].tag("owner") is not None
+    cart = found["Deployment/shop/cart"]  # YAML in a namespace Terraform makes
+    assert cart.tag("owner") is not None and cart.tag("owner").value == "payments"  # type: ignore[union-attr]
+    job = found["kubernetes_job_v1.migrate"]
+    assert job.namespace == "batch" and job.tag("team") is not None
+
+
+def test_a_terraform_kubernetes_object_says_where_to_add_its_owner(tmp_path: Path) -> None:
+    _, run = checked(TERRAFORM_OBJECTS, tmp_path)
+    orphan = next(f for f in run.json()["findings"] if f["resource"] == "kubernetes_config_map.orphan")
+    assert "add owner to metadata.labels of kubernetes_config_map.orphan (main.tf:40)" in orphan["message"]

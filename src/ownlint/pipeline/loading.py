@@ -23,6 +23,7 @@ from ownlint.loaders import (
 )
 from ownlint.model import FileOwners, LoadResult, Progress, Resource, Suppression
 from ownlint.pipeline.inherit import inherit_ownership
+from ownlint.pipeline.namespaces import inherit_namespaces
 from ownlint.pipeline.scope import Located, Scope
 from ownlint.report.notes import plan_like_note, skipped_notes
 from ownlint.rules import KNOWN_IDS
@@ -77,7 +78,7 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
         found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes, inputs.progress
     )
     result = LoadResult(
-        resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
+        resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),
         problems=tuple(found.problems) + terraform.problems + kubernetes.problems,
         files=terraform.files + manifests_read(kubernetes),
     )
