@@ -198,3 +198,158 @@ def test_a_terraform_kubernetes_object_says_where_to_add_its_owner(tmp_path: Pat
     _, run = checked(TERRAFORM_OBJECTS, tmp_path)
     orphan = next(f for f in run.json()["findings"] if f["resource"] == "kubernetes_config_map.orphan")
     assert "add owner to metadata.labels of kubernetes_config_map.orphan (main.tf:40)" in orphan["message"]
+
+
+# --- item 5: Helm charts rendered where helm is installed ----------------------------------------------------
+
+HELM_CHARTS = CASES / "helm-charts"
+# A stand-in for `helm template RELEASE CHART [--values FILE]...`: each templates/*.yaml of the chart (not _*)
+# with `{{ .Release.Name }}` and `{{ .Values.KEY }}` filled in (values.yaml, then each --values file), under
+# helm's `# Source: NAME/templates/FILE` comments; an empty or invalid Chart.yaml is helm's error. It logs
+# its arguments, working directory and environment beside itself.
+FAKE_HELM = r"""#!{python}
+import json, os, pathlib, re, sys
+args = sys.argv[1:]
+log = pathlib.Path(__file__).with_name("calls.jsonl")
+with log.open("a") as out:
+    out.write(json.dumps({{"argv": args, "cwd": os.getcwd(), "env": sorted(os.environ)}}) + "\n")
+{body}
+"""
+RENDER = r"""
+chart = pathlib.Path(args[2])
+meta = (chart / "Chart.yaml").read_text()
+name = re.search(r"^name: *(\S+)", meta, re.M)
+if not name:
+    sys.exit("Error: validation: chart.metadata.name is required")
+values = {}
+files = [chart / "values.yaml"] + [pathlib.Path(a) for p, a in zip(args, args[1:]) if p == "--values"]
+for f in files:
+    if f.is_file():
+        values.update(re.findall(r"^(\w+): *(\S+)", f.read_text(), re.M))
+for template in sorted((chart / "templates").glob("*.yaml")):
+    text = template.read_text().replace("{{ .Release.Name }}", args[1])
+    text = re.sub(r"\{\{ \.Values\.(\w+) \}\}", lambda m: values.get(m.group(1), ""), text)
+    print(f"---\n# Source: {name.group(1)}/templates/{template.name}\n{text}", end="")
+"""
+
+
+def fake_helm(tmp_path: Path, body: str = RENDER) -> Path:
+    import stat
+    import sys
+
+    directory = tmp_path / "bin"
+    directory.mkdir(exist_ok=True)
+    helm = directory / "helm"
+    helm.write_text(FAKE_HELM.format(python=sys.executable, body=body))
+    helm.chmod(helm.stat().st_mode | stat.S_IXUSR)
+    return helm
+
+
+def helm_calls(helm: Path) -> list[dict[str, Any]]:
+    import json
+
+    log = helm.with_name("calls.jsonl")
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def on_path(monkeypatch: Any, directory: Path | None) -> None:
+    """``directory`` first on PATH, and no other helm there (None: no helm at all)."""
+    import os
+
+    kept = [d for d in os.environ.get("PATH", "").split(os.pathsep) if not Path(d, "helm").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join([*([str(directory)] if directory else []), *kept]))
+
+
+def test_helm_charts_are_rendered_and_located_in_their_templates(tmp_path: Path, monkeypatch: Any) -> None:
+    helm = fake_helm(tmp_path)
+    on_path(monkeypatch, helm.parent)
+    lines, run = checked(HELM_CHARTS, tmp_path)
+    assert lines == expected_lines(HELM_CHARTS / "expected.txt")
+    assert "Helm chart template" not in run.stderr  # rendered: no note that they were skipped
+    calls = helm_calls(helm)
+    chart = (tmp_path / HELM_CHARTS.name / "charts" / "shop").resolve()
+    assert [c["argv"] for c in calls] == [["template", "release", str(chart)]]  # no --repo, no dependency update
+    assert calls[0]["cwd"] != str(chart) and "HOME" in calls[0]["env"]
+    assert not [name for name in calls[0]["env"] if name.startswith(("KUBE", "AWS", "GITHUB"))]
+
+
+def test_without_helm_the_templates_are_skipped_with_a_note(tmp_path: Path, monkeypatch: Any) -> None:
+    on_path(monkeypatch, None)
+    lines, run = checked(HELM_CHARTS, tmp_path)
+    assert lines == expected_lines(HELM_CHARTS / "expected-without-helm.txt")
+    assert "note: skipped 2 Helm chart template files in " in run.stderr
+
+
+def test_an_empty_chart_yaml_is_a_located_problem(tmp_path: Path, monkeypatch: Any) -> None:
+    on_path(monkeypatch, None)
+    _, run = checked(HELM_CHARTS, tmp_path)
+    [problem] = [f for f in run.json()["findings"] if f["rule"] == "OWN000"]
+    assert problem["message"] == (
+        "invalid Chart.yaml: helm needs a mapping with apiVersion and name; the chart's 1 template file is not checked"
+    )
+
+
+def test_a_chart_helm_cannot_render_is_a_located_problem(tmp_path: Path, monkeypatch: Any, tree: Any) -> None:
+    helm = fake_helm(tmp_path, 'sys.stderr.write("Error: \\x1b[31mfound in Chart.yaml, but missing\\n"); sys.exit(1)')
+    on_path(monkeypatch, helm.parent)
+    root = tree({"c/Chart.yaml": "apiVersion: v2\nname: c\n", "c/templates/cm.yaml": "kind: {{ x }}\n"})
+    run = run_cli("check", str(root), "--select", "OWN000", "--format", "json")
+    [problem] = run.json()["findings"]
+    assert (problem["file"], problem["line"]) == ("c/Chart.yaml", 1)
+    assert problem["message"] == (
+        "Helm chart not rendered: helm template failed: Error: \\x1b[31mfound in Chart.yaml, but missing; "
+        "its 1 template file is not checked"
+    )
+
+
+def test_helm_is_bounded_in_time_and_output(tmp_path: Path) -> None:
+    from ownlint.loaders.kubernetes.helm import HelmRun, render_charts
+
+    chart = write_chart(tmp_path / "tree")
+    sleepy = fake_helm(tmp_path, "import time; time.sleep(30)")
+    template = [chart / "templates" / "cm.yaml"]
+    problems = render_charts(tmp_path / "tree", template, HelmRun(str(sleepy), timeout=0.5), set()).problems
+    assert [p.message for p in problems] == [
+        "Helm chart not rendered: helm template took more than 0.5 s; its 1 template file is not checked"
+    ]
+    loud = fake_helm(tmp_path, "sys.stdout.write('x' * 100000)")
+    problems = render_charts(tmp_path / "tree", template, HelmRun(str(loud), max_bytes=1000), set()).problems
+    assert [p.message for p in problems] == [
+        "Helm chart not rendered: helm template wrote more than 1000 bytes; its 1 template file is not checked"
+    ]
+
+
+def write_chart(root: Path, template: str = "kind: {{ x }}\n") -> Path:
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\n")
+    (chart / "templates" / "cm.yaml").write_text(template)
+    return chart
+
+
+def test_a_source_comment_cannot_place_an_object_outside_its_chart(tmp_path: Path) -> None:
+    from ownlint.loaders.kubernetes.helm import HelmRun, render_charts
+
+    chart = write_chart(tmp_path / "tree")
+    body = "print('---\\n# Source: c/../../../etc/passwd\\napiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: x}')"
+    helm = HelmRun(str(fake_helm(tmp_path, body)))
+    done = render_charts(tmp_path / "tree", [chart / "templates" / "cm.yaml"], helm, set())
+    assert done.problems == [] and [(m.file, m.line) for m in done.manifests] == [("c/Chart.yaml", 1)]
+
+
+def test_a_chart_with_a_symlink_out_of_the_tree_is_not_rendered(tmp_path: Path) -> None:
+    from ownlint.loaders.kubernetes.helm import HelmRun, render_charts
+
+    chart = write_chart(tmp_path / "tree")
+    (tmp_path / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\n")
+    (chart / "templates" / "leak.yaml").symlink_to(tmp_path / "secret.yaml")
+    helm = fake_helm(tmp_path)
+    done = render_charts(tmp_path / "tree", [chart / "templates" / "cm.yaml"], HelmRun(str(helm)), set())
+    assert done.manifests == [] and helm_calls(helm) == []
+    assert [(p.file, p.message) for p in done.problems] == [
+        (
+            "c/Chart.yaml",
+            "Helm chart not rendered: c/templates/leak.yaml links outside the scanned tree; "
+            "its 1 template file is not checked",
+        )
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ownlint.config import Config, config_at_ref, config_top, find_config, load_config
@@ -21,6 +21,7 @@ from ownlint.loaders import (
     manifests_read,
     relative,
 )
+from ownlint.loaders.kubernetes.helm import HelmRun, render_charts
 from ownlint.model import FileOwners, LoadResult, Progress, Resource, Suppression
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
@@ -74,12 +75,22 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
         inputs.progress,
     )
     stdin = stdin_text if STDIN in paths else None
+    helm = HelmRun(inputs.helm, max_bytes=inputs.max_file_bytes) if inputs.helm is not None else None
+    charts = render_charts(found.root, found.helm_templates, helm, found.manifests)
+    found = replace(found, helm_templates=[t for t in found.helm_templates if t not in charts.covered])
     kubernetes = load_kubernetes(
-        found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes, inputs.progress
+        found.root,
+        found.manifests,
+        stdin,
+        found.namespace_context,
+        inputs.jobs,
+        inputs.max_file_bytes,
+        inputs.progress,
+        charts.manifests,
     )
     result = LoadResult(
         resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),
-        problems=tuple(found.problems) + terraform.problems + kubernetes.problems,
+        problems=tuple(found.problems) + terraform.problems + kubernetes.problems + tuple(charts.problems),
         files=terraform.files + manifests_read(kubernetes),
     )
     settings = config.codeowners

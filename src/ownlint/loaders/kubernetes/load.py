@@ -4,7 +4,7 @@ and the Namespaces the repository defines elsewhere for the objects named."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,9 +29,10 @@ def load_kubernetes(
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
     progress: Progress | None = None,
+    rendered: Sequence[Manifest] = (),
 ) -> LoadResult:
-    """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces.
-    With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
+    """The objects of ``files`` (and standard input, and the Helm charts ``rendered``); ``context`` files
+    only lend their Namespaces. With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
@@ -41,6 +42,8 @@ def load_kubernetes(
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)
+    manifests.extend(rendered)
+    shown_files.extend(sorted({m.file for m in rendered}))
     if stdin_text is not None:
         shown_files.append(STDIN_NAME)
         collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
