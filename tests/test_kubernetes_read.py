@@ -353,3 +353,61 @@ def test_a_chart_with_a_symlink_out_of_the_tree_is_not_rendered(tmp_path: Path) 
             "its 1 template file is not checked",
         )
     ]
+
+
+SERVICE = (
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {team: {{ .Values.team }}}\n"
+)
+
+
+def test_the_values_files_the_config_names_are_rendered_with(tree: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    helm = fake_helm(tmp_path)
+    on_path(monkeypatch, helm.parent)
+    config = "helm:\n  values:\n    deploy/shop: [deploy/shop/values-prod.yaml]\n"
+    root = tree(
+        {
+            "repo/ownlint.yaml": config,
+            "repo/deploy/shop/Chart.yaml": "apiVersion: v2\nname: shop\n",
+            "repo/deploy/shop/values.yaml": "replicas: 1\n",
+            "repo/deploy/shop/values-prod.yaml": "team: payments\n",
+            "repo/deploy/shop/templates/service.yaml": SERVICE,
+        }
+    )
+    run = run_cli("check", str(root / "repo"), "--select", "OWN000,OWN001", "--format", "json")
+    assert run.json()["findings"] == []
+    values = (root / "repo" / "deploy" / "shop" / "values-prod.yaml").resolve()
+    assert helm_calls(helm)[0]["argv"][3:] == ["--values", str(values)]
+    (root / "repo" / "ownlint.yaml").write_text("{}\n")
+    run_cli("check", str(root / "repo"), "--select", "OWN000,OWN001", "--format", "json")
+    assert helm_calls(helm)[1]["argv"][3:] == []  # default values only
+
+
+def test_a_values_file_that_links_out_of_the_tree_is_not_given_to_helm(
+    tree: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    helm = fake_helm(tmp_path)
+    on_path(monkeypatch, helm.parent)
+    root = tree(
+        {
+            "repo/ownlint.yaml": "helm:\n  values:\n    shop: [shop/prod.yaml]\n",
+            "repo/shop/Chart.yaml": "apiVersion: v2\nname: shop\n",
+            "repo/shop/templates/service.yaml": SERVICE,
+            "secret.yaml": "team: x\n",
+        }
+    )
+    (root / "repo" / "shop" / "prod.yaml").symlink_to(root / "secret.yaml")
+    run = run_cli("check", str(root / "repo"), "--select", "OWN000", "--format", "json")
+    assert [(f["file"], f["message"]) for f in run.json()["findings"]] == [
+        (
+            "shop/Chart.yaml",
+            "Helm chart not rendered: shop/prod.yaml links outside the scanned tree; "
+            "its 1 template file is not checked",
+        )
+    ]
+    assert helm_calls(helm) == []
+
+
+def test_the_helm_config_key_takes_repository_paths(tree: Any) -> None:
+    root = tree({"ownlint.yaml": "helm:\n  values:\n    shop: [../outside.yaml]\n", "main.tf": ""})
+    run = run_cli("check", str(root))
+    assert run.exit_code == 2 and "leads out of the repository" in run.stderr

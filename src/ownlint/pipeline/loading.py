@@ -75,7 +75,7 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
         inputs.progress,
     )
     stdin = stdin_text if STDIN in paths else None
-    helm = HelmRun(inputs.helm, max_bytes=inputs.max_file_bytes) if inputs.helm is not None else None
+    helm = _helm(inputs, config, found.root)
     charts = render_charts(found.root, found.helm_templates, helm, found.manifests)
     found = replace(found, helm_templates=[t for t in found.helm_templates if t not in charts.covered])
     kubernetes = load_kubernetes(
@@ -106,6 +106,16 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     plan_files = [Path(p) for p in inputs.terraform.plans]
     scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope, inputs.progress)
+
+
+def _helm(inputs: Inputs, config: Config, root: Path) -> HelmRun | None:
+    """How Helm charts are rendered: the helm the command line found, the values files the config names
+    (from the top of the repository), or None without helm."""
+    if inputs.helm is None:
+        return None
+    top = repository_top(root) or root
+    values = {(top / c).resolve(): tuple(top / f for f in files) for c, files in config.helm_values.items()}
+    return HelmRun(inputs.helm, max_bytes=inputs.max_file_bytes, values=values)
 
 
 def choose_config(inputs: Inputs, paths: list[Path], root: Path) -> Config:

@@ -31,7 +31,7 @@ class HelmRun:
     binary: str
     timeout: float = TIMEOUT
     max_bytes: int = MAX_FILE_BYTES
-    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # chart (from the root) -> files
+    values: Mapping[Path, tuple[Path, ...]] = field(default_factory=dict)  # chart (resolved) -> values files
 
 
 @dataclass
@@ -67,31 +67,42 @@ def render_charts(root: Path, templates: Sequence[Path], helm: HelmRun | None, r
         if helm is None:
             continue
         done.covered.update(files)
-        failure = _outside(root, chart) or _render(root, chart, helm, already, done)
+        values = helm.values.get(chart.resolve(), ())
+        failure = _outside(root, chart, values) or _render(root, chart, helm, values, already, done)
         if failure is not None:
             message = f"Helm chart not rendered: {_printable(failure)}; its {_unchecked(len(files))}"
             done.problems.append(LoadProblem(shown, 1, message))
     return done
 
 
-def _outside(root: Path, chart: Path) -> str | None:
-    """Why helm may not read the chart: it is not in the tree, or a symlink in it leads out of the tree."""
+def _outside(root: Path, chart: Path, values: Sequence[Path]) -> str | None:
+    """Why helm may not read the chart: it or a values file is not in the tree, or a symlink in the chart
+    or a values file leads out of the tree."""
     real_root = root.resolve()
-    real = chart.resolve()
-    if real != real_root and real_root not in real.parents:
-        return "the chart is outside the scanned tree"
+    for path in (chart, *values):
+        real = path.resolve()
+        if real != real_root and real_root not in real.parents:
+            return f"{_shown(root, path)} {'links' if path.is_symlink() else 'is'} outside the scanned tree"
+        if path is not chart and not real.is_file():
+            return f"its values file {_shown(root, path)} is not a file"
     for current, directories, names in os.walk(chart, followlinks=False):
         for name in sorted([*directories, *names]):
             if links_outside(Path(current, name), real_root):
-                link = Path(os.path.relpath(os.path.join(current, name), root)).as_posix()  # the link, not its target
-                return f"{link} links outside the scanned tree"
+                return f"{_shown(root, Path(current, name))} links outside the scanned tree"
     return None
 
 
-def _render(root: Path, chart: Path, helm: HelmRun, already: set[Path], done: Rendered) -> str | None:
+def _shown(root: Path, path: Path) -> str:
+    """``path`` from the root as written: a link, not its target."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _render(
+    root: Path, chart: Path, helm: HelmRun, values: Sequence[Path], already: set[Path], done: Rendered
+) -> str | None:
     """Run ``helm template`` on the chart and collect its documents; the reason it failed, or None."""
-    values = [item for name in helm.values.get(relative(root, chart), ()) for item in ("--values", str(root / name))]
-    argv = [helm.binary, "template", RELEASE, str(chart.resolve()), *values]
+    given = [item for path in values for item in ("--values", str(path.resolve()))]
+    argv = [helm.binary, "template", RELEASE, str(chart.resolve()), *given]
     with tempfile.TemporaryDirectory(prefix="ownlint-helm-") as scratch:
         env = {
             "HOME": scratch,
