@@ -56,7 +56,7 @@ def render_charts(root: Path, templates: Sequence[Path], helm: HelmRun | None, r
     for template in templates:
         charts.setdefault(chart_of(template), []).append(template)
     done = Rendered()
-    already = {p.resolve() for p in read}
+    already = {p.resolve() for p in read} if helm is not None and charts else set()  # only when rendering
     for chart, files in sorted(charts.items()):
         shown = relative(root, chart / "Chart.yaml")
         if not is_chart(chart / "Chart.yaml"):
