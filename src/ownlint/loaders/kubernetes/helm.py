@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -16,7 +15,6 @@ from pathlib import Path, PurePosixPath
 from ownlint.loaders.discovery import is_chart
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, relative
 from ownlint.loaders.kubernetes.documents import DOCUMENT_START, Manifest, collect
-from ownlint.loaders.kubernetes.process import run_bounded
 from ownlint.model import LoadProblem
 
 RELEASE = "release"  # the release name helm renders with: fixed, never taken from the chart
@@ -101,6 +99,10 @@ def _render(
     root: Path, chart: Path, helm: HelmRun, values: Sequence[Path], already: set[Path], done: Rendered
 ) -> str | None:
     """Run ``helm template`` on the chart and collect its documents; the reason it failed, or None."""
+    import tempfile  # the process machinery loads only when a chart is rendered: pre-commit's start-up budget
+
+    from ownlint.loaders.kubernetes.process import run_bounded
+
     given = [item for path in values for item in ("--values", str(path.resolve()))]
     argv = [helm.binary, "template", RELEASE, str(chart.resolve()), *given]
     with tempfile.TemporaryDirectory(prefix="ownlint-helm-") as scratch:
