@@ -152,6 +152,15 @@ def test_every_tool_config_entry_says_why() -> None:
     assert tool_config({"apiVersion": "x.io/v1", "kind": "Anything", "metadata": {"annotations": function}})
 
 
+def test_an_annotation_cannot_hide_a_built_in_object() -> None:
+    """A pull request could annotate a real Deployment as a function config: built-in kinds stay objects."""
+    from ownlint.loaders.kubernetes.toolconfigs import tool_config
+
+    function = {"metadata": {"annotations": {"config.kubernetes.io/function": "container: {image: x}"}}}
+    for api_version, kind in (("apps/v1", "Deployment"), ("v1", "Secret"), ("rbac.authorization.k8s.io/v1", "Role")):
+        assert tool_config({"apiVersion": api_version, "kind": kind, **function}) is None
+
+
 def test_a_tool_config_on_standard_input_is_not_checked() -> None:
     run = run_cli("check", "-", "--format", "json", input="apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\n")
     assert run.json()["findings"] == []

@@ -47,8 +47,9 @@ def load_kubernetes(
     if stdin_text is not None:
         shown_files.append(STDIN_NAME)
         collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
-    tools = [m for m in manifests if tool_config(m.data) is not None]
-    manifests = [m for m in manifests if tool_config(m.data) is None]
+    placed = [(m, tool_config(m.data) is not None) for m in manifests]
+    tools = [m for m, tool in placed if tool]
+    manifests = [m for m, tool in placed if not tool]
     namespaces = _context_namespaces(root, context, manifests, max_bytes)
     return LoadResult(
         resources=tuple(resources(manifests, namespaces)),

@@ -40,6 +40,9 @@ TOOL_CONFIGS: dict[tuple[str, str], str] = {
 # a KRM function's configuration says so in an annotation (kustomize's and kpt's, and its older name)
 FUNCTION_ANNOTATIONS = ("config.kubernetes.io/function", "config.k8s.io/function")
 _VERSION = re.compile(r"v\d+((alpha|beta)\d+)?")
+# Kubernetes' own API groups: an annotation never makes their objects tool configurations (a pull request
+# could annotate a real Deployment to hide it); the table above still names the few that are configs
+BUILT_IN_GROUPS = frozenset({"", "apps", "batch", "autoscaling", "policy", "extensions"})
 
 
 def tool_config(data: dict[str, Any]) -> str | None:
@@ -53,6 +56,8 @@ def tool_config(data: dict[str, Any]) -> str | None:
     why = TOOL_CONFIGS.get((group, kind)) or TOOL_CONFIGS.get((group, "*"))
     if why is not None:
         return why
+    if group in BUILT_IN_GROUPS or group.endswith(".k8s.io"):
+        return None
     metadata = data.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     if isinstance(annotations, dict) and any(a in annotations for a in FUNCTION_ANNOTATIONS):
