@@ -32,6 +32,7 @@ class Inputs:
     progress: Progress | None = field(default=None, compare=False, repr=False)  # cli's bar, on a terminal
     # the process environment as the command line read it: what git runs with (``vcs.git`` cleans it)
     environ: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    helm: str | None = None  # the helm binary the command line found on PATH: charts are rendered with it
 
 
 def relocated(inputs: Inputs, top: Path, tree: Path, root: Path) -> Inputs:

@@ -300,13 +300,13 @@ def test_deep_manifests_are_a_located_problem_and_never_composed(
 ) -> None:
     from ownlint.loaders.kubernetes import documents as kubernetes
 
-    class NoDeepCompose(kubernetes.SafeLoader):  # type: ignore[misc, valid-type]
+    class NoDeepCompose(kubernetes.ManifestLoader):  # type: ignore[misc, valid-type]
         def get_node(self) -> Any:
             node = super().get_node()
             assert _node_depth(node) <= MAX_DEPTH
             return node
 
-    monkeypatch.setattr(kubernetes, "SafeLoader", NoDeepCompose)
+    monkeypatch.setattr(kubernetes, "ManifestLoader", NoDeepCompose)
     root = tree({"deep.yaml": DEEP[case]})
     line = too_deep(DEEP[case])
     assert _problems(str(root)) == [

@@ -5,6 +5,7 @@ git runs with)."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,7 @@ def inputs_from(
         inline_suppressions=not options.get("no_inline_suppressions", False),
         progress=progress,
         environ=dict(os.environ),  # read here, the one module that reads it: git runs with it
+        helm=shutil.which("helm"),  # Helm charts are rendered where helm is installed
     )
 
 

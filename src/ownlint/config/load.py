@@ -198,6 +198,7 @@ def _build(
             Default(spec["path"], dict(spec["values"]), (lines or {}).get(("defaults", index), 0))
             for index, spec in enumerate(data.get("defaults") or ())
         ),
+        helm_values={chart: tuple(files) for chart, files in ((data.get("helm") or {}).get("values") or {}).items()},
     )
 
 

@@ -103,6 +103,8 @@ class Config:
     inherit: tuple[Inheritance, ...] = ()
     codeowners: CodeOwners | None = None
     defaults: tuple[Default, ...] = ()
+    # a chart's directory (from the top of the repository) -> the values files it is rendered with
+    helm_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def parties_declared(self) -> bool:

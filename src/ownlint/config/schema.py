@@ -194,6 +194,8 @@ def config_schema(rule_ids: tuple[str, ...]) -> Checker:
             "rules": map_of(struct({"severity": one_of("error", "warning", "info", "off")}), rule_id),
             "boundaries": list_of(boundary),
             "codeowners": struct({"file": repository_path, "teams": map_of(string)}, required=("teams",)),
+            # a chart's directory -> the values files `helm template` renders it with, beside its values.yaml
+            "helm": struct({"values": map_of(list_of(repository_path), repository_path)}),
             "waivers": list_of(waiver),
             "defaults": list_of(struct({"path": string, "values": map_of(string)}, required=("path", "values"))),
         }

@@ -205,10 +205,11 @@ def _directories(
 
 
 def is_helm_template(path: Path) -> bool:
-    """A file under the ``templates/`` of a chart (a ``Chart.yaml`` naming one) that only ``helm template``
-    makes YAML: it holds a Go template action (``{{``), or helm never renders it (its name starts with
-    ``_``). A file without an action renders to itself, so it is read as the manifest it is."""
-    if not any(p.name == "templates" and _is_chart(p.parent / "Chart.yaml") for p in path.parents):
+    """A file under the ``templates/`` of a chart (beside a ``Chart.yaml``; one that names no chart is a
+    problem of the chart, not a reason to read its templates as YAML) that only ``helm template`` makes
+    YAML: it holds a Go template action (``{{``), or helm never renders it (its name starts with ``_``).
+    A file without an action renders to itself, so it is read as the manifest it is."""
+    if not any(p.name == "templates" and (p.parent / "Chart.yaml").is_file() for p in path.parents):
         return False
     if path.name.startswith("_"):
         return True
@@ -219,7 +220,7 @@ def is_helm_template(path: Path) -> bool:
         return False  # read as a manifest: its problem is reported there
 
 
-def _is_chart(chart_yaml: Path) -> bool:
+def is_chart(chart_yaml: Path) -> bool:
     """A ``Chart.yaml`` that is a mapping with an ``apiVersion`` and a ``name``, as helm requires."""
     try:
         status = chart_yaml.stat()

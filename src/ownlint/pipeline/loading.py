@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ownlint.config import Config, config_at_ref, config_top, find_config, load_config
@@ -21,8 +21,10 @@ from ownlint.loaders import (
     manifests_read,
     relative,
 )
+from ownlint.loaders.kubernetes.helm import HelmRun, render_charts
 from ownlint.model import FileOwners, LoadResult, Progress, Resource, Suppression
 from ownlint.pipeline.inherit import inherit_ownership
+from ownlint.pipeline.namespaces import inherit_namespaces
 from ownlint.pipeline.scope import Located, Scope
 from ownlint.report.notes import plan_like_note, skipped_notes
 from ownlint.rules import KNOWN_IDS
@@ -73,12 +75,22 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
         inputs.progress,
     )
     stdin = stdin_text if STDIN in paths else None
+    helm = _helm(inputs, config, found.root)
+    charts = render_charts(found.root, found.helm_templates, helm, found.manifests)
+    found = replace(found, helm_templates=[t for t in found.helm_templates if t not in charts.covered])
     kubernetes = load_kubernetes(
-        found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes, inputs.progress
+        found.root,
+        found.manifests,
+        stdin,
+        found.namespace_context,
+        inputs.jobs,
+        inputs.max_file_bytes,
+        inputs.progress,
+        charts.manifests,
     )
     result = LoadResult(
-        resources=inherit_ownership(config, terraform.resources + kubernetes.resources),
-        problems=tuple(found.problems) + terraform.problems + kubernetes.problems,
+        resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),
+        problems=tuple(found.problems) + terraform.problems + kubernetes.problems + tuple(charts.problems),
         files=terraform.files + manifests_read(kubernetes),
     )
     settings = config.codeowners
@@ -89,11 +101,21 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     plans = plan_like_note(found, inputs.terraform.plans)
     config_given = inputs.config is not None or inputs.config_ref is not None
     skipped = skipped_notes(file_paths, found, kubernetes, config_given, STDIN in inputs.paths)
-    notes = (*skipped, *plans, *terraform.notes, *owner_notes, *ignored)
+    notes = (*skipped, *plans, *terraform.notes, *kubernetes.notes, *owner_notes, *ignored)
     changed = frozenset(relative(found.root, p) for p in found.changed)
     plan_files = [Path(p) for p in inputs.terraform.plans]
     scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope, inputs.progress)
+
+
+def _helm(inputs: Inputs, config: Config, root: Path) -> HelmRun | None:
+    """How Helm charts are rendered: the helm the command line found, the values files the config names
+    (from the top of the repository), or None without helm."""
+    if inputs.helm is None:
+        return None
+    top = repository_top(root) or root
+    values = {(top / c).resolve(): tuple(top / f for f in files) for c, files in config.helm_values.items()}
+    return HelmRun(inputs.helm, max_bytes=inputs.max_file_bytes, values=values)
 
 
 def choose_config(inputs: Inputs, paths: list[Path], root: Path) -> Config:

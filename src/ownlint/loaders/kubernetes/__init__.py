@@ -1,6 +1,8 @@
-"""Kubernetes manifests -> resources: files read into documents (``documents``), objects made resources with
-their labels, annotations, pod templates and Namespaces (``resources``), the run's files and context loaded
-(``load``). Room for kustomize and Helm beside them."""
+"""Kubernetes manifests -> resources: files read into documents (``documents``, YAML 1.2 scalars by
+``schema``), tool configurations that are no cluster objects set aside (``toolconfigs``), objects made
+resources with their labels, annotations, pod templates and Namespaces (``resources``), Helm charts rendered
+where helm is installed (``helm``, running it bounded by ``process``), the run's files and context loaded
+(``load``). Room for kustomize beside them."""
 
 from __future__ import annotations
 

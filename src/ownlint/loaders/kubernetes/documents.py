@@ -1,9 +1,12 @@
 """Kubernetes manifest files (YAML/JSON, multi-document, ``kind: List``) -> ``Manifest`` documents, with the
-lines of the keys findings and graph evidence point at. Only safe loaders are used; nothing is executed."""
+lines of the keys findings and graph evidence point at. Only safe loaders are used; nothing is executed.
+Read as kubectl reads them: YAML 1.2 core scalars (``schema``), a stream of JSON objects, and every good
+document of a file that has a bad one (each bad one is a located problem)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,13 +14,12 @@ from typing import Any
 import yaml
 
 from ownlint.loaders.files import without_lone_surrogates
+from ownlint.loaders.kubernetes.schema import ManifestLoader
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep, too_deep
 from ownlint.model import LoadProblem
 
-try:  # libyaml is several times faster; the pure-Python loader is the fallback
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader  # type: ignore[assignment]
+JSON_START = re.compile(r"[ \t\r\n]*\{")
+DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)  # a `---` line: where a document begins
 
 
 @dataclass(frozen=True)
@@ -37,20 +39,43 @@ def collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: 
         return
     if "apiVersion" not in text or "kind" not in text:
         return  # not Kubernetes: skipped silently, without building any objects
-    parse = _json_documents if shown.endswith(".json") else _yaml_documents
-    documents, problem = parse(text, shown)
-    if problem is not None:
-        problems.append(problem)
+    documents: list[Manifest] = []
+    found: list[LoadProblem] = []
+    json_file = shown.endswith(".json")
+    if json_file or JSON_START.match(text):  # kubectl sniffs JSON by its first `{`, whatever the name
+        documents, problem = _json_documents(text, shown)
+        found = [problem] if problem is not None else []
+    if not json_file and (found or not documents):  # YAML, or a YAML flow mapping that is no JSON stream
+        documents, found = _yaml_stream(text, shown)
+    problems.extend(found)
     for document in documents:
         out.extend(_objects(document))
 
 
-def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
-    """Every mapping document, and the problem that stopped parsing (earlier documents are kept)."""
+def _yaml_stream(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
+    """Every mapping document; where one is bad, each document is parsed on its own (split at its `---`
+    line), so that the good ones are kept and each bad one is a problem at its line."""
+    documents, problem = _yaml_documents(text, shown)
+    starts = [m.start() for m in DOCUMENT_START.finditer(text)]
+    if problem is None or problem.message.endswith("; not parsed") or not starts:
+        return documents, [problem] if problem is not None else []
+    documents, problems, skipped = [], [], 0
+    for begin, end in zip([0, *starts], [*starts, len(text)], strict=True):
+        found, bad = _yaml_documents(text[begin:end], shown, skipped)
+        documents.extend(found)
+        problems.extend([bad] if bad is not None else [])
+        skipped += text.count("\n", begin, end)
+    return documents, problems
+
+
+def _yaml_documents(text: str, shown: str, skipped: int = 0) -> tuple[list[Manifest], LoadProblem | None]:
+    """Every mapping document, and the problem that stopped parsing (earlier documents are kept);
+    ``text`` starts after ``skipped`` lines of the file."""
     deep = too_deep(text)
     if deep is not None:
-        return [], LoadProblem(shown, deep, f"invalid YAML: nested more than {MAX_DEPTH} levels deep; not parsed")
-    loader = SafeLoader(text)
+        message = f"invalid YAML: nested more than {MAX_DEPTH} levels deep; not parsed"
+        return [], LoadProblem(shown, skipped + deep, message)
+    loader = ManifestLoader(text)
     documents: list[Manifest] = []
     try:
         while loader.check_node():
@@ -59,33 +84,51 @@ def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem 
                 break
             data = loader.construct_document(node)
             if isinstance(data, dict):
-                documents.append(
-                    Manifest(data, shown, node.start_mark.line + 1, node.end_mark.line + 1, _key_lines(node))
-                )
+                lines = {key: skipped + line for key, line in _key_lines(node).items()}
+                first, last = skipped + node.start_mark.line + 1, skipped + node.end_mark.line + 1
+                documents.append(Manifest(data, shown, first, last, lines))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = skipped + (mark.line + 1 if mark is not None else 1)
         message = f"invalid YAML: {error.problem or error.context or 'syntax error'}"
         return documents, LoadProblem(shown, line, message)
     except (yaml.YAMLError, RecursionError, ValueError) as error:
-        return documents, LoadProblem(shown, 1, f"invalid YAML: {error}")
+        return documents, LoadProblem(shown, skipped + 1, f"invalid YAML: {error}")
     finally:
         loader.dispose()
     return documents, None
 
 
 def _json_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
+    """The JSON values of ``text`` one after another, with or without whitespace between them (kubectl's
+    stream), and the problem that stopped decoding (earlier objects are kept)."""
     deep = json_too_deep(text)
     if deep is not None:
         return [], LoadProblem(shown, deep, f"invalid JSON: nested more than {MAX_DEPTH} levels deep; not parsed")
-    try:
-        data = without_lone_surrogates(text, json.loads(text))
-    except json.JSONDecodeError as error:
-        return [], LoadProblem(shown, error.lineno, f"invalid JSON: {error.msg}")
-    except RecursionError:
-        return [], LoadProblem(shown, 1, "invalid JSON: nesting too deep")
-    documents = [Manifest(data, shown, 1, text.count("\n") + 1, {})] if isinstance(data, dict) else []
-    return documents, None
+    decoder = json.JSONDecoder()
+    documents: list[Manifest] = []
+    position, line = 0, 1
+    while True:
+        start = _skip_space(text, position)
+        if start == len(text):
+            return documents, None
+        line += text.count("\n", position, start)
+        try:
+            data, position = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as error:
+            return documents, LoadProblem(shown, error.lineno, f"invalid JSON: {error.msg}")
+        except RecursionError:
+            return documents, LoadProblem(shown, line, "invalid JSON: nesting too deep")
+        first, line = line, line + text.count("\n", start, position)
+        if isinstance(data, dict):
+            documents.append(Manifest(without_lone_surrogates(text, data), shown, first, line, {}))
+
+
+def _skip_space(text: str, position: int) -> int:
+    """Past the JSON whitespace at ``position``."""
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
 
 
 def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:

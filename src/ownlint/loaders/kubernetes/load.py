@@ -4,7 +4,7 @@ and the Namespaces the repository defines elsewhere for the objects named."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
 from ownlint.loaders.kubernetes.resources import CLUSTER_SCOPED, resources
+from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import counter, run_chunks
 from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
@@ -28,9 +29,10 @@ def load_kubernetes(
     jobs: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
     progress: Progress | None = None,
+    rendered: Sequence[Manifest] = (),
 ) -> LoadResult:
-    """The objects of ``files`` (and standard input); ``context`` files only lend their Namespaces.
-    With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
+    """The objects of ``files`` (and standard input, and the Helm charts ``rendered``); ``context`` files
+    only lend their Namespaces. With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
@@ -40,13 +42,19 @@ def load_kubernetes(
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)
+    manifests.extend(rendered)
+    shown_files.extend(sorted({m.file for m in rendered}))
     if stdin_text is not None:
         shown_files.append(STDIN_NAME)
         collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
+    placed = [(m, tool_config(m.data) is not None) for m in manifests]
+    tools = [m for m, tool in placed if tool]
+    manifests = [m for m, tool in placed if not tool]
     namespaces = _context_namespaces(root, context, manifests, max_bytes)
     return LoadResult(
         resources=tuple(resources(manifests, namespaces)),
         problems=tuple(problems),
+        notes=tuple(tool_config_note(tools)),
         files=tuple(shown_files),
         suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
     )

@@ -156,7 +156,15 @@ def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
     for members in groups.values():
         variants: dict[tuple[object, ...], list[Resource]] = {}
         for member in members:
-            key = (member.tags, member.opaque, member.taggable, member.fix_place, member.file, member.line)
+            key = (
+                member.tags,
+                member.opaque,
+                member.taggable,
+                member.fix_place,
+                member.file,
+                member.line,
+                member.namespace,
+            )
             variants.setdefault(key, []).append(member)
         for variant in variants.values():
             names = tuple(i for r in variant for i in r.instances)

@@ -13,6 +13,7 @@ from ownlint.loaders.terraform.addresses import Instance, Shape
 from ownlint.loaders.terraform.attributes import block_values, wants_attributes
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
+from ownlint.loaders.terraform.kubernetes_objects import kubernetes_kind, kubernetes_object
 from ownlint.loaders.terraform.providers import ProviderTags, dotted, provider_key
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace, named_reference, trace_tags
@@ -53,7 +54,21 @@ def block_resources(
         yield common
         return
     provider = None if is_data else providers.get(provider_key(block, resource_type))
+    managed = not is_data and kubernetes_kind(resource_type) is not None
     for suffix, env in expansions:
+        found = kubernetes_object(path, block, address, where.prefix, evaluator, env) if managed else None
+        if found is not None:  # a Kubernetes object: its labels are in metadata {}
+            yield replace(
+                common,
+                taggable=True,
+                tags=tuple(found.traced.entries.values()),
+                opaque=tuple(found.traced.opaque),
+                fix_place=found.fix_place,
+                namespace=found.namespace,
+                instances=(f"{where.instance_prefix}{local}{suffix}",),
+                attributes=({**(block_values(block, evaluator, env) if graph_reads else {}), **found.body},),
+            )
+            continue
         traced, fix_place, taggable = _effective_tags(path, block, address, evaluator, env, provider, index)
         yield replace(
             common,
