@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from ownlint.model import Place, Resource, TagValue
+from ownlint.model import Place, PlaceKind, Resource, TagValue
 
 NAMESPACE_TYPES = ("kubernetes_namespace", "kubernetes_namespace_v1")
 
@@ -59,9 +59,8 @@ def _name(resource: Resource) -> str | None:
 def _inherit(resource: Resource, namespace: Resource) -> Resource:
     own = {t.key.lower() for t in resource.tags}
     shown = f"Namespace/{resource.namespace}"
-    via = Place(
-        namespace.file, namespace.line, shown if namespace.address == shown else f"{shown} ({namespace.address})"
-    )
+    what = shown if namespace.address == shown else f"{shown} ({namespace.address})"
+    via = Place(namespace.file, namespace.line, what, PlaceKind.INHERITED, "namespace", namespace.address)
     inherited = tuple(
         TagValue(t.key, t.value, (*t.provenance, via), t.reason) for t in namespace.tags if t.key.lower() not in own
     )

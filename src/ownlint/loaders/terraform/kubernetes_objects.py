@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ownlint.loaders.kubernetes import CLUSTER_SCOPED
@@ -14,7 +14,7 @@ from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, trace_tags
 from ownlint.loaders.terraform.values import Unknown
-from ownlint.model import Place
+from ownlint.model import Place, PlaceKind
 
 # the resource type without ``kubernetes_`` and its version suffix -> the kind of the object it manages
 KINDS = {
@@ -100,18 +100,32 @@ def kubernetes_object(
     if kind == "*":
         return _manifest(path, block, address, evaluator, env)
     metadata = next(iter(block.children("metadata")), None)
-    place = Place(path, metadata.line if metadata is not None else block.line, f"metadata.labels of {address}")
+    place = Place(
+        path,
+        metadata.line if metadata is not None else block.line,
+        f"metadata.labels of {address}",
+        PlaceKind.ATTRIBUTE,
+        "metadata.labels",
+        address,
+    )
     traced, fields = TracedTags(), {}
     if metadata is not None:
         for section in ("annotations", "labels"):  # labels win over annotations of the same key
             attribute = metadata.attribute(section)
             if attribute is not None:
-                what = Place(path, attribute.line, f"metadata.{section} of {address}")
+                what = Place(
+                    path,
+                    attribute.line,
+                    f"metadata.{section} of {address}",
+                    PlaceKind.ATTRIBUTE,
+                    f"metadata.{section}",
+                    address,
+                )
                 traced.overlay(trace_tags(attribute.expr, evaluator, what, env))
         fields = {a.name: a.expr for a in metadata.attributes if a.name in ("name", "namespace")}
     _pod_template(traced, path, block, kind, address, evaluator, env)
     labels = metadata.attribute("labels") if metadata is not None else None
-    fix_place = Place(path, labels.line, place.what) if labels is not None else place
+    fix_place = replace(place, line=labels.line) if labels is not None else place
     return _placed(kind, fields, traced, fix_place, prefix, evaluator, env)
 
 
@@ -161,7 +175,9 @@ def _pod_template(
     labels = node.attribute("labels") if node is not None and kind in _TEMPLATES else None
     if labels is None:
         return
-    place = Place(path, labels.line, f"pod template labels of {address}")
+    place = Place(
+        path, labels.line, f"pod template labels of {address}", PlaceKind.ATTRIBUTE, "pod template labels", address
+    )
     for key, tag in trace_tags(labels.expr, evaluator, place, env).entries.items():
         if key not in traced.entries:
             traced.entries[key] = tag
@@ -174,7 +190,14 @@ def _manifest(
     attribute = block.attribute("manifest")
     if attribute is None:
         return None
-    place = Place(path, attribute.line, f"manifest.metadata.labels of {address}")
+    place = Place(
+        path,
+        attribute.line,
+        f"manifest.metadata.labels of {address}",
+        PlaceKind.ATTRIBUTE,
+        "manifest.metadata.labels",
+        address,
+    )
     kind = evaluator.value(_item(attribute.expr, "kind", evaluator, env) or m.Unsupported("no kind"), env)
     metadata = _item(attribute.expr, "metadata", evaluator, env)
     traced = TracedTags()
