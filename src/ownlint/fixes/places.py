@@ -84,7 +84,7 @@ def _terraform(config: Config, root: Path, groups: Groups, target: Target) -> li
     input_name = place.what.split(" ")[1] if place is not None and place.what.startswith("input ") else ""
     if input_name and not input_name.endswith(("tags", "labels")):
         place = None  # an input that is not a map of tags (a name, an id): never written into
-    attribute = taggable_index().attribute_for(resource.type)
+    attribute = ".".join(taggable_index().label_path(resource.type))
     own = f"{attribute} of {resource.address}"
     members = groups.by_place.get((place.file, place.line, place.what), []) if place is not None else []
     if place is not None and place.what != own and not _has(config, target.fact, members):

@@ -51,8 +51,8 @@ def _insertion(source: bytes, group: list[Edit]) -> Insertion | None:
     pairs = [(e.key, e.value) for e in group]
     if first.kind == "kubernetes":
         return add_labels(source.decode("utf-8", "surrogatepass"), first.line, pairs)
-    head = first.where.split(" ", 1)[0]
-    return add_tags(source, first.line, head if head in ("tags", "labels") else "tags", pairs)
+    head = first.where.split(" ", 1)[0].rsplit(".", 1)[-1]  # settings.user_labels: the innermost name
+    return add_tags(source, first.line, head if head.endswith(("tags", "labels")) else "tags", pairs)
 
 
 def _rows(source: bytes, insertions: list[Insertion]) -> set[int]:
