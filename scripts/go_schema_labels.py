@@ -117,7 +117,7 @@ def top_level_entries(body: str) -> list[tuple[str, str]]:
 
 def split_args(text: str) -> list[str]:
     """Arguments of a call, split at top-level commas."""
-    args, depth, start, i = [], 0, 0, 0
+    args, start, i = [], 0, 0
     while i < len(text):
         c = text[i]
         if c in "{([":
@@ -335,7 +335,7 @@ def registrations(provider: str, pkg: Package) -> dict[str, tuple[str, str]]:
                 typed[m.group(1)] = m.group(2)
             for m in args.finditer(text):
                 arg_body[(os.path.dirname(path), m.group(1))] = (text[m.end() - 1 : matching(text, m.end() - 1)], path)
-        for (d, struct), (body, path) in arg_body.items():
+        for (_directory, struct), (body, path) in arg_body.items():
             if struct in typed and struct in listed and typed[struct] not in out:
                 out[typed[struct]] = ("BODY" + body, path)
     elif provider == "oci":
