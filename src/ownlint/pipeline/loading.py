@@ -19,6 +19,7 @@ from ownlint.loaders import (
     load_kubernetes,
     load_terraform,
     manifests_read,
+    read_units,
     relative,
 )
 from ownlint.model import FileOwners, LoadResult, Progress, Resource, Suppression
@@ -63,15 +64,18 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or choose_config(inputs, file_paths, found.root)
+    units = read_units(found.root, found.terragrunt, inputs.terraform, inputs.max_file_bytes)
+    instantiated = units.module_directories  # by a unit: not also a root module with its defaults
     terraform = load_terraform(
         found.root,
-        found.terraform,
+        [f for f in found.terraform if f.resolve().parent not in instantiated],
         inputs.terraform,
         inputs.jobs,
         inputs.max_file_bytes,
         found.terraform_context,
         inputs.progress,
     )
+    terraform = _with_units(terraform, units.load(), units.files, found)
     stdin = stdin_text if STDIN in paths else None
     kubernetes = load_kubernetes(
         found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes, inputs.progress
@@ -94,6 +98,20 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     plan_files = [Path(p) for p in inputs.terraform.plans]
     scope = Scope.named(found.root, found.changed, found.directories, config_file, plan_files)
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope, inputs.progress)
+
+
+def _with_units(terraform: LoadResult, grunt: LoadResult, read: tuple[str, ...], found: Discovered) -> LoadResult:
+    """Terraform's result with the terragrunt units'; the ``.hcl`` files they read are not noted as skipped."""
+    found.not_terraform = [p for p in found.not_terraform if relative(found.root, p) not in read]
+    if not grunt.files and not grunt.problems:
+        return terraform
+    return LoadResult(
+        resources=terraform.resources + grunt.resources,
+        problems=terraform.problems + grunt.problems,
+        notes=terraform.notes + grunt.notes,
+        files=tuple(dict.fromkeys((*terraform.files, *grunt.files))),
+        suppressions=terraform.suppressions + grunt.suppressions,
+    )
 
 
 def choose_config(inputs: Inputs, paths: list[Path], root: Path) -> Config:
