@@ -118,3 +118,14 @@ def test_script_derives_label_paths_and_default_labels_from_a_schema() -> None:
         "google_sql_database_instance": [["settings", "user_labels"]],
     }
     assert built["no_default_labels"] == ["google_sql_database_instance"]
+
+
+def test_autoscaling_group_tags_unknown_in_the_plan_take_the_configuration_keys(tmp_path: Path) -> None:
+    plan = json.loads((PLANS / "asg.json").read_text())
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_autoscaling_group.web":
+            change["change"]["after"].pop("tag")
+            change["change"]["after_unknown"]["tag"] = True
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    lines = tags_of(CASES / "asg", tmp_path / "plan.json")
+    assert "aws_autoscaling_group.web owner=platform" in lines

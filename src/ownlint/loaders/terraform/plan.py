@@ -171,7 +171,7 @@ def _label_names(resource_type: str, index: TaggableIndex) -> tuple[tuple[str, .
     merged = {"aws": "tags_all", "google": "terraform_labels"}.get(provider)
     if merged is None or not index.takes_provider_defaults(resource_type):
         return (own,)
-    return ((merged,), own)
+    return ((*own[:-1], merged), own)  # a sibling: metadata.terraform_labels for Cloud Run v1
 
 
 def _effective(

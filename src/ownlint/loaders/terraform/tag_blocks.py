@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
@@ -118,6 +119,11 @@ def plan_tag_list(
     opaque: list[str] = []
     for name in ("tags", "tag"):
         marked, value = unknown.get(name), after.get(name)
+        if marked is True and configured is not None:  # the whole list after apply: its keys from configuration
+            what = replace(place, what=f"{place.what}: {name} known only after apply, keys from configuration")
+            tags.update((t.key, replace(t, provenance=(what, *t.provenance))) for t in configured.tags)
+            opaque.extend(configured.opaque)
+            continue
         if marked is True:
             opaque.append(f"{name} is known only after apply ({place})")
             continue
