@@ -103,3 +103,10 @@ def test_a_root_terragrunt_hcl_that_units_include_is_not_a_unit(tmp_path: Path) 
     run = run_cli("check", str(tmp_path), "--select", "OWN000,OWN001", "--format", "json")
     assert run.json()["findings"] == []
     assert run.stderr == "note: read 1 terragrunt unit(s)\n"
+
+
+def test_fix_reads_the_units_in_its_private_copy(tmp_path: Path) -> None:
+    estate = copy_tree(tmp_path)
+    run = run_cli("fix", str(estate), "--set", "operated-by=internal", "--rule", "OWN004", "--dry-run")
+    assert "modules/vpc/main.tf:17: would add operated-by" in run.stdout
+    assert "legacy" not in run.stdout  # its operated-by comes from the root's generated provider
