@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ownlint.loaders.files import MAX_FILE_BYTES
+from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import parser_for
 from ownlint.loaders.terraform.budget import Budget
 from ownlint.loaders.terraform.directories import ModuleLoader, repository_of
@@ -69,10 +70,11 @@ def read_units(
 ) -> Units:
     """Every ``terragrunt.hcl`` of ``files`` read as a unit (its configuration and module directory)."""
     inputs = inputs or TerraformInputs()
+    units = sorted(set(files))
     repository = repository_of(root)
-    loader = ModuleLoader(root, parser_for(inputs.parser), repository, None, max_bytes)
-    found = Units(Reading(TreePaths(repository), loader))
-    for number, path in enumerate(sorted(set(files))):
+    parse = parser_for(inputs.parser) if units else _no_hcl  # a run without units never imports the parser
+    found = Units(Reading(TreePaths(repository), ModuleLoader(root, parse, repository, None, max_bytes)))
+    for number, path in enumerate(units):
         if number >= MAX_UNITS:
             found.problems.append(LoadProblem(found.reading.shown(found.reading.paths.virtual(path)), 1,
                                               f"more than {MAX_UNITS} terragrunt units: not read"))  # fmt: skip
@@ -87,3 +89,7 @@ def read_units(
     included = {parent.virtual for unit in found.units for _, parent in unit.config.includes}
     found.units = [u for u in found.units if u.config.virtual not in included]
     return found
+
+
+def _no_hcl(text: str, path: str) -> m.HclFile:
+    raise m.HclSyntaxError("no HCL parser loaded", 1)
