@@ -110,3 +110,24 @@ def test_fix_reads_the_units_in_its_private_copy(tmp_path: Path) -> None:
     run = run_cli("fix", str(estate), "--set", "operated-by=internal", "--rule", "OWN004", "--dry-run")
     assert "modules/vpc/main.tf:17: would add operated-by" in run.stdout
     assert "legacy" not in run.stdout  # its operated-by comes from the root's generated provider
+
+
+def test_generated_file_whose_contents_cannot_be_known_is_a_note(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/terragrunt.hcl": (
+                'generate "backend" {\n  path     = "backend.tf"\n'
+                '  contents = "terraform {\\n  backend \\"s3\\" {\\n    bucket = \\"${get_env("BUCKET")}\\"\\n  }\\n}\\n"\n}\n'
+                'inputs = {\n  tags = { owner = "platform" }\n}\n'
+            ),
+            "app/main.tf": 'variable "tags" {}\nresource "aws_sqs_queue" "q" {\n  tags = var.tags\n}\n',
+        },
+    )
+    run = run_cli("check", str(tmp_path), "--select", "OWN000,OWN001", "--format", "json")
+    assert run.json()["findings"] == []
+    assert run.stderr == (
+        "note: read 1 terragrunt unit(s)\n"
+        'note: app: generate "backend" (app/terragrunt.hcl:1) not applied: its contents cannot be known '
+        "(get_env(BUCKET): the environment is not read)\n"
+    )

@@ -50,6 +50,7 @@ class Reading:
     loader: ModuleLoader
     budget: Budget = field(default_factory=Budget)
     problems: list[LoadProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # shown, in the order read
     parsed: dict[str, m.HclFile | LoadProblem] = field(default_factory=dict)  # by virtual path
     read: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # read_terragrunt_config (None: reading)

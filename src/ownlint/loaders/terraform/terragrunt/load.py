@@ -53,6 +53,7 @@ class Units:
                 unfollowed.append(note)
         problems = [*self.reading.problems, *loader.problems, *problems]
         notes = [f"read {len(self.units)} terragrunt unit(s)"] if self.units else []
+        notes.extend(dict.fromkeys(self.reading.notes))
         if unfollowed:
             shown = "; ".join(unfollowed[:3]) + (f"; and {len(unfollowed) - 3} more" if len(unfollowed) > 3 else "")
             notes.append(f"{len(unfollowed)} terragrunt unit(s) not wholly followed: {shown}")

@@ -104,11 +104,10 @@ def _generated(reading: Reading, unit: Unit) -> Unit:
         target, text = where.value(path.expr), where.value(contents.expr)
         if not isinstance(target, str) or not target.endswith((".tf", ".tf.json")):
             continue
-        if not isinstance(text, str):
+        if not isinstance(text, str):  # what it would write is missing: its provider defaults too (fails closed)
             reason = text.reason if isinstance(text, Unknown) else "not a string"
-            reading.problems.append(
-                LoadProblem(where.shown, block.line, f'generate "{name}": its contents cannot be known ({reason})')
-            )
+            written = f'{unit.stack}: generate "{name}" ({where.shown}:{block.line}) not applied'
+            reading.notes.append(f"{written}: its contents cannot be known ({reason})")
             continue
         try:  # line numbers as in the configuration file, where the contents are written
             hcl = reading.loader.parse("\n" * contents.line + text, where.shown)
