@@ -394,11 +394,11 @@ def test_what_is_not_read_is_said(tree, monkeypatch) -> None:
     monkeypatch.chdir(root)
     run = run_cli("check", ".", "--select", "OWN001")
     assert run.stderr == (
-        "note: skipped 2 .hcl files that are not Terraform (ownlint reads *.tf and *.tf.json): "
-        "images/base.pkr.hcl, live/prod/terragrunt.hcl\n"
+        "note: skipped 1 .hcl file that is not Terraform (ownlint reads *.tf and *.tf.json): images/base.pkr.hcl\n"
         "note: not read: ownlint.yml: the config is read from ownlint.yaml or .ownlint.yaml\n"
+        "note: read 1 terragrunt unit(s)\n"  # a terragrunt unit is read (issue 19)
     )
-    assert run.stdout.endswith(" in 1 file (1 resource), preset hybrid-it.\n")
+    assert run.stdout.endswith(" in 2 files (2 resources), preset hybrid-it.\n")  # the unit and its call node
 
 
 def test_terraform_on_standard_input_is_said_to_be_unread() -> None:

@@ -61,7 +61,7 @@ def candidates(config: Config, root: Path, groups: Groups, target: Target) -> li
             target.evidence,
             resource.source,
             place.kind,
-            place.name if place.kind is PlaceKind.ATTRIBUTE and place.name in ("tags", "labels") else "tags",
+            _map_name(place),
         )
         for place in places
         if not place.file.startswith("../")
@@ -103,7 +103,7 @@ def _terraform(config: Config, root: Path, groups: Groups, target: Target) -> li
     through_input = place is not None and place.kind is PlaceKind.MODULE_INPUT
     if place is not None and through_input and not place.name.endswith(("tags", "labels")):
         place = None  # an input that is not a map of tags (a name, an id): never written into
-    attribute = taggable_index().attribute_for(resource.type)
+    attribute = ".".join(taggable_index().label_path(resource.type))
     own = Place(
         resource.file,
         resource.line,
@@ -127,6 +127,13 @@ def _terraform(config: Config, root: Path, groups: Groups, target: Target) -> li
     ]
     places.append(replace(own, line=written[0].line) if written else own)  # or the block
     return places
+
+
+def _map_name(place: Place) -> str:
+    """The map a key goes into at ``place``: a resource's own ``tags``/``labels``, or the innermost name of
+    its label path (``settings.user_labels``: ``user_labels``); ``tags`` elsewhere (locals, inputs, providers)."""
+    innermost = place.name.rsplit(".", 1)[-1]
+    return innermost if place.kind is PlaceKind.ATTRIBUTE and innermost.endswith(("tags", "labels")) else "tags"
 
 
 def _same(place: Place, own: Place) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 from ownlint.errors import OwnlintError
 from ownlint.loaders.discovery import SKIPPED_DIRS
 
-SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".yaml", ".yml", ".json")
+SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl", ".yaml", ".yml", ".json")  # .hcl: terragrunt
 
 
 @contextmanager

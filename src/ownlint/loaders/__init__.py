@@ -13,6 +13,7 @@ from ownlint.loaders.discovery import Discovered, discover, scan_root
 from ownlint.loaders.files import MAX_FILE_BYTES, relative
 from ownlint.loaders.kubernetes import load_kubernetes, manifests_read
 from ownlint.loaders.terraform import TerraformInputs, load_terraform
+from ownlint.loaders.terraform.terragrunt import read_units
 
 __all__ = [
     "CODEOWNERS_PLACES",
@@ -24,6 +25,7 @@ __all__ = [
     "load_kubernetes",
     "load_terraform",
     "manifests_read",
+    "read_units",
     "relative",
     "scan_root",
 ]

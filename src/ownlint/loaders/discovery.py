@@ -20,7 +20,11 @@ from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, rela
 from ownlint.model import LoadProblem
 from ownlint.vcs.tree import repository_top
 
-SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
+# .terragrunt-cache: terragrunt's checkouts of a unit's module, read only through that unit
+SKIPPED_DIRS = frozenset(
+    {".git", ".terraform", ".terragrunt-cache", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"}
+)
+TERRAGRUNT_UNIT = "terragrunt.hcl"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, no resources
@@ -42,6 +46,7 @@ class Discovered:
     directories: list[Path] = field(default_factory=list)  # named directories (resolved)
     outside_links: list[Path] = field(default_factory=list)  # symlinks out of the root: not followed
     not_terraform: list[Path] = field(default_factory=list)  # *.hcl: Terragrunt, Packer, Nomad (not read)
+    terragrunt: list[Path] = field(default_factory=list)  # terragrunt.hcl units
     namespace_context: Iterable[Path] = ()
     terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
@@ -75,6 +80,7 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     found.manifests = sorted(set(found.manifests))
     found.plan_like = sorted(set(found.plan_like))
     found.not_terraform = sorted(set(found.not_terraform))
+    found.terragrunt = sorted(set(found.terragrunt))
     found.changed = sorted({p.resolve() for p in paths if os.path.isfile(p)})
     found.directories = sorted({p.resolve() for p in paths if os.path.isdir(p)})
     top = repository_top(found.root) or found.root.resolve()
@@ -249,7 +255,9 @@ def _chart_file(path: str, mtime_ns: int, size: int) -> bool:
 def _classify(file: Path, found: Discovered) -> None:
     name = file.name
     terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
-    if name.endswith(".hcl") and name != TERRAFORM_LOCK:
+    if name == TERRAGRUNT_UNIT:
+        found.terragrunt.append(file)
+    elif name.endswith(".hcl") and name != TERRAFORM_LOCK:
         found.not_terraform.append(file)
     if not terraform and not name.endswith(MANIFEST_SUFFIXES):
         return

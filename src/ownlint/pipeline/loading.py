@@ -19,6 +19,7 @@ from ownlint.loaders import (
     load_kubernetes,
     load_terraform,
     manifests_read,
+    read_units,
     relative,
 )
 from ownlint.loaders.kubernetes.helm import HelmRun, render_charts
@@ -65,15 +66,18 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or choose_config(inputs, file_paths, found.root)
+    units = read_units(found.root, found.terragrunt, inputs.terraform, inputs.max_file_bytes)
+    instantiated = units.module_directories  # by a unit: not also a root module with its defaults
     terraform = load_terraform(
         found.root,
-        found.terraform,
+        [f for f in found.terraform if f.resolve().parent not in instantiated],
         inputs.terraform,
         inputs.jobs,
         inputs.max_file_bytes,
         found.terraform_context,
         inputs.progress,
     )
+    terraform = _with_units(terraform, units.load(), units.files, found)
     stdin = stdin_text if STDIN in paths else None
     helm = _helm(inputs, config, found.root)
     charts = render_charts(found.root, found.helm_templates, helm, found.manifests)
@@ -116,6 +120,20 @@ def _helm(inputs: Inputs, config: Config, root: Path) -> HelmRun | None:
     top = repository_top(root) or root
     values = {(top / c).resolve(): tuple(top / f for f in files) for c, files in config.helm_values.items()}
     return HelmRun(inputs.helm, max_bytes=inputs.max_file_bytes, values=values)
+
+
+def _with_units(terraform: LoadResult, grunt: LoadResult, read: tuple[str, ...], found: Discovered) -> LoadResult:
+    """Terraform's result with the terragrunt units'; the ``.hcl`` files they read are not noted as skipped."""
+    found.not_terraform = [p for p in found.not_terraform if relative(found.root, p) not in read]
+    if not grunt.files and not grunt.problems:
+        return terraform
+    return LoadResult(
+        resources=terraform.resources + grunt.resources,
+        problems=terraform.problems + grunt.problems,
+        notes=terraform.notes + grunt.notes,
+        files=tuple(dict.fromkeys((*terraform.files, *grunt.files))),
+        suppressions=terraform.suppressions + grunt.suppressions,
+    )
 
 
 def choose_config(inputs: Inputs, paths: list[Path], root: Path) -> Config:

@@ -20,11 +20,10 @@ from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.attributes import wants_attributes
+from ownlint.loaders.terraform.tag_blocks import TAG_BLOCK_TYPES, plan_tag_list
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.model import LoadProblem, Place, PlaceKind, Resource, TagValue
 
-# Attributes holding the effective tags, most authoritative first, by provider prefix.
-_EFFECTIVE = {"aws": ("tags_all", "tags"), "google": ("terraform_labels", "labels")}
 _INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
 
 
@@ -132,7 +131,11 @@ def _planned(
     is_data = change.get("mode") == "data"
     after: Mapping[str, Any] = body["after"] if isinstance(body.get("after"), dict) else {}
     unknown: Mapping[str, Any] = body["after_unknown"] if isinstance(body.get("after_unknown"), dict) else {}
-    tags, opaque, attribute = _effective(resource_type, after, unknown, place, configured)
+    if resource_type in TAG_BLOCK_TYPES:
+        tags, opaque = plan_tag_list(after, unknown, place, configured)
+        attribute: str | None = TAG_BLOCK_TYPES[resource_type]
+    else:
+        tags, opaque, attribute = _effective(_label_names(resource_type, index), after, unknown, place, configured)
     return Resource(
         address=address,
         type=resource_type,
@@ -161,8 +164,18 @@ def _graph_values(resource_type: str, after: Mapping[str, Any]) -> tuple[Mapping
     return (after,) if wants_attributes(resource_type) else ()
 
 
+def _label_names(resource_type: str, index: TaggableIndex) -> tuple[tuple[str, ...], ...]:
+    """Where the plan holds a type's effective labels, most authoritative first: the provider's merged map
+    (``tags_all``, ``terraform_labels``) where defaults reach the type, then its own label path."""
+    provider, own = resource_type.split("_", 1)[0], index.label_path(resource_type)
+    merged = {"aws": "tags_all", "google": "terraform_labels"}.get(provider)
+    if merged is None or not index.takes_provider_defaults(resource_type):
+        return (own,)
+    return ((*own[:-1], merged), own)  # a sibling: metadata.terraform_labels for Cloud Run v1
+
+
 def _effective(
-    resource_type: str,
+    names: tuple[tuple[str, ...], ...],
     after: Mapping[str, Any],
     unknown: Mapping[str, Any],
     place: Place,
@@ -170,10 +183,9 @@ def _effective(
 ) -> tuple[tuple[TagValue, ...], tuple[str, ...], str | None]:
     """Effective tags from the plan: known keys with values, keys known only after apply, or the
     configuration's keys when the whole map is unknown."""
-    names = _EFFECTIVE.get(resource_type.split("_", 1)[0], ("tags",))
-    for name in names:
-        marked = unknown.get(name)
-        value = after.get(name)
+    for label_path in names:
+        name = ".".join(label_path)
+        marked, value = _at(unknown, label_path), _at(after, label_path)
         if marked is True:
             if configured is None:
                 return (), (f"{name} is known only after apply ({place})",), name
@@ -188,6 +200,18 @@ def _effective(
             tags = tuple(_tag(key, known.get(key), marks.get(key) is True, place, configured) for key in keys)
             return tags, (), name
     return (), (), None
+
+
+def _at(document: Any, label_path: tuple[str, ...]) -> Any:
+    """The value at ``label_path``, through nested blocks (lists of one object in plan JSON); ``True``
+    (known only after apply) when a part on the way is."""
+    for key in label_path:
+        if isinstance(document, list):
+            document = document[0] if document else None
+        if document is True or not isinstance(document, dict):
+            return document if document is True else None
+        document = document.get(key)
+    return document
 
 
 def _tag(key: str, value: Any, unknown: bool, place: Place, configured: Resource | None) -> TagValue:

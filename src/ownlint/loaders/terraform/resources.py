@@ -14,18 +14,13 @@ from ownlint.loaders.terraform.attributes import block_values, wants_attributes
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
 from ownlint.loaders.terraform.kubernetes_objects import kubernetes_kind, kubernetes_object
-from ownlint.loaders.terraform.providers import ProviderTags, dotted, provider_key
+from ownlint.loaders.terraform.providers import ProviderTags, provider_key
+from ownlint.loaders.terraform.tag_blocks import TAG_BLOCK_TYPES, tag_blocks
 from ownlint.loaders.terraform.taggable import TaggableIndex
-from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace, named_reference, trace_tags
-from ownlint.loaders.terraform.values import Unknown, to_text
+from ownlint.loaders.terraform.tags import TracedTags, named_reference, trace_tags
 from ownlint.model import Place, PlaceKind, Resource
 
 MAX_RESOURCE_RECORDS = 200_000
-
-
-# Resources that carry tags as repeated blocks, not a map, and get no provider default_tags
-# (AWS provider docs: aws_autoscaling_group takes `tag { key value propagate_at_launch }`).
-TAG_BLOCK_TYPES = {"aws_autoscaling_group": "tag"}
 
 
 def block_resources(
@@ -94,20 +89,45 @@ def _effective_tags(
     resource_type = block.labels[0]
     block_name = TAG_BLOCK_TYPES.get(resource_type)
     if block_name is not None:
-        return _tag_blocks(path, block, block_name, address, evaluator, env)
-    attribute_name = index.attribute_for(resource_type)
-    attribute = block.attribute(attribute_name)
+        legacy = block.attribute("tags")  # AWS provider < 5: a list attribute instead of the blocks
+        line, what = (legacy.line, "tags") if legacy is not None else (block.line, f"{block_name} blocks")
+        kind = PlaceKind.ATTRIBUTE if legacy is not None else PlaceKind.TAG_BLOCK
+        name = "tags" if legacy is not None else block_name
+        return (
+            tag_blocks(path, block, block_name, address, evaluator, env),
+            Place(path, line, f"{what} of {address}", kind, name, address),
+            True,
+        )
+    label_path = index.label_path(resource_type)
+    attribute, line, dynamic = _label_attribute(block, label_path)
     traced = TracedTags()
-    if provider is not None:
-        traced.overlay(provider.traced)
-    line = attribute.line if attribute is not None else block.line
-    own_place = Place(path, line, f"{attribute_name} of {address}", PlaceKind.ATTRIBUTE, attribute_name, address)
+    defaults = provider if provider is not None and index.takes_provider_defaults(resource_type) else None
+    if defaults is not None:
+        traced.overlay(defaults.traced)
+    name = ".".join(label_path)
+    own_place = Place(path, line, f"{name} of {address}", PlaceKind.ATTRIBUTE, name, address)
     if attribute is not None:
         traced.overlay(trace_tags(attribute.expr, evaluator, own_place, env))
+    elif dynamic is not None:  # the labels sit in a generated block: not followed
+        traced.opaque.append(f'{label_path[-1]} may be set inside dynamic "{dynamic}" ({own_place})')
     # best place to add a missing key: the module input that forwards tags, the provider defaults, the resource
-    fix_place = _module_input_place(attribute, evaluator) or (provider.place if provider is not None else own_place)
+    fix_place = _module_input_place(attribute, evaluator) or (defaults.place if defaults is not None else own_place)
     taggable = index.is_taggable(resource_type) or attribute is not None
     return traced, fix_place, taggable
+
+
+def _label_attribute(block: m.Block, label_path: tuple[str, ...]) -> tuple[m.Attribute | None, int, str | None]:
+    """The attribute at ``label_path`` through nested blocks (the first of each), the line of it or of the
+    innermost block that would hold it, and the name of a ``dynamic`` block that stands for a missing one."""
+    holder = block
+    for name in label_path[:-1]:
+        nested = holder.children(name)
+        if not nested:
+            dynamic = any(d.labels[:1] == (name,) for d in holder.children("dynamic"))
+            return None, holder.line, name if dynamic else None
+        holder = nested[0]
+    attribute = holder.attribute(label_path[-1])
+    return attribute, attribute.line if attribute is not None else holder.line, None
 
 
 def _module_input_place(attribute: m.Attribute | None, evaluator: Evaluator) -> Place | None:
@@ -138,70 +158,6 @@ def _map_references(expr: m.Expr) -> list[tuple[str, ...]]:
     if isinstance(expr, m.Conditional):
         return _map_references(expr.if_true) + _map_references(expr.if_false)
     return []
-
-
-def _tag_blocks(
-    path: str,
-    block: m.Block,
-    block_name: str,
-    address: str,
-    evaluator: Evaluator,
-    env: Mapping[str, Any],
-) -> tuple[TracedTags, Place, bool]:
-    """Tags written as repeated blocks (``tag { key value }``), static or ``dynamic``."""
-    traced = TracedTags()
-    place = Place(path, block.line, f"{block_name} blocks of {address}", PlaceKind.TAG_BLOCK, block_name, address)
-    for nested in block.children(block_name):
-        _tag_block_entry(
-            traced,
-            nested,
-            Place(path, nested.line, f"{block_name} block of {address}", PlaceKind.TAG_BLOCK, block_name, address),
-            evaluator,
-            env,
-        )
-    for dynamic in block.children("dynamic"):
-        if dynamic.labels[:1] != (block_name,):
-            continue
-        dynamic_place = Place(
-            path, dynamic.line, f'dynamic "{block_name}" of {address}', PlaceKind.TAG_BLOCK, block_name, address
-        )
-        for_each = dynamic.attribute("for_each")
-        iterator = dynamic.attribute("iterator")
-        iterator_name = dotted(iterator.expr) if iterator is not None else block_name
-        items = evaluator.value(for_each.expr, env) if for_each is not None else Unknown("no for_each")
-        if isinstance(items, list):
-            items = dict(enumerate(items))
-        if not isinstance(items, dict):
-            reason = items.reason if isinstance(items, Unknown) else "its for_each is not a known collection"
-            traced.opaque.append(f"{reason} ({dynamic_place})")
-            continue
-        known = data_trace(for_each.expr if for_each is not None else None, evaluator)
-        for content in dynamic.children("content"):
-            for key, item in items.items():
-                scope = {**env, iterator_name or block_name: {"key": key, "value": item}}
-                origin = known.entries.get(str(key)) if known is not None else None
-                outer = (dynamic_place, *origin.provenance) if origin is not None else (dynamic_place,)
-                _tag_block_entry(traced, content, outer, evaluator, scope)
-    return traced, place, True
-
-
-def _tag_block_entry(
-    traced: TracedTags,
-    block: m.Block,
-    provenance: Place | tuple[Place, ...],
-    evaluator: Evaluator,
-    env: Mapping[str, Any],
-) -> None:
-    key_attribute, value_attribute = block.attribute("key"), block.attribute("value")
-    if key_attribute is None or value_attribute is None:
-        return
-    where = provenance if isinstance(provenance, tuple) else (provenance,)
-    place = where[0]
-    key = evaluator.value(key_attribute.expr, env)
-    if isinstance(key, Unknown):
-        traced.opaque.append(f"a tag key is unknown: {key.reason} ({place})")
-        return
-    add_tag(traced, to_text(key), evaluator.value(value_attribute.expr, env), where)
 
 
 def module_node(
