@@ -9,6 +9,7 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.overrides import file_of
 from ownlint.loaders.terraform.tags import TracedTags, trace_tags
 from ownlint.loaders.terraform.values import PartialMap, Unknown
 from ownlint.loaders.terraform.variables import top_blocks
@@ -41,11 +42,11 @@ def _provider_tags(path: str, block: m.Block, evaluator: Evaluator, key: str) ->
     for nested in block.children("default_tags"):
         attribute = nested.attribute("tags")
         if attribute is not None:
-            place = Place(path, attribute.line, f'provider "{key}" default_tags')
+            place = Place(file_of(attribute, path), attribute.line, f'provider "{key}" default_tags')
             return ProviderTags(key, trace_tags(attribute.expr, evaluator, place), place)
     labels = block.attribute("default_labels")
     if labels is not None:
-        place = Place(path, labels.line, f'provider "{key}" default_labels')
+        place = Place(file_of(labels, path), labels.line, f'provider "{key}" default_labels')
         return ProviderTags(key, trace_tags(labels.expr, evaluator, place), place)
     return None
 

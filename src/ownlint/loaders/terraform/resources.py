@@ -13,6 +13,7 @@ from ownlint.loaders.terraform.addresses import Instance, Shape
 from ownlint.loaders.terraform.attributes import block_values, wants_attributes
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
+from ownlint.loaders.terraform.overrides import file_of
 from ownlint.loaders.terraform.providers import ProviderTags, dotted, provider_key
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace, named_reference, trace_tags
@@ -85,7 +86,10 @@ def _effective_tags(
     traced = TracedTags()
     if provider is not None:
         traced.overlay(provider.traced)
-    own_place = Place(path, attribute.line if attribute is not None else block.line, f"{attribute_name} of {address}")
+    own_file = file_of(attribute, path) if attribute is not None else path
+    own_place = Place(
+        own_file, attribute.line if attribute is not None else block.line, f"{attribute_name} of {address}"
+    )
     if attribute is not None:
         traced.overlay(trace_tags(attribute.expr, evaluator, own_place, env))
     # best place to add a missing key: the module input that forwards tags, the provider defaults, the resource
@@ -136,11 +140,12 @@ def _tag_blocks(
     traced = TracedTags()
     place = Place(path, block.line, f"{block_name} blocks of {address}")
     for nested in block.children(block_name):
-        _tag_block_entry(traced, nested, Place(path, nested.line, f"{block_name} block of {address}"), evaluator, env)
+        nested_place = Place(file_of(nested, path), nested.line, f"{block_name} block of {address}")
+        _tag_block_entry(traced, nested, nested_place, evaluator, env)
     for dynamic in block.children("dynamic"):
         if dynamic.labels[:1] != (block_name,):
             continue
-        dynamic_place = Place(path, dynamic.line, f'dynamic "{block_name}" of {address}')
+        dynamic_place = Place(file_of(dynamic, path), dynamic.line, f'dynamic "{block_name}" of {address}')
         for_each = dynamic.attribute("for_each")
         iterator = dynamic.attribute("iterator")
         iterator_name = dotted(iterator.expr) if iterator is not None else block_name
@@ -194,7 +199,8 @@ def module_node(
     attribute = block.attribute("tags") or block.attribute("labels")
     if attribute is None:
         return node
-    traced = trace_tags(attribute.expr, evaluator, Place(path, attribute.line, f"{attribute.name} of {address}"))
+    place = Place(file_of(attribute, path), attribute.line, f"{attribute.name} of {address}")
+    traced = trace_tags(attribute.expr, evaluator, place)
     return replace(node, tags=tuple(traced.entries.values()))
 
 

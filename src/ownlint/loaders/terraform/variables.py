@@ -11,6 +11,7 @@ from typing import Any
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.directories import ModuleSource
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
+from ownlint.loaders.terraform.overrides import file_of
 from ownlint.model import Place
 
 
@@ -39,7 +40,7 @@ def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict
             constraint = block.attribute("type")
             type_expr = constraint.expr if constraint is not None else None
             if default is not None:
-                place = Place(hcl.path, default.line, f"default of var.{name}")
+                place = Place(file_of(default, hcl.path), default.line, f"default of var.{name}")
                 bindings[name] = Binding(default.expr, place, type=type_expr)
             else:
                 place = Place(hcl.path, block.line, f"variable {name}")
@@ -59,7 +60,7 @@ def call_inputs(
     bindings = _declared(child.files, lambda name: f"var.{name} has no default and {address} does not set it")
     for attribute in call.attributes:
         if attribute.name in bindings:
-            place = Place(path, attribute.line, f"input {attribute.name} of {address}")
+            place = Place(file_of(attribute, path), attribute.line, f"input {attribute.name} of {address}")
             declared = bindings[attribute.name]
             bindings[attribute.name] = Binding(attribute.expr, place, scope=evaluator, env=env, type=declared.type)
     return bindings
@@ -74,6 +75,6 @@ def locals_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
     for hcl in files:
         for block in top_blocks(hcl, "locals"):
             for attribute in block.attributes:
-                place = Place(hcl.path, attribute.line, f"local.{attribute.name}")
+                place = Place(file_of(attribute, hcl.path), attribute.line, f"local.{attribute.name}")
                 bindings[attribute.name] = Binding(attribute.expr, place)
     return bindings

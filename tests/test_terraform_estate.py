@@ -1,0 +1,90 @@
+"""Terraform as estates write it (issue 19): override files, child-module providers, roots and libraries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import FIXTURES, run_cli, write_tree
+
+from ownlint.inputs import Inputs
+from ownlint.loaders.terraform.directories import ModuleLoader
+from ownlint.loaders.terraform.hcl2_backend import parse
+from ownlint.loaders.terraform.overrides import is_override_file
+from ownlint.model import Resource
+from ownlint.pipeline import load
+
+CASES = FIXTURES / "terraform"
+
+
+def resources_of(path: Path) -> list[Resource]:
+    return [r for r in load(Inputs(paths=(str(path),))).resources if r.type != "module"]
+
+
+def owner_provenance(resources: list[Resource], address: str) -> list[str]:
+    [tag] = [t for r in resources if r.address == address for t in r.tags if t.key == "owner"]
+    return [str(p) for p in tag.provenance]
+
+
+def test_override_file_names() -> None:
+    named = ["override.tf", "x_override.tf", "x_override.tf.json", "override.tf.json", "a/b/main_override.tf"]
+    assert all(is_override_file(n) for n in named)
+    assert not any(is_override_file(n) for n in ["overrides.tf", "xoverride.tf", "override.tfvars", "main.tf"])
+
+
+def test_overridden_resource_is_counted_once_at_its_original_block() -> None:
+    resources = resources_of(CASES / "overrides")
+    queues = [r for r in resources if r.address == "aws_sqs_queue.jobs"]
+    assert {(r.file, r.line) for r in queues} == {("queues.tf", 1)}
+    assert sorted(i for r in queues for i in r.instances) == [
+        'aws_sqs_queue.jobs["orders"]',
+        'aws_sqs_queue.jobs["refunds"]',
+    ]
+
+
+def test_facts_an_override_sets_are_traced_to_the_override_file() -> None:
+    resources = resources_of(CASES / "overrides")
+    assert owner_provenance(resources, "aws_s3_bucket.logs") == ["tags of aws_s3_bucket.logs (override.tf:4)"]
+    assert owner_provenance(resources, "aws_sns_topic.events") == [
+        "default of var.team (variables_override.tf:2)",
+        "tags of aws_sns_topic.events (zz_override.tf.json:5)",
+    ]
+    assert owner_provenance(resources, "aws_autoscaling_group.web") == [
+        'dynamic "tag" of aws_autoscaling_group.web (override.tf:10)'
+    ]
+    assert (
+        owner_provenance(resources, "module.network.aws_vpc.this")[0]
+        == "input tags of module.network (main_override.tf:2)"
+    )
+
+
+def test_override_without_an_original_is_a_located_problem() -> None:
+    run = run_cli("check", str(CASES / "overrides"), "--select", "OWN000", "--format", "json")
+    [finding] = run.json()["findings"]
+    assert (finding["file"], finding["line"]) == ("override.tf", 21)
+    assert finding["message"].endswith(
+        "override of resource 'aws_sqs_queue' 'dead_letters': no such block in the module's other files to override"
+    )
+
+
+def test_override_merges_lifecycle_per_argument_and_replaces_other_nested_blocks(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "main.tf": 'provider "aws" {\n  alias = "west"\n  region = "us-west-2"\n}\n'
+            'resource "aws_sqs_queue" "q" {\n  tags = { owner = "a" }\n'
+            "  lifecycle {\n    prevent_destroy = true\n  }\n}\n",
+            "a_override.tf": 'provider "aws" {\n  alias = "west"\n  default_tags {\n    tags = { team = "west" }\n  }\n}\n'
+            'resource "aws_sqs_queue" "q" {\n  provider = aws.west\n'
+            "  lifecycle {\n    ignore_changes = [tags]\n  }\n}\n",
+            "b_override.tf": 'resource "aws_sqs_queue" "q" {\n  tags = { Name = "q" }\n}\n',
+        },
+    )
+    loader = ModuleLoader(tmp_path, parse, tmp_path)
+    source = loader.source(tmp_path)
+    assert source is not None and loader.problems == []
+    [queue] = [b for f in source.files for b in f.blocks if b.type == "resource"]
+    [lifecycle] = queue.children("lifecycle")
+    assert [a.name for a in lifecycle.attributes] == ["prevent_destroy", "ignore_changes"]
+    assert [a.name for a in queue.attributes] == ["tags", "provider"]
+    [[queue_record]] = [[r for r in resources_of(tmp_path) if r.address == "aws_sqs_queue.q"]]
+    assert sorted((t.key, t.value) for t in queue_record.tags) == [("Name", "q"), ("team", "west")]
