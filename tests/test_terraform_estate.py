@@ -88,3 +88,36 @@ def test_override_merges_lifecycle_per_argument_and_replaces_other_nested_blocks
     assert [a.name for a in queue.attributes] == ["tags", "provider"]
     [[queue_record]] = [[r for r in resources_of(tmp_path) if r.address == "aws_sqs_queue.q"]]
     assert sorted((t.key, t.value) for t in queue_record.tags) == [("Name", "q"), ("team", "west")]
+
+
+CHILD_PROVIDERS = {
+    "live/main.tf": 'provider "aws" {\n  region = "eu-west-1"\n  default_tags {\n    tags = { owner = "platform" }\n  }\n}\n'
+    'module "legacy" {\n  source = "../modules/legacy"\n}\n'
+    'module "plain" {\n  source = "../modules/plain"\n}\n',
+    # a called module that configures its own provider (legacy, valid): the caller's default_tags do not reach it
+    "modules/legacy/main.tf": 'provider "aws" {\n  region = "us-east-1"\n}\n'
+    'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
+    'module "inner" {\n  source = "../inner"\n}\n',
+    "modules/inner/main.tf": 'resource "aws_sns_topic" "t" {\n  name = "t"\n}\n',
+    "modules/plain/main.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+    # its own default_tags apply instead
+    "modules/tagged/main.tf": 'provider "aws" {\n  default_tags {\n    tags = { owner = "legacy-team" }\n  }\n}\n'
+    'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+    "live/tagged.tf": 'module "tagged" {\n  source = "../modules/tagged"\n}\n',
+}
+
+
+def test_child_module_provider_shadows_the_inherited_one(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", CHILD_PROVIDERS)
+    run = run_cli("check", str(root), "--select", "OWN001", "--format", "json")
+    assert [(f["resource"], f["file"]) for f in run.json()["findings"]] == [
+        ("module.legacy.module.inner.aws_sns_topic.t", "modules/inner/main.tf"),
+        ("module.legacy.aws_sqs_queue.q", "modules/legacy/main.tf"),
+    ]
+    resources = resources_of(root)
+    assert owner_provenance(resources, "module.plain.aws_sqs_queue.q") == [
+        'provider "aws" default_tags (live/main.tf:4)'
+    ]
+    assert owner_provenance(resources, "module.tagged.aws_sqs_queue.q") == [
+        'provider "aws" default_tags (modules/tagged/main.tf:3)'
+    ]

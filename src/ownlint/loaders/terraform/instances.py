@@ -55,7 +55,7 @@ class ModuleTree:
         inherited: dict[str, ProviderTags],
     ) -> None:
         evaluator = Evaluator(variables, locals_of(source.files), prefix=where.prefix, budget=self.budget)
-        providers = {**inherited, **providers_of(source.files, evaluator)}
+        providers = providers_of(source.files, evaluator, inherited)
         add_default_tags_data(source.files, evaluator, providers)
         for hcl in source.files:
             for block in hcl.blocks:

@@ -23,8 +23,12 @@ class ProviderTags:
     place: Place
 
 
-def providers_of(files: Sequence[m.HclFile], evaluator: Evaluator) -> dict[str, ProviderTags]:
-    providers: dict[str, ProviderTags] = {}
+def providers_of(
+    files: Sequence[m.HclFile], evaluator: Evaluator, inherited: dict[str, ProviderTags] | None = None
+) -> dict[str, ProviderTags]:
+    """The providers a module's resources use: those it configures itself (legacy in a called module, but
+    valid) shadow the ones of the same name and alias it inherits, default tags or none."""
+    providers = dict(inherited or {})
     for hcl in files:
         for block in top_blocks(hcl, "provider"):
             if not block.labels:
@@ -35,6 +39,8 @@ def providers_of(files: Sequence[m.HclFile], evaluator: Evaluator) -> dict[str, 
             tags = _provider_tags(hcl.path, block, evaluator, key)
             if tags is not None:
                 providers[key] = tags
+            else:
+                providers.pop(key, None)
     return providers
 
 
