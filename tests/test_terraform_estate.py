@@ -121,3 +121,30 @@ def test_child_module_provider_shadows_the_inherited_one(tmp_path: Path) -> None
     assert owner_provenance(resources, "module.tagged.aws_sqs_queue.q") == [
         'provider "aws" default_tags (modules/tagged/main.tf:3)'
     ]
+
+
+LIBRARY_NOTE = (
+    "note: 1 module(s) nothing in the scan calls and with no provider, backend, variable file or lock file are "
+    "checked as libraries (what their inputs set depends on the caller): modules/bucket\n"
+)
+
+
+def test_in_a_library_a_value_from_an_input_depends_on_the_caller() -> None:
+    run = run_cli("check", str(CASES / "library"), "--select", "OWN012", "--format", "json")
+    assert run.stderr == LIBRARY_NOTE
+    notify = [f["message"] for f in run.json()["findings"] if f["resource"] == "aws_sqs_queue.notify"]
+    assert notify == [
+        "aws_sqs_queue.notify: cannot be known statically: owner: var.owner is an input of library module "
+        "modules/bucket: depends on the caller (default of var.owner (modules/bucket/variables.tf:13))"
+    ]
+
+
+def test_values_on_the_command_line_make_an_uncalled_module_a_root(tmp_path: Path) -> None:
+    bucket = CASES / "library" / "modules" / "bucket"
+    run = run_cli("check", str(bucket), "--select", "OWN001,OWN012", "--format", "json", "--var", "owner=web")
+    assert run.stderr == ""  # run with values: a root, evaluated with its defaults and those values
+    assert sorted((f["rule"], f["resource"]) for f in run.json()["findings"]) == [
+        ("OWN001", "aws_s3_bucket.this"),
+        ("OWN001", "aws_sns_topic.events"),
+        ("OWN001", "module.replica.aws_s3_bucket.replica"),
+    ]

@@ -16,7 +16,7 @@ from ownlint.loaders.terraform.expansion import instances_of, unexpanded
 from ownlint.loaders.terraform.providers import ProviderTags, add_default_tags_data, providers_of, providers_passed
 from ownlint.loaders.terraform.resources import MAX_RESOURCE_RECORDS, block_resources, module_node
 from ownlint.loaders.terraform.taggable import TaggableIndex
-from ownlint.loaders.terraform.variables import call_inputs, locals_of, root_variables
+from ownlint.loaders.terraform.variables import call_inputs, library_variables, locals_of, root_variables
 from ownlint.model import LoadProblem, Resource
 
 MAX_MODULE_DEPTH = 32
@@ -40,8 +40,11 @@ class ModuleTree:
     shapes: Shapes = field(default_factory=Shapes)
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
 
-    def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
-        variables = root_variables(source, overrides)
+    def load_root(
+        self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]], library: bool = False
+    ) -> None:
+        """Load a root module (a ``library``: one with no caller in the scan and no sign of being a root)."""
+        variables = library_variables(source) if library else root_variables(source, overrides)
         self._instance(source, Instance(stack, chain=(source.path,)), variables, {})
         stopped = self.budget.problem(source.files[0].path if source.files else source.path)
         if stopped is not None:

@@ -31,6 +31,15 @@ def root_variables(source: ModuleSource, overrides: Sequence[tuple[str, Binding]
     return bindings
 
 
+def library_variables(source: ModuleSource) -> dict[str, Binding]:
+    """A library module's variables: whatever they hold comes from a caller the scan does not have."""
+    why = f"library module {source.path}: depends on the caller"
+    return {
+        name: Binding(None, binding.place, f"var.{name} is an input of {why}", type=binding.type)
+        for name, binding in _declared(source.files, str).items()
+    }
+
+
 def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict[str, Binding]:
     bindings: dict[str, Binding] = {}
     for hcl in files:
