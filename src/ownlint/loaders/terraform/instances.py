@@ -13,7 +13,13 @@ from ownlint.loaders.terraform.budget import Budget
 from ownlint.loaders.terraform.directories import ModuleSource, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
-from ownlint.loaders.terraform.providers import ProviderTags, add_default_tags_data, providers_of, providers_passed
+from ownlint.loaders.terraform.providers import (
+    ProviderTags,
+    add_default_tags_data,
+    caller_providers,
+    providers_of,
+    providers_passed,
+)
 from ownlint.loaders.terraform.resources import MAX_RESOURCE_RECORDS, block_resources, module_node
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.loaders.terraform.variables import call_inputs, library_variables, locals_of, root_variables
@@ -45,7 +51,8 @@ class ModuleTree:
     ) -> None:
         """Load a root module (a ``library``: one with no caller in the scan and no sign of being a root)."""
         variables = library_variables(source) if library else root_variables(source, overrides)
-        self._instance(source, Instance(stack, chain=(source.path,)), variables, {})
+        inherited = caller_providers(source.files, source.path) if library else {}
+        self._instance(source, Instance(stack, chain=(source.path,)), variables, inherited)
         stopped = self.budget.problem(source.files[0].path if source.files else source.path)
         if stopped is not None:
             self.problems.append(stopped)

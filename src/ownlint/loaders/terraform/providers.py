@@ -15,12 +15,33 @@ from ownlint.loaders.terraform.values import PartialMap, Unknown
 from ownlint.loaders.terraform.variables import top_blocks
 from ownlint.model import Place
 
+# Providers whose configuration adds tags to every resource (AWS default_tags, Google default_labels).
+DEFAULT_TAGGING = ("aws", "google", "google-beta")
+
 
 @dataclass(frozen=True)
 class ProviderTags:
     key: str
     traced: TracedTags
     place: Place
+    caller: bool = False  # configured by a caller the scan does not have: nothing to edit here
+
+
+def caller_providers(files: Sequence[m.HclFile], module: str) -> dict[str, ProviderTags]:
+    """A library's providers that can add tags: its caller configures them, so what they add is unknown."""
+    keys = set(DEFAULT_TAGGING)
+    for hcl in files:
+        for block in top_blocks(hcl, "resource"):
+            key = provider_key(block, block.labels[0]) if block.labels else ""
+            if key.split(".", 1)[0] in DEFAULT_TAGGING:
+                keys.add(key)
+    first = files[0].path if files else module
+    providers = {}
+    for key in sorted(keys):
+        reason = f'provider "{key}" of library module {module} may add default tags: depends on the caller'
+        place = Place(first, 1, f'the caller\'s provider "{key}"')
+        providers[key] = ProviderTags(key, TracedTags(opaque=[reason]), place, caller=True)
+    return providers
 
 
 def providers_of(

@@ -92,8 +92,11 @@ def _effective_tags(
     )
     if attribute is not None:
         traced.overlay(trace_tags(attribute.expr, evaluator, own_place, env))
+    if provider is not None and provider.caller:  # a library's own unknowns say more than its caller's
+        traced.opaque = [r for r in traced.opaque if r not in provider.traced.opaque] + provider.traced.opaque
     # best place to add a missing key: the module input that forwards tags, the provider defaults, the resource
-    fix_place = _module_input_place(attribute, evaluator) or (provider.place if provider is not None else own_place)
+    provider_place = provider.place if provider is not None and not provider.caller else None
+    fix_place = _module_input_place(attribute, evaluator) or provider_place or own_place
     taggable = index.is_taggable(resource_type) or attribute is not None
     return traced, fix_place, taggable
 
