@@ -165,3 +165,30 @@ def test_outlines_of_a_directory_with_overrides_see_the_merged_module_sources(tm
     )
     loader = ModuleLoader(tmp_path, parse, tmp_path)
     assert loader.outline_calls(tmp_path / "live", outline_for()) == [(tmp_path / "v2").resolve()]
+
+
+def test_terraform_and_output_overrides_merge_per_setting() -> None:
+    from ownlint.loaders.terraform.overrides import merge_overrides
+
+    main = parse(
+        'terraform {\n  required_version = ">= 1.0"\n  required_providers {\n    aws = { version = "~> 4.0" }\n'
+        '    google = { version = "~> 5.0" }\n  }\n  backend "s3" {}\n}\n'
+        'output "arn" {\n  value = "a"\n  description = "d"\n}\n',
+        "main.tf",
+    )
+    override = parse(
+        'terraform {\n  required_providers {\n    aws = { version = "~> 5.0" }\n  }\n  cloud {}\n}\n'
+        'output "arn" {\n  value = "b"\n}\n',
+        "override.tf",
+    )
+    [merged], problems = merge_overrides([main, override])
+    assert problems == ()
+    terraform, output = merged.blocks
+    assert [b.type for b in terraform.blocks] == ["required_providers", "cloud"]  # a cloud block replaces the backend
+    [providers] = terraform.children("required_providers")
+    assert [(a.name, getattr(a, "file", "main.tf")) for a in providers.attributes] == [
+        ("aws", "override.tf"),
+        ("google", "main.tf"),
+    ]
+    assert [a.name for a in terraform.attributes] == ["required_version"]
+    assert [(a.name, a.line) for a in output.attributes] == [("value", 8), ("description", 11)]
