@@ -84,8 +84,14 @@ def test_every_caller_counts_and_only_the_module_findings_are_reported(repositor
     ]
 
 
-def test_a_module_nothing_in_the_repository_calls_is_a_root(repository: Path) -> None:
+def test_a_module_nothing_in_the_repository_calls_is_a_library(repository: Path) -> None:
+    """Issue 19: its tags come from an input, so they depend on a caller the repository does not have."""
     write_tree(repository, {"modules/orphan/main.tf": BUCKET_MODULE})
+    assert [rule for rule, _, _ in _findings("modules/orphan/main.tf")] == ["OWN012"]
+
+
+def test_a_module_nothing_calls_with_a_root_marker_is_a_root(repository: Path) -> None:
+    write_tree(repository, {"modules/orphan/main.tf": BUCKET_MODULE, "modules/orphan/dev.tfvars": "tags = {}\n"})
     assert [rule for rule, _, _ in _findings("modules/orphan/main.tf")] == ["OWN001", "OWN004", "OWN005"]
 
 
@@ -242,7 +248,8 @@ def test_with_jobs_the_callers_are_found_as_in_one_process(repository: Path) -> 
     runs = [run_cli("check", "modules", "--jobs", jobs, "--format", "json").json() for jobs in ("1", "2")]
     assert runs[0] == runs[1]
     assert sorted({(f["rule"], f["file"]) for f in runs[0]["findings"]}) == [
-        (rule, f"m33/{name}") for rule in ("OWN001", "OWN004", "OWN005") for name in ("main.tf", "other.tf")
+        ("OWN012", f"m33/{name}")
+        for name in ("main.tf", "other.tf")  # nothing calls m33: a library
     ]
 
 

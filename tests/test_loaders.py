@@ -90,7 +90,8 @@ def test_blocks_have_start_and_end_lines_and_data_sources_are_not_taggable(tree)
 
 
 def test_unknown_tags_are_opaque_never_missing(tree) -> None:
-    root = tree({"main.tf": 'variable "tags" {}\nresource "aws_sqs_queue" "q" {\n  tags = var.tags\n}\n'})
+    main = 'variable "tags" {}\nresource "aws_sqs_queue" "q" {\n  tags = var.tags\n}\n'
+    root = tree({"main.tf": main, "providers.tf": 'provider "aws" {}\n'})  # a root module, not a library
     queue = terraform(root)["aws_sqs_queue.q"]
     assert queue.tags == ()
     assert queue.opaque == (

@@ -18,6 +18,7 @@ from ownlint.loaders.terraform import hcl2_backend
 from ownlint.loaders.terraform import variables as tf_variables
 from ownlint.loaders.terraform.directories import ModuleSource
 from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.overrides import is_override_file
 from ownlint.loaders.terraform.values import PartialMap, Unknown
 
 FIXED = [
@@ -71,6 +72,14 @@ def _locals_only_copy(source: ModuleSource, directory: Path, target: Path) -> li
         (target / Path(hcl.path).name).write_text("\n\n".join(kept) + "\n")
     for hcl in source.tfvars:
         (target / Path(hcl.path).name).write_text((directory / Path(hcl.path).name).read_text())
+    for path in sorted(p for p in directory.glob("*override.tf") if is_override_file(p.name)):
+        # merged into source.files already: Terraform merges their variables and locals again
+        blocks = [b for b in hcl2_backend.parse(path.read_text(), path.name).blocks if b.type in _KEEP]
+        text = path.read_text().splitlines()
+        if blocks:
+            (target / path.name).write_text(
+                "\n\n".join("\n".join(text[b.line - 1 : b.end_line]) for b in blocks) + "\n"
+            )
     return names
 
 

@@ -245,6 +245,7 @@ resource "aws_sqs_queue" "q" {
   tags     = merge(each.value.tags, { team = coalesce(each.value.team, "none"), keys = join(",", keys(each.value)) })
 }
 """,
+            "providers.tf": 'provider "aws" {}\n',  # a root module, not a library
         }
     )
     assert tags_of(root) == [
@@ -257,7 +258,8 @@ def test_lookup_with_an_unknown_key_in_an_empty_map_is_the_default(tree) -> None
     root = tree(
         {
             "main.tf": 'variable "per_az" {\n  default = {}\n}\nvariable "az" {}\n'
-            'resource "aws_subnet" "s" {\n  tags = merge({ owner = "net" }, lookup(var.per_az, var.az, {}))\n}\n'
+            'resource "aws_subnet" "s" {\n  tags = merge({ owner = "net" }, lookup(var.per_az, var.az, {}))\n}\n',
+            "providers.tf": 'provider "aws" {}\n',  # a root module, not a library
         }
     )
     assert tags_of(root) == ["aws_subnet.s owner=net"]

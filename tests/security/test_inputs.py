@@ -92,6 +92,7 @@ def test_a_plan_that_drops_declared_resources_is_a_located_problem(tree: Any, tm
             + 'data "aws_caller_identity" "me" {}\n'
             + 'module "m" {\n  source = "./m"\n}\n',
             "config/m/main.tf": 'resource "aws_sns_topic" "t" {\n  name = "t"\n}\n',
+            "config/providers.tf": 'provider "aws" {}\n',  # the root module the plan is made from
             "plan.json": EMPTY_PLAN,
         }
     )

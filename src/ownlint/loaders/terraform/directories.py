@@ -16,6 +16,7 @@ from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.callers import is_local, local_sources
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
+from ownlint.loaders.terraform.overrides import is_override_file, merge_overrides
 from ownlint.model import LoadProblem, Suppression
 from ownlint.suppressions.parse import comment_suppressions
 from ownlint.vcs.tree import repository_top
@@ -94,13 +95,15 @@ class ModuleLoader:
                 tfvars.append(parsed)
             else:
                 module_files.append(parsed)
+        merged, override_problems = merge_overrides(module_files)
+        problems.extend(override_problems)
         self.seen.extend(seen)
         self.problems.extend(problems)
         suppressions = {f: self.suppressions[f] for f in seen if f in self.suppressions}
         self.parsed[directory] = ParsedDirectory(tuple(seen), tuple(problems), suppressions)
         tfvars.sort(key=lambda f: _tfvars_order(f.path))
-        source = ModuleSource(relative(self.root, directory) or ".", directory, tuple(module_files), tuple(tfvars))
-        self.cache[directory] = source if module_files else None
+        source = ModuleSource(relative(self.root, directory) or ".", directory, merged, tuple(tfvars))
+        self.cache[directory] = source if merged else None
         return self.cache[directory]
 
     def load_file(self, path: Path, shown: str) -> m.HclFile | LoadProblem:
@@ -136,6 +139,8 @@ class ModuleLoader:
         parse calls nothing, as in a full load; its problem is reported when it is loaded."""
         calls: list[Path] = []
         module_files = [p for p in terraform_files(directory, self.repository) if not is_tfvars(p)]
+        if any(is_override_file(p.name) for p in module_files):  # an override may change a call's source
+            return self.local_calls(directory) if self.source(directory) is not None else None
         for path in module_files:
             text = read_text(path, path.name, self.max_bytes)
             if not isinstance(text, LoadProblem):

@@ -13,10 +13,16 @@ from ownlint.loaders.terraform.budget import Budget
 from ownlint.loaders.terraform.directories import ModuleSource, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
-from ownlint.loaders.terraform.providers import ProviderTags, add_default_tags_data, providers_of, providers_passed
+from ownlint.loaders.terraform.providers import (
+    ProviderTags,
+    add_default_tags_data,
+    caller_providers,
+    providers_of,
+    providers_passed,
+)
 from ownlint.loaders.terraform.resources import MAX_RESOURCE_RECORDS, block_resources, module_node
 from ownlint.loaders.terraform.taggable import TaggableIndex
-from ownlint.loaders.terraform.variables import call_inputs, locals_of, root_variables
+from ownlint.loaders.terraform.variables import call_inputs, library_variables, locals_of, root_variables
 from ownlint.model import LoadProblem, Resource
 
 MAX_MODULE_DEPTH = 32
@@ -40,9 +46,13 @@ class ModuleTree:
     shapes: Shapes = field(default_factory=Shapes)
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
 
-    def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
-        variables = root_variables(source, overrides)
-        self._instance(source, Instance(stack, chain=(source.path,)), variables, {})
+    def load_root(
+        self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]], library: bool = False
+    ) -> None:
+        """Load a root module (a ``library``: one with no caller in the scan and no sign of being a root)."""
+        variables = library_variables(source) if library else root_variables(source, overrides)
+        inherited = caller_providers(source.files, source.path) if library else {}
+        self._instance(source, Instance(stack, chain=(source.path,)), variables, inherited)
         stopped = self.budget.problem(source.files[0].path if source.files else source.path)
         if stopped is not None:
             self.problems.append(stopped)
@@ -55,7 +65,7 @@ class ModuleTree:
         inherited: dict[str, ProviderTags],
     ) -> None:
         evaluator = Evaluator(variables, locals_of(source.files), prefix=where.prefix, budget=self.budget)
-        providers = {**inherited, **providers_of(source.files, evaluator)}
+        providers = providers_of(source.files, evaluator, inherited)
         add_default_tags_data(source.files, evaluator, providers)
         for hcl in source.files:
             for block in hcl.blocks:

@@ -70,6 +70,7 @@ def load_terraform(
         loader.parse_cache.prune()
     problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
     notes = [*([cache_note] if cache_note else []), *_unfollowed_note([n for tree in trees for n in tree.notes])]
+    notes.extend(_library_note([tree.library for tree in trees if tree.library is not None]))
     return LoadResult(
         resources=tuple(fold_instances(loaded)),
         problems=tuple(problems),
@@ -180,6 +181,18 @@ def _distinct_attributes(members: list[Resource]) -> tuple[Mapping[str, Any], ..
         for attributes in member.attributes:
             distinct.setdefault(repr(attributes), attributes)
     return tuple(distinct.values())
+
+
+def _library_note(libraries: list[str]) -> list[str]:
+    """One note for the modules evaluated as libraries: what their inputs set depends on a caller."""
+    if not libraries:
+        return []
+    unique = sorted(set(libraries))
+    shown = ", ".join(unique[:3]) + (f", and {len(unique) - 3} more" if len(unique) > 3 else "")
+    return [
+        f"{len(unique)} module(s) nothing in the scan calls and with no provider, backend, variable file or "
+        f"lock file are checked as libraries (what their inputs set depends on the caller): {shown}"
+    ]
 
 
 def _unfollowed_note(calls: list[str]) -> list[str]:

@@ -9,10 +9,14 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.overrides import file_of
 from ownlint.loaders.terraform.tags import TracedTags, trace_tags
 from ownlint.loaders.terraform.values import PartialMap, Unknown
 from ownlint.loaders.terraform.variables import top_blocks
 from ownlint.model import Place, PlaceKind
+
+# Providers whose configuration adds tags to every resource (AWS default_tags, Google default_labels).
+DEFAULT_TAGGING = ("aws", "google", "google-beta")
 
 
 @dataclass(frozen=True)
@@ -20,10 +24,32 @@ class ProviderTags:
     key: str
     traced: TracedTags
     place: Place
+    caller: bool = False  # configured by a caller the scan does not have: nothing to edit here
 
 
-def providers_of(files: Sequence[m.HclFile], evaluator: Evaluator) -> dict[str, ProviderTags]:
-    providers: dict[str, ProviderTags] = {}
+def caller_providers(files: Sequence[m.HclFile], module: str) -> dict[str, ProviderTags]:
+    """A library's providers that can add tags: its caller configures them, so what they add is unknown."""
+    keys = set(DEFAULT_TAGGING)
+    for hcl in files:
+        for block in top_blocks(hcl, "resource"):
+            key = provider_key(block, block.labels[0]) if block.labels else ""
+            if key.split(".", 1)[0] in DEFAULT_TAGGING:
+                keys.add(key)
+    first = files[0].path if files else module
+    providers = {}
+    for key in sorted(keys):
+        reason = f'provider "{key}" of library module {module} may add default tags: depends on the caller'
+        place = Place(first, 1, f'the caller\'s provider "{key}"', PlaceKind.PROVIDER_DEFAULTS, key)
+        providers[key] = ProviderTags(key, TracedTags(opaque=[reason]), place, caller=True)
+    return providers
+
+
+def providers_of(
+    files: Sequence[m.HclFile], evaluator: Evaluator, inherited: dict[str, ProviderTags] | None = None
+) -> dict[str, ProviderTags]:
+    """The providers a module's resources use: those it configures itself (legacy in a called module, but
+    valid) shadow the ones of the same name and alias it inherits, default tags or none."""
+    providers = dict(inherited or {})
     for hcl in files:
         for block in top_blocks(hcl, "provider"):
             if not block.labels:
@@ -34,6 +60,8 @@ def providers_of(files: Sequence[m.HclFile], evaluator: Evaluator) -> dict[str, 
             tags = _provider_tags(hcl.path, block, evaluator, key)
             if tags is not None:
                 providers[key] = tags
+            else:
+                providers.pop(key, None)
     return providers
 
 
@@ -41,11 +69,19 @@ def _provider_tags(path: str, block: m.Block, evaluator: Evaluator, key: str) ->
     for nested in block.children("default_tags"):
         attribute = nested.attribute("tags")
         if attribute is not None:
-            place = Place(path, attribute.line, f'provider "{key}" default_tags', PlaceKind.PROVIDER_DEFAULTS, key)
+            place = Place(
+                file_of(attribute, path),
+                attribute.line,
+                f'provider "{key}" default_tags',
+                PlaceKind.PROVIDER_DEFAULTS,
+                key,
+            )
             return ProviderTags(key, trace_tags(attribute.expr, evaluator, place), place)
     labels = block.attribute("default_labels")
     if labels is not None:
-        place = Place(path, labels.line, f'provider "{key}" default_labels', PlaceKind.PROVIDER_DEFAULTS, key)
+        place = Place(
+            file_of(labels, path), labels.line, f'provider "{key}" default_labels', PlaceKind.PROVIDER_DEFAULTS, key
+        )
         return ProviderTags(key, trace_tags(labels.expr, evaluator, place), place)
     return None
 

@@ -14,6 +14,7 @@ from ownlint.loaders.terraform.attributes import block_values, wants_attributes
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
 from ownlint.loaders.terraform.kubernetes_objects import kubernetes_kind, kubernetes_object
+from ownlint.loaders.terraform.overrides import file_of
 from ownlint.loaders.terraform.providers import ProviderTags, provider_key
 from ownlint.loaders.terraform.tag_blocks import TAG_BLOCK_TYPES, tag_blocks
 from ownlint.loaders.terraform.taggable import TaggableIndex
@@ -105,13 +106,17 @@ def _effective_tags(
     if defaults is not None:
         traced.overlay(defaults.traced)
     name = ".".join(label_path)
-    own_place = Place(path, line, f"{name} of {address}", PlaceKind.ATTRIBUTE, name, address)
+    own_file = file_of(attribute, path) if attribute is not None else path
+    own_place = Place(own_file, line, f"{name} of {address}", PlaceKind.ATTRIBUTE, name, address)
     if attribute is not None:
         traced.overlay(trace_tags(attribute.expr, evaluator, own_place, env))
     elif dynamic is not None:  # the labels sit in a generated block: not followed
         traced.opaque.append(f'{label_path[-1]} may be set inside dynamic "{dynamic}" ({own_place})')
+    if defaults is not None and defaults.caller:  # a library's own unknowns say more than its caller's
+        traced.opaque = [r for r in traced.opaque if r not in defaults.traced.opaque] + defaults.traced.opaque
     # best place to add a missing key: the module input that forwards tags, the provider defaults, the resource
-    fix_place = _module_input_place(attribute, evaluator) or (defaults.place if defaults is not None else own_place)
+    provider_place = defaults.place if defaults is not None and not defaults.caller else None
+    fix_place = _module_input_place(attribute, evaluator) or provider_place or own_place
     taggable = index.is_taggable(resource_type) or attribute is not None
     return traced, fix_place, taggable
 
@@ -174,11 +179,9 @@ def module_node(
     attribute = block.attribute("tags") or block.attribute("labels")
     if attribute is None:
         return node
-    traced = trace_tags(
-        attribute.expr,
-        evaluator,
-        Place(path, attribute.line, f"{attribute.name} of {address}", PlaceKind.ATTRIBUTE, attribute.name, address),
-    )
+    what = f"{attribute.name} of {address}"
+    place = Place(file_of(attribute, path), attribute.line, what, PlaceKind.ATTRIBUTE, attribute.name, address)
+    traced = trace_tags(attribute.expr, evaluator, place)
     return replace(node, tags=tuple(traced.entries.values()))
 
 

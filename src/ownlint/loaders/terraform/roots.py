@@ -1,5 +1,8 @@
 """Root modules: which directories are roots (those nothing scanned calls, and the callers elsewhere in the
-repository of those named), each loaded with everything it calls, in this process or a worker's."""
+repository of those named), each loaded with everything it calls, in this process or a worker's.
+
+A module nothing in the scan calls is evaluated as a root only when it shows that Terraform runs in it
+(``root_marker``); otherwise it is a library, whose inputs depend on a caller the scan does not have."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pathlib import Path
 
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.callers import repository_callers
-from ownlint.loaders.terraform.directories import ModuleLoader
+from ownlint.loaders.terraform.directories import ModuleLoader, ModuleSource
 from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.instances import ModuleTree
 from ownlint.loaders.terraform.taggable import taggable_index
@@ -23,6 +26,37 @@ class LoadedTree:
     resources: list[Resource]
     problems: list[LoadProblem]
     notes: list[str]
+    library: str | None = None  # the module's path when it was loaded as a library, not a root
+
+
+# Files beside a module that say Terraform runs in that directory (a caller would ignore all of them).
+_ROOT_FILES = (".terraform.lock.hcl", ".terraform", "terragrunt.hcl")
+_VARIABLE_FILES = (".tfvars", ".tfvars.json")
+
+
+def _is_library(source: ModuleSource, overrides: Sequence[tuple[str, Binding]]) -> bool:
+    """A module with inputs and no root marker (values given on the command line say it is run as a root;
+    without variables a library evaluates as a root does)."""
+    declares = any(b.type == "variable" for hcl in source.files for b in hcl.blocks)
+    return declares and not overrides and root_marker(source) is None
+
+
+def root_marker(source: ModuleSource) -> str | None:
+    """Why ``source`` is a root module (a provider configuration, a backend, variable files, a lock file,
+    a terragrunt unit), or None: a library, made only of variables, resources, outputs and module calls."""
+    for hcl in source.files:
+        for block in hcl.blocks:
+            if block.type == "provider":
+                return f"provider configuration ({hcl.path}:{block.line})"
+            if block.type == "terraform" and any(b.type in ("backend", "cloud") for b in block.blocks):
+                return f"backend ({hcl.path}:{block.line})"
+    if source.tfvars:
+        return f"variable file {source.tfvars[0].path}"
+    try:
+        names = sorted(entry.name for entry in source.directory.iterdir())
+    except OSError:
+        return None
+    return next((name for name in names if name in _ROOT_FILES or name.endswith(_VARIABLE_FILES)), None)
 
 
 def roots_of(
@@ -54,9 +88,10 @@ def load_roots(
         source = loader.source(directory)
         if source is None:
             continue
+        library = _is_library(source, overrides)
         tree = ModuleTree(loader.resolver_for(directory, reached), taggable_index())
-        tree.load_root(source, source.path, overrides)
-        trees.append(LoadedTree(tree.resources, tree.problems, tree.notes))
+        tree.load_root(source, source.path, overrides, library)
+        trees.append(LoadedTree(tree.resources, tree.problems, tree.notes, source.path if library else None))
         stacks[directory] = source.path
         reached.add(directory)
         if evaluated is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.overrides import file_of
 from ownlint.loaders.terraform.providers import dotted
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, data_trace
 from ownlint.loaders.terraform.values import PartialMap, Unknown, to_text
@@ -35,7 +36,7 @@ def tag_blocks(
         _legacy_list(
             traced,
             legacy,
-            Place(path, legacy.line, f"tags of {address}", PlaceKind.ATTRIBUTE, "tags", address),
+            Place(file_of(legacy, path), legacy.line, f"tags of {address}", PlaceKind.ATTRIBUTE, "tags", address),
             evaluator,
             env,
         )
@@ -43,7 +44,14 @@ def tag_blocks(
         _entry(
             traced,
             nested,
-            Place(path, nested.line, f"{block_name} block of {address}", PlaceKind.TAG_BLOCK, block_name, address),
+            Place(
+                file_of(nested, path),
+                nested.line,
+                f"{block_name} block of {address}",
+                PlaceKind.TAG_BLOCK,
+                block_name,
+                address,
+            ),
             evaluator,
             env,
         )
@@ -51,7 +59,12 @@ def tag_blocks(
         if dynamic.labels[:1] != (block_name,):
             continue
         dynamic_place = Place(
-            path, dynamic.line, f'dynamic "{block_name}" of {address}', PlaceKind.TAG_BLOCK, block_name, address
+            file_of(dynamic, path),
+            dynamic.line,
+            f'dynamic "{block_name}" of {address}',
+            PlaceKind.TAG_BLOCK,
+            block_name,
+            address,
         )
         for_each = dynamic.attribute("for_each")
         iterator = dynamic.attribute("iterator")

@@ -11,6 +11,7 @@ from typing import Any
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.directories import ModuleSource
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
+from ownlint.loaders.terraform.overrides import file_of
 from ownlint.model import Place, PlaceKind
 
 
@@ -30,6 +31,15 @@ def root_variables(source: ModuleSource, overrides: Sequence[tuple[str, Binding]
     return bindings
 
 
+def library_variables(source: ModuleSource) -> dict[str, Binding]:
+    """A library module's variables: whatever they hold comes from a caller the scan does not have."""
+    why = f"library module {source.path}: depends on the caller"
+    return {
+        name: Binding(None, binding.place, f"var.{name} is an input of {why}", type=binding.type)
+        for name, binding in _declared(source.files, str).items()
+    }
+
+
 def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict[str, Binding]:
     bindings: dict[str, Binding] = {}
     for hcl in files:
@@ -39,7 +49,9 @@ def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict
             constraint = block.attribute("type")
             type_expr = constraint.expr if constraint is not None else None
             if default is not None:
-                place = Place(hcl.path, default.line, f"default of var.{name}", PlaceKind.VARIABLE_DEFAULT, name)
+                place = Place(
+                    file_of(default, hcl.path), default.line, f"default of var.{name}", PlaceKind.VARIABLE_DEFAULT, name
+                )
                 bindings[name] = Binding(default.expr, place, type=type_expr)
             else:
                 place = Place(hcl.path, block.line, f"variable {name}", PlaceKind.VARIABLE, name)
@@ -60,7 +72,7 @@ def call_inputs(
     for attribute in call.attributes:
         if attribute.name in bindings:
             place = Place(
-                path,
+                file_of(attribute, path),
                 attribute.line,
                 f"input {attribute.name} of {address}",
                 PlaceKind.MODULE_INPUT,
@@ -81,6 +93,12 @@ def locals_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
     for hcl in files:
         for block in top_blocks(hcl, "locals"):
             for attribute in block.attributes:
-                place = Place(hcl.path, attribute.line, f"local.{attribute.name}", PlaceKind.LOCAL, attribute.name)
+                place = Place(
+                    file_of(attribute, hcl.path),
+                    attribute.line,
+                    f"local.{attribute.name}",
+                    PlaceKind.LOCAL,
+                    attribute.name,
+                )
                 bindings[attribute.name] = Binding(attribute.expr, place)
     return bindings
