@@ -8,7 +8,7 @@ is the work and the size of what is built (``budget``: per root module, with eve
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import operators as ops
 from ownlint.loaders.terraform.budget import NOTHING, Budget, OverBudget, Size
 from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
+from ownlint.loaders.terraform.outputs import ModuleCall, module_value
 from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
     EvalError,
@@ -61,8 +62,11 @@ class Evaluator:
         data: Mapping[str, Any] | None = None,
         prefix: str = "",
         budget: Budget | None = None,
+        outputs: Mapping[str, Binding] | None = None,
     ) -> None:
         self.variables = variables
+        self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
+        self.calls: Callable[[str], ModuleCall | None] | None = None  # this module's calls, by name
         self.prefix = prefix  # the module instance's address prefix, "module.a.module.b."
         self.locals = locals_
         self.data = dict(data or {})  # statically known data sources, e.g. "aws_default_tags.x"
@@ -116,7 +120,7 @@ class Evaluator:
         memo_key = (kind, name, _SYMBOLIC.get())
         if memo_key in self._memo:
             return self._memo[memo_key]
-        table = self.variables if kind == "var" else self.locals
+        table = {"var": self.variables, "local": self.locals, "output": self.outputs}[kind]
         binding = table.get(name)
         if binding is None:
             return Unknown(f"{kind}.{name} is not declared in this module")
@@ -139,6 +143,10 @@ class Evaluator:
             self._active.discard(key)
         self._memo[memo_key] = result
         return result
+
+    def part(self, expr: m.Expr, env: Mapping[str, Any]) -> Any:
+        """A part of the expression being evaluated (a budget crossed or a static error is raised)."""
+        return self._eval(expr, dict(env))
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
         self.budget.step()
@@ -220,6 +228,9 @@ class Evaluator:
                 return self.data[known], 2
             return self._apply_time(dotted, f"{dotted} is read at plan time", steps)
         if name == "module":
+            call = self.calls(first) if self.calls is not None and first and not _SYMBOLIC.get() else None
+            if call is not None:
+                return module_value(self, first or "", call, steps, env)
             return self._apply_time(dotted, f"{dotted} is a module output", steps)
         if name in ("terraform", "path"):
             return Unknown(f"{dotted} is chosen at run time"), len(steps)

@@ -77,3 +77,16 @@ def locals_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
                 place = Place(hcl.path, attribute.line, f"local.{attribute.name}")
                 bindings[attribute.name] = Binding(attribute.expr, place)
     return bindings
+
+
+def outputs_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
+    """The module's outputs, for ``module.NAME.OUTPUT`` in its caller."""
+    bindings: dict[str, Binding] = {}
+    for hcl in files:
+        for block in top_blocks(hcl, "output"):
+            value = block.attribute("value")
+            if block.labels and value is not None:
+                bindings[block.labels[0]] = Binding(
+                    value.expr, Place(hcl.path, value.line, f"output {block.labels[0]}")
+                )
+    return bindings

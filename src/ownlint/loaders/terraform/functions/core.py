@@ -1,4 +1,4 @@
-"""Terraform built-in functions that ownership values are commonly built with.
+"""Terraform built-in functions that ownership values are commonly built with (the first ones ownlint had).
 
 Each takes evaluated arguments and the root module's budget. ``merge`` understands partially known
 maps; the others return the first unknown argument unchanged, so the reason travels to the finding.
@@ -10,6 +10,7 @@ than they are given measure it first (``strings``, ``concat``).
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 import re
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from ownlint.loaders.terraform.values import (
     Unknown,
     first_unknown,
     nested_unknown,
+    overridden,
     to_text,
 )
 
@@ -60,11 +62,11 @@ def _merge(args: list[Any], _budget: Budget) -> Any:
     for arg in args:
         if arg is None:
             continue
-        if isinstance(arg, Unknown):
-            reasons.append(arg.reason)
-        elif isinstance(arg, PartialMap):
-            known.update(arg.known)
-            reasons.extend(arg.reasons)
+        if isinstance(arg, (Unknown, PartialMap)):  # the keys merged so far may be overridden by its unknown part
+            more = (arg.reason,) if isinstance(arg, Unknown) else arg.reasons
+            known = {key: overridden(value, more[0]) for key, value in known.items()}
+            known.update(arg.known if isinstance(arg, PartialMap) else {})
+            reasons.extend(more)
         elif isinstance(arg, dict):
             known.update(arg)
         else:
@@ -142,10 +144,31 @@ def _join(separator: Any, *lists: Any) -> Any:
 
 
 def _coalesce(*values: Any) -> Any:
-    for value in values:
-        if value is not None and value != "":
+    """The first argument neither null nor empty, converted to the one type of all (a string beside a
+    number or bool makes every one a string, as Terraform unifies them)."""
+    present = [v for v in values if v is not None]
+    if any(isinstance(v, str) for v in present) and all(isinstance(v, (str, int, float)) for v in present):
+        present = [to_text(v) for v in present]
+    for value in present:
+        if value != "":
             return value
     raise EvalError("coalesce(): no non-null, non-empty argument")
+
+
+def _title(text: str) -> str:
+    """Each word's first letter upper-cased, the rest kept (Python's ``title`` lower-cases it)."""
+    return re.sub(r"(?<!\w)\w", lambda match: match.group(0).upper(), text)
+
+
+def _element(items: Any, index: Any) -> Any:
+    listed = _to_list(items)
+    position = int(_number(index))
+    if not listed:
+        raise EvalError("element(): cannot use element() with an empty list")
+    remainder = int(math.fmod(position, len(listed)))  # Go's remainder: a negative one is an error there
+    if remainder < 0:
+        raise EvalError("element(): the index must not be negative")
+    return listed[remainder]
 
 
 def _zipmap(keys: list[Any], values: list[Any]) -> dict[str, Any]:
@@ -238,7 +261,7 @@ def _one(items: Any) -> Any:
     return listed[0] if listed else None
 
 
-FUNCTIONS: dict[str, Function] = {
+CORE: dict[str, Function] = {
     "merge": _merge,
     "lookup": _lookup,
     "concat": _sized(_measured_concat),
@@ -251,7 +274,7 @@ FUNCTIONS: dict[str, Function] = {
     "format": _strict(format_text),
     "lower": _strict(lambda s: to_text(s).lower()),
     "upper": _strict(lambda s: to_text(s).upper()),
-    "title": _strict(lambda s: to_text(s).title()),
+    "title": _strict(lambda s: _title(to_text(s))),
     "join": _strict(_join),
     "split": _strict(split_text),
     "replace": _sized(replace_text),
@@ -267,7 +290,7 @@ FUNCTIONS: dict[str, Function] = {
     "values": _strict(lambda v: [v[k] for k in sorted(v)] if isinstance(v, dict) else _fail("values()")),
     "length": _strict(_length),
     "contains": _strict(lambda ls, v: v in _to_list(ls)),
-    "element": _strict(lambda ls, i: _to_list(ls)[int(i) % len(ls)]),
+    "element": _strict(_element),
     "flatten": _strict(_flatten),
     "distinct": _strict(lambda ls: list(dict.fromkeys(_to_list(ls)))),
     "compact": _strict(lambda ls: [x for x in _to_list(ls) if x not in (None, "")]),

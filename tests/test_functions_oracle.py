@@ -1,0 +1,47 @@
+"""Terraform's functions as ownlint evaluates them, against ``terraform console`` (one batch process);
+every function added for issue 19 has cases, errors included (both sides then give None)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.oracle import console_batch
+
+from ownlint.loaders.terraform import hcl2_backend
+from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.functions import FUNCTIONS
+from ownlint.loaders.terraform.functions.collections import MORE
+from ownlint.loaders.terraform.functions.encoding import ENCODING
+from ownlint.loaders.terraform.values import Unknown
+
+CASES_FILE = Path(__file__).parent / "data" / "terraform-functions.txt"
+CASES = [line for line in CASES_FILE.read_text("utf-8").splitlines() if line.strip() and not line.startswith("#")]
+
+
+def evaluate(expression: str) -> Any:
+    """ownlint's value, as the console's ``try(jsonencode(...), null)`` gives it (errors: None)."""
+    value = Evaluator({}, {}).value(hcl2_backend.parse_expression(expression))
+    if isinstance(value, Unknown):
+        return None if value.reason.startswith("evaluation error") else value
+    return value
+
+
+def test_every_added_function_agrees_with_terraform_console(tmp_path: Path) -> None:
+    theirs = console_batch(tmp_path, CASES)
+    disagree = [(case, evaluate(case), t) for case, t in zip(CASES, theirs, strict=True) if evaluate(case) != t]
+    assert disagree == []
+
+
+def test_every_added_function_has_console_cases() -> None:
+    called = {name for case in CASES for name in re.findall(r"([a-z0-9_]+)\(", case)}
+    assert sorted(set(MORE) | set(ENCODING)) == sorted(n for n in set(MORE) | set(ENCODING) if n in called)
+
+
+@pytest.mark.parametrize("name", ["timestamp", "uuid", "bcrypt", "pathexpand", "plantimestamp"])
+def test_impure_functions_stay_unknown(name: str) -> None:
+    assert name not in FUNCTIONS
+    value = Evaluator({}, {}).value(hcl2_backend.parse_expression(f'{name}("x")'))
+    assert value == Unknown(f"function {name}() is not evaluated by ownlint")
