@@ -14,7 +14,7 @@ from typing import Any
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.outputs import instance_of
-from ownlint.loaders.terraform.values import EvalError, PartialMap, Unknown, to_text
+from ownlint.loaders.terraform.values import EvalError, PartialMap, Unknown, to_text, type_name
 from ownlint.model import Place, TagValue
 
 MAX_TRACE_DEPTH = 32
@@ -83,10 +83,10 @@ def _trace(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...], 
     named = named_reference(expr)
     if named is not None and named[0] in ("var", "local"):
         binding = scope.binding(*named)
-        if binding is not None and binding.expr is not None:
+        if binding is not None and binding.expr is not None and binding.place not in (place, *outer):
             return _trace(scope.inner(binding), binding.expr, binding.place, (place, *outer), depth + 1)
     defined = _definition(scope, expr, place, outer, depth)
-    if defined is not None:
+    if defined is not None and defined[2] not in outer:  # a place reached again: a cycle, evaluated whole
         return _trace(*defined, depth + 1)
     known = data_trace(expr, scope.evaluator)
     if known is not None:
@@ -218,8 +218,8 @@ def _whole(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...]) 
     elif isinstance(value, dict):
         for key, item in value.items():
             add_tag(traced, key, item, provenance)
-    elif value is not None:
-        traced.opaque.append(f"the tags value is not a map ({place})")
+    elif value is not None:  # known, but no map: said for what it is (OWN012 does not call it unknown)
+        traced.opaque.append(f"tags is a {type_name(value)}, not a map ({place})")
     return traced
 
 
