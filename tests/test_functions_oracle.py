@@ -15,6 +15,7 @@ from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.functions import FUNCTIONS
 from ownlint.loaders.terraform.functions.collections import MORE
 from ownlint.loaders.terraform.functions.encoding import ENCODING
+from ownlint.loaders.terraform.functions.files import ModuleFiles, file_functions
 from ownlint.loaders.terraform.values import Unknown
 
 CASES_FILE = Path(__file__).parent / "data" / "terraform-functions.txt"
@@ -45,3 +46,39 @@ def test_impure_functions_stay_unknown(name: str) -> None:
     assert name not in FUNCTIONS
     value = Evaluator({}, {}).value(hcl2_backend.parse_expression(f'{name}("x")'))
     assert value == Unknown(f"function {name}() is not evaluated by ownlint")
+
+
+FILE_CASES = [
+    'file("hello.txt")',
+    'file("sub/one.txt")',
+    'file("missing.txt")',
+    'file("bad-utf8.bin")',
+    'yamldecode(file("data.yaml"))',
+    'filebase64("hello.txt")',
+    'filemd5("hello.txt")',
+    'filesha1("hello.txt")',
+    'filesha256("hello.txt")',
+    'filesha512("hello.txt")',
+    'filebase64sha256("hello.txt")',
+    'filebase64sha512("hello.txt")',
+    'fileexists("hello.txt")',
+    'fileexists("missing.txt")',
+    'fileexists("sub")',
+    'fileexists("${path.module}/sub/one.txt")',
+]
+
+
+def test_file_functions_agree_with_terraform_console(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "one.txt").write_text("1")
+    (tmp_path / "hello.txt").write_text("Hello World\n")
+    (tmp_path / "data.yaml").write_text("owner: platform\ntags: [a, b]\n")
+    (tmp_path / "bad-utf8.bin").write_bytes(b"\xff\xfe")
+    theirs = console_batch(tmp_path, FILE_CASES)
+    files = ModuleFiles(tmp_path.resolve(), tmp_path.resolve())
+    ours = []
+    for case in FILE_CASES:
+        value = Evaluator({}, {}, files=files).value(hcl2_backend.parse_expression(case))
+        ours.append(None if isinstance(value, Unknown) and value.reason.startswith("evaluation error") else value)
+    assert ours == theirs
+    assert set(file_functions(files)) <= {n for case in FILE_CASES for n in re.findall(r"([a-z0-9_]+)\(", case)}

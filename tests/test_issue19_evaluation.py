@@ -121,3 +121,42 @@ def test_tags_that_are_a_string_are_said_to_be_one(tmp_path: Path) -> None:
     assert messages(tmp_path) == [
         "OWN012 aws_sqs_queue.q: owner: tags is a string, not a map (tags of aws_sqs_queue.q (main.tf:2))"
     ]
+
+
+# --- item 8: file() reads inside the repository only (issue 15) ----------------------------------
+
+
+def test_tags_read_from_a_yaml_file_in_the_module(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "tags.yaml").write_text("owner: platform\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "q" {\n  tags = yamldecode(file("${path.module}/tags.yaml"))\n}\n'
+    )
+    assert messages(tmp_path) == []  # the owner is known: no OWN001, no OWN012
+
+
+def test_file_outside_the_repository_is_not_read(tmp_path: Path) -> None:
+    import os
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "tags.yaml").write_text("owner: platform\n")
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "link.yaml").symlink_to(outside / "tags.yaml")
+    os.mkfifo(repository / "fifo.txt")
+    reads = {
+        "escape": '"../outside/tags.yaml"',
+        "absolute": f'"{outside / "tags.yaml"}"',
+        "link": '"link.yaml"',
+        "fifo": '"fifo.txt"',
+    }
+    (repository / "main.tf").write_text(
+        "".join(f'resource "aws_sqs_queue" "{n}" {{\n  tags = yamldecode(file({p}))\n}}\n' for n, p in reads.items())
+    )
+    found = messages(repository)
+    assert [m.split(":")[0] for m in found] == [f"OWN012 aws_sqs_queue.{n}" for n in reads]
+    assert "is outside the repository, not read" in found[0]
+    assert "only relative paths inside the repository are read" in found[1]
+    assert "is outside the repository, not read" in found[2]
+    assert "is not a regular file" in found[3]

@@ -17,6 +17,7 @@ from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import operators as ops
 from ownlint.loaders.terraform.budget import NOTHING, Budget, OverBudget, Size
 from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
+from ownlint.loaders.terraform.functions.files import ModuleFiles, file_functions
 from ownlint.loaders.terraform.outputs import ModuleCall, module_value
 from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
@@ -63,7 +64,9 @@ class Evaluator:
         prefix: str = "",
         budget: Budget | None = None,
         outputs: Mapping[str, Binding] | None = None,
+        files: ModuleFiles | None = None,
     ) -> None:
+        self._file_functions = file_functions(files) if files is not None else {}  # none: file() stays unknown
         self.variables = variables
         self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
         self.calls: Callable[[str], ModuleCall | None] | None = None  # this module's calls, by name
@@ -276,7 +279,7 @@ class Evaluator:
         name = expr.name
         if name in ("try", "can"):
             return self._try(expr, env)
-        function = FUNCTIONS.get(name)
+        function = FUNCTIONS.get(name) or (self._file_functions.get(name) if self._file_functions else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
         args = [self._eval(arg, env) for arg in expr.args]

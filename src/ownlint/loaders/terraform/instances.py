@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
@@ -14,6 +15,7 @@ from ownlint.loaders.terraform.budget import Budget
 from ownlint.loaders.terraform.directories import ModuleSource, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
+from ownlint.loaders.terraform.functions.files import ModuleFiles
 from ownlint.loaders.terraform.outputs import ModuleCall
 from ownlint.loaders.terraform.providers import ProviderTags, add_default_tags_data, providers_of, providers_passed
 from ownlint.loaders.terraform.resources import MAX_RESOURCE_RECORDS, block_resources, module_node
@@ -42,6 +44,7 @@ class ModuleTree:
     module_instances: int = 0
     shapes: Shapes = field(default_factory=Shapes)
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
+    repository: Path | None = None  # what file() may read (None: nothing)
 
     def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
         variables = root_variables(source, overrides)
@@ -53,12 +56,14 @@ class ModuleTree:
 
     def _evaluator(self, source: ModuleSource, where: Instance, variables: dict[str, Binding]) -> _Calls:
         """A module instance's evaluator, whose ``module.NAME`` references reach its calls' outputs."""
+        files = ModuleFiles(source.directory.resolve(), self.repository) if self.repository is not None else None
         evaluator = Evaluator(
             variables,
             locals_of(source.files),
             prefix=where.prefix,
             budget=self.budget,
             outputs=outputs_of(source.files),
+            files=files,
         )
         calls = _Calls(self, source, where, evaluator)
         evaluator.calls = calls.seen
