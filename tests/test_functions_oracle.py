@@ -65,6 +65,11 @@ FILE_CASES = [
     'fileexists("missing.txt")',
     'fileexists("sub")',
     'fileexists("${path.module}/sub/one.txt")',
+    'templatefile("tags.tftpl", {owner = "platform"})',
+    'jsondecode(templatefile("tags.tftpl", {owner = "platform"})).owner',
+    'templatefile("plain.tpl", {})',
+    'templatefile("line.tpl", {n = 2})',
+    'templatefile("../outside.tpl", {})',
 ]
 
 
@@ -74,8 +79,11 @@ def test_file_functions_agree_with_terraform_console(tmp_path: Path) -> None:
     (tmp_path / "hello.txt").write_text("Hello World\n")
     (tmp_path / "data.yaml").write_text("owner: platform\ntags: [a, b]\n")
     (tmp_path / "bad-utf8.bin").write_bytes(b"\xff\xfe")
+    (tmp_path / "tags.tftpl").write_text('{"owner": "${owner}", "managed": "terraform"}')
+    (tmp_path / "plain.tpl").write_text("no newline at the end")
+    (tmp_path / "line.tpl").write_text("n=${n + 1}\n")
     theirs = console_batch(tmp_path, FILE_CASES)
-    files = ModuleFiles(tmp_path.resolve(), tmp_path.resolve())
+    files = ModuleFiles(tmp_path.resolve(), tmp_path.resolve(), hcl2_backend.parse)
     ours = []
     for case in FILE_CASES:
         value = Evaluator({}, {}, files=files).value(hcl2_backend.parse_expression(case))

@@ -66,6 +66,7 @@ class Evaluator:
         outputs: Mapping[str, Binding] | None = None,
         files: ModuleFiles | None = None,
     ) -> None:
+        self.files = files
         self._file_functions = file_functions(files) if files is not None else {}  # none: file() stays unknown
         self.variables = variables
         self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
@@ -279,6 +280,8 @@ class Evaluator:
         name = expr.name
         if name in ("try", "can"):
             return self._try(expr, env)
+        if name == "templatefile" and self.files is not None and len(expr.args) == 2:
+            return self._template_file(self.files, expr, env)
         function = FUNCTIONS.get(name) or (self._file_functions.get(name) if self._file_functions else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
@@ -295,6 +298,18 @@ class Evaluator:
             self.budget.step(sum(len(a) for a in args if isinstance(a, (list, dict))))
         result = function(args, self.budget)
         return result if name in FREE else self._result(result, args)
+
+    def _template_file(self, files: ModuleFiles, expr: m.Call, env: dict[str, Any]) -> Any:
+        """``templatefile(path, vars)``: the template evaluated with ``vars`` as its only names."""
+        path, bound = self._eval(expr.args[0], env), self._eval(expr.args[1], env)
+        unknown = first_unknown([path, bound])
+        if unknown is not None:
+            return unknown
+        if not isinstance(bound, dict):
+            raise EvalError("templatefile(): the variables must be a map")
+        template, added = files.template(path)
+        rendered = Evaluator({}, {}, budget=self.budget, files=files).part(template, bound)
+        return rendered[:-1] if added and isinstance(rendered, str) and rendered.endswith("\n") else rendered
 
     def _result(self, result: Any, args: list[Any]) -> Any:
         """A function's result: a new string or collection is within one value's limits, and counted."""

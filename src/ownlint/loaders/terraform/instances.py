@@ -4,7 +4,7 @@ folds instances whose effective tags agree)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ class ModuleTree:
     shapes: Shapes = field(default_factory=Shapes)
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
     repository: Path | None = None  # what file() may read (None: nothing)
+    parse: Callable[[str, str], m.HclFile] | None = None  # reads templatefile() templates
 
     def load_root(self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]]) -> None:
         variables = root_variables(source, overrides)
@@ -56,7 +57,8 @@ class ModuleTree:
 
     def _evaluator(self, source: ModuleSource, where: Instance, variables: dict[str, Binding]) -> _Calls:
         """A module instance's evaluator, whose ``module.NAME`` references reach its calls' outputs."""
-        files = ModuleFiles(source.directory.resolve(), self.repository) if self.repository is not None else None
+        resolved = source.directory.resolve()
+        files = ModuleFiles(resolved, self.repository, self.parse) if self.repository is not None else None
         evaluator = Evaluator(
             variables,
             locals_of(source.files),

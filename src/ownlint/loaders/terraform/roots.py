@@ -54,7 +54,9 @@ def load_roots(
         source = loader.source(directory)
         if source is None:
             continue
-        tree = ModuleTree(loader.resolver_for(directory, reached), taggable_index(), repository=loader.repository)
+        tree = ModuleTree(
+            loader.resolver_for(directory, reached), taggable_index(), repository=loader.repository, parse=loader.parse
+        )
         tree.load_root(source, source.path, overrides)
         trees.append(LoadedTree(tree.resources, tree.problems, tree.notes))
         stacks[directory] = source.path

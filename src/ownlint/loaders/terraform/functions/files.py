@@ -1,7 +1,8 @@
 """``file()`` and its kin, inside the repository only (issue 15): a path is read relative to the module's
 directory; an absolute path, a path (or a link) that leads outside the repository, anything that is not a
 regular file, and a file over the size limit are refused (the call is then statically wrong: unknown
-with the reason, never read). ``templatefile`` and ``fileset`` stay unknown."""
+with the reason, never read). ``templatefile`` renders ``${...}`` interpolations (the evaluator evaluates
+them with the given variables only); a template with ``%{...}`` directives, and ``fileset``, stay unknown."""
 
 from __future__ import annotations
 
@@ -14,18 +15,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.functions.core import Function, _strict
 from ownlint.loaders.terraform.values import EvalError, to_text
 
 MAX_READ_BYTES = 1 << 20  # what one call may read: tag maps and policies are far smaller
 
 
+_MARK = "OWNLINT_TEMPLATE_END"
+
+
 @dataclass(frozen=True)
 class ModuleFiles:
-    """The files a module instance may read: under ``directory``, within ``repository`` (both resolved)."""
+    """The files a module instance may read: under ``directory``, within ``repository`` (both resolved);
+    ``parse`` (the backend's file parser) reads templates."""
 
     directory: Path
     repository: Path
+    parse: Callable[[str, str], m.HclFile] | None = None
+
+    def template(self, name: Any) -> tuple[m.Expr, bool]:
+        """The template file ``name`` as an expression, and whether its rendering gains a final newline."""
+        text = _text(self.read(name), name)
+        if "%{" in text or self.parse is None:
+            raise EvalError(f"templatefile(): {to_text(name)!r} has template directives, not evaluated by ownlint")
+        if any(line.strip() == _MARK for line in text.splitlines()):
+            raise EvalError(f"templatefile(): {to_text(name)!r} cannot be read as a template")
+        added = not text.endswith("\n")
+        try:
+            parsed = self.parse(f"template = <<{_MARK}\n{text}{chr(10) if added else ''}{_MARK}\n", to_text(name))
+        except (m.HclSyntaxError, RecursionError):
+            raise EvalError(f"templatefile(): {to_text(name)!r} does not parse") from None
+        if len(parsed.attributes) != 1:
+            raise EvalError(f"templatefile(): {to_text(name)!r} does not parse")
+        return parsed.attributes[0].expr, added
 
     def _inside(self, name: Any) -> Path:
         text = to_text(name)
