@@ -16,6 +16,7 @@ from ownlint.loaders.terraform.functions import FUNCTIONS
 from ownlint.loaders.terraform.functions.collections import MORE
 from ownlint.loaders.terraform.functions.encoding import ENCODING
 from ownlint.loaders.terraform.functions.files import ModuleFiles, file_functions
+from ownlint.loaders.terraform.functions.times import TIMES
 from ownlint.loaders.terraform.values import Unknown
 
 CASES_FILE = Path(__file__).parent / "data" / "terraform-functions.txt"
@@ -38,7 +39,9 @@ def test_every_added_function_agrees_with_terraform_console(tmp_path: Path) -> N
 
 def test_every_added_function_has_console_cases() -> None:
     called = {name for case in CASES for name in re.findall(r"([a-z0-9_]+)\(", case)}
-    assert sorted(set(MORE) | set(ENCODING)) == sorted(n for n in set(MORE) | set(ENCODING) if n in called)
+    assert sorted(set(MORE) | set(ENCODING) | set(TIMES)) == sorted(
+        n for n in set(MORE) | set(ENCODING) | set(TIMES) if n in called
+    )
 
 
 @pytest.mark.parametrize("name", ["timestamp", "uuid", "bcrypt", "pathexpand", "plantimestamp"])
