@@ -160,3 +160,14 @@ def test_file_outside_the_repository_is_not_read(tmp_path: Path) -> None:
     assert "only relative paths inside the repository are read" in found[1]
     assert "is outside the repository, not read" in found[2]
     assert "is not a regular file" in found[3]
+
+
+def test_a_label_module_without_owner_is_a_real_missing_owner_fixed_at_its_tags_input() -> None:
+    estate = Path(__file__).parent.parent / "fixtures" / "terraform" / "label-module-missing"
+    run = run_cli("check", str(estate), "--select", "OWN001", "--format", "json")
+    assert run.exit_code == 1
+    first = run.json()["findings"][0]
+    assert (first["rule"], first["severity"]) == ("OWN001", "error")
+    assert first["message"] == (
+        "aws_s3_bucket.logs has no owner (looked for: owner, team); add owner to input tags of module.label (main.tf:5)"
+    )
