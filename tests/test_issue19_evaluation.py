@@ -171,3 +171,13 @@ def test_a_label_module_without_owner_is_a_real_missing_owner_fixed_at_its_tags_
     assert first["message"] == (
         "aws_s3_bucket.logs has no owner (looked for: owner, team); add owner to input tags of module.label (main.tf:5)"
     )
+
+
+def test_a_modules_json_that_is_no_file_in_the_repository_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".terraform" / "modules").mkdir(parents=True)
+    (tmp_path / ".terraform" / "modules" / "modules.json").symlink_to("/dev/zero")  # read: never ends
+    (tmp_path / "main.tf").write_text('module "x" {\n  source = "cloudposse/label/null"\n}\n')
+    run = run_cli("check", str(tmp_path), "--format", "json")
+    assert run.exit_code == 0
+    assert "remote module 'cloudposse/label/null' is not followed" in run.stderr
