@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.conftest import run_cli
 
+from ownlint import model
 from ownlint.loaders.terraform import hcl2_backend
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
@@ -23,7 +24,8 @@ def messages(path: Path) -> list[str]:
 
 
 def evaluate(expression: str, variables: dict[str, str | None]) -> Any:
-    place = Place("main.tf", 1, "x")
+    kinds = getattr(model, "PlaceKind", None)  # Place has a kind once issue 18's PlaceKind is merged
+    place = Place("main.tf", 1, "x", *([kinds.VARIABLE] if kinds is not None else []))
     bindings = {
         name: Binding(hcl2_backend.parse_expression(text) if text else None, place, reason=f"var.{name} has no value")
         for name, text in variables.items()

@@ -127,7 +127,7 @@ def _definition(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, .
     inner, _, where, around = found
     for item in literal.items:
         if inner.value(item.key) == expr.steps[-1].name:
-            return inner, item.value, Place(where.file, item.line, where.what), around
+            return inner, item.value, replace(where, line=item.line), around
     return None
 
 
