@@ -66,7 +66,7 @@ def test_known_values(expression: str, expected: Any) -> None:
         ("aws_iam_role.r.arn", "aws_iam_role.r.arn is known only after apply"),
         ("data.aws_caller_identity.me.account_id", "data.aws_caller_identity.me.account_id is read at plan time"),
         ("each.value", "each.key/each.value differ per for_each instance"),
-        ('sha256("x")', "function sha256() is not evaluated by ownlint"),
+        ("timestamp()", "function timestamp() is not evaluated by ownlint"),
         ("local.loop", "local.loop refers to itself"),
         ('var.team == "x" ? "a" : "b"', "no value"),
         ('"${var.team}-x"', "no value"),

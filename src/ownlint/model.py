@@ -55,6 +55,7 @@ class PlaceKind(str, enum.Enum):
     VAR_FILE = "var file"  # --var-file
     VAR_OPTION = "var option"  # --var
     ENVIRONMENT = "environment"  # TF_VAR_*
+    OUTPUT = "output"  # a module's ``output`` (name), read as ``module.NAME.OUTPUT`` by its caller
     MODULE_INPUT = "module input"  # an argument of a module call (name: the input; subject: the call)
     MODULE_TAGS_INPUT = "module tags input"  # a call's ``tags`` input where fix may add one (subject: the call)
     PROVIDER_DEFAULTS = "provider defaults"  # a provider's default_tags / default_labels

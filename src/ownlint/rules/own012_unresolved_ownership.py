@@ -39,6 +39,7 @@ from ownlint.rules.base import RuleContext, finding
 CODE = "OWN012"
 NAME = "unresolved-ownership"
 SEVERITY = Severity.WARNING
+NOT_A_MAP = ", not a map ("  # the loader's reason for tags that are known but are no map
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
@@ -56,6 +57,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
             where = f" ({current.provenance[0]})" if current.provenance else ""
             reasons.append(f"{name}: {current.reason}{where}")
             provenance.extend(current.provenance[:1])
-        if reasons:
-            message = f"{resource.address}: cannot be known statically: " + "; ".join(reasons)
+        if reasons:  # a known value that is no map (``tags is a string, not a map``) is not called unknown
+            known = all(NOT_A_MAP in reason for reason in reasons)
+            message = f"{resource.address}: {'' if known else 'cannot be known statically: '}" + "; ".join(reasons)
             yield finding(CODE, NAME, SEVERITY, resource, message, tuple(provenance))

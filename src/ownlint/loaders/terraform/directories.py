@@ -164,7 +164,7 @@ class ModuleLoader:
 
     def resolver_for(self, root_module: Path, reached: set[Path]) -> Resolver:
         """The module-source resolver of one root module (vendored remote modules are per root)."""
-        vendored = _vendored_modules(root_module)
+        vendored = _vendored_modules(root_module, self.repository, self.max_bytes)
 
         def resolve(caller: ModuleSource, text: str, key: str, file: str, line: int) -> Resolved:
             if is_local(text):
@@ -229,11 +229,16 @@ def repository_of(root: Path) -> Path:
     return repository_top(root) or root.resolve()
 
 
-def _vendored_modules(root_module: Path) -> dict[str, str]:
-    """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory."""
+def _vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
+    """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
+    out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
     path = root_module / ".terraform" / "modules" / "modules.json"
+    resolved = path.resolve()
+    if repository not in resolved.parents or not resolved.is_file():  # a link to /dev/zero would never end
+        return {}
+    text = read_text(path, "modules.json", max_bytes)
     try:
-        listed = json.loads(path.read_text("utf-8")).get("Modules", [])
+        listed = json.loads(text if isinstance(text, str) else "{}").get("Modules", [])
     except (OSError, ValueError, AttributeError, RecursionError):  # committed by the PR, maybe
         return {}
     return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}

@@ -8,7 +8,7 @@ is the work and the size of what is built (``budget``: per root module, with eve
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,8 @@ from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import operators as ops
 from ownlint.loaders.terraform.budget import NOTHING, Budget, OverBudget, Size
 from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
+from ownlint.loaders.terraform.functions.files import ModuleFiles, file_functions
+from ownlint.loaders.terraform.outputs import ModuleCall, module_value
 from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
     EvalError,
@@ -61,8 +63,14 @@ class Evaluator:
         data: Mapping[str, Any] | None = None,
         prefix: str = "",
         budget: Budget | None = None,
+        outputs: Mapping[str, Binding] | None = None,
+        files: ModuleFiles | None = None,
     ) -> None:
+        self.files = files
+        self._file_functions = file_functions(files) if files is not None else {}  # none: file() stays unknown
         self.variables = variables
+        self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
+        self.calls: Callable[[str], ModuleCall[Evaluator] | None] | None = None  # this module's calls, by name
         self.prefix = prefix  # the module instance's address prefix, "module.a.module.b."
         self.locals = locals_
         self.data = dict(data or {})  # statically known data sources, e.g. "aws_default_tags.x"
@@ -116,7 +124,7 @@ class Evaluator:
         memo_key = (kind, name, _SYMBOLIC.get())
         if memo_key in self._memo:
             return self._memo[memo_key]
-        table = self.variables if kind == "var" else self.locals
+        table = {"var": self.variables, "local": self.locals, "output": self.outputs}[kind]
         binding = table.get(name)
         if binding is None:
             return Unknown(f"{kind}.{name} is not declared in this module")
@@ -139,6 +147,10 @@ class Evaluator:
             self._active.discard(key)
         self._memo[memo_key] = result
         return result
+
+    def part(self, expr: m.Expr, env: Mapping[str, Any]) -> Any:
+        """A part of the expression being evaluated (a budget crossed or a static error is raised)."""
+        return self._eval(expr, dict(env))
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
         self.budget.step()
@@ -220,6 +232,9 @@ class Evaluator:
                 return self.data[known], 2
             return self._apply_time(dotted, f"{dotted} is read at plan time", steps)
         if name == "module":
+            call = self.calls(first) if self.calls is not None and first and not _SYMBOLIC.get() else None
+            if call is not None:
+                return module_value(self, first or "", call, steps, env)
             return self._apply_time(dotted, f"{dotted} is a module output", steps)
         if name in ("terraform", "path"):
             return Unknown(f"{dotted} is chosen at run time"), len(steps)
@@ -265,7 +280,9 @@ class Evaluator:
         name = expr.name
         if name in ("try", "can"):
             return self._try(expr, env)
-        function = FUNCTIONS.get(name)
+        if name == "templatefile" and self.files is not None and len(expr.args) == 2:
+            return self._template_file(self.files, expr, env)
+        function = FUNCTIONS.get(name) or (self._file_functions.get(name) if self._file_functions else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
         args = [self._eval(arg, env) for arg in expr.args]
@@ -281,6 +298,18 @@ class Evaluator:
             self.budget.step(sum(len(a) for a in args if isinstance(a, (list, dict))))
         result = function(args, self.budget)
         return result if name in FREE else self._result(result, args)
+
+    def _template_file(self, files: ModuleFiles, expr: m.Call, env: dict[str, Any]) -> Any:
+        """``templatefile(path, vars)``: the template evaluated with ``vars`` as its only names."""
+        path, bound = self._eval(expr.args[0], env), self._eval(expr.args[1], env)
+        unknown = first_unknown([path, bound])
+        if unknown is not None:
+            return unknown
+        if not isinstance(bound, dict):
+            raise EvalError("templatefile(): the variables must be a map")
+        template, added = files.template(path)
+        rendered = Evaluator({}, {}, budget=self.budget, files=files).part(template, bound)
+        return rendered[:-1] if added and isinstance(rendered, str) and rendered.endswith("\n") else rendered
 
     def _result(self, result: Any, args: list[Any]) -> Any:
         """A function's result: a new string or collection is within one value's limits, and counted."""

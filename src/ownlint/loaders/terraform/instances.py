@@ -4,8 +4,10 @@ folds instances whose effective tags agree)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.addresses import Instance, Shapes
@@ -13,6 +15,8 @@ from ownlint.loaders.terraform.budget import Budget
 from ownlint.loaders.terraform.directories import ModuleSource, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
+from ownlint.loaders.terraform.functions.files import ModuleFiles
+from ownlint.loaders.terraform.outputs import ModuleCall
 from ownlint.loaders.terraform.providers import (
     ProviderTags,
     add_default_tags_data,
@@ -22,7 +26,8 @@ from ownlint.loaders.terraform.providers import (
 )
 from ownlint.loaders.terraform.resources import MAX_RESOURCE_RECORDS, block_resources, module_node
 from ownlint.loaders.terraform.taggable import TaggableIndex
-from ownlint.loaders.terraform.variables import call_inputs, library_variables, locals_of, root_variables
+from ownlint.loaders.terraform.values import Unknown
+from ownlint.loaders.terraform.variables import call_inputs, library_variables, locals_of, outputs_of, root_variables
 from ownlint.model import LoadProblem, Resource
 
 MAX_MODULE_DEPTH = 32
@@ -45,6 +50,8 @@ class ModuleTree:
     module_instances: int = 0
     shapes: Shapes = field(default_factory=Shapes)
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
+    repository: Path | None = None  # what file() may read (None: nothing)
+    parse: Callable[[str, str], m.HclFile] | None = None  # reads templatefile() templates
 
     def load_root(
         self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]], library: bool = False
@@ -52,19 +59,36 @@ class ModuleTree:
         """Load a root module (a ``library``: one with no caller in the scan and no sign of being a root)."""
         variables = library_variables(source) if library else root_variables(source, overrides)
         inherited = caller_providers(source.files, source.path) if library else {}
-        self._instance(source, Instance(stack, chain=(source.path,)), variables, inherited)
+        where = Instance(stack, chain=(source.path,))
+        self._instance(source, where, self._evaluator(source, where, variables), inherited)
         stopped = self.budget.problem(source.files[0].path if source.files else source.path)
         if stopped is not None:
             self.problems.append(stopped)
+
+    def _evaluator(self, source: ModuleSource, where: Instance, variables: dict[str, Binding]) -> _Calls:
+        """A module instance's evaluator, whose ``module.NAME`` references reach its calls' outputs."""
+        resolved = source.directory.resolve()
+        files = ModuleFiles(resolved, self.repository, self.parse) if self.repository is not None else None
+        evaluator = Evaluator(
+            variables,
+            locals_of(source.files),
+            prefix=where.prefix,
+            budget=self.budget,
+            outputs=outputs_of(source.files),
+            files=files,
+        )
+        calls = _Calls(self, source, where, evaluator)
+        evaluator.calls = calls.seen
+        return calls
 
     def _instance(
         self,
         source: ModuleSource,
         where: Instance,
-        variables: dict[str, Binding],
+        calls: _Calls,
         inherited: dict[str, ProviderTags],
     ) -> None:
-        evaluator = Evaluator(variables, locals_of(source.files), prefix=where.prefix, budget=self.budget)
+        evaluator = calls.evaluator
         providers = providers_of(source.files, evaluator, inherited)
         add_default_tags_data(source.files, evaluator, providers)
         for hcl in source.files:
@@ -75,11 +99,11 @@ class ModuleTree:
                     found = block_resources(where, hcl.path, block, shape, evaluator, providers, self.index, room)
                     self.resources.extend(found)
                 elif block.type == "module" and block.labels:
-                    self._call(source, where, hcl.path, block, evaluator, providers)
+                    self._call(calls.prepared(hcl.path, block), where, hcl.path, block, evaluator, providers)
 
     def _call(
         self,
-        source: ModuleSource,
+        prepared: _Prepared,
         where: Instance,
         path: str,
         block: m.Block,
@@ -88,18 +112,7 @@ class ModuleTree:
     ) -> None:
         name = block.labels[0]
         address = f"{where.prefix}module.{name}"
-        key = f"{where.module_key}.{name}" if where.module_key else name
-        source_attribute = block.attribute("source")
-        source_text = evaluator.value(source_attribute.expr) if source_attribute is not None else None
-        if not isinstance(source_text, str):
-            resolved: Resolved = Opaque("its source is not a literal string")
-        else:
-            resolved = self.resolve(source, source_text, key, path, block.line)
-        if isinstance(resolved, ModuleSource) and resolved.path in where.chain:
-            cycle = " -> ".join([*where.chain, resolved.path])
-            resolved = LoadProblem(path, block.line, f"module.{name} calls itself: {cycle}")
-        elif isinstance(resolved, ModuleSource) and len(where.chain) >= MAX_MODULE_DEPTH:
-            resolved = LoadProblem(path, block.line, f"module.{name}: modules nest more than {MAX_MODULE_DEPTH} deep")
+        resolved = prepared.resolved
         opaque: tuple[str, ...] = ()
         if isinstance(resolved, LoadProblem):
             self.problems.append(resolved)
@@ -111,10 +124,67 @@ class ModuleTree:
         if not isinstance(resolved, ModuleSource):
             return
         child_providers = providers_passed(block, providers)
+        for child, child_calls in prepared.children:
+            self._instance(resolved, child, child_calls, child_providers)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A module call resolved, with an evaluator per instance (made once: for the outputs and the resources)."""
+
+    resolved: Resolved | LoadProblem
+    children: tuple[tuple[Instance, _Calls], ...] = ()
+    call: ModuleCall[Evaluator] | None = None
+
+
+class _Calls:
+    """The module calls of one module instance, prepared on first use (a reference to an output may come
+    before the call in the files)."""
+
+    def __init__(self, tree: ModuleTree, source: ModuleSource, where: Instance, evaluator: Evaluator) -> None:
+        self.tree, self.source, self.where, self.evaluator = tree, source, where, evaluator
+        self.blocks: dict[str, tuple[str, m.Block]] = {}
+        for hcl in source.files:
+            for block in hcl.blocks:
+                if block.type == "module" and block.labels:
+                    self.blocks.setdefault(block.labels[0], (hcl.path, block))
+        self.done: dict[tuple[str, int], _Prepared] = {}
+
+    def seen(self, name: str) -> ModuleCall[Evaluator] | None:
+        """``module.NAME`` as expressions see it; None where it is not followed (its outputs stay unknown)."""
+        found = self.blocks.get(name)
+        return self.prepared(*found).call if found is not None else None
+
+    def prepared(self, path: str, block: m.Block) -> _Prepared:
+        key = (path, block.line)
+        if key not in self.done:
+            self.done[key] = _Prepared(LoadProblem(path, block.line, "module call refers to itself"))
+            self.done[key] = self._prepare(path, block)
+        return self.done[key]
+
+    def _prepare(self, path: str, block: m.Block) -> _Prepared:
+        tree, where, evaluator = self.tree, self.where, self.evaluator
+        name = block.labels[0]
+        address = f"{where.prefix}module.{name}"
+        key = f"{where.module_key}.{name}" if where.module_key else name
+        source_attribute = block.attribute("source")
+        source_text = evaluator.value(source_attribute.expr) if source_attribute is not None else None
+        if not isinstance(source_text, str):
+            resolved: Resolved = Opaque("its source is not a literal string")
+        else:
+            resolved = tree.resolve(self.source, source_text, key, path, block.line)
+        if isinstance(resolved, ModuleSource) and resolved.path in where.chain:
+            cycle = " -> ".join([*where.chain, resolved.path])
+            resolved = LoadProblem(path, block.line, f"module.{name} calls itself: {cycle}")
+        elif isinstance(resolved, ModuleSource) and len(where.chain) >= MAX_MODULE_DEPTH:
+            resolved = LoadProblem(path, block.line, f"module.{name}: modules nest more than {MAX_MODULE_DEPTH} deep")
+        if not isinstance(resolved, ModuleSource):
+            return _Prepared(resolved)
         expansions = instances_of(block, evaluator, address)
-        if self.module_instances + len(expansions) > MAX_MODULE_INSTANCES:
+        if tree.module_instances + len(expansions) > MAX_MODULE_INSTANCES:
             expansions = unexpanded(block, address, f"more than {MAX_MODULE_INSTANCES} module instances in this root")
-        self.module_instances += len(expansions)
+        tree.module_instances += len(expansions)
+        children: list[tuple[Instance, _Calls]] = []
         for suffix, env in expansions:
             child = Instance(
                 stack=where.stack,
@@ -124,4 +194,21 @@ class ModuleTree:
                 module_key=key,
             )
             inputs = call_inputs(resolved, path, block, address, evaluator, env)
-            self._instance(resolved, child, inputs, child_providers)
+            children.append((child, tree._evaluator(resolved, child, inputs)))
+        return _Prepared(resolved, tuple(children), _module_call(block, expansions, children))
+
+
+def _module_call(
+    block: m.Block, expansions: list[tuple[str, dict[str, Any]]], children: list[tuple[Instance, _Calls]]
+) -> ModuleCall[Evaluator]:
+    """The instances of a call by ``count`` index or ``for_each`` key, from the expansions made."""
+    kind = "count" if block.attribute("count") is not None else "for_each" if block.attribute("for_each") else "one"
+    if kind == "one":
+        return ModuleCall(kind, {None: children[0][1].evaluator})
+    if len(expansions) == 1 and expansions[0][0] == "":  # one instance standing for all: each/count unknown
+        unknown = next(iter(expansions[0][1].values()))
+        return ModuleCall(kind, unknown=unknown.reason if isinstance(unknown, Unknown) else "not expanded")
+    instances: dict[Any, Evaluator] = {}
+    for (_, env), (_, child) in zip(expansions, children, strict=True):
+        instances[env["count"]["index"] if kind == "count" else env["each"]["key"]] = child.evaluator
+    return ModuleCall(kind, instances)

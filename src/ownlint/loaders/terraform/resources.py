@@ -11,7 +11,7 @@ from typing import Any
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.addresses import Instance, Shape
 from ownlint.loaders.terraform.attributes import block_values, wants_attributes
-from ownlint.loaders.terraform.evaluate import Evaluator
+from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.expansion import instances_of, unexpanded
 from ownlint.loaders.terraform.kubernetes_objects import kubernetes_kind, kubernetes_object
 from ownlint.loaders.terraform.overrides import file_of
@@ -141,9 +141,9 @@ def _module_input_place(attribute: m.Attribute | None, evaluator: Evaluator) -> 
         return None
     found: Place | None = None
     for names in _map_references(attribute.expr):
-        if len(names) < 2 or names[0] != "var":
+        if len(names) < 2 or names[0] not in ("var", "module"):
             continue
-        binding = evaluator.variables.get(names[1])
+        binding = evaluator.variables.get(names[1]) if names[0] == "var" else _output_input(evaluator, names[1])
         while binding is not None and binding.scope is not None:
             found = binding.place
             inner = named_reference(binding.expr) if binding.expr is not None else None
@@ -151,6 +151,13 @@ def _module_input_place(attribute: m.Attribute | None, evaluator: Evaluator) -> 
         if found is not None:
             return found
     return found
+
+
+def _output_input(evaluator: Evaluator, name: str) -> Binding | None:
+    """For ``tags = module.NAME.tags``: the ``tags`` input the call sets (a label module's tags come from it)."""
+    call = evaluator.calls(name) if evaluator.calls is not None else None
+    child = next(iter(call.instances.values()), None) if call is not None else None
+    return child.variables.get("tags") if child is not None else None
 
 
 def _map_references(expr: m.Expr) -> list[tuple[str, ...]]:

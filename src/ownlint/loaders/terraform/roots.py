@@ -89,7 +89,9 @@ def load_roots(
         if source is None:
             continue
         library = _is_library(source, overrides)
-        tree = ModuleTree(loader.resolver_for(directory, reached), taggable_index())
+        tree = ModuleTree(
+            loader.resolver_for(directory, reached), taggable_index(), repository=loader.repository, parse=loader.parse
+        )
         tree.load_root(source, source.path, overrides, library)
         trees.append(LoadedTree(tree.resources, tree.problems, tree.notes, source.path if library else None))
         stacks[directory] = source.path

@@ -62,9 +62,13 @@ def _piece(flags: str, kind: str, value: Any) -> str:
     if kind == "q":
         return json.dumps(to_text(value))
     if kind == "d":
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise EvalError("format(): %d needs a whole number")
         return f"%{flags}d" % int(value)
     if kind == "f":
         return f"%{flags}f" % float(value)
+    if kind == "s" and isinstance(value, (list, dict)):
+        raise EvalError("format(): %s needs a string")
     text = json.dumps(value) if isinstance(value, (list, dict)) else to_text(value)
     return f"%{flags}s" % text
 
@@ -113,6 +117,18 @@ def _regex_replace(budget: Budget, text: str, pattern: str, replacement: str) ->
         return piece
 
     return re.sub(pattern, substitute, text)
+
+
+def bounded_regex(budget: Budget, pattern: str, text: str, what: str) -> re.Pattern[str]:
+    """``pattern`` compiled for a search of ``text``, if its backtracking is bounded (and charged)."""
+    quantifiers = regex_quantifiers(pattern)
+    if quantifiers is None:
+        raise OverBudget(f"{what}() with a regular expression that may backtrack exponentially")
+    cost = (len(text) + 1) ** (quantifiers + 1)
+    if cost > MAX_REGEX_STEPS:
+        raise OverBudget(f"{what}() with a regular expression that may take more than {MAX_REGEX_STEPS} steps")
+    budget.step(cost // REGEX_STEPS_PER_STEP)
+    return re.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern))  # RE2's (?<name>) as Python spells it
 
 
 def regex_quantifiers(pattern: str) -> int | None:

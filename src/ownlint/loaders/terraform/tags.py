@@ -13,7 +13,8 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
-from ownlint.loaders.terraform.values import PartialMap, Unknown, to_text
+from ownlint.loaders.terraform.outputs import instance_of
+from ownlint.loaders.terraform.values import EvalError, PartialMap, Unknown, to_text, type_name
 from ownlint.model import Place, TagValue
 
 MAX_TRACE_DEPTH = 32
@@ -27,7 +28,12 @@ class TracedTags:
     opaque: list[str] = field(default_factory=list)
     removed: set[str] = field(default_factory=set)  # keys set to null: they drop what is beneath
 
-    def overlay(self, other: TracedTags) -> None:
+    def overlay(self, other: TracedTags, merged: bool = False) -> None:
+        """``other`` written over these keys; ``merged`` (in ``merge()``): its unknown part may replace any."""
+        if merged and other.opaque:
+            reason = f"may be overridden by a later merge() argument: {other.opaque[0]}"
+            for key, tag in self.entries.items():
+                self.entries[key] = tag if tag.reason is not None else replace(tag, value=None, reason=reason)
         for key in other.removed:
             self.entries.pop(key, None)
         self.removed = (self.removed - other.entries.keys()) | other.removed
@@ -67,7 +73,7 @@ def _trace(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...], 
     if isinstance(expr, m.Call) and expr.name in ("merge", "tomap") and not expr.expand_last:
         traced = TracedTags()
         for arg in expr.args:
-            traced.overlay(_trace(scope, arg, place, outer, depth + 1))
+            traced.overlay(_trace(scope, arg, place, outer, depth + 1), merged=True)
         return traced
     if isinstance(expr, m.Conditional):
         condition = scope.value(expr.condition)
@@ -77,12 +83,88 @@ def _trace(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...], 
     named = named_reference(expr)
     if named is not None and named[0] in ("var", "local"):
         binding = scope.binding(*named)
-        if binding is not None and binding.expr is not None:
+        if binding is not None and binding.expr is not None and binding.place not in (place, *outer):
             return _trace(scope.inner(binding), binding.expr, binding.place, (place, *outer), depth + 1)
+    defined = _definition(scope, expr, place, outer, depth)
+    if defined is not None and defined[2] not in outer:  # a place reached again: a cycle, evaluated whole
+        return _trace(*defined, depth + 1)
     known = data_trace(expr, scope.evaluator)
     if known is not None:
         return _extended(known, (place, *outer))
     return _whole(scope, expr, place, outer)
+
+
+_Defined = tuple[_Scope, m.Expr, Place, tuple[Place, ...]]
+
+
+def _definition(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...], depth: int) -> _Defined | None:
+    """Where the value of ``expr`` is written, when it is a module's output (``module.NAME.OUTPUT``) or an
+    attribute of an object written as a literal (``local.input.tags``, ``var.context.tags``): to trace the
+    keys through it, with every step in the provenance."""
+    output = _output(scope, expr)
+    if output is not None:
+        child, binding = output
+        assert binding.expr is not None  # _output gives only outputs with a value
+        return _Scope(child, {}), binding.expr, binding.place, (place, *outer)
+    if depth > MAX_TRACE_DEPTH or not isinstance(expr, m.Traversal) or not isinstance(expr.steps[-1], m.AttrStep):
+        return None
+    base: m.Expr = m.Traversal(expr.base, expr.steps[:-1]) if len(expr.steps) > 1 else expr.base
+    found = _named(scope, base, place, outer) or _definition(scope, base, place, outer, depth + 1)
+    for _ in range(MAX_TRACE_DEPTH):  # to the literal: through conditionals, references, outputs
+        if found is None or isinstance(found[1], m.ObjectExpr):
+            break
+        inner, written, where, around = found
+        if isinstance(written, m.Conditional):
+            condition = inner.value(written.condition)
+            if not isinstance(condition, bool):
+                return None
+            found = (inner, written.if_true if condition else written.if_false, where, around)
+        else:
+            found = _named(inner, written, where, around) or _definition(inner, written, where, around, depth + 1)
+    literal = found[1] if found is not None else None
+    if found is None or not isinstance(literal, m.ObjectExpr):
+        return None
+    inner, _, where, around = found
+    for item in literal.items:
+        if inner.value(item.key) == expr.steps[-1].name:
+            return inner, item.value, replace(where, line=item.line), around
+    return None
+
+
+def _named(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...]) -> _Defined | None:
+    """``var.NAME``/``local.NAME`` as their binding's expression, in the scope it is written in."""
+    named = named_reference(expr)
+    binding = scope.binding(*named) if named is not None and named[0] in ("var", "local") else None
+    if binding is None or binding.expr is None:
+        return None
+    return scope.inner(binding), binding.expr, binding.place, (place, *outer)
+
+
+def _output(scope: _Scope, expr: m.Expr) -> tuple[Evaluator, Binding] | None:
+    """For ``module.NAME.OUTPUT`` (or ``module.NAME[KEY].OUTPUT``) of a followed call: the instance's
+    evaluator and the output's binding, to trace the keys through it."""
+    calls = scope.evaluator.calls
+    if not isinstance(expr, m.Traversal) or not isinstance(expr.base, m.Name) or expr.base.name != "module":
+        return None
+    steps = expr.steps
+    if calls is None or not steps or not isinstance(steps[0], m.AttrStep) or not isinstance(steps[-1], m.AttrStep):
+        return None
+    call = calls(steps[0].name)
+    if call is None or call.unknown is not None or len(steps) != (2 if call.expansion == "one" else 3):
+        return None
+    child: Evaluator | None = None
+    if call.expansion == "one":
+        child = call.instances[None]
+    elif isinstance(steps[1], m.IndexStep):
+        key = scope.value(steps[1].key)
+        try:
+            child = instance_of(call, steps[0].name, key) if not isinstance(key, Unknown) else None
+        except EvalError:
+            return None
+    binding = child.outputs.get(steps[-1].name) if child is not None else None
+    if child is None or binding is None or binding.expr is None:
+        return None
+    return child, binding
 
 
 def _extended(known: TracedTags, outer: tuple[Place, ...]) -> TracedTags:
@@ -136,8 +218,8 @@ def _whole(scope: _Scope, expr: m.Expr, place: Place, outer: tuple[Place, ...]) 
     elif isinstance(value, dict):
         for key, item in value.items():
             add_tag(traced, key, item, provenance)
-    elif value is not None:
-        traced.opaque.append(f"the tags value is not a map ({place})")
+    elif value is not None:  # known, but no map: said for what it is (OWN012 does not call it unknown)
+        traced.opaque.append(f"tags is a {type_name(value)}, not a map ({place})")
     return traced
 
 

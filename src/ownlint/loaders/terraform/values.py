@@ -38,6 +38,13 @@ def first_unknown(values: list[Any]) -> Unknown | None:
     return None
 
 
+def overridden(value: Any, reason: str) -> Any:
+    """A merged value that a later, unknown argument of ``merge`` may replace: unknown (an unknown stays)."""
+    if isinstance(value, Unknown):
+        return value
+    return Unknown(f"may be overridden by a later merge() argument: {reason}")
+
+
 def nested_unknown(value: Any) -> Unknown | None:
     """The first part of ``value``, at any depth, that is not fully known, as an ``Unknown``."""
     stack = [value]

@@ -102,3 +102,16 @@ def locals_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
                 )
                 bindings[attribute.name] = Binding(attribute.expr, place)
     return bindings
+
+
+def outputs_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:
+    """The module's outputs, for ``module.NAME.OUTPUT`` in its caller."""
+    bindings: dict[str, Binding] = {}
+    for hcl in files:
+        for block in top_blocks(hcl, "output"):
+            value = block.attribute("value")
+            if block.labels and value is not None:
+                name = block.labels[0]
+                place = Place(file_of(value, hcl.path), value.line, f"output {name}", PlaceKind.OUTPUT, name)
+                bindings[name] = Binding(value.expr, place)
+    return bindings

@@ -1,4 +1,4 @@
-"""Terraform built-in functions that ownership values are commonly built with.
+"""Terraform built-in functions that ownership values are commonly built with (the first ones ownlint had).
 
 Each takes evaluated arguments and the root module's budget. ``merge`` understands partially known
 maps; the others return the first unknown argument unchanged, so the reason travels to the finding.
@@ -10,6 +10,7 @@ than they are given measure it first (``strings``, ``concat``).
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 import re
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from ownlint.loaders.terraform.values import (
     Unknown,
     first_unknown,
     nested_unknown,
+    overridden,
     to_text,
 )
 
@@ -60,11 +62,11 @@ def _merge(args: list[Any], _budget: Budget) -> Any:
     for arg in args:
         if arg is None:
             continue
-        if isinstance(arg, Unknown):
-            reasons.append(arg.reason)
-        elif isinstance(arg, PartialMap):
-            known.update(arg.known)
-            reasons.extend(arg.reasons)
+        if isinstance(arg, (Unknown, PartialMap)):  # the keys merged so far may be overridden by its unknown part
+            more = (arg.reason,) if isinstance(arg, Unknown) else arg.reasons
+            known = {key: overridden(value, more[0]) for key, value in known.items()}
+            known.update(arg.known if isinstance(arg, PartialMap) else {})
+            reasons.extend(more)
         elif isinstance(arg, dict):
             known.update(arg)
         else:
@@ -94,13 +96,13 @@ def _lookup(args: list[Any], _budget: Budget) -> Any:
     raise EvalError(f"lookup(): no key {key!r} and no default")
 
 
-def _strict(function: Callable[..., Any]) -> Function:
+def strict(function: Callable[..., Any]) -> Function:
     """Wrap a function of known values so any unknown argument short-circuits."""
-    return _sized(lambda _budget, *args: function(*args))
+    return sized(lambda _budget, *args: function(*args))
 
 
-def _sized(function: Callable[..., Any]) -> Function:
-    """As ``_strict``, for a function that is given the budget first, to measure what it builds."""
+def sized(function: Callable[..., Any]) -> Function:
+    """As ``strict``, for a function that is given the budget first, to measure what it builds."""
 
     def call(args: list[Any], budget: Budget) -> Any:
         unknown = first_unknown(args)
@@ -142,10 +144,31 @@ def _join(separator: Any, *lists: Any) -> Any:
 
 
 def _coalesce(*values: Any) -> Any:
-    for value in values:
-        if value is not None and value != "":
+    """The first argument neither null nor empty, converted to the one type of all (a string beside a
+    number or bool makes every one a string, as Terraform unifies them)."""
+    present = [v for v in values if v is not None]
+    if any(isinstance(v, str) for v in present) and all(isinstance(v, (str, int, float)) for v in present):
+        present = [to_text(v) for v in present]
+    for value in present:
+        if value != "":
             return value
     raise EvalError("coalesce(): no non-null, non-empty argument")
+
+
+def _title(text: str) -> str:
+    """Each word's first letter upper-cased, the rest kept (Python's ``title`` lower-cases it)."""
+    return re.sub(r"(?<!\w)\w", lambda match: match.group(0).upper(), text)
+
+
+def _element(items: Any, index: Any) -> Any:
+    listed = as_list(items)
+    position = int(as_number(index))
+    if not listed:
+        raise EvalError("element(): cannot use element() with an empty list")
+    remainder = int(math.fmod(position, len(listed)))  # Go's remainder: a negative one is an error there
+    if remainder < 0:
+        raise EvalError("element(): the index must not be negative")
+    return listed[remainder]
 
 
 def _zipmap(keys: list[Any], values: list[Any]) -> dict[str, Any]:
@@ -154,7 +177,7 @@ def _zipmap(keys: list[Any], values: list[Any]) -> dict[str, Any]:
     return {to_text(k): v for k, v in zip(keys, values, strict=True)}
 
 
-def _to_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     if isinstance(value, dict):
@@ -163,7 +186,7 @@ def _to_list(value: Any) -> list[Any]:
 
 
 def _to_set(value: Any) -> list[Any]:
-    return sorted(set(map(to_text, _to_list(value)))) if value else []
+    return sorted(set(map(to_text, as_list(value)))) if value else []
 
 
 def _json_decode(text: str) -> Any:
@@ -194,13 +217,13 @@ def _to_bool(value: Any) -> bool:
 
 
 def _index(value: Any, items: list[Any]) -> int:
-    position = int(_number(value))
+    position = int(as_number(value))
     if not 0 <= position <= len(items):
         raise EvalError(f"slice(): index {position} out of range")
     return position
 
 
-def _number(value: Any) -> float:
+def as_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise EvalError("expected a number")
     try:
@@ -215,7 +238,7 @@ MAX_RANGE = 1024  # Terraform's own limit on range()
 def _range(*args: Any) -> list[int | float]:
     if not 1 <= len(args) <= 3:
         raise EvalError("range() takes 1 to 3 arguments")
-    numbers = [_number(a) for a in args]
+    numbers = [as_number(a) for a in args]
     start, limit, step = (0.0, numbers[0], 1.0) if len(numbers) == 1 else (numbers[0], numbers[1], 1.0)
     if len(numbers) == 3:
         step = numbers[2]
@@ -224,71 +247,71 @@ def _range(*args: Any) -> list[int | float]:
     count = int(-(-(limit - start) // step))
     if count > MAX_RANGE:
         raise EvalError(f"range() would make more than {MAX_RANGE} values")
-    return [_whole(start + i * step) for i in range(count)]
+    return [whole_number(start + i * step) for i in range(count)]
 
 
-def _whole(number: float) -> int | float:
+def whole_number(number: float) -> int | float:
     return int(number) if number.is_integer() else number
 
 
 def _one(items: Any) -> Any:
-    listed = _to_list(items)
+    listed = as_list(items)
     if len(listed) > 1:
         raise EvalError("one(): more than one element")
     return listed[0] if listed else None
 
 
-FUNCTIONS: dict[str, Function] = {
+CORE: dict[str, Function] = {
     "merge": _merge,
     "lookup": _lookup,
-    "concat": _sized(_measured_concat),
-    "tomap": _strict(lambda v: dict(v) if isinstance(v, dict) else _fail("tomap() needs a map")),
-    "tolist": _strict(_to_list),
-    "toset": _strict(_to_set),
-    "tostring": _strict(lambda v: None if v is None else to_text(v)),
-    "coalesce": _strict(_coalesce),
-    "coalescelist": _strict(lambda *ls: next((x for x in ls if x), [])),
-    "format": _strict(format_text),
-    "lower": _strict(lambda s: to_text(s).lower()),
-    "upper": _strict(lambda s: to_text(s).upper()),
-    "title": _strict(lambda s: to_text(s).title()),
-    "join": _strict(_join),
-    "split": _strict(split_text),
-    "replace": _sized(replace_text),
-    "trimspace": _strict(lambda s: to_text(s).strip()),
-    "trim": _strict(lambda s, chars: to_text(s).strip(to_text(chars))),
-    "trimprefix": _strict(lambda s, p: to_text(s).removeprefix(to_text(p))),
-    "trimsuffix": _strict(lambda s, p: to_text(s).removesuffix(to_text(p))),
-    "substr": _strict(lambda s, o, n: to_text(s)[int(o) : None if int(n) < 0 else int(o) + int(n)]),
-    "jsonencode": _strict(_json_encode),
-    "jsondecode": _strict(_json_decode),
-    "zipmap": _strict(_zipmap),
-    "keys": _strict(lambda v: sorted(v) if isinstance(v, dict) else _fail("keys() needs a map")),
-    "values": _strict(lambda v: [v[k] for k in sorted(v)] if isinstance(v, dict) else _fail("values()")),
-    "length": _strict(_length),
-    "contains": _strict(lambda ls, v: v in _to_list(ls)),
-    "element": _strict(lambda ls, i: _to_list(ls)[int(i) % len(ls)]),
-    "flatten": _strict(_flatten),
-    "distinct": _strict(lambda ls: list(dict.fromkeys(_to_list(ls)))),
-    "compact": _strict(lambda ls: [x for x in _to_list(ls) if x not in (None, "")]),
-    "tonumber": _strict(lambda v: v if isinstance(v, (int, float)) else float(v)),
-    "tobool": _strict(_to_bool),
-    "slice": _strict(lambda ls, a, b: _to_list(ls)[_index(a, ls) : _index(b, ls)]),
-    "basename": _strict(lambda p: posixpath.basename(to_text(p))),
-    "dirname": _strict(lambda p: posixpath.dirname(to_text(p))),
-    "startswith": _strict(lambda s, p: to_text(s).startswith(to_text(p))),
-    "endswith": _strict(lambda s, p: to_text(s).endswith(to_text(p))),
-    "strcontains": _strict(lambda s, p: to_text(p) in to_text(s)),
-    "reverse": _strict(lambda ls: list(reversed(_to_list(ls)))),
-    "sort": _strict(lambda ls: sorted(to_text(x) for x in _to_list(ls))),
-    "index": _strict(lambda ls, v: _to_list(ls).index(v) if v in _to_list(ls) else _fail("index(): not found")),
-    "one": _strict(_one),
-    "max": _strict(lambda *ns: _whole(max(_number(n) for n in ns))),
-    "min": _strict(lambda *ns: _whole(min(_number(n) for n in ns))),
-    "sensitive": _strict(lambda v: v),
-    "nonsensitive": _strict(lambda v: v),
-    "range": _strict(_range),
-    "setunion": _strict(lambda *ls: sorted({to_text(x) for items in ls for x in _to_list(items)})),
+    "concat": sized(_measured_concat),
+    "tomap": strict(lambda v: dict(v) if isinstance(v, dict) else _fail("tomap() needs a map")),
+    "tolist": strict(as_list),
+    "toset": strict(_to_set),
+    "tostring": strict(lambda v: None if v is None else to_text(v)),
+    "coalesce": strict(_coalesce),
+    "coalescelist": strict(lambda *ls: next((x for x in ls if x), [])),
+    "format": strict(format_text),
+    "lower": strict(lambda s: to_text(s).lower()),
+    "upper": strict(lambda s: to_text(s).upper()),
+    "title": strict(lambda s: _title(to_text(s))),
+    "join": strict(_join),
+    "split": strict(split_text),
+    "replace": sized(replace_text),
+    "trimspace": strict(lambda s: to_text(s).strip()),
+    "trim": strict(lambda s, chars: to_text(s).strip(to_text(chars))),
+    "trimprefix": strict(lambda s, p: to_text(s).removeprefix(to_text(p))),
+    "trimsuffix": strict(lambda s, p: to_text(s).removesuffix(to_text(p))),
+    "substr": strict(lambda s, o, n: to_text(s)[int(o) : None if int(n) < 0 else int(o) + int(n)]),
+    "jsonencode": strict(_json_encode),
+    "jsondecode": strict(_json_decode),
+    "zipmap": strict(_zipmap),
+    "keys": strict(lambda v: sorted(v) if isinstance(v, dict) else _fail("keys() needs a map")),
+    "values": strict(lambda v: [v[k] for k in sorted(v)] if isinstance(v, dict) else _fail("values()")),
+    "length": strict(_length),
+    "contains": strict(lambda ls, v: v in as_list(ls)),
+    "element": strict(_element),
+    "flatten": strict(_flatten),
+    "distinct": strict(lambda ls: list(dict.fromkeys(as_list(ls)))),
+    "compact": strict(lambda ls: [x for x in as_list(ls) if x not in (None, "")]),
+    "tonumber": strict(lambda v: v if isinstance(v, (int, float)) else float(v)),
+    "tobool": strict(_to_bool),
+    "slice": strict(lambda ls, a, b: as_list(ls)[_index(a, ls) : _index(b, ls)]),
+    "basename": strict(lambda p: posixpath.basename(to_text(p))),
+    "dirname": strict(lambda p: posixpath.dirname(to_text(p))),
+    "startswith": strict(lambda s, p: to_text(s).startswith(to_text(p))),
+    "endswith": strict(lambda s, p: to_text(s).endswith(to_text(p))),
+    "strcontains": strict(lambda s, p: to_text(p) in to_text(s)),
+    "reverse": strict(lambda ls: list(reversed(as_list(ls)))),
+    "sort": strict(lambda ls: sorted(to_text(x) for x in as_list(ls))),
+    "index": strict(lambda ls, v: as_list(ls).index(v) if v in as_list(ls) else _fail("index(): not found")),
+    "one": strict(_one),
+    "max": strict(lambda *ns: whole_number(max(as_number(n) for n in ns))),
+    "min": strict(lambda *ns: whole_number(min(as_number(n) for n in ns))),
+    "sensitive": strict(lambda v: v),
+    "nonsensitive": strict(lambda v: v),
+    "range": strict(_range),
+    "setunion": strict(lambda *ls: sorted({to_text(x) for items in ls for x in as_list(items)})),
 }
 
 
