@@ -458,3 +458,20 @@ def test_notes_and_problems_name_paths_as_found(tree: Any, monkeypatch: pytest.M
     _, notes, _ = _check(str(root))
     assert len(notes) == 1 and "(a b/evil.json)" in notes[0] and "\n" not in notes[0]
     assert re.fullmatch(r"note: not read: 1 file that looks .*", notes[0])
+
+
+@pytest.mark.parametrize("name", ["pipe.yaml", "pipe.json", "pipe.tf", "terraform.tfvars"])
+def test_a_fifo_in_the_tree_is_a_located_problem_never_a_hang(tmp_path: Path, name: str) -> None:
+    """A pull request can commit no FIFO, but a CI job may scan a tree where one was made (a build step,
+    a cache): reading it would block for ever. It is a located OWN000, and the rest is checked."""
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / name)
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  tags = { owner = "platform" }\n}\n')
+    command = [sys.executable, "-m", "ownlint", "check", str(tmp_path), "--no-cache", "--format", "json"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    found = json.loads(run.stdout)["findings"]
+    assert run.returncode == 1, run.stderr
+    assert [f["file"] for f in found if f["rule"] == "OWN000"] == [name]
+    assert any(f["resource"] == "aws_sqs_queue.q" for f in found)

@@ -10,6 +10,7 @@ UTF-8) is a located problem, never dropped; a plan found in the tree is never re
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -264,6 +265,8 @@ def _classify(file: Path, found: Discovered) -> None:
     where = path_shown(found.root, file)
     if where != relative(found.root, file):  # os.walk decoded bytes that are not UTF-8 as surrogates
         found.problems.append(LoadProblem(where, 1, "file name is not UTF-8; not read"))
+    elif not _regular(file):  # a FIFO or device: opening it to peek would block for ever
+        found.problems.append(LoadProblem(where, 1, "not a regular file: not read"))
     elif terraform:
         found.terraform.append(file)
     elif name.endswith(".json") and is_plan_json(file):
@@ -272,6 +275,14 @@ def _classify(file: Path, found: Discovered) -> None:
         found.helm_templates.append(file)
     else:
         found.manifests.append(file)
+
+
+def _regular(path: Path) -> bool:
+    """A regular file (followed through a link inside the tree); one that vanished is left to its reader."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
 
 
 def is_plan_json(path: Path) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,10 @@ def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> str | Load
     """The file's text (UTF-8, BOM removed, CRLF normalised), or the problem reading it; a file over
     ``limit`` bytes is not read (``--max-file-size``)."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.yaml would block or never end
+            return LoadProblem(shown, 1, "not a regular file: not read")
+        size = status.st_size
         if size > limit:
             return LoadProblem(shown, 1, f"skipped: {size} bytes is over the {limit} byte limit (--max-file-size)")
         data = path.read_bytes()
