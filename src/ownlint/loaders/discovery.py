@@ -23,6 +23,7 @@ from ownlint.vcs.tree import repository_top
 SKIPPED_DIRS = frozenset({".git", ".terraform", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
+KUSTOMIZATION = "Kustomization"  # kustomize's third name for its file, without a suffix
 TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, no resources
 
 
@@ -250,7 +251,7 @@ def _classify(file: Path, found: Discovered) -> None:
     terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
     if name.endswith(".hcl") and name != TERRAFORM_LOCK:
         found.not_terraform.append(file)
-    if not terraform and not name.endswith(MANIFEST_SUFFIXES):
+    if not terraform and not name.endswith(MANIFEST_SUFFIXES) and name != KUSTOMIZATION:
         return
     where = path_shown(found.root, file)
     if where != relative(found.root, file):  # os.walk decoded bytes that are not UTF-8 as surrogates

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep, too_deep
-from ownlint.model import LoadProblem
+from ownlint.model import LoadProblem, Place
 
 try:  # libyaml is several times faster; the pure-Python loader is the fallback
     from yaml import CSafeLoader as SafeLoader
@@ -22,13 +22,16 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 @dataclass(frozen=True)
 class Manifest:
-    """One Kubernetes object as found: its data, file, first and last line, and key lines."""
+    """One Kubernetes object as found: its data, file, first and last line, and key lines; built by a
+    kustomization: where the label and annotation keys it set come from, and the kustomization (instance)."""
 
     data: dict[str, Any]
     file: str
     line: int
     end_line: int
     lines: dict[tuple[str, ...], int]
+    origins: dict[tuple[str, ...], Place] = field(default_factory=dict)
+    instances: tuple[str, ...] = ()
 
 
 def collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: list[LoadProblem]) -> None:

@@ -111,6 +111,7 @@ def _resource(manifest: Manifest, cluster_scoped: set[str]) -> Resource:
         tags=tags,
         fix_place=Place(manifest.file, meta_line, f"metadata.labels of {address}"),
         container=f"Namespace/{namespace}" if namespace else None,
+        instances=manifest.instances,
         attributes=({**data, LINES: manifest.lines},),
     )
 
@@ -135,7 +136,8 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
                 else (f"{label} {key} of Namespace/{name_of(manifest.data)}")
             )
             text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-            found[str(key).lower()] = TagValue(str(key), text, (Place(manifest.file, line, what),))
+            place = manifest.origins.get((*prefix, section, str(key))) or Place(manifest.file, line, what)
+            found[str(key).lower()] = TagValue(str(key), text, (place,))
     return tuple(found.values())
 
 

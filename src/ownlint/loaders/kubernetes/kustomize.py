@@ -1,0 +1,320 @@
+"""Kustomize, natively (no binary at run time): each kustomization no other one uses is built as kubectl
+would build it (resources and bases, components, generators, then the built-in transformers in kustomize's
+order), and its objects are checked as instances of it, their labels keeping the kustomization lines they
+come from. Remote resources are never fetched; paths stay inside the scanned tree; cycles and depth are bounded."""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ownlint.loaders.files import read_text, relative
+from ownlint.loaders.kubernetes import generators
+from ownlint.loaders.kubernetes.documents import Manifest, collect
+from ownlint.loaders.kubernetes.kyaml import load_yaml
+from ownlint.loaders.kubernetes.transform import Obj, PatchError, json_patch, selected, set_keys, set_namespace
+from ownlint.loaders.kubernetes.transform import set_names, strategic_merge
+from ownlint.model import LoadProblem, Place
+
+NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MAX_NESTING = 30  # kustomizations within kustomizations: deeper is refused, as a located problem
+MAX_OBJECTS = 20000  # objects one build may hold: a base fanned out many times over is refused
+REMOTE = ("://", "git@", "github.com/", "gitlab.com/", "bitbucket.org/")
+
+
+@dataclass
+class Kust:
+    """One kustomization file: its directory (real), file as shown, data and key lines."""
+
+    directory: Path
+    shown: str
+    data: dict[str, Any]
+    lines: dict[tuple[Any, ...], int]
+
+    def line(self, *path: Any) -> int:
+        return self.lines.get(tuple(path), 1)
+
+    def entries(self, key: str) -> list[tuple[int, str]]:
+        value = self.data.get(key)
+        return [(i, v) for i, v in enumerate(value) if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@dataclass
+class Built:
+    manifests: list[Manifest] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)  # files that are part of a build (not objects of their own)
+    problems: list[LoadProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def kustomization_in(directory: Path) -> Path | None:
+    for name in NAMES:
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def build_all(root: Path, files: list[Path], max_bytes: int) -> Built:
+    """Every kustomization among ``files`` built; those another one uses only as part of that one."""
+    builder = _Builder(root.resolve(), root, max_bytes)
+    found = sorted({p.resolve().parent for p in files if p.name in NAMES})
+    for directory in found:
+        builder.parse(directory)
+    used = {d for d in found for d2 in found if d2 != d and d in builder.references(d2)}
+    for directory in [d for d in found if d not in used] + [d for d in found if d in used]:
+        if directory in used and directory in builder.visited:
+            continue
+        kust = builder.parse(directory)
+        if kust is None:
+            continue
+        objs = builder.build(kust, [directory])
+        instance = kust.shown
+        for obj in objs or []:
+            builder.out.manifests.append(
+                Manifest(obj.data, obj.file, obj.line, obj.end_line, obj.lines, dict(obj.origins), (instance,))
+            )
+    return builder.out
+
+
+class _Builder:
+    def __init__(self, real_root: Path, root: Path, max_bytes: int) -> None:
+        self.real_root, self.root, self.max_bytes = real_root, root, max_bytes
+        self.parsed: dict[Path, Kust | None] = {}
+        self.read: dict[Path, list[Manifest]] = {}
+        self.visited: set[Path] = set()
+        self.out = Built()
+
+    def shown(self, path: Path) -> str:
+        return relative(self.root, path)
+
+    def parse(self, directory: Path) -> Kust | None:
+        if directory in self.parsed:
+            return self.parsed[directory]
+        path = kustomization_in(directory)
+        kust = None
+        if path is not None:
+            shown = self.shown(path)
+            self.out.used.add(shown)
+            text = read_text(path, shown, self.max_bytes)
+            loaded = load_yaml(text, shown) if not isinstance(text, LoadProblem) else text
+            if isinstance(loaded, LoadProblem):
+                self.out.problems.append(loaded)
+            elif not isinstance(loaded[0], dict):
+                self.out.problems.append(LoadProblem(shown, 1, "a kustomization must be a mapping; not read"))
+            else:
+                kust = Kust(directory, shown, loaded[0], loaded[1])
+        self.parsed[directory] = kust
+        return kust
+
+    def references(self, directory: Path) -> set[Path]:
+        kust = self.parsed.get(directory)
+        if kust is None:
+            return set()
+        found = set()
+        for key in ("resources", "bases", "components"):
+            for _, entry in kust.entries(key):
+                target = (directory / entry).resolve()
+                if not _remote(entry) and target.is_dir():
+                    found.add(target)
+        return found
+
+    def problem(self, kust: Kust, line: int, message: str) -> None:
+        self.out.problems.append(LoadProblem(kust.shown, line, message))
+
+    def build(self, kust: Kust, chain: list[Path]) -> list[Obj] | None:
+        """The objects of ``kust`` as kubectl kustomize renders them (None: the build failed, as reported)."""
+        self.visited.add(kust.directory)
+        objs: list[Obj] = []
+        return objs if self.accumulate(kust, objs, chain) else None
+
+    def accumulate(self, kust: Kust, objs: list[Obj], chain: list[Path]) -> bool:
+        if kust.data.get("helmCharts") or kust.data.get("replacements"):
+            self.out.notes.append(f"{kust.shown}: helmCharts and replacements are not applied by ownlint")
+        for key in ("resources", "bases"):
+            for index, entry in kust.entries(key):
+                found = self.resource(kust, key, index, entry, chain)
+                if found is None:
+                    return False
+                objs.extend(found)
+        for index, entry in kust.entries("components"):
+            target = self.inside(kust, "components", index, entry, directory=True)
+            if target is None:
+                return False
+            component = self.nested(kust, ("components", index), entry, target, chain)
+            if component is None or not self.accumulate(component, objs, [*chain, target]):
+                return False
+        if len(objs) > MAX_OBJECTS:
+            self.problem(kust, 1, f"kustomize build holds more than {MAX_OBJECTS} objects; not read")
+            return False
+        generators.generate(kust, objs, lambda line, message: self.problem(kust, line, message))
+        return self.transform(kust, objs)
+
+    def resource(self, kust: Kust, key: str, index: int, entry: str, chain: list[Path]) -> list[Obj] | None:
+        if _remote(entry):
+            self.out.notes.append(f"{kust.shown}: remote kustomize resource {entry} is not fetched (opaque)")
+            return []
+        target = self.inside(kust, key, index, entry, directory=False)
+        if target is None:
+            return None
+        if target.is_dir():
+            nested = self.nested(kust, (key, index), entry, target, chain)
+            if nested is None:
+                return None
+            if nested.data.get("kind") == "Component":
+                self.problem(kust, kust.line(key, index), f"kustomize resource {entry} is a Component; not read")
+                return None
+            return self.build(nested, [*chain, target])
+        if target != kust.directory and kust.directory not in target.parents:
+            where = f"kustomize resource {entry} is not in or below {self.shown(kust.directory) or '.'}"
+            self.problem(kust, kust.line(key, index), f"{where} (kustomize refuses); not read")
+            return None
+        return [Obj(copy.deepcopy(m.data), m.file, m.line, m.end_line, dict(m.lines)) for m in self.manifests(target)]
+
+    def nested(self, kust: Kust, at: tuple[Any, ...], entry: str, target: Path, chain: list[Path]) -> Kust | None:
+        line = kust.line(*at)
+        if target in chain:
+            loop = " -> ".join(self.shown(p) or "." for p in [*chain[chain.index(target) :], target])
+            self.problem(kust, line, f"kustomize resource {entry}: cycle ({loop}); not read")
+            return None
+        if len(chain) > MAX_NESTING:
+            self.problem(kust, line, f"kustomize resource {entry}: nested more than {MAX_NESTING} deep; not read")
+            return None
+        nested = self.parse(target)
+        if nested is None and kustomization_in(target) is None:
+            self.problem(kust, line, f"kustomize resource {entry}: no kustomization in that directory")
+        return nested
+
+    def inside(self, kust: Kust, key: str, index: int, entry: str, directory: bool) -> Path | None:
+        """``entry`` of ``kust`` as a real path inside the scanned tree that exists, else a located problem."""
+        target = (kust.directory / entry).resolve()
+        line = kust.line(key, index)
+        if target != self.real_root and self.real_root not in target.parents:
+            self.problem(kust, line, f"kustomize resource {entry} is outside the scanned tree; not read")
+            return None
+        if not target.exists() or (directory and not target.is_dir()):
+            self.problem(kust, line, f"kustomize resource {entry}: no such {'directory' if directory else 'file or directory'}")
+            return None
+        return target
+
+    def manifests(self, path: Path) -> list[Manifest]:
+        if path not in self.read:
+            shown = self.shown(path)
+            self.out.used.add(shown)
+            found: list[Manifest] = []
+            collect(shown, read_text(path, shown, self.max_bytes), found, self.out.problems)
+            self.read[path] = found
+        return self.read[path]
+
+    def patch_file(self, kust: Kust, at: tuple[Any, ...], entry: str) -> tuple[list[Any], str, dict[Any, int]] | None:
+        target = self.inside(kust, at[0], at[1], entry, directory=False)
+        if target is None:
+            return None
+        shown = self.shown(target)
+        self.out.used.add(shown)
+        text = read_text(target, shown, self.max_bytes)
+        loaded = load_yaml(text, shown, many=True) if not isinstance(text, LoadProblem) else text
+        if isinstance(loaded, LoadProblem):
+            self.out.problems.append(loaded)
+            return None
+        return loaded[0], shown, loaded[1]
+
+    def transform(self, kust: Kust, objs: list[Obj]) -> bool:
+        """kustomize's built-in transformers, in its order; False when one fails (reported)."""
+        try:
+            self.patches(kust, objs, "patchesStrategicMerge")
+            self.patches(kust, objs, "patches")
+        except PatchError as error:
+            self.problem(kust, kust.line("patches"), f"kustomize patch: {error}")
+            return False
+        namespace = kust.data.get("namespace")
+        if isinstance(namespace, str) and namespace:
+            refused = set_namespace(objs, namespace)
+            if refused:
+                self.problem(kust, kust.line("namespace"), refused)
+                return False
+        prefix, suffix = kust.data.get("namePrefix"), kust.data.get("nameSuffix")
+        set_names(objs, prefix if isinstance(prefix, str) else "", suffix if isinstance(suffix, str) else "")
+        labels = kust.data.get("labels")
+        for index, item in enumerate(labels if isinstance(labels, list) else []):
+            pairs = _pairs(item.get("pairs")) if isinstance(item, dict) else {}
+            selectors = bool(item.get("includeSelectors"))
+            templates = selectors or bool(item.get("includeTemplates"))
+            place = Place(kust.shown, kust.line("labels", index, "pairs"), "labels")
+            for key, value in pairs.items():
+                here = Place(kust.shown, kust.line("labels", index, "pairs", key), "labels")
+                set_keys(objs, "labels", {key: value}, here, "labels", templates, selectors)
+            del place
+        for key, section in (("commonLabels", "labels"), ("commonAnnotations", "annotations")):
+            for name, value in _pairs(kust.data.get(key)).items():
+                here = Place(kust.shown, kust.line(key, name), key)
+                set_keys(objs, section, {name: value}, here, key, True, section == "labels")
+        try:
+            self.patches(kust, objs, "patchesJson6902")
+        except PatchError as error:
+            self.problem(kust, kust.line("patchesJson6902"), f"kustomize patch: {error}")
+            return False
+        return True
+
+    def patches(self, kust: Kust, objs: list[Obj], key: str) -> None:
+        value = kust.data.get(key)
+        for index, item in enumerate(value if isinstance(value, list) else []):
+            line = kust.line(key, index)
+            if isinstance(item, str):  # patchesStrategicMerge: a file, or the patch itself
+                item = {"path": item} if "\n" not in item and item.endswith((".yaml", ".yml", ".json")) else {"patch": item}
+            if not isinstance(item, dict):
+                continue
+            if isinstance(item.get("path"), str):
+                loaded = self.patch_file(kust, (key, index), item["path"])
+                if loaded is None:
+                    raise PatchError(f"{item['path']} could not be read")
+                documents, file, lines = loaded
+                place = Place(file, 1, key)
+            elif isinstance(item.get("patch"), str):
+                parsed = load_yaml(item["patch"], kust.shown, many=True)
+                if isinstance(parsed, LoadProblem):
+                    raise PatchError(f"inline patch: {parsed.message}")
+                documents, lines, place = parsed[0], {}, Place(kust.shown, line, key)
+            else:
+                continue
+            target = item.get("target") if isinstance(item.get("target"), dict) else None
+            self.apply(objs, documents, target, place, lines)
+
+    def apply(
+        self, objs: list[Obj], documents: list[Any], target: dict[str, Any] | None, place: Place, lines: dict[Any, int]
+    ) -> None:
+        if documents and isinstance(documents[0], list):  # JSON6902: needs a target
+            for obj in [o for o in objs if target is not None and selected(o, target)]:
+                json_patch(obj, documents[0], place)
+            return
+        for number, patch in enumerate(d for d in documents if isinstance(d, dict)):
+            meta = patch.get("metadata") if isinstance(patch.get("metadata"), dict) else {}
+            wanted = target or {"kind": patch.get("kind"), "name": meta.get("name")}
+            wanted = {k: (f"^{v}$" if False else v) for k, v in wanted.items()}
+            own = {k[1:]: v for k, v in lines.items() if k and k[0] == number}
+            for obj in [o for o in objs if selected(o, {k: _literal(v, k, target) for k, v in wanted.items()})]:
+                if not strategic_merge(obj, patch, place, own):
+                    objs.remove(obj)
+
+
+def _literal(value: Any, key: str, target: dict[str, Any] | None) -> Any:
+    """A patch's own kind and name match literally (they are names, not patterns)."""
+    import re
+
+    return value if target is not None or not isinstance(value, str) else re.escape(value)
+
+
+def _pairs(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+
+
+def _remote(entry: str) -> bool:
+    return any(marker in entry for marker in REMOTE) or "?ref=" in entry
+
+
+def _exists(path: str) -> bool:
+    return os.path.exists(path)

@@ -1,0 +1,175 @@
+"""Kubernetes as it is deployed (issue 18): kustomize overlays rendered natively, and the namespace a
+directory is applied to (a kustomization's, a lone Namespace's, an Argo CD Application's, a Flux Kustomization's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import run_cli
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+"""
+OPERATED = "    operated-by: platform\n"
+
+
+def findings(root: Path, *extra: str) -> list[str]:
+    run = run_cli("check", str(root), "--format", "json", "--select", "OWN000,OWN001", *extra)
+    return [f"{f['rule']} {f['file']}:{f['line']} {f['resource'] or '-'} | {f['message']}" for f in run.json()["findings"]]
+
+
+def explained(root: Path, address: str) -> str:
+    return run_cli("explain", address, str(root)).stdout.replace(f"{root}/", "")
+
+
+def overlay_tree(tree: Any, prod_labels: str = "commonLabels:\n  owner: team-a\n") -> Path:
+    return tree(
+        {
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "base/deploy.yaml": DEPLOY,
+            "overlays/prod/kustomization.yaml": (
+                f"namespace: prod\nresources:\n- ../../base\n{prod_labels}patches:\n- path: patch.yaml\n"
+            ),
+            "overlays/prod/patch.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+            "overlays/staging/kustomization.yaml": "namespace: staging\nresources:\n- ../../base\n",
+        }
+    )
+
+
+def test_overlay_labels_reach_base_objects_and_each_overlay_is_an_instance(tree: Any) -> None:
+    root = overlay_tree(tree)
+    assert findings(root) == [
+        "OWN001 base/deploy.yaml:1 Deployment/staging/web | Deployment/staging/web has no owner (looked for: owner, "
+        "team); add owner to metadata.labels (base/deploy.yaml:4), to the labels of "
+        "overlays/staging/kustomization.yaml or to Namespace/staging"
+    ]
+
+
+def test_provenance_names_the_kustomization_line(tree: Any) -> None:
+    root = overlay_tree(tree, "labels:\n- pairs:\n    owner: team-a\n  includeTemplates: true\n")
+    text = explained(root, "Deployment/prod/web")
+    assert "owner = 'team-a'\n        from label owner from labels (overlays/prod/kustomization.yaml:6)" in text
+    assert "instances: overlays/prod/kustomization.yaml" in text
+
+
+def test_same_address_in_two_overlays_names_the_overlay_it_holds_for(tree: Any) -> None:
+    root = tree(
+        {
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "base/deploy.yaml": DEPLOY,
+            "a/kustomization.yaml": "resources:\n- ../base\ncommonAnnotations:\n  owner: team-a\n",
+            "b/kustomization.yaml": "resources:\n- ../base\n",
+        }
+    )
+    assert findings(root) == [
+        "OWN001 base/deploy.yaml:1 Deployment/default/web | Deployment/default/web has no owner (looked for: owner, "
+        "team); add owner to metadata.labels (base/deploy.yaml:4), to the labels of b/kustomization.yaml or to "
+        "Namespace/default (only in b/kustomization.yaml)"
+    ]
+
+
+def test_patches_and_kustomizations_are_not_objects_and_patches_set_labels(tree: Any) -> None:
+    root = tree(
+        {
+            "kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deploy.yaml\n"
+                "patches:\n- path: patch.yaml\n"
+                "patchesJson6902:\n- target: {kind: Deployment, name: web}\n  patch: |-\n"
+                "    - op: add\n      path: /metadata/labels/team\n      value: json\n"
+            ),
+            "deploy.yaml": DEPLOY,
+            "patch.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    owner: p\n",
+        }
+    )
+    assert findings(root) == []
+    text = explained(root, "Deployment/default/web")
+    assert "owner = 'p'\n        from label owner from patches (patch.yaml:6)" in text
+    assert "team = 'json'\n        from label team from patchesJson6902 (kustomization.yaml:8)" in text
+
+
+def test_a_component_applies_after_resources_and_before_generators(tree: Any) -> None:
+    root = tree(
+        {
+            "kustomization.yaml": (
+                "resources:\n- deploy.yaml\ncomponents:\n- comp\n"
+                "configMapGenerator:\n- name: settings\n  literals: [a=1]\n"
+            ),
+            "deploy.yaml": DEPLOY,
+            "comp/kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n- pairs: {owner: comp}\n"
+            ),
+        }
+    )
+    assert findings(root) == [
+        "OWN001 kustomization.yaml:6 ConfigMap/default/settings | ConfigMap/default/settings has no owner (looked "
+        "for: owner, team); add owner to metadata.labels (kustomization.yaml:6), to the labels of "
+        "kustomization.yaml or to Namespace/default"
+    ]
+
+
+def test_escapes_cycles_and_missing_paths_are_located_problems_and_remote_is_a_note(tree: Any) -> None:
+    root = tree(
+        {
+            "inside/kustomization.yaml": "resources:\n- ../../outside\n",
+            "remote/kustomization.yaml": "resources:\n- https://github.com/x/y//base?ref=v1\n- missing.yaml\n",
+            "loop/kustomization.yaml": "resources:\n- ../back\n",
+            "back/kustomization.yaml": "resources:\n- ../loop\n",
+        }
+    )
+    run = run_cli("check", str(root), "--format", "json", "--select", "OWN000")
+    lines = [f"{f['file']}:{f['line']} {f['message']}" for f in run.json()["findings"]]
+    assert lines == [
+        "inside/kustomization.yaml:2 kustomize resource ../../outside is outside the scanned tree; not read",
+        "loop/kustomization.yaml:2 kustomize resource ../back: cycle (back -> loop -> back); not read",
+        "remote/kustomization.yaml:3 kustomize resource missing.yaml: no such file or directory",
+    ]
+    assert "remote/kustomization.yaml: remote kustomize resource https://github.com/x/y//base?ref=v1 is not fetched" in run.stderr
+
+
+def test_a_directory_with_one_namespace_places_its_objects_there(tree: Any) -> None:
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    owner: team-shop\n"
+    root = tree(
+        {
+            "namespaces/shop/00-namespace.yaml": namespace,
+            "namespaces/shop/rbac.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ci\n",
+            "flat/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: loose\n",
+        }
+    )
+    assert findings(root) == [
+        "OWN001 flat/sa.yaml:1 ServiceAccount/default/loose | ServiceAccount/default/loose has no owner (looked for: "
+        "owner, team); add owner to metadata.labels (flat/sa.yaml:4) or to Namespace/default"
+    ]
+    assert "owner = 'team-shop'" in explained(root, "ServiceAccount/shop/ci")
+
+
+def test_argo_application_and_flux_kustomization_name_the_namespace_of_a_path(tree: Any) -> None:
+    namespaces = "".join(
+        f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {n}\n  labels:\n    owner: team-{n}\n"
+        for n in ("argo-dest", "flux-dest")
+    )
+    root = tree(
+        {
+            "clusters/namespaces.yaml": namespaces,
+            "clusters/apps.yaml": (
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\n  namespace: argocd\n"
+                "  labels: {owner: gitops}\n"
+                "spec:\n  source:\n    path: apps/argo\n  destination:\n    namespace: argo-dest\n---\n"
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: f\n"
+                "  namespace: flux-system\n  labels: {owner: gitops}\n"
+                "spec:\n  path: ./apps/flux\n  targetNamespace: flux-dest\n"
+            ),
+            "apps/argo/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n",
+            "apps/flux/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: f\n  namespace: x\n",
+        }
+    )
+    assert findings(root) == []
+    assert "owner = 'team-argo-dest'" in explained(root, "ServiceAccount/argo-dest/a")
+    assert "owner = 'team-flux-dest'" in explained(root, "ServiceAccount/flux-dest/f")
