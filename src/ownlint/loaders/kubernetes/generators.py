@@ -44,7 +44,9 @@ def _one(
         (
             o
             for o in objs
-            if o.kind == kind and o.name == item["name"] and (namespace is None or o.namespace == namespace)
+            if o.kind == kind
+            and any(name == item["name"] for name, _ in o.ids)  # a base's generated object, maybe renamed since
+            and (namespace is None or o.namespace == namespace)
         ),
         None,
     )

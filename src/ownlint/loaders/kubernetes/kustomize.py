@@ -6,17 +6,16 @@ come from. Remote resources are never fetched; paths stay inside the scanned tre
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.files import read_text, relative
 from ownlint.loaders.kubernetes import generators
-from ownlint.loaders.kubernetes.documents import Manifest, collect
+from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
 from ownlint.loaders.kubernetes.kyaml import load_yaml
 from ownlint.loaders.kubernetes.transform import Obj, PatchError, json_patch, selected, set_keys, set_namespace
-from ownlint.loaders.kubernetes.transform import set_names, strategic_merge
+from ownlint.loaders.kubernetes.transform import follow_templates, patched_by_id, set_names, strategic_merge
 from ownlint.model import LoadProblem, Place
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -68,9 +67,10 @@ def build_all(root: Path, files: list[Path], max_bytes: int) -> Built:
         if directory in used and directory in builder.visited:
             continue
         kust = builder.parse(directory)
-        if kust is None:
-            continue
+        if kust is None or kust.data.get("kind") == "Component":
+            continue  # a Component is built only into the kustomizations that use it
         objs = builder.build(kust, [directory])
+        follow_templates(objs or [])
         instance = kust.shown
         for obj in objs or []:
             builder.out.manifests.append(
@@ -104,6 +104,8 @@ class _Builder:
                 self.out.problems.append(loaded)
             elif not isinstance(loaded[0], dict):
                 self.out.problems.append(LoadProblem(shown, 1, "a kustomization must be a mapping; not read"))
+            elif not set(loaded[0]) - {"apiVersion", "kind"}:
+                self.out.problems.append(LoadProblem(shown, 1, "kustomization is empty (kubectl refuses it)"))
             else:
                 kust = Kust(directory, shown, loaded[0], loaded[1])
         self.parsed[directory] = kust
@@ -139,6 +141,7 @@ class _Builder:
                 if found is None:
                     return False
                 objs.extend(found)
+        generators.generate(kust, objs, lambda line, message: self.problem(kust, line, message))
         for index, entry in kust.entries("components"):
             target = self.inside(kust, "components", index, entry, directory=True)
             if target is None:
@@ -149,7 +152,6 @@ class _Builder:
         if len(objs) > MAX_OBJECTS:
             self.problem(kust, 1, f"kustomize build holds more than {MAX_OBJECTS} objects; not read")
             return False
-        generators.generate(kust, objs, lambda line, message: self.problem(kust, line, message))
         return self.transform(kust, objs)
 
     def resource(self, kust: Kust, key: str, index: int, entry: str, chain: list[Path]) -> list[Obj] | None:
@@ -171,7 +173,13 @@ class _Builder:
             where = f"kustomize resource {entry} is not in or below {self.shown(kust.directory) or '.'}"
             self.problem(kust, kust.line(key, index), f"{where} (kustomize refuses); not read")
             return None
-        return [Obj(copy.deepcopy(m.data), m.file, m.line, m.end_line, dict(m.lines)) for m in self.manifests(target)]
+        found = self.manifests(target)
+        unnamed = next((m for m in found if not name_of(m.data)), None)
+        if unnamed is not None:
+            self.problem(kust, kust.line(key, index), f"kustomize resource {entry}: an object without metadata.name "
+                         f"at line {unnamed.line} (kubectl refuses it)")
+            return None
+        return [Obj(copy.deepcopy(m.data), m.file, m.line, m.end_line, dict(m.lines)) for m in found]
 
     def nested(self, kust: Kust, at: tuple[Any, ...], entry: str, target: Path, chain: list[Path]) -> Kust | None:
         line = kust.line(*at)
@@ -238,15 +246,21 @@ class _Builder:
         prefix, suffix = kust.data.get("namePrefix"), kust.data.get("nameSuffix")
         set_names(objs, prefix if isinstance(prefix, str) else "", suffix if isinstance(suffix, str) else "")
         labels = kust.data.get("labels")
-        for index, item in enumerate(labels if isinstance(labels, list) else []):
-            pairs = _pairs(item.get("pairs")) if isinstance(item, dict) else {}
-            selectors = bool(item.get("includeSelectors"))
-            templates = selectors or bool(item.get("includeTemplates"))
-            place = Place(kust.shown, kust.line("labels", index, "pairs"), "labels")
-            for key, value in pairs.items():
+        entries = [i if isinstance(i, dict) else {} for i in (labels if isinstance(labels, list) else [])]
+        given = [(("labels", n, "pairs"), item.get("pairs")) for n, item in enumerate(entries)]
+        given += [((key,), kust.data.get(key)) for key in ("commonLabels", "commonAnnotations")]
+        for at, pairs in given:
+            wrong = next((k for k, v in (pairs.items() if isinstance(pairs, dict) else ()) if not isinstance(v, str)), None)
+            if wrong is not None:
+                message = f"value of {wrong} is not a string (YAML 1.1 reads it as a bool or number); kubectl refuses it"
+                self.problem(kust, kust.line(*at, wrong), message)
+                return False
+        for index, item in enumerate(entries):
+            selectors = item.get("includeSelectors") is True
+            templates = selectors or item.get("includeTemplates") is True
+            for key, value in _pairs(item.get("pairs")).items():
                 here = Place(kust.shown, kust.line("labels", index, "pairs", key), "labels")
                 set_keys(objs, "labels", {key: value}, here, "labels", templates, selectors)
-            del place
         for key, section in (("commonLabels", "labels"), ("commonAnnotations", "annotations")):
             for name, value in _pairs(kust.data.get(key)).items():
                 here = Place(kust.shown, kust.line(key, name), key)
@@ -289,21 +303,21 @@ class _Builder:
             for obj in [o for o in objs if target is not None and selected(o, target)]:
                 json_patch(obj, documents[0], place)
             return
-        for number, patch in enumerate(d for d in documents if isinstance(d, dict)):
-            meta = patch.get("metadata") if isinstance(patch.get("metadata"), dict) else {}
-            wanted = target or {"kind": patch.get("kind"), "name": meta.get("name")}
-            wanted = {k: (f"^{v}$" if False else v) for k, v in wanted.items()}
+        for number, patch in enumerate(documents):
+            if not isinstance(patch, dict):
+                continue
             own = {k[1:]: v for k, v in lines.items() if k and k[0] == number}
-            for obj in [o for o in objs if selected(o, {k: _literal(v, k, target) for k, v in wanted.items()})]:
+            chosen = [o for o in objs if selected(o, target)] if target else [o for o in objs if patched_by_id(o, patch)]
+            if not chosen and target is None:
+                raise PatchError(f"no resource matches strategic merge patch {patch.get('kind')}/{_name(patch)}")
+            for obj in chosen:
                 if not strategic_merge(obj, patch, place, own):
                     objs.remove(obj)
 
 
-def _literal(value: Any, key: str, target: dict[str, Any] | None) -> Any:
-    """A patch's own kind and name match literally (they are names, not patterns)."""
-    import re
-
-    return value if target is not None or not isinstance(value, str) else re.escape(value)
+def _name(patch: dict[str, Any]) -> str:
+    meta = patch.get("metadata")
+    return str(meta.get("name")) if isinstance(meta, dict) else ""
 
 
 def _pairs(value: Any) -> dict[str, str]:
@@ -315,6 +329,3 @@ def _pairs(value: Any) -> dict[str, str]:
 def _remote(entry: str) -> bool:
     return any(marker in entry for marker in REMOTE) or "?ref=" in entry
 
-
-def _exists(path: str) -> bool:
-    return os.path.exists(path)

@@ -84,6 +84,11 @@ def _directory_namespaces(manifests: list[Manifest]) -> dict[str, str]:
     for manifest in manifests:
         if manifest.data["kind"] == "Namespace" and not manifest.instances and manifest.file != STDIN_NAME:
             found.setdefault(posixpath.dirname(manifest.file), set()).add(name_of(manifest.data))
+    for manifest in manifests:  # a directory whose objects name another namespace is not applied as one
+        written = _namespace(manifest.data)
+        directory = posixpath.dirname(manifest.file)
+        if written and manifest.data["kind"] not in CLUSTER_SCOPED and directory in found and not manifest.instances:
+            found[directory].add(written)
     return {directory: names.pop() for directory, names in found.items() if len(names) == 1 and "" not in names}
 
 

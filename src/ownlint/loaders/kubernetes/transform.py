@@ -64,6 +64,18 @@ class Obj:
     end_line: int
     lines: dict[tuple[str, ...], int]
     origins: dict[tuple[str, ...], Place] = field(default_factory=dict)
+    ids: list[tuple[str, str]] = field(default_factory=list)  # (name, namespace) it had, first the original
+    # label keys a transformer wrote into its pod templates: kustomize keeps them there in step afterwards
+    template_keys: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.remember()
+
+    def remember(self) -> None:
+        """Patches find an object by any name and namespace it had (kustomize's previous ids)."""
+        current = (self.name, self.namespace or "default")
+        if current not in self.ids:
+            self.ids.append(current)
 
     @property
     def kind(self) -> str:
@@ -97,6 +109,8 @@ def set_keys(
     """``pairs`` into each object's ``metadata.<section>`` (and its pod templates, selectors when asked)."""
     for obj in objs:
         prefixes = [("metadata",)] + (POD_TEMPLATES.get(obj.kind, []) if templates else [])
+        if section == "labels" and templates:
+            obj.template_keys.update(pairs)
         for prefix in prefixes:
             meta = obj.meta(prefix)
             if meta is None:
@@ -111,6 +125,23 @@ def set_keys(
                 obj.origins[(*prefix, section, key)] = Place(place.file, place.line, what)
         if selectors:
             _select(obj, pairs)
+
+
+def follow_templates(objs: list[Obj]) -> None:
+    """What kubectl renders: a label key a transformer wrote into the pod templates carries the object's
+    final value of it there (a later ``labels`` entry or patch of ``metadata.labels`` reaches them too)."""
+    for obj in objs:
+        meta = obj.meta(create=False) or {}
+        labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+        assert isinstance(labels, dict)
+        for prefix in POD_TEMPLATES.get(obj.kind, []) if obj.template_keys else []:
+            template = obj.meta((*prefix, "labels"), create=False)
+            for key in obj.template_keys.intersection(labels):
+                if template is not None and template.get(key) != labels[key]:
+                    template[key] = labels[key]
+                    origin = obj.origins.get(("metadata", "labels", key))
+                    if origin is not None:
+                        obj.origins[(*prefix, "labels", key)] = Place(origin.file, origin.line, f"pod template {origin.what}")
 
 
 def _select(obj: Obj, pairs: dict[str, str]) -> None:
@@ -135,6 +166,7 @@ def set_namespace(objs: list[Obj], namespace: str) -> str | None:
             meta = obj.meta()
             if meta is not None:
                 meta["namespace"] = namespace
+        obj.remember()
     return None
 
 
@@ -143,6 +175,7 @@ def set_names(objs: list[Obj], prefix: str, suffix: str) -> None:
         meta = obj.meta()
         if obj.kind not in NOT_PREFIXED and meta is not None and isinstance(meta.get("name"), str):
             meta["name"] = f"{prefix}{meta['name']}{suffix}"
+        obj.remember()
 
 
 def selected(obj: Obj, target: dict[str, Any]) -> bool:
@@ -150,21 +183,42 @@ def selected(obj: Obj, target: dict[str, Any]) -> bool:
     version, label and annotation selectors)."""
     api = str(obj.data.get("apiVersion", ""))
     group, _, version = api.rpartition("/")
-    wanted = {"kind": obj.kind, "name": obj.name, "namespace": obj.namespace, "group": group, "version": version}
+    original, current = obj.ids[0], (obj.name, obj.namespace or "default")
+    wanted = {
+        "kind": [obj.kind],
+        "group": [group],
+        "version": [version],
+        "name": [original[0], current[0]],
+        "namespace": [original[1], current[1]],
+    }
     for key, actual in wanted.items():
         pattern = target.get(key)
         if pattern is None or pattern == "":
             continue
-        try:
-            if re.fullmatch(str(pattern), actual) is None:
-                return False
-        except re.error:
-            if str(pattern) != actual:
-                return False
+        if not any(_fits(str(pattern), value) for value in actual):
+            return False
     for key, section in (("labelSelector", "labels"), ("annotationSelector", "annotations")):
         if isinstance(target.get(key), str) and not _matches(obj, section, target[key]):
             return False
     return True
+
+
+def _fits(pattern: str, value: str) -> bool:
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return pattern == value
+
+
+def patched_by_id(obj: Obj, patch: dict[str, Any]) -> bool:
+    """Whether an untargeted strategic-merge patch is for ``obj``: same kind and group, and a name and
+    namespace the object has or had."""
+    meta = patch.get("metadata") if isinstance(patch.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    group = str(patch.get("apiVersion", "")).rpartition("/")[0]
+    if patch.get("kind") != obj.kind or group != str(obj.data.get("apiVersion", "")).rpartition("/")[0]:
+        return False
+    return (str(meta.get("name") or ""), str(meta.get("namespace") or "default")) in obj.ids
 
 
 def _matches(obj: Obj, section: str, selector: str) -> bool:
@@ -193,7 +247,10 @@ def strategic_merge(obj: Obj, patch: dict[str, Any], place: Place, lines: dict[t
     replaced); False when the patch deletes the object (``$patch: delete``)."""
     if patch.get("$patch") == "delete":
         return False
-    _merge(obj.data, {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")})
+    body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")}
+    if isinstance(body.get("metadata"), dict):  # the patch's name and namespace say what it is for
+        body["metadata"] = {k: v for k, v in body["metadata"].items() if k not in ("name", "namespace")}
+    _merge(obj.data, body)
     for prefix in [("metadata",), *POD_TEMPLATES.get(obj.kind, [])]:
         node: Any = patch
         for name in prefix:
@@ -311,9 +368,7 @@ def _put(data: Any, path: list[str], value: Any, add: bool) -> None:
     if not path:
         raise PatchError("a JSON6902 operation on the whole object")
     parent, last = _parent(data, path), path[-1]
-    if isinstance(parent, dict):
-        if not add and last not in parent:
-            raise PatchError(f"replace operation does not apply: doc is missing key: /{'/'.join(path)}")
+    if isinstance(parent, dict):  # kustomize replaces a key that is not there as if added
         parent[last] = value
     elif isinstance(parent, list) and (last == "-" or (last.isdigit() and int(last) <= len(parent))):
         if last == "-":
