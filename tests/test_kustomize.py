@@ -25,7 +25,9 @@ OPERATED = "    operated-by: platform\n"
 
 def findings(root: Path, *extra: str) -> list[str]:
     run = run_cli("check", str(root), "--format", "json", "--select", "OWN000,OWN001", *extra)
-    return [f"{f['rule']} {f['file']}:{f['line']} {f['resource'] or '-'} | {f['message']}" for f in run.json()["findings"]]
+    return [
+        f"{f['rule']} {f['file']}:{f['line']} {f['resource'] or '-'} | {f['message']}" for f in run.json()["findings"]
+    ]
 
 
 def explained(root: Path, address: str) -> str:
@@ -130,7 +132,10 @@ def test_escapes_cycles_and_missing_paths_are_located_problems_and_remote_is_a_n
         "loop/kustomization.yaml:2 kustomize resource ../back: cycle (back -> loop -> back); not read",
         "remote/kustomization.yaml:3 kustomize resource missing.yaml: no such file or directory",
     ]
-    assert "remote/kustomization.yaml: remote kustomize resource https://github.com/x/y//base?ref=v1 is not fetched" in run.stderr
+    assert (
+        "remote/kustomization.yaml: remote kustomize resource https://github.com/x/y//base?ref=v1 is not fetched"
+        in run.stderr
+    )
 
 
 def test_a_directory_with_one_namespace_places_its_objects_there(tree: Any) -> None:
@@ -191,4 +196,7 @@ def test_fixture_kustomize_objects_are_instances_with_provenance(tmp_path: Path)
     assert "instances: apps/shop/overlays/prod/kustomization.yaml" in text
     assert "from label owner from labels (apps/shop/overlays/prod/kustomization.yaml:12)" in text
     assert "from label operated-by from patches (apps/shop/overlays/prod/deployment-operator.yaml:6)" in text
-    assert "from annotation escalation-contact from commonAnnotations (apps/shop/components/monitoring/kustomization.yaml:7)" in text
+    assert (
+        "from annotation escalation-contact from commonAnnotations (apps/shop/components/monitoring/kustomization.yaml:7)"
+        in text
+    )

@@ -79,7 +79,10 @@ def _transformers(rng: random.Random, where: str) -> str:
 def _estate(rng: random.Random) -> dict[str, str]:
     kinds = rng.sample(sorted(KINDS), rng.randint(2, 5))
     base = "".join(f"---\n{_object(rng, kind, f'o{i}')}" for i, kind in enumerate(kinds))
-    files = {"base/objects.yaml": base, "base/kustomization.yaml": "resources:\n- objects.yaml\n" + _transformers(rng, "b")}
+    files = {
+        "base/objects.yaml": base,
+        "base/kustomization.yaml": "resources:\n- objects.yaml\n" + _transformers(rng, "b"),
+    }
     component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" + _transformers(rng, "c")
     component = "\n".join(line for line in component.splitlines() if not line.startswith(("namespace", "name")))
     files["comp/kustomization.yaml"] = component + "\n"

@@ -64,7 +64,11 @@ def _tool_paths(manifests: list[Manifest]) -> tuple[list[tuple[str, str, bool]],
         elif data["kind"] == "Application" and api.startswith("argoproj.io/"):
             destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
             namespace = destination.get("namespace") if isinstance(destination, dict) else None
-            sources = [spec.get("source"), *(spec.get("sources") or [])] if isinstance(spec.get("sources") or [], list) else []
+            sources = (
+                [spec.get("source"), *(spec.get("sources") or [])]
+                if isinstance(spec.get("sources") or [], list)
+                else []
+            )
             for source in sources:
                 if isinstance(source, dict) and isinstance(source.get("path"), str) and isinstance(namespace, str):
                     directory = source.get("directory") if isinstance(source.get("directory"), dict) else {}
