@@ -200,3 +200,25 @@ def test_fixture_kustomize_objects_are_instances_with_provenance(tmp_path: Path)
         "from annotation escalation-contact from commonAnnotations (apps/shop/components/monitoring/kustomization.yaml:7)"
         in text
     )
+
+
+def test_hostile_kustomizations_are_bounded_and_located(tree: Any) -> None:
+    """A diamond of bases used twice per level (2^25 expansions), a backtracking target pattern, a NUL in a path
+    and a terminal escape: each a located problem or a harmless non-match, never a hang or a traceback."""
+    files = {f"d{n}/kustomization.yaml": f"resources:\n- ../d{n + 1}\n- ../d{n + 1}\n" for n in range(25)}
+    files["d25/kustomization.yaml"] = "namespace: deep\n"
+    files["redos/kustomization.yaml"] = (
+        "resources:\n- cm.yaml\npatches:\n- target:\n    name: (a|aa)*$\n  patch: |-\n"
+        "    - op: add\n      path: /metadata/labels\n      value: {owner: x}\n"
+    )
+    files["redos/cm.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {'a' * 60}b\n"
+    files["nul/kustomization.yaml"] = 'resources:\n- "a\\0b"\n- "\\e[31mred"\n'
+    root = tree(files)
+    run = run_cli("check", str(root), "--format", "json", "--select", "OWN000,OWN001")
+    lines = [f"{f['rule']} {f['file']}:{f['line']} {f['message']}" for f in run.json()["findings"]]
+    assert lines[0].startswith("OWN000 d") and lines[0].endswith(
+        " kustomize build expands more than 2000 kustomizations; not read"
+    )
+    assert "OWN000 nul/kustomization.yaml:2 kustomize resource 'a\\x00b' is no usable path; not read" in lines
+    assert any(line.startswith(f"OWN001 redos/cm.yaml:1 ConfigMap/default/{'a' * 60}b") for line in lines)
+    assert "\x1b" not in run.stdout

@@ -23,6 +23,7 @@ from ownlint.model import LoadProblem
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_NESTING = 30  # kustomizations within kustomizations: deeper is refused, as a located problem
+MAX_EXPANSIONS = 2000  # kustomizations one build expands: a diamond of bases used twice per level is refused
 MAX_OBJECTS = 20000  # objects one build may hold: a base fanned out many times over is refused
 REMOTE = ("://", "git@", "github.com/", "gitlab.com/", "bitbucket.org/")
 
@@ -55,6 +56,7 @@ def build_all(root: Path, files: list[Path], max_bytes: int) -> Built:
         kust = builder.parse(directory)
         if kust is None or kust.data.get("kind") == "Component":
             continue  # a Component is built only into the kustomizations that use it
+        builder.expanded = 0
         objs = builder.build(kust, [directory])
         follow_templates(objs or [])
         instance = kust.shown
@@ -71,6 +73,7 @@ class _Builder(Steps):
         self.parsed: dict[Path, Kust | None] = {}
         self.read: dict[Path, list[Manifest]] = {}
         self.visited: set[Path] = set()
+        self.expanded = 0  # kustomizations expanded by the current root's build (a base used twice counts twice)
         self.out = Built()
 
     def shown(self, path: Path) -> str:
@@ -104,8 +107,8 @@ class _Builder(Steps):
         found = set()
         for key in ("resources", "bases", "components"):
             for _, entry in kust.entries(key):
-                target = (directory / entry).resolve()
-                if not _remote(entry) and target.is_dir():
+                target = _resolved(directory, entry)
+                if target is not None and not _remote(entry) and target.is_dir():
                     found.add(target)
         return found
 
@@ -119,6 +122,10 @@ class _Builder(Steps):
         return objs if self.accumulate(kust, objs, chain) else None
 
     def accumulate(self, kust: Kust, objs: list[Obj], chain: list[Path]) -> bool:
+        self.expanded += 1
+        if self.expanded > MAX_EXPANSIONS:
+            self.problem(kust, 1, f"kustomize build expands more than {MAX_EXPANSIONS} kustomizations; not read")
+            return False
         if kust.data.get("helmCharts") or kust.data.get("replacements"):
             self.out.notes.append(f"{kust.shown}: helmCharts and replacements are not applied by ownlint")
         for key in ("resources", "bases"):
@@ -187,8 +194,11 @@ class _Builder(Steps):
 
     def inside(self, kust: Kust, key: str, index: int, entry: str, directory: bool) -> Path | None:
         """``entry`` of ``kust`` as a real path inside the scanned tree that exists, else a located problem."""
-        target = (kust.directory / entry).resolve()
+        target = _resolved(kust.directory, entry)
         line = kust.line(key, index)
+        if target is None:
+            self.problem(kust, line, f"kustomize resource {entry!r} is no usable path; not read")
+            return None
         if target != self.real_root and self.real_root not in target.parents:
             self.problem(kust, line, f"kustomize resource {entry} is outside the scanned tree; not read")
             return None
@@ -220,6 +230,14 @@ class _Builder(Steps):
             self.out.problems.append(loaded)
             return None
         return loaded[0], shown, loaded[1]
+
+
+def _resolved(directory: Path, entry: str) -> Path | None:
+    """``entry`` as a real path (symlinks resolved), or None when the file system cannot take it (NUL, too long)."""
+    try:
+        return (directory / entry).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _remote(entry: str) -> bool:

@@ -10,6 +10,8 @@ from typing import Any
 from ownlint.loaders.kubernetes.transform import POD_TEMPLATES, Obj
 from ownlint.model import Place
 
+UNSAFE = re.compile(r"\)[*+?{]|\\[1-9]|\(\?[=!<]")  # repeated groups, backreferences, lookaround
+
 
 class PatchError(ValueError):
     """A patch kustomize would refuse (a JSON6902 path that is not there): the build stops."""
@@ -41,6 +43,12 @@ def selected(obj: Obj, target: dict[str, Any]) -> bool:
 
 
 def _fits(pattern: str, value: str) -> bool:
+    """kustomize's target patterns are Go (RE2) regular expressions; Python's backtracks, so a pattern that
+    could backtrack for long (a repeated group, more than two quantifiers, over 200 characters) matches only
+    itself, literally; names are at most 253 characters in Kubernetes."""
+    risky = UNSAFE.search(pattern) or sum(pattern.count(q) for q in "*+?{") > 2
+    if len(pattern) > 200 or risky or len(value) > 253:
+        return pattern == value
     try:
         return re.fullmatch(pattern, value) is not None
     except re.error:
