@@ -123,6 +123,7 @@ def test_escapes_cycles_and_missing_paths_are_located_problems_and_remote_is_a_n
             "remote/kustomization.yaml": "resources:\n- https://github.com/x/y//base?ref=v1\n- missing.yaml\n",
             "loop/kustomization.yaml": "resources:\n- ../back\n",
             "back/kustomization.yaml": "resources:\n- ../loop\n",
+            "rpatch/kustomization.yaml": "patches:\n- path: https://example.com/p.yaml\n",
         }
     )
     run = run_cli("check", str(root), "--format", "json", "--select", "OWN000")

@@ -112,6 +112,13 @@ class _Builder(Steps):
                     found.add(target)
         return found
 
+    def remote(self, kust: Kust, entry: str, what: str) -> bool:
+        """A URL or git reference: never fetched; a note says what was not read."""
+        if not _remote(entry):
+            return False
+        self.out.notes.append(f"{kust.shown}: remote kustomize {what} {entry} is not fetched (opaque)")
+        return True
+
     def problem(self, kust: Kust, line: int, message: str) -> None:
         self.out.problems.append(LoadProblem(kust.shown, line, message))
 
@@ -148,8 +155,7 @@ class _Builder(Steps):
         return self.transform(kust, objs)
 
     def resource(self, kust: Kust, key: str, index: int, entry: str, chain: list[Path]) -> list[Obj] | None:
-        if _remote(entry):
-            self.out.notes.append(f"{kust.shown}: remote kustomize resource {entry} is not fetched (opaque)")
+        if self.remote(kust, entry, "resource"):
             return []
         target = self.inside(kust, key, index, entry, directory=False)
         if target is None:

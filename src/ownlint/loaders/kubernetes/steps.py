@@ -36,6 +36,9 @@ class Steps:
     def problem(self, kust: Kust, line: int, message: str) -> None:
         raise NotImplementedError
 
+    def remote(self, kust: Kust, entry: str, what: str) -> bool:
+        raise NotImplementedError
+
     def patch_file(self, kust: Kust, at: tuple[Any, ...], entry: str) -> tuple[list[Any], str, dict[Any, int]] | None:
         raise NotImplementedError
 
@@ -99,6 +102,8 @@ class Steps:
                     else {"patch": item}
                 )
             if not isinstance(item, dict):
+                continue
+            if isinstance(item.get("path"), str) and self.remote(kust, item["path"], "patch"):
                 continue
             if isinstance(item.get("path"), str):
                 loaded = self.patch_file(kust, (key, index), item["path"])
