@@ -223,3 +223,10 @@ def test_hostile_kustomizations_are_bounded_and_located(tree: Any) -> None:
     assert "OWN000 nul/kustomization.yaml:2 kustomize resource 'a\\x00b' is no usable path; not read" in lines
     assert any(line.startswith(f"OWN001 redos/cm.yaml:1 ConfigMap/default/{'a' * 60}b") for line in lines)
     assert "\x1b" not in run.stdout
+
+
+def test_a_file_named_kustomization_is_read_too(tree: Any) -> None:
+    root = tree({"app/Kustomization": "resources:\n- sa.yaml\nlabels:\n- pairs:\n    owner: team-a\n"})
+    (root / "app" / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n")
+    assert findings(root) == []
+    assert "from label owner from labels (app/Kustomization:5)" in explained(root, "ServiceAccount/default/app")
