@@ -62,6 +62,7 @@ class PlaceKind(str, enum.Enum):
     PLAN = "plan"  # an instance of a plan JSON
     OBJECT_LABELS = "object labels"  # metadata.labels of a Kubernetes object (subject: the object)
     NAMESPACE_LABELS = "namespace labels"  # metadata.labels of a Namespace, where fix may add a key
+    KUSTOMIZATION = "kustomization"  # a kustomization's field that sets labels (name: the field or the key)
     LABEL = "label"  # one label or annotation of an object
     NAMESPACE_LABEL = "namespace label"  # one label or annotation of a Namespace, as its objects inherit it
     INHERITED = "inherited"  # a parent's value, reached through a link (subject: the parent)

@@ -28,6 +28,7 @@ SKIPPED_DIRS = frozenset(
 TERRAGRUNT_UNIT = "terragrunt.hcl"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
+KUSTOMIZATION = "Kustomization"  # kustomize's third name for its file, without a suffix
 TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, no resources
 
 
@@ -260,7 +261,7 @@ def _classify(file: Path, found: Discovered) -> None:
         found.terragrunt.append(file)
     elif name.endswith(".hcl") and name != TERRAFORM_LOCK:
         found.not_terraform.append(file)
-    if not terraform and not name.endswith(MANIFEST_SUFFIXES):
+    if not terraform and not name.endswith(MANIFEST_SUFFIXES) and name != KUSTOMIZATION:
         return
     where = path_shown(found.root, file)
     if where != relative(found.root, file):  # os.walk decoded bytes that are not UTF-8 as surrogates

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -16,7 +16,7 @@ import yaml
 from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.kubernetes.schema import ManifestLoader
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep, too_deep
-from ownlint.model import LoadProblem
+from ownlint.model import LoadProblem, Place
 
 JSON_START = re.compile(r"[ \t\r\n]*\{")
 DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)  # a `---` line: where a document begins
@@ -24,13 +24,16 @@ DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)  # a `---` line: where
 
 @dataclass(frozen=True)
 class Manifest:
-    """One Kubernetes object as found: its data, file, first and last line, and key lines."""
+    """One Kubernetes object as found: its data, file, first and last line, and key lines; built by a
+    kustomization: where the label and annotation keys it set come from, and the kustomization (instance)."""
 
     data: dict[str, Any]
     file: str
     line: int
     end_line: int
     lines: dict[tuple[str, ...], int]
+    origins: dict[tuple[str, ...], Place] = field(default_factory=dict)
+    instances: tuple[str, ...] = ()
 
 
 def collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: list[LoadProblem]) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
+from ownlint.loaders.kubernetes.kustomize import build_all
+from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
 from ownlint.loaders.kubernetes.resources import CLUSTER_SCOPED, resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
@@ -44,20 +46,28 @@ def load_kubernetes(
         problems.extend(problem)
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
+    built = build_all(root, list(files), max_bytes)
+    if built.used:  # what kustomizations build is checked as their instances, never file by file
+        manifests = [m for m in manifests if m.file not in built.used] + built.manifests
+        problems = [p for p in problems if p.file not in built.used] + _unique(built.problems)
     if stdin_text is not None:
         shown_files.append(STDIN_NAME)
         collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
     placed = [(m, tool_config(m.data) is not None) for m in manifests]
     tools = [m for m, tool in placed if tool]
-    manifests = [m for m, tool in placed if not tool]
+    manifests = deployed_namespaces([m for m, tool in placed if not tool])
     namespaces = _context_namespaces(root, context, manifests, max_bytes)
     return LoadResult(
-        resources=tuple(resources(manifests, namespaces)),
+        resources=tuple(merged_instances(resources(manifests, namespaces))),
         problems=tuple(problems),
-        notes=tuple(tool_config_note(tools)),
+        notes=tuple(dict.fromkeys((*built.notes, *tool_config_note(tools)))),
         files=tuple(shown_files),
-        suppressions=tuple(s for manifest in manifests for s in _suppressions(manifest)),
+        suppressions=tuple(dict.fromkeys(s for manifest in manifests for s in _suppressions(manifest))),
     )
+
+
+def _unique(problems: list[LoadProblem]) -> list[LoadProblem]:
+    return list(dict.fromkeys(problems))
 
 
 def _read_manifests(tasks: list[tuple[str, str, int]]) -> list[tuple[str, list[Manifest], list[LoadProblem]]]:

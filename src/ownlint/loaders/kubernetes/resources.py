@@ -113,6 +113,7 @@ def _resource(manifest: Manifest, cluster_scoped: set[str]) -> Resource:
             manifest.file, meta_line, f"metadata.labels of {address}", PlaceKind.OBJECT_LABELS, "labels", address
         ),
         container=f"Namespace/{namespace}" if namespace else None,
+        instances=manifest.instances,
         attributes=({**data, LINES: manifest.lines},),
     )
 
@@ -138,7 +139,10 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
                 else (f"{label} {key} of Namespace/{name_of(manifest.data)}")
             )
             text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-            found[str(key).lower()] = TagValue(str(key), text, (Place(manifest.file, line, what, kind, str(key)),))
+            place = manifest.origins.get((*prefix, section, str(key))) or Place(
+                manifest.file, line, what, kind, str(key)
+            )
+            found[str(key).lower()] = TagValue(str(key), text, (place,))
     return tuple(found.values())
 
 
