@@ -13,6 +13,7 @@ Measured, each the median of ``--repeat`` runs (each a fresh process):
 With ``--scaling``, cold and cold-j1 again on an estate twice the size: time and memory ratios.
 
     python benchmarks/run.py --stacks 400 --namespaces 400 --json results.json [--checkov .venv-ck/bin/checkov]
+    python benchmarks/run.py DIRECTORY [--repeat 3] [--scaling] [--checkov PATH]   (real-repository mode: repo.py)
 """
 
 from __future__ import annotations
@@ -85,10 +86,22 @@ def main() -> None:
     parser.add_argument("--scaling", action="store_true", help="also measure an estate twice the size")
     parser.add_argument("--checkov", help="a checkov executable (install it in a separate venv)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("directory", nargs="?", type=Path, help="a repository to measure instead (copied first)")
     args = parser.parse_args()
     ownlint = [sys.executable, "-m", "ownlint"]
     source = str(Path(__file__).parents[1] / "src")
     subprocess.run([sys.executable, "-m", "compileall", "-q", source], check=False, capture_output=True)
+    if args.directory is not None:
+        from repo import print_repository, run_repository
+
+        with tempfile.TemporaryDirectory() as work:
+            found = run_repository(
+                args.directory.resolve(), Path(work), args.repeat, args.checkov, args.scaling, measure
+            )
+        print_repository(found, args.directory)
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=2) + "\n")
+        return
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory) / "estate"
         sizes = write_estate(root, args.stacks, args.namespaces, resources=args.resources)
