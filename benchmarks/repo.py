@@ -9,6 +9,8 @@ all rows alike; a row's figure is the median of its rounds and every ratio is to
   pre-commit-root / -module / -manifest   ``ownlint check FILE`` on one file of each kind (warm cache)
   checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent)
 With ``--scaling``, floor and cold-j1 on 1, 2 and 4 copies of the directory side by side.
+With ``--before SRC`` (the ``src`` of another checkout), every ownlint row is run from there too, in the
+same round (``before/ROW``): a before/after comparison under the same load.
 The directory is copied first (it is read only; nothing is written into it).
 """
 
@@ -86,17 +88,18 @@ def interleaved(rows: list[Row], cwd: Path, repeat: int, measure: Callable[..., 
 
 
 def run_repository(
-    source: Path, work: Path, repeat: int, checkov: str | None, scaling: bool, measure: Callable[..., Any]
+    source: Path,
+    work: Path,
+    repeat: int,
+    checkov: str | None,
+    scaling: bool,
+    measure: Callable[..., Any],
+    before: Path | None = None,
 ) -> dict[str, Any]:
-    ownlint = [sys.executable, "-m", "ownlint"]
+    """The rows on a copy of ``source``; with ``before`` (another checkout's ``src``), each ownlint row is
+    followed in the same round by the same command run from there (its own cache), named ``before/ROW``."""
     root = copies(source, work / "repo", 1)
-    cache = work / "cache"
-    check = [*ownlint, "check", ".", "--format", "json", "-o", "/dev/null", "--cache-dir", str(cache)]
     floor = [sys.executable, "-c", FLOOR, "."]
-
-    def empty_cache() -> None:
-        shutil.rmtree(cache, ignore_errors=True)
-
     picked = pick_files(root)
     changing = picked.get("module") or picked.get("root")
     rounds = iter(range(1_000_000))
@@ -106,17 +109,33 @@ def run_repository(
             with open(root / changing, "a", encoding="utf-8") as stream:
                 stream.write(f"# benchmark change {next(rounds)}\n")
 
-    rows: list[Row] = [
-        ("floor", floor, None),
-        ("cold", check, empty_cache),
-        ("cold-j1", [*check, "--jobs", "1"], empty_cache),
-        ("cold-j2", [*check, "--jobs", "2"], empty_cache),
-        ("warm", check, None),
-        ("one-changed", check, change_one),
-    ]
-    for kind in ("root", "module", "manifest"):
-        if kind in picked:
-            rows.append((f"pre-commit-{kind}", [*ownlint, "check", str(picked[kind]), "--cache-dir", str(cache)], None))
+    def ownlint_rows(prefix: str, path: str, cache: Path) -> list[Row]:
+        ownlint = ["env", f"PYTHONPATH={path}", sys.executable, "-m", "ownlint"]
+        check = [*ownlint, "check", ".", "--format", "json", "-o", "/dev/null", "--cache-dir", str(cache)]
+
+        def empty_cache() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
+
+        rows: list[Row] = [
+            (f"{prefix}cold", check, empty_cache),
+            (f"{prefix}cold-j1", [*check, "--jobs", "1"], empty_cache),
+            (f"{prefix}cold-j2", [*check, "--jobs", "2"], empty_cache),
+            (f"{prefix}warm", check, None),
+            (f"{prefix}one-changed", check, change_one),
+        ]
+        for kind in ("root", "module", "manifest"):
+            if kind in picked:
+                command = [*ownlint, "check", str(picked[kind]), "--cache-dir", str(cache)]
+                rows.append((f"{prefix}pre-commit-{kind}", command, None))
+        return rows
+
+    rows: list[Row] = [("floor", floor, None)]
+    mine = ownlint_rows("", "", work / "cache")
+    if before is None:
+        rows += mine
+    else:
+        for pair in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
+            rows += pair
     if checkov and Path(checkov).exists():
         from run import CHECKOV_POLICY
 
@@ -130,7 +149,8 @@ def run_repository(
     if scaling:
         for count in (1, 2, 4):
             place = copies(source, work / f"scale-{count}", count)
-            scaled = [("floor", floor, None), ("cold-j1", [*check, "--jobs", "1"], empty_cache)]
+            cold = next(command for name, command, _ in mine if name == "cold-j1")
+            scaled: list[Row] = [("floor", floor, None), ("cold-j1", cold, mine[0][2])]
             for name, row in interleaved(scaled, place, repeat, measure).items():
                 results[f"x{count}-{name}"] = row
             shutil.rmtree(place)
@@ -140,11 +160,11 @@ def run_repository(
 def print_repository(results: dict[str, Any], source: Path) -> None:
     floor = results["floor"]["seconds"]
     print(f"repository: {source}  picked: {results['picked']}")
-    print(f"{'run':<20} {'median s':>9} {'peak MiB':>9} {'x floor':>8} {'exit':>5}")
+    print(f"{'run':<28} {'median s':>9} {'peak MiB':>9} {'x floor':>8} {'exit':>5}")
     for name, row in results.items():
         if isinstance(row, dict) and "seconds" in row and not name.startswith("x"):
             ratio = row["seconds"] / floor
-            print(f"{name:<20} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {ratio:>8.2f} {row['exit']:>5}")
+            print(f"{name:<28} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {ratio:>8.2f} {row['exit']:>5}")
     if "checkov" in results:
         print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
     if "x1-floor" in results:

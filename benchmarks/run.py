@@ -13,7 +13,8 @@ Measured, each the median of ``--repeat`` runs (each a fresh process):
 With ``--scaling``, cold and cold-j1 again on an estate twice the size: time and memory ratios.
 
     python benchmarks/run.py --stacks 400 --namespaces 400 --json results.json [--checkov .venv-ck/bin/checkov]
-    python benchmarks/run.py DIRECTORY [--repeat 3] [--scaling] [--checkov PATH]   (real-repository mode: repo.py)
+    python benchmarks/run.py DIRECTORY [--repeat 3] [--scaling] [--checkov PATH] [--before OTHER/src]
+      (real-repository mode: see repo.py)
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--scaling", action="store_true", help="also measure an estate twice the size")
     parser.add_argument("--checkov", help="a checkov executable (install it in a separate venv)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--before", type=Path, help="real-repository mode: also run ownlint from this src")
     parser.add_argument("directory", nargs="?", type=Path, help="a repository to measure instead (copied first)")
     args = parser.parse_args()
     ownlint = [sys.executable, "-m", "ownlint"]
@@ -96,7 +98,7 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as work:
             found = run_repository(
-                args.directory.resolve(), Path(work), args.repeat, args.checkov, args.scaling, measure
+                args.directory.resolve(), Path(work), args.repeat, args.checkov, args.scaling, measure, args.before
             )
         print_repository(found, args.directory)
         if args.json:
