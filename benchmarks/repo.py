@@ -95,9 +95,11 @@ def run_repository(
     scaling: bool,
     measure: Callable[..., Any],
     before: Path | None = None,
+    after: Path | None = None,
 ) -> dict[str, Any]:
     """The rows on a copy of ``source``; with ``before`` (another checkout's ``src``), each ownlint row is
-    followed in the same round by the same command run from there (its own cache), named ``before/ROW``."""
+    followed in the same round by the same command run from there (its own cache), named ``before/ROW``;
+    ``after``: the ``src`` the other rows run from (default: the installed ownlint)."""
     root = copies(source, work / "repo", 1)
     floor = [sys.executable, "-c", FLOOR, "."]
     picked = pick_files(root)
@@ -130,7 +132,7 @@ def run_repository(
         return rows
 
     rows: list[Row] = [("floor", floor, None)]
-    mine = ownlint_rows("", "", work / "cache")
+    mine = ownlint_rows("", str(after or ""), work / "cache")
     if before is None:
         rows += mine
     else:

@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--checkov", help="a checkov executable (install it in a separate venv)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--before", type=Path, help="real-repository mode: also run ownlint from this src")
+    parser.add_argument("--after", type=Path, help="real-repository mode: run ownlint from this src")
     parser.add_argument("directory", nargs="?", type=Path, help="a repository to measure instead (copied first)")
     args = parser.parse_args()
     ownlint = [sys.executable, "-m", "ownlint"]
@@ -98,7 +99,14 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as work:
             found = run_repository(
-                args.directory.resolve(), Path(work), args.repeat, args.checkov, args.scaling, measure, args.before
+                args.directory.resolve(),
+                Path(work),
+                args.repeat,
+                args.checkov,
+                args.scaling,
+                measure,
+                args.before,
+                args.after,
             )
         print_repository(found, args.directory)
         if args.json:
