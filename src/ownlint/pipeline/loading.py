@@ -74,7 +74,14 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     )
     stdin = stdin_text if STDIN in paths else None
     kubernetes = load_kubernetes(
-        found.root, found.manifests, stdin, found.namespace_context, inputs.jobs, inputs.max_file_bytes, inputs.progress
+        found.root,
+        found.manifests,
+        stdin,
+        found.namespace_context,
+        inputs.jobs,
+        inputs.max_file_bytes,
+        inputs.progress,
+        inputs.terraform.cache_dir,
     )
     result = LoadResult(
         resources=inherit_ownership(config, terraform.resources + kubernetes.resources),

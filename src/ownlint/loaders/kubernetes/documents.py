@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep, too_deep
 from ownlint.model import LoadProblem
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform.cache import ParseCache
 
 try:  # libyaml is several times faster; the pure-Python loader is the fallback
     from yaml import CSafeLoader as SafeLoader
@@ -31,21 +34,33 @@ class Manifest:
     lines: dict[tuple[str, ...], int]
 
 
-def collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: list[LoadProblem]) -> None:
+def collect(
+    shown: str,
+    text: str | LoadProblem,
+    out: list[Manifest],
+    problems: list[LoadProblem],
+    cache: ParseCache | None = None,
+) -> None:
+    """The objects of one file into ``out``; YAML through ``cache`` (a ``cached.BACKEND`` one) when given."""
     if isinstance(text, LoadProblem):
         problems.append(text)
         return
     if "apiVersion" not in text or "kind" not in text:
         return  # not Kubernetes: skipped silently, without building any objects
-    parse = _json_documents if shown.endswith(".json") else _yaml_documents
-    documents, problem = parse(text, shown)
+    if cache is not None and not shown.endswith(".json"):
+        from ownlint.loaders.kubernetes.cached import cached_documents  # only runs with a cache
+
+        documents, problem = cached_documents(cache, text, shown)
+    else:
+        parse = _json_documents if shown.endswith(".json") else yaml_documents
+        documents, problem = parse(text, shown)
     if problem is not None:
         problems.append(problem)
     for document in documents:
         out.extend(_objects(document))
 
 
-def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
+def yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
     """Every mapping document, and the problem that stopped parsing (earlier documents are kept)."""
     deep = too_deep(text)
     if deep is not None:

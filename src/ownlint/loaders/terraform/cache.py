@@ -21,6 +21,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,20 @@ class ParseCache:
 
     def get(self, text: str, path: str) -> m.HclFile | None:
         """The model built from exactly ``text``, or None (missing, foreign, corrupt: parsed again)."""
+        try:
+            entry = self._entry(text)
+            decoded = decode(entry["model"]) if entry is not None else None
+        except (ValueError, KeyError, TypeError, RecursionError):
+            return None
+        return dataclasses.replace(decoded, path=path) if isinstance(decoded, m.HclFile) else None
+
+    def get_data(self, text: str) -> Any:
+        """What ``put_data`` stored for exactly ``text`` (plain JSON values), or None."""
+        entry = self._entry(text)
+        return entry.get("data") if entry is not None else None
+
+    def _entry(self, text: str) -> dict[str, Any] | None:
+        """The entry for ``text`` when it records this text's digest, backend, version and format."""
         source, key = self._names(text)
         if not self._shard(key[:2], create=False):
             return None
@@ -172,15 +187,21 @@ class ParseCache:
                 if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
                     return None
                 entry = json.loads(stream.read())
-            header = self._header(source)
-            if not isinstance(entry, dict) or any(entry.get(name) != value for name, value in header.items()):
-                return None  # built from other text, by another backend or version: not this file's model
-            decoded = decode(entry["model"])
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        except (OSError, ValueError, RecursionError):
             return None
-        return dataclasses.replace(decoded, path=path) if isinstance(decoded, m.HclFile) else None
+        header = self._header(source)
+        if not isinstance(entry, dict) or any(entry.get(name) != value for name, value in header.items()):
+            return None  # built from other text, by another backend or version: not this file's model
+        return entry
 
     def put(self, text: str, model: m.HclFile) -> None:
+        self._write(text, "model", lambda: encode(model))
+
+    def put_data(self, text: str, data: Any) -> None:
+        """Store plain JSON values for ``text`` (a YAML file's documents)."""
+        self._write(text, "data", lambda: data)
+
+    def _write(self, text: str, name: str, payload: Callable[[], Any]) -> None:
         source, key = self._names(text)
         try:
             if not self._shard(key[:2], create=True):
@@ -189,7 +210,7 @@ class ParseCache:
 
             handle, temporary = tempfile.mkstemp(prefix=".entry.", dir=self.directory / key[:2])
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({**self._header(source), "model": encode(model)}, stream, separators=(",", ":"))
+                json.dump({**self._header(source), name: payload()}, stream, separators=(",", ":"))
             os.replace(temporary, self.directory / key[:2] / f"{key}.json")
             self.written += 1
         except (OSError, RecursionError, ValueError):

@@ -1,0 +1,91 @@
+"""A manifest's YAML documents through the parse cache (``loaders/terraform/cache``, same directory and checks).
+
+An entry holds what parsing gave, as plain JSON: each document's data, lines and key lines, and the problem
+that stopped parsing. What JSON cannot hold exactly is never stored, only parsed each time: dates, binary,
+sets, keys that are not text, and a node reached twice (a YAML alias: stored, it would be copied, and an
+alias bomb would grow without bound). An entry that does not have this shape is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ownlint.loaders.kubernetes.documents import Manifest, yaml_documents
+from ownlint.model import LoadProblem
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform.cache import ParseCache
+
+BACKEND = "yaml"  # the cache's key for these entries: never the model of a .tf file
+MAX_NODES = 200_000  # past this a file's documents are parsed each time, not stored
+
+
+def cached_documents(cache: ParseCache, text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
+    """``yaml_documents`` of ``text``, from the cache when this exact text was parsed before."""
+    found = _decoded(cache.get_data(text), shown)
+    if found is not None:
+        return found
+    documents, problem = yaml_documents(text, shown)
+    encoded = _encoded(documents, problem)
+    if encoded is not None:
+        cache.put_data(text, encoded)
+    return documents, problem
+
+
+def _encoded(documents: list[Manifest], problem: LoadProblem | None) -> dict[str, Any] | None:
+    budget = [MAX_NODES]
+    seen: set[int] = set()
+    if not all(_plain(d.data, seen, budget) for d in documents):
+        return None
+    if problem is not None and problem.whole_root:
+        return None
+    return {
+        "documents": [[d.data, d.line, d.end_line, [[*key, line] for key, line in d.lines.items()]] for d in documents],
+        "problem": None if problem is None else [problem.line, problem.message],
+    }
+
+
+def _plain(value: Any, seen: set[int], budget: list[int]) -> bool:
+    """Whether JSON gives ``value`` back exactly: text keys, plain scalars, each container reached once."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return True
+    if kind is not list and kind is not dict:
+        return False
+    if id(value) in seen:
+        return False
+    seen.add(id(value))
+    if kind is list:
+        return all(_plain(item, seen, budget) for item in value)
+    return all(type(key) is str and _plain(item, seen, budget) for key, item in value.items())
+
+
+def _decoded(stored: Any, shown: str) -> tuple[list[Manifest], LoadProblem | None] | None:
+    """The documents and problem an entry holds, or None when it does not have the shape ``_encoded`` writes."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("documents"), list):
+        return None
+    documents = []
+    for item in stored["documents"]:
+        if not (isinstance(item, list) and len(item) == 4 and isinstance(item[0], dict) and isinstance(item[3], list)):
+            return None
+        data, line, end_line, keys = item
+        if not _lines(line, end_line) or not all(_key_line(k) for k in keys):
+            return None
+        documents.append(Manifest(data, shown, line, end_line, {tuple(k[:-1]): k[-1] for k in keys}))
+    problem = stored.get("problem")
+    if problem is None:
+        return documents, None
+    if not (isinstance(problem, list) and len(problem) == 2 and _lines(problem[0]) and isinstance(problem[1], str)):
+        return None
+    return documents, LoadProblem(shown, problem[0], problem[1])
+
+
+def _lines(*values: Any) -> bool:
+    return all(type(v) is int and v >= 0 for v in values)
+
+
+def _key_line(key: Any) -> bool:
+    return isinstance(key, list) and len(key) >= 2 and _lines(key[-1]) and all(type(k) is str for k in key[:-1])
