@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -37,6 +38,8 @@ _SHARD = re.compile(r"[0-9a-f]{2}")
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # (POSIX: see unsafe_directory)
 _DIRECTORY = _NO_FOLLOW | getattr(os, "O_DIRECTORY", 0)
 _ENTRY_FLAGS = _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted as an entry never blocks
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_SEQUENCE = itertools.count()
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
@@ -206,11 +209,10 @@ class ParseCache:
         try:
             if not self._shard(key[:2], create=True):
                 return
-            import tempfile  # only when writing: not on every run's start
-
-            handle, temporary = tempfile.mkstemp(prefix=".entry.", dir=self.directory / key[:2])
+            handle, temporary = _temporary(self.directory / key[:2])
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({**self._header(source), name: payload()}, stream, separators=(",", ":"))
+                # dumps, not dump: only a one-shot encoding runs in C (dump to a stream is pure Python)
+                stream.write(json.dumps({**self._header(source), name: payload()}, separators=(",", ":")))
             os.replace(temporary, self.directory / key[:2] / f"{key}.json")
             self.written += 1
         except (OSError, RecursionError, ValueError):
@@ -280,6 +282,17 @@ class ParseCache:
                     elif item.name.startswith(".entry.") and info.st_mtime < old:
                         stale.append((shard, item.name))
         return entries, stale
+
+
+def _temporary(directory: Path) -> tuple[int, Path]:
+    """A new file (0600, never through a link) named ``.entry.PID.N``: unique while this process lives, as
+    mkstemp's names are, without its random names' cost per entry; a name left by a killed run is skipped."""
+    while True:
+        path = directory / f".entry.{os.getpid()}.{next(_SEQUENCE)}"
+        try:
+            return os.open(path, _CREATE, 0o600), path
+        except FileExistsError:
+            continue
 
 
 def encode(value: Any) -> Any:
