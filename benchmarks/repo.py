@@ -71,7 +71,7 @@ def interleaved(rows: list[Row], cwd: Path, repeat: int, measure: Callable[..., 
     """Each row's median over ``repeat`` rounds, the rows run in order within each round."""
     import statistics
 
-    runs: dict[str, list[tuple[float, int, int]]] = {name: [] for name, _, _ in rows}
+    runs: dict[str, list[tuple[float, int, int, float]]] = {name: [] for name, _, _ in rows}
     for _ in range(repeat):
         for name, command, before in rows:
             if before is not None:
@@ -82,6 +82,7 @@ def interleaved(rows: list[Row], cwd: Path, repeat: int, measure: Callable[..., 
             "seconds": statistics.median(r[0] for r in found),
             "peak_mib": round(max(r[1] for r in found) / 1024, 1),
             "exit": found[-1][2],
+            "cpu": statistics.median(r[3] for r in found),
         }
         for name, found in runs.items()
     }
@@ -160,13 +161,16 @@ def run_repository(
 
 
 def print_repository(results: dict[str, Any], source: Path) -> None:
-    floor = results["floor"]["seconds"]
+    floor, floor_cpu = results["floor"]["seconds"], results["floor"]["cpu"]
     print(f"repository: {source}  picked: {results['picked']}")
-    print(f"{'run':<28} {'median s':>9} {'peak MiB':>9} {'x floor':>8} {'exit':>5}")
+    print(f"{'run':<28} {'median s':>9} {'x floor':>8} {'cpu s':>8} {'x floor':>8} {'peak MiB':>9} {'exit':>5}")
     for name, row in results.items():
         if isinstance(row, dict) and "seconds" in row and not name.startswith("x"):
-            ratio = row["seconds"] / floor
-            print(f"{name:<28} {row['seconds']:>9.3f} {row['peak_mib']:>9.1f} {ratio:>8.2f} {row['exit']:>5}")
+            ratio, cpu_ratio = row["seconds"] / floor, row["cpu"] / floor_cpu
+            print(
+                f"{name:<28} {row['seconds']:>9.3f} {ratio:>8.2f} {row['cpu']:>8.3f} {cpu_ratio:>8.2f}"
+                f" {row['peak_mib']:>9.1f} {row['exit']:>5}"
+            )
     if "checkov" in results:
         print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
     if "x1-floor" in results:
@@ -174,7 +178,8 @@ def print_repository(results: dict[str, Any], source: Path) -> None:
             one = results[f"x1-{name}"]
             line = " ".join(
                 f"x{n}: {results[f'x{n}-{name}']['seconds']:.3f} s"
-                f" ({results[f'x{n}-{name}']['seconds'] / one['seconds']:.2f}x,"
+                f" ({results[f'x{n}-{name}']['seconds'] / one['seconds']:.2f}x;"
+                f" cpu {results[f'x{n}-{name}']['cpu'] / one['cpu']:.2f}x,"
                 f" {results[f'x{n}-{name}']['peak_mib']} MiB)"
                 for n in (1, 2, 4)
             )

@@ -54,15 +54,17 @@ definition:
 """
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in KiB, exit code) of one process; the RSS is that of the largest process
-    of its tree (``wait4``), so a ``--jobs`` run's workers are not summed: ``cold-j1`` is the whole."""
+def measure(command: list[str], cwd: Path) -> tuple[float, int, int, float]:
+    """(wall seconds, peak RSS in KiB, exit code, CPU seconds) of one process; the RSS is that of the largest
+    process of its tree (``wait4``), so a ``--jobs`` run's workers are not summed: ``cold-j1`` is the whole.
+    The CPU time (user + system, workers included) is what a loaded machine disturbs least."""
     start = time.perf_counter()
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as users run it
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, int(usage.ru_maxrss), process.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, int(usage.ru_maxrss), process.returncode, cpu
 
 
 def median_of(command: list[str], cwd: Path, repeat: int, before: Any = None) -> dict[str, Any]:
