@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from ownlint.loaders.kubernetes.documents import Manifest, yaml_documents
 from ownlint.model import LoadProblem
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.cache import ParseCache
 
-BACKEND = "yaml"  # the cache's key for these entries: never the model of a .tf file
+# the cache's key for these entries (never the model of a .tf file): another PyYAML may read a text otherwise
+BACKEND = f"yaml-{yaml.__version__}-{'libyaml' if getattr(yaml, '__with_libyaml__', False) else 'python'}"
 MAX_NODES = 200_000  # past this a file's documents are parsed each time, not stored
 
 
