@@ -5,7 +5,8 @@ all rows alike; a row's figure is the median of its rounds and every ratio is to
   floor             tree-sitter-hcl for every .tf and libyaml for every .yaml/.yml, in one process
   cold / cold-j1 / cold-j2   ``ownlint check`` with an empty cache (every CPU / ``--jobs 1`` / ``--jobs 2``)
   warm              again, nothing changed
-  one-changed       again after one .tf file changed (a new comment each round)
+  one-changed       again after one file changed (a new comment each round: a module .tf, else a root
+                    .tf, else a manifest)
   pre-commit-root / -module / -manifest   ``ownlint check FILE`` on one file of each kind (warm cache)
   checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent)
 With ``--scaling``, floor and cold-j1 on 1, 2 and 4 copies of the directory side by side.
@@ -104,7 +105,7 @@ def run_repository(
     root = copies(source, work / "repo", 1)
     floor = [sys.executable, "-c", FLOOR, "."]
     picked = pick_files(root)
-    changing = picked.get("module") or picked.get("root")
+    changing = picked.get("module") or picked.get("root") or picked.get("manifest")  # a comment in any of them
     rounds = iter(range(1_000_000))
 
     def change_one() -> None:
