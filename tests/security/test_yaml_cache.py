@@ -112,3 +112,26 @@ def test_workers_fill_and_read_the_cache_alike(tmp_path: Path) -> None:
     assert len(list(cache.glob("*/*.json"))) == 80
     assert check(repo, "--cache-dir", str(cache), "--jobs", "2") == expected
     assert check(repo, "--cache-dir", str(cache), "--jobs", "1") == expected
+
+
+def test_a_cache_directory_others_can_write_is_not_used_for_manifests(tmp_path: Path) -> None:
+    """The entry planted there (another text's, under this text's key) is neither read nor rewritten."""
+    repo = write_tree(tmp_path / "repo", {"app.yaml": UNOWNED})
+    decoy = write_tree(tmp_path / "decoy", {"app.yaml": OWNED})
+    cache = tmp_path / "shared" / "cache"
+    expected = check(repo, "--no-cache")
+    check(decoy, "--cache-dir", str(cache))
+    forged = entry_of(cache, UNOWNED)
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    planted = json.loads(entry_of(cache, OWNED).read_text())
+    forged.write_text(json.dumps({**planted, "source": _digest(UNOWNED)}))  # a forgery with the right digest
+    cache.chmod(0o777)
+    before = forged.read_text()
+    assert check(repo, "--cache-dir", str(cache)) == expected
+    assert forged.read_text() == before
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
