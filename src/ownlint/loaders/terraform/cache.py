@@ -315,7 +315,10 @@ def decode(value: Any) -> Any:
         items = value["f"]
         if len(items) != _ARITY[name]:
             raise ValueError("entry does not match the model")
-        return cls(*[decode(item) for item in items])
+        return cls(*[decode(item) if type(item) in _NESTED else item for item in items])
     if kind is list:
-        return tuple([decode(item) for item in value])
+        return tuple([decode(item) if type(item) in _NESTED else item for item in value])
     return value
+
+
+_NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves (most leaves)
