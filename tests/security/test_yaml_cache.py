@@ -64,9 +64,9 @@ def test_an_entry_for_other_content_under_the_right_key_changes_nothing(tmp_path
 @pytest.mark.parametrize(
     "data",
     [
-        {"documents": [[{"apiVersion": "v1"}, 1, 2, [["x", "1"]]]], "problem": None},
-        {"documents": [["not a mapping", 1, 2, []]], "problem": None},
-        {"documents": [], "problem": ["1", "invalid"]},
+        {"documents": [[{"apiVersion": "v1"}, 1, 2, [["x", "1"]]]], "problems": []},
+        {"documents": [["not a mapping", 1, 2, []]], "problems": []},
+        {"documents": [], "problems": [["1", "invalid"]]},
         {"documents": "none"},
         ["a list"],
     ],

@@ -1,6 +1,6 @@
-"""A manifest's YAML documents through the parse cache (``loaders/terraform/cache``, same directory and checks).
+"""A manifest's documents through the parse cache (``loaders/terraform/cache``, same directory and checks).
 
-An entry holds what parsing gave, as plain JSON: each document's data, lines and key lines, and the problem
+An entry holds what parsing gave, as plain JSON: each document's data, lines and key lines, and the problems
 that stopped parsing. What JSON cannot hold exactly is never stored, only parsed each time: dates, binary,
 sets, keys that are not text, and a node reached twice (a YAML alias: stored, it would be copied, and an
 alias bomb would grow without bound). An entry that does not have this shape is ignored and rewritten.
@@ -8,11 +8,12 @@ alias bomb would grow without bound). An entry that does not have this shape is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ownlint.loaders.kubernetes.documents import Manifest, yaml_documents
+from ownlint.loaders.kubernetes.documents import Manifest
 from ownlint.model import LoadProblem
 
 if TYPE_CHECKING:
@@ -23,28 +24,29 @@ BACKEND = f"yaml-{yaml.__version__}-{'libyaml' if getattr(yaml, '__with_libyaml_
 MAX_NODES = 200_000  # past this a file's documents are parsed each time, not stored
 
 
-def cached_documents(cache: ParseCache, text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
-    """``yaml_documents`` of ``text``, from the cache when this exact text was parsed before."""
+Parsed = tuple[list[Manifest], list[LoadProblem]]
+
+
+def cached_documents(cache: ParseCache, text: str, shown: str, parse: Callable[[str, str], Parsed]) -> Parsed:
+    """``parse(text, shown)`` (the documents and problems), from the cache when this exact text was parsed."""
     found = _decoded(cache.get_data(text), shown)
     if found is not None:
         return found
-    documents, problem = yaml_documents(text, shown)
-    encoded = _encoded(documents, problem)
+    documents, problems = parse(text, shown)
+    encoded = _encoded(documents, problems)
     if encoded is not None:
         cache.put_data(text, encoded)
-    return documents, problem
+    return documents, problems
 
 
-def _encoded(documents: list[Manifest], problem: LoadProblem | None) -> dict[str, Any] | None:
+def _encoded(documents: list[Manifest], problems: list[LoadProblem]) -> dict[str, Any] | None:
     budget = [MAX_NODES]
     seen: set[int] = set()
-    if not all(_plain(d.data, seen, budget) for d in documents):
-        return None
-    if problem is not None and problem.whole_root:
+    if not all(_plain(d.data, seen, budget) for d in documents) or any(p.whole_root for p in problems):
         return None
     return {
         "documents": [[d.data, d.line, d.end_line, [[*key, line] for key, line in d.lines.items()]] for d in documents],
-        "problem": None if problem is None else [problem.line, problem.message],
+        "problems": [[p.line, p.message] for p in problems],
     }
 
 
@@ -66,9 +68,11 @@ def _plain(value: Any, seen: set[int], budget: list[int]) -> bool:
     return all(type(key) is str and _plain(item, seen, budget) for key, item in value.items())
 
 
-def _decoded(stored: Any, shown: str) -> tuple[list[Manifest], LoadProblem | None] | None:
-    """The documents and problem an entry holds, or None when it does not have the shape ``_encoded`` writes."""
+def _decoded(stored: Any, shown: str) -> Parsed | None:
+    """The documents and problems an entry holds, or None when it does not have the shape ``_encoded`` writes."""
     if not isinstance(stored, dict) or not isinstance(stored.get("documents"), list):
+        return None
+    if not isinstance(stored.get("problems"), list):
         return None
     documents = []
     for item in stored["documents"]:
@@ -78,12 +82,12 @@ def _decoded(stored: Any, shown: str) -> tuple[list[Manifest], LoadProblem | Non
         if not _lines(line, end_line) or not all(_key_line(k) for k in keys):
             return None
         documents.append(Manifest(data, shown, line, end_line, {tuple(k[:-1]): k[-1] for k in keys}))
-    problem = stored.get("problem")
-    if problem is None:
-        return documents, None
-    if not (isinstance(problem, list) and len(problem) == 2 and _lines(problem[0]) and isinstance(problem[1], str)):
-        return None
-    return documents, LoadProblem(shown, problem[0], problem[1])
+    problems = []
+    for problem in stored["problems"]:
+        if not (isinstance(problem, list) and len(problem) == 2 and _lines(problem[0]) and isinstance(problem[1], str)):
+            return None
+        problems.append(LoadProblem(shown, problem[0], problem[1]))
+    return documents, problems
 
 
 def _lines(*values: Any) -> bool:

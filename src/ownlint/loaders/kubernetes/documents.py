@@ -47,20 +47,25 @@ def collect(
         return
     if "apiVersion" not in text or "kind" not in text:
         return  # not Kubernetes: skipped silently, without building any objects
-    if cache is not None and not shown.endswith(".json"):
+    if cache is not None and not shown.endswith(".json"):  # by its name not YAML: JSON, quick to parse anyway
         from ownlint.loaders.kubernetes.cached import cached_documents  # only runs with a cache
 
-        documents, problem = cached_documents(cache, text, shown)
+        documents, found = cached_documents(cache, text, shown, documents_of)
     else:
-        parse = _json_documents if shown.endswith(".json") else yaml_documents
-        documents, problem = parse(text, shown)
-    if problem is not None:
-        problems.append(problem)
+        documents, found = documents_of(text, shown)
+    problems.extend(found)
     for document in documents:
         out.extend(_objects(document))
 
 
-def yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
+def documents_of(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
+    """A file's mapping documents and the problems that stopped parsing: what the cache keeps of a text."""
+    parse = _json_documents if shown.endswith(".json") else _yaml_documents
+    documents, problem = parse(text, shown)
+    return documents, [problem] if problem is not None else []
+
+
+def _yaml_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
     """Every mapping document, and the problem that stopped parsing (earlier documents are kept)."""
     deep = too_deep(text)
     if deep is not None:
