@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from tests.conftest import run_cli, write_tree
 
-from ownlint.loaders.kubernetes.cached import BACKEND
+from ownlint.loaders.kubernetes.cached import BACKEND, MIN_BYTES
 from ownlint.loaders.terraform.cache import ParseCache
 
-UNOWNED = """apiVersion: v1
+UNOWNED = (
+    """apiVersion: v1
 kind: ConfigMap
 metadata:
   name: settings
@@ -25,6 +26,8 @@ metadata:
   labels:
     app: web
 """
+    + "# a file large enough to be worth caching\n" * 200
+)
 OWNED = UNOWNED.replace("    app: web\n", "    app: web\n    owner: team-a\n")
 
 
@@ -39,12 +42,15 @@ def check(repo: Path, *options: str) -> tuple[int, str, str]:
 
 
 def test_a_manifest_is_parsed_once_and_read_back_exactly(tmp_path: Path) -> None:
-    repo = write_tree(tmp_path / "repo", {"app.yaml": UNOWNED, "owned.yaml": OWNED})
+    assert len(UNOWNED) >= MIN_BYTES
+    small = UNOWNED[: MIN_BYTES - 1]  # parsed each time: writing an entry would cost more than parsing it
+    repo = write_tree(tmp_path / "repo", {"app.yaml": UNOWNED, "owned.yaml": OWNED, "small.yaml": small})
     cache = tmp_path / "cache"
     uncached = check(repo, "--no-cache")
     assert "OWN001" in uncached[1]
     assert check(repo, "--cache-dir", str(cache)) == uncached
     assert entry_of(cache, UNOWNED).is_file() and entry_of(cache, OWNED).is_file()
+    assert not entry_of(cache, small).exists()
     assert check(repo, "--cache-dir", str(cache)) == uncached
 
 

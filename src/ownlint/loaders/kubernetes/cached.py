@@ -22,13 +22,18 @@ if TYPE_CHECKING:
 # the cache's key for these entries (never the model of a .tf file): another PyYAML may read a text otherwise
 BACKEND = f"yaml-{yaml.__version__}-{'libyaml' if getattr(yaml, '__with_libyaml__', False) else 'python'}"
 MAX_NODES = 200_000  # past this a file's documents are parsed each time, not stored
+# below this, libyaml parses a file in less time than an entry takes to write (measured: ~0.8 ms, 4-5 KB)
+MIN_BYTES = 8192
 
 
 Parsed = tuple[list[Manifest], list[LoadProblem]]
 
 
 def cached_documents(cache: ParseCache, text: str, shown: str, parse: Callable[[str, str], Parsed]) -> Parsed:
-    """``parse(text, shown)`` (the documents and problems), from the cache when this exact text was parsed."""
+    """``parse(text, shown)`` (the documents and problems), from the cache when this exact text was parsed;
+    a small file is only parsed."""
+    if len(text) < MIN_BYTES:
+        return parse(text, shown)
     found = _decoded(cache.get_data(text), shown)
     if found is not None:
         return found
