@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, run_cli
+import pytest
+from tests.conftest import ROOT, run_cli, write_tree
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from estate import write_estate
@@ -53,3 +54,40 @@ def test_a_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", probe], cwd=estate, capture_output=True, text=True, check=False)
     # the estate declares MSPs and boundaries, so OWN008 builds the graph: graph.py is loaded, networkx is not
     assert run.stdout.splitlines()[-1] == "['ownlint.graph']", run.stderr
+
+
+def test_the_real_repository_mode_picks_one_file_of_each_kind_and_copies(tmp_path: Path) -> None:
+    from repo import copies, pick_files
+
+    source = write_tree(tmp_path / "source", {"a/modules/m/main.tf": "", "a/main.tf": "", "k/x.yaml": "a: 1\n"})
+    (source / "k" / "app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    assert {k: str(v) for k, v in pick_files(source).items()} == {
+        "module": "a/modules/m/main.tf",
+        "root": "a/main.tf",
+        "manifest": "k/app.yaml",
+    }
+    twice = copies(source, tmp_path / "twice", 2)
+    assert sorted(str(p.relative_to(twice)) for p in twice.rglob("main.tf")) == [
+        f"copy-{n}/{f}" for n in (0, 1) for f in ("a/main.tf", "a/modules/m/main.tf")
+    ]
+
+
+@pytest.mark.slow
+def test_the_real_repository_mode_measures_every_row_on_a_copy(tmp_path: Path) -> None:
+    """``run.py DIRECTORY``: rows interleaved on a copy (the directory is never written), one file of
+    each kind for the pre-commit rows, and scaling over 1, 2 and 4 copies."""
+    from repo import run_repository
+    from run import measure
+
+    source = tmp_path / "source"
+    write_estate(source, 1, 1)
+    before = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    found = run_repository(source, tmp_path / "work", 1, None, True, measure)
+    rows = [*("floor", "cold", "cold-j1", "cold-j2", "warm", "one-changed"), "pre-commit-root"]
+    rows += ["pre-commit-module", "pre-commit-manifest"]
+    assert [name for name in found if name != "picked" and not name.startswith("x")] == rows
+    assert all(found[name]["exit"] == 0 for name in rows), found  # every command ran (the estate is clean)
+    assert sorted(name for name in found if name.startswith("x")) == [
+        f"x{n}-{row}" for n in (1, 2, 4) for row in ("cold-j1", "floor")
+    ]
+    assert {p: p.read_bytes() for p in source.rglob("*") if p.is_file()} == before

@@ -104,7 +104,10 @@ def _unlisted(found: Discovered, error: OSError) -> None:
 
 def path_shown(root: Path, path: Path) -> str:
     """``path`` relative to ``root`` as problems and notes name it; bytes that are not UTF-8 as ``\\xff``."""
-    relative_path = relative(root, path) or "."
+    return _shown_text(relative(root, path) or ".")
+
+
+def _shown_text(relative_path: str) -> str:
     try:
         return relative_path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate no file system gave
@@ -263,8 +266,9 @@ def _classify(file: Path, found: Discovered) -> None:
         found.not_terraform.append(file)
     if not terraform and not name.endswith(MANIFEST_SUFFIXES) and name != KUSTOMIZATION:
         return
-    where = path_shown(found.root, file)
-    if where != relative(found.root, file):  # os.walk decoded bytes that are not UTF-8 as surrogates
+    plain = relative(found.root, file)  # resolved once: thousands of files
+    where = _shown_text(plain or ".")
+    if where != plain:  # os.walk decoded bytes that are not UTF-8 as surrogates
         found.problems.append(LoadProblem(where, 1, "file name is not UTF-8; not read"))
     elif not _regular(file):  # a FIFO or device: opening it to peek would block for ever
         found.problems.append(LoadProblem(where, 1, "not a regular file: not read"))

@@ -91,6 +91,7 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
         inputs.max_file_bytes,
         inputs.progress,
         charts.manifests,
+        inputs.terraform.cache_dir,
     )
     result = LoadResult(
         resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,12 +36,33 @@ class Manifest:
     instances: tuple[str, ...] = ()
 
 
-def collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: list[LoadProblem]) -> None:
+# a file's text and name -> its documents and the problems that stopped parsing
+Parse = Callable[[str, str], tuple[list[Manifest], list[LoadProblem]]]
+
+
+def collect(
+    shown: str,
+    text: str | LoadProblem,
+    out: list[Manifest],
+    problems: list[LoadProblem],
+    parse: Parse | None = None,
+) -> None:
+    """The objects of one file into ``out``; YAML through ``parse`` (the cache's, ``cached.cached_documents``)
+    when given."""
     if isinstance(text, LoadProblem):
         problems.append(text)
         return
     if "apiVersion" not in text or "kind" not in text:
         return  # not Kubernetes: skipped silently, without building any objects
+    use = parse if parse is not None and not shown.endswith(".json") else documents_of  # JSON: quick anyway
+    documents, found = use(text, shown)
+    problems.extend(found)
+    for document in documents:
+        out.extend(_objects(document))
+
+
+def documents_of(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
+    """A file's mapping documents and the problems that stopped parsing: what the cache keeps of a text."""
     documents: list[Manifest] = []
     found: list[LoadProblem] = []
     json_file = shown.endswith(".json")
@@ -50,9 +71,7 @@ def collect(shown: str, text: str | LoadProblem, out: list[Manifest], problems: 
         found = [problem] if problem is not None else []
     if not json_file and (found or not documents):  # YAML, or a YAML flow mapping that is no JSON stream
         documents, found = _yaml_stream(text, shown)
-    problems.extend(found)
-    for document in documents:
-        out.extend(_objects(document))
+    return documents, found
 
 
 def _yaml_stream(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:

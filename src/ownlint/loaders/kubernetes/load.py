@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
-from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
+from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, documents_of, name_of
 from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
 from ownlint.loaders.kubernetes.resources import CLUSTER_SCOPED, resources
@@ -18,6 +18,9 @@ from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import counter, run_chunks
 from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform.cache import ParseCache
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 STDIN_NAME = "<stdin>"  # standard input, as findings name it
@@ -32,18 +35,28 @@ def load_kubernetes(
     max_bytes: int = MAX_FILE_BYTES,
     progress: Progress | None = None,
     rendered: Sequence[Manifest] = (),
+    cache_dir: str | None = None,
 ) -> LoadResult:
     """The objects of ``files`` (and standard input, and the Helm charts ``rendered``); ``context`` files
-    only lend their Namespaces. With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
+    only lend their Namespaces. With ``jobs`` > 1 the files are parsed in that many processes (when there
+    are many). ``cache_dir``: the parse cache, used for YAML documents when ``open_cache`` finds it safe
+    (its note is Terraform's)."""
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
-    tasks = [(str(root), str(p), max_bytes) for p in files]
+    cache = _yaml_cache(root, cache_dir) if cache_dir is not None and files else None
+    checked = str(cache.directory) if cache is not None else None
+    tasks = [(str(root), str(p), max_bytes, checked) for p in files]
     read = counter(progress, "reading manifests", len(tasks))
-    for shown, found, problem in run_chunks(_read_manifests, tasks, jobs, on_chunk=read):
+    written = 0
+    for shown, found, problem, stored in run_chunks(_read_manifests, tasks, jobs, on_chunk=read):
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)
+        written += stored
+    if cache is not None and written:
+        cache.written = written
+        cache.prune()
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
     built = build_all(root, list(files), max_bytes)
@@ -70,16 +83,51 @@ def _unique(problems: list[LoadProblem]) -> list[LoadProblem]:
     return list(dict.fromkeys(problems))
 
 
-def _read_manifests(tasks: list[tuple[str, str, int]]) -> list[tuple[str, list[Manifest], list[LoadProblem]]]:
-    """Each (root, path, size limit)'s file as shown, its objects and problems (a worker's chunk, or all)."""
+def _yaml_cache(root: Path, cache_dir: str) -> ParseCache | None:
+    from ownlint.loaders.kubernetes.cached import BACKEND  # only runs with a cache
+    from ownlint.loaders.terraform.cache import open_cache
+    from ownlint.vcs.tree import repository_top
+
+    return open_cache(Path(cache_dir), BACKEND, repository_top(root) or root.resolve())[0]
+
+
+def _read_manifests(
+    tasks: list[tuple[str, str, int, str | None]],
+) -> list[tuple[str, list[Manifest], list[LoadProblem], int]]:
+    """Each (root, path, size limit, checked cache directory)'s file as shown, its objects and problems, and
+    the cache entries written (a worker's chunk, or all)."""
     results = []
-    for root, path, limit in tasks:
+    caches: dict[str, ParseCache] = {}
+    for root, path, limit, cache_dir in tasks:
         shown = relative(Path(root), Path(path))
         found: list[Manifest] = []
         problems: list[LoadProblem] = []
-        collect(shown, read_text(Path(path), shown, limit), found, problems)
-        results.append((shown, found, problems))
+        cache = _cache_in(caches, cache_dir)
+        written = cache.written if cache is not None else 0
+        collect(shown, read_text(Path(path), shown, limit), found, problems, _cached(cache))
+        results.append((shown, found, problems, (cache.written - written) if cache is not None else 0))
     return results
+
+
+def _cached(cache: ParseCache | None) -> Parse | None:
+    """How a file's YAML is parsed through ``cache`` (None: parsed each time)."""
+    if cache is None:
+        return None
+    from ownlint.loaders.kubernetes.cached import cached_documents  # only runs with a cache
+
+    return lambda text, shown: cached_documents(cache, text, shown, documents_of)
+
+
+def _cache_in(caches: dict[str, ParseCache], directory: str | None) -> ParseCache | None:
+    """The cache in ``directory`` (one ``open_cache`` checked in the parent), made once per chunk."""
+    if directory is None:
+        return None
+    if directory not in caches:
+        from ownlint.loaders.kubernetes.cached import BACKEND
+        from ownlint.loaders.terraform.cache import ParseCache
+
+        caches[directory] = ParseCache(Path(directory), BACKEND)
+    return caches[directory]
 
 
 def _context_namespaces(

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import re
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,8 @@ _SHARD = re.compile(r"[0-9a-f]{2}")
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # (POSIX: see unsafe_directory)
 _DIRECTORY = _NO_FOLLOW | getattr(os, "O_DIRECTORY", 0)
 _ENTRY_FLAGS = _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted as an entry never blocks
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_SEQUENCE = itertools.count()
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
@@ -159,6 +163,20 @@ class ParseCache:
 
     def get(self, text: str, path: str) -> m.HclFile | None:
         """The model built from exactly ``text``, or None (missing, foreign, corrupt: parsed again)."""
+        try:
+            entry = self._entry(text)
+            decoded = decode(entry["model"]) if entry is not None else None
+        except (ValueError, KeyError, TypeError, RecursionError):
+            return None
+        return dataclasses.replace(decoded, path=path) if isinstance(decoded, m.HclFile) else None
+
+    def get_data(self, text: str) -> Any:
+        """What ``put_data`` stored for exactly ``text`` (plain JSON values), or None."""
+        entry = self._entry(text)
+        return entry.get("data") if entry is not None else None
+
+    def _entry(self, text: str) -> dict[str, Any] | None:
+        """The entry for ``text`` when it records this text's digest, backend, version and format."""
         source, key = self._names(text)
         if not self._shard(key[:2], create=False):
             return None
@@ -172,24 +190,29 @@ class ParseCache:
                 if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
                     return None
                 entry = json.loads(stream.read())
-            header = self._header(source)
-            if not isinstance(entry, dict) or any(entry.get(name) != value for name, value in header.items()):
-                return None  # built from other text, by another backend or version: not this file's model
-            decoded = decode(entry["model"])
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        except (OSError, ValueError, RecursionError):
             return None
-        return dataclasses.replace(decoded, path=path) if isinstance(decoded, m.HclFile) else None
+        header = self._header(source)
+        if not isinstance(entry, dict) or any(entry.get(name) != value for name, value in header.items()):
+            return None  # built from other text, by another backend or version: not this file's model
+        return entry
 
     def put(self, text: str, model: m.HclFile) -> None:
+        self._write(text, "model", lambda: encode(model))
+
+    def put_data(self, text: str, data: Any) -> None:
+        """Store plain JSON values for ``text`` (a YAML file's documents)."""
+        self._write(text, "data", lambda: data)
+
+    def _write(self, text: str, name: str, payload: Callable[[], Any]) -> None:
         source, key = self._names(text)
         try:
             if not self._shard(key[:2], create=True):
                 return
-            import tempfile  # only when writing: not on every run's start
-
-            handle, temporary = tempfile.mkstemp(prefix=".entry.", dir=self.directory / key[:2])
+            handle, temporary = _temporary(self.directory / key[:2])
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({**self._header(source), "model": encode(model)}, stream, separators=(",", ":"))
+                # dumps, not dump: only a one-shot encoding runs in C (dump to a stream is pure Python)
+                stream.write(json.dumps({**self._header(source), name: payload()}, separators=(",", ":")))
             os.replace(temporary, self.directory / key[:2] / f"{key}.json")
             self.written += 1
         except (OSError, RecursionError, ValueError):
@@ -261,6 +284,17 @@ class ParseCache:
         return entries, stale
 
 
+def _temporary(directory: Path) -> tuple[int, Path]:
+    """A new file (0600, never through a link) named ``.entry.PID.N``: unique while this process lives, as
+    mkstemp's names are, without its random names' cost per entry; a name left by a killed run is skipped."""
+    while True:
+        path = directory / f".entry.{os.getpid()}.{next(_SEQUENCE)}"
+        try:
+            return os.open(path, _CREATE, 0o600), path
+        except FileExistsError:
+            continue
+
+
 def encode(value: Any) -> Any:
     kind = type(value)
     names = _FIELD_NAMES.get(kind)
@@ -281,7 +315,10 @@ def decode(value: Any) -> Any:
         items = value["f"]
         if len(items) != _ARITY[name]:
             raise ValueError("entry does not match the model")
-        return cls(*[decode(item) for item in items])
+        return cls(*[decode(item) if type(item) in _NESTED else item for item in items])
     if kind is list:
-        return tuple([decode(item) for item in value])
+        return tuple([decode(item) if type(item) in _NESTED else item for item in value])
     return value
+
+
+_NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves (most leaves)

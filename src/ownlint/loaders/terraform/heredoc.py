@@ -6,9 +6,12 @@ expression parser for each interpolation, so the result is the same whichever ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ownlint.loaders.terraform.expr import Expr, Lit, Template, Unsupported
+
+_MARKER = re.compile(r"[$%]")
 
 
 def heredoc_body(raw: str) -> tuple[str, bool]:
@@ -29,6 +32,13 @@ def split_template(text: str, parse_expression: Callable[[str], Expr]) -> Expr:
     literal: list[str] = []
     index = 0
     while index < len(text):
+        found = _MARKER.search(text, index)  # literal text up to the next $ or %, copied at once
+        if found is None:
+            literal.append(text[index:])
+            break
+        if found.start() > index:
+            literal.append(text[index : found.start()])
+            index = found.start()
         if text.startswith("$${", index) or text.startswith("%%{", index):
             literal.append(text[index + 1 : index + 3])
             index += 3

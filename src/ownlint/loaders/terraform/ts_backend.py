@@ -65,7 +65,7 @@ def outline(text: str, path: str) -> m.Outline:
         if reader.text(named[0]) != "module" or inner is None:
             continue
         for attribute in (c for c in _named(inner) if c.type == "attribute"):
-            name, value = _named(attribute)[0], _named(attribute)[1]
+            name, value = _named(attribute)[:2]
             if reader.text(name) == "source":
                 sources.append(reader.expr(value))
                 break  # the first one, as Block.attribute finds it
@@ -117,11 +117,12 @@ class _Reader:
         attributes: list[m.Attribute] = []
         blocks: list[m.Block] = []
         for child in _named(body):
-            if child.type == "attribute":
-                name, value = _named(child)[0], _named(child)[1]
+            kind = child.type
+            if kind == "attribute":
+                name, value = _named(child)[:2]
                 lines = _lines(child)
                 attributes.append(m.Attribute(self.text(name), self.expr(value), *lines))
-            elif child.type == "block":
+            elif kind == "block":
                 blocks.append(self.block(child))
         return tuple(attributes), tuple(blocks)
 
@@ -213,8 +214,9 @@ class _Reader:
     def call(self, node: Node) -> m.Expr:
         named = _named(node)
         arguments = next((n for n in named if n.type == "function_arguments"), None)
-        args = tuple(self.expr(a) for a in _named(arguments) if a.type == "expression") if arguments else ()
-        expand = arguments is not None and any(a.type == "ellipsis" for a in _named(arguments))
+        given = _named(arguments) if arguments is not None else []
+        args = tuple(self.expr(a) for a in given if a.type == "expression")
+        expand = any(a.type == "ellipsis" for a in given)
         return m.Call(self.text(named[0]), args, expand)
 
     def object(self, node: Node) -> m.Expr:
@@ -239,11 +241,13 @@ class _Reader:
 
     def for_expr(self, node: Node) -> m.Expr:
         inner = _named(node)[0]
-        intro = next(n for n in _named(inner) if n.type == "for_intro")
-        names = [self.text(n) for n in _named(intro) if n.type == "identifier"]
-        collection = next(n for n in _named(intro) if n.type == "expression")
-        bodies = [n for n in _named(inner) if n.type == "expression"]
-        condition = next((n for n in _named(inner) if n.type == "for_cond"), None)
+        parts = _named(inner)
+        intro = next(n for n in parts if n.type == "for_intro")
+        introduced = _named(intro)
+        names = [self.text(n) for n in introduced if n.type == "identifier"]
+        collection = next(n for n in introduced if n.type == "expression")
+        bodies = [n for n in parts if n.type == "expression"]
+        condition = next((n for n in parts if n.type == "for_cond"), None)
         is_object = inner.type == "for_object_expr"
         return m.ForExpr(
             key_var=names[0] if len(names) > 1 else None,
@@ -252,7 +256,7 @@ class _Reader:
             key=self.expr(bodies[0]) if is_object else None,
             value=self.expr(bodies[-1]),
             condition=self.expr(_named(condition)[0]) if condition is not None else None,
-            grouping=is_object and any(n.type == "ellipsis" for n in _named(inner)),
+            grouping=is_object and any(n.type == "ellipsis" for n in parts),
         )
 
     def operation(self, node: Node) -> m.Expr:

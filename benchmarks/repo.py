@@ -1,0 +1,187 @@
+"""Real-repository mode of ``run.py``: the same rows on a copy of a directory, measured interleaved.
+
+Each round runs every row once, in order, so a load that comes and goes on a shared machine spreads over
+all rows alike; a row's figure is the median of its rounds and every ratio is to the floor of the same run.
+  floor             tree-sitter-hcl for every .tf and libyaml for every .yaml/.yml, in one process
+  cold / cold-j1 / cold-j2   ``ownlint check`` with an empty cache (every CPU / ``--jobs 1`` / ``--jobs 2``)
+  warm              again, nothing changed
+  one-changed       again after one file changed (a new comment each round: a module .tf, else a root
+                    .tf, else a manifest)
+  pre-commit-root / -module / -manifest   ``ownlint check FILE`` on one file of each kind (warm cache)
+  checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent)
+With ``--scaling``, floor and cold-j1 on 1, 2 and 4 copies of the directory side by side.
+With ``--before SRC`` (the ``src`` of another checkout), every ownlint row is run from there too, in the
+same round (``before/ROW``): a before/after comparison under the same load.
+The directory is copied first (it is read only; nothing is written into it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+FLOOR = """
+import sys, os, tree_sitter, tree_sitter_hcl, yaml
+parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+for top, dirs, files in os.walk(sys.argv[1]):
+    dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for name in files:
+        path = os.path.join(top, name)
+        if name.endswith(".tf"):
+            parser.parse(open(path, "rb").read())
+        elif name.endswith((".yaml", ".yml")):
+            try:
+                list(yaml.load_all(open(path, encoding="utf-8").read(), Loader=yaml.CSafeLoader))
+            except Exception:
+                pass
+"""
+IGNORED = shutil.ignore_patterns(".git", ".terraform", "*.tfstate", "*.tfstate.*")
+Row = tuple[str, list[str], Callable[[], None] | None]
+
+
+def pick_files(root: Path) -> dict[str, Path]:
+    """One file per kind for the pre-commit rows: a root .tf (not under a modules/ directory), a module
+    .tf (under one) and a Kubernetes manifest; the first of each in sorted order."""
+    picked: dict[str, Path] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts):
+        relative = path.relative_to(root)
+        if path.suffix == ".tf":
+            kind = "module" if "modules" in relative.parts[:-1] else "root"
+            picked.setdefault(kind, relative)
+        elif path.suffix in (".yaml", ".yml") and "manifest" not in picked:
+            head = path.read_text(errors="replace")[:4000]
+            if "apiVersion:" in head and "kind:" in head:
+                picked["manifest"] = relative
+    return picked
+
+
+def copies(source: Path, target: Path, count: int) -> Path:
+    """``count`` copies of ``source`` under ``target`` (copy-0 ...); the directory itself when one."""
+    if count == 1:
+        shutil.copytree(source, target, ignore=IGNORED, symlinks=True)
+        return target
+    for index in range(count):
+        shutil.copytree(source, target / f"copy-{index}", ignore=IGNORED, symlinks=True)
+    return target
+
+
+def interleaved(rows: list[Row], cwd: Path, repeat: int, measure: Callable[..., Any]) -> dict[str, Any]:
+    """Each row's median over ``repeat`` rounds, the rows run in order within each round."""
+    import statistics
+
+    runs: dict[str, list[tuple[float, int, int, float]]] = {name: [] for name, _, _ in rows}
+    for _ in range(repeat):
+        for name, command, before in rows:
+            if before is not None:
+                before()
+            runs[name].append(measure(command, cwd))
+    return {
+        name: {
+            "seconds": statistics.median(r[0] for r in found),
+            "peak_mib": round(max(r[1] for r in found) / 1024, 1),
+            "exit": found[-1][2],
+            "cpu": statistics.median(r[3] for r in found),
+        }
+        for name, found in runs.items()
+    }
+
+
+def run_repository(
+    source: Path,
+    work: Path,
+    repeat: int,
+    checkov: str | None,
+    scaling: bool,
+    measure: Callable[..., Any],
+    before: Path | None = None,
+    after: Path | None = None,
+) -> dict[str, Any]:
+    """The rows on a copy of ``source``; with ``before`` (another checkout's ``src``), each ownlint row is
+    followed in the same round by the same command run from there (its own cache), named ``before/ROW``;
+    ``after``: the ``src`` the other rows run from (default: the installed ownlint)."""
+    root = copies(source, work / "repo", 1)
+    floor = [sys.executable, "-c", FLOOR, "."]
+    picked = pick_files(root)
+    changing = picked.get("module") or picked.get("root") or picked.get("manifest")  # a comment in any of them
+    rounds = iter(range(1_000_000))
+
+    def change_one() -> None:
+        if changing is not None:
+            with open(root / changing, "a", encoding="utf-8") as stream:
+                stream.write(f"# benchmark change {next(rounds)}\n")
+
+    def ownlint_rows(prefix: str, path: str, cache: Path) -> list[Row]:
+        ownlint = ["env", f"PYTHONPATH={path}", sys.executable, "-m", "ownlint"]
+        check = [*ownlint, "check", ".", "--format", "json", "-o", "/dev/null", "--cache-dir", str(cache)]
+
+        def empty_cache() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
+
+        rows: list[Row] = [
+            (f"{prefix}cold", check, empty_cache),
+            (f"{prefix}cold-j1", [*check, "--jobs", "1"], empty_cache),
+            (f"{prefix}cold-j2", [*check, "--jobs", "2"], empty_cache),
+            (f"{prefix}warm", check, None),
+            (f"{prefix}one-changed", check, change_one),
+        ]
+        for kind in ("root", "module", "manifest"):
+            if kind in picked:
+                command = [*ownlint, "check", str(picked[kind]), "--cache-dir", str(cache)]
+                rows.append((f"{prefix}pre-commit-{kind}", command, None))
+        return rows
+
+    rows: list[Row] = [("floor", floor, None)]
+    mine = ownlint_rows("", str(after or ""), work / "cache")
+    if before is None:
+        rows += mine
+    else:
+        for pair in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
+            rows += pair
+    if checkov and Path(checkov).exists():
+        from run import CHECKOV_POLICY
+
+        policies = work / "policies"
+        policies.mkdir(exist_ok=True)
+        (policies / "owner.yaml").write_text(CHECKOV_POLICY)
+        command = [checkov, "-d", ".", "--external-checks-dir", str(policies), "--check", "CKV2_OWN_1"]
+        rows.append(("checkov", [*command, "--compact", "--quiet", "--framework", "terraform", "kubernetes"], None))
+    results: dict[str, Any] = {"picked": {k: str(v) for k, v in picked.items()}}
+    results.update(interleaved(rows, root, repeat, measure))
+    if scaling:
+        for count in (1, 2, 4):
+            place = copies(source, work / f"scale-{count}", count)
+            cold = next(command for name, command, _ in mine if name == "cold-j1")
+            scaled: list[Row] = [("floor", floor, None), ("cold-j1", cold, mine[0][2])]
+            for name, row in interleaved(scaled, place, repeat, measure).items():
+                results[f"x{count}-{name}"] = row
+            shutil.rmtree(place)
+    return results
+
+
+def print_repository(results: dict[str, Any], source: Path) -> None:
+    floor, floor_cpu = results["floor"]["seconds"], results["floor"]["cpu"]
+    print(f"repository: {source}  picked: {results['picked']}")
+    print(f"{'run':<28} {'median s':>9} {'x floor':>8} {'cpu s':>8} {'x floor':>8} {'peak MiB':>9} {'exit':>5}")
+    for name, row in results.items():
+        if isinstance(row, dict) and "seconds" in row and not name.startswith("x"):
+            ratio, cpu_ratio = row["seconds"] / floor, row["cpu"] / floor_cpu
+            print(
+                f"{name:<28} {row['seconds']:>9.3f} {ratio:>8.2f} {row['cpu']:>8.3f} {cpu_ratio:>8.2f}"
+                f" {row['peak_mib']:>9.1f} {row['exit']:>5}"
+            )
+    if "checkov" in results:
+        print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
+    if "x1-floor" in results:
+        for name in ("floor", "cold-j1"):
+            one = results[f"x1-{name}"]
+            line = " ".join(
+                f"x{n}: {results[f'x{n}-{name}']['seconds']:.3f} s"
+                f" ({results[f'x{n}-{name}']['seconds'] / one['seconds']:.2f}x;"
+                f" cpu {results[f'x{n}-{name}']['cpu'] / one['cpu']:.2f}x,"
+                f" {results[f'x{n}-{name}']['peak_mib']} MiB)"
+                for n in (1, 2, 4)
+            )
+            print(f"scaling {name:<8} {line}")
