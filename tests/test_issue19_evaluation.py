@@ -185,3 +185,16 @@ def test_a_modules_json_that_is_no_file_in_the_repository_is_not_read(tmp_path: 
     run = run_cli("check", str(tmp_path), "--format", "json")
     assert run.exit_code == 0
     assert "remote module 'cloudposse/label/null' is not followed" in run.stderr
+
+
+def test_a_count_written_as_a_string_is_converted_as_terraform_converts_it(tmp_path: Path) -> None:
+    """``count = "0"`` (often a string output of a shared module, or ``cond ? "2" : 0``) creates nothing;
+    ``count = "2"`` creates two instances: Terraform converts a numeric string to the number."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "none" {\n  count = "0"\n}\n'
+        'resource "aws_sqs_queue" "two" {\n  count = true ? "2" : 0\n}\n'
+        'resource "aws_sqs_queue" "odd" {\n  count = "nan"\n}\n'
+    )
+    found = run_cli("check", str(tmp_path), "--select", "OWN001", "--format", "json").json()["findings"]
+    assert [f["resource"] for f in found] == ["aws_sqs_queue.two", "aws_sqs_queue.odd"]  # "nan": unknown count
+    assert "count" not in found[0]["message"]

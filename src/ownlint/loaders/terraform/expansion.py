@@ -3,6 +3,7 @@ instance with them unknown (and why) when they cannot be known or are too many t
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
@@ -16,7 +17,7 @@ def instances_of(block: m.Block, evaluator: Evaluator, address: str) -> list[tup
     """Instances of a block as (address suffix, ``each``/``count`` scope); ``[]`` when none is created."""
     count = block.attribute("count")
     if count is not None:
-        value = evaluator.value(count.expr)
+        value = _number(evaluator.value(count.expr))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             reason = value.reason if isinstance(value, Unknown) else "count is not a number"
             return [("", {"count": Unknown(f"count of {address} is unknown: {reason}")})]
@@ -46,3 +47,16 @@ def unexpanded(block: m.Block, address: str, reason: str) -> list[tuple[str, dic
     """One instance standing for all, with ``each``/``count`` unknown because of ``reason``."""
     name = "count" if block.attribute("count") is not None else "each"
     return [("", {name: Unknown(f"{'count' if name == 'count' else 'for_each'} of {address} not expanded: {reason}")})]
+
+
+def _number(value: Any) -> Any:
+    """``count`` as Terraform converts it: a string that spells a number is that number ("0", "2")."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return value
+    if not math.isfinite(number):  # "nan", "inf": no number of instances
+        return value
+    return int(number) if number.is_integer() else number
