@@ -192,3 +192,19 @@ def test_terraform_and_output_overrides_merge_per_setting() -> None:
     ]
     assert [a.name for a in terraform.attributes] == ["required_version"]
     assert [(a.name, a.line) for a in output.attributes] == [("value", 8), ("description", 11)]
+
+
+def test_examples_and_test_fixtures_are_roots_by_the_registry_layout(tmp_path: Path) -> None:
+    """``examples/*`` and ``test/fixtures/*`` of a module repository are run as roots (by a user, by
+    terratest or kitchen-terraform) even without a provider block: a missing owner there is missing, not
+    'depends on the caller'."""
+    module = 'variable "labels" {\n  default = {}\n}\nresource "google_pubsub_topic" "t" {\n  name = "t"\n  labels = var.labels\n}\n'
+    for where in ("examples/simple", "test/fixtures/simple", "modules/lib"):
+        (tmp_path / where).mkdir(parents=True)
+        (tmp_path / where / "main.tf").write_text(module)
+    found = run_cli("check", str(tmp_path), "--select", "OWN001,OWN012", "--format", "json").json()["findings"]
+    assert sorted((f["rule"], f["file"]) for f in found) == [
+        ("OWN001", "examples/simple/main.tf"),
+        ("OWN001", "test/fixtures/simple/main.tf"),
+        ("OWN012", "modules/lib/main.tf"),
+    ]

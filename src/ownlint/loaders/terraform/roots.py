@@ -6,6 +6,7 @@ A module nothing in the scan calls is evaluated as a root only when it shows tha
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,11 +53,25 @@ def root_marker(source: ModuleSource) -> str | None:
                 return f"backend ({hcl.path}:{block.line})"
     if source.tfvars:
         return f"variable file {source.tfvars[0].path}"
+    convention = _run_by_convention(source.path)
+    if convention is not None:
+        return convention
     try:
         names = sorted(entry.name for entry in source.directory.iterdir())
     except OSError:
         return None
     return next((name for name in names if name in _ROOT_FILES or name.endswith(_VARIABLE_FILES)), None)
+
+
+def _run_by_convention(path: str) -> str | None:
+    """The registry's layout: ``examples/*`` are roots a user runs, ``test(s)/fixtures/*`` roots a test
+    harness (terratest, kitchen-terraform) runs; they often configure no provider (the environment does)."""
+    parts = path.replace("\\", "/").split("/")
+    if "examples" in parts[:-1]:
+        return f"an example ({path})"
+    if any(a in ("test", "tests") and b == "fixtures" for a, b in itertools.pairwise(parts)):
+        return f"a test fixture ({path})"
+    return None
 
 
 def roots_of(
