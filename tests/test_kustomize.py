@@ -230,3 +230,24 @@ def test_a_file_named_kustomization_is_read_too(tree: Any) -> None:
     (root / "app" / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n")
     assert findings(root) == []
     assert "from label owner from labels (app/Kustomization:5)" in explained(root, "ServiceAccount/default/app")
+
+
+def test_a_patch_for_an_object_of_an_unfetched_remote_base_does_not_refuse_the_build(tree: Any) -> None:
+    """An overlay over a remote base patches objects ownlint never fetched: the patch may well match there
+    (kubectl fetches it), so it is a note, and the overlay's own objects still get its labels and namespace."""
+    app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+    root = tree(
+        {
+            "overlay/kustomization.yaml": (
+                "namespace: shop\ncommonLabels:\n  owner: team-shop\n  operated-by: internal\n"
+                "resources:\n- https://github.com/x/y//base?ref=v1\n- settings.yaml\n"
+                "patchesStrategicMerge:\n- replicas.yaml\n"
+            ),
+            "overlay/settings.yaml": app,
+            "overlay/replicas.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: remote-app\nspec:\n  replicas: 3\n",
+        }
+    )
+    run = run_cli("check", str(root), "--format", "json", "--select", "OWN000,OWN001,OWN004")
+    assert run.json()["findings"] == []
+    assert "replicas.yaml" in run.stderr and "remote" in run.stderr
+    assert "owner = 'team-shop'" in explained(root, "ConfigMap/shop/settings")

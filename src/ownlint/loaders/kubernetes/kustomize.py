@@ -19,7 +19,7 @@ from ownlint.loaders.kubernetes.transform import (
     Obj,
     follow_templates,
 )
-from ownlint.model import LoadProblem
+from ownlint.model import LoadProblem, Place
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_NESTING = 30  # kustomizations within kustomizations: deeper is refused, as a located problem
@@ -56,7 +56,7 @@ def build_all(root: Path, files: list[Path], max_bytes: int) -> Built:
         kust = builder.parse(directory)
         if kust is None or kust.data.get("kind") == "Component":
             continue  # a Component is built only into the kustomizations that use it
-        builder.expanded = 0
+        builder.expanded = builder.remote_bases = 0
         objs = builder.build(kust, [directory])
         follow_templates(objs or [])
         instance = kust.shown
@@ -74,6 +74,7 @@ class _Builder(Steps):
         self.read: dict[Path, list[Manifest]] = {}
         self.visited: set[Path] = set()
         self.expanded = 0  # kustomizations expanded by the current root's build (a base used twice counts twice)
+        self.remote_bases = 0  # remote resources in the current root's build: their objects are not known
         self.out = Built()
 
     def shown(self, path: Path) -> str:
@@ -116,7 +117,15 @@ class _Builder(Steps):
         """A URL or git reference: never fetched; a note says what was not read."""
         if not _remote(entry):
             return False
+        if what == "resource":
+            self.remote_bases += 1
         self.out.notes.append(f"{kust.shown}: remote kustomize {what} {entry} is not fetched (opaque)")
+        return True
+
+    def unmatched(self, place: Place, patch: str) -> bool:
+        if not self.remote_bases:
+            return False
+        self.out.notes.append(f"{place.file}: patch of {patch} not applied: it may be for a remote base (opaque)")
         return True
 
     def problem(self, kust: Kust, line: int, message: str) -> None:

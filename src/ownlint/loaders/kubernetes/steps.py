@@ -39,6 +39,11 @@ class Steps:
     def remote(self, kust: Kust, entry: str, what: str) -> bool:
         raise NotImplementedError
 
+    def unmatched(self, place: Place, patch: str) -> bool:
+        """Whether a patch that matches nothing may match an object of a remote base that was not fetched
+        (then it is noted, not refused: kubectl, which fetches it, may find the object there)."""
+        raise NotImplementedError
+
     def patch_file(self, kust: Kust, at: tuple[Any, ...], entry: str) -> tuple[list[Any], str, dict[Any, int]] | None:
         raise NotImplementedError
 
@@ -138,7 +143,10 @@ class Steps:
                 [o for o in objs if selected(o, target)] if target else [o for o in objs if patched_by_id(o, patch)]
             )
             if not chosen and target is None:
-                raise PatchError(f"no resource matches strategic merge patch {patch.get('kind')}/{_name(patch)}")
+                what = f"{patch.get('kind')}/{_name(patch)}"
+                if self.unmatched(place, what):
+                    continue
+                raise PatchError(f"no resource matches strategic merge patch {what}")
             for obj in chosen:
                 if not strategic_merge(obj, patch, place, own):
                     objs.remove(obj)
