@@ -92,6 +92,8 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
         inputs.progress,
         charts.manifests,
         inputs.terraform.cache_dir,
+        found.kustomize_context,
+        found.context_top,
     )
     result = LoadResult(
         resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),
