@@ -123,3 +123,37 @@ def test_diff_base_where_only_the_base_changed(tmp_path: Path, monkeypatch: Any,
     assert (run.exit_code, len(found)) == (expected, expected), run.stdout
     if expected:
         assert found[0]["message"].endswith("(only in overlays/staging/kustomization.yaml)")
+
+
+QUEUE_MODULE = 'variable "tags" {\n  type    = map(string)\n  default = {}\n}\n\nresource "aws_sqs_queue" "q" {\n  tags = var.tags\n}\n'
+UNIT = 'terraform {{\n  source = "../../modules/queue"\n}}\n\ninputs = {{\n  tags = {tags}\n}}\n'
+FULL = '{ owner = "team-a", operated-by = "platform", data-classification = "internal", compliance-scope = "none" }'
+
+
+def units_repository(tmp: Path, monkeypatch: Any, staging_tags: str) -> Path:
+    root = write_tree(
+        tmp / "repo",
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "modules/queue/main.tf": QUEUE_MODULE,
+            "live/prod/terragrunt.hcl": UNIT.format(tags=FULL),
+            "live/staging/terragrunt.hcl": UNIT.format(tags=staging_tags),
+        },
+    )
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_a_module_file_only_terragrunt_units_use_is_checked_as_they_instantiate_it(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    units_repository(tmp_path, monkeypatch, FULL)
+    assert findings("modules/queue/main.tf") == []
+
+
+def test_a_unit_that_gives_no_owner_is_found_for_a_named_module_file(tmp_path: Path, monkeypatch: Any) -> None:
+    units_repository(tmp_path, monkeypatch, '{ operated-by = "platform" }')
+    assert findings("modules/queue/main.tf") == [
+        "OWN001 modules/queue/main.tf:6 aws_sqs_queue.q | aws_sqs_queue.q has no owner (looked for: owner, team); "
+        "add owner to input tags of terragrunt unit live/staging (live/staging/terragrunt.hcl:6)"
+    ]

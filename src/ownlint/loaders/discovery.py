@@ -52,6 +52,7 @@ class Discovered:
     terragrunt: list[Path] = field(default_factory=list)  # terragrunt.hcl units
     namespace_context: Iterable[Path] = ()
     kustomize_context: Iterable[Path] = ()  # the repository's kustomizations: those using named files build them
+    terragrunt_context: Iterable[Path] = ()  # the repository's units: those using a named module instantiate it
     context_top: Path | None = None  # the real directory context comes from (None: all is named)
     terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
@@ -93,9 +94,10 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
         return found  # the whole repository is named: there is no context beyond it
     if found.manifests:
         found.namespace_context = OtherManifests(top, frozenset(p.resolve() for p in found.manifests))
-        found.kustomize_context, found.context_top = Kustomizations(top), top.resolve()
+        found.kustomize_context, found.context_top = Named(top, KUSTOMIZATIONS), top.resolve()
     if found.terraform:
         found.terraform_context = OtherTerraform(top, frozenset(p.resolve().parent for p in found.terraform))
+        found.terragrunt_context = Named(top, (TERRAGRUNT_UNIT,))
     return found
 
 
@@ -165,17 +167,18 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
 
 
 @dataclass(frozen=True)
-class Kustomizations:
-    """The kustomization files under ``root``, walked when iterated; links out of ``root`` are not read."""
+class Named:
+    """The files called one of ``names`` under ``root``, walked when iterated; links out of ``root`` are not read."""
 
     root: Path
+    names: tuple[str, ...]
 
     def __iter__(self) -> Iterator[Path]:
         real_root = self.root.resolve()
         for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
             for name in names:
                 path = Path(current, name)
-                if name in KUSTOMIZATIONS and os.path.isfile(path) and not links_outside(path, real_root):
+                if name in self.names and os.path.isfile(path) and not links_outside(path, real_root):
                     yield path
 
 
