@@ -29,6 +29,7 @@ TERRAGRUNT_UNIT = "terragrunt.hcl"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 KUSTOMIZATION = "Kustomization"  # kustomize's third name for its file, without a suffix
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", KUSTOMIZATION)
 TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, no resources
 
 
@@ -50,6 +51,9 @@ class Discovered:
     not_terraform: list[Path] = field(default_factory=list)  # *.hcl: Terragrunt, Packer, Nomad (not read)
     terragrunt: list[Path] = field(default_factory=list)  # terragrunt.hcl units
     namespace_context: Iterable[Path] = ()
+    kustomize_context: Iterable[Path] = ()  # the repository's kustomizations: those using named files build them
+    terragrunt_context: Iterable[Path] = ()  # the repository's units: those using a named module instantiate it
+    context_top: Path | None = None  # the real directory context comes from (None: all is named)
     terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
 
@@ -90,8 +94,10 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
         return found  # the whole repository is named: there is no context beyond it
     if found.manifests:
         found.namespace_context = OtherManifests(top, frozenset(p.resolve() for p in found.manifests))
+        found.kustomize_context, found.context_top = Named(top, KUSTOMIZATIONS), top.resolve()
     if found.terraform:
         found.terraform_context = OtherTerraform(top, frozenset(p.resolve().parent for p in found.terraform))
+        found.terragrunt_context = Named(top, (TERRAGRUNT_UNIT,))
     return found
 
 
@@ -158,6 +164,22 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
             candidate = Path(path)
             if f"{os.sep}templates{os.sep}" not in path or not is_helm_template(candidate):
                 yield candidate
+
+
+@dataclass(frozen=True)
+class Named:
+    """The files called one of ``names`` under ``root``, walked when iterated; links out of ``root`` are not read."""
+
+    root: Path
+    names: tuple[str, ...]
+
+    def __iter__(self) -> Iterator[Path]:
+        real_root = self.root.resolve()
+        for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
+            for name in names:
+                path = Path(current, name)
+                if name in self.names and os.path.isfile(path) and not links_outside(path, real_root):
+                    yield path
 
 
 @dataclass(frozen=True)

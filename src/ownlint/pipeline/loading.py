@@ -66,7 +66,10 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or choose_config(inputs, file_paths, found.root)
-    units = read_units(found.root, found.terragrunt, inputs.terraform, inputs.max_file_bytes)
+    modules = frozenset(f.resolve().parent for f in found.terraform)  # a named module file: units may use it
+    units = read_units(
+        found.root, found.terragrunt, inputs.terraform, inputs.max_file_bytes, found.terragrunt_context, modules
+    )
     instantiated = units.module_directories  # by a unit: not also a root module with its defaults
     terraform = load_terraform(
         found.root,
@@ -92,6 +95,8 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
         inputs.progress,
         charts.manifests,
         inputs.terraform.cache_dir,
+        found.kustomize_context,
+        found.context_top,
     )
     result = LoadResult(
         resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),

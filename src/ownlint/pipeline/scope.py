@@ -2,10 +2,11 @@
 
 Context comes from the repository (the callers of a named module, the Namespaces of named manifests);
 findings only from what was named. A finding is reported when its file is named or lies in a named
-directory, or when its resource is instantiated by a module call written in a named place: under a named
-file (pre-commit's changed files) it is then located at that call, the resource's own place kept as a
-related location, so that the hook judges the file that added the call; under a named directory it stays
-where the resource is, as a full scan shows it. Its fingerprint does not depend on where it is located.
+directory, or when its resource is instantiated by a module call written in a named place, or its object is
+built by a named kustomization: under a named file (pre-commit's changed files) it is then located at that
+call or kustomization, the resource's own place kept as a related location, so that the hook judges the
+file that added the call; under a named directory it stays where the resource is, as a full scan shows it.
+Its fingerprint does not depend on where it is located.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ class Located:
 
     def __init__(self, scope: Scope, resources: Iterable[Resource], problems: Iterable[LoadProblem]) -> None:
         self.scope = scope
-        self.calls = _Calls(resources)
+        listed = tuple(resources)
+        self.calls = _Calls(listed)
+        self.instances = {(r.stack, r.address): r.instances for r in listed if r.source == "kubernetes"}
         self.whole_root = {(p.file, p.line, p.message) for p in problems if p.whole_root}
 
     def __call__(self, finding: Finding) -> Finding | None:
@@ -56,15 +59,26 @@ class Located:
         if finding.rule == "OWN000" and (finding.file, finding.line, finding.message) in self.whole_root:
             return finding  # the root module that reached what was named could not be evaluated
         call = self.calls.named_call(finding.source, finding.stack, finding.resource, self.scope)
-        if call is None:
+        if call is not None:
+            return at_call(finding, call) if call.file in self.scope.files else finding
+        built = None
+        if finding.source == "kubernetes":  # the kustomizations that build it (all of them: none listed)
+            built = self._named_instance(finding.instances or self.instances.get((finding.stack, finding.resource), ()))
+        if built is None:
             return None
-        return at_call(finding, call) if call.file in self.scope.files else finding
+        return at_instance(finding, built) if built in self.scope.files else finding
 
     def holds(self, resource: Resource) -> bool:
         """Whether ``resource`` is one of what was named (not only context for it)."""
         if self.scope.holds(resource.file):
             return True
+        if self._named_instance(resource.instances if resource.source == "kubernetes" else ()) is not None:
+            return True
         return self.calls.named_call(resource.source, resource.stack, resource.address, self.scope) is not None
+
+    def _named_instance(self, instances: Iterable[str]) -> str | None:
+        """The first named kustomization among those that build an object (its ``instances``)."""
+        return next((i for i in instances if self.scope.holds(i)), None)
 
     def findings(self, findings: Iterable[Finding]) -> list[Finding]:
         return [f for f in map(self, findings) if f is not None]
@@ -82,6 +96,19 @@ def at_call(finding: Finding, call: Resource) -> Finding:
         line=call.line,
         end_line=call.end_line,
         message=f"{finding.message}; in {call.address} ({finding.file}:{finding.line})",
+        related=(where, *finding.related),
+    )
+
+
+def at_instance(finding: Finding, kustomization: str) -> Finding:
+    """``finding`` located at the named kustomization that builds its object."""
+    where = Place(finding.file, finding.line, finding.resource, PlaceKind.FINDING)
+    return replace(
+        finding,
+        file=kustomization,
+        line=1,
+        end_line=1,
+        message=f"{finding.message}; built by {kustomization} ({finding.file}:{finding.line})",
         related=(where, *finding.related),
     )
 

@@ -6,6 +6,7 @@ come from. Remote resources are never fetched; paths stay inside the scanned tre
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from ownlint.loaders.kubernetes.transform import (
     Obj,
     follow_templates,
 )
+from ownlint.loaders.kubernetes.users import Users, kustomize_users
 from ownlint.model import LoadProblem, Place
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -43,14 +45,31 @@ def kustomization_in(directory: Path) -> Path | None:
     return None
 
 
-def build_all(root: Path, files: list[Path], max_bytes: int) -> Built:
-    """Every kustomization among ``files`` built; those another one uses only as part of that one."""
+def build_all(
+    root: Path, files: list[Path], max_bytes: int, context: Iterable[Path] = (), bound: Path | None = None
+) -> Built:
+    """Every kustomization among ``files`` built; those another one uses only as part of that one. With
+    ``context`` (the repository's kustomization files, inside the real directory ``bound``), ``files`` that
+    kustomizations elsewhere use are built only as the top-level ones among those build them."""
+    users = kustomize_users(files, context, bound, max_bytes) if bound is not None else Users()
     builder = _Builder(root.resolve(), root, max_bytes)
-    found = sorted({p.resolve().parent for p in files if p.name in NAMES})
+    found = sorted({p.resolve().parent for p in files if p.name in NAMES} - users.used)
     for directory in found:
         builder.parse(directory)
     used = {d for d in found for d2 in found if d2 != d and d in builder.references(d2)}
-    for directory in [d for d in found if d not in used] + [d for d in found if d in used]:
+    _build(builder, [d for d in found if d not in used] + [d for d in found if d in used], used)
+    if users.tops:  # entries may reach anywhere in the repository, as kubectl run there would
+        outer = _Builder(bound or root.resolve(), root, max_bytes)
+        _build(outer, [d for d in users.tops if d not in found], set())
+        builder.out.manifests += outer.out.manifests
+        builder.out.used |= outer.out.used
+        builder.out.problems += outer.out.problems
+        builder.out.notes += outer.out.notes
+    return builder.out
+
+
+def _build(builder: _Builder, directories: list[Path], used: set[Path]) -> None:
+    for directory in directories:
         if directory in used and directory in builder.visited:
             continue
         kust = builder.parse(directory)
@@ -64,7 +83,6 @@ def build_all(root: Path, files: list[Path], max_bytes: int) -> Built:
             builder.out.manifests.append(
                 Manifest(obj.data, obj.file, obj.line, obj.end_line, obj.lines, dict(obj.origins), (instance,))
             )
-    return builder.out
 
 
 class _Builder(Steps):

@@ -36,11 +36,14 @@ def load_kubernetes(
     progress: Progress | None = None,
     rendered: Sequence[Manifest] = (),
     cache_dir: str | None = None,
+    kustomizations: Iterable[Path] = (),
+    bound: Path | None = None,
 ) -> LoadResult:
     """The objects of ``files`` (and standard input, and the Helm charts ``rendered``); ``context`` files
     only lend their Namespaces. With ``jobs`` > 1 the files are parsed in that many processes (when there
     are many). ``cache_dir``: the parse cache, used for YAML documents when ``open_cache`` finds it safe
-    (its note is Terraform's)."""
+    (its note is Terraform's). ``kustomizations``: the repository's, inside the real directory ``bound``:
+    those that use ``files`` build them."""
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
@@ -59,7 +62,7 @@ def load_kubernetes(
         cache.prune()
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
-    built = build_all(root, list(files), max_bytes)
+    built = build_all(root, list(files), max_bytes, kustomizations, bound)
     if built.used:  # what kustomizations build is checked as their instances, never file by file
         manifests = [m for m in manifests if m.file not in built.used] + built.manifests
         problems = [p for p in problems if p.file not in built.used] + _unique(built.problems)

@@ -3,11 +3,11 @@ they instantiate are not also checked as root modules with their defaults), then
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ownlint.loaders.files import MAX_FILE_BYTES
+from ownlint.loaders.files import MAX_FILE_BYTES, read_text
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import parser_for
 from ownlint.loaders.terraform.budget import Budget
@@ -67,11 +67,20 @@ class Units:
 
 
 def read_units(
-    root: Path, files: Iterable[Path], inputs: TerraformInputs | None = None, max_bytes: int = MAX_FILE_BYTES
+    root: Path,
+    files: Iterable[Path],
+    inputs: TerraformInputs | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    context: Iterable[Path] = (),
+    modules: frozenset[Path] = frozenset(),
 ) -> Units:
-    """Every ``terragrunt.hcl`` of ``files`` read as a unit (its configuration and module directory)."""
+    """Every ``terragrunt.hcl`` of ``files`` read as a unit (its configuration and module directory); and
+    those of ``context`` (the repository's) that instantiate one of the ``modules`` (real directories named)."""
     inputs = inputs or TerraformInputs()
     units = sorted(set(files))
+    named = {p.resolve() for p in units}
+    users = sorted(p for p in _naming(context, modules, max_bytes) if p.resolve() not in named) if modules else []
+    units += users
     repository = repository_of(root)
     parse = parser_for(inputs.parser) if units else _no_hcl  # a run without units never imports the parser
     found = Units(Reading(TreePaths(repository), ModuleLoader(root, parse, repository, None, max_bytes)))
@@ -89,7 +98,24 @@ def read_units(
     # a terragrunt.hcl that units include is their parent configuration (find_in_parent_folders()), not a unit
     included = {parent.virtual for unit in found.units for _, parent in unit.config.includes}
     found.units = [u for u in found.units if u.config.virtual not in included]
+    if users:  # a unit read as context counts only if it instantiates a module named
+        context_units = {found.reading.paths.virtual(p) for p in users}
+        found.units = [u for u in found.units if u.config.virtual not in context_units or u.module in modules]
     return found
+
+
+def _naming(context: Iterable[Path], modules: frozenset[Path], max_bytes: int) -> Iterator[Path]:
+    """The unit files of ``context`` beside a module or whose text names one's directory (a cheap filter)."""
+    names = {d.name for d in modules}
+    for count, path in enumerate(context):
+        if count >= MAX_UNITS:
+            return
+        if path.resolve().parent in modules:
+            yield path
+            continue
+        text = read_text(path, path.name, max_bytes)
+        if not isinstance(text, LoadProblem) and any(n in text for n in names):
+            yield path
 
 
 def _no_hcl(text: str, path: str) -> m.HclFile:
