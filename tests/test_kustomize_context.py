@@ -9,17 +9,8 @@ from typing import Any
 
 import pytest
 from tests.conftest import require_git, run_cli, write_tree
+from tests.test_kustomize import DEPLOY
 
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    metadata:
-      labels: {app: web}
-"""
 OWNED = "labels:\n- pairs:\n    owner: team-a\n    operated-by: platform\n"
 UNOWNED = "labels:\n- pairs:\n    operated-by: platform\n"
 
