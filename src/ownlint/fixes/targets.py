@@ -16,8 +16,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ownlint.config import Config
+from ownlint.fixes.values import RULE_FACTS
 from ownlint.model import FileOwners, Finding, Resource, State, in_stack
-from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, category_of, fact, operating_msp
+from ownlint.ownership import CONTRACT, ESCALATION, OWNER, category_of, fact, operating_msp
 
 
 @dataclass(frozen=True)
@@ -122,12 +123,8 @@ def located(finding: Finding) -> str:
 
 def facts_wanted(config: Config, resource_type: str, rule: str) -> tuple[str, ...]:
     """The facts whose absence ``rule`` reports on a resource of this type."""
-    if rule == "OWN001":
-        return (OWNER,)
-    if rule == "OWN004":
-        return (OPERATOR,)
-    if rule == "OWN007":
-        return (CONTRACT, ESCALATION)
+    if rule in RULE_FACTS:
+        return RULE_FACTS[rule]
     return category_of(config, resource_type).requires
 
 

@@ -24,14 +24,18 @@ def check_rules(rules: Iterable[str]) -> None:
         raise OwnlintError(f"--rule {','.join(unknown)}: ownlint fix fixes {', '.join(FIXABLE)}")
 
 
+# the facts whose absence these rules report, whatever the resource; OWN005's depend on its category
+RULE_FACTS: Mapping[str, tuple[str, ...]] = {
+    "OWN001": (OWNER,),
+    "OWN004": (OPERATOR,),
+    "OWN007": (CONTRACT, ESCALATION),
+}
+
+
 def rule_facts(config: Config, rule: str) -> tuple[str, ...]:
     """The facts whose absence ``rule`` reports, which a fix of it writes."""
-    if rule == "OWN001":
-        return (OWNER,)
-    if rule == "OWN004":
-        return (OPERATOR,)
-    if rule == "OWN007":
-        return (CONTRACT, ESCALATION)
+    if rule in RULE_FACTS:
+        return RULE_FACTS[rule]
     return tuple(dict.fromkeys(name for category in config.categories for name in category.requires))
 
 
