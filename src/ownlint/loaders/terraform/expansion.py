@@ -8,7 +8,8 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
-from ownlint.loaders.terraform.values import PartialMap, Unknown
+from ownlint.loaders.terraform.functions.core import as_number
+from ownlint.loaders.terraform.values import EvalError, PartialMap, Unknown
 
 MAX_INSTANCES = 1000
 
@@ -54,8 +55,8 @@ def _number(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        number = float(value.strip())
-    except ValueError:
+        number = as_number(value)
+    except EvalError:
         return value
     if not math.isfinite(number):  # "nan", "inf": no number of instances
         return value
