@@ -24,6 +24,10 @@ from ownlint.loaders.terraform.values import PartialMap, Unknown
 FIXED = [
     'merge({a = "1", b = "2"}, {b = "3"})',
     'lookup({team = "x"}, "owner", "none")',
+    # the key converts to a string, and only a primitive does (hypothesis found a list key raising TypeError)
+    'lookup({"1" = "a", "true" = "b"}, 1)',
+    'lookup({"1" = "a", "true" = "b"}, true)',
+    "can(lookup({}, []))",
     'format("%s/%s", "a", upper("b"))',
     'join(",", concat(["a"], ["b"]))',
     '{for k, v in {a = "1", b = "2"} : "k-${k}" => v}',

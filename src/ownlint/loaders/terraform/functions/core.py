@@ -81,6 +81,7 @@ def _lookup(args: list[Any], _budget: Budget) -> Any:
     if isinstance(key, Unknown):
         # an unknown key in a known empty map can only find the default
         return args[2] if table == {} and len(args) == 3 else key
+    key = to_text(key)  # the key parameter is a string: a number or bool converts, a collection is an error
     if isinstance(table, PartialMap):
         if key in table.known:
             return table.known[key]
