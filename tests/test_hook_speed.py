@@ -1,0 +1,76 @@
+"""The pre-commit path stays fast: a one-file check imports only what its kind of file needs, and walks the
+repository once (issue 20). Each guard names what a regression would bring back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import write_tree
+
+TERRAFORM = {
+    "ownlint.yaml": "parties:\n  internal: [platform]\n",
+    "stack/main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n  tags = { owner = "platform" }\n}\n',
+    "stack/terraform.tfvars": "",
+}
+MANIFEST = {
+    "ownlint.yaml": "parties:\n  internal: [platform]\n",
+    "apps/app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: apps\n"
+    "  labels:\n    owner: platform\n",
+    "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels:\n    owner: platform\n",
+}
+
+# what a check of .tf files never needs: the Kubernetes loaders, the audit, terragrunt's reader (no unit is
+# on the path); (ipaddress is not listed: pathlib imports it through urllib.parse)
+NOT_FOR_TERRAFORM = (
+    "ownlint.loaders.kubernetes.kustomize",
+    "ownlint.loaders.kubernetes.load",
+    "ownlint.loaders.kubernetes.documents",
+    "ownlint.loaders.kubernetes.helm",
+    "ownlint.loaders.codeowners",
+    "ownlint.cli.audit",
+    "ownlint.report.audit",
+    "ownlint.audit",
+    "ownlint.loaders.terraform.terragrunt.config",
+)
+# what a check of manifests never needs: the HCL parsers, the evaluator, terragrunt
+NOT_FOR_MANIFESTS = (
+    "ownlint.loaders.terraform.load",
+    "ownlint.loaders.terraform.evaluate",
+    "ownlint.loaders.terraform.ts_backend",
+    "ownlint.loaders.terraform.terragrunt.load",
+    "tree_sitter",
+    "ownlint.loaders.codeowners",
+    "ownlint.cli.audit",
+    "ownlint.audit",
+)
+
+
+def _imported(cwd: Path, *args: str) -> set[str]:
+    """The modules ``ownlint ARGS`` imports, from ``python -X importtime`` (the run as pre-commit starts it)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ownlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"},
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    return {line.rpartition("|")[2].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_a_terraform_file_check_imports_no_kubernetes_audit_or_terragrunt_reader(tmp_path: Path) -> None:
+    write_tree(tmp_path, TERRAFORM)
+    imported = _imported(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", "stack/main.tf")
+    assert "ownlint.loaders.terraform.load" in imported  # the probe sees the run's imports
+    assert sorted(imported.intersection(NOT_FOR_TERRAFORM)) == []
+
+
+def test_a_manifest_check_imports_no_hcl_parser_or_evaluator(tmp_path: Path) -> None:
+    write_tree(tmp_path, MANIFEST)
+    imported = _imported(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", "apps/app.yaml")
+    assert "ownlint.loaders.kubernetes.load" in imported
+    assert sorted(imported.intersection(NOT_FOR_MANIFESTS)) == []
