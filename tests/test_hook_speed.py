@@ -3,12 +3,15 @@ repository once (issue 20). Each guard names what a regression would bring back.
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import write_tree
+import pytest
+from tests.conftest import run_cli, write_tree
 
 TERRAFORM = {
     "ownlint.yaml": "parties:\n  internal: [platform]\n",
@@ -74,3 +77,48 @@ def test_a_manifest_check_imports_no_hcl_parser_or_evaluator(tmp_path: Path) -> 
     imported = _imported(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", "apps/app.yaml")
     assert "ownlint.loaders.kubernetes.load" in imported
     assert sorted(imported.intersection(NOT_FOR_MANIFESTS)) == []
+
+
+def _listings(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
+    """How many times each directory is listed (``os.scandir``, which ``os.walk`` uses, and ``os.listdir``)."""
+    listed: collections.Counter[str] = collections.Counter()
+    scandir, listdir = os.scandir, os.listdir
+
+    def counted_scandir(path: Any = ".") -> Any:
+        listed[os.path.realpath(path)] += 1
+        return scandir(path)
+
+    def counted_listdir(path: Any = ".") -> Any:
+        listed[os.path.realpath(path)] += 1
+        return listdir(path)
+
+    monkeypatch.setattr(os, "scandir", counted_scandir)
+    monkeypatch.setattr(os, "listdir", counted_listdir)
+    return listed
+
+
+ELSEWHERE = {f"other/team-{n}/deep/main.tf": 'resource "aws_sqs_queue" "q" {}\n' for n in range(3)}
+
+
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        ({**TERRAFORM, "modules/queue/main.tf": 'resource "aws_sqs_queue" "q" {}\n'}, "modules/queue/main.tf"),
+        (TERRAFORM, "stack/main.tf"),
+        ({**MANIFEST, "apps/app.yaml": MANIFEST["apps/app.yaml"].replace("apps", "elsewhere")}, "apps/app.yaml"),
+    ],
+    ids=["module file", "root file", "manifest whose Namespace is nowhere"],
+)
+def test_a_one_file_check_lists_each_directory_of_the_repository_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], named: str
+) -> None:
+    write_tree(tmp_path, {**files, **ELSEWHERE, "other/k8s/x.yaml": "apiVersion: v1\nkind: ConfigMap\n"})
+    (tmp_path / ".git").mkdir()  # the repository's top: context comes from all of it
+    monkeypatch.chdir(tmp_path)
+    listed = _listings(monkeypatch)
+    run = run_cli("check", "--no-cache", "--", named)
+    assert run.exit_code in (0, 1), run.stderr
+    deep = os.path.realpath(tmp_path / "other/team-0/deep")
+    assert listed[deep] == 1
+    own = os.path.realpath(tmp_path / named).rpartition("/")[0]  # its loader lists it as it reads it
+    assert [(d, n) for d, n in listed.items() if n > 1 and d != own] == []

@@ -162,6 +162,8 @@ def _helm(inputs: Inputs, config: Config, root: Path) -> HelmRun | None:
     (from the top of the repository), or None without helm."""
     if inputs.helm is None:
         return None
+    from ownlint.loaders.kubernetes.helm import HelmRun
+
     top = repository_top(root) or root
     values = {(top / c).resolve(): tuple(top / f for f in files) for c, files in config.helm_values.items()}
     return HelmRun(inputs.helm, max_bytes=inputs.max_file_bytes, values=values)
