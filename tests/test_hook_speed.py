@@ -4,6 +4,7 @@ repository once (issue 20). Each guard names what a regression would bring back.
 from __future__ import annotations
 
 import collections
+import io
 import os
 import subprocess
 import sys
@@ -122,3 +123,51 @@ def test_a_one_file_check_lists_each_directory_of_the_repository_once(
     assert listed[deep] == 1
     own = os.path.realpath(tmp_path / named).rpartition("/")[0]  # its loader lists it as it reads it
     assert [(d, n) for d, n in listed.items() if n > 1 and d != own] == []
+
+
+def _opened(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The files opened (``os.open`` and ``io.open``, which pathlib's reads use), as real paths."""
+    opened: set[str] = set()
+    os_open, io_open = os.open, io.open
+
+    def counted_os_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, (str, os.PathLike)):
+            opened.add(os.path.realpath(path))
+        return os_open(path, *args, **kwargs)
+
+    def counted_io_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, (str, os.PathLike)):
+            opened.add(os.path.realpath(path))
+        return io_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counted_os_open)
+    monkeypatch.setattr(io, "open", counted_io_open)
+    return opened
+
+
+CALLED = {
+    **TERRAFORM,
+    "stack/main.tf": TERRAFORM["stack/main.tf"] + 'module "queue" {\n  source = "../modules/queue"\n}\n',
+    "modules/queue/main.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+    **{f"other/team-{n}/main.tf": f'module "m" {{\n  source = "./modules/m{n}"\n}}\n' for n in range(3)},
+}
+
+
+def test_a_warm_module_file_check_reads_only_the_files_of_its_callers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ownlint.loaders.terraform import outline_cache
+
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record files written a moment ago (the test's)
+    repo = write_tree(tmp_path / "repo", CALLED)
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    cache = str(tmp_path / "cache")
+    uncached = run_cli("check", "--no-cache", "--", "modules/queue/main.tf")
+    cold = run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
+    opened = _opened(monkeypatch)
+    warm = run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
+    assert "module.queue.aws_sqs_queue.q" in warm.stdout  # checked as its caller instantiates it
+    assert warm.stdout == cold.stdout == uncached.stdout
+    others = {os.path.realpath(repo / f"other/team-{n}/main.tf") for n in range(3)}
+    assert opened & others == set()

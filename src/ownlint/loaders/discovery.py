@@ -200,10 +200,20 @@ class Listing:
                     entries = list(listing)
             except OSError:
                 continue
-            dirs = sorted(e.name for e in entries if e.name not in SKIPPED_DIRS and _is_directory(e))
-            self.links.update(e.path for e in entries if e.is_symlink())
-            yield directory, dirs, sorted(e.name for e in entries if not _is_directory(e))
-            pending.extend(os.path.join(directory, d) for d in reversed(dirs))
+            dirs: list[str] = []
+            names: list[str] = []
+            for entry in entries:  # one pass: thousands of directories
+                if not _is_directory(entry):
+                    names.append(entry.name)
+                    if entry.is_symlink():
+                        self.links.add(entry.path)
+                elif entry.name not in SKIPPED_DIRS:
+                    dirs.append(entry.name)
+            dirs.sort()
+            names.sort()
+            yield directory, dirs, names
+            prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join, cheaper
+            pending.extend([prefix + d for d in reversed(dirs)])
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ def load_terraform(
     parse = parser_for(inputs.parser) if directories else _no_hcl
     loader = ModuleLoader(root, parse, repository, cache, max_bytes)
     scanned = [d.resolve() for d in directories]
+    if context is not None and cache is not None:  # the callers search keeps its outlines beside the parse cache
+        context = _outlined(context, Path(inputs.cache_dir or ""), repository)
     overrides = root_overrides(loader, inputs)
     sizes = {d: len(terraform_files(d, loader.repository)) for d in scanned}
     files_count = sum(sizes.values())
@@ -99,6 +101,13 @@ def _roots_here(
     roots = roots_of(calls, outline, loader.max_bytes, context)
     evaluated = counter(progress, "evaluating root modules", len(roots))
     return load_roots(loader, scanned, roots, overrides, set(), evaluated)
+
+
+def _outlined(context: Iterable[str], cache_dir: Path, repository: Path) -> Iterable[str]:
+    from ownlint.loaders.terraform.outline_cache import OutlinedFiles, open_store
+
+    store = open_store(cache_dir, repository)
+    return context if store is None else OutlinedFiles(context, store)
 
 
 def _no_hcl(text: str, path: str) -> m.HclFile:
