@@ -48,14 +48,23 @@ def store_path(cache: Path) -> Path:
     return found
 
 
-def hide_the_caller(cache: Path, signature: bytes | None = None) -> bytes:
-    """The store as it is, but the caller's entry naming no local path; signed with the store's key unless
-    ``signature`` is given."""
+def hide_the_caller(cache: Path, signature: bytes | None = None, lie: str = "file") -> bytes:
+    """The store as it is, but lying about the caller: its file's entry names no local path (``file``), or its
+    directory is missing from the listing of the top (``directory``); signed with the store's key unless
+    ``signature`` is given. The entries' identities still match: only their content lies."""
     store = json.loads(store_path(cache).read_bytes().partition(b"\n")[2])
-    for path, entry in store["files"].items():
-        if path.endswith("stack/main.tf"):
-            entry[5] = []  # the entry's identity still matches the file: only its content lies
-    body = json.dumps(store).encode()
+    if lie == "file":
+        store["files"]["stack/main.tf"][5] = []
+    elif lie == "directory":
+        top = next(key for key in store["dirs"] if os.path.isabs(key) or key == "")
+        store["dirs"][top][5].remove("stack")
+    else:  # a walk out of the repository: its parent, where a caller waits
+        top = next(key for key in store["dirs"] if os.path.isabs(key) or key == "")
+        store["dirs"][top][5].insert(0, lie)
+    return sign(cache, json.dumps(store).encode(), signature)
+
+
+def sign(cache: Path, body: bytes, signature: bytes | None = None) -> bytes:
     key = (cache / "outlines" / "key").read_bytes()
     return (signature or hmac.new(key, body, hashlib.sha256).hexdigest().encode()) + b"\n" + body
 
@@ -69,20 +78,34 @@ def test_the_store_is_written_and_a_warm_run_gives_what_an_uncached_run_gives(re
     assert (cache / "outlines").stat().st_mode & 0o777 == 0o700
 
 
-def test_the_planted_store_this_test_builds_would_change_the_findings(repo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("lie", ["file", "directory"])
+def test_the_planted_store_this_test_builds_would_change_the_findings(repo: Path, tmp_path: Path, lie: str) -> None:
     """The probe the other tests use: signed with the real key, the lie is believed (so they can fail)."""
     cache = tmp_path / "cache"
     expected = check(None)
     check(cache)
-    store_path(cache).write_bytes(hide_the_caller(cache))
+    store_path(cache).write_bytes(hide_the_caller(cache, lie=lie))
     assert check(cache).stdout != expected.stdout
 
 
-def test_an_entry_with_the_right_key_but_other_sources_is_never_used(repo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("lie", ["file", "directory"])
+def test_an_entry_with_the_right_key_but_other_content_is_never_used(repo: Path, tmp_path: Path, lie: str) -> None:
     cache = tmp_path / "cache"
     expected = check(None)
     check(cache)
-    store_path(cache).write_bytes(hide_the_caller(cache, signature=b"0" * 64))
+    store_path(cache).write_bytes(hide_the_caller(cache, signature=b"0" * 64, lie=lie))
+    assert check(cache).stdout == expected.stdout
+
+
+@pytest.mark.parametrize("name", ["..", "../outside", "/"])
+def test_a_listing_never_leads_the_walk_out_of_the_repository(repo: Path, tmp_path: Path, name: str) -> None:
+    """Even one signed with the real key (a store of another version, a bug): names are checked."""
+    outside = write_tree(tmp_path / "outside", {"main.tf": 'module "q" {\n  source = "../repo/modules/queue"\n}\n'})
+    (outside / "terraform.tfvars").write_text("")
+    cache = tmp_path / "cache"
+    expected = check(None)
+    check(cache)
+    store_path(cache).write_bytes(hide_the_caller(cache, lie=name))
     assert check(cache).stdout == expected.stdout
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
@@ -56,6 +57,7 @@ class Discovered:
     context_top: Path | None = None  # the real directory context comes from (None: all is named)
     terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
+    listing: Listing | None = None  # the repository's directories, the contexts' one walk (None: no context)
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -92,7 +94,7 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     top = repository_top(found.root) or found.root.resolve()
     if top in found.directories:
         return found  # the whole repository is named: there is no context beyond it
-    listing = Listing(top.resolve())  # walked once, when a context is first iterated, for all of them
+    listing = found.listing = Listing(top.resolve())  # walked once, when a context is first iterated, for all
     if found.manifests:
         found.namespace_context = OtherManifests(listing, frozenset(p.resolve() for p in found.manifests))
         found.kustomize_context, found.context_top = Named(listing, KUSTOMIZATIONS), top.resolve()
@@ -169,14 +171,24 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
                 yield candidate
 
 
+class ListingStore(Protocol):
+    """Where listings are kept between runs (``loaders/terraform/outline_cache``): ``scan(directory)``, or what it
+    gave last time for the directory as it is now."""
+
+    def listing(
+        self, directory: str, scan: Callable[[str], tuple[list[str], list[str], list[str]] | None]
+    ) -> tuple[list[str], list[str], list[str]] | None: ...
+
+
 class Listing:
     """The directories under ``root`` (a real directory), listed once, when first asked, for every context of a
     run: pre-commit of a module file seeks terragrunt units and callers, of a manifest kustomizations and
     Namespaces, in the same walk. Top-down in name order as ``os.walk``; skipped and symlinked directories are
-    not entered; what cannot be listed lends nothing (context only)."""
+    not entered; what cannot be listed lends nothing (context only). ``store``: listings of earlier runs."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, store: ListingStore | None = None) -> None:
         self.root = root
+        self.store = store
         self.links: set[str] = set()  # the symbolic links seen (paths), told apart without a system call
         self._listed: dict[str, tuple[list[str], list[str]]] | None = None
 
@@ -195,25 +207,37 @@ class Listing:
         pending = [str(self.root)]
         while pending:
             directory = pending.pop()
-            try:
-                with os.scandir(directory) as listing:
-                    entries = list(listing)
-            except OSError:
+            found = self.store.listing(directory, _scan) if self.store is not None else _scan(directory)
+            if found is None:
                 continue
-            dirs: list[str] = []
-            names: list[str] = []
-            for entry in entries:  # one pass: thousands of directories
-                if not _is_directory(entry):
-                    names.append(entry.name)
-                    if entry.is_symlink():
-                        self.links.add(entry.path)
-                elif entry.name not in SKIPPED_DIRS:
-                    dirs.append(entry.name)
-            dirs.sort()
-            names.sort()
-            yield directory, dirs, names
+            dirs, names, links = found
             prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join, cheaper
+            self.links.update([prefix + n for n in links])
+            yield directory, dirs, names
             pending.extend([prefix + d for d in reversed(dirs)])
+
+
+def _scan(directory: str) -> tuple[list[str], list[str], list[str]] | None:
+    """The names of ``directory``'s real subdirectories (but skipped ones), other entries and links, sorted."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return None
+    dirs: list[str] = []
+    names: list[str] = []
+    links: list[str] = []
+    for entry in entries:  # one pass: thousands of directories
+        if not _is_directory(entry):
+            names.append(entry.name)
+            if entry.is_symlink():
+                links.append(entry.name)
+        elif entry.name not in SKIPPED_DIRS:
+            dirs.append(entry.name)
+    dirs.sort()
+    names.sort()
+    links.sort()
+    return dirs, names, links
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ownlint.config import CodeOwners
     from ownlint.loaders.kubernetes.documents import Manifest
     from ownlint.loaders.kubernetes.helm import HelmRun
+    from ownlint.loaders.terraform.outline_cache import OutlineStore
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,12 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or choose_config(inputs, file_paths, found.root)
-    terraform = _terraform(inputs, found)
+    store = _store(inputs, found)
+    terraform = _terraform(inputs, found, store)
     stdin = stdin_text if STDIN in paths else None
     kubernetes, kubernetes_files, chart_problems = _kubernetes(inputs, config, found, stdin)
+    if store is not None:
+        store.save()
     result = LoadResult(
         resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),
         problems=tuple(found.problems) + terraform.problems + kubernetes.problems + chart_problems,
@@ -86,7 +90,19 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope, inputs.progress)
 
 
-def _terraform(inputs: Inputs, found: Discovered) -> LoadResult:
+def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
+    """What earlier runs learnt of the repository the context comes from (its listings, the local paths its
+    files name), kept in the user's cache directory; None without a context or a cache."""
+    if found.listing is None or inputs.terraform.cache_dir is None:
+        return None
+    from ownlint.loaders.terraform.outline_cache import open_store
+
+    store = open_store(Path(inputs.terraform.cache_dir), found.listing.root)
+    found.listing.store = store
+    return store
+
+
+def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) -> LoadResult:
     """The Terraform of the run and the terragrunt units on its path; their loaders are imported only when
     there is something for them to read (a pre-commit run of manifests never imports the HCL parser)."""
     modules = frozenset(f.resolve().parent for f in found.terraform)  # a named module file: units may use it
@@ -111,6 +127,7 @@ def _terraform(inputs: Inputs, found: Discovered) -> LoadResult:
             inputs.max_file_bytes,
             found.terraform_context,
             inputs.progress,
+            store,
         )
     return _with_units(terraform, *grunt, found)
 

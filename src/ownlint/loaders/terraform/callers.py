@@ -92,8 +92,6 @@ def repository_callers(
     sought = {d for d, called in calls.items() if context is not None and called is not None and not rooted(d)}
     if sought and context is not None:
         _search(sought, callers, list(_module_files(context, max_bytes)), outline, rooted, max_bytes)
-        if isinstance(context, OutlinedFiles):
-            context.store.save()
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
     return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint import __version__
-from ownlint.loaders.terraform.cache import unsafe_directory
+from ownlint.loaders.terraform.cache import open_cache, unsafe_directory
 
 FORMAT = 1
 MAX_STORE_BYTES = 64 * 1024 * 1024
@@ -44,55 +44,115 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | 
 
 Identity = tuple[int, int, int, int, int]
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
+Listed = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links among them
 
 
 class OutlineStore:
-    """The entries of one repository: those read from its store, and those made by this run."""
+    """The entries of one repository (``repository``, a real directory; entries keyed by paths relative to it):
+    those read from its store when first asked, and those of this run."""
 
-    def __init__(self, path: Path, secret: bytes, repository: str, entries: dict[str, Any]) -> None:
+    def __init__(self, path: Path, secret: bytes, repository: str) -> None:
         self.path = path
         self.secret = secret
         self.repository = repository
-        self.old = entries
-        self.new: dict[str, list[Any]] = {}
+        self.new: dict[str, dict[str, list[Any]]] = {"files": {}, "dirs": {}}
         self.changed = False
         self.started = time.time_ns()
+        self._old: dict[str, dict[str, Any]] | None = None
 
     def strings(self, path: str, max_bytes: int, read: Callable[[str, int], Strings]) -> Strings:
         """``read(path, max_bytes)``, or what it gave last time for this file as it is now."""
-        try:
-            info = os.stat(path)
-        except (OSError, ValueError):
-            return read(path, max_bytes)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        info = _stat(path)
+        if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
             return read(path, max_bytes)  # not recorded: what it gives depends on the run's options
-        identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-        known = _entry(self.old.get(path), identity)
+        identity, key = _identity(info), self._key(path)
+        known = self._known("files", key, identity, _strings)
         if known is not None:
-            self.new[path] = [*identity, known[0]]
-            return known[0]
+            strings: Strings = known[0]
+            return strings
         found = read(path, max_bytes)
-        if max(info.st_mtime_ns, info.st_ctime_ns) < self.started - RACY_NS and len(self.new) < MAX_ENTRIES:
-            self.new[path] = [*identity, found]
-            self.changed = True
+        self._record("files", key, identity, [found])
         return found
 
+    def listing(self, directory: str, scan: Callable[[str], Listed | None]) -> Listed | None:
+        """``scan(directory)``, or what it gave last time for this directory as it is now (a directory's times
+        change whenever an entry is added, removed or renamed in it)."""
+        info = _stat(directory)
+        if info is None or not stat.S_ISDIR(info.st_mode):
+            return scan(directory)
+        identity, key = _identity(info), self._key(directory)
+        known = self._known("dirs", key, identity, _listed)
+        if known is not None:
+            return known[0], known[1], known[2]
+        found = scan(directory)
+        if found is not None:
+            self._record("dirs", key, identity, list(found))
+        return found
+
+    def _key(self, path: str) -> str:
+        inside = path.startswith(self.repository + os.sep)
+        return path[len(self.repository) + 1 :] if inside else path
+
+    def _known(self, kind: str, key: str, identity: Identity, valid: Callable[[list[Any]], bool]) -> list[Any] | None:
+        if self._old is None:
+            self._old = _read(self.path, self.secret, self.repository)
+        entry = self._old[kind].get(key)
+        if not isinstance(entry, list) or tuple(entry[:5]) != identity or not valid(entry[5:]):
+            return None
+        self.new[kind][key] = entry
+        return entry[5:]
+
+    def _record(self, kind: str, key: str, identity: Identity, value: list[Any]) -> None:
+        recent = max(identity[3], identity[4]) >= self.started - RACY_NS
+        if not recent and sum(len(v) for v in self.new.values()) < MAX_ENTRIES:
+            self.new[kind][key] = [*identity, *value]
+            self.changed = True
+
     def save(self) -> None:
-        """Write the entries of this run (and those of files it did not look at that still exist), when any changed."""
+        """Write the entries of this run (and those it did not look at whose paths still exist), when any changed."""
         if not self.changed:
             return
-        entries = dict(self.new)
-        for path, entry in self.old.items():
-            if path not in entries and len(entries) < MAX_ENTRIES and os.path.lexists(path):
-                entries[path] = entry
-        body = json.dumps(
-            {"format": FORMAT, "ownlint": __version__, "repository": self.repository, "files": entries},
-            separators=(",", ":"),
-        ).encode()
-        if len(body) > MAX_STORE_BYTES:
-            return
-        _write(self.path, hmac.new(self.secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
-        _prune(self.path.parent)
+        stored = {kind: dict(entries) for kind, entries in self.new.items()}
+        count = sum(len(v) for v in stored.values())
+        for kind, entries in (self._old or {}).items():
+            for key, entry in entries.items():
+                if key not in stored[kind] and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
+                    stored[kind][key] = entry
+                    count += 1
+        header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
+        body = json.dumps({**header, **stored}, separators=(",", ":")).encode()
+        if len(body) <= MAX_STORE_BYTES:
+            _write(self.path, hmac.new(self.secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+            _prune(self.path.parent)
+
+    def _path(self, key: str) -> str:
+        return key if os.path.isabs(key) else os.path.join(self.repository, key)
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _identity(info: os.stat_result) -> Identity:
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def _strings(value: list[Any]) -> bool:
+    return len(value) == 1 and (value[0] is None or _texts(value[0]))
+
+
+def _listed(value: list[Any]) -> bool:
+    """Three lists of plain names (a name with a separator, ``.`` or ``..`` would lead the walk elsewhere)."""
+    return len(value) == 3 and all(
+        _texts(v) and all(n and os.sep not in n and n not in (".", "..") for n in v) for v in value
+    )
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 class OutlinedFiles:
@@ -107,8 +167,10 @@ class OutlinedFiles:
 
 
 def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
-    """The store of ``repository`` under ``cache_dir`` (a parse cache directory ``open_cache`` accepted), or None
-    when its directory is not this user's alone or cannot be made."""
+    """The store of ``repository`` under ``cache_dir`` (the parse cache's directory, which ``open_cache`` makes
+    and checks), or None when a directory is not this user's alone, is inside the repository or cannot be made."""
+    if open_cache(cache_dir, "outlines", repository)[0] is None:  # made private and checked as the parse cache is
+        return None
     directory = Path(os.path.abspath(cache_dir)) / "outlines"
     real = os.path.realpath(repository)
     try:
@@ -123,17 +185,7 @@ def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
         return None
     name = hashlib.sha256(f"{FORMAT}\x1f{__version__}\x1f{real}".encode("utf-8", "surrogateescape")).hexdigest()
     path = directory / f"{name}.json"
-    return OutlineStore(path, secret, real, _read(path, secret, real))
-
-
-def _entry(entry: Any, identity: Identity) -> tuple[Strings] | None:
-    """The strings of ``entry`` when it is well formed and for this identity."""
-    if not isinstance(entry, list) or len(entry) != 6 or tuple(entry[:5]) != identity:
-        return None
-    strings = entry[5]
-    if strings is None or (isinstance(strings, list) and all(isinstance(s, str) for s in strings)):
-        return (strings,)
-    return None
+    return OutlineStore(path, secret, real)
 
 
 def _secret(directory: Path) -> bytes | None:
@@ -164,32 +216,34 @@ def _read_secret(path: Path) -> bytes | None:
     return data if len(data) == KEY_BYTES else None
 
 
-def _read(path: Path, secret: bytes, repository: str) -> dict[str, Any]:
-    """The entries of the store at ``path`` when it is a regular file, signed with ``secret``, for ``repository``."""
+def _read(path: Path, secret: bytes, repository: str) -> dict[str, dict[str, Any]]:
+    """The entries (``files``, ``dirs``) of the store at ``path`` when it is a regular file, signed with
+    ``secret``, for ``repository``; none otherwise."""
+    none: dict[str, dict[str, Any]] = {"files": {}, "dirs": {}}
     try:
         handle = os.open(path, _NO_FOLLOW)
     except OSError:
-        return {}
+        return none
     try:
         with os.fdopen(handle, "rb") as stream:
             info = os.fstat(stream.fileno())
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORE_BYTES:
-                return {}
+                return none
             data = stream.read(MAX_STORE_BYTES + 1)
     except OSError:
-        return {}
+        return none
     signature, _, body = data.partition(b"\n")
     if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
-        return {}  # not written by ownlint with this directory's key, or changed since
+        return none  # not written by ownlint with this directory's key, or changed since
     try:
         store = json.loads(body)
     except (ValueError, RecursionError):
-        return {}
+        return none
     header = {"format": FORMAT, "ownlint": __version__, "repository": repository}
     if not isinstance(store, dict) or any(store.get(k) != v for k, v in header.items()):
-        return {}
-    files = store.get("files")
-    return files if isinstance(files, dict) else {}
+        return none
+    found = {kind: store.get(kind) for kind in none}
+    return {kind: v if isinstance(v, dict) else {} for kind, v in found.items()}
 
 
 def _write(path: Path, data: bytes) -> None:
