@@ -53,14 +53,14 @@ def hide_the_caller(cache: Path, signature: bytes | None = None, lie: str = "fil
     directory is missing from the listing of the top (``directory``); signed with the store's key unless
     ``signature`` is given. The entries' identities still match: only their content lies."""
     store = json.loads(store_path(cache).read_bytes().partition(b"\n")[2])
+    top = next(key for key in store["dirs"] if os.path.isabs(key))  # the repository's own directory
+    subdirectories = store["dirs"][top][1].split("/")
     if lie == "file":
-        store["files"]["stack/main.tf"][5] = []
+        store["files"]["stack/main.tf"][1] = None
     elif lie == "directory":
-        top = next(key for key in store["dirs"] if os.path.isabs(key) or key == "")
-        store["dirs"][top][5].remove("stack")
+        store["dirs"][top][1] = "/".join(d for d in subdirectories if d != "stack")
     else:  # a walk out of the repository: its parent, where a caller waits
-        top = next(key for key in store["dirs"] if os.path.isabs(key) or key == "")
-        store["dirs"][top][5].insert(0, lie)
+        store["dirs"][top][1] = "/".join([lie, *subdirectories])
     return sign(cache, json.dumps(store).encode(), signature)
 
 
@@ -97,7 +97,7 @@ def test_an_entry_with_the_right_key_but_other_content_is_never_used(repo: Path,
     assert check(cache).stdout == expected.stdout
 
 
-@pytest.mark.parametrize("name", ["..", "../outside", "/"])
+@pytest.mark.parametrize("name", ["..", "../outside", ""])
 def test_a_listing_never_leads_the_walk_out_of_the_repository(repo: Path, tmp_path: Path, name: str) -> None:
     """Even one signed with the real key (a store of another version, a bug): names are checked."""
     outside = write_tree(tmp_path / "outside", {"main.tf": 'module "q" {\n  source = "../repo/modules/queue"\n}\n'})

@@ -32,7 +32,7 @@ from typing import Any
 from ownlint import __version__
 from ownlint.loaders.terraform.cache import open_cache, unsafe_directory
 
-FORMAT = 1
+FORMAT = 2  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
@@ -42,14 +42,15 @@ STALE_NS = 3600 * 1_000_000_000  # a temporary file this old was left by a run t
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
-Identity = tuple[int, int, int, int, int]
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
 Listed = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links among them
 
 
 class OutlineStore:
     """The entries of one repository (``repository``, a real directory; entries keyed by paths relative to it):
-    those read from its store when first asked, and those of this run."""
+    those read from its store when first asked, and those of this run. An entry is its file's identity as one
+    text, then (files) its local paths joined by newlines, or (directories) its subdirectories, other entries
+    and links each joined by ``/``: few objects to decode, as a pre-commit run decodes them all."""
 
     def __init__(self, path: Path, secret: bytes, repository: str) -> None:
         self.path = path
@@ -65,13 +66,12 @@ class OutlineStore:
         info = _stat(path)
         if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
             return read(path, max_bytes)  # not recorded: what it gives depends on the run's options
-        identity, key = _identity(info), self._key(path)
-        known = self._known("files", key, identity, _strings)
-        if known is not None:
-            strings: Strings = known[0]
-            return strings
+        key = self._key(path)
+        known = self._known("files", key, info, 1)
+        if known is not None and (known[0] is None or isinstance(known[0], str)):
+            return known[0].split("\n") if known[0] else None
         found = read(path, max_bytes)
-        self._record("files", key, identity, [found])
+        self._record("files", key, info, ["\n".join(found) if found else None])
         return found
 
     def listing(self, directory: str, scan: Callable[[str], Listed | None]) -> Listed | None:
@@ -80,32 +80,34 @@ class OutlineStore:
         info = _stat(directory)
         if info is None or not stat.S_ISDIR(info.st_mode):
             return scan(directory)
-        identity, key = _identity(info), self._key(directory)
-        known = self._known("dirs", key, identity, _listed)
-        if known is not None:
-            return known[0], known[1], known[2]
+        key = self._key(directory)
+        known = self._known("dirs", key, info, 3)
+        names = [_names(text) for text in known] if known is not None else None
+        if names is not None and all(n is not None for n in names):
+            return names[0] or [], names[1] or [], names[2] or []
         found = scan(directory)
         if found is not None:
-            self._record("dirs", key, identity, list(found))
+            self._record("dirs", key, info, ["/".join(part) for part in found])
         return found
 
     def _key(self, path: str) -> str:
         inside = path.startswith(self.repository + os.sep)
         return path[len(self.repository) + 1 :] if inside else path
 
-    def _known(self, kind: str, key: str, identity: Identity, valid: Callable[[list[Any]], bool]) -> list[Any] | None:
+    def _known(self, kind: str, key: str, info: os.stat_result, fields: int) -> list[Any] | None:
+        """The fields of the entry for ``key`` when it is for the file or directory as ``info`` shows it."""
         if self._old is None:
             self._old = _read(self.path, self.secret, self.repository)
         entry = self._old[kind].get(key)
-        if not isinstance(entry, list) or tuple(entry[:5]) != identity or not valid(entry[5:]):
+        if not isinstance(entry, list) or len(entry) != fields + 1 or entry[0] != _identity(info):
             return None
         self.new[kind][key] = entry
-        return entry[5:]
+        return entry[1:]
 
-    def _record(self, kind: str, key: str, identity: Identity, value: list[Any]) -> None:
-        recent = max(identity[3], identity[4]) >= self.started - RACY_NS
+    def _record(self, kind: str, key: str, info: os.stat_result, value: list[Any]) -> None:
+        recent = max(info.st_mtime_ns, info.st_ctime_ns) >= self.started - RACY_NS
         if not recent and sum(len(v) for v in self.new.values()) < MAX_ENTRIES:
-            self.new[kind][key] = [*identity, *value]
+            self.new[kind][key] = [_identity(info), *value]
             self.changed = True
 
     def save(self) -> None:
@@ -136,23 +138,18 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def _identity(info: os.stat_result) -> Identity:
-    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+def _identity(info: os.stat_result) -> str:
+    """Device, inode, size, modification and change times (ns), as one text: one object to decode."""
+    return f"{info.st_dev:x}.{info.st_ino:x}.{info.st_size:x}.{info.st_mtime_ns:x}.{info.st_ctime_ns:x}"
 
 
-def _strings(value: list[Any]) -> bool:
-    return len(value) == 1 and (value[0] is None or _texts(value[0]))
-
-
-def _listed(value: list[Any]) -> bool:
-    """Three lists of plain names (a name with a separator, ``.`` or ``..`` would lead the walk elsewhere)."""
-    return len(value) == 3 and all(
-        _texts(v) and all(n and os.sep not in n and n not in (".", "..") for n in v) for v in value
-    )
-
-
-def _texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+def _names(text: Any) -> list[str] | None:
+    """Names joined by ``/`` (none: empty); None when one is not a plain name (``.``, ``..``, empty, a NUL would
+    lead the walk elsewhere or fail it)."""
+    if not isinstance(text, str):
+        return None
+    names = text.split("/") if text else []
+    return None if any(not n or n in (".", "..") or "\0" in n for n in names) else names
 
 
 class OutlinedFiles:
