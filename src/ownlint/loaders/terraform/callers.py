@@ -156,9 +156,11 @@ def _identity(path: str) -> tuple[int, int] | None:
 def _module_files(context: Iterable[str], max_bytes: int) -> Iterator[tuple[str, list[str]]]:
     """(file, the local paths its quoted strings name) of the files that can hold a ``module`` block, from the
     store of outlines when the context has one (a file whose identity changed is read again)."""
-    store = context.store if isinstance(context, OutlinedFiles) else None
-    for path in context:
-        written = store.strings(path, max_bytes, local_strings) if store is not None else local_strings(path, max_bytes)
+    if isinstance(context, OutlinedFiles):
+        found = context.store.strings_of(context, max_bytes, local_strings)
+    else:
+        found = ((path, local_strings(path, max_bytes)) for path in context)
+    for path, written in found:
         if written:
             yield path, written
 

@@ -61,18 +61,30 @@ class OutlineStore:
         self.started = time.time_ns()
         self._old: dict[str, dict[str, Any]] | None = None
 
-    def strings(self, path: str, max_bytes: int, read: Callable[[str, int], Strings]) -> Strings:
-        """``read(path, max_bytes)``, or what it gave last time for this file as it is now."""
-        info = _stat(path)
-        if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            return read(path, max_bytes)  # not recorded: what it gives depends on the run's options
-        key = self._key(path)
-        known = self._known("files", key, info, 1)
-        if known is not None and (known[0] is None or isinstance(known[0], str)):
-            return known[0].split("\n") if known[0] else None
-        found = read(path, max_bytes)
-        self._record("files", key, info, ["\n".join(found) if found else None])
-        return found
+    def strings_of(
+        self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings]
+    ) -> Iterator[tuple[str, Strings]]:
+        """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now (one
+        loop for thousands of files: the store is for the run that looks at all of them)."""
+        if self._old is None:
+            self._old = _read(self.path, self.secret, self.repository)
+        old, new, prefix = self._old["files"], self.new["files"], self.repository + os.sep
+        for path in paths:
+            info = _stat(path)
+            if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+                yield path, read(path, max_bytes)  # not recorded: what it gives depends on the run's options
+                continue
+            key = path[len(prefix) :] if path.startswith(prefix) else path
+            entry = old.get(key)
+            if type(entry) is list and len(entry) == 2 and entry[0] == _identity(info):
+                text = entry[1]
+                if text is None or type(text) is str:
+                    new[key] = entry
+                    yield path, text.split("\n") if text else None
+                    continue
+            found = read(path, max_bytes)
+            self._record("files", key, info, ["\n".join(found) if found else None])
+            yield path, found
 
     def listing(self, directory: str, scan: Callable[[str], Listed | None]) -> Listed | None:
         """``scan(directory)``, or what it gave last time for this directory as it is now (a directory's times
@@ -145,11 +157,15 @@ def _identity(info: os.stat_result) -> str:
 
 def _names(text: Any) -> list[str] | None:
     """Names joined by ``/`` (none: empty); None when one is not a plain name (``.``, ``..``, empty, a NUL would
-    lead the walk elsewhere or fail it)."""
-    if not isinstance(text, str):
+    lead the walk elsewhere or fail it). Checked on the whole text: thousands of directories."""
+    if type(text) is not str:
         return None
-    names = text.split("/") if text else []
-    return None if any(not n or n in (".", "..") or "\0" in n for n in names) else names
+    if not text:
+        return []
+    joined = f"/{text}/"
+    if "//" in joined or "/./" in joined or "/../" in joined or "\0" in text:
+        return None
+    return text.split("/")
 
 
 class OutlinedFiles:
