@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -174,28 +173,3 @@ def test_a_warm_module_file_check_reads_only_the_files_of_its_callers(
     assert warm.stdout == cold.stdout == uncached.stdout
     others = {os.path.realpath(repo / f"other/team-{n}/main.tf") for n in range(3)}
     assert opened & others == set()
-
-
-def test_a_warm_check_lists_only_the_directories_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ownlint.loaders.terraform import outline_cache
-
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record directories made a moment ago (the test's)
-    repo = write_tree(tmp_path / "repo", {**CALLED, **ELSEWHERE})
-    (repo / ".git").mkdir()
-    monkeypatch.chdir(repo)
-    cache = str(tmp_path / "cache")
-    run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
-    with monkeypatch.context() as patched:
-        listed = _listings(patched)
-        run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
-    assert listed[os.path.realpath(repo / "other/team-0/deep")] == 0
-    time.sleep(0.05)  # past the clock tick of the last change: the directory's times move
-    second = repo / "other/team-0/deep/second"
-    second.mkdir()
-    (second / "main.tf").write_text('module "queue" {\n  source = "../../../../modules/queue"\n}\n')
-    with monkeypatch.context() as patched:
-        listed = _listings(patched)
-        warm = run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
-    assert listed[os.path.realpath(repo / "other/team-0/deep")] == 1  # it changed: listed again
-    assert listed[os.path.realpath(repo / "other/team-1/deep")] == 0
-    assert warm.stdout == run_cli("check", "--no-cache", "--", "modules/queue/main.tf").stdout

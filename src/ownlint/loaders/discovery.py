@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
@@ -171,24 +170,14 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
                 yield candidate
 
 
-class ListingStore(Protocol):
-    """Where listings are kept between runs (``loaders/terraform/outline_cache``): ``scan(directory)``, or what it
-    gave last time for the directory as it is now."""
-
-    def listing(
-        self, directory: str, scan: Callable[[str], tuple[list[str], list[str], list[str]] | None]
-    ) -> tuple[list[str], list[str], list[str]] | None: ...
-
-
 class Listing:
     """The directories under ``root`` (a real directory), listed once, when first asked, for every context of a
     run: pre-commit of a module file seeks terragrunt units and callers, of a manifest kustomizations and
     Namespaces, in the same walk. Top-down in name order as ``os.walk``; skipped and symlinked directories are
-    not entered; what cannot be listed lends nothing (context only). ``store``: listings of earlier runs."""
+    not entered; what cannot be listed lends nothing (context only)."""
 
-    def __init__(self, root: Path, store: ListingStore | None = None) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.store = store
         self.links: set[str] = set()  # the symbolic links seen (paths), told apart without a system call
         self._listed: dict[str, tuple[list[str], list[str]]] | None = None
 
@@ -207,7 +196,7 @@ class Listing:
         pending = [str(self.root)]
         while pending:
             directory = pending.pop()
-            found = self.store.listing(directory, _scan) if self.store is not None else _scan(directory)
+            found = _scan(directory)
             if found is None:
                 continue
             dirs, names, links = found

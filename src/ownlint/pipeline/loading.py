@@ -91,15 +91,13 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
 
 
 def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
-    """What earlier runs learnt of the repository the context comes from (its listings, the local paths its
-    files name), kept in the user's cache directory; None without a context or a cache."""
-    if found.listing is None or inputs.terraform.cache_dir is None:
+    """What earlier runs learnt of the repository Terraform's context comes from (the local paths its files
+    name), kept in the user's cache directory; None without that context or a cache."""
+    if found.listing is None or found.terraform_context is None or inputs.terraform.cache_dir is None:
         return None
     from ownlint.loaders.terraform.outline_cache import open_store
 
-    store = open_store(Path(inputs.terraform.cache_dir), found.listing.root)
-    found.listing.store = store
-    return store
+    return open_store(Path(inputs.terraform.cache_dir), found.listing.root)
 
 
 def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) -> LoadResult:

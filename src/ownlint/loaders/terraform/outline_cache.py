@@ -32,7 +32,7 @@ from typing import Any
 from ownlint import __version__
 from ownlint.loaders.terraform.cache import open_cache, unsafe_directory
 
-FORMAT = 2  # bump when an entry's shape changes
+FORMAT = 3  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
@@ -43,20 +43,18 @@ _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
-Listed = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links among them
 
 
 class OutlineStore:
     """The entries of one repository (``repository``, a real directory; entries keyed by paths relative to it):
     those read from its store when first asked, and those of this run. An entry is its file's identity as one
-    text, then (files) its local paths joined by newlines, or (directories) its subdirectories, other entries
-    and links each joined by ``/``: few objects to decode, as a pre-commit run decodes them all."""
+    text and its local paths joined by newlines: few objects to decode, as a pre-commit run decodes them all."""
 
     def __init__(self, path: Path, secret: bytes, repository: str) -> None:
         self.path = path
         self.secret = secret
         self.repository = repository
-        self.new: dict[str, dict[str, list[Any]]] = {"files": {}, "dirs": {}}
+        self.new: dict[str, dict[str, list[Any]]] = {"files": {}}
         self.changed = False
         self.started = time.time_ns()
         self._old: dict[str, dict[str, Any]] | None = None
@@ -86,35 +84,9 @@ class OutlineStore:
             self._record("files", key, info, ["\n".join(found) if found else None])
             yield path, found
 
-    def listing(self, directory: str, scan: Callable[[str], Listed | None]) -> Listed | None:
-        """``scan(directory)``, or what it gave last time for this directory as it is now (a directory's times
-        change whenever an entry is added, removed or renamed in it)."""
-        info = _stat(directory)
-        if info is None or not stat.S_ISDIR(info.st_mode):
-            return scan(directory)
-        key = self._key(directory)
-        known = self._known("dirs", key, info, 3)
-        names = [_names(text) for text in known] if known is not None else None
-        if names is not None and all(n is not None for n in names):
-            return names[0] or [], names[1] or [], names[2] or []
-        found = scan(directory)
-        if found is not None:
-            self._record("dirs", key, info, ["/".join(part) for part in found])
-        return found
-
     def _key(self, path: str) -> str:
         inside = path.startswith(self.repository + os.sep)
         return path[len(self.repository) + 1 :] if inside else path
-
-    def _known(self, kind: str, key: str, info: os.stat_result, fields: int) -> list[Any] | None:
-        """The fields of the entry for ``key`` when it is for the file or directory as ``info`` shows it."""
-        if self._old is None:
-            self._old = _read(self.path, self.secret, self.repository)
-        entry = self._old[kind].get(key)
-        if not isinstance(entry, list) or len(entry) != fields + 1 or entry[0] != _identity(info):
-            return None
-        self.new[kind][key] = entry
-        return entry[1:]
 
     def _record(self, kind: str, key: str, info: os.stat_result, value: list[Any]) -> None:
         recent = max(info.st_mtime_ns, info.st_ctime_ns) >= self.started - RACY_NS
@@ -153,19 +125,6 @@ def _stat(path: str) -> os.stat_result | None:
 def _identity(info: os.stat_result) -> str:
     """Device, inode, size, modification and change times (ns), as one text: one object to decode."""
     return f"{info.st_dev:x}.{info.st_ino:x}.{info.st_size:x}.{info.st_mtime_ns:x}.{info.st_ctime_ns:x}"
-
-
-def _names(text: Any) -> list[str] | None:
-    """Names joined by ``/`` (none: empty); None when one is not a plain name (``.``, ``..``, empty, a NUL would
-    lead the walk elsewhere or fail it). Checked on the whole text: thousands of directories."""
-    if type(text) is not str:
-        return None
-    if not text:
-        return []
-    joined = f"/{text}/"
-    if "//" in joined or "/./" in joined or "/../" in joined or "\0" in text:
-        return None
-    return text.split("/")
 
 
 class OutlinedFiles:
@@ -230,9 +189,9 @@ def _read_secret(path: Path) -> bytes | None:
 
 
 def _read(path: Path, secret: bytes, repository: str) -> dict[str, dict[str, Any]]:
-    """The entries (``files``, ``dirs``) of the store at ``path`` when it is a regular file, signed with
+    """The entries (``files``) of the store at ``path`` when it is a regular file, signed with
     ``secret``, for ``repository``; none otherwise."""
-    none: dict[str, dict[str, Any]] = {"files": {}, "dirs": {}}
+    none: dict[str, dict[str, Any]] = {"files": {}}
     try:
         handle = os.open(path, _NO_FOLLOW)
     except OSError:
