@@ -148,8 +148,8 @@ def test_a_file_that_cannot_be_read_is_a_located_problem(tmp_path: Path) -> None
 
 def test_a_file_that_vanishes_mid_scan_is_a_located_problem(tmp_path: Path) -> None:
     """Found by discovery, gone when read (a checkout switching branches under the scan)."""
-    from ownlint.loaders.kubernetes import load_kubernetes
-    from ownlint.loaders.terraform import load_terraform
+    from ownlint.loaders.kubernetes.load import load_kubernetes
+    from ownlint.loaders.terraform.load import load_terraform
 
     (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
     gone_manifest, gone_module = tmp_path / "gone.yaml", tmp_path / "gone.tf"

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from tests.conftest import FIXTURES, run_cli
 
 from ownlint.loaders.kubernetes.documents import collect as _collect
-from ownlint.loaders.terraform import ModuleLoader
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import parser_for
+from ownlint.loaders.terraform.directories import ModuleLoader
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
 from ownlint.model import LoadProblem, Place, PlaceKind

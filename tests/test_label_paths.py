@@ -11,7 +11,7 @@ from typing import Any
 from tests.conftest import FIXTURES, effective_tag_lines, expected_lines, finding_lines, run_cli
 
 from ownlint.inputs import Inputs
-from ownlint.loaders.terraform import TerraformInputs
+from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.pipeline import load
 

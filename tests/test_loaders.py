@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ownlint.loaders.kubernetes import load_kubernetes
-from ownlint.loaders.terraform import TerraformInputs, load_terraform
+from ownlint.loaders.kubernetes.load import load_kubernetes
+from ownlint.loaders.terraform.inputs import TerraformInputs
+from ownlint.loaders.terraform.load import load_terraform
 from ownlint.model import Resource
 
 

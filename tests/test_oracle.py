@@ -98,8 +98,8 @@ def _fixture_roots() -> list[Path]:
 
 def test_fixture_locals_agree(tmp_path: Path) -> None:
     terraform_or_skip()
-    from ownlint.loaders.terraform import ModuleLoader, repository_of
     from ownlint.loaders.terraform.backends import parser_for
+    from ownlint.loaders.terraform.directories import ModuleLoader, repository_of
 
     compared = 0
     for number, directory in enumerate(_fixture_roots()):

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import FIXTURES, effective_tag_lines, expected_lines, finding_lines, run_cli
 
 from ownlint.inputs import Inputs
-from ownlint.loaders.terraform import TerraformInputs
+from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.pipeline import load
 
 CASES = FIXTURES / "terraform"

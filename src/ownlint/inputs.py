@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ownlint.loaders.files import MAX_FILE_BYTES
-from ownlint.loaders.terraform import TerraformInputs
+from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.model import Progress
 from ownlint.vcs.tree import inside
 

@@ -21,7 +21,7 @@ from tests.conftest import ROOT, require_git, run_cli
 
 from ownlint import __version__
 from ownlint.cli import main
-from ownlint.loaders.terraform import TerraformInputs
+from ownlint.loaders.terraform.inputs import TerraformInputs
 
 QUEUE = 'resource "aws_sqs_queue" "{name}" {{\n  name = "{name}"\n}}\n'
 OWNED = 'resource "aws_sqs_queue" "{name}" {{\n  name = "{name}"\n  tags = {{ owner = "platform" }}\n}}\n'

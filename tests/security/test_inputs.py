@@ -176,7 +176,7 @@ def test_a_surrogate_in_a_plan_is_replaced(tree: Any) -> None:
     """Terraform writes plans with Go's JSON encoder, which never writes a lone surrogate; one that is
     there anyway is read as U+FFFD, so no value downstream (reports, the audit store) holds one."""
     from ownlint.inputs import Inputs
-    from ownlint.loaders.terraform import TerraformInputs
+    from ownlint.loaders.terraform.inputs import TerraformInputs
     from ownlint.pipeline import load
 
     change = {"address": "aws_s3_bucket.x", "mode": "managed", "type": "aws_s3_bucket", "name": "x"}

@@ -16,7 +16,6 @@ from tests.conftest import ROOT
 
 from ownlint import __version__
 from ownlint.cli import main
-from ownlint.pipeline import loading as app
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from estate import write_estate
@@ -116,7 +115,7 @@ def test_an_internal_error_exits_2_with_one_escaped_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
-    monkeypatch.setattr(app, "load_terraform", _crash)
+    monkeypatch.setattr("ownlint.loaders.terraform.load.load_terraform", _crash)  # imported by the run when used
     monkeypatch.delenv("OWNLINT_TRACEBACK", raising=False)
     assert main(["check", str(tmp_path), "--no-cache"]) == 2
     captured = capsys.readouterr()
@@ -128,7 +127,7 @@ def test_an_internal_error_exits_2_with_one_escaped_line(
 
 def test_the_traceback_of_an_internal_error_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
-    monkeypatch.setattr(app, "load_terraform", _crash)
+    monkeypatch.setattr("ownlint.loaders.terraform.load.load_terraform", _crash)  # imported by the run when used
     monkeypatch.setenv("OWNLINT_TRACEBACK", "1")
     with pytest.raises(ValueError, match="bad value"):
         main(["check", str(tmp_path), "--no-cache"])

@@ -9,6 +9,7 @@ on stderr in one place (``OwnlintGroup.invoke``)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,6 @@ from typing import Any
 import click
 
 from ownlint import __version__
-from ownlint.cli.audit import audit, report
 from ownlint.cli.commands import baseline, check, explain, fix, graph, init, rules
 from ownlint.errors import OwnlintError
 from ownlint.report.escape import quoted, terminal
@@ -32,6 +32,14 @@ class Terminated(BaseException):
 
 
 class OwnlintGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            self.add_command(getattr(importlib.import_module(LAZY_COMMANDS[cmd_name]), cmd_name))
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -78,8 +86,10 @@ def cli() -> None:
     """Ownership policy linter for Terraform and Kubernetes."""
 
 
-# the commands, registered here and nowhere else (``ownlint --help`` lists them by name)
-COMMANDS = (check, baseline, fix, explain, graph, rules, init, audit, report)
+# the commands, registered here and nowhere else (``ownlint --help`` lists them by name); the audit's are
+# imported when one of them is run or listed, so that a pre-commit check never imports them
+COMMANDS = (check, baseline, fix, explain, graph, rules, init)
+LAZY_COMMANDS = {"audit": "ownlint.cli.audit", "report": "ownlint.cli.audit"}
 for _command in COMMANDS:
     cli.add_command(_command)
 

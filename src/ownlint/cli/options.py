@@ -90,7 +90,7 @@ def inputs_from(
 ) -> Inputs:
     """What the options given to a command ask it to read."""
     from ownlint.inputs import Inputs
-    from ownlint.loaders.terraform import TerraformInputs
+    from ownlint.loaders.terraform.inputs import TerraformInputs
 
     terraform = TerraformInputs(
         var_files=options["var_files"],

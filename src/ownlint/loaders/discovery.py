@@ -56,6 +56,7 @@ class Discovered:
     context_top: Path | None = None  # the real directory context comes from (None: all is named)
     terraform_context: Iterable[str] | None = None  # the repository's other Terraform files (None: all are named)
     problems: list[LoadProblem] = field(default_factory=list)  # what could not be walked or named
+    listing: Listing | None = None  # the repository's directories, the contexts' one walk (None: no context)
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -92,12 +93,13 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     top = repository_top(found.root) or found.root.resolve()
     if top in found.directories:
         return found  # the whole repository is named: there is no context beyond it
+    listing = found.listing = Listing(top.resolve())  # walked once, when a context is first iterated, for all
     if found.manifests:
-        found.namespace_context = OtherManifests(top, frozenset(p.resolve() for p in found.manifests))
-        found.kustomize_context, found.context_top = Named(top, KUSTOMIZATIONS), top.resolve()
+        found.namespace_context = OtherManifests(listing, frozenset(p.resolve() for p in found.manifests))
+        found.kustomize_context, found.context_top = Named(listing, KUSTOMIZATIONS), top.resolve()
     if found.terraform:
-        found.terraform_context = OtherTerraform(top, frozenset(p.resolve().parent for p in found.terraform))
-        found.terragrunt_context = Named(top, (TERRAGRUNT_UNIT,))
+        found.terraform_context = OtherTerraform(listing, frozenset(p.resolve().parent for p in found.terraform))
+        found.terragrunt_context = Named(listing, (TERRAGRUNT_UNIT,))
     return found
 
 
@@ -126,21 +128,23 @@ class OtherManifests:
     ``given`` and above them up to ``root``, then the rest of the tree, which is walked only when
     iterated that far (a Namespace is usually defined beside or above the objects placed in it)."""
 
-    root: Path
+    listing: Listing
     given: frozenset[Path]  # resolved
 
     def __iter__(self) -> Iterator[Path]:
-        real_root = self.root.resolve()
+        real_root = self.listing.root
         given = {str(p) for p in self.given}
         seen: set[str] = set()
         for directory in self._nearest(real_root):
             seen.add(str(directory))
-            try:
-                names = sorted(os.listdir(directory))
-            except OSError:  # only lends Namespaces: what cannot be listed lends none
-                continue
+            names = self.listing.names(str(directory))
+            if names is None:  # not walked yet: a Namespace is usually found before the walk is needed
+                try:
+                    names = sorted(os.listdir(directory))
+                except OSError:  # only lends Namespaces: what cannot be listed lends none
+                    continue
             yield from _manifests(str(directory), names, given)
-        for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
+        for current, _, names in self.listing:  # real paths: symlinked directories are not entered
             if current not in seen:
                 yield from _manifests(current, names, given)
 
@@ -166,53 +170,101 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
                 yield candidate
 
 
+class Listing:
+    """The directories under ``root`` (a real directory), listed once, when first asked, for every context of a
+    run: pre-commit of a module file seeks terragrunt units and callers, of a manifest kustomizations and
+    Namespaces, in the same walk. Top-down in name order as ``os.walk``; skipped and symlinked directories are
+    not entered; what cannot be listed lends nothing (context only)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.links: set[str] = set()  # the symbolic links seen (paths), told apart without a system call
+        self._listed: dict[str, tuple[list[str], list[str]]] | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        """(directory, names of its real subdirectories, names of its other entries), names sorted."""
+        if self._listed is None:
+            self._listed = {directory: (dirs, names) for directory, dirs, names in self._walk()}
+        return ((directory, dirs, names) for directory, (dirs, names) in self._listed.items())
+
+    def names(self, directory: str) -> list[str] | None:
+        """The entries but subdirectories of ``directory`` when it was listed already, else None."""
+        found = self._listed.get(directory) if self._listed is not None else None
+        return found[1] if found is not None else None
+
+    def _walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        pending = [str(self.root)]
+        while pending:
+            directory = pending.pop()
+            found = _scan(directory)
+            if found is None:
+                continue
+            dirs, names, links = found
+            prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join, cheaper
+            self.links.update([prefix + n for n in links])
+            yield directory, dirs, names
+            pending.extend([prefix + d for d in reversed(dirs)])
+
+
+def _scan(directory: str) -> tuple[list[str], list[str], list[str]] | None:
+    """The names of ``directory``'s real subdirectories (but skipped ones), other entries and links, sorted."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return None
+    dirs: list[str] = []
+    names: list[str] = []
+    links: list[str] = []
+    for entry in entries:  # one pass: thousands of directories
+        if not _is_directory(entry):
+            names.append(entry.name)
+            if entry.is_symlink():
+                links.append(entry.name)
+        elif entry.name not in SKIPPED_DIRS:
+            dirs.append(entry.name)
+    dirs.sort()
+    names.sort()
+    links.sort()
+    return dirs, names, links
+
+
 @dataclass(frozen=True)
 class Named:
-    """The files called one of ``names`` under ``root``, walked when iterated; links out of ``root`` are not read."""
+    """The files called one of ``names`` in ``listing``, walked when iterated; links out of it are not read."""
 
-    root: Path
+    listing: Listing
     names: tuple[str, ...]
 
     def __iter__(self) -> Iterator[Path]:
-        real_root = self.root.resolve()
-        for current, _, names in _directories(real_root):  # real paths: symlinked directories are not entered
+        real_root = self.listing.root
+        for current, _, names in self.listing:  # real paths: symlinked directories are not entered
             for name in names:
-                path = Path(current, name)
-                if name in self.names and os.path.isfile(path) and not links_outside(path, real_root):
-                    yield path
+                if name in self.names:
+                    path = Path(current, name)
+                    if os.path.isfile(path) and not links_outside(path, real_root):
+                        yield path
 
 
 @dataclass(frozen=True)
 class OtherTerraform:
-    """The Terraform module files under ``root`` outside the ``scanned`` directories, as text paths: walked
-    when iterated, with ``os.scandir`` (a pre-commit run of a module file walks the whole repository)."""
+    """The Terraform module files in ``listing`` outside the ``scanned`` directories, as text paths, walked
+    when iterated (a pre-commit run of a module file seeks its callers in the whole repository)."""
 
-    root: Path
+    listing: Listing
     scanned: frozenset[Path]  # resolved
 
     def __iter__(self) -> Iterator[str]:
-        real_root = self.root.resolve()
+        real_root = self.listing.root
         scanned = {str(d) for d in self.scanned}
-        pending = [str(real_root)]  # real paths: symlinked directories are not entered
-        while pending:
-            directory = pending.pop()
-            try:
-                with os.scandir(directory) as listing:
-                    entries = list(listing)  # in no order: callers are sought in all of them
-            except OSError:  # only lends callers: what cannot be listed lends none
+        for directory, _, names in self.listing:
+            if directory in scanned:
                 continue
-            skip = directory in scanned
-            for entry in entries:
-                if entry.name in SKIPPED_DIRS:
-                    continue
-                if _is_directory(entry):
-                    pending.append(entry.path)
-                elif not skip and entry.name.endswith((".tf", ".tf.json")) and not _leaves(entry, real_root):
-                    yield entry.path
-
-
-def _leaves(entry: os.DirEntry[str], real_root: Path) -> bool:
-    return entry.is_symlink() and links_outside(Path(entry.path), real_root)
+            for name in names:
+                if name.endswith((".tf", ".tf.json")) and name not in SKIPPED_DIRS:
+                    path = os.path.join(directory, name)
+                    if path not in self.listing.links or not links_outside(Path(path), real_root):
+                        yield path
 
 
 def _is_directory(entry: os.DirEntry[str]) -> bool:

@@ -5,25 +5,17 @@ of what was named: a ``Loaded``."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ownlint.config import Config, config_at_ref, config_top, find_config, load_config
 from ownlint.errors import OwnlintError
 from ownlint.inputs import STDIN, Inputs
-from ownlint.loaders import (
-    Discovered,
-    discover,
-    load_codeowners,
-    load_kubernetes,
-    load_terraform,
-    manifests_read,
-    read_units,
-    relative,
-)
-from ownlint.loaders.kubernetes.helm import HelmRun, render_charts
-from ownlint.model import FileOwners, LoadResult, Progress, Resource, Suppression
+from ownlint.loaders.discovery import Discovered, discover
+from ownlint.loaders.files import relative
+from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resource, Suppression
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
 from ownlint.pipeline.scope import Located, Scope
@@ -31,6 +23,12 @@ from ownlint.report.notes import plan_like_note, skipped_notes
 from ownlint.rules import KNOWN_IDS
 from ownlint.suppressions import apply as suppress
 from ownlint.vcs.tree import repository_top
+
+if TYPE_CHECKING:
+    from ownlint.config import CodeOwners
+    from ownlint.loaders.kubernetes.documents import Manifest
+    from ownlint.loaders.kubernetes.helm import HelmRun
+    from ownlint.loaders.terraform.outline_cache import OutlineStore
 
 
 @dataclass(frozen=True)
@@ -66,45 +64,19 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or choose_config(inputs, file_paths, found.root)
-    modules = frozenset(f.resolve().parent for f in found.terraform)  # a named module file: units may use it
-    units = read_units(
-        found.root, found.terragrunt, inputs.terraform, inputs.max_file_bytes, found.terragrunt_context, modules
-    )
-    instantiated = units.module_directories  # by a unit: not also a root module with its defaults
-    terraform = load_terraform(
-        found.root,
-        [f for f in found.terraform if f.resolve().parent not in instantiated],
-        inputs.terraform,
-        inputs.jobs,
-        inputs.max_file_bytes,
-        found.terraform_context,
-        inputs.progress,
-    )
-    terraform = _with_units(terraform, units.load(), units.files, found)
+    store = _store(inputs, found)
+    terraform = _terraform(inputs, found, store)
     stdin = stdin_text if STDIN in paths else None
-    helm = _helm(inputs, config, found.root)
-    charts = render_charts(found.root, found.helm_templates, helm, found.manifests)
-    found = replace(found, helm_templates=[t for t in found.helm_templates if t not in charts.covered])
-    kubernetes = load_kubernetes(
-        found.root,
-        found.manifests,
-        stdin,
-        found.namespace_context,
-        inputs.jobs,
-        inputs.max_file_bytes,
-        inputs.progress,
-        charts.manifests,
-        inputs.terraform.cache_dir,
-        found.kustomize_context,
-        found.context_top,
-    )
+    kubernetes, kubernetes_files, chart_problems = _kubernetes(inputs, config, found, stdin)
+    if store is not None:
+        store.save()
     result = LoadResult(
         resources=inherit_ownership(config, inherit_namespaces(terraform.resources + kubernetes.resources)),
-        problems=tuple(found.problems) + terraform.problems + kubernetes.problems + tuple(charts.problems),
-        files=terraform.files + manifests_read(kubernetes),
+        problems=tuple(found.problems) + terraform.problems + kubernetes.problems + chart_problems,
+        files=terraform.files + kubernetes_files,
     )
     settings = config.codeowners
-    codeowners, owner_notes = load_codeowners(found.root, settings, result.files) if settings is not None else ({}, ())
+    codeowners, owner_notes = _codeowners(found.root, settings, result.files) if settings is not None else ({}, ())
     config_file = shown_config(config, found.root)
     inline, ignored = suppress.allowed((*terraform.suppressions, *kubernetes.suppressions), inputs.inline_suppressions)
     suppressions = (*inline, *suppress.waivers(config, config_file))
@@ -118,11 +90,95 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     return Loaded(config, result, notes, codeowners, found.root, suppressions, changed, scope, inputs.progress)
 
 
+def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
+    """What earlier runs learnt of the repository Terraform's context comes from (the local paths its files
+    name), kept in the user's cache directory; None without that context or a cache."""
+    if found.listing is None or found.terraform_context is None or inputs.terraform.cache_dir is None:
+        return None
+    from ownlint.loaders.terraform.outline_cache import open_store
+
+    return open_store(Path(inputs.terraform.cache_dir), found.listing.root)
+
+
+def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) -> LoadResult:
+    """The Terraform of the run and the terragrunt units on its path; their loaders are imported only when
+    there is something for them to read (a pre-commit run of manifests never imports the HCL parser)."""
+    modules = frozenset(f.resolve().parent for f in found.terraform)  # a named module file: units may use it
+    grunt: tuple[LoadResult, tuple[str, ...]] = (LoadResult(), ())
+    instantiated: set[Path] = set()  # by a unit: not also a root module with its defaults
+    if found.terragrunt or (modules and any(True for _ in found.terragrunt_context)):
+        from ownlint.loaders.terraform.terragrunt.load import read_units
+
+        context = found.terragrunt_context
+        units = read_units(found.root, found.terragrunt, inputs.terraform, inputs.max_file_bytes, context, modules)
+        instantiated = units.module_directories
+        grunt = (units.load(), units.files)
+    terraform = LoadResult()
+    if found.terraform or inputs.terraform.plans:
+        from ownlint.loaders.terraform.load import load_terraform
+
+        terraform = load_terraform(
+            found.root,
+            [f for f in found.terraform if f.resolve().parent not in instantiated],
+            inputs.terraform,
+            inputs.jobs,
+            inputs.max_file_bytes,
+            found.terraform_context,
+            inputs.progress,
+            store,
+        )
+    return _with_units(terraform, *grunt, found)
+
+
+def _kubernetes(
+    inputs: Inputs, config: Config, found: Discovered, stdin: str | None
+) -> tuple[LoadResult, tuple[str, ...], tuple[LoadProblem, ...]]:
+    """The manifests of the run and the charts rendered: their result, the files that count as checked, and the
+    charts' problems; the Kubernetes loaders are imported only when there is something for them to read."""
+    rendered: Sequence[Manifest] = ()
+    problems: tuple[LoadProblem, ...] = ()
+    if found.helm_templates:
+        from ownlint.loaders.kubernetes.helm import render_charts
+
+        charts = render_charts(found.root, found.helm_templates, _helm(inputs, config, found.root), found.manifests)
+        found.helm_templates = [t for t in found.helm_templates if t not in charts.covered]
+        problems = tuple(charts.problems)
+        rendered = charts.manifests
+    if not found.manifests and stdin is None and not rendered:
+        return LoadResult(), (), problems
+    from ownlint.loaders.kubernetes.load import load_kubernetes, manifests_read
+
+    kubernetes = load_kubernetes(
+        found.root,
+        found.manifests,
+        stdin,
+        found.namespace_context,
+        inputs.jobs,
+        inputs.max_file_bytes,
+        inputs.progress,
+        rendered,
+        inputs.terraform.cache_dir,
+        found.kustomize_context,
+        found.context_top,
+    )
+    return kubernetes, manifests_read(kubernetes), problems
+
+
+def _codeowners(
+    root: Path, settings: CodeOwners, files: tuple[str, ...]
+) -> tuple[Mapping[str, FileOwners], tuple[str, ...]]:
+    from ownlint.loaders.codeowners import load_codeowners  # only when the config asks for CODEOWNERS
+
+    return load_codeowners(root, settings, files)
+
+
 def _helm(inputs: Inputs, config: Config, root: Path) -> HelmRun | None:
     """How Helm charts are rendered: the helm the command line found, the values files the config names
     (from the top of the repository), or None without helm."""
     if inputs.helm is None:
         return None
+    from ownlint.loaders.kubernetes.helm import HelmRun
+
     top = repository_top(root) or root
     values = {(top / c).resolve(): tuple(top / f for f in files) for c, files in config.helm_values.items()}
     return HelmRun(inputs.helm, max_bytes=inputs.max_file_bytes, values=values)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from ownlint.config import config_top
 from ownlint.loaders.discovery import Discovered
-from ownlint.loaders.kubernetes import STDIN_NAME, manifests_read
 from ownlint.model import LoadResult
 from ownlint.report.paths import for_humans, plural
 
@@ -44,12 +43,18 @@ def skipped_notes(
             for name in MISSPELT_CONFIGS
             if (top / name).is_file()
         )
-    if stdin_named and STDIN_NAME not in manifests_read(kubernetes):
+    if stdin_named and not _stdin_read(kubernetes):
         said.append(
             "standard input held no Kubernetes object: only manifests are read from standard input "
             "(give Terraform files as paths)"
         )
     return said
+
+
+def _stdin_read(kubernetes: LoadResult) -> bool:
+    from ownlint.loaders.kubernetes.load import STDIN_NAME, manifests_read  # a run that read standard input has it
+
+    return STDIN_NAME in manifests_read(kubernetes)
 
 
 def _listed(paths: Sequence[Path]) -> str:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, documents_of, name_of
+from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
-from ownlint.loaders.kubernetes.resources import CLUSTER_SCOPED, resources
+from ownlint.loaders.kubernetes.resources import resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import counter, run_chunks

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from ownlint.loaders.kubernetes.documents import Manifest, name_of
-from ownlint.loaders.kubernetes.resources import CLUSTER_SCOPED
+from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.model import Resource
 
 STDIN_NAME = "<stdin>"

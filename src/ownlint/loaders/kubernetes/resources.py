@@ -1,5 +1,5 @@
 """Kubernetes objects -> resources: the labels and annotations of an object, its pod template and its
-Namespace, each with its place; which kinds are cluster-scoped (CRDs declare theirs)."""
+Namespace, each with its place; which kinds are cluster-scoped (``kinds``, and those CRDs declare)."""
 
 from __future__ import annotations
 
@@ -7,51 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from ownlint.loaders.kubernetes.documents import Manifest, name_of
+from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED, WORKLOADS
 from ownlint.model import LINES, Place, PlaceKind, Resource, TagValue
-
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "StorageClass",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "PriorityClass",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionPolicyBinding",
-        "APIService",
-        "IngressClass",
-        "RuntimeClass",
-        "CSIDriver",
-        "CSINode",
-        "VolumeAttachment",
-        "VolumeSnapshotClass",
-        "PodSecurityPolicy",
-        "ComponentStatus",
-        "CertificateSigningRequest",
-        "FlowSchema",
-        "PriorityLevelConfiguration",
-        "ClusterIssuer",
-        "ClusterPolicy",
-        "ClusterSecretStore",
-        "GatewayClass",
-    }
-)
-WORKLOADS = frozenset(
-    {
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "Job",
-        "CronJob",
-        "ReplicationController",
-    }
-)
 
 
 def resources(manifests: list[Manifest], context: list[Manifest] | None = None) -> list[Resource]:

@@ -22,12 +22,14 @@ from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
+from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem
 
 MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
 _BACKEND = re.compile(r'^\s*(?:backend\s+"|cloud\s*\{)', re.M)
 _ROOT_FILES = (".terraform.lock.hcl", "terraform.tfvars", "terraform.tfvars.json", ".terraform")
 _ANCESTOR = r"(?:\.\.?/)*\.\.?/?"  # source = ".." (a module above its caller) names no directory
+_QUOTED = re.compile(r"(?=[\"']([^\"'\n]*)[\"'])")  # from every quote: the text up to the next one
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def repository_callers(
     rooted = _Roots(max_bytes)
     sought = {d for d, called in calls.items() if context is not None and called is not None and not rooted(d)}
     if sought and context is not None:
-        _search(sought, callers, list(_module_files(context, max_bytes)), outline, rooted)
+        _search(sought, callers, list(_module_files(context, max_bytes)), outline, rooted, max_bytes)
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
     return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})
@@ -111,27 +113,28 @@ class _Roots:
 def _search(
     sought: set[Path],
     callers: dict[Path, set[Path]],
-    pending: list[tuple[str, str]],
+    pending: list[tuple[str, list[str]]],
     outline: OutlineFunction,
     rooted: _Roots,
+    max_bytes: int,
 ) -> None:
-    """Add to ``callers`` the calls, written in ``pending`` files (path, text), of ``sought`` and of their
-    callers, transitively; a file is outlined only once a string in it names a directory sought."""
+    """Add to ``callers`` the calls, written in ``pending`` files (path, the local paths it names), of ``sought``
+    and of their callers, transitively; a file is read and outlined only once it names a directory sought."""
     frontier, looked = set(sought), set(sought)
     while frontier and pending:
         names = "|".join(re.escape(d.name) for d in sorted(frontier))
-        naming = re.compile(rf"[\"']((?:[^\"'\n]*/)?(?:{names})/?|{_ANCESTOR})[\"']")
+        naming = re.compile(rf"(?:[^\"'\n]*/)?(?:{names})/?|{_ANCESTOR}")
         wanted = {_identity(str(d)) for d in frontier}
-        unmatched: list[tuple[str, str]] = []
+        unmatched: list[tuple[str, list[str]]] = []
         found: set[Path] = set()
-        for path, text in pending:
+        for path, written in pending:
             directory = os.path.dirname(path)
-            written = (match.group(1) for match in naming.finditer(text))
-            if not any(is_local(s) and _identity(os.path.join(directory, s)) in wanted for s in written):
-                unmatched.append((path, text))  # naming none of them: no module block of it calls them
+            if not any(naming.fullmatch(s) and _identity(os.path.join(directory, s)) in wanted for s in written):
+                unmatched.append((path, written))  # naming none of them: no module block of it calls them
                 continue
             caller = Path(directory).resolve()
-            for source in local_sources(text, os.path.basename(path), outline):
+            text = read_text(Path(path), os.path.basename(path), max_bytes)
+            for source in local_sources(text, os.path.basename(path), outline) if isinstance(text, str) else ():
                 callee = (caller / source).resolve()
                 callers.setdefault(callee, set()).add(caller)
                 if callee in looked:
@@ -150,14 +153,27 @@ def _identity(path: str) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-def _module_files(context: Iterable[str], max_bytes: int) -> Iterator[tuple[str, str]]:
-    """(file, text) of the files that can hold a ``module`` block: the bytes are searched before decoding."""
-    for path in context:
-        if b"module" not in _head(path, max_bytes):
-            continue
-        text = read_text(Path(path), os.path.basename(path), max_bytes)
-        if not isinstance(text, LoadProblem) and MODULE_WORD.search(text):
-            yield path, text
+def _module_files(context: Iterable[str], max_bytes: int) -> Iterator[tuple[str, list[str]]]:
+    """(file, the local paths its quoted strings name) of the files that can hold a ``module`` block, from the
+    store of outlines when the context has one (a file whose identity changed is read again)."""
+    if isinstance(context, OutlinedFiles):
+        found = context.store.strings_of(context, max_bytes, local_strings)
+    else:
+        found = ((path, local_strings(path, max_bytes)) for path in context)
+    for path, written in found:
+        if written:
+            yield path, written
+
+
+def local_strings(path: str, max_bytes: int) -> list[str] | None:
+    """The local paths the file's quoted strings name (None: no ``module`` word, so no module call): each text
+    between a quote and the next one on its line, as the search's patterns see them."""
+    if b"module" not in _head(path, max_bytes):  # the bytes are searched before decoding
+        return None
+    text = read_text(Path(path), os.path.basename(path), max_bytes)
+    if isinstance(text, LoadProblem) or not MODULE_WORD.search(text):
+        return None
+    return [s for s in dict.fromkeys(_QUOTED.findall(text)) if is_local(s)]
 
 
 def _head(path: str, max_bytes: int) -> bytes:

@@ -13,11 +13,11 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.files import relative
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import DEFAULT_BACKEND, ExpressionParser, expression_parser_for
-from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.model import LoadProblem, Place, PlaceKind
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.directories import ModuleLoader
+    from ownlint.loaders.terraform.evaluate import Binding
 
 
 COMMAND_LINE = "(command line)"
@@ -38,6 +38,8 @@ class TerraformInputs:
 
 def root_overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[str, Binding]]:
     """Root variable values from ``TF_VAR_*`` (with ``--env-vars``), ``--var-file`` and ``--var``, in that order."""
+    from ownlint.loaders.terraform.evaluate import Binding  # the evaluator: not for a run that reads no Terraform
+
     parse_expression = expression_parser_for(inputs.parser)
     found: list[tuple[str, Binding]] = []
     if inputs.env_vars:

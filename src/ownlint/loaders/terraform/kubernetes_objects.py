@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ownlint.loaders.kubernetes import CLUSTER_SCOPED
+from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.tags import TracedTags, add_tag, trace_tags

@@ -20,6 +20,7 @@ from ownlint.loaders.terraform.cache import open_cache
 from ownlint.loaders.terraform.directories import ModuleLoader, repository_of, terraform_files
 from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs, root_overrides
+from ownlint.loaders.terraform.outline_cache import OutlinedFiles, OutlineStore
 from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan
 from ownlint.loaders.terraform.roots import LoadedTree, load_roots, roots_of
 from ownlint.loaders.terraform.taggable import taggable_index
@@ -35,11 +36,12 @@ def load_terraform(
     max_bytes: int = MAX_FILE_BYTES,
     context: Iterable[str] | None = None,
     progress: Progress | None = None,
+    outlines: OutlineStore | None = None,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
     ``context``: the repository's other Terraform files, where the callers of a scanned module are found
-    (None: the whole repository is scanned).
+    (None: the whole repository is scanned); ``outlines``: what earlier runs learnt of those files.
     With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
     inputs = inputs or TerraformInputs()
     directories = sorted({f.parent for f in files})
@@ -52,6 +54,8 @@ def load_terraform(
     parse = parser_for(inputs.parser) if directories else _no_hcl
     loader = ModuleLoader(root, parse, repository, cache, max_bytes)
     scanned = [d.resolve() for d in directories]
+    if context is not None and outlines is not None:  # the callers search reads what earlier runs learnt
+        context = OutlinedFiles(context, outlines)
     overrides = root_overrides(loader, inputs)
     sizes = {d: len(terraform_files(d, loader.repository)) for d in scanned}
     files_count = sum(sizes.values())

@@ -1,0 +1,259 @@
+"""What the callers search needs of each file of a repository, kept between runs so that a pre-commit check of a
+module file does not read the whole repository again: per file, keyed by its identity (device, inode, size,
+modification and change times; the change time cannot be set by a user, as git's index relies on), the
+local paths its quoted strings name (None: it holds no ``module`` word).
+
+Whoever can write the store decides which callers a module has, so nothing in it is taken on trust:
+- it lives in the user cache directory only (``outlines/`` in the parse cache's, checked as that one is: this
+  user's, writable by no one else, no link), never in the scanned tree, and is made 0700;
+- one file per repository, JSON (never pickle), read only as a regular file, never through a link, at most
+  ``MAX_STORE_BYTES``, signed with a key that only this directory holds (HMAC-SHA256): a file ownlint did
+  not write, or that was changed since, is not used;
+- an entry is used only when the file's identity is unchanged, and one that changed within ``RACY_NS`` of
+  the run is not recorded (a later change within the same clock tick would keep its identity);
+- it holds at most ``MAX_ENTRIES`` files, and at most ``MAX_STORES`` repositories (the oldest are removed).
+Stores are written to a temporary file and renamed. A store that is missing, foreign or corrupt only costs
+time: the files are read, and the result is the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ownlint import __version__
+from ownlint.loaders.terraform.cache import open_cache, unsafe_directory
+
+FORMAT = 3  # bump when an entry's shape changes
+MAX_STORE_BYTES = 64 * 1024 * 1024
+MAX_ENTRIES = 500_000
+MAX_STORES = 64
+RACY_NS = 2_000_000_000  # a file changed this close to the run may change again unseen: not recorded
+KEY_BYTES = 32
+STALE_NS = 3600 * 1_000_000_000  # a temporary file this old was left by a run that was killed
+_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
+
+
+class OutlineStore:
+    """The entries of one repository (``repository``, a real directory; entries keyed by paths relative to it):
+    those read from its store when first asked, and those of this run. An entry is its file's identity as one
+    text and its local paths joined by newlines: few objects to decode, as a pre-commit run decodes them all."""
+
+    def __init__(self, path: Path, secret: bytes, repository: str) -> None:
+        self.path = path
+        self.secret = secret
+        self.repository = repository
+        self.new: dict[str, dict[str, list[Any]]] = {"files": {}}
+        self.changed = False
+        self.started = time.time_ns()
+        self._old: dict[str, dict[str, Any]] | None = None
+
+    def strings_of(
+        self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings]
+    ) -> Iterator[tuple[str, Strings]]:
+        """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now (one
+        loop for thousands of files: the store is for the run that looks at all of them)."""
+        if self._old is None:
+            self._old = _read(self.path, self.secret, self.repository)
+        old, new, prefix = self._old["files"], self.new["files"], self.repository + os.sep
+        for path in paths:
+            info = _stat(path)
+            if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+                yield path, read(path, max_bytes)  # not recorded: what it gives depends on the run's options
+                continue
+            key = path[len(prefix) :] if path.startswith(prefix) else path
+            entry = old.get(key)
+            if type(entry) is list and len(entry) == 2 and entry[0] == _identity(info):
+                text = entry[1]
+                if text is None or type(text) is str:
+                    new[key] = entry
+                    yield path, text.split("\n") if text else None
+                    continue
+            found = read(path, max_bytes)
+            self._record("files", key, info, ["\n".join(found) if found else None])
+            yield path, found
+
+    def _key(self, path: str) -> str:
+        inside = path.startswith(self.repository + os.sep)
+        return path[len(self.repository) + 1 :] if inside else path
+
+    def _record(self, kind: str, key: str, info: os.stat_result, value: list[Any]) -> None:
+        recent = max(info.st_mtime_ns, info.st_ctime_ns) >= self.started - RACY_NS
+        if not recent and sum(len(v) for v in self.new.values()) < MAX_ENTRIES:
+            self.new[kind][key] = [_identity(info), *value]
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the entries of this run (and those it did not look at whose paths still exist), when any changed."""
+        if not self.changed:
+            return
+        stored = {kind: dict(entries) for kind, entries in self.new.items()}
+        count = sum(len(v) for v in stored.values())
+        for kind, entries in (self._old or {}).items():
+            for key, entry in entries.items():
+                if key not in stored[kind] and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
+                    stored[kind][key] = entry
+                    count += 1
+        header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
+        body = json.dumps({**header, **stored}, separators=(",", ":")).encode()
+        if len(body) <= MAX_STORE_BYTES:
+            _write(self.path, hmac.new(self.secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+            _prune(self.path.parent)
+
+    def _path(self, key: str) -> str:
+        return key if os.path.isabs(key) else os.path.join(self.repository, key)
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _identity(info: os.stat_result) -> str:
+    """Device, inode, size, modification and change times (ns), as one text: one object to decode."""
+    return f"{info.st_dev:x}.{info.st_ino:x}.{info.st_size:x}.{info.st_mtime_ns:x}.{info.st_ctime_ns:x}"
+
+
+class OutlinedFiles:
+    """The repository's other Terraform files (``files``, walked when iterated) with the store of their outlines."""
+
+    def __init__(self, files: Iterable[str], store: OutlineStore) -> None:
+        self.files = files
+        self.store = store
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+
+def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
+    """The store of ``repository`` under ``cache_dir`` (the parse cache's directory, which ``open_cache`` makes
+    and checks), or None when a directory is not this user's alone, is inside the repository or cannot be made."""
+    if open_cache(cache_dir, "outlines", repository)[0] is None:  # made private and checked as the parse cache is
+        return None
+    directory = Path(os.path.abspath(cache_dir)) / "outlines"
+    real = os.path.realpath(repository)
+    try:
+        if not os.path.lexists(directory):
+            os.mkdir(directory, 0o700)
+    except OSError:
+        return None
+    if unsafe_directory(directory) is not None:
+        return None
+    secret = _secret(directory)
+    if secret is None:
+        return None
+    name = hashlib.sha256(f"{FORMAT}\x1f{__version__}\x1f{real}".encode("utf-8", "surrogateescape")).hexdigest()
+    path = directory / f"{name}.json"
+    return OutlineStore(path, secret, real)
+
+
+def _secret(directory: Path) -> bytes | None:
+    """The store's key: made once (0600, never through a link), used only when it is this user's alone."""
+    path = directory / "key"
+    try:
+        handle = os.open(path, _CREATE, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    except OSError:
+        return None
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(os.urandom(KEY_BYTES))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes | None:
+    try:
+        handle = os.open(path, _NO_FOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        private = info.st_uid == os.geteuid() and not info.st_mode & 0o077
+        if not stat.S_ISREG(info.st_mode) or not private or info.st_size != KEY_BYTES:
+            return None
+        data = stream.read(KEY_BYTES + 1)
+    return data if len(data) == KEY_BYTES else None
+
+
+def _read(path: Path, secret: bytes, repository: str) -> dict[str, dict[str, Any]]:
+    """The entries (``files``) of the store at ``path`` when it is a regular file, signed with
+    ``secret``, for ``repository``; none otherwise."""
+    none: dict[str, dict[str, Any]] = {"files": {}}
+    try:
+        handle = os.open(path, _NO_FOLLOW)
+    except OSError:
+        return none
+    try:
+        with os.fdopen(handle, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORE_BYTES:
+                return none
+            data = stream.read(MAX_STORE_BYTES + 1)
+    except OSError:
+        return none
+    signature, _, body = data.partition(b"\n")
+    if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
+        return none  # not written by ownlint with this directory's key, or changed since
+    try:
+        store = json.loads(body)
+    except (ValueError, RecursionError):
+        return none
+    header = {"format": FORMAT, "ownlint": __version__, "repository": repository}
+    if not isinstance(store, dict) or any(store.get(k) != v for k, v in header.items()):
+        return none
+    found = {kind: store.get(kind) for kind in none}
+    return {kind: v if isinstance(v, dict) else {} for kind, v in found.items()}
+
+
+def _write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".store.{os.getpid()}.{time.monotonic_ns()}")
+    try:
+        handle = os.open(temporary, _CREATE, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):  # a store that cannot be written only costs time
+            os.unlink(temporary)
+
+
+def _prune(directory: Path) -> None:
+    """Remove the oldest stores past ``MAX_STORES``: only regular files named as stores, never through a link."""
+    try:
+        handle = os.open(directory, _NO_FOLLOW | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with os.scandir(handle) as listing:
+            stores = [
+                (e.stat(follow_symlinks=False).st_mtime_ns, e.name)
+                for e in listing
+                if e.name.endswith(".json") and e.is_file(follow_symlinks=False)
+            ]
+            stale = time.time_ns() - STALE_NS
+            left = [e.name for e in os.scandir(handle) if e.name.startswith(".store.") and _older(e, stale)]
+        for _, name in sorted(stores, reverse=True)[MAX_STORES:]:
+            os.unlink(name, dir_fd=handle)
+        for name in left:  # a temporary file of a run that was killed
+            os.unlink(name, dir_fd=handle)
+    except OSError:
+        return
+    finally:
+        os.close(handle)
+
+
+def _older(entry: os.DirEntry[str], than: int) -> bool:
+    return entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime_ns < than
