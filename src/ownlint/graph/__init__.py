@@ -10,6 +10,7 @@ makes them true; boundary rules are breadth-first path queries over chosen kinds
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -236,10 +237,11 @@ def _structural_edges(nodes: dict[str, dict[str, Any]], resources: list[Resource
         if container is not None:
             yield Edge(container, resource.node_id, "contains")
         attributes = {address: name for name, address in resource.links}
+        place = None  # one place for all of a resource's references
         for target in resource.references:
             target_id = qualified(resource, target)
             if target_id in nodes:
-                place = Place(
+                place = place or Place(
                     resource.file, resource.line, resource.address, PlaceKind.RESOURCE, subject=resource.address
                 )
                 yield Edge(resource.node_id, target_id, "references", place, attributes.get(target, ""))
@@ -249,7 +251,9 @@ def _container(nodes: dict[str, dict[str, Any]], resource: Resource) -> str | No
     if resource.source == "terraform" and resource.container is not None:
         return qualified(resource, resource.container)  # the module call it is instantiated by
     if resource.source == "terraform":
-        container = f"stack:{resource.stack or '.'}"
+        container = sys.intern(f"stack:{resource.stack or '.'}")  # one string and one node per stack
+        if container in nodes:
+            return container
         nodes[container] = {
             "kind": "module",
             "type": "module",
