@@ -54,6 +54,7 @@ def test_graph_shares_one_string_per_node() -> None:
     edge = next(e for e in graph.edges.values() if e.kind == "references")
     assert edge.target is node
     assert next(k for k in graph.resources if k == node) is node
+    assert sys.getsizeof(graph.nodes[node]) < 100  # a tuple of five, not a dict (184 bytes and more)
 
 
 def test_inheritance_leaves_no_garbage_cycle() -> None:
