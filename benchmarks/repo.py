@@ -8,8 +8,10 @@ all rows alike; a row's figure is the median of its rounds and every ratio is to
   one-changed       again after one file changed (a new comment each round: a module .tf, else a root
                     .tf, else a manifest)
   pre-commit-root / -module / -manifest   ``ownlint check FILE`` on one file of each kind (warm cache)
-  checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent)
-With ``--scaling``, floor and cold-j1 on 1, 2 and 4 copies of the directory side by side.
+  import            ``python -c "import ownlint.cli"``: the start-up part of every row (the rest is work)
+  checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent), run in
+                    the first round only (minutes on a big repository): compare CPU time, which load barely moves
+With ``--scaling``, floor and cold-j1 (``--no-cache``) on 1, 2 and 4 copies of the directory side by side.
 With ``--before SRC`` (the ``src`` of another checkout), every ownlint row is run from there too, in the
 same round (``before/ROW``): a before/after comparison under the same load.
 The directory is copied first (it is read only; nothing is written into it).
@@ -68,13 +70,18 @@ def copies(source: Path, target: Path, count: int) -> Path:
     return target
 
 
-def interleaved(rows: list[Row], cwd: Path, repeat: int, measure: Callable[..., Any]) -> dict[str, Any]:
-    """Each row's median over ``repeat`` rounds, the rows run in order within each round."""
+def interleaved(
+    rows: list[Row], cwd: Path, repeat: int, measure: Callable[..., Any], once: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Each row's median over ``repeat`` rounds, the rows run in order within each round (those named in
+    ``once``: in the first round only)."""
     import statistics
 
     runs: dict[str, list[tuple[float, int, int, float]]] = {name: [] for name, _, _ in rows}
-    for _ in range(repeat):
+    for round_number in range(repeat):
         for name, command, before in rows:
+            if round_number and name in once:
+                continue
             if before is not None:
                 before()
             runs[name].append(measure(command, cwd))
@@ -133,7 +140,8 @@ def run_repository(
                 rows.append((f"{prefix}pre-commit-{kind}", command, None))
         return rows
 
-    rows: list[Row] = [("floor", floor, None)]
+    start = ["env", f"PYTHONPATH={after or ''}", sys.executable, "-c", "import ownlint.cli"]
+    rows: list[Row] = [("floor", floor, None), ("import", start, None)]
     mine = ownlint_rows("", str(after or ""), work / "cache")
     if before is None:
         rows += mine
@@ -141,20 +149,21 @@ def run_repository(
         for pair in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
             rows += pair
     if checkov and Path(checkov).exists():
-        from run import CHECKOV_POLICY
+        from run import CHECKOV_POLICY, checkov_command
 
         policies = work / "policies"
         policies.mkdir(exist_ok=True)
         (policies / "owner.yaml").write_text(CHECKOV_POLICY)
-        command = [checkov, "-d", ".", "--external-checks-dir", str(policies), "--check", "CKV2_OWN_1"]
-        rows.append(("checkov", [*command, "--compact", "--quiet", "--framework", "terraform", "kubernetes"], None))
+        rows.append(("checkov", checkov_command(checkov, policies), None))
     results: dict[str, Any] = {"picked": {k: str(v) for k, v in picked.items()}}
-    results.update(interleaved(rows, root, repeat, measure))
+    results.update(interleaved(rows, root, repeat, measure, once=frozenset({"checkov"})))
     if scaling:
         for count in (1, 2, 4):
             place = copies(source, work / f"scale-{count}", count)
+            # without the cache: it is keyed by content, so the second copy of a file would cost nothing
             cold = next(command for name, command, _ in mine if name == "cold-j1")
-            scaled: list[Row] = [("floor", floor, None), ("cold-j1", cold, mine[0][2])]
+            uncached = [*cold[: cold.index("--cache-dir")], "--no-cache", "--jobs", "1"]
+            scaled: list[Row] = [("floor", floor, None), ("cold-j1", uncached, None)]
             for name, row in interleaved(scaled, place, repeat, measure).items():
                 results[f"x{count}-{name}"] = row
             shutil.rmtree(place)
@@ -173,15 +182,23 @@ def print_repository(results: dict[str, Any], source: Path) -> None:
                 f" {row['peak_mib']:>9.1f} {row['exit']:>5}"
             )
     if "checkov" in results:
-        print(f"checkov / ownlint cold: {results['checkov']['seconds'] / results['cold']['seconds']:.1f}x")
+        checkov, cold = results["checkov"], results["cold-j1"]
+        print(
+            f"checkov / ownlint cold-j1: {checkov['cpu'] / cold['cpu']:.1f}x CPU,"
+            f" {checkov['seconds'] / cold['seconds']:.1f}x wall (checkov: one run)"
+        )
+    if "import" in results and "cold-j1" in results:
+        start, cold = results["import"], results["cold-j1"]
+        print(f"start-up (import ownlint.cli): {start['cpu']:.3f} s of cold-j1's {cold['cpu']:.3f} s CPU")
     if "x1-floor" in results:
-        for name in ("floor", "cold-j1"):
-            one = results[f"x1-{name}"]
-            line = " ".join(
-                f"x{n}: {results[f'x{n}-{name}']['seconds']:.3f} s"
-                f" ({results[f'x{n}-{name}']['seconds'] / one['seconds']:.2f}x;"
-                f" cpu {results[f'x{n}-{name}']['cpu'] / one['cpu']:.2f}x,"
-                f" {results[f'x{n}-{name}']['peak_mib']} MiB)"
-                for n in (1, 2, 4)
-            )
-            print(f"scaling {name:<8} {line}")
+        header = f"{'scaling':<16} {'wall s':>8} {'x one':>6} {'cpu s':>8} {'x one':>6}"
+        print(f"{header} {'cpu x floor':>11} {'peak MiB':>9}")
+        for count in (1, 2, 4):
+            for name in ("floor", "cold-j1"):
+                row, one = results[f"x{count}-{name}"], results[f"x1-{name}"]
+                floor_row = results[f"x{count}-floor"]
+                print(
+                    f"x{count} {name:<13} {row['seconds']:>8.3f} {row['seconds'] / one['seconds']:>6.2f}"
+                    f" {row['cpu']:>8.3f} {row['cpu'] / one['cpu']:>6.2f} {row['cpu'] / floor_row['cpu']:>11.2f}"
+                    f" {row['peak_mib']:>9.1f}"
+                )

@@ -83,7 +83,7 @@ def test_the_real_repository_mode_measures_every_row_on_a_copy(tmp_path: Path) -
     write_estate(source, 1, 1)
     before = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
     found = run_repository(source, tmp_path / "work", 1, None, True, measure)
-    rows = [*("floor", "cold", "cold-j1", "cold-j2", "warm", "one-changed"), "pre-commit-root"]
+    rows = [*("floor", "import", "cold", "cold-j1", "cold-j2", "warm", "one-changed"), "pre-commit-root"]
     rows += ["pre-commit-module", "pre-commit-manifest"]
     assert [name for name in found if name != "picked" and not name.startswith("x")] == rows
     assert all(found[name]["exit"] == 0 for name in rows), found  # every command ran (the estate is clean)
@@ -91,3 +91,23 @@ def test_the_real_repository_mode_measures_every_row_on_a_copy(tmp_path: Path) -
         f"x{n}-{row}" for n in (1, 2, 4) for row in ("cold-j1", "floor")
     ]
     assert {p: p.read_bytes() for p in source.rglob("*") if p.is_file()} == before
+
+
+def test_checkov_runs_once_in_the_interleaved_rounds_and_offline(tmp_path: Path) -> None:
+    """Checkov takes minutes on a big repository: it runs in the first round only, with no downloads, and
+    its one policy reads a Terraform tag or a Kubernetes label."""
+    from repo import interleaved
+    from run import CHECKOV_POLICY, checkov_command
+
+    ran: list[str] = []
+
+    def measure(command: list[str], cwd: Path) -> tuple[float, int, int, float]:
+        ran.append(command[0])
+        return (1.0, 1024, 0, 0.5)
+
+    rows = [("floor", ["floor"], None), ("checkov", ["checkov"], None)]
+    found = interleaved(rows, tmp_path, 3, measure, once=frozenset({"checkov"}))
+    assert ran == ["floor", "checkov", "floor", "floor"]
+    assert found["checkov"] == {"seconds": 1.0, "peak_mib": 1.0, "exit": 0, "cpu": 0.5}
+    assert "--skip-download" in checkov_command("checkov", tmp_path)
+    assert "attribute: tags.owner" in CHECKOV_POLICY and "attribute: metadata.labels.owner" in CHECKOV_POLICY

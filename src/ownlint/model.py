@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -168,7 +169,7 @@ def qualified(resource: Resource, address: str) -> str:
 
 def in_stack(stack: str, name: str) -> str:
     """A graph id within a root module: ``infra/eks//aws_iam_role.x`` (the name alone in the scan root)."""
-    return name if stack in ("", ".") else f"{stack}//{name}"
+    return name if stack in ("", ".") else sys.intern(f"{stack}//{name}")  # one string per node, however often asked
 
 
 def msp_id(name: str) -> str:

@@ -10,14 +10,28 @@ makes them true; boundary rules are breadth-first path queries over chosen kinds
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ownlint.config import Config
 from ownlint.graph.relations import relations
 from ownlint.model import Edge, Place, PlaceKind, Resource, msp_id, qualified
+
+
+class Node(NamedTuple):
+    """A node's attributes: a tuple, a third of a dict's memory (a graph has a node per resource)."""
+
+    kind: str  # resource, module, identity, namespace, group
+    type: str
+    source: str
+    file: str
+    line: int
+
+
+GROUP = Node("group", "group", "", "", 0)
 
 
 class ResourceGraph:
@@ -29,7 +43,7 @@ class ResourceGraph:
 
     def __init__(
         self,
-        nodes: dict[str, dict[str, Any]],
+        nodes: dict[str, Node],
         resources: dict[str, Resource],
         edges: dict[tuple[str, str, str], Edge],
     ) -> None:
@@ -50,7 +64,7 @@ class ResourceGraph:
             import networkx as nx  # heavy: only the commands that export or explore the graph pay for it
 
             graph = nx.MultiDiGraph()
-            graph.add_nodes_from(self.nodes.items())
+            graph.add_nodes_from((name, node._asdict()) for name, node in self.nodes.items())
             for (source, target, kind), edge in self.edges.items():
                 place = edge.place
                 graph.add_edge(
@@ -69,8 +83,8 @@ class ResourceGraph:
         return self.resources.get(node)
 
     def place(self, node: str) -> Place | None:
-        data = self.nodes.get(node, {})
-        return Place(data["file"], data["line"], node, PlaceKind.RESOURCE, subject=node) if data.get("file") else None
+        data = self.nodes.get(node)
+        return Place(data.file, data.line, node, PlaceKind.RESOURCE, subject=node) if data and data.file else None
 
     def shown(self, node: str) -> str:
         """``node (file:line)``, or the node alone for the ones that stand for many."""
@@ -184,27 +198,16 @@ def _edge_order(edge: Edge) -> tuple[str, str, str]:
 
 def build_graph(resources: Iterable[Resource], config: Config, config_file: str = "") -> ResourceGraph:
     """The graph of ``resources``; MSP identity nodes are placed in ``config_file`` (as shown)."""
-    nodes: dict[str, dict[str, Any]] = {}
+    nodes: dict[str, Node] = {}
     listed = list(resources)
     by_id: dict[str, Resource] = {}
     for resource in listed:
-        by_id.setdefault(resource.node_id, resource)
-        nodes[resource.node_id] = {
-            "kind": "module" if resource.type == "module" else "resource",
-            "type": resource.type,
-            "source": resource.source,
-            "file": resource.file,
-            "line": resource.line,
-        }
+        node_id = resource.node_id
+        by_id.setdefault(node_id, resource)
+        kind = "module" if resource.type == "module" else "resource"
+        nodes[node_id] = Node(kind, resource.type, resource.source, resource.file, resource.line)
     for msp in config.msps.values():
-        file = config_file or config.source
-        nodes[msp_id(msp.name)] = {
-            "kind": "identity",
-            "type": "msp",
-            "source": "config",
-            "file": file,
-            "line": msp.line,
-        }
+        nodes[msp_id(msp.name)] = Node("identity", "msp", "config", config_file or config.source, msp.line)
     evidence: dict[tuple[str, str, str], Edge] = {}
     for edge in _structural_edges(nodes, listed):
         _add(nodes, evidence, edge)
@@ -213,7 +216,7 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
     return ResourceGraph(nodes, by_id, evidence)
 
 
-def _add(nodes: dict[str, dict[str, Any]], evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
+def _add(nodes: dict[str, Node], evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
     key = (edge.source, edge.target, edge.kind)
     if edge.source == edge.target:
         return
@@ -225,47 +228,38 @@ def _add(nodes: dict[str, dict[str, Any]], evidence: dict[tuple[str, str, str], 
         return
     for node in (edge.source, edge.target):
         if node not in nodes:
-            nodes[node] = {"kind": "group", "type": "group", "source": "", "file": "", "line": 0}
+            nodes[node] = GROUP
     evidence[key] = edge
 
 
-def _structural_edges(nodes: dict[str, dict[str, Any]], resources: list[Resource]) -> Iterator[Edge]:
+def _structural_edges(nodes: dict[str, Node], resources: list[Resource]) -> Iterator[Edge]:
     """``contains`` (stack/module call/namespace to member) and ``references`` (HCL traversals)."""
     for resource in resources:
         container = _container(nodes, resource)
         if container is not None:
             yield Edge(container, resource.node_id, "contains")
         attributes = {address: name for name, address in resource.links}
+        place = None  # one place for all of a resource's references
         for target in resource.references:
             target_id = qualified(resource, target)
             if target_id in nodes:
-                place = Place(
+                place = place or Place(
                     resource.file, resource.line, resource.address, PlaceKind.RESOURCE, subject=resource.address
                 )
                 yield Edge(resource.node_id, target_id, "references", place, attributes.get(target, ""))
 
 
-def _container(nodes: dict[str, dict[str, Any]], resource: Resource) -> str | None:
+def _container(nodes: dict[str, Node], resource: Resource) -> str | None:
     if resource.source == "terraform" and resource.container is not None:
         return qualified(resource, resource.container)  # the module call it is instantiated by
     if resource.source == "terraform":
-        container = f"stack:{resource.stack or '.'}"
-        nodes[container] = {
-            "kind": "module",
-            "type": "module",
-            "source": "terraform",
-            "file": resource.stack,
-            "line": 0,
-        }
+        container = sys.intern(f"stack:{resource.stack or '.'}")  # one string and one node per stack
+        if container in nodes:
+            return container
+        nodes[container] = Node("module", "module", "terraform", resource.stack, 0)
         return container
     if resource.container is not None and resource.container not in nodes:
-        nodes[resource.container] = {
-            "kind": "namespace",
-            "type": "k8s:Namespace",
-            "source": "kubernetes",
-            "file": "",
-            "line": 0,
-        }
+        nodes[resource.container] = Node("namespace", "k8s:Namespace", "kubernetes", "", 0)
     return resource.container
 
 

@@ -27,20 +27,31 @@ def inherit_ownership(config: Config, resources: Iterable[Resource]) -> tuple[Re
     for resource in listed:
         by_address.setdefault((resource.stack, resource.address), resource)
     resolved: dict[int, Resource] = {}
+    # a plain function, not a recursive closure: a closure's cycle kept every resource alive until a full gc
+    return tuple(
+        _effective(r, 0, config, by_address, fact_keys, resolved) if r.source == "terraform" else r for r in listed
+    )
 
-    def effective(resource: Resource, depth: int) -> Resource:
-        if id(resource) in resolved:
-            return resolved[id(resource)]
-        result = resource
-        rule = _rule_for(config.inherit, resource)
-        parent = _parent(rule, resource, by_address) if rule is not None and depth < MAX_CHAIN else None
-        if parent is not None and rule is not None:
-            parent = effective(parent, depth + 1)
-            result = _with_parent_facts(resource, parent, fact_keys)
-        resolved[id(resource)] = result
-        return result
 
-    return tuple(effective(r, 0) if r.source == "terraform" else r for r in listed)
+def _effective(
+    resource: Resource,
+    depth: int,
+    config: Config,
+    by_address: dict[tuple[str, str], Resource],
+    fact_keys: set[str],
+    resolved: dict[int, Resource],
+) -> Resource:
+    """``resource`` with its parent's facts (the parent's own inherited first), each resource resolved once."""
+    if id(resource) in resolved:
+        return resolved[id(resource)]
+    result = resource
+    rule = _rule_for(config.inherit, resource)
+    parent = _parent(rule, resource, by_address) if rule is not None and depth < MAX_CHAIN else None
+    if parent is not None and rule is not None:
+        parent = _effective(parent, depth + 1, config, by_address, fact_keys, resolved)
+        result = _with_parent_facts(resource, parent, fact_keys)
+    resolved[id(resource)] = result
+    return result
 
 
 def _rule_for(rules: tuple[Inheritance, ...], resource: Resource) -> Inheritance | None:
