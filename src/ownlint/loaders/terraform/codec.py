@@ -13,8 +13,7 @@ import dataclasses
 import datetime
 from typing import Any
 
-from ownlint.loaders.terraform.directories import ParsedDirectory
-from ownlint.loaders.terraform.roots import LoadedTree
+from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
 from ownlint.model import LoadProblem, Place, PlaceKind, Resource, Suppression, TagValue
 
 _CLASSES: dict[str, type[Any]] = {

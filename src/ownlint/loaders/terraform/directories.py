@@ -4,13 +4,11 @@ module sources a call names resolved to them (local, vendored by ``terraform ini
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, read_text
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.backends import OutlineFunction, ParseFunction
@@ -18,13 +16,16 @@ from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.callers import is_local, local_sources
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
+from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
+from ownlint.loaders.terraform.loaded import ResultStore
 from ownlint.loaders.terraform.overrides import is_override_file, merge_overrides
+from ownlint.loaders.terraform.reads import is_terraform_file as is_terraform_file
+from ownlint.loaders.terraform.reads import is_tfvars as is_tfvars
+from ownlint.loaders.terraform.reads import listing, vendored_modules
+from ownlint.loaders.terraform.reads import terraform_files as terraform_files
 from ownlint.model import LoadProblem, Suppression
 from ownlint.suppressions.parse import comment_suppressions
 from ownlint.vcs.tree import repository_top
-
-if TYPE_CHECKING:
-    from ownlint.loaders.terraform.results import ResultCache
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,6 @@ Resolved = ModuleSource | Opaque | LoadProblem
 Resolver = Callable[[ModuleSource, str, str, str, int], Resolved]
 
 
-@dataclass(frozen=True)
-class ParsedDirectory:
-    """What parsing one module directory added to a loader."""
-
-    seen: tuple[str, ...]
-    problems: tuple[LoadProblem, ...]
-    suppressions: dict[str, list[Suppression]]
-
-
 class ModuleLoader:
     """Parses module directories once, and resolves module sources to them."""
 
@@ -83,7 +75,7 @@ class ModuleLoader:
         self.parsed: dict[Path, ParsedDirectory] = {}  # what each directory's parse added to the above
         self.facts: dict[Path, dict[probes.Fact, str]] = {}  # what parsing each directory read (probes)
         self.context = probes.ProbeContext(root, repository, max_bytes)
-        self.results: ResultCache | None = None  # when set, what each directory's parse reads is recorded
+        self.results: ResultStore | None = None  # when set, what each directory's parse reads is recorded
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
@@ -201,7 +193,7 @@ class ModuleLoader:
 
     def resolver_for(self, root_module: Path, reached: set[Path]) -> Resolver:
         """The module-source resolver of one root module (vendored remote modules are per root)."""
-        vendored = _vendored_modules(root_module, self.repository, self.max_bytes)
+        vendored = vendored_modules(root_module, self.repository, self.max_bytes)
         probes.heard("vendored", str(root_module), json.dumps(vendored))
 
         def resolve(caller: ModuleSource, text: str, key: str, file: str, line: int) -> Resolved:
@@ -224,67 +216,6 @@ class ModuleLoader:
         return resolve
 
 
-def is_tfvars(path: Path) -> bool:
-    name = path.name
-    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
-
-
-def is_terraform_file(path: Path) -> bool:
-    return path.name.endswith((".tf", ".tf.json")) or is_tfvars(path)
-
-
-def listing(context: probes.ProbeContext, directory: Path) -> tuple[str, list[tuple[Path, str]]]:
-    """The directory as shown, and its Terraform files with the names they are shown by (heard)."""
-    shown = relative(context.root, directory)
-    listed = [(path, relative(context.root, path)) for path in terraform_files(directory, context.repository)]
-    if probes.active():
-        probes.heard("listing", str(directory), _listing_value(directory, shown, listed))
-    return shown, listed
-
-
-def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) -> str:
-    return json.dumps([os.path.realpath(directory), shown, [(str(p), s) for p, s in listed]])
-
-
-@probes.probe("listing")
-def _listing_probe(context: probes.ProbeContext, path: str) -> str:
-    directory = Path(path)
-    listed = [(p, relative(context.root, p)) for p in terraform_files(directory, context.repository)]
-    return _listing_value(directory, relative(context.root, directory), listed)
-
-
-@probes.probe("text")
-def _text_probe(context: probes.ProbeContext, path: str) -> str:
-    return probes.text_digest(read_text(Path(path), "", context.max_bytes))
-
-
-@probes.probe("vendored")
-def _vendored_probe(context: probes.ProbeContext, path: str) -> str:
-    return json.dumps(_vendored_modules(Path(path), context.repository, context.max_bytes))
-
-
-def terraform_files(directory: Path, repository: Path) -> list[Path]:
-    """The directory's Terraform files; a symlink to a file outside the repository is not followed."""
-    return sorted(p for p in _listing(directory) if is_terraform_file(p) and not links_outside(p, repository))
-
-
-def _listing(directory: Path) -> list[Path]:
-    """The files in ``directory``, by the type the listing gives (a name too long to open is kept:
-    reading it is the located problem)."""
-    try:
-        with os.scandir(directory) as entries:
-            return [Path(entry.path) for entry in entries if _is_file(entry)]
-    except OSError:
-        return []
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()
-    except OSError:
-        return True
-
-
 def _tfvars_order(path: str) -> tuple[int, str]:
     """terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in lexical order."""
     name = path.rsplit("/", 1)[-1]
@@ -295,18 +226,3 @@ def _tfvars_order(path: str) -> tuple[int, str]:
 def repository_of(root: Path) -> Path:
     """Module sources may climb up to the repository top (the nearest ``.git``), not beyond it."""
     return repository_top(root) or root.resolve()
-
-
-def _vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
-    """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
-    out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
-    path = root_module / ".terraform" / "modules" / "modules.json"
-    resolved = path.resolve()
-    if repository not in resolved.parents or not resolved.is_file():  # a link to /dev/zero would never end
-        return {}
-    text = read_text(path, "modules.json", max_bytes)
-    try:
-        listed = json.loads(text if isinstance(text, str) else "{}").get("Modules", [])
-    except (OSError, ValueError, AttributeError, RecursionError):  # committed by the PR, maybe
-        return {}
-    return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}

@@ -20,44 +20,28 @@ inheritance and rules (never cached), not evaluation.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
-from dataclasses import dataclass, field
-from importlib import metadata
+import os
 from pathlib import Path
 from typing import Any
 
 from ownlint import __version__
 from ownlint.loaders.terraform import cache as parse_cache
 from ownlint.loaders.terraform import codec
-from ownlint.loaders.terraform.directories import ParsedDirectory
 from ownlint.loaders.terraform.evaluate import Binding
-from ownlint.loaders.terraform.probes import Fact, ProbeContext, Recorder
-from ownlint.loaders.terraform.roots import LoadedTree
+from ownlint.loaders.terraform.loaded import DirectoryResult, LoadedTree, ParsedDirectory, RootResult
+from ownlint.loaders.terraform.probes import ProbeContext, Recorder
 from ownlint.loaders.terraform.store import EntryStore, usable_directory
 
 FORMAT = 1  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
-_PACKAGES = {"tree-sitter": ("tree-sitter", "tree-sitter-hcl"), "hcl2": ("python-hcl2", "lark")}
-
-
-@dataclass(frozen=True)
-class RootResult:
-    """A root module's load: its tree, what ``stacks`` and ``reached`` learn, and the directories it parsed."""
-
-    tree: LoadedTree
-    stack: str
-    reached: tuple[Path, ...]
-    sourced: tuple[tuple[Path, ParsedDirectory], ...]
-
-
-@dataclass(frozen=True)
-class DirectoryResult:
-    """A scanned directory: what parsing it gave, and its local module calls (None: it has no module file)."""
-
-    parsed: ParsedDirectory
-    calls: tuple[Path, ...] | None
-    facts: dict[Fact, str] = field(default_factory=dict, compare=False)  # what the entry recorded (not stored)
+# a backend's packages: (module, distribution)
+_PACKAGES = {
+    "tree-sitter": (("tree_sitter", "tree_sitter"), ("tree_sitter_hcl", "tree_sitter_hcl")),
+    "hcl2": (("hcl2", "python_hcl2"), ("lark", "lark")),
+}
 
 
 def open_results(
@@ -75,13 +59,26 @@ def options_digest(overrides: list[tuple[str, Binding]]) -> str:
 
 
 def backend_versions(backend: str) -> str:
-    found = []
-    for package in _PACKAGES.get(backend, ()):
-        try:
-            found.append(f"{package}=={metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{package}==?")
-    return f"{backend} {' '.join(found)}"
+    """The backend and the versions of the packages it parses with (a new grammar may parse differently)."""
+    found = [
+        f"{distribution}=={_installed_version(module, distribution)}"
+        for module, distribution in _PACKAGES.get(backend, ())
+    ]
+    return " ".join([backend, *found])
+
+
+def _installed_version(module: str, distribution: str) -> str:
+    """From the name of the ``.dist-info`` directory beside the package (importlib.metadata costs more to
+    import than a warm run spends here); ``?`` when there is none."""
+    spec = importlib.util.find_spec(module)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    try:
+        names = os.listdir(Path(locations[0]).parent) if locations else []
+    except OSError:
+        names = []
+    prefix, suffix = f"{distribution}-", ".dist-info"
+    versions = sorted(n[len(prefix) : -len(suffix)] for n in names if n.startswith(prefix) and n.endswith(suffix))
+    return ",".join(versions) or "?"
 
 
 def checksum(entry: dict[str, Any]) -> str:
@@ -126,6 +123,10 @@ class ResultCache:
 
     def prune(self) -> None:
         self.store.prune(MAX_BYTES)
+
+    def wrote(self, count: int) -> None:
+        """Entries written by worker processes: the cache is pruned when it grew."""
+        self.store.written += count
 
     def _material(self, kind: str, directory: Path) -> dict[str, Any]:
         context = self.context

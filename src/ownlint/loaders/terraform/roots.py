@@ -9,9 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.backends import OutlineFunction
@@ -19,22 +17,9 @@ from ownlint.loaders.terraform.callers import repository_callers
 from ownlint.loaders.terraform.directories import ModuleLoader, ModuleSource
 from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.instances import ModuleTree
+from ownlint.loaders.terraform.loaded import DirectoryResult, RootResult
+from ownlint.loaders.terraform.loaded import LoadedTree as LoadedTree
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import LoadProblem, Resource
-
-if TYPE_CHECKING:
-    from ownlint.loaders.terraform.results import RootResult
-
-
-@dataclass(frozen=True)
-class LoadedTree:
-    """What a loaded root module gives: its resources, problems and notes."""
-
-    resources: list[Resource]
-    problems: list[LoadProblem]
-    notes: list[str]
-    library: str | None = None  # the module's path when it was loaded as a library, not a root
-
 
 # Files beside a module that say Terraform runs in that directory (a caller would ignore all of them).
 _ROOT_FILES = (".terraform.lock.hcl", ".terraform", "terragrunt.hcl")
@@ -145,8 +130,6 @@ def load_roots(
 
 def _load_root(loader: ModuleLoader, directory: Path, overrides: list[tuple[str, Binding]]) -> RootResult | None:
     """Evaluate one root module with everything it calls (None: ``directory`` holds no module file)."""
-    from ownlint.loaders.terraform.results import RootResult  # (it encodes this module's LoadedTree)
-
     recorder = probes.current()
     source = loader.source(directory)
     if source is None:
@@ -164,8 +147,6 @@ def _load_root(loader: ModuleLoader, directory: Path, overrides: list[tuple[str,
 
 def directory_calls(loader: ModuleLoader, directory: Path) -> list[Path] | None:
     """A scanned directory's local module calls (None: no module file): parsed, or replayed from the result cache."""
-    from ownlint.loaders.terraform.results import DirectoryResult
-
     results = loader.results
     found = results.directory_result(directory, "directory") if results is not None else None
     if found is not None:

@@ -16,8 +16,9 @@ from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.directories import ModuleLoader, ParsedDirectory
 from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs
+from ownlint.loaders.terraform.loaded import DirectoryResult, ResultStore, RootResult
 from ownlint.loaders.terraform.probes import Recorder, recording
-from ownlint.loaders.terraform.results import DirectoryResult, ResultCache, RootResult
+from ownlint.loaders.terraform.results import ResultCache
 from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import Progress
 from ownlint.parallel import counter, run_chunks
@@ -72,11 +73,13 @@ def roots_in_processes(
     parsed: dict[Path, ParsedDirectory] = {}
     cached = {d: results.root(d) for d in roots} if results is not None else {}
     tasks = [(setup, str(d), overrides) for d in roots if cached.get(d) is None]
-    evaluated = counter(progress, "evaluating root modules", len(tasks))
+    evaluated = counter(progress, "evaluating root modules", len(roots))
     computed = iter(run_chunks(_load_root_directories, tasks, jobs, minimum=1, on_chunk=evaluated))
     for directory in roots:
         entry = cached.get(directory)
         done = next(computed) if entry is None else _replayed(directory, entry)
+        if entry is not None and evaluated is not None:
+            evaluated((directory,))  # replayed: done as well
         parsed.update({Path(d): found for d, found in done.parsed.items()})
         reached.update(Path(r) for r in done.reached)
         if loader.parse_cache is not None:
@@ -85,7 +88,7 @@ def roots_in_processes(
             trees.append(done.tree)
             stacks[Path(done.directory)] = done.stack
     if results is not None:
-        results.store.written += len(tasks)  # written by the workers: pruned here
+        results.wrote(len(tasks))  # by the workers: pruned here
     # a directory a worker parsed but did not reach has no module files: no need to parse it again here
     no_source = {d for d in parsed if d not in reached}
     for directory in scanned:  # in the order the sequential run parses them; unreached ones parsed here
@@ -108,7 +111,7 @@ def roots_in_processes(
     return trees, stacks
 
 
-def _setup_of(results: ResultCache | None) -> tuple[str, str, str] | None:
+def _setup_of(results: ResultStore | None) -> tuple[str, str, str] | None:
     return results.setup() if results is not None else None
 
 
