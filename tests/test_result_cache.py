@@ -331,3 +331,28 @@ def test_no_cache_writes_and_reads_no_result(tmp_path: Path, monkeypatch: pytest
     counted = Counted(monkeypatch)
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--no-cache") == expected
     assert counted.take()[0] == {"roots/a", "roots/b"}
+
+
+def test_a_file_read_by_a_function_is_an_input_of_the_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``file()`` reads outside the Terraform files: an edit there re-evaluates the root that read it."""
+    estate = _estate(tmp_path / "estate")
+    (estate / "roots/c/tags.json").parent.mkdir(parents=True)
+    (estate / "roots/c/tags.json").write_text('{"owner": "team-b"}\n')
+    (estate / "roots/c/main.tf").write_text(
+        'provider "aws" {}\nresource "aws_sqs_queue" "c" {\n  name = "c"\n  tags = jsondecode(file("tags.json"))\n}\n'
+    )
+    config = ("--config", str(estate / "ownlint.yaml"))
+    cache = str(tmp_path / "cache")
+    counted = Counted(monkeypatch)
+    assert _run(estate, *config, "--cache-dir", cache) == _run(estate, *config, "--no-cache")
+    assert "team-b" in _run(estate, *config, "--cache-dir", cache)[1]
+    counted.take()
+    (estate / "roots/c/tags.json").write_text('{"owner": "team-z"}\n')
+    cached = _run(estate, *config, "--cache-dir", cache)
+    assert counted.take()[0] == {"roots/c"}
+    assert cached == _run(estate, *config, "--no-cache") and "team-z" in cached[1]
+    counted.take()
+    (estate / "roots/c/tags.json").unlink()
+    cached = _run(estate, *config, "--cache-dir", cache)
+    assert counted.take()[0] == {"roots/c"}
+    assert cached == _run(estate, *config, "--no-cache")
