@@ -268,6 +268,18 @@ def test_an_entry_for_another_tree_planted_under_the_right_key_is_not_used(tmp_p
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
 
 
+def test_an_entry_built_with_other_options_planted_under_this_runs_key_is_not_used(tmp_path: Path) -> None:
+    """Its inputs all match (the same files): only the key material it records (the ``--var`` values) differs."""
+    estate, cache, expected = _filled(tmp_path)
+    other = tmp_path / "other-cache"
+    config = ("--config", str(estate / "ownlint.yaml"))
+    assert "team-forged" in _run(estate, *config, "--var", "owner=team-forged", "--cache-dir", str(other))[1]
+    planted = _entries(other, "root")
+    for name, path in _entries(cache, "root").items():
+        shutil.copyfile(planted[name], path)
+    assert _run(estate, *config, "--cache-dir", str(cache)) == expected
+
+
 def test_a_stale_entry_is_not_used(tmp_path: Path) -> None:
     """Built from the same paths when they held other text: the digests it recorded no longer match."""
     estate, cache, _ = _filled(tmp_path)
