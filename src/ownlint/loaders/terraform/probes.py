@@ -69,17 +69,16 @@ _ACTIVE: list[Recorder] = []  # per process: workers record their own roots
 
 
 @contextmanager
-def recording(recorder: Recorder) -> Iterator[Recorder]:
+def recording(recorder: Recorder, wanted: bool = True) -> Iterator[Recorder]:
+    """``recorder`` hears what is read meanwhile (when ``wanted``: without a result cache nothing is hashed)."""
+    if not wanted:
+        yield recorder
+        return
     _ACTIVE.append(recorder)
     try:
         yield recorder
     finally:
         _ACTIVE.remove(recorder)
-
-
-def current() -> Recorder | None:
-    """The innermost recorder active (the one a root's load started)."""
-    return _ACTIVE[-1] if _ACTIVE else None
 
 
 def active() -> bool:

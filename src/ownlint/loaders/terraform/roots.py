@@ -114,8 +114,8 @@ def load_roots(
             for parsed_directory, parsed in loaded.sourced:
                 loader.replay(parsed_directory, parsed)
         else:
-            with probes.recording(probes.Recorder()) as recorder:
-                loaded = _load_root(loader, directory, overrides)
+            with probes.recording(probes.Recorder(), wanted=results is not None) as recorder:
+                loaded = _load_root(loader, directory, overrides, recorder)
             if loaded is not None and results is not None and not any(p.whole_root for p in loaded.tree.problems):
                 results.put_root(directory, recorder, loaded)  # (a budget's clock may stop an evaluation)
         if loaded is None:
@@ -128,9 +128,10 @@ def load_roots(
             evaluated((directory,))
 
 
-def _load_root(loader: ModuleLoader, directory: Path, overrides: list[tuple[str, Binding]]) -> RootResult | None:
+def _load_root(
+    loader: ModuleLoader, directory: Path, overrides: list[tuple[str, Binding]], recorder: probes.Recorder
+) -> RootResult | None:
     """Evaluate one root module with everything it calls (None: ``directory`` holds no module file)."""
-    recorder = probes.current()
     source = loader.source(directory)
     if source is None:
         return None
@@ -141,7 +142,7 @@ def _load_root(loader: ModuleLoader, directory: Path, overrides: list[tuple[str,
     )
     tree.load_root(source, source.path, overrides, library)
     loaded = LoadedTree(tree.resources, tree.problems, tree.notes, source.path if library else None)
-    sourced = tuple((d, loader.parsed[d]) for d in (recorder.sourced if recorder is not None else ()))
+    sourced = tuple((d, loader.parsed[d]) for d in recorder.sourced)
     return RootResult(loaded, source.path, tuple(sorted(reached)), sourced)
 
 
@@ -152,7 +153,7 @@ def directory_calls(loader: ModuleLoader, directory: Path) -> list[Path] | None:
     if found is not None:
         loader.replay(directory, found.parsed, None if found.calls is not None else found.facts)
         return None if found.calls is None else list(found.calls)
-    with probes.recording(probes.Recorder()) as recorder:
+    with probes.recording(probes.Recorder(), wanted=results is not None) as recorder:
         calls = loader.local_calls(directory) if loader.source(directory) is not None else None
     if results is not None:
         result = DirectoryResult(loader.parsed[directory], None if calls is None else tuple(calls))

@@ -159,7 +159,7 @@ def _directory_calls(tasks: list[tuple[WorkerSetup, str]]) -> list[list[str] | N
     results: list[list[str] | None] = []
     for setup, directory in tasks:
         loader = _worker_loader(setup)
-        with recording(Recorder()) as recorder:
+        with recording(Recorder(), wanted=loader.results is not None) as recorder:
             calls = loader.outline_calls(Path(directory), outline_for(setup.parser))
         if loader.results is not None:
             empty = ParsedDirectory((), (), {})  # (only the calls are used)
