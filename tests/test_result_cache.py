@@ -368,3 +368,12 @@ def test_a_file_read_by_a_function_is_an_input_of_the_root(tmp_path: Path, monke
     cached = _run(estate, *config, "--cache-dir", cache)
     assert counted.take()[0] == {"roots/c"}
     assert cached == _run(estate, *config, "--no-cache")
+
+
+def test_other_code_under_the_same_version_evaluates_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editable install or a checkout changes its code, not its version: its entries are not replayed."""
+    estate, cache, expected = _filled(tmp_path)
+    counted = Counted(monkeypatch)
+    monkeypatch.setattr(results, "code_digest", lambda: "other code")
+    assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
+    assert counted.take()[0] == {"roots/a", "roots/b"}

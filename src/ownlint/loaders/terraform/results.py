@@ -9,7 +9,7 @@ calls each probe again (once per path per run, whichever roots share it); only w
 is the result replayed, else the root is evaluated and its entry rewritten. Scanned directories have entries
 too (their module calls, for finding the roots), so a warm run parses nothing that did not change.
 
-An entry is used only when its key material matches (format, ownlint's version, the parser backend and its
+An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
 variable values given on the command line) and its checksum does; the directory and entry I/O are
 ``store``'s (this user's 0700 directory beside the parse cache; regular files only, no link, no FIFO, size
@@ -23,6 +23,7 @@ import hashlib
 import importlib.util
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,19 @@ def _installed_version(module: str, distribution: str) -> str:
     return ",".join(versions) or "?"
 
 
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Of the names, sizes and change times of ownlint's own files: a checkout or editable install whose
+    code changed under the same version string never replays what older code evaluated (a stat per file)."""
+    top = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted(top.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            info = path.stat()
+            found.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(found).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def checksum(entry: dict[str, Any]) -> str:
     """Of what an entry says (key, inputs, result): one damaged or edited after it was written is not used."""
     text = json.dumps([entry.get("key"), entry.get("inputs"), entry.get("result")], separators=(",", ":"))
@@ -133,6 +147,7 @@ class ResultCache:
         return {
             "format": FORMAT,
             "ownlint": __version__,
+            "code": code_digest(),
             "backend": self.backend,
             "kind": kind,
             "root": str(context.root.absolute()),
