@@ -4,19 +4,25 @@ module sources a call names resolved to them (local, vendored by ``terraform ini
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, read_text
 from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.backends import OutlineFunction, ParseFunction
 from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.callers import is_local, local_sources
 from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
+from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
+from ownlint.loaders.terraform.loaded import ResultStore
 from ownlint.loaders.terraform.overrides import is_override_file, merge_overrides
+from ownlint.loaders.terraform.reads import is_terraform_file as is_terraform_file
+from ownlint.loaders.terraform.reads import is_tfvars as is_tfvars
+from ownlint.loaders.terraform.reads import listing, vendored_modules
+from ownlint.loaders.terraform.reads import terraform_files as terraform_files
 from ownlint.model import LoadProblem, Suppression
 from ownlint.suppressions.parse import comment_suppressions
 from ownlint.vcs.tree import repository_top
@@ -46,15 +52,6 @@ Resolved = ModuleSource | Opaque | LoadProblem
 Resolver = Callable[[ModuleSource, str, str, str, int], Resolved]
 
 
-@dataclass(frozen=True)
-class ParsedDirectory:
-    """What parsing one module directory added to a loader."""
-
-    seen: tuple[str, ...]
-    problems: tuple[LoadProblem, ...]
-    suppressions: dict[str, list[Suppression]]
-
-
 class ModuleLoader:
     """Parses module directories once, and resolves module sources to them."""
 
@@ -76,17 +73,45 @@ class ModuleLoader:
         self.seen: list[str] = []
         self.suppressions: dict[str, list[Suppression]] = {}  # by file, read once
         self.parsed: dict[Path, ParsedDirectory] = {}  # what each directory's parse added to the above
+        self.facts: dict[Path, dict[probes.Fact, str]] = {}  # what parsing each directory read (probes)
+        self.context = probes.ProbeContext(root, repository, max_bytes)
+        self.results: ResultStore | None = None  # when set, what each directory's parse reads is recorded
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
+        probes.sourced(directory)
         if directory in self.cache:
+            probes.heard_all(self.facts.get(directory, {}))
             return self.cache[directory]
+        if self.results is None:
+            self.cache[directory] = self._parsed_directory(directory)
+            return self.cache[directory]
+        with probes.recording(probes.Recorder()) as recorder:
+            source = self._parsed_directory(directory)
+        self.facts[directory] = recorder.facts
+        probes.heard_all(recorder.facts)
+        self.cache[directory] = source
+        return source
+
+    def replay(self, directory: Path, parsed: ParsedDirectory, empty: dict[probes.Fact, str] | None = None) -> None:
+        """What parsing ``directory`` adds, from the result cache (parsed later only if a root needs its model);
+        ``empty``: it holds no module file, as these facts show."""
+        if empty is not None and directory not in self.cache:
+            self.cache[directory] = None
+            self.facts[directory] = empty
+        if directory not in self.parsed:
+            self.parsed[directory] = parsed
+            self.seen.extend(parsed.seen)
+            self.problems.extend(parsed.problems)
+            self.suppressions.update(parsed.suppressions)
+
+    def _parsed_directory(self, directory: Path) -> ModuleSource | None:
         module_files: list[m.HclFile] = []
         tfvars: list[m.HclFile] = []
         seen: list[str] = []
         problems: list[LoadProblem] = []
-        for path in terraform_files(directory, self.repository):
-            shown = relative(self.root, path)
+        shown_directory, listed = listing(self.context, directory)
+        for path, shown in listed:
             seen.append(shown)
             parsed = self.load_file(path, shown)
             if isinstance(parsed, LoadProblem):
@@ -97,18 +122,20 @@ class ModuleLoader:
                 module_files.append(parsed)
         merged, override_problems = merge_overrides(module_files)
         problems.extend(override_problems)
-        self.seen.extend(seen)
-        self.problems.extend(problems)
-        suppressions = {f: self.suppressions[f] for f in seen if f in self.suppressions}
-        self.parsed[directory] = ParsedDirectory(tuple(seen), tuple(problems), suppressions)
+        if directory not in self.parsed:  # else replayed from the result cache: reported once
+            self.seen.extend(seen)
+            self.problems.extend(problems)
+            suppressions = {f: self.suppressions[f] for f in seen if f in self.suppressions}
+            self.parsed[directory] = ParsedDirectory(tuple(seen), tuple(problems), suppressions)
         tfvars.sort(key=lambda f: _tfvars_order(f.path))
-        source = ModuleSource(relative(self.root, directory) or ".", directory, merged, tuple(tfvars))
-        self.cache[directory] = source if merged else None
-        return self.cache[directory]
+        source = ModuleSource(shown_directory or ".", directory, merged, tuple(tfvars))
+        return source if merged else None
 
     def load_file(self, path: Path, shown: str) -> m.HclFile | LoadProblem:
         """Read and parse one file (HCL, or Terraform's JSON syntax by its name)."""
         text = read_text(path, shown, self.max_bytes)
+        if probes.active():
+            probes.heard("text", str(path), probes.text_digest(text))
         if isinstance(text, LoadProblem):
             return text
         json_syntax = path.name.endswith(".json")
@@ -138,13 +165,15 @@ class ModuleLoader:
         search first: most files do not), or None when it holds no module file. A file that does not
         parse calls nothing, as in a full load; its problem is reported when it is loaded."""
         calls: list[Path] = []
-        module_files = [p for p in terraform_files(directory, self.repository) if not is_tfvars(p)]
+        module_files = [p for p, _ in listing(self.context, directory)[1] if not is_tfvars(p)]
         if any(is_override_file(p.name) for p in module_files):  # an override may change a call's source
             return self.local_calls(directory) if self.source(directory) is not None else None
         for path in module_files:
             text = read_text(path, path.name, self.max_bytes)
+            if probes.active():
+                probes.heard("text", str(path), probes.text_digest(text))
             if not isinstance(text, LoadProblem):
-                calls.extend((directory / source).resolve() for source in local_sources(text, path.name, outline))
+                calls.extend(probes.resolved(directory / source) for source in local_sources(text, path.name, outline))
         return calls if module_files else None
 
     def local_calls(self, directory: Path) -> list[Path]:
@@ -159,23 +188,24 @@ class ModuleLoader:
                 attribute = block.attribute("source") if block.type == "module" else None
                 text = constant.value(attribute.expr) if attribute is not None else None
                 if isinstance(text, str) and is_local(text):
-                    called.append((directory / text).resolve())
+                    called.append(probes.resolved(directory / text))
         return called
 
     def resolver_for(self, root_module: Path, reached: set[Path]) -> Resolver:
         """The module-source resolver of one root module (vendored remote modules are per root)."""
-        vendored = _vendored_modules(root_module, self.repository, self.max_bytes)
+        vendored = vendored_modules(root_module, self.repository, self.max_bytes)
+        probes.heard("vendored", str(root_module), json.dumps(vendored))
 
         def resolve(caller: ModuleSource, text: str, key: str, file: str, line: int) -> Resolved:
             if is_local(text):
-                target = (caller.directory / text).resolve()
+                target = probes.resolved(caller.directory / text)
             elif key in vendored:
-                target = (root_module / vendored[key]).resolve()
+                target = probes.resolved(root_module / vendored[key])
             else:
                 return Opaque(f"remote module {text!r} is not followed (no .terraform/modules checkout)")
             if target != self.repository and self.repository not in target.parents:
                 return Opaque(f"module source {text!r} is outside the repository; not followed")
-            if not target.is_dir():
+            if not probes.is_directory(target):
                 return LoadProblem(file, line, f"module source {text!r}: no such directory")
             source = self.source(target)
             if source is None:
@@ -184,37 +214,6 @@ class ModuleLoader:
             return source
 
         return resolve
-
-
-def is_tfvars(path: Path) -> bool:
-    name = path.name
-    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
-
-
-def is_terraform_file(path: Path) -> bool:
-    return path.name.endswith((".tf", ".tf.json")) or is_tfvars(path)
-
-
-def terraform_files(directory: Path, repository: Path) -> list[Path]:
-    """The directory's Terraform files; a symlink to a file outside the repository is not followed."""
-    return sorted(p for p in _listing(directory) if is_terraform_file(p) and not links_outside(p, repository))
-
-
-def _listing(directory: Path) -> list[Path]:
-    """The files in ``directory``, by the type the listing gives (a name too long to open is kept:
-    reading it is the located problem)."""
-    try:
-        with os.scandir(directory) as entries:
-            return [Path(entry.path) for entry in entries if _is_file(entry)]
-    except OSError:
-        return []
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()
-    except OSError:
-        return True
 
 
 def _tfvars_order(path: str) -> tuple[int, str]:
@@ -227,18 +226,3 @@ def _tfvars_order(path: str) -> tuple[int, str]:
 def repository_of(root: Path) -> Path:
     """Module sources may climb up to the repository top (the nearest ``.git``), not beyond it."""
     return repository_top(root) or root.resolve()
-
-
-def _vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
-    """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
-    out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
-    path = root_module / ".terraform" / "modules" / "modules.json"
-    resolved = path.resolve()
-    if repository not in resolved.parents or not resolved.is_file():  # a link to /dev/zero would never end
-        return {}
-    text = read_text(path, "modules.json", max_bytes)
-    try:
-        listed = json.loads(text if isinstance(text, str) else "{}").get("Modules", [])
-    except (OSError, ValueError, AttributeError, RecursionError):  # committed by the PR, maybe
-        return {}
-    return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}

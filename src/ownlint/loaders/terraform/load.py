@@ -22,7 +22,8 @@ from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs, root_overrides
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles, OutlineStore
 from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan
-from ownlint.loaders.terraform.roots import LoadedTree, load_roots, roots_of
+from ownlint.loaders.terraform.results import open_results
+from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
 from ownlint.parallel import MIN_PARALLEL_FILES, counter
@@ -57,6 +58,10 @@ def load_terraform(
     if context is not None and outlines is not None:  # the callers search reads what earlier runs learnt
         context = OutlinedFiles(context, outlines)
     overrides = root_overrides(loader, inputs)
+    if cache is not None:  # the result cache lives beside the parse cache, under the same checks
+        results_dir = Path(inputs.cache_dir or "") / "results"
+        loader.results, results_note = open_results(results_dir, backend, loader.context, overrides)
+        cache_note = cache_note or results_note
     sizes = {d: len(terraform_files(d, loader.repository)) for d in scanned}
     files_count = sum(sizes.values())
     read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
@@ -72,6 +77,8 @@ def load_terraform(
         loaded = _with_plan(loader, plan_path, stacks, loaded)
     if loader.parse_cache is not None:
         loader.parse_cache.prune()
+    if loader.results is not None:
+        loader.results.prune()
     problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
     notes = [*([cache_note] if cache_note else []), *_unfollowed_note([n for tree in trees for n in tree.notes])]
     notes.extend(_library_note([tree.library for tree in trees if tree.library is not None]))
@@ -97,7 +104,7 @@ def _roots_here(
     hears of each directory parsed, ``progress`` of the root modules evaluated."""
     calls: dict[Path, list[Path] | None] = {}
     for directory in scanned:
-        calls[directory] = loader.local_calls(directory) if loader.source(directory) is not None else None
+        calls[directory] = directory_calls(loader, directory)
         if read is not None:
             read((directory,))
     roots = roots_of(calls, outline, loader.max_bytes, context)

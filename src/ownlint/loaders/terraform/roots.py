@@ -7,28 +7,19 @@ A module nothing in the scan calls is evaluated as a root only when it shows tha
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.callers import repository_callers
 from ownlint.loaders.terraform.directories import ModuleLoader, ModuleSource
 from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.instances import ModuleTree
+from ownlint.loaders.terraform.loaded import DirectoryResult, RootResult
+from ownlint.loaders.terraform.loaded import LoadedTree as LoadedTree
 from ownlint.loaders.terraform.taggable import taggable_index
-from ownlint.model import LoadProblem, Resource
-
-
-@dataclass(frozen=True)
-class LoadedTree:
-    """What a loaded root module gives: its resources, problems and notes."""
-
-    resources: list[Resource]
-    problems: list[LoadProblem]
-    notes: list[str]
-    library: str | None = None  # the module's path when it was loaded as a library, not a root
-
 
 # Files beside a module that say Terraform runs in that directory (a caller would ignore all of them).
 _ROOT_FILES = (".terraform.lock.hcl", ".terraform", "terragrunt.hcl")
@@ -56,11 +47,28 @@ def root_marker(source: ModuleSource) -> str | None:
     convention = _run_by_convention(source.path)
     if convention is not None:
         return convention
-    try:
-        names = sorted(entry.name for entry in source.directory.iterdir())
-    except OSError:
+    names = _names(source.directory)
+    if names is None:
         return None
     return next((name for name in names if name in _ROOT_FILES or name.endswith(_VARIABLE_FILES)), None)
+
+
+def _names(directory: Path) -> list[str] | None:
+    """What ``directory`` holds (None: it cannot be listed), heard."""
+    try:
+        names: list[str] | None = sorted(entry.name for entry in directory.iterdir())
+    except OSError:
+        names = None
+    probes.heard("names", str(directory), json.dumps(names))
+    return names
+
+
+@probes.probe("names")
+def _names_probe(context: probes.ProbeContext, path: str) -> str:
+    try:
+        return json.dumps(sorted(entry.name for entry in Path(path).iterdir()))
+    except OSError:
+        return json.dumps(None)
 
 
 def _run_by_convention(path: str) -> str | None:
@@ -100,16 +108,54 @@ def load_roots(
             if not pending:
                 return trees, stacks
         directory = pending.pop(0)
-        source = loader.source(directory)
-        if source is None:
+        results = loader.results
+        loaded = results.root(directory) if results is not None else None
+        if loaded is not None:
+            for parsed_directory, parsed in loaded.sourced:
+                loader.replay(parsed_directory, parsed)
+        else:
+            with probes.recording(probes.Recorder(), wanted=results is not None) as recorder:
+                loaded = _load_root(loader, directory, overrides, recorder)
+            if loaded is not None and results is not None and not any(p.whole_root for p in loaded.tree.problems):
+                results.put_root(directory, recorder, loaded)  # (a budget's clock may stop an evaluation)
+        if loaded is None:
             continue
-        library = _is_library(source, overrides)
-        tree = ModuleTree(
-            loader.resolver_for(directory, reached), taggable_index(), repository=loader.repository, parse=loader.parse
-        )
-        tree.load_root(source, source.path, overrides, library)
-        trees.append(LoadedTree(tree.resources, tree.problems, tree.notes, source.path if library else None))
-        stacks[directory] = source.path
+        trees.append(loaded.tree)
+        stacks[directory] = loaded.stack
+        reached.update(loaded.reached)
         reached.add(directory)
         if evaluated is not None:
             evaluated((directory,))
+
+
+def _load_root(
+    loader: ModuleLoader, directory: Path, overrides: list[tuple[str, Binding]], recorder: probes.Recorder
+) -> RootResult | None:
+    """Evaluate one root module with everything it calls (None: ``directory`` holds no module file)."""
+    source = loader.source(directory)
+    if source is None:
+        return None
+    library = _is_library(source, overrides)
+    reached: set[Path] = set()
+    tree = ModuleTree(
+        loader.resolver_for(directory, reached), taggable_index(), repository=loader.repository, parse=loader.parse
+    )
+    tree.load_root(source, source.path, overrides, library)
+    loaded = LoadedTree(tree.resources, tree.problems, tree.notes, source.path if library else None)
+    sourced = tuple((d, loader.parsed[d]) for d in recorder.sourced)
+    return RootResult(loaded, source.path, tuple(sorted(reached)), sourced)
+
+
+def directory_calls(loader: ModuleLoader, directory: Path) -> list[Path] | None:
+    """A scanned directory's local module calls (None: no module file): parsed, or replayed from the result cache."""
+    results = loader.results
+    found = results.directory_result(directory, "directory") if results is not None else None
+    if found is not None:
+        loader.replay(directory, found.parsed, None if found.calls is not None else found.facts)
+        return None if found.calls is None else list(found.calls)
+    with probes.recording(probes.Recorder(), wanted=results is not None) as recorder:
+        calls = loader.local_calls(directory) if loader.source(directory) is not None else None
+    if results is not None:
+        result = DirectoryResult(loader.parsed[directory], None if calls is None else tuple(calls))
+        results.put_directory(directory, "directory", recorder, result)
+    return calls

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.functions.core import Function, strict
 from ownlint.loaders.terraform.values import EvalError, to_text
 
@@ -54,32 +55,53 @@ class ModuleFiles:
         text = to_text(name)
         if not text or os.path.isabs(text) or "\x00" in text:
             raise EvalError(f"file {text!r}: only relative paths inside the repository are read")
-        target = (self.directory / text).resolve()
+        target = probes.resolved(self.directory / text)
         if target != self.repository and self.repository not in target.parents:
             raise EvalError(f"file {text!r} is outside the repository, not read")
         return target
 
     def read(self, name: Any) -> bytes:
         target = self._inside(name)
-        try:
-            descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
-        except OSError as error:
-            raise EvalError(f"file {to_text(name)!r}: {error.strerror or 'cannot be read'}") from None
-        try:
-            found = os.fstat(descriptor)
-            if not stat.S_ISREG(found.st_mode):
-                raise EvalError(f"file {to_text(name)!r} is not a regular file")
-            if found.st_size > MAX_READ_BYTES:
-                raise EvalError(f"file {to_text(name)!r} is over {MAX_READ_BYTES} bytes, not read")
-            return os.read(descriptor, MAX_READ_BYTES + 1)[:MAX_READ_BYTES]
-        finally:
-            os.close(descriptor)
+        found = _read(target)
+        if probes.active():
+            probes.heard("blob", str(target), _blob_value(found))
+        if isinstance(found, bytes):
+            return found
+        raise EvalError(f"file {to_text(name)!r}{found}")
 
     def exists(self, name: Any) -> bool:
         target = self._inside(name)
-        if target.is_dir():
+        if probes.is_directory(target):
             raise EvalError(f"fileexists(): {to_text(name)!r} is a directory")
-        return target.is_file()
+        return probes.is_file(target)
+
+
+def _read(target: Path) -> bytes | str:
+    """The file's bytes, or why not (the end of a message that starts with its name)."""
+    try:
+        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
+    except OSError as error:
+        return f": {error.strerror or 'cannot be read'}"
+    try:
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode):
+            return " is not a regular file"
+        if found.st_size > MAX_READ_BYTES:
+            return f" is over {MAX_READ_BYTES} bytes, not read"
+        return os.read(descriptor, MAX_READ_BYTES + 1)[:MAX_READ_BYTES]
+    except OSError as error:
+        return f": {error.strerror or 'cannot be read'}"
+    finally:
+        os.close(descriptor)
+
+
+def _blob_value(found: bytes | str) -> str:
+    return hashlib.sha256(found).hexdigest() if isinstance(found, bytes) else f"problem:{found}"
+
+
+@probes.probe("blob")
+def _blob_probe(context: probes.ProbeContext, path: str) -> str:
+    return _blob_value(_read(Path(path)))
 
 
 def _text(raw: bytes, name: Any) -> str:

@@ -1,0 +1,144 @@
+"""What the evaluation of a root module read from disk, heard as it is read, to be looked at again later.
+
+Each read the Terraform loader makes for a root module (a file's text, a directory's Terraform files, a
+path resolved, a directory's names, the vendored modules) goes through a *probe*: a function of the
+file system and of ``ProbeContext`` only, whose result the loader uses and reports here (``heard``) as
+``(probe, path) -> value``. Every ``Recorder`` active at that moment keeps it: the result cache's
+manifest of a root (or a directory). A warm run calls the same probes again (``ProbeContext.value``):
+when every value is the same, so is everything the evaluation would compute from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ownlint.model import LoadProblem
+
+Fact = tuple[str, str]  # (probe, path)
+
+
+@dataclass(frozen=True)
+class ProbeContext:
+    """What a probe may depend on besides the file system: part of every entry's key."""
+
+    root: Path
+    repository: Path
+    max_bytes: int
+    memo: dict[Fact, str] = field(default_factory=dict, compare=False, hash=False)  # one look per run
+
+    def value(self, probe: str, path: str) -> str | None:
+        """The probe's value now (None: a probe this version does not know: the entry is not used)."""
+        fact = (probe, path)
+        if fact not in self.memo:
+            function = _PROBES.get(probe)
+            if function is None:
+                return None
+            try:
+                self.memo[fact] = function(self, path)
+            except (OSError, ValueError, RecursionError):
+                return None
+        return self.memo[fact]
+
+
+_PROBES: dict[str, Callable[[ProbeContext, str], str]] = {}
+
+
+def probe(name: str) -> Callable[[Callable[[ProbeContext, str], str]], Callable[[ProbeContext, str], str]]:
+    """Register a probe (the modules that read for the loader do, at import)."""
+
+    def register(function: Callable[[ProbeContext, str], str]) -> Callable[[ProbeContext, str], str]:
+        _PROBES[name] = function
+        return function
+
+    return register
+
+
+class Recorder:
+    """The facts heard while it is active, and the module directories the loader was asked for, in order."""
+
+    def __init__(self) -> None:
+        self.facts: dict[Fact, str] = {}
+        self.sourced: dict[Path, None] = {}
+
+
+_ACTIVE: list[Recorder] = []  # per process: workers record their own roots
+
+
+@contextmanager
+def recording(recorder: Recorder, wanted: bool = True) -> Iterator[Recorder]:
+    """``recorder`` hears what is read meanwhile (when ``wanted``: without a result cache nothing is hashed)."""
+    if not wanted:
+        yield recorder
+        return
+    _ACTIVE.append(recorder)
+    try:
+        yield recorder
+    finally:
+        _ACTIVE.remove(recorder)
+
+
+def active() -> bool:
+    """Whether anything records now (hashing a text is worth it only then)."""
+    return bool(_ACTIVE)
+
+
+def heard(probe_name: str, path: str, value: str) -> None:
+    for recorder in _ACTIVE:
+        recorder.facts.setdefault((probe_name, path), value)
+
+
+def heard_all(facts: Mapping[Fact, str]) -> None:
+    """Facts heard earlier (a module directory parsed once, used by several roots)."""
+    for recorder in _ACTIVE:
+        for fact, value in facts.items():
+            recorder.facts.setdefault(fact, value)
+
+
+def sourced(directory: Path) -> None:
+    for recorder in _ACTIVE:
+        recorder.sourced.setdefault(directory, None)
+
+
+def text_digest(text: str | LoadProblem) -> str:
+    """A file's text as the loader read it (or why it could not), whatever name it is shown by."""
+    if isinstance(text, LoadProblem):
+        return f"problem:{text.line}:{text.message}"
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, heard."""
+    found = path.resolve()
+    heard("resolve", str(path), str(found))
+    return found
+
+
+def is_directory(path: Path) -> bool:
+    found = path.is_dir()
+    heard("isdir", str(path), str(found))
+    return found
+
+
+def is_file(path: Path) -> bool:
+    found = path.is_file()
+    heard("isfile", str(path), str(found))
+    return found
+
+
+@probe("resolve")
+def _resolve(context: ProbeContext, path: str) -> str:
+    return str(Path(path).resolve())
+
+
+@probe("isdir")
+def _isdir(context: ProbeContext, path: str) -> str:
+    return str(Path(path).is_dir())
+
+
+@probe("isfile")
+def _isfile(context: ProbeContext, path: str) -> str:
+    return str(Path(path).is_file())

@@ -1,0 +1,90 @@
+"""What the Terraform loader reads from a module directory, each read a probe (see ``probes``): the
+directory's Terraform files, a file's text, the modules ``terraform init`` vendored for a root."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ownlint.loaders.files import links_outside, read_text, relative
+from ownlint.loaders.terraform import probes
+
+
+def is_tfvars(path: Path) -> bool:
+    name = path.name
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+
+
+def is_terraform_file(path: Path) -> bool:
+    return path.name.endswith((".tf", ".tf.json")) or is_tfvars(path)
+
+
+def listing(context: probes.ProbeContext, directory: Path) -> tuple[str, list[tuple[Path, str]]]:
+    """The directory as shown, and its Terraform files with the names they are shown by (heard)."""
+    shown, listed = _listed(context, directory)
+    if probes.active():
+        probes.heard("listing", str(directory), _listing_value(directory, shown, listed))
+    return shown, listed
+
+
+def _listed(context: probes.ProbeContext, directory: Path) -> tuple[str, list[tuple[Path, str]]]:
+    shown = relative(context.root, directory)
+    return shown, [(path, relative(context.root, path)) for path in terraform_files(directory, context.repository)]
+
+
+def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) -> str:
+    """What a listing is recorded as: the directory's real path too (a link swapped in changes it)."""
+    return json.dumps([os.path.realpath(directory), shown, [(str(p), s) for p, s in listed]])
+
+
+@probes.probe("listing")
+def _listing_probe(context: probes.ProbeContext, path: str) -> str:
+    return _listing_value(Path(path), *_listed(context, Path(path)))
+
+
+@probes.probe("text")
+def _text_probe(context: probes.ProbeContext, path: str) -> str:
+    return probes.text_digest(read_text(Path(path), "", context.max_bytes))
+
+
+@probes.probe("vendored")
+def _vendored_probe(context: probes.ProbeContext, path: str) -> str:
+    return json.dumps(vendored_modules(Path(path), context.repository, context.max_bytes))
+
+
+def terraform_files(directory: Path, repository: Path) -> list[Path]:
+    """The directory's Terraform files; a symlink to a file outside the repository is not followed."""
+    return sorted(p for p in _listing(directory) if is_terraform_file(p) and not links_outside(p, repository))
+
+
+def _listing(directory: Path) -> list[Path]:
+    """The files in ``directory``, by the type the listing gives (a name too long to open is kept:
+    reading it is the located problem)."""
+    try:
+        with os.scandir(directory) as entries:
+            return [Path(entry.path) for entry in entries if _is_file(entry)]
+    except OSError:
+        return []
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
+
+
+def vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
+    """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
+    out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
+    path = root_module / ".terraform" / "modules" / "modules.json"
+    resolved = path.resolve()
+    if repository not in resolved.parents or not resolved.is_file():  # a link to /dev/zero would never end
+        return {}
+    text = read_text(path, "modules.json", max_bytes)
+    try:
+        listed = json.loads(text if isinstance(text, str) else "{}").get("Modules", [])
+    except (OSError, ValueError, AttributeError, RecursionError):  # committed by the PR, maybe
+        return {}
+    return {str(e["Key"]): str(e["Dir"]) for e in listed if isinstance(e, dict) and e.get("Key") and e.get("Dir")}

@@ -1,0 +1,215 @@
+"""The result cache: per root module, what loading it gave, replayed while nothing it read has changed.
+
+As a build system's dependency manifest (ccache, Bazel): while a root module is evaluated, every read the
+loader makes for it goes through a probe (``probes``) and is recorded - each file's digest, each directory
+listing, each path resolved or found missing, the vendored modules - for the root and every module it
+calls. The entry stores that manifest with the root's whole result (resources, problems, notes, the
+module directories it parsed with the files, problems and suppressions they gave, in order). A later run
+calls each probe again (once per path per run, whichever roots share it); only when every value is the same
+is the result replayed, else the root is evaluated and its entry rewritten. Scanned directories have entries
+too (their module calls, for finding the roots), so a warm run parses nothing that did not change.
+
+An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
+package versions, the scan root, the repository, the size limit, the directory, and for a root the root
+variable values given on the command line) and its checksum does; the directory and entry I/O are
+``store``'s (this user's 0700 directory beside the parse cache; regular files only, no link, no FIFO, size
+limited; temporary file and rename; pruned). Loading reads nothing of the config: a config change re-runs
+inheritance and rules (never cached), not evaluation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ownlint import __version__
+from ownlint.loaders.terraform import cache as parse_cache
+from ownlint.loaders.terraform import codec
+from ownlint.loaders.terraform.evaluate import Binding
+from ownlint.loaders.terraform.loaded import DirectoryResult, LoadedTree, ParsedDirectory, RootResult
+from ownlint.loaders.terraform.probes import ProbeContext, Recorder
+from ownlint.loaders.terraform.store import EntryStore, usable_directory
+
+FORMAT = 1  # bump when an entry's shape or what a probe means changes
+MAX_BYTES = 256 * 1024 * 1024
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
+# a backend's packages: (module, distribution)
+_PACKAGES = {
+    "tree-sitter": (("tree_sitter", "tree_sitter"), ("tree_sitter_hcl", "tree_sitter_hcl")),
+    "hcl2": (("hcl2", "python_hcl2"), ("lark", "lark")),
+}
+
+
+def open_results(
+    directory: Path, backend: str, context: ProbeContext, overrides: list[tuple[str, Binding]]
+) -> tuple[ResultCache | None, str | None]:
+    """The result cache in ``directory`` (made 0700), or None with a note (see ``store.usable_directory``)."""
+    usable, note = usable_directory(directory, context.repository, "result cache")
+    return (ResultCache(directory, backend, context, options_digest(overrides)), None) if usable else (None, note)
+
+
+def options_digest(overrides: list[tuple[str, Binding]]) -> str:
+    """The root variable values from the command line (``--var``, ``--var-file``, ``TF_VAR_*``), as a digest."""
+    text = json.dumps([[name, parse_cache.encode(binding)] for name, binding in overrides], default=str)
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def backend_versions(backend: str) -> str:
+    """The backend and the versions of the packages it parses with (a new grammar may parse differently)."""
+    found = [
+        f"{distribution}=={_installed_version(module, distribution)}"
+        for module, distribution in _PACKAGES.get(backend, ())
+    ]
+    return " ".join([backend, *found])
+
+
+def _installed_version(module: str, distribution: str) -> str:
+    """From the name of the ``.dist-info`` directory beside the package (importlib.metadata costs more to
+    import than a warm run spends here); ``?`` when there is none."""
+    spec = importlib.util.find_spec(module)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    try:
+        names = os.listdir(Path(locations[0]).parent) if locations else []
+    except OSError:
+        names = []
+    prefix, suffix = f"{distribution}-", ".dist-info"
+    versions = sorted(n[len(prefix) : -len(suffix)] for n in names if n.startswith(prefix) and n.endswith(suffix))
+    return ",".join(versions) or "?"
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Of the names, sizes and change times of ownlint's own files: a checkout or editable install whose
+    code changed under the same version string never replays what older code evaluated (a stat per file)."""
+    top = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted(top.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            info = path.stat()
+            found.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(found).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def checksum(entry: dict[str, Any]) -> str:
+    """Of what an entry says (key, inputs, result): one damaged or edited after it was written is not used."""
+    text = json.dumps([entry.get("key"), entry.get("inputs"), entry.get("result")], separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+class ResultCache:
+    """Entries per root module and per scanned directory under ``directory`` (checked by ``open_results``)."""
+
+    def __init__(self, directory: Path, backend: str, context: ProbeContext, options: str) -> None:
+        self.directory = directory
+        self.store = EntryStore(directory, MAX_ENTRY_BYTES)
+        self.context = context
+        self.backend = backend_versions(backend)
+        self.options = options
+
+    def setup(self) -> tuple[str, str, str]:
+        """What a worker process needs to open the same cache (its directory was checked here)."""
+        return str(self.directory), self.backend, self.options
+
+    @classmethod
+    def in_worker(cls, setup: tuple[str, str, str], context: ProbeContext) -> ResultCache:
+        cache = cls(Path(setup[0]), "", context, setup[2])
+        cache.backend = setup[1]
+        return cache
+
+    def root(self, directory: Path) -> RootResult | None:
+        found = self._valid("root", directory)
+        return found if isinstance(found, RootResult) else None
+
+    def put_root(self, directory: Path, recorder: Recorder, result: RootResult) -> None:
+        self._write("root", directory, recorder, result)
+
+    def directory_result(self, directory: Path, kind: str) -> DirectoryResult | None:
+        found = self._valid(kind, directory)
+        return found if isinstance(found, DirectoryResult) else None
+
+    def put_directory(self, directory: Path, kind: str, recorder: Recorder, result: DirectoryResult) -> None:
+        self._write(kind, directory, recorder, result)
+
+    def prune(self) -> None:
+        self.store.prune(MAX_BYTES)
+
+    def wrote(self, count: int) -> None:
+        """Entries written by worker processes: the cache is pruned when it grew."""
+        self.store.written += count
+
+    def _material(self, kind: str, directory: Path) -> dict[str, Any]:
+        context = self.context
+        return {
+            "format": FORMAT,
+            "ownlint": __version__,
+            "code": code_digest(),
+            "backend": self.backend,
+            "kind": kind,
+            "root": str(context.root.absolute()),
+            "repository": str(context.repository),
+            "max_bytes": context.max_bytes,
+            "directory": str(directory),
+            "options": self.options if kind == "root" else "",  # command-line values feed roots only
+        }
+
+    def _key(self, material: dict[str, Any]) -> str:
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _valid(self, kind: str, directory: Path) -> Any:
+        """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
+        material = self._material(kind, directory)
+        data = self.store.read(self._key(material))
+        if data is None:
+            return None
+        try:
+            entry = json.loads(data)
+            if not isinstance(entry, dict) or entry.get("key") != material or entry.get("check") != checksum(entry):
+                return None
+            for probe, path, value in entry["inputs"]:
+                if self.context.value(probe, path) != value:
+                    return None
+            result = _decoded(kind, json.loads(entry["result"]))
+        except (ValueError, KeyError, TypeError, RecursionError):
+            return None
+        if isinstance(result, DirectoryResult):
+            result.facts.update(((probe, path), value) for probe, path, value in entry["inputs"])
+        return result
+
+    def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
+        material = self._material(kind, directory)
+        try:
+            payload = json.dumps(_encoded(result), separators=(",", ":"))
+        except (codec.Unencodable, ValueError, RecursionError):
+            return  # a value JSON cannot give back exactly: evaluated each time
+        inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
+        entry: dict[str, Any] = {"key": material, "inputs": inputs, "result": payload}
+        entry["check"] = checksum(entry)
+        self.store.write(self._key(material), json.dumps(entry, separators=(",", ":")))
+
+
+def _encoded(result: RootResult | DirectoryResult) -> Any:
+    if isinstance(result, RootResult):
+        sourced = [[str(d), codec.encode(parsed)] for d, parsed in result.sourced]
+        return [codec.encode(result.tree), result.stack, [str(d) for d in result.reached], sourced]
+    calls = None if result.calls is None else [str(c) for c in result.calls]
+    return [codec.encode(result.parsed), calls]
+
+
+def _decoded(kind: str, payload: Any) -> RootResult | DirectoryResult:
+    if kind == "root":
+        tree, stack, reached, sourced = payload
+        parsed = tuple((Path(d), codec.decode(found)) for d, found in sourced)
+        result = RootResult(codec.decode(tree), stack, tuple(Path(d) for d in reached), parsed)
+        if not isinstance(result.tree, LoadedTree) or not all(isinstance(p, ParsedDirectory) for _, p in parsed):
+            raise ValueError("entry does not match the model")
+        return result
+    found, calls = payload
+    directory = DirectoryResult(codec.decode(found), None if calls is None else tuple(Path(c) for c in calls))
+    if not isinstance(directory.parsed, ParsedDirectory):
+        raise ValueError("entry does not match the model")
+    return directory

@@ -1,0 +1,214 @@
+"""The safe directory and entry I/O that the caches share (the parse cache, the result cache).
+
+Whoever can write a cache directory decides what it gives back, so nothing in it is taken on trust:
+- the directory, and every directory above it, must be one only this user (or root) can change; it is
+  made 0700, and one that is a link, another user's or writable by others is not used (one note);
+- an entry is read only as a regular file of at most ``max_entry_bytes``, never through a link and never
+  blocking on a FIFO; writing and pruning never follow a link out of the directory.
+Entries are written to a temporary file and renamed, so concurrent runs never see half an entry. What an
+entry holds, and when it may be used, is its cache's business (each records the key material it was built from).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import stat
+import time
+from pathlib import Path
+
+STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
+_ENTRY = re.compile(r"[0-9a-f]{64}\.json")
+_SHARD = re.compile(r"[0-9a-f]{2}")
+_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # (POSIX: see unsafe_directory)
+_DIRECTORY = _NO_FOLLOW | getattr(os, "O_DIRECTORY", 0)
+_ENTRY_FLAGS = _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted as an entry never blocks
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_SEQUENCE = itertools.count()
+
+
+def usable_directory(directory: Path, repository: Path, what: str) -> tuple[bool, str | None]:
+    """Whether ``directory`` may hold ``what`` (made 0700 when missing), and a note when it may not: it could
+    be changed by another user (as pip disables a cache it does not own) or by the change being checked."""
+    if Path(os.path.realpath(directory)).is_relative_to(os.path.realpath(repository)):
+        return False, f"{what} not used: {directory} is inside the scanned repository"  # written by the PR
+    why = unsafe_directory(directory)
+    if why is None:
+        try:
+            make_private(Path(os.path.abspath(directory)))
+        except OSError:
+            return False, None  # cannot be made (read-only, no space): a cache that cannot be written only costs time
+        why = unsafe_directory(directory)
+    if why is not None:
+        return False, f"{what} not used: {why}"
+    return True, None
+
+
+def unsafe_directory(directory: Path) -> str | None:
+    """Why another user could change what ``directory`` holds, or None. Walked from ``/`` without trusting
+    a link: a directory above must belong to this user or root and be writable by no one else (a sticky one
+    such as /tmp may be); a link above must belong to them too; ``directory`` itself must be this user's,
+    writable by no one else, and not a link. A part that does not exist yet is fine: it will be made 0700."""
+    if os.name != "posix":
+        return "owners and modes cannot be checked on this platform"
+    user = os.geteuid()
+    current, pending, links = Path("/"), list(Path(os.path.abspath(directory)).parts[1:]), 0
+    while pending:
+        name = pending.pop(0)
+        if name in (".", ".."):
+            current = current.parent if name == ".." else current
+            continue
+        place, last = current / name, not pending
+        try:
+            info = os.lstat(place)
+            target = os.readlink(place) if stat.S_ISLNK(info.st_mode) else None
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            return f"{place} cannot be checked: {error.strerror}"
+        if info.st_uid not in (user, 0) or (last and info.st_uid != user):
+            return f"{place} is owned by another user"
+        if target is not None:
+            links += 1
+            if last or links > 40:
+                return f"{place} is a symbolic link"
+            current = Path("/") if os.path.isabs(target) else current  # the link's parts are walked next
+            pending = [*Path(target).parts[1 if os.path.isabs(target) else 0 :], *pending]
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            return f"{place} is not a directory"
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and (last or not info.st_mode & stat.S_ISVTX):
+            return f"{place} is writable by other users"
+        current = place
+    return None
+
+
+def make_private(directory: Path) -> None:
+    """Make ``directory`` and whatever is missing above it, each readable by this user only."""
+    missing = []
+    while not os.path.lexists(directory) and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another run (or user: the check that follows says so)
+
+
+class EntryStore:
+    """Entries by a 64-hex-digit key under ``directory`` (one checked by ``usable_directory``), sharded
+    by the key's first two digits."""
+
+    def __init__(self, directory: Path, max_entry_bytes: int) -> None:
+        self.directory = directory
+        self.max_entry_bytes = max_entry_bytes
+        self.written = 0
+        self._shards: set[str] = set()  # subdirectories seen to be real directories, not links
+
+    def read(self, key: str) -> bytes | None:
+        """The entry's bytes: only a regular file (no link, no FIFO) of at most ``max_entry_bytes``."""
+        if not self._shard(key[:2], create=False):
+            return None
+        try:
+            handle = os.open(self.directory / key[:2] / f"{key}.json", _ENTRY_FLAGS)
+        except OSError:
+            return None
+        try:
+            with os.fdopen(handle, "rb") as stream:
+                info = os.fstat(stream.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
+                    return None
+                return stream.read(self.max_entry_bytes + 1)
+        except OSError:
+            return None
+
+    def write(self, key: str, data: str) -> None:
+        """Write an entry (a temporary file renamed over it); a cache that cannot be written only costs time."""
+        try:
+            if len(data) > self.max_entry_bytes or not self._shard(key[:2], create=True):
+                return
+            handle, temporary = _temporary(self.directory / key[:2])
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(data)
+            os.replace(temporary, self.directory / key[:2] / f"{key}.json")
+            self.written += 1
+        except (OSError, ValueError):
+            return
+
+    def _shard(self, name: str, create: bool) -> bool:
+        """Whether the subdirectory ``name`` is a real directory of the cache (made 0700 when asked)."""
+        if name in self._shards:
+            return True
+        path = self.directory / name
+        try:
+            if create and not os.path.lexists(path):
+                os.mkdir(path, 0o700)
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                return False  # a link (or a file) where a subdirectory should be: neither read nor written
+        except OSError:
+            return False
+        self._shards.add(name)
+        return True
+
+    def prune(self, limit: int) -> None:
+        """Remove the oldest entries while the cache is larger than ``limit`` bytes, and temporary files
+        left by killed runs. Only regular files named like entries, in real subdirectories: no link is followed."""
+        if not self.written:
+            return
+        handles: dict[str, int] = {}
+        try:
+            entries, stale = self._listed(handles)
+            total = sum(size for _, size, _, _ in entries)
+            for _, size, shard, name in sorted(entries):
+                if total <= limit:
+                    break
+                stale.append((shard, name))
+                total -= size
+            for shard, name in stale:
+                try:
+                    os.unlink(name, dir_fd=handles[shard])  # relative to the directory opened, not a path
+                except OSError:
+                    continue
+        except OSError:
+            return
+        finally:
+            for handle in handles.values():
+                os.close(handle)
+
+    def _listed(self, handles: dict[str, int]) -> tuple[list[tuple[float, int, str, str]], list[tuple[str, str]]]:
+        """Entries (mtime, size, subdirectory, name) and stale temporary files, each subdirectory opened
+        once (without following a link) into ``handles``."""
+        entries: list[tuple[float, int, str, str]] = []
+        stale: list[tuple[str, str]] = []
+        old = time.time() - STALE_SECONDS
+        handles[""] = top = os.open(self.directory, _DIRECTORY)
+        with os.scandir(top) as shards:
+            names = [s.name for s in shards if _SHARD.fullmatch(s.name) and s.is_dir(follow_symlinks=False)]
+        for shard in names:
+            try:
+                handles[shard] = os.open(shard, _DIRECTORY, dir_fd=top)
+            except OSError:
+                continue
+            with os.scandir(handles[shard]) as found:
+                for item in found:
+                    if not item.is_file(follow_symlinks=False):
+                        continue
+                    info = item.stat(follow_symlinks=False)
+                    if _ENTRY.fullmatch(item.name) and item.name.startswith(shard):
+                        entries.append((info.st_mtime, info.st_size, shard, item.name))
+                    elif item.name.startswith(".entry.") and info.st_mtime < old:
+                        stale.append((shard, item.name))
+        return entries, stale
+
+
+def _temporary(directory: Path) -> tuple[int, Path]:
+    """A new file (0600, never through a link) named ``.entry.PID.N``: unique while this process lives, as
+    mkstemp's names are, without its random names' cost per entry; a name left by a killed run is skipped."""
+    while True:
+        path = directory / f".entry.{os.getpid()}.{next(_SEQUENCE)}"
+        try:
+            return os.open(path, _CREATE, 0o600), path
+        except FileExistsError:
+            continue
