@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import fixture_config, run_cli, write_tree
 from tests.test_speed import TODAY, _fixture_directories
 
-from ownlint.loaders import discover
+from ownlint.loaders.discovery import discover
 from ownlint.loaders.terraform import load as terraform_load
 from ownlint.loaders.terraform import results
 from ownlint.loaders.terraform.directories import ModuleLoader
