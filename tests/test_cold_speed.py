@@ -1,0 +1,74 @@
+"""Issue 20, a cold check near the parse floor: every shortcut taken for speed gives the same answers.
+
+The tree-sitter converter is compared with the converter it replaced (``tests/ts_reference.py``) on every
+fixture file, on syntax corners and on generated expressions: the same model, lines included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from tests import ts_reference
+from tests.conftest import FIXTURES
+from tests.test_oracle import EXPRESSIONS
+
+from ownlint.loaders.files import read_text
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform import ts_backend
+
+HCL_FILES = sorted(
+    p for p in FIXTURES.rglob("*") if p.name.endswith((".tf", ".tfvars", ".hcl")) and ".terraform" not in p.parts
+)
+
+# where a shortcut on the source text could go wrong: keywords, dashes, digits, unicode, escapes,
+# comments inside expressions, interpolation markers, keys that are names, numbers that are not ints
+CORNERS = [
+    'a = "x"\nb = ""\nc = "é ü"\nd = "a$b"\ne = "50%"\nf = "$${x}"\ng = "%%{x}"\nh = "\\n\\"q\\""\n',
+    'a = "\\u00e9\\U0001F600"\nb = "${x}"\nc = "a${"b"}c"\nd = "%{if x}y%{endif}"\ne = "tab\\there"\n',
+    "a = x\nb = x.y\nc = x.y.z\nd = true\ne = false\nf = null\ng = true.x\nh = null.y\ni = x-y\nj = x.y-z\n",
+    "a = for\nb = x.for\nc = x.in\nd = x.if\ne = each.value\nf = x._y\ng = _x\nh = x.0\ni = x.0.y\nj = x[0]\n",
+    "a = 1\nb = 0\nc = 10\nd = 1.5\ne = 1e3\nf = 1.0e-2\ng = 007\nh = -1\ni = -1.5\nj = 99999999999999999999\n",
+    "a = é\nb = x.é\nc = ÿ.z\nd = x .y\ne = x. y\nf = (x)\ng = (x).y\nh = (\"s\")\ni = x # c\nj = x // c\n",
+    'a = f(x, # one\n  "b", 2)\nb = [\n  "a", # c\n  x.y,\n]\nc = {\n  # c\n  k = "v" # c\n  "q" = x\n}\n',
+    'a = { a = 1, "b" = 2, (c) = 3, 4 = 5, true = 6, null = 7, x.y = 8, "${z}" = 9, -1 = 10 }\n',
+    'a = { for k, v in x : k => v... if v }\nb = [for v in x : "${v}-y"]\nc = x[*].y\nd = x.*.y\n',
+    'a = <<EOT\nplain\nEOT\nb = <<-EOT\n  ${x} $${y}\n  EOT\nc = a ? "b" : c ? "d" : "e"\n',
+    'resource "a" "b" {\n  x = "1"\n  dynamic "tag" {\n    for_each = var.t\n    content { key = tag.key }\n  }\n}\n',
+    'locals {\n  # comment\n  x = 1 // another\n  /* block */ y = "${a}${b}"\n}\nmodule m { source = "./m" }\n',
+    'block "a" b "c" {\n}\nempty {}\none { x = 1 }\n"quoted" "label" {}\n',
+    'a = "tail\\\\"\nb = "\\\\${x}"\nc = "x\\"\nd"\n',
+]
+
+
+def models(text: str) -> tuple[Any, Any]:
+    """(fast, reference) models of ``text``, or the syntax error each raised."""
+    found = []
+    for backend in (ts_backend, ts_reference):
+        try:
+            found.append(backend.parse(text, "main.tf"))
+        except m.HclSyntaxError as error:
+            found.append(("syntax error", error.message, error.line))
+    return found[0], found[1]
+
+
+@pytest.mark.parametrize("path", HCL_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_converter_builds_the_reference_model_of_every_fixture(path: Path) -> None:
+    text = read_text(path, path.name)
+    if isinstance(text, str):
+        fast, reference = models(text)
+        assert fast == reference
+
+
+@pytest.mark.parametrize("text", CORNERS)
+def test_converter_builds_the_reference_model_of_syntax_corners(text: str) -> None:
+    fast, reference = models(text)
+    assert fast == reference
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expression=EXPRESSIONS)
+def test_converter_builds_the_reference_model_of_generated_expressions(expression: str) -> None:
+    assert ts_backend.parse_expression(expression) == ts_reference.parse_expression(expression)
