@@ -18,6 +18,7 @@ from tests.test_oracle import EXPRESSIONS
 from ownlint.loaders.files import read_text
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import ts_backend
+from ownlint.loaders.terraform.directories import ModuleLoader
 
 HCL_FILES = sorted(
     p for p in FIXTURES.rglob("*") if p.name.endswith((".tf", ".tfvars", ".hcl")) and ".terraform" not in p.parts
@@ -72,3 +73,23 @@ def test_converter_builds_the_reference_model_of_syntax_corners(text: str) -> No
 @given(expression=EXPRESSIONS)
 def test_converter_builds_the_reference_model_of_generated_expressions(expression: str) -> None:
     assert ts_backend.parse_expression(expression) == ts_reference.parse_expression(expression)
+
+
+def test_a_text_met_twice_in_a_run_is_parsed_once_and_shown_at_each_path(tmp_path: Path) -> None:
+    text = 'variable "x" {}\nresource "aws_sqs_queue" "q" {\n  tags = { owner = var.x }\n}\n'
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(text)
+    parsed: list[str] = []
+
+    def counting(source: str, path: str) -> m.HclFile:
+        parsed.append(path)
+        return ts_backend.parse(source, path)
+
+    loader = ModuleLoader(tmp_path, counting, tmp_path)
+    sources = [loader.source(tmp_path / name) for name in ("a", "b")]
+    assert parsed == ["a/main.tf"]
+    assert [s.files if s is not None else None for s in sources] == [
+        (ts_backend.parse(text, "a/main.tf"),),
+        (ts_backend.parse(text, "b/main.tf"),),
+    ]
