@@ -6,19 +6,21 @@ fixture file, on syntax corners and on generated expressions: the same model, li
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from tests import ts_reference
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_cli
 from tests.test_oracle import EXPRESSIONS
 
 from ownlint.loaders.files import read_text
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import ts_backend
 from ownlint.loaders.terraform.directories import ModuleLoader
+from ownlint.pipeline.loading import GC_THRESHOLDS
 
 HCL_FILES = sorted(
     p for p in FIXTURES.rglob("*") if p.name.endswith((".tf", ".tfvars", ".hcl")) and ".terraform" not in p.parts
@@ -93,3 +95,14 @@ def test_a_text_met_twice_in_a_run_is_parsed_once_and_shown_at_each_path(tmp_pat
         (ts_backend.parse(text, "a/main.tf"),),
         (ts_backend.parse(text, "b/main.tf"),),
     ]
+
+
+def test_a_run_collects_young_objects_less_often(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        run_cli("check", str(tmp_path), "--no-cache")
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
