@@ -6,6 +6,7 @@ fixture file, on syntax corners and on generated expressions: the same model, li
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from ownlint.pipeline.loading import GC_THRESHOLDS
 HCL_FILES = sorted(
     p for p in FIXTURES.rglob("*") if p.name.endswith((".tf", ".tfvars", ".hcl")) and ".terraform" not in p.parts
 )
+MODEL_CLASSES = [v for v in vars(m).values() if isinstance(v, type) and dataclasses.is_dataclass(v)]
 
 # where a shortcut on the source text could go wrong: keywords, dashes, digits, unicode, escapes,
 # comments inside expressions, interpolation markers, keys that are names, numbers that are not ints
@@ -34,7 +36,7 @@ CORNERS = [
     "a = x\nb = x.y\nc = x.y.z\nd = true\ne = false\nf = null\ng = true.x\nh = null.y\ni = x-y\nj = x.y-z\n",
     "a = for\nb = x.for\nc = x.in\nd = x.if\ne = each.value\nf = x._y\ng = _x\nh = x.0\ni = x.0.y\nj = x[0]\n",
     "a = 1\nb = 0\nc = 10\nd = 1.5\ne = 1e3\nf = 1.0e-2\ng = 007\nh = -1\ni = -1.5\nj = 99999999999999999999\n",
-    "a = é\nb = x.é\nc = ÿ.z\nd = x .y\ne = x. y\nf = (x)\ng = (x).y\nh = (\"s\")\ni = x # c\nj = x // c\n",
+    'a = é\nb = x.é\nc = ÿ.z\nd = x .y\ne = x. y\nf = (x)\ng = (x).y\nh = ("s")\ni = x # c\nj = x // c\n',
     'a = f(x, # one\n  "b", 2)\nb = [\n  "a", # c\n  x.y,\n]\nc = {\n  # c\n  k = "v" # c\n  "q" = x\n}\n',
     'a = { a = 1, "b" = 2, (c) = 3, 4 = 5, true = 6, null = 7, x.y = 8, "${z}" = 9, -1 = 10 }\n',
     'a = { for k, v in x : k => v... if v }\nb = [for v in x : "${v}-y"]\nc = x[*].y\nd = x.*.y\n',
@@ -106,3 +108,10 @@ def test_a_run_collects_young_objects_less_often(tmp_path: Path) -> None:
         assert gc.get_threshold() == GC_THRESHOLDS
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda c: c.__name__)
+def test_the_expression_model_has_slots_not_a_dict_per_node(cls: type[Any]) -> None:
+    """A cold check builds a node per expression part: slots make each smaller and quicker to collect."""
+    assert "__slots__" in vars(cls)
+    assert "__dict__" not in dir(cls)

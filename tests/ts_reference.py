@@ -1,7 +1,6 @@
 """The tree-sitter converter as it was before the cold-speed work (issue 20), kept as the oracle
 ``tests/test_cold_speed.py`` compares the fast converter with: the same model, byte for byte."""
 
-
 from __future__ import annotations
 
 from collections.abc import Callable
