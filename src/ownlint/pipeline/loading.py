@@ -73,14 +73,15 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or choose_config(inputs, file_paths, found.root)
-    modules = frozenset(f.resolve().parent for f in found.terraform)  # a named module file: units may use it
+    directory_of = {f: f.resolve().parent for f in found.terraform}  # resolved once: thousands of files
+    modules = frozenset(directory_of.values())  # a named module file: units may use it
     units = read_units(
         found.root, found.terragrunt, inputs.terraform, inputs.max_file_bytes, found.terragrunt_context, modules
     )
     instantiated = units.module_directories  # by a unit: not also a root module with its defaults
     terraform = load_terraform(
         found.root,
-        [f for f in found.terraform if f.resolve().parent not in instantiated],
+        [f for f in found.terraform if directory_of[f] not in instantiated],
         inputs.terraform,
         inputs.jobs,
         inputs.max_file_bytes,
