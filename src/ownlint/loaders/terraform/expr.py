@@ -215,6 +215,8 @@ def references(expr: Expr) -> list[tuple[str, ...]]:
 
 
 def _collect_references(expr: Expr, found: list[tuple[str, ...]]) -> None:
+    if type(expr) is Lit:  # the commonest leaf: nothing below it (no class derives from Lit)
+        return
     if isinstance(expr, Traversal):
         if isinstance(expr.base, Name):
             names = [expr.base.name]
@@ -232,7 +234,8 @@ def _collect_references(expr: Expr, found: list[tuple[str, ...]]) -> None:
         found.append((expr.name,))
     else:
         for child in _children(expr):
-            _collect_references(child, found)
+            if type(child) is not Lit:
+                _collect_references(child, found)
 
 
 def _children(expr: Expr) -> tuple[Expr, ...]:
