@@ -7,12 +7,15 @@ fixture file, on syntax corners and on generated expressions: the same model, li
 from __future__ import annotations
 
 import dataclasses
+import enum
 import gc
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests import ts_reference
 from tests.conftest import FIXTURES, run_cli
 from tests.test_oracle import EXPRESSIONS
@@ -22,6 +25,8 @@ from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import ts_backend
 from ownlint.loaders.terraform.directories import ModuleLoader
 from ownlint.pipeline.loading import GC_THRESHOLDS
+from ownlint.report.escape import json_text
+from ownlint.report.indented_json import dumps_indented
 
 HCL_FILES = sorted(
     p for p in FIXTURES.rglob("*") if p.name.endswith((".tf", ".tfvars", ".hcl")) and ".terraform" not in p.parts
@@ -133,3 +138,44 @@ def test_a_text_met_twice_is_outlined_once_when_looking_for_module_calls(tmp_pat
     calls = [loader.outline_calls(tmp_path / name, counting) for name in ("a", "b")]
     assert outlined == ["main.tf"]
     assert calls == [[(tmp_path / "shared").resolve()]] * 2
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text() | st.integers() | st.booleans(), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=JSON_VALUES, indent=st.sampled_from([0, 2, 4]))
+def test_indented_json_is_json_dumps_byte_for_byte(value: Any, indent: int) -> None:
+    assert dumps_indented(value, indent) == json.dumps(value, indent=indent)
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [float("nan"), float("inf"), -float("inf"), -0.0, 1e100, 1.5],
+        {2: 2, True: "t", None: [], 1.5: {}},
+        {"a": _Level.HIGH, "b": [_Level.HIGH], "c": ()},
+        ["é\u202e\x00\ud800", "", {"": ""}, [[[]]], [{}]],
+        {"nested": {"deeper": [1, {"x": None, "y": True, "z": False}]}},
+    ],
+)
+def test_indented_json_of_corners_is_json_dumps_byte_for_byte(value: Any) -> None:
+    for indent in (0, 2, 4):
+        assert dumps_indented(value, indent) == json.dumps(value, indent=indent)
+
+
+def test_indented_json_of_a_report_is_json_dumps_byte_for_byte() -> None:
+    run = run_cli("check", str(FIXTURES / "example"), "--no-cache", "--format", "json")
+    document = run.json()
+    assert document["findings"]
+    assert json_text(document) + "\n" == run.stdout
+    assert dumps_indented(document, 2) == json.dumps(document, indent=2)
+    assert dumps_indented((1, "é", [{}], {"a": ()}), 2) == json.dumps((1, "é", [{}], {"a": ()}), indent=2)
