@@ -50,6 +50,7 @@ CORNERS = [
     'locals {\n  # comment\n  x = 1 // another\n  /* block */ y = "${a}${b}"\n}\nmodule m { source = "./m" }\n',
     'block "a" b "c" {\n}\nempty {}\none { x = 1 }\n"quoted" "label" {}\n',
     'a = "tail\\\\"\nb = "\\\\${x}"\nc = "x\\"\nd"\n',
+    f"a = {'9' * 5000}\nb = {'1' * 4301}\nc = {'7' * 4300}\nd = [{'8' * 20}]\n",  # past int()'s digit limit
 ]
 
 

@@ -21,7 +21,7 @@ Node = Any  # tree_sitter.Node
 # source text whose meaning is plain (no escape, interpolation, directive, keyword, dash, unicode or comment)
 _PLAIN_STRING = re.compile(rb'"[^"\\$%\n]*"')
 _NAME_CHAIN = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_WHOLE_NUMBER = re.compile(rb"[0-9]+")
+_WHOLE_NUMBER = re.compile(rb"[0-9]{1,18}")  # longer: the tree's way (int() refuses past 4300 digits)
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
 _QUOTE = ord('"')
 _NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
