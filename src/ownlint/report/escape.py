@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
-from itertools import islice
 from typing import Any
+
+from ownlint.report.indented_json import dumps_indented
 
 _SHORT = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # what may act on a terminal or a log, or hide: controls (C0, DEL, C1), format characters (bidi
@@ -124,19 +124,13 @@ def dot_string(text: str) -> str:
 def json_text(document: Any, indent: int | None = 2, sort_keys: bool = False) -> str:
     """``json.dumps`` (ASCII: every control and non-ASCII character is a ``\\u`` escape), with ``[``
     after ``##`` written ``\\u005b`` so that the text is safe in a CI log; the values are unchanged."""
-    if indent is None:  # the C encoder, which only writes without indentation
-        text = json.dumps(document, sort_keys=sort_keys)
-        return _LEGACY_COMMAND.sub(_escaped_bracket, text)
-    # joined a batch of chunks at a time: the encoder's chunks held at once cost 5-6 times the text; a ``##[``
-    # is inside one string, and a string is inside one chunk, so each batch is escaped on its own
-    chunks = json.JSONEncoder(indent=indent, sort_keys=sort_keys).iterencode(document)
-    return "".join(_LEGACY_COMMAND.sub(_escaped_bracket, "".join(batch)) for batch in _batches(chunks, 8192))
+    if indent is not None and not sort_keys:
+        text = dumps_indented(document, indent)  # the same text, without the standard library's slow path
+    else:
+        text = json.dumps(document, indent=indent, sort_keys=sort_keys)
+    # a ``##[`` is inside one string; ``sub`` gives the text itself back when there is none (no copy)
+    return _LEGACY_COMMAND.sub(_escaped_bracket, text)
 
 
 def _escaped_bracket(match: re.Match[str]) -> str:
     return match.group()[:-1] + "\\u005b"
-
-
-def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
-    while batch := list(islice(items, size)):
-        yield batch

@@ -83,6 +83,7 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
         return ()
     found: dict[str, TagValue] = {}
     kind = PlaceKind.NAMESPACE_LABEL if origin == "namespace" else PlaceKind.LABEL
+    namespace = f"of Namespace/{name_of(manifest.data)}" if origin == "namespace" else ""  # once, not per key
     for section in ("annotations", "labels"):  # labels win over annotations of the same key
         entries = node.get(section)
         if not isinstance(entries, dict):
@@ -90,11 +91,7 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
         for key, value in entries.items():
             line = manifest.lines.get((*prefix, section, str(key)), manifest.line)
             label = section[:-1]
-            what = (
-                f"{origin} {label} {key}".strip()
-                if origin != "namespace"
-                else (f"{label} {key} of Namespace/{name_of(manifest.data)}")
-            )
+            what = f"{origin} {label} {key}".strip() if origin != "namespace" else f"{label} {key} {namespace}"
             text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
             place = manifest.origins.get((*prefix, section, str(key))) or Place(
                 manifest.file, line, what, kind, str(key)

@@ -144,9 +144,10 @@ def encode(value: Any) -> Any:
     kind = type(value)
     names = _FIELD_NAMES.get(kind)
     if names is not None:  # the model's classes: field names looked up once, not per node
-        return {"t": kind.__name__, "f": [encode(getattr(value, name)) for name in names]}
+        fields = [getattr(value, name) for name in names]
+        return {"t": kind.__name__, "f": [item if type(item) in _LEAVES else encode(item) for item in fields]}
     if isinstance(value, tuple):
-        return [encode(item) for item in value]
+        return [item if type(item) in _LEAVES else encode(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):  # not the model's: decoding refuses it
         return {"t": kind.__name__, "f": [encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
     return value
@@ -166,4 +167,5 @@ def decode(value: Any) -> Any:
     return value
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most fields)
 _NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves (most leaves)

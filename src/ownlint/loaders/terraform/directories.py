@@ -3,6 +3,7 @@ module sources a call names resolved to them (local, vendored by ``terraform ini
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ class ModuleLoader:
         self.facts: dict[Path, dict[probes.Fact, str]] = {}  # what parsing each directory read (probes)
         self.context = probes.ProbeContext(root, repository, max_bytes)
         self.results: ResultStore | None = None  # when set, what each directory's parse reads is recorded
+        self.models: dict[bytes, m.HclFile] = {}  # by the SHA-256 of the text parsed
+        self.outlines: dict[tuple[bytes, OutlineFunction], m.Outline] = {}  # the same, for outlines
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
@@ -150,14 +153,17 @@ class ModuleLoader:
         return parsed
 
     def _parsed(self, text: str, shown: str) -> m.HclFile:
-        """The file's model: from the parse cache when this content was parsed before."""
-        if self.parse_cache is None:
-            return self.parse(text, shown)
-        cached = self.parse_cache.get(text, shown)
-        if cached is not None:
-            return cached
-        parsed = self.parse(text, shown)
-        self.parse_cache.put(text, parsed)
+        """The file's model: the one of a file with the same text met earlier in this run (copied files
+        are common: a third of terraform-aws-components), else from the parse cache, else parsed."""
+        digest = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).digest()
+        known = self.models.get(digest)
+        if known is not None:  # the model is the text's alone, but for the path it is shown at
+            return m.HclFile(shown, known.attributes, known.blocks)
+        cached = self.parse_cache.get(text, shown) if self.parse_cache is not None else None
+        parsed = cached if cached is not None else self.parse(text, shown)
+        if cached is None and self.parse_cache is not None:
+            self.parse_cache.put(text, parsed)
+        self.models[digest] = parsed
         return parsed
 
     def outline_calls(self, directory: Path, outline: OutlineFunction) -> list[Path] | None:
@@ -168,13 +174,26 @@ class ModuleLoader:
         module_files = [p for p, _ in listing(self.context, directory)[1] if not is_tfvars(p)]
         if any(is_override_file(p.name) for p in module_files):  # an override may change a call's source
             return self.local_calls(directory) if self.source(directory) is not None else None
+        once = self._outlined(outline)
         for path in module_files:
             text = read_text(path, path.name, self.max_bytes)
             if probes.active():
                 probes.heard("text", str(path), probes.text_digest(text))
             if not isinstance(text, LoadProblem):
-                calls.extend(probes.resolved(directory / source) for source in local_sources(text, path.name, outline))
+                calls.extend(probes.resolved(directory / source) for source in local_sources(text, path.name, once))
         return calls if module_files else None
+
+    def _outlined(self, outline: OutlineFunction) -> OutlineFunction:
+        """``outline``, once per text in this process (copied files again: 816 texts for 1253 files that
+        name a module in terraform-aws-components); an outline is the text's alone."""
+
+        def once(text: str, name: str) -> m.Outline:
+            key = (hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).digest(), outline)
+            if key not in self.outlines:
+                self.outlines[key] = outline(text, name)  # a text that does not parse raises each time
+            return self.outlines[key]
+
+        return once
 
     def local_calls(self, directory: Path) -> list[Path]:
         """Directories that ``directory``'s module calls name by a local path."""

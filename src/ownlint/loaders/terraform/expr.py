@@ -12,36 +12,36 @@ from dataclasses import dataclass
 Scalar = str | int | float | bool | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lit:
     value: Scalar
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Template:
     """A string with interpolations: literal chunks are ``Lit`` strings."""
 
     parts: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Name:
     """A bare identifier: ``var``, ``local``, ``each``, ``aws_s3_bucket``, a for-expression variable."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttrStep:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexStep:
     key: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SplatStep:
     """``[*]`` or ``.*``: the following steps apply to every element."""
 
@@ -49,44 +49,44 @@ class SplatStep:
 Step = AttrStep | IndexStep | SplatStep
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Traversal:
     base: Expr
     steps: tuple[Step, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     name: str
     args: tuple[Expr, ...]
     expand_last: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectItem:
     key: Expr
     value: Expr
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectExpr:
     items: tuple[ObjectItem, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TupleExpr:
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conditional:
     condition: Expr
     if_true: Expr
     if_false: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForExpr:
     """``[for v in c : e if p]`` (key is None) or ``{for k, v in c : key => e... if p}``."""
 
@@ -99,20 +99,20 @@ class ForExpr:
     grouping: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BinaryOp:
     op: str
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnaryOp:
     op: str
     operand: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unsupported:
     """Syntax the model does not represent (e.g. template directives); evaluates to unknown."""
 
@@ -135,7 +135,7 @@ Expr = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attribute:
     name: str
     expr: Expr
@@ -143,7 +143,7 @@ class Attribute:
     end_line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     type: str
     labels: tuple[str, ...]
@@ -159,7 +159,7 @@ class Block:
         return tuple(b for b in self.blocks if b.type == block_type)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HclFile:
     """One parsed ``.tf`` or ``.tfvars`` file: its top-level attributes and blocks."""
 
@@ -168,7 +168,7 @@ class HclFile:
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outline:
     """What finding the root modules needs of a file: where its top-level blocks start (suppression
     comments attach to them) and the ``source`` of each ``module`` block."""
@@ -215,6 +215,8 @@ def references(expr: Expr) -> list[tuple[str, ...]]:
 
 
 def _collect_references(expr: Expr, found: list[tuple[str, ...]]) -> None:
+    if type(expr) is Lit:  # the commonest leaf: nothing below it (no class derives from Lit)
+        return
     if isinstance(expr, Traversal):
         if isinstance(expr.base, Name):
             names = [expr.base.name]
@@ -232,7 +234,8 @@ def _collect_references(expr: Expr, found: list[tuple[str, ...]]) -> None:
         found.append((expr.name,))
     else:
         for child in _children(expr):
-            _collect_references(child, found)
+            if type(child) is not Lit:
+                _collect_references(child, found)
 
 
 def _children(expr: Expr) -> tuple[Expr, ...]:

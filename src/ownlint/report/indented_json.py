@@ -1,0 +1,93 @@
+"""``json.dumps(value, indent=N)`` byte for byte, two to three times faster.
+
+The standard library writes indented JSON in pure Python through nested generators (its C encoder only
+writes compact JSON): a 20 MB report of 25k findings took a tenth of a cold check. This appends to one
+list and escapes strings with the same C function. Only the plain values a report holds are written
+here; anything else (a subclass, a key that is not a string, a float that is not finite, a cycle) sends
+the whole value to ``json.dumps``, so the text is always exactly its text.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring_ascii
+from typing import Any
+
+_LITERALS = {None: "null", True: "true", False: "false"}
+_BATCH = 8192  # pieces joined at a time: a million small strings held at once cost 5-6 times the text
+
+
+class _NotPlain(Exception):
+    """A value this writer leaves to ``json.dumps``."""
+
+
+def dumps_indented(value: Any, indent: int) -> str:
+    out: list[str] = []
+    done: list[str] = []
+    try:
+        _write(value, out, "\n", " " * indent, done)
+    except (_NotPlain, RecursionError):
+        return json.dumps(value, indent=indent)
+    done.append("".join(out))
+    return "".join(done)
+
+
+def _write(value: Any, out: list[str], newline: str, step: str, done: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(encode_basestring_ascii(value))
+    elif kind is dict:
+        _dict(value, out, newline, step, done)
+    elif kind is list or kind is tuple:
+        _list(value, out, newline, step, done)
+    else:
+        out.append(_scalar(value, kind))
+
+
+def _dict(value: dict[Any, Any], out: list[str], newline: str, step: str, done: list[str]) -> None:
+    if not value:
+        out.append("{}")
+        return
+    inner = newline + step
+    separator = "{" + inner
+    for key, item in value.items():
+        if type(key) is not str:
+            raise _NotPlain
+        out.append(separator)
+        out.append(encode_basestring_ascii(key))
+        out.append(": ")
+        if type(item) is str:  # most values: written here, without a call
+            out.append(encode_basestring_ascii(item))
+        else:
+            _write(item, out, inner, step, done)
+        separator = "," + inner
+    out.append(newline + "}")
+
+
+def _list(value: list[Any] | tuple[Any, ...], out: list[str], newline: str, step: str, done: list[str]) -> None:
+    if not value:
+        out.append("[]")
+        return
+    inner = newline + step
+    separator = "[" + inner
+    for item in value:
+        out.append(separator)
+        if type(item) is str:
+            out.append(encode_basestring_ascii(item))
+        else:
+            _write(item, out, inner, step, done)
+            if len(out) > _BATCH:  # after a whole item (a finding): join what is written so far
+                done.append("".join(out))
+                out.clear()
+        separator = "," + inner
+    out.append(newline + "]")
+
+
+def _scalar(value: Any, kind: type[Any]) -> str:
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool or value is None:
+        return _LITERALS[value]
+    if kind is float and value == value and value not in (float("inf"), float("-inf")):
+        return float.__repr__(value)
+    raise _NotPlain

@@ -1,0 +1,182 @@
+"""Issue 20, a cold check near the parse floor: every shortcut taken for speed gives the same answers.
+
+The tree-sitter converter is compared with the converter it replaced (``tests/ts_reference.py``) on every
+fixture file, on syntax corners and on generated expressions: the same model, lines included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import gc
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests import ts_reference
+from tests.conftest import FIXTURES, run_cli
+from tests.test_oracle import EXPRESSIONS
+
+from ownlint.loaders.files import read_text
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform import ts_backend
+from ownlint.loaders.terraform.directories import ModuleLoader
+from ownlint.pipeline.loading import GC_THRESHOLDS
+from ownlint.report.escape import json_text
+from ownlint.report.indented_json import dumps_indented
+
+HCL_FILES = sorted(
+    p for p in FIXTURES.rglob("*") if p.name.endswith((".tf", ".tfvars", ".hcl")) and ".terraform" not in p.parts
+)
+MODEL_CLASSES = [v for v in vars(m).values() if isinstance(v, type) and dataclasses.is_dataclass(v)]
+
+# where a shortcut on the source text could go wrong: keywords, dashes, digits, unicode, escapes,
+# comments inside expressions, interpolation markers, keys that are names, numbers that are not ints
+CORNERS = [
+    'a = "x"\nb = ""\nc = "é ü"\nd = "a$b"\ne = "50%"\nf = "$${x}"\ng = "%%{x}"\nh = "\\n\\"q\\""\n',
+    'a = "\\u00e9\\U0001F600"\nb = "${x}"\nc = "a${"b"}c"\nd = "%{if x}y%{endif}"\ne = "tab\\there"\n',
+    "a = x\nb = x.y\nc = x.y.z\nd = true\ne = false\nf = null\ng = true.x\nh = null.y\ni = x-y\nj = x.y-z\n",
+    "a = for\nb = x.for\nc = x.in\nd = x.if\ne = each.value\nf = x._y\ng = _x\nh = x.0\ni = x.0.y\nj = x[0]\n",
+    "a = 1\nb = 0\nc = 10\nd = 1.5\ne = 1e3\nf = 1.0e-2\ng = 007\nh = -1\ni = -1.5\nj = 99999999999999999999\n",
+    'a = é\nb = x.é\nc = ÿ.z\nd = x .y\ne = x. y\nf = (x)\ng = (x).y\nh = ("s")\ni = x # c\nj = x // c\n',
+    'a = f(x, # one\n  "b", 2)\nb = [\n  "a", # c\n  x.y,\n]\nc = {\n  # c\n  k = "v" # c\n  "q" = x\n}\n',
+    'a = { a = 1, "b" = 2, (c) = 3, 4 = 5, true = 6, null = 7, x.y = 8, "${z}" = 9, -1 = 10 }\n',
+    'a = { for k, v in x : k => v... if v }\nb = [for v in x : "${v}-y"]\nc = x[*].y\nd = x.*.y\n',
+    'a = <<EOT\nplain\nEOT\nb = <<-EOT\n  ${x} $${y}\n  EOT\nc = a ? "b" : c ? "d" : "e"\n',
+    'resource "a" "b" {\n  x = "1"\n  dynamic "tag" {\n    for_each = var.t\n    content { key = tag.key }\n  }\n}\n',
+    'locals {\n  # comment\n  x = 1 // another\n  /* block */ y = "${a}${b}"\n}\nmodule m { source = "./m" }\n',
+    'block "a" b "c" {\n}\nempty {}\none { x = 1 }\n"quoted" "label" {}\n',
+    'a = "tail\\\\"\nb = "\\\\${x}"\nc = "x\\"\nd"\n',
+    f"a = {'9' * 5000}\nb = {'1' * 4301}\nc = {'7' * 4300}\nd = [{'8' * 20}]\n",  # past int()'s digit limit
+]
+
+
+def models(text: str) -> tuple[Any, Any]:
+    """(fast, reference) models of ``text``, or the syntax error each raised."""
+    found = []
+    for backend in (ts_backend, ts_reference):
+        try:
+            found.append(backend.parse(text, "main.tf"))
+        except m.HclSyntaxError as error:
+            found.append(("syntax error", error.message, error.line))
+    return found[0], found[1]
+
+
+@pytest.mark.parametrize("path", HCL_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_converter_builds_the_reference_model_of_every_fixture(path: Path) -> None:
+    text = read_text(path, path.name)
+    if isinstance(text, str):
+        fast, reference = models(text)
+        assert fast == reference
+
+
+@pytest.mark.parametrize("text", CORNERS)
+def test_converter_builds_the_reference_model_of_syntax_corners(text: str) -> None:
+    fast, reference = models(text)
+    assert fast == reference
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expression=EXPRESSIONS)
+def test_converter_builds_the_reference_model_of_generated_expressions(expression: str) -> None:
+    assert ts_backend.parse_expression(expression) == ts_reference.parse_expression(expression)
+
+
+def test_a_text_met_twice_in_a_run_is_parsed_once_and_shown_at_each_path(tmp_path: Path) -> None:
+    text = 'variable "x" {}\nresource "aws_sqs_queue" "q" {\n  tags = { owner = var.x }\n}\n'
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(text)
+    parsed: list[str] = []
+
+    def counting(source: str, path: str) -> m.HclFile:
+        parsed.append(path)
+        return ts_backend.parse(source, path)
+
+    loader = ModuleLoader(tmp_path, counting, tmp_path)
+    sources = [loader.source(tmp_path / name) for name in ("a", "b")]
+    assert parsed == ["a/main.tf"]
+    assert [s.files if s is not None else None for s in sources] == [
+        (ts_backend.parse(text, "a/main.tf"),),
+        (ts_backend.parse(text, "b/main.tf"),),
+    ]
+
+
+def test_a_run_collects_young_objects_less_often(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        run_cli("check", str(tmp_path), "--no-cache")
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda c: c.__name__)
+def test_the_expression_model_has_slots_not_a_dict_per_node(cls: type[Any]) -> None:
+    """A cold check builds a node per expression part: slots make each smaller and quicker to collect."""
+    assert "__slots__" in vars(cls)
+    assert "__dict__" not in dir(cls)
+
+
+def test_a_text_met_twice_is_outlined_once_when_looking_for_module_calls(tmp_path: Path) -> None:
+    text = 'module "m" {\n  source = "../shared"\n}\n'
+    for name in ("a", "b", "shared"):
+        (tmp_path / name).mkdir()
+    for name in ("a", "b"):
+        (tmp_path / name / "main.tf").write_text(text)
+    outlined: list[str] = []
+
+    def counting(source: str, path: str) -> m.Outline:
+        outlined.append(path)
+        return ts_backend.outline(source, path)
+
+    loader = ModuleLoader(tmp_path, ts_backend.parse, tmp_path)
+    calls = [loader.outline_calls(tmp_path / name, counting) for name in ("a", "b")]
+    assert outlined == ["main.tf"]
+    assert calls == [[(tmp_path / "shared").resolve()]] * 2
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text() | st.integers() | st.booleans(), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=JSON_VALUES, indent=st.sampled_from([0, 2, 4]))
+def test_indented_json_is_json_dumps_byte_for_byte(value: Any, indent: int) -> None:
+    assert dumps_indented(value, indent) == json.dumps(value, indent=indent)
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [float("nan"), float("inf"), -float("inf"), -0.0, 1e100, 1.5],
+        {2: 2, True: "t", None: [], 1.5: {}},
+        {"a": _Level.HIGH, "b": [_Level.HIGH], "c": ()},
+        ["é\u202e\x00\ud800", "", {"": ""}, [[[]]], [{}]],
+        {"nested": {"deeper": [1, {"x": None, "y": True, "z": False}]}},
+    ],
+)
+def test_indented_json_of_corners_is_json_dumps_byte_for_byte(value: Any) -> None:
+    for indent in (0, 2, 4):
+        assert dumps_indented(value, indent) == json.dumps(value, indent=indent)
+
+
+def test_indented_json_of_a_report_is_json_dumps_byte_for_byte() -> None:
+    run = run_cli("check", str(FIXTURES / "example"), "--no-cache", "--format", "json")
+    document = run.json()
+    assert document["findings"]
+    assert json_text(document) + "\n" == run.stdout
+    assert dumps_indented(document, 2) == json.dumps(document, indent=2)
+    assert dumps_indented((1, "é", [{}], {"a": ()}), 2) == json.dumps((1, "é", [{}], {"a": ()}), indent=2)
