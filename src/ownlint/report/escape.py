@@ -124,11 +124,12 @@ def dot_string(text: str) -> str:
 def json_text(document: Any, indent: int | None = 2, sort_keys: bool = False) -> str:
     """``json.dumps`` (ASCII: every control and non-ASCII character is a ``\\u`` escape), with ``[``
     after ``##`` written ``\\u005b`` so that the text is safe in a CI log; the values are unchanged."""
-    if indent is not None and not sort_keys:
-        text = dumps_indented(document, indent)  # the same text, without the standard library's slow path
-    else:
-        text = json.dumps(document, indent=indent, sort_keys=sort_keys)
-    # a ``##[`` is inside one string; ``sub`` gives the text itself back when there is none (no copy)
+    if indent is not None and not sort_keys:  # the same text, without the standard library's slow path
+        return dumps_indented(document, indent, _no_commands)  # a ``##[`` is inside one string: by batch
+    return _no_commands(json.dumps(document, indent=indent, sort_keys=sort_keys))
+
+
+def _no_commands(text: str) -> str:
     return _LEGACY_COMMAND.sub(_escaped_bracket, text)
 
 

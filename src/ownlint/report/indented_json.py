@@ -10,6 +10,7 @@ the whole value to ``json.dumps``, so the text is always exactly its text.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -21,14 +22,18 @@ class _NotPlain(Exception):
     """A value this writer leaves to ``json.dumps``."""
 
 
-def dumps_indented(value: Any, indent: int) -> str:
+def dumps_indented(value: Any, indent: int, batch: Callable[[str], str] = str) -> str:
+    """``batch`` rewrites each joined batch of pieces (a batch ends after a whole item of a list, never
+    inside a string), or the whole text when it goes to ``json.dumps``."""
     out: list[str] = []
     done: list[str] = []
     try:
         _write(value, out, "\n", " " * indent, done)
     except (_NotPlain, RecursionError):
-        return json.dumps(value, indent=indent)
+        return batch(json.dumps(value, indent=indent))
     done.append("".join(out))
+    for index, text in enumerate(done):  # in place: one batch rewritten at a time
+        done[index] = batch(text)
     return "".join(done)
 
 
