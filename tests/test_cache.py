@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import FIXTURES, fixture_config, run_cli
 
 from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform.backends import resolve_backend
 from ownlint.loaders.terraform.cache import ParseCache, decode, encode
 
 ESTATE = FIXTURES / "estate"
@@ -25,12 +26,20 @@ def entries(cache: Path) -> list[Path]:
 
 def test_warm_cold_and_uncached_runs_agree(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    cold = run_cli("check", str(ESTATE), *PINNED, "--cache-dir", str(cache), "--format", "json")
+    estate = tmp_path / "estate"
+    shutil.copytree(ESTATE, estate)
+    cold = run_cli("check", str(estate), *PINNED, "--cache-dir", str(cache), "--format", "json")
+    assert entries(cache) == []  # a first run writes result entries only: its roots are replayed next time
+    assert any((cache / "results").rglob("*.json"))
+    files = sorted(estate.rglob("*.tf"))
+    for path in files:  # every root edited: evaluated again, and what is parsed again is worth keeping
+        path.write_text(path.read_text() + "\n")
+    edited = run_cli("check", str(estate), *PINNED, "--cache-dir", str(cache), "--format", "json")
     written = entries(cache)
-    assert len(written) == len(list(ESTATE.rglob("*.tf")))
-    warm = run_cli("check", str(ESTATE), *PINNED, "--cache-dir", str(cache), "--format", "json")
-    uncached = run_cli("check", str(ESTATE), *PINNED, "--no-cache", "--format", "json")
-    assert cold.json() == warm.json() == uncached.json()
+    assert len(written) == len(files)
+    warm = run_cli("check", str(estate), *PINNED, "--cache-dir", str(cache), "--format", "json")
+    uncached = run_cli("check", str(estate), *PINNED, "--no-cache", "--format", "json")
+    assert cold.json() == edited.json() == warm.json() == uncached.json()
     assert entries(cache) == written
 
 
@@ -62,12 +71,16 @@ def test_a_damaged_or_planted_entry_is_ignored_and_rewritten(tmp_path: Path, dam
     cache = tmp_path / "cache"
     root = tmp_path / "repo"
     root.mkdir()
-    (root / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
-    expected = run_cli("check", str(root), "--no-cache", "--format", "json").json()
+    text = 'resource "aws_sqs_queue" "q" {}\n'
+    (root / "main.tf").write_text(text)
     run_cli("check", str(root), "--cache-dir", str(cache))
-    [entry] = entries(cache)
+    (root / "notes.tf").write_text("# notes\n")  # the root is evaluated again: its files' entries written
+    run_cli("check", str(root), "--cache-dir", str(cache))
+    key = ParseCache(cache, resolve_backend("auto")).key(text)
+    [entry] = [e for e in entries(cache) if e.name == f"{key}.json"]
     entry.write_text(damage)
-    shutil.rmtree(cache / "results")  # else the root's result is replayed and the file never read again
+    (root / "more.tf").write_text("# more\n")  # and again: main.tf's entry is read
+    expected = run_cli("check", str(root), "--no-cache", "--format", "json").json()
     assert run_cli("check", str(root), "--cache-dir", str(cache), "--format", "json").json() == expected
     assert decode(json.loads(entry.read_text())["model"])  # rewritten with a good entry
 

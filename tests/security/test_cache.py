@@ -35,12 +35,21 @@ def entry_of(cache: Path, text: str) -> Path:
     return cache / key[:2] / f"{key}.json"
 
 
+def edited(tree: Path, cache: Path) -> None:
+    """A check of ``tree`` after an edit its last check did not see: its root is evaluated again, so
+    every file of it is parsed and written to the parse cache (a first run writes only result entries)."""
+    run_cli("check", str(tree), "--cache-dir", str(cache))
+    edits = len(list(tree.glob("edit-*.tf")))
+    (tree / f"edit-{edits}.tf").write_text("# an edit\n")
+    run_cli("check", str(tree), "--cache-dir", str(cache))
+
+
 def plant(cache: Path, tmp_path: Path, victim: str, decoy: str) -> None:
     """An entry ownlint itself wrote for ``decoy``, moved under the key of ``victim``."""
     decoy_tree = tmp_path / "decoy"
     decoy_tree.mkdir(exist_ok=True)
     (decoy_tree / "main.tf").write_text(decoy)
-    run_cli("check", str(decoy_tree), "--cache-dir", str(cache))
+    edited(decoy_tree, cache)
     forged = entry_of(cache, victim)
     forged.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(entry_of(cache, decoy), forged)
@@ -194,16 +203,21 @@ def test_entries_are_never_read_or_written_through_a_link(tmp_path: Path) -> Non
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "main.tf").write_text(text)
-    expected = run_cli("check", str(repo), "--format", "json", "--no-cache")
     plant(tmp_path / "elsewhere", tmp_path, text, NOTHING)  # a good entry for other content
     outside = tmp_path / "outside"
     outside.mkdir(mode=0o700)
     cache.mkdir(mode=0o700)
     (cache / "ab").symlink_to(outside, target_is_directory=True)
+    run_cli("check", str(repo), "--cache-dir", str(cache))  # a first run: result entries only
+    (repo / "notes.tf").write_text("# notes\n")  # the root is evaluated again: its files' entries written
+    expected = run_cli("check", str(repo), "--format", "json", "--no-cache")
     run = run_cli("check", str(repo), "--format", "json", "--cache-dir", str(cache))
     assert (run.exit_code, run.stdout, run.stderr) == (expected.exit_code, expected.stdout, "")
-    assert list(outside.iterdir()) == []  # not written through the link
+    assert any(cache.glob("[0-9a-f][0-9a-f]/*.json"))  # entries were written, but
+    assert list(outside.iterdir()) == []  # not through the link
     shutil.copyfile(entry_of(tmp_path / "elsewhere", text), outside / entry_of(cache, text).name)
+    (repo / "more.tf").write_text("# more\n")  # evaluated again: its file read from the cache
+    expected = run_cli("check", str(repo), "--format", "json", "--no-cache")
     run = run_cli("check", str(repo), "--format", "json", "--cache-dir", str(cache))
     assert (run.exit_code, run.stdout, run.stderr) == (expected.exit_code, expected.stdout, "")  # nor read
 

@@ -154,15 +154,17 @@ class ModuleLoader:
 
     def _parsed(self, text: str, shown: str) -> m.HclFile:
         """The file's model: the one of a file with the same text met earlier in this run (copied files
-        are common: a third of terraform-aws-components), else from the parse cache, else parsed."""
+        are common: a third of terraform-aws-components), else from the parse cache, else parsed. Beside a
+        result cache, entries are written only once this process met a stale result (an edited root): a
+        first run replays its roots next time, never reading them, and writing them cost it half again."""
         digest = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).digest()
         known = self.models.get(digest)
         if known is not None:  # the model is the text's alone, but for the path it is shown at
             return m.HclFile(shown, known.attributes, known.blocks)
         cached = self.parse_cache.get(text, shown) if self.parse_cache is not None else None
         parsed = cached if cached is not None else self.parse(text, shown)
-        if cached is None and self.parse_cache is not None:
-            self.parse_cache.put(text, parsed)
+        if cached is None and self.parse_cache is not None and (self.results is None or self.results.stale):
+            self.parse_cache.put(text, parsed)  # with a result cache: only files parsed again after an edit
         self.models[digest] = parsed
         return parsed
 

@@ -52,6 +52,8 @@ class DirectoryResult:
 class ResultStore(Protocol):
     """The result cache as the loader uses it: a result is given back only while its inputs are unchanged."""
 
+    stale: bool  # an entry was found whose inputs changed (the parse cache is written from then on)
+
     def root(self, directory: Path) -> RootResult | None: ...
 
     def put_root(self, directory: Path, recorder: Recorder, result: RootResult) -> None: ...

@@ -110,6 +110,7 @@ class ResultCache:
         self.context = context
         self.backend = backend_versions(backend)
         self.options = options
+        self.stale = False  # an entry of this key was found changed: its files are being edited
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -166,6 +167,11 @@ class ResultCache:
         data = self.store.read(self._key(material))
         if data is None:
             return None
+        found = self._checked(kind, directory, material, data)
+        self.stale = self.stale or found is None
+        return found
+
+    def _checked(self, kind: str, directory: Path, material: dict[str, Any], data: bytes) -> Any:
         try:
             entry = json.loads(data)
             if not isinstance(entry, dict) or entry.get("key") != material or entry.get("check") != checksum(entry):
