@@ -19,6 +19,7 @@ The directory is copied first (it is read only; nothing is written into it).
 
 from __future__ import annotations
 
+import compileall
 import shutil
 import sys
 from collections.abc import Callable
@@ -110,6 +111,9 @@ def run_repository(
     followed in the same round by the same command run from there (its own cache), named ``before/ROW``;
     ``after``: the ``src`` the other rows run from (default: the installed ownlint)."""
     root = copies(source, work / "repo", 1)
+    for src in (before, after):  # as an install has them: else a run compiles every module it imports
+        if src is not None:
+            compileall.compile_dir(str(src), quiet=1)
     floor = [sys.executable, "-c", FLOOR, "."]
     picked = pick_files(root)
     changing = picked.get("module") or picked.get("root") or picked.get("manifest")  # a comment in any of them
