@@ -180,3 +180,36 @@ def test_indented_json_of_a_report_is_json_dumps_byte_for_byte() -> None:
     assert json_text(document) + "\n" == run.stdout
     assert dumps_indented(document, 2) == json.dumps(document, indent=2)
     assert dumps_indented((1, "é", [{}], {"a": ()}), 2) == json.dumps((1, "é", [{}], {"a": ()}), indent=2)
+
+
+YAML_SAMPLES = [
+    "owner: platform\nenv: prod\n",
+    "a: y\nb: n\nc: yes\nd: off\ne: On\nf: true\n",
+    "octal: 010\nhex: 0x1F\nbin: 0b101\nunder: 1_000\nneg: -0o17\nfloat: 1.5e3\n",
+    "when: 2001-12-14t21:59:43.10-05:00\nday: 2002-12-14\n",
+    "base: &b {owner: a, team: x}\nchild:\n  <<: *b\n  team: y\n",
+    "list:\n  - 1\n  - two\n  - [3, {four: 4}]\n",
+    "1: one\ntrue: yes\nnull: ~\n",
+    "text: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
+    '"quoted: key": "010"\nplain: "y"\n',
+]
+
+
+def test_yamldecode_reads_with_libyaml_and_gives_the_pure_python_values() -> None:
+    """``yamldecode`` read every ``file()`` of cloud-foundation-fabric's factories with PyYAML's pure-Python
+    scanner (a quarter of its cold check); libyaml asks the same Python resolver and constructors."""
+    import yaml
+
+    from ownlint.loaders.terraform.functions import encoding
+
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML without libyaml")
+    assert issubclass(encoding._Loader, yaml.CSafeLoader)
+
+    class Reference(yaml.SafeLoader):
+        yaml_implicit_resolvers = encoding._Loader.yaml_implicit_resolvers
+        yaml_constructors = encoding._Loader.yaml_constructors
+
+    for sample in YAML_SAMPLES:
+        expected = encoding._keys_as_text(yaml.load(sample, Loader=Reference))
+        assert encoding._yamldecode(sample) == expected, sample

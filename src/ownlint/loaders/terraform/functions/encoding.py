@@ -75,7 +75,13 @@ def _text_decode(text: Any, encoding: Any) -> str:
     return base64.b64decode(to_text(text), validate=True).decode(codec)
 
 
-class _Loader(yaml.SafeLoader):
+try:  # libyaml's parser: it asks the Python resolver and constructors below (pure Python: 5x the time)
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _Loader(_SafeLoader):
     """YAML 1.1 as go-yaml reads it: ``y``/``n`` are bools too, ``010`` is decimal, times are text."""
 
 
