@@ -1,6 +1,7 @@
 """Issue 20, a cold check near the parse floor: every shortcut taken for speed gives the same answers.
 
-The tree-sitter converter is compared with the converter it replaced (``tests/ts_reference.py``) on every
+The tree-sitter converter's shortcut (``simple``: plain strings, name chains and whole numbers read from
+the source text) is compared with the tree walk it skips, the converter with the shortcut off, on every
 fixture file, on syntax corners and on generated expressions: the same model, lines included.
 """
 
@@ -10,13 +11,14 @@ import dataclasses
 import enum
 import gc
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests import ts_reference
 from tests.conftest import FIXTURES, run_cli
 from tests.test_oracle import EXPRESSIONS
 
@@ -54,15 +56,41 @@ CORNERS = [
 ]
 
 
-def models(text: str) -> tuple[Any, Any]:
-    """(fast, reference) models of ``text``, or the syntax error each raised."""
+@contextmanager
+def tree_walk_only() -> Iterator[None]:
+    """The converter as it was before the shortcut: every expression through the tree."""
+    shortcut = ts_backend._Reader.simple
+    ts_backend._Reader.simple = lambda self, start, end: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ts_backend._Reader.simple = shortcut  # type: ignore[method-assign]
+
+
+def both(parse: Callable[[], Any]) -> tuple[Any, Any]:
+    """(fast, reference) results of ``parse``, or the syntax error each raised."""
     found = []
-    for backend in (ts_backend, ts_reference):
+    for reference in (False, True):
         try:
-            found.append(backend.parse(text, "main.tf"))
+            if reference:
+                with tree_walk_only():
+                    found.append(parse())
+            else:
+                found.append(parse())
         except m.HclSyntaxError as error:
             found.append(("syntax error", error.message, error.line))
     return found[0], found[1]
+
+
+def models(text: str) -> tuple[Any, Any]:
+    return both(lambda: ts_backend.parse(text, "main.tf"))
+
+
+def test_a_wrong_shortcut_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparisons below can fail: the reference walks the tree whatever the shortcut says."""
+    monkeypatch.setattr(ts_backend._Reader, "simple", lambda self, start, end: m.Lit("wrong"))
+    fast, reference = models('a = "x"\n')
+    assert fast != reference
 
 
 @pytest.mark.parametrize("path", HCL_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
@@ -82,7 +110,8 @@ def test_converter_builds_the_reference_model_of_syntax_corners(text: str) -> No
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expression=EXPRESSIONS)
 def test_converter_builds_the_reference_model_of_generated_expressions(expression: str) -> None:
-    assert ts_backend.parse_expression(expression) == ts_reference.parse_expression(expression)
+    fast, reference = both(lambda: ts_backend.parse_expression(expression))
+    assert fast == reference
 
 
 def test_a_text_met_twice_in_a_run_is_parsed_once_and_shown_at_each_path(tmp_path: Path) -> None:
