@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ownlint.loaders.files import without_lone_surrogates
+from ownlint.loaders.kubernetes.construct import construct
 from ownlint.loaders.kubernetes.schema import ManifestLoader
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep, too_deep
 from ownlint.model import LoadProblem, Place
@@ -78,9 +79,11 @@ def _yaml_stream(text: str, shown: str) -> tuple[list[Manifest], list[LoadProble
     """Every mapping document; where one is bad, each document is parsed on its own (split at its `---`
     line), so that the good ones are kept and each bad one is a problem at its line."""
     documents, problem = _yaml_documents(text, shown)
+    if problem is None:
+        return documents, []
     starts = [m.start() for m in DOCUMENT_START.finditer(text)]
-    if problem is None or problem.message.endswith("; not parsed") or not starts:
-        return documents, [problem] if problem is not None else []
+    if problem.message.endswith("; not parsed") or not starts:
+        return documents, [problem]
     documents, problems, skipped = [], [], 0
     for begin, end in zip([0, *starts], [*starts, len(text)], strict=True):
         found, bad = _yaml_documents(text[begin:end], shown, skipped)
@@ -104,7 +107,7 @@ def _yaml_documents(text: str, shown: str, skipped: int = 0) -> tuple[list[Manif
             node = loader.get_node()
             if node is None:
                 break
-            data = loader.construct_document(node)
+            data = construct(loader, node)
             if isinstance(data, dict):
                 lines = {key: skipped + line for key, line in _key_lines(node).items()}
                 first, last = skipped + node.start_mark.line + 1, skipped + node.end_mark.line + 1

@@ -16,12 +16,15 @@ def resources(manifests: list[Manifest], context: list[Manifest] | None = None) 
     defined = [*(context or ()), *manifests]  # the files checked win over the context
     namespaces = {name_of(m.data): m for m in defined if m.data["kind"] == "Namespace" and name_of(m.data)}
     found = []
+    inherited: dict[str, tuple[TagValue, ...]] = {}  # a Namespace's tags, built once for all its objects
     for manifest in manifests:
         resource = _resource(manifest, cluster_scoped)
         namespace = namespaces.get(resource.namespace or "")
         if namespace is not None:
-            inherited = _tags(namespace, ("metadata",), "namespace")
-            resource = _inherit(resource, inherited)
+            key = resource.namespace or ""
+            if key not in inherited:
+                inherited[key] = _tags(namespace, ("metadata",), "namespace")
+            resource = _inherit(resource, inherited[key])
         found.append(resource)
     return found
 
@@ -83,20 +86,20 @@ def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[Tag
         return ()
     found: dict[str, TagValue] = {}
     kind = PlaceKind.NAMESPACE_LABEL if origin == "namespace" else PlaceKind.LABEL
-    namespace = f"of Namespace/{name_of(manifest.data)}" if origin == "namespace" else ""  # once, not per key
+    of_namespace = f" of Namespace/{name_of(manifest.data)}" if origin == "namespace" else ""
+    file, first, lines, origins = manifest.file, manifest.line, manifest.lines, manifest.origins
     for section in ("annotations", "labels"):  # labels win over annotations of the same key
         entries = node.get(section)
         if not isinstance(entries, dict):
             continue
+        label = section[:-1]
         for key, value in entries.items():
-            line = manifest.lines.get((*prefix, section, str(key)), manifest.line)
-            label = section[:-1]
-            what = f"{origin} {label} {key}".strip() if origin != "namespace" else f"{label} {key} {namespace}"
+            name = str(key)
+            path = (*prefix, section, name)
+            what = f"{label} {name}{of_namespace}" if of_namespace else f"{origin} {label} {name}".strip()
             text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-            place = manifest.origins.get((*prefix, section, str(key))) or Place(
-                manifest.file, line, what, kind, str(key)
-            )
-            found[str(key).lower()] = TagValue(str(key), text, (place,))
+            place = (origins.get(path) if origins else None) or Place(file, lines.get(path, first), what, kind, name)
+            found[name.lower()] = TagValue(name, text, (place,))
     return tuple(found.values())
 
 

@@ -30,10 +30,24 @@ _CORE: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_FIRST = frozenset("".join(first for _, _, first in _CORE))  # where no resolver starts, a plain scalar is text
+
+
 class ManifestLoader(_SafeLoader):
     """``CSafeLoader`` whose plain scalars resolve by the core schema (libyaml asks the Python resolver)."""
 
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level table, emptied
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """PyYAML's ``resolve``, answering the common cases without scanning its tables (called per node)."""
+        if not self.yaml_path_resolvers:
+            if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _FIRST)):
+                return self.DEFAULT_SCALAR_TAG
+            if kind is yaml.MappingNode:
+                return self.DEFAULT_MAPPING_TAG
+            if kind is yaml.SequenceNode:
+                return self.DEFAULT_SEQUENCE_TAG
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 for _name, _pattern, _first in _CORE:
@@ -42,12 +56,15 @@ for _name, _pattern, _first in _CORE:
     )
 
 
-def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+def core_int(text: str) -> int:
     """``0o17`` as 15 (PyYAML's own reads a leading 0 as YAML 1.1 octal, which the resolver no longer sends)."""
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     if text.startswith("0o"):
         return int(text[2:], 8)
     return int(text, 0) if text.startswith("0x") else int(text)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    return core_int(str(loader.construct_scalar(node)))  # type: ignore[arg-type]
 
 
 ManifestLoader.add_constructor(_TAG + "int", _construct_int)
