@@ -61,7 +61,9 @@ def input_options(command: Any) -> Any:
             show_default=True,
             help="HCL parser: tree-sitter when installed (auto), or python-hcl2, the reference.",
         ),
-        click.option("--no-cache", is_flag=True, help="Parse and evaluate every file again (no parse, result or outline cache)."),
+        click.option(
+            "--no-cache", is_flag=True, help="Parse and evaluate every file again (no parse, result or outline cache)."
+        ),
         click.option(
             "--max-file-size",
             metavar="SIZE",
@@ -77,7 +79,8 @@ def input_options(command: Any) -> Any:
         click.option(
             "--cache-dir",
             type=click.Path(file_okay=False),
-            help="Cache directory: parsed files, root-module results, outlines [default: $XDG_CACHE_HOME/ownlint or ~/.cache/ownlint].",
+            help="Cache directory: parsed files, root-module results, outlines"
+            " [default: $XDG_CACHE_HOME/ownlint or ~/.cache/ownlint].",
         ),
     ]
     for decorator in reversed(decorators):
