@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint import __version__
-from ownlint.loaders.terraform.cache import open_cache, unsafe_directory
+from ownlint.loaders.terraform.store import usable_directory
 
 FORMAT = 3  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
@@ -139,19 +139,13 @@ class OutlinedFiles:
 
 
 def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
-    """The store of ``repository`` under ``cache_dir`` (the parse cache's directory, which ``open_cache`` makes
-    and checks), or None when a directory is not this user's alone, is inside the repository or cannot be made."""
-    if open_cache(cache_dir, "outlines", repository)[0] is None:  # made private and checked as the parse cache is
-        return None
+    """The store of ``repository`` under ``cache_dir`` (the parse cache's directory, checked as that one is),
+    or None when a directory is not this user's alone, is inside the repository or cannot be made."""
     directory = Path(os.path.abspath(cache_dir)) / "outlines"
+    for checked in (directory.parent, directory):  # each made 0700 when missing
+        if not usable_directory(checked, repository, "outline store")[0]:
+            return None
     real = os.path.realpath(repository)
-    try:
-        if not os.path.lexists(directory):
-            os.mkdir(directory, 0o700)
-    except OSError:
-        return None
-    if unsafe_directory(directory) is not None:
-        return None
     secret = _secret(directory)
     if secret is None:
         return None
