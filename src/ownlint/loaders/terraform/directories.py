@@ -3,7 +3,6 @@ module sources a call names resolved to them (local, vendored by ``terraform ini
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,8 +76,8 @@ class ModuleLoader:
         self.facts: dict[Path, dict[probes.Fact, str]] = {}  # what parsing each directory read (probes)
         self.context = probes.ProbeContext(root, repository, max_bytes)
         self.results: ResultStore | None = None  # when set, what each directory's parse reads is recorded
-        self.models: dict[bytes, m.HclFile] = {}  # by the SHA-256 of the text parsed
-        self.outlines: dict[tuple[bytes, OutlineFunction], m.Outline] = {}  # the same, for outlines
+        self.models: dict[str, m.HclFile] = {}  # by the digest of the text parsed (``probes.text_digest``)
+        self.outlines: dict[tuple[str, OutlineFunction], m.Outline] = {}  # the same, for outlines
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
@@ -137,13 +136,14 @@ class ModuleLoader:
     def load_file(self, path: Path, shown: str) -> m.HclFile | LoadProblem:
         """Read and parse one file (HCL, or Terraform's JSON syntax by its name)."""
         text = read_text(path, shown, self.max_bytes)
+        digest = probes.text_digest(text)  # once per file: the result cache's probe and the run's model memo
         if probes.active():
-            probes.heard("text", str(path), probes.text_digest(text))
+            probes.heard("text", str(path), digest)
         if isinstance(text, LoadProblem):
             return text
         json_syntax = path.name.endswith(".json")
         try:
-            parsed = parse_json_file(text, shown) if json_syntax else self._parsed(text, shown)
+            parsed = parse_json_file(text, shown) if json_syntax else self._parsed(text, shown, digest)
         except m.HclSyntaxError as error:
             return LoadProblem(shown, error.line, f"invalid {'JSON' if json_syntax else 'HCL'}: {error.message}")
         except RecursionError:
@@ -152,12 +152,11 @@ class ModuleLoader:
             self.suppressions[shown] = comment_suppressions(shown, text, (b.line for b in parsed.blocks))
         return parsed
 
-    def _parsed(self, text: str, shown: str) -> m.HclFile:
+    def _parsed(self, text: str, shown: str, digest: str) -> m.HclFile:
         """The file's model: the one of a file with the same text met earlier in this run (copied files
         are common: a third of terraform-aws-components), else from the parse cache, else parsed. Beside a
         result cache, entries are written only once this process met a stale result (an edited root): a
         first run replays its roots next time, never reading them, and writing them cost it half again."""
-        digest = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).digest()
         known = self.models.get(digest)
         if known is not None:  # the model is the text's alone, but for the path it is shown at
             return m.HclFile(shown, known.attributes, known.blocks)
@@ -176,21 +175,23 @@ class ModuleLoader:
         module_files = [p for p, _ in listing(self.context, directory)[1] if not is_tfvars(p)]
         if any(is_override_file(p.name) for p in module_files):  # an override may change a call's source
             return self.local_calls(directory) if self.source(directory) is not None else None
-        once = self._outlined(outline)
         for path in module_files:
             text = read_text(path, path.name, self.max_bytes)
+            digest = probes.text_digest(text)
             if probes.active():
-                probes.heard("text", str(path), probes.text_digest(text))
+                probes.heard("text", str(path), digest)
             if not isinstance(text, LoadProblem):
+                once = self._outlined(digest, outline)
                 calls.extend(probes.resolved(directory / source) for source in local_sources(text, path.name, once))
         return calls if module_files else None
 
-    def _outlined(self, outline: OutlineFunction) -> OutlineFunction:
-        """``outline``, once per text in this process (copied files again: 816 texts for 1253 files that
-        name a module in terraform-aws-components); an outline is the text's alone."""
+    def _outlined(self, digest: str, outline: OutlineFunction) -> OutlineFunction:
+        """``outline`` of the text whose digest is ``digest``, once per text in this process (copied files
+        again: 816 texts for 1253 files that name a module in terraform-aws-components); an outline is the
+        text's alone."""
 
         def once(text: str, name: str) -> m.Outline:
-            key = (hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).digest(), outline)
+            key = (digest, outline)
             if key not in self.outlines:
                 self.outlines[key] = outline(text, name)  # a text that does not parse raises each time
             return self.outlines[key]
