@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+from tests.oracle import executable_or_skip
 
 from ownlint.loaders.kubernetes.kustomize import NAMES, build_all
 from ownlint.loaders.kubernetes.transform import POD_TEMPLATES
@@ -30,12 +29,7 @@ _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yam
 
 
 def kubectl_or_skip() -> str:
-    found = shutil.which("kubectl")
-    if found is None:
-        if os.environ.get(REQUIRE):
-            pytest.fail(f"{REQUIRE} is set but kubectl is not on the PATH: the kustomize oracle would be skipped")
-        pytest.skip("kubectl is not installed: the kubectl kustomize oracle was not run")
-    return found
+    return executable_or_skip("kubectl", REQUIRE, "the kubectl kustomize oracle")
 
 
 def kubectl_render(kubectl: str, directory: Path) -> Rendered | None:

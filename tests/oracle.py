@@ -15,30 +15,39 @@ REQUIRE = "OWNLINT_REQUIRE_TERRAFORM"
 KNOWN_AFTER_APPLY = "(known after apply)"  # what console prints for a value it cannot know, e.g. an unset variable  # set by .ci/run where terraform is installed: skipping is then a failure
 
 
-def terraform_or_skip() -> str:
-    """The terraform executable; without one the test is skipped with the reason (or fails under CI)."""
-    found = shutil.which("terraform")
+def executable_or_skip(name: str, require: str, oracle: str) -> str:
+    """The ``name`` executable; without one the test is skipped with the reason, or fails where ``.ci/run``
+    set ``require`` (the tool is installed there: a skip would hide the oracle)."""
+    found = shutil.which(name)
     if found is None:
-        if os.environ.get(REQUIRE):
-            pytest.fail(f"{REQUIRE} is set but terraform is not on the PATH: the oracle test would be skipped")
-        pytest.skip("terraform is not installed: the terraform console oracle was not run")
+        if os.environ.get(require):
+            pytest.fail(f"{require} is set but {name} is not on the PATH: {oracle} would be skipped")
+        pytest.skip(f"{name} is not installed: {oracle} was not run")
     return found
+
+
+def terraform_or_skip() -> str:
+    return executable_or_skip("terraform", REQUIRE, "the terraform console oracle")
+
+
+def _console(directory: Path, text: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """``terraform console`` in ``directory`` reading ``text``, with no user configuration."""
+    return subprocess.run(
+        [terraform_or_skip(), "console"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=directory,
+        timeout=timeout,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(directory), "TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
 
 
 def console(directory: Path, expressions: list[str]) -> list[Any]:
     """Each expression's value as Terraform computes it in ``directory`` (None where Terraform errors)."""
-    terraform = terraform_or_skip()
     values: list[Any] = []
     for expression in expressions:  # one process per expression: an error must not shift the answers
-        completed = subprocess.run(
-            [terraform, "console"],
-            input=f"jsonencode({expression})\n",
-            capture_output=True,
-            text=True,
-            cwd=directory,
-            timeout=60,
-            env={"PATH": os.environ.get("PATH", ""), "HOME": str(directory), "TF_CLI_CONFIG_FILE": "/dev/null"},
-        )
+        completed = _console(directory, f"jsonencode({expression})\n", 60)
         if completed.returncode != 0:
             values.append(None)
             continue
@@ -52,17 +61,8 @@ def console(directory: Path, expressions: list[str]) -> list[Any]:
 
 def console_batch(directory: Path, expressions: list[str]) -> list[Any]:
     """As ``console``, in one process: each expression inside ``try()`` (None where Terraform errors)."""
-    terraform = terraform_or_skip()
     wrapped = ", ".join(f"try(jsonencode({e}), null)" for e in expressions)
-    completed = subprocess.run(
-        [terraform, "console"],
-        input=f"jsonencode([{wrapped}])\n",
-        capture_output=True,
-        text=True,
-        cwd=directory,
-        timeout=120,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(directory), "TF_CLI_CONFIG_FILE": "/dev/null"},
-    )
+    completed = _console(directory, f"jsonencode([{wrapped}])\n", 120)
     assert completed.returncode == 0, completed.stderr
     texts = json.loads(json.loads(completed.stdout.strip()))
     return [None if text is None else json.loads(text) for text in texts]
