@@ -84,7 +84,7 @@ def _installed_version(module: str, distribution: str) -> str:
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """Of the names, sizes and change times of ownlint's own files: a checkout or editable install whose
+    """Of the names, sizes and modification times of ownlint's own files: a checkout or editable install whose
     code changed under the same version string never replays what older code evaluated (a stat per file)."""
     top = Path(__file__).resolve().parents[2]
     found = []
