@@ -173,3 +173,167 @@ def test_a_warm_module_file_check_reads_only_the_files_of_its_callers(
     assert warm.stdout == cold.stdout == uncached.stdout
     others = {os.path.realpath(repo / f"other/team-{n}/main.tf") for n in range(3)}
     assert opened & others == set()
+
+
+# -- the repository's listing, remembered between runs (issue 20: a warm one-file check lists no directory) --
+
+
+def _walk(root: Path, cache: Path | None) -> tuple[list[tuple[str, list[str], list[str]]], list[str]]:
+    """The listing of ``root`` as a run sees it: walked, or through the store in ``cache`` (saved after)."""
+    from ownlint.loaders.discovery import Listing
+    from ownlint.loaders.terraform.outline_cache import open_store
+
+    listing = Listing(root.resolve())
+    store = open_store(cache, root) if cache is not None else None
+    if store is not None:
+        listing.remember(store)
+    walked = [(d, list(dirs), list(names)) for d, dirs, names in listing]
+    if store is not None:
+        store.save()
+    return walked, sorted(listing.links)
+
+
+def _estate(root: Path, outside: Path) -> None:
+    write_tree(
+        root,
+        {
+            "a/main.tf": "",
+            "a/b/c/deep.tf": "",
+            "a/.terraform/modules/m/x.tf": "",  # skipped directories are not entered
+            "node_modules/p/x.tf": "",
+            "nested/.git/config": "",  # a nested repository is walked as any directory (its .git is not)
+            "nested/x/main.tf": "",
+            "k8s/app.yaml": "",
+            "k8s/kustomization.yaml": "",
+        },
+    )
+    write_tree(outside, {"far/main.tf": ""})
+    os.symlink("../k8s", root / "a/linked-dir")  # a link to a directory: listed as a name, not entered
+    os.symlink("main.tf", root / "a/linked.tf")
+    os.symlink(str(outside / "far"), root / "out")
+    os.symlink("missing", root / "a/dangling.tf")
+    os.mkdir(root / "empty")
+    (root / os.fsdecode(b"bad-\xff.tf")).write_text("")
+
+
+def _mutations(root: Path) -> list[tuple[str, Any]]:
+    """Changes between runs that a stale listing would miss: every kind of entry added, removed or renamed."""
+    return [
+        ("file added", lambda: (root / "a/b/new.tf").write_text("")),
+        ("file removed", lambda: (root / "a/b/c/deep.tf").unlink()),
+        ("file renamed", lambda: (root / "a/main.tf").rename(root / "a/renamed.tf")),
+        ("directory added", lambda: write_tree(root, {"a/b/d/e/more.tf": ""})),
+        ("directory renamed", lambda: (root / "a/b/d").rename(root / "a/b/z")),
+        ("directory removed", lambda: [p.unlink() for p in (root / "a/b/z/e").iterdir()] and None),
+        ("directory made a link", lambda: _replace_with_link(root / "nested/x", "../k8s")),
+        ("link made a directory", lambda: _replace_link_with_directory(root / "a/linked-dir")),
+        ("link retargeted", lambda: _retarget(root / "a/linked.tf", "renamed.tf")),
+        ("nothing changed", lambda: None),
+    ]
+
+
+def _replace_with_link(path: Path, target: str) -> None:
+    import shutil
+
+    shutil.rmtree(path)
+    os.symlink(target, path)
+
+
+def _replace_link_with_directory(path: Path) -> None:
+    path.unlink()
+    write_tree(path, {"inner.tf": ""})
+
+
+def _retarget(path: Path, target: str) -> None:
+    path.unlink()
+    os.symlink(target, path)
+
+
+def test_the_remembered_listing_is_the_walk_after_every_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from ownlint.loaders.terraform import outline_cache
+
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record directories changed a moment ago (the worst case)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _estate(root, tmp_path / "outside")
+    assert _walk(root, cache) == _walk(root, None)  # cold: the store is filled
+    for what, change in _mutations(root):
+        time.sleep(0.02)  # past the clock's tick: a change is seen in a directory's times
+        change()
+        walked = _walk(root, None)
+        assert _walk(root, cache) == walked, what
+        assert _walk(root, cache) == walked, what  # and again from what that run recorded
+    directories = {os.path.relpath(d, root.resolve()) for d, _, _ in walked[0]}  # (the test's tree is walked)
+    assert {"a/b/c", "a/linked-dir", "nested", "empty"} <= directories
+    assert {"nested/.git", "a/.terraform", "node_modules", "out"} & directories == set()
+
+
+def test_a_directory_changed_within_the_clock_tick_is_not_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ownlint.loaders.terraform import outline_cache
+
+    def coarse(info: os.stat_result) -> str:  # a file system with one-second times (FAT, HFS+, some mounts)
+        return f"{info.st_dev}.{info.st_ino}.{info.st_mtime_ns // 10**9}.{info.st_ctime_ns // 10**9}"
+
+    monkeypatch.setattr(outline_cache, "_identity", coarse)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _estate(root, tmp_path / "outside")
+    _walk(root, cache)
+    (root / "a/b/new.tf").write_text("")  # within RACY_NS of the first run: the same mtime could hide it
+    assert _walk(root, cache) == _walk(root, None)
+
+
+def test_a_warm_one_file_check_lists_no_directory_of_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ownlint.loaders.terraform import outline_cache
+
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    repo = write_tree(tmp_path / "repo", {**CALLED, **ELSEWHERE, "k8s/x.yaml": MANIFEST["apps/app.yaml"]})
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    cache = str(tmp_path / "cache")
+    for named in ("modules/queue/main.tf", "stack/main.tf", "k8s/x.yaml"):
+        cold = run_cli("check", "--cache-dir", cache, "--", named)
+        listed = _listings(monkeypatch)
+        warm = run_cli("check", "--cache-dir", cache, "--", named)
+        monkeypatch.undo()
+        monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+        monkeypatch.chdir(repo)
+        assert warm.stdout == cold.stdout, named
+        # its loader lists the directories it reads: the file's, its callers' and the modules they call
+        read = {os.path.realpath(repo / d) for d in (named.rpartition("/")[0], "stack", "modules/queue")}
+        assert [d for d in listed if d not in read and d.startswith(os.path.realpath(repo))] == [], named
+
+
+def test_a_warm_module_check_finds_callers_added_removed_and_renamed_between_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from ownlint.loaders.terraform import outline_cache
+
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    repo = write_tree(tmp_path / "repo", {**CALLED, **ELSEWHERE})
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    cache = str(tmp_path / "cache")
+    named = "modules/queue/main.tf"
+    call = 'module "queue" {\n  source = "../../modules/queue"\n}\n'
+    steps = [
+        lambda: write_tree(repo, {"live/new/main.tf": call, "live/new/terraform.tfvars": ""}),  # a new caller
+        lambda: (repo / "live/new").rename(repo / "live/moved"),
+        lambda: (repo / "live/moved/main.tf").rename(repo / "live/moved/calls.tf"),
+        lambda: (repo / "live/moved/calls.tf").write_text(""),  # its call removed
+        lambda: (repo / "live/moved/calls.tf").write_text(call),
+        lambda: (repo / "stack/main.tf").unlink(),
+    ]
+    for step in [lambda: None, *steps]:
+        time.sleep(0.02)
+        step()
+        warm = run_cli("check", "--cache-dir", cache, "--", named)
+        uncached = run_cli("check", "--no-cache", "--", named)
+        assert warm.stdout == uncached.stdout
+    assert "live/moved" in uncached.stdout or "module.queue" in uncached.stdout

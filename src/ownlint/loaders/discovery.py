@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
@@ -170,16 +171,32 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
                 yield candidate
 
 
+Entries = tuple[list[str], list[str], list[str]]  # a directory's real subdirectories, other entries, links
+
+
+class Remembered(Protocol):
+    """What earlier runs listed (``outline_cache.OutlineStore``): a directory's entries, scanned again when
+    the directory changed since."""
+
+    def entries_of(self, directory: str, scan: Callable[[str], Entries | None]) -> Entries | None: ...
+
+
 class Listing:
     """The directories under ``root`` (a real directory), listed once, when first asked, for every context of a
     run: pre-commit of a module file seeks terragrunt units and callers, of a manifest kustomizations and
     Namespaces, in the same walk. Top-down in name order as ``os.walk``; skipped and symlinked directories are
-    not entered; what cannot be listed lends nothing (context only)."""
+    not entered; what cannot be listed lends nothing (context only). With a store (``remember``), a directory
+    unchanged since an earlier run is not listed again: the same walk, one ``stat`` per directory."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.links: set[str] = set()  # the symbolic links seen (paths), told apart without a system call
         self._listed: dict[str, tuple[list[str], list[str]]] | None = None
+        self._store: Remembered | None = None
+
+    def remember(self, store: Remembered) -> None:
+        """List through ``store`` (before the listing is first iterated)."""
+        self._store = store
 
     def __iter__(self) -> Iterator[tuple[str, list[str], list[str]]]:
         """(directory, names of its real subdirectories, names of its other entries), names sorted."""
@@ -194,9 +211,10 @@ class Listing:
 
     def _walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
         pending = [str(self.root)]
+        store = self._store
         while pending:
             directory = pending.pop()
-            found = _scan(directory)
+            found = _scan(directory) if store is None else store.entries_of(directory, _scan)
             if found is None:
                 continue
             dirs, names, links = found
@@ -206,7 +224,7 @@ class Listing:
             pending.extend([prefix + d for d in reversed(dirs)])
 
 
-def _scan(directory: str) -> tuple[list[str], list[str], list[str]] | None:
+def _scan(directory: str) -> Entries | None:
     """The names of ``directory``'s real subdirectories (but skipped ones), other entries and links, sorted."""
     try:
         with os.scandir(directory) as listing:

@@ -98,13 +98,16 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
 
 
 def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
-    """What earlier runs learnt of the repository Terraform's context comes from (the local paths its files
-    name), kept in the user's cache directory; None without that context or a cache."""
-    if found.listing is None or found.terraform_context is None or inputs.terraform.cache_dir is None:
+    """What earlier runs learnt of the repository context comes from (its directories' entries, the local paths
+    its files name), kept in the user's cache directory; None without that context or a cache."""
+    if found.listing is None or inputs.terraform.cache_dir is None:
         return None
     from ownlint.loaders.terraform.outline_cache import open_store
 
-    return open_store(Path(inputs.terraform.cache_dir), found.listing.root)
+    store = open_store(Path(inputs.terraform.cache_dir), found.listing.root)
+    if store is not None:
+        found.listing.remember(store)
+    return store
 
 
 def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) -> LoadResult:

@@ -1,7 +1,9 @@
 """What the callers search needs of each file of a repository, kept between runs so that a pre-commit check of a
 module file does not read the whole repository again: per file, keyed by its identity (device, inode, size,
 modification and change times; the change time cannot be set by a user, as git's index relies on), the
-local paths its quoted strings name (None: it holds no ``module`` word).
+local paths its quoted strings name (None: it holds no ``module`` word); per directory of the repository's
+walk, keyed by its identity (an entry added, removed or renamed changes the directory's times), its entries
+as ``discovery.Listing`` found them, so that a warm run stats each directory instead of listing it.
 
 Whoever can write the store decides which callers a module has, so nothing in it is taken on trust:
 - it lives in the user cache directory only (``outlines/`` in the parse cache's, checked as that one is: this
@@ -32,7 +34,7 @@ from typing import Any
 from ownlint import __version__
 from ownlint.loaders.terraform.store import usable_directory
 
-FORMAT = 3  # bump when an entry's shape changes
+FORMAT = 4  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
@@ -43,6 +45,8 @@ _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
+Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links (names)
+KINDS = ("files", "dirs")
 
 
 class OutlineStore:
@@ -54,7 +58,7 @@ class OutlineStore:
         self.path = path
         self.secret = secret
         self.repository = repository
-        self.new: dict[str, dict[str, list[Any]]] = {"files": {}}
+        self.new: dict[str, dict[str, list[Any]]] = {kind: {} for kind in KINDS}
         self.changed = False
         self.started = time.time_ns()
         self._old: dict[str, dict[str, Any]] | None = None
@@ -83,6 +87,27 @@ class OutlineStore:
             found = read(path, max_bytes)
             self._record("files", key, info, ["\n".join(found) if found else None])
             yield path, found
+
+    def entries_of(self, directory: str, scan: Callable[[str], Entries | None]) -> Entries | None:
+        """``scan(directory)``, or what it gave last time when the directory's identity is unchanged: its times
+        change with every entry added, removed or renamed in it (names never hold "/", the separator here)."""
+        if self._old is None:
+            self._old = _read(self.path, self.secret, self.repository)
+        info = _lstat(directory)  # before the scan: a change during it is seen by the next run
+        if info is None or not stat.S_ISDIR(info.st_mode):
+            return scan(directory)
+        key = self._key(directory)
+        entry = self._old["dirs"].get(key)
+        if type(entry) is list and len(entry) == 4 and entry[0] == _identity(info):
+            if all(type(names) is str for names in entry[1:]):
+                self.new["dirs"][key] = entry
+                return entry[1].split("/") if entry[1] else [], entry[2].split("/") if entry[2] else [], (
+                    entry[3].split("/") if entry[3] else []
+                )
+        found = scan(directory)
+        if found is not None:
+            self._record("dirs", key, info, ["/".join(names) for names in found])
+        return found
 
     def _key(self, path: str) -> str:
         inside = path.startswith(self.repository + os.sep)
@@ -118,6 +143,13 @@ class OutlineStore:
 def _stat(path: str) -> os.stat_result | None:
     try:
         return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
     except (OSError, ValueError):
         return None
 
@@ -183,9 +215,9 @@ def _read_secret(path: Path) -> bytes | None:
 
 
 def _read(path: Path, secret: bytes, repository: str) -> dict[str, dict[str, Any]]:
-    """The entries (``files``) of the store at ``path`` when it is a regular file, signed with
+    """The entries (``files``, ``dirs``) of the store at ``path`` when it is a regular file, signed with
     ``secret``, for ``repository``; none otherwise."""
-    none: dict[str, dict[str, Any]] = {"files": {}}
+    none: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     try:
         handle = os.open(path, _NO_FOLLOW)
     except OSError:
