@@ -178,7 +178,9 @@ class Remembered(Protocol):
     """What earlier runs listed (``outline_cache.OutlineStore``): a directory's entries, scanned again when
     the directory changed since."""
 
-    def entries_of(self, directory: str, scan: Callable[[str], Entries | None]) -> Entries | None: ...
+    def unchanged_walk(self) -> list[tuple[str, Entries]] | None: ...
+
+    def lister(self, scan: Callable[[str], Entries | None]) -> Callable[[str], Entries | None]: ...
 
 
 class Listing:
@@ -210,18 +212,24 @@ class Listing:
         return found[1] if found is not None else None
 
     def _walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        remembered = self._store.unchanged_walk() if self._store is not None else None
+        for directory, (dirs, names, links) in remembered if remembered is not None else self._directories():
+            if links:
+                prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join
+                self.links.update([prefix + n for n in links])
+            yield directory, dirs, names
+
+    def _directories(self) -> Iterator[tuple[str, Entries]]:
         pending = [str(self.root)]
-        store = self._store
+        entries_of = _scan if self._store is None else self._store.lister(_scan)
         while pending:
             directory = pending.pop()
-            found = _scan(directory) if store is None else store.entries_of(directory, _scan)
+            found = entries_of(directory)
             if found is None:
                 continue
-            dirs, names, links = found
+            yield directory, found
             prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join, cheaper
-            self.links.update([prefix + n for n in links])
-            yield directory, dirs, names
-            pending.extend([prefix + d for d in reversed(dirs)])
+            pending.extend([prefix + d for d in reversed(found[0])])
 
 
 def _scan(directory: str) -> Entries | None:

@@ -58,19 +58,20 @@ class OutlineStore:
         self.path = path
         self.secret = secret
         self.repository = repository
-        self.new: dict[str, dict[str, list[Any]]] = {kind: {} for kind in KINDS}
+        self.new: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
         self.changed = False
         self.started = time.time_ns()
         self._old: dict[str, dict[str, Any]] | None = None
+        self._whole = False  # the store's dirs are a whole walk, in its order
+        self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
+        self.whole = False  # and every directory of it is recorded (none unlistable, none changed too recently)
 
     def strings_of(
         self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings]
     ) -> Iterator[tuple[str, Strings]]:
         """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now (one
         loop for thousands of files: the store is for the run that looks at all of them)."""
-        if self._old is None:
-            self._old = _read(self.path, self.secret, self.repository)
-        old, new, prefix = self._old["files"], self.new["files"], self.repository + os.sep
+        old, new, prefix = self._stored()["files"], self.new["files"], self.repository + os.sep
         for path in paths:
             info = _stat(path)
             if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
@@ -85,51 +86,97 @@ class OutlineStore:
                     yield path, text.split("\n") if text else None
                     continue
             found = read(path, max_bytes)
-            self._record("files", key, info, ["\n".join(found) if found else None])
+            self._record("files", key, info, [_identity(info), "\n".join(found) if found else None])
             yield path, found
 
-    def entries_of(self, directory: str, scan: Callable[[str], Entries | None]) -> Entries | None:
-        """``scan(directory)``, or what it gave last time when the directory's identity is unchanged: its times
-        change with every entry added, removed or renamed in it (names never hold "/", the separator here)."""
+    def unchanged_walk(self) -> list[tuple[str, Entries]] | None:
+        """The last walk, in its order, when it was whole and no directory of it changed since: each directory's
+        entries are then those listed, so the directories it reaches are those reached (one ``lstat`` each).
+        None otherwise (the repository is walked, each unchanged directory from its entry)."""
+        stored = self._stored()
+        if not self._whole:
+            return None
+        prefix, lstat, walk = self.repository + os.sep, os.lstat, []
+        for key, entry in stored["dirs"].items():
+            directory = key if key.startswith(os.sep) else prefix + key
+            try:
+                identity = _identity(lstat(directory)) + "//"
+            except (OSError, ValueError):
+                return None
+            if type(entry) is not str or not entry.startswith(identity):
+                return None
+            parts = entry[len(identity) :].split("//")
+            if len(parts) != 3:
+                return None
+            walk.append((directory, (_split(parts[0]), _split(parts[1]), _split(parts[2]))))
+        self.new["dirs"], self.walked, self.whole = dict(stored["dirs"]), True, True
+        return walk
+
+    def lister(self, scan: Callable[[str], Entries | None]) -> Callable[[str], Entries | None]:
+        """``scan``, or for a directory whose identity is unchanged what it gave last time: a directory's times
+        change with every entry added, removed or renamed in it. An entry is one text, the identity and the three
+        lists of names joined by "//", the names by "/" (a name never holds "/" and is never empty). One closure
+        for thousands of directories: a warm pre-commit run spends its time here."""
+        old, new = self._stored()["dirs"], self.new["dirs"]
+        prefix, cut, lstat = self.repository + os.sep, len(self.repository) + 1, os.lstat
+        new.clear()
+        self.walked, self.whole = True, True  # (Listing walks to the end once it starts)
+
+        def entries_of(directory: str) -> Entries | None:
+            try:
+                info = lstat(directory)  # before the scan: a change during it is seen by the next run
+            except (OSError, ValueError):
+                return scan(directory)
+            key = directory[cut:] if directory.startswith(prefix) else directory
+            identity = _identity(info) + "//"
+            entry = old.get(key)
+            if type(entry) is str and entry.startswith(identity):  # same inode, same times: the same entries
+                parts = entry[len(identity) :].split("//")
+                if len(parts) == 3:
+                    new[key] = entry
+                    return _split(parts[0]), _split(parts[1]), _split(parts[2])
+            found = scan(directory)
+            if found is None or not stat.S_ISDIR(info.st_mode):
+                self.whole = False
+                return found
+            joined = identity + "//".join(["/".join(names) for names in found])
+            self.whole = self._record("dirs", key, info, joined) and self.whole
+            return found
+
+        return entries_of
+
+    def _stored(self) -> dict[str, dict[str, Any]]:
         if self._old is None:
-            self._old = _read(self.path, self.secret, self.repository)
-        info = _lstat(directory)  # before the scan: a change during it is seen by the next run
-        if info is None or not stat.S_ISDIR(info.st_mode):
-            return scan(directory)
-        key = self._key(directory)
-        entry = self._old["dirs"].get(key)
-        if type(entry) is list and len(entry) == 4 and entry[0] == _identity(info):
-            if all(type(names) is str for names in entry[1:]):
-                self.new["dirs"][key] = entry
-                return entry[1].split("/") if entry[1] else [], entry[2].split("/") if entry[2] else [], (
-                    entry[3].split("/") if entry[3] else []
-                )
-        found = scan(directory)
-        if found is not None:
-            self._record("dirs", key, info, ["/".join(names) for names in found])
-        return found
+            self._old, self._whole = _read(self.path, self.secret, self.repository)
+        return self._old
 
     def _key(self, path: str) -> str:
         inside = path.startswith(self.repository + os.sep)
         return path[len(self.repository) + 1 :] if inside else path
 
-    def _record(self, kind: str, key: str, info: os.stat_result, value: list[Any]) -> None:
+    def _record(self, kind: str, key: str, info: os.stat_result, entry: Any) -> bool:
         recent = max(info.st_mtime_ns, info.st_ctime_ns) >= self.started - RACY_NS
-        if not recent and sum(len(v) for v in self.new.values()) < MAX_ENTRIES:
-            self.new[kind][key] = [_identity(info), *value]
-            self.changed = True
+        if recent or sum(len(v) for v in self.new.values()) >= MAX_ENTRIES:
+            return False
+        self.new[kind][key] = entry
+        self.changed = True
+        return True
 
     def save(self) -> None:
         """Write the entries of this run (and those it did not look at whose paths still exist), when any changed."""
-        if not self.changed:
+        if not self.changed and not (self.walked and self.whole and not self._whole):
             return
-        stored = {kind: dict(entries) for kind, entries in self.new.items()}
+        stored: dict[str, Any] = {kind: dict(entries) for kind, entries in self.new.items()}
         count = sum(len(v) for v in stored.values())
-        for kind, entries in (self._old or {}).items():
+        old = self._old or {}
+        for kind, entries in old.items():
+            if kind == "dirs" and self.walked:
+                continue  # the walk of this run replaces the last one: a directory it did not reach is gone
             for key, entry in entries.items():
                 if key not in stored[kind] and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
                     stored[kind][key] = entry
                     count += 1
+        stored["whole"] = self.whole if self.walked else self._whole
         header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
         body = json.dumps({**header, **stored}, separators=(",", ":")).encode()
         if len(body) <= MAX_STORE_BYTES:
@@ -147,11 +194,8 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def _lstat(path: str) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except (OSError, ValueError):
-        return None
+def _split(names: str) -> list[str]:
+    return names.split("/") if names else []
 
 
 def _identity(info: os.stat_result) -> str:
@@ -214,34 +258,34 @@ def _read_secret(path: Path) -> bytes | None:
     return data if len(data) == KEY_BYTES else None
 
 
-def _read(path: Path, secret: bytes, repository: str) -> dict[str, dict[str, Any]]:
+def _read(path: Path, secret: bytes, repository: str) -> tuple[dict[str, dict[str, Any]], bool]:
     """The entries (``files``, ``dirs``) of the store at ``path`` when it is a regular file, signed with
-    ``secret``, for ``repository``; none otherwise."""
+    ``secret``, for ``repository`` (none otherwise), and whether its ``dirs`` are a whole walk in its order."""
     none: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     try:
         handle = os.open(path, _NO_FOLLOW)
     except OSError:
-        return none
+        return none, False
     try:
         with os.fdopen(handle, "rb") as stream:
             info = os.fstat(stream.fileno())
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORE_BYTES:
-                return none
+                return none, False
             data = stream.read(MAX_STORE_BYTES + 1)
     except OSError:
-        return none
+        return none, False
     signature, _, body = data.partition(b"\n")
     if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
-        return none  # not written by ownlint with this directory's key, or changed since
+        return none, False  # not written by ownlint with this directory's key, or changed since
     try:
         store = json.loads(body)
     except (ValueError, RecursionError):
-        return none
+        return none, False
     header = {"format": FORMAT, "ownlint": __version__, "repository": repository}
     if not isinstance(store, dict) or any(store.get(k) != v for k, v in header.items()):
-        return none
+        return none, False
     found = {kind: store.get(kind) for kind in none}
-    return {kind: v if isinstance(v, dict) else {} for kind, v in found.items()}
+    return {kind: v if isinstance(v, dict) else {} for kind, v in found.items()}, store.get("whole") is True
 
 
 def _write(path: Path, data: bytes) -> None:
