@@ -283,13 +283,15 @@ class OtherTerraform:
     def __iter__(self) -> Iterator[str]:
         real_root = self.listing.root
         scanned = {str(d) for d in self.scanned}
-        for directory, _, names in self.listing:
+        links = self.listing.links
+        for directory, _, names in self.listing:  # thousands of directories: as os.path.join, cheaper
             if directory in scanned:
                 continue
+            prefix = directory if directory.endswith(os.sep) else directory + os.sep
             for name in names:
-                if name.endswith((".tf", ".tf.json")) and name not in SKIPPED_DIRS:
-                    path = os.path.join(directory, name)
-                    if path not in self.listing.links or not links_outside(Path(path), real_root):
+                if name.endswith((".tf", ".tf.json")):
+                    path = prefix + name
+                    if path not in links or not links_outside(Path(path), real_root):
                         yield path
 
 
