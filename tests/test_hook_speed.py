@@ -337,3 +337,26 @@ def test_a_warm_module_check_finds_callers_added_removed_and_renamed_between_run
         uncached = run_cli("check", "--no-cache", "--", named)
         assert warm.stdout == uncached.stdout
     assert "live/moved" in uncached.stdout or "module.queue" in uncached.stdout
+
+
+def test_a_run_that_does_not_search_callers_keeps_what_the_store_knows_of_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from ownlint.loaders.terraform import outline_cache
+
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    repo = write_tree(tmp_path / "repo", CALLED)
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    cache = str(tmp_path / "cache")
+    run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")  # the files' outlines are stored
+    time.sleep(0.02)
+    write_tree(repo, {"new/dir/x.yaml": ""})  # the walk changes: the store is written again
+    run_cli("check", "--cache-dir", cache, "--", "stack/main.tf")  # by a run that reads no other file
+    opened = _opened(monkeypatch)
+    warm = run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
+    assert "module.queue.aws_sqs_queue.q" in warm.stdout
+    others = {os.path.realpath(repo / f"other/team-{n}/main.tf") for n in range(3)}
+    assert opened & others == set()

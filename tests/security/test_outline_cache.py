@@ -51,9 +51,10 @@ def store_path(cache: Path) -> Path:
 def hide_the_caller(cache: Path, signature: bytes | None = None) -> bytes:
     """The store as it is, but the caller's entry naming no local path, signed with the store's key unless
     ``signature`` is given. The entry's identity still matches the file: only its content lies."""
-    store = json.loads(store_path(cache).read_bytes().partition(b"\n")[2])
-    store["files"]["stack/main.tf"][1] = None
-    return sign(cache, json.dumps(store).encode(), signature)
+    header, walk, files = store_path(cache).read_bytes().partition(b"\n")[2].split(b"\n")
+    store = json.loads(files)
+    store["stack/main.tf"][1] = None
+    return sign(cache, b"\n".join([header, walk, json.dumps(store).encode()]), signature)
 
 
 def sign(cache: Path, body: bytes, signature: bytes | None = None) -> bytes:

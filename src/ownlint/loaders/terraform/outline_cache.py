@@ -63,6 +63,7 @@ class OutlineStore:
         self.started = time.time_ns()
         self._old: dict[str, dict[str, Any]] | None = None
         self._whole = False  # the store's dirs are a whole walk, in its order
+        self._files_text: bytes | None = None  # the store's files, not decoded yet
         self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
         self.whole = False  # and every directory of it is recorded (none unlistable, none changed too recently)
 
@@ -71,7 +72,7 @@ class OutlineStore:
     ) -> Iterator[tuple[str, Strings]]:
         """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now (one
         loop for thousands of files: the store is for the run that looks at all of them)."""
-        old, new, prefix = self._stored()["files"], self.new["files"], self.repository + os.sep
+        old, new, prefix = self._stored_files(), self.new["files"], self.repository + os.sep
         cut, regular = len(prefix), stat.S_ISREG
         for path in paths:
             info = _stat(path)
@@ -147,9 +148,18 @@ class OutlineStore:
         return entries_of
 
     def _stored(self) -> dict[str, dict[str, Any]]:
+        """The store's entries, its ``files`` decoded when first asked (a run without a callers search, of a root
+        file or a manifest, decodes only its directories)."""
         if self._old is None:
-            self._old, self._whole = _read(self.path, self.secret, self.repository)
+            self._old = {kind: {} for kind in KINDS}
+            self._old["dirs"], self._whole, self._files_text = _read(self.path, self.secret, self.repository)
         return self._old
+
+    def _stored_files(self) -> dict[str, Any]:
+        old = self._stored()
+        if self._files_text is not None:
+            old["files"], self._files_text = _section(self._files_text), None
+        return old["files"]
 
     def _key(self, path: str) -> str:
         inside = path.startswith(self.repository + os.sep)
@@ -169,17 +179,20 @@ class OutlineStore:
             return
         stored: dict[str, Any] = {kind: dict(entries) for kind, entries in self.new.items()}
         count = sum(len(v) for v in stored.values())
-        old = self._old or {}
-        for kind, entries in old.items():
-            if kind == "dirs" and self.walked:
+        if self._files_text is not None:  # not looked at by this run: kept as they were read
+            stored["files"] = None
+        for kind, entries in (self._old or {}).items():
+            if (kind == "dirs" and self.walked) or stored[kind] is None:
                 continue  # the walk of this run replaces the last one: a directory it did not reach is gone
             for key, entry in entries.items():
                 if key not in stored[kind] and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
                     stored[kind][key] = entry
                     count += 1
-        stored["whole"] = self.whole if self.walked else self._whole
+        whole = self.whole if self.walked else self._whole
         header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
-        body = json.dumps({**header, **stored}, separators=(",", ":")).encode()
+        files = self._files_text if stored["files"] is None else _dumps(stored["files"])
+        # three lines (JSON never holds a raw newline), so that the directories are decoded without the files
+        body = b"\n".join([_dumps(header), _dumps({"whole": whole, "dirs": stored["dirs"]}), files or b"{}"])
         if len(body) <= MAX_STORE_BYTES:
             _write(self.path, hmac.new(self.secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
             _prune(self.path.parent)
@@ -260,34 +273,46 @@ def _read_secret(path: Path) -> bytes | None:
     return data if len(data) == KEY_BYTES else None
 
 
-def _read(path: Path, secret: bytes, repository: str) -> tuple[dict[str, dict[str, Any]], bool]:
-    """The entries (``files``, ``dirs``) of the store at ``path`` when it is a regular file, signed with
-    ``secret``, for ``repository`` (none otherwise), and whether its ``dirs`` are a whole walk in its order."""
-    none: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+def _read(path: Path, secret: bytes, repository: str) -> tuple[dict[str, Any], bool, bytes | None]:
+    """The ``dirs`` of the store at ``path`` when it is a regular file, signed with ``secret``, for ``repository``
+    (none otherwise), whether they are a whole walk in its order, and its ``files`` as text (decoded when used)."""
     try:
         handle = os.open(path, _NO_FOLLOW)
     except OSError:
-        return none, False
+        return {}, False, None
     try:
         with os.fdopen(handle, "rb") as stream:
             info = os.fstat(stream.fileno())
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORE_BYTES:
-                return none, False
+                return {}, False, None
             data = stream.read(MAX_STORE_BYTES + 1)
     except OSError:
-        return none, False
+        return {}, False, None
     signature, _, body = data.partition(b"\n")
     if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
-        return none, False  # not written by ownlint with this directory's key, or changed since
-    try:
-        store = json.loads(body)
-    except (ValueError, RecursionError):
-        return none, False
+        return {}, False, None  # not written by ownlint with this directory's key, or changed since
+    sections = body.split(b"\n")
     header = {"format": FORMAT, "ownlint": __version__, "repository": repository}
-    if not isinstance(store, dict) or any(store.get(k) != v for k, v in header.items()):
-        return none, False
-    found = {kind: store.get(kind) for kind in none}
-    return {kind: v if isinstance(v, dict) else {} for kind, v in found.items()}, store.get("whole") is True
+    if len(sections) != 3 or _section(sections[0]) != header:
+        return {}, False, None
+    walk = _section(sections[1])
+    dirs = walk.get("dirs")
+    if not isinstance(dirs, dict):
+        return {}, False, sections[2]
+    return dirs, walk.get("whole") is True, sections[2]
+
+
+def _section(text: bytes) -> dict[str, Any]:
+    """One line of a store: a JSON object, or none."""
+    try:
+        found = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _write(path: Path, data: bytes) -> None:
