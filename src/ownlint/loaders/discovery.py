@@ -264,9 +264,12 @@ class Named:
 
     def __iter__(self) -> Iterator[Path]:
         real_root = self.listing.root
+        wanted = frozenset(self.names)
         for current, _, names in self.listing:  # real paths: symlinked directories are not entered
+            if wanted.isdisjoint(names):  # most directories (one test in C for each of thousands)
+                continue
             for name in names:
-                if name in self.names:
+                if name in wanted:
                     path = Path(current, name)
                     if os.path.isfile(path) and not links_outside(path, real_root):
                         yield path
