@@ -360,3 +360,26 @@ def test_a_run_that_does_not_search_callers_keeps_what_the_store_knows_of_files(
     assert "module.queue.aws_sqs_queue.q" in warm.stdout
     others = {os.path.realpath(repo / f"other/team-{n}/main.tf") for n in range(3)}
     assert opened & others == set()
+
+
+def test_a_run_that_does_not_walk_keeps_the_last_walk_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.loaders.discovery import Listing
+    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders.terraform.callers import local_strings
+
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _estate(root, tmp_path / "outside")
+    walked = _walk(root, cache)
+    listing = Listing(root.resolve())
+    monkeypatch.setattr(outline_cache, "MAX_ENTRIES", len(list(listing)))  # files recorded leave no room
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    files = [str(root.resolve() / name) for name in ("a/main.tf", "nested/x/main.tf", "k8s/app.yaml")]
+    assert len(list(store.strings_of(files, 1 << 20, local_strings))) == 3  # no walk: files recorded
+    store.save()
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    remembered = store.unchanged_walk()
+    assert remembered is not None  # the walk is still whole...
+    assert [d for d, _ in remembered] == [d for d, _, _ in walked[0]]  # ...and all there, in its order

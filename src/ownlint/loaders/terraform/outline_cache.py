@@ -181,9 +181,11 @@ class OutlineStore:
         count = sum(len(v) for v in stored.values())
         if self._files_text is not None:  # not looked at by this run: kept as they were read
             stored["files"] = None
+        if not self.walked:  # the last walk, kept whole and in its order (a walk of this run replaces it)
+            stored["dirs"] = dict((self._old or {}).get("dirs", {}))
         for kind, entries in (self._old or {}).items():
-            if (kind == "dirs" and self.walked) or stored[kind] is None:
-                continue  # the walk of this run replaces the last one: a directory it did not reach is gone
+            if kind == "dirs" or stored[kind] is None:
+                continue
             for key, entry in entries.items():
                 if key not in stored[kind] and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
                     stored[kind][key] = entry
