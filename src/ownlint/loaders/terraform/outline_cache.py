@@ -3,26 +3,28 @@ module file does not read the whole repository again: per file, keyed by its ide
 modification and change times; the change time cannot be set by a user, as git's index relies on), the
 local paths its quoted strings name (None: it holds no ``module`` word); per directory of the repository's
 walk, keyed by its identity (an entry added, removed or renamed changes the directory's times), its entries
-as ``discovery.Listing`` found them, so that a warm run stats each directory instead of listing it.
+as ``discovery.Listing`` found them, so that a warm run stats each directory instead of listing it; and whether
+those are a whole walk in its order (every directory recorded), which a run then takes as it is when no
+directory of it changed (each directory's entries being those listed, the directories reached are the same).
 
 Whoever can write the store decides which callers a module has, so nothing in it is taken on trust:
 - it lives in the user cache directory only (``outlines/`` in the parse cache's, checked as that one is: this
   user's, writable by no one else, no link), never in the scanned tree, and is made 0700;
-- one file per repository, JSON (never pickle), read only as a regular file, never through a link, at most
-  ``MAX_STORE_BYTES``, signed with a key that only this directory holds (HMAC-SHA256): a file ownlint did
-  not write, or that was changed since, is not used;
-- an entry is used only when the file's identity is unchanged, and one that changed within ``RACY_NS`` of
-  the run is not recorded (a later change within the same clock tick would keep its identity);
-- it holds at most ``MAX_ENTRIES`` files, and at most ``MAX_STORES`` repositories (the oldest are removed).
+- one file per repository, three lines of JSON (header, walk, files: never pickle; the files are decoded only
+  by a run that searches callers), read only as a regular file, never through a link, at most
+  ``MAX_STORE_BYTES``, signed with a key that only this directory holds (HMAC-SHA256; ``outline_io``): a file
+  ownlint did not write, or that was changed since, is not used;
+- an entry is used only when its file's or directory's identity is unchanged, and one that changed within
+  ``RACY_NS`` of the run is not recorded (a later change within the same clock tick would keep its identity;
+  a walk with such a directory is not whole);
+- it holds at most ``MAX_ENTRIES`` entries, and at most ``MAX_STORES`` repositories (the oldest are removed).
 Stores are written to a temporary file and renamed. A store that is missing, foreign or corrupt only costs
-time: the files are read, and the result is the same.
+time: the files are read, the directories listed, and the result is the same.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import hmac
 import json
 import os
 import stat
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint import __version__
+from ownlint.loaders.terraform.outline_io import read_signed, store_secret, write_signed
 from ownlint.loaders.terraform.store import usable_directory
 
 FORMAT = 4  # bump when an entry's shape changes
@@ -39,10 +42,6 @@ MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
 RACY_NS = 2_000_000_000  # a file changed this close to the run may change again unseen: not recorded
-KEY_BYTES = 32
-STALE_NS = 3600 * 1_000_000_000  # a temporary file this old was left by a run that was killed
-_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
 Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links (names)
@@ -196,8 +195,7 @@ class OutlineStore:
         # three lines (JSON never holds a raw newline), so that the directories are decoded without the files
         body = b"\n".join([_dumps(header), _dumps({"whole": whole, "dirs": stored["dirs"]}), files or b"{}"])
         if len(body) <= MAX_STORE_BYTES:
-            _write(self.path, hmac.new(self.secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
-            _prune(self.path.parent)
+            write_signed(self.path, self.secret, body, MAX_STORES)
 
     def _path(self, key: str) -> str:
         return key if os.path.isabs(key) else os.path.join(self.repository, key)
@@ -239,7 +237,7 @@ def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
         if not usable_directory(checked, repository, "outline store")[0]:
             return None
     real = os.path.realpath(repository)
-    secret = _secret(directory)
+    secret = store_secret(directory)
     if secret is None:
         return None
     name = hashlib.sha256(f"{FORMAT}\x1f{__version__}\x1f{real}".encode("utf-8", "surrogateescape")).hexdigest()
@@ -247,53 +245,11 @@ def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
     return OutlineStore(path, secret, real)
 
 
-def _secret(directory: Path) -> bytes | None:
-    """The store's key: made once (0600, never through a link), used only when it is this user's alone."""
-    path = directory / "key"
-    try:
-        handle = os.open(path, _CREATE, 0o600)
-    except FileExistsError:
-        return _read_secret(path)
-    except OSError:
-        return None
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(os.urandom(KEY_BYTES))
-    return _read_secret(path)
-
-
-def _read_secret(path: Path) -> bytes | None:
-    try:
-        handle = os.open(path, _NO_FOLLOW)
-    except OSError:
-        return None
-    with os.fdopen(handle, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        private = info.st_uid == os.geteuid() and not info.st_mode & 0o077
-        if not stat.S_ISREG(info.st_mode) or not private or info.st_size != KEY_BYTES:
-            return None
-        data = stream.read(KEY_BYTES + 1)
-    return data if len(data) == KEY_BYTES else None
-
-
 def _read(path: Path, secret: bytes, repository: str) -> tuple[dict[str, Any], bool, bytes | None]:
-    """The ``dirs`` of the store at ``path`` when it is a regular file, signed with ``secret``, for ``repository``
-    (none otherwise), whether they are a whole walk in its order, and its ``files`` as text (decoded when used)."""
-    try:
-        handle = os.open(path, _NO_FOLLOW)
-    except OSError:
-        return {}, False, None
-    try:
-        with os.fdopen(handle, "rb") as stream:
-            info = os.fstat(stream.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORE_BYTES:
-                return {}, False, None
-            data = stream.read(MAX_STORE_BYTES + 1)
-    except OSError:
-        return {}, False, None
-    signature, _, body = data.partition(b"\n")
-    if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
-        return {}, False, None  # not written by ownlint with this directory's key, or changed since
-    sections = body.split(b"\n")
+    """The ``dirs`` of the store at ``path`` when it is signed with ``secret`` and for ``repository`` (none
+    otherwise), whether they are a whole walk in its order, and its ``files`` as text (decoded when used)."""
+    body = read_signed(path, secret, MAX_STORE_BYTES)
+    sections = body.split(b"\n") if body is not None else []
     header = {"format": FORMAT, "ownlint": __version__, "repository": repository}
     if len(sections) != 3 or _section(sections[0]) != header:
         return {}, False, None
@@ -315,44 +271,3 @@ def _section(text: bytes) -> dict[str, Any]:
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
-
-
-def _write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".store.{os.getpid()}.{time.monotonic_ns()}")
-    try:
-        handle = os.open(temporary, _CREATE, 0o600)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):  # a store that cannot be written only costs time
-            os.unlink(temporary)
-
-
-def _prune(directory: Path) -> None:
-    """Remove the oldest stores past ``MAX_STORES``: only regular files named as stores, never through a link."""
-    try:
-        handle = os.open(directory, _NO_FOLLOW | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        with os.scandir(handle) as listing:
-            stores = [
-                (e.stat(follow_symlinks=False).st_mtime_ns, e.name)
-                for e in listing
-                if e.name.endswith(".json") and e.is_file(follow_symlinks=False)
-            ]
-            stale = time.time_ns() - STALE_NS
-            left = [e.name for e in os.scandir(handle) if e.name.startswith(".store.") and _older(e, stale)]
-        for _, name in sorted(stores, reverse=True)[MAX_STORES:]:
-            os.unlink(name, dir_fd=handle)
-        for name in left:  # a temporary file of a run that was killed
-            os.unlink(name, dir_fd=handle)
-    except OSError:
-        return
-    finally:
-        os.close(handle)
-
-
-def _older(entry: os.DirEntry[str], than: int) -> bool:
-    return entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime_ns < than
