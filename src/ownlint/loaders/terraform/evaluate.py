@@ -67,7 +67,6 @@ class Evaluator:
         files: ModuleFiles | None = None,
     ) -> None:
         self.files = files
-        self._file_functions = file_functions(files) if files is not None else {}  # none: file() stays unknown
         self.variables = variables
         self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
         self.calls: Callable[[str], ModuleCall[Evaluator] | None] | None = None  # this module's calls, by name
@@ -282,7 +281,8 @@ class Evaluator:
             return self._try(expr, env)
         if name == "templatefile" and self.files is not None and len(expr.args) == 2:
             return self._template_file(self.files, expr, env)
-        function = FUNCTIONS.get(name) or (self._file_functions.get(name) if self._file_functions else None)
+        # the file functions are made when one is called (no files: file() stays unknown)
+        function = FUNCTIONS.get(name) or (file_functions(self.files).get(name) if self.files is not None else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
         args = [self._eval(arg, env) for arg in expr.args]
