@@ -13,7 +13,14 @@ from tests.conftest import run_cli, write_tree
 
 from ownlint import ownership
 from ownlint.config import Config, load_config
+from ownlint.loaders.terraform import expr as m
+from ownlint.loaders.terraform import ts_backend
+from ownlint.loaders.terraform.addresses import Shapes
+from ownlint.loaders.terraform.budget import MAX_VALUE_CHARACTERS, Budget, OverBudget
+from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.load import fold_instances
+from ownlint.loaders.terraform.values import PartialMap, Unknown
+from ownlint.loaders.terraform.variables import locals_of
 from ownlint.model import Place, PlaceKind, Resource, State, TagValue
 from ownlint.ownership import fact, facts_remembered, operating_msp, party_kind
 from ownlint.rules import KNOWN_IDS
@@ -195,3 +202,57 @@ def test_file_read_by_a_module_reached_through_a_linked_directory_resolves_as_th
     (tmp_path / "modules" / "tags.yaml").write_text("owner: wrong\n")
     run = run_cli("check", str(tmp_path / "stacks" / "a"), "--no-cache", "--select", "OWN002", "--format", "json")
     assert [f["rule"] for f in json.loads(run.stdout)["findings"]] == ["OWN002"]
+
+
+# --- what the evaluator's shortcuts count and find -------------------------------------------------
+
+
+def test_values_handed_out_are_counted_as_weighing_them_counts() -> None:
+    budget = Budget()
+    for value in ("abc", 7, None, True, Unknown("x"), ["ab", {"c": "de"}], PartialMap({"k": "v"}, ("r",))):
+        before = (budget.elements, budget.characters)
+        budget.hand_out(value)
+        size = Budget().weigh(value)
+        assert (budget.elements - before[0], budget.characters - before[1]) == size
+    with pytest.raises(OverBudget):
+        budget.hand_out("x" * (MAX_VALUE_CHARACTERS + 1))
+
+
+def test_a_blocks_references_are_those_of_its_links_nested_and_dynamic_blocks_included() -> None:
+    parsed = ts_backend.parse(
+        'resource "aws_lambda_function" "f" {\n'
+        "  role = aws_iam_role.r.arn\n"
+        "  vpc_config {\n    subnet_ids = [aws_subnet.a.id, var.x]\n  }\n"
+        '  dynamic "environment" {\n    for_each = data.aws_ssm_parameter.p.value\n'
+        "    content {\n      variables = module.m.out\n    }\n  }\n"
+        "  depends_on = [aws_iam_role.r]\n}\n",
+        "main.tf",
+    )
+    shape = Shapes().of(parsed.blocks[0])
+    assert shape.references == ("aws_iam_role.r", "aws_subnet.a", "data.aws_ssm_parameter.p", "module.m")
+    assert shape.links == (
+        ("role", "aws_iam_role.r"),
+        ("depends_on", "aws_iam_role.r"),
+        ("vpc_config.subnet_ids", "aws_subnet.a"),
+        ("environment.for_each", "data.aws_ssm_parameter.p"),
+        ("environment.content.variables", "module.m"),
+    )
+
+
+def test_every_expression_kind_evaluates_through_the_dispatch() -> None:
+    parsed = ts_backend.parse(
+        'locals {\n  a = "x-${local.n}"\n  n = 1 + 2\n  t = [for k, v in { p = 1 } : "${k}${v}" if v > 0]\n'
+        '  c = true ? -local.n : 0\n  o = { (local.a) = upper("q") }\n  s = [{ z = 1 }][*].z\n  u = !false\n}\n',
+        "main.tf",
+    )
+    evaluator = Evaluator({}, locals_of([parsed]))
+    assert {name: evaluator.named("local", name) for name in "antcosu"} == {
+        "a": "x-3",
+        "n": 3,
+        "t": ["p1"],
+        "c": -3,
+        "o": {"x-3": "Q"},
+        "s": [1],
+        "u": True,
+    }
+    assert isinstance(evaluator.value(m.Unsupported("a heredoc")), Unknown)

@@ -97,7 +97,7 @@ class Evaluator:
     def _value(self, expr: m.Expr, env: Mapping[str, Any] | None) -> Any:
         """``value`` within an evaluation: a crossed budget is raised, for the binding to name it."""
         try:
-            return self._eval(expr, dict(env or {}))
+            return self._eval(expr, dict(env) if env else {})
         except EvalError as error:
             return Unknown(f"evaluation error: {error}")
         except RecursionError:
@@ -153,6 +153,8 @@ class Evaluator:
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
         self.budget.step()
+        if type(expr) is m.Lit and self._depth < MAX_DEPTH:  # the commonest leaf, as _dispatch gives it
+            return expr.value
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -162,31 +164,10 @@ class Evaluator:
             self._depth -= 1
 
     def _dispatch(self, expr: m.Expr, env: dict[str, Any]) -> Any:
-        if isinstance(expr, m.Lit):
-            return expr.value
-        if isinstance(expr, m.Template):
-            return self._template(expr, env)
-        if isinstance(expr, m.Name):
-            return self._root(expr.name, (), env)[0]
-        if isinstance(expr, m.Traversal):
-            return self._traversal(expr, env)
-        if isinstance(expr, m.Call):
-            return self._call(expr, env)
-        if isinstance(expr, m.ObjectExpr):
-            return self._object(expr, env)
-        if isinstance(expr, m.TupleExpr):
-            return self._built([self._eval(item, env) for item in expr.items])
-        if isinstance(expr, m.Conditional):
-            return self._conditional(expr, env)
-        if isinstance(expr, m.ForExpr):
-            return self._for(expr, env)
-        if isinstance(expr, m.BinaryOp):
-            left, right = self._eval(expr.left, env), self._eval(expr.right, env)
-            self._compared(left, right)
-            return ops.binary(expr.op, left, right)
-        if isinstance(expr, m.UnaryOp):
-            return ops.unary(expr.op, self._eval(expr.operand, env))
-        return Unknown(f"{expr.what} is not evaluated")
+        handler = _HANDLERS.get(type(expr))  # by exact type: no expression class derives from another
+        if handler is None:
+            raise EvalError(f"{type(expr).__name__} is not an expression")
+        return handler(self, expr, env)
 
     def _template(self, expr: m.Template, env: dict[str, Any]) -> Any:
         if len(expr.parts) == 1:  # "${x}" alone yields x's value unconverted (HCL spec)
@@ -205,11 +186,12 @@ class Evaluator:
         self.budget.built(elements=len(value.known if isinstance(value, PartialMap) else value))
         return value
 
-    def _compared(self, left: Any, right: Any) -> None:
+    def _compared(self, left: Any, right: Any) -> tuple[Any, Any]:
         """Comparing two collections walks both."""
         if isinstance(left, (list, dict)) and isinstance(right, (list, dict)):
             self.budget.weigh(left)
             self.budget.weigh(right)
+        return left, right
 
     def _root(self, name: str, steps: tuple[m.Step, ...], env: dict[str, Any]) -> tuple[Any, int]:
         """Value of a traversal's root, and how many leading steps it consumed."""
@@ -395,3 +377,21 @@ class Evaluator:
                 keyed[text] = value
         self.budget.built(elements=len(results) + len(keyed))
         return results if expr.key is None else keyed
+
+
+_HANDLERS: dict[type, Callable[[Evaluator, Any, dict[str, Any]], Any]] = {
+    m.Lit: lambda self, expr, env: expr.value,
+    m.Template: Evaluator._template,
+    m.Name: lambda self, expr, env: self._root(expr.name, (), env)[0],
+    m.Traversal: Evaluator._traversal,
+    m.Call: Evaluator._call,
+    m.ObjectExpr: Evaluator._object,
+    m.TupleExpr: lambda self, expr, env: self._built([self._eval(item, env) for item in expr.items]),
+    m.Conditional: Evaluator._conditional,
+    m.ForExpr: Evaluator._for,
+    m.BinaryOp: lambda self, expr, env: ops.binary(
+        expr.op, *self._compared(self._eval(expr.left, env), self._eval(expr.right, env))
+    ),
+    m.UnaryOp: lambda self, expr, env: ops.unary(expr.op, self._eval(expr.operand, env)),
+    m.Unsupported: lambda self, expr, env: Unknown(f"{expr.what} is not evaluated"),
+}
