@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.conftest import run_cli, write_tree
@@ -256,3 +257,14 @@ def test_every_expression_kind_evaluates_through_the_dispatch() -> None:
         "u": True,
     }
     assert isinstance(evaluator.value(m.Unsupported("a heredoc")), Unknown)
+
+
+def test_the_dispatch_reaches_a_subclass_s_own_methods() -> None:
+    """Terragrunt's evaluator has its own ``_call``: the dispatch by type must not go around it."""
+
+    class Shouting(Evaluator):
+        def _call(self, expr: m.Call, env: dict[str, Any]) -> Any:
+            return "called" if expr.name == "shout" else super()._call(expr, env)
+
+    parsed = ts_backend.parse('locals {\n  a = [shout(), upper("x")]\n}\n', "main.tf")
+    assert Shouting({}, locals_of([parsed])).named("local", "a") == ["called", "X"]

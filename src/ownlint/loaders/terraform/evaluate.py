@@ -379,16 +379,16 @@ class Evaluator:
         return results if expr.key is None else keyed
 
 
-_HANDLERS: dict[type, Callable[[Evaluator, Any, dict[str, Any]], Any]] = {
+_HANDLERS: dict[type, Callable[[Evaluator, Any, dict[str, Any]], Any]] = {  # via self: a subclass's own methods
     m.Lit: lambda self, expr, env: expr.value,
-    m.Template: Evaluator._template,
+    m.Template: lambda self, expr, env: self._template(expr, env),
     m.Name: lambda self, expr, env: self._root(expr.name, (), env)[0],
-    m.Traversal: Evaluator._traversal,
-    m.Call: Evaluator._call,
-    m.ObjectExpr: Evaluator._object,
+    m.Traversal: lambda self, expr, env: self._traversal(expr, env),
+    m.Call: lambda self, expr, env: self._call(expr, env),
+    m.ObjectExpr: lambda self, expr, env: self._object(expr, env),
     m.TupleExpr: lambda self, expr, env: self._built([self._eval(item, env) for item in expr.items]),
-    m.Conditional: Evaluator._conditional,
-    m.ForExpr: Evaluator._for,
+    m.Conditional: lambda self, expr, env: self._conditional(expr, env),
+    m.ForExpr: lambda self, expr, env: self._for(expr, env),
     m.BinaryOp: lambda self, expr, env: ops.binary(
         expr.op, *self._compared(self._eval(expr.left, env), self._eval(expr.right, env))
     ),
