@@ -66,7 +66,7 @@ class Evaluator:
         outputs: Mapping[str, Binding] | None = None,
         files: ModuleFiles | None = None,
     ) -> None:
-        self.files = files
+        self.files = files  # file() and its kin read through it, made when one is called (None: unknown)
         self.variables = variables
         self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
         self.calls: Callable[[str], ModuleCall[Evaluator] | None] | None = None  # this module's calls, by name
@@ -164,10 +164,29 @@ class Evaluator:
             self._depth -= 1
 
     def _dispatch(self, expr: m.Expr, env: dict[str, Any]) -> Any:
-        handler = _HANDLERS.get(type(expr))  # by exact type: no expression class derives from another
-        if handler is None:
-            raise EvalError(f"{type(expr).__name__} is not an expression")
-        return handler(self, expr, env)
+        if isinstance(expr, m.Lit):
+            return expr.value
+        if isinstance(expr, m.Template):
+            return self._template(expr, env)
+        if isinstance(expr, m.Name):
+            return self._root(expr.name, (), env)[0]
+        if isinstance(expr, m.Traversal):
+            return self._traversal(expr, env)
+        if isinstance(expr, m.Call):
+            return self._call(expr, env)
+        if isinstance(expr, m.ObjectExpr):
+            return self._object(expr, env)
+        if isinstance(expr, m.TupleExpr):
+            return self._built([self._eval(item, env) for item in expr.items])
+        if isinstance(expr, m.Conditional):
+            return self._conditional(expr, env)
+        if isinstance(expr, m.ForExpr):
+            return self._for(expr, env)
+        if isinstance(expr, m.BinaryOp):
+            return ops.binary(expr.op, *self._compared(self._eval(expr.left, env), self._eval(expr.right, env)))
+        if isinstance(expr, m.UnaryOp):
+            return ops.unary(expr.op, self._eval(expr.operand, env))
+        return Unknown(f"{expr.what} is not evaluated")
 
     def _template(self, expr: m.Template, env: dict[str, Any]) -> Any:
         if len(expr.parts) == 1:  # "${x}" alone yields x's value unconverted (HCL spec)
@@ -263,7 +282,6 @@ class Evaluator:
             return self._try(expr, env)
         if name == "templatefile" and self.files is not None and len(expr.args) == 2:
             return self._template_file(self.files, expr, env)
-        # the file functions are made when one is called (no files: file() stays unknown)
         function = FUNCTIONS.get(name) or (file_functions(self.files).get(name) if self.files is not None else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
@@ -377,21 +395,3 @@ class Evaluator:
                 keyed[text] = value
         self.budget.built(elements=len(results) + len(keyed))
         return results if expr.key is None else keyed
-
-
-_HANDLERS: dict[type, Callable[[Evaluator, Any, dict[str, Any]], Any]] = {  # via self: a subclass's own methods
-    m.Lit: lambda self, expr, env: expr.value,
-    m.Template: lambda self, expr, env: self._template(expr, env),
-    m.Name: lambda self, expr, env: self._root(expr.name, (), env)[0],
-    m.Traversal: lambda self, expr, env: self._traversal(expr, env),
-    m.Call: lambda self, expr, env: self._call(expr, env),
-    m.ObjectExpr: lambda self, expr, env: self._object(expr, env),
-    m.TupleExpr: lambda self, expr, env: self._built([self._eval(item, env) for item in expr.items]),
-    m.Conditional: lambda self, expr, env: self._conditional(expr, env),
-    m.ForExpr: lambda self, expr, env: self._for(expr, env),
-    m.BinaryOp: lambda self, expr, env: ops.binary(
-        expr.op, *self._compared(self._eval(expr.left, env), self._eval(expr.right, env))
-    ),
-    m.UnaryOp: lambda self, expr, env: ops.unary(expr.op, self._eval(expr.operand, env)),
-    m.Unsupported: lambda self, expr, env: Unknown(f"{expr.what} is not evaluated"),
-}
