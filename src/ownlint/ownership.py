@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 
 from ownlint.config import Category, Config
 from ownlint.config.globs import matches_type
-from ownlint.model import Fact, Resource, State
+from ownlint.model import Fact, Resource, State, TagValue
 
 OWNER = "owner"
 OPERATOR = "operator"
@@ -14,6 +18,9 @@ CONTRACT = "msp-contract"
 ESCALATION = "escalation-contact"
 MULTI_VALUED = frozenset({"compliance-scope"})
 _VALUE_SEPARATORS = re.compile(r"[,;+\s]+")
+# While rules run: each resource's facts, worked out once. Keyed by the resource's id, which stays its own
+# while the entry holds the resource (and the config) that the identity checks compare.
+_FACTS: ContextVar[dict[int, _Known] | None] = ContextVar("facts", default=None)
 
 
 def category_of(config: Config, resource_type: str) -> Category:
@@ -42,10 +49,49 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
     return not exempt
 
 
+@contextmanager
+def facts_remembered() -> Iterator[None]:
+    """Within: ``fact`` remembers what it works out (resources and configs never change: frozen)."""
+    token = _FACTS.set({})
+    try:
+        yield
+    finally:
+        _FACTS.reset(token)
+
+
 def fact(config: Config, resource: Resource, name: str) -> Fact:
     """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
+    memo = _FACTS.get()
+    if memo is None:
+        return _fact(config, resource, name, resource.tag)
+    known = memo.get(id(resource))
+    if known is None or known.resource is not resource or known.config is not config:
+        known = memo[id(resource)] = _Known(resource, config)
+    found = known.facts.get(name)
+    if found is None:
+        found = known.facts[name] = _fact(config, resource, name, known.tag)
+    return found
+
+
+class _Known:
+    """One resource's facts under one config, as worked out so far, and its tags by lower-case key."""
+
+    __slots__ = ("config", "facts", "resource", "tags")
+
+    def __init__(self, resource: Resource, config: Config) -> None:
+        self.resource, self.config = resource, config
+        self.facts: dict[str, Fact] = {}
+        self.tags: dict[str, TagValue] = {}
+        for tag in resource.tags:  # the first of a key, as ``Resource.tag`` finds it
+            self.tags.setdefault(tag.key.lower(), tag)
+
+    def tag(self, key: str) -> TagValue | None:
+        return self.tags.get(key.lower())
+
+
+def _fact(config: Config, resource: Resource, name: str, tag_of: Callable[[str], TagValue | None]) -> Fact:
     for key in config.keys.get(name, (name,)):
-        tag = resource.tag(key)
+        tag = tag_of(key)
         if tag is None:
             continue
         if tag.known:
@@ -63,11 +109,17 @@ def key_names(config: Config, name: str) -> str:
 def party_kind(config: Config, value: str) -> str | None:
     """``internal`` or ``msp`` for a declared party (or the words themselves), else None."""
     lowered = value.lower()
-    if lowered in {p.lower() for p in config.internal} or lowered == "internal":
+    if lowered in _lowered(config.internal) or lowered == "internal":
         return "internal"
-    if lowered in {m.lower() for m in config.msps} or lowered == "msp":
+    if lowered in _lowered(tuple(config.msps)) or lowered == "msp":
         return "msp"
     return None
+
+
+@lru_cache(maxsize=64)
+def _lowered(names: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
+    """Party names in lower case (asked for every resource, of the same few names)."""
+    return frozenset(name.lower() for name in names)
 
 
 def operator_kind(config: Config, value: str) -> str | None:

@@ -49,7 +49,12 @@ class RuleContext:
 
     def owned_resources(self) -> Iterator[Resource]:
         """Resources that must carry ownership facts (taggable, not exempt)."""
-        return (r for r in self.resources if needs_ownership(self.config, r))
+        return iter(self._owned)
+
+    @cached_property
+    def _owned(self) -> tuple[Resource, ...]:
+        # chosen once: every ownership rule walks them (config and resources are frozen)
+        return tuple(r for r in self.resources if needs_ownership(self.config, r))
 
 
 @dataclass(frozen=True)

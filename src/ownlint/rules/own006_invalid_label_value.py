@@ -40,14 +40,14 @@ SEVERITY = Severity.ERROR
 
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
+    labels = [(name, allowed, {a.lower() for a in allowed}) for name, allowed in sorted(config.labels.items())]
     for resource in context.owned_resources():
         problems: list[str] = []
         provenance: list[Place] = []
-        for name, allowed in sorted(config.labels.items()):
+        for name, allowed, lowered in labels:
             current = fact(config, resource, name)
             if current.state is not State.PRESENT or current.value is None:
                 continue
-            lowered = {a.lower() for a in allowed}
             bad = [
                 v
                 for v in fact_values(name, current.value)

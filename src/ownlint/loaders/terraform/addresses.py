@@ -42,7 +42,8 @@ class Shapes:
     def of(self, block: m.Block) -> Shape:
         found = self._by_block.get(id(block))
         if found is None:
-            found = (block, Shape(tuple(sorted(_references(block))), tuple(_links(block))))
+            links = _links(block)  # every reference of the block, nested blocks' too: its references are theirs
+            found = (block, Shape(tuple(sorted({address for _, address in links})), tuple(links)))
             self._by_block[id(block)] = found
         return found[1]
 
@@ -66,13 +67,4 @@ def _links(block: m.Block, outer: str = "") -> list[tuple[str, str]]:
     for nested in block.blocks:
         name = nested.labels[0] if nested.type == "dynamic" and nested.labels else nested.type
         found.extend(_links(nested, f"{outer}{name}."))
-    return found
-
-
-def _references(block: m.Block) -> set[str]:
-    found: set[str] = set()
-    for attribute in block.attributes:
-        found |= _addresses(attribute.expr)
-    for nested in block.blocks:
-        found |= _references(nested)
     return found

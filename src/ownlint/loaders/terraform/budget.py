@@ -134,6 +134,12 @@ class Budget:
 
     def hand_out(self, value: Any) -> None:
         """``value`` leaves the evaluator: whoever reads it may copy it (the graph's attributes do)."""
+        if type(value) is str and len(value) <= MAX_VALUE_CHARACTERS:  # most values: weighed as ``weigh`` would
+            self.built(0, len(value))
+            return
+        if not isinstance(value, (str, list, dict, PartialMap)):  # a number, a bool, null, unknown: nothing to walk
+            self.built(0, 0)
+            return
         size = self.weigh(value)
         self.built(size.elements, size.characters)
 

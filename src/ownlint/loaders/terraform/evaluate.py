@@ -66,8 +66,7 @@ class Evaluator:
         outputs: Mapping[str, Binding] | None = None,
         files: ModuleFiles | None = None,
     ) -> None:
-        self.files = files
-        self._file_functions = file_functions(files) if files is not None else {}  # none: file() stays unknown
+        self.files = files  # file() and its kin read through it, made when one is called (None: unknown)
         self.variables = variables
         self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
         self.calls: Callable[[str], ModuleCall[Evaluator] | None] | None = None  # this module's calls, by name
@@ -98,7 +97,7 @@ class Evaluator:
     def _value(self, expr: m.Expr, env: Mapping[str, Any] | None) -> Any:
         """``value`` within an evaluation: a crossed budget is raised, for the binding to name it."""
         try:
-            return self._eval(expr, dict(env or {}))
+            return self._eval(expr, dict(env) if env else {})
         except EvalError as error:
             return Unknown(f"evaluation error: {error}")
         except RecursionError:
@@ -154,6 +153,8 @@ class Evaluator:
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
         self.budget.step()
+        if type(expr) is m.Lit and self._depth < MAX_DEPTH:  # the commonest leaf, as _dispatch gives it
+            return expr.value
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -182,9 +183,7 @@ class Evaluator:
         if isinstance(expr, m.ForExpr):
             return self._for(expr, env)
         if isinstance(expr, m.BinaryOp):
-            left, right = self._eval(expr.left, env), self._eval(expr.right, env)
-            self._compared(left, right)
-            return ops.binary(expr.op, left, right)
+            return ops.binary(expr.op, *self._compared(self._eval(expr.left, env), self._eval(expr.right, env)))
         if isinstance(expr, m.UnaryOp):
             return ops.unary(expr.op, self._eval(expr.operand, env))
         return Unknown(f"{expr.what} is not evaluated")
@@ -206,11 +205,12 @@ class Evaluator:
         self.budget.built(elements=len(value.known if isinstance(value, PartialMap) else value))
         return value
 
-    def _compared(self, left: Any, right: Any) -> None:
+    def _compared(self, left: Any, right: Any) -> tuple[Any, Any]:
         """Comparing two collections walks both."""
         if isinstance(left, (list, dict)) and isinstance(right, (list, dict)):
             self.budget.weigh(left)
             self.budget.weigh(right)
+        return left, right
 
     def _root(self, name: str, steps: tuple[m.Step, ...], env: dict[str, Any]) -> tuple[Any, int]:
         """Value of a traversal's root, and how many leading steps it consumed."""
@@ -282,7 +282,7 @@ class Evaluator:
             return self._try(expr, env)
         if name == "templatefile" and self.files is not None and len(expr.args) == 2:
             return self._template_file(self.files, expr, env)
-        function = FUNCTIONS.get(name) or (self._file_functions.get(name) if self._file_functions else None)
+        function = FUNCTIONS.get(name) or (file_functions(self.files).get(name) if self.files is not None else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
         args = [self._eval(arg, env) for arg in expr.args]

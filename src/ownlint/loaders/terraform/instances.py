@@ -52,7 +52,6 @@ class ModuleTree:
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
     repository: Path | None = None  # what file() may read (None: nothing)
     parse: Callable[[str, str], m.HclFile] | None = None  # reads templatefile() templates
-    resolved: dict[Path, Path] = field(default_factory=dict)  # module directories, resolved
 
     def load_root(
         self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]], library: bool = False
@@ -68,11 +67,8 @@ class ModuleTree:
 
     def _evaluator(self, source: ModuleSource, where: Instance, variables: dict[str, Binding]) -> _Calls:
         """A module instance's evaluator, whose ``module.NAME`` references reach its calls' outputs."""
-        files = None
-        if self.repository is not None:  # resolved once per directory, not once per module instance
-            if source.directory not in self.resolved:
-                self.resolved[source.directory] = source.directory.resolve()
-            files = ModuleFiles(self.resolved[source.directory], self.repository, self.parse)
+        # not resolved here: every read resolves the whole path it reads, which resolves the directory too
+        files = ModuleFiles(source.directory, self.repository, self.parse) if self.repository is not None else None
         evaluator = Evaluator(
             variables,
             locals_of(source.files),

@@ -166,6 +166,11 @@ def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
         groups.setdefault((resource.stack, resource.address), []).append(resource)
     folded: list[Resource] = []
     for members in groups.values():
+        if len(members) == 1:  # one instance: nothing to compare (most resources)
+            only = members[0]
+            attributes = only.attributes if len(only.attributes) < 2 else _distinct_attributes(members)
+            folded.append(replace(only, instances=(), attributes=attributes))
+            continue
         variants: dict[tuple[object, ...], list[Resource]] = {}
         for member in members:
             key = (

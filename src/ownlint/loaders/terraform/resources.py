@@ -5,7 +5,6 @@ added, and the block as a graph node; a module call as a node whose tags are its
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
@@ -41,21 +40,20 @@ def block_resources(
     expansions = instances_of(block, evaluator, address)
     if len(expansions) > max(room, 1):
         expansions = unexpanded(block, address, f"more than {MAX_RESOURCE_RECORDS} resource instances in this root")
-    common = replace(
-        _node(where, path, block, shape, address, resource_type, name),
-        links=tuple((attribute, where.prefix + r) for attribute, r in shape.links),
-    )
+    # the fields every instance shares, each record made once (no dataclasses.replace: thousands per root)
+    common = _node(where, path, block, shape, address, resource_type, name)
+    common["links"] = tuple((attribute, where.prefix + r) for attribute, r in shape.links)
     graph_reads = wants_attributes(resource_type)
     if not expansions:  # never created (count = 0, empty for_each): a graph node that needs no owner
-        yield common
+        yield Resource(**common, taggable=False)
         return
     provider = None if is_data else providers.get(provider_key(block, resource_type))
     managed = not is_data and kubernetes_kind(resource_type) is not None
     for suffix, env in expansions:
         found = kubernetes_object(path, block, address, where.prefix, evaluator, env) if managed else None
         if found is not None:  # a Kubernetes object: its labels are in metadata {}
-            yield replace(
-                common,
+            yield Resource(
+                **common,
                 taggable=True,
                 tags=tuple(found.traced.entries.values()),
                 opaque=tuple(found.traced.opaque),
@@ -66,8 +64,8 @@ def block_resources(
             )
             continue
         traced, fix_place, taggable = _effective_tags(path, block, address, evaluator, env, provider, index)
-        yield replace(
-            common,
+        yield Resource(
+            **common,
             taggable=not is_data and taggable,
             tags=tuple(traced.entries.values()),
             opaque=tuple(traced.opaque),
@@ -182,30 +180,29 @@ def module_node(
     evaluator: Evaluator,
 ) -> Resource:
     """The call as a node; the tags it passes down (``tags``/``labels``) are its owner, for drift."""
-    node = replace(_node(where, path, block, shape, address, "module", block.labels[0]), opaque=opaque)
+    node = _node(where, path, block, shape, address, "module", block.labels[0])
     attribute = block.attribute("tags") or block.attribute("labels")
     if attribute is None:
-        return node
+        return Resource(**node, taggable=False, opaque=opaque)
     what = f"{attribute.name} of {address}"
     place = Place(file_of(attribute, path), attribute.line, what, PlaceKind.ATTRIBUTE, attribute.name, address)
     traced = trace_tags(attribute.expr, evaluator, place)
-    return replace(node, tags=tuple(traced.entries.values()))
+    return Resource(**node, taggable=False, opaque=opaque, tags=tuple(traced.entries.values()))
 
 
 def _node(
     where: Instance, path: str, block: m.Block, shape: Shape, address: str, node_type: str, name: str
-) -> Resource:
-    """A block as a graph node that needs no owner (yet): where it is and what it references."""
-    return Resource(
-        address=address,
-        type=node_type,
-        name=name,
-        source="terraform",
-        file=path,
-        line=block.line,
-        end_line=block.end_line,
-        stack=where.stack,
-        taggable=False,
-        references=tuple(where.prefix + r for r in shape.references),
-        container=where.container,
-    )
+) -> dict[str, Any]:
+    """A block's fields as a graph node (``taggable`` aside): where it is and what it references."""
+    return {
+        "address": address,
+        "type": node_type,
+        "name": name,
+        "source": "terraform",
+        "file": path,
+        "line": block.line,
+        "end_line": block.end_line,
+        "stack": where.stack,
+        "references": tuple(where.prefix + r for r in shape.references),
+        "container": where.container,
+    }

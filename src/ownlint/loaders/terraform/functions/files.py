@@ -28,8 +28,8 @@ _MARK = "OWNLINT_TEMPLATE_END"
 
 @dataclass(frozen=True)
 class ModuleFiles:
-    """The files a module instance may read: under ``directory``, within ``repository`` (both resolved);
-    ``parse`` (the backend's file parser) reads templates."""
+    """The files a module instance may read: under ``directory`` (each path read is resolved whole),
+    within ``repository`` (resolved); ``parse`` (the backend's file parser) reads templates."""
 
     directory: Path
     repository: Path
