@@ -1,8 +1,9 @@
 """Issue 20, a cold check near the parse floor: every shortcut taken for speed gives the same answers.
 
-The tree-sitter converter's shortcut (``simple``: plain strings, name chains and whole numbers read from
-the source text) is compared with the tree walk it skips, the converter with the shortcut off, on every
-fixture file, on syntax corners and on generated expressions: the same model, lines included.
+The tree-sitter converter's shortcut (``simple``: leaves, and templates, calls, tuples and objects of them,
+read from the source text by ``ts_text``) is compared with the tree walk it skips, the converter with the
+shortcut off, on every fixture file, on syntax corners and on generated expressions and files: the same
+model, lines included.
 """
 
 from __future__ import annotations
@@ -53,6 +54,22 @@ CORNERS = [
     'block "a" b "c" {\n}\nempty {}\none { x = 1 }\n"quoted" "label" {}\n',
     'a = "tail\\\\"\nb = "\\\\${x}"\nc = "x\\"\nd"\n',
     f"a = {'9' * 5000}\nb = {'1' * 4301}\nc = {'7' * 4300}\nd = [{'8' * 20}]\n",  # past int()'s digit limit
+    # compound expressions the source-text reader takes, and the near misses it must leave to the tree
+    'a = object({\n  a = optional(string) # why\n  b = list(object({ c = number, d = optional(bool, true) }))\n})\n',
+    'a = merge(var.tags, { Name = "x-${var.n}", "k" = local.v }, {})\nb = f(x...)\nc = f(x, y...)\nd = f()\n',
+    'a = [\n  "a", # one\n  x.y, // two\n]\nb = []\nc = [1, 2,]\nd = {}\ne = { a: 1, "b": "c" }\n',
+    'a = {\n  a = 1 # c\n  b = 2\n\n  c = [3]\n}\nb = { a = 1, b = 2 }\nc = { "${x}" = 1, "a-${y}" = z }\n',
+    'a = "${ x }"\nb = "${x}${y}"\nc = "a${f("b", "c")}d"\nd = "$"\ne = "a$ b%"\nf = "${"${x}"}"\ng = "é${x}ü"\n',
+    'a = "${~x}"\nb = "${x~}"\nc = "$${x}${y}"\nd = "%%{x}${y}"\ne = "a\\n${x}"\nf = "%{for v in x}${v}%{endfor}"\n',
+    "a = x[0]\nb = x[0].y\nc = x[\"k\"][1]\nd = f(x)[0].y\ne = f(x).y\nf = x[ 0 ]\ng = x [0]\nh = f (x)\n",
+    "a = x[*].y\nb = x.*.y\nc = x.0\nd = x.0.y\ne = f(x).0\nf = x[y[0]]\ng = true[0]\nh = null.x\n",
+    "a = { a-b = 1 }\nb = { é = 1 }\nc = { true = 1 }\nd = { for = 1 }\ne = { (k) = 1 }\nf = { a.b = 1 }\n",
+    "a = f(x\n  .y)\nb = [x\n  .y]\nc = f(a,\n  b,\n)\nd = { a = x\n  .y }\ne = f(x /* c */)\nf = { /* c */ a = 1 }\n",
+    "a = [1.5, 1e3, -1, !x, x + 1, x ? 1 : 2, (x)]\nb = { a = 1.5 }\nc = f(a == b)\nd = [for v in x : v]\n",
+    "a = provider::aws::arn_parse(x)\nb = f(x)::y\nc = [<<EOT\nhi ${x}\nEOT\n]\nd = {a=1,b=2}\n",
+    'a = { a = 1 }\r\nb = [\r\n  "x",\r\n]\r\nc = {\r\n  k = "v" # c\r\n  "q" = x\r\n}\r\n',
+    "a = " + "[" * 40 + "1" + "]" * 40 + "\nb = " + "f(" * 40 + "x" + ")" * 40 + "\n",  # past the reader's depth
+    'a = f(x, { b = [1, "${y.z[0]}"] })',  # the end of the file right after the expression
 ]
 
 
@@ -112,6 +129,78 @@ def test_converter_builds_the_reference_model_of_syntax_corners(text: str) -> No
 def test_converter_builds_the_reference_model_of_generated_expressions(expression: str) -> None:
     fast, reference = both(lambda: ts_backend.parse_expression(expression))
     assert fast == reference
+
+
+def _layout(draw: st.DrawFn) -> str:
+    """Space between tokens as a file may have it: nothing, blanks, newlines, comments."""
+    return draw(st.sampled_from(["", " ", "  ", "\n", "\n  ", " # note\n", " // note\n"]))
+
+
+@st.composite
+def _compound(draw: st.DrawFn, depth: int = 3) -> str:
+    """Text of leaves, templates, calls, tuples and objects, laid out as written by hand (and near misses)."""
+    leaves = st.sampled_from(
+        ["var.x", "local.y.z", "each.value", "x[0]", "x[0].y", '"s"', '"é"', '""', "1", "007", "true", "null"]
+        + ["x-y", "x.0", "x[*].id", "-1", "1.5", '"a\\n"', '"$${x}"', "x == y", "x ? 1 : 2", "(x)"]
+    )
+    if depth == 0:
+        return draw(leaves)
+    inner = _compound(depth - 1)
+    kind = draw(st.sampled_from(["leaf", "call", "tuple", "object", "template", "steps"]))
+    if kind == "leaf":
+        return draw(leaves)
+    if kind == "template":
+        parts = draw(st.lists(st.one_of(st.sampled_from(["a", "-", "é", "$", "%", " "]), inner), max_size=3))
+        return '"' + "".join(p if len(p) == 1 else "${" + p.replace("\n", " ") + "}" for p in parts) + '"'
+    if kind == "steps":
+        return f"f({draw(inner)})" + draw(st.sampled_from(["", ".a", "[0]", "[var.k].b", "[0]"]))
+    items = draw(st.lists(inner, max_size=3))
+    if kind == "call":
+        expand = draw(st.sampled_from(["", "...", ","])) if items else ""
+        return "f(" + _layout(draw) + ", ".join(items) + expand + ")"
+    if kind == "tuple":
+        return "[" + _layout(draw) + ("," + _layout(draw)).join(items) + draw(st.sampled_from(["", ","])) + "]"
+    keys = draw(st.lists(st.sampled_from(["a", "b_c", '"q"', '"${k}"', "(k)", "for"]), min_size=len(items)))
+    pairs = [f"{key} {draw(st.sampled_from(['=', ':']))} {value}" for key, value in zip(keys, items, strict=False)]
+    separator = draw(st.sampled_from([", ", ",\n  ", "\n  ", " # c\n  "]))
+    return "{" + _layout(draw).replace(",", "") + separator.join(pairs) + "\n}"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_compound(), min_size=1, max_size=4))
+def test_converter_builds_the_reference_model_of_generated_files(values: list[str]) -> None:
+    text = "".join(f"a{index} = {value}\n" for index, value in enumerate(values))
+    fast, reference = models(text)
+    assert fast == reference
+
+
+def test_compound_expressions_are_read_from_the_text_without_walking_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Types, tags and inputs are mostly calls, objects and templates of leaves: no node below the attribute."""
+    walked: list[str] = []
+    term = ts_backend._Reader.term
+    monkeypatch.setattr(ts_backend._Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
+    text = (
+        "a = object({\n  a = optional(string) # why\n  b = list(object({ c = number }))\n})\n"
+        'b = merge(var.tags, { Name = "x-${var.name}", "k" = [1, "v"] }, local.extra[0].tags)\n'
+        'c = ["${each.key}/${each.value}", lookup(var.m, "k", null), f(x...)]\n'
+    )
+    fast = ts_backend.parse(text, "main.tf")
+    assert walked == []
+    with tree_walk_only():
+        assert ts_backend.parse(text, "main.tf") == fast
+    assert "function_call" in walked  # the reference walks the tree
+    walked.clear()
+    ts_backend.parse(text + "d = x ? 1 : 2\n", "main.tf")
+    assert walked == ["conditional"]  # what the text reader does not take goes through the tree
+
+
+def test_equal_leaves_are_one_object() -> None:
+    """The model is immutable: the names, steps and strings repeated all over a module are built once."""
+    first = ts_backend.parse('a = var.x\nb = f(var.x, "s")\n', "a.tf")
+    second = ts_backend.parse('c = "s"\nd = var.x\n', "b.tf")
+    expressions = [a.expr for a in (*first.attributes, *second.attributes)]
+    assert expressions[0] is expressions[1].args[0] is expressions[3]  # type: ignore[union-attr]
+    assert expressions[1].args[1] is expressions[2]  # type: ignore[union-attr]
 
 
 def test_a_text_met_twice_in_a_run_is_parsed_once_and_shown_at_each_path(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ _LEAF = re.compile(
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
+_EMPTY = m.Lit("")
 _LITERALS = {"true": m.Lit(True), "false": m.Lit(False), "null": m.Lit(None)}
 _NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NON_ASCII = frozenset(range(0x80, 0x100))
@@ -100,7 +101,7 @@ class SourceText:
         after = source[end]
         if kind == "text" or (kind == "number" and after not in _AFTER_NUMBER):
             return _leaf(leaf.group(), kind, position), end
-        if kind == "number" or after in _AFTER_NAMES:
+        if kind == "number" or (after in _AFTER_NAMES and not source.startswith(b"...", end)):
             raise NotSimple(end)
         if after != _LPAREN and after != _LBRACKET:
             return _leaf(leaf.group(), kind, position), end
@@ -114,7 +115,7 @@ class SourceText:
         else:
             base = m.Name(names[0])
         steps: list[m.Step] = [m.AttrStep(name) for name in names[1:]]
-        if source[end] == _LBRACKET or source[end] == 0x2E:
+        if source[end] in b"[.":
             end = self._steps(steps, end, depth)
         return (m.Traversal(base, tuple(steps)) if steps else base), end
 
@@ -123,7 +124,7 @@ class SourceText:
         source = self.source
         while True:
             mark = source[position]
-            if mark == 0x2E:  # "."
+            if mark == 0x2E and not source.startswith(b"...", position):  # "." but not an expansion
                 name = _NAME.match(source, position + 1)
                 if name is None:  # x.0, x.*
                     raise NotSimple(position)
@@ -165,7 +166,8 @@ class SourceText:
                 inner = self._space(inner)
                 if source[inner] != _RBRACE:
                     raise NotSimple(inner)
-                parts.append(value)
+                if value != _EMPTY:  # as the tree walk: an interpolated "" is no part either
+                    parts.append(value)
                 position = inner + 1
             elif mark in (_DOLLAR, _PERCENT) and following not in (_LBRACE, _DOLLAR, _PERCENT):
                 parts.append(m.Lit(chr(mark)))  # a lone "$" or "%" is itself
