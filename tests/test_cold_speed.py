@@ -55,13 +55,13 @@ CORNERS = [
     'a = "tail\\\\"\nb = "\\\\${x}"\nc = "x\\"\nd"\n',
     f"a = {'9' * 5000}\nb = {'1' * 4301}\nc = {'7' * 4300}\nd = [{'8' * 20}]\n",  # past int()'s digit limit
     # compound expressions the source-text reader takes, and the near misses it must leave to the tree
-    'a = object({\n  a = optional(string) # why\n  b = list(object({ c = number, d = optional(bool, true) }))\n})\n',
+    "a = object({\n  a = optional(string) # why\n  b = list(object({ c = number, d = optional(bool, true) }))\n})\n",
     'a = merge(var.tags, { Name = "x-${var.n}", "k" = local.v }, {})\nb = f(x...)\nc = f(x, y...)\nd = f()\n',
     'a = [\n  "a", # one\n  x.y, // two\n]\nb = []\nc = [1, 2,]\nd = {}\ne = { a: 1, "b": "c" }\n',
     'a = {\n  a = 1 # c\n  b = 2\n\n  c = [3]\n}\nb = { a = 1, b = 2 }\nc = { "${x}" = 1, "a-${y}" = z }\n',
     'a = "${ x }"\nb = "${x}${y}"\nc = "a${f("b", "c")}d"\nd = "$"\ne = "a$ b%"\nf = "${"${x}"}"\ng = "é${x}ü"\n',
     'a = "${~x}"\nb = "${x~}"\nc = "$${x}${y}"\nd = "%%{x}${y}"\ne = "a\\n${x}"\nf = "%{for v in x}${v}%{endfor}"\n',
-    "a = x[0]\nb = x[0].y\nc = x[\"k\"][1]\nd = f(x)[0].y\ne = f(x).y\nf = x[ 0 ]\ng = x [0]\nh = f (x)\n",
+    'a = x[0]\nb = x[0].y\nc = x["k"][1]\nd = f(x)[0].y\ne = f(x).y\nf = x[ 0 ]\ng = x [0]\nh = f (x)\n',
     "a = x[*].y\nb = x.*.y\nc = x.0\nd = x.0.y\ne = f(x).0\nf = x[y[0]]\ng = true[0]\nh = null.x\n",
     "a = { a-b = 1 }\nb = { é = 1 }\nc = { true = 1 }\nd = { for = 1 }\ne = { (k) = 1 }\nf = { a.b = 1 }\n",
     "a = f(x\n  .y)\nb = [x\n  .y]\nc = f(a,\n  b,\n)\nd = { a = x\n  .y }\ne = f(x /* c */)\nf = { /* c */ a = 1 }\n",
@@ -131,6 +131,12 @@ def test_converter_builds_the_reference_model_of_generated_expressions(expressio
     assert fast == reference
 
 
+_LEAVES = [
+    *["var.x", "local.y.z", "each.value", "x[0]", "x[0].y", '"s"', '"é"', '""', "1", "007", "true", "null"],
+    *["x-y", "x.0", "x[*].id", "-1", "1.5", '"a\\n"', '"$${x}"', "x == y", "x ? 1 : 2", "(x)"],  # the tree's
+]
+
+
 def _layout(draw: st.DrawFn) -> str:
     """Space between tokens as a file may have it: nothing, blanks, newlines, comments."""
     return draw(st.sampled_from(["", " ", "  ", "\n", "\n  ", " # note\n", " // note\n"]))
@@ -139,10 +145,7 @@ def _layout(draw: st.DrawFn) -> str:
 @st.composite
 def _compound(draw: st.DrawFn, depth: int = 3) -> str:
     """Text of leaves, templates, calls, tuples and objects, laid out as written by hand (and near misses)."""
-    leaves = st.sampled_from(
-        ["var.x", "local.y.z", "each.value", "x[0]", "x[0].y", '"s"', '"é"', '""', "1", "007", "true", "null"]
-        + ["x-y", "x.0", "x[*].id", "-1", "1.5", '"a\\n"', '"$${x}"', "x == y", "x ? 1 : 2", "(x)"]
-    )
+    leaves = st.sampled_from(_LEAVES)
     if depth == 0:
         return draw(leaves)
     inner = _compound(depth - 1)
@@ -178,7 +181,9 @@ def test_compound_expressions_are_read_from_the_text_without_walking_the_tree(mo
     """Types, tags and inputs are mostly calls, objects and templates of leaves: no node below the attribute."""
     walked: list[str] = []
     term = ts_backend._Reader.term
-    monkeypatch.setattr(ts_backend._Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
+    monkeypatch.setattr(
+        ts_backend._Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes)
+    )
     text = (
         "a = object({\n  a = optional(string) # why\n  b = list(object({ c = number }))\n})\n"
         'b = merge(var.tags, { Name = "x-${var.name}", "k" = [1, "v"] }, local.extra[0].tags)\n'
