@@ -208,6 +208,80 @@ def test_equal_leaves_are_one_object() -> None:
     assert expressions[1].args[1] is expressions[2]  # type: ignore[union-attr]
 
 
+def _reference_references(expr: m.Expr) -> list[tuple[str, ...]]:
+    """``m.references`` as it was, by ``isinstance`` and a generic walk: the exact-class dispatch's reference."""
+    if isinstance(expr, m.Traversal):
+        found: list[tuple[str, ...]] = []
+        if isinstance(expr.base, m.Name):
+            names = [expr.base.name]
+            for step in expr.steps:
+                if not isinstance(step, m.AttrStep):
+                    break
+                names.append(step.name)
+            found.append(tuple(names))
+        else:
+            found += _reference_references(expr.base)
+        for step in expr.steps:
+            if isinstance(step, m.IndexStep):
+                found += _reference_references(step.key)
+        return found
+    if isinstance(expr, m.Name):
+        return [(expr.name,)]
+    if isinstance(expr, m.ObjectExpr):
+        return [n for item in expr.items for e in (item.key, item.value) for n in _reference_references(e)]
+    if isinstance(expr, m.ForExpr):  # the value before the key and condition
+        children = [expr.collection, expr.value, expr.key, expr.condition]
+    else:
+        children = [getattr(expr, f.name) for f in dataclasses.fields(expr)]  # type: ignore[arg-type]
+    flat = [c for child in children for c in (child if isinstance(child, tuple) else (child,))]
+    return [n for child in flat if isinstance(child, tuple(EXPRESSION_CLASSES)) for n in _reference_references(child)]
+
+
+EXPRESSION_CLASSES = [
+    *(m.Lit, m.Template, m.Name, m.Traversal, m.Call, m.ObjectExpr, m.TupleExpr, m.Conditional),
+    *(m.ForExpr, m.BinaryOp, m.UnaryOp, m.Unsupported),
+]
+
+
+def _all_expressions(hcl: m.HclFile | m.Block) -> Iterator[m.Expr]:
+    for attribute in hcl.attributes:
+        yield attribute.expr
+    for block in hcl.blocks:
+        yield from _all_expressions(block)
+
+
+def test_references_are_found_as_the_generic_walk_finds_them() -> None:
+    checked = 0
+    for path in HCL_FILES:
+        text = read_text(path, path.name)
+        try:
+            hcl = ts_backend.parse(text, "main.tf") if isinstance(text, str) else None
+        except m.HclSyntaxError:
+            continue
+        for expr in _all_expressions(hcl) if hcl is not None else ():
+            assert m.references(expr) == _reference_references(expr), expr
+            checked += 1
+    assert checked > 1000
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_compound(), min_size=1, max_size=4))
+def test_references_of_generated_files_are_found_as_the_generic_walk_finds_them(values: list[str]) -> None:
+    text = "".join(f"a{index} = {value}\n" for index, value in enumerate(values))
+    try:
+        hcl = ts_backend.parse(text, "main.tf")
+    except m.HclSyntaxError:
+        return  # generated text need not be HCL
+    for expr in _all_expressions(hcl):
+        assert m.references(expr) == _reference_references(expr)
+
+
+@pytest.mark.parametrize("cls", [*EXPRESSION_CLASSES, m.AttrStep, m.IndexStep, m.SplatStep], ids=lambda c: c.__name__)
+def test_no_class_derives_from_an_expression_class(cls: type[Any]) -> None:
+    """``references`` and the source-text reader dispatch on the exact class."""
+    assert cls.__subclasses__() == []
+
+
 def test_a_text_met_twice_in_a_run_is_parsed_once_and_shown_at_each_path(tmp_path: Path) -> None:
     text = 'variable "x" {}\nresource "aws_sqs_queue" "q" {\n  tags = { owner = var.x }\n}\n'
     for name in ("a", "b"):

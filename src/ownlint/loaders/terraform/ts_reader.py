@@ -39,7 +39,8 @@ class _Reader:
         for child in _named(body):
             kind = child.type
             if kind == "attribute":
-                name, value = _named(child)[:2]
+                parts = child.children  # name, "=", value; more with a comment among them
+                name, value = (parts[0], parts[2]) if len(parts) == 3 else _named(child)[:2]
                 lines = _lines(child)
                 attributes.append(m.Attribute(self.text(name), self.expr(value), *lines))
             elif kind == "block":
