@@ -36,7 +36,7 @@ class _Reader:
     def body(self, body: Node) -> tuple[tuple[m.Attribute, ...], tuple[m.Block, ...]]:
         attributes: list[m.Attribute] = []
         blocks: list[m.Block] = []
-        for child in _named(body):
+        for child in body.named_children:  # a comment is neither kind
             kind = child.type
             if kind == "attribute":
                 parts = child.children  # name, "=", value; more with a comment among them
@@ -58,7 +58,7 @@ class _Reader:
     def label(self, node: Node) -> str:
         if node.type == "identifier":
             return self.text(node)
-        value = self.template(node)
+        value = self.simple(node.start_byte, node.end_byte) or self.template(node)
         return value.value if isinstance(value, m.Lit) and isinstance(value.value, str) else ""
 
     def expr(self, node: Node) -> m.Expr:
