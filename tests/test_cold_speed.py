@@ -25,7 +25,7 @@ from tests.test_oracle import EXPRESSIONS
 
 from ownlint.loaders.files import read_text
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform import ts_backend
+from ownlint.loaders.terraform import ts_backend, ts_reader
 from ownlint.loaders.terraform.directories import ModuleLoader
 from ownlint.pipeline.loading import GC_THRESHOLDS
 from ownlint.report.escape import json_text
@@ -76,12 +76,12 @@ CORNERS = [
 @contextmanager
 def tree_walk_only() -> Iterator[None]:
     """The converter as it was before the shortcut: every expression through the tree."""
-    shortcut = ts_backend._Reader.simple
-    ts_backend._Reader.simple = lambda self, start, end: None  # type: ignore[method-assign]
+    shortcut = ts_reader.Reader.simple
+    ts_reader.Reader.simple = lambda self, start, end: None  # type: ignore[method-assign]
     try:
         yield
     finally:
-        ts_backend._Reader.simple = shortcut  # type: ignore[method-assign]
+        ts_reader.Reader.simple = shortcut  # type: ignore[method-assign]
 
 
 def both(parse: Callable[[], Any]) -> tuple[Any, Any]:
@@ -105,7 +105,7 @@ def models(text: str) -> tuple[Any, Any]:
 
 def test_a_wrong_shortcut_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The comparisons below can fail: the reference walks the tree whatever the shortcut says."""
-    monkeypatch.setattr(ts_backend._Reader, "simple", lambda self, start, end: m.Lit("wrong"))
+    monkeypatch.setattr(ts_reader.Reader, "simple", lambda self, start, end: m.Lit("wrong"))
     fast, reference = models('a = "x"\n')
     assert fast != reference
 
@@ -180,10 +180,8 @@ def test_converter_builds_the_reference_model_of_generated_files(values: list[st
 def test_compound_expressions_are_read_from_the_text_without_walking_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
     """Types, tags and inputs are mostly calls, objects and templates of leaves: no node below the attribute."""
     walked: list[str] = []
-    term = ts_backend._Reader.term
-    monkeypatch.setattr(
-        ts_backend._Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes)
-    )
+    term = ts_reader.Reader.term
+    monkeypatch.setattr(ts_reader.Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
     text = (
         "a = object({\n  a = optional(string) # why\n  b = list(object({ c = number }))\n})\n"
         'b = merge(var.tags, { Name = "x-${var.name}", "k" = [1, "v"] }, local.extra[0].tags)\n'

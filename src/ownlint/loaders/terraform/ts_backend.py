@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform.ts_reader import Node, _lines, _named, _Reader
+from ownlint.loaders.terraform.ts_reader import Node, Reader, lines_of, named_children
 
 NAME = "tree-sitter"
 __all__ = ["NAME", "UNCLOSED", "available", "outline", "parse", "parse_expression", "tree_sitter_parser"]
@@ -39,8 +39,8 @@ def parse(text: str, path: str) -> m.HclFile:
     root = tree.root_node
     if root.has_error:
         raise m.HclSyntaxError(*_first_error(root, len(source)))
-    reader = _Reader(source, parse_expression)
-    body = next((c for c in _named(root) if c.type == "body"), None)
+    reader = Reader(source, parse_expression)
+    body = next((c for c in named_children(root) if c.type == "body"), None)
     attributes, blocks = reader.body(body) if body is not None else ((), ())
     return m.HclFile(path=path, attributes=attributes, blocks=blocks)
 
@@ -51,18 +51,18 @@ def outline(text: str, path: str) -> m.Outline:
     root = tree_sitter_parser().parse(source).root_node
     if root.has_error:
         raise m.HclSyntaxError(*_first_error(root, len(source)))
-    reader = _Reader(source, parse_expression)
-    body = next((c for c in _named(root) if c.type == "body"), None)
+    reader = Reader(source, parse_expression)
+    body = next((c for c in named_children(root) if c.type == "body"), None)
     lines: list[int] = []
     sources: list[m.Expr] = []
-    for block in (c for c in (_named(body) if body is not None else ()) if c.type == "block"):
-        lines.append(_lines(block)[0])
-        named = _named(block)
+    for block in (c for c in (named_children(body) if body is not None else ()) if c.type == "block"):
+        lines.append(lines_of(block)[0])
+        named = named_children(block)
         inner = next((n for n in named if n.type == "body"), None)
         if reader.text(named[0]) != "module" or inner is None:
             continue
-        for attribute in (c for c in _named(inner) if c.type == "attribute"):
-            name, value = _named(attribute)[:2]
+        for attribute in (c for c in named_children(inner) if c.type == "attribute"):
+            name, value = named_children(attribute)[:2]
             if reader.text(name) == "source":
                 sources.append(reader.expr(value))
                 break  # the first one, as Block.attribute finds it

@@ -21,7 +21,7 @@ _LEAF_START = _NAME_START | frozenset(b'"0123456789')
 _COMPOUND = frozenset(b'"[{') | _NAME_START  # what ``SourceText`` may read when a leaf's pattern does not
 
 
-class _Reader:
+class Reader:
     """Converts tree-sitter nodes into the model, reading text from the source bytes."""
 
     def __init__(self, source: bytes, parse_expression: ExpressionParser) -> None:
@@ -40,20 +40,20 @@ class _Reader:
             kind = child.type
             if kind == "attribute":
                 parts = child.children  # name, "=", value; more with a comment among them
-                name, value = (parts[0], parts[2]) if len(parts) == 3 else _named(child)[:2]
-                lines = _lines(child)
+                name, value = (parts[0], parts[2]) if len(parts) == 3 else named_children(child)[:2]
+                lines = lines_of(child)
                 attributes.append(m.Attribute(self.text(name), self.expr(value), *lines))
             elif kind == "block":
                 blocks.append(self.block(child))
         return tuple(attributes), tuple(blocks)
 
     def block(self, node: Node) -> m.Block:
-        named = _named(node)
+        named = named_children(node)
         block_type = self.text(named[0])
         labels = [self.label(n) for n in named[1:] if n.type in ("string_lit", "identifier")]
         inner = next((n for n in named if n.type == "body"), None)
         attributes, blocks = self.body(inner) if inner is not None else ((), ())
-        return m.Block(block_type, tuple(labels), attributes, blocks, *_lines(node))
+        return m.Block(block_type, tuple(labels), attributes, blocks, *lines_of(node))
 
     def label(self, node: Node) -> str:
         if node.type == "identifier":
@@ -72,7 +72,7 @@ class _Reader:
         simple = self.simple(node.start_byte, node.end_byte)
         if simple is not None:
             return simple
-        named = _named(node)
+        named = named_children(node)
         if not named:
             return m.Unsupported("empty expression")
         return self.term(named)  # "(expr)": the parentheses only group; steps may follow them
@@ -101,15 +101,15 @@ class _Reader:
 
     def steps(self, node: Node) -> list[m.Step]:
         if node.type == "get_attr":
-            return [m.AttrStep(self.text(_named(node)[0]))]
+            return [m.AttrStep(self.text(named_children(node)[0]))]
         if node.type == "index":
-            inner = _named(node)[0]
+            inner = named_children(node)[0]
             if inner.type == "legacy_index":  # x.0
                 return [m.IndexStep(m.Lit(int(self.text(inner).lstrip("."))))]
-            return [m.IndexStep(self.expr(_named(inner)[0]))]
+            return [m.IndexStep(self.expr(named_children(inner)[0]))]
         if node.type == "splat":
-            splat = _named(node)[0]
-            return [m.SplatStep(), *(s for child in _named(splat) for s in self.steps(child))]
+            splat = named_children(node)[0]
+            return [m.SplatStep(), *(s for child in named_children(splat) for s in self.steps(child))]
         return []
 
     def template(self, node: Node) -> m.Expr:
@@ -128,7 +128,7 @@ class _Reader:
                 continue
             parts.append(m.Lit(_unescape(self.between(position, child.start_byte), node.start_point[0] + 1)))
             if child.type == "template_interpolation":
-                inner = next((c for c in _named(child) if c.type == "expression"), None)
+                inner = next((c for c in named_children(child) if c.type == "expression"), None)
                 parts.append(self.expr(inner) if inner is not None else m.Unsupported("empty interpolation"))
             else:
                 parts.append(m.Unsupported("template directive %{...}"))
@@ -144,7 +144,7 @@ class _Reader:
         return split_template(body, self.parse_expression)
 
     def literal(self, node: Node) -> m.Expr:
-        inner = _named(node)[0]
+        inner = named_children(node)[0]
         if inner.type == "numeric_lit":
             text = self.text(inner)
             try:
@@ -158,16 +158,16 @@ class _Reader:
         return self.template(inner)
 
     def call(self, node: Node) -> m.Expr:
-        named = _named(node)
+        named = named_children(node)
         arguments = next((n for n in named if n.type == "function_arguments"), None)
-        given = _named(arguments) if arguments is not None else []
+        given = named_children(arguments) if arguments is not None else []
         args = tuple(self.expr(a) for a in given if a.type == "expression")
         expand = any(a.type == "ellipsis" for a in given)
         return m.Call(self.text(named[0]), args, expand)
 
     def object(self, node: Node) -> m.Expr:
         items = []
-        for element in (n for n in _named(node) if n.type == "object_elem"):
+        for element in (n for n in named_children(node) if n.type == "object_elem"):
             key_node = element.child_by_field_name("key")
             value_node = element.child_by_field_name("val")
             items.append(m.ObjectItem(self.key(key_node), self.expr(value_node), element.start_point[0] + 1))
@@ -175,21 +175,21 @@ class _Reader:
 
     def key(self, node: Node) -> m.Expr:
         """A bare identifier or number key is its text; ``(expr)`` and strings are expressions."""
-        named = _named(node)
+        named = named_children(node)
         if node.children[0].type != "(" and len(named) == 1:
             only = named[0]
             if only.type == "variable_expr":
                 return m.Lit(self.text(only))
-            if only.type == "literal_value" and _named(only)[0].type != "string_lit":
+            if only.type == "literal_value" and named_children(only)[0].type != "string_lit":
                 literal = self.literal(only)
                 return literal if isinstance(literal.value, str) else m.Lit(self.text(only))  # type: ignore[union-attr]
         return self.expr(node)
 
     def for_expr(self, node: Node) -> m.Expr:
-        inner = _named(node)[0]
-        parts = _named(inner)
+        inner = named_children(node)[0]
+        parts = named_children(inner)
         intro = next(n for n in parts if n.type == "for_intro")
-        introduced = _named(intro)
+        introduced = named_children(intro)
         names = [self.text(n) for n in introduced if n.type == "identifier"]
         collection = next(n for n in introduced if n.type == "expression")
         bodies = [n for n in parts if n.type == "expression"]
@@ -201,13 +201,13 @@ class _Reader:
             collection=self.expr(collection),
             key=self.expr(bodies[0]) if is_object else None,
             value=self.expr(bodies[-1]),
-            condition=self.expr(_named(condition)[0]) if condition is not None else None,
+            condition=self.expr(named_children(condition)[0]) if condition is not None else None,
             grouping=is_object and any(n.type == "ellipsis" for n in parts),
         )
 
     def operation(self, node: Node) -> m.Expr:
         """Operands are a term and the traversal steps after it, up to the operator (no wrapper node)."""
-        inner = _named(node)[0]
+        inner = named_children(node)[0]
         groups: list[list[Node]] = [[]]
         operator = ""
         for child in inner.children:
@@ -250,20 +250,20 @@ class _Reader:
 
 def _chain(node: Node) -> list[Node]:
     """A conditional's operands, its unparenthesised condition's own chain first: [a, b, c, d, e]."""
-    condition, if_true, if_false = _named(node)[:3]
-    inner = _named(condition)[0] if condition.type == "expression" and _named(condition) else None
+    condition, if_true, if_false = named_children(node)[:3]
+    inner = named_children(condition)[0] if condition.type == "expression" and named_children(condition) else None
     parenthesised = condition.children and condition.children[0].type == "("
-    if inner is not None and inner.type == "conditional" and not parenthesised and len(_named(condition)) == 1:
+    if inner is not None and inner.type == "conditional" and not parenthesised and len(named_children(condition)) == 1:
         return [*_chain(inner), if_true, if_false]
     return [condition, if_true, if_false]
 
 
-def _named(node: Node) -> list[Node]:
+def named_children(node: Node) -> list[Node]:
     """A node's named children without comments, which the grammar allows between any tokens."""
     return [child for child in node.named_children if child.type != "comment"]
 
 
-def _lines(node: Node) -> tuple[int, int]:
+def lines_of(node: Node) -> tuple[int, int]:
     return node.start_point[0] + 1, node.end_point[0] + 1
 
 
@@ -300,19 +300,19 @@ def _unescape(raw: str, line: int) -> str:
     return "".join(out)
 
 
-_CONVERTERS: dict[str, Callable[[_Reader, Node], m.Expr]] = {
-    "expression": _Reader.expression,
+_CONVERTERS: dict[str, Callable[[Reader, Node], m.Expr]] = {
+    "expression": Reader.expression,
     "variable_expr": lambda r, n: m.Name(r.text(n)),
-    "literal_value": _Reader.literal,
-    "template_expr": lambda r, n: r.expr(_named(n)[0]),
-    "quoted_template": _Reader.template,
-    "string_lit": _Reader.template,
-    "heredoc_template": _Reader.heredoc,
-    "collection_value": lambda r, n: r.expr(_named(n)[0]),
-    "tuple": lambda r, n: m.TupleExpr(tuple(r.expr(e) for e in _named(n) if e.type == "expression")),
-    "object": _Reader.object,
-    "function_call": _Reader.call,
-    "for_expr": _Reader.for_expr,
-    "operation": _Reader.operation,
-    "conditional": _Reader.conditional,
+    "literal_value": Reader.literal,
+    "template_expr": lambda r, n: r.expr(named_children(n)[0]),
+    "quoted_template": Reader.template,
+    "string_lit": Reader.template,
+    "heredoc_template": Reader.heredoc,
+    "collection_value": lambda r, n: r.expr(named_children(n)[0]),
+    "tuple": lambda r, n: m.TupleExpr(tuple(r.expr(e) for e in named_children(n) if e.type == "expression")),
+    "object": Reader.object,
+    "function_call": Reader.call,
+    "for_expr": Reader.for_expr,
+    "operation": Reader.operation,
+    "conditional": Reader.conditional,
 }
