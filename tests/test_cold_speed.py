@@ -1,8 +1,9 @@
 """Issue 20, a cold check near the parse floor: every shortcut taken for speed gives the same answers.
 
-The tree-sitter converter's shortcut (``simple``: plain strings, name chains and whole numbers read from
-the source text) is compared with the tree walk it skips, the converter with the shortcut off, on every
-fixture file, on syntax corners and on generated expressions: the same model, lines included.
+The tree-sitter converter's shortcut (``simple``: leaves, and templates, calls, tuples and objects of them,
+read from the source text by ``ts_text``) is compared with the tree walk it skips, the converter with the
+shortcut off, on every fixture file, on syntax corners and on generated expressions and files: the same
+model, lines included.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tests.test_oracle import EXPRESSIONS
 
 from ownlint.loaders.files import read_text
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform import ts_backend
+from ownlint.loaders.terraform import ts_backend, ts_reader
 from ownlint.loaders.terraform.directories import ModuleLoader
 from ownlint.pipeline.loading import GC_THRESHOLDS
 from ownlint.report.escape import json_text
@@ -53,18 +54,34 @@ CORNERS = [
     'block "a" b "c" {\n}\nempty {}\none { x = 1 }\n"quoted" "label" {}\n',
     'a = "tail\\\\"\nb = "\\\\${x}"\nc = "x\\"\nd"\n',
     f"a = {'9' * 5000}\nb = {'1' * 4301}\nc = {'7' * 4300}\nd = [{'8' * 20}]\n",  # past int()'s digit limit
+    # compound expressions the source-text reader takes, and the near misses it must leave to the tree
+    "a = object({\n  a = optional(string) # why\n  b = list(object({ c = number, d = optional(bool, true) }))\n})\n",
+    'a = merge(var.tags, { Name = "x-${var.n}", "k" = local.v }, {})\nb = f(x...)\nc = f(x, y...)\nd = f()\n',
+    'a = [\n  "a", # one\n  x.y, // two\n]\nb = []\nc = [1, 2,]\nd = {}\ne = { a: 1, "b": "c" }\n',
+    'a = {\n  a = 1 # c\n  b = 2\n\n  c = [3]\n}\nb = { a = 1, b = 2 }\nc = { "${x}" = 1, "a-${y}" = z }\n',
+    'a = "${ x }"\nb = "${x}${y}"\nc = "a${f("b", "c")}d"\nd = "$"\ne = "a$ b%"\nf = "${"${x}"}"\ng = "é${x}ü"\n',
+    'a = "${~x}"\nb = "${x~}"\nc = "$${x}${y}"\nd = "%%{x}${y}"\ne = "a\\n${x}"\nf = "%{for v in x}${v}%{endfor}"\n',
+    'a = x[0]\nb = x[0].y\nc = x["k"][1]\nd = f(x)[0].y\ne = f(x).y\nf = x[ 0 ]\ng = x [0]\nh = f (x)\n',
+    "a = x[*].y\nb = x.*.y\nc = x.0\nd = x.0.y\ne = f(x).0\nf = x[y[0]]\ng = true[0]\nh = null.x\n",
+    "a = { a-b = 1 }\nb = { é = 1 }\nc = { true = 1 }\nd = { for = 1 }\ne = { (k) = 1 }\nf = { a.b = 1 }\n",
+    "a = f(x\n  .y)\nb = [x\n  .y]\nc = f(a,\n  b,\n)\nd = { a = x\n  .y }\ne = f(x /* c */)\nf = { /* c */ a = 1 }\n",
+    "a = [1.5, 1e3, -1, !x, x + 1, x ? 1 : 2, (x)]\nb = { a = 1.5 }\nc = f(a == b)\nd = [for v in x : v]\n",
+    "a = provider::aws::arn_parse(x)\nb = f(x)::y\nc = [<<EOT\nhi ${x}\nEOT\n]\nd = {a=1,b=2}\n",
+    'a = { a = 1 }\r\nb = [\r\n  "x",\r\n]\r\nc = {\r\n  k = "v" # c\r\n  "q" = x\r\n}\r\n',
+    "a = " + "[" * 40 + "1" + "]" * 40 + "\nb = " + "f(" * 40 + "x" + ")" * 40 + "\n",  # past the reader's depth
+    'a = f(x, { b = [1, "${y.z[0]}"] })',  # the end of the file right after the expression
 ]
 
 
 @contextmanager
 def tree_walk_only() -> Iterator[None]:
     """The converter as it was before the shortcut: every expression through the tree."""
-    shortcut = ts_backend._Reader.simple
-    ts_backend._Reader.simple = lambda self, start, end: None  # type: ignore[method-assign]
+    shortcut = ts_reader.Reader.simple
+    ts_reader.Reader.simple = lambda self, start, end: None  # type: ignore[method-assign]
     try:
         yield
     finally:
-        ts_backend._Reader.simple = shortcut  # type: ignore[method-assign]
+        ts_reader.Reader.simple = shortcut  # type: ignore[method-assign]
 
 
 def both(parse: Callable[[], Any]) -> tuple[Any, Any]:
@@ -88,7 +105,7 @@ def models(text: str) -> tuple[Any, Any]:
 
 def test_a_wrong_shortcut_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The comparisons below can fail: the reference walks the tree whatever the shortcut says."""
-    monkeypatch.setattr(ts_backend._Reader, "simple", lambda self, start, end: m.Lit("wrong"))
+    monkeypatch.setattr(ts_reader.Reader, "simple", lambda self, start, end: m.Lit("wrong"))
     fast, reference = models('a = "x"\n')
     assert fast != reference
 
@@ -112,6 +129,155 @@ def test_converter_builds_the_reference_model_of_syntax_corners(text: str) -> No
 def test_converter_builds_the_reference_model_of_generated_expressions(expression: str) -> None:
     fast, reference = both(lambda: ts_backend.parse_expression(expression))
     assert fast == reference
+
+
+_LEAVES = [
+    *["var.x", "local.y.z", "each.value", "x[0]", "x[0].y", '"s"', '"é"', '""', "1", "007", "true", "null"],
+    *["x-y", "x.0", "x[*].id", "-1", "1.5", '"a\\n"', '"$${x}"', "x == y", "x ? 1 : 2", "(x)"],  # the tree's
+]
+
+
+def _layout(draw: st.DrawFn) -> str:
+    """Space between tokens as a file may have it: nothing, blanks, newlines, comments."""
+    return draw(st.sampled_from(["", " ", "  ", "\n", "\n  ", " # note\n", " // note\n"]))
+
+
+@st.composite
+def _compound(draw: st.DrawFn, depth: int = 3) -> str:
+    """Text of leaves, templates, calls, tuples and objects, laid out as written by hand (and near misses)."""
+    leaves = st.sampled_from(_LEAVES)
+    if depth == 0:
+        return draw(leaves)
+    inner = _compound(depth - 1)
+    kind = draw(st.sampled_from(["leaf", "call", "tuple", "object", "template", "steps"]))
+    if kind == "leaf":
+        return draw(leaves)
+    if kind == "template":
+        parts = draw(st.lists(st.one_of(st.sampled_from(["a", "-", "é", "$", "%", " "]), inner), max_size=3))
+        return '"' + "".join(p if len(p) == 1 else "${" + p.replace("\n", " ") + "}" for p in parts) + '"'
+    if kind == "steps":
+        return f"f({draw(inner)})" + draw(st.sampled_from(["", ".a", "[0]", "[var.k].b", "[0]"]))
+    items = draw(st.lists(inner, max_size=3))
+    if kind == "call":
+        expand = draw(st.sampled_from(["", "...", ","])) if items else ""
+        return "f(" + _layout(draw) + ", ".join(items) + expand + ")"
+    if kind == "tuple":
+        return "[" + _layout(draw) + ("," + _layout(draw)).join(items) + draw(st.sampled_from(["", ","])) + "]"
+    keys = draw(st.lists(st.sampled_from(["a", "b_c", '"q"', '"${k}"', "(k)", "for"]), min_size=len(items)))
+    pairs = [f"{key} {draw(st.sampled_from(['=', ':']))} {value}" for key, value in zip(keys, items, strict=False)]
+    separator = draw(st.sampled_from([", ", ",\n  ", "\n  ", " # c\n  "]))
+    return "{" + _layout(draw).replace(",", "") + separator.join(pairs) + "\n}"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_compound(), min_size=1, max_size=4))
+def test_converter_builds_the_reference_model_of_generated_files(values: list[str]) -> None:
+    text = "".join(f"a{index} = {value}\n" for index, value in enumerate(values))
+    fast, reference = models(text)
+    assert fast == reference
+
+
+def test_compound_expressions_are_read_from_the_text_without_walking_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Types, tags and inputs are mostly calls, objects and templates of leaves: no node below the attribute."""
+    walked: list[str] = []
+    term = ts_reader.Reader.term
+    monkeypatch.setattr(ts_reader.Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
+    text = (
+        "a = object({\n  a = optional(string) # why\n  b = list(object({ c = number }))\n})\n"
+        'b = merge(var.tags, { Name = "x-${var.name}", "k" = [1, "v"] }, local.extra[0].tags)\n'
+        'c = ["${each.key}/${each.value}", lookup(var.m, "k", null), f(x...)]\n'
+    )
+    fast = ts_backend.parse(text, "main.tf")
+    assert walked == []
+    with tree_walk_only():
+        assert ts_backend.parse(text, "main.tf") == fast
+    assert "function_call" in walked  # the reference walks the tree
+    walked.clear()
+    ts_backend.parse(text + "d = x ? 1 : 2\n", "main.tf")
+    assert walked == ["conditional"]  # what the text reader does not take goes through the tree
+
+
+def test_equal_leaves_are_one_object() -> None:
+    """The model is immutable: the names, steps and strings repeated all over a module are built once."""
+    first = ts_backend.parse('a = var.x\nb = f(var.x, "s")\n', "a.tf")
+    second = ts_backend.parse('c = "s"\nd = var.x\n', "b.tf")
+    expressions = [a.expr for a in (*first.attributes, *second.attributes)]
+    assert expressions[0] is expressions[1].args[0] is expressions[3]  # type: ignore[union-attr]
+    assert expressions[1].args[1] is expressions[2]  # type: ignore[union-attr]
+
+
+def _reference_references(expr: m.Expr) -> list[tuple[str, ...]]:
+    """``m.references`` as it was, by ``isinstance`` and a generic walk: the exact-class dispatch's reference."""
+    if isinstance(expr, m.Traversal):
+        found: list[tuple[str, ...]] = []
+        if isinstance(expr.base, m.Name):
+            names = [expr.base.name]
+            for step in expr.steps:
+                if not isinstance(step, m.AttrStep):
+                    break
+                names.append(step.name)
+            found.append(tuple(names))
+        else:
+            found += _reference_references(expr.base)
+        for step in expr.steps:
+            if isinstance(step, m.IndexStep):
+                found += _reference_references(step.key)
+        return found
+    if isinstance(expr, m.Name):
+        return [(expr.name,)]
+    if isinstance(expr, m.ObjectExpr):
+        return [n for item in expr.items for e in (item.key, item.value) for n in _reference_references(e)]
+    if isinstance(expr, m.ForExpr):  # the value before the key and condition
+        children = [expr.collection, expr.value, expr.key, expr.condition]
+    else:
+        children = [getattr(expr, f.name) for f in dataclasses.fields(expr)]  # type: ignore[arg-type]
+    flat = [c for child in children for c in (child if isinstance(child, tuple) else (child,))]
+    return [n for child in flat if isinstance(child, tuple(EXPRESSION_CLASSES)) for n in _reference_references(child)]
+
+
+EXPRESSION_CLASSES = [
+    *(m.Lit, m.Template, m.Name, m.Traversal, m.Call, m.ObjectExpr, m.TupleExpr, m.Conditional),
+    *(m.ForExpr, m.BinaryOp, m.UnaryOp, m.Unsupported),
+]
+
+
+def _all_expressions(hcl: m.HclFile | m.Block) -> Iterator[m.Expr]:
+    for attribute in hcl.attributes:
+        yield attribute.expr
+    for block in hcl.blocks:
+        yield from _all_expressions(block)
+
+
+def test_references_are_found_as_the_generic_walk_finds_them() -> None:
+    checked = 0
+    for path in HCL_FILES:
+        text = read_text(path, path.name)
+        try:
+            hcl = ts_backend.parse(text, "main.tf") if isinstance(text, str) else None
+        except m.HclSyntaxError:
+            continue
+        for expr in _all_expressions(hcl) if hcl is not None else ():
+            assert m.references(expr) == _reference_references(expr), expr
+            checked += 1
+    assert checked > 1000
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_compound(), min_size=1, max_size=4))
+def test_references_of_generated_files_are_found_as_the_generic_walk_finds_them(values: list[str]) -> None:
+    text = "".join(f"a{index} = {value}\n" for index, value in enumerate(values))
+    try:
+        hcl = ts_backend.parse(text, "main.tf")
+    except m.HclSyntaxError:
+        return  # generated text need not be HCL
+    for expr in _all_expressions(hcl):
+        assert m.references(expr) == _reference_references(expr)
+
+
+@pytest.mark.parametrize("cls", [*EXPRESSION_CLASSES, m.AttrStep, m.IndexStep, m.SplatStep], ids=lambda c: c.__name__)
+def test_no_class_derives_from_an_expression_class(cls: type[Any]) -> None:
+    """``references`` and the source-text reader dispatch on the exact class."""
+    assert cls.__subclasses__() == []
 
 
 def test_a_text_met_twice_in_a_run_is_parsed_once_and_shown_at_each_path(tmp_path: Path) -> None:

@@ -1,0 +1,275 @@
+"""The tree-sitter converter's shortcut: an expression read straight from the source text, no node touched.
+
+Covers what most attributes are (strings and ``${...}`` templates, name chains with ``.name`` and ``[key]``
+steps, whole numbers, ``true``/``false``/``null``, function calls, tuples, objects with name or string keys,
+``#``/``//`` comments): each node of the tree it skips costs a Python call or more. Anything else (operators,
+conditionals, for-expressions, splats, heredocs, escapes, parentheses, a dash or a non-ASCII letter in a
+name, a space before a step) is ``NotSimple``: the caller walks the tree as before, so the model is the
+tree's (``tests/test_cold_speed.py`` compares the two on fixtures, corners and generated text). The text
+is an expression tree-sitter parsed without error, so only what it means is read here, not whether it is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from itertools import accumulate
+
+from ownlint.loaders.terraform import expr as m
+
+_SPACE = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")  # a block comment is NotSimple: it may hold a newline
+# one match reads a leaf: a string with no escape, interpolation or directive; a name chain; a whole number
+_LEAF = re.compile(
+    rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|(?P<number>[0-9]{1,18})'
+)
+_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
+_KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
+_EMPTY = m.Lit("")
+_LITERALS = {"true": m.Lit(True), "false": m.Lit(False), "null": m.Lit(None)}
+_NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NON_ASCII = frozenset(range(0x80, 0x100))
+_AFTER_NAMES = frozenset(b"-:.") | _NON_ASCII  # a name goes on (dash, unicode), is ``a::b``, or steps (x.0, x.*)
+_AFTER_KEY = _AFTER_NAMES | frozenset(b"[(")
+_AFTER_NUMBER = frozenset(b"0123456789.eE") | _NAME_START | _NON_ASCII
+_SPACE_START = frozenset(b" \t\r\n#/")
+_QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE = 0x22, 0x24, 0x25, 0x2C, 0x7E
+_LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
+MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
+# Leaves are shared: the model is immutable, and a third of its nodes are the same few names and steps
+# (fewer objects to build, keep and have the garbage collector walk). Bounded: short texts, so many of them.
+_SHARED: dict[bytes, m.Expr] = {}
+MAX_SHARED, MAX_SHARED_BYTES = 65_536, 128
+
+
+class NotSimple(Exception):
+    """The text holds something only the tree walk reads; ``at`` is where (to skip trying again there)."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+
+class SourceText:
+    """Reads expressions from one file's source bytes (``expression(start, end)``)."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self._line_starts: list[int] | None = None
+
+    def leaf(self, start: int, end: int) -> m.Expr | None:
+        """The expression ``source[start:end]`` when it is one leaf (plain string, name chain, whole number)."""
+        found = _LEAF.fullmatch(self.source, start, end)
+        return _leaf(found.group(), found.lastgroup, start) if found is not None else None
+
+    def expression(self, start: int, end: int) -> m.Expr:
+        """The expression that is exactly ``source[start:end]``, or ``NotSimple``."""
+        try:
+            value, position = self._expr(start, 0)
+        except IndexError:  # ran into the end of the file (no newline after its last attribute)
+            raise NotSimple(end) from None
+        if position > end or _ends(_SPACE.match(self.source, position, end)) != end:
+            raise NotSimple(position)
+        return value
+
+    def line(self, position: int) -> int:
+        """1-based line of a byte offset, as tree-sitter counts rows (newlines before it)."""
+        if self._line_starts is None:
+            self._line_starts = [0, *accumulate(len(line) + 1 for line in self.source.split(b"\n"))]
+        return bisect_right(self._line_starts, position)
+
+    def _space(self, position: int) -> int:
+        if self.source[position] in _SPACE_START:
+            return _ends(_SPACE.match(self.source, position))
+        return position
+
+    def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        if depth > MAX_DEPTH:
+            raise NotSimple(position)
+        source = self.source
+        leaf = _LEAF.match(source, position)
+        if leaf is None:
+            first = source[position]
+            if first == _LBRACKET:
+                return self._tuple(position + 1, depth)
+            if first == _LBRACE:
+                return self._object(position + 1, depth)
+            if first == _QUOTE:
+                return self._template(position + 1, depth)
+            raise NotSimple(position)
+        end = leaf.end()
+        kind = leaf.lastgroup
+        after = source[end]
+        if kind == "text" or (kind == "number" and after not in _AFTER_NUMBER):
+            return _leaf(leaf.group(), kind, position), end
+        if kind == "number" or (after in _AFTER_NAMES and not source.startswith(b"...", end)):
+            raise NotSimple(end)
+        if after != _LPAREN and after != _LBRACKET:
+            return _leaf(leaf.group(), kind, position), end
+        names = leaf.group().decode("ascii").split(".")
+        if not _KEYWORDS.isdisjoint(names):
+            raise NotSimple(position)
+        if after == _LPAREN:  # a function call
+            if len(names) > 1:
+                raise NotSimple(end)
+            base, end = self._call(names[0], end + 1, depth)
+        else:
+            base = m.Name(names[0])
+        steps: list[m.Step] = [m.AttrStep(name) for name in names[1:]]
+        if source[end] in b"[.":
+            end = self._steps(steps, end, depth)
+        return (m.Traversal(base, tuple(steps)) if steps else base), end
+
+    def _steps(self, steps: list[m.Step], position: int, depth: int) -> int:
+        """More ``.name`` and ``[key]`` steps (a space before one: NotSimple); where they end."""
+        source = self.source
+        while True:
+            mark = source[position]
+            if mark == 0x2E and not source.startswith(b"...", position):  # "." but not an expansion
+                name = _NAME.match(source, position + 1)
+                if name is None:  # x.0, x.*
+                    raise NotSimple(position)
+                word = name.group().decode("ascii")
+                position = name.end()
+                if word in _KEYWORDS or source[position] in _AFTER_KEY:
+                    raise NotSimple(position)
+                steps.append(m.AttrStep(word))
+            elif mark == _LBRACKET:
+                inner = self._space(position + 1)
+                if source[inner] == 0x2A:  # "[*]"
+                    raise NotSimple(inner)
+                key, inner = self._expr(inner, depth + 1)
+                inner = self._space(inner)
+                if source[inner] != _RBRACKET:
+                    raise NotSimple(inner)
+                steps.append(m.IndexStep(key))
+                position = inner + 1
+            else:
+                return position
+
+    def _template(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        """A quoted string after its opening quote: literal chunks and ``${...}`` interpolations."""
+        source = self.source
+        parts: list[m.Expr] = []
+        while True:
+            end = _ends(_CHUNK.match(source, position))
+            if end > position:
+                parts.append(m.Lit(source[position:end].decode("utf-8", errors="surrogatepass")))
+            mark = source[end]
+            following = source[end + 1]
+            if mark == _QUOTE:
+                return m.template_of(parts), end + 1
+            if mark == _DOLLAR and following == _LBRACE:
+                inner = self._space(end + 2)
+                if source[inner] == _TILDE:
+                    raise NotSimple(inner)
+                value, inner = self._expr(inner, depth + 1)
+                inner = self._space(inner)
+                if source[inner] != _RBRACE:
+                    raise NotSimple(inner)
+                if value != _EMPTY:  # as the tree walk: an interpolated "" is no part either
+                    parts.append(value)
+                position = inner + 1
+            elif mark in (_DOLLAR, _PERCENT) and following not in (_LBRACE, _DOLLAR, _PERCENT):
+                parts.append(m.Lit(chr(mark)))  # a lone "$" or "%" is itself
+                position = end + 1
+            else:  # an escape, a directive, "$${", a newline
+                raise NotSimple(end)
+
+    def _tuple(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        source = self.source
+        items: list[m.Expr] = []
+        position = self._space(position)
+        while source[position] != _RBRACKET:
+            value, position = self._expr(position, depth + 1)
+            items.append(value)
+            position = self._space(position)
+            mark = source[position]
+            if mark == _COMMA:
+                position = self._space(position + 1)
+            elif mark != _RBRACKET:
+                raise NotSimple(position)
+        return m.TupleExpr(tuple(items)), position + 1
+
+    def _call(self, name: str, position: int, depth: int) -> tuple[m.Expr, int]:
+        """Arguments after ``name(``; ``...`` after the last one expands it."""
+        source = self.source
+        args: list[m.Expr] = []
+        expand = False
+        position = self._space(position)
+        while source[position] != _RPAREN:
+            value, position = self._expr(position, depth + 1)
+            args.append(value)
+            position = self._space(position)
+            mark = source[position]
+            if mark == _COMMA:
+                position = self._space(position + 1)
+            elif source.startswith(b"...", position):
+                expand = True
+                position = self._space(position + 3)
+                if source[position] != _RPAREN:
+                    raise NotSimple(position)
+            elif mark != _RPAREN:
+                raise NotSimple(position)
+        return m.Call(name, tuple(args), expand), position + 1
+
+    def _object(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        """Items keyed by a name or a quoted string, ``=`` or ``:``, apart by a comma or a newline."""
+        source = self.source
+        items: list[m.ObjectItem] = []
+        position = self._space(position)
+        while source[position] != _RBRACE:
+            start = position
+            if source[position] == _QUOTE:
+                key, position = self._template(position + 1, depth + 1)
+            else:
+                name = _NAME.match(source, position)
+                if name is None:
+                    raise NotSimple(position)
+                word = name.group().decode("ascii")
+                position = name.end()
+                if word in _KEYWORDS or source[position] in _AFTER_KEY:
+                    raise NotSimple(position)
+                key = m.Lit(word)
+            position = self._space(position)
+            if source[position] not in b"=:" or source[position + 1] in b"=>":
+                raise NotSimple(position)
+            value, position = self._expr(self._space(position + 1), depth + 1)
+            items.append(m.ObjectItem(key, value, self.line(start)))
+            after = self._space(position)
+            mark = source[after]
+            if mark == _COMMA:
+                position = self._space(after + 1)
+            elif mark == _RBRACE or source.find(b"\n", position, after) >= 0:
+                position = after
+            else:
+                raise NotSimple(after)
+        return m.ObjectExpr(tuple(items)), position + 1
+
+
+def _ends(found: re.Match[bytes] | None) -> int:
+    """Where a match of a pattern that matches the empty string ends (it always matches)."""
+    assert found is not None
+    return found.end()
+
+
+def _leaf(raw: bytes, kind: str | None, position: int) -> m.Expr:
+    """A leaf's model from its text (``kind`` as ``_LEAF`` names it), shared with every equal leaf."""
+    value = _SHARED.get(raw)
+    if value is not None:
+        return value
+    if kind == "text":
+        value = m.Lit(raw[1:-1].decode("utf-8", errors="surrogatepass"))
+    elif kind == "number":
+        value = m.Lit(int(raw))
+    else:
+        names = raw.decode("ascii").split(".")
+        if not _KEYWORDS.isdisjoint(names):
+            literal = _LITERALS.get(names[0]) if len(names) == 1 else None
+            if literal is None:
+                raise NotSimple(position)
+            return literal
+        base = m.Name(names[0])
+        value = m.Traversal(base, tuple([m.AttrStep(name) for name in names[1:]])) if len(names) > 1 else base
+    if len(_SHARED) < MAX_SHARED and len(raw) <= MAX_SHARED_BYTES:
+        _SHARED[raw] = value
+    return value
