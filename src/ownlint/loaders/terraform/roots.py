@@ -150,15 +150,15 @@ class Forecast:
                 self.waiting[directory] = self.waiting.get(directory, 0) + 1
 
     def closure(self, root: Path) -> set[Path]:
-        """``root`` and the scanned directories its local calls reach, transitively."""
+        """``root`` and the directories its local calls reach, transitively through the scanned ones."""
         found: set[Path] = set()
         stack = [root]
         while stack:
             directory = stack.pop()
-            if directory in found or directory not in self.calls:
+            if directory in found:
                 continue
-            found.add(directory)
-            stack.extend(self.calls[directory] or ())
+            found.add(directory)  # one outside the scan too (where a root is sent), but not what it calls
+            stack.extend(self.calls.get(directory) or ())
         return found
 
     def done(self, root: Path, reached: Iterable[Path]) -> list[Path]:
