@@ -116,6 +116,16 @@ def test_a_broken_pool_falls_back_to_this_process() -> None:
     assert parallel.run_chunks(_crash_in_workers, items, 2) == [item * 2 for item in items]
 
 
+def test_resident_workers_that_die_leave_their_tasks_to_this_process() -> None:
+    items = list(range(40))
+    workers: resident.Resident[int, int] = resident.Resident(2)
+    try:
+        assert workers.run(_crash_in_workers, items, [i % 2 for i in items]) == [item * 2 for item in items]
+    finally:
+        workers.close()
+    assert workers.ran == [-1] * len(items)  # every worker died on its first chunk
+
+
 def test_small_inputs_stay_in_this_process() -> None:
     items = list(range(parallel.MIN_PARALLEL_FILES - 1))
     assert parallel.run_chunks(_crash_in_workers, items, 8) == [item * 2 for item in items]

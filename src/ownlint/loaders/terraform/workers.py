@@ -55,7 +55,7 @@ def roots_in_processes(
     setup = WorkerSetup(
         str(loader.root), str(loader.repository), inputs.parser, cache_dir, loader.max_bytes, _setup_of(loader.results)
     )
-    workers: Resident[Any, Any] = Resident(jobs)
+    workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)))
     try:
         found = _phases(loader, workers, setup, scanned, overrides, inputs, context, read, progress)
     except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
