@@ -141,8 +141,8 @@ def _phases(
         loader.suppressions.update(found.suppressions)
     # directories only reachable through a call cycle: rare, loaded here as the sequential run does
     candidates = [d for d in scanned if calls[d] is not None]
-    for directory in candidates:
-        loader.parsed.setdefault(directory, first[directory])  # reported above: not again
+    for directory, found in [*first.items(), *parsed.items()]:
+        loader.parsed.setdefault(directory, found)  # reported above: not again
     unreached = [d for d in candidates if d not in reached]
     if unreached:
         more_trees, more_stacks = load_roots(loader, candidates, unreached[:1], overrides, reached)
