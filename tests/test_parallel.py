@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import ROOT, run_cli
 
-from ownlint import parallel, resident
+from ownlint import parallel
+from ownlint.loaders.terraform import resident
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from estate import write_estate

@@ -19,11 +19,11 @@ from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.loaders.terraform.loaded import ResultStore, RootResult
 from ownlint.loaders.terraform.probes import Recorder, recording
+from ownlint.loaders.terraform.resident import Resident
 from ownlint.loaders.terraform.results import ResultCache
 from ownlint.loaders.terraform.roots import Forecast, LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import Progress
 from ownlint.parallel import counter
-from ownlint.resident import Resident
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Worker processes kept across the phases of one run, each fed its own tasks: what a worker parsed in one
-phase is still there in the next, so a task goes to the worker that holds what it needs (``Resident.run``
-with ``home``). A worker with nothing of its own left takes the last tasks queued for another (a balanced
-end costs a little parsing again), and the tasks of a worker that died run in this process, as
-``parallel.run_chunks`` does; signals are handled as there (``ignore_interrupts``, ``stop_workers``).
+"""Worker processes kept across the phases of one run (the Terraform loader's: ``workers``), each fed its own
+tasks: what a worker parsed in one phase is still there in the next, so a task goes to the worker that
+holds what it needs (``Resident.run`` with ``home``). A worker with nothing of its own left takes the last
+tasks queued for another (a balanced end costs a little parsing again), and the tasks of a worker that
+died run in this process, as ``parallel.run_chunks`` does; signals are handled as there
+(``ignore_interrupts``, ``stop_workers``).
 """
 
 from __future__ import annotations
