@@ -90,3 +90,43 @@ def test_peak_memory_grows_linearly(tmp_path: Path) -> None:
     _peak(tmp_path / "one")  # imports and caches first: they are no part of the growth
     one, two = _peak(tmp_path / "one"), _peak(tmp_path / "two")
     assert two <= 2.1 * one
+
+
+ROOT_CALLING = 'provider "aws" {{}}\nmodule "m" {{\n  source = "../../modules/{module}"\n}}\n'
+MODULE = 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
+
+
+def test_a_module_model_is_dropped_after_the_last_root_that_reaches_it(tmp_path: Path) -> None:
+    from ownlint.loaders.terraform.backends import parser_for
+    from ownlint.loaders.terraform.directories import ModuleLoader, ModuleSource
+    from ownlint.loaders.terraform.roots import directory_calls, load_roots
+
+    files = {
+        "live/a/main.tf": ROOT_CALLING.format(module="shared"),
+        "live/b/main.tf": ROOT_CALLING.format(module="shared"),
+        "live/c/main.tf": ROOT_CALLING.format(module="own"),
+        "modules/shared/main.tf": MODULE,
+        "modules/own/main.tf": MODULE.replace('"q"', '"own"'),
+        ".git/HEAD": "ref: refs/heads/main\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    root = tmp_path.resolve()
+    loader = ModuleLoader(root, parser_for("auto"), root)
+    scanned = sorted((root / name).parent for name in files if name.endswith(".tf"))
+    held: list[tuple[set[str], int]] = []
+
+    def evaluated(_: object) -> None:  # after each root: the directories whose model is still held
+        models = {d.relative_to(root).as_posix() for d, s in loader.cache.items() if isinstance(s, ModuleSource)}
+        held.append((models, len(loader.models)))
+
+    calls = {d: directory_calls(loader, d) for d in scanned}
+    roots = [root / "live/a", root / "live/b", root / "live/c"]
+    trees, _ = load_roots(loader, scanned, roots, [], set(), evaluated, calls)
+    assert len(trees) == 3
+    assert held == [
+        ({"live/b", "live/c", "modules/own", "modules/shared"}, 4),  # live/b still calls modules/shared
+        ({"live/c", "modules/own"}, 2),
+        (set(), 0),  # the memo of models by text is emptied with them
+    ]

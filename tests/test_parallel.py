@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from tests.conftest import ROOT, run_cli
 
 from ownlint import parallel
+from ownlint.loaders.terraform import resident
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from estate import write_estate
@@ -54,11 +57,50 @@ def test_worker_processes_find_what_one_process_finds(tmp_path: Path, monkeypatc
     one = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "1", "--show-suppressed")
     two = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "2", "--show-suppressed")
     assert (two.stdout, two.exit_code) == (one.stdout, one.exit_code)
-    assert len(pools) == 2  # Terraform: outlines, then root modules (24 manifests stay in this process)
+    assert len(pools) == 1  # Terraform: one set of workers for both phases (24 manifests stay in this process)
     found = one.json()
     assert {f["rule"] for f in found["findings"]} >= {"OWN000", "OWN001"}
     assert any(f["file"] == "terraform/cycle-b/main.tf" for f in found["findings"])  # the cycle is loaded
     assert [s["file"] for s in found["suppressed"]] == ["terraform/suppressed/main.tf"]
+
+
+def _counting(log: Path, make: Callable[[str], Callable[[str, str], object]]) -> Callable[[str], object]:
+    """``make`` (parser_for, outline_for) whose functions note each file they parse in ``log``, from any process."""
+
+    def counted(name: str) -> Callable[[str, str], object]:
+        function = make(name)
+
+        def parse(text: str, shown: str) -> object:
+            descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            os.write(descriptor, f"{shown}\n".encode())  # one write: lines from workers do not interleave
+            os.close(descriptor)
+            return function(text, shown)
+
+        return parse
+
+    return counted
+
+
+def test_worker_processes_parse_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.loaders.terraform import backends, load, workers
+
+    write_estate(tmp_path / "infra", 16, 0)
+    monkeypatch.chdir(tmp_path / "infra")
+    one = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "1")
+    log = tmp_path / "parsed.log"
+    for module in (load, workers):
+        monkeypatch.setattr(module, "parser_for", _counting(log, backends.parser_for))
+        monkeypatch.setattr(module, "outline_for", _counting(log, backends.outline_for))
+    monkeypatch.setattr(resident, "STEALING", False)  # a worker idle at the end may parse again what it takes
+    two = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "2")
+    assert (two.stdout, two.exit_code) == (one.stdout, one.exit_code)
+    parsed = Counter(log.read_text().splitlines())
+    hcl = [str(p.relative_to(tmp_path / "infra")) for p in (tmp_path / "infra").rglob("*.tf*")]
+    assert len(hcl) >= parallel.MIN_PARALLEL_FILES
+    # no file parsed twice: outlined, then parsed; or in two workers
+    assert [n for n, c in parsed.items() if c > 1] == []
+    # every file parsed once, but for those whose text a worker had met before (copied files)
+    assert set(parsed) <= set(hcl) and len(parsed) >= len(set(Path(p).read_text() for p in hcl))
 
 
 def _crash_in_workers(items: list[int]) -> list[int]:
@@ -73,6 +115,16 @@ PARENT = os.getpid()
 def test_a_broken_pool_falls_back_to_this_process() -> None:
     items = list(range(parallel.MIN_PARALLEL_FILES * 2))
     assert parallel.run_chunks(_crash_in_workers, items, 2) == [item * 2 for item in items]
+
+
+def test_resident_workers_that_die_leave_their_tasks_to_this_process() -> None:
+    items = list(range(40))
+    workers: resident.Resident[int, int] = resident.Resident(2)
+    try:
+        assert workers.run(_crash_in_workers, items, [i % 2 for i in items]) == [item * 2 for item in items]
+    finally:
+        workers.close()
+    assert workers.ran == [-1] * len(items)  # every worker died on its first chunk
 
 
 def test_small_inputs_stay_in_this_process() -> None:

@@ -227,13 +227,14 @@ def ignore_interrupts() -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, name) for name in _HELD})
 
 
-def stop_workers(pool: Executor) -> None:
+def stop_workers(pool: Executor | None) -> None:
     """Cancel what has not started and end the workers now (nothing they make is wanted), waiting until
-    each is gone; a second Ctrl-C meanwhile waits until then."""
+    each is gone; a second Ctrl-C meanwhile waits until then (``pool``: None for ``resident`` workers)."""
     import multiprocessing
 
     with signals_held():
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         workers = multiprocessing.active_children()
         for worker in workers:
             worker.terminate()

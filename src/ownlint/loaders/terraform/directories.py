@@ -4,7 +4,7 @@ module sources a call names resolved to them (local, vendored by ``terraform ini
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +77,10 @@ class ModuleLoader:
         self.context = probes.ProbeContext(root, repository, max_bytes)
         self.results: ResultStore | None = None  # when set, what each directory's parse reads is recorded
         self.models: dict[str, m.HclFile] = {}  # by the digest of the text parsed (``probes.text_digest``)
-        self.outlines: dict[tuple[str, OutlineFunction], m.Outline] = {}  # the same, for outlines
+        self.outlines: dict[str, dict[OutlineFunction, m.Outline]] = {}  # the same, for outlines
+        self.digests: dict[Path, list[str]] = {}  # the texts each directory's model holds (``release``)
+        self.users: dict[str, int] = {}  # how many directories still hold the model of a text
+        self.released: set[Path] = set()  # directories whose model was dropped (parsed again if needed)
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
@@ -112,10 +115,11 @@ class ModuleLoader:
         tfvars: list[m.HclFile] = []
         seen: list[str] = []
         problems: list[LoadProblem] = []
+        digests: list[str] = []
         shown_directory, listed = listing(self.context, directory)
         for path, shown in listed:
             seen.append(shown)
-            parsed = self.load_file(path, shown)
+            parsed = self.load_file(path, shown, digests)
             if isinstance(parsed, LoadProblem):
                 problems.append(parsed)
             elif is_tfvars(path):
@@ -131,10 +135,37 @@ class ModuleLoader:
             self.parsed[directory] = ParsedDirectory(tuple(seen), tuple(problems), suppressions)
         tfvars.sort(key=lambda f: _tfvars_order(f.path))
         source = ModuleSource(shown_directory or ".", directory, merged, tuple(tfvars))
+        if merged:  # the memo's entries live as long as a directory that holds them
+            self.digests[directory] = digests
+            for digest in digests:
+                self.users[digest] = self.users.get(digest, 0) + 1
+        else:
+            self._forget(digests)
         return source if merged else None
 
-    def load_file(self, path: Path, shown: str) -> m.HclFile | LoadProblem:
-        """Read and parse one file (HCL, or Terraform's JSON syntax by its name)."""
+    def release(self, directories: Iterable[Path]) -> None:
+        """Drop the models of ``directories`` (no root left to evaluate reaches them), with the memo's
+        entries no other directory holds: a run keeps only the models it still needs. A directory asked
+        for again is parsed again, to the same model: this costs time, never a different result."""
+        for directory in directories:
+            if self.cache.get(directory) is not None:
+                del self.cache[directory]
+                self.released.add(directory)
+                self._forget(self.digests.pop(directory, []))
+
+    def _forget(self, digests: Iterable[str]) -> None:
+        for digest in digests:
+            users = self.users.get(digest, 0) - 1
+            if users > 0:
+                self.users[digest] = users
+                continue
+            self.users.pop(digest, None)
+            self.models.pop(digest, None)
+            self.outlines.pop(digest, None)
+
+    def load_file(self, path: Path, shown: str, digests: list[str] | None = None) -> m.HclFile | LoadProblem:
+        """Read and parse one file (HCL, or Terraform's JSON syntax by its name); ``digests`` hears of the
+        text whose model the memo now holds."""
         text = read_text(path, shown, self.max_bytes)
         digest = probes.text_digest(text)  # once per file: the result cache's probe and the run's model memo
         if probes.active():
@@ -148,6 +179,8 @@ class ModuleLoader:
             return LoadProblem(shown, error.line, f"invalid {'JSON' if json_syntax else 'HCL'}: {error.message}")
         except RecursionError:
             return LoadProblem(shown, 1, "invalid HCL: nesting too deep to parse")
+        if not json_syntax and digests is not None:
+            digests.append(digest)
         if not json_syntax and shown not in self.suppressions:
             self.suppressions[shown] = comment_suppressions(shown, text, (b.line for b in parsed.blocks))
         return parsed
@@ -191,10 +224,10 @@ class ModuleLoader:
         text's alone."""
 
         def once(text: str, name: str) -> m.Outline:
-            key = (digest, outline)
-            if key not in self.outlines:
-                self.outlines[key] = outline(text, name)  # a text that does not parse raises each time
-            return self.outlines[key]
+            known = self.outlines.setdefault(digest, {})
+            if outline not in known:
+                known[outline] = outline(text, name)  # a text that does not parse raises each time
+            return known[outline]
 
         return once
 

@@ -109,7 +109,7 @@ def _roots_here(
             read((directory,))
     roots = roots_of(calls, outline, loader.max_bytes, context)
     evaluated = counter(progress, "evaluating root modules", len(roots))
-    return load_roots(loader, scanned, roots, overrides, set(), evaluated)
+    return load_roots(loader, scanned, roots, overrides, set(), evaluated, calls)
 
 
 def _no_hcl(text: str, path: str) -> m.HclFile:

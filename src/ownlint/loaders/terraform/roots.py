@@ -98,10 +98,15 @@ def load_roots(
     overrides: list[tuple[str, Binding]],
     reached: set[Path],
     evaluated: Callable[[Sequence[Path]], None] | None = None,
+    calls: Mapping[Path, list[Path] | None] | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
+    """Evaluate ``roots`` in order, then what only a call cycle reaches. ``calls`` (each scanned directory's
+    local module calls) says which directories the roots still to come reach: a directory's model is
+    dropped once none does (with it, a run holds every model and every resource at once)."""
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
     pending = list(roots)
+    forecast = Forecast(calls or {}, roots)
     while True:
         if not pending:  # directories only reachable through a call cycle are roots too
             pending = [d for d in scanned if d not in reached and loader.source(d) is not None][:1]
@@ -118,6 +123,7 @@ def load_roots(
                 loaded = _load_root(loader, directory, overrides, recorder)
             if loaded is not None and results is not None and not any(p.whole_root for p in loaded.tree.problems):
                 results.put_root(directory, recorder, loaded)  # (a budget's clock may stop an evaluation)
+        loader.release(forecast.done(directory, loaded.reached if loaded is not None else ()))
         if loaded is None:
             continue
         trees.append(loaded.tree)
@@ -126,6 +132,40 @@ def load_roots(
         reached.add(directory)
         if evaluated is not None:
             evaluated((directory,))
+
+
+class Forecast:
+    """Which of the scanned directories the roots still to evaluate reach, by their local module calls;
+    the others (reached only through a remote source, or outside the scan) are never dropped, nor is
+    anything when a root lies outside the scan (its calls are not known: a caller of a named module)."""
+
+    def __init__(self, calls: Mapping[Path, list[Path] | None], roots: Sequence[Path]) -> None:
+        self.calls = calls if all(r in calls for r in roots) and len(set(roots)) == len(roots) else {}
+        self.waiting: dict[Path, int] = {}  # directory -> how many roots to come reach it
+        self.closures: dict[Path, set[Path]] = {}
+        for root in roots:
+            closure = self.closure(root)
+            self.closures[root] = closure
+            for directory in closure:
+                self.waiting[directory] = self.waiting.get(directory, 0) + 1
+
+    def closure(self, root: Path) -> set[Path]:
+        """``root`` and the directories its local calls reach, transitively through the scanned ones."""
+        found: set[Path] = set()
+        stack = [root]
+        while stack:
+            directory = stack.pop()
+            if directory in found:
+                continue
+            found.add(directory)  # one outside the scan too (where a root is sent), but not what it calls
+            stack.extend(self.calls.get(directory) or ())
+        return found
+
+    def done(self, root: Path, reached: Iterable[Path]) -> list[Path]:
+        """The directories no root to come reaches, now that ``root`` is evaluated (it reached ``reached``)."""
+        for directory in self.closures.pop(root, set()):
+            self.waiting[directory] -= 1
+        return [d for d in (root, *reached) if d in self.calls and self.waiting.get(d, 0) == 0]
 
 
 def _load_root(

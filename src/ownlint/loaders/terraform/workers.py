@@ -10,18 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ownlint.loaders.terraform.backends import outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.directories import ModuleLoader, ParsedDirectory
 from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs
-from ownlint.loaders.terraform.loaded import DirectoryResult, ResultStore, RootResult
+from ownlint.loaders.terraform.loaded import ResultStore, RootResult
 from ownlint.loaders.terraform.probes import Recorder, recording
+from ownlint.loaders.terraform.resident import Resident
 from ownlint.loaders.terraform.results import ResultCache
-from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
+from ownlint.loaders.terraform.roots import Forecast, LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import Progress
-from ownlint.parallel import counter, run_chunks
+from ownlint.parallel import counter
 
 
 @dataclass(frozen=True)
@@ -44,43 +46,87 @@ def roots_in_processes(
     read: Callable[[Sequence[Path]], None] | None = None,
     progress: Progress | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
-    """``_roots_here`` spread over processes: the root modules are found here from outlines of the files
-    that can call a module, then each is loaded in a worker with what it calls. ``loader`` ends up
-    holding what the sequential run's loader would: files seen, problems, suppressions. Progress comes
-    back with each chunk the workers finish (``read``: directories outlined; ``progress``: roots loaded)."""
+    """``_roots_here`` spread over processes kept for both phases: the workers parse the scanned directories
+    (their local module calls give the root modules, found here), then each root is loaded in the worker
+    that already parsed what it reaches, where it can. ``loader`` ends up holding what the sequential run's
+    loader would: files seen, problems, suppressions. Progress comes back with each chunk the workers
+    finish (``read``: directories parsed; ``progress``: roots loaded)."""
     cache_dir = str(loader.parse_cache.directory) if loader.parse_cache is not None else None  # checked here
-    results = loader.results
     setup = WorkerSetup(
-        str(loader.root), str(loader.repository), inputs.parser, cache_dir, loader.max_bytes, _setup_of(results)
+        str(loader.root), str(loader.repository), inputs.parser, cache_dir, loader.max_bytes, _setup_of(loader.results)
     )
-    # the caller chose processes by the number of files: every directory and root not replayed goes to the workers
-    outlined = None if read is None else lambda chunk: read([Path(d) for _, d in chunk])
-    known = {d: results.directory_result(d, "outline") for d in scanned} if results is not None else {}
+    workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)))
+    try:
+        found = _phases(loader, workers, setup, scanned, overrides, inputs, context, read, progress)
+    except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
+        workers.stop()
+        raise
+    workers.close()
+    _WORKER_LOADERS.clear()  # filled here only for what no worker could run: not kept past this run
+    return found
+
+
+def _phases(
+    loader: ModuleLoader,
+    workers: Resident[Any, Any],
+    setup: WorkerSetup,
+    scanned: list[Path],
+    overrides: list[tuple[str, Binding]],
+    inputs: TerraformInputs,
+    context: Iterable[str] | None,
+    read: Callable[[Sequence[Path]], None] | None,
+    progress: Progress | None,
+) -> tuple[list[LoadedTree], dict[Path, str]]:
+    results = loader.results
+    known = {d: results.directory_result(d, "directory") for d in scanned} if results is not None else {}
     pending = [d for d in scanned if known.get(d) is None]
-    listed = iter(run_chunks(_directory_calls, [(setup, str(d)) for d in pending], jobs, minimum=1, on_chunk=outlined))
+    on_parsed = None if read is None else lambda chunk, _: read([Path(d) for _, d in chunk])
+    count = len(workers.connections)  # neighbouring directories (a root and its modules) to one worker
+    blocks = [index * count // len(pending) for index in range(len(pending))]
+    listed = iter(workers.run(_directory_calls, [(setup, str(d)) for d in pending], blocks, on_chunk=on_parsed))
+    holder = dict(zip(pending, workers.ran, strict=True))  # the worker that holds each directory's model
     calls: dict[Path, list[Path] | None] = {}
+    first: dict[Path, ParsedDirectory] = {}  # the scanned directories, parsed first as in one process
     for directory in scanned:
         replayed = known.get(directory)
-        if replayed is not None:
-            calls[directory] = None if replayed.calls is None else list(replayed.calls)
-        else:
-            listed_calls = next(listed)
-            calls[directory] = None if listed_calls is None else [Path(c) for c in listed_calls]
+        listed_calls, first[directory] = next(listed) if replayed is None else (replayed.calls, replayed.parsed)
+        calls[directory] = None if listed_calls is None else [Path(c) for c in listed_calls]
     roots = roots_of(calls, outline_for(inputs.parser), loader.max_bytes, context)
+    cached = {d: results.root(d) for d in roots} if results is not None else {}
+    todo = [d for d in roots if cached.get(d) is None]
+    forecast = Forecast(calls, todo)
+    evaluated = counter(progress, "evaluating root modules", len(roots))
+    releasing = [[str(d) for d in holder if not forecast.waiting.get(d)] for _ in workers.connections]
+
+    def prepare(worker: int, tasks: list[_RootTask]) -> list[_RootTask]:
+        """The directories no root to come reaches are dropped by ``worker`` with its next chunk."""
+        if worker < 0 or not releasing[worker]:
+            return tasks
+        release, releasing[worker] = tuple(releasing[worker]), []
+        return [(*tasks[0][:3], release), *tasks[1:]]
+
+    def on_roots(tasks: list[_RootTask], done: list[_RootDone]) -> None:
+        for root_done in done:
+            freed = forecast.done(Path(root_done.directory), map(Path, root_done.reached))
+            for waiting in releasing:
+                waiting.extend(map(str, freed))
+        if evaluated is not None:
+            evaluated(tasks)
+
+    tasks: list[_RootTask] = [(setup, str(d), overrides, ()) for d in todo]
+    homes = _homes(todo, forecast, holder, len(workers.connections))
+    computed = iter(workers.run(_load_root_directories, tasks, homes, prepare, on_roots))
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
     reached: set[Path] = set()
     parsed: dict[Path, ParsedDirectory] = {}
-    cached = {d: results.root(d) for d in roots} if results is not None else {}
-    tasks = [(setup, str(d), overrides) for d in roots if cached.get(d) is None]
-    evaluated = counter(progress, "evaluating root modules", len(roots))
-    computed = iter(run_chunks(_load_root_directories, tasks, jobs, minimum=1, on_chunk=evaluated))
     for directory in roots:
         entry = cached.get(directory)
         done = next(computed) if entry is None else _replayed(directory, entry)
         if entry is not None and evaluated is not None:
             evaluated((directory,))  # replayed: done as well
-        parsed.update({Path(d): found for d, found in done.parsed.items()})
+        for sourced, found in done.parsed.items():
+            parsed.setdefault(Path(sourced), found)
         reached.update(Path(r) for r in done.reached)
         if loader.parse_cache is not None:
             loader.parse_cache.written += done.cached  # so that the cache is pruned when it grew
@@ -88,27 +134,44 @@ def roots_in_processes(
             trees.append(done.tree)
             stacks[Path(done.directory)] = done.stack
     if results is not None:
-        results.wrote(len(tasks))  # by the workers: pruned here
-    # a directory a worker parsed but did not reach has no module files: no need to parse it again here
-    no_source = {d for d in parsed if d not in reached}
-    for directory in scanned:  # in the order the sequential run parses them; unreached ones parsed here
-        found = parsed.pop(directory, None) or _parsed_here(loader, directory)
-        loader.seen.extend(found.seen)
+        results.wrote(len(pending) + len(todo))  # by the workers: pruned here
+    for found in [*first.values(), *(f for d, f in parsed.items() if d not in first)]:
+        loader.seen.extend(found.seen)  # the scanned directories first, then the others as the roots reached them
         loader.problems.extend(found.problems)
         loader.suppressions.update(found.suppressions)
-    for found in parsed.values():  # modules outside the scanned directories, as the roots reached them
-        loader.seen.extend(found.seen)
-        loader.problems.extend(found.problems)
-        loader.suppressions.update(found.suppressions)
-    _WORKER_LOADERS.clear()  # filled here only when the pool could not start: not kept past this run
     # directories only reachable through a call cycle: rare, loaded here as the sequential run does
-    candidates = [d for d in scanned if d not in no_source]
-    unreached = [d for d in candidates if d not in reached and loader.source(d) is not None]
+    candidates = [d for d in scanned if calls[d] is not None]
+    for directory, found in [*first.items(), *parsed.items()]:
+        loader.parsed.setdefault(directory, found)  # reported above: not again
+    unreached = [d for d in candidates if d not in reached]
     if unreached:
         more_trees, more_stacks = load_roots(loader, candidates, unreached[:1], overrides, reached)
         trees.extend(more_trees)
         stacks.update(more_stacks)
     return trees, stacks
+
+
+def _homes(todo: list[Path], forecast: Forecast, holder: dict[Path, int], workers: int) -> list[int]:
+    """The worker each root goes to: among those not yet given more than their share of the work (the
+    files a root reaches), the one holding most of what it reaches (parsed there, or by roots sent there)."""
+    if workers == 0:
+        return [-1] * len(todo)
+    reach = {r: forecast.closures.get(r) or {r} for r in todo}
+    share = 1.1 * sum(len(c) for c in reach.values()) / workers
+    load = [0] * workers
+    held: list[set[Path]] = [set() for _ in range(workers)]
+    for directory, worker in holder.items():
+        if worker >= 0:
+            held[worker].add(directory)
+    homes = []
+    for root in todo:
+        closure = reach[root]
+        open_workers = [w for w in range(workers) if load[w] + len(closure) <= share] or list(range(workers))
+        best = max(open_workers, key=lambda w: (len(closure & held[w]), -load[w]))
+        homes.append(best)
+        load[best] += len(closure)
+        held[best] |= closure
+    return homes
 
 
 def _setup_of(results: ResultStore | None) -> tuple[str, str, str] | None:
@@ -120,13 +183,6 @@ def _replayed(directory: Path, entry: RootResult) -> _RootDone:
     parsed = {str(d): found for d, found in entry.sourced}
     reached = tuple(map(str, (*entry.reached, directory)))  # as load_roots adds the root itself
     return _RootDone(str(directory), entry.stack, entry.tree, parsed, reached, 0)
-
-
-def _parsed_here(loader: ModuleLoader, directory: Path) -> ParsedDirectory:
-    seen, problems = len(loader.seen), len(loader.problems)
-    directory_calls(loader, directory)
-    del loader.seen[seen:], loader.problems[problems:]  # the caller adds them back in the sequential order
-    return loader.parsed[directory]
 
 
 @dataclass(frozen=True)
@@ -154,31 +210,34 @@ def _worker_loader(setup: WorkerSetup) -> ModuleLoader:
     return _WORKER_LOADERS[setup]
 
 
-def _directory_calls(tasks: list[tuple[WorkerSetup, str]]) -> list[list[str] | None]:
-    """A chunk of directories' local module calls (None: no module file)."""
-    results: list[list[str] | None] = []
+def _directory_calls(
+    tasks: list[tuple[WorkerSetup, str]],
+) -> list[tuple[list[str] | None, ParsedDirectory]]:
+    """A chunk of directories parsed: each one's local module calls (None: no module file) and what
+    parsing it gave; the models stay in this worker for the roots that reach them."""
+    results: list[tuple[list[str] | None, ParsedDirectory]] = []
     for setup, directory in tasks:
         loader = _worker_loader(setup)
-        with recording(Recorder(), wanted=loader.results is not None) as recorder:
-            calls = loader.outline_calls(Path(directory), outline_for(setup.parser))
-        if loader.results is not None:
-            empty = ParsedDirectory((), (), {})  # (only the calls are used)
-            found = DirectoryResult(empty, None if calls is None else tuple(calls))
-            loader.results.put_directory(Path(directory), "outline", recorder, found)
-        results.append(None if calls is None else [str(c) for c in calls])
+        calls = directory_calls(loader, Path(directory))
+        results.append((None if calls is None else [str(c) for c in calls], loader.parsed[Path(directory)]))
     return results
 
 
-def _load_root_directories(tasks: list[tuple[WorkerSetup, str, list[tuple[str, Binding]]]]) -> list[_RootDone]:
-    """A chunk of root modules, each loaded with everything it calls."""
+_RootTask = tuple[WorkerSetup, str, list[tuple[str, Binding]], tuple[str, ...]]
+
+
+def _load_root_directories(tasks: list[_RootTask]) -> list[_RootDone]:
+    """A chunk of root modules, each loaded with everything it calls (after dropping the models of the
+    directories that the task names: no root to come reaches them)."""
     results = []
-    for setup, directory, overrides in tasks:
+    for setup, directory, overrides, release in tasks:
         loader = _worker_loader(setup)
-        known = set(loader.parsed)
+        loader.release(map(Path, release))
         written = loader.parse_cache.written if loader.parse_cache is not None else 0
         reached: set[Path] = set()
-        trees, stacks = load_roots(loader, [], [Path(directory)], overrides, reached)
-        parsed = {str(d): found for d, found in loader.parsed.items() if d not in known}
+        with recording(Recorder()) as recorder:  # every directory the root sources, in order
+            trees, stacks = load_roots(loader, [], [Path(directory)], overrides, reached)
+        parsed = {str(d): loader.parsed[d] for d in recorder.sourced if d in loader.parsed}
         stack = stacks.get(Path(directory), "")
         cached = (loader.parse_cache.written if loader.parse_cache is not None else 0) - written
         tree = trees[0] if trees else None
