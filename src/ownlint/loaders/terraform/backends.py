@@ -9,9 +9,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.terraform.expr import Expr, HclFile, Outline, outline_of
+
+if TYPE_CHECKING:  # the model is imported by the backend chosen: a run that reads no HCL never imports it
+    from ownlint.loaders.terraform.expr import Expr, HclFile, Outline
 
 BACKENDS = {
     "tree-sitter": "ownlint.loaders.terraform.ts_backend",  # fast (C grammar); the default when installed
@@ -19,9 +22,9 @@ BACKENDS = {
 }
 DEFAULT_BACKEND = "auto"  # tree-sitter when its wheels import, else python-hcl2
 
-ParseFunction = Callable[[str, str], HclFile]
-ExpressionParser = Callable[[str], Expr]
-OutlineFunction = Callable[[str, str], Outline]
+ParseFunction = Callable[[str, str], "HclFile"]
+ExpressionParser = Callable[[str], "Expr"]
+OutlineFunction = Callable[[str, str], "Outline"]
 
 
 def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
@@ -35,6 +38,8 @@ def outline_for(name: str = DEFAULT_BACKEND) -> OutlineFunction:
     if hasattr(backend, "outline"):
         found: OutlineFunction = backend.outline
         return found
+    from ownlint.loaders.terraform.expr import outline_of  # with the backend, not at import
+
     parse: ParseFunction = backend.parse
     return lambda text, path: outline_of(parse(text, path))
 

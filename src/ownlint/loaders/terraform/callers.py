@@ -20,7 +20,6 @@ from pathlib import Path
 from ownlint.loaders.files import read_text
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import OutlineFunction
-from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem
@@ -65,6 +64,8 @@ def local_sources(text: str, name: str, outline: OutlineFunction) -> list[str]:
         found = outline(text, name) if not name.endswith(".json") else m.outline_of(parse_json_file(text, name))
     except (m.HclSyntaxError, RecursionError):
         return []
+    from ownlint.loaders.terraform.evaluate import Evaluator  # not at import: a warm run may evaluate nothing
+
     constant = Evaluator({}, {})
     texts = (constant.value(expression) for expression in found.module_sources)
     return [t for t in texts if isinstance(t, str) and is_local(t)]

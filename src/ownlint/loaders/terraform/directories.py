@@ -14,7 +14,6 @@ from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.backends import OutlineFunction, ParseFunction
 from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.callers import is_local, local_sources
-from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
 from ownlint.loaders.terraform.loaded import ResultStore
@@ -203,6 +202,8 @@ class ModuleLoader:
         source = self.cache.get(directory)
         if source is None:
             return []
+        from ownlint.loaders.terraform.evaluate import Evaluator  # not at import: a warm run may evaluate nothing
+
         constant = Evaluator({}, {})
         called = []
         for hcl in source.files:
