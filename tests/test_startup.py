@@ -83,6 +83,20 @@ def test_a_warm_root_file_check_answered_by_the_result_cache_imports_no_evaluato
     assert sorted(imported.intersection(EVALUATION)) == []
 
 
+def test_a_warm_root_file_check_answered_by_the_result_cache_imports_no_hcl_model_or_parser(tmp_path: Path) -> None:
+    """Only the backend's name is needed (the caches' keys): whether tree-sitter loads is asked of tree_sitter."""
+    cold, warm, imported = _warm(tmp_path, "stack/main.tf")
+    assert warm == cold
+    parsing = {
+        "ownlint.loaders.terraform.expr",
+        "ownlint.loaders.terraform.ts_backend",
+        "ownlint.loaders.terraform.json_syntax",
+        "ownlint.loaders.terraform.overrides",
+        "ownlint.suppressions.parse",
+    }
+    assert sorted(imported & parsing) == []
+
+
 def test_a_warm_module_file_check_evaluates_its_callers_sources_without_the_function_table(tmp_path: Path) -> None:
     cold, warm, imported = _warm(tmp_path, "modules/queue/main.tf")
     assert "module.queue.aws_sqs_queue.q" in warm  # checked as its caller instantiates it

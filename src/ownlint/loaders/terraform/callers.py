@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ownlint.loaders.files import read_text
-from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import OutlineFunction
-from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem
 
@@ -60,6 +58,9 @@ def local_sources(text: str, name: str, outline: OutlineFunction) -> list[str]:
     its problem is reported where it is loaded)."""
     if MODULE_WORD.search(text) is None:
         return []
+    from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
+    from ownlint.loaders.terraform.json_syntax import parse_json_file
+
     try:
         found = outline(text, name) if not name.endswith(".json") else m.outline_of(parse_json_file(text, name))
     except (m.HclSyntaxError, RecursionError):

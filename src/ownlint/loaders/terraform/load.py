@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
-from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import OutlineFunction, outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import open_cache
 from ownlint.loaders.terraform.directories import ModuleLoader, repository_of, terraform_files
@@ -26,6 +25,7 @@ from ownlint.model import LoadProblem, LoadResult, Progress, Resource
 from ownlint.parallel import MIN_PARALLEL_FILES, counter
 
 if TYPE_CHECKING:
+    from ownlint.loaders.terraform import expr as m
     from ownlint.loaders.terraform.evaluate import Binding
 
 
@@ -113,6 +113,8 @@ def _roots_here(
 
 
 def _no_hcl(text: str, path: str) -> m.HclFile:
+    from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
+
     raise m.HclSyntaxError("no HCL parser loaded", 1)
 
 
@@ -153,6 +155,8 @@ def _block_finder(loader: ModuleLoader) -> Callable[[str, int], m.Block | None]:
     parsed: dict[str, m.HclFile | LoadProblem] = {}
 
     def block_at(file: str, line: int) -> m.Block | None:
+        from ownlint.loaders.terraform import expr as m  # the HCL model: with --plan only
+
         if file not in parsed:
             parsed[file] = loader.load_file(loader.root / file, file)
         found = parsed[file]
