@@ -128,7 +128,9 @@ def test_unknown_parser_is_a_usage_error(tmp_path: Path) -> None:
 
 @given(st.just(None))
 def test_tree_sitter_is_the_default_where_installed(_: None) -> None:
-    from ownlint.loaders.terraform.backends import parser_for
+    from ownlint.loaders.terraform.backends import parser_for, resolve_backend
 
     assert ts_backend.available()
-    assert parser_for("auto") is ts_backend.parse
+    assert resolve_backend("auto") == "tree-sitter"  # parser_for imports the backend it names on its first call
+    text = 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    assert parser_for("auto")(text, "main.tf") == ts_backend.parse(text, "main.tf")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -136,6 +135,8 @@ def _write_in_place(path: Path, text: str) -> None:
 
 def _replace(folder: int, name: str, text: str, shown: Path) -> None:
     """A new file in the directory ``folder`` (never following a link), renamed over ``name``."""
+    import secrets  # with -o only: not for a check that writes to standard output
+
     temporary = None
     try:
         for _ in range(100):

@@ -22,9 +22,12 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ownlint.model import ALL_RULES, Suppression
-from ownlint.suppressions.hcl_comments import Comment, hcl_comments
+
+if TYPE_CHECKING:
+    from ownlint.suppressions.hcl_comments import Comment
 
 MARKER = re.compile(r"(?:#|//)[ \t]*ownlint:(ignore-file|ignore)\b(.*)$", re.DOTALL)
 RULES = re.compile(r"\s*(all|OWN\d{3}(?:(?:\s*,\s*|\s+)OWN\d{3})*)(?=\s|:|$)", re.IGNORECASE)
@@ -37,6 +40,8 @@ def comment_suppressions(file: str, text: str, block_lines: Iterable[int]) -> li
     """Every ``ownlint:ignore`` comment of an HCL file, tied to the block it precedes or opens."""
     if "ownlint:" not in text:
         return []
+    from ownlint.suppressions.hcl_comments import hcl_comments  # the comment scanner: for HCL that names ownlint
+
     starts = set(block_lines)
     comments = hcl_comments(text)
     alone = {c.line for c in comments if c.alone and not c.text.startswith("/*")}

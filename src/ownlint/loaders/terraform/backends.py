@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from functools import cache, lru_cache
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.terraform.expr import Expr, HclFile, Outline, outline_of
+
+if TYPE_CHECKING:  # the model is imported by the backend chosen: a run that reads no HCL never imports it
+    from ownlint.loaders.terraform.expr import Expr, HclFile, Outline
 
 BACKENDS = {
     "tree-sitter": "ownlint.loaders.terraform.ts_backend",  # fast (C grammar); the default when installed
@@ -19,22 +23,47 @@ BACKENDS = {
 }
 DEFAULT_BACKEND = "auto"  # tree-sitter when its wheels import, else python-hcl2
 
-ParseFunction = Callable[[str, str], HclFile]
-ExpressionParser = Callable[[str], Expr]
-OutlineFunction = Callable[[str, str], Outline]
+ParseFunction = Callable[[str, str], "HclFile"]
+ExpressionParser = Callable[[str], "Expr"]
+OutlineFunction = Callable[[str, str], "Outline"]
 
 
+@cache  # one function per backend: the loader's outline memo is keyed by it
 def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
-    parse: ParseFunction = _backend(name).parse
+    """The backend's ``parse(text, path)``, the backend imported on the first call (a warm run whose roots the
+    result cache answers parses nothing); an unknown name is refused now."""
+    module_name = _module_name(name)
+    found: list[ParseFunction] = []
+
+    def parse(text: str, path: str) -> HclFile:
+        if not found:
+            found.append(importlib.import_module(module_name).parse)
+        return found[0](text, path)
+
     return parse
 
 
+@cache
 def outline_for(name: str = DEFAULT_BACKEND) -> OutlineFunction:
-    """The backend's ``outline(text, path)``, or one from a full parse where it has none."""
-    backend = _backend(name)
+    """The backend's ``outline(text, path)``, or one from a full parse where it has none; the backend is
+    imported on the first call, as ``parser_for``'s."""
+    module_name = _module_name(name)
+    found: list[OutlineFunction] = []
+
+    def outline(text: str, path: str) -> Outline:
+        if not found:
+            found.append(_outline_of(importlib.import_module(module_name)))
+        return found[0](text, path)
+
+    return outline
+
+
+def _outline_of(backend: ModuleType) -> OutlineFunction:
     if hasattr(backend, "outline"):
         found: OutlineFunction = backend.outline
         return found
+    from ownlint.loaders.terraform.expr import outline_of  # with the backend, not at import
+
     parse: ParseFunction = backend.parse
     return lambda text, path: outline_of(parse(text, path))
 
@@ -53,14 +82,26 @@ def resolve_backend(name: str) -> str:
 
 
 def _backend(name: str) -> ModuleType:
+    return importlib.import_module(_module_name(name))
+
+
+def _module_name(name: str) -> str:
     name = resolve_backend(name)
     module_name = BACKENDS.get(name)
     if module_name is None:
         raise OwnlintError(f"unknown HCL parser {name!r} (available: auto, {', '.join(sorted(BACKENDS))})")
-    return importlib.import_module(module_name)
+    return module_name
 
 
+@lru_cache(maxsize=1)
 def _tree_sitter_available() -> bool:
-    from ownlint.loaders.terraform import ts_backend
+    """Whether ``ts_backend.tree_sitter_parser()`` can be made (the same calls), without importing the backend
+    and the HCL model: a warm run whose roots the result cache answers needs the name only, for its keys."""
+    try:
+        import tree_sitter
+        import tree_sitter_hcl
 
-    return ts_backend.available()
+        tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    except (ImportError, OSError, ValueError):
+        return False
+    return True

@@ -16,45 +16,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownlint import __version__
-from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.store import EntryStore, unsafe_directory, usable_directory
+
+if TYPE_CHECKING:  # the HCL model is imported when a model is read or written: a manifest's entry needs none
+    from ownlint.loaders.terraform import expr as m
 
 FORMAT = 2  # bump when the model's shape or an entry's header changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # larger is not an entry this code wrote for a file it would read
 __all__ = ["ParseCache", "decode", "encode", "open_cache", "unsafe_directory"]
-
-_CLASSES: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        m.Lit,
-        m.Template,
-        m.Name,
-        m.AttrStep,
-        m.IndexStep,
-        m.SplatStep,
-        m.Traversal,
-        m.Call,
-        m.ObjectItem,
-        m.ObjectExpr,
-        m.TupleExpr,
-        m.Conditional,
-        m.ForExpr,
-        m.BinaryOp,
-        m.UnaryOp,
-        m.Unsupported,
-        m.Attribute,
-        m.Block,
-        m.HclFile,
-    )
-}
-
-
-_ARITY = {name: len(dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
-_FIELD_NAMES = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
 
 
 def open_cache(directory: Path, backend: str, repository: Path) -> tuple[ParseCache | None, str | None]:
@@ -94,6 +67,8 @@ class ParseCache:
 
     def get(self, text: str, path: str) -> m.HclFile | None:
         """The model built from exactly ``text``, or None (missing, foreign, corrupt: parsed again)."""
+        from ownlint.loaders.terraform import expr as m
+
         try:
             entry = self._entry(text)
             decoded = decode(entry["model"]) if entry is not None else None
@@ -141,31 +116,14 @@ class ParseCache:
 
 
 def encode(value: Any) -> Any:
-    kind = type(value)
-    names = _FIELD_NAMES.get(kind)
-    if names is not None:  # the model's classes: field names looked up once, not per node
-        fields = [getattr(value, name) for name in names]
-        return {"t": kind.__name__, "f": [item if type(item) in _LEAVES else encode(item) for item in fields]}
-    if isinstance(value, tuple):
-        return [item if type(item) in _LEAVES else encode(item) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # not the model's: decoding refuses it
-        return {"t": kind.__name__, "f": [encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
-    return value
+    """A value of the HCL model as plain JSON values (``hcl_codec``)."""
+    from ownlint.loaders.terraform.hcl_codec import encode as encoded  # the model: not for a manifests-only run
+
+    return encoded(value)
 
 
 def decode(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        name = value["t"]
-        cls = _CLASSES[name]  # only the model's classes: anything else is a KeyError
-        items = value["f"]
-        if len(items) != _ARITY[name]:
-            raise ValueError("entry does not match the model")
-        return cls(*[decode(item) if type(item) in _NESTED else item for item in items])
-    if kind is list:
-        return tuple([decode(item) if type(item) in _NESTED else item for item in value])
-    return value
+    """What ``encode`` gave, as the model's values again (anything else is refused)."""
+    from ownlint.loaders.terraform.hcl_codec import decode as decoded  # the model: not for a manifests-only run
 
-
-_LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most fields)
-_NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves (most leaves)
+    return decoded(value)

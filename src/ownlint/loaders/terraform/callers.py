@@ -18,10 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ownlint.loaders.files import read_text
-from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import OutlineFunction
-from ownlint.loaders.terraform.evaluate import Evaluator
-from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem
 
@@ -61,10 +58,15 @@ def local_sources(text: str, name: str, outline: OutlineFunction) -> list[str]:
     its problem is reported where it is loaded)."""
     if MODULE_WORD.search(text) is None:
         return []
+    from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
+    from ownlint.loaders.terraform.json_syntax import parse_json_file
+
     try:
         found = outline(text, name) if not name.endswith(".json") else m.outline_of(parse_json_file(text, name))
     except (m.HclSyntaxError, RecursionError):
         return []
+    from ownlint.loaders.terraform.evaluate import Evaluator  # not at import: a warm run may evaluate nothing
+
     constant = Evaluator({}, {})
     texts = (constant.value(expression) for expression in found.module_sources)
     return [t for t in texts if isinstance(t, str) and is_local(t)]

@@ -7,25 +7,24 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text
-from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.backends import OutlineFunction, ParseFunction
 from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.callers import is_local, local_sources
-from ownlint.loaders.terraform.evaluate import Evaluator
-from ownlint.loaders.terraform.json_syntax import parse_json_file
 from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
 from ownlint.loaders.terraform.loaded import ResultStore
-from ownlint.loaders.terraform.overrides import is_override_file, merge_overrides
 from ownlint.loaders.terraform.reads import is_terraform_file as is_terraform_file
 from ownlint.loaders.terraform.reads import is_tfvars as is_tfvars
 from ownlint.loaders.terraform.reads import listing, vendored_modules
 from ownlint.loaders.terraform.reads import terraform_files as terraform_files
 from ownlint.model import LoadProblem, Suppression
-from ownlint.suppressions.parse import comment_suppressions
 from ownlint.vcs.tree import repository_top
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform import expr as m
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,8 @@ class ModuleLoader:
             self.suppressions.update(parsed.suppressions)
 
     def _parsed_directory(self, directory: Path) -> ModuleSource | None:
+        from ownlint.loaders.terraform.overrides import merge_overrides  # on use: a replayed root reads no HCL
+
         module_files: list[m.HclFile] = []
         tfvars: list[m.HclFile] = []
         seen: list[str] = []
@@ -166,6 +167,10 @@ class ModuleLoader:
     def load_file(self, path: Path, shown: str, digests: list[str] | None = None) -> m.HclFile | LoadProblem:
         """Read and parse one file (HCL, or Terraform's JSON syntax by its name); ``digests`` hears of the
         text whose model the memo now holds."""
+        from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
+        from ownlint.loaders.terraform.json_syntax import parse_json_file
+        from ownlint.suppressions.parse import comment_suppressions
+
         text = read_text(path, shown, self.max_bytes)
         digest = probes.text_digest(text)  # once per file: the result cache's probe and the run's model memo
         if probes.active():
@@ -190,6 +195,8 @@ class ModuleLoader:
         are common: a third of terraform-aws-components), else from the parse cache, else parsed. Beside a
         result cache, entries are written only once this process met a stale result (an edited root): a
         first run replays its roots next time, never reading them, and writing them cost it half again."""
+        from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
+
         known = self.models.get(digest)
         if known is not None:  # the model is the text's alone, but for the path it is shown at
             return m.HclFile(shown, known.attributes, known.blocks)
@@ -204,6 +211,8 @@ class ModuleLoader:
         """``local_calls`` of ``directory`` read from outlines of the files that name a module (a word
         search first: most files do not), or None when it holds no module file. A file that does not
         parse calls nothing, as in a full load; its problem is reported when it is loaded."""
+        from ownlint.loaders.terraform.overrides import is_override_file  # on use: a replayed root reads no HCL
+
         calls: list[Path] = []
         module_files = [p for p, _ in listing(self.context, directory)[1] if not is_tfvars(p)]
         if any(is_override_file(p.name) for p in module_files):  # an override may change a call's source
@@ -236,6 +245,8 @@ class ModuleLoader:
         source = self.cache.get(directory)
         if source is None:
             return []
+        from ownlint.loaders.terraform.evaluate import Evaluator  # not at import: a warm run may evaluate nothing
+
         constant = Evaluator({}, {})
         called = []
         for hcl in source.files:

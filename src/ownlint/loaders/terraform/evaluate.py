@@ -11,13 +11,11 @@ import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import operators as ops
 from ownlint.loaders.terraform.budget import NOTHING, Budget, OverBudget, Size
-from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
-from ownlint.loaders.terraform.functions.files import ModuleFiles, file_functions
 from ownlint.loaders.terraform.outputs import ModuleCall, module_value
 from ownlint.loaders.terraform.types import convert
 from ownlint.loaders.terraform.values import (
@@ -28,6 +26,9 @@ from ownlint.loaders.terraform.values import (
     to_text,
 )
 from ownlint.model import Place
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform.functions.files import ModuleFiles
 
 MAX_DEPTH = 150
 # While set, references to values known only after apply (resource attributes, module outputs, data
@@ -282,6 +283,9 @@ class Evaluator:
             return self._try(expr, env)
         if name == "templatefile" and self.files is not None and len(expr.args) == 2:
             return self._template_file(self.files, expr, env)
+        from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS  # not for a run that calls none
+        from ownlint.loaders.terraform.functions.files import file_functions
+
         function = FUNCTIONS.get(name) or (file_functions(self.files).get(name) if self.files is not None else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import relative
-from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import DEFAULT_BACKEND, ExpressionParser, expression_parser_for
 from ownlint.model import LoadProblem, Place, PlaceKind
 
 if TYPE_CHECKING:
+    from ownlint.loaders.terraform import expr as m
     from ownlint.loaders.terraform.directories import ModuleLoader
     from ownlint.loaders.terraform.evaluate import Binding
 
@@ -38,6 +38,8 @@ class TerraformInputs:
 
 def root_overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[str, Binding]]:
     """Root variable values from ``TF_VAR_*`` (with ``--env-vars``), ``--var-file`` and ``--var``, in that order."""
+    if not (inputs.env_vars or inputs.var_files or inputs.variables):
+        return []  # none: neither the evaluator nor a parser is imported (a warm run may need neither)
     from ownlint.loaders.terraform.evaluate import Binding  # the evaluator: not for a run that reads no Terraform
 
     parse_expression = expression_parser_for(inputs.parser)
@@ -74,6 +76,8 @@ def root_overrides(loader: ModuleLoader, inputs: TerraformInputs) -> list[tuple[
 
 def _cli_value(text: str, parse_expression: ExpressionParser) -> m.Expr:
     """As Terraform reads ``-var``: a string, unless it is written as a list or map expression."""
+    from ownlint.loaders.terraform import expr as m  # the HCL model: not for a run that reads no Terraform
+
     if text.strip().startswith(("{", "[")):
         return parse_expression(text)
     return m.Lit(text)

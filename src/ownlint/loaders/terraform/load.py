@@ -10,23 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
-from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.backends import OutlineFunction, outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import open_cache
 from ownlint.loaders.terraform.directories import ModuleLoader, repository_of, terraform_files
-from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs, root_overrides
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles, OutlineStore
-from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan
 from ownlint.loaders.terraform.results import open_results
 from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
-from ownlint.loaders.terraform.taggable import taggable_index
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
 from ownlint.parallel import MIN_PARALLEL_FILES, counter
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform import expr as m
+    from ownlint.loaders.terraform.evaluate import Binding
 
 
 def load_terraform(
@@ -113,6 +113,8 @@ def _roots_here(
 
 
 def _no_hcl(text: str, path: str) -> m.HclFile:
+    from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
+
     raise m.HclSyntaxError("no HCL parser loaded", 1)
 
 
@@ -120,6 +122,9 @@ def _with_plan(
     loader: ModuleLoader, plan_path: Path, stacks: Mapping[Path, str], loaded: list[Resource]
 ) -> list[Resource]:
     """``loaded`` with the plan's root module replaced by the plan's resources, but for those it lacks."""
+    from ownlint.loaders.terraform.plan import missing_from_plan, plan_resources, read_plan  # with --plan only
+    from ownlint.loaders.terraform.taggable import taggable_index
+
     shown = relative(loader.root, plan_path) or plan_path.name
     if not plan_path.is_file():
         raise OwnlintError(f"--plan {plan_path}: no such file")
@@ -150,6 +155,8 @@ def _block_finder(loader: ModuleLoader) -> Callable[[str, int], m.Block | None]:
     parsed: dict[str, m.HclFile | LoadProblem] = {}
 
     def block_at(file: str, line: int) -> m.Block | None:
+        from ownlint.loaders.terraform import expr as m  # the HCL model: with --plan only
+
         if file not in parsed:
             parsed[file] = loader.load_file(loader.root / file, file)
         found = parsed[file]

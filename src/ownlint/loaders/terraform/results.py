@@ -25,15 +25,17 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownlint import __version__
 from ownlint.loaders.terraform import cache as parse_cache
 from ownlint.loaders.terraform import codec
-from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.loaded import DirectoryResult, LoadedTree, ParsedDirectory, RootResult
 from ownlint.loaders.terraform.probes import ProbeContext, Recorder
 from ownlint.loaders.terraform.store import EntryStore, usable_directory
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform.evaluate import Binding
 
 FORMAT = 1  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024

@@ -10,16 +10,17 @@ import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ownlint.loaders.terraform import probes
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.callers import repository_callers
 from ownlint.loaders.terraform.directories import ModuleLoader, ModuleSource
-from ownlint.loaders.terraform.evaluate import Binding
-from ownlint.loaders.terraform.instances import ModuleTree
 from ownlint.loaders.terraform.loaded import DirectoryResult, RootResult
 from ownlint.loaders.terraform.loaded import LoadedTree as LoadedTree
-from ownlint.loaders.terraform.taggable import taggable_index
+
+if TYPE_CHECKING:
+    from ownlint.loaders.terraform.evaluate import Binding
 
 # Files beside a module that say Terraform runs in that directory (a caller would ignore all of them).
 _ROOT_FILES = (".terraform.lock.hcl", ".terraform", "terragrunt.hcl")
@@ -172,6 +173,9 @@ def _load_root(
     loader: ModuleLoader, directory: Path, overrides: list[tuple[str, Binding]], recorder: probes.Recorder
 ) -> RootResult | None:
     """Evaluate one root module with everything it calls (None: ``directory`` holds no module file)."""
+    from ownlint.loaders.terraform.instances import ModuleTree  # the evaluator: not for roots the cache answers
+    from ownlint.loaders.terraform.taggable import taggable_index
+
     source = loader.source(directory)
     if source is None:
         return None

@@ -1,0 +1,135 @@
+"""A pre-commit check starts fast: a warm one-file check imports only what it uses (issue 20). Each test runs
+ownlint as pre-commit does (``python -m ownlint``, a fresh interpreter) and names the modules a regression
+would bring back; each also shows that the probe sees the run (what the run does need is imported) and that
+the warm output is the cold one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import write_tree
+
+CONFIG = "parties:\n  internal: [platform]\n"
+ESTATE = {
+    "ownlint.yaml": CONFIG,
+    "stack/main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n  tags = merge({ owner = "platform" }, {})\n}\n'
+    'module "queue" {\n  source = "../modules/queue"\n}\n',
+    "stack/terraform.tfvars": "",
+    "modules/queue/main.tf": 'resource "aws_sqs_queue" "q" {\n  name = upper("q")\n}\n',
+    "apps/app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: apps\n"
+    "  labels:\n    owner: platform\n",
+    "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels:\n    owner: platform\n",
+}
+
+# the HCL model, its parsers and the evaluator: a run that reads no Terraform never needs them
+HCL = (
+    "ownlint.loaders.terraform.expr",
+    "ownlint.loaders.terraform.ts_backend",
+    "ownlint.loaders.terraform.evaluate",
+    "tree_sitter",
+    "tree_sitter_hcl",
+)
+# what evaluates a root module: a warm run whose roots all come from the result cache never needs it
+EVALUATION = (
+    "ownlint.loaders.terraform.evaluate",
+    "ownlint.loaders.terraform.functions",
+    "ownlint.loaders.terraform.functions.encoding",
+    "ownlint.loaders.terraform.instances",
+    "ownlint.loaders.terraform.plan",
+)
+
+
+def _run(cwd: Path, *args: str) -> tuple[str, set[str]]:
+    """The output of ``ownlint ARGS`` and the modules it imported (``python -X importtime``)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ownlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"},
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    return done.stdout, {line.rpartition("|")[2].strip() for line in lines if line.startswith("import time:")}
+
+
+def _warm(tmp_path: Path, named: str) -> tuple[str, str, set[str]]:
+    """The cold run's output, then the warm run's output and imports, for a check of ``named`` in the estate."""
+    repo = write_tree(tmp_path / "repo", ESTATE)
+    (repo / ".git").mkdir()  # the repository's top
+    cache = str(tmp_path / "cache")
+    cold, _ = _run(repo, "check", "--cache-dir", cache, "--", named)
+    warm, imported = _run(repo, "check", "--cache-dir", cache, "--", named)
+    return cold, warm, imported
+
+
+def test_a_warm_manifest_check_imports_no_hcl_model_parser_or_evaluator(tmp_path: Path) -> None:
+    cold, warm, imported = _warm(tmp_path, "apps/app.yaml")
+    assert "ConfigMap" in warm or "No findings" in warm
+    assert warm == cold
+    assert "ownlint.loaders.kubernetes.load" in imported  # the probe sees the run's imports
+    assert sorted(imported.intersection(HCL)) == []
+    # the HCL comment scanner (YAML suppressions are annotations) and the temporary names of -o files
+    assert sorted(imported & {"ownlint.suppressions.hcl_comments", "secrets"}) == []
+
+
+def test_a_warm_root_file_check_answered_by_the_result_cache_imports_no_evaluator(tmp_path: Path) -> None:
+    cold, warm, imported = _warm(tmp_path, "stack/main.tf")
+    assert "aws_s3_bucket.b" in warm and "module.queue.aws_sqs_queue.q" in warm
+    assert warm == cold
+    assert "ownlint.loaders.terraform.results" in imported  # the result cache answered
+    assert sorted(imported.intersection(EVALUATION)) == []
+
+
+def test_a_warm_root_file_check_answered_by_the_result_cache_imports_no_hcl_model_or_parser(tmp_path: Path) -> None:
+    """Only the backend's name is needed (the caches' keys): whether tree-sitter loads is asked of tree_sitter."""
+    cold, warm, imported = _warm(tmp_path, "stack/main.tf")
+    assert warm == cold
+    parsing = {
+        "ownlint.loaders.terraform.expr",
+        "ownlint.loaders.terraform.ts_backend",
+        "ownlint.loaders.terraform.json_syntax",
+        "ownlint.loaders.terraform.overrides",
+        "ownlint.suppressions.parse",
+    }
+    assert sorted(imported & parsing) == []
+
+
+def test_a_warm_module_file_check_evaluates_its_callers_sources_without_the_function_table(tmp_path: Path) -> None:
+    cold, warm, imported = _warm(tmp_path, "modules/queue/main.tf")
+    assert "module.queue.aws_sqs_queue.q" in warm  # checked as its caller instantiates it
+    assert warm == cold
+    assert "ownlint.loaders.terraform.evaluate" in imported  # a module call's source is evaluated
+    functions = [name for name in imported if name.startswith("ownlint.loaders.terraform.functions")]
+    assert sorted(functions) == []
+
+
+def test_a_cold_root_file_check_evaluates_and_parses(tmp_path: Path) -> None:
+    """The other side of the guards above: without the cache every deferred module is imported when used."""
+    repo = write_tree(tmp_path, ESTATE)
+    output, imported = _run(repo, "check", "--no-cache", "--", "stack/main.tf")
+    assert "aws_s3_bucket.b" in output
+    assert {"ownlint.loaders.terraform.evaluate", "ownlint.loaders.terraform.functions", "tree_sitter"} <= imported
+
+
+def test_an_empty_check_imports_no_loader_graph_or_parser(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    output, imported = _run(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "empty")
+    assert output == "No findings in 0 files (0 resources), preset hybrid-it.\n"
+    assert "ownlint.commands.check" in imported
+    unused = {
+        *HCL,
+        *EVALUATION,
+        "ownlint.loaders.terraform.load",
+        "ownlint.loaders.kubernetes.load",
+        "ownlint.graph",
+        "networkx",
+        "ownlint.audit",
+        "ownlint.loaders.codeowners",
+        "secrets",  # for the temporary names of -o files
+    }
+    assert sorted(imported.intersection(unused)) == []
