@@ -3,25 +3,27 @@ and the Namespaces the repository defines elsewhere for the objects named."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, documents_of, name_of
+from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
 from ownlint.loaders.kubernetes.resources import resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
-from ownlint.parallel import counter, run_chunks
+from ownlint.parallel import MIN_PARALLEL_FILES, counter, run_chunks
 from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
 
 if TYPE_CHECKING:
-    from ownlint.loaders.terraform.cache import ParseCache
+    from ownlint.loaders.kubernetes.cached import ManifestCache
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 STDIN_NAME = "<stdin>"  # standard input, as findings name it
@@ -48,18 +50,23 @@ def load_kubernetes(
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
-    cache = _yaml_cache(root, cache_dir) if cache_dir is not None and files else None
-    checked = str(cache.directory) if cache is not None else None
-    tasks = [(str(root), str(p), max_bytes, checked) for p in files]
-    read = counter(progress, "reading manifests", len(tasks))
+    cache = _manifest_cache(root, cache_dir) if cache_dir is not None and files else None
+    setup = (str(cache.directory), cache.repository) if cache is not None else None
+    tasks = [_Bucket(str(root), number, directories, max_bytes, setup) for number, directories in _buckets(files)]
+    total = sum(len(names) for task in tasks for _, names in task.directories)
+    read = counter(progress, "reading manifests", total, lambda task: sum(len(n) for _, n in task.directories))
     written = 0
-    for shown, found, problem, stored in run_chunks(_read_manifests, tasks, jobs, on_chunk=read):
+    found_of: list[tuple[int, str, list[Manifest], list[LoadProblem]]] = []
+    least = 1 if total >= MIN_PARALLEL_FILES else len(tasks) + 1  # workers for many files, however grouped
+    for done, stored in run_chunks(_read_buckets, tasks, jobs, minimum=least, on_chunk=read):
+        found_of.extend(done)
+        written += stored
+    for _, shown, found, problem in sorted(found_of, key=lambda item: item[0]):  # in the order of ``files``
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)
-        written += stored
     if cache is not None and written:
-        cache.written = written
+        cache.store.written = written
         cache.prune()
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
@@ -87,51 +94,104 @@ def _unique(problems: list[LoadProblem]) -> list[LoadProblem]:
     return list(dict.fromkeys(problems))
 
 
-def _yaml_cache(root: Path, cache_dir: str) -> ParseCache | None:
-    from ownlint.loaders.kubernetes.cached import BACKEND  # only runs with a cache
-    from ownlint.loaders.terraform.cache import open_cache
+def _manifest_cache(root: Path, cache_dir: str) -> ManifestCache | None:
+    """The manifest cache beside the parse cache in ``cache_dir``, when it is safe to use (no note: Terraform's
+    says why the parse cache's directory is not)."""
+    from ownlint.loaders.kubernetes.cached import ManifestCache  # only runs with a cache
+    from ownlint.loaders.terraform.store import usable_directory
     from ownlint.vcs.tree import repository_top
 
-    return open_cache(Path(cache_dir), BACKEND, repository_top(root) or root.resolve())[0]
+    repository, directory = repository_top(root) or root.resolve(), Path(cache_dir) / "manifests"
+    usable, _ = usable_directory(directory, repository, "manifest cache")
+    return ManifestCache(directory, str(repository)) if usable else None
 
 
-def _read_manifests(
-    tasks: list[tuple[str, str, int, str | None]],
-) -> list[tuple[str, list[Manifest], list[LoadProblem], int]]:
-    """Each (root, path, size limit, checked cache directory)'s file as shown, its objects and problems, and
-    the cache entries written (a worker's chunk, or all)."""
+class _Bucket(NamedTuple):
+    """The directories of one cache entry, each with its files (and their places among the files named)."""
+
+    root: str
+    number: int
+    directories: list[tuple[str, list[tuple[int, str]]]]
+    limit: int
+    cache: tuple[str, str] | None  # the checked cache directory and the repository, or None
+
+
+def _buckets(files: Iterable[Path]) -> list[tuple[int, list[tuple[str, list[tuple[int, str]]]]]]:
+    """The files by directory (absolute), the directories by cache entry."""
+    from ownlint.loaders.kubernetes.cached import bucket_of
+
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for index, path in enumerate(files):
+        directory, name = os.path.split(os.path.abspath(path))
+        grouped.setdefault(directory, []).append((index, name))
+    buckets: dict[int, list[tuple[str, list[tuple[int, str]]]]] = {}
+    for directory, names in grouped.items():
+        buckets.setdefault(bucket_of(directory), []).append((directory, names))
+    return sorted(buckets.items())
+
+
+def _read_buckets(tasks: list[_Bucket]) -> list[tuple[list[tuple[int, str, list[Manifest], list[LoadProblem]]], int]]:
+    """Each file's place, name as shown, objects and problems, by bucket; and the cache entries written."""
+    from ownlint.loaders.kubernetes.cached import ManifestCache, merged
+
     results = []
-    caches: dict[str, ParseCache] = {}
-    for root, path, limit, cache_dir in tasks:
-        shown = relative(Path(root), Path(path))
-        found: list[Manifest] = []
-        problems: list[LoadProblem] = []
-        cache = _cache_in(caches, cache_dir)
-        written = cache.written if cache is not None else 0
-        collect(shown, read_text(Path(path), shown, limit), found, problems, _cached(cache))
-        results.append((shown, found, problems, (cache.written - written) if cache is not None else 0))
+    for task in tasks:
+        cache = ManifestCache(Path(task.cache[0]), task.cache[1]) if task.cache is not None else None
+        stored = cache.read(task.number) if cache is not None else {}
+        parsed: dict[str, dict[str, list[Any]]] = {}
+        found = []
+        for directory, names in task.directories:
+            through = _through(stored.get(directory, {}), parsed, directory) if cache is not None else None
+            found.extend(_read_directory(Path(task.root), directory, names, task.limit, through))
+        if cache is not None and parsed:
+            cache.write(task.number, merged(stored, parsed))
+        results.append((found, cache.store.written if cache is not None else 0))
     return results
 
 
-def _cached(cache: ParseCache | None) -> Parse | None:
-    """How a file's YAML is parsed through ``cache`` (None: parsed each time)."""
-    if cache is None:
-        return None
-    from ownlint.loaders.kubernetes.cached import cached_documents  # only runs with a cache
+def _read_directory(
+    root: Path, directory: str, names: list[tuple[int, str]], limit: int, through: Callable[[str], Parse] | None
+) -> list[tuple[int, str, list[Manifest], list[LoadProblem]]]:
+    """Each file's place, name as shown, objects and problems (YAML parsed ``through`` the cache)."""
+    shown_directory = relative(root, Path(directory))
+    results = []
+    for index, name in names:
+        path = os.path.join(directory, name)
+        shown = relative(root, Path(path)) if os.path.islink(path) else _joined(shown_directory, name)
+        found: list[Manifest] = []
+        problems: list[LoadProblem] = []
+        collect(shown, read_text(Path(path), shown, limit), found, problems, through(name) if through else None)
+        results.append((index, shown, found, problems))
+    return results
 
-    return lambda text, shown: cached_documents(cache, text, shown, documents_of)
+
+def _joined(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
 
 
-def _cache_in(caches: dict[str, ParseCache], directory: str | None) -> ParseCache | None:
-    """The cache in ``directory`` (one ``open_cache`` checked in the parent), made once per chunk."""
-    if directory is None:
-        return None
-    if directory not in caches:
-        from ownlint.loaders.kubernetes.cached import BACKEND
-        from ownlint.loaders.terraform.cache import ParseCache
+def _through(
+    stored: dict[str, list[Any]], parsed: dict[str, dict[str, list[Any]]], directory: str
+) -> Callable[[str], Parse]:
+    """How a file of ``directory`` is parsed: from ``stored`` when that holds its text's digest, else parsed
+    and recorded in ``parsed`` (None: plain JSON would not give it back, parsed each time)."""
+    from ownlint.loaders.kubernetes.cached import MAX_TEXT, decoded, digest, encoded
 
-        caches[directory] = ParseCache(Path(directory), BACKEND)
-    return caches[directory]
+    def parse_file(name: str) -> Parse:
+        def parse(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
+            source = digest(text)
+            entry = stored.get(name)
+            if type(entry) is list and len(entry) == 2 and entry[0] == source:
+                found = documents_of(text, shown) if entry[1] is None else decoded(entry[1], shown)
+                if found is not None:
+                    return found
+            documents, problems, plain = parsed_documents(text, shown)
+            keep = encoded(documents, problems) if plain and len(text) <= MAX_TEXT else None
+            parsed.setdefault(directory, {})[name] = [source, keep]
+            return documents, problems
+
+        return parse
+
+    return parse_file
 
 
 def _context_namespaces(

@@ -37,6 +37,7 @@ class ManifestLoader(_SafeLoader):
     """``CSafeLoader`` whose plain scalars resolve by the core schema (libyaml asks the Python resolver)."""
 
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level table, emptied
+    unusual = False  # a document needed PyYAML's constructor (``construct``): JSON may not give its data back
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """PyYAML's ``resolve``, answering the common cases without scanning its tables (called per node)."""
