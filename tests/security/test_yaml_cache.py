@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import run_cli, write_tree
 
-from ownlint.loaders.kubernetes import cached
-from ownlint.loaders.kubernetes import load as kubernetes_load
+from ownlint.loaders.kubernetes import cached, reading
 from ownlint.loaders.kubernetes.cached import ManifestCache, bucket_of
 
 UNOWNED = """apiVersion: v1
@@ -59,7 +58,7 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(text: str, shown: str) -> object:
         raise AssertionError(f"{shown} parsed")
 
-    monkeypatch.setattr(kubernetes_load, "parsed_documents", refuse)
+    monkeypatch.setattr(reading, "parsed_documents", refuse)
 
 
 def forged(cache: Path, repo: Path) -> tuple[Path, dict[str, object], object]:

@@ -85,7 +85,8 @@ class ManifestCache:
     def write(self, bucket: int, stored: Stored) -> None:
         material = self._material(bucket)
         try:
-            body = json.dumps(stored, separators=(",", ":"))  # ASCII: lone surrogates are escaped
+            # ASCII (lone surrogates escaped); no cycle check: the quick construction shares no container
+            body = json.dumps(stored, separators=(",", ":"), check_circular=False)
         except (ValueError, RecursionError):
             return
         check = hashlib.sha256(body.encode()).hexdigest()

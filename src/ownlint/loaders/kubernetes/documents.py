@@ -169,28 +169,38 @@ def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
     """Lines of ``metadata`` label/annotation keys (and the pod template's), for precise provenance,
     and of the top-level keys the graph quotes as evidence (``subjects``, ``rules``, ``spec``)."""
     lines: dict[tuple[str, ...], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, _ in node.value:
-            lines[(str(key.value),)] = key.start_mark.line + 1
-    wanted = [("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata")]
-    for prefix in wanted:
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key, _ in node.value:
+        lines[(str(key.value),)] = key.start_mark.line + 1
+    for prefix in _WANTED:
         meta = _child(node, prefix)
         if meta is None:
             continue
         lines[prefix] = meta.start_mark.line + 1
-        for section in ("labels", "annotations"):
-            mapping = _child(meta, (section,))
+        for section in _SECTIONS:
+            mapping = _child(meta, section)
             if isinstance(mapping, yaml.MappingNode):
                 for key, _ in mapping.value:
-                    lines[(*prefix, section, str(key.value))] = key.start_mark.line + 1
+                    lines[(*prefix, section[0], str(key.value))] = key.start_mark.line + 1
     return lines
 
 
+_WANTED = (("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata"))
+_SECTIONS = (("labels",), ("annotations",))
+
+
 def _child(node: yaml.Node | None, path: tuple[str, ...]) -> yaml.Node | None:
+    """The value of the first key ``path[0]`` (a key's ``value`` is text only for a scalar), and so on down."""
     for name in path:
         if not isinstance(node, yaml.MappingNode):
             return None
-        node = next((v for k, v in node.value if getattr(k, "value", None) == name), None)
+        for key, value in node.value:
+            if key.value == name:
+                node = value
+                break
+        else:
+            return None
     return node
 
 
