@@ -68,7 +68,7 @@ def _read_directory(
         shown = relative(root, Path(path)) if os.path.islink(path) else _joined(shown_directory, name)
         found: list[Manifest] = []
         problems: list[LoadProblem] = []
-        collect(shown, read_text(Path(path), shown, limit), found, problems, through(name) if through else None)
+        collect(shown, read_text(path, shown, limit), found, problems, through(name) if through else None)
         results.append((index, shown, found, problems))
     return results
 
