@@ -236,3 +236,24 @@ def test_an_entry_that_is_no_small_regular_file_is_never_used(
     assert check(repo, "--cache-dir", str(cache)) == expected
     if kind == "symlink":
         assert (tmp_path / "elsewhere.json").read_text() == outside  # never written through
+
+
+def test_a_warm_run_reads_its_entries_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding entries is little work: workers would cost more than they save (but a cold run uses them)."""
+    from ownlint.loaders.kubernetes import load
+
+    files = {f"ns-{n:03d}/app.yaml": UNOWNED.replace("settings", f"settings-{n}") for n in range(80)}
+    repo = write_tree(tmp_path / "repo", files)
+    cache = tmp_path / "cache"
+    jobs: list[int] = []
+    original = load.run_chunks
+
+    def spy(work: object, items: object, given: int, **options: object) -> object:
+        jobs.append(given)
+        return original(work, items, given, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load, "run_chunks", spy)
+    expected = check(repo, "--no-cache", "--jobs", "2")
+    assert check(repo, "--cache-dir", str(cache), "--jobs", "2") == expected
+    assert check(repo, "--cache-dir", str(cache), "--jobs", "2") == expected
+    assert jobs == [2, 2, 1]

@@ -95,6 +95,11 @@ class ManifestCache:
     def prune(self) -> None:
         self.store.prune(MAX_BYTES)
 
+    def holds(self, bucket: int) -> bool:
+        """Whether the bucket has an entry (not read: whether it is usable is for ``read`` to say)."""
+        key = self.key(bucket)
+        return os.path.isfile(self.directory / key[:2] / f"{key}.json")
+
     def key(self, bucket: int) -> str:
         """The name of the bucket's entry."""
         return _key(self._material(bucket))

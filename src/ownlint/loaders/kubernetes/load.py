@@ -93,6 +93,8 @@ def _load(
     written = 0
     found_of: list[tuple[int, str, list[Manifest], list[LoadProblem]]] = []
     least = 1 if total >= MIN_PARALLEL_FILES else len(tasks) + 1  # workers for many files, however grouped
+    if cache is not None and all(cache.holds(task.number) for task in tasks):
+        jobs = 1  # a warm run decodes entries: workers would cost more (a fork, results sent back) than they save
     for done, stored in run_chunks(read_buckets, tasks, jobs, minimum=least, on_chunk=read):
         found_of.extend(done)
         written += stored
