@@ -4,7 +4,10 @@ PyYAML's own constructor and resolver gave, on every fixture manifest and on tri
 
 from __future__ import annotations
 
+import gc
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +145,176 @@ def _tags(node: yaml.Node, seen: set[int]) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [node.tag, *(_tags(n, seen) for n in node.value)]
     return [node.tag, *((_tags(k, seen), _tags(v, seen)) for k, v in node.value)]
+
+
+# --- issue 20, second pass: the manifest cache, key lines, resolver calls, garbage collection ---------------
+
+KEYS = {
+    "duplicate metadata": "metadata:\n  name: a\nmetadata:\n  labels: {x: 1}\n",
+    "duplicate labels": "metadata:\n  labels:\n    a: 1\n  labels:\n    b: 2\n",
+    "non-scalar keys": "? [metadata]\n: 1\nmetadata:\n  ? {labels: 1}\n  : 2\n  labels: {a: 1}\n",
+    "cronjob": (
+        "kind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n"
+        "        metadata:\n          labels:\n            team: a\n          annotations: {owner: b}\n"
+    ),
+    "pod template": "spec:\n  template:\n    metadata:\n      labels:\n        app: x\n",
+    "not a mapping": "- a\n- b\n",
+}
+
+
+def _old_key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
+    """The key lines as ``documents._key_lines`` found them before (a generator per lookup)."""
+
+    def child(node: yaml.Node | None, path: tuple[str, ...]) -> yaml.Node | None:
+        for name in path:
+            if not isinstance(node, yaml.MappingNode):
+                return None
+            node = next((v for k, v in node.value if getattr(k, "value", None) == name), None)
+        return node
+
+    lines: dict[tuple[str, ...], int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            lines[(str(key.value),)] = key.start_mark.line + 1
+    wanted = [("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata")]
+    for prefix in wanted:
+        meta = child(node, prefix)
+        if meta is None:
+            continue
+        lines[prefix] = meta.start_mark.line + 1
+        for section in ("labels", "annotations"):
+            mapping = child(meta, (section,))
+            if isinstance(mapping, yaml.MappingNode):
+                for key, _ in mapping.value:
+                    lines[(*prefix, section, str(key.value))] = key.start_mark.line + 1
+    return lines
+
+
+def test_key_lines_are_found_as_before_in_the_same_order() -> None:
+    compared = 0
+    for text in [*KEYS.values(), *_texts().values()]:
+        if too_deep(text) is not None:
+            continue
+        try:
+            nodes = list(yaml.compose_all(text, Loader=ManifestLoader))
+        except (yaml.YAMLError, RecursionError):
+            continue
+        for node in nodes:
+            assert list(documents._key_lines(node).items()) == list(_old_key_lines(node).items()), text
+            compared += 1
+    assert compared > 100
+
+
+class _PyYAMLResolving(ManifestLoader):
+    """The loader with every resolver method PyYAML's own (the per-node calls libyaml makes included)."""
+
+    resolve = yaml.resolver.BaseResolver.resolve
+    descend_resolver = yaml.resolver.BaseResolver.descend_resolver  # type: ignore[assignment]
+    ascend_resolver = yaml.resolver.BaseResolver.ascend_resolver  # type: ignore[assignment]
+
+
+def test_the_resolver_calls_libyaml_makes_per_node_change_no_tag() -> None:
+    assert not ManifestLoader.yaml_path_resolvers  # what makes PyYAML's descend/ascend do nothing
+    compared = 0
+    for text in [*TRICKY.values(), *KEYS.values(), *_texts().values()]:
+        if too_deep(text) is not None:
+            continue
+        composed = []
+        for loader in (ManifestLoader, _PyYAMLResolving):
+            try:
+                composed.append(list(yaml.compose_all(text, Loader=loader)))
+            except yaml.YAMLError as error:
+                composed.append(type(error))
+        if isinstance(composed[0], list) and isinstance(composed[1], list):
+            try:
+                composed = [[_tags(n, set()) for n in nodes] for nodes in composed]  # type: ignore[union-attr]
+            except RecursionError:
+                continue  # too deep for the comparison itself
+        assert composed[0] == composed[1], text
+        compared += 1
+    assert compared > 100
+
+
+PLAIN = {
+    "manifest": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {team: x}}\ndata: {n: 1, f: 1.5, b: true}\n",
+    "json": '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}',
+    "specials": "a: .inf\nb: -.inf\nc: -0.0\nd: ~\ne: 0x1F\nf: '1'\n",
+    "error after": "a: 1\n---\nb: [\n",
+}
+NOT_PLAIN = ["anchors", "merge", "tags", "timestamp", "set omap", "keys", "complex key", "recursive", "custom tag"]
+
+
+def test_documents_are_plain_only_when_json_gives_them_back_exactly() -> None:
+    """What the manifest cache may store: plain documents survive a JSON round trip with their types."""
+    for name, text in PLAIN.items():
+        found, _, plain = documents.parsed(text, "m.yaml")
+        assert plain, name
+        for document in found:
+            assert _typed(json.loads(json.dumps(document.data)), {}) == _typed(document.data, {}), name
+    for name in NOT_PLAIN:
+        assert documents.parsed(TRICKY[name], "m.yaml")[2] is False, name
+
+
+def test_loading_manifests_collects_no_garbage_and_leaves_collection_as_it_was(tmp_path: Path) -> None:
+    from ownlint.loaders.kubernetes import load
+
+    (tmp_path / "a.yaml").write_text(PLAIN["manifest"])
+    seen: list[bool] = []
+    original = load.read_buckets
+
+    def spy(tasks: Any) -> Any:
+        seen.append(gc.isenabled())
+        return original(tasks)
+
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(load, "read_buckets", spy)
+                assert len(load.load_kubernetes(tmp_path, [tmp_path / "a.yaml"]).resources) == 1
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert seen == [False, False]
+
+
+def test_warm_runs_of_every_fixture_read_manifests_from_the_cache(tmp_path: Path) -> None:
+    """Cold and warm equal the uncached run on every fixture, with workers too; a warm run parses again only
+    the few manifests the cache may not hold (documents JSON would not give back: aliases, dates)."""
+    from tests.conftest import fixture_config, run_cli
+    from tests.test_speed import TODAY, _fixture_directories
+
+    from ownlint.loaders.kubernetes import load, reading
+
+    def run(directory: Path, *options: str) -> tuple[int, str, str]:
+        config = fixture_config(directory)
+        found = run_cli("check", str(directory), *config, "--format", "json", "--today", TODAY, *options)
+        return found.exit_code, found.stdout, found.stderr
+
+    counts = {"recorded": 0, "again": 0}
+
+    def counting(name: str, parse: Any) -> Any:
+        def counted(text: str, shown: str) -> Any:
+            counts[name] += 1
+            return parse(text, shown)
+
+        return counted
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "MIN_PARALLEL_FILES", 1)  # workers even for a fixture's few files
+        patch.setattr(reading, "parsed_documents", counting("recorded", reading.parsed_documents))
+        patch.setattr(reading, "documents_of", counting("again", reading.documents_of))
+        cold = 0
+        for index, directory in enumerate(_fixture_directories()):
+            for jobs in ("1", "2"):  # the cache filled by this process, or by workers (counted only here)
+                cache = str(tmp_path / f"cache-{index}-{jobs}")
+                uncached = run(directory, "--jobs", jobs, "--no-cache")
+                counts.update(recorded=0, again=0)
+                assert run(directory, "--jobs", jobs, "--cache-dir", cache) == uncached, (directory, jobs)
+                cold += counts["recorded"]
+                counts.update(recorded=0, again=0)
+                assert run(directory, "--jobs", "1", "--cache-dir", cache) == uncached, (directory, jobs)
+                assert counts["recorded"] == 0, directory  # nothing new to record
+                assert counts["again"] <= 2, (directory, counts)
+                assert run(directory, "--jobs", jobs, "--cache-dir", cache) == uncached, (directory, jobs)
+    assert cold > 100

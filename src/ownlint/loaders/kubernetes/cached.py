@@ -1,95 +1,169 @@
-"""A manifest's documents through the parse cache (``loaders/terraform/cache``, same directory and checks).
+"""Manifests' documents through the user's cache (issue 20): what parsing each manifest gave, in a few entries.
 
-An entry holds what parsing gave, as plain JSON: each document's data, lines and key lines, and the problems
-that stopped parsing. What JSON cannot hold exactly is never stored, only parsed each time: dates, binary,
-sets, keys that are not text, and a node reached twice (a YAML alias: stored, it would be copied, and an
-alias bomb would grow without bound). An entry that does not have this shape is ignored and rewritten.
+A warm run reads a few entries, not one per file (creating and opening thousands of small files costs more
+than libyaml parsing them): each directory of manifests belongs to one of ``BUCKETS`` entries (by a hash
+of its path), which maps the directory's files to the digest of the exact text each was parsed from and
+what parsing gave, as plain JSON (each document's data, lines and key lines, and the problems that stopped
+parsing). A file is taken from its entry only when its text has that digest; any other is parsed, and the
+entry rewritten (merged: the files of other runs stay while they exist). What JSON may not give back
+exactly is marked, never stored, and parsed each time: a document the quick construction left to PyYAML
+(dates, binary, sets, keys that are not text, aliases, merge keys), a text over ``MAX_TEXT``.
+
+The directory checks and the entry I/O are ``terraform/store``'s (this user's 0700 directory outside the
+scanned repository; regular files only, no link, no FIFO, size limited; written to a temporary file and
+renamed; pruned). An entry is used only when its key material (format, ownlint's version and code, PyYAML's
+version and backend, the repository, the bucket) and its checksum match; one of another shape is ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import hashlib
+import json
+import os
+import zlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import yaml
 
+from ownlint import __version__
 from ownlint.loaders.kubernetes.documents import Manifest
+from ownlint.loaders.terraform.store import EntryStore
 from ownlint.model import LoadProblem
 
-if TYPE_CHECKING:
-    from ownlint.loaders.terraform.cache import ParseCache
-
-# the cache's key for these entries (never the model of a .tf file): another PyYAML may read a text otherwise
-# the schema is part of the key: entries read with another one (YAML 1.1's `on`/`=`) would be stale
+FORMAT = 1  # bump when an entry's shape changes
+# another PyYAML may read a text otherwise; the schema is part of the key (YAML 1.1's `on`/`=` would be stale)
 BACKEND = f"yaml-{yaml.__version__}-{'libyaml' if getattr(yaml, '__with_libyaml__', False) else 'python'}-core12"
-MAX_NODES = 200_000  # past this a file's documents are parsed each time, not stored
-# below this, libyaml parses a file in less time than an entry takes to write (measured: ~0.8 ms, 4-5 KB)
-MIN_BYTES = 8192
-
+BUCKETS = 64  # entries per repository: a changed file rewrites one of them
+MAX_TEXT = 2 * 1024 * 1024  # a larger manifest is parsed each time (an entry stays small to rewrite)
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not written, nor read
+MAX_BYTES = 256 * 1024 * 1024  # the cache directory is pruned to this (it is the parse cache's)
 
 Parsed = tuple[list[Manifest], list[LoadProblem]]
+Files = dict[str, list[Any]]  # file name -> [digest of its text, encoded documents or None: parsed each time]
+Stored = dict[str, Files]  # directory -> its files
 
 
-def cached_documents(cache: ParseCache, text: str, shown: str, parse: Callable[[str, str], Parsed]) -> Parsed:
-    """``parse(text, shown)`` (the documents and problems), from the cache when this exact text was parsed;
-    a small file is only parsed."""
-    if len(text) < MIN_BYTES:
-        return parse(text, shown)
-    found = _decoded(cache.get_data(text), shown)
-    if found is not None:
-        return found
-    documents, problems = parse(text, shown)
-    encoded = _encoded(documents, problems)
-    if encoded is not None:
-        cache.put_data(text, encoded)
-    return documents, problems
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
-def _encoded(documents: list[Manifest], problems: list[LoadProblem]) -> dict[str, Any] | None:
-    budget = [MAX_NODES]
-    seen: set[int] = set()
-    if not all(_plain(d.data, seen, budget) for d in documents) or any(p.whole_root for p in problems):
+def bucket_of(directory: str) -> int:
+    """The entry the directory's files are kept in (the same in every run)."""
+    return zlib.crc32(directory.encode("utf-8", errors="surrogatepass")) % BUCKETS
+
+
+class ManifestCache:
+    """The entries of the repository ``repository`` under ``directory`` (one ``usable_directory`` found safe)."""
+
+    def __init__(self, directory: Path, repository: str) -> None:
+        self.directory = directory
+        self.repository = repository
+        self.store = EntryStore(directory, MAX_ENTRY_BYTES)
+
+    def read(self, bucket: int) -> Stored:
+        """The directories an intact entry of this key holds ({} when none)."""
+        material = self._material(bucket)
+        data = self.store.read(_key(material))
+        if data is None:
+            return {}
+        header, _, body = data.partition(b"\n")
+        try:
+            head = json.loads(header)
+            if not isinstance(head, dict) or head.get("key") != material:
+                return {}
+            if head.get("check") != hashlib.sha256(body).hexdigest():
+                return {}
+            stored = json.loads(body)
+        except (ValueError, RecursionError):
+            return {}
+        if not isinstance(stored, dict):
+            return {}
+        return {d: files for d, files in stored.items() if isinstance(files, dict)}
+
+    def write(self, bucket: int, stored: Stored) -> None:
+        material = self._material(bucket)
+        try:
+            # ASCII (lone surrogates escaped); no cycle check: the quick construction shares no container
+            body = json.dumps(stored, separators=(",", ":"), check_circular=False)
+        except (ValueError, RecursionError):
+            return
+        check = hashlib.sha256(body.encode()).hexdigest()
+        self.store.write(_key(material), json.dumps({"key": material, "check": check}) + "\n" + body)
+
+    def prune(self) -> None:
+        self.store.prune(MAX_BYTES)
+
+    def holds(self, bucket: int) -> bool:
+        """Whether the bucket has an entry (not read: whether it is usable is for ``read`` to say)."""
+        key = self.key(bucket)
+        return os.path.isfile(self.directory / key[:2] / f"{key}.json")
+
+    def key(self, bucket: int) -> str:
+        """The name of the bucket's entry."""
+        return _key(self._material(bucket))
+
+    def _material(self, bucket: int) -> dict[str, Any]:
+        version = {"format": FORMAT, "ownlint": __version__, "code": code_digest(), "backend": BACKEND}
+        return {**version, "repository": self.repository, "bucket": bucket}
+
+
+def merged(stored: Stored, parsed: Stored) -> Stored:
+    """``stored`` with the files ``parsed`` this run; the other files it held stay while they exist."""
+    result: Stored = {}
+    for directory, files in stored.items():
+        kept = {n: e for n, e in files.items() if n not in parsed.get(directory, {})}
+        kept = {n: e for n, e in kept.items() if os.path.lexists(os.path.join(directory, n))}
+        if kept:
+            result[directory] = kept
+    for directory, files in parsed.items():
+        result[directory] = {**result.get(directory, {}), **files}
+    return result
+
+
+def _key(material: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Of the names, sizes and modification times of ownlint's own files (as ``terraform.results.code_digest``,
+    without importing the evaluator): code changed under the same version never replays what older code parsed."""
+    top = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted(top.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            info = path.stat()
+            found.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(found).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def encoded(documents: list[Manifest], problems: list[LoadProblem]) -> list[Any]:
+    """What an entry keeps of a file's plain documents and problems."""
+    return [
+        [[d.data, d.line, d.end_line, [[*key, line] for key, line in d.lines.items()]] for d in documents],
+        [[p.line, p.message] for p in problems],
+    ]
+
+
+def decoded(stored: Any, shown: str) -> Parsed | None:
+    """The documents and problems ``encoded`` wrote, or None when ``stored`` does not have that shape."""
+    if not (isinstance(stored, list) and len(stored) == 2):
         return None
-    return {
-        "documents": [[d.data, d.line, d.end_line, [[*key, line] for key, line in d.lines.items()]] for d in documents],
-        "problems": [[p.line, p.message] for p in problems],
-    }
-
-
-def _plain(value: Any, seen: set[int], budget: list[int]) -> bool:
-    """Whether JSON gives ``value`` back exactly: text keys, plain scalars, each container reached once."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        return False
-    kind = type(value)
-    if kind in (str, int, float, bool) or value is None:
-        return True
-    if kind is not list and kind is not dict:
-        return False
-    if id(value) in seen:
-        return False
-    seen.add(id(value))
-    if kind is list:
-        return all(_plain(item, seen, budget) for item in value)
-    return all(type(key) is str and _plain(item, seen, budget) for key, item in value.items())
-
-
-def _decoded(stored: Any, shown: str) -> Parsed | None:
-    """The documents and problems an entry holds, or None when it does not have the shape ``_encoded`` writes."""
-    if not isinstance(stored, dict) or not isinstance(stored.get("documents"), list):
-        return None
-    if not isinstance(stored.get("problems"), list):
+    items, found = stored
+    if not isinstance(items, list) or not isinstance(found, list):
         return None
     documents = []
-    for item in stored["documents"]:
+    for item in items:
         if not (isinstance(item, list) and len(item) == 4 and isinstance(item[0], dict) and isinstance(item[3], list)):
             return None
         data, line, end_line, keys = item
-        if not _lines(line, end_line) or not all(_key_line(k) for k in keys):
+        if not _lines(line, end_line) or not all(map(_key_line, keys)):
             return None
         documents.append(Manifest(data, shown, line, end_line, {tuple(k[:-1]): k[-1] for k in keys}))
     problems = []
-    for problem in stored["problems"]:
+    for problem in found:
         if not (isinstance(problem, list) and len(problem) == 2 and _lines(problem[0]) and isinstance(problem[1], str)):
             return None
         problems.append(LoadProblem(shown, problem[0], problem[1]))
@@ -101,4 +175,6 @@ def _lines(*values: Any) -> bool:
 
 
 def _key_line(key: Any) -> bool:
-    return isinstance(key, list) and len(key) >= 2 and _lines(key[-1]) and all(type(k) is str for k in key[:-1])
+    if type(key) is not list or len(key) < 2 or type(key[-1]) is not int or key[-1] < 0:
+        return False
+    return all(type(k) is str for k in key[:-1])

@@ -1,8 +1,9 @@
 """A composed YAML document -> Python data, quickly: what ``ManifestLoader.construct_document`` gives, built
 by one walk of the nodes for the plain case (maps, sequences, the core schema's scalars, each node reached
-once). Anything else (a merge key ``<<``, another tag, an alias to a collection, a key that is no scalar, an
-error) is left to PyYAML's constructor, whole document, so that its result and its errors stay exactly
-those of the constructor (``tests/test_yaml_speed.py`` compares them)."""
+once, text keys). Anything else (a merge key ``<<``, another tag, an alias to a collection, a key that is not
+text, an error) is left to PyYAML's constructor, whole document, so that its result and its errors stay
+exactly those of the constructor (``tests/test_yaml_speed.py`` compares them), and the loader is marked
+``unusual``: what the quick walk builds is plain JSON data (the manifest cache stores only that)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def construct(loader: ManifestLoader, node: yaml.Node) -> Any:
     try:
         return _value(loader, node, set())
     except Exception:  # unusual or bad: PyYAML's constructor decides (and raises) as before
+        loader.unusual = True
         return loader.construct_document(node)
 
 
@@ -43,7 +45,10 @@ def _value(loader: ManifestLoader, node: yaml.Node, seen: set[int]) -> Any:
         for key, value in node.value:
             if type(key) is not ScalarNode or key.tag == _TAG + "merge":
                 raise _Unusual
-            data[_scalar(loader, key)] = _value(loader, value, seen)
+            name = _scalar(loader, key)
+            if type(name) is not str:
+                raise _Unusual
+            data[name] = _value(loader, value, seen)
         return data
     if kind is SequenceNode and node.tag == _SEQ:
         return [_value(loader, item, seen) for item in node.value]

@@ -63,43 +63,52 @@ def collect(
 
 
 def documents_of(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
-    """A file's mapping documents and the problems that stopped parsing: what the cache keeps of a text."""
+    """A file's mapping documents and the problems that stopped parsing."""
+    documents, found, _ = parsed(text, shown)
+    return documents, found
+
+
+def parsed(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem], bool]:
+    """``documents_of``, and whether the documents are plain JSON data (what the manifest cache may store)."""
     documents: list[Manifest] = []
     found: list[LoadProblem] = []
+    plain = True
     json_file = shown.endswith(".json")
     if json_file or JSON_START.match(text):  # kubectl sniffs JSON by its first `{`, whatever the name
         documents, problem = _json_documents(text, shown)
         found = [problem] if problem is not None else []
     if not json_file and (found or not documents):  # YAML, or a YAML flow mapping that is no JSON stream
-        documents, found = _yaml_stream(text, shown)
-    return documents, found
+        documents, found, plain = _yaml_stream(text, shown)
+    return documents, found, plain
 
 
-def _yaml_stream(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
+def _yaml_stream(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem], bool]:
     """Every mapping document; where one is bad, each document is parsed on its own (split at its `---`
-    line), so that the good ones are kept and each bad one is a problem at its line."""
-    documents, problem = _yaml_documents(text, shown)
+    line), so that the good ones are kept and each bad one is a problem at its line. And whether each was
+    built by the quick construction (plain data)."""
+    documents, problem, plain = _yaml_documents(text, shown)
     if problem is None:
-        return documents, []
+        return documents, [], plain
     starts = [m.start() for m in DOCUMENT_START.finditer(text)]
     if problem.message.endswith("; not parsed") or not starts:
-        return documents, [problem]
+        return documents, [problem], plain
     documents, problems, skipped = [], [], 0
     for begin, end in zip([0, *starts], [*starts, len(text)], strict=True):
-        found, bad = _yaml_documents(text[begin:end], shown, skipped)
+        found, bad, quick = _yaml_documents(text[begin:end], shown, skipped)
         documents.extend(found)
         problems.extend([bad] if bad is not None else [])
         skipped += text.count("\n", begin, end)
-    return documents, problems
+        plain = plain and quick
+    return documents, problems, plain
 
 
-def _yaml_documents(text: str, shown: str, skipped: int = 0) -> tuple[list[Manifest], LoadProblem | None]:
-    """Every mapping document, and the problem that stopped parsing (earlier documents are kept);
-    ``text`` starts after ``skipped`` lines of the file."""
+def _yaml_documents(text: str, shown: str, skipped: int = 0) -> tuple[list[Manifest], LoadProblem | None, bool]:
+    """Every mapping document, the problem that stopped parsing (earlier documents are kept), and whether
+    every document was built by the quick construction; ``text`` starts after ``skipped`` lines of the file."""
     deep = too_deep(text)
     if deep is not None:
         message = f"invalid YAML: nested more than {MAX_DEPTH} levels deep; not parsed"
-        return [], LoadProblem(shown, skipped + deep, message)
+        return [], LoadProblem(shown, skipped + deep, message), True
     loader = ManifestLoader(text)
     documents: list[Manifest] = []
     try:
@@ -116,12 +125,12 @@ def _yaml_documents(text: str, shown: str, skipped: int = 0) -> tuple[list[Manif
         mark = error.problem_mark or error.context_mark
         line = skipped + (mark.line + 1 if mark is not None else 1)
         message = f"invalid YAML: {error.problem or error.context or 'syntax error'}"
-        return documents, LoadProblem(shown, line, message)
+        return documents, LoadProblem(shown, line, message), not loader.unusual
     except (yaml.YAMLError, RecursionError, ValueError) as error:
-        return documents, LoadProblem(shown, skipped + 1, f"invalid YAML: {error}")
+        return documents, LoadProblem(shown, skipped + 1, f"invalid YAML: {error}"), not loader.unusual
     finally:
         loader.dispose()
-    return documents, None
+    return documents, None, not loader.unusual
 
 
 def _json_documents(text: str, shown: str) -> tuple[list[Manifest], LoadProblem | None]:
@@ -160,28 +169,38 @@ def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
     """Lines of ``metadata`` label/annotation keys (and the pod template's), for precise provenance,
     and of the top-level keys the graph quotes as evidence (``subjects``, ``rules``, ``spec``)."""
     lines: dict[tuple[str, ...], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, _ in node.value:
-            lines[(str(key.value),)] = key.start_mark.line + 1
-    wanted = [("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata")]
-    for prefix in wanted:
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key, _ in node.value:
+        lines[(str(key.value),)] = key.start_mark.line + 1
+    for prefix in _WANTED:
         meta = _child(node, prefix)
         if meta is None:
             continue
         lines[prefix] = meta.start_mark.line + 1
-        for section in ("labels", "annotations"):
-            mapping = _child(meta, (section,))
+        for section in _SECTIONS:
+            mapping = _child(meta, section)
             if isinstance(mapping, yaml.MappingNode):
                 for key, _ in mapping.value:
-                    lines[(*prefix, section, str(key.value))] = key.start_mark.line + 1
+                    lines[(*prefix, section[0], str(key.value))] = key.start_mark.line + 1
     return lines
 
 
+_WANTED = (("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata"))
+_SECTIONS = (("labels",), ("annotations",))
+
+
 def _child(node: yaml.Node | None, path: tuple[str, ...]) -> yaml.Node | None:
+    """The value of the first key ``path[0]`` (a key's ``value`` is text only for a scalar), and so on down."""
     for name in path:
         if not isinstance(node, yaml.MappingNode):
             return None
-        node = next((v for k, v in node.value if getattr(k, "value", None) == name), None)
+        for key, value in node.value:
+            if key.value == name:
+                node = value
+                break
+        else:
+            return None
     return node
 
 

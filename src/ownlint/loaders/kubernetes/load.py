@@ -3,25 +3,28 @@ and the Namespaces the repository defines elsewhere for the objects named."""
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
-from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, documents_of, name_of
+from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
+from ownlint.loaders.kubernetes.reading import Bucket, buckets, read_buckets
 from ownlint.loaders.kubernetes.resources import resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
-from ownlint.parallel import counter, run_chunks
+from ownlint.parallel import MIN_PARALLEL_FILES, counter, run_chunks
 from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
 
 if TYPE_CHECKING:
-    from ownlint.loaders.terraform.cache import ParseCache
+    from ownlint.loaders.kubernetes.cached import ManifestCache
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 STDIN_NAME = "<stdin>"  # standard input, as findings name it
@@ -45,21 +48,62 @@ def load_kubernetes(
     are many). ``cache_dir``: the parse cache, used for YAML documents when ``open_cache`` finds it safe
     (its note is Terraform's). ``kustomizations``: the repository's, inside the real directory ``bound``:
     those that use ``files`` build them."""
+    with _uncollected():
+        return _load(
+            root, files, stdin_text, context, jobs, max_bytes, progress, rendered, cache_dir, kustomizations, bound
+        )
+
+
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile (nor in the workers forked), and what it built is then left out
+    of later collections (``gc.freeze``): it lives to the end of the run, so each collection only walked it
+    again (a fifth of a warm run's CPU on 9k manifests). Garbage is still freed when its count drops."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
+
+
+def _load(
+    root: Path,
+    files: Iterable[Path],
+    stdin_text: str | None,
+    context: Iterable[Path],
+    jobs: int,
+    max_bytes: int,
+    progress: Progress | None,
+    rendered: Sequence[Manifest],
+    cache_dir: str | None,
+    kustomizations: Iterable[Path],
+    bound: Path | None,
+) -> LoadResult:
     manifests: list[Manifest] = []
     problems: list[LoadProblem] = []
     shown_files: list[str] = []
-    cache = _yaml_cache(root, cache_dir) if cache_dir is not None and files else None
-    checked = str(cache.directory) if cache is not None else None
-    tasks = [(str(root), str(p), max_bytes, checked) for p in files]
-    read = counter(progress, "reading manifests", len(tasks))
+    cache = _manifest_cache(root, cache_dir) if cache_dir is not None and files else None
+    setup = (str(cache.directory), cache.repository) if cache is not None else None
+    tasks = [Bucket(str(root), number, directories, max_bytes, setup) for number, directories in buckets(files)]
+    total = sum(len(names) for task in tasks for _, names in task.directories)
+    read = counter(progress, "reading manifests", total, lambda task: sum(len(n) for _, n in task.directories))
     written = 0
-    for shown, found, problem, stored in run_chunks(_read_manifests, tasks, jobs, on_chunk=read):
+    found_of: list[tuple[int, str, list[Manifest], list[LoadProblem]]] = []
+    least = 1 if total >= MIN_PARALLEL_FILES else len(tasks) + 1  # workers for many files, however grouped
+    if cache is not None and all(cache.holds(task.number) for task in tasks):
+        jobs = 1  # a warm run decodes entries: workers would cost more (a fork, results sent back) than they save
+    for done, stored in run_chunks(read_buckets, tasks, jobs, minimum=least, on_chunk=read):
+        found_of.extend(done)
+        written += stored
+    for _, shown, found, problem in sorted(found_of, key=lambda item: item[0]):  # in the order of ``files``
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)
-        written += stored
     if cache is not None and written:
-        cache.written = written
+        cache.store.written = written
         cache.prune()
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
@@ -87,51 +131,16 @@ def _unique(problems: list[LoadProblem]) -> list[LoadProblem]:
     return list(dict.fromkeys(problems))
 
 
-def _yaml_cache(root: Path, cache_dir: str) -> ParseCache | None:
-    from ownlint.loaders.kubernetes.cached import BACKEND  # only runs with a cache
-    from ownlint.loaders.terraform.cache import open_cache
+def _manifest_cache(root: Path, cache_dir: str) -> ManifestCache | None:
+    """The manifest cache beside the parse cache in ``cache_dir``, when it is safe to use (no note: Terraform's
+    says why the parse cache's directory is not)."""
+    from ownlint.loaders.kubernetes.cached import ManifestCache  # only runs with a cache
+    from ownlint.loaders.terraform.store import usable_directory
     from ownlint.vcs.tree import repository_top
 
-    return open_cache(Path(cache_dir), BACKEND, repository_top(root) or root.resolve())[0]
-
-
-def _read_manifests(
-    tasks: list[tuple[str, str, int, str | None]],
-) -> list[tuple[str, list[Manifest], list[LoadProblem], int]]:
-    """Each (root, path, size limit, checked cache directory)'s file as shown, its objects and problems, and
-    the cache entries written (a worker's chunk, or all)."""
-    results = []
-    caches: dict[str, ParseCache] = {}
-    for root, path, limit, cache_dir in tasks:
-        shown = relative(Path(root), Path(path))
-        found: list[Manifest] = []
-        problems: list[LoadProblem] = []
-        cache = _cache_in(caches, cache_dir)
-        written = cache.written if cache is not None else 0
-        collect(shown, read_text(Path(path), shown, limit), found, problems, _cached(cache))
-        results.append((shown, found, problems, (cache.written - written) if cache is not None else 0))
-    return results
-
-
-def _cached(cache: ParseCache | None) -> Parse | None:
-    """How a file's YAML is parsed through ``cache`` (None: parsed each time)."""
-    if cache is None:
-        return None
-    from ownlint.loaders.kubernetes.cached import cached_documents  # only runs with a cache
-
-    return lambda text, shown: cached_documents(cache, text, shown, documents_of)
-
-
-def _cache_in(caches: dict[str, ParseCache], directory: str | None) -> ParseCache | None:
-    """The cache in ``directory`` (one ``open_cache`` checked in the parent), made once per chunk."""
-    if directory is None:
-        return None
-    if directory not in caches:
-        from ownlint.loaders.kubernetes.cached import BACKEND
-        from ownlint.loaders.terraform.cache import ParseCache
-
-        caches[directory] = ParseCache(Path(directory), BACKEND)
-    return caches[directory]
+    repository, directory = repository_top(root) or root.resolve(), Path(cache_dir) / "manifests"
+    usable, _ = usable_directory(directory, repository, "manifest cache")
+    return ManifestCache(directory, str(repository)) if usable else None
 
 
 def _context_namespaces(

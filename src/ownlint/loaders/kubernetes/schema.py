@@ -37,6 +37,11 @@ class ManifestLoader(_SafeLoader):
     """``CSafeLoader`` whose plain scalars resolve by the core schema (libyaml asks the Python resolver)."""
 
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level table, emptied
+    unusual = False  # a document needed PyYAML's constructor (``construct``): JSON may not give its data back
+    # libyaml's composer calls these for every node; without path resolvers (none are added) PyYAML's do
+    # nothing: C callables that do nothing either, at a fraction of a Python call's cost
+    descend_resolver = staticmethod(slice)  # type: ignore[assignment]
+    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """PyYAML's ``resolve``, answering the common cases without scanning its tables (called per node)."""
