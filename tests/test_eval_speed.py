@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from tests.conftest import run_cli, write_tree
 
-from ownlint import ownership
 from ownlint.config import Config, load_config
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import ts_backend
@@ -22,8 +21,8 @@ from ownlint.loaders.terraform.evaluate import Evaluator
 from ownlint.loaders.terraform.load import fold_instances
 from ownlint.loaders.terraform.values import PartialMap, Unknown
 from ownlint.loaders.terraform.variables import locals_of
-from ownlint.model import Place, PlaceKind, Resource, State, TagValue
-from ownlint.ownership import fact, facts_remembered, operating_msp, party_kind
+from ownlint.model import Place, PlaceKind, Resource, TagValue
+from ownlint.ownership import operating_msp, party_kind
 from ownlint.rules import KNOWN_IDS
 
 PLACE = Place("main.tf", 1, "tags", PlaceKind.ATTRIBUTE)
@@ -48,78 +47,7 @@ def _config(text: str) -> Config:
     return load_config(Path("ownlint.yaml"), KNOWN_IDS, text=text)
 
 
-# --- ownership.fact: remembered per resource while rules run ---------------------------------------
-
-
-def test_remembered_facts_are_per_resource_never_per_address_or_tags_seen_before() -> None:
-    config = load_config(None, KNOWN_IDS)
-    first = _resource("aws_sqs_queue.q", {"owner": "payments"}, stack="a")
-    same_address = _resource("aws_sqs_queue.q", {"owner": "platform"}, stack="a")  # another root, same text
-    changed = replace(first, tags=(TagValue("owner", "security", (PLACE,)),))
-    untagged = replace(first, tags=(), opaque=("tags = var.tags: unknown",))
-    with facts_remembered():
-        seen = [fact(config, r, "owner") for r in (first, same_address, changed, untagged, first)]
-    assert [(f.state, f.value) for f in seen] == [
-        (State.PRESENT, "payments"),
-        (State.PRESENT, "platform"),
-        (State.PRESENT, "security"),
-        (State.UNKNOWN, None),
-        (State.PRESENT, "payments"),
-    ]
-    assert seen[3].reason == "tags = var.tags: unknown"
-
-
-def test_a_resource_freed_and_its_id_reused_is_not_answered_from_the_memo() -> None:
-    """The memo holds each resource it answered for, so an id is never another resource's while it lives."""
-    config = load_config(None, KNOWN_IDS)
-    values = []
-    with facts_remembered():
-        for index in range(200):  # fresh resources, each dropped at once: CPython reuses their ids
-            values.append(fact(config, _resource("aws_sqs_queue.q", {"owner": f"team-{index}"}), "owner").value)
-    assert values == [f"team-{index}" for index in range(200)]
-
-
-def test_remembered_facts_follow_the_config_they_are_asked_under() -> None:
-    by_owner = _config("keys:\n  owner: [owner]\n")
-    by_team = _config("keys:\n  owner: [team, owner]\n")
-    resource = _resource("aws_sqs_queue.q", {"owner": "payments", "team": "platform"})
-    with facts_remembered():
-        assert fact(by_owner, resource, "owner").value == "payments"
-        assert fact(by_team, resource, "owner").value == "platform"
-        assert fact(by_owner, resource, "owner").value == "payments"
-
-
-def test_remembered_facts_find_keys_as_resource_tag_does_first_of_a_key_any_case() -> None:
-    config = _config("keys:\n  owner: [Team, OWNER]\n")
-    resource = _resource("aws_sqs_queue.q", {"Owner": "first", "owner": "second", "TEAM": "team"})
-    plain = fact(config, resource, "owner")
-    with facts_remembered():
-        remembered = fact(config, resource, "owner")
-    assert remembered == plain
-    assert (remembered.value, remembered.key) == ("team", "TEAM")
-    only_owner = _resource("aws_sqs_queue.q", {"Owner": "first", "owner": "second"})
-    with facts_remembered():
-        assert fact(config, only_owner, "owner").value == "first"
-
-
-def test_facts_are_worked_out_once_per_resource_while_rules_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write_tree(
-        tmp_path,
-        {f"q{i}.tf": f'resource "aws_sqs_queue" "q{i}" {{\n  tags = {{ owner = "x" }}\n}}\n' for i in range(3)},
-    )
-    asked: list[tuple[str, str]] = []
-    original = ownership._fact
-
-    def counted(config, resource, name, tag_of):  # type: ignore[no-untyped-def]
-        asked.append((resource.address, name))
-        return original(config, resource, name, tag_of)
-
-    monkeypatch.setattr(ownership, "_fact", counted)
-    run = run_cli("check", str(tmp_path), "--no-cache", "--format", "json")
-    assert run.exit_code == 1  # the owner "x" is no declared party
-    assert asked and len(asked) == len(set(asked))  # many rules ask: each fact is worked out once
+# --- ownership: party names lowered once per config ------------------------------------------------
 
 
 def test_party_names_are_compared_in_the_config_they_belong_to() -> None:
@@ -131,8 +59,7 @@ def test_party_names_are_compared_in_the_config_they_belong_to() -> None:
         None,
     ]
     resource = _resource("aws_sqs_queue.q", {"owner": "payments"})
-    with facts_remembered():
-        assert (operating_msp(one, resource), operating_msp(other, resource)) == (None, "Payments")
+    assert (operating_msp(one, resource), operating_msp(other, resource)) == (None, "Payments")
 
 
 # --- fold_instances: one instance needs no comparison ----------------------------------------------

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import lru_cache
 
 from ownlint.config import Category, Config
 from ownlint.config.globs import matches_type
-from ownlint.model import Fact, Resource, State, TagValue
+from ownlint.model import Fact, Resource, State
 
 OWNER = "owner"
 OPERATOR = "operator"
@@ -18,9 +15,6 @@ CONTRACT = "msp-contract"
 ESCALATION = "escalation-contact"
 MULTI_VALUED = frozenset({"compliance-scope"})
 _VALUE_SEPARATORS = re.compile(r"[,;+\s]+")
-# While rules run: each resource's facts, worked out once. Keyed by the resource's id, which stays its own
-# while the entry holds the resource (and the config) that the identity checks compare.
-_FACTS: ContextVar[dict[int, _Known] | None] = ContextVar("facts", default=None)
 
 
 def category_of(config: Config, resource_type: str) -> Category:
@@ -49,49 +43,10 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
     return not exempt
 
 
-@contextmanager
-def facts_remembered() -> Iterator[None]:
-    """Within: ``fact`` remembers what it works out (resources and configs never change: frozen)."""
-    token = _FACTS.set({})
-    try:
-        yield
-    finally:
-        _FACTS.reset(token)
-
-
 def fact(config: Config, resource: Resource, name: str) -> Fact:
     """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
-    memo = _FACTS.get()
-    if memo is None:
-        return _fact(config, resource, name, resource.tag)
-    known = memo.get(id(resource))
-    if known is None or known.resource is not resource or known.config is not config:
-        known = memo[id(resource)] = _Known(resource, config)
-    found = known.facts.get(name)
-    if found is None:
-        found = known.facts[name] = _fact(config, resource, name, known.tag)
-    return found
-
-
-class _Known:
-    """One resource's facts under one config, as worked out so far, and its tags by lower-case key."""
-
-    __slots__ = ("config", "facts", "resource", "tags")
-
-    def __init__(self, resource: Resource, config: Config) -> None:
-        self.resource, self.config = resource, config
-        self.facts: dict[str, Fact] = {}
-        self.tags: dict[str, TagValue] = {}
-        for tag in resource.tags:  # the first of a key, as ``Resource.tag`` finds it
-            self.tags.setdefault(tag.key.lower(), tag)
-
-    def tag(self, key: str) -> TagValue | None:
-        return self.tags.get(key.lower())
-
-
-def _fact(config: Config, resource: Resource, name: str, tag_of: Callable[[str], TagValue | None]) -> Fact:
     for key in config.keys.get(name, (name,)):
-        tag = tag_of(key)
+        tag = resource.tag(key)
         if tag is None:
             continue
         if tag.known:

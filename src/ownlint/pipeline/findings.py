@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from ownlint.config import Config, did_you_mean
 from ownlint.errors import OwnlintError
 from ownlint.model import Finding, Progress, Resource, RuleInfo, Severity, Suppressed
-from ownlint.ownership import facts_remembered
 from ownlint.pipeline.loading import Loaded, shown_config
 from ownlint.pipeline.scope import Located
 from ownlint.rules import KNOWN_IDS, RULES
@@ -53,11 +52,10 @@ def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule
 def run_rules(rules: Sequence[Rule], context: RuleContext, progress: Progress | None = None) -> list[Finding]:
     """Every finding of ``rules``, one per resource and rule, with the configuration's severities."""
     found: list[Finding] = []
-    with facts_remembered():  # the rules ask each resource's facts many times over
-        for done, rule in enumerate(rules, 1):
-            found.extend(rule.check(context))
-            if progress is not None:
-                progress("checking rules", done, len(rules))
+    for done, rule in enumerate(rules, 1):
+        found.extend(rule.check(context))
+        if progress is not None:
+            progress("checking rules", done, len(rules))
     return apply_severities(context.config, merge_instances(found, context.resources))
 
 
