@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownlint.loaders.files import resolved as resolved_path
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.addresses import Instance, Shapes
 from ownlint.loaders.terraform.budget import Budget
@@ -71,7 +72,7 @@ class ModuleTree:
         files = None
         if self.repository is not None:  # resolved once per directory, not once per module instance
             if source.directory not in self.resolved:
-                self.resolved[source.directory] = source.directory.resolve()
+                self.resolved[source.directory] = resolved_path(source.directory)
             files = ModuleFiles(self.resolved[source.directory], self.repository, self.parse)
         evaluator = Evaluator(
             variables,
