@@ -85,6 +85,16 @@ def links_outside(path: Path, top: Path) -> bool:
 
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
+    if not _RUNS:
+        return _relative(root, path)
+    key = (str(root), str(path))
+    shown = _RUNS[-1].shown.get(key)
+    if shown is None:
+        shown = _RUNS[-1].shown[key] = _relative(root, path)
+    return shown
+
+
+def _relative(root: Path, path: Path) -> str:
     real = _real_path(str(path))
     real_root = _real_directory(os.path.abspath(root))  # absolute first: the cache outlives a chdir
     if real.startswith(real_root + os.sep):
@@ -122,6 +132,7 @@ class _Paths:
         self.cwd = os.getcwd()  # real (the kernel's); nothing chdirs during a run
         self.entries: dict[str, dict[str, bool] | None] = {}  # real directory -> name -> is a link
         self.real: dict[str, str | None] = {}
+        self.shown: dict[tuple[str, str], str] = {}  # (root, path) -> ``relative``: a file is shown several times
 
 
 _RUNS: list[_Paths] = []  # the innermost run's memo; none outside a run (what is on disk may change)
