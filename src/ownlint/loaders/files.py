@@ -131,10 +131,12 @@ class _Paths:
     def __init__(self) -> None:
         self.cwd = os.getcwd()  # real (the kernel's); nothing chdirs during a run
         self.entries: dict[str, dict[str, bool] | None] = {}  # real directory -> name -> is a link
+        self.asked: dict[str, dict[str, bool]] = {}  # real directory -> the names looked at one by one
         self.real: dict[str, str | None] = {}
         self.shown: dict[tuple[str, str], str] = {}  # (root, path) -> ``relative``: a file is shown several times
 
 
+LOOKS_BEFORE_LISTING = 4  # names looked at one by one (lstat) in a directory; then it is listed once
 _RUNS: list[_Paths] = []  # the innermost run's memo; none outside a run (what is on disk may change)
 
 
@@ -176,6 +178,11 @@ def is_link(path: str) -> bool:
 def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
     """Whether ``directory/name`` is a link (``directory`` is real), as the directory's one listing says."""
     if directory not in paths.entries:
+        asked = paths.asked.setdefault(directory, {})
+        if name not in asked and len(asked) < LOOKS_BEFORE_LISTING:  # a one-file hook lists nothing twice
+            asked[name] = os.path.islink(os.path.join(directory, name))
+        if name in asked:
+            return asked[name]
         paths.entries[directory] = _entries(directory)
     names = paths.entries[directory]
     if names is not None and name in names:
