@@ -85,16 +85,6 @@ def links_outside(path: Path, top: Path) -> bool:
 
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
-    if not _RUNS:
-        return _relative(root, path)
-    key = (str(root), str(path))
-    shown = _RUNS[-1].shown.get(key)
-    if shown is None:
-        shown = _RUNS[-1].shown[key] = _relative(root, path)
-    return shown
-
-
-def _relative(root: Path, path: Path) -> str:
     real = _real_path(str(path))
     real_root = _real_directory(os.path.abspath(root))  # absolute first: the cache outlives a chdir
     if real.startswith(real_root + os.sep):
@@ -133,7 +123,6 @@ class _Paths:
         self.entries: dict[str, dict[str, bool] | None] = {}  # real directory -> name -> is a link
         self.asked: dict[str, dict[str, bool]] = {}  # real directory -> the names looked at one by one
         self.real: dict[str, str | None] = {}
-        self.shown: dict[tuple[str, str], str] = {}  # (root, path) -> ``relative``: a file is shown several times
 
 
 LOOKS_BEFORE_LISTING = 4  # names looked at one by one (lstat) in a directory; then it is listed once

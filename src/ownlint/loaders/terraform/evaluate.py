@@ -16,7 +16,7 @@ from typing import Any
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform import operators as ops
 from ownlint.loaders.terraform.budget import NOTHING, Budget, OverBudget, Size
-from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS, Function
+from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
 from ownlint.loaders.terraform.functions.files import ModuleFiles, file_functions
 from ownlint.loaders.terraform.outputs import ModuleCall, module_value
 from ownlint.loaders.terraform.types import convert
@@ -67,7 +67,7 @@ class Evaluator:
         files: ModuleFiles | None = None,
     ) -> None:
         self.files = files
-        self._file_functions: dict[str, Function] | None = None  # built on the first call: few modules read files
+        self._file_functions = file_functions(files) if files is not None else {}  # none: file() stays unknown
         self.variables = variables
         self.outputs = outputs or {}  # the module's output blocks, read by its caller's module.NAME.OUTPUT
         self.calls: Callable[[str], ModuleCall[Evaluator] | None] | None = None  # this module's calls, by name
@@ -276,21 +276,13 @@ class Evaluator:
             value = ops.index(value, key)
         return value
 
-    def _file_function(self, name: str) -> Function | None:
-        """A file function (none without ``files``: file() stays unknown)."""
-        if self.files is None:
-            return None
-        if self._file_functions is None:  # not for every evaluator: their closures were most of a load's cyclic garbage
-            self._file_functions = file_functions(self.files)
-        return self._file_functions.get(name)
-
     def _call(self, expr: m.Call, env: dict[str, Any]) -> Any:
         name = expr.name
         if name in ("try", "can"):
             return self._try(expr, env)
         if name == "templatefile" and self.files is not None and len(expr.args) == 2:
             return self._template_file(self.files, expr, env)
-        function = FUNCTIONS.get(name) or self._file_function(name)
+        function = FUNCTIONS.get(name) or (self._file_functions.get(name) if self._file_functions else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
         args = [self._eval(arg, env) for arg in expr.args]
