@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -76,7 +78,7 @@ def without_lone_surrogates(text: str, data: Any) -> Any:
 
 def links_outside(path: Path, top: Path) -> bool:
     """A symlink whose target is not under ``top`` (a resolved directory): not followed."""
-    if not os.path.islink(path):  # False too when the path cannot be looked at (too long to open)
+    if not is_link(str(path)):  # False too when the path cannot be looked at (too long to open)
         return False
     target = path.resolve()
     return target != top and top not in target.parents
@@ -98,12 +100,122 @@ def relative(root: Path, path: Path) -> str:
 def _real_path(path: str) -> str:
     """``os.path.realpath`` with its directory's resolution memoised: thousands of files share few directories."""
     absolute = os.path.abspath(path)
-    if os.path.islink(absolute):
+    if is_link(absolute):
         return os.path.realpath(absolute)
     directory, name = os.path.split(absolute)
     return os.path.join(_real_directory(directory), name) if name else _real_directory(directory)
 
 
-@lru_cache(maxsize=4096)
 def _real_directory(directory: str) -> str:
+    return real_path(directory) if _RUNS else _real_directory_memo(directory)
+
+
+@lru_cache(maxsize=4096)
+def _real_directory_memo(directory: str) -> str:
     return os.path.realpath(directory)
+
+
+class _Paths:
+    """What one run learnt of the file system: each directory listed once (which entries are links), and
+    each absolute path's real path when no link is on its way (None: there is one, it is resolved each time)."""
+
+    def __init__(self) -> None:
+        self.cwd = os.getcwd()  # real (the kernel's); nothing chdirs during a run
+        self.entries: dict[str, dict[str, bool] | None] = {}  # real directory -> name -> is a link
+        self.asked: dict[str, dict[str, bool]] = {}  # real directory -> the names looked at one by one
+        self.real: dict[str, str | None] = {}
+
+
+LOOKS_BEFORE_LISTING = 4  # names looked at one by one (lstat) in a directory; then it is listed once
+_RUNS: list[_Paths] = []  # the innermost run's memo; none outside a run (what is on disk may change)
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """Path look-ups meanwhile are memoised: per directory, not per file (issue 20). The tree is taken as
+    fixed for the run; a link anywhere is still resolved by ``os.path.realpath`` each time it is met."""
+    _RUNS.append(_Paths())
+    try:
+        yield
+    finally:
+        _RUNS.pop()
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath(path)``."""
+    found = _link_free(_RUNS[-1], path) if _RUNS else None
+    return found if found is not None else os.path.realpath(path)
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``."""
+    found = _link_free(_RUNS[-1], str(path)) if _RUNS else None
+    return Path(found) if found is not None else path.resolve()
+
+
+def is_link(path: str) -> bool:
+    """``os.path.islink(path)``, from its directory's listing when the directory was reached without a link."""
+    if not _RUNS or f"{os.sep}{os.pardir}{os.sep}" in f"{path}{os.sep}":  # the kernel climbs out of a file: ENOTDIR
+        return os.path.islink(path)
+    paths = _RUNS[-1]
+    directory, name = os.path.split(path if os.path.isabs(path) else os.path.join(paths.cwd, path))
+    base = _link_free(paths, directory)
+    if base is None or name in ("", os.curdir):
+        return os.path.islink(path)
+    return _listed_link(paths, base, name)
+
+
+def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
+    """Whether ``directory/name`` is a link (``directory`` is real), as the directory's one listing says."""
+    if directory not in paths.entries:
+        asked = paths.asked.setdefault(directory, {})
+        if name not in asked and len(asked) < LOOKS_BEFORE_LISTING:  # a one-file hook lists nothing twice
+            asked[name] = os.path.islink(os.path.join(directory, name))
+        if name in asked:
+            return asked[name]
+        paths.entries[directory] = _entries(directory)
+    names = paths.entries[directory]
+    if names is not None and name in names:
+        return names[name]
+    return os.path.islink(os.path.join(directory, name))  # not listed (a directory that can only be entered)
+
+
+def _entries(directory: str) -> dict[str, bool] | None:
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except (OSError, ValueError):
+        return None
+    found: dict[str, bool] = {}
+    for entry in entries:
+        try:
+            found[entry.name] = entry.is_symlink()  # the listing's type: no system call
+        except OSError:
+            continue
+    return found
+
+
+def _link_free(paths: _Paths, path: str) -> str | None:
+    """``path`` resolved as ``os.path.realpath`` does when no link is on its way, else None; its
+    prefixes are memoised, so a file costs a look in its directory's listing. Without recursion: deep trees."""
+    if "\0" in path:  # the original raises
+        return None
+    absolute = path if os.path.isabs(path) else os.path.join(paths.cwd, path)
+    pending: list[tuple[str, str, str]] = []
+    current = absolute
+    while current not in paths.real:
+        parent, name = os.path.split(current)
+        if parent == current:  # the root (// too)
+            paths.real[current] = os.sep
+            break
+        pending.append((current, parent, name))
+        current = parent
+    for current, parent, name in reversed(pending):
+        base = paths.real[parent]
+        if base is None or name in ("", os.curdir):
+            paths.real[current] = base
+        elif name == os.pardir:
+            paths.real[current] = os.path.dirname(base)
+        else:
+            paths.real[current] = None if _listed_link(paths, base, name) else os.path.join(base, name)
+    return paths.real[absolute]

@@ -15,7 +15,7 @@ from ownlint.config import Config, config_at_ref, config_top, find_config, load_
 from ownlint.errors import OwnlintError
 from ownlint.inputs import STDIN, Inputs
 from ownlint.loaders.discovery import Discovered, discover
-from ownlint.loaders.files import relative
+from ownlint.loaders.files import one_run, relative, resolved
 from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resource, Suppression
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
@@ -63,6 +63,11 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 def load(inputs: Inputs, config: Config | None = None) -> Loaded:
     """Everything a run reads; ``config``: the one already loaded (``--diff-base`` checks its base with it)."""
+    with one_run():  # paths looked up once per directory for the run, not kept for the next
+        return _load(inputs, config)
+
+
+def _load(inputs: Inputs, config: Config | None) -> Loaded:
     gc.set_threshold(*GC_THRESHOLDS)  # before workers are forked: they inherit it
     paths, stdin_text = inputs.paths, inputs.stdin_text
     file_paths = [Path(p) for p in paths if p != STDIN]
@@ -113,7 +118,7 @@ def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
 def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) -> LoadResult:
     """The Terraform of the run and the terragrunt units on its path; their loaders are imported only when
     there is something for them to read (a pre-commit run of manifests never imports the HCL parser)."""
-    directory_of = {f: f.resolve().parent for f in found.terraform}  # resolved once: thousands of files
+    directory_of = {f: resolved(f).parent for f in found.terraform}  # resolved once: thousands of files
     modules = frozenset(directory_of.values())  # a named module file: units may use it
     grunt: tuple[LoadResult, tuple[str, ...]] = (LoadResult(), ())
     instantiated: set[Path] = set()  # by a unit: not also a root module with its defaults

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative, resolved
 from ownlint.loaders.terraform.backends import OutlineFunction, outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import open_cache
 from ownlint.loaders.terraform.directories import ModuleLoader, repository_of, terraform_files
@@ -54,7 +54,7 @@ def load_terraform(
     cache, cache_note = open_cache(Path(inputs.cache_dir), backend, repository) if inputs.cache_dir else (None, None)
     parse = parser_for(inputs.parser) if directories else _no_hcl
     loader = ModuleLoader(root, parse, repository, cache, max_bytes)
-    scanned = [d.resolve() for d in directories]
+    scanned = [resolved(d) for d in directories]
     if context is not None and outlines is not None:  # the callers search reads what earlier runs learnt
         context = OutlinedFiles(context, outlines)
     overrides = root_overrides(loader, inputs)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ownlint.loaders.files import resolved as resolved_path
 from ownlint.model import LoadProblem
 
 Fact = tuple[str, str]  # (probe, path)
@@ -112,7 +113,7 @@ def text_digest(text: str | LoadProblem) -> str:
 
 def resolved(path: Path) -> Path:
     """``path.resolve()``, heard."""
-    found = path.resolve()
+    found = resolved_path(path)
     heard("resolve", str(path), str(found))
     return found
 
@@ -131,7 +132,7 @@ def is_file(path: Path) -> bool:
 
 @probe("resolve")
 def _resolve(context: ProbeContext, path: str) -> str:
-    return str(Path(path).resolve())
+    return str(resolved_path(Path(path)))
 
 
 @probe("isdir")

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from ownlint.loaders.files import links_outside, read_text, relative
+from ownlint.loaders.files import links_outside, read_text, relative, resolved
 from ownlint.loaders.terraform import probes
 
 
@@ -79,8 +79,8 @@ def vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dic
     """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
     out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
     path = root_module / ".terraform" / "modules" / "modules.json"
-    resolved = path.resolve()
-    if repository not in resolved.parents or not resolved.is_file():  # a link to /dev/zero would never end
+    real = resolved(path)
+    if repository not in real.parents or not real.is_file():  # a link to /dev/zero would never end
         return {}
     text = read_text(path, "modules.json", max_bytes)
     try:
