@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,22 @@ class Run:
 def run_cli(*args: str, input: str | None = None) -> Run:
     result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def imports_of(cwd: Path, *args: str) -> tuple[str, set[str]]:
+    """The standard output of ``ownlint ARGS`` in a fresh interpreter (as pre-commit starts it) and the modules
+    it imported (``python -X importtime``)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ownlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"},
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    return done.stdout, {line.rpartition("|")[2].strip() for line in lines if line.startswith("import time:")}
 
 
 def finding_lines(findings: list[dict[str, Any]]) -> list[str]:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import collections
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import run_cli, write_tree
+from tests.conftest import imports_of, run_cli, write_tree
 
 TERRAFORM = {
     "ownlint.yaml": "parties:\n  internal: [platform]\n",
@@ -52,30 +50,16 @@ NOT_FOR_MANIFESTS = (
 )
 
 
-def _imported(cwd: Path, *args: str) -> set[str]:
-    """The modules ``ownlint ARGS`` imports, from ``python -X importtime`` (the run as pre-commit starts it)."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "ownlint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"},
-        check=False,
-    )
-    assert done.returncode in (0, 1), done.stderr[-2000:]
-    return {line.rpartition("|")[2].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
-
-
 def test_a_terraform_file_check_imports_no_kubernetes_audit_or_terragrunt_reader(tmp_path: Path) -> None:
     write_tree(tmp_path, TERRAFORM)
-    imported = _imported(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", "stack/main.tf")
+    _, imported = imports_of(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", "stack/main.tf")
     assert "ownlint.loaders.terraform.load" in imported  # the probe sees the run's imports
     assert sorted(imported.intersection(NOT_FOR_TERRAFORM)) == []
 
 
 def test_a_manifest_check_imports_no_hcl_parser_or_evaluator(tmp_path: Path) -> None:
     write_tree(tmp_path, MANIFEST)
-    imported = _imported(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", "apps/app.yaml")
+    _, imported = imports_of(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", "apps/app.yaml")
     assert "ownlint.loaders.kubernetes.load" in imported
     assert sorted(imported.intersection(NOT_FOR_MANIFESTS)) == []
 

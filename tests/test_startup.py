@@ -5,12 +5,9 @@ the warm output is the cold one."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import write_tree
+from tests.conftest import imports_of, write_tree
 
 CONFIG = "parties:\n  internal: [platform]\n"
 ESTATE = {
@@ -42,28 +39,13 @@ EVALUATION = (
 )
 
 
-def _run(cwd: Path, *args: str) -> tuple[str, set[str]]:
-    """The output of ``ownlint ARGS`` and the modules it imported (``python -X importtime``)."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "ownlint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"},
-        check=False,
-    )
-    assert done.returncode in (0, 1), done.stderr[-2000:]
-    lines = done.stderr.splitlines()
-    return done.stdout, {line.rpartition("|")[2].strip() for line in lines if line.startswith("import time:")}
-
-
 def _warm(tmp_path: Path, named: str) -> tuple[str, str, set[str]]:
     """The cold run's output, then the warm run's output and imports, for a check of ``named`` in the estate."""
     repo = write_tree(tmp_path / "repo", ESTATE)
     (repo / ".git").mkdir()  # the repository's top
     cache = str(tmp_path / "cache")
-    cold, _ = _run(repo, "check", "--cache-dir", cache, "--", named)
-    warm, imported = _run(repo, "check", "--cache-dir", cache, "--", named)
+    cold, _ = imports_of(repo, "check", "--cache-dir", cache, "--", named)
+    warm, imported = imports_of(repo, "check", "--cache-dir", cache, "--", named)
     return cold, warm, imported
 
 
@@ -111,14 +93,14 @@ def test_a_warm_module_file_check_evaluates_its_callers_sources_without_the_func
 def test_a_cold_root_file_check_evaluates_and_parses(tmp_path: Path) -> None:
     """The other side of the guards above: without the cache every deferred module is imported when used."""
     repo = write_tree(tmp_path, ESTATE)
-    output, imported = _run(repo, "check", "--no-cache", "--", "stack/main.tf")
+    output, imported = imports_of(repo, "check", "--no-cache", "--", "stack/main.tf")
     assert "aws_s3_bucket.b" in output
     assert {"ownlint.loaders.terraform.evaluate", "ownlint.loaders.terraform.functions", "tree_sitter"} <= imported
 
 
 def test_an_empty_check_imports_no_loader_graph_or_parser(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    output, imported = _run(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "empty")
+    output, imported = imports_of(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "empty")
     assert output == "No findings in 0 files (0 resources), preset hybrid-it.\n"
     assert "ownlint.commands.check" in imported
     unused = {

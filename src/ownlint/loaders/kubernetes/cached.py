@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import zlib
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import yaml
 
 from ownlint import __version__
 from ownlint.loaders.kubernetes.documents import Manifest
-from ownlint.loaders.terraform.store import EntryStore
+from ownlint.loaders.terraform.store import EntryStore, code_digest
 from ownlint.model import LoadProblem
 
 FORMAT = 1  # bump when an entry's shape changes
@@ -124,19 +123,6 @@ def merged(stored: Stored, parsed: Stored) -> Stored:
 
 def _key(material: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """Of the names, sizes and modification times of ownlint's own files (as ``terraform.results.code_digest``,
-    without importing the evaluator): code changed under the same version never replays what older code parsed."""
-    top = Path(__file__).resolve().parents[2]
-    found = []
-    for path in sorted(top.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            info = path.stat()
-            found.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
-    return hashlib.sha256("\n".join(found).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def encoded(documents: list[Manifest], problems: list[LoadProblem]) -> list[Any]:

@@ -23,7 +23,6 @@ import hashlib
 import importlib.util
 import json
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,7 @@ from ownlint.loaders.terraform import cache as parse_cache
 from ownlint.loaders.terraform import codec
 from ownlint.loaders.terraform.loaded import DirectoryResult, LoadedTree, ParsedDirectory, RootResult
 from ownlint.loaders.terraform.probes import ProbeContext, Recorder
-from ownlint.loaders.terraform.store import EntryStore, usable_directory
+from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_directory
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
@@ -82,19 +81,6 @@ def _installed_version(module: str, distribution: str) -> str:
     prefix, suffix = f"{distribution}-", ".dist-info"
     versions = sorted(n[len(prefix) : -len(suffix)] for n in names if n.startswith(prefix) and n.endswith(suffix))
     return ",".join(versions) or "?"
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """Of the names, sizes and modification times of ownlint's own files: a checkout or editable install whose
-    code changed under the same version string never replays what older code evaluated (a stat per file)."""
-    top = Path(__file__).resolve().parents[2]
-    found = []
-    for path in sorted(top.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            info = path.stat()
-            found.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
-    return hashlib.sha256("\n".join(found).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def checksum(entry: dict[str, Any]) -> str:

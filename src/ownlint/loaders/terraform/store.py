@@ -11,11 +11,13 @@ entry holds, and when it may be used, is its cache's business (each records the 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import re
 import stat
 import time
+from functools import lru_cache
 from pathlib import Path
 
 STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
@@ -212,3 +214,16 @@ def _temporary(directory: Path) -> tuple[int, Path]:
             return os.open(path, _CREATE, 0o600), path
         except FileExistsError:
             continue
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Of the names, sizes and modification times of ownlint's own files, in every cache's key: a checkout or
+    editable install whose code changed under the same version string never replays what older code made."""
+    top = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted(top.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            info = path.stat()
+            found.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(found).encode("utf-8", "surrogatepass")).hexdigest()
