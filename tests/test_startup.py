@@ -115,3 +115,38 @@ def test_an_empty_check_imports_no_loader_graph_or_parser(tmp_path: Path) -> Non
         "secrets",  # for the temporary names of -o files
     }
     assert sorted(imported.intersection(unused)) == []
+
+
+def test_a_root_that_read_a_file_is_replayed_by_a_fresh_process_that_imported_no_file_function(
+    tmp_path: Path,
+) -> None:
+    """The result cache checks a ``file()`` read with the probe the file functions register: a warm run that
+    imports no function must still know it, or every such root is evaluated (and its entry rewritten) again."""
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            "ownlint.yaml": CONFIG,
+            "stack/main.tf": 'resource "aws_s3_bucket" "b" {\n  tags = yamldecode(file("${path.module}/tags.yaml"))\n}\n',
+            "stack/tags.yaml": "owner: platform\n",
+            "stack/terraform.tfvars": "",
+        },
+    )
+    (repo / ".git").mkdir()
+    cache = tmp_path / "cache"
+    cold, _ = imports_of(repo, "check", "--cache-dir", str(cache), "stack")
+    entries = {path: path.stat().st_mtime_ns for path in (cache / "results").rglob("*.json")}
+    warm, imported = imports_of(repo, "check", "--cache-dir", str(cache), "stack")
+    assert warm == cold
+    assert entries and {path: path.stat().st_mtime_ns for path in (cache / "results").rglob("*.json")} == entries
+    assert "ownlint.loaders.terraform.evaluate" not in imported
+
+
+def test_every_probe_registered_outside_probes_is_found_by_a_process_that_did_not_import_it() -> None:
+    import importlib
+
+    from ownlint.loaders.terraform import probes
+
+    for module in set(probes._REGISTERED_IN.values()):
+        importlib.import_module(module)
+    elsewhere = {name: f.__module__ for name, f in probes._PROBES.items() if f.__module__ != probes.__name__}
+    assert elsewhere == probes._REGISTERED_IN

@@ -11,6 +11,7 @@ when every value is the same, so is everything the evaluation would compute from
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ class ProbeContext:
         """The probe's value now (None: a probe this version does not know: the entry is not used)."""
         fact = (probe, path)
         if fact not in self.memo:
-            function = _PROBES.get(probe)
+            function = _PROBES.get(probe) or _registered(probe)
             if function is None:
                 return None
             try:
@@ -46,6 +47,23 @@ class ProbeContext:
 
 
 _PROBES: dict[str, Callable[[ProbeContext, str], str]] = {}
+# the module that registers each probe defined elsewhere: a warm run may not have imported it (start-up)
+_REGISTERED_IN = {
+    "listing": "ownlint.loaders.terraform.reads",
+    "text": "ownlint.loaders.terraform.reads",
+    "vendored": "ownlint.loaders.terraform.reads",
+    "names": "ownlint.loaders.terraform.roots",
+    "blob": "ownlint.loaders.terraform.functions.files",
+}
+
+
+def _registered(probe: str) -> Callable[[ProbeContext, str], str] | None:
+    """The probe once the module that registers it is imported (None: a probe this version does not know)."""
+    module = _REGISTERED_IN.get(probe)
+    if module is None:
+        return None
+    importlib.import_module(module)
+    return _PROBES.get(probe)
 
 
 def probe(name: str) -> Callable[[Callable[[ProbeContext, str], str]], Callable[[ProbeContext, str], str]]:
