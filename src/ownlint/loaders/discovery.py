@@ -325,6 +325,8 @@ def is_helm_template(path: Path) -> bool:
     problem of the chart, not a reason to read its templates as YAML) that only ``helm template`` makes
     YAML: it holds a Go template action (``{{``), or helm never renders it (its name starts with ``_``).
     A file without an action renders to itself, so it is read as the manifest it is."""
+    if "templates" not in path.parts[:-1]:  # most files: answered without walking up (asked of every YAML file)
+        return False
     if not any(p.name == "templates" and (p.parent / "Chart.yaml").is_file() for p in path.parents):
         return False
     if path.name.startswith("_"):
