@@ -13,6 +13,8 @@ from typing import Any, Literal
 # keys of ``Resource.attributes`` that are no attribute: a block's (or manifest's) line, and its keys' lines
 LINE = "__line__"
 LINES = "__lines__"
+# the Kubernetes kinds that run pods from a template (loader: ownership of what they run; graph: compute)
+POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController")
 
 # told how far a long step of a run is: its name ("reading manifests"), the units done, their total;
 # the command line draws it (no layer below prints), and it never reaches a worker process

@@ -10,22 +10,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ownlint.graph.relations.index import ResourceIndex, as_list
-from ownlint.model import LINES, Place, PlaceKind, Resource
+from ownlint.model import LINES, POD_TEMPLATE_KINDS, Place, PlaceKind, Resource
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": ("spec",),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
-WORKLOAD_KINDS = (
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-    "Pod",
-)
+WORKLOAD_KINDS = (*POD_TEMPLATE_KINDS, "Pod")
 IRSA = "eks.amazonaws.com/role-arn"
 GKE = "iam.gke.io/gcp-service-account"
 _IRREGULAR_PLURALS = {"Endpoints": "endpoints"}

@@ -3,6 +3,8 @@ so that Terraform's ``kubernetes_*`` resources use them without importing the YA
 
 from __future__ import annotations
 
+from ownlint.model import POD_TEMPLATE_KINDS
+
 CLUSTER_SCOPED = frozenset(
     {
         "Namespace",
@@ -35,14 +37,4 @@ CLUSTER_SCOPED = frozenset(
         "GatewayClass",
     }
 )
-WORKLOADS = frozenset(
-    {
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "Job",
-        "CronJob",
-        "ReplicationController",
-    }
-)
+WORKLOADS = frozenset(POD_TEMPLATE_KINDS)
