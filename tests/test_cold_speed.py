@@ -318,24 +318,6 @@ def test_the_expression_model_has_slots_not_a_dict_per_node(cls: type[Any]) -> N
     assert "__dict__" not in dir(cls)
 
 
-def test_a_text_met_twice_is_outlined_once_when_looking_for_module_calls(tmp_path: Path) -> None:
-    text = 'module "m" {\n  source = "../shared"\n}\n'
-    for name in ("a", "b", "shared"):
-        (tmp_path / name).mkdir()
-    for name in ("a", "b"):
-        (tmp_path / name / "main.tf").write_text(text)
-    outlined: list[str] = []
-
-    def counting(source: str, path: str) -> m.Outline:
-        outlined.append(path)
-        return ts_backend.outline(source, path)
-
-    loader = ModuleLoader(tmp_path, ts_backend.parse, tmp_path)
-    calls = [loader.outline_calls(tmp_path / name, counting) for name in ("a", "b")]
-    assert outlined == ["main.tf"]
-    assert calls == [[(tmp_path / "shared").resolve()]] * 2
-
-
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda inner: st.lists(inner) | st.dictionaries(st.text() | st.integers() | st.booleans(), inner),

@@ -7,7 +7,6 @@ from pathlib import Path
 from tests.conftest import FIXTURES, run_cli, write_tree
 
 from ownlint.inputs import Inputs
-from ownlint.loaders.terraform.backends import outline_for
 from ownlint.loaders.terraform.directories import ModuleLoader
 from ownlint.loaders.terraform.hcl2_backend import parse
 from ownlint.loaders.terraform.overrides import is_override_file
@@ -150,21 +149,6 @@ def test_values_on_the_command_line_make_an_uncalled_module_a_root(tmp_path: Pat
         ("OWN001", "aws_sns_topic.events"),
         ("OWN001", "module.replica.aws_s3_bucket.replica"),
     ]
-
-
-def test_outlines_of_a_directory_with_overrides_see_the_merged_module_sources(tmp_path: Path) -> None:
-    """The parallel run finds calls from outlines: an override that moves a call's source must count."""
-    write_tree(
-        tmp_path,
-        {
-            "live/main.tf": 'module "app" {\n  source = "../v1"\n}\n',
-            "live/main_override.tf": 'module "app" {\n  source = "../v2"\n}\n',
-            "v1/main.tf": "",
-            "v2/main.tf": "",
-        },
-    )
-    loader = ModuleLoader(tmp_path, parse, tmp_path)
-    assert loader.outline_calls(tmp_path / "live", outline_for()) == [(tmp_path / "v2").resolve()]
 
 
 def test_terraform_and_output_overrides_merge_per_setting() -> None:

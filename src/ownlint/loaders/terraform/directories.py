@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text
 from ownlint.loaders.terraform import probes
-from ownlint.loaders.terraform.backends import OutlineFunction, ParseFunction
+from ownlint.loaders.terraform.backends import ParseFunction
 from ownlint.loaders.terraform.cache import ParseCache
-from ownlint.loaders.terraform.callers import is_local, local_sources
+from ownlint.loaders.terraform.callers import is_local
 from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
 from ownlint.loaders.terraform.loaded import ResultStore
 from ownlint.loaders.terraform.reads import is_terraform_file as is_terraform_file
@@ -76,7 +76,6 @@ class ModuleLoader:
         self.context = probes.ProbeContext(root, repository, max_bytes)
         self.results: ResultStore | None = None  # when set, what each directory's parse reads is recorded
         self.models: dict[str, m.HclFile] = {}  # by the digest of the text parsed (``probes.text_digest``)
-        self.outlines: dict[str, dict[OutlineFunction, m.Outline]] = {}  # the same, for outlines
         self.digests: dict[Path, list[str]] = {}  # the texts each directory's model holds (``release``)
         self.users: dict[str, int] = {}  # how many directories still hold the model of a text
         self.released: set[Path] = set()  # directories whose model was dropped (parsed again if needed)
@@ -162,7 +161,6 @@ class ModuleLoader:
                 continue
             self.users.pop(digest, None)
             self.models.pop(digest, None)
-            self.outlines.pop(digest, None)
 
     def load_file(self, path: Path, shown: str, digests: list[str] | None = None) -> m.HclFile | LoadProblem:
         """Read and parse one file (HCL, or Terraform's JSON syntax by its name); ``digests`` hears of the
@@ -206,39 +204,6 @@ class ModuleLoader:
             self.parse_cache.put(text, parsed)  # with a result cache: only files parsed again after an edit
         self.models[digest] = parsed
         return parsed
-
-    def outline_calls(self, directory: Path, outline: OutlineFunction) -> list[Path] | None:
-        """``local_calls`` of ``directory`` read from outlines of the files that name a module (a word
-        search first: most files do not), or None when it holds no module file. A file that does not
-        parse calls nothing, as in a full load; its problem is reported when it is loaded."""
-        from ownlint.loaders.terraform.overrides import is_override_file  # on use: a replayed root reads no HCL
-
-        calls: list[Path] = []
-        module_files = [p for p, _ in listing(self.context, directory)[1] if not is_tfvars(p)]
-        if any(is_override_file(p.name) for p in module_files):  # an override may change a call's source
-            return self.local_calls(directory) if self.source(directory) is not None else None
-        for path in module_files:
-            text = read_text(path, path.name, self.max_bytes)
-            digest = probes.text_digest(text)
-            if probes.active():
-                probes.heard("text", str(path), digest)
-            if not isinstance(text, LoadProblem):
-                once = self._outlined(digest, outline)
-                calls.extend(probes.resolved(directory / source) for source in local_sources(text, path.name, once))
-        return calls if module_files else None
-
-    def _outlined(self, digest: str, outline: OutlineFunction) -> OutlineFunction:
-        """``outline`` of the text whose digest is ``digest``, once per text in this process (copied files
-        again: 816 texts for 1253 files that name a module in terraform-aws-components); an outline is the
-        text's alone."""
-
-        def once(text: str, name: str) -> m.Outline:
-            known = self.outlines.setdefault(digest, {})
-            if outline not in known:
-                known[outline] = outline(text, name)  # a text that does not parse raises each time
-            return known[outline]
-
-        return once
 
     def local_calls(self, directory: Path) -> list[Path]:
         """Directories that ``directory``'s module calls name by a local path."""

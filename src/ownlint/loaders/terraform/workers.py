@@ -1,8 +1,8 @@
 """Loading root modules in worker processes (``--jobs``): imported only by runs that use them.
 
-The root modules are found here from outlines of the files that can call a module; each is then
-loaded in a worker with everything it calls. The calling loader ends up holding what a run in one
-process would: the files seen, their problems and suppressions, in the same order.
+The workers parse the scanned directories in full; the root modules are found from their module calls, and
+each is then loaded in the worker that already holds most of what it calls. The calling loader ends up
+holding what a run in one process would: the files seen, their problems and suppressions, in the same order.
 """
 
 from __future__ import annotations
