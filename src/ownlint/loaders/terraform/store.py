@@ -1,4 +1,5 @@
-"""The safe directory and entry I/O that the caches share (the parse cache, the result cache).
+"""The safe directory and entry I/O that the caches share (parse, result, manifests), and the digest of
+ownlint's own code that their keys hold.
 
 Whoever can write a cache directory decides what it gives back, so nothing in it is taken on trust:
 - the directory, and every directory above it, must be one only this user (or root) can change; it is
