@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +93,8 @@ def repository_callers(
     rooted = _Roots(max_bytes)
     sought = {d for d, called in calls.items() if context is not None and called is not None and not rooted(d)}
     if sought and context is not None:
-        _search(sought, callers, list(_module_files(context, max_bytes)), outline, rooted, max_bytes)
+        sources = _sources_reader(context, outline, max_bytes)
+        _search(sought, callers, list(_module_files(context, max_bytes)), sources, rooted)
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
     return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})
@@ -112,13 +113,26 @@ class _Roots:
         return self.known[directory]
 
 
+def _sources_reader(context: Iterable[str], outline: OutlineFunction, max_bytes: int) -> Callable[[str], list[str]]:
+    """The local sources of a file's ``module`` blocks: read and outlined, or from the store of outlines when the
+    context has one and the file is as it was when they were recorded (a warm run parses no caller)."""
+
+    def read(path: str) -> list[str]:
+        text = read_text(Path(path), os.path.basename(path), max_bytes)
+        return local_sources(text, os.path.basename(path), outline) if isinstance(text, str) else []
+
+    if isinstance(context, OutlinedFiles) and context.backend:
+        store, backend = context.store, context.backend
+        return lambda path: store.sources_of(path, backend, lambda: read(path))
+    return read
+
+
 def _search(
     sought: set[Path],
     callers: dict[Path, set[Path]],
     pending: list[tuple[str, list[str]]],
-    outline: OutlineFunction,
+    sources_of: Callable[[str], list[str]],
     rooted: _Roots,
-    max_bytes: int,
 ) -> None:
     """Add to ``callers`` the calls, written in ``pending`` files (path, the local paths it names), of ``sought``
     and of their callers, transitively; a file is read and outlined only once it names a directory sought."""
@@ -135,8 +149,7 @@ def _search(
                 unmatched.append((path, written))  # naming none of them: no module block of it calls them
                 continue
             caller = Path(directory).resolve()
-            text = read_text(Path(path), os.path.basename(path), max_bytes)
-            for source in local_sources(text, os.path.basename(path), outline) if isinstance(text, str) else ():
+            for source in sources_of(path):
                 callee = (caller / source).resolve()
                 callers.setdefault(callee, set()).add(caller)
                 if callee in looked:

@@ -56,7 +56,7 @@ def load_terraform(
     loader = ModuleLoader(root, parse, repository, cache, max_bytes)
     scanned = [resolved(d) for d in directories]
     if context is not None and outlines is not None:  # the callers search reads what earlier runs learnt
-        context = OutlinedFiles(context, outlines)
+        context = OutlinedFiles(context, outlines, backend)
     overrides = root_overrides(loader, inputs)
     if cache is not None:  # the result cache lives beside the parse cache, under the same checks
         results_dir = Path(inputs.cache_dir or "") / "results"

@@ -1,7 +1,8 @@
 """What the callers search needs of each file of a repository, kept between runs so that a pre-commit check of a
 module file does not read the whole repository again: per file, keyed by its identity (device, inode, size,
 modification and change times; the change time cannot be set by a user, as git's index relies on), the
-local paths its quoted strings name (None: it holds no ``module`` word); per directory of the repository's
+local paths its quoted strings name (None: it holds no ``module`` word) and, once the search outlined it, the
+local sources of its ``module`` blocks as a parser backend read them; per directory of the repository's
 walk, keyed by its identity (an entry added, removed or renamed changes the directory's times), its entries
 as ``discovery.Listing`` found them, so that a warm run stats each directory instead of listing it; and whether
 those are a whole walk in its order (every directory recorded), which a run then takes as it is when no
@@ -37,7 +38,7 @@ from ownlint import __version__
 from ownlint.loaders.terraform.outline_io import read_signed, store_secret, write_signed
 from ownlint.loaders.terraform.store import usable_directory
 
-FORMAT = 4  # bump when an entry's shape changes
+FORMAT = 5  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
@@ -80,7 +81,7 @@ class OutlineStore:
                 continue
             key = path[cut:] if path.startswith(prefix) else path
             entry = old.get(key)
-            if type(entry) is list and len(entry) == 2 and entry[0] == _identity(info):
+            if type(entry) is list and len(entry) in (2, 4) and entry[0] == _identity(info):
                 text = entry[1]
                 if text is None or type(text) is str:
                     new[key] = entry
@@ -89,6 +90,22 @@ class OutlineStore:
             found = read(path, max_bytes)
             self._record("files", key, info, [_identity(info), "\n".join(found) if found else None])
             yield path, found
+
+    def sources_of(self, path: str, backend: str, read: Callable[[], list[str]]) -> list[str]:
+        """The local sources of the ``module`` blocks of ``path`` (a file ``strings_of`` gave this run), as ``backend``
+        outlined them when the file was as it is now, else ``read()``, recorded with the identity ``strings_of`` saw:
+        a change since then gives the file another identity, so what is read now is never used for other content."""
+        key, files = self._key(path), self.new["files"]
+        entry = files.get(key)  # only an entry of a file unchanged since it was recorded, never a racy one
+        if type(entry) is not list or len(entry) not in (2, 4):
+            return read()
+        known = entry[3] if len(entry) == 4 and entry[2] == backend else None
+        if type(known) is list and all(type(source) is str for source in known):
+            return list(known)
+        found = read()
+        files[key] = [entry[0], entry[1], backend, found]
+        self.changed = True
+        return found
 
     def unchanged_walk(self) -> list[tuple[str, Entries]] | None:
         """The last walk, in its order, when it was whole and no directory of it changed since: each directory's
@@ -219,11 +236,13 @@ def _identity(info: os.stat_result) -> str:
 
 
 class OutlinedFiles:
-    """The repository's other Terraform files (``files``, walked when iterated) with the store of their outlines."""
+    """The repository's other Terraform files (``files``, walked when iterated) with the store of their outlines;
+    ``backend``: the parser backend that outlines them (its name; "": their module sources are not remembered)."""
 
-    def __init__(self, files: Iterable[str], store: OutlineStore) -> None:
+    def __init__(self, files: Iterable[str], store: OutlineStore, backend: str = "") -> None:
         self.files = files
         self.store = store
+        self.backend = backend
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.files)

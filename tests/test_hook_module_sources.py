@@ -1,0 +1,130 @@
+"""A warm pre-commit check of a module file finds its callers from the outline store without parsing them (issue 20:
+the module sources a caller file's ``module`` blocks name are remembered with the file's identity), and gives
+what an uncached run gives after every kind of edit to a caller's calls."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import run_cli, write_tree
+
+from ownlint.loaders.terraform import callers, outline_cache
+
+CALL = 'module "queue" {\n  source = "../modules/queue"\n}\n'
+TREE = {
+    "ownlint.yaml": "parties:\n  internal: [platform]\n",
+    "modules/queue/main.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n',
+    "modules/other/main.tf": 'resource "aws_sns_topic" "t" {\n  name = "t"\n}\n',
+    "stack/main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n  tags = { owner = "platform" }\n}\n' + CALL,
+    "stack/terraform.tfvars": "",
+    "live/main.tf": 'module "q" {\n  source = "../modules/queue"\n}\n',  # no root files: found as a root by search
+}
+NAMED = "modules/queue/main.tf"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = write_tree(tmp_path / "repo", TREE)
+    (root / ".git").mkdir()
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record files written a moment ago (the test's)
+    return root
+
+
+def _outlined(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the callers search outlines (reads their module blocks with the HCL parser)."""
+    seen: list[str] = []
+    original = callers.local_sources
+
+    def counted(text: str, name: str, outline: Any) -> list[str]:
+        seen.append(name)
+        return original(text, name, outline)
+
+    monkeypatch.setattr(callers, "local_sources", counted)
+    return seen
+
+
+def test_a_warm_module_check_outlines_no_caller_file(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = str(tmp_path / "cache")
+    uncached = run_cli("check", "--no-cache", "--", NAMED)
+    cold = run_cli("check", "--cache-dir", cache, "--", NAMED)
+    outlined = _outlined(monkeypatch)
+    warm = run_cli("check", "--cache-dir", cache, "--", NAMED)
+    assert "module.queue.aws_sqs_queue.q" in warm.stdout
+    assert warm.stdout == cold.stdout == uncached.stdout
+    assert outlined == []
+
+
+def _edits(root: Path) -> list[tuple[str, Callable[[], Any]]]:
+    """Edits of the callers' ``module`` blocks that a stale remembered source would miss."""
+    stack = root / "stack/main.tf"
+    text = stack.read_text()
+    return [
+        ("nothing changed", lambda: None),
+        ("call retargeted", lambda: stack.write_text(text.replace("modules/queue", "modules/other"))),
+        ("call restored", lambda: stack.write_text(text)),
+        # the quoted path and the word module are still there: only an outline tells it calls nothing
+        (
+            "call commented out",
+            lambda: stack.write_text(text.replace(CALL, "".join(f"# {x}\n" for x in CALL.split("\n")))),
+        ),
+        (
+            "call as a variable default",
+            lambda: stack.write_text(text.replace(CALL, 'variable "module" {\n  default = "../modules/queue"\n}\n')),
+        ),
+        ("call restored again", lambda: stack.write_text(text)),
+        ("same size, other target", lambda: stack.write_text(text.replace("modules/queue", "modules/qu3ue"))),
+        ("call in a second file", lambda: write_tree(root, {"stack/calls.tf": CALL.replace('"queue"', '"again"')})),
+        ("that file emptied", lambda: (root / "stack/calls.tf").write_text("")),
+        ("caller made JSON", lambda: (root / "live/main.tf").rename(root / "live/main.tf.json")),
+        (
+            "JSON caller written",
+            lambda: (root / "live/main.tf.json").write_text('{"module": {"q": {"source": "../modules/queue"}}}'),
+        ),
+        ("caller removed", lambda: (root / "live/main.tf.json").unlink()),
+        ("caller edited in place", lambda: _in_place(stack, text.replace("modules/queue", "modules/other"))),
+    ]
+
+
+def _in_place(path: Path, text: str) -> None:
+    """Rewritten through the same inode, its modification time put back: only the change time tells."""
+    before = path.stat()
+    with path.open("r+") as stream:
+        stream.truncate(0)
+        stream.write(text)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+@pytest.mark.parametrize("parser", ["auto", "hcl2"])
+def test_a_warm_module_check_follows_every_edit_of_its_callers(repo: Path, tmp_path: Path, parser: str) -> None:
+    cache = str(tmp_path / "cache")
+    run_cli("check", "--cache-dir", cache, "--parser", parser, "--", NAMED)
+    for what, edit in _edits(repo):
+        time.sleep(0.02)  # past the clock's tick: a change is seen in a file's times
+        edit()
+        uncached = run_cli("check", "--no-cache", "--parser", parser, "--", NAMED)
+        for _ in range(2):  # the first run records what it read, the second uses it
+            warm = run_cli("check", "--cache-dir", cache, "--parser", parser, "--", NAMED)
+            assert (warm.stdout, warm.exit_code) == (uncached.stdout, uncached.exit_code), what
+
+
+def test_sources_remembered_by_one_parser_are_not_used_by_another(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = str(tmp_path / "cache")
+    run_cli("check", "--cache-dir", cache, "--parser", "hcl2", "--", NAMED)
+    uncached = run_cli("check", "--no-cache", "--parser", "tree-sitter", "--", NAMED)
+    outlined = _outlined(monkeypatch)
+    warm = run_cli("check", "--cache-dir", cache, "--parser", "tree-sitter", "--", NAMED)
+    assert warm.stdout == uncached.stdout
+    assert sorted(outlined) == ["main.tf", "main.tf"]  # the callers, outlined by this parser
+    outlined.clear()
+    run_cli("check", "--cache-dir", cache, "--parser", "tree-sitter", "--", NAMED)
+    assert outlined == []
