@@ -203,7 +203,7 @@ class Listing:
     def __iter__(self) -> Iterator[tuple[str, list[str], list[str]]]:
         """(directory, names of its real subdirectories, names of its other entries), names sorted."""
         if self._listed is None:
-            self._listed = {directory: (dirs, names) for directory, dirs, names in self._walk()}
+            self._listed = self._walked()
         return ((directory, dirs, names) for directory, (dirs, names) in self._listed.items())
 
     def names(self, directory: str) -> list[str] | None:
@@ -211,13 +211,16 @@ class Listing:
         found = self._listed.get(directory) if self._listed is not None else None
         return found[1] if found is not None else None
 
-    def _walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
+    def _walked(self) -> dict[str, tuple[list[str], list[str]]]:
         remembered = self._store.unchanged_walk() if self._store is not None else None
-        for directory, (dirs, names, links) in remembered if remembered is not None else self._directories():
-            if links:
-                prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join
-                self.links.update([prefix + n for n in links])
-            yield directory, dirs, names
+        listed: dict[str, tuple[list[str], list[str]]] = {}
+        links, sep = self.links, os.sep
+        for directory, (dirs, names, linked) in remembered if remembered is not None else self._directories():
+            if linked:
+                prefix = directory if directory.endswith(sep) else directory + sep  # as os.path.join
+                links.update([prefix + n for n in linked])
+            listed[directory] = (dirs, names)
+        return listed
 
     def _directories(self) -> Iterator[tuple[str, Entries]]:
         pending = [str(self.root)]
@@ -286,16 +289,16 @@ class OtherTerraform:
     def __iter__(self) -> Iterator[str]:
         real_root = self.listing.root
         scanned = {str(d) for d in self.scanned}
+        sep, suffixes = os.sep, (".tf", ".tf.json")
+        found = [  # thousands of directories: one comprehension, paths joined as os.path.join does, cheaper
+            (directory if directory.endswith(sep) else directory + sep) + name
+            for directory, _, names in self.listing  # real paths: symlinked directories are not entered
+            if directory not in scanned
+            for name in names
+            if name.endswith(suffixes)
+        ]
         links = self.listing.links
-        for directory, _, names in self.listing:  # thousands of directories: as os.path.join, cheaper
-            if directory in scanned:
-                continue
-            prefix = directory if directory.endswith(os.sep) else directory + os.sep
-            for name in names:
-                if name.endswith((".tf", ".tf.json")):
-                    path = prefix + name
-                    if path not in links or not links_outside(Path(path), real_root):
-                        yield path
+        return iter([p for p in found if p not in links or not links_outside(Path(p), real_root)])
 
 
 def _is_directory(entry: os.DirEntry[str]) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def repository_callers(
     sought = {d for d, called in calls.items() if context is not None and called is not None and not rooted(d)}
     if sought and context is not None:
         sources = _sources_reader(context, outline, max_bytes)
-        _search(sought, callers, list(_module_files(context, max_bytes)), sources, rooted)
+        _search(sought, callers, _module_files(context, max_bytes), sources, rooted)
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
     return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})
@@ -168,16 +168,14 @@ def _identity(path: str) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-def _module_files(context: Iterable[str], max_bytes: int) -> Iterator[tuple[str, list[str]]]:
+def _module_files(context: Iterable[str], max_bytes: int) -> list[tuple[str, list[str]]]:
     """(file, the local paths its quoted strings name) of the files that can hold a ``module`` block, from the
     store of outlines when the context has one (a file whose identity changed is read again)."""
     if isinstance(context, OutlinedFiles):
-        found = context.store.strings_of(context, max_bytes, local_strings)
+        found = context.store.strings_of(context, max_bytes, local_strings, naming_only=True)
     else:
-        found = ((path, local_strings(path, max_bytes)) for path in context)
-    for path, written in found:
-        if written:
-            yield path, written
+        found = [(path, local_strings(path, max_bytes)) for path in context]
+    return [(path, written) for path, written in found if written]
 
 
 def local_strings(path: str, max_bytes: int) -> list[str] | None:

@@ -68,28 +68,39 @@ class OutlineStore:
         self.whole = False  # and every directory of it is recorded (none unlistable, none changed too recently)
 
     def strings_of(
-        self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings]
-    ) -> Iterator[tuple[str, Strings]]:
+        self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings], naming_only: bool = False
+    ) -> list[tuple[str, Strings]]:
         """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now (one
-        loop for thousands of files: the store is for the run that looks at all of them)."""
+        loop for thousands of files: the store is for the run that looks at all of them); ``naming_only``: only
+        the paths that name a local path."""
         old, new, prefix = self._stored_files(), self.new["files"], self.repository + os.sep
-        cut, regular = len(prefix), stat.S_ISREG
-        for path in paths:
-            info = _stat(path)
+        cut, regular, file_stat, identity_of = len(prefix), stat.S_ISREG, os.stat, _identity
+        found: list[tuple[str, Strings]] = []
+        append = found.append
+        for path in paths:  # a warm run's loop over every Terraform file of the repository: kept tight
+            try:
+                info = file_stat(path)
+            except (OSError, ValueError):
+                info = None
             if info is None or not regular(info.st_mode) or info.st_size > max_bytes:
-                yield path, read(path, max_bytes)  # not recorded: what it gives depends on the run's options
+                strings = read(path, max_bytes)  # not recorded: what it gives depends on the run's options
+                if strings or not naming_only:
+                    append((path, strings))
                 continue
             key = path[cut:] if path.startswith(prefix) else path
             entry = old.get(key)
-            if type(entry) is list and len(entry) in (2, 4) and entry[0] == _identity(info):
+            if type(entry) is list and (len(entry) == 2 or len(entry) == 4):
                 text = entry[1]
-                if text is None or type(text) is str:
+                if (text is None or type(text) is str) and entry[0] == identity_of(info):
                     new[key] = entry
-                    yield path, text.split("\n") if text else None
+                    if text or not naming_only:
+                        append((path, text.split("\n") if text else None))
                     continue
-            found = read(path, max_bytes)
-            self._record("files", key, info, [_identity(info), "\n".join(found) if found else None])
-            yield path, found
+            strings = read(path, max_bytes)
+            self._record("files", key, info, [identity_of(info), "\n".join(strings) if strings else None])
+            if strings or not naming_only:
+                append((path, strings))
+        return found
 
     def sources_of(self, path: str, backend: str, read: Callable[[], list[str]]) -> list[str]:
         """The local sources of the ``module`` blocks of ``path`` (a file ``strings_of`` gave this run), as ``backend``
@@ -114,19 +125,30 @@ class OutlineStore:
         stored = self._stored()
         if not self._whole:
             return None
-        prefix, lstat, walk = self.repository + os.sep, os.lstat, []
-        for key, entry in stored["dirs"].items():
-            directory = key if key.startswith(os.sep) else prefix + key
+        prefix, sep, lstat, identity_of = self.repository + os.sep, os.sep, os.lstat, _identity
+        walk: list[tuple[str, Entries]] = []
+        append = walk.append
+        for key, entry in stored["dirs"].items():  # a warm run's loop over every directory: kept tight
+            directory = key if key.startswith(sep) else prefix + key
             try:
-                identity = _identity(lstat(directory)) + "//"
+                info = lstat(directory)
             except (OSError, ValueError):
                 return None
-            if type(entry) is not str or not entry.startswith(identity):
+            # the identity, then the three lists of names (an identity holds no "/", a name no "/" and is never empty)
+            parts = entry.split("//") if type(entry) is str else ()
+            if len(parts) != 4 or parts[0] != identity_of(info):
                 return None
-            parts = entry[len(identity) :].split("//")
-            if len(parts) != 3:
-                return None
-            walk.append((directory, (_split(parts[0]), _split(parts[1]), _split(parts[2]))))
+            dirs, names, links = parts[1], parts[2], parts[3]
+            append(
+                (
+                    directory,
+                    (
+                        dirs.split("/") if dirs else [],
+                        names.split("/") if names else [],
+                        links.split("/") if links else [],
+                    ),
+                )
+            )
         self.new["dirs"], self.walked, self.whole = dict(stored["dirs"]), True, True
         return walk
 
