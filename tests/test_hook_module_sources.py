@@ -128,3 +128,34 @@ def test_sources_remembered_by_one_parser_are_not_used_by_another(
     outlined.clear()
     run_cli("check", "--cache-dir", cache, "--parser", "tree-sitter", "--", NAMED)
     assert outlined == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["./mods/queue", "./mods/queue/", "./real/../mods/queue", "./.hidden/queue"],
+    ids=["through a linked directory", "trailing slash", "a dot-dot part", "a hidden directory"],
+)
+def test_a_caller_reaching_the_module_through_links_is_found(repo: Path, tmp_path: Path, source: str) -> None:
+    # the listing never enters a linked directory: such a path is compared by identity, never by its text
+    write_tree(repo, {"via/main.tf": f'module "via" {{\n  source = "{source}"\n}}\n', "via/real/x.tf": ""})
+    os.symlink("../modules", repo / "via/mods")
+    os.symlink("../modules", repo / "via/.hidden")
+    cache = str(tmp_path / "cache")
+    uncached = run_cli("check", "--no-cache", "--", NAMED)
+    assert "module.via.aws_sqs_queue.q" in uncached.stdout  # the caller was found
+    for _ in range(2):
+        warm = run_cli("check", "--cache-dir", cache, "--", NAMED)
+        assert warm.stdout == uncached.stdout
+
+
+def test_a_caller_beside_the_module_is_found_from_the_listing(repo: Path, tmp_path: Path) -> None:
+    write_tree(
+        repo, {"modules/main.tf": 'module "beside" {\n  source = "./queue"\n}\n', "modules/terraform.tfvars": ""}
+    )
+    write_tree(repo, {"modules/other/main.tf": 'module "elsewhere" {\n  source = "./queue"\n}\n'})  # no such module
+    cache = str(tmp_path / "cache")
+    uncached = run_cli("check", "--no-cache", "--", NAMED)
+    assert "module.beside.aws_sqs_queue.q" in uncached.stdout
+    assert "module.elsewhere" not in uncached.stdout
+    for _ in range(2):
+        assert run_cli("check", "--cache-dir", cache, "--", NAMED).stdout == uncached.stdout

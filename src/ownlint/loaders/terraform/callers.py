@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ownlint.loaders.discovery import OtherTerraform
 from ownlint.loaders.files import read_text
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
@@ -94,7 +95,7 @@ def repository_callers(
     sought = {d for d, called in calls.items() if context is not None and called is not None and not rooted(d)}
     if sought and context is not None:
         sources = _sources_reader(context, outline, max_bytes)
-        _search(sought, callers, _module_files(context, max_bytes), sources, rooted)
+        _search(sought, callers, _module_files(context, max_bytes), sources, rooted, _walked(context))
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
     return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})
@@ -127,12 +128,22 @@ def _sources_reader(context: Iterable[str], outline: OutlineFunction, max_bytes:
     return read
 
 
+def _walked(context: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a path is a directory the context's listing walked (a real directory, reached through real ones)."""
+    files = context.files if isinstance(context, OutlinedFiles) else context
+    if isinstance(files, OtherTerraform):
+        names = files.listing.names
+        return lambda path: names(path) is not None
+    return lambda path: False
+
+
 def _search(
     sought: set[Path],
     callers: dict[Path, set[Path]],
     pending: list[tuple[str, list[str]]],
     sources_of: Callable[[str], list[str]],
     rooted: _Roots,
+    walked: Callable[[str], bool],
 ) -> None:
     """Add to ``callers`` the calls, written in ``pending`` files (path, the local paths it names), of ``sought``
     and of their callers, transitively; a file is read and outlined only once it names a directory sought."""
@@ -141,11 +152,12 @@ def _search(
         names = "|".join(re.escape(d.name) for d in sorted(frontier))
         naming = re.compile(rf"(?:[^\"'\n]*/)?(?:{names})/?|{_ANCESTOR}")
         wanted = {_identity(str(d)) for d in frontier}
+        reaches = _Reaches(wanted, {str(d) for d in frontier}, walked)
         unmatched: list[tuple[str, list[str]]] = []
         found: set[Path] = set()
         for path, written in pending:
             directory = os.path.dirname(path)
-            if not any(naming.fullmatch(s) and _identity(os.path.join(directory, s)) in wanted for s in written):
+            if not any(naming.fullmatch(s) and reaches(directory, s) for s in written):
                 unmatched.append((path, written))  # naming none of them: no module block of it calls them
                 continue
             caller = Path(directory).resolve()
@@ -157,6 +169,23 @@ def _search(
         pending = unmatched
         frontier = {d for d in found if d not in looked and not rooted(d)}
         looked |= frontier
+
+
+class _Reaches:
+    """Whether a local path written in a directory names one of the directories sought: a ``./a/b`` path to a
+    directory the listing walked is that real directory (each part a real directory, none a link), compared by
+    its path as the search's callees are; any other is compared by identity, whatever links lead there."""
+
+    def __init__(self, wanted: set[tuple[int, int] | None], paths: set[str], walked: Callable[[str], bool]) -> None:
+        self.wanted, self.paths, self.walked = wanted, paths, walked
+
+    def __call__(self, directory: str, written: str) -> bool:
+        rest = written[2:].rstrip("/") if written.startswith("./") else ""
+        if rest and "//" not in rest and "/." not in "/" + rest:  # no empty, "." or ".." part (nor hidden names)
+            path = (directory if directory.endswith(os.sep) else directory + os.sep) + rest
+            if self.walked(path):
+                return path in self.paths
+        return _identity(os.path.join(directory, written)) in self.wanted
 
 
 def _identity(path: str) -> tuple[int, int] | None:
