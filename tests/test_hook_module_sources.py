@@ -159,3 +159,47 @@ def test_a_caller_beside_the_module_is_found_from_the_listing(repo: Path, tmp_pa
     assert "module.elsewhere" not in uncached.stdout
     for _ in range(2):
         assert run_cli("check", "--cache-dir", cache, "--", NAMED).stdout == uncached.stdout
+
+
+# -- the files a context seeks, found in the remembered walk's texts (issue 20: no lists made for every directory) --
+
+
+def _sought(root: Path, cache: Path | None) -> tuple[Any, ...]:
+    """What the contexts ask of the listing of ``root``, through the store in ``cache`` (saved after) or walked."""
+    from ownlint.loaders.discovery import Listing
+
+    listing = Listing(root.resolve())
+    store = outline_cache.open_store(cache, root) if cache is not None else None
+    if store is not None:
+        listing.remember(store)
+    named = listing.files_named(frozenset({"terragrunt.hcl", "kustomization.yaml", "Kustomization"}))
+    ending = listing.files_ending((".tf", ".tf.json"))
+    links = sorted(listing.links)
+    names = {d: listing.names(d) for d, _, _ in Listing(root.resolve())}
+    if store is not None:
+        store.save()
+    return named, ending, links, names, [(d, list(s), list(n)) for d, s, n in listing]
+
+
+def test_the_files_sought_in_the_remembered_walk_are_those_walked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_hook_speed import _estate, _mutations
+
+    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record directories changed a moment ago (the worst case)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _estate(root, tmp_path / "outside")
+    write_tree(
+        root, {"k8s/Kustomization": "", "a/terragrunt.hcl": "", "a/b/x.tf.json": "{}", "a/b/terragrunt.hcl.bak": ""}
+    )
+    os.symlink("../a/main.tf", root / "k8s/linked.tf")
+    os.symlink("../a/terragrunt.hcl", root / "k8s/terragrunt.hcl")
+    fresh = _sought(root, None)
+    assert fresh[0] and fresh[1] and fresh[2]  # each kind is there to be found
+    assert _sought(root, cache) == fresh  # cold: the store is filled
+    for what, change in _mutations(root):
+        time.sleep(0.02)
+        change()
+        fresh = _sought(root, None)
+        assert _sought(root, cache) == fresh, what
+        assert _sought(root, cache) == fresh, what  # and from what that run recorded (an unchanged walk)

@@ -176,9 +176,10 @@ Entries = tuple[list[str], list[str], list[str]]  # a directory's real subdirect
 
 class Remembered(Protocol):
     """What earlier runs listed (``outline_cache.OutlineStore``): a directory's entries, scanned again when
-    the directory changed since."""
+    the directory changed since; or the whole last walk when no directory of it changed, each directory's
+    entries as one text (``Listing`` reads them as it needs them: see ``_parts``)."""
 
-    def unchanged_walk(self) -> list[tuple[str, Entries]] | None: ...
+    def unchanged_walk(self) -> list[tuple[str, str]] | None: ...
 
     def lister(self, scan: Callable[[str], Entries | None]) -> Callable[[str], Entries | None]: ...
 
@@ -188,12 +189,15 @@ class Listing:
     run: pre-commit of a module file seeks terragrunt units and callers, of a manifest kustomizations and
     Namespaces, in the same walk. Top-down in name order as ``os.walk``; skipped and symlinked directories are
     not entered; what cannot be listed lends nothing (context only). With a store (``remember``), a directory
-    unchanged since an earlier run is not listed again: the same walk, one ``stat`` per directory."""
+    unchanged since an earlier run is not listed again: the same walk, one ``stat`` per directory; when none
+    changed, the files sought (``files_named``, ``files_ending``) are found in the remembered texts, not in
+    lists of names made for every directory."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.links: set[str] = set()  # the symbolic links seen (paths), told apart without a system call
         self._listed: dict[str, tuple[list[str], list[str]]] | None = None
+        self._texts: dict[str, str] | None = None  # the unchanged walk remembered: each directory's entries as text
         self._store: Remembered | None = None
 
     def remember(self, store: Remembered) -> None:
@@ -202,25 +206,73 @@ class Listing:
 
     def __iter__(self) -> Iterator[tuple[str, list[str], list[str]]]:
         """(directory, names of its real subdirectories, names of its other entries), names sorted."""
-        if self._listed is None:
-            self._listed = self._walked()
-        return ((directory, dirs, names) for directory, (dirs, names) in self._listed.items())
+        listed = self._lists()
+        return ((directory, dirs, names) for directory, (dirs, names) in listed.items())
 
     def names(self, directory: str) -> list[str] | None:
         """The entries but subdirectories of ``directory`` when it was listed already, else None."""
+        if self._listed is None and self._texts is not None:
+            text = self._texts.get(directory)
+            return None if text is None else _parts(text)[1]
         found = self._listed.get(directory) if self._listed is not None else None
         return found[1] if found is not None else None
 
-    def _walked(self) -> dict[str, tuple[list[str], list[str]]]:
-        remembered = self._store.unchanged_walk() if self._store is not None else None
+    def files_named(self, wanted: frozenset[str]) -> list[tuple[str, str]]:
+        """(directory, name) of the files called one of ``wanted``, in the walk's order."""
+        texts = self._walked()
+        if texts is None:
+            return [
+                (d, n)
+                for d, (_, names) in self._lists().items()
+                if not wanted.isdisjoint(names)
+                for n in names
+                if n in wanted
+            ]
+        found: list[tuple[str, str]] = []
+        for directory, text in _holding(texts, wanted):
+            found.extend((directory, n) for n in text.split("//")[1].split("/") if n in wanted)
+        return found
+
+    def files_ending(self, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(directory, name) of the files whose names end with one of ``suffixes``, in the walk's order."""
+        texts = self._walked()
+        if texts is None:
+            return [(d, n) for d, (_, names) in self._lists().items() for n in names if n.endswith(suffixes)]
+        found: list[tuple[str, str]] = []
+        for directory, text in _holding(texts, suffixes):
+            found.extend([(directory, n) for n in text.split("//")[1].split("/") if n.endswith(suffixes)])
+        return found
+
+    def _lists(self) -> dict[str, tuple[list[str], list[str]]]:
+        texts = self._walked()  # listed when the remembered walk is not used
+        if self._listed is None:
+            self._listed = {d: _parts(t)[:2] for d, t in (texts or {}).items()}
+        return self._listed
+
+    def _walked(self) -> dict[str, str] | None:
+        """The remembered walk's texts when it is unchanged (its links recorded), else None (it is listed)."""
+        if self._texts is None and self._listed is None:
+            remembered = self._store.unchanged_walk() if self._store is not None else None
+            if remembered is None:
+                self._listed = self._scanned()
+                return None
+            self._texts = dict(remembered)
+            for directory, text in remembered:
+                if not text.endswith("//"):  # it lists links
+                    self._linked(directory, _parts(text)[2])
+        return self._texts
+
+    def _scanned(self) -> dict[str, tuple[list[str], list[str]]]:
         listed: dict[str, tuple[list[str], list[str]]] = {}
-        links, sep = self.links, os.sep
-        for directory, (dirs, names, linked) in remembered if remembered is not None else self._directories():
+        for directory, (dirs, names, linked) in self._directories():
             if linked:
-                prefix = directory if directory.endswith(sep) else directory + sep  # as os.path.join
-                links.update([prefix + n for n in linked])
+                self._linked(directory, linked)
             listed[directory] = (dirs, names)
         return listed
+
+    def _linked(self, directory: str, names: list[str]) -> None:
+        prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join
+        self.links.update([prefix + n for n in names])
 
     def _directories(self) -> Iterator[tuple[str, Entries]]:
         pending = [str(self.root)]
@@ -233,6 +285,23 @@ class Listing:
             yield directory, found
             prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join, cheaper
             pending.extend([prefix + d for d in reversed(found[0])])
+
+
+def _holding(texts: dict[str, str], parts: Iterable[str]) -> list[tuple[str, str]]:
+    """The (directory, text) whose text holds one of ``parts`` (a test in C for each of thousands of texts, most
+    holding none of them; a part holding another is found with it: ".tf.json" with ".tf")."""
+    needles = sorted({p for p in parts if not any(o != p and o in p for o in parts)})
+    if len(needles) == 1:
+        needle = needles[0]
+        return [(d, t) for d, t in texts.items() if needle in t]
+    return [(d, t) for d, t in texts.items() if any(n in t for n in needles)]
+
+
+def _parts(text: str) -> Entries:
+    """A directory's entries from their remembered text: the three lists of names joined by "//", the names
+    by "/" (a name never holds "/" and is never empty)."""
+    dirs, names, links = text.split("//")
+    return (dirs.split("/") if dirs else [], names.split("/") if names else [], links.split("/") if links else [])
 
 
 def _scan(directory: str) -> Entries | None:
@@ -267,15 +336,10 @@ class Named:
 
     def __iter__(self) -> Iterator[Path]:
         real_root = self.listing.root
-        wanted = frozenset(self.names)
-        for current, _, names in self.listing:  # real paths: symlinked directories are not entered
-            if wanted.isdisjoint(names):  # most directories (one test in C for each of thousands)
-                continue
-            for name in names:
-                if name in wanted:
-                    path = Path(current, name)
-                    if os.path.isfile(path) and not links_outside(path, real_root):
-                        yield path
+        for current, name in self.listing.files_named(frozenset(self.names)):  # real paths: links are not entered
+            path = Path(current, name)
+            if os.path.isfile(path) and not links_outside(path, real_root):
+                yield path
 
 
 @dataclass(frozen=True)
@@ -289,13 +353,11 @@ class OtherTerraform:
     def __iter__(self) -> Iterator[str]:
         real_root = self.listing.root
         scanned = {str(d) for d in self.scanned}
-        sep, suffixes = os.sep, (".tf", ".tf.json")
-        found = [  # thousands of directories: one comprehension, paths joined as os.path.join does, cheaper
+        sep = os.sep
+        found = [  # thousands of files: paths joined as os.path.join does, cheaper
             (directory if directory.endswith(sep) else directory + sep) + name
-            for directory, _, names in self.listing  # real paths: symlinked directories are not entered
+            for directory, name in self.listing.files_ending((".tf", ".tf.json"))  # real paths: links not entered
             if directory not in scanned
-            for name in names
-            if name.endswith(suffixes)
         ]
         links = self.listing.links
         return iter([p for p in found if p not in links or not links_outside(Path(p), real_root)])

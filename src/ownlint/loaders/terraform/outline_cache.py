@@ -118,37 +118,28 @@ class OutlineStore:
         self.changed = True
         return found
 
-    def unchanged_walk(self) -> list[tuple[str, Entries]] | None:
+    def unchanged_walk(self) -> list[tuple[str, str]] | None:
         """The last walk, in its order, when it was whole and no directory of it changed since: each directory's
         entries are then those listed, so the directories it reaches are those reached (one ``lstat`` each).
-        None otherwise (the repository is walked, each unchanged directory from its entry)."""
+        Each directory comes with its entries as one text, the three lists of names joined by "//" (read as
+        ``discovery`` needs them). None otherwise (the repository is walked, each unchanged directory from
+        its entry)."""
         stored = self._stored()
         if not self._whole:
             return None
         prefix, sep, lstat, identity_of = self.repository + os.sep, os.sep, os.lstat, _identity
-        walk: list[tuple[str, Entries]] = []
+        walk: list[tuple[str, str]] = []
         append = walk.append
         for key, entry in stored["dirs"].items():  # a warm run's loop over every directory: kept tight
             directory = key if key.startswith(sep) else prefix + key
             try:
-                info = lstat(directory)
+                identity = identity_of(lstat(directory)) + "//"
             except (OSError, ValueError):
                 return None
-            # the identity, then the three lists of names (an identity holds no "/", a name no "/" and is never empty)
-            parts = entry.split("//") if type(entry) is str else ()
-            if len(parts) != 4 or parts[0] != identity_of(info):
+            # the identity (no "/" in it), then the three lists (no "//" in one: a name is never empty)
+            if type(entry) is not str or not entry.startswith(identity) or entry.count("//") != 3:
                 return None
-            dirs, names, links = parts[1], parts[2], parts[3]
-            append(
-                (
-                    directory,
-                    (
-                        dirs.split("/") if dirs else [],
-                        names.split("/") if names else [],
-                        links.split("/") if links else [],
-                    ),
-                )
-            )
+            append((directory, entry[len(identity) :]))
         self.new["dirs"], self.walked, self.whole = dict(stored["dirs"]), True, True
         return walk
 
