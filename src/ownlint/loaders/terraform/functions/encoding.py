@@ -128,8 +128,16 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _time)
 
 
+# Documents decoded, by their text: every module instance decodes the same files again (a tenth of a cold
+# check of cloud-foundation-fabric); each call gets its own copy. Bounded in entries and in text kept.
+_DECODED: dict[str, Any] = {}
+MAX_DECODED, MAX_DECODED_TEXT = 64, 2 << 20  # characters of text
+
+
 def _yamldecode(text: Any) -> Any:
     source = to_text(text)
+    if source in _DECODED:
+        return _keys_as_text(_DECODED[source])
     if len(source) > MAX_COLLECTION * 10:
         raise EvalError("yamldecode(): input too large")
     if too_deep(source) is not None:
@@ -140,10 +148,24 @@ def _yamldecode(text: Any) -> Any:
         raise EvalError(f"yamldecode(): {str(error).splitlines()[0]}") from None
     if len(documents) != 1:
         raise EvalError("yamldecode(): exactly one YAML document is needed")
+    if len(source) <= MAX_DECODED_TEXT and _plain(documents[0]):  # a copy shares no container
+        while _DECODED and (len(_DECODED) >= MAX_DECODED or sum(map(len, _DECODED)) + len(source) > MAX_DECODED_TEXT):
+            del _DECODED[next(iter(_DECODED))]  # the oldest
+        _DECODED[source] = documents[0]
     return _keys_as_text(documents[0])
 
 
+def _plain(value: Any) -> bool:
+    """Only maps, lists and scalars (no ``!!set``, ``!!omap`` or ``!!pairs``, whose parts a copy would share)."""
+    if isinstance(value, dict):
+        return all(_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (str, int, float, bytes))
+
+
 def _keys_as_text(value: Any) -> Any:
+    """A copy of a decoded document (its containers new), every map key as text."""
     if isinstance(value, dict):
         return {to_text(k) if k is not None else "null": _keys_as_text(v) for k, v in value.items()}
     if isinstance(value, list):
