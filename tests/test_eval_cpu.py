@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests.conftest import write_tree
 
-from ownlint.loaders.terraform.budget import Budget
+from ownlint.loaders.terraform.budget import Budget, OverBudget
 from ownlint.loaders.terraform.functions import FUNCTIONS, encoding
+from ownlint.loaders.terraform.load import load_terraform
 
 DOCUMENT = "teams:\n  core: {owner: alice, ports: [80, 443]}\n  edge: {owner: bob}\n"
 
@@ -57,3 +61,27 @@ def test_yamldecode_keeps_a_bounded_text(monkeypatch: pytest.MonkeyPatch) -> Non
     assert list(encoding._DECODED) == [f"key: {'x' * 30}\n"]
     FUNCTIONS["yamldecode"]([f"key: {'x' * 40}\n"], Budget())  # over the bound: not kept
     assert list(encoding._DECODED) == [f"key: {'x' * 30}\n"]
+
+
+def test_yamldecode_stops_copying_aliases_that_expand_past_one_value() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)]  # 10^12 leaves
+    started = time.process_time()
+    with pytest.raises(OverBudget, match="elements"):
+        FUNCTIONS["yamldecode"](["\n".join(lines) + "\n"], Budget())
+    assert time.process_time() - started < 5
+
+
+def test_a_yaml_bomb_is_an_evaluation_budget_problem(tmp_path: Path) -> None:
+    bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    bomb += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)]
+    write_tree(
+        tmp_path,
+        {
+            "bomb.yaml": "\n".join(bomb) + "\n",
+            "main.tf": 'provider "aws" {}\nlocals {\n  doc = yamldecode(file("bomb.yaml"))\n}\n'
+            'resource "aws_sqs_queue" "q" {\n  tags = { owner = local.doc.a0[0] }\n}\n',
+        },
+    )
+    result = load_terraform(tmp_path, [tmp_path / "main.tf"])
+    assert [p.message.split(":")[0] for p in result.problems] == ["evaluation budget exhausted in local.doc (main.tf"]
