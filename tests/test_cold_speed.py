@@ -388,5 +388,5 @@ def test_yamldecode_reads_with_libyaml_and_gives_the_pure_python_values() -> Non
         yaml_constructors = encoding._Loader.yaml_constructors
 
     for sample in YAML_SAMPLES:
-        expected = encoding._keys_as_text(yaml.load(sample, Loader=Reference))
+        expected = encoding._Copy().of(yaml.load(sample, Loader=Reference))
         assert encoding._yamldecode(sample) == expected, sample

@@ -52,6 +52,7 @@ class ModuleTree:
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
     repository: Path | None = None  # what file() may read (None: nothing)
     parse: Callable[[str, str], m.HclFile] | None = None  # reads templatefile() templates
+    made: list[_Calls] = field(default_factory=list)  # every module instance's calls, released when done
 
     def load_root(
         self, source: ModuleSource, stack: str, overrides: Sequence[tuple[str, Binding]], library: bool = False
@@ -60,7 +61,10 @@ class ModuleTree:
         variables = library_variables(source) if library else root_variables(source, overrides)
         inherited = caller_providers(source.files, source.path) if library else {}
         where = Instance(stack, chain=(source.path,))
-        self._instance(source, where, self._evaluator(source, where, variables), inherited)
+        try:
+            self._instance(source, where, self._evaluator(source, where, variables), inherited)
+        finally:
+            self._release()
         stopped = self.budget.problem(source.files[0].path if source.files else source.path)
         if stopped is not None:
             self.problems.append(stopped)
@@ -79,7 +83,17 @@ class ModuleTree:
         )
         calls = _Calls(self, source, where, evaluator)
         evaluator.calls = calls.seen
+        self.made.append(calls)
         return calls
+
+    def _release(self) -> None:
+        """Break the cycles a root's evaluation made (an evaluator and its calls, a call and the instances it
+        holds, whose inputs are evaluated in its scope): its evaluators are then freed by their count as
+        soon as the root is done, with no garbage collection (the loader runs without: ``load``)."""
+        for calls in self.made:
+            calls.evaluator.calls = None
+            calls.done.clear()
+        self.made.clear()
 
     def _instance(
         self,

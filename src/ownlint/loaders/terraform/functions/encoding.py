@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ownlint.loaders.nesting import too_deep
+from ownlint.loaders.terraform.budget import MAX_VALUE_ELEMENTS, TOO_MANY_ELEMENTS, OverBudget
 from ownlint.loaders.terraform.functions.core import Function, as_number, strict
 from ownlint.loaders.terraform.values import MAX_COLLECTION, EvalError, to_text
 
@@ -128,8 +129,16 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _time)
 
 
+# Documents decoded, by their text: every module instance decodes the same files again (a tenth of a cold
+# check of cloud-foundation-fabric); each call gets its own copy. Bounded in entries and in text kept.
+_DECODED: dict[str, Any] = {}
+MAX_DECODED, MAX_DECODED_TEXT = 64, 1 << 20  # characters of text
+
+
 def _yamldecode(text: Any) -> Any:
     source = to_text(text)
+    if source in _DECODED:
+        return _Copy().of(_DECODED[source])
     if len(source) > MAX_COLLECTION * 10:
         raise EvalError("yamldecode(): input too large")
     if too_deep(source) is not None:
@@ -140,15 +149,40 @@ def _yamldecode(text: Any) -> Any:
         raise EvalError(f"yamldecode(): {str(error).splitlines()[0]}") from None
     if len(documents) != 1:
         raise EvalError("yamldecode(): exactly one YAML document is needed")
-    return _keys_as_text(documents[0])
-
-
-def _keys_as_text(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {to_text(k) if k is not None else "null": _keys_as_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_keys_as_text(v) for v in value]
+    copy = _Copy()
+    value = copy.of(documents[0])
+    if copy.plain and len(source) <= MAX_DECODED_TEXT:  # a copy of it shares no container
+        while _DECODED and (len(_DECODED) >= MAX_DECODED or sum(map(len, _DECODED)) + len(source) > MAX_DECODED_TEXT):
+            del _DECODED[next(iter(_DECODED))]  # the oldest
+        _DECODED[source] = documents[0]
     return value
+
+
+class _Copy:
+    """A decoded document copied (its maps and lists new), every map key as text. Aliases repeat a part
+    wherever they stand, so a short text can expand without end: past one value's elements, the copy stops
+    (as weighing the value would stop it). ``plain``: only maps, lists and scalars were met (no ``!!set``,
+    ``!!omap`` or ``!!pairs``, whose parts a copy shares)."""
+
+    def __init__(self) -> None:
+        self.room = MAX_VALUE_ELEMENTS
+        self.plain = True
+
+    def of(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            self._take(len(value))
+            return {to_text(k) if k is not None else "null": self.of(v) for k, v in value.items()}
+        if isinstance(value, list):
+            self._take(len(value))
+            return [self.of(v) for v in value]
+        if not (value is None or isinstance(value, (str, int, float, bytes))):
+            self.plain = False
+        return value
+
+    def _take(self, elements: int) -> None:
+        self.room -= elements
+        if self.room < 0:
+            raise OverBudget(TOO_MANY_ELEMENTS)
 
 
 class _Dumper(yaml.SafeDumper):
