@@ -8,6 +8,7 @@ agree byte for byte; an entry that does not match, or that someone else could ha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -215,20 +216,27 @@ def _entries(cache: Path, kind: str) -> dict[str, Path]:
     """The cache's entries of ``kind`` by the directory they are for."""
     found = {}
     for path in (cache / "results").glob("*/*.json"):
-        entry = json.loads(path.read_text())
-        if entry["key"]["kind"] == kind:
-            found[Path(entry["key"]["directory"]).name] = path
+        material, _, _ = _parts(path.read_bytes())
+        if material["kind"] == kind:
+            found[Path(material["directory"]).name] = path
     return found
+
+
+def _parts(data: bytes) -> tuple[Any, Any, str]:
+    """An entry's key material, inputs and payload (the whole-JSON layout of format 1 read too)."""
+    if data.startswith(b"{"):
+        entry = json.loads(data)
+        return entry["key"], entry["inputs"], entry["result"]
+    parts = results.read_entry(data)
+    assert parts is not None
+    return parts[0], parts[1], parts[2].decode()
 
 
 def _forge(path: Path) -> None:
     """Make the entry say root B's bucket has another owner, as a valid entry (checksum and all)."""
-    entry = json.loads(path.read_text())
-    text = json.dumps(entry["result"])
-    assert "team-b" in text
-    entry["result"] = json.loads(text.replace("team-b", "team-forged"))
-    entry["check"] = results.checksum(entry)
-    path.write_text(json.dumps(entry))
+    material, inputs, payload = _parts(path.read_bytes())
+    assert "team-b" in payload
+    path.write_bytes(results.entry_bytes(material, inputs, payload.replace("team-b", "team-forged")))
 
 
 def _filled(tmp_path: Path) -> tuple[Path, Path, tuple[int, str, str]]:
@@ -252,6 +260,18 @@ def test_an_edited_result_without_its_checksum_is_not_used(tmp_path: Path) -> No
     estate, cache, expected = _filled(tmp_path)
     path = _entries(cache, "root")["b"]
     path.write_text(path.read_text().replace("team-b", "team-forged"))
+    assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
+
+
+def test_an_entry_in_the_layout_of_format_1_is_not_used(tmp_path: Path) -> None:
+    """One whole JSON object with its checksum inside (as format 1 wrote them), forged but intact."""
+    estate, cache, expected = _filled(tmp_path)
+    path = _entries(cache, "root")["b"]
+    material, inputs, payload = _parts(path.read_bytes())
+    forged = payload.replace("team-b", "team-forged")
+    check = json.dumps([material, inputs, forged], separators=(",", ":"))
+    entry = {"key": material, "inputs": inputs, "result": forged}
+    path.write_text(json.dumps({**entry, "check": hashlib.sha256(check.encode()).hexdigest()}))
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
 
 

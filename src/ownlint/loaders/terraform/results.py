@@ -23,6 +23,7 @@ import hashlib
 import importlib.util
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_dire
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 1  # bump when an entry's shape or what a probe means changes
+FORMAT = 2  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -83,10 +84,27 @@ def _installed_version(module: str, distribution: str) -> str:
     return ",".join(versions) or "?"
 
 
-def checksum(entry: dict[str, Any]) -> str:
-    """Of what an entry says (key, inputs, result): one damaged or edited after it was written is not used."""
-    text = json.dumps([entry.get("key"), entry.get("inputs"), entry.get("result")], separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+def entry_bytes(material: dict[str, Any], inputs: list[list[str]], payload: str) -> bytes:
+    """An entry's file: the checksum of the rest, the key material with the inputs (one line), then the payload
+    (the result as JSON, not re-escaped inside the header: a warm run parses it only once the inputs match)."""
+    body = (json.dumps([material, inputs], separators=(",", ":")) + "\n" + payload).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def read_entry(data: bytes) -> tuple[Any, Any, bytes] | None:
+    """The key material, the inputs and the payload of an intact entry (its checksum matches), else None:
+    one damaged or edited after it was written is not used."""
+    check, _, body = data.partition(b"\n")
+    if check != hashlib.sha256(body).hexdigest().encode():
+        return None
+    header, _, payload = body.partition(b"\n")
+    try:
+        found = json.loads(header)
+    except (ValueError, RecursionError):
+        return None
+    if type(found) is not list or len(found) != 2:
+        return None
+    return found[0], found[1], payload
 
 
 class ResultCache:
@@ -160,50 +178,54 @@ class ResultCache:
         return found
 
     def _checked(self, kind: str, directory: Path, material: dict[str, Any], data: bytes) -> Any:
+        entry = read_entry(data)
+        if entry is None or entry[0] != material:
+            return None
         try:
-            entry = json.loads(data)
-            if not isinstance(entry, dict) or entry.get("key") != material or entry.get("check") != checksum(entry):
-                return None
-            for probe, path, value in entry["inputs"]:
+            inputs = [(probe, path, value) for probe, path, value in entry[1]]
+            for probe, path, value in inputs:
                 if self.context.value(probe, path) != value:
                     return None
-            result = _decoded(kind, json.loads(entry["result"]))
-        except (ValueError, KeyError, TypeError, RecursionError):
+            result = _decoded(kind, json.loads(entry[2]))
+        except (ValueError, LookupError, TypeError, RecursionError):
             return None
         if isinstance(result, DirectoryResult):
-            result.facts.update(((probe, path), value) for probe, path, value in entry["inputs"])
+            result.facts.update(((probe, path), value) for probe, path, value in inputs)
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
         material = self._material(kind, directory)
+        encode, places = codec.encoder()
         try:
-            payload = json.dumps(_encoded(result), separators=(",", ":"))
-        except (codec.Unencodable, ValueError, RecursionError):
+            value = _encoded(result, encode)
+            # ASCII (lone surrogates escaped); no cycle check: a cycle is a RecursionError in encode already
+            payload = json.dumps([places, value], separators=(",", ":"), check_circular=False)
+        except (codec.Unencodable, ValueError, TypeError, RecursionError):
             return  # a value JSON cannot give back exactly: evaluated each time
         inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
-        entry: dict[str, Any] = {"key": material, "inputs": inputs, "result": payload}
-        entry["check"] = checksum(entry)
-        self.store.write(self._key(material), json.dumps(entry, separators=(",", ":")))
+        self.store.write(self._key(material), entry_bytes(material, inputs, payload))
 
 
-def _encoded(result: RootResult | DirectoryResult) -> Any:
+def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any]) -> Any:
     if isinstance(result, RootResult):
-        sourced = [[str(d), codec.encode(parsed)] for d, parsed in result.sourced]
-        return [codec.encode(result.tree), result.stack, [str(d) for d in result.reached], sourced]
+        sourced = [[str(d), encode(parsed)] for d, parsed in result.sourced]
+        return [encode(result.tree), result.stack, [str(d) for d in result.reached], sourced]
     calls = None if result.calls is None else [str(c) for c in result.calls]
-    return [codec.encode(result.parsed), calls]
+    return [encode(result.parsed), calls]
 
 
 def _decoded(kind: str, payload: Any) -> RootResult | DirectoryResult:
+    table, payload = payload
+    decode = codec.decoder(table)
     if kind == "root":
         tree, stack, reached, sourced = payload
-        parsed = tuple((Path(d), codec.decode(found)) for d, found in sourced)
-        result = RootResult(codec.decode(tree), stack, tuple(Path(d) for d in reached), parsed)
+        parsed = tuple((Path(d), decode(found)) for d, found in sourced)
+        result = RootResult(decode(tree), stack, tuple(Path(d) for d in reached), parsed)
         if not isinstance(result.tree, LoadedTree) or not all(isinstance(p, ParsedDirectory) for _, p in parsed):
             raise ValueError("entry does not match the model")
         return result
     found, calls = payload
-    directory = DirectoryResult(codec.decode(found), None if calls is None else tuple(Path(c) for c in calls))
+    directory = DirectoryResult(decode(found), None if calls is None else tuple(Path(c) for c in calls))
     if not isinstance(directory.parsed, ParsedDirectory):
         raise ValueError("entry does not match the model")
     return directory

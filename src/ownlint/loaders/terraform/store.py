@@ -12,6 +12,7 @@ entry holds, and when it may be used, is its cache's business (each records the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -107,6 +108,7 @@ class EntryStore:
     def __init__(self, directory: Path, max_entry_bytes: int) -> None:
         self.directory = directory
         self.max_entry_bytes = max_entry_bytes
+        self._top = os.fspath(directory)  # entry paths joined as text: pathlib costs more than the I/O here
         self.written = 0
         self._shards: set[str] = set()  # subdirectories seen to be real directories, not links
 
@@ -115,7 +117,7 @@ class EntryStore:
         if not self._shard(key[:2], create=False):
             return None
         try:
-            handle = os.open(self.directory / key[:2] / f"{key}.json", _ENTRY_FLAGS)
+            handle = os.open(os.path.join(self._top, key[:2], f"{key}.json"), _ENTRY_FLAGS)
         except OSError:
             return None
         try:
@@ -127,17 +129,27 @@ class EntryStore:
         except OSError:
             return None
 
-    def write(self, key: str, data: str) -> None:
+    def write(self, key: str, data: str | bytes) -> None:
         """Write an entry (a temporary file renamed over it); a cache that cannot be written only costs time."""
+        temporary = None
         try:
-            if len(data) > self.max_entry_bytes or not self._shard(key[:2], create=True):
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            if len(raw) > self.max_entry_bytes or not self._shard(key[:2], create=True):
                 return
-            handle, temporary = _temporary(self.directory / key[:2])
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(data)
-            os.replace(temporary, self.directory / key[:2] / f"{key}.json")
+            shard = os.path.join(self._top, key[:2])
+            handle, temporary = _temporary(shard)
+            try:
+                written = 0
+                while written < len(raw):  # os.write may write less than asked
+                    written += os.write(handle, raw[written:] if written else raw)
+            finally:
+                os.close(handle)
+            os.replace(temporary, os.path.join(shard, f"{key}.json"))
             self.written += 1
         except (OSError, ValueError):
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
             return
 
     def _shard(self, name: str, create: bool) -> bool:
@@ -206,11 +218,11 @@ class EntryStore:
         return entries, stale
 
 
-def _temporary(directory: Path) -> tuple[int, Path]:
+def _temporary(directory: str) -> tuple[int, str]:
     """A new file (0600, never through a link) named ``.entry.PID.N``: unique while this process lives, as
     mkstemp's names are, without its random names' cost per entry; a name left by a killed run is skipped."""
     while True:
-        path = directory / f".entry.{os.getpid()}.{next(_SEQUENCE)}"
+        path = os.path.join(directory, f".entry.{os.getpid()}.{next(_SEQUENCE)}")
         try:
             return os.open(path, _CREATE, 0o600), path
         except FileExistsError:
