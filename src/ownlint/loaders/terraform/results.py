@@ -31,13 +31,14 @@ from ownlint import __version__
 from ownlint.loaders.terraform import cache as parse_cache
 from ownlint.loaders.terraform import codec
 from ownlint.loaders.terraform.loaded import DirectoryResult, LoadedTree, ParsedDirectory, RootResult
+from ownlint.loaders.terraform.packs import Packs, bucket_of
 from ownlint.loaders.terraform.probes import ProbeContext, Recorder
 from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_directory
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 2  # bump when an entry's shape or what a probe means changes
+FORMAT = 3  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -117,6 +118,8 @@ class ResultCache:
         self.backend = backend_versions(backend)
         self.options = options
         self.stale = False  # an entry of this key was found changed: its files are being edited
+        self.packs = Packs(self.store)
+        self._packs: dict[str, tuple[str, dict[str, Any]]] = {}  # kind -> its packs' name prefix and key material
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -142,16 +145,22 @@ class ResultCache:
     def put_directory(self, directory: Path, kind: str, recorder: Recorder, result: DirectoryResult) -> None:
         self._write(kind, directory, recorder, result)
 
+    def flush(self) -> None:
+        """Write the entries held (a worker does after each chunk of work)."""
+        self.packs.flush()
+
     def prune(self) -> None:
+        self.packs.flush()
         self.store.prune(MAX_BYTES)
 
     def wrote(self, count: int) -> None:
         """Entries written by worker processes: the cache is pruned when it grew."""
         self.store.written += count
 
-    def _material(self, kind: str, directory: Path) -> dict[str, Any]:
+    def _material(self, kind: str, directory: Path | None) -> dict[str, Any]:
+        """An entry's key material (``directory`` None: what all entries of ``kind`` share, their packs')."""
         context = self.context
-        return {
+        material = {
             "format": FORMAT,
             "ownlint": __version__,
             "code": code_digest(),
@@ -160,17 +169,27 @@ class ResultCache:
             "root": str(context.root.absolute()),
             "repository": str(context.repository),
             "max_bytes": context.max_bytes,
-            "directory": str(directory),
             "options": self.options if kind == "root" else "",  # command-line values feed roots only
         }
+        return material if directory is None else {**material, "directory": str(directory)}
 
     def _key(self, material: dict[str, Any]) -> str:
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
+    def _pack(self, kind: str, directory: Path) -> tuple[str, dict[str, Any]]:
+        """The pack an entry is kept in, and the pack's key material: the packs of one kind and key share a
+        subdirectory (their names differ in the last two digits: the bucket), made once."""
+        if kind not in self._packs:
+            shared = self._material(kind, None)
+            self._packs[kind] = self._key(shared)[:62], shared
+        prefix, shared = self._packs[kind]
+        bucket = bucket_of(str(directory))
+        return f"{prefix}{bucket:02x}", {**shared, "bucket": bucket}
+
     def _valid(self, kind: str, directory: Path) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
         material = self._material(kind, directory)
-        data = self.store.read(self._key(material))
+        data = self.packs.get(*self._pack(kind, directory), self._key(material))
         if data is None:
             return None
         found = self._checked(kind, directory, material, data)
@@ -203,7 +222,8 @@ class ResultCache:
         except (codec.Unencodable, ValueError, TypeError, RecursionError):
             return  # a value JSON cannot give back exactly: evaluated each time
         inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
-        self.store.write(self._key(material), entry_bytes(material, inputs, payload))
+        pack, shared = self._pack(kind, directory)
+        self.packs.put(pack, shared, self._key(material), str(directory), entry_bytes(material, inputs, payload))
 
 
 def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any]) -> Any:

@@ -18,9 +18,14 @@ import itertools
 import os
 import re
 import stat
+import sys
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+
+if sys.platform != "win32":  # (a cache is used on POSIX only: see unsafe_directory)
+    import fcntl
 
 STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
 _ENTRY = re.compile(r"[0-9a-f]{64}\.json")
@@ -152,6 +157,23 @@ class EntryStore:
                     os.unlink(temporary)
             return
 
+    def rewrite(self, key: str, change: Callable[[bytes | None], bytes]) -> None:
+        """Write ``change`` of the entry now there, holding a lock on its subdirectory meanwhile (so that
+        another process rewriting an entry there waits: what one writes is not lost to the other)."""
+        if sys.platform == "win32" or not self._shard(key[:2], create=True):
+            return
+        try:
+            handle = os.open(os.path.join(self._top, key[:2]), _DIRECTORY)
+        except OSError:
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when closed
+            self.write(key, change(self.read(key)))
+        except OSError:
+            return
+        finally:
+            os.close(handle)
+
     def _shard(self, name: str, create: bool) -> bool:
         """Whether the subdirectory ``name`` is a real directory of the cache (made 0700 when asked)."""
         if name in self._shards:
@@ -159,7 +181,8 @@ class EntryStore:
         path = self.directory / name
         try:
             if create and not os.path.lexists(path):
-                os.mkdir(path, 0o700)
+                with contextlib.suppress(FileExistsError):  # made meanwhile by another process: checked below
+                    os.mkdir(path, 0o700)
             if not stat.S_ISDIR(os.lstat(path).st_mode):
                 return False  # a link (or a file) where a subdirectory should be: neither read nor written
         except OSError:
