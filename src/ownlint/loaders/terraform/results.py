@@ -11,10 +11,13 @@ too (their module calls, for finding the roots), so a warm run parses nothing th
 
 An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
-variable values given on the command line) and its checksum does; the directory and entry I/O are
-``store``'s (this user's 0700 directory beside the parse cache; regular files only, no link, no FIFO, size
-limited; temporary file and rename; pruned). Loading reads nothing of the config: a config change re-runs
-inheritance and rules (never cached), not evaluation.
+variable values given on the command line) and its checksum does. An entry is a line with the checksum of
+the rest, a line of JSON with the key material and the inputs, then the result's JSON (``codec``), parsed
+only once the inputs match. Entries are kept in a few pack files (``packs``: creating a file per entry cost
+more than encoding it); the directory and file I/O are ``store``'s (this user's 0700 directory beside the
+parse cache; regular files only, no link, no FIFO, size limited; temporary file and rename; pruned).
+Loading reads nothing of the config: a config change re-runs inheritance and rules (never cached), not
+evaluation.
 """
 
 from __future__ import annotations

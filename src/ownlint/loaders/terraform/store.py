@@ -6,8 +6,9 @@ Whoever can write a cache directory decides what it gives back, so nothing in it
   made 0700, and one that is a link, another user's or writable by others is not used (one note);
 - an entry is read only as a regular file of at most ``max_entry_bytes``, never through a link and never
   blocking on a FIFO; writing and pruning never follow a link out of the directory.
-Entries are written to a temporary file and renamed, so concurrent runs never see half an entry. What an
-entry holds, and when it may be used, is its cache's business (each records the key material it was built from).
+Entries are written to a temporary file and renamed, so concurrent runs never see half an entry; one that is
+read, changed and written again (``rewrite``) is so under a lock on its subdirectory. What an entry holds,
+and when it may be used, is its cache's business (each records the key material it was built from).
 """
 
 from __future__ import annotations
