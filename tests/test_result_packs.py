@@ -162,3 +162,26 @@ def test_a_place_of_another_shape_in_the_table_is_refused() -> None:
     table, value = json.loads(json.dumps(codec.encode(_resources())))
     with pytest.raises(ValueError):
         codec.decode([[table[0][:-1], table[1]], value])
+
+
+def test_a_lock_held_elsewhere_costs_the_entries_not_a_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stopped while it holds a pack's lock (Ctrl-Z) makes another one skip that write, not wait for ever."""
+    import fcntl
+    import os
+
+    from ownlint.loaders.terraform import store as store_module
+
+    monkeypatch.setattr(store_module, "LOCK_SECONDS", 0.2)
+    store = _store(tmp_path)
+    writer = Packs(store)
+    writer.put(PACK, MATERIAL, "one", str(tmp_path), b"1")
+    writer.flush()  # the subdirectory exists
+    holder = os.open(store.directory / PACK[:2], os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        writer.put(PACK, MATERIAL, "two", str(tmp_path), b"2")
+        writer.flush()
+    finally:
+        os.close(holder)
+    index, _ = packs.parsed(store.read(PACK), MATERIAL)
+    assert list(index) == ["one"]

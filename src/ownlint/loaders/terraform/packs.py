@@ -57,6 +57,10 @@ class Packs:
         if self._pending_bytes > FLUSH_BYTES:
             self.flush()
 
+    def release(self) -> None:
+        """Forget the packs read (the run will look up no more entries)."""
+        self._read.clear()
+
     def flush(self) -> None:
         """Write each pack with entries held, merged with the one on disk (its other entries stay)."""
         pending, self._pending, self._pending_bytes = self._pending, {}, 0

@@ -153,7 +153,9 @@ class ResultCache:
         self.packs.flush()
 
     def prune(self) -> None:
+        """At the end of a run: write the entries held, then keep the cache under its size limit."""
         self.packs.flush()
+        self.packs.release()
         self.store.prune(MAX_BYTES)
 
     def wrote(self, count: int) -> None:

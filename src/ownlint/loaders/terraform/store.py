@@ -29,6 +29,7 @@ if sys.platform != "win32":  # (a cache is used on POSIX only: see unsafe_direct
     import fcntl
 
 STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
+LOCK_SECONDS = 10.0  # a write waits this long for another process's rewrite of the same subdirectory
 _ENTRY = re.compile(r"[0-9a-f]{64}\.json")
 _SHARD = re.compile(r"[0-9a-f]{2}")
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # (POSIX: see unsafe_directory)
@@ -168,8 +169,8 @@ class EntryStore:
         except OSError:
             return
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # released when closed
-            self.write(key, change(self.read(key)))
+            if _locked(handle):  # released when closed
+                self.write(key, change(self.read(key)))
         except OSError:
             return
         finally:
@@ -240,6 +241,22 @@ class EntryStore:
                     elif item.name.startswith(".entry.") and info.st_mtime < old:
                         stale.append((shard, item.name))
         return entries, stale
+
+
+def _locked(handle: int) -> bool:
+    """Whether the lock on ``handle`` was taken within ``LOCK_SECONDS``: a run stopped while it holds one
+    (Ctrl-Z) costs another the entries it would write, never a hang."""
+    if sys.platform == "win32":
+        return False
+    deadline = time.monotonic() + LOCK_SECONDS
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
 
 
 def _temporary(directory: str) -> tuple[int, str]:
