@@ -8,10 +8,12 @@ agree byte for byte; an entry that does not match, or that someone else could ha
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import os
-import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -211,24 +213,61 @@ def test_two_workers_replay_and_write_entries_as_one_process_does(tmp_path: Path
     assert _run(estate, *config, "--jobs", "2", "--cache-dir", cache) == _run(estate, *config, "--no-cache")
 
 
-def _entries(cache: Path, kind: str) -> dict[str, Path]:
+@dataclass(frozen=True)
+class _Entry:
+    """One entry inside its pack file (the file holds the entries of several directories)."""
+
+    pack: Path
+    name: str
+
+    def _parts(self) -> tuple[Any, list[list[Any]], list[bytes]]:
+        header, _, body = self.pack.read_bytes().partition(b"\n")
+        head = json.loads(header)
+        offsets = list(itertools.accumulate((length for _, _, length in head["entries"]), initial=0))[:-1]
+        blobs = [body[o : o + length] for o, (_, _, length) in zip(offsets, head["entries"], strict=True)]
+        return head, head["entries"], blobs
+
+    def read(self) -> bytes:
+        _, listed, blobs = self._parts()
+        return dict(zip((name for name, _, _ in listed), blobs, strict=True))[self.name]
+
+    def write(self, data: bytes) -> None:
+        """Put ``data`` in the entry's place, the pack's index saying its new length."""
+        head, listed, blobs = self._parts()
+        blobs = [data if name == self.name else blob for (name, _, _), blob in zip(listed, blobs, strict=True)]
+        head["entries"] = [
+            [name, directory, len(blob)] for (name, directory, _), blob in zip(listed, blobs, strict=True)
+        ]
+        self.pack.write_bytes(json.dumps(head).encode() + b"\n" + b"".join(blobs))
+
+
+def _entries(cache: Path, kind: str) -> dict[str, _Entry]:
     """The cache's entries of ``kind`` by the directory they are for."""
     found = {}
     for path in (cache / "results").glob("*/*.json"):
-        entry = json.loads(path.read_text())
-        if entry["key"]["kind"] == kind:
-            found[Path(entry["key"]["directory"]).name] = path
+        for name, _, _ in _Entry(path, "")._parts()[1]:
+            entry = _Entry(path, name)
+            material, _, _ = _parts(entry.read())
+            if material["kind"] == kind:
+                found[Path(material["directory"]).name] = entry
     return found
 
 
-def _forge(path: Path) -> None:
+def _parts(data: bytes) -> tuple[Any, Any, str]:
+    """An entry's key material, inputs and payload (the whole-JSON layout of format 1 read too)."""
+    if data.startswith(b"{"):
+        entry = json.loads(data)
+        return entry["key"], entry["inputs"], entry["result"]
+    parts = results.read_entry(data)
+    assert parts is not None
+    return parts[0], parts[1], parts[2].decode()
+
+
+def _forge(entry: _Entry) -> None:
     """Make the entry say root B's bucket has another owner, as a valid entry (checksum and all)."""
-    entry = json.loads(path.read_text())
-    text = json.dumps(entry["result"])
-    assert "team-b" in text
-    entry["result"] = json.loads(text.replace("team-b", "team-forged"))
-    entry["check"] = results.checksum(entry)
-    path.write_text(json.dumps(entry))
+    material, inputs, payload = _parts(entry.read())
+    assert "team-b" in payload
+    entry.write(results.entry_bytes(material, inputs, payload.replace("team-b", "team-forged")))
 
 
 def _filled(tmp_path: Path) -> tuple[Path, Path, tuple[int, str, str]]:
@@ -250,8 +289,20 @@ def test_the_forgery_helper_makes_an_entry_that_would_be_used(tmp_path: Path) ->
 
 def test_an_edited_result_without_its_checksum_is_not_used(tmp_path: Path) -> None:
     estate, cache, expected = _filled(tmp_path)
-    path = _entries(cache, "root")["b"]
-    path.write_text(path.read_text().replace("team-b", "team-forged"))
+    entry = _entries(cache, "root")["b"]
+    entry.write(entry.read().replace(b"team-b", b"team-forged"))
+    assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
+
+
+def test_an_entry_in_the_layout_of_format_1_is_not_used(tmp_path: Path) -> None:
+    """One whole JSON object with its checksum inside (as format 1 wrote them), forged but intact."""
+    estate, cache, expected = _filled(tmp_path)
+    planted = _entries(cache, "root")["b"]
+    material, inputs, payload = _parts(planted.read())
+    forged = payload.replace("team-b", "team-forged")
+    check = json.dumps([material, inputs, forged], separators=(",", ":"))
+    entry = {"key": material, "inputs": inputs, "result": forged}
+    planted.write(json.dumps({**entry, "check": hashlib.sha256(check.encode()).hexdigest()}).encode())
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
 
 
@@ -263,8 +314,8 @@ def test_an_entry_for_another_tree_planted_under_the_right_key_is_not_used(tmp_p
     _run(decoy, "--config", str(decoy / "ownlint.yaml"), "--cache-dir", str(decoy_cache))
     for kind in ("root", "directory"):
         victims, decoys = _entries(cache, kind), _entries(decoy_cache, kind)
-        for name, path in victims.items():
-            shutil.copyfile(decoys[name], path)
+        for name, entry in victims.items():
+            entry.write(decoys[name].read())
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
 
 
@@ -275,8 +326,8 @@ def test_an_entry_built_with_other_options_planted_under_this_runs_key_is_not_us
     config = ("--config", str(estate / "ownlint.yaml"))
     assert "team-forged" in _run(estate, *config, "--var", "owner=team-forged", "--cache-dir", str(other))[1]
     planted = _entries(other, "root")
-    for name, path in _entries(cache, "root").items():
-        shutil.copyfile(planted[name], path)
+    for name, entry in _entries(cache, "root").items():
+        entry.write(planted[name].read())
     assert _run(estate, *config, "--cache-dir", str(cache)) == expected
 
 
@@ -284,12 +335,12 @@ def test_a_stale_entry_is_not_used(tmp_path: Path) -> None:
     """Built from the same paths when they held other text: the digests it recorded no longer match."""
     estate, cache, _ = _filled(tmp_path)
     config = ("--config", str(estate / "ownlint.yaml"))
-    old = {name: path.read_bytes() for name, path in _entries(cache, "root").items()}
+    old = {name: entry.read() for name, entry in _entries(cache, "root").items()}
     (estate / "roots/b/terraform.tfvars").write_text('owner = "team-e"\n')
     expected = _run(estate, *config, "--no-cache")
     assert _run(estate, *config, "--cache-dir", str(cache)) == expected
-    for name, path in _entries(cache, "root").items():
-        path.write_bytes(old[name])
+    for name, entry in _entries(cache, "root").items():
+        entry.write(old[name])
     assert _run(estate, *config, "--cache-dir", str(cache)) == expected
 
 
@@ -312,9 +363,9 @@ def _oversized(path: Path) -> None:
 @pytest.mark.parametrize("attack", [_linked, _fifo, _oversized], ids=["symlink", "fifo", "oversized"])
 def test_an_entry_that_is_no_regular_file_of_this_size_is_not_used(tmp_path: Path, attack: Any) -> None:
     estate, cache, expected = _filled(tmp_path)
-    path = _entries(cache, "root")["b"]
-    _forge(path)
-    attack(path)
+    entry = _entries(cache, "root")["b"]
+    _forge(entry)
+    attack(entry.pack)
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
 
 

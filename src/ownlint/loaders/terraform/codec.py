@@ -4,13 +4,17 @@ come back as themselves. A value of any other type is refused (``Unencodable``):
 
 Plain JSON stands for itself (text, numbers, booleans, None); a tuple is a JSON array; anything else is an
 object with one tagged field: ``L`` a list, ``D`` a dict (pairs), ``C`` a dataclass of the model (name, fields),
-``K`` a ``PlaceKind``, ``T`` a date. Decoding builds only these (anything else is a ``ValueError``).
+``K`` a ``PlaceKind``, ``T`` a date, ``P`` a place: the index of its fields in the payload's table of places
+(each distinct place is written once: resources repeat the same places many times). Decoding builds only
+these (anything else is a ``ValueError``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
@@ -21,54 +25,106 @@ _CLASSES: dict[str, type[Any]] = {
 }
 _FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
 _ARITY = {name: len(_FIELDS[cls]) for name, cls in _CLASSES.items()}
-_PLAIN = (str, int, float, bool, type(None))
+# every field at once, as a tuple, in C (each class has several fields: attrgetter of one gives no tuple)
+_GETTERS = {cls: attrgetter(*names) for cls, names in _FIELDS.items() if cls is not Place and len(names) > 1}
+_NAMES = {cls: cls.__name__ for cls in _GETTERS}
+_PLACE_FIELDS = attrgetter(*_FIELDS[Place])
+_LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
+_NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves
 
 
 class Unencodable(Exception):
     """A value the codec cannot give back exactly."""
 
 
+def encoder() -> tuple[Callable[[Any], Any], list[Any]]:
+    """An encoding function for one payload, and the table of places it fills (written beside the values)."""
+    places: list[Any] = []
+    by_id: dict[int, dict[str, int]] = {}  # the objects encoded (alive while the payload is)
+    by_value: dict[tuple[Any, ...], dict[str, int]] = {}  # by fields and their types (1 == True == 1.0)
+
+    def encode(value: Any) -> Any:
+        kind = type(value)
+        if kind is tuple:
+            return [item if type(item) in _LEAVES else encode(item) for item in value]
+        if kind is Place:
+            reference = by_id.get(id(value))
+            if reference is None:
+                fields = _PLACE_FIELDS(value)
+                same = (fields, tuple(map(type, fields)))
+                reference = by_value.get(same)
+                if reference is None:
+                    reference = by_value[same] = {"P": len(places)}
+                    places.append([i if type(i) in _LEAVES else encode(i) for i in fields])
+                by_id[id(value)] = reference
+            return reference
+        getter = _GETTERS.get(kind)
+        if getter is not None:
+            return {"C": _NAMES[kind], "F": [item if type(item) in _LEAVES else encode(item) for item in getter(value)]}
+        if kind in _LEAVES:
+            return value
+        if kind is list:
+            return {"L": [item if type(item) in _LEAVES else encode(item) for item in value]}
+        if kind is dict:
+            return {"D": [[encode(k), encode(v)] for k, v in value.items()]}
+        if kind is PlaceKind:
+            return {"K": value.value}
+        if kind is datetime.date:
+            return {"T": value.isoformat()}
+        raise Unencodable(kind.__name__)
+
+    return encode, places
+
+
+def decoder(table: Any) -> Callable[[Any], Any]:
+    """The decoding function for one payload whose table of places is ``table`` (as ``encoder`` filled it)."""
+    if type(table) is not list:
+        raise ValueError("entry does not match the model")
+    places: list[Place] = []
+
+    def decode(value: Any) -> Any:
+        kind = type(value)
+        if kind is list:
+            return tuple([decode(item) if type(item) in _NESTED else item for item in value])
+        if kind is not dict:
+            return value
+        if "P" in value:
+            index = value["P"]
+            if type(index) is not int or not 0 <= index < len(places):
+                raise ValueError("entry does not match the model")
+            return places[index]
+        if "C" in value:
+            name = value["C"]
+            fields = value["F"]
+            if _ARITY.get(name) != len(fields):
+                raise ValueError("entry does not match the model")
+            return _CLASSES[name](*[decode(item) if type(item) in _NESTED else item for item in fields])
+        if "L" in value:
+            return [decode(item) for item in value["L"]]
+        if "D" in value:
+            return {decode(k): decode(v) for k, v in value["D"]}
+        if "K" in value:
+            return PlaceKind(value["K"])
+        if "T" in value:
+            return datetime.date.fromisoformat(value["T"])
+        raise ValueError("entry does not match the model")
+
+    for row in table:
+        if type(row) is not list or len(row) != _ARITY["Place"]:
+            raise ValueError("entry does not match the model")
+        places.append(Place(*[decode(item) if type(item) in _NESTED else item for item in row]))
+    return decode
+
+
 def encode(value: Any) -> Any:
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind is tuple:
-        return [encode(item) for item in value]
-    names = _FIELDS.get(kind)
-    if names is not None:
-        return {"C": kind.__name__, "F": [encode(getattr(value, name)) for name in names]}
-    if kind is list:
-        return {"L": [encode(item) for item in value]}
-    if kind is dict:
-        return {"D": [[encode(k), encode(v)] for k, v in value.items()]}
-    if kind is PlaceKind:
-        return {"K": value.value}
-    if kind is datetime.date:
-        return {"T": value.isoformat()}
-    raise Unencodable(kind.__name__)
+    """``value`` with its table of places: ``[table, encoded]``."""
+    function, places = encoder()
+    encoded = function(value)
+    return [places, encoded]
 
 
 def decode(value: Any) -> Any:
-    kind = type(value)
-    if kind is list:
-        return tuple([decode(item) if type(item) in _NESTED else item for item in value])
-    if kind is not dict:
-        return value
-    if "C" in value:
-        name = value["C"]
-        fields = value["F"]
-        if _ARITY.get(name) != len(fields):
-            raise ValueError("entry does not match the model")
-        return _CLASSES[name](*[decode(item) if type(item) in _NESTED else item for item in fields])
-    if "L" in value:
-        return [decode(item) for item in value["L"]]
-    if "D" in value:
-        return {decode(k): decode(v) for k, v in value["D"]}
-    if "K" in value:
-        return PlaceKind(value["K"])
-    if "T" in value:
-        return datetime.date.fromisoformat(value["T"])
-    raise ValueError("entry does not match the model")
-
-
-_NESTED = (dict, list)
+    """What ``encode`` gave, as the values again (anything else is refused)."""
+    if type(value) is not list or len(value) != 2:
+        raise ValueError("entry does not match the model")
+    return decoder(value[0])(value[1])

@@ -11,10 +11,13 @@ too (their module calls, for finding the roots), so a warm run parses nothing th
 
 An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
-variable values given on the command line) and its checksum does; the directory and entry I/O are
-``store``'s (this user's 0700 directory beside the parse cache; regular files only, no link, no FIFO, size
-limited; temporary file and rename; pruned). Loading reads nothing of the config: a config change re-runs
-inheritance and rules (never cached), not evaluation.
+variable values given on the command line) and its checksum does. An entry is a line with the checksum of
+the rest, a line of JSON with the key material and the inputs, then the result's JSON (``codec``), parsed
+only once the inputs match. Entries are kept in a few pack files (``packs``: creating a file per entry cost
+more than encoding it); the directory and file I/O are ``store``'s (this user's 0700 directory beside the
+parse cache; regular files only, no link, no FIFO, size limited; temporary file and rename; pruned).
+Loading reads nothing of the config: a config change re-runs inheritance and rules (never cached), not
+evaluation.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import hashlib
 import importlib.util
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +34,14 @@ from ownlint import __version__
 from ownlint.loaders.terraform import cache as parse_cache
 from ownlint.loaders.terraform import codec
 from ownlint.loaders.terraform.loaded import DirectoryResult, LoadedTree, ParsedDirectory, RootResult
+from ownlint.loaders.terraform.packs import Packs, bucket_of
 from ownlint.loaders.terraform.probes import ProbeContext, Recorder
 from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_directory
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 1  # bump when an entry's shape or what a probe means changes
+FORMAT = 3  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -83,10 +88,27 @@ def _installed_version(module: str, distribution: str) -> str:
     return ",".join(versions) or "?"
 
 
-def checksum(entry: dict[str, Any]) -> str:
-    """Of what an entry says (key, inputs, result): one damaged or edited after it was written is not used."""
-    text = json.dumps([entry.get("key"), entry.get("inputs"), entry.get("result")], separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+def entry_bytes(material: dict[str, Any], inputs: list[list[str]], payload: str) -> bytes:
+    """An entry's file: the checksum of the rest, the key material with the inputs (one line), then the payload
+    (the result as JSON, not re-escaped inside the header: a warm run parses it only once the inputs match)."""
+    body = (json.dumps([material, inputs], separators=(",", ":")) + "\n" + payload).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def read_entry(data: bytes) -> tuple[Any, Any, bytes] | None:
+    """The key material, the inputs and the payload of an intact entry (its checksum matches), else None:
+    one damaged or edited after it was written is not used."""
+    check, _, body = data.partition(b"\n")
+    if check != hashlib.sha256(body).hexdigest().encode():
+        return None
+    header, _, payload = body.partition(b"\n")
+    try:
+        found = json.loads(header)
+    except (ValueError, RecursionError):
+        return None
+    if type(found) is not list or len(found) != 2:
+        return None
+    return found[0], found[1], payload
 
 
 class ResultCache:
@@ -99,6 +121,8 @@ class ResultCache:
         self.backend = backend_versions(backend)
         self.options = options
         self.stale = False  # an entry of this key was found changed: its files are being edited
+        self.packs = Packs(self.store)
+        self._packs: dict[str, tuple[str, dict[str, Any]]] = {}  # kind -> its packs' name prefix and key material
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -124,16 +148,24 @@ class ResultCache:
     def put_directory(self, directory: Path, kind: str, recorder: Recorder, result: DirectoryResult) -> None:
         self._write(kind, directory, recorder, result)
 
+    def flush(self) -> None:
+        """Write the entries held (a worker does after each chunk of work)."""
+        self.packs.flush()
+
     def prune(self) -> None:
+        """At the end of a run: write the entries held, then keep the cache under its size limit."""
+        self.packs.flush()
+        self.packs.release()
         self.store.prune(MAX_BYTES)
 
     def wrote(self, count: int) -> None:
         """Entries written by worker processes: the cache is pruned when it grew."""
         self.store.written += count
 
-    def _material(self, kind: str, directory: Path) -> dict[str, Any]:
+    def _material(self, kind: str, directory: Path | None) -> dict[str, Any]:
+        """An entry's key material (``directory`` None: what all entries of ``kind`` share, their packs')."""
         context = self.context
-        return {
+        material = {
             "format": FORMAT,
             "ownlint": __version__,
             "code": code_digest(),
@@ -142,17 +174,27 @@ class ResultCache:
             "root": str(context.root.absolute()),
             "repository": str(context.repository),
             "max_bytes": context.max_bytes,
-            "directory": str(directory),
             "options": self.options if kind == "root" else "",  # command-line values feed roots only
         }
+        return material if directory is None else {**material, "directory": str(directory)}
 
     def _key(self, material: dict[str, Any]) -> str:
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
+    def _pack(self, kind: str, directory: Path) -> tuple[str, dict[str, Any]]:
+        """The pack an entry is kept in, and the pack's key material: the packs of one kind and key share a
+        subdirectory (their names differ in the last two digits: the bucket), made once."""
+        if kind not in self._packs:
+            shared = self._material(kind, None)
+            self._packs[kind] = self._key(shared)[:62], shared
+        prefix, shared = self._packs[kind]
+        bucket = bucket_of(str(directory))
+        return f"{prefix}{bucket:02x}", {**shared, "bucket": bucket}
+
     def _valid(self, kind: str, directory: Path) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
         material = self._material(kind, directory)
-        data = self.store.read(self._key(material))
+        data = self.packs.get(*self._pack(kind, directory), self._key(material))
         if data is None:
             return None
         found = self._checked(kind, directory, material, data)
@@ -160,50 +202,55 @@ class ResultCache:
         return found
 
     def _checked(self, kind: str, directory: Path, material: dict[str, Any], data: bytes) -> Any:
+        entry = read_entry(data)
+        if entry is None or entry[0] != material:
+            return None
         try:
-            entry = json.loads(data)
-            if not isinstance(entry, dict) or entry.get("key") != material or entry.get("check") != checksum(entry):
-                return None
-            for probe, path, value in entry["inputs"]:
+            inputs = [(probe, path, value) for probe, path, value in entry[1]]
+            for probe, path, value in inputs:
                 if self.context.value(probe, path) != value:
                     return None
-            result = _decoded(kind, json.loads(entry["result"]))
-        except (ValueError, KeyError, TypeError, RecursionError):
+            result = _decoded(kind, json.loads(entry[2]))
+        except (ValueError, LookupError, TypeError, RecursionError):
             return None
         if isinstance(result, DirectoryResult):
-            result.facts.update(((probe, path), value) for probe, path, value in entry["inputs"])
+            result.facts.update(((probe, path), value) for probe, path, value in inputs)
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
         material = self._material(kind, directory)
+        encode, places = codec.encoder()
         try:
-            payload = json.dumps(_encoded(result), separators=(",", ":"))
-        except (codec.Unencodable, ValueError, RecursionError):
+            value = _encoded(result, encode)
+            # ASCII (lone surrogates escaped); no cycle check: a cycle is a RecursionError in encode already
+            payload = json.dumps([places, value], separators=(",", ":"), check_circular=False)
+        except (codec.Unencodable, ValueError, TypeError, RecursionError):
             return  # a value JSON cannot give back exactly: evaluated each time
         inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
-        entry: dict[str, Any] = {"key": material, "inputs": inputs, "result": payload}
-        entry["check"] = checksum(entry)
-        self.store.write(self._key(material), json.dumps(entry, separators=(",", ":")))
+        pack, shared = self._pack(kind, directory)
+        self.packs.put(pack, shared, self._key(material), str(directory), entry_bytes(material, inputs, payload))
 
 
-def _encoded(result: RootResult | DirectoryResult) -> Any:
+def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any]) -> Any:
     if isinstance(result, RootResult):
-        sourced = [[str(d), codec.encode(parsed)] for d, parsed in result.sourced]
-        return [codec.encode(result.tree), result.stack, [str(d) for d in result.reached], sourced]
+        sourced = [[str(d), encode(parsed)] for d, parsed in result.sourced]
+        return [encode(result.tree), result.stack, [str(d) for d in result.reached], sourced]
     calls = None if result.calls is None else [str(c) for c in result.calls]
-    return [codec.encode(result.parsed), calls]
+    return [encode(result.parsed), calls]
 
 
 def _decoded(kind: str, payload: Any) -> RootResult | DirectoryResult:
+    table, payload = payload
+    decode = codec.decoder(table)
     if kind == "root":
         tree, stack, reached, sourced = payload
-        parsed = tuple((Path(d), codec.decode(found)) for d, found in sourced)
-        result = RootResult(codec.decode(tree), stack, tuple(Path(d) for d in reached), parsed)
+        parsed = tuple((Path(d), decode(found)) for d, found in sourced)
+        result = RootResult(decode(tree), stack, tuple(Path(d) for d in reached), parsed)
         if not isinstance(result.tree, LoadedTree) or not all(isinstance(p, ParsedDirectory) for _, p in parsed):
             raise ValueError("entry does not match the model")
         return result
     found, calls = payload
-    directory = DirectoryResult(codec.decode(found), None if calls is None else tuple(Path(c) for c in calls))
+    directory = DirectoryResult(decode(found), None if calls is None else tuple(Path(c) for c in calls))
     if not isinstance(directory.parsed, ParsedDirectory):
         raise ValueError("entry does not match the model")
     return directory

@@ -6,22 +6,30 @@ Whoever can write a cache directory decides what it gives back, so nothing in it
   made 0700, and one that is a link, another user's or writable by others is not used (one note);
 - an entry is read only as a regular file of at most ``max_entry_bytes``, never through a link and never
   blocking on a FIFO; writing and pruning never follow a link out of the directory.
-Entries are written to a temporary file and renamed, so concurrent runs never see half an entry. What an
-entry holds, and when it may be used, is its cache's business (each records the key material it was built from).
+Entries are written to a temporary file and renamed, so concurrent runs never see half an entry; one that is
+read, changed and written again (``rewrite``) is so under a lock on its subdirectory. What an entry holds,
+and when it may be used, is its cache's business (each records the key material it was built from).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
 import re
 import stat
+import sys
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+if sys.platform != "win32":  # (a cache is used on POSIX only: see unsafe_directory)
+    import fcntl
+
 STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
+LOCK_SECONDS = 10.0  # a write waits this long for another process's rewrite of the same subdirectory
 _ENTRY = re.compile(r"[0-9a-f]{64}\.json")
 _SHARD = re.compile(r"[0-9a-f]{2}")
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # (POSIX: see unsafe_directory)
@@ -107,6 +115,7 @@ class EntryStore:
     def __init__(self, directory: Path, max_entry_bytes: int) -> None:
         self.directory = directory
         self.max_entry_bytes = max_entry_bytes
+        self._top = os.fspath(directory)  # entry paths joined as text: pathlib costs more than the I/O here
         self.written = 0
         self._shards: set[str] = set()  # subdirectories seen to be real directories, not links
 
@@ -115,7 +124,7 @@ class EntryStore:
         if not self._shard(key[:2], create=False):
             return None
         try:
-            handle = os.open(self.directory / key[:2] / f"{key}.json", _ENTRY_FLAGS)
+            handle = os.open(os.path.join(self._top, key[:2], f"{key}.json"), _ENTRY_FLAGS)
         except OSError:
             return None
         try:
@@ -127,18 +136,45 @@ class EntryStore:
         except OSError:
             return None
 
-    def write(self, key: str, data: str) -> None:
+    def write(self, key: str, data: str | bytes) -> None:
         """Write an entry (a temporary file renamed over it); a cache that cannot be written only costs time."""
+        temporary = None
         try:
-            if len(data) > self.max_entry_bytes or not self._shard(key[:2], create=True):
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            if len(raw) > self.max_entry_bytes or not self._shard(key[:2], create=True):
                 return
-            handle, temporary = _temporary(self.directory / key[:2])
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(data)
-            os.replace(temporary, self.directory / key[:2] / f"{key}.json")
+            shard = os.path.join(self._top, key[:2])
+            handle, temporary = _temporary(shard)
+            try:
+                written = 0
+                while written < len(raw):  # os.write may write less than asked
+                    written += os.write(handle, raw[written:] if written else raw)
+            finally:
+                os.close(handle)
+            os.replace(temporary, os.path.join(shard, f"{key}.json"))
             self.written += 1
         except (OSError, ValueError):
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
             return
+
+    def rewrite(self, key: str, change: Callable[[bytes | None], bytes]) -> None:
+        """Write ``change`` of the entry now there, holding a lock on its subdirectory meanwhile (so that
+        another process rewriting an entry there waits: what one writes is not lost to the other)."""
+        if sys.platform == "win32" or not self._shard(key[:2], create=True):
+            return
+        try:
+            handle = os.open(os.path.join(self._top, key[:2]), _DIRECTORY)
+        except OSError:
+            return
+        try:
+            if _locked(handle):  # released when closed
+                self.write(key, change(self.read(key)))
+        except OSError:
+            return
+        finally:
+            os.close(handle)
 
     def _shard(self, name: str, create: bool) -> bool:
         """Whether the subdirectory ``name`` is a real directory of the cache (made 0700 when asked)."""
@@ -147,7 +183,8 @@ class EntryStore:
         path = self.directory / name
         try:
             if create and not os.path.lexists(path):
-                os.mkdir(path, 0o700)
+                with contextlib.suppress(FileExistsError):  # made meanwhile by another process: checked below
+                    os.mkdir(path, 0o700)
             if not stat.S_ISDIR(os.lstat(path).st_mode):
                 return False  # a link (or a file) where a subdirectory should be: neither read nor written
         except OSError:
@@ -206,11 +243,27 @@ class EntryStore:
         return entries, stale
 
 
-def _temporary(directory: Path) -> tuple[int, Path]:
+def _locked(handle: int) -> bool:
+    """Whether the lock on ``handle`` was taken within ``LOCK_SECONDS``: a run stopped while it holds one
+    (Ctrl-Z) costs another the entries it would write, never a hang."""
+    if sys.platform == "win32":
+        return False
+    deadline = time.monotonic() + LOCK_SECONDS
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+
+
+def _temporary(directory: str) -> tuple[int, str]:
     """A new file (0600, never through a link) named ``.entry.PID.N``: unique while this process lives, as
     mkstemp's names are, without its random names' cost per entry; a name left by a killed run is skipped."""
     while True:
-        path = directory / f".entry.{os.getpid()}.{next(_SEQUENCE)}"
+        path = os.path.join(directory, f".entry.{os.getpid()}.{next(_SEQUENCE)}")
         try:
             return os.open(path, _CREATE, 0o600), path
         except FileExistsError:

@@ -220,6 +220,7 @@ def _directory_calls(
         loader = _worker_loader(setup)
         calls = directory_calls(loader, Path(directory))
         results.append((None if calls is None else [str(c) for c in calls], loader.parsed[Path(directory)]))
+    _flush()
     return results
 
 
@@ -242,4 +243,12 @@ def _load_root_directories(tasks: list[_RootTask]) -> list[_RootDone]:
         cached = (loader.parse_cache.written if loader.parse_cache is not None else 0) - written
         tree = trees[0] if trees else None
         results.append(_RootDone(directory, stack, tree, parsed, tuple(map(str, reached)), cached))
+    _flush()
     return results
+
+
+def _flush() -> None:
+    """Write the result cache entries a chunk made (a worker process is not told when the run ends)."""
+    for loader in _WORKER_LOADERS.values():
+        if loader.results is not None:
+            loader.results.flush()
