@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import multiprocessing.context
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
 
     from ownlint.model import Progress
 
@@ -44,9 +44,12 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def chunked(items: Sequence[Task], jobs: int) -> list[list[Task]]:
-    """``items`` in contiguous chunks (neighbouring files stay together), ``CHUNKS_PER_JOB`` per job."""
+def chunked(items: Sequence[Task], jobs: int, weight: Callable[[Task], int] | None = None) -> list[list[Task]]:
+    """``items`` in contiguous chunks (neighbouring files stay together), ``CHUNKS_PER_JOB`` per job; with
+    ``weight`` (an item's files, say), chunks of about the same weight rather than the same count."""
     count = max(1, min(len(items), jobs * CHUNKS_PER_JOB))
+    if weight is not None:
+        return _weighed(items, count, [max(1, weight(item)) for item in items])
     size, extra = divmod(len(items), count)
     chunks, start = [], 0
     for index in range(count):
@@ -54,6 +57,19 @@ def chunked(items: Sequence[Task], jobs: int) -> list[list[Task]]:
         chunks.append(list(items[start:end]))
         start = end
     return [c for c in chunks if c]
+
+
+def _weighed(items: Sequence[Task], count: int, weights: list[int]) -> list[list[Task]]:
+    """``items`` cut where the running weight passes each ``count``-th of the total."""
+    total = sum(weights)
+    chunks: list[list[Task]] = [[]]
+    carried = 0
+    for item, weight in zip(items, weights, strict=True):
+        if chunks[-1] and carried + weight / 2 > total * len(chunks) / count:
+            chunks.append([])
+        chunks[-1].append(item)
+        carried += weight
+    return chunks
 
 
 def counter(
@@ -79,10 +95,12 @@ def run_chunks(
     jobs: int,
     minimum: int = MIN_PARALLEL_FILES,
     on_chunk: Callable[[list[Task]], None] | None = None,
+    weight: Callable[[Task], int] | None = None,
 ) -> list[Result]:
-    """``work`` over ``items`` in chunks, in ``jobs`` processes when there are ``minimum`` items or more;
-    results in the order of ``items``. ``work`` must be a module-level function (it is sent to workers).
-    ``on_chunk`` hears of each chunk done, in this process, as it is done (a progress bar)."""
+    """``work`` over ``items`` in chunks, in ``jobs`` processes (this one and ``jobs`` - 1 workers) when there
+    are ``minimum`` items or more; results in the order of ``items``. ``work`` must be a module-level
+    function (it is sent to workers). ``on_chunk`` hears of each chunk done, in this process, as it is done
+    (a progress bar); ``weight``: an item's size, so that chunks are even (``chunked``)."""
     if jobs <= 1 or len(items) < max(minimum, 2):
         if on_chunk is None:
             return work(list(items))
@@ -94,11 +112,11 @@ def run_chunks(
     from concurrent.futures import ProcessPoolExecutor, as_completed  # not on the start of runs that stay here
     from concurrent.futures.process import BrokenProcessPool
 
-    chunks = chunked(items, jobs)
+    chunks = chunked(items, jobs, weight)
     done: dict[int, list[Result]] = {}
     try:
         pool = ProcessPoolExecutor(
-            max_workers=min(jobs, len(chunks)), mp_context=pool_context(), initializer=ignore_interrupts
+            max_workers=max(1, min(jobs - 1, len(chunks) - 1)), mp_context=pool_context(), initializer=ignore_interrupts
         )
     except OSError:
         pool = None  # no processes here (a sandbox, a limit): every chunk runs in this process
@@ -106,9 +124,11 @@ def run_chunks(
         try:
             try:
                 with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
-                    futures = {pool.submit(work, chunk): index for index, chunk in enumerate(chunks)}
-                for future in as_completed(futures):
-                    index = futures[future]
+                    futures = [pool.submit(work, chunk) for chunk in chunks]
+                _take_share(work, chunks, futures, done, on_chunk)
+                sent = {future: index for index, future in enumerate(futures) if index not in done}
+                for future in as_completed(sent):
+                    index = sent[future]
                     done[index] = future.result()
                     if on_chunk is not None:
                         on_chunk(chunks[index])
@@ -121,6 +141,23 @@ def run_chunks(
     return [
         result for index, chunk in enumerate(chunks) for result in _done_or_here(work, chunk, done.get(index), on_chunk)
     ]
+
+
+def _take_share(
+    work: Callable[[list[Task]], list[Result]],
+    chunks: list[list[Task]],
+    futures: list[Future[list[Result]]],
+    done: dict[int, list[Result]],
+    on_chunk: Callable[[list[Task]], None] | None,
+) -> None:
+    """This process is one of the jobs: it runs chunks from the tail of the queue, each one the workers have
+    not yet taken (the pool hands a worker one chunk at a time, from the head), until they meet."""
+    for index in range(len(chunks) - 1, -1, -1):
+        if not futures[index].cancel():
+            return
+        done[index] = work(chunks[index])
+        if on_chunk is not None:
+            on_chunk(chunks[index])
 
 
 def _done_or_here(
