@@ -5,6 +5,7 @@ end never idle), chunks are balanced by size, and the output is the same whichev
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,29 @@ def _pids(items: list[int]) -> list[tuple[int, int]]:
     return [(item, os.getpid()) for item in items]
 
 
+def _slow_pids(items: list[int]) -> list[tuple[int, int]]:
+    time.sleep(0.002 * len(items))  # work worth a pool
+    return _pids(items)
+
+
 def test_two_jobs_are_this_process_and_one_worker() -> None:
     items = list(range(parallel.MIN_PARALLEL_FILES * 4))
-    done = parallel.run_chunks(_pids, items, 2)
+    done = parallel.run_chunks(_slow_pids, items, 2)
     assert [item for item, _ in done] == items
     pids = {pid for _, pid in done}
     assert os.getpid() in pids  # this process read a share
     assert len(pids) == 2  # and one worker the rest: two processes for --jobs 2, not three
+
+
+def test_quick_work_starts_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many items, but the first chunk shows the whole is done sooner here than a worker is started."""
+    started = []
+    context = parallel.pool_context
+    monkeypatch.setattr(parallel, "pool_context", lambda: started.append(1) or context())
+    items = list(range(parallel.MIN_PARALLEL_FILES * 16))
+    done = parallel.run_chunks(_pids, items, 2)
+    assert done == [(item, os.getpid()) for item in items]
+    assert started == []
 
 
 def test_chunks_weighed_by_size_carry_the_same_weight() -> None:
@@ -53,7 +70,10 @@ data:
 
 
 @pytest.mark.parametrize("cache", [False, True])
-def test_manifests_read_by_two_jobs_give_what_one_gives(tmp_path: Path, cache: bool) -> None:
+def test_manifests_read_by_two_jobs_give_what_one_gives(
+    tmp_path: Path, cache: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "POOL_WORTH_SECONDS", 0.0)  # a pool even for a few quick files
     files = {
         f"ns/team-{n % 7}/cm-{n}.yaml": MANIFEST.format(n=n, t=n % 7, label="owner: team-a" if n % 3 else "app: x")
         for n in range(parallel.MIN_PARALLEL_FILES * 3)
@@ -67,3 +87,17 @@ def test_manifests_read_by_two_jobs_give_what_one_gives(tmp_path: Path, cache: b
     assert runs["1"].json()["findings"]
     assert (runs["2"].stdout, runs["2"].exit_code) == (runs["1"].stdout, runs["1"].exit_code)
     assert (runs["3"].stdout, runs["3"].exit_code) == (runs["1"].stdout, runs["1"].exit_code)
+
+
+def test_a_small_terraform_estate_stays_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few hundred files (CloudGuardIaaS: 337) cost a third more CPU in two processes, for a second or less
+    of work: the default --jobs starts no pool for them."""
+    files = {f"stack-{n}/main.tf": f'resource "aws_sqs_queue" "q{n}" {{\n  name = "q{n}"\n}}\n' for n in range(200)}
+    root = write_tree(tmp_path / "repo", files)
+    started = []
+    context = parallel.pool_context
+    monkeypatch.setattr(parallel, "pool_context", lambda: started.append(1) or context())
+    one = run_cli("check", str(root), "--format", "json", "--no-cache", "--jobs", "1")
+    two = run_cli("check", str(root), "--format", "json", "--no-cache", "--jobs", "2")
+    assert (two.stdout, two.exit_code) == (one.stdout, one.exit_code)
+    assert started == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,7 +33,13 @@ Result = TypeVar("Result")
 
 # Below this many files a pool costs more than it saves (measured: benchmarks/run.py --jobs-sweep)
 MIN_PARALLEL_FILES = 64
+# Terraform: two processes burn a third more CPU (each parses the modules its roots share with the other's),
+# so a pool pays only for a few seconds of work (CloudGuardIaaS, 337 files: -0.2 s idle, +1 s on a busy machine)
+MIN_PARALLEL_TERRAFORM_FILES = 512
+# a pool costs ~30 ms to start and its results' pickling: not worth it for less work than this (issue 20)
+POOL_WORTH_SECONDS = 0.2
 CHUNKS_PER_JOB = 4  # several chunks per worker even out files of unequal size
+POOL_CHUNKS_PER_JOB = 16  # small chunks: this process and the workers meet with little left to wait for
 STEPS = 32  # chunks of a run in this process that reports its progress: a bar that moves, at no cost
 
 
@@ -44,10 +51,12 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def chunked(items: Sequence[Task], jobs: int, weight: Callable[[Task], int] | None = None) -> list[list[Task]]:
-    """``items`` in contiguous chunks (neighbouring files stay together), ``CHUNKS_PER_JOB`` per job; with
+def chunked(
+    items: Sequence[Task], jobs: int, weight: Callable[[Task], int] | None = None, per_job: int = CHUNKS_PER_JOB
+) -> list[list[Task]]:
+    """``items`` in contiguous chunks (neighbouring files stay together), ``per_job`` per job; with
     ``weight`` (an item's files, say), chunks of about the same weight rather than the same count."""
-    count = max(1, min(len(items), jobs * CHUNKS_PER_JOB))
+    count = max(1, min(len(items), jobs * per_job))
     if weight is not None:
         return _weighed(items, count, [max(1, weight(item)) for item in items])
     size, extra = divmod(len(items), count)
@@ -98,9 +107,10 @@ def run_chunks(
     weight: Callable[[Task], int] | None = None,
 ) -> list[Result]:
     """``work`` over ``items`` in chunks, in ``jobs`` processes (this one and ``jobs`` - 1 workers) when there
-    are ``minimum`` items or more; results in the order of ``items``. ``work`` must be a module-level
-    function (it is sent to workers). ``on_chunk`` hears of each chunk done, in this process, as it is done
-    (a progress bar); ``weight``: an item's size, so that chunks are even (``chunked``)."""
+    are ``minimum`` items or more and the first chunk, run here, shows the rest is worth a pool; results in
+    the order of ``items``. ``work`` must be a module-level function (it is sent to workers). ``on_chunk``
+    hears of each chunk done, in this process, as it is done (a progress bar); ``weight``: an item's size,
+    so that chunks are even (``chunked``)."""
     if jobs <= 1 or len(items) < max(minimum, 2):
         if on_chunk is None:
             return work(list(items))
@@ -109,22 +119,20 @@ def run_chunks(
             results.extend(work(chunk))
             on_chunk(chunk)
         return results
-    from concurrent.futures import ProcessPoolExecutor, as_completed  # not on the start of runs that stay here
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunks = chunked(items, jobs, weight)
-    done: dict[int, list[Result]] = {}
-    try:
-        pool = ProcessPoolExecutor(
-            max_workers=max(1, min(jobs - 1, len(chunks) - 1)), mp_context=pool_context(), initializer=ignore_interrupts
-        )
-    except OSError:
-        pool = None  # no processes here (a sandbox, a limit): every chunk runs in this process
+    chunks = chunked(items, jobs, weight, POOL_CHUNKS_PER_JOB)
+    tail = len(chunks) - 1
+    started = time.perf_counter()
+    done = {tail: _done_or_here(work, chunks[tail], None, on_chunk)}  # this process takes chunks from the tail
+    worth = (time.perf_counter() - started) * tail >= POOL_WORTH_SECONDS  # else all is done here sooner
+    pool = _pool(min(jobs - 1, tail)) if worth else None
     if pool is not None:
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             try:
                 with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
-                    futures = [pool.submit(work, chunk) for chunk in chunks]
+                    futures = [pool.submit(work, chunk) for chunk in chunks[:tail]]
                 _take_share(work, chunks, futures, done, on_chunk)
                 sent = {future: index for index, future in enumerate(futures) if index not in done}
                 for future in as_completed(sent):
@@ -143,6 +151,16 @@ def run_chunks(
     ]
 
 
+def _pool(workers: int) -> Executor | None:
+    """A pool of ``workers`` processes, or None when none can start (a sandbox, a limit): all runs here."""
+    from concurrent.futures import ProcessPoolExecutor  # not on the start of runs that stay here
+
+    try:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=ignore_interrupts)
+    except OSError:
+        return None
+
+
 def _take_share(
     work: Callable[[list[Task]], list[Result]],
     chunks: list[list[Task]],
@@ -151,8 +169,8 @@ def _take_share(
     on_chunk: Callable[[list[Task]], None] | None,
 ) -> None:
     """This process is one of the jobs: it runs chunks from the tail of the queue, each one the workers have
-    not yet taken (the pool hands a worker one chunk at a time, from the head), until they meet."""
-    for index in range(len(chunks) - 1, -1, -1):
+    not yet taken (the pool hands them out a few at a time, from the head), until they meet."""
+    for index in range(len(futures) - 1, -1, -1):
         if not futures[index].cancel():
             return
         done[index] = work(chunks[index])
