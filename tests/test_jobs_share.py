@@ -101,3 +101,25 @@ def test_a_small_terraform_estate_stays_in_one_process(tmp_path: Path, monkeypat
     two = run_cli("check", str(root), "--format", "json", "--no-cache", "--jobs", "2")
     assert (two.stdout, two.exit_code) == (one.stdout, one.exit_code)
     assert started == []
+
+
+def _crash_outside(items: list[int]) -> list[int]:
+    if os.getpid() != PARENT:
+        time.sleep(0.05)  # this process has taken chunks from the tail by now
+        os._exit(3)  # a worker killed mid-task (the OOM killer, a signal)
+    time.sleep(0.002 * len(items))
+    return [item * 2 for item in items]
+
+
+PARENT = os.getpid()
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_worker_killed_while_this_process_works_leaves_no_trace(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Every chunk done, here, and nothing on stderr: no traceback from the pool's thread (a future taken
+    back from the queue breaks the end of a broken pool in Python 3.11)."""
+    items = list(range(parallel.MIN_PARALLEL_FILES * 4))
+    assert parallel.run_chunks(_crash_outside, items, 2) == [item * 2 for item in items]
+    assert capfd.readouterr().err == ""

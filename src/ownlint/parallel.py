@@ -15,16 +15,18 @@ threads (a hang) or race with them (a "Bad file descriptor" traceback): see ``wo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import multiprocessing.context
-    from concurrent.futures import Executor, Future
+    from concurrent.futures import Executor
 
     from ownlint.model import Progress
 
@@ -126,22 +128,11 @@ def run_chunks(
     worth = (time.perf_counter() - started) * tail >= POOL_WORTH_SECONDS  # else all is done here sooner
     pool = _pool(min(jobs - 1, tail)) if worth else None
     if pool is not None:
-        from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            try:
-                with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
-                    futures = [pool.submit(work, chunk) for chunk in chunks[:tail]]
-                _take_share(work, chunks, futures, done, on_chunk)
-                sent = {future: index for index, future in enumerate(futures) if index not in done}
-                for future in as_completed(sent):
-                    index = sent[future]
-                    done[index] = future.result()
-                    if on_chunk is not None:
-                        on_chunk(chunks[index])
-            except (OSError, BrokenProcessPool):
-                pass  # a worker died: the chunks not done run in this process
+            with contextlib.suppress(OSError, BrokenProcessPool):  # a worker died: what is not done runs here
+                _share(work, chunks, pool, min(jobs - 1, tail), done, on_chunk)
             pool.shutdown(wait=True)
         except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
             stop_workers(pool)
@@ -161,21 +152,46 @@ def _pool(workers: int) -> Executor | None:
         return None
 
 
-def _take_share(
+def _share(
     work: Callable[[list[Task]], list[Result]],
     chunks: list[list[Task]],
-    futures: list[Future[list[Result]]],
+    pool: Executor,
+    workers: int,
     done: dict[int, list[Result]],
     on_chunk: Callable[[list[Task]], None] | None,
 ) -> None:
-    """This process is one of the jobs: it runs chunks from the tail of the queue, each one the workers have
-    not yet taken (the pool hands them out a few at a time, from the head), until they meet."""
-    for index in range(len(futures) - 1, -1, -1):
-        if not futures[index].cancel():
-            return
+    """The chunks not ``done`` shared out: the workers take them from the head of the queue, two each at a
+    time (one to run, one waiting: none idles while this process works), and this process from its tail,
+    until they meet. Chunks are handed out, never taken back: Python 3.11 fails on a cancelled future when a
+    worker dies (a traceback from the pool's thread)."""
+    from concurrent.futures import Future, as_completed
+
+    queue = deque(index for index in range(len(chunks)) if index not in done)
+    sent: dict[Future[list[Result]], int] = {}
+
+    def received(future: Future[list[Result]]) -> None:
+        index = sent.pop(future)
+        done[index] = future.result()
+        if on_chunk is not None:
+            on_chunk(chunks[index])
+
+    def send() -> None:
+        while queue and len(sent) < 2 * workers:
+            index = queue.popleft()
+            sent[pool.submit(work, chunks[index])] = index
+
+    with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
+        send()
+    while queue:
+        index = queue.pop()
         done[index] = work(chunks[index])
         if on_chunk is not None:
             on_chunk(chunks[index])
+        for future in [f for f in sent if f.done()]:
+            received(future)
+        send()
+    for future in as_completed(list(sent)):
+        received(future)
 
 
 def _done_or_here(
