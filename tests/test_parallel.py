@@ -48,6 +48,9 @@ def _estate(root: Path) -> Path:
 
 
 def test_worker_processes_find_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.loaders.terraform import load
+
+    monkeypatch.setattr(load, "MIN_PARALLEL_FILES", parallel.MIN_PARALLEL_FILES)  # a pool for this small estate
     infra = _estate(tmp_path)
     assert sum(1 for _ in infra.rglob("*.tf")) >= parallel.MIN_PARALLEL_FILES
     monkeypatch.chdir(infra)
@@ -84,6 +87,7 @@ def _counting(log: Path, make: Callable[[str], Callable[[str, str], object]]) ->
 def test_worker_processes_parse_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ownlint.loaders.terraform import backends, load, workers
 
+    monkeypatch.setattr(load, "MIN_PARALLEL_FILES", parallel.MIN_PARALLEL_FILES)  # a pool for this small estate
     write_estate(tmp_path / "infra", 16, 0)
     monkeypatch.chdir(tmp_path / "infra")
     one = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "1")
@@ -112,7 +116,8 @@ def _crash_in_workers(items: list[int]) -> list[int]:
 PARENT = os.getpid()
 
 
-def test_a_broken_pool_falls_back_to_this_process() -> None:
+def test_a_broken_pool_falls_back_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "POOL_WORTH_SECONDS", 0.0)  # a pool for this quick work
     items = list(range(parallel.MIN_PARALLEL_FILES * 2))
     assert parallel.run_chunks(_crash_in_workers, items, 2) == [item * 2 for item in items]
 

@@ -284,6 +284,7 @@ def test_warm_runs_of_every_fixture_read_manifests_from_the_cache(tmp_path: Path
     from tests.conftest import fixture_config, run_cli
     from tests.test_speed import TODAY, _fixture_directories
 
+    from ownlint import parallel
     from ownlint.loaders.kubernetes import load, reading
 
     def run(directory: Path, *options: str) -> tuple[int, str, str]:
@@ -302,6 +303,7 @@ def test_warm_runs_of_every_fixture_read_manifests_from_the_cache(tmp_path: Path
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(load, "MIN_PARALLEL_FILES", 1)  # workers even for a fixture's few files
+        patch.setattr(parallel, "POOL_WORTH_SECONDS", 0.0)  # however quick they are to read
         patch.setattr(reading, "parsed_documents", counting("recorded", reading.parsed_documents))
         patch.setattr(reading, "documents_of", counting("again", reading.documents_of))
         cold = 0

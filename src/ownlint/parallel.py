@@ -15,8 +15,11 @@ threads (a hang) or race with them (a "Bad file descriptor" traceback): see ``wo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,7 +35,13 @@ Result = TypeVar("Result")
 
 # Below this many files a pool costs more than it saves (measured: benchmarks/run.py --jobs-sweep)
 MIN_PARALLEL_FILES = 64
+# Terraform: two processes burn a third more CPU (each parses the modules its roots share with the other's),
+# so a pool pays only for a few seconds of work (CloudGuardIaaS, 337 files: -0.2 s idle, +1 s on a busy machine)
+MIN_PARALLEL_TERRAFORM_FILES = 512
+# a pool costs ~30 ms to start and its results' pickling: not worth it for less work than this (issue 20)
+POOL_WORTH_SECONDS = 0.2
 CHUNKS_PER_JOB = 4  # several chunks per worker even out files of unequal size
+POOL_CHUNKS_PER_JOB = 16  # small chunks: this process and the workers meet with little left to wait for
 STEPS = 32  # chunks of a run in this process that reports its progress: a bar that moves, at no cost
 
 
@@ -44,9 +53,14 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def chunked(items: Sequence[Task], jobs: int) -> list[list[Task]]:
-    """``items`` in contiguous chunks (neighbouring files stay together), ``CHUNKS_PER_JOB`` per job."""
-    count = max(1, min(len(items), jobs * CHUNKS_PER_JOB))
+def chunked(
+    items: Sequence[Task], jobs: int, weight: Callable[[Task], int] | None = None, per_job: int = CHUNKS_PER_JOB
+) -> list[list[Task]]:
+    """``items`` in contiguous chunks (neighbouring files stay together), ``per_job`` per job; with
+    ``weight`` (an item's files, say), chunks of about the same weight rather than the same count."""
+    count = max(1, min(len(items), jobs * per_job))
+    if weight is not None:
+        return _weighed(items, count, [max(1, weight(item)) for item in items])
     size, extra = divmod(len(items), count)
     chunks, start = [], 0
     for index in range(count):
@@ -54,6 +68,19 @@ def chunked(items: Sequence[Task], jobs: int) -> list[list[Task]]:
         chunks.append(list(items[start:end]))
         start = end
     return [c for c in chunks if c]
+
+
+def _weighed(items: Sequence[Task], count: int, weights: list[int]) -> list[list[Task]]:
+    """``items`` cut where the running weight passes each ``count``-th of the total."""
+    total = sum(weights)
+    chunks: list[list[Task]] = [[]]
+    carried = 0
+    for item, weight in zip(items, weights, strict=True):
+        if chunks[-1] and carried + weight / 2 > total * len(chunks) / count:
+            chunks.append([])
+        chunks[-1].append(item)
+        carried += weight
+    return chunks
 
 
 def counter(
@@ -79,10 +106,13 @@ def run_chunks(
     jobs: int,
     minimum: int = MIN_PARALLEL_FILES,
     on_chunk: Callable[[list[Task]], None] | None = None,
+    weight: Callable[[Task], int] | None = None,
 ) -> list[Result]:
-    """``work`` over ``items`` in chunks, in ``jobs`` processes when there are ``minimum`` items or more;
-    results in the order of ``items``. ``work`` must be a module-level function (it is sent to workers).
-    ``on_chunk`` hears of each chunk done, in this process, as it is done (a progress bar)."""
+    """``work`` over ``items`` in chunks, in ``jobs`` processes (this one and ``jobs`` - 1 workers) when there
+    are ``minimum`` items or more and the first chunk, run here, shows the rest is worth a pool; results in
+    the order of ``items``. ``work`` must be a module-level function (it is sent to workers). ``on_chunk``
+    hears of each chunk done, in this process, as it is done (a progress bar); ``weight``: an item's size,
+    so that chunks are even (``chunked``)."""
     if jobs <= 1 or len(items) < max(minimum, 2):
         if on_chunk is None:
             return work(list(items))
@@ -91,29 +121,18 @@ def run_chunks(
             results.extend(work(chunk))
             on_chunk(chunk)
         return results
-    from concurrent.futures import ProcessPoolExecutor, as_completed  # not on the start of runs that stay here
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunks = chunked(items, jobs)
-    done: dict[int, list[Result]] = {}
-    try:
-        pool = ProcessPoolExecutor(
-            max_workers=min(jobs, len(chunks)), mp_context=pool_context(), initializer=ignore_interrupts
-        )
-    except OSError:
-        pool = None  # no processes here (a sandbox, a limit): every chunk runs in this process
+    chunks = chunked(items, jobs, weight, POOL_CHUNKS_PER_JOB)
+    tail = len(chunks) - 1
+    started = time.perf_counter()
+    done = {tail: _done_or_here(work, chunks[tail], None, on_chunk)}  # this process takes chunks from the tail
+    worth = (time.perf_counter() - started) * tail >= POOL_WORTH_SECONDS  # else all is done here sooner
+    pool = _pool(min(jobs - 1, tail)) if worth else None
     if pool is not None:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
-            try:
-                with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
-                    futures = {pool.submit(work, chunk): index for index, chunk in enumerate(chunks)}
-                for future in as_completed(futures):
-                    index = futures[future]
-                    done[index] = future.result()
-                    if on_chunk is not None:
-                        on_chunk(chunks[index])
-            except (OSError, BrokenProcessPool):
-                pass  # a worker died: the chunks not done run in this process
+            with contextlib.suppress(OSError, BrokenProcessPool):  # a worker died: what is not done runs here
+                _share(work, chunks, pool, min(jobs - 1, tail), done, on_chunk)
             pool.shutdown(wait=True)
         except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
             stop_workers(pool)
@@ -121,6 +140,58 @@ def run_chunks(
     return [
         result for index, chunk in enumerate(chunks) for result in _done_or_here(work, chunk, done.get(index), on_chunk)
     ]
+
+
+def _pool(workers: int) -> Executor | None:
+    """A pool of ``workers`` processes, or None when none can start (a sandbox, a limit): all runs here."""
+    from concurrent.futures import ProcessPoolExecutor  # not on the start of runs that stay here
+
+    try:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=ignore_interrupts)
+    except OSError:
+        return None
+
+
+def _share(
+    work: Callable[[list[Task]], list[Result]],
+    chunks: list[list[Task]],
+    pool: Executor,
+    workers: int,
+    done: dict[int, list[Result]],
+    on_chunk: Callable[[list[Task]], None] | None,
+) -> None:
+    """The chunks not ``done`` shared out: the workers take them from the head of the queue, two each at a
+    time (one to run, one waiting: none idles while this process works), and this process from its tail,
+    until they meet. Chunks are handed out, never taken back: Python 3.11 fails on a cancelled future when a
+    worker dies (a traceback from the pool's thread)."""
+    from concurrent.futures import Future, as_completed
+
+    queue = deque(index for index in range(len(chunks)) if index not in done)
+    sent: dict[Future[list[Result]], int] = {}
+
+    def received(future: Future[list[Result]]) -> None:
+        index = sent.pop(future)
+        done[index] = future.result()
+        if on_chunk is not None:
+            on_chunk(chunks[index])
+
+    def send() -> None:
+        while queue and len(sent) < 2 * workers:
+            index = queue.popleft()
+            sent[pool.submit(work, chunks[index])] = index
+
+    with signals_held():  # the workers are forked here: none takes a signal before ignore_interrupts ran
+        send()
+    while queue:
+        index = queue.pop()
+        done[index] = work(chunks[index])
+        if on_chunk is not None:
+            on_chunk(chunks[index])
+        for future in [f for f in sent if f.done()]:
+            received(future)
+        send()
+    for future in as_completed(list(sent)):
+        received(future)
 
 
 def _done_or_here(

@@ -16,7 +16,7 @@ from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
-from ownlint.loaders.kubernetes.reading import Bucket, buckets, read_buckets
+from ownlint.loaders.kubernetes.reading import Bucket, buckets, files_of, read_buckets
 from ownlint.loaders.kubernetes.resources import resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
@@ -88,14 +88,14 @@ def _load(
     cache = _manifest_cache(root, cache_dir) if cache_dir is not None and files else None
     setup = (str(cache.directory), cache.repository) if cache is not None else None
     tasks = [Bucket(str(root), number, directories, max_bytes, setup) for number, directories in buckets(files)]
-    total = sum(len(names) for task in tasks for _, names in task.directories)
-    read = counter(progress, "reading manifests", total, lambda task: sum(len(n) for _, n in task.directories))
+    total = sum(map(files_of, tasks))
+    read = counter(progress, "reading manifests", total, files_of)
     written = 0
     found_of: list[tuple[int, str, list[Manifest], list[LoadProblem]]] = []
     least = 1 if total >= MIN_PARALLEL_FILES else len(tasks) + 1  # workers for many files, however grouped
     if cache is not None and all(cache.holds(task.number) for task in tasks):
         jobs = 1  # a warm run decodes entries: workers would cost more (a fork, results sent back) than they save
-    for done, stored in run_chunks(read_buckets, tasks, jobs, minimum=least, on_chunk=read):
+    for done, stored in run_chunks(read_buckets, tasks, jobs, minimum=least, on_chunk=read, weight=files_of):
         found_of.extend(done)
         written += stored
     for _, shown, found, problem in sorted(found_of, key=lambda item: item[0]):  # in the order of ``files``

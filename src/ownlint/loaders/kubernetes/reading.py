@@ -38,6 +38,11 @@ def buckets(files: Iterable[Path]) -> list[tuple[int, list[tuple[str, list[tuple
     return sorted(by_bucket.items())
 
 
+def files_of(task: Bucket) -> int:
+    """The files a task reads: its weight when tasks are shared out."""
+    return sum(len(names) for _, names in task.directories)
+
+
 def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Manifest], list[LoadProblem]]], int]]:
     """Each file's place, name as shown, objects and problems, by bucket; and the cache entries written."""
     from ownlint.loaders.kubernetes.cached import ManifestCache, merged

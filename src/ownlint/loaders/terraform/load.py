@@ -24,7 +24,8 @@ from ownlint.loaders.terraform.outline_cache import OutlinedFiles, OutlineStore
 from ownlint.loaders.terraform.results import open_results
 from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
-from ownlint.parallel import MIN_PARALLEL_FILES, counter
+from ownlint.parallel import MIN_PARALLEL_TERRAFORM_FILES as MIN_PARALLEL_FILES  # tests lower it here
+from ownlint.parallel import counter
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform import expr as m
