@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from ownlint.config import Category, Config
 from ownlint.config.globs import matches_type
-from ownlint.model import Fact, Resource, State
+from ownlint.model import Fact, Resource, State, TagValue
 
 OWNER = "owner"
 OPERATOR = "operator"
@@ -15,6 +16,8 @@ CONTRACT = "msp-contract"
 ESCALATION = "escalation-contact"
 MULTI_VALUED = frozenset({"compliance-scope"})
 _VALUE_SEPARATORS = re.compile(r"[,;+\s]+")
+
+FactOf = Callable[[Resource, str], Fact]  # ``fact`` with its config given: ``Facts``, or ``fact`` itself
 
 
 def category_of(config: Config, resource_type: str) -> Category:
@@ -45,8 +48,38 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
 
 def fact(config: Config, resource: Resource, name: str) -> Fact:
     """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
+    return _fact(config, resource, name, resource.tag)
+
+
+class Facts:
+    """``fact`` over the resources of one run, each resource's tags indexed once and each of its facts resolved
+    once: the rules ask the same few facts of every resource (13 asks, 6 distinct, of ~10 tags on a Kubernetes
+    monorepo), and a scan of the tags per ask was a fifth of a warm run. Lives as long as the run's rules."""
+
+    __slots__ = ("_known", "config")
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        # by id: the entry holds its resource, so that no other object can take its id meanwhile
+        self._known: dict[int, tuple[Resource, dict[str, TagValue], dict[str, Fact]]] = {}
+
+    def __call__(self, resource: Resource, name: str) -> Fact:
+        entry = self._known.get(id(resource))
+        if entry is None or entry[0] is not resource:
+            index: dict[str, TagValue] = {}
+            for tag in resource.tags:
+                index.setdefault(tag.key.lower(), tag)  # the first of a key, as ``Resource.tag`` finds it
+            entry = self._known[id(resource)] = (resource, index, {})
+        found = entry[2].get(name)
+        if found is None:
+            index = entry[1]
+            found = entry[2][name] = _fact(self.config, resource, name, lambda key: index.get(key.lower()))
+        return found
+
+
+def _fact(config: Config, resource: Resource, name: str, tag_of: Callable[[str], TagValue | None]) -> Fact:
     for key in config.keys.get(name, (name,)):
-        tag = resource.tag(key)
+        tag = tag_of(key)
         if tag is None:
             continue
         if tag.known:
@@ -97,23 +130,26 @@ def fact_values(name: str, value: str) -> list[str]:
     return [part for part in _VALUE_SEPARATORS.split(value.strip()) if part]
 
 
-def operating_msp(config: Config, resource: Resource) -> str | None:
-    """The declared MSP that runs ``resource``: its owner, its operator, or the MSP holding its contract.
+def operating_msp(config: Config, resource: Resource, fact_of: FactOf | None = None) -> str | None:
+    """The declared MSP that runs ``resource``: its owner, its operator, or the MSP holding its contract
+    (its facts from ``fact_of``, a run's ``Facts``, when given).
 
     ``operated-by: msp`` names no MSP by itself: the ``msp-contract`` value tells which, or the only
     declared MSP when there is one.
     """
-    owner = fact(config, resource, OWNER)
+    if fact_of is None:
+        return operating_msp(config, resource, lambda of, name: fact(config, of, name))
+    owner = fact_of(resource, OWNER)
     named = msp_named(config, owner.value) if owner.state is State.PRESENT else None
     if named is not None:
         return named
-    operator = fact(config, resource, OPERATOR)
+    operator = fact_of(resource, OPERATOR)
     if operator.state is not State.PRESENT or operator.value is None:
         return None
     named = msp_named(config, operator.value)
     if named is not None or operator_kind(config, operator.value) != "msp":
         return named
-    contract = fact(config, resource, CONTRACT)
+    contract = fact_of(resource, CONTRACT)
     if contract.state is State.PRESENT:
         holder = next((m.name for m in config.msps.values() if contract.value in m.contracts), None)
         if holder is not None:

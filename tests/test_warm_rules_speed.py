@@ -1,0 +1,103 @@
+"""Issue 20, a warm run with nothing changed on a Kubernetes monorepo: the rules' facts resolved once per resource
+(``ownership.Facts``) are the facts ``ownership.fact`` gives, and the rules' findings do not change."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from ownlint.config import Config
+from ownlint.config.load import load_config
+from ownlint.graph import build_graph
+from ownlint.model import Place, PlaceKind, Resource, TagValue
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact, operating_msp
+from ownlint.rules import KNOWN_IDS, RULES
+from ownlint.rules.base import RuleContext
+
+PLACE = Place("main.tf", 1, "tags", PlaceKind.ATTRIBUTE)
+CONFIG_TEXT = """\
+keys:
+  owner: [owner, Team, "ÉQUIPE"]
+  operated-by: [operated-by, operator]
+parties:
+  internal: [platform]
+  msp:
+    acme: {location: offshore, contracts: [C-1]}
+labels:
+  data-classification: [public, internal, confidential]
+"""
+
+
+def _config(text: str = CONFIG_TEXT) -> Config:
+    return load_config(Path("ownlint.yaml"), KNOWN_IDS, text=text)
+
+
+def _tag(key: str, value: str | None, reason: str | None = None) -> TagValue:
+    return TagValue(key, value, (Place("main.tf", len(key), f"tag {key}", PlaceKind.LABEL, key),), reason)
+
+
+def _resource(address: str, *tags: TagValue, opaque: tuple[str, ...] = ()) -> Resource:
+    return Resource(address, "aws_sqs_queue", address, "terraform", "main.tf", 1, 2, tags=tags, opaque=opaque)
+
+
+# the cases a per-resource index could answer otherwise than a scan of the tags: the first of two spellings of a
+# key, an alias after another, an unknown value, opaque tags, a key that lowers to several characters, no tag
+RESOURCES = [
+    _resource("a", _tag("Owner", "first"), _tag("owner", "second"), _tag("OWNER", "third")),
+    _resource("b", _tag("team", "by-alias"), _tag("owner", "by-key")),
+    _resource("c", _tag("TEAM", None, "var.team has no default"), _tag("operator", "acme")),
+    _resource("d", _tag("équipe", "accents")),
+    _resource("e", _tag("İ", "dotted"), opaque=("tags = var.tags",)),
+    _resource("f"),
+    _resource("g", _tag("operated-by", "msp"), _tag("msp-contract", "C-1"), _tag("Data-Classification", "secret")),
+]
+NAMES = [OWNER, OPERATOR, CONTRACT, ESCALATION, "data-classification", "i̇", "İ", "unknown-fact"]
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.address)
+def test_facts_of_a_run_are_the_facts_of_each_resource(resource: Resource) -> None:
+    config = _config()
+    facts = Facts(config)
+    for _ in range(2):  # asked again: the same answer
+        assert [facts(resource, name) for name in NAMES] == [fact(config, resource, name) for name in NAMES]
+    assert operating_msp(config, resource, facts) == operating_msp(config, resource)
+
+
+def test_facts_answer_for_the_resource_asked_not_one_that_had_its_id() -> None:
+    """An entry is found by the resource's id but holds its resource: a stranger with that id is resolved anew."""
+    config = _config()
+    facts = Facts(config)
+    owned, other = RESOURCES[0], RESOURCES[1]
+    assert facts(owned, OWNER).value == "first"
+    facts._known[id(other)] = facts._known.pop(id(owned))  # as if ``other`` had taken the id of ``owned``
+    assert facts(other, OWNER) == fact(config, other, OWNER)
+    assert facts(other, OWNER).value == "by-key"
+
+
+def test_facts_of_equal_resources_are_kept_apart() -> None:
+    config = _config()
+    facts = Facts(config)
+    one, two = _resource("x", _tag("owner", "a")), _resource("x", _tag("owner", "a"))
+    assert facts(one, OWNER) == facts(two, OWNER) == fact(config, one, OWNER)
+    assert len(facts._known) == 2
+
+
+def test_every_rule_finds_the_same_with_facts_of_the_run_as_with_fact() -> None:
+    """The rules over resources of every case, with one ``Facts`` shared by all, and with ``fact`` itself."""
+    config = _config()
+    today = datetime.date(2026, 1, 1)
+    resources = tuple(RESOURCES)
+
+    def context() -> RuleContext:
+        return RuleContext(config, resources, (), lambda: build_graph(resources, config), today=today)
+
+    shared, found = context(), 0
+    for rule in RULES:
+        plain = context()
+        plain.__dict__["fact"] = lambda resource, name: fact(config, resource, name)  # the cached property's slot
+        expected = list(rule.check(plain))
+        assert list(rule.check(shared)) == expected
+        found += len(expected)
+    assert found >= len(RESOURCES)
