@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ownlint.config import Config
 from ownlint.config.load import load_config
 from ownlint.graph import build_graph
+from ownlint.loaders.kubernetes.cached import decoded
 from ownlint.model import Place, PlaceKind, Resource, TagValue
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact, operating_msp
 from ownlint.rules import KNOWN_IDS, RULES
@@ -101,3 +103,37 @@ def test_every_rule_finds_the_same_with_facts_of_the_run_as_with_fact() -> None:
         assert list(rule.check(shared)) == expected
         found += len(expected)
     assert found >= len(RESOURCES)
+
+
+# --- the manifest cache's key lines, checked in one loop -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ([["metadata", 3], ["metadata", "labels", "owner", 5], ["kind", 0]], {"metadata": 3, "owner": 5, "kind": 0}),
+        ([["a", 1], ["a", 2]], {"a": 2}),  # the later of two spellings, as a dict display keeps it
+        ([], {}),
+        ([["metadata"]], None),  # no line
+        ([[5]], None),
+        ([["metadata", -1]], None),
+        ([["metadata", True]], None),  # a boolean is no line
+        ([["metadata", 1.0]], None),
+        ([["metadata", "3"]], None),
+        ([["metadata", 7, 3]], None),  # a part of the key that is no text
+        ([["metadata", None, 3]], None),
+        ([{"metadata": 3}], None),
+        (["metadata"], None),
+    ],
+)
+def test_cached_key_lines_are_used_only_in_the_shape_encoded_wrote(keys: list[Any], expected: Any) -> None:
+    stored = [[[{"kind": "Namespace"}, 1, 9, keys]], []]
+    found = decoded(stored, "ns.yaml")
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    documents, problems = found
+    assert problems == []
+    assert {key[-1]: line for key, line in documents[0].lines.items()} == expected
+    assert documents[0].lines == {tuple(k[:-1]): k[-1] for k in keys}

@@ -48,7 +48,11 @@ def needs_ownership(config: Config, resource: Resource) -> bool:
 
 def fact(config: Config, resource: Resource, name: str) -> Fact:
     """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
-    return _fact(config, resource, name, resource.tag)
+    for key in config.keys.get(name, (name,)):
+        tag = resource.tag(key)
+        if tag is not None:
+            return _of_tag(name, tag)
+    return _absent(name, resource)
 
 
 class Facts:
@@ -56,12 +60,14 @@ class Facts:
     once: the rules ask the same few facts of every resource (13 asks, 6 distinct, of ~10 tags on a Kubernetes
     monorepo), and a scan of the tags per ask was a fifth of a warm run. Lives as long as the run's rules."""
 
-    __slots__ = ("_known", "config")
+    __slots__ = ("_keys", "_known", "_missing", "config")
 
     def __init__(self, config: Config) -> None:
         self.config = config
         # by id: the entry holds its resource, so that no other object can take its id meanwhile
         self._known: dict[int, tuple[Resource, dict[str, TagValue], dict[str, Fact]]] = {}
+        self._keys: dict[str, tuple[str, ...]] = {}  # a fact's keys, lowered
+        self._missing: dict[str, Fact] = {}  # one missing fact per name, for every resource it is missing from
 
     def __call__(self, resource: Resource, name: str) -> Fact:
         entry = self._known.get(id(resource))
@@ -72,19 +78,32 @@ class Facts:
             entry = self._known[id(resource)] = (resource, index, {})
         found = entry[2].get(name)
         if found is None:
-            index = entry[1]
-            found = entry[2][name] = _fact(self.config, resource, name, lambda key: index.get(key.lower()))
+            found = entry[2][name] = self._resolved(resource, entry[1], name)
         return found
 
+    def _resolved(self, resource: Resource, index: dict[str, TagValue], name: str) -> Fact:
+        keys = self._keys.get(name)
+        if keys is None:
+            keys = self._keys[name] = tuple(key.lower() for key in self.config.keys.get(name, (name,)))
+        for key in keys:
+            tag = index.get(key)
+            if tag is not None:
+                return _of_tag(name, tag)
+        if resource.opaque:
+            return _absent(name, resource)
+        missing = self._missing.get(name)
+        if missing is None:
+            missing = self._missing[name] = _absent(name, resource)
+        return missing
 
-def _fact(config: Config, resource: Resource, name: str, tag_of: Callable[[str], TagValue | None]) -> Fact:
-    for key in config.keys.get(name, (name,)):
-        tag = tag_of(key)
-        if tag is None:
-            continue
-        if tag.known:
-            return Fact(name, State.PRESENT, tag.value, tag.key, provenance=tag.provenance)
-        return Fact(name, State.UNKNOWN, key=tag.key, reason=tag.reason, provenance=tag.provenance)
+
+def _of_tag(name: str, tag: TagValue) -> Fact:
+    if tag.known:
+        return Fact(name, State.PRESENT, tag.value, tag.key, provenance=tag.provenance)
+    return Fact(name, State.UNKNOWN, key=tag.key, reason=tag.reason, provenance=tag.provenance)
+
+
+def _absent(name: str, resource: Resource) -> Fact:
     if resource.opaque:
         return Fact(name, State.UNKNOWN, reason=resource.opaque[0])
     return Fact(name, State.MISSING)
