@@ -72,9 +72,8 @@ class Facts:
     def __call__(self, resource: Resource, name: str) -> Fact:
         entry = self._known.get(id(resource))
         if entry is None or entry[0] is not resource:
-            index: dict[str, TagValue] = {}
-            for tag in resource.tags:
-                index.setdefault(tag.key.lower(), tag)  # the first of a key, as ``Resource.tag`` finds it
+            # from the last tag to the first: the first of a key stays, as ``Resource.tag`` finds it
+            index = {tag.key.lower(): tag for tag in reversed(resource.tags)}
             entry = self._known[id(resource)] = (resource, index, {})
         found = entry[2].get(name)
         if found is None:

@@ -62,18 +62,24 @@ def run_rules(rules: Sequence[Rule], context: RuleContext, progress: Progress | 
 def merge_instances(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Finding]:
     """Findings on instances of one address (``for_each``/``count``) become one finding that names the
     instances it holds for, unless it holds for all of them."""
-    totals: dict[tuple[str, str], set[str]] = {}
-    for resource in resources:
-        totals.setdefault((resource.stack, resource.address), set()).update(resource.instances)
     merged: dict[str, list[Finding]] = {}
     for item in findings:
-        merged.setdefault(item.fingerprint, []).append(item)
+        group = merged.get(item.fingerprint)
+        if group is None:
+            merged[item.fingerprint] = [item]
+        else:
+            group.append(item)
     result = []
+    totals: dict[tuple[str, str], set[str]] | None = None  # only when a finding names instances
     for group in merged.values():
         first = group[0]
         if not first.instances:
             result.append(first)
             continue
+        if totals is None:
+            totals = {}
+            for resource in resources:
+                totals.setdefault((resource.stack, resource.address), set()).update(resource.instances)
         covered = sorted({i for f in group for i in f.instances})
         if set(covered) >= totals.get((first.stack, first.resource), set()):
             result.append(replace(first, instances=()))
