@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from ownlint.graph import build_graph
 from ownlint.loaders.kubernetes.cached import decoded
 from ownlint.model import Place, PlaceKind, Resource, TagValue
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact, operating_msp
+from ownlint.report.indented_json import _MAX_KEYS, _MAX_PREFIXES, _PREFIXES, dumps_indented
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import RuleContext
 
@@ -137,3 +139,33 @@ def test_cached_key_lines_are_used_only_in_the_shape_encoded_wrote(keys: list[An
     assert problems == []
     assert {key[-1]: line for key, line in documents[0].lines.items()} == expected
     assert documents[0].lines == {tuple(k[:-1]): k[-1] for k in keys}
+
+
+# --- the report's indented JSON: what precedes each value written once per shape of dict ---------------------
+
+
+def test_indented_json_of_dicts_sharing_keys_at_every_depth_is_json_dumps_byte_for_byte() -> None:
+    finding = {"rule": "OWN001", "path": [], "provenance": [{"file": "a\\u005b", "line": 1}], "x": None}
+    many = {f"k{i}": i for i in range(_MAX_KEYS + 5)}  # more keys than a kept shape has
+    value: Any = {
+        "findings": [finding, {**finding, "rule": "é"}, {"nested": finding}, [finding, [finding]]],
+        "same keys, other order": [{"x": 1, "rule": 2}, {"rule": 2, "x": 1}],
+        "many": [many, many],
+        "numbers": {"1": 1.5, "2": True, "3": -0.0},
+    }
+    for indent in (0, 2, 4):
+        for _ in range(2):  # the second time from the kept shapes
+            assert dumps_indented(value, indent) == json.dumps(value, indent=indent)
+
+
+def test_indented_json_with_a_key_that_is_no_text_in_a_known_shape_is_json_dumps() -> None:
+    dumps_indented([{"a": 1, "b": 2}], 2)  # the shape ("a", "b") is kept
+    for odd in ({"a": 1, 2: 2}, {"a": 1, None: 2}, {1.5: 1, "b": 2}):
+        assert dumps_indented([odd], 2) == json.dumps([odd], indent=2)
+
+
+def test_indented_json_keeps_a_bounded_number_of_shapes() -> None:
+    for size in range(3 * _MAX_PREFIXES):
+        shape = {f"key {size} {i}": i for i in range(3)}
+        assert dumps_indented(shape, 2) == json.dumps(shape, indent=2)
+    assert len(_PREFIXES) <= _MAX_PREFIXES
