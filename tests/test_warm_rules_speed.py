@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import json
+import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
+from tests.conftest import FIXTURES, run_cli
 
 from ownlint.config import Config
 from ownlint.config.load import load_config
@@ -169,3 +173,35 @@ def test_indented_json_keeps_a_bounded_number_of_shapes() -> None:
         shape = {f"key {size} {i}": i for i in range(3)}
         assert dumps_indented(shape, 2) == json.dumps(shape, indent=2)
     assert len(_PREFIXES) <= _MAX_PREFIXES
+
+
+# --- no cyclic garbage collection while findings are made and written ---------------------------------------
+
+
+def test_findings_are_made_and_written_without_cyclic_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a collection due at nearly every allocation, none runs in the rules or the reporters (their values
+    hold no cycles: a collection only walked them again), and collection is on again afterwards."""
+    import ownlint.pipeline.loading as loading
+
+    monkeypatch.setattr(loading, "GC_THRESHOLDS", (50, 1, 1))
+    during: list[str] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        frame: FrameType | None = sys._getframe(1)
+        names = set()
+        while frame is not None:
+            names.add(frame.f_code.co_name)
+            frame = frame.f_back
+        if phase == "start":
+            during.extend(sorted(names & {"run_rules", "render", "write_reports"}))
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(seen)
+    try:
+        run = run_cli("check", str(FIXTURES / "example"), "--no-cache", "--format", "json", "--format", "sarif")
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*thresholds)
+    assert run.exit_code == 1, run.stderr
+    assert during == []
+    assert gc.isenabled()
