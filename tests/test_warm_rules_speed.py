@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
 import json
@@ -18,8 +19,22 @@ from ownlint.config import Config
 from ownlint.config.load import load_config
 from ownlint.graph import build_graph
 from ownlint.loaders.kubernetes.cached import decoded
-from ownlint.model import Place, PlaceKind, Resource, TagValue
+from ownlint.model import (
+    Comparison,
+    Finding,
+    Place,
+    PlaceKind,
+    Report,
+    Resource,
+    Severity,
+    Suppressed,
+    Suppression,
+    TagValue,
+)
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact, operating_msp
+from ownlint.report.escape import json_text
+from ownlint.report.findings.json import _finding as finding_dict
+from ownlint.report.findings.json import render as render_json
 from ownlint.report.indented_json import _MAX_KEYS, _MAX_PREFIXES, _PREFIXES, dumps_indented
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import RuleContext
@@ -205,3 +220,57 @@ def test_findings_are_made_and_written_without_cyclic_collections(monkeypatch: p
     assert run.exit_code == 1, run.stderr
     assert during == []
     assert gc.isenabled()
+
+
+# --- --format json: each finding written from one template, as the generic writer writes its dict -------------
+
+ODD = 'é ##[error]x ##vso[task] \u202e\x00 \ud800 "q" \\ \n'  # non-ASCII, CI commands, controls, a lone surrogate
+
+
+def _finding_of(index: int, **changes: Any) -> Finding:
+    base = Finding(
+        rule="OWN001",
+        name="missing-owner",
+        severity=Severity.ERROR,
+        message=f"m{index} {ODD}",
+        resource=f"Deployment/ns/{ODD}",
+        resource_type="k8s:Deployment",
+        source="kubernetes",
+        file=f"dir/{ODD}.yaml",
+        line=index,
+        end_line=index + 3,
+        fingerprint=f"{index:032x}",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+FINDINGS = [
+    _finding_of(1),
+    _finding_of(2, path=("msp:acme", ODD), provenance=(Place(ODD, 4, ODD, PlaceKind.LABEL),)),
+    _finding_of(3, related=(Place("a.tf", 1, "x", PlaceKind.FINDING), Place(ODD, 2, ODD, PlaceKind.FINDING))),
+    _finding_of(4, severity=Severity.WARNING, line=0, end_line=10**20),
+    _finding_of(5, line=True, end_line=False),  # no such finding: the generic writer's way for what is no int
+]
+
+
+@pytest.mark.parametrize("count", [0, 1, len(FINDINGS)])
+@pytest.mark.parametrize("show_suppressed", [False, True])
+def test_json_report_is_the_generic_writers_text_of_its_document(count: int, show_suppressed: bool) -> None:
+    findings = tuple(FINDINGS[:count])
+    hidden = (Suppressed(FINDINGS[1], Suppression(("OWN001",), ODD, "a.yaml", 3, "comment", approved_by="me")),)
+    comparison = Comparison("baseline b.json", 2, (("OWN001", ODD, "a.yaml"),))
+    for compared in (None, comparison):
+        report = Report(findings, 3, 4, ("OWN001", "OWN002"), suppressed=hidden, show_suppressed=show_suppressed)
+        report = dataclasses.replace(report, comparison=compared)
+        text = render_json(report)
+        document = json.loads(text)
+        assert document["findings"] == [finding_dict(f) for f in findings]
+        assert text == json_text(document) + "\n"  # the generic writer (itself json.dumps byte for byte)
+        assert "##[" not in text and "##vso[" not in text
+        assert list(document) == [
+            "version",
+            "tool",
+            "summary",
+            "findings",
+            *(["suppressed"] if show_suppressed else []),
+        ]
