@@ -33,6 +33,7 @@ from ownlint.model import (
 )
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact, operating_msp
 from ownlint.report.escape import json_text
+from ownlint.report.findings.json import _BATCH as JSON_BATCH
 from ownlint.report.findings.json import _finding as finding_dict
 from ownlint.report.findings.json import render as render_json
 from ownlint.report.indented_json import _MAX_KEYS, _MAX_PREFIXES, _PREFIXES, dumps_indented
@@ -253,10 +254,10 @@ FINDINGS = [
 ]
 
 
-@pytest.mark.parametrize("count", [0, 1, len(FINDINGS)])
+@pytest.mark.parametrize("count", [0, 1, len(FINDINGS), 2 * JSON_BATCH + 3])  # past the batches joined
 @pytest.mark.parametrize("show_suppressed", [False, True])
 def test_json_report_is_the_generic_writers_text_of_its_document(count: int, show_suppressed: bool) -> None:
-    findings = tuple(FINDINGS[:count])
+    findings = tuple(dataclasses.replace(FINDINGS[i % len(FINDINGS)], fingerprint=f"{i:032x}") for i in range(count))
     hidden = (Suppressed(FINDINGS[1], Suppression(("OWN001",), ODD, "a.yaml", 3, "comment", approved_by="me")),)
     comparison = Comparison("baseline b.json", 2, (("OWN001", ODD, "a.yaml"),))
     for compared in (None, comparison):

@@ -38,12 +38,13 @@ def render(report: Report, colour: bool = False) -> str:
             "known": report.comparison.known,
             "fixed": [{"rule": r, "resource": res, "file": f} for r, res, f in report.comparison.fixed],
         }
-    members = [_member(key, value) for key, value in document.items()]
-    members.append(_findings(report.findings))
+    pieces = ["{\n", ",\n".join(_member(key, value) for key, value in document.items()), ",\n"]
+    pieces.extend(_findings(report.findings))
     if report.show_suppressed:
         suppressed = [{**_finding(s.finding), "suppressed_by": _suppression(s.by)} for s in report.suppressed]
-        members.append(_member("suppressed", suppressed))
-    return "{\n" + ",\n".join(members) + "\n}\n"
+        pieces.extend((",\n", _member("suppressed", suppressed)))
+    pieces.append("\n}\n")
+    return "".join(pieces)
 
 
 def _member(key: str, value: Any) -> str:
@@ -51,11 +52,21 @@ def _member(key: str, value: Any) -> str:
     return json_text({key: value})[2:-2]
 
 
-def _findings(findings: tuple[Finding, ...]) -> str:
-    """The ``findings`` member, each finding written by ``_finding_text``: as ``json_text`` writes their dicts."""
+_BATCH = 512  # findings joined at a time: the text is held once in batches, then once whole, as json_text holds it
+
+
+def _findings(findings: tuple[Finding, ...]) -> list[str]:
+    """The ``findings`` member in pieces, each finding written by ``_finding_text``: as ``json_text`` writes their
+    dicts (a ``##[`` is inside one string, so each batch is escaped on its own)."""
     if not findings:
-        return '  "findings": []'
-    return '  "findings": [\n' + json_without_commands(",\n".join(map(_finding_text, findings))) + "\n  ]"
+        return ['  "findings": []']
+    pieces = ['  "findings": [\n']
+    for start in range(0, len(findings), _BATCH):
+        if start:
+            pieces.append(",\n")
+        pieces.append(json_without_commands(",\n".join(map(_finding_text, findings[start : start + _BATCH]))))
+    pieces.append("\n  ]")
+    return pieces
 
 
 _IN_FINDING = "\n      "  # a finding's members: two levels down in the document, at indent 2
