@@ -72,8 +72,9 @@ class Facts:
     def __call__(self, resource: Resource, name: str) -> Fact:
         entry = self._known.get(id(resource))
         if entry is None or entry[0] is not resource:
-            # from the last tag to the first: the first of a key stays, as ``Resource.tag`` finds it
-            index = {tag.key.lower(): tag for tag in reversed(resource.tags)}
+            # from the last tag to the first: the first of a key stays, as ``Resource.tag`` finds it; a key
+            # already in lower case is kept as the tag's own string (a copy per tag was a third of the index)
+            index = {_lower(tag.key): tag for tag in reversed(resource.tags)}
             entry = self._known[id(resource)] = (resource, index, {})
         found = entry[2].get(name)
         if found is None:
@@ -94,6 +95,11 @@ class Facts:
         if missing is None:
             missing = self._missing[name] = _absent(name, resource)
         return missing
+
+
+def _lower(key: str) -> str:
+    lowered = key.lower()
+    return key if lowered == key else lowered
 
 
 def _of_tag(name: str, tag: TagValue) -> Fact:
