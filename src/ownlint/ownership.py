@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from ownlint.config import Category, Config
 from ownlint.config.globs import matches_type
-from ownlint.model import Fact, Resource, State
+from ownlint.model import Fact, Resource, State, TagValue
 
 OWNER = "owner"
 OPERATOR = "operator"
@@ -15,6 +16,8 @@ CONTRACT = "msp-contract"
 ESCALATION = "escalation-contact"
 MULTI_VALUED = frozenset({"compliance-scope"})
 _VALUE_SEPARATORS = re.compile(r"[,;+\s]+")
+
+FactOf = Callable[[Resource, str], Fact]  # ``fact`` with its config given: ``Facts``, or ``fact`` itself
 
 
 def category_of(config: Config, resource_type: str) -> Category:
@@ -47,11 +50,65 @@ def fact(config: Config, resource: Resource, name: str) -> Fact:
     """The fact ``name`` on a resource: present, missing, or unknown with the reason."""
     for key in config.keys.get(name, (name,)):
         tag = resource.tag(key)
-        if tag is None:
-            continue
-        if tag.known:
-            return Fact(name, State.PRESENT, tag.value, tag.key, provenance=tag.provenance)
-        return Fact(name, State.UNKNOWN, key=tag.key, reason=tag.reason, provenance=tag.provenance)
+        if tag is not None:
+            return _of_tag(name, tag)
+    return _absent(name, resource)
+
+
+class Facts:
+    """``fact`` over the resources of one run, each resource's tags indexed once and each of its facts resolved
+    once: the rules ask the same few facts of every resource (13 asks, 6 distinct, of ~10 tags on a Kubernetes
+    monorepo), and a scan of the tags per ask was a fifth of a warm run. Lives as long as the run's rules."""
+
+    __slots__ = ("_keys", "_known", "_missing", "config")
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        # by id: the entry holds its resource, so that no other object can take its id meanwhile
+        self._known: dict[int, tuple[Resource, dict[str, TagValue], dict[str, Fact]]] = {}
+        self._keys: dict[str, tuple[str, ...]] = {}  # a fact's keys, lowered
+        self._missing: dict[str, Fact] = {}  # one missing fact per name, for every resource it is missing from
+
+    def __call__(self, resource: Resource, name: str) -> Fact:
+        entry = self._known.get(id(resource))
+        if entry is None or entry[0] is not resource:
+            # from the last tag to the first: the first of a key stays, as ``Resource.tag`` finds it; a key
+            # already in lower case is kept as the tag's own string (a copy per tag was a third of the index)
+            index = {_lower(tag.key): tag for tag in reversed(resource.tags)}
+            entry = self._known[id(resource)] = (resource, index, {})
+        found = entry[2].get(name)
+        if found is None:
+            found = entry[2][name] = self._resolved(resource, entry[1], name)
+        return found
+
+    def _resolved(self, resource: Resource, index: dict[str, TagValue], name: str) -> Fact:
+        keys = self._keys.get(name)
+        if keys is None:
+            keys = self._keys[name] = tuple(key.lower() for key in self.config.keys.get(name, (name,)))
+        for key in keys:
+            tag = index.get(key)
+            if tag is not None:
+                return _of_tag(name, tag)
+        if resource.opaque:
+            return _absent(name, resource)
+        missing = self._missing.get(name)
+        if missing is None:
+            missing = self._missing[name] = _absent(name, resource)
+        return missing
+
+
+def _lower(key: str) -> str:
+    lowered = key.lower()
+    return key if lowered == key else lowered
+
+
+def _of_tag(name: str, tag: TagValue) -> Fact:
+    if tag.known:
+        return Fact(name, State.PRESENT, tag.value, tag.key, provenance=tag.provenance)
+    return Fact(name, State.UNKNOWN, key=tag.key, reason=tag.reason, provenance=tag.provenance)
+
+
+def _absent(name: str, resource: Resource) -> Fact:
     if resource.opaque:
         return Fact(name, State.UNKNOWN, reason=resource.opaque[0])
     return Fact(name, State.MISSING)
@@ -97,23 +154,26 @@ def fact_values(name: str, value: str) -> list[str]:
     return [part for part in _VALUE_SEPARATORS.split(value.strip()) if part]
 
 
-def operating_msp(config: Config, resource: Resource) -> str | None:
-    """The declared MSP that runs ``resource``: its owner, its operator, or the MSP holding its contract.
+def operating_msp(config: Config, resource: Resource, fact_of: FactOf | None = None) -> str | None:
+    """The declared MSP that runs ``resource``: its owner, its operator, or the MSP holding its contract
+    (its facts from ``fact_of``, a run's ``Facts``, when given).
 
     ``operated-by: msp`` names no MSP by itself: the ``msp-contract`` value tells which, or the only
     declared MSP when there is one.
     """
-    owner = fact(config, resource, OWNER)
+    if fact_of is None:
+        return operating_msp(config, resource, lambda of, name: fact(config, of, name))
+    owner = fact_of(resource, OWNER)
     named = msp_named(config, owner.value) if owner.state is State.PRESENT else None
     if named is not None:
         return named
-    operator = fact(config, resource, OPERATOR)
+    operator = fact_of(resource, OPERATOR)
     if operator.state is not State.PRESENT or operator.value is None:
         return None
     named = msp_named(config, operator.value)
     if named is not None or operator_kind(config, operator.value) != "msp":
         return named
-    contract = fact(config, resource, CONTRACT)
+    contract = fact_of(resource, CONTRACT)
     if contract.state is State.PRESENT:
         holder = next((m.name for m in config.msps.values() if contract.value in m.contracts), None)
         if holder is not None:

@@ -129,6 +129,12 @@ def json_text(document: Any, indent: int | None = 2, sort_keys: bool = False) ->
     return _no_commands(json.dumps(document, indent=indent, sort_keys=sort_keys))
 
 
+def json_without_commands(text: str) -> str:
+    """JSON text written elsewhere (ASCII, ``json.dumps``'s own) with ``[`` after ``##`` written ``\u005b``,
+    as ``json_text`` writes it."""
+    return _no_commands(text)
+
+
 def _no_commands(text: str) -> str:
     return _LEGACY_COMMAND.sub(_escaped_bracket, text)
 

@@ -16,6 +16,9 @@ from typing import Any
 
 _LITERALS = {None: "null", True: "true", False: "false"}
 _BATCH = 8192  # pieces joined at a time: a million small strings held at once cost 5-6 times the text
+# (indent, keys) -> what precedes each value: a report's dicts share a few key lists (25k findings, one)
+_PREFIXES: dict[tuple[str, tuple[Any, ...]], tuple[str, ...]] = {}
+_MAX_PREFIXES, _MAX_KEYS = 256, 32  # kept: a few dozen shapes of a few keys; any other is written as it comes
 
 
 class _NotPlain(Exception):
@@ -54,19 +57,30 @@ def _dict(value: dict[Any, Any], out: list[str], newline: str, step: str, done: 
         out.append("{}")
         return
     inner = newline + step
-    separator = "{" + inner
-    for key, item in value.items():
-        if type(key) is not str:
-            raise _NotPlain
-        out.append(separator)
-        out.append(encode_basestring_ascii(key))
-        out.append(": ")
+    for prefix, item in zip(_prefixes(value, inner), value.values(), strict=True):
+        out.append(prefix)
         if type(item) is str:  # most values: written here, without a call
             out.append(encode_basestring_ascii(item))
         else:
             _write(item, out, inner, step, done)
-        separator = "," + inner
     out.append(newline + "}")
+
+
+def _prefixes(value: dict[Any, Any], inner: str) -> tuple[str, ...]:
+    """What precedes each value of ``value`` (``{``/``,``, a new line, the key, ``: ``), each written once per shape."""
+    keys = tuple(value)
+    shape = (inner, keys)
+    found = _PREFIXES.get(shape) if len(keys) <= _MAX_KEYS else None
+    if found is None:
+        for key in keys:
+            if type(key) is not str:
+                raise _NotPlain
+        found = tuple(
+            ("," if index else "{") + inner + encode_basestring_ascii(key) + ": " for index, key in enumerate(keys)
+        )
+        if len(keys) <= _MAX_KEYS and len(_PREFIXES) < _MAX_PREFIXES:
+            _PREFIXES[shape] = found
+    return found
 
 
 def _list(value: list[Any] | tuple[Any, ...], out: list[str], newline: str, step: str, done: list[str]) -> None:

@@ -10,6 +10,7 @@ directly (``-o /dev/stdout``, ``-o /tmp/x``) is the user's choice.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import stat
 from collections.abc import Sequence
@@ -81,11 +82,17 @@ def write_reports(report: Report, formats: Sequence[str], outputs: Sequence[str]
     for output in outputs:  # a link leaving the working tree is refused before anything is written
         write_target(output)
     to_stdout = []
-    for index, fmt in enumerate(formats):
-        if index < len(outputs):
-            write_atomically(Path(outputs[index]), formatter(fmt)(report, colour=False))
-        else:
-            to_stdout.append(formatter(fmt)(report, colour))
+    collecting = gc.isenabled()
+    gc.disable()  # a report's many small values are no cyclic garbage: not walked while they are built
+    try:
+        for index, fmt in enumerate(formats):
+            if index < len(outputs):
+                write_atomically(Path(outputs[index]), formatter(fmt)(report, colour=False))
+            else:
+                to_stdout.append(formatter(fmt)(report, colour))
+    finally:
+        if collecting:
+            gc.enable()
     return to_stdout
 
 

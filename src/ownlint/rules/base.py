@@ -22,7 +22,7 @@ from ownlint.model import (
     Suppression,
     fingerprint,
 )
-from ownlint.ownership import needs_ownership
+from ownlint.ownership import Facts, needs_ownership
 
 if TYPE_CHECKING:
     from ownlint.graph import ResourceGraph
@@ -46,6 +46,11 @@ class RuleContext:
         if self.graph_factory is None:
             raise RuntimeError("this rule context has no graph")  # a programming error, not bad input
         return self.graph_factory()
+
+    @cached_property
+    def fact(self) -> Facts:
+        """``ownership.fact`` for this run's resources, each fact resolved once (every rule asks the same few)."""
+        return Facts(self.config)
 
     def owned_resources(self) -> Iterator[Resource]:
         """Resources that must carry ownership facts (taggable, not exempt)."""

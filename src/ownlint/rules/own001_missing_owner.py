@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OWNER, fact, key_names
+from ownlint.ownership import OWNER, key_names
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN001"
@@ -45,7 +45,7 @@ SEVERITY = Severity.ERROR
 
 def check(context: RuleContext) -> Iterator[Finding]:
     for resource in context.owned_resources():
-        owner = fact(context.config, resource, OWNER)
+        owner = context.fact(resource, OWNER)
         if owner.state is State.MISSING:
             keys = key_names(context.config, OWNER)
             message = f"{resource.address} has no owner (looked for: {keys}); {fix_hint(resource, 'owner')}"

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from ownlint.config import did_you_mean
 from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OWNER, fact, party_kind
+from ownlint.ownership import OWNER, party_kind
 from ownlint.rules.base import RuleContext, finding, quoted_provenance
 
 CODE = "OWN002"
@@ -42,7 +42,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
         return
     declared = sorted(config.internal) + sorted(config.msps)
     for resource in context.owned_resources():
-        owner = fact(config, resource, OWNER)
+        owner = context.fact(resource, OWNER)
         if owner.state is not State.PRESENT or owner.value is None:
             continue
         if party_kind(config, owner.value) is None:

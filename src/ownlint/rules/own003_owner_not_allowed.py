@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OWNER, category_of, fact, party_kind
+from ownlint.ownership import OWNER, category_of, party_kind
 from ownlint.rules.base import RuleContext, finding, quoted_provenance
 
 CODE = "OWN003"
@@ -44,7 +44,7 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     for resource in context.owned_resources():
-        owner = fact(config, resource, OWNER)
+        owner = context.fact(resource, OWNER)
         if owner.state is not State.PRESENT or owner.value is None:
             continue
         kind = party_kind(config, owner.value)

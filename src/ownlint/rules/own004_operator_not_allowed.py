@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OPERATOR, category_of, fact, key_names, operator_kind
+from ownlint.ownership import OPERATOR, category_of, key_names, operator_kind
 from ownlint.rules.base import RuleContext, finding, fix_hint, quoted_provenance
 
 CODE = "OWN004"
@@ -45,7 +45,7 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     for resource in context.owned_resources():
-        operator = fact(config, resource, OPERATOR)
+        operator = context.fact(resource, OPERATOR)
         if operator.state is State.MISSING:
             keys = key_names(config, OPERATOR)
             message = (

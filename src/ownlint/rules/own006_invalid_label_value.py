@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Place, Severity, State
-from ownlint.ownership import OPERATOR, fact, fact_values, operator_kind
+from ownlint.ownership import OPERATOR, fact_values, operator_kind
 from ownlint.rules.base import RuleContext, finding
 
 CODE = "OWN006"
@@ -45,7 +45,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
         problems: list[str] = []
         provenance: list[Place] = []
         for name, allowed, lowered in labels:
-            current = fact(config, resource, name)
+            current = context.fact(resource, name)
             if current.state is not State.PRESENT or current.value is None:
                 continue
             bad = [

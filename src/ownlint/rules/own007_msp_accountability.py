@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from ownlint.config import Config
 from ownlint.model import Finding, Resource, Severity, State
-from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, fact, msp_named, operator_kind
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, FactOf, msp_named, operator_kind
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN007"
@@ -43,20 +43,20 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     for resource in context.owned_resources():
-        msp = _msp_involved(config, resource)
+        msp = _msp_involved(config, context.fact, resource)
         if msp is None:
             continue
-        problems = _problems(config, resource, msp)
+        problems = _problems(config, context.fact, resource, msp)
         if problems:
             who = f"MSP {msp!r}" if msp else "an MSP"
             message = f"{resource.address} is run by {who} but " + "; ".join(problems)
             yield finding(CODE, NAME, SEVERITY, resource, message)
 
 
-def _msp_involved(config: Config, resource: Resource) -> str | None:
+def _msp_involved(config: Config, fact: FactOf, resource: Resource) -> str | None:
     """The MSP's name ("" when only ``msp``/``shared`` is said), or None when no MSP is involved."""
-    owner = fact(config, resource, OWNER)
-    operator = fact(config, resource, OPERATOR)
+    owner = fact(resource, OWNER)
+    operator = fact(resource, OPERATOR)
     for current in (owner, operator):
         if current.state is State.PRESENT and current.value is not None:
             named = msp_named(config, current.value)
@@ -73,9 +73,9 @@ def _msp_involved(config: Config, resource: Resource) -> str | None:
     return None
 
 
-def _problems(config: Config, resource: Resource, msp: str) -> list[str]:
+def _problems(config: Config, fact: FactOf, resource: Resource, msp: str) -> list[str]:
     problems = []
-    contract = fact(config, resource, CONTRACT)
+    contract = fact(resource, CONTRACT)
     if contract.state is State.MISSING:
         problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
     elif contract.state is State.PRESENT and contract.value is not None and config.msps:
@@ -83,6 +83,6 @@ def _problems(config: Config, resource: Resource, msp: str) -> list[str]:
         if contract.value not in valid:
             listed = ", ".join(valid) or "none declared"
             problems.append(f"{CONTRACT} {contract.value!r} is not a contract of {msp or 'any MSP'} ({listed})")
-    if fact(config, resource, ESCALATION).state is State.MISSING:
+    if fact(resource, ESCALATION).state is State.MISSING:
         problems.append(f"has no {ESCALATION} ({fix_hint(resource, ESCALATION)})")
     return problems

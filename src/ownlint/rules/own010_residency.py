@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
-from ownlint.ownership import OPERATOR, OWNER, fact, operating_msp
+from ownlint.ownership import OPERATOR, OWNER, operating_msp
 from ownlint.rules.base import RuleContext, finding
 from ownlint.rules.paths import denied_by
 
@@ -44,16 +44,17 @@ def check(context: RuleContext) -> Iterator[Finding]:
     if not boundaries or not config.msps:
         return
     for resource in context.resources:
-        name = operating_msp(config, resource)
+        name = operating_msp(config, resource, context.fact)
         msp = config.msps.get(name) if name is not None else None
         if msp is None:
             continue
         for boundary in boundaries:
-            denied = denied_by(config, boundary, resource) if msp.location in boundary.operator_locations else None
+            binding = msp.location in boundary.operator_locations
+            denied = denied_by(config, boundary, resource, fact_of=context.fact) if binding else None
             if denied is None:
                 continue
             fact_name, value, provenance = denied
-            operator = fact(config, resource, OPERATOR).provenance or fact(config, resource, OWNER).provenance
+            operator = context.fact(resource, OPERATOR).provenance or context.fact(resource, OWNER).provenance
             message = (
                 f"{resource.address} is in {fact_name} {value} but operated by {msp.location} MSP {msp.name!r}: "
                 f"boundary {boundary.name!r}"

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Place, PlaceKind, Resource, Severity, State
-from ownlint.ownership import OWNER, fact
+from ownlint.ownership import OWNER
 from ownlint.rules.base import RuleContext, finding
 
 CODE = "OWN011"
@@ -36,11 +36,10 @@ SEVERITY = Severity.WARNING
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config = context.config
     modules = {(r.stack, r.address): r for r in context.resources if r.type == "module"}
     namespaces = {r.name: r for r in context.resources if r.type == "k8s:Namespace"}
     for resource in context.owned_resources():
-        own = fact(config, resource, OWNER)
+        own = context.fact(resource, OWNER)
         if own.state is not State.PRESENT or own.value is None or _from_namespace(own.provenance):
             continue
         for expected, where in _expectations(context, resource, modules, namespaces):
@@ -62,20 +61,19 @@ def _expectations(
     namespaces: dict[str, Resource],
 ) -> Iterator[tuple[tuple[str, ...], str]]:
     """(owner values, what says so), nearest first: module call, namespace, CODEOWNERS."""
-    config = context.config
     container = resource.container if resource.source == "terraform" else None
     while container is not None:
         call = modules.get((resource.stack, container))
         if call is None:
             break
-        owner = fact(config, call, OWNER)
+        owner = context.fact(call, OWNER)
         if owner.state is State.PRESENT and owner.value:
             yield (owner.value,), f"the owner its module call hands down ({call.address}, {call.file}:{call.line})"
             break
         container = call.container
     namespace = namespaces.get(resource.namespace or "") if resource.source == "kubernetes" else None
     if namespace is not None and namespace is not resource:
-        owner = fact(config, namespace, OWNER)
+        owner = context.fact(namespace, OWNER)
         if owner.state is State.PRESENT and owner.value:
             yield (owner.value,), f"its namespace's owner ({namespace.address}, {namespace.file}:{namespace.line})"
     owners = context.codeowners.get(resource.file)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Place, Severity, State
-from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, category_of, fact
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, category_of
 from ownlint.rules.base import RuleContext, finding
 
 CODE = "OWN012"
@@ -49,7 +49,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
         reasons: list[str] = []
         provenance: list[Place] = []
         for name in dict.fromkeys(names):
-            current = fact(config, resource, name)
+            current = context.fact(resource, name)
             if current.state is not State.UNKNOWN:
                 continue
             if name in (CONTRACT, ESCALATION) and current.key is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from ownlint.config import Boundary, Config, Msp
 from ownlint.model import Edge, Finding, Place, PlaceKind, Resource, Severity, State, fingerprint, msp_id
-from ownlint.ownership import category_of, fact, fact_values
+from ownlint.ownership import FactOf, category_of, fact, fact_values
 from ownlint.rules.base import RuleContext, finding
 
 Denial = tuple[str, str, tuple[Place, ...]]  # fact, value, provenance
@@ -38,13 +38,15 @@ def binds(boundary: Boundary, msp: Msp) -> bool:
     return named and (not boundary.from_locations or msp.location in boundary.from_locations)
 
 
-def denied_by(config: Config, boundary: Boundary, resource: Resource, also: tuple[str, ...] = ()) -> Denial | None:
+def denied_by(
+    config: Config, boundary: Boundary, resource: Resource, also: tuple[str, ...] = (), fact_of: FactOf | None = None
+) -> Denial | None:
     """The first fact of ``resource`` whose value the boundary denies (resources of its categories,
-    and of the categories ``also`` names)."""
+    and of the categories ``also`` names; its facts from ``fact_of``, a run's ``Facts``, when given)."""
     if category_of(config, resource.type).name not in (*boundary.categories, *also):
         return None
     for name, values in boundary.to.items():
-        current = fact(config, resource, name)
+        current = fact_of(resource, name) if fact_of is not None else fact(config, resource, name)
         if current.state is not State.PRESENT or current.value is None:
             continue
         for value in fact_values(name, current.value):
@@ -70,7 +72,7 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
             for node, path in sorted(graph.paths_through(entry, kinds).items()):
                 found = records.get(node, [])
                 reached = _reached(found, graph.instances_reached(node, kinds))
-                crossing = _crossing(config, applicable, reached, len(found), also, msp, path)
+                crossing = _crossing(context, applicable, reached, len(found), also, msp, path)
                 if crossing is not None:
                     yield crossing
 
@@ -84,7 +86,7 @@ def _reached(records: Sequence[Resource], keys: frozenset[str] | None) -> list[R
 
 
 def _crossing(
-    config: Config,
+    context: RuleContext,
     boundaries: list[Boundary],
     reached: Sequence[Resource],
     records: int,
@@ -94,7 +96,7 @@ def _crossing(
 ) -> Crossing | None:
     """The node's records reached (one per group of instances with the same facts) judged one by one;
     ``records``: how many the node has (a finding on all of them names no instance)."""
-    judged = [(record, _first_denied(config, boundaries, record, also)) for record in reached]
+    judged = [(record, _first_denied(context, boundaries, record, also)) for record in reached]
     denied = [(record, found) for record, found in judged if found is not None]
     if not denied:
         return None
@@ -108,10 +110,10 @@ def _crossing(
 
 
 def _first_denied(
-    config: Config, boundaries: list[Boundary], resource: Resource, also: tuple[str, ...]
+    context: RuleContext, boundaries: list[Boundary], resource: Resource, also: tuple[str, ...]
 ) -> tuple[Boundary, Denial] | None:
     for boundary in boundaries:
-        denied = denied_by(config, boundary, resource, also)
+        denied = denied_by(context.config, boundary, resource, also, context.fact)
         if denied is not None:
             return boundary, denied
     return None

@@ -145,9 +145,10 @@ def decoded(stored: Any, shown: str) -> Parsed | None:
         if not (isinstance(item, list) and len(item) == 4 and isinstance(item[0], dict) and isinstance(item[3], list)):
             return None
         data, line, end_line, keys = item
-        if not _lines(line, end_line) or not all(map(_key_line, keys)):
+        lines = _key_lines(keys)
+        if not _lines(line, end_line) or lines is None:
             return None
-        documents.append(Manifest(data, shown, line, end_line, {tuple(k[:-1]): k[-1] for k in keys}))
+        documents.append(Manifest(data, shown, line, end_line, lines))
     problems = []
     for problem in found:
         if not (isinstance(problem, list) and len(problem) == 2 and _lines(problem[0]) and isinstance(problem[1], str)):
@@ -160,7 +161,18 @@ def _lines(*values: Any) -> bool:
     return all(type(v) is int and v >= 0 for v in values)
 
 
-def _key_line(key: Any) -> bool:
-    if type(key) is not list or len(key) < 2 or type(key[-1]) is not int or key[-1] < 0:
-        return False
-    return all(type(k) is str for k in key[:-1])
+def _key_lines(keys: list[Any]) -> dict[tuple[str, ...], int] | None:
+    """The key lines ``encoded`` wrote (``[*key, line]`` each), or None when one has another shape; in one loop
+    (60k of them on a warm run of 9k manifests: a call and a generator per key cost a tenth of reading)."""
+    lines: dict[tuple[str, ...], int] = {}
+    for key in keys:
+        if type(key) is not list or len(key) < 2:
+            return None
+        path, line = tuple(key[:-1]), key[-1]
+        if type(line) is not int or line < 0:
+            return None
+        for part in path:
+            if type(part) is not str:
+                return None
+        lines[path] = line
+    return lines

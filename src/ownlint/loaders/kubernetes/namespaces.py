@@ -28,10 +28,12 @@ def deployed_namespaces(manifests: list[Manifest]) -> list[Manifest]:
             result.append(manifest)
             continue
         places = _places(manifest)
-        forced = next((ns for path, ns, _ in flux if any(_under(p, path, True) for p in places)), None)
+        forced = None
+        if flux:  # none in most repositories: no generator per manifest
+            forced = next((ns for path, ns, _ in flux if any(_under(p, path, True) for p in places)), None)
         given = _namespace(manifest.data)
         chosen = forced or given
-        if chosen is None:
+        if chosen is None and argo:
             chosen = next((ns for path, ns, deep in argo if any(_under(p, path, deep) for p in places)), None)
         if chosen is None and not manifest.instances:
             chosen = lone.get(posixpath.dirname(manifest.file))

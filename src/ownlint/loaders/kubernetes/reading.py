@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ownlint.loaders.files import read_text, relative
+from ownlint.loaders.files import is_link, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, documents_of
 from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
 from ownlint.model import LoadProblem
@@ -70,7 +70,7 @@ def _read_directory(
     results = []
     for index, name in names:
         path = os.path.join(directory, name)
-        shown = relative(root, Path(path)) if os.path.islink(path) else _joined(shown_directory, name)
+        shown = relative(root, Path(path)) if is_link(path) else _joined(shown_directory, name)  # the run's listing
         found: list[Manifest] = []
         problems: list[LoadProblem] = []
         collect(shown, read_text(path, shown, limit), found, problems, through(name) if through else None)
