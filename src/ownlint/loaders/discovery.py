@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, listed, read_text, relative
 from ownlint.model import LoadProblem
 from ownlint.vcs.tree import repository_top
 
@@ -82,7 +82,7 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     sorting = _Sorting()  # text paths until sorted: thousands of files
     for path in paths:
         if os.path.isfile(path):
-            _classify(str(path), path.name, found, sorting)  # named on the command line: read, link or not
+            _classify(path, path.name, found, sorting)  # named on the command line: read, link or not
             continue
         for directory, entries in _walk(path, lambda error: _unlisted(found, error)):
             _walked(directory, entries, found, sorting, real_root)
@@ -108,13 +108,13 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
 
 @dataclass
 class _Sorting:
-    """The files found, as text paths (each as ``str(Path(...))`` gives it), before they are sorted."""
+    """The files found, before they are sorted."""
 
-    terraform: list[str] = field(default_factory=list)
-    manifests: list[str] = field(default_factory=list)
-    plan_like: list[str] = field(default_factory=list)
-    not_terraform: list[str] = field(default_factory=list)
-    terragrunt: list[str] = field(default_factory=list)
+    terraform: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    plan_like: list[Path] = field(default_factory=list)
+    not_terraform: list[Path] = field(default_factory=list)
+    terragrunt: list[Path] = field(default_factory=list)
 
 
 # Path's own order (what its __lt__ compares), as a key: no Python-level call per comparison
@@ -123,33 +123,32 @@ _PATH_ORDER: Callable[[Path], Any] = (
 )
 
 
-def _sorted(texts: list[str]) -> list[Path]:
-    """The paths without repeats in ``Path`` order (text paths are equal exactly when their ``Path`` are)."""
-    return sorted([Path(t) for t in set(texts)], key=_PATH_ORDER)
+def _sorted(paths: list[Path]) -> list[Path]:
+    """The paths without repeats in ``Path`` order."""
+    return sorted(set(paths), key=_PATH_ORDER)
 
 
 def _walked(
     directory: str, entries: list[os.DirEntry[str]], found: Discovered, sorting: _Sorting, real_root: Path
 ) -> None:
     """Sort the files of one walked directory (``entries``, but its subdirectories, in name order)."""
-    prefix = _prefix(directory)
+    base = Path(directory)  # its files' paths made from it: cheaper than each from its text
     shown: str | None = None  # the directory as problems name it: resolved once, for all its files
     for entry in entries:
         name = entry.name
-        file = prefix + name
         link = _maybe_link(entry)
-        if link and links_outside(Path(file), real_root):
-            found.outside_links.append(Path(file))  # named on the command line, it would be read
+        if link and links_outside(base / name, real_root):
+            found.outside_links.append(base / name)  # named on the command line, it would be read
             continue
         if link:
-            _classify(file, name, found, sorting)
+            _classify(base / name, name, found, sorting)
             continue
         if not _ours(name):
             continue
         if shown is None:
-            shown = relative(found.root, Path(directory))
+            shown = relative(found.root, base)
         plain = f"{shown}/{name}" if shown else name  # as relative() of the file: it is no link
-        _classify(file, name, found, sorting, plain, _regular_entry(entry))
+        _classify(base / name, name, found, sorting, plain, _regular_entry(entry))
 
 
 def _prefix(directory: str) -> str:
@@ -457,6 +456,7 @@ def _walk(
             if refused is not None:
                 refused(error)
             continue
+        listed(current, entries)  # the files' link tests after discovery need no listing of their own
         names: list[os.DirEntry[str]] = []
         dirs: list[os.DirEntry[str]] = []
         for entry in entries:
@@ -544,10 +544,10 @@ _OURS = (".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json", ".hcl", *MANIFE
 
 
 def _classify(
-    file: str, name: str, found: Discovered, sorting: _Sorting, plain: str | None = None, regular: bool | None = None
+    file: Path, name: str, found: Discovered, sorting: _Sorting, plain: str | None = None, regular: bool | None = None
 ) -> None:
-    """Sort ``file`` (a text path) by its name; ``plain`` is its ``relative`` path and ``regular`` whether it is a
-    regular file, when the walk knows them already."""
+    """Sort ``file`` by its ``name``; ``plain`` is its ``relative`` path and ``regular`` whether it is a regular
+    file, when the walk knows them already."""
     terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
     if name == TERRAGRUNT_UNIT:
         sorting.terragrunt.append(file)
@@ -556,18 +556,18 @@ def _classify(
     if not terraform and not name.endswith(MANIFEST_SUFFIXES) and name != KUSTOMIZATION:
         return
     if plain is None:
-        plain = relative(found.root, Path(file))  # resolved once: thousands of files
+        plain = relative(found.root, file)
     where = plain if plain and plain.isascii() else _shown_text(plain or ".")
     if where != plain:  # os.walk decoded bytes that are not UTF-8 as surrogates
         found.problems.append(LoadProblem(where, 1, "file name is not UTF-8; not read"))
-    elif not (regular if regular is not None else _regular(Path(file))):  # a FIFO or device: would block
+    elif not (regular if regular is not None else _regular(file)):  # a FIFO or device: would block
         found.problems.append(LoadProblem(where, 1, "not a regular file: not read"))
     elif terraform:
         sorting.terraform.append(file)
-    elif name.endswith(".json") and is_plan_json(Path(file)):
+    elif name.endswith(".json") and is_plan_json(file):
         sorting.plan_like.append(file)
-    elif "templates" in file and is_helm_template(Path(file)):  # most files: no Path looked at
-        found.helm_templates.append(Path(file))
+    elif is_helm_template(file):
+        found.helm_templates.append(file)
     else:
         sorting.manifests.append(file)
 
