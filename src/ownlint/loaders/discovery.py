@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, listed, read_text, relative
 from ownlint.model import LoadProblem
 from ownlint.vcs.tree import repository_top
 
@@ -77,18 +79,18 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
             raise OwnlintError(f"{path}: no such file or directory")
     found = Discovered(root=root if root is not None else scan_root(paths))
     real_root = found.root.resolve()
+    sorting = _Sorting()  # text paths until sorted: thousands of files
     for path in paths:
-        files = [path] if os.path.isfile(path) else _walk(path, lambda error: _unlisted(found, error))
-        for file in files:
-            if file is not path and links_outside(file, real_root):
-                found.outside_links.append(file)  # named on the command line, it would be read
-                continue
-            _classify(file, found)
-    found.terraform = sorted(set(found.terraform))
-    found.manifests = sorted(set(found.manifests))
-    found.plan_like = sorted(set(found.plan_like))
-    found.not_terraform = sorted(set(found.not_terraform))
-    found.terragrunt = sorted(set(found.terragrunt))
+        if os.path.isfile(path):
+            _classify(path, path.name, found, sorting)  # named on the command line: read, link or not
+            continue
+        for directory, entries in _walk(path, lambda error: _unlisted(found, error)):
+            _walked(directory, entries, found, sorting, real_root)
+    found.terraform = _sorted(sorting.terraform)
+    found.manifests = _sorted(sorting.manifests)
+    found.plan_like = _sorted(sorting.plan_like)
+    found.not_terraform = _sorted(sorting.not_terraform)
+    found.terragrunt = _sorted(sorting.terragrunt)
     found.changed = sorted({p.resolve() for p in paths if os.path.isfile(p)})
     found.directories = sorted({p.resolve() for p in paths if os.path.isdir(p)})
     top = repository_top(found.root) or found.root.resolve()
@@ -102,6 +104,73 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
         found.terraform_context = OtherTerraform(listing, frozenset(p.resolve().parent for p in found.terraform))
         found.terragrunt_context = Named(listing, (TERRAGRUNT_UNIT,))
     return found
+
+
+@dataclass
+class _Sorting:
+    """The files found, before they are sorted."""
+
+    terraform: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    plan_like: list[Path] = field(default_factory=list)
+    not_terraform: list[Path] = field(default_factory=list)
+    terragrunt: list[Path] = field(default_factory=list)
+
+
+# Path's own order (what its __lt__ compares), as a key: no Python-level call per comparison
+_PATH_ORDER: Callable[[Path], Any] = (
+    attrgetter("parts") if sys.version_info < (3, 12) else lambda p: str(p).split(os.sep)
+)
+
+
+def _sorted(paths: list[Path]) -> list[Path]:
+    """The paths without repeats in ``Path`` order."""
+    return sorted(set(paths), key=_PATH_ORDER)
+
+
+def _walked(
+    directory: str, entries: list[os.DirEntry[str]], found: Discovered, sorting: _Sorting, real_root: Path
+) -> None:
+    """Sort the files of one walked directory (``entries``, but its subdirectories, in name order)."""
+    base = Path(directory)  # its files' paths made from it: cheaper than each from its text
+    shown: str | None = None  # the directory as problems name it: resolved once, for all its files
+    for entry in entries:
+        name = entry.name
+        link = _maybe_link(entry)
+        if link and links_outside(base / name, real_root):
+            found.outside_links.append(base / name)  # named on the command line, it would be read
+            continue
+        if link:
+            _classify(base / name, name, found, sorting)
+            continue
+        if not _ours(name):
+            continue
+        if shown is None:
+            shown = relative(found.root, base)
+        plain = f"{shown}/{name}" if shown else name  # as relative() of the file: it is no link
+        _classify(base / name, name, found, sorting, plain, _regular_entry(entry))
+
+
+def _prefix(directory: str) -> str:
+    """What a name is joined to in ``directory`` as ``Path`` joins it ("." joins nothing)."""
+    if directory == os.curdir:
+        return ""
+    return directory if directory.endswith(os.sep) else directory + os.sep
+
+
+def _maybe_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()  # the listing's type: no system call
+    except OSError:
+        return True  # looked at as a link would be
+
+
+def _regular_entry(entry: os.DirEntry[str]) -> bool:
+    """A regular file (``entry`` is no link) as ``_regular`` says, from the listing's type."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
 
 
 def _unlisted(found: Discovered, error: OSError) -> None:
@@ -370,19 +439,56 @@ def _is_directory(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> list[Path]:
-    return [Path(current, name) for current, _, names in _directories(directory, refused) for name in names]
-
-
-def _directories(
+def _walk(
     directory: Path, refused: Callable[[OSError], None] | None = None
-) -> Iterator[tuple[str, list[str], list[str]]]:
-    """``os.walk`` in name order, without the skipped directories; symlinked directories are listed by
-    ``os.walk`` but never entered (``followlinks=False``); ``refused`` hears of each directory it cannot list."""
-    for current, dirs, names in os.walk(directory, onerror=refused, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        names.sort()
-        yield current, dirs, names
+) -> list[tuple[str, list[os.DirEntry[str]]]]:
+    """``os.walk`` top-down in name order without the skipped directories: each directory (a text path as
+    ``Path`` gives it) with its entries but subdirectories, in name order. Symlinked directories are never
+    entered; ``refused`` hears of each directory that cannot be listed. Without recursion: deep trees."""
+    walked: list[tuple[str, list[os.DirEntry[str]]]] = []
+    pending = [str(directory)]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError as error:
+            if refused is not None:
+                refused(error)
+            continue
+        listed(current, entries)  # the files' link tests after discovery need no listing of their own
+        names: list[os.DirEntry[str]] = []
+        dirs: list[os.DirEntry[str]] = []
+        for entry in entries:
+            if not _is_followed_directory(entry):
+                names.append(entry)
+            elif entry.name not in SKIPPED_DIRS:
+                dirs.append(entry)
+        names.sort(key=_name)
+        walked.append((current, names))
+        dirs.sort(key=_name, reverse=True)  # popped in name order
+        prefix = _prefix(current)
+        pending.extend([prefix + d.name for d in dirs if not _is_link(d)])
+    return walked
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _is_followed_directory(entry: os.DirEntry[str]) -> bool:
+    """A directory or a link to one, as ``os.walk`` tells them from files."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False  # as os.path.islink: listed, it is then refused
 
 
 def is_helm_template(path: Path) -> bool:
@@ -429,29 +535,41 @@ def _chart_file(path: str, mtime_ns: int, size: int) -> bool:
     return isinstance(data, dict) and all(isinstance(data.get(k), str) and data[k] for k in ("apiVersion", "name"))
 
 
-def _classify(file: Path, found: Discovered) -> None:
-    name = file.name
+def _ours(name: str) -> bool:
+    """A name ``_classify`` sorts a file by (the others are passed over)."""
+    return name.endswith(_OURS) or name in TFVARS or name == KUSTOMIZATION
+
+
+_OURS = (".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json", ".hcl", *MANIFEST_SUFFIXES)
+
+
+def _classify(
+    file: Path, name: str, found: Discovered, sorting: _Sorting, plain: str | None = None, regular: bool | None = None
+) -> None:
+    """Sort ``file`` by its ``name``; ``plain`` is its ``relative`` path and ``regular`` whether it is a regular
+    file, when the walk knows them already."""
     terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
     if name == TERRAGRUNT_UNIT:
-        found.terragrunt.append(file)
+        sorting.terragrunt.append(file)
     elif name.endswith(".hcl") and name != TERRAFORM_LOCK:
-        found.not_terraform.append(file)
+        sorting.not_terraform.append(file)
     if not terraform and not name.endswith(MANIFEST_SUFFIXES) and name != KUSTOMIZATION:
         return
-    plain = relative(found.root, file)  # resolved once: thousands of files
-    where = _shown_text(plain or ".")
+    if plain is None:
+        plain = relative(found.root, file)
+    where = plain if plain and plain.isascii() else _shown_text(plain or ".")
     if where != plain:  # os.walk decoded bytes that are not UTF-8 as surrogates
         found.problems.append(LoadProblem(where, 1, "file name is not UTF-8; not read"))
-    elif not _regular(file):  # a FIFO or device: opening it to peek would block for ever
+    elif not (regular if regular is not None else _regular(file)):  # a FIFO or device: would block
         found.problems.append(LoadProblem(where, 1, "not a regular file: not read"))
     elif terraform:
-        found.terraform.append(file)
+        sorting.terraform.append(file)
     elif name.endswith(".json") and is_plan_json(file):
-        found.plan_like.append(file)
+        sorting.plan_like.append(file)
     elif is_helm_template(file):
         found.helm_templates.append(file)
     else:
-        found.manifests.append(file)
+        sorting.manifests.append(file)
 
 
 def _regular(path: Path) -> bool:

@@ -180,12 +180,26 @@ def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
     return os.path.islink(os.path.join(directory, name))  # not listed (a directory that can only be entered)
 
 
+def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
+    """What a walk listed in ``directory`` (all its entries): in a run, its names are not looked at again."""
+    if not _RUNS:
+        return
+    paths = _RUNS[-1]
+    base = _link_free(paths, directory)  # its real path: it was reached without a link
+    if base is not None and base not in paths.entries:
+        paths.entries[base] = _types(entries)
+
+
 def _entries(directory: str) -> dict[str, bool] | None:
     try:
         with os.scandir(directory) as listing:
             entries = list(listing)
     except (OSError, ValueError):
         return None
+    return _types(entries)
+
+
+def _types(entries: list[os.DirEntry[str]]) -> dict[str, bool]:
     found: dict[str, bool] = {}
     for entry in entries:
         try:
