@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from tests.conftest import FIXTURES, write_tree
+from tests.conftest import FIXTURES, run_cli, write_tree
 
 from ownlint.loaders.terraform.load import load_terraform
 
@@ -118,3 +118,26 @@ def test_the_loader_runs_without_the_collector_and_freezes_what_it_built(
     assert collecting == [False]
     assert gc.isenabled()
     assert gc.get_freeze_count() > frozen
+
+
+def test_a_run_with_the_result_cache_freezes_no_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing and reading result entries (the codec's encoder and decoder) leave no garbage cycle either:
+    a closure calling itself was one per entry, 150 MB frozen for good on a 30 MB estate."""
+    write_tree(
+        tmp_path / "repo",
+        {
+            "live/app/main.tf": ROOT,
+            "live/app/policy.json": '{"Version": "2012-10-17"}',
+            "live/app/t.tpl": "team-${team}",
+            "modules/bucket/main.tf": MODULE,
+            "modules/inner/main.tf": INNER,
+        },
+    )
+    left: list[int] = []
+    disable = gc.disable
+    monkeypatch.setattr(gc, "disable", lambda: (gc.collect(), disable()))  # older garbage is not the loaders'
+    monkeypatch.setattr(gc, "freeze", lambda: left.append(gc.collect()))  # what each freeze would keep
+    cache = str(tmp_path / "cache")
+    for _ in ("cold", "warm"):
+        run_cli("check", "--jobs", "1", "--cache-dir", cache, "--format", "json", str(tmp_path / "repo"))
+    assert left and set(left) == {0}

@@ -39,24 +39,48 @@ class Unencodable(Exception):
 
 def encoder() -> tuple[Callable[[Any], Any], list[Any]]:
     """An encoding function for one payload, and the table of places it fills (written beside the values)."""
-    places: list[Any] = []
-    by_id: dict[int, dict[str, int]] = {}  # the objects encoded (alive while the payload is)
-    by_value: dict[tuple[Any, ...], dict[str, int]] = {}  # by fields and their types (1 == True == 1.0)
+    state = _Encoder()
+    return state.encode, state.places
 
-    def encode(value: Any) -> Any:
+
+def decoder(table: Any) -> Callable[[Any], Any]:
+    """The decoding function for one payload whose table of places is ``table`` (as ``encoder`` filled it)."""
+    if type(table) is not list:
+        raise ValueError("entry does not match the model")
+    state = _Decoder()
+    for row in table:
+        if type(row) is not list or len(row) != _ARITY["Place"]:
+            raise ValueError("entry does not match the model")
+        state.places.append(Place(*[state.decode(item) if type(item) in _NESTED else item for item in row]))
+    return state.decode
+
+
+class _Encoder:
+    """One payload's encoding (an object, not a closure calling itself: that is a garbage cycle, and the
+    Terraform loader runs with the cyclic collector off)."""
+
+    __slots__ = ("_by_id", "_by_value", "places")
+
+    def __init__(self) -> None:
+        self.places: list[Any] = []
+        self._by_id: dict[int, dict[str, int]] = {}  # the objects encoded (alive while the payload is)
+        self._by_value: dict[tuple[Any, ...], dict[str, int]] = {}  # by fields and their types (1 == True == 1.0)
+
+    def encode(self, value: Any) -> Any:
+        encode = self.encode
         kind = type(value)
         if kind is tuple:
             return [item if type(item) in _LEAVES else encode(item) for item in value]
         if kind is Place:
-            reference = by_id.get(id(value))
+            reference = self._by_id.get(id(value))
             if reference is None:
                 fields = _PLACE_FIELDS(value)
                 same = (fields, tuple(map(type, fields)))
-                reference = by_value.get(same)
+                reference = self._by_value.get(same)
                 if reference is None:
-                    reference = by_value[same] = {"P": len(places)}
-                    places.append([i if type(i) in _LEAVES else encode(i) for i in fields])
-                by_id[id(value)] = reference
+                    reference = self._by_value[same] = {"P": len(self.places)}
+                    self.places.append([i if type(i) in _LEAVES else encode(i) for i in fields])
+                self._by_id[id(value)] = reference
             return reference
         getter = _GETTERS.get(kind)
         if getter is not None:
@@ -73,16 +97,17 @@ def encoder() -> tuple[Callable[[Any], Any], list[Any]]:
             return {"T": value.isoformat()}
         raise Unencodable(kind.__name__)
 
-    return encode, places
 
+class _Decoder:
+    """One payload's decoding (an object, as ``_Encoder`` is)."""
 
-def decoder(table: Any) -> Callable[[Any], Any]:
-    """The decoding function for one payload whose table of places is ``table`` (as ``encoder`` filled it)."""
-    if type(table) is not list:
-        raise ValueError("entry does not match the model")
-    places: list[Place] = []
+    __slots__ = ("places",)
 
-    def decode(value: Any) -> Any:
+    def __init__(self) -> None:
+        self.places: list[Place] = []
+
+    def decode(self, value: Any) -> Any:
+        decode = self.decode
         kind = type(value)
         if kind is list:
             return tuple([decode(item) if type(item) in _NESTED else item for item in value])
@@ -90,9 +115,9 @@ def decoder(table: Any) -> Callable[[Any], Any]:
             return value
         if "P" in value:
             index = value["P"]
-            if type(index) is not int or not 0 <= index < len(places):
+            if type(index) is not int or not 0 <= index < len(self.places):
                 raise ValueError("entry does not match the model")
-            return places[index]
+            return self.places[index]
         if "C" in value:
             name = value["C"]
             fields = value["F"]
@@ -108,12 +133,6 @@ def decoder(table: Any) -> Callable[[Any], Any]:
         if "T" in value:
             return datetime.date.fromisoformat(value["T"])
         raise ValueError("entry does not match the model")
-
-    for row in table:
-        if type(row) is not list or len(row) != _ARITY["Place"]:
-            raise ValueError("entry does not match the model")
-        places.append(Place(*[decode(item) if type(item) in _NESTED else item for item in row]))
-    return decode
 
 
 def encode(value: Any) -> Any:
