@@ -6,6 +6,7 @@ and come back as the same values, of the same types."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,30 @@ def test_a_lock_held_elsewhere_costs_the_entries_not_a_hang(tmp_path: Path, monk
         os.close(holder)
     index, _ = packs.parsed(store.read(PACK), MATERIAL)
     assert list(index) == ["one"]
+
+
+def test_each_process_of_a_cold_run_writes_a_pack_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers write their entries as they end, not after each chunk: a flush per chunk rewrote the same packs
+    again and again (``--jobs 2`` took twice the CPU of one process on a 400-root estate)."""
+    from ownlint.loaders.terraform import load as terraform_load
+    from ownlint.loaders.terraform.store import EntryStore as Store
+
+    monkeypatch.setattr(terraform_load, "MIN_PARALLEL_FILES", 1)
+    estate = write_tree(tmp_path / "estate", {f"roots/r{i:03}/main.tf": ROOT.format(index=i) for i in range(200)})
+    log = tmp_path / "rewrites.log"
+    rewrite = Store.rewrite
+
+    def logged(self: Store, key: str, change: Any) -> None:
+        with open(log, "a", encoding="utf-8") as out:  # one short line per write: appends do not interleave
+            out.write(f"{os.getpid()} {key}\n")
+        rewrite(self, key, change)
+
+    monkeypatch.setattr(Store, "rewrite", logged)
+    cache = str(tmp_path / "cache")
+    expected = run_cli("check", str(estate), "--no-cache", "--format", "json").stdout
+    assert run_cli("check", str(estate), "--jobs", "2", "--cache-dir", cache, "--format", "json").stdout == expected
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines and len(lines) == len(set(lines))
+    log.unlink()
+    assert run_cli("check", str(estate), "--jobs", "2", "--cache-dir", cache, "--format", "json").stdout == expected
+    assert not log.exists()  # warm: every entry was written and is replayed

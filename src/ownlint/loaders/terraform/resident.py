@@ -26,12 +26,16 @@ STEALING = True  # an idle worker takes tasks queued for another (tests turn it 
 MAX_CHUNK = 16  # tasks sent at once: fewer messages, yet enough chunks to even out the end
 
 
-def _serve(connection: Connection) -> None:
-    """A worker: run each ``(work, chunk)`` received and send back its results, until told to stop."""
+def _serve(connection: Connection, finish: Callable[[], None] | None = None) -> None:
+    """A worker: run each ``(work, chunk)`` received and send back its results, until told to stop; then
+    ``finish`` (write what it held for the run's end: told to stop is the only end a worker hears of)."""
     ignore_interrupts()
     while True:
         message = connection.recv()
         if message is None:
+            if finish is not None:
+                with contextlib.suppress(Exception):  # a cache that cannot be written costs only itself
+                    finish()
             return
         work, chunk = message
         try:
@@ -43,7 +47,7 @@ def _serve(connection: Connection) -> None:
 class Resident(Generic[Task, Result]):
     """``jobs`` worker processes for one run (none when they cannot start: everything runs here)."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, finish: Callable[[], None] | None = None) -> None:
         self.connections: list[Connection | None] = []
         self.ran: list[int] = []  # for the last ``run``: the worker each item ran in (-1: this process)
         context = parallel.pool_context()
@@ -51,7 +55,7 @@ class Resident(Generic[Task, Result]):
             with signals_held():  # forked here: none takes a signal before ignore_interrupts ran
                 for _ in range(jobs):
                     parent, child = context.Pipe()
-                    process = context.Process(target=_serve, args=(child,), daemon=True)  # type: ignore[attr-defined]
+                    process = context.Process(target=_serve, args=(child, finish), daemon=True)  # type: ignore[attr-defined]
                     process.start()
                     child.close()
                     self.connections.append(parent)
@@ -59,7 +63,7 @@ class Resident(Generic[Task, Result]):
             pass  # fewer processes than asked (a sandbox, a limit): the others' tasks run in those started
 
     def close(self) -> None:
-        """Let the workers end (they hold nothing the run needs any more)."""
+        """Let the workers end (they hold nothing the run needs any more), once each has run ``finish``."""
         import multiprocessing
 
         for connection in self.connections:

@@ -55,13 +55,14 @@ def roots_in_processes(
     setup = WorkerSetup(
         str(loader.root), str(loader.repository), inputs.parser, cache_dir, loader.max_bytes, _setup_of(loader.results)
     )
-    workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)))
+    workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)), finish=_flush)
     try:
         found = _phases(loader, workers, setup, scanned, overrides, inputs, context, read, progress)
     except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
         workers.stop()
         raise
-    workers.close()
+    workers.close()  # each worker writes its result entries as it ends
+    _flush()  # and so does what ran here
     _WORKER_LOADERS.clear()  # filled here only for what no worker could run: not kept past this run
     return found
 
@@ -220,7 +221,6 @@ def _directory_calls(
         loader = _worker_loader(setup)
         calls = directory_calls(loader, Path(directory))
         results.append((None if calls is None else [str(c) for c in calls], loader.parsed[Path(directory)]))
-    _flush()
     return results
 
 
@@ -243,12 +243,12 @@ def _load_root_directories(tasks: list[_RootTask]) -> list[_RootDone]:
         cached = (loader.parse_cache.written if loader.parse_cache is not None else 0) - written
         tree = trees[0] if trees else None
         results.append(_RootDone(directory, stack, tree, parsed, tuple(map(str, reached)), cached))
-    _flush()
     return results
 
 
 def _flush() -> None:
-    """Write the result cache entries a chunk made (a worker process is not told when the run ends)."""
+    """Write the result cache entries held (once per process at the end of the load: a flush per chunk
+    rewrote every pack again and again, and made ``--jobs 2`` slower than one process)."""
     for loader in _WORKER_LOADERS.values():
         if loader.results is not None:
             loader.results.flush()
