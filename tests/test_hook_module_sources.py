@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import run_cli, write_tree
+from tests.conftest import git_repo, run_cli, write_tree
 
 from ownlint.loaders.terraform import callers, outline_cache
 
@@ -29,11 +29,7 @@ NAMED = "modules/queue/main.tf"
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = write_tree(tmp_path / "repo", TREE)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record files written a moment ago (the test's)
-    return root
+    return git_repo(tmp_path / "repo", TREE, monkeypatch)
 
 
 def _outlined(monkeypatch: pytest.MonkeyPatch) -> list[str]:

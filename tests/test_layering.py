@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ownlint.graph", "ownlint.suppressions"),  # the networkx graph and its relations; ignores and waivers
     ("ownlint.ownership",),  # the responsibility model: pure functions over Config
     ("ownlint.config",),  # ownlint.yaml -> Config
-    ("ownlint.vcs", "ownlint.parallel"),  # the one place git runs, the work tree; the one process pool
+    ("ownlint.vcs", "ownlint.parallel", "ownlint.collector"),  # git, the work tree; the process pool; gc paused
     ("ownlint.model", "ownlint.errors", "ownlint"),  # values, OwnlintError, the package's __version__
 )
 ROW: dict[str, int] = {unit: row for row, units in enumerate(LAYERS) for unit in units}
@@ -295,6 +295,7 @@ def test_every_check_finds_what_it_forbids(tmp_path: Path) -> None:
         "ownlint.errors",
         "ownlint.inputs",
         "ownlint.parallel",
+        "ownlint.collector",
         "ownlint.ownership",
     }
     for unit in ROW:  # an empty module or package per unit, then the plants

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import Run, run_cli, write_tree
+from tests.conftest import Run, git_repo, run_cli
 
 from ownlint.loaders.terraform import outline_cache
 
@@ -31,11 +31,7 @@ NAMED = "modules/queue/main.tf"
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = write_tree(tmp_path / "repo", TREE)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record files written a moment ago (the test's)
-    return root
+    return git_repo(tmp_path / "repo", TREE, monkeypatch)
 
 
 def check(cache: Path | None) -> Run:

@@ -4,11 +4,11 @@ merged) -> the config's severities -> suppressions -> the scope of what was name
 from __future__ import annotations
 
 import datetime
-import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ownlint.collector import uncollected
 from ownlint.config import Config, did_you_mean
 from ownlint.errors import OwnlintError
 from ownlint.model import Finding, Progress, Resource, RuleInfo, Severity, Suppressed
@@ -31,14 +31,8 @@ def findings_of(
     """Every finding of ``rules`` on ``loaded``, split into the reported and the suppressed ones. No cyclic
     garbage collection meanwhile, and what the rules built then left out of later ones (as the Kubernetes
     loader does): a warm run of 25k findings spent a tenth of its rules walking them again and again."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with uncollected():
         return _findings_of(rules, loaded, today)
-    finally:
-        if collecting:
-            gc.freeze()
-            gc.enable()
 
 
 def _findings_of(

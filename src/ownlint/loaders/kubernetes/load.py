@@ -3,14 +3,13 @@ and the Namespaces the repository defines elsewhere for the objects named."""
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ownlint.collector import uncollected
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
@@ -48,25 +47,10 @@ def load_kubernetes(
     are many). ``cache_dir``: the parse cache, used for YAML documents when ``open_cache`` finds it safe
     (its note is Terraform's). ``kustomizations``: the repository's, inside the real directory ``bound``:
     those that use ``files`` build them."""
-    with _uncollected():
+    with uncollected():
         return _load(
             root, files, stdin_text, context, jobs, max_bytes, progress, rendered, cache_dir, kustomizations, bound
         )
-
-
-@contextmanager
-def _uncollected() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile (nor in the workers forked), and what it built is then left out
-    of later collections (``gc.freeze``): it lives to the end of the run, so each collection only walked it
-    again (a fifth of a warm run's CPU on 9k manifests). Garbage is still freed when its count drops."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.freeze()
-            gc.enable()
 
 
 def _load(

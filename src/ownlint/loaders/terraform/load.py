@@ -7,13 +7,12 @@ scanned directories are found in ``context`` (see ``callers``) and loaded as roo
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ownlint.collector import uncollected
 from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative, resolved
 from ownlint.loaders.terraform.backends import OutlineFunction, outline_for, parser_for, resolve_backend
@@ -47,24 +46,8 @@ def load_terraform(
     ``context``: the repository's other Terraform files, where the callers of a scanned module are found
     (None: the whole repository is scanned); ``outlines``: what earlier runs learnt of those files.
     With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
-    with _uncollected():
+    with uncollected():
         return _load(root, files, inputs or TerraformInputs(), jobs, max_bytes, context, progress, outlines)
-
-
-@contextmanager
-def _uncollected() -> Iterator[None]:
-    """No cyclic garbage collection while loading (nor in the workers forked): the loader makes no garbage
-    cycle (a root's evaluators are released when it is done, ``tests/test_eval_cycles.py``), and what it
-    keeps lives to the end of the run, so each collection only walked it again (10-15% of a cold check's
-    CPU); it is then left out of later collections (``gc.freeze``). Garbage is freed when its count drops."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.freeze()
-            gc.enable()
 
 
 def _load(
