@@ -274,10 +274,14 @@ def _temporary(directory: str) -> tuple[int, str]:
 def code_digest() -> str:
     """Of the names, sizes and modification times of ownlint's own files, in every cache's key: a checkout or
     editable install whose code changed under the same version string never replays what older code made."""
-    top = Path(__file__).resolve().parents[2]
+    top = str(Path(__file__).resolve().parents[2])
     found = []
-    for path in sorted(top.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            info = path.stat()
-            found.append(f"{path.relative_to(top).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
-    return hashlib.sha256("\n".join(found).encode("utf-8", "surrogatepass")).hexdigest()
+    for directory, subdirectories, names in os.walk(top):  # text paths: a Path per file cost 13 ms a run
+        subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
+        shown = os.path.relpath(directory, top).replace(os.sep, "/")
+        for name in names:
+            if name.endswith((".py", ".json")):
+                info = os.stat(os.path.join(directory, name))
+                relative = name if shown == "." else f"{shown}/{name}"
+                found.append(f"{relative}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(found)).encode("utf-8", "surrogatepass")).hexdigest()
