@@ -176,41 +176,36 @@ class SourceText:
                 raise NotSimple(end)
 
     def _tuple(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        items, _, position = self._items(position, depth, _RBRACKET, expandable=False)
+        return m.TupleExpr(tuple(items)), position
+
+    def _call(self, name: str, position: int, depth: int) -> tuple[m.Expr, int]:
+        """Arguments after ``name(``; ``...`` after the last one expands it."""
+        args, expand, position = self._items(position, depth, _RPAREN, expandable=True)
+        return m.Call(name, tuple(args), expand), position
+
+    def _items(self, position: int, depth: int, closer: int, expandable: bool) -> tuple[list[m.Expr], bool, int]:
+        """Expressions separated by commas up to ``closer`` (a trailing comma allowed), and the position after
+        it; ``...`` after the last one (``expandable``: a call's arguments) is said as the flag."""
         source = self.source
         items: list[m.Expr] = []
+        expand = False
         position = self._space(position)
-        while source[position] != _RBRACKET:
+        while source[position] != closer:
             value, position = self._expr(position, depth + 1)
             items.append(value)
             position = self._space(position)
             mark = source[position]
             if mark == _COMMA:
                 position = self._space(position + 1)
-            elif mark != _RBRACKET:
-                raise NotSimple(position)
-        return m.TupleExpr(tuple(items)), position + 1
-
-    def _call(self, name: str, position: int, depth: int) -> tuple[m.Expr, int]:
-        """Arguments after ``name(``; ``...`` after the last one expands it."""
-        source = self.source
-        args: list[m.Expr] = []
-        expand = False
-        position = self._space(position)
-        while source[position] != _RPAREN:
-            value, position = self._expr(position, depth + 1)
-            args.append(value)
-            position = self._space(position)
-            mark = source[position]
-            if mark == _COMMA:
-                position = self._space(position + 1)
-            elif source.startswith(b"...", position):
+            elif expandable and source.startswith(b"...", position):
                 expand = True
                 position = self._space(position + 3)
-                if source[position] != _RPAREN:
+                if source[position] != closer:
                     raise NotSimple(position)
-            elif mark != _RPAREN:
+            elif mark != closer:
                 raise NotSimple(position)
-        return m.Call(name, tuple(args), expand), position + 1
+        return items, expand, position + 1
 
     def _object(self, position: int, depth: int) -> tuple[m.Expr, int]:
         """Items keyed by a name or a quoted string, ``=`` or ``:``, apart by a comma or a newline."""
