@@ -86,8 +86,18 @@ def links_outside(path: Path, top: Path) -> bool:
 
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
-    real = _real_path(str(path))
-    real_root = _real_directory(os.path.abspath(root))  # absolute first: the cache outlives a chdir
+    return _shown(_real_path(str(path)), _real_directory(os.path.abspath(root)))  # absolute: a cache outlives a chdir
+
+
+def relative_names(root: Path, directory: Path, names: list[str]) -> list[str]:
+    """``relative(root, directory / name)`` of each name in ``directory`` that is not a link: the
+    directory is resolved once, not once per file (its real path, then the name, as ``_real_path`` does)."""
+    real_directory = _real_directory(os.path.abspath(directory))
+    real_root = _real_directory(os.path.abspath(root))
+    return [_shown(os.path.join(real_directory, name), real_root) for name in names]
+
+
+def _shown(real: str, real_root: str) -> str:
     if real.startswith(real_root + os.sep):
         shown = real[len(real_root) + 1 :]
     elif real == real_root:

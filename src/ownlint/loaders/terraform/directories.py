@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text
 from ownlint.loaders.terraform import probes
@@ -18,7 +18,7 @@ from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
 from ownlint.loaders.terraform.loaded import ResultStore
 from ownlint.loaders.terraform.reads import is_terraform_file as is_terraform_file
 from ownlint.loaders.terraform.reads import is_tfvars as is_tfvars
-from ownlint.loaders.terraform.reads import listing, vendored_modules
+from ownlint.loaders.terraform.reads import Listed, listing, terraform_entries, vendored_modules
 from ownlint.loaders.terraform.reads import terraform_files as terraform_files
 from ownlint.model import LoadProblem, Suppression
 from ownlint.vcs.tree import repository_top
@@ -35,6 +35,9 @@ class ModuleSource:
     directory: Path
     files: tuple[m.HclFile, ...]
     tfvars: tuple[m.HclFile, ...] = ()
+    # what the module's files declare (locals, outputs, variables, calls), read once per run, not per
+    # instance (``variables.declarations``): derived from ``files`` alone, never changed once made
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,14 @@ class ModuleLoader:
         self.digests: dict[Path, list[str]] = {}  # the texts each directory's model holds (``release``)
         self.users: dict[str, int] = {}  # how many directories still hold the model of a text
         self.released: set[Path] = set()  # directories whose model was dropped (parsed again if needed)
+        self.listed: dict[Path, Listed] = {}  # listed to count the files, not yet parsed: not listed again
+
+    def terraform_files(self, directory: Path) -> list[Path]:
+        """``terraform_files`` of ``directory``, kept for its parse in this run (the tree is fixed for a run)."""
+        entries = self.listed.get(directory)
+        if entries is None:
+            entries = self.listed[directory] = terraform_entries(directory, self.repository)
+        return [path for path, _ in entries]
 
     def source(self, directory: Path) -> ModuleSource | None:
         """The parsed module in ``directory``, or None when it holds no ``.tf`` file."""
@@ -116,7 +127,7 @@ class ModuleLoader:
         seen: list[str] = []
         problems: list[LoadProblem] = []
         digests: list[str] = []
-        shown_directory, listed = listing(self.context, directory)
+        shown_directory, listed = listing(self.context, directory, self.listed.pop(directory, None))
         for path, shown in listed:
             seen.append(shown)
             parsed = self.load_file(path, shown, digests)

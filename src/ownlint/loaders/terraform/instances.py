@@ -27,7 +27,13 @@ from ownlint.loaders.terraform.providers import (
 from ownlint.loaders.terraform.resources import MAX_RESOURCE_RECORDS, block_resources, module_node
 from ownlint.loaders.terraform.taggable import TaggableIndex
 from ownlint.loaders.terraform.values import Unknown
-from ownlint.loaders.terraform.variables import call_inputs, library_variables, locals_of, outputs_of, root_variables
+from ownlint.loaders.terraform.variables import (
+    call_inputs,
+    library_variables,
+    module_locals,
+    module_outputs,
+    root_variables,
+)
 from ownlint.model import LoadProblem, Resource
 
 MAX_MODULE_DEPTH = 32
@@ -75,10 +81,10 @@ class ModuleTree:
         files = ModuleFiles(source.directory, self.repository, self.parse) if self.repository is not None else None
         evaluator = Evaluator(
             variables,
-            locals_of(source.files),
+            module_locals(source),
             prefix=where.prefix,
             budget=self.budget,
-            outputs=outputs_of(source.files),
+            outputs=module_outputs(source),
             files=files,
         )
         calls = _Calls(self, source, where, evaluator)
@@ -157,11 +163,7 @@ class _Calls:
 
     def __init__(self, tree: ModuleTree, source: ModuleSource, where: Instance, evaluator: Evaluator) -> None:
         self.tree, self.source, self.where, self.evaluator = tree, source, where, evaluator
-        self.blocks: dict[str, tuple[str, m.Block]] = {}
-        for hcl in source.files:
-            for block in hcl.blocks:
-                if block.type == "module" and block.labels:
-                    self.blocks.setdefault(block.labels[0], (hcl.path, block))
+        self.blocks = _module_blocks(source)
         self.done: dict[tuple[str, int], _Prepared] = {}
 
     def seen(self, name: str) -> ModuleCall[Evaluator] | None:
@@ -210,6 +212,18 @@ class _Calls:
             inputs = call_inputs(resolved, path, block, address, evaluator, env)
             children.append((child, tree._evaluator(resolved, child, inputs)))
         return _Prepared(resolved, tuple(children), _module_call(block, expansions, children))
+
+
+def _module_blocks(source: ModuleSource) -> dict[str, tuple[str, m.Block]]:
+    """The module's calls by name (the first of a name), with their files: read once per run, not per instance."""
+    found: dict[str, tuple[str, m.Block]] | None = source.derived.get("calls")
+    if found is None:
+        found = source.derived["calls"] = {}
+        for hcl in source.files:
+            for block in hcl.blocks:
+                if block.type == "module" and block.labels:
+                    found.setdefault(block.labels[0], (hcl.path, block))
+    return found
 
 
 def _module_call(

@@ -17,7 +17,7 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative, resolved
 from ownlint.loaders.terraform.backends import OutlineFunction, outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import open_cache
-from ownlint.loaders.terraform.directories import ModuleLoader, repository_of, terraform_files
+from ownlint.loaders.terraform.directories import ModuleLoader, repository_of
 from ownlint.loaders.terraform.inputs import TerraformInputs, root_overrides
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles, OutlineStore
 from ownlint.loaders.terraform.results import open_results
@@ -77,7 +77,7 @@ def _load(
         results_dir = Path(inputs.cache_dir or "") / "results"
         loader.results, results_note = open_results(results_dir, backend, loader.context, overrides)
         cache_note = cache_note or results_note
-    sizes = {d: len(terraform_files(d, loader.repository)) for d in scanned}
+    sizes = {d: len(loader.terraform_files(d)) for d in scanned}
     files_count = sum(sizes.values())
     read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
     parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from ownlint.loaders.files import links_outside, read_text, relative, resolved
+from ownlint.loaders.files import links_outside, listed, read_text, relative, relative_names, resolved
 from ownlint.loaders.terraform import probes
 
 
@@ -20,17 +20,28 @@ def is_terraform_file(path: Path) -> bool:
     return path.name.endswith((".tf", ".tf.json")) or is_tfvars(path)
 
 
-def listing(context: probes.ProbeContext, directory: Path) -> tuple[str, list[tuple[Path, str]]]:
-    """The directory as shown, and its Terraform files with the names they are shown by (heard)."""
-    shown, listed = _listed(context, directory)
+Listed = list[tuple[Path, bool]]  # a directory's Terraform files, each with whether it is a symlink
+
+
+def listing(
+    context: probes.ProbeContext, directory: Path, files: Listed | None = None
+) -> tuple[str, list[tuple[Path, str]]]:
+    """The directory as shown, and its Terraform files with the names they are shown by (heard); ``files``:
+    its ``terraform_entries`` listed earlier in the run."""
+    shown, listed = _listed(context, directory, files)
     if probes.active():
         probes.heard("listing", str(directory), _listing_value(directory, shown, listed))
     return shown, listed
 
 
-def _listed(context: probes.ProbeContext, directory: Path) -> tuple[str, list[tuple[Path, str]]]:
+def _listed(
+    context: probes.ProbeContext, directory: Path, files: Listed | None = None
+) -> tuple[str, list[tuple[Path, str]]]:
+    entries = terraform_entries(directory, context.repository) if files is None else files
     shown = relative(context.root, directory)
-    return shown, [(path, relative(context.root, path)) for path in terraform_files(directory, context.repository)]
+    plain = relative_names(context.root, directory, [path.name for path, link in entries if not link])
+    names = iter(plain)  # a link is resolved on its own (it may lead elsewhere in the tree)
+    return shown, [(path, relative(context.root, path) if link else next(names)) for path, link in entries]
 
 
 def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) -> str:
@@ -55,17 +66,35 @@ def _vendored_probe(context: probes.ProbeContext, path: str) -> str:
 
 def terraform_files(directory: Path, repository: Path) -> list[Path]:
     """The directory's Terraform files; a symlink to a file outside the repository is not followed."""
-    return sorted(p for p in _listing(directory) if is_terraform_file(p) and not links_outside(p, repository))
+    return [path for path, _ in terraform_entries(directory, repository)]
 
 
-def _listing(directory: Path) -> list[Path]:
-    """The files in ``directory``, by the type the listing gives (a name too long to open is kept:
-    reading it is the located problem)."""
+def terraform_entries(directory: Path, repository: Path) -> Listed:
+    """``terraform_files`` with whether each is a symlink, by the listing's types (a name too long to open is
+    kept: reading it is the located problem); the run's path memo hears of the listing (``files.listed``)."""
     try:
-        with os.scandir(directory) as entries:
-            return [Path(entry.path) for entry in entries if _is_file(entry)]
+        with os.scandir(directory) as listing:
+            entries = list(listing)
     except OSError:
         return []
+    listed(str(directory), entries)
+    found: Listed = []
+    for entry in entries:
+        name = entry.name
+        if not (name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in _TFVARS):
+            continue
+        if not _is_file(entry):
+            continue
+        link = _is_link(entry)
+        path = Path(entry.path)
+        if link and links_outside(path, repository):
+            continue
+        found.append((path, link))
+    found.sort(key=lambda item: item[0].name)  # one directory: as sorting the paths
+    return found
+
+
+_TFVARS = frozenset({"terraform.tfvars", "terraform.tfvars.json"})
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -75,10 +104,19 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return True
 
 
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:  # as ``os.path.islink``
+        return False
+
+
 def vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
     """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
     out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
     path = root_module / ".terraform" / "modules" / "modules.json"
+    if not os.path.lexists(path):  # most roots: one look, not one per step (nothing there is no file either)
+        return {}
     real = resolved(path)
     if repository not in real.parents or not real.is_file():  # a link to /dev/zero would never end
         return {}

@@ -18,7 +18,7 @@ from ownlint.model import Place, PlaceKind
 def root_variables(source: ModuleSource, overrides: Sequence[tuple[str, Binding]]) -> dict[str, Binding]:
     """A root module's variables: defaults, then ``terraform.tfvars`` and ``*.auto.tfvars``, then
     ``overrides`` (``--var-file`` and ``--var`` values, in order; names the module does not declare are ignored)."""
-    bindings = _declared(source.files, lambda name: f"var.{name} has no default and no value in terraform.tfvars")
+    bindings = _declared(source, lambda name: f"var.{name} has no default and no value in terraform.tfvars")
     for values in source.tfvars:
         for attribute in values.attributes:
             if attribute.name in bindings:
@@ -36,13 +36,27 @@ def library_variables(source: ModuleSource) -> dict[str, Binding]:
     why = f"library module {source.path}: depends on the caller"
     return {
         name: Binding(None, binding.place, f"var.{name} is an input of {why}", type=binding.type)
-        for name, binding in _declared(source.files, str).items()
+        for name, binding in variables_of(source).items()
     }
 
 
-def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict[str, Binding]:
+def _declared(source: ModuleSource, missing: Callable[[str], str]) -> dict[str, Binding]:
+    """The module's variables with their defaults (a fresh table: callers change it); one with none is
+    ``missing`` its value."""
+    return {
+        name: binding if binding.expr is not None else Binding(None, binding.place, missing(name), type=binding.type)
+        for name, binding in variables_of(source).items()
+    }
+
+
+def variables_of(source: ModuleSource) -> dict[str, Binding]:
+    """The module's ``variable`` blocks as bindings to their defaults (reason "" where there is none):
+    read once per run (``ModuleSource.derived``), not once per module instance."""
+    found: dict[str, Binding] | None = source.derived.get("variables")
+    if found is not None:
+        return found
     bindings: dict[str, Binding] = {}
-    for hcl in files:
+    for hcl in source.files:
         for block in top_blocks(hcl, "variable"):
             name = block.labels[0] if block.labels else ""
             default = block.attribute("default")
@@ -55,7 +69,8 @@ def _declared(files: Sequence[m.HclFile], missing: Callable[[str], str]) -> dict
                 bindings[name] = Binding(default.expr, place, type=type_expr)
             else:
                 place = Place(hcl.path, block.line, f"variable {name}", PlaceKind.VARIABLE, name)
-                bindings[name] = Binding(None, place, missing(name), type=type_expr)
+                bindings[name] = Binding(None, place, type=type_expr)
+    source.derived["variables"] = bindings
     return bindings
 
 
@@ -68,7 +83,7 @@ def call_inputs(
     env: Mapping[str, Any],
 ) -> dict[str, Binding]:
     """The child's variables: the call's arguments (evaluated in the caller), else their defaults."""
-    bindings = _declared(child.files, lambda name: f"var.{name} has no default and {address} does not set it")
+    bindings = _declared(child, lambda name: f"var.{name} has no default and {address} does not set it")
     for attribute in call.attributes:
         if attribute.name in bindings:
             place = Place(
@@ -86,6 +101,22 @@ def call_inputs(
 
 def top_blocks(hcl: m.HclFile, block_type: str) -> list[m.Block]:
     return [b for b in hcl.blocks if b.type == block_type]
+
+
+def module_locals(source: ModuleSource) -> dict[str, Binding]:
+    """``locals_of`` the module, read once per run (as ``variables_of``; not to be changed)."""
+    found: dict[str, Binding] | None = source.derived.get("locals")
+    if found is None:
+        found = source.derived["locals"] = locals_of(source.files)
+    return found
+
+
+def module_outputs(source: ModuleSource) -> dict[str, Binding]:
+    """``outputs_of`` the module, read once per run (as ``variables_of``; not to be changed)."""
+    found: dict[str, Binding] | None = source.derived.get("outputs")
+    if found is None:
+        found = source.derived["outputs"] = outputs_of(source.files)
+    return found
 
 
 def locals_of(files: Sequence[m.HclFile]) -> dict[str, Binding]:

@@ -1,0 +1,55 @@
+"""Issue 20, a cold check nearer the parse floor on small files and small repositories: what a cold run
+does per directory and per file is counted, and every shortcut gives the same answers as the long way."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import run_cli, write_tree
+
+STACKS = 5
+
+
+def _estate(root: Path) -> Path:
+    files = {"modules/bucket/main.tf": 'resource "aws_s3_bucket" "inner" {\n  bucket = "b"\n}\n'}
+    for stack in range(STACKS):
+        files[f"stacks/s{stack}/main.tf"] = 'module "m" {\n  source = "../../modules/bucket"\n}\n'
+        files[f"stacks/s{stack}/r.tf"] = 'resource "aws_s3_bucket" "r" {\n  bucket = "x"\n}\n'
+        files[f"stacks/s{stack}/terraform.tfvars"] = 'x = "y"\n'
+        files[f"stacks/s{stack}/README.md"] = "not Terraform\n"
+    return write_tree(root, files)
+
+
+def _listings(monkeypatch: pytest.MonkeyPatch, directory: Path, *args: str) -> tuple[Counter[str], Any]:
+    """How often each directory was listed (``os.scandir``) in one check of ``directory``, and its JSON."""
+    counted: Counter[str] = Counter()
+    original = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        counted[os.path.realpath(os.fspath(path))] += 1
+        return original(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    run = run_cli("check", *args, "--format", "json", str(directory))
+    monkeypatch.undo()
+    assert run.exit_code == 1, run.stderr
+    return counted, run.json()
+
+
+def test_a_cold_check_lists_each_terraform_directory_once_after_discovery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discovery lists the tree; the Terraform loader lists a module directory once more, not once to count
+    its files and again to read them (nor a third time to look its names up for links)."""
+    repo = _estate(tmp_path / "repo")
+    counted, found = _listings(monkeypatch, repo, "--no-cache", "--jobs", "1")
+    stacks = [str((repo / f"stacks/s{n}").resolve()) for n in range(STACKS)]
+    module = str((repo / "modules/bucket").resolve())
+    assert {d: counted[d] for d in [*stacks, module]} == {d: 2 for d in [*stacks, module]}, counted
+    resources = sorted({f["resource"] for f in found["findings"]})
+    assert resources == ["aws_s3_bucket.r", "module.m.aws_s3_bucket.inner"]
