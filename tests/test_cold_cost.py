@@ -53,3 +53,48 @@ def test_a_cold_check_lists_each_terraform_directory_once_after_discovery(
     assert {d: counted[d] for d in [*stacks, module]} == {d: 2 for d in [*stacks, module]}, counted
     resources = sorted({f["resource"] for f in found["findings"]})
     assert resources == ["aws_s3_bucket.r", "module.m.aws_s3_bucket.inner"]
+
+
+def _instances_tree(root: Path) -> Path:
+    return write_tree(
+        root,
+        {
+            "main.tf": 'module "a" {\n  source = "./m"\n  for_each = toset(["x", "y", "z"])\n  owner = each.key\n}\n'
+            'module "b" {\n  source = "./m"\n}\n',
+            "m/main.tf": 'variable "owner" {}\nvariable "team" {\n  default = "t"\n}\n'
+            'locals {\n  tags = { Owner = var.owner, Team = var.team }\n}\n'
+            'resource "aws_s3_bucket" "b" {\n  tags = local.tags\n}\noutput "o" {\n  value = local.tags\n}\n',
+        },
+    )
+
+
+def test_a_module_s_declarations_are_read_once_per_run_not_per_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four instances of one module (three by for_each, one more call): its variable, local and output
+    blocks are gathered once, and each instance still gets its own inputs and its own reasons."""
+    from ownlint.loaders.terraform import variables
+
+    counted: Counter[str] = Counter()
+    for name in ("locals_of", "outputs_of", "top_blocks"):
+        original = getattr(variables, name)
+
+        def wrapped(*args: Any, _name: str = name, _original: Any = original) -> Any:
+            counted[_name] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(variables, name, wrapped)
+    run = run_cli("check", "--no-cache", "--jobs", "1", "--format", "json", str(_instances_tree(tmp_path / "r")))
+    monkeypatch.undo()
+    assert run.exit_code == 1, run.stderr
+    assert counted["locals_of"] == 2 and counted["outputs_of"] == 2, counted  # the root module and ./m
+    assert counted["top_blocks"] <= 6, counted  # variable, locals, output blocks of each: not of each instance
+    found = [(f["rule"], f["resource"], f["message"]) for f in run.json()["findings"] if f["rule"] == "OWN012"]
+    assert found == [  # module.a's instances set the input; module.b's reason names module.b
+        (
+            "OWN012",
+            "module.b.aws_s3_bucket.b",
+            "module.b.aws_s3_bucket.b: cannot be known statically: owner: var.owner has no default and module.b "
+            "does not set it (variable owner (m/main.tf:1))",
+        )
+    ]
