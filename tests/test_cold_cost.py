@@ -62,7 +62,7 @@ def _instances_tree(root: Path) -> Path:
             "main.tf": 'module "a" {\n  source = "./m"\n  for_each = toset(["x", "y", "z"])\n  owner = each.key\n}\n'
             'module "b" {\n  source = "./m"\n}\n',
             "m/main.tf": 'variable "owner" {}\nvariable "team" {\n  default = "t"\n}\n'
-            'locals {\n  tags = { Owner = var.owner, Team = var.team }\n}\n'
+            "locals {\n  tags = { Owner = var.owner, Team = var.team }\n}\n"
             'resource "aws_s3_bucket" "b" {\n  tags = local.tags\n}\noutput "o" {\n  value = local.tags\n}\n',
         },
     )
@@ -98,3 +98,24 @@ def test_a_module_s_declarations_are_read_once_per_run_not_per_instance(
             "does not set it (variable owner (m/main.tf:1))",
         )
     ]
+
+
+def test_resolving_a_real_path_makes_no_new_path_and_links_are_still_followed(tmp_path: Path) -> None:
+    from ownlint.loaders.files import one_run, relative, relative_names, resolved
+
+    repo = write_tree(tmp_path.resolve() / "repo", {"a/main.tf": "", "b/real.tf": ""})
+    (repo / "a/link.tf").symlink_to("../b/real.tf")
+    (repo / "c").symlink_to("a")
+    plain = repo / "a/main.tf"
+    with one_run():
+        assert resolved(plain) is plain  # thousands of discovered files: no second Path each
+        assert resolved(repo / "a/link.tf") == repo / "b/real.tf"
+        assert resolved(repo / "c/main.tf") == plain
+        assert resolved(Path(os.path.relpath(plain))) == plain
+        # a directory's files shown by its real path resolved once: as one by one
+        for directory in (repo / "a", repo / "c"):
+            assert relative_names(repo, directory, ["main.tf", "x.tf"]) == [
+                relative(repo, directory / "main.tf"),
+                relative(repo, directory / "x.tf"),
+            ]
+        assert relative_names(repo / "b", repo / "a", ["main.tf"]) == ["../a/main.tf"]

@@ -159,8 +159,11 @@ def real_path(path: str) -> str:
 
 def resolved(path: Path) -> Path:
     """``path.resolve()``."""
-    found = _link_free(_RUNS[-1], str(path)) if _RUNS else None
-    return Path(found) if found is not None else path.resolve()
+    text = str(path)
+    found = _link_free(_RUNS[-1], text) if _RUNS else None
+    if found is None:
+        return path.resolve()
+    return path if found == text else Path(found)  # already real (most discovered files): no new Path
 
 
 def is_link(path: str) -> bool:

@@ -16,9 +16,9 @@ from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.callers import is_local
 from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
 from ownlint.loaders.terraform.loaded import ResultStore
+from ownlint.loaders.terraform.reads import Listed, listing, terraform_entries, vendored_modules
 from ownlint.loaders.terraform.reads import is_terraform_file as is_terraform_file
 from ownlint.loaders.terraform.reads import is_tfvars as is_tfvars
-from ownlint.loaders.terraform.reads import Listed, listing, terraform_entries, vendored_modules
 from ownlint.loaders.terraform.reads import terraform_files as terraform_files
 from ownlint.model import LoadProblem, Suppression
 from ownlint.vcs.tree import repository_top

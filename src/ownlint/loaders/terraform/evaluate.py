@@ -124,7 +124,7 @@ class Evaluator:
         memo_key = (kind, name, _SYMBOLIC.get())
         if memo_key in self._memo:
             return self._memo[memo_key]
-        table = {"var": self.variables, "local": self.locals, "output": self.outputs}[kind]
+        table = self.variables if kind == "var" else self.locals if kind == "local" else self._outputs_of(kind)
         binding = table.get(name)
         if binding is None:
             return Unknown(f"{kind}.{name} is not declared in this module")
@@ -147,6 +147,11 @@ class Evaluator:
             self._active.discard(key)
         self._memo[memo_key] = result
         return result
+
+    def _outputs_of(self, kind: str) -> Mapping[str, Binding]:
+        if kind != "output":
+            raise KeyError(kind)  # as the table of the three kinds did
+        return self.outputs
 
     def part(self, expr: m.Expr, env: Mapping[str, Any]) -> Any:
         """A part of the expression being evaluated (a budget crossed or a static error is raised)."""

@@ -58,12 +58,25 @@ class Reader:
         return tuple(attributes), tuple(blocks)
 
     def block(self, node: Node) -> m.Block:
-        named = named_children(node)
-        block_type = self.text(named[0])
-        labels = [self.label(n) for n in named[1:] if n.type in ("string_lit", "identifier")]
-        inner = next((n for n in named if n.type == "body"), None)
+        """The type, the labels after it (identifiers and strings), and the first body: one pass."""
+        block_type: str | None = None
+        labels: list[str] = []
+        inner: Node | None = None
+        for child in node.named_children:
+            kind = child.type
+            if kind == "comment":
+                continue
+            if block_type is None:
+                block_type = self.text(child)
+            elif kind == "identifier":
+                labels.append(self.text(child))
+            elif kind == "string_lit":
+                labels.append(self.label(child))
+            elif kind == "body" and inner is None:
+                inner = child
         attributes, blocks = self.body(inner) if inner is not None else ((), ())
-        return m.Block(block_type, tuple(labels), attributes, blocks, *lines_of(node))
+        start, end = node.start_point[0] + 1, node.end_point[0] + 1
+        return m.Block(block_type or "", tuple(labels), attributes, blocks, start, end)
 
     def label(self, node: Node) -> str:
         if node.type == "identifier":
