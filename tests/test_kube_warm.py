@@ -6,14 +6,18 @@ recorded it is read and parsed. The output is the same either way."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from tests.conftest import run_cli, write_tree
 
+from ownlint.config.load import load_config
 from ownlint.loaders.kubernetes import cached, reading, resources
 from ownlint.loaders.kubernetes.documents import Manifest
-from ownlint.model import Resource
+from ownlint.model import Place, PlaceKind, Resource, TagValue
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact
+from ownlint.rules import KNOWN_IDS
 
 UNOWNED = """apiVersion: v1
 kind: ConfigMap
@@ -208,3 +212,41 @@ def test_tags_of_an_object_its_pod_template_and_its_namespace_in_order() -> None
         ("x", "true", "pod template label x"),
         ("c", "d", "annotation c of Namespace/team-a"),
     ]
+
+
+# --- the facts of one resource asked one after another: its tags scanned once ---------------------------------
+
+
+class CountedTags(tuple):  # type: ignore[type-arg]
+    """Tags that count how often they are walked."""
+
+    walks = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        CountedTags.walks += 1
+        return super().__iter__()
+
+
+def test_the_facts_a_rule_asks_of_one_resource_scan_its_tags_once() -> None:
+    """OWN012 asks six facts of each resource, OWN007 three: one walk of the tags answers them all (the same
+    answers as ``fact``), and nothing is held of the resource itself."""
+    config = load_config(Path("ownlint.yaml"), KNOWN_IDS, text="keys:\n  owner: [owner, Team]\n")
+    tags = CountedTags(
+        TagValue(key, value, (Place("a.yaml", 3, f"label {key}", PlaceKind.LABEL, key),))
+        for key, value in [("app", "web"), ("team", "b"), ("Owner", "a"), ("operated-by", "msp")]
+    )
+    resource = Resource("ConfigMap/default/c", "k8s:ConfigMap", "c", "kubernetes", "a.yaml", 1, 9, tags=tags)
+    names = [OWNER, OPERATOR, CONTRACT, ESCALATION, "data-classification", OWNER]
+    facts = Facts(config)
+    first = Resource("ConfigMap/default/b", "k8s:ConfigMap", "b", "kubernetes", "b.yaml", 1, 9)
+    assert [facts(first, name) for name in names] == [fact(config, first, name) for name in names]  # learnt: the facts
+    held = sys.getrefcount(resource)
+    CountedTags.walks = 0
+    answers = [facts(resource, name) for name in names]
+    assert CountedTags.walks == 1
+    assert sys.getrefcount(resource) == held
+    assert answers == [fact(config, resource, name) for name in names]
+    assert answers[0].value == "a"
+    other = Resource("ConfigMap/default/d", "k8s:ConfigMap", "d", "kubernetes", "a.yaml", 1, 9, tags=tags[:2])
+    assert facts(other, OWNER) == fact(config, other, OWNER)  # another resource: its own tags
+    assert facts(other, OWNER).value == "b"
