@@ -111,16 +111,9 @@ class Through:
         info = _stat(path)  # before the file is read: a change after it gives the file another identity
         entry = self.stored.get(name)
         now = identity(info) if info is not None else None
-        if (
-            now is not None
-            and type(entry) is list
-            and len(entry) == 3
-            and entry[2] == now
-            and entry[1] is not None
-            and stat.S_ISREG(info.st_mode)  # type: ignore[union-attr]
-            and info.st_size <= limit  # type: ignore[union-attr]
-            and not shown.endswith(".json")  # JSON is never recorded (parsed quickly anyway)
-        ):
+        usable = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limit  # as read_text has it
+        usable = usable and not shown.endswith(".json")  # never recorded: parsed quickly anyway, as ``collect`` does
+        if usable and type(entry) is list and len(entry) == 3 and entry[1] is not None and entry[2] == now:
             known = decoded(entry[1], shown)
             if known is not None:
                 collected(known, found, problems)
