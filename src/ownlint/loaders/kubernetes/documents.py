@@ -56,7 +56,14 @@ def collect(
     if "apiVersion" not in text or "kind" not in text:
         return  # not Kubernetes: skipped silently, without building any objects
     use = parse if parse is not None and not shown.endswith(".json") else documents_of  # JSON: quick anyway
-    documents, found = use(text, shown)
+    collected(use(text, shown), out, problems)
+
+
+def collected(
+    parsed: tuple[list[Manifest], list[LoadProblem]], out: list[Manifest], problems: list[LoadProblem]
+) -> None:
+    """A file's documents (their objects: a ``kind: List``'s items) into ``out``, its problems into ``problems``."""
+    documents, found = parsed
     problems.extend(found)
     for document in documents:
         out.extend(_objects(document))

@@ -27,9 +27,9 @@ def deployed_namespaces(manifests: list[Manifest]) -> list[Manifest]:
         if manifest.data["kind"] in CLUSTER_SCOPED:
             result.append(manifest)
             continue
-        places = _places(manifest)
+        places = _places(manifest) if flux or argo else []  # none in most repositories: nothing per manifest
         forced = None
-        if flux:  # none in most repositories: no generator per manifest
+        if flux:
             forced = next((ns for path, ns, _ in flux if any(_under(p, path, True) for p in places)), None)
         given = _namespace(manifest.data)
         chosen = forced or given

@@ -4,12 +4,14 @@ a worker): each file's objects and problems, its YAML through the manifest cache
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import stat
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ownlint.loaders.files import is_link, read_text, relative
-from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, documents_of
+from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, collected, documents_of
 from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
 from ownlint.model import LoadProblem
 
@@ -47,6 +49,7 @@ def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Ma
     """Each file's place, name as shown, objects and problems, by bucket; and the cache entries written."""
     from ownlint.loaders.kubernetes.cached import ManifestCache, merged
 
+    started = time.time_ns()  # before any file is looked at: what changed since is not recorded as settled
     results = []
     for task in tasks:
         cache = ManifestCache(Path(task.cache[0]), task.cache[1]) if task.cache is not None else None
@@ -54,7 +57,7 @@ def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Ma
         parsed: dict[str, dict[str, list[Any]]] = {}
         found = []
         for directory, names in task.directories:
-            through = _through(stored.get(directory, {}), parsed, directory) if cache is not None else None
+            through = Through(stored.get(directory, {}), parsed, directory, started) if cache is not None else None
             found.extend(_read_directory(Path(task.root), directory, names, task.limit, through))
         if cache is not None and parsed:
             cache.write(task.number, merged(stored, parsed))
@@ -63,7 +66,7 @@ def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Ma
 
 
 def _read_directory(
-    root: Path, directory: str, names: list[tuple[int, str]], limit: int, through: Callable[[str], Parse] | None
+    root: Path, directory: str, names: list[tuple[int, str]], limit: int, through: Through | None
 ) -> list[tuple[int, str, list[Manifest], list[LoadProblem]]]:
     """Each file's place, name as shown, objects and problems (YAML parsed ``through`` the cache)."""
     shown_directory = relative(root, Path(directory))
@@ -73,7 +76,10 @@ def _read_directory(
         shown = relative(root, Path(path)) if is_link(path) else _joined(shown_directory, name)  # the run's listing
         found: list[Manifest] = []
         problems: list[LoadProblem] = []
-        collect(shown, read_text(path, shown, limit), found, problems, through(name) if through else None)
+        if through is None:
+            collect(shown, read_text(path, shown, limit), found, problems)
+        else:
+            through.read(name, path, shown, limit, found, problems)
         results.append((index, shown, found, problems))
     return results
 
@@ -82,26 +88,61 @@ def _joined(directory: str, name: str) -> str:
     return f"{directory}/{name}" if directory else name
 
 
-def _through(
-    stored: dict[str, list[Any]], parsed: dict[str, dict[str, list[Any]]], directory: str
-) -> Callable[[str], Parse]:
-    """How a file of ``directory`` is parsed: from ``stored`` when that holds its text's digest, else parsed
-    and recorded in ``parsed`` (None: plain JSON would not give it back, parsed each time)."""
-    from ownlint.loaders.kubernetes.cached import MAX_TEXT, decoded, digest, encoded
+class Through:
+    """How the files of one directory are read through the cache: not at all when ``stored`` records the file's
+    identity (its documents decoded from the entry), else read and parsed from ``stored`` when that holds its
+    text's digest, else parsed and recorded in ``parsed`` (None: plain JSON would not give it back, parsed each
+    time); ``started``: when the run began (ns), for ``cached.settled``."""
 
-    def parse_file(name: str) -> Parse:
+    def __init__(
+        self, stored: dict[str, list[Any]], parsed: dict[str, dict[str, list[Any]]], directory: str, started: int
+    ):
+        self.stored = stored
+        self.parsed = parsed
+        self.directory = directory
+        self.started = started
+
+    def read(
+        self, name: str, path: str, shown: str, limit: int, found: list[Manifest], problems: list[LoadProblem]
+    ) -> None:
+        """The file's objects into ``found``, its problems into ``problems``."""
+        from ownlint.loaders.kubernetes.cached import decoded, identity, settled
+
+        info = _stat(path)  # before the file is read: a change after it gives the file another identity
+        entry = self.stored.get(name)
+        now = identity(info) if info is not None else None
+        usable = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limit  # as read_text has it
+        usable = usable and not shown.endswith(".json")  # never recorded: parsed quickly anyway, as ``collect`` does
+        if usable and type(entry) is list and len(entry) == 3 and entry[1] is not None and entry[2] == now:
+            known = decoded(entry[1], shown)
+            if known is not None:
+                collected(known, found, problems)
+                return
+        recorded = now if info is not None and settled(info, self.started) else None
+        collect(shown, read_text(path, shown, limit), found, problems, self._parse(name, entry, recorded))
+
+    def _parse(self, name: str, entry: Any, recorded: str | None) -> Parse:
+        from ownlint.loaders.kubernetes.cached import MAX_TEXT, decoded, digest, encoded
+
         def parse(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
             source = digest(text)
-            entry = stored.get(name)
-            if type(entry) is list and len(entry) == 2 and entry[0] == source:
+            if type(entry) is list and len(entry) in (2, 3) and entry[0] == source:
                 found = documents_of(text, shown) if entry[1] is None else decoded(entry[1], shown)
+                unrecorded = len(entry) == 2 or entry[2] is None
                 if found is not None:
+                    if unrecorded and recorded is not None:  # settled since: taken by its identity next time
+                        self.parsed.setdefault(self.directory, {})[name] = [source, entry[1], recorded]
                     return found
             documents, problems, plain = parsed_documents(text, shown)
             keep = encoded(documents, problems) if plain and len(text) <= MAX_TEXT else None
-            parsed.setdefault(directory, {})[name] = [source, keep]
+            self.parsed.setdefault(self.directory, {})[name] = [source, keep, recorded]
             return documents, problems
 
         return parse
 
-    return parse_file
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None

@@ -15,17 +15,18 @@ def resources(manifests: list[Manifest], context: list[Manifest] | None = None) 
     cluster_scoped = set(CLUSTER_SCOPED) | _crd_cluster_kinds(manifests)
     defined = [*(context or ()), *manifests]  # the files checked win over the context
     namespaces = {name_of(m.data): m for m in defined if m.data["kind"] == "Namespace" and name_of(m.data)}
-    inherited: dict[str, tuple[TagValue, ...]] = {}  # a Namespace's tags, built once for all its objects
+    inherited: dict[str, dict[str, TagValue]] = {}  # a Namespace's tags, built once for all its objects
+    whats: dict[tuple[str, str, str], str] = {}
 
-    def of_namespace(name: str) -> tuple[TagValue, ...]:
+    def of_namespace(name: str) -> dict[str, TagValue]:
         namespace = namespaces.get(name)
         if namespace is None:
-            return ()
+            return {}
         if name not in inherited:
             inherited[name] = _tags(namespace, ("metadata",), "namespace")
         return inherited[name]
 
-    return [_resource(manifest, cluster_scoped, of_namespace) for manifest in manifests]
+    return [_resource(manifest, cluster_scoped, of_namespace, whats) for manifest in manifests]
 
 
 def _crd_cluster_kinds(manifests: list[Manifest]) -> set[str]:
@@ -40,10 +41,13 @@ def _crd_cluster_kinds(manifests: list[Manifest]) -> set[str]:
 
 
 def _resource(
-    manifest: Manifest, cluster_scoped: set[str], of_namespace: Callable[[str], tuple[TagValue, ...]]
+    manifest: Manifest,
+    cluster_scoped: set[str],
+    of_namespace: Callable[[str], dict[str, TagValue]],
+    whats: dict[tuple[str, str, str], str],
 ) -> Resource:
-    """The object as a resource, with the tags of its Namespace that it does not set itself (built once, not
-    replaced after: ``dataclasses.replace`` cost a tenth of the loading of 9k manifests)."""
+    """The object as a resource, with the tags of its pod template and its Namespace that it does not set itself
+    (built once, not replaced after: ``dataclasses.replace`` cost a tenth of the loading of 9k manifests)."""
     data = manifest.data
     kind = data["kind"]
     name = name_of(data) or "<unnamed>"
@@ -51,17 +55,18 @@ def _resource(
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     namespace = None if kind in cluster_scoped else str(meta.get("namespace") or "default")
     address = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
-    tags = _tags(manifest, ("metadata",), "")
+    tags = _tags(manifest, ("metadata",), "", whats)
     if kind in WORKLOADS or kind == "CronJob":
         template = (
             ("spec", "jobTemplate", "spec", "template", "metadata")
             if kind == "CronJob"
             else ("spec", "template", "metadata")
         )
-        own = {t.key.lower() for t in tags}
-        tags += tuple(t for t in _tags(manifest, template, "pod template") if t.key.lower() not in own)
+        for key, tag in _tags(manifest, template, "pod template", whats).items():
+            tags.setdefault(key, tag)  # its own win, the template's follow
     if namespace:
-        tags = _inherit(tags, of_namespace(namespace))
+        for key, tag in of_namespace(namespace).items():
+            tags.setdefault(key, tag)
     meta_line = manifest.lines.get(("metadata",), manifest.line)
     return Resource(
         address=address,
@@ -73,7 +78,7 @@ def _resource(
         end_line=manifest.end_line,
         stack=manifest.file,
         namespace=namespace,
-        tags=tags,
+        tags=tuple(tags.values()),
         fix_place=Place(
             manifest.file, meta_line, f"metadata.labels of {address}", PlaceKind.OBJECT_LABELS, "labels", address
         ),
@@ -83,33 +88,38 @@ def _resource(
     )
 
 
-def _tags(manifest: Manifest, prefix: tuple[str, ...], origin: str) -> tuple[TagValue, ...]:
+def _tags(
+    manifest: Manifest, prefix: tuple[str, ...], origin: str, whats: dict[tuple[str, str, str], str] | None = None
+) -> dict[str, TagValue]:
+    """The labels and annotations at ``prefix`` by their lowered key; ``whats``: the words of each place by
+    (origin, label, key), shared by the objects of a run (one string per distinct key, not one per object)."""
     node: Any = manifest.data
     for name in prefix:
         node = node.get(name) if isinstance(node, dict) else None
-    if not isinstance(node, dict):
-        return ()
     found: dict[str, TagValue] = {}
+    if not isinstance(node, dict):
+        return found
     kind = PlaceKind.NAMESPACE_LABEL if origin == "namespace" else PlaceKind.LABEL
     of_namespace = f" of Namespace/{name_of(manifest.data)}" if origin == "namespace" else ""
     file, first, lines, origins = manifest.file, manifest.line, manifest.lines, manifest.origins
+    words = {} if whats is None or of_namespace else whats  # a Namespace's are built once per Namespace anyway
     for section in ("annotations", "labels"):  # labels win over annotations of the same key
         entries = node.get(section)
         if not isinstance(entries, dict):
             continue
         label = section[:-1]
         for key, value in entries.items():
-            name = str(key)
+            name = key if type(key) is str else str(key)
             path = (*prefix, section, name)
-            what = f"{label} {name}{of_namespace}" if of_namespace else f"{origin} {label} {name}".strip()
-            text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+            what = words.get((origin, label, name))
+            if what is None:
+                what = f"{label} {name}{of_namespace}" if of_namespace else f"{origin} {label} {name}".strip()
+                words[origin, label, name] = what
+            text = value if type(value) is str else _text(value)
             place = (origins.get(path) if origins else None) or Place(file, lines.get(path, first), what, kind, name)
             found[name.lower()] = TagValue(name, text, (place,))
-    return tuple(found.values())
+    return found
 
 
-def _inherit(tags: tuple[TagValue, ...], inherited: tuple[TagValue, ...]) -> tuple[TagValue, ...]:
-    if not inherited:
-        return tags
-    own = {t.key.lower() for t in tags}
-    return tags + tuple(t for t in inherited if t.key.lower() not in own)
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)

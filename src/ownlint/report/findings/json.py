@@ -75,24 +75,51 @@ _IN_FINDING = "\n      "  # a finding's members: two levels down in the document
 def _finding_text(finding: Finding) -> str:
     """``_finding`` as ``json_text`` writes it in the list (its ``##[`` left to the caller): one template for
     the usual values (25k findings of a monorepo: a tenth of a warm run went to the generic writer)."""
-    plain = (finding.rule, finding.name, finding.severity.value, finding.message, finding.resource)
-    texts = (finding.resource_type, finding.source, finding.file, finding.fingerprint)
-    if not all(type(v) is str for v in (*plain, *texts)) or type(finding.line) is not int:
-        return "    " + _nested(_finding(finding), "\n    ")
-    if type(finding.end_line) is not int:
+    rule, name, message, resource, resource_type = (
+        finding.rule,
+        finding.name,
+        finding.message,
+        finding.resource,
+        finding.resource_type,
+    )
+    source, file, line, end_line, fingerprint = (
+        finding.source,
+        finding.file,
+        finding.line,
+        finding.end_line,
+        finding.fingerprint,
+    )
+    severity = _SEVERITIES.get(finding.severity)
+    if not (
+        type(rule) is str
+        and type(name) is str
+        and type(message) is str
+        and type(resource) is str
+        and type(resource_type) is str
+        and type(source) is str
+        and type(file) is str
+        and type(fingerprint) is str
+        and type(line) is int
+        and type(end_line) is int
+        and severity is not None
+    ):
         return "    " + _nested(_finding(finding), "\n    ")
     e = encode_basestring_ascii
+    path = _nested(list(finding.path), _IN_FINDING) if finding.path else "[]"
+    provenance = _nested(_places(finding.provenance), _IN_FINDING) if finding.provenance else "[]"
     related = f',{_IN_FINDING}"related": {_nested(_places(finding.related), _IN_FINDING)}' if finding.related else ""
     return (
-        f'    {{{_IN_FINDING}"rule": {e(finding.rule)},{_IN_FINDING}"name": {e(finding.name)},'
-        f'{_IN_FINDING}"severity": {e(finding.severity.value)},{_IN_FINDING}"message": {e(finding.message)},'
-        f'{_IN_FINDING}"resource": {e(finding.resource)},{_IN_FINDING}"resource_type": {e(finding.resource_type)},'
-        f'{_IN_FINDING}"source": {e(finding.source)},{_IN_FINDING}"file": {e(finding.file)},'
-        f'{_IN_FINDING}"line": {int.__repr__(finding.line)},{_IN_FINDING}"end_line": {int.__repr__(finding.end_line)},'
-        f'{_IN_FINDING}"path": {_nested(list(finding.path), _IN_FINDING)},'
-        f'{_IN_FINDING}"provenance": {_nested(_places(finding.provenance), _IN_FINDING)},'
-        f'{_IN_FINDING}"fingerprint": {e(finding.fingerprint)}{related}\n    }}'
+        f'    {{{_IN_FINDING}"rule": {e(rule)},{_IN_FINDING}"name": {e(name)},'
+        f'{_IN_FINDING}"severity": {severity},{_IN_FINDING}"message": {e(message)},'
+        f'{_IN_FINDING}"resource": {e(resource)},{_IN_FINDING}"resource_type": {e(resource_type)},'
+        f'{_IN_FINDING}"source": {e(source)},{_IN_FINDING}"file": {e(file)},'
+        f'{_IN_FINDING}"line": {int.__repr__(line)},{_IN_FINDING}"end_line": {int.__repr__(end_line)},'
+        f'{_IN_FINDING}"path": {path},{_IN_FINDING}"provenance": {provenance},'
+        f'{_IN_FINDING}"fingerprint": {e(fingerprint)}{related}\n    }}'
     )
+
+
+_SEVERITIES = {severity: encode_basestring_ascii(severity.value) for severity in Severity}  # written once each
 
 
 def _nested(value: Any, newline: str) -> str:
