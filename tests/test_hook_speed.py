@@ -367,3 +367,92 @@ def test_a_run_that_does_not_walk_keeps_the_last_walk_whole(tmp_path: Path, monk
     remembered = store.unchanged_walk()
     assert remembered is not None  # the walk is still whole...
     assert [d for d, _ in remembered] == [d for d, _, _ in walked[0]]  # ...and all there, in its order
+
+
+# -- a one-file check builds nothing its rules cannot use, and reads the shipped preset without parsing YAML --
+
+MSP_CONFIG = (
+    "parties:\n  internal: [platform]\n  msp:\n    acme:\n      identities:\n"
+    '        aws_principals: ["arn:aws:iam::111122223333:root"]\n'
+)
+TRUSTING = (
+    'resource "aws_iam_role" "ops" {\n  name = "ops"\n  tags = { owner = "platform" }\n'
+    "  assume_role_policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"sts:AssumeRole\",\n"
+    '    Principal = {AWS = "arn:aws:iam::111122223333:root"}}]})\n}\n'
+    'resource "aws_iam_role_policy" "read" {\n  role = aws_iam_role.ops.name\n'
+    "  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"s3:GetObject\",\n"
+    '    Resource = "${aws_s3_bucket.ledger.arn}/*"}]})\n}\n'
+)
+BUCKET = 'resource "aws_s3_bucket" "ledger" {\n  bucket = "l"\n  tags = { owner = "platform"%s }\n}\n'
+
+
+def _graphs_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many resource graphs the run builds (each with its resources' count)."""
+    import ownlint.graph
+
+    built: list[int] = []
+    build = ownlint.graph.build_graph
+
+    def counted(resources: Any, *args: Any, **kwargs: Any) -> Any:
+        listed = list(resources)
+        built.append(len(listed))
+        return build(listed, *args, **kwargs)
+
+    monkeypatch.setattr(ownlint.graph, "build_graph", counted)
+    return built
+
+
+def test_the_boundary_rules_build_no_graph_when_no_resource_is_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"ownlint.yaml": MSP_CONFIG, "stack/main.tf": TRUSTING + BUCKET % ""})
+    monkeypatch.chdir(tmp_path)
+    built = _graphs_built(monkeypatch)
+    clean = run_cli("check", "--no-cache", "--format", "json", "--", "stack/main.tf")
+    assert built == []  # the MSP reaches the bucket, but no boundary denies it: no path can be a finding
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    import ownlint.rules.paths as paths
+
+    monkeypatch.setattr(paths, "_denying", lambda context, boundaries, also: boundaries)  # as before: built
+    assert run_cli("check", "--no-cache", "--format", "json", "--", "stack/main.tf").stdout == clean.stdout
+
+
+def test_the_boundary_rules_build_the_graph_when_a_resource_is_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    restricted = BUCKET % ', data-classification = "restricted"'
+    write_tree(tmp_path, {"ownlint.yaml": MSP_CONFIG, "stack/main.tf": TRUSTING + restricted})
+    monkeypatch.chdir(tmp_path)
+    built = _graphs_built(monkeypatch)
+    run = run_cli("check", "--no-cache", "--format", "json", "--", "stack/main.tf")
+    assert built == [3]
+    assert [f["rule"] for f in run.json()["findings"] if f["rule"] == "OWN008"] == ["OWN008"]
+
+
+def test_the_shipped_preset_is_read_without_parsing_its_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ownlint.config.load
+
+    parsed: list[str] = []
+    load_located = ownlint.config.load.load_located
+
+    def counted(text: str, file: str) -> Any:
+        parsed.append(file)
+        return load_located(text, file)
+
+    monkeypatch.setattr(ownlint.config.load, "load_located", counted)
+    write_tree(tmp_path, TERRAFORM)
+    monkeypatch.chdir(tmp_path)
+    run = run_cli("check", "--no-cache", "--", "stack/main.tf")
+    assert run.exit_code == 1, run.stderr  # the preset's categories and facts are applied
+    assert "OWN005 missing-compliance-label" in run.stdout
+    assert [os.path.basename(f) for f in parsed] == ["ownlint.yaml"]  # the user's config only
+
+
+def test_the_precomputed_preset_is_the_parsed_yaml() -> None:
+    from ownlint.config.load import PRESETS, preset_located, preset_text
+    from ownlint.config.yaml import load_located
+
+    for name in PRESETS:
+        parsed = load_located(preset_text(name), f"preset {name}")
+        assert preset_located(name) == parsed, "run scripts/presets.py to write presets/*.json again"
