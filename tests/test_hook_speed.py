@@ -258,10 +258,10 @@ def test_a_directory_changed_within_the_clock_tick_is_not_remembered(
 ) -> None:
     from ownlint.loaders.terraform import outline_cache
 
-    def coarse(info: os.stat_result) -> str:  # a file system with one-second times (FAT, HFS+, some mounts)
-        return f"{info.st_dev}.{info.st_ino}.{info.st_mtime_ns // 10**9}.{info.st_ctime_ns // 10**9}"
+    def coarse(info: os.stat_result) -> tuple[int, ...]:  # a file system with one-second times (FAT, HFS+, ...)
+        return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns // 10**9, info.st_ctime_ns // 10**9
 
-    monkeypatch.setattr(outline_cache, "_identity", coarse)
+    monkeypatch.setattr(outline_cache, "_fields", coarse)
     root, cache = tmp_path / "repo", tmp_path / "cache"
     _estate(root, tmp_path / "outside")
     _walk(root, cache)
@@ -366,7 +366,7 @@ def test_a_run_that_does_not_walk_keeps_the_last_walk_whole(tmp_path: Path, monk
     assert store is not None
     remembered = store.unchanged_walk()
     assert remembered is not None  # the walk is still whole...
-    assert [d for d, _ in remembered] == [d for d, _, _ in walked[0]]  # ...and all there, in its order
+    assert list(remembered) == [d for d, _, _ in walked[0]]  # ...and all there, in its order
 
 
 # -- a one-file check builds nothing its rules cannot use, and reads the shipped preset without parsing YAML --
@@ -377,10 +377,10 @@ MSP_CONFIG = (
 )
 TRUSTING = (
     'resource "aws_iam_role" "ops" {\n  name = "ops"\n  tags = { owner = "platform" }\n'
-    "  assume_role_policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"sts:AssumeRole\",\n"
+    '  assume_role_policy = jsonencode({Statement = [{Effect = "Allow", Action = "sts:AssumeRole",\n'
     '    Principal = {AWS = "arn:aws:iam::111122223333:root"}}]})\n}\n'
     'resource "aws_iam_role_policy" "read" {\n  role = aws_iam_role.ops.name\n'
-    "  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"s3:GetObject\",\n"
+    '  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject",\n'
     '    Resource = "${aws_s3_bucket.ledger.arn}/*"}]})\n}\n'
 )
 BUCKET = 'resource "aws_s3_bucket" "ledger" {\n  bucket = "l"\n  tags = { owner = "platform"%s }\n}\n'
