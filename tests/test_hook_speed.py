@@ -431,16 +431,16 @@ def test_the_boundary_rules_build_the_graph_when_a_resource_is_denied(
 
 
 def test_the_shipped_preset_is_read_without_parsing_its_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ownlint.config.load
+    import ownlint.config.yaml
 
     parsed: list[str] = []
-    load_located = ownlint.config.load.load_located
+    load_located = ownlint.config.yaml.load_located
 
     def counted(text: str, file: str) -> Any:
         parsed.append(file)
         return load_located(text, file)
 
-    monkeypatch.setattr(ownlint.config.load, "load_located", counted)
+    monkeypatch.setattr(ownlint.config.yaml, "load_located", counted)
     write_tree(tmp_path, TERRAFORM)
     monkeypatch.chdir(tmp_path)
     run = run_cli("check", "--no-cache", "--", "stack/main.tf")
@@ -456,3 +456,16 @@ def test_the_precomputed_preset_is_the_parsed_yaml() -> None:
     for name in PRESETS:
         parsed = load_located(preset_text(name), f"preset {name}")
         assert preset_located(name) == parsed, "run scripts/presets.py to write presets/*.json again"
+
+
+def test_a_warm_check_without_a_config_file_imports_no_yaml_parser(tmp_path: Path) -> None:
+    files = {name: text for name, text in TERRAFORM.items() if name != "ownlint.yaml"}
+    repo = write_tree(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    cache = str(tmp_path / "cache")
+    cold, _ = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    warm, imported = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    assert warm == cold
+    assert "preset hybrid-it" in warm
+    assert "ownlint.config.load" in imported  # the probe sees the run's imports
+    assert sorted(imported & {"yaml", "ownlint.config.yaml"}) == []  # the shipped preset is read as JSON

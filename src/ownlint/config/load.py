@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ownlint.config.located import MAX_BYTES, Located
 from ownlint.config.model import Boundary, Category, CodeOwners, Config, Default, Inheritance, Msp, Waiver
 from ownlint.config.schema import config_schema, did_you_mean
-from ownlint.config.yaml import MAX_BYTES, Located, load_located
 from ownlint.errors import ConfigError
 from ownlint.vcs.tree import repository_top
 
@@ -58,6 +58,8 @@ def load_config(path: Path | None, rule_ids: tuple[str, ...], text: str | None =
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise ConfigError(f"{path}: cannot read config: {reason}") from None
+    from ownlint.config.yaml import load_located  # PyYAML: only a run that reads a config file imports it
+
     user = load_located(text, str(path))
     if not isinstance(user.data, dict):
         raise user.fail((), "expected a mapping at the top level")
