@@ -469,3 +469,67 @@ def test_a_warm_check_without_a_config_file_imports_no_yaml_parser(tmp_path: Pat
     assert "preset hybrid-it" in warm
     assert "ownlint.config.load" in imported  # the probe sees the run's imports
     assert sorted(imported & {"yaml", "ownlint.config.yaml"}) == []  # the shipped preset is read as JSON
+
+
+# -- the config's composition remembered in the user's cache: a warm Terraform check imports no YAML parser --
+
+WAIVED = (
+    "parties:\n  internal: [platform]\nwaivers:\n  - rule: OWN005\n    resource: aws_s3_bucket.b\n"
+    "    reason: legacy\n    expires: 2099-01-01\n"
+)
+
+
+def test_a_warm_terraform_check_with_a_config_file_imports_no_yaml_parser(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": WAIVED})
+    (repo / ".git").mkdir()
+    cache = str(tmp_path / "cache")
+    uncached, _ = imports_of(repo, "check", "--no-cache", "--", "stack/main.tf")
+    cold, _ = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    warm, imported = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    assert warm == cold == uncached
+    assert "suppressed" in warm  # the waiver (a date in the config) was applied
+    assert "ownlint.config.load" in imported
+    assert sorted(imported & {"yaml", "ownlint.config.yaml"}) == []
+
+
+def _config_entries(cache: Path) -> list[Path]:
+    return sorted((cache / "configs").glob("*.json"))
+
+
+def test_a_planted_or_changed_config_entry_is_never_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    repo = write_tree(tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": WAIVED})
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    cache = tmp_path / "cache"
+    uncached = run_cli("check", "--no-cache", "--", "stack/main.tf")
+    run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+    [entry] = _config_entries(cache)
+    signature, _, body = entry.read_bytes().partition(b"\n")
+    stored = json.loads(body)
+    stored["data"][1][0][1] = ["m", [["internal", ["l", [["s", "attacker"]]]]]]  # parties: internal: [attacker]
+    forged = json.dumps(stored).encode()
+    for planted in (signature + b"\n" + forged, b"0" * 64 + b"\n" + forged, b"not json"):
+        entry.write_bytes(planted)
+        warm = run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+        assert (warm.exit_code, warm.stdout) == (uncached.exit_code, uncached.stdout)
+        assert "attacker" not in warm.stdout
+    (repo / "ownlint.yaml").write_text(WAIVED.replace("platform", "platform, data-eng"))  # another text: another entry
+    changed = run_cli("check", "--no-cache", "--", "stack/main.tf")
+    warm = run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+    assert (warm.exit_code, warm.stdout) == (changed.exit_code, changed.stdout)
+    (repo / "ownlint.yaml").write_text("parties: [\n")  # a config that does not compose: its error, every time
+    for _ in range(2):
+        broken = run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+        assert broken.exit_code == 2 and "invalid YAML" in broken.stderr
+
+
+def test_a_config_cache_inside_the_scanned_repository_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = write_tree(tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": WAIVED})
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    run_cli("check", "--cache-dir", str(repo / ".cache"), "--", "stack/main.tf")
+    assert _config_entries(repo / ".cache") == []
