@@ -40,7 +40,7 @@ from ownlint import __version__
 from ownlint.loaders.terraform.outline_io import read_signed, store_secret, write_signed
 from ownlint.loaders.terraform.store import usable_directory
 
-FORMAT = 6  # bump when an entry's shape changes
+FORMAT = 7  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
@@ -90,16 +90,22 @@ class OutlineStore:
                     append((path, strings))
                 continue
             key = path[cut:] if path.startswith(prefix) else path
-            entry = old.get(key)
-            if type(entry) is list and (len(entry) == 2 or len(entry) == 4):
-                text = entry[1]
-                if (text is None or type(text) is str) and entry[0] == identity_of(info):
-                    new[key] = entry
-                    if text or not naming_only:
-                        append((path, text.split("\n") if text else None))
-                    continue
+            identity, entry = identity_of(info), old.get(key)
+            known, text = False, None
+            if (
+                type(entry) is str
+            ):  # the identity, then "\n" and the local paths when it names any (one string to decode)
+                recorded, newline, named = entry.partition("\n")
+                known, text = recorded == identity, (named if newline else None)
+            elif type(entry) is list and len(entry) == 4 and entry[0] == identity:  # ... its module sources outlined
+                known, text = entry[1] is None or type(entry[1]) is str, entry[1]
+            if known:
+                new[key] = entry
+                if text or not naming_only:
+                    append((path, text.split("\n") if text else None))
+                continue
             strings = read(path, max_bytes)
-            self._record("files", key, info, [identity_of(info), "\n".join(strings) if strings else None])
+            self._record("files", key, info, identity + "\n" + "\n".join(strings) if strings else identity)
             if strings or not naming_only:
                 append((path, strings))
         return found
@@ -110,6 +116,9 @@ class OutlineStore:
         a change since then gives the file another identity, so what is read now is never used for other content."""
         key, files = self._key(path), self.new["files"]
         entry = files.get(key)  # only an entry of a file unchanged since it was recorded, never a racy one
+        if type(entry) is str:
+            identity, newline, text = entry.partition("\n")
+            entry = [identity, text if newline else None]
         if type(entry) is not list or len(entry) not in (2, 4):
             return read()
         known = entry[3] if len(entry) == 4 and entry[2] == backend else None
