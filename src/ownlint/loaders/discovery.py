@@ -369,7 +369,10 @@ def _holding(texts: dict[str, str], parts: Iterable[str]) -> list[tuple[str, str
     if len(needles) == 1:
         needle = needles[0]
         return [(d, t) for d, t in texts.items() if needle in t]
-    return [(d, t) for d, t in texts.items() if any(n in t for n in needles)]
+    held: set[str] = set()
+    for needle in needles:  # a pass each, no generator per text: kustomize's three names in 9k directories
+        held.update([d for d, t in texts.items() if needle in t])
+    return [(d, t) for d, t in texts.items() if d in held] if held else []
 
 
 def _parts(text: str) -> Entries:
