@@ -39,12 +39,15 @@ def test_a_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     """The start-up budget of a pre-commit run: the boundary rules walk the graph without networkx,
     and the baseline, git and temporary-file machinery load only when asked for."""
     estate = tmp_path / "estate"
-    write_estate(estate, 2, 2)
+    write_estate(estate, 6, 2)
+    # a stack with restricted data, which the boundaries deny: without one no path can be a finding (no graph)
+    denied = next(p for p in sorted(estate.glob("terraform/*/main.tf")) if "restricted" in p.read_text())
+    named = denied.relative_to(estate).as_posix()
     probe = (
         "import sys\n"
         "from ownlint.cli import main\n"
         "try:\n"
-        "    main(['check', 'terraform/stack-0000/main.tf', 'kubernetes/ns-0000/app.yaml', '--no-cache'])\n"
+        f"    main(['check', '{named}', 'kubernetes/ns-0000/app.yaml', '--no-cache'])\n"
         "finally:\n"
         "    print(sorted(m for m in ('networkx', 'ownlint.vcs.diff_base', 'ownlint.vcs.git', 'ownlint.vcs.checkout',"
         " 'ownlint.report.baseline', 'tempfile',"

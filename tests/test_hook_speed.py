@@ -258,10 +258,10 @@ def test_a_directory_changed_within_the_clock_tick_is_not_remembered(
 ) -> None:
     from ownlint.loaders.terraform import outline_cache
 
-    def coarse(info: os.stat_result) -> str:  # a file system with one-second times (FAT, HFS+, some mounts)
-        return f"{info.st_dev}.{info.st_ino}.{info.st_mtime_ns // 10**9}.{info.st_ctime_ns // 10**9}"
+    def coarse(info: os.stat_result) -> tuple[int, ...]:  # a file system with one-second times (FAT, HFS+, ...)
+        return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns // 10**9, info.st_ctime_ns // 10**9
 
-    monkeypatch.setattr(outline_cache, "_identity", coarse)
+    monkeypatch.setattr(outline_cache, "_fields", coarse)
     root, cache = tmp_path / "repo", tmp_path / "cache"
     _estate(root, tmp_path / "outside")
     _walk(root, cache)
@@ -366,4 +366,170 @@ def test_a_run_that_does_not_walk_keeps_the_last_walk_whole(tmp_path: Path, monk
     assert store is not None
     remembered = store.unchanged_walk()
     assert remembered is not None  # the walk is still whole...
-    assert [d for d, _ in remembered] == [d for d, _, _ in walked[0]]  # ...and all there, in its order
+    assert list(remembered) == [d for d, _, _ in walked[0]]  # ...and all there, in its order
+
+
+# -- a one-file check builds nothing its rules cannot use, and reads the shipped preset without parsing YAML --
+
+MSP_CONFIG = (
+    "parties:\n  internal: [platform]\n  msp:\n    acme:\n      identities:\n"
+    '        aws_principals: ["arn:aws:iam::111122223333:root"]\n'
+)
+TRUSTING = (
+    'resource "aws_iam_role" "ops" {\n  name = "ops"\n  tags = { owner = "platform" }\n'
+    '  assume_role_policy = jsonencode({Statement = [{Effect = "Allow", Action = "sts:AssumeRole",\n'
+    '    Principal = {AWS = "arn:aws:iam::111122223333:root"}}]})\n}\n'
+    'resource "aws_iam_role_policy" "read" {\n  role = aws_iam_role.ops.name\n'
+    '  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject",\n'
+    '    Resource = "${aws_s3_bucket.ledger.arn}/*"}]})\n}\n'
+)
+BUCKET = 'resource "aws_s3_bucket" "ledger" {\n  bucket = "l"\n  tags = { owner = "platform"%s }\n}\n'
+
+
+def _graphs_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many resource graphs the run builds (each with its resources' count)."""
+    import ownlint.graph
+
+    built: list[int] = []
+    build = ownlint.graph.build_graph
+
+    def counted(resources: Any, *args: Any, **kwargs: Any) -> Any:
+        listed = list(resources)
+        built.append(len(listed))
+        return build(listed, *args, **kwargs)
+
+    monkeypatch.setattr(ownlint.graph, "build_graph", counted)
+    return built
+
+
+def test_the_boundary_rules_build_no_graph_when_no_resource_is_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"ownlint.yaml": MSP_CONFIG, "stack/main.tf": TRUSTING + BUCKET % ""})
+    monkeypatch.chdir(tmp_path)
+    built = _graphs_built(monkeypatch)
+    clean = run_cli("check", "--no-cache", "--format", "json", "--", "stack/main.tf")
+    assert built == []  # the MSP reaches the bucket, but no boundary denies it: no path can be a finding
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    import ownlint.rules.paths as paths
+
+    monkeypatch.setattr(paths, "_denying", lambda context, boundaries, also: boundaries)  # as before: built
+    assert run_cli("check", "--no-cache", "--format", "json", "--", "stack/main.tf").stdout == clean.stdout
+
+
+def test_the_boundary_rules_build_the_graph_when_a_resource_is_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    restricted = BUCKET % ', data-classification = "restricted"'
+    write_tree(tmp_path, {"ownlint.yaml": MSP_CONFIG, "stack/main.tf": TRUSTING + restricted})
+    monkeypatch.chdir(tmp_path)
+    built = _graphs_built(monkeypatch)
+    run = run_cli("check", "--no-cache", "--format", "json", "--", "stack/main.tf")
+    assert built == [3]
+    assert [f["rule"] for f in run.json()["findings"] if f["rule"] == "OWN008"] == ["OWN008"]
+
+
+def test_the_shipped_preset_is_read_without_parsing_its_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ownlint.config.yaml
+
+    parsed: list[str] = []
+    load_located = ownlint.config.yaml.load_located
+
+    def counted(text: str, file: str) -> Any:
+        parsed.append(file)
+        return load_located(text, file)
+
+    monkeypatch.setattr(ownlint.config.yaml, "load_located", counted)
+    write_tree(tmp_path, TERRAFORM)
+    monkeypatch.chdir(tmp_path)
+    run = run_cli("check", "--no-cache", "--", "stack/main.tf")
+    assert run.exit_code == 1, run.stderr  # the preset's categories and facts are applied
+    assert "OWN005 missing-compliance-label" in run.stdout
+    assert [os.path.basename(f) for f in parsed] == ["ownlint.yaml"]  # the user's config only
+
+
+def test_the_precomputed_preset_is_the_parsed_yaml() -> None:
+    from ownlint.config.load import PRESETS, preset_located, preset_text
+    from ownlint.config.yaml import load_located
+
+    for name in PRESETS:
+        parsed = load_located(preset_text(name), f"preset {name}")
+        assert preset_located(name) == parsed, "run scripts/presets.py to write presets/*.json again"
+
+
+def test_a_warm_check_without_a_config_file_imports_no_yaml_parser(tmp_path: Path) -> None:
+    files = {name: text for name, text in TERRAFORM.items() if name != "ownlint.yaml"}
+    repo = write_tree(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    cache = str(tmp_path / "cache")
+    cold, _ = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    warm, imported = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    assert warm == cold
+    assert "preset hybrid-it" in warm
+    assert "ownlint.config.load" in imported  # the probe sees the run's imports
+    assert sorted(imported & {"yaml", "ownlint.config.yaml"}) == []  # the shipped preset is read as JSON
+
+
+# -- the config's composition remembered in the user's cache: a warm Terraform check imports no YAML parser --
+
+WAIVED = (
+    "parties:\n  internal: [platform]\nwaivers:\n  - rule: OWN005\n    resource: aws_s3_bucket.b\n"
+    "    reason: legacy\n    expires: 2099-01-01\n"
+)
+
+
+def test_a_warm_terraform_check_with_a_config_file_imports_no_yaml_parser(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": WAIVED})
+    (repo / ".git").mkdir()
+    cache = str(tmp_path / "cache")
+    uncached, _ = imports_of(repo, "check", "--no-cache", "--", "stack/main.tf")
+    cold, _ = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    warm, imported = imports_of(repo, "check", "--cache-dir", cache, "--", "stack/main.tf")
+    assert warm == cold == uncached
+    assert "suppressed" in warm  # the waiver (a date in the config) was applied
+    assert "ownlint.config.load" in imported
+    assert sorted(imported & {"yaml", "ownlint.config.yaml"}) == []
+
+
+def _config_entries(cache: Path) -> list[Path]:
+    return sorted((cache / "configs").glob("*.json"))
+
+
+def test_a_planted_or_changed_config_entry_is_never_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    repo = write_tree(tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": WAIVED})
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    cache = tmp_path / "cache"
+    uncached = run_cli("check", "--no-cache", "--", "stack/main.tf")
+    run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+    [entry] = _config_entries(cache)
+    signature, _, body = entry.read_bytes().partition(b"\n")
+    stored = json.loads(body)
+    stored["data"][1][0][1] = ["m", [["internal", ["l", [["s", "attacker"]]]]]]  # parties: internal: [attacker]
+    forged = json.dumps(stored).encode()
+    for planted in (signature + b"\n" + forged, b"0" * 64 + b"\n" + forged, b"not json"):
+        entry.write_bytes(planted)
+        warm = run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+        assert (warm.exit_code, warm.stdout) == (uncached.exit_code, uncached.stdout)
+        assert "attacker" not in warm.stdout
+    (repo / "ownlint.yaml").write_text(WAIVED.replace("platform", "platform, data-eng"))  # another text: another entry
+    changed = run_cli("check", "--no-cache", "--", "stack/main.tf")
+    warm = run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+    assert (warm.exit_code, warm.stdout) == (changed.exit_code, changed.stdout)
+    (repo / "ownlint.yaml").write_text("parties: [\n")  # a config that does not compose: its error, every time
+    for _ in range(2):
+        broken = run_cli("check", "--cache-dir", str(cache), "--", "stack/main.tf")
+        assert broken.exit_code == 2 and "invalid YAML" in broken.stderr
+
+
+def test_a_config_cache_inside_the_scanned_repository_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = write_tree(tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": WAIVED})
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    run_cli("check", "--cache-dir", str(repo / ".cache"), "--", "stack/main.tf")
+    assert _config_entries(repo / ".cache") == []

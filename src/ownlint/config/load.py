@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ownlint.config.located import MAX_BYTES, Located
 from ownlint.config.model import Boundary, Category, CodeOwners, Config, Default, Inheritance, Msp, Waiver
 from ownlint.config.schema import config_schema, did_you_mean
-from ownlint.config.yaml import MAX_BYTES, Located, load_located
 from ownlint.errors import ConfigError
 from ownlint.vcs.tree import repository_top
 
@@ -16,6 +16,7 @@ CONFIG_NAMES = ("ownlint.yaml", ".ownlint.yaml")
 REGULAR_MODES = (b"100644", b"100755")  # git tree entry modes of a file (not a link, not a submodule)
 PRESETS = ("hybrid-it",)
 DEFAULT_PRESET = "hybrid-it"
+Compose = Callable[[str, str], Located]  # (text, file name) -> the composed document
 BOUNDARY_KEYS = ("from", "to", "operator_location", "category")  # any other key under deny is a fact
 
 
@@ -40,9 +41,12 @@ def find_config(paths: Sequence[Path], root: Path) -> Path | None:
     return next((top / name for name in CONFIG_NAMES if (top / name).is_file()), None)
 
 
-def load_config(path: Path | None, rule_ids: tuple[str, ...], text: str | None = None) -> Config:
+def load_config(
+    path: Path | None, rule_ids: tuple[str, ...], text: str | None = None, compose: Compose | None = None
+) -> Config:
     """Load ``path`` (or the default preset when None), merged over what it extends, validated;
-    ``text``: its content, when read elsewhere (``path`` then only names it: ``main:ownlint.yaml``)."""
+    ``text``: its content, when read elsewhere (``path`` then only names it: ``main:ownlint.yaml``);
+    ``compose``: what composes its text (``yaml.load_located`` by default: a cache may know it already)."""
     schema = config_schema(rule_ids)
     if path is None:
         preset = _preset(DEFAULT_PRESET, "(built-in)")
@@ -58,7 +62,11 @@ def load_config(path: Path | None, rule_ids: tuple[str, ...], text: str | None =
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise ConfigError(f"{path}: cannot read config: {reason}") from None
-    user = load_located(text, str(path))
+    if compose is None:
+        from ownlint.config.yaml import load_located  # PyYAML: only a run that composes a config imports it
+
+        compose = load_located
+    user = compose(text, str(path))
     if not isinstance(user.data, dict):
         raise user.fail((), "expected a mapping at the top level")
     schema(user.data, (), user)
@@ -140,8 +148,16 @@ def _check_boundary_facts(merged: Mapping[str, Any], user: Located, facts: set[s
 def _preset(name: str, where: str) -> Located:
     if name not in PRESETS:
         raise ConfigError(f"{where}: unknown preset {name!r}{did_you_mean(name, PRESETS)}")
-    text = preset_text(name)
-    return load_located(text, f"preset {name}")
+    return preset_located(name)
+
+
+def preset_located(name: str) -> Located:
+    """The shipped preset as its YAML composes (``presets/NAME.json``, written from ``NAME.yaml`` by
+    scripts/presets.py; a test keeps them equal): decoding JSON costs a tenth of composing the YAML."""
+    import json
+
+    stored = json.loads((Path(__file__).parent / "presets" / f"{name}.json").read_bytes())
+    return Located(f"preset {name}", stored["data"], {tuple(path): line for path, line in stored["lines"]})
 
 
 def preset_text(name: str = DEFAULT_PRESET) -> str:

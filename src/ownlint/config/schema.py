@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ownlint.config.yaml import Located, Path
+from ownlint.config.located import Located, Path
 
 Checker = Callable[[Any, Path, "Located"], None]
 

@@ -27,6 +27,7 @@ from ownlint.vcs.tree import repository_top
 
 if TYPE_CHECKING:
     from ownlint.config import CodeOwners
+    from ownlint.config.load import Compose
     from ownlint.loaders.kubernetes.documents import Manifest
     from ownlint.loaders.kubernetes.helm import HelmRun
     from ownlint.loaders.terraform.outline_cache import OutlineStore
@@ -222,13 +223,22 @@ def choose_config(inputs: Inputs, paths: list[Path], root: Path) -> Config:
         path = Path(inputs.config)
         if not path.is_file():
             raise OwnlintError(f"{inputs.config}: config file not found")
-        return load_config(path, KNOWN_IDS)
+        return load_config(path, KNOWN_IDS, compose=_composer(inputs, root))
     if inputs.config_ref is not None:
         top = config_top(paths, root)
         if repository_top(top) is None:
             raise OwnlintError(f"--config-from-ref: {top} is not in a git repository")
         return config_at_ref(inputs.config_ref, top, KNOWN_IDS, inputs.environ)
-    return load_config(find_config(paths, root), KNOWN_IDS)
+    return load_config(find_config(paths, root), KNOWN_IDS, compose=_composer(inputs, root))
+
+
+def _composer(inputs: Inputs, root: Path) -> Compose | None:
+    """The config's composition remembered in the user's cache directory (a warm run imports no YAML parser)."""
+    if inputs.terraform.cache_dir is None:
+        return None
+    from ownlint.loaders.config_cache import remembered
+
+    return remembered(inputs.terraform.cache_dir, repository_top(root) or root)
 
 
 def config_name(config: Config) -> str:

@@ -62,7 +62,7 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
     records: dict[str, list[Resource]] = {}
     for resource in context.resources:
         records.setdefault(resource.node_id, []).append(resource)
-    boundaries = [b for b in config.boundaries if not b.is_residency]
+    boundaries = _denying(context, [b for b in config.boundaries if not b.is_residency], also)
     for msp in config.msps.values():
         applicable = [b for b in boundaries if binds(b, msp)]
         if not applicable:
@@ -75,6 +75,13 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
                 crossing = _crossing(context, applicable, reached, len(found), also, msp, path)
                 if crossing is not None:
                     yield crossing
+
+
+def _denying(context: RuleContext, boundaries: list[Boundary], also: tuple[str, ...]) -> list[Boundary]:
+    """The boundaries that deny some resource of the run: only a path to such a resource is a crossing, so
+    without one the graph is not built (a one-file check of resources no boundary denies)."""
+    resources = context.resources
+    return [b for b in boundaries if any(denied_by(context.config, b, r, also, context.fact) for r in resources)]
 
 
 def _reached(records: Sequence[Resource], keys: frozenset[str] | None) -> list[Resource]:

@@ -132,8 +132,7 @@ def _walked(context: Iterable[str]) -> Callable[[str], bool]:
     """Whether a path is a directory the context's listing walked (a real directory, reached through real ones)."""
     files = context.files if isinstance(context, OutlinedFiles) else context
     if isinstance(files, OtherTerraform):
-        names = files.listing.names
-        return lambda path: names(path) is not None
+        return files.listing.walked
     return lambda path: False
 
 
