@@ -169,7 +169,9 @@ def rbac_estate(root: Path, roles: int, bindings: int) -> None:
         files[f"roles/{r}.yaml"] += f"rules: {rules[r % len(rules)]}\n"
     for n in range(3):
         for kind, name in (("Secret", "s1"), ("ConfigMap", "cm1"), ("ConfigMap", "cm2"), ("ServiceAccount", "sa")):
-            files[f"objects/{n}-{name}.yaml"] = f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: ns{n}}}\n"
+            files[f"objects/{n}-{name}.yaml"] = (
+                f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: ns{n}}}\n"
+            )
         files[f"objects/{n}-d.yaml"] = f"""\
 apiVersion: apps/v1
 kind: Deployment
