@@ -198,6 +198,62 @@ subjects:
     write_tree(root, files)
 
 
+def aws_estate(root: Path, stacks: int) -> None:
+    """Root modules whose policies say Resource "*" or attach AWS managed policies, buckets and tables (and a
+    data source) in each, compute that runs as roles (by types given as globs, too)."""
+    files = {"ownlint.yaml": MSPS}
+    for n in range(stacks):
+        files[f"stacks/s{n}/main.tf"] = f"""\
+resource "aws_iam_role" "app" {{
+  name               = "app-{n}"
+  assume_role_policy = jsonencode({{Statement = [{{Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = {{ AWS = "arn:aws:iam::111122223333:root" }} }}]}})
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
+}}
+resource "aws_iam_role_policy" "all" {{
+  role   = aws_iam_role.app.name
+  policy = jsonencode({{Statement = [{{Effect = "Allow", Action = ["{"s3:GetObject" if n % 2 else "*"}"], Resource = "*"}}]}})
+}}
+resource "aws_iam_role_policy_attachment" "ro" {{
+  role       = aws_iam_role.app.name
+  policy_arn = "arn:aws:iam::aws:policy/{"ReadOnlyAccess" if n % 3 == 0 else "AmazonDynamoDBFullAccess"}"
+}}
+resource "aws_s3_bucket" "data" {{
+  bucket = "data-{n}"
+}}
+resource "aws_s3_bucket" "logs" {{
+  bucket = "logs-{n}"
+}}
+resource "aws_dynamodb_table" "t" {{
+  name = "t-{n}"
+}}
+data "aws_s3_bucket" "existing" {{
+  bucket = "existing-{n}"
+}}
+resource "aws_lambda_function" "f" {{
+  function_name = "f-{n}"
+  role          = aws_iam_role.app.arn
+}}
+resource "google_compute_instance" "vm" {{
+  name = "vm-{n}"
+  service_account {{
+    email = google_service_account.sa.email
+  }}
+}}
+resource "google_service_account" "sa" {{
+  account_id = "sa-{n}"
+}}
+"""
+    write_tree(root, files)
+
+
+def test_aws_hubs_and_identities_give_the_reference_edges(reference: Any, tmp_path: Path) -> None:
+    aws_estate(tmp_path, 6)
+    resources, config = loaded(tmp_path)
+    assert assert_same_edges(reference, resources, config) > 50
+    assert any(e.source.endswith(":*") for e in relations(resources, config))  # the hubs' members are reached
+
+
 def test_network_policies_and_rbac_give_the_reference_edges(reference: Any, tmp_path: Path) -> None:
     network_estate(tmp_path / "network", 20, 30)
     rbac_estate(tmp_path / "rbac", 16, 40)

@@ -194,17 +194,23 @@ def _candidates(index: ResourceIndex, scope: str | None, rules: Sequence[Rule]) 
         everything = in_scope if in_scope is not None else index.resources
         return [r for r in everything if r.source == "kubernetes"]
     if named & EXEC_SUBRESOURCES:  # exec into a pod is acting as its workload
-        named |= {plural(kind) for kind in WORKLOAD_KINDS}
+        named |= WORKLOAD_PLURALS
     by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index))
     return [r for name in sorted(named) for r in by_plural.get((name, scope), ())]
+
+
+WORKLOAD_PLURALS = frozenset(plural(kind) for kind in WORKLOAD_KINDS)
 
 
 def _by_plural(index: ResourceIndex) -> dict[tuple[str, str | None], list[Resource]]:
     """Kubernetes objects by (plural, namespace), and by (plural, None) across every namespace."""
     table: dict[tuple[str, str | None], list[Resource]] = {}
+    plurals: dict[str, str] = {}  # type -> plural, worked out once per type
     for resource in index.resources:
         if resource.source == "kubernetes":
-            what = plural(kind_of(resource))
+            what = plurals.get(resource.type)
+            if what is None:
+                what = plurals[resource.type] = plural(kind_of(resource))
             table.setdefault((what, None), []).append(resource)
             if resource.namespace is not None:
                 table.setdefault((what, resource.namespace), []).append(resource)
