@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import FIXTURES, ROOT, require_git, write_tree
 
 from ownlint.config import Config
-from ownlint.graph.relations import kubernetes_rbac, network, relations
+from ownlint.graph.relations import aws_iam, kubernetes_rbac, network, relations
 from ownlint.inputs import Inputs
 from ownlint.model import Resource
 from ownlint.pipeline import load
@@ -339,3 +339,20 @@ def test_a_role_s_rules_are_read_once_not_once_per_binding_and_object(
     # again (~4 x 30 x bindings); now a rule is read once per role, a binding's subjects once
     few, many = rbac_calls(tmp_path, monkeypatch, 5), rbac_calls(tmp_path, monkeypatch, 20)
     assert many - few <= 4 * (20 - 5)
+
+
+def hub_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stacks: int) -> int:
+    root = tmp_path / str(stacks)
+    aws_estate(root, stacks)
+    resources, config = loaded(root)
+    calls = counted(monkeypatch, aws_iam, "managed")
+    assert sum(e.source.endswith(":*") for e in relations(resources, config)) == 3 * stacks
+    return calls[0]
+
+
+def test_a_hub_s_members_are_looked_up_by_root_module_not_scanned_per_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # before: every (root module, service) hub listed every resource of its service's types (53 and 197 lists
+    # for 4 and 16 root modules here); now each type is listed once
+    assert hub_scans(tmp_path, monkeypatch, 4) == hub_scans(tmp_path, monkeypatch, 16)
