@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ownlint.config import Config
 from ownlint.graph.relations.index import ResourceIndex, as_list
@@ -49,8 +49,7 @@ BUILTIN_CLUSTER_ROLES: Mapping[str, list[dict[str, list[str]]]] = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A PolicyRule's fields as text, read once per run however many bindings and objects it is checked for."""
 
     groups: tuple[str, ...]
