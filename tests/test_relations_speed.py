@@ -134,17 +134,23 @@ spec:
   ingress:
   - from:
     - namespaceSelector: {selector}
-    - podSelector: {{matchLabels: {{app: a{p % 3}}}}}
+    - podSelector: {selectors[(p + 3) % len(selectors)].replace("team", "app")}
     - ipBlock: {{cidr: 10.1.0.0/16}}
 """
         files[f"deploy/{p}.yaml"] = f"""\
 apiVersion: apps/v1
 kind: Deployment
-metadata: {{name: d{p}, namespace: {namespace}}}
+metadata: {{name: d{p}, namespace: ns{p % 2}}}
 spec:
   template:
-    metadata: {{labels: {{app: a{p % 3}}}}}
+    metadata: {{labels: {{app: a{p % 3}, tier: {p % 2}{", zone: null" if p % 4 == 0 else ""}}}}}
     spec: {{containers: [{{name: c, image: x}}]}}
+"""
+        files[f"svc/{p}.yaml"] = f"""\
+apiVersion: v1
+kind: Service
+metadata: {{name: s{p}, namespace: ns{p % 2}}}
+spec: {{selector: {["{app: a1}", "{app: a2, tier: '0'}", "{zone: None}", "{tier: 1}"][p % 4]}}}
 """
     write_tree(root, files)
 

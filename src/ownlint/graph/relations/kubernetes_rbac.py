@@ -154,6 +154,7 @@ MspSubjects = list[tuple[str, frozenset[tuple[str, str]]]]  # (MSP, its declared
 
 
 def _msp_subjects(config: Config) -> MspSubjects:
+    """``Group:acme:operators`` names kind Group, name acme:operators (the kind in any case)."""
     found = []
     for msp in config.msps.values():
         declared = [d.partition(":") for d in msp.k8s_subjects]
