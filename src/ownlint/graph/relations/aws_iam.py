@@ -95,9 +95,21 @@ def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
     yield from _managed_grants(index, hubs)
     for stack, service in sorted(hubs):
         for member_type in SERVICE_TYPES.get(service, ()):
-            for member in managed(index, member_type):
-                if member.source == "terraform" and member.stack == stack:
-                    yield Edge(hub_id(service, stack), member.node_id, "grants", None, f"any {service} resource")
+            for member in _managed_in_stacks(index, member_type).get(stack, ()):
+                yield Edge(hub_id(service, stack), member.node_id, "grants", None, f"any {service} resource")
+
+
+def _managed_in_stacks(index: ResourceIndex, resource_type: str) -> dict[str, list[Resource]]:
+    """Managed Terraform resources of a type by root module, in order: looked up per hub, not scanned."""
+
+    def build() -> dict[str, list[Resource]]:
+        table: dict[str, list[Resource]] = {}
+        for member in managed(index, resource_type):
+            if member.source == "terraform":
+                table.setdefault(member.stack, []).append(member)
+        return table
+
+    return index.cached(f"managed-by-stack:{resource_type}", build)
 
 
 def _policy_grants(index: ResourceIndex, hubs: Hubs) -> Iterator[Edge]:

@@ -66,9 +66,13 @@ def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
             if name is not None:
                 place = _operated_place(config, resource)
                 yield Edge(msp_id(name), resource.node_id, "operates", place, f"{name} operates it")
+    carries: dict[tuple[str, str], bool] = {}  # (type, attribute) -> runs as what it names: asked once per pair
     for resource in index.resources:
         for attribute, address in resource.links:
-            if any(attribute == a and fnmatchcase(resource.type, t) for t, a in IDENTITY_LINKS):
+            pair = (resource.type, attribute)
+            if pair not in carries:
+                carries[pair] = any(attribute == a and fnmatchcase(resource.type, t) for t, a in IDENTITY_LINKS)
+            if carries[pair]:
                 target = index.by_id.get(qualified(resource, address))
                 if target is not None:
                     place = place_of(resource, resource.attributes[0] if resource.attributes else {}, attribute)

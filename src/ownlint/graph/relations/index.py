@@ -28,6 +28,7 @@ class ResourceIndex:
     by_type: dict[str, list[Resource]] = field(default_factory=dict)
     by_namespace: dict[str, list[Resource]] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
+    _parsed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, resources: Iterable[Resource]) -> ResourceIndex:
@@ -58,13 +59,22 @@ class ResourceIndex:
         if not isinstance(value, str):
             return []
         found = []
-        for text in REFERENCE.findall(value):
-            key = INSTANCE_KEY.search(text)
-            address = reference_address(text[: key.start()] + text[key.end() :] if key else text)
+        for address, key in self._references(value):
             target = self.by_id.get(qualified(resource, address))
             if target is not None:
-                found.append((target, key.group(0) if key else ""))
+                found.append((target, key))
         return found
+
+    def _references(self, value: str) -> list[tuple[str, str]]:
+        """(address, instance key) of each reference in ``value``: read once per text, as stacks repeat them."""
+        parsed = self._parsed.get(value)
+        if parsed is None:
+            parsed = self._parsed[value] = []
+            for text in REFERENCE.findall(value):
+                key = INSTANCE_KEY.search(text)
+                address = reference_address(text[: key.start()] + text[key.end() :] if key else text)
+                parsed.append((address, key.group(0) if key else ""))
+        return parsed
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
         """A lookup structure built once per estate (shared by the extractors that need it)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ownlint.config import Config
 from ownlint.graph.relations.index import ResourceIndex, as_list
@@ -49,48 +49,120 @@ BUILTIN_CLUSTER_ROLES: Mapping[str, list[dict[str, list[str]]]] = {
 }
 
 
+class Rule(NamedTuple):
+    """A PolicyRule's fields as text, read once per run however many bindings and objects it is checked for."""
+
+    groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    names: tuple[str, ...]
+    verbs: frozenset[str]
+    shown_verbs: str  # as the grant's detail shows them, in their written order
+    exec_like: bool  # names pods/exec, pods/attach or pods/*
+    core_group: bool  # the core ("") group or every group
+
+
+def read_rule(rule: Mapping[str, Any]) -> Rule:
+    groups = tuple(str(g) for g in as_list(rule.get("apiGroups")))
+    resources = tuple(str(r) for r in as_list(rule.get("resources")))
+    verbs = [str(v) for v in as_list(rule.get("verbs"))]
+    names = tuple(str(n) for n in as_list(rule.get("resourceNames")))
+    exec_like = bool(EXEC_SUBRESOURCES.intersection(resources))
+    core = "" in groups or "*" in groups
+    return Rule(groups, resources, names, frozenset(verbs), ",".join(verbs), exec_like, core)
+
+
 @dataclass(frozen=True)
 class BoundRole:
     """What a binding's roleRef names: its node (None for a built-in ClusterRole) and its rules."""
 
     address: str
     node: Resource | None
-    rules: Sequence[Mapping[str, Any]]
+    rules: tuple[Rule, ...]
     place: Place
 
 
+class Reach:
+    """The roles bound and what each reaches in each scope, worked out once per run: many bindings name
+    the same role in the same namespace, and a role's rules were read again for every binding and object."""
+
+    def __init__(self, index: ResourceIndex) -> None:
+        self.index = index
+        self.roles: dict[str, BoundRole | None] = {}
+        self.builtin = {name: tuple(read_rule(r) for r in rules) for name, rules in BUILTIN_CLUSTER_ROLES.items()}
+        self.reached: dict[tuple[str, str | None], list[tuple[Resource, str]]] = {}
+        self.facts: dict[int, tuple[str, str, str]] = {}  # id of an object -> (kind, plural, apiGroup)
+
+    def role_of(self, binding: Resource, data: Mapping[str, Any]) -> BoundRole | None:
+        ref = data.get("roleRef")
+        if not isinstance(ref, dict):
+            return None
+        name, kind = str(ref.get("name", "")), str(ref.get("kind", ""))
+        address = f"ClusterRole/{name}" if kind == "ClusterRole" else f"Role/{binding.namespace}/{name}"
+        if address not in self.roles:
+            node = self.index.by_id.get(address)
+            self.roles[address] = None if node is None else _defined(address, node)
+        role = self.roles[address]
+        if role is None and kind == "ClusterRole" and name in BUILTIN_CLUSTER_ROLES:
+            place = manifest_place(binding, f"roleRef of {binding.address}", "roleRef")
+            return BoundRole(f"{address} (built-in)", None, self.builtin[name], place)
+        return role
+
+    def reach(self, role: BoundRole, scope: str | None) -> list[tuple[Resource, str]]:
+        """(object, detail) for every object the role's rules give a way into in ``scope``, in order."""
+        key = (role.address, scope)
+        if key not in self.reached:
+            self.reached[key] = list(self._reach(role, scope))
+        return self.reached[key]
+
+    def _reach(self, role: BoundRole, scope: str | None) -> Iterator[tuple[Resource, str]]:
+        for target in _candidates(self.index, scope, role.rules):
+            facts = self.facts.get(id(target))
+            if facts is None:
+                kind = kind_of(target)
+                facts = self.facts[id(target)] = (kind, plural(kind), api_group(target))
+            for rule in role.rules:
+                if _rule_allows(rule, target.name, *facts):
+                    yield target, f"{rule.shown_verbs} {_granted_as(rule, facts[1])} via {role.address}"
+                    break
+
+
+def _defined(address: str, node: Resource) -> BoundRole:
+    rules = tuple(read_rule(r) for r in as_list(body(node).get("rules")) if isinstance(r, dict))
+    return BoundRole(address, node, rules, manifest_place(node, f"rules of {address}", "rules"))
+
+
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
+    reach = Reach(index)
+    subjects = _msp_subjects(config)
     for kind in ("RoleBinding", "ClusterRoleBinding"):
         for binding in index.by_type.get(f"k8s:{kind}", ()):
             data = body(binding)
-            role = _role_of(binding, data, index)
+            role = reach.role_of(binding, data)
             if role is not None and role.node is not None:
                 place = manifest_place(binding, f"roleRef of {binding.address}", "roleRef")
                 yield Edge(binding.node_id, role.node.node_id, "references", place)
             for subject in as_list(data.get("subjects")):
                 if isinstance(subject, dict):
-                    yield from _subject(binding, subject, index, config)
+                    yield from _subject(binding, subject, index, subjects)
             if role is not None:
-                yield from _allowed(binding, role, index)
+                for target, detail in reach.reach(role, binding.namespace):  # None: every namespace and the cluster
+                    if target is not binding:
+                        yield Edge(binding.node_id, target.node_id, "grants", role.place, detail)
 
 
-def _role_of(binding: Resource, data: Mapping[str, Any], index: ResourceIndex) -> BoundRole | None:
-    ref = data.get("roleRef")
-    if not isinstance(ref, dict):
-        return None
-    name, kind = str(ref.get("name", "")), str(ref.get("kind", ""))
-    address = f"ClusterRole/{name}" if kind == "ClusterRole" else f"Role/{binding.namespace}/{name}"
-    node = index.by_id.get(address)
-    if node is not None:
-        rules = [r for r in as_list(body(node).get("rules")) if isinstance(r, dict)]
-        return BoundRole(address, node, rules, manifest_place(node, f"rules of {address}", "rules"))
-    if kind == "ClusterRole" and name in BUILTIN_CLUSTER_ROLES:
-        place = manifest_place(binding, f"roleRef of {binding.address}", "roleRef")
-        return BoundRole(f"{address} (built-in)", None, BUILTIN_CLUSTER_ROLES[name], place)
-    return None
+MspSubjects = list[tuple[str, frozenset[tuple[str, str]]]]  # (MSP, its declared (kind lowered, name)) in order
 
 
-def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex, config: Config) -> Iterator[Edge]:
+def _msp_subjects(config: Config) -> MspSubjects:
+    """``Group:acme:operators`` names kind Group, name acme:operators (the kind in any case)."""
+    found = []
+    for msp in config.msps.values():
+        declared = [d.partition(":") for d in msp.k8s_subjects]
+        found.append((msp.name, frozenset((kind.lower(), name) for kind, _, name in declared)))
+    return found
+
+
+def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex, msps: MspSubjects) -> Iterator[Edge]:
     kind, name = str(subject.get("kind", "")), str(subject.get("name", ""))
     place = manifest_place(binding, f"subject {kind} {name} of {binding.address}", "subjects")
     if kind == "ServiceAccount":
@@ -99,9 +171,10 @@ def _subject(binding: Resource, subject: Mapping[str, Any], index: ResourceIndex
         if account is not None:
             yield Edge(account.node_id, binding.node_id, "grants", place, f"subject of {binding.address}")
         return
-    for msp in config.msps.values():
-        if any(_subject_matches(declared, kind, name) for declared in msp.k8s_subjects):
-            yield Edge(msp_id(msp.name), binding.node_id, "grants", place, f"subject {kind} {name}")
+    everyone = kind == "Group" and name == "system:authenticated"  # every declared subject is in it
+    for msp, declared in msps:
+        if declared and (everyone or (kind.lower(), name) in declared):
+            yield Edge(msp_id(msp), binding.node_id, "grants", place, f"subject {kind} {name}")
     if kind in ("User", "Group") and name:  # every subject is a node: who can reach this Secret?
         yield Edge(subject_id(kind, name), binding.node_id, "grants", place, f"subject of {binding.address}")
 
@@ -111,82 +184,61 @@ def subject_id(kind: str, name: str) -> str:
     return f"k8s:{kind}:{name}"
 
 
-def _subject_matches(declared: str, kind: str, name: str) -> bool:
-    """``Group:acme:operators`` names kind Group, name acme:operators; everyone is in system:authenticated."""
-    declared_kind, _, declared_name = declared.partition(":")
-    if kind == "Group" and name == "system:authenticated":
-        return True
-    return declared_kind.lower() == kind.lower() and declared_name == name
-
-
-def _allowed(binding: Resource, role: BoundRole, index: ResourceIndex) -> Iterator[Edge]:
-    """The binding grants what its role's rules allow, in the binding's scope."""
-    scope = binding.namespace  # None for a ClusterRoleBinding: every namespace and the cluster
-    rules = role.rules
-    for target in _candidates(index, scope, rules):
-        if target is binding:
-            continue
-        for rule in rules:
-            if _rule_allows(rule, target):
-                verbs = ",".join(str(v) for v in as_list(rule.get("verbs")))
-                detail = f"{verbs} {_granted_as(rule, target)} via {role.address}"
-                yield Edge(binding.node_id, target.node_id, "grants", role.place, detail)
-                break
-
-
-def _candidates(index: ResourceIndex, scope: str | None, rules: Sequence[Mapping[str, Any]]) -> list[Resource]:
+def _candidates(index: ResourceIndex, scope: str | None, rules: Sequence[Rule]) -> list[Resource]:
     """Kubernetes objects the rules may name, in scope: looked up by resource name, not by scanning."""
     in_scope = index.by_namespace.get(scope, []) if scope is not None else None
-    named = {str(r) for rule in rules for r in as_list(rule.get("resources"))}
+    named = {r for rule in rules for r in rule.resources}
     if "serviceaccounts/token" in named:
         named.add("serviceaccounts")
     if "*" in named:
         everything = in_scope if in_scope is not None else index.resources
         return [r for r in everything if r.source == "kubernetes"]
     if named & EXEC_SUBRESOURCES:  # exec into a pod is acting as its workload
-        named |= {plural(kind) for kind in WORKLOAD_KINDS}
+        named |= WORKLOAD_PLURALS
     by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index))
     return [r for name in sorted(named) for r in by_plural.get((name, scope), ())]
+
+
+WORKLOAD_PLURALS = frozenset(plural(kind) for kind in WORKLOAD_KINDS)
 
 
 def _by_plural(index: ResourceIndex) -> dict[tuple[str, str | None], list[Resource]]:
     """Kubernetes objects by (plural, namespace), and by (plural, None) across every namespace."""
     table: dict[tuple[str, str | None], list[Resource]] = {}
+    plurals: dict[str, str] = {}  # type -> plural, worked out once per type
     for resource in index.resources:
         if resource.source == "kubernetes":
-            what = plural(kind_of(resource))
+            what = plurals.get(resource.type)
+            if what is None:
+                what = plurals[resource.type] = plural(kind_of(resource))
             table.setdefault((what, None), []).append(resource)
             if resource.namespace is not None:
                 table.setdefault((what, resource.namespace), []).append(resource)
     return table
 
 
-def _granted_as(rule: Mapping[str, Any], target: Resource) -> str:
-    """The rule's resource that reaches ``target``: its plural, or a subresource such as pods/exec."""
-    resources = [str(r) for r in as_list(rule.get("resources"))]
-    what = plural(kind_of(target))
+def _granted_as(rule: Rule, what: str) -> str:
+    """The rule's resource that reaches an object of plural ``what``: it, or a subresource such as pods/exec."""
+    resources = rule.resources
     if what in resources or "*" in resources:
         return what
     subresource = next((r for r in resources if r in EXEC_SUBRESOURCES or r == "serviceaccounts/token"), what)
     return f"{subresource} of its pods" if subresource in EXEC_SUBRESOURCES else subresource
 
 
-def _rule_allows(rule: Mapping[str, Any], target: Resource) -> bool:
-    """Whether ``rule`` gives a way into ``target``: any verb on a Secret, ConfigMap or PVC reaches its
-    data; a workload must be changed or exec'd into, and a ServiceAccount impersonated or issued a token,
-    before one can act as it (reading their objects reaches nothing)."""
-    groups = [str(g) for g in as_list(rule.get("apiGroups"))]
-    resources = [str(r) for r in as_list(rule.get("resources"))]
-    names = [str(n) for n in as_list(rule.get("resourceNames"))]
-    verbs = {str(v) for v in as_list(rule.get("verbs"))}
-    if not verbs or (names and target.name not in names):
+def _rule_allows(rule: Rule, name: str, kind: str, what: str, group: str) -> bool:
+    """Whether ``rule`` gives a way into the object ``name`` of ``kind`` (plural ``what``, API ``group``): any
+    verb on a Secret, ConfigMap or PVC reaches its data; a workload must be changed or exec'd into, and a
+    ServiceAccount impersonated or issued a token, before one can act as it (reading their objects reaches
+    nothing)."""
+    verbs, resources = rule.verbs, rule.resources
+    if not verbs or (rule.names and name not in rule.names):
         return False
-    kind = kind_of(target)
-    if kind in WORKLOAD_KINDS and EXEC_SUBRESOURCES & set(resources) and ("" in groups or "*" in groups):
+    if kind in WORKLOAD_KINDS and rule.exec_like and rule.core_group:
         return True  # pods/exec, pods/attach: a shell in the workload's pods, with its ServiceAccount
-    if "*" not in groups and api_group(target) not in groups:
+    if "*" not in rule.groups and group not in rule.groups:
         return False
-    if "*" not in resources and plural(kind) not in resources:
+    if "*" not in resources and what not in resources:
         return "serviceaccounts/token" in resources and kind == "ServiceAccount" and bool(verbs & {"create", "*"})
     if kind in WORKLOAD_KINDS:
         return bool(verbs & CHANGING_VERBS)

@@ -21,8 +21,8 @@ from ownlint.graph.relations.kubernetes import (
     IRSA,
     at,
     body,
+    labelled_workloads,
     manifest_place,
-    pod_labels,
     pod_spec,
     selector_matches,
     workloads,
@@ -108,8 +108,8 @@ def _services(index: ResourceIndex) -> Iterator[Edge]:
         selector = at(body(service), ("spec", "selector"))
         if not isinstance(selector, dict) or not selector:
             continue
-        for workload in workloads(index, service.namespace):
-            if selector_matches(selector, pod_labels(workload)):
+        for workload, labels in labelled_workloads(index, service.namespace).candidates(selector):
+            if selector_matches(selector, labels):
                 yield Edge(
                     service.node_id,
                     workload.node_id,

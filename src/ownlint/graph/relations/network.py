@@ -11,7 +11,7 @@ from typing import Any
 
 from ownlint.config import Config, Msp
 from ownlint.graph.relations.index import ResourceIndex, as_list, place_of
-from ownlint.graph.relations.kubernetes import body, manifest_place, pod_labels, selector_matches, workloads
+from ownlint.graph.relations.kubernetes import LabelIndex, body, labelled_workloads, manifest_place, selector_matches
 from ownlint.model import Edge, Place, Resource, msp_id, qualified
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -118,8 +118,8 @@ def _network_policies(index: ResourceIndex, ranges: list[tuple[Msp, Network]]) -
                 yield from _selected_peers(index, policy, rule, where)
         selector = spec.get("podSelector")
         if isinstance(selector, dict):
-            for workload in workloads(index, policy.namespace):
-                if not selector or selector_matches(selector, pod_labels(workload)):
+            for workload, labels in labelled_workloads(index, policy.namespace).candidates(selector):
+                if not selector or selector_matches(selector, labels):
                     place = manifest_place(policy, f"podSelector of {policy.address}", "spec")
                     yield Edge(policy.node_id, workload.node_id, "selects", place, "podSelector")
 
@@ -150,13 +150,19 @@ def _selected_peers(index: ResourceIndex, policy: Resource, rule: Mapping[str, A
         namespaces = peer.get("namespaceSelector")
         pods = peer.get("podSelector")
         if isinstance(namespaces, dict):
-            for namespace in index.by_type.get("k8s:Namespace", ()):
-                if not namespaces or selector_matches(namespaces, _labels(namespace)):
+            for namespace, labels in _namespace_labels(index).candidates(namespaces):
+                if not namespaces or selector_matches(namespaces, labels):
                     yield Edge(namespace.node_id, policy.node_id, "admits", where, "namespaceSelector")
         elif isinstance(pods, dict):
-            for workload in workloads(index, policy.namespace):
-                if not pods or selector_matches(pods, pod_labels(workload)):
+            for workload, labels in labelled_workloads(index, policy.namespace).candidates(pods):
+                if not pods or selector_matches(pods, labels):
                     yield Edge(workload.node_id, policy.node_id, "admits", where, "podSelector peer")
+
+
+def _namespace_labels(index: ResourceIndex) -> LabelIndex:
+    """Namespaces with their labels, indexed once per run."""
+    namespaces = index.by_type.get("k8s:Namespace", ())
+    return index.cached("k8s-namespace-labels", lambda: LabelIndex([(n, _labels(n)) for n in namespaces]))
 
 
 def _labels(resource: Resource) -> Mapping[str, Any]:
