@@ -7,7 +7,8 @@ Whoever can write a cache directory decides what it gives back, so nothing in it
 - an entry is read only as a regular file of at most ``max_entry_bytes``, never through a link and never
   blocking on a FIFO; writing and pruning never follow a link out of the directory.
 Entries are written to a temporary file and renamed, so concurrent runs never see half an entry; one that is
-read, changed and written again (``rewrite``) is so under a lock on its subdirectory. What an entry holds,
+read, changed and written again (``rewrite``), or extended in place (``append``: its reader takes only what is
+whole), is so under a lock on its subdirectory. What an entry holds,
 and when it may be used, is its cache's business (each records the key material it was built from).
 """
 
@@ -35,8 +36,10 @@ _SHARD = re.compile(r"[0-9a-f]{2}")
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # (POSIX: see unsafe_directory)
 _DIRECTORY = _NO_FOLLOW | getattr(os, "O_DIRECTORY", 0)
 _ENTRY_FLAGS = _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted as an entry never blocks
+_APPEND = os.O_RDWR | os.O_APPEND | _ENTRY_FLAGS  # an entry extended in place, as it is read
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _SEQUENCE = itertools.count()
+Extension = Callable[[int, bytes], "bytes | None"]  # (an entry's size, its last bytes) -> what to append, or None
 
 
 def usable_directory(directory: Path, repository: Path, what: str) -> tuple[bool, str | None]:
@@ -173,6 +176,50 @@ class EntryStore:
                 self.write(key, change(self.read(key)))
         except OSError:
             return
+        finally:
+            os.close(handle)
+
+    def append(self, key: str, tail: int, extension: Extension, change: Callable[[bytes | None], bytes]) -> None:
+        """Add ``extension(size, last tail bytes)`` at the end of the entry, holding the lock on its subdirectory
+        (as ``rewrite``); when there is no entry, the extension is None, or the entry would pass
+        ``max_entry_bytes``, write ``change`` of it instead. Never through a link (symbolic or hard) nor into
+        anything but a regular file; a failed append is undone, so the entry ends as it did."""
+        if sys.platform == "win32" or not self._shard(key[:2], create=True):
+            return
+        try:
+            handle = os.open(os.path.join(self._top, key[:2]), _DIRECTORY)
+        except OSError:
+            return
+        try:
+            if _locked(handle) and not self._appended(key, tail, extension):  # released when closed
+                self.write(key, change(self.read(key)))
+        except OSError:
+            return
+        finally:
+            os.close(handle)
+
+    def _appended(self, key: str, tail: int, extension: Extension) -> bool:
+        """Whether the entry was extended in place (or could not be written at all: a full disk)."""
+        try:
+            handle = os.open(os.path.join(self._top, key[:2], f"{key}.json"), _APPEND)
+        except OSError:
+            return False  # none yet (or no regular file: replaced by the rename of ``write``)
+        try:
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                return False
+            data = extension(info.st_size, os.pread(handle, min(tail, info.st_size), max(0, info.st_size - tail)))
+            if data is None or info.st_size + len(data) > self.max_entry_bytes:
+                return False
+            try:
+                written = 0
+                while written < len(data):  # os.write may write less than asked
+                    written += os.write(handle, data[written:] if written else data)
+            except OSError:
+                os.ftruncate(handle, info.st_size)  # a torn end would cost the next writer a compaction
+                return True
+            self.written += 1
+            return True
         finally:
             os.close(handle)
 
