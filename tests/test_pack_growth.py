@@ -187,3 +187,22 @@ def test_a_part_of_another_key_or_that_lies_about_its_length_ends_what_is_read(t
     lying = good[: -packs.FOOTER_BYTES] + packs.footer(0, 99)
     assert packs.parsed(good + other, MATERIAL)[0].keys() == {"one"}
     assert packs.parsed(lying, MATERIAL)[0] == {}
+
+
+def test_a_pack_with_a_damaged_part_is_compacted_by_a_run_that_read_it(tmp_path: Path) -> None:
+    """The parts after a damaged one are lost to every reader: the next run that writes rewrites the pack whole."""
+    store = _store(tmp_path)
+    for name in ("one", "two"):
+        writer = Packs(store)
+        writer.put(PACK, MATERIAL, name, str(tmp_path), b"x" * 100)
+        writer.flush()
+    path = store.directory / PACK[:2] / f"{PACK}.json"
+    data = bytearray(path.read_bytes())
+    data[data.index(b"\0") + 1] = ord("g")  # the first part's footer
+    path.write_bytes(bytes(data))
+    reader = Packs(store)
+    assert (reader.get(PACK, MATERIAL, "one"), reader.get(PACK, MATERIAL, "two")) == (None, None)
+    reader.put(PACK, MATERIAL, "one", str(tmp_path), b"z" * 100)
+    reader.flush(final=True)
+    index, _, dead = packs.parsed(store.read(PACK), MATERIAL)
+    assert (list(index), dead) == (["one"], 0)

@@ -115,7 +115,7 @@ def _pack(head: Any, body: bytes) -> bytes:
     ],
 )
 def test_a_pack_that_is_not_one_of_this_key_or_lies_about_its_entries_gives_none(data: bytes) -> None:
-    assert packs.parsed(data, MATERIAL) == ({}, b"", 0)
+    assert packs.parsed(data, MATERIAL)[:2] == ({}, b"")
 
 
 def test_the_pack_helper_makes_a_pack_that_is_read() -> None:

@@ -12,11 +12,11 @@ parts in order, a later entry of a name replacing an earlier one, and stop at th
 whole: a reader meanwhile, or a writer killed while appending, costs only that part's entries, and the next
 writer compacts a pack whose end is not a whole footer rather than append after it. A pack is compacted -
 rewritten as one part, its replaced entries and those of directories that no longer exist dropped, the
-oldest too while it is larger than the store's size limit - when a run that read it found its replaced
-entries outweigh the others, when it has ``MAX_PARTS`` parts, or when appending would pass the size limit:
-each compaction follows at least as many appended bytes as it drops, so the bytes written stay linear. Each
-entry keeps its own checksum and key material, checked by its reader as before: a pack only says where an
-entry's bytes are.
+oldest too while it is larger than the store's size limit - when a run that read it found its dead bytes
+(replaced entries, parts not whole) outweigh the live ones, when it has ``MAX_PARTS`` parts, or when
+appending would pass the size limit: a compaction follows at least as many appended bytes as it drops, so
+the bytes written stay linear. Each entry keeps its own checksum and key material, checked by its reader as
+before: a pack only says where an entry's bytes are.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Packs:
     def __init__(self, store: EntryStore) -> None:
         self.store = store
         self._read: dict[str, tuple[Index, bytes]] = {}
-        self._worn: dict[str, dict[str, Any]] = {}  # packs read that hold more replaced bytes than live: compacted
+        self._worn: dict[str, dict[str, Any]] = {}  # packs read holding more dead bytes than live: compacted
         self._pending: dict[str, tuple[dict[str, Any], Held]] = {}
         self._pending_bytes = 0
 
@@ -60,10 +60,10 @@ class Packs:
         if pending is not None and name in pending[1]:
             return pending[1][name][1]
         if pack not in self._read:
-            index, data, replaced = parsed(self.store.read(pack), material)
+            index, data, dead = parsed(self.store.read(pack), material)
             self._read[pack] = index, data
-            if replaced and replaced >= sum(length for _, length, _ in index.values()):
-                self._worn[pack] = material
+            if dead and dead >= sum(length for _, length, _ in index.values()):
+                self._worn[pack] = material  # compacted when this run writes (a killed writer's part, too)
         index, data = self._read[pack]
         place = index.get(name)
         return None if place is None else data[place[0] : place[0] + place[1]]
@@ -109,11 +109,13 @@ def footer(number: int, length: int) -> bytes:
 
 def parsed(data: bytes | None, material: dict[str, Any]) -> tuple[Index, bytes, int]:
     """A pack's index into ``data`` (parts in order, the last entry of a name winning), ``data``, and how many
-    bytes of entries were replaced; the parts from the first one that is not whole, or not of ``material``,
-    give nothing."""
+    of its bytes are dead: entries replaced, and the parts from the first one that is not whole, or not of
+    ``material`` (they give nothing)."""
+    if data is None:
+        return {}, b"", 0
     index: Index = {}
     listed, start = 0, 0
-    while data is not None and start < len(data):
+    while start < len(data):
         found = _part(data, start, material)
         if found is None:
             break
@@ -122,9 +124,8 @@ def parsed(data: bytes | None, material: dict[str, Any]) -> tuple[Index, bytes, 
             index.pop(name, None)  # (re-inserted: the order is that of the last writes, oldest first)
             index[name] = (offset, length, directory)
             listed += length
-    if not index or data is None:
-        return {}, b"", 0
-    return index, data, listed - sum(length for _, length, _ in index.values())
+    dead = listed - sum(length for _, length, _ in index.values()) + len(data) - start
+    return (index, data, dead) if index else ({}, b"", dead)
 
 
 def _part(data: bytes, start: int, material: dict[str, Any]) -> tuple[list[tuple[str, int, int, str]], int] | None:
