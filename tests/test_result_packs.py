@@ -189,22 +189,14 @@ def test_each_process_of_a_cold_run_writes_a_pack_once(tmp_path: Path, monkeypat
     monkeypatch.setattr(terraform_load, "MIN_PARALLEL_FILES", 1)
     estate = write_tree(tmp_path / "estate", {f"roots/r{i:03}/main.tf": ROOT.format(index=i) for i in range(200)})
     log = tmp_path / "rewrites.log"
-    rewrite, append = Store.rewrite, Store.append
+    rewrite = Store.rewrite
 
-    def logged(key: str) -> None:
+    def logged(self: Store, key: str, change: Any, *extension: Any) -> None:
         with open(log, "a", encoding="utf-8") as out:  # one short line per write: appends do not interleave
             out.write(f"{os.getpid()} {key}\n")
+        rewrite(self, key, change, *extension)
 
-    def logged_rewrite(self: Store, key: str, change: Any) -> None:
-        logged(key)
-        rewrite(self, key, change)
-
-    def logged_append(self: Store, key: str, tail: int, extension: Any, change: Any) -> None:
-        logged(key)
-        append(self, key, tail, extension, change)
-
-    monkeypatch.setattr(Store, "rewrite", logged_rewrite)
-    monkeypatch.setattr(Store, "append", logged_append)
+    monkeypatch.setattr(Store, "rewrite", logged)
     cache = str(tmp_path / "cache")
     expected = run_cli("check", str(estate), "--no-cache", "--format", "json").stdout
     assert run_cli("check", str(estate), "--jobs", "2", "--cache-dir", cache, "--format", "json").stdout == expected

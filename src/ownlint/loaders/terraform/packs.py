@@ -92,7 +92,7 @@ class Packs:
             if self._worn.pop(pack, None) is not None:
                 self.store.rewrite(pack, merge)
             else:
-                self.store.append(pack, FOOTER_BYTES, _extending(part(material, _listed(entries))), merge)
+                self.store.rewrite(pack, merge, _extending(part(material, _listed(entries))), FOOTER_BYTES)
 
 
 def part(material: dict[str, Any], items: Iterable[tuple[str, str, bytes]]) -> bytes:
