@@ -9,7 +9,6 @@ agree byte for byte; an entry that does not match, or that someone else could ha
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from tests.test_speed import TODAY, _fixture_directories
 
 from ownlint.loaders.discovery import discover
 from ownlint.loaders.terraform import load as terraform_load
-from ownlint.loaders.terraform import results
+from ownlint.loaders.terraform import packs, results
 from ownlint.loaders.terraform.directories import ModuleLoader
 from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.loaders.terraform.instances import ModuleTree
@@ -215,37 +214,33 @@ def test_two_workers_replay_and_write_entries_as_one_process_does(tmp_path: Path
 
 @dataclass(frozen=True)
 class _Entry:
-    """One entry inside its pack file (the file holds the entries of several directories)."""
+    """One entry inside its pack file (the file holds the entries of several directories, in parts)."""
 
     pack: Path
     name: str
 
-    def _parts(self) -> tuple[Any, list[list[Any]], list[bytes]]:
-        header, _, body = self.pack.read_bytes().partition(b"\n")
-        head = json.loads(header)
-        offsets = list(itertools.accumulate((length for _, _, length in head["entries"]), initial=0))[:-1]
-        blobs = [body[o : o + length] for o, (_, _, length) in zip(offsets, head["entries"], strict=True)]
-        return head, head["entries"], blobs
+    def items(self) -> tuple[Any, list[tuple[str, str, bytes]]]:
+        """The pack's key material and its entries (name, directory, bytes) as a reader sees them."""
+        data = self.pack.read_bytes()
+        material = json.loads(data.partition(b"\n")[0])["key"]
+        index, data, _ = packs.parsed(data, material)
+        return material, [(name, directory, data[o : o + length]) for name, (o, length, directory) in index.items()]
 
     def read(self) -> bytes:
-        _, listed, blobs = self._parts()
-        return dict(zip((name for name, _, _ in listed), blobs, strict=True))[self.name]
+        return {name: blob for name, _, blob in self.items()[1]}[self.name]
 
     def write(self, data: bytes) -> None:
-        """Put ``data`` in the entry's place, the pack's index saying its new length."""
-        head, listed, blobs = self._parts()
-        blobs = [data if name == self.name else blob for (name, _, _), blob in zip(listed, blobs, strict=True)]
-        head["entries"] = [
-            [name, directory, len(blob)] for (name, directory, _), blob in zip(listed, blobs, strict=True)
-        ]
-        self.pack.write_bytes(json.dumps(head).encode() + b"\n" + b"".join(blobs))
+        """Put ``data`` in the entry's place (the pack written again as one part)."""
+        material, items = self.items()
+        body = packs.part(material, [(n, d, data if n == self.name else blob) for n, d, blob in items])
+        self.pack.write_bytes(body + packs.footer(0, len(body)))
 
 
 def _entries(cache: Path, kind: str) -> dict[str, _Entry]:
     """The cache's entries of ``kind`` by the directory they are for."""
     found = {}
     for path in (cache / "results").glob("*/*.json"):
-        for name, _, _ in _Entry(path, "")._parts()[1]:
+        for name, _, _ in _Entry(path, "").items()[1]:
             entry = _Entry(path, name)
             material, _, _ = _parts(entry.read())
             if material["kind"] == kind:

@@ -76,7 +76,7 @@ def test_writers_at_the_same_time_lose_no_entry(tmp_path: Path) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    index, _ = packs.parsed(store.read(PACK), MATERIAL)
+    index, _, _ = packs.parsed(store.read(PACK), MATERIAL)
     assert len(index) == 120
 
 
@@ -87,33 +87,19 @@ def test_an_entry_put_is_given_back_before_it_is_written(tmp_path: Path) -> None
     assert Packs(held.store).get(PACK, MATERIAL, "one") is None
 
 
-def test_the_entries_of_a_directory_that_is_gone_are_dropped_when_the_pack_is_written(tmp_path: Path) -> None:
-    store = _store(tmp_path)
-    (tmp_path / "gone").mkdir()
-    first = Packs(store)
-    first.put(PACK, MATERIAL, "gone", str(tmp_path / "gone"), b"1")
-    first.put(PACK, MATERIAL, "kept", str(tmp_path), b"2")
-    first.flush()
-    (tmp_path / "gone").rmdir()
-    second = Packs(store)
-    second.put(PACK, MATERIAL, "new", str(tmp_path), b"3")
-    second.flush()
-    index, _ = packs.parsed(store.read(PACK), MATERIAL)
-    assert list(index) == ["kept", "new"]
-
-
 def test_the_oldest_entries_are_dropped_when_a_pack_would_be_too_large(tmp_path: Path) -> None:
     store = _store(tmp_path)
     for name in ("old", "middle", "new"):
         writer = Packs(store)
         writer.put(PACK, MATERIAL, name, str(tmp_path), b"x" * 400_000)
         writer.flush()
-    index, _ = packs.parsed(store.read(PACK), MATERIAL)
+    index, _, _ = packs.parsed(store.read(PACK), MATERIAL)
     assert list(index) == ["middle", "new"]
 
 
 def _pack(head: Any, body: bytes) -> bytes:
-    return json.dumps(head).encode() + b"\n" + body
+    part = json.dumps(head).encode() + b"\n" + body
+    return part + packs.footer(0, len(part))
 
 
 @pytest.mark.parametrize(
@@ -124,11 +110,17 @@ def _pack(head: Any, body: bytes) -> bytes:
         _pack({"key": MATERIAL, "entries": [["one", "/", True]]}, b"1"),
         _pack({"key": {**MATERIAL, "kind": "other"}, "entries": [["one", "/", 1]]}, b"1"),  # another key's
         _pack({"key": MATERIAL, "entries": {"one": 1}}, b"1"),
-        b"not json\n1",
+        b"not json\n1" + packs.footer(0, 10),
+        _pack({"key": MATERIAL, "entries": [["one", "/", 1]]}, b"1")[:-1],  # its footer cut short
     ],
 )
 def test_a_pack_that_is_not_one_of_this_key_or_lies_about_its_entries_gives_none(data: bytes) -> None:
-    assert packs.parsed(data, MATERIAL) == ({}, b"")
+    assert packs.parsed(data, MATERIAL)[:2] == ({}, b"")
+
+
+def test_the_pack_helper_makes_a_pack_that_is_read() -> None:
+    data = _pack({"key": MATERIAL, "entries": [["one", "/", 1]]}, b"1")
+    assert packs.parsed(data, MATERIAL) == ({"one": (len(data) - 1 - packs.FOOTER_BYTES, 1, "/")}, data, 0)
 
 
 def _resources() -> LoadedTree:
@@ -184,7 +176,7 @@ def test_a_lock_held_elsewhere_costs_the_entries_not_a_hang(tmp_path: Path, monk
         writer.flush()
     finally:
         os.close(holder)
-    index, _ = packs.parsed(store.read(PACK), MATERIAL)
+    index, _, _ = packs.parsed(store.read(PACK), MATERIAL)
     assert list(index) == ["one"]
 
 
@@ -199,10 +191,10 @@ def test_each_process_of_a_cold_run_writes_a_pack_once(tmp_path: Path, monkeypat
     log = tmp_path / "rewrites.log"
     rewrite = Store.rewrite
 
-    def logged(self: Store, key: str, change: Any) -> None:
+    def logged(self: Store, key: str, change: Any, *extension: Any) -> None:
         with open(log, "a", encoding="utf-8") as out:  # one short line per write: appends do not interleave
             out.write(f"{os.getpid()} {key}\n")
-        rewrite(self, key, change)
+        rewrite(self, key, change, *extension)
 
     monkeypatch.setattr(Store, "rewrite", logged)
     cache = str(tmp_path / "cache")

@@ -13,9 +13,11 @@ An entry is used only when its key material matches (format, ownlint's version a
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
 variable values given on the command line) and its checksum does. An entry is a line with the checksum of
 the rest, a line of JSON with the key material and the inputs, then the result's JSON (``codec``), parsed
-only once the inputs match. Entries are kept in a few pack files (``packs``: creating a file per entry cost
-more than encoding it); the directory and file I/O are ``store``'s (this user's 0700 directory beside the
-parse cache; regular files only, no link, no FIFO, size limited; temporary file and rename; pruned).
+only once the inputs match. Entries are kept in a few pack files, appended to (``packs``: creating a file
+per entry cost more than encoding it, rewriting a pack at each flush made the bytes written grow with the
+square of the estate); the directory and file I/O are ``store``'s (this user's 0700 directory beside the
+parse cache; regular files only, no link, no FIFO, size limited; temporary file and rename or an append
+under a lock; pruned).
 Loading reads nothing of the config: a config change re-runs inheritance and rules (never cached), not
 evaluation.
 """
@@ -41,7 +43,7 @@ from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_dire
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 3  # bump when an entry's shape or what a probe means changes
+FORMAT = 4  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -153,8 +155,9 @@ class ResultCache:
         self.packs.flush()
 
     def prune(self) -> None:
-        """At the end of a run: write the entries held, then keep the cache under its size limit."""
-        self.packs.flush()
+        """At the end of a run: write the entries held (and compact the worn packs read), then keep the cache
+        under its size limit."""
+        self.packs.flush(final=True)
         self.packs.release()
         self.store.prune(MAX_BYTES)
 

@@ -7,7 +7,8 @@ Whoever can write a cache directory decides what it gives back, so nothing in it
 - an entry is read only as a regular file of at most ``max_entry_bytes``, never through a link and never
   blocking on a FIFO; writing and pruning never follow a link out of the directory.
 Entries are written to a temporary file and renamed, so concurrent runs never see half an entry; one that is
-read, changed and written again (``rewrite``) is so under a lock on its subdirectory. What an entry holds,
+read, changed and written again, or extended in place (``rewrite``: its reader takes only what is whole), is
+so under a lock on its subdirectory. What an entry holds,
 and when it may be used, is its cache's business (each records the key material it was built from).
 """
 
@@ -35,8 +36,10 @@ _SHARD = re.compile(r"[0-9a-f]{2}")
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)  # (POSIX: see unsafe_directory)
 _DIRECTORY = _NO_FOLLOW | getattr(os, "O_DIRECTORY", 0)
 _ENTRY_FLAGS = _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted as an entry never blocks
+_APPEND = os.O_RDWR | os.O_APPEND | _ENTRY_FLAGS  # an entry extended in place, as it is read
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _SEQUENCE = itertools.count()
+Extension = Callable[[int, bytes], "bytes | None"]  # (an entry's size, its last bytes) -> what to append, or None
 
 
 def usable_directory(directory: Path, repository: Path, what: str) -> tuple[bool, str | None]:
@@ -146,9 +149,7 @@ class EntryStore:
             shard = os.path.join(self._top, key[:2])
             handle, temporary = _temporary(shard)
             try:
-                written = 0
-                while written < len(raw):  # os.write may write less than asked
-                    written += os.write(handle, raw[written:] if written else raw)
+                _write_all(handle, raw)
             finally:
                 os.close(handle)
             os.replace(temporary, os.path.join(shard, f"{key}.json"))
@@ -159,9 +160,14 @@ class EntryStore:
                     os.unlink(temporary)
             return
 
-    def rewrite(self, key: str, change: Callable[[bytes | None], bytes]) -> None:
-        """Write ``change`` of the entry now there, holding a lock on its subdirectory meanwhile (so that
-        another process rewriting an entry there waits: what one writes is not lost to the other)."""
+    def rewrite(
+        self, key: str, change: Callable[[bytes | None], bytes], extension: Extension | None = None, tail: int = 0
+    ) -> None:
+        """Write ``change`` of the entry now there - or, given ``extension``, add ``extension(size, its last tail
+        bytes)`` at its end when that gives bytes and it stays within ``max_entry_bytes`` - holding a lock on its
+        subdirectory meanwhile (so that another process rewriting an entry there waits: what one writes is not
+        lost to the other). An append is never made through a link (symbolic or hard) nor into anything but a
+        regular file, and one that fails is undone."""
         if sys.platform == "win32" or not self._shard(key[:2], create=True):
             return
         try:
@@ -169,10 +175,33 @@ class EntryStore:
         except OSError:
             return
         try:
-            if _locked(handle):  # released when closed
-                self.write(key, change(self.read(key)))
+            if _locked(handle) and (extension is None or not self._appended(key, tail, extension)):
+                self.write(key, change(self.read(key)))  # (the lock is released when its handle is closed)
         except OSError:
             return
+        finally:
+            os.close(handle)
+
+    def _appended(self, key: str, tail: int, extension: Extension) -> bool:
+        """Whether the entry was extended in place (or could not be written at all: a full disk)."""
+        try:
+            handle = os.open(os.path.join(self._top, key[:2], f"{key}.json"), _APPEND)
+        except OSError:
+            return False  # none yet (or no regular file: replaced by the rename of ``write``)
+        try:
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                return False
+            data = extension(info.st_size, os.pread(handle, min(tail, info.st_size), max(0, info.st_size - tail)))
+            if data is None or info.st_size + len(data) > self.max_entry_bytes:
+                return False
+            try:
+                _write_all(handle, data)
+            except OSError:
+                os.ftruncate(handle, info.st_size)  # a torn end would cost the next writer a compaction
+                return True
+            self.written += 1
+            return True
         finally:
             os.close(handle)
 
@@ -257,6 +286,12 @@ def _locked(handle: int) -> bool:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.005)
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    written = 0
+    while written < len(data):  # os.write may write less than asked
+        written += os.write(handle, data[written:] if written else data)
 
 
 def _temporary(directory: str) -> tuple[int, str]:
