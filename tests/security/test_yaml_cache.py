@@ -1,7 +1,9 @@
 """Manifests through the manifest cache (issue 20): invisible in the output, under the parse cache's checks.
 
 A repository's manifests are kept in a few entries (``BUCKETS``, by directory); a file is taken from its entry
-only when the entry records the digest of its exact text, the entry's key material and checksum match, and
+only when the entry records the digest of its exact text (or the identity of the file unchanged since it was
+recorded: device, inode, size, modification and change times, as ``tests/test_kube_warm.py`` checks), the
+entry's key material and checksum match, and
 the entry is a regular file of bounded size in a directory only this user can change, outside the scanned
 repository. What JSON cannot give back exactly (dates, aliases) is marked and parsed each time.
 """
