@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import run_cli, write_tree
+from tests.security.test_yaml_cache import UNOWNED
 
 from ownlint.config.load import load_config
 from ownlint.loaders.kubernetes import cached, reading, resources
@@ -19,14 +20,6 @@ from ownlint.model import Place, PlaceKind, Resource, TagValue
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact
 from ownlint.rules import KNOWN_IDS
 
-UNOWNED = """apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-  namespace: default
-  labels:
-    app: web
-"""
 MISSING_OWNER = '"rule": "OWN001"'
 OWNED = UNOWNED.replace("app: web", "owner: x")  # the same size: only the identity tells it changed
 NAMESPACE = """apiVersion: v1
@@ -90,6 +83,15 @@ def test_a_warm_run_reads_no_manifest_whose_identity_is_unchanged(
     assert read == []
 
 
+def assert_only_app_read_again(repo: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """app.yaml, now owned, is read again (and only it); the warm run gives what ``--no-cache`` gives."""
+    expected = check(repo, "--no-cache")
+    assert MISSING_OWNER not in expected[1]
+    read = counted_reads(monkeypatch)
+    assert check(repo, "--cache-dir", str(cache)) == expected
+    assert read == ["app.yaml"]
+
+
 def test_a_manifest_changed_in_place_is_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_racy_window: None
 ) -> None:
@@ -101,11 +103,7 @@ def test_a_manifest_changed_in_place_is_read_again(
         stream.write(OWNED)
     os.utime(repo / "app.yaml", ns=(before.st_atime_ns, before.st_mtime_ns))  # even the modification time kept
     assert os.stat(repo / "app.yaml").st_size == before.st_size
-    expected = check(repo, "--no-cache")
-    assert MISSING_OWNER not in expected[1]
-    read = counted_reads(monkeypatch)
-    assert check(repo, "--cache-dir", str(cache)) == expected
-    assert read == ["app.yaml"]
+    assert_only_app_read_again(repo, cache, monkeypatch)
 
 
 def test_a_manifest_replaced_by_another_file_is_read_again(
@@ -115,11 +113,7 @@ def test_a_manifest_replaced_by_another_file_is_read_again(
     cache = tmp_path / "cache"
     check(repo, "--cache-dir", str(cache))
     os.replace(repo / "other.yaml", repo / "app.yaml")  # a new inode at the old name
-    expected = check(repo, "--no-cache")
-    assert MISSING_OWNER not in expected[1]
-    read = counted_reads(monkeypatch)
-    assert check(repo, "--cache-dir", str(cache)) == expected
-    assert read == ["app.yaml"]
+    assert_only_app_read_again(repo, cache, monkeypatch)
 
 
 def test_a_manifest_over_the_size_limit_of_this_run_is_a_problem_though_its_entry_matches(
