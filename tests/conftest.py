@@ -83,12 +83,12 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 def git_repo(root: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
     """``files`` written under ``root``, made a repository (a ``.git`` directory) and the working directory,
     with the outline store recording files written a moment ago (a test's)."""
-    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders import identity
 
     write_tree(root, files)
     (root / ".git").mkdir()
     monkeypatch.chdir(root)
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    monkeypatch.setattr(identity, "RACY_NS", 0)
     return root
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from tests.conftest import git_repo, run_cli, write_tree
 
+from ownlint.loaders import identity
 from ownlint.loaders.terraform import callers, outline_cache
 
 CALL = 'module "queue" {\n  source = "../modules/queue"\n}\n'
@@ -182,7 +183,7 @@ def test_the_files_sought_in_the_remembered_walk_are_those_walked(
 ) -> None:
     from tests.test_hook_speed import _estate, _mutations
 
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record directories changed a moment ago (the worst case)
+    monkeypatch.setattr(identity, "RACY_NS", 0)  # record directories changed a moment ago (the worst case)
     root, cache = tmp_path / "repo", tmp_path / "cache"
     _estate(root, tmp_path / "outside")
     write_tree(

@@ -142,9 +142,9 @@ CALLED = {
 def test_a_warm_module_file_check_reads_only_the_files_of_its_callers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders import identity
 
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record files written a moment ago (the test's)
+    monkeypatch.setattr(identity, "RACY_NS", 0)  # record files written a moment ago (the test's)
     repo = write_tree(tmp_path / "repo", CALLED)
     (repo / ".git").mkdir()
     monkeypatch.chdir(repo)
@@ -236,9 +236,9 @@ def _retarget(path: Path, target: str) -> None:
 def test_the_remembered_listing_is_the_walk_after_every_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders import identity
 
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)  # record directories changed a moment ago (the worst case)
+    monkeypatch.setattr(identity, "RACY_NS", 0)  # record directories changed a moment ago (the worst case)
     root, cache = tmp_path / "repo", tmp_path / "cache"
     _estate(root, tmp_path / "outside")
     assert _walk(root, cache) == _walk(root, None)  # cold: the store is filled
@@ -256,12 +256,12 @@ def test_the_remembered_listing_is_the_walk_after_every_change(tmp_path: Path, m
 def test_a_directory_changed_within_the_clock_tick_is_not_remembered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders import identity
 
     def coarse(info: os.stat_result) -> tuple[int, ...]:  # a file system with one-second times (FAT, HFS+, ...)
         return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns // 10**9, info.st_ctime_ns // 10**9
 
-    monkeypatch.setattr(outline_cache, "_fields", coarse)
+    monkeypatch.setattr(identity, "fields", coarse)
     root, cache = tmp_path / "repo", tmp_path / "cache"
     _estate(root, tmp_path / "outside")
     _walk(root, cache)
@@ -272,9 +272,9 @@ def test_a_directory_changed_within_the_clock_tick_is_not_remembered(
 def test_a_warm_one_file_check_lists_no_directory_of_the_repository(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders import identity
 
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    monkeypatch.setattr(identity, "RACY_NS", 0)
     repo = write_tree(tmp_path / "repo", {**CALLED, **ELSEWHERE, "k8s/x.yaml": MANIFEST["apps/app.yaml"]})
     (repo / ".git").mkdir()
     monkeypatch.chdir(repo)
@@ -284,7 +284,7 @@ def test_a_warm_one_file_check_lists_no_directory_of_the_repository(
         listed = _listings(monkeypatch)
         warm = run_cli("check", "--cache-dir", cache, "--", named)
         monkeypatch.undo()
-        monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+        monkeypatch.setattr(identity, "RACY_NS", 0)
         monkeypatch.chdir(repo)
         assert warm.stdout == cold.stdout, named
         # its loader lists the directories it reads: the file's, its callers' and the modules they call
@@ -297,9 +297,9 @@ def test_a_warm_module_check_finds_callers_added_removed_and_renamed_between_run
 ) -> None:
     import time
 
-    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders import identity
 
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    monkeypatch.setattr(identity, "RACY_NS", 0)
     repo = write_tree(tmp_path / "repo", {**CALLED, **ELSEWHERE})
     (repo / ".git").mkdir()
     monkeypatch.chdir(repo)
@@ -328,9 +328,9 @@ def test_a_run_that_does_not_search_callers_keeps_what_the_store_knows_of_files(
 ) -> None:
     import time
 
-    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders import identity
 
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    monkeypatch.setattr(identity, "RACY_NS", 0)
     repo = write_tree(tmp_path / "repo", CALLED)
     (repo / ".git").mkdir()
     monkeypatch.chdir(repo)
@@ -347,11 +347,12 @@ def test_a_run_that_does_not_search_callers_keeps_what_the_store_knows_of_files(
 
 
 def test_a_run_that_does_not_walk_keeps_the_last_walk_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.loaders import identity
     from ownlint.loaders.discovery import Listing
     from ownlint.loaders.terraform import outline_cache
     from ownlint.loaders.terraform.callers import local_strings
 
-    monkeypatch.setattr(outline_cache, "RACY_NS", 0)
+    monkeypatch.setattr(identity, "RACY_NS", 0)
     root, cache = tmp_path / "repo", tmp_path / "cache"
     _estate(root, tmp_path / "outside")
     walked = _walk(root, cache)

@@ -14,7 +14,8 @@ from tests.conftest import run_cli, write_tree
 from tests.security.test_yaml_cache import UNOWNED
 
 from ownlint.config.load import load_config
-from ownlint.loaders.kubernetes import cached, reading, resources
+from ownlint.loaders import identity
+from ownlint.loaders.kubernetes import reading, resources
 from ownlint.loaders.kubernetes.documents import Manifest
 from ownlint.model import Place, PlaceKind, Resource, TagValue
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact
@@ -67,7 +68,7 @@ def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cached, "RACY_NS", 0, raising=False)
+    monkeypatch.setattr(identity, "RACY_NS", 0)
 
 
 def test_a_warm_run_reads_no_manifest_whose_identity_is_unchanged(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import Run, git_repo, run_cli
 
+from ownlint.loaders import identity
 from ownlint.loaders.terraform import outline_cache
 
 TREE = {
@@ -103,7 +104,7 @@ def test_a_file_changed_a_moment_ago_is_not_recorded(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its next change may fall in the same clock tick and keep its identity: it is read again next time."""
-    monkeypatch.setattr(outline_cache, "RACY_NS", 60 * 1_000_000_000)
+    monkeypatch.setattr(identity, "RACY_NS", 60 * 1_000_000_000)
     cache = tmp_path / "cache"
     check(cache)
     assert list((cache / "outlines").glob("*.json")) == []  # nothing old enough to record: nothing written

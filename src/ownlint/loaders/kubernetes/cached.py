@@ -8,9 +8,9 @@ parsing), and the file's identity when it was read (device, inode, size, modific
 git's index keeps it: the change time cannot be set by a user). A file whose identity is the one recorded is
 not read again (its text is the one the entry was parsed from); any other is read, and taken from its entry only
 when its text has that digest, else parsed and the entry rewritten (merged: the files of other runs stay while
-they exist). An identity is recorded only for a file that changed more than ``RACY_NS`` before the run (a
-later change within the same clock tick would keep it), and again on a digest hit only when none was (a
-fresh checkout's files have new identities: recording each would rewrite every entry on every run).
+they exist). An identity (``loaders/identity``) is recorded only for a file that changed more than ``RACY_NS``
+before the run (a later change within the same clock tick would keep it), and again on a digest hit only when
+none was (a fresh checkout's files have new identities: recording each would rewrite every entry on every run).
 What JSON may not give back exactly is marked, never stored, and parsed each time: a document the quick
 construction left to PyYAML (dates, binary, sets, keys that are not text, aliases, merge keys), a text over
 ``MAX_TEXT``.
@@ -37,14 +37,13 @@ from ownlint.loaders.kubernetes.documents import Manifest
 from ownlint.loaders.terraform.store import EntryStore, code_digest
 from ownlint.model import LoadProblem
 
-FORMAT = 2  # bump when an entry's shape changes
+FORMAT = 3  # bump when an entry's shape changes
 # another PyYAML may read a text otherwise; the schema is part of the key (YAML 1.1's `on`/`=` would be stale)
 BACKEND = f"yaml-{yaml.__version__}-{'libyaml' if getattr(yaml, '__with_libyaml__', False) else 'python'}-core12"
 BUCKETS = 64  # entries per repository: a changed file rewrites one of them
 MAX_TEXT = 2 * 1024 * 1024  # a larger manifest is parsed each time (an entry stays small to rewrite)
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not written, nor read
 MAX_BYTES = 256 * 1024 * 1024  # the cache directory is pruned to this (it is the parse cache's)
-RACY_NS = 2_000_000_000  # a file changed this close to the run may change again unseen: no identity recorded
 
 Parsed = tuple[list[Manifest], list[LoadProblem]]
 # file name -> [digest of its text, encoded documents or None (parsed each time), its identity or None (or absent)]
@@ -54,16 +53,6 @@ Stored = dict[str, Files]  # directory -> its files
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
-
-
-def identity(info: os.stat_result) -> str:
-    """A file's device, inode, size, modification and change times (ns), as one text."""
-    return f"{info.st_dev}.{info.st_ino}.{info.st_size}.{info.st_mtime_ns}.{info.st_ctime_ns}"
-
-
-def settled(info: os.stat_result, started: int) -> bool:
-    """Whether the file changed long enough before the run (started at ``started``, ns) to record its identity."""
-    return max(info.st_mtime_ns, info.st_ctime_ns) < started - RACY_NS
 
 
 def bucket_of(directory: str) -> int:

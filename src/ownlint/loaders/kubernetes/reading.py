@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ownlint.loaders.files import is_link, read_text, relative
+from ownlint.loaders.identity import identity, settled
 from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, collected, documents_of
 from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
 from ownlint.model import LoadProblem
@@ -92,7 +93,7 @@ class Through:
     """How the files of one directory are read through the cache: not at all when ``stored`` records the file's
     identity (its documents decoded from the entry), else read and parsed from ``stored`` when that holds its
     text's digest, else parsed and recorded in ``parsed`` (None: plain JSON would not give it back, parsed each
-    time); ``started``: when the run began (ns), for ``cached.settled``."""
+    time); ``started``: when the run began (ns), for ``identity.settled``."""
 
     def __init__(
         self, stored: dict[str, list[Any]], parsed: dict[str, dict[str, list[Any]]], directory: str, started: int
@@ -106,7 +107,7 @@ class Through:
         self, name: str, path: str, shown: str, limit: int, found: list[Manifest], problems: list[LoadProblem]
     ) -> None:
         """The file's objects into ``found``, its problems into ``problems``."""
-        from ownlint.loaders.kubernetes.cached import decoded, identity, settled
+        from ownlint.loaders.kubernetes.cached import decoded
 
         info = _stat(path)  # before the file is read: a change after it gives the file another identity
         entry = self.stored.get(name)

@@ -16,7 +16,7 @@ Whoever can write the store decides which callers a module has, so nothing in it
   ``MAX_STORE_BYTES``, signed with a key that only this directory holds (HMAC-SHA256; ``outline_io``): a file
   ownlint did not write, or that was changed since, is not used;
 - an entry is used only when its file's or directory's identity is unchanged, and one that changed within
-  ``RACY_NS`` of the run is not recorded (a later change within the same clock tick would keep its identity;
+  ``identity.RACY_NS`` of the run is not recorded (a later change within the same clock tick would keep its identity;
   a walk with such a directory is not whole);
 - it holds at most ``MAX_ENTRIES`` entries, and at most ``MAX_STORES`` repositories (the oldest are removed).
 Stores are written to a temporary file and renamed. A store that is missing, foreign or corrupt only costs
@@ -32,11 +32,12 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
-from operator import attrgetter, getitem
+from operator import getitem
 from pathlib import Path
 from typing import Any
 
 from ownlint import __version__
+from ownlint.loaders import identity as file_identity
 from ownlint.loaders.terraform.outline_io import read_signed, store_secret, write_signed
 from ownlint.loaders.terraform.store import usable_directory
 
@@ -44,7 +45,6 @@ FORMAT = 7  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
-RACY_NS = 2_000_000_000  # a file changed this close to the run may change again unseen: not recorded
 
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
 Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links (names)
@@ -76,7 +76,7 @@ class OutlineStore:
         loop for thousands of files: the store is for the run that looks at all of them); ``naming_only``: only
         the paths that name a local path."""
         old, new, prefix = self._stored_files(), self.new["files"], self.repository + os.sep
-        cut, regular, file_stat, identity_of = len(prefix), stat.S_ISREG, os.stat, _identity
+        cut, regular, file_stat, identity_of = len(prefix), stat.S_ISREG, os.stat, file_identity.identity
         found: list[tuple[str, Strings]] = []
         append = found.append
         for path in paths:  # a warm run's loop over every Terraform file of the repository: kept tight
@@ -143,7 +143,9 @@ class OutlineStore:
         directories = [key if key.startswith(sep) else prefix + key for key in keys]
         # a warm run's pass over every directory, each step a map in C over all of them (no call per directory)
         try:
-            identities = list(map((IDENTITY + "//").__mod__, map(_fields, map(os.lstat, directories))))
+            identities = list(
+                map((file_identity.FORMAT + "//").__mod__, map(file_identity.fields, map(os.lstat, directories)))
+            )
         except (OSError, ValueError):
             return None
         # the identity (no "/" in it), then the three lists (no "//" in one: a name is never empty)
@@ -171,7 +173,7 @@ class OutlineStore:
             except (OSError, ValueError):
                 return scan(directory)
             key = directory[cut:] if directory.startswith(prefix) else directory
-            identity = _identity(info) + "//"
+            identity = file_identity.identity(info) + "//"
             entry = old.get(key)
             if type(entry) is str and entry.startswith(identity):  # same inode, same times: the same entries
                 parts = entry[len(identity) :].split("//")
@@ -207,8 +209,7 @@ class OutlineStore:
         return path[len(self.repository) + 1 :] if inside else path
 
     def _record(self, kind: str, key: str, info: os.stat_result, entry: Any) -> bool:
-        recent = max(info.st_mtime_ns, info.st_ctime_ns) >= self.started - RACY_NS
-        if recent or sum(len(v) for v in self.new.values()) >= MAX_ENTRIES:
+        if not file_identity.settled(info, self.started) or sum(len(v) for v in self.new.values()) >= MAX_ENTRIES:
             return False
         self.new[kind][key] = entry
         self.changed = True
@@ -252,19 +253,6 @@ def _stat(path: str) -> os.stat_result | None:
 
 def _split(names: str) -> list[str]:
     return names.split("/") if names else []
-
-
-# a file's or directory's identity: device, inode, size, modification and change times (ns), as one text (one object
-# to decode; in hex by ``%``: twice as fast as decimal for 19-digit times, and a warm run formats one per file and
-# directory of the repository)
-IDENTITY = "%x.%x.%x.%x.%x"
-_fields: Callable[[os.stat_result], tuple[int, ...]] = attrgetter(
-    "st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns"
-)
-
-
-def _identity(info: os.stat_result) -> str:
-    return IDENTITY % _fields(info)
 
 
 class OutlinedFiles:
