@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, listed, read_text, relative
+from ownlint.loaders.files import MAX_FILE_BYTES, entry_is_link, links_outside, listed, read_text, relative
 from ownlint.model import LoadProblem
 from ownlint.vcs.tree import repository_top
 
@@ -477,7 +477,7 @@ def _walk(
         walked.append((current, names))
         dirs.sort(key=_name, reverse=True)  # popped in name order
         prefix = _prefix(current)
-        pending.extend([prefix + d.name for d in dirs if not _is_link(d)])
+        pending.extend([prefix + d.name for d in dirs if not entry_is_link(d)])
     return walked
 
 
@@ -491,13 +491,6 @@ def _is_followed_directory(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
-
-
-def _is_link(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_symlink()
-    except OSError:
-        return False  # as os.path.islink: listed, it is then refused
 
 
 def is_helm_template(path: Path) -> bool:

@@ -203,6 +203,15 @@ def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
         paths.entries[base] = _types(entries)
 
 
+def entry_is_link(entry: os.DirEntry[str]) -> bool:
+    """Whether a listed entry is a symlink, by the listing's type (no system call); False when that cannot
+    be told, as ``os.path.islink`` (listed, the path is then refused where it is used)."""
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
 def _entries(directory: str) -> dict[str, bool] | None:
     try:
         with os.scandir(directory) as listing:

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from ownlint.loaders.files import links_outside, listed, read_text, relative, relative_names, resolved
+from ownlint.loaders.files import entry_is_link, links_outside, listed, read_text, relative, relative_names, resolved
 from ownlint.loaders.terraform import probes
 
 
@@ -85,7 +85,7 @@ def terraform_entries(directory: Path, repository: Path) -> Listed:
             continue
         if not _is_file(entry):
             continue
-        link = _is_link(entry)
+        link = entry_is_link(entry)
         path = Path(entry.path)
         if link and links_outside(path, repository):
             continue
@@ -102,13 +102,6 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return entry.is_file()
     except OSError:
         return True
-
-
-def _is_link(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_symlink()
-    except OSError:  # as ``os.path.islink``
-        return False
 
 
 def vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
