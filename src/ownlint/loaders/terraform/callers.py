@@ -2,11 +2,12 @@
 
 pre-commit names a changed module file; a directory scan names part of a repository. Such a module is
 checked as the root modules of the repository instantiate it, and only a module nothing calls is a root.
-The callers are found without loading the repository: a word search keeps the files that write a
-``module`` block and name one of the directories sought, their ``module`` blocks are read as outlines
-(no evaluation), and the search repeats for the callers found until it reaches directories nothing
-calls. A directory ``terraform init`` evidently runs in (a backend, variable files, a lock file) is a
-root without a search: a module call would ignore all of these.
+The callers are found without loading the repository: a text search keeps the files that write a
+``module`` block whose ``source`` leads to one of the directories sought (resolved as a load resolves it,
+links followed) or cannot be told without a parser, their ``module`` blocks are read as outlines (no
+evaluation), and the search repeats for the callers found until it reaches directories nothing calls.
+A directory ``terraform init`` evidently runs in (a backend, variable files, a lock file) is a root
+without a search: a module call would ignore all of these.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ownlint.loaders.discovery import OtherTerraform
+from ownlint.loaders.discovery import Listing, OtherTerraform
 from ownlint.loaders.files import read_text
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
@@ -26,8 +27,10 @@ from ownlint.model import LoadProblem
 MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
 _BACKEND = re.compile(r'^\s*(?:backend\s+"|cloud\s*\{)', re.M)
 _ROOT_FILES = (".terraform.lock.hcl", "terraform.tfvars", "terraform.tfvars.json", ".terraform")
-_ANCESTOR = r"(?:\.\.?/)*\.\.?/?"  # source = ".." (a module above its caller) names no directory
-_QUOTED = re.compile(r"(?=[\"']([^\"'\n]*)[\"'])")  # from every quote: the text up to the next one
+UNSURE = "?"  # a source whose text does not show its value (an escape, a template, an expression): outlined
+_GAP = r"(?:\s|/\*.*?\*/|#[^\n]*|//[^\n]*)*"  # what may stand between two tokens: blanks, comments
+_SOURCE = re.compile(rf"\bsource{_GAP}=(?![=>]){_GAP}", re.S)  # an attribute named source (a module's is its call)
+_LITERAL = re.compile(rf'"([^"\\\n]*)"{_GAP}(?=[A-Za-z_}}]|\Z)', re.S)  # a quoted text that ends the expression
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def repository_callers(
     sought = {d for d, called in calls.items() if context is not None and called is not None and not rooted(d)}
     if sought and context is not None:
         sources = _sources_reader(context, outline, max_bytes)
-        _search(sought, callers, _module_files(context, max_bytes), sources, rooted, _walked(context))
+        _search(sought, callers, _module_files(context, max_bytes), sources, rooted, _Targets(_listing_of(context)))
     reaching = _reaching(sought, callers, rooted)
     roots = sorted(d for d in reaching if d not in calls and (not callers.get(d) or rooted(d)))
     return Callers(tuple(roots), scanned_called | {d for d in sought if callers.get(d)})
@@ -128,12 +131,10 @@ def _sources_reader(context: Iterable[str], outline: OutlineFunction, max_bytes:
     return read
 
 
-def _walked(context: Iterable[str]) -> Callable[[str], bool]:
-    """Whether a path is a directory the context's listing walked (a real directory, reached through real ones)."""
+def _listing_of(context: Iterable[str]) -> Listing | None:
+    """The listing the context's files were found in (None: a plain list of files)."""
     files = context.files if isinstance(context, OutlinedFiles) else context
-    if isinstance(files, OtherTerraform):
-        return files.listing.walked
-    return lambda path: False
+    return files.listing if isinstance(files, OtherTerraform) else None
 
 
 def _search(
@@ -142,22 +143,20 @@ def _search(
     pending: list[tuple[str, list[str]]],
     sources_of: Callable[[str], list[str]],
     rooted: _Roots,
-    walked: Callable[[str], bool],
+    target: _Targets,
 ) -> None:
-    """Add to ``callers`` the calls, written in ``pending`` files (path, the local paths it names), of ``sought``
-    and of their callers, transitively; a file is read and outlined only once it names a directory sought."""
+    """Add to ``callers`` the calls, written in ``pending`` files (path, the local sources it may write), of
+    ``sought`` and of their callers, transitively; a file is read and outlined only once one of its sources leads
+    to a directory sought (or one it writes cannot be told without outlining it)."""
     frontier, looked = set(sought), set(sought)
     while frontier and pending:
-        names = "|".join(re.escape(d.name) for d in sorted(frontier))
-        naming = re.compile(rf"(?:[^\"'\n]*/)?(?:{names})/?|{_ANCESTOR}")
-        wanted = {_identity(str(d)) for d in frontier}
-        reaches = _Reaches(wanted, {str(d) for d in frontier}, walked)
+        paths = {str(d) for d in frontier}
         unmatched: list[tuple[str, list[str]]] = []
         found: set[Path] = set()
         for path, written in pending:
             directory = os.path.dirname(path)
-            if not any(naming.fullmatch(s) and reaches(directory, s) for s in written):
-                unmatched.append((path, written))  # naming none of them: no module block of it calls them
+            if not any(s == UNSURE or target(directory, s) in paths for s in written):
+                unmatched.append((path, written))  # none leads to them: no module block of it calls them
                 continue
             caller = Path(directory).resolve()
             for source in sources_of(path):
@@ -170,30 +169,49 @@ def _search(
         looked |= frontier
 
 
-class _Reaches:
-    """Whether a local path written in a directory names one of the directories sought: a ``./a/b`` path to a
-    directory the listing walked is that real directory (each part a real directory, none a link), compared by
-    its path as the search's callees are; any other is compared by identity, whatever links lead there."""
+class _Targets:
+    """The directory a local path written in a directory leads to, as ``Path.resolve`` gives it (a load resolves
+    a call so): from the listing when each part is a directory it walked (real, reached without a link) or ``..``
+    (the parent of a real path is real), and the last may be any name it listed that is no link (its own path);
+    resolved otherwise (a link, a directory the walk skips, a path out of the repository). Once per path a run."""
 
-    def __init__(self, wanted: set[tuple[int, int] | None], paths: set[str], walked: Callable[[str], bool]) -> None:
-        self.wanted, self.paths, self.walked = wanted, paths, walked
+    def __init__(self, listing: Listing | None) -> None:
+        self.listing = listing
+        self.known: dict[tuple[str, str], str] = {}
 
-    def __call__(self, directory: str, written: str) -> bool:
-        rest = written[2:].rstrip("/") if written.startswith("./") else ""
-        if rest and "//" not in rest and "/." not in "/" + rest:  # no empty, "." or ".." part (nor hidden names)
-            path = (directory if directory.endswith(os.sep) else directory + os.sep) + rest
-            if self.walked(path):
-                return path in self.paths
-        return _identity(os.path.join(directory, written)) in self.wanted
+    def __call__(self, directory: str, written: str) -> str:
+        key = (directory, written)
+        found = self.known.get(key)
+        if found is None:
+            found = self._listed(directory, written) or _real(os.path.join(directory, written))
+            self.known[key] = found
+        return found
+
+    def _listed(self, directory: str, written: str) -> str | None:
+        listing = self.listing
+        if listing is None or not listing.walked(directory):
+            return None
+        parts = [p for p in written.split("/") if p and p != "."]  # as realpath: empty and "." parts are nothing
+        current = directory
+        for index, part in enumerate(parts):
+            if part == "..":
+                current = os.path.dirname(current)  # realpath's ".." too: the parent of the path resolved so far
+                continue
+            path = os.path.join(current, part)
+            if listing.walked(path):
+                current = path
+            elif index == len(parts) - 1 and listing.walked(current) and path not in listing.links:
+                return path  # an entry of a listed directory that is no link (or none): resolved, it is itself
+            else:
+                return None
+        return current
 
 
-def _identity(path: str) -> tuple[int, int] | None:
-    """The directory ``path`` names, whatever links lead there (one ``stat``, not a path resolution)."""
+def _real(path: str) -> str:
     try:
-        found = os.stat(path)
+        return os.path.realpath(path)
     except (OSError, ValueError):
-        return None
-    return found.st_dev, found.st_ino
+        return ""  # no directory sought: a path with a NUL byte calls nothing that loads
 
 
 def _module_files(context: Iterable[str], max_bytes: int) -> list[tuple[str, list[str]]]:
@@ -207,14 +225,25 @@ def _module_files(context: Iterable[str], max_bytes: int) -> list[tuple[str, lis
 
 
 def local_strings(path: str, max_bytes: int) -> list[str] | None:
-    """The local paths the file's quoted strings name (None: no ``module`` word, so no module call): each text
-    between a quote and the next one on its line, as the search's patterns see them."""
+    """The local sources the file's ``module`` blocks may write (None: no ``module`` word, so no module call): the
+    value of each ``source`` attribute written as a quoted text without escapes or templates, and ``UNSURE`` for
+    one written otherwise (the file is outlined: what an expression, an escape or JSON says needs a parser)."""
     if b"module" not in _head(path, max_bytes):  # the bytes are searched before decoding
         return None
     text = read_text(Path(path), os.path.basename(path), max_bytes)
     if isinstance(text, LoadProblem) or not MODULE_WORD.search(text):
         return None
-    return [s for s in dict.fromkeys(_QUOTED.findall(text)) if is_local(s)]
+    if path.endswith(".json"):
+        return [UNSURE]
+    found: list[str] = []
+    for attribute in _SOURCE.finditer(text):
+        literal = _LITERAL.match(text, attribute.end())
+        value = literal.group(1) if literal is not None else None
+        if value is None or "${" in value or "%{" in value:
+            found.append(UNSURE)
+        elif is_local(value):
+            found.append(value)
+    return list(dict.fromkeys(found))
 
 
 def _head(path: str, max_bytes: int) -> bytes:

@@ -41,7 +41,7 @@ from ownlint.loaders import identity as file_identity
 from ownlint.loaders.terraform.outline_io import read_signed, store_secret, write_signed
 from ownlint.loaders.terraform.store import usable_directory
 
-FORMAT = 7  # bump when an entry's shape changes
+FORMAT = 8  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
