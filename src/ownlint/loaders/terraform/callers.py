@@ -191,6 +191,10 @@ class _Targets:
         listing = self.listing
         if listing is None or not listing.walked(directory):
             return None
+        if written.startswith("./") and "//" not in written and "/." not in written:  # the usual "./a/b"
+            path = f"{directory}/{written[2:].rstrip('/')}" if directory != "/" else written[1:].rstrip("/")
+            if listing.walked(path):
+                return path
         parts = [p for p in written.split("/") if p and p != "."]  # as realpath: empty and "." parts are nothing
         current = directory
         for index, part in enumerate(parts):
