@@ -431,6 +431,37 @@ def test_the_boundary_rules_build_the_graph_when_a_resource_is_denied(
     assert [f["rule"] for f in run.json()["findings"] if f["rule"] == "OWN008"] == ["OWN008"]
 
 
+def test_a_module_file_check_builds_no_graph_when_only_its_caller_holds_a_denied_resource(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller's restricted bucket is context: a path to it is never a finding on the module file, so the graph
+    is not built (issue 20: ~10 ms of a hook run); a check of the caller's own file still builds it."""
+    restricted = BUCKET % ', data-classification = "restricted"'
+    call = 'module "queue" {\n  source = "../modules/queue"\n}\n'
+    files = {
+        "ownlint.yaml": MSP_CONFIG,
+        "stack/main.tf": TRUSTING + restricted + call,
+        "stack/terraform.tfvars": "",
+        "modules/queue/main.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n  tags = { owner = "platform" }\n}\n',
+    }
+    repo = write_tree(tmp_path, files)
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    built = _graphs_built(monkeypatch)
+    module = run_cli("check", "--no-cache", "--format", "json", "--", "modules/queue/main.tf")
+    assert built == []
+    assert "module.queue.aws_sqs_queue.q" in module.stdout  # checked through its caller
+    caller = run_cli("check", "--no-cache", "--format", "json", "--", "stack/main.tf")
+    assert built == [5]
+    assert "OWN008" in [f["rule"] for f in caller.json()["findings"]]
+    monkeypatch.undo()
+    monkeypatch.chdir(repo)
+    import ownlint.rules.paths as paths
+
+    monkeypatch.setattr(paths, "_reportable", lambda context, boundaries, also: True)  # as before: built
+    assert run_cli("check", "--no-cache", "--format", "json", "--", "modules/queue/main.tf").stdout == module.stdout
+
+
 def test_the_shipped_preset_is_read_without_parsing_its_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ownlint.config.yaml
 

@@ -4,7 +4,7 @@ merged) -> the config's severities -> suppressions -> the scope of what was name
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -38,12 +38,12 @@ def findings_of(
 def _findings_of(
     rules: tuple[Rule, ...], loaded: Loaded, today: datetime.date
 ) -> tuple[list[Finding], list[Suppressed]]:
-    context = rule_context(loaded, today=today)
+    # the callers of a named module, the rest of its directory, are context: their findings are not reported
+    located = Located(loaded.scope, loaded.resources, loaded.result.problems)
+    context = rule_context(loaded, today=today, reported=located.holds)
     found, hidden = suppress.apply(
         run_rules(rules, context, loaded.progress), loaded.suppressions, loaded.resources, today
     )
-    # the callers of a named module, the rest of its directory, are context: their findings are not reported
-    located = Located(loaded.scope, loaded.resources, loaded.result.problems)
     return located.findings(found), located.suppressed(hidden)
 
 
@@ -111,8 +111,11 @@ def apply_severities(config: Config, findings: Iterable[Finding]) -> list[Findin
     return result
 
 
-def rule_context(loaded: Loaded, today: datetime.date | None = None) -> RuleContext:
-    """What rules see; the graph (over every loaded resource) is built only if a rule asks for it."""
+def rule_context(
+    loaded: Loaded, today: datetime.date | None = None, reported: Callable[[Resource], bool] | None = None
+) -> RuleContext:
+    """What rules see; the graph (over every loaded resource) is built only if a rule asks for it; ``reported``:
+    which resources a finding can be reported on (None: all)."""
 
     def graph() -> ResourceGraph:
         return graph_of_loaded(loaded)
@@ -125,6 +128,7 @@ def rule_context(loaded: Loaded, today: datetime.date | None = None) -> RuleCont
         loaded.codeowners,
         loaded.suppressions,
         today or datetime.date.today(),
+        reported,
     )
 
 

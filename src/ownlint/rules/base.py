@@ -40,6 +40,8 @@ class RuleContext:
     codeowners: Mapping[str, FileOwners] = field(default_factory=dict)  # by file, when configured
     suppressions: tuple[Suppression, ...] = ()
     today: datetime.date = field(default_factory=datetime.date.today)
+    # whether a finding on a resource can be reported (None: any): a one-file check reports what was named
+    reported: Callable[[Resource], bool] | None = field(default=None, compare=False)
 
     @cached_property
     def graph(self) -> ResourceGraph:

@@ -63,6 +63,8 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
     for resource in context.resources:
         records.setdefault(resource.node_id, []).append(resource)
     boundaries = _denying(context, [b for b in config.boundaries if not b.is_residency], also)
+    if not _reportable(context, boundaries, also):
+        return
     for msp in config.msps.values():
         applicable = [b for b in boundaries if binds(b, msp)]
         if not applicable:
@@ -82,6 +84,18 @@ def _denying(context: RuleContext, boundaries: list[Boundary], also: tuple[str, 
     without one the graph is not built (a one-file check of resources no boundary denies)."""
     resources = context.resources
     return [b for b in boundaries if any(denied_by(context.config, b, r, also, context.fact) for r in resources)]
+
+
+def _reportable(context: RuleContext, boundaries: list[Boundary], also: tuple[str, ...]) -> bool:
+    """Whether a resource one of ``boundaries`` denies can be reported on: a crossing is a finding on a denied record
+    of the node reached, located (or not) as that record or another denied record of it would be, so without one the
+    graph is not built (a one-file check of a module whose callers hold the denied resources)."""
+    reported, config = context.reported, context.config
+    if reported is None or not boundaries:
+        return bool(boundaries)
+    return any(
+        reported(r) and any(denied_by(config, b, r, also, context.fact) for b in boundaries) for r in context.resources
+    )
 
 
 def _reached(records: Sequence[Resource], keys: frozenset[str] | None) -> list[Resource]:
