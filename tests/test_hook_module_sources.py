@@ -163,7 +163,7 @@ def test_a_caller_beside_the_module_is_found_from_the_listing(repo: Path, tmp_pa
 
 def _sought(root: Path, cache: Path | None) -> tuple[Any, ...]:
     """What the contexts ask of the listing of ``root``, through the store in ``cache`` (saved after) or walked."""
-    from ownlint.loaders.discovery import Listing
+    from ownlint.loaders.listing import Listing
 
     listing = Listing(root.resolve())
     store = outline_cache.open_store(cache, root) if cache is not None else None

@@ -164,7 +164,7 @@ def test_a_warm_module_file_check_reads_only_the_files_of_its_callers(
 
 def _walk(root: Path, cache: Path | None) -> tuple[list[tuple[str, list[str], list[str]]], list[str]]:
     """The listing of ``root`` as a run sees it: walked, or through the store in ``cache`` (saved after)."""
-    from ownlint.loaders.discovery import Listing
+    from ownlint.loaders.listing import Listing
     from ownlint.loaders.terraform.outline_cache import open_store
 
     listing = Listing(root.resolve())
@@ -348,7 +348,7 @@ def test_a_run_that_does_not_search_callers_keeps_what_the_store_knows_of_files(
 
 def test_a_run_that_does_not_walk_keeps_the_last_walk_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ownlint.loaders import identity
-    from ownlint.loaders.discovery import Listing
+    from ownlint.loaders.listing import Listing
     from ownlint.loaders.terraform import outline_cache
     from ownlint.loaders.terraform.callers import local_strings
 

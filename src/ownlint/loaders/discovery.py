@@ -2,7 +2,8 @@
 
 Context comes from the whole repository (the git work tree; the scan root outside git): the Namespaces
 of the manifests named and the callers of the Terraform modules named, found by the loaders among the
-files ``OtherManifests`` and ``OtherTerraform`` walk; findings come only from what was named.
+files ``contexts.OtherManifests`` and ``contexts.OtherTerraform`` walk (one ``listing.Listing`` for all);
+findings come only from what was named.
 What cannot be walked (a directory that cannot be listed, a path too long to open, a name that is not
 UTF-8) is a located problem, never dropped; a plan found in the tree is never read (only ``--plan``).
 """
@@ -12,24 +13,23 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import MAX_FILE_BYTES, entry_is_link, links_outside, listed, read_text, relative
+from ownlint.loaders.charts import is_chart as is_chart
+from ownlint.loaders.charts import is_helm_template
+from ownlint.loaders.contexts import MANIFEST_SUFFIXES, Named, OtherManifests, OtherTerraform
+from ownlint.loaders.files import entry_is_link, links_outside, listed, relative
+from ownlint.loaders.listing import SKIPPED_DIRS as SKIPPED_DIRS
+from ownlint.loaders.listing import Listing
 from ownlint.model import LoadProblem
 from ownlint.vcs.tree import repository_top
 
-# .terragrunt-cache: terragrunt's checkouts of a unit's module, read only through that unit
-SKIPPED_DIRS = frozenset(
-    {".git", ".terraform", ".terragrunt-cache", ".ownlint", "node_modules", ".venv", "__pycache__", ".tox"}
-)
 TERRAGRUNT_UNIT = "terragrunt.hcl"
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 KUSTOMIZATION = "Kustomization"  # kustomize's third name for its file, without a suffix
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", KUSTOMIZATION)
@@ -192,262 +192,6 @@ def _shown_text(relative_path: str) -> str:
         return relative_path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-@dataclass(frozen=True)
-class OtherManifests:
-    """The manifests under ``root`` besides ``given``, nearest first: those in the directories of
-    ``given`` and above them up to ``root``, then the rest of the tree, which is walked only when
-    iterated that far (a Namespace is usually defined beside or above the objects placed in it)."""
-
-    listing: Listing
-    given: frozenset[Path]  # resolved
-
-    def __iter__(self) -> Iterator[Path]:
-        real_root = self.listing.root
-        given = {str(p) for p in self.given}
-        seen: set[str] = set()
-        for directory in self._nearest(real_root):
-            seen.add(str(directory))
-            names = self.listing.names(str(directory))
-            if names is None:  # not walked yet: a Namespace is usually found before the walk is needed
-                try:
-                    names = sorted(os.listdir(directory))
-                except OSError:  # only lends Namespaces: what cannot be listed lends none
-                    continue
-            yield from _manifests(str(directory), names, given)
-        for current, _, names in self.listing:  # real paths: symlinked directories are not entered
-            if current not in seen:
-                yield from _manifests(current, names, given)
-
-    def _nearest(self, real_root: Path) -> Iterator[Path]:
-        listed: set[Path] = set()
-        for path in sorted(self.given):
-            for directory in path.parents:
-                inside = directory == real_root or real_root in directory.parents
-                if not inside or SKIPPED_DIRS.intersection(directory.relative_to(real_root).parts):
-                    break
-                if directory not in listed:
-                    listed.add(directory)
-                    yield directory
-
-
-def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Path]:
-    """The manifests among ``names`` but ``given`` ones (text paths, compared without resolving each)."""
-    for name in names:
-        path = os.path.join(directory, name)
-        if name.endswith(MANIFEST_SUFFIXES) and path not in given and os.path.isfile(path):
-            candidate = Path(path)
-            if f"{os.sep}templates{os.sep}" not in path or not is_helm_template(candidate):
-                yield candidate
-
-
-Entries = tuple[list[str], list[str], list[str]]  # a directory's real subdirectories, other entries, links
-
-
-class Remembered(Protocol):
-    """What earlier runs listed (``outline_cache.OutlineStore``): a directory's entries, scanned again when
-    the directory changed since; or the whole last walk when no directory of it changed, each directory's
-    entries as one text (``Listing`` reads them as it needs them: see ``_parts``)."""
-
-    def unchanged_walk(self) -> dict[str, str] | None: ...
-
-    def lister(self, scan: Callable[[str], Entries | None]) -> Callable[[str], Entries | None]: ...
-
-
-class Listing:
-    """The directories under ``root`` (a real directory), listed once, when first asked, for every context of a
-    run: pre-commit of a module file seeks terragrunt units and callers, of a manifest kustomizations and
-    Namespaces, in the same walk. Top-down in name order as ``os.walk``; skipped and symlinked directories are
-    not entered; what cannot be listed lends nothing (context only). With a store (``remember``), a directory
-    unchanged since an earlier run is not listed again: the same walk, one ``stat`` per directory; when none
-    changed, the files sought (``files_named``, ``files_ending``) are found in the remembered texts, not in
-    lists of names made for every directory."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.links: set[str] = set()  # the symbolic links seen (paths), told apart without a system call
-        self._listed: dict[str, tuple[list[str], list[str]]] | None = None
-        self._texts: dict[str, str] | None = None  # the unchanged walk remembered: each directory's entries as text
-        self._store: Remembered | None = None
-
-    def remember(self, store: Remembered) -> None:
-        """List through ``store`` (before the listing is first iterated)."""
-        self._store = store
-
-    def __iter__(self) -> Iterator[tuple[str, list[str], list[str]]]:
-        """(directory, names of its real subdirectories, names of its other entries), names sorted."""
-        listed = self._lists()
-        return ((directory, dirs, names) for directory, (dirs, names) in listed.items())
-
-    def names(self, directory: str) -> list[str] | None:
-        """The entries but subdirectories of ``directory`` when it was listed already, else None."""
-        if self._listed is None and self._texts is not None:
-            text = self._texts.get(directory)
-            return None if text is None else _parts(text)[1]
-        found = self._listed.get(directory) if self._listed is not None else None
-        return found[1] if found is not None else None
-
-    def walked(self, directory: str) -> bool:
-        """Whether ``directory`` is one the walk reached (it was listed already)."""
-        if self._listed is None and self._texts is not None:
-            return directory in self._texts
-        return self._listed is not None and directory in self._listed
-
-    def files_named(self, wanted: frozenset[str]) -> list[tuple[str, str]]:
-        """(directory, name) of the files called one of ``wanted``, in the walk's order."""
-        texts = self._walked()
-        if texts is None:
-            return [
-                (d, n)
-                for d, (_, names) in self._lists().items()
-                if not wanted.isdisjoint(names)
-                for n in names
-                if n in wanted
-            ]
-        found: list[tuple[str, str]] = []
-        for directory, text in _holding(texts, wanted):
-            found.extend((directory, n) for n in text.split("//")[1].split("/") if n in wanted)
-        return found
-
-    def files_ending(self, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
-        """(directory, name) of the files whose names end with one of ``suffixes``, in the walk's order."""
-        texts = self._walked()
-        if texts is None:
-            return [(d, n) for d, (_, names) in self._lists().items() for n in names if n.endswith(suffixes)]
-        found: list[tuple[str, str]] = []
-        for directory, text in _holding(texts, suffixes):
-            found.extend([(directory, n) for n in text.split("//")[1].split("/") if n.endswith(suffixes)])
-        return found
-
-    def _lists(self) -> dict[str, tuple[list[str], list[str]]]:
-        texts = self._walked()  # listed when the remembered walk is not used
-        if self._listed is None:
-            self._listed = {d: _parts(t)[:2] for d, t in (texts or {}).items()}
-        return self._listed
-
-    def _walked(self) -> dict[str, str] | None:
-        """The remembered walk's texts when it is unchanged (its links recorded), else None (it is listed)."""
-        if self._texts is None and self._listed is None:
-            remembered = self._store.unchanged_walk() if self._store is not None else None
-            if remembered is None:
-                self._listed = self._scanned()
-                return None
-            self._texts = remembered
-            for directory, text in remembered.items():
-                if not text.endswith("//"):  # it lists links
-                    self._linked(directory, _parts(text)[2])
-        return self._texts
-
-    def _scanned(self) -> dict[str, tuple[list[str], list[str]]]:
-        listed: dict[str, tuple[list[str], list[str]]] = {}
-        for directory, (dirs, names, linked) in self._directories():
-            if linked:
-                self._linked(directory, linked)
-            listed[directory] = (dirs, names)
-        return listed
-
-    def _linked(self, directory: str, names: list[str]) -> None:
-        prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join
-        self.links.update([prefix + n for n in names])
-
-    def _directories(self) -> Iterator[tuple[str, Entries]]:
-        pending = [str(self.root)]
-        entries_of = _scan if self._store is None else self._store.lister(_scan)
-        while pending:
-            directory = pending.pop()
-            found = entries_of(directory)
-            if found is None:
-                continue
-            yield directory, found
-            prefix = directory if directory.endswith(os.sep) else directory + os.sep  # as os.path.join, cheaper
-            pending.extend([prefix + d for d in reversed(found[0])])
-
-
-def _holding(texts: dict[str, str], parts: Iterable[str]) -> list[tuple[str, str]]:
-    """The (directory, text) whose text holds one of ``parts`` (a test in C for each of thousands of texts, most
-    holding none of them; a part holding another is found with it: ".tf.json" with ".tf")."""
-    needles = sorted({p for p in parts if not any(o != p and o in p for o in parts)})
-    if len(needles) == 1:
-        needle = needles[0]
-        return [(d, t) for d, t in texts.items() if needle in t]
-    held: set[str] = set()
-    for needle in needles:  # a pass each, no generator per text: kustomize's three names in 9k directories
-        held.update([d for d, t in texts.items() if needle in t])
-    return [(d, t) for d, t in texts.items() if d in held] if held else []
-
-
-def _parts(text: str) -> Entries:
-    """A directory's entries from their remembered text: the three lists of names joined by "//", the names
-    by "/" (a name never holds "/" and is never empty)."""
-    dirs, names, links = text.split("//")
-    return (dirs.split("/") if dirs else [], names.split("/") if names else [], links.split("/") if links else [])
-
-
-def _scan(directory: str) -> Entries | None:
-    """The names of ``directory``'s real subdirectories (but skipped ones), other entries and links, sorted."""
-    try:
-        with os.scandir(directory) as listing:
-            entries = list(listing)
-    except OSError:
-        return None
-    dirs: list[str] = []
-    names: list[str] = []
-    links: list[str] = []
-    for entry in entries:  # one pass: thousands of directories
-        if not _is_directory(entry):
-            names.append(entry.name)
-            if entry.is_symlink():
-                links.append(entry.name)
-        elif entry.name not in SKIPPED_DIRS:
-            dirs.append(entry.name)
-    dirs.sort()
-    names.sort()
-    links.sort()
-    return dirs, names, links
-
-
-@dataclass(frozen=True)
-class Named:
-    """The files called one of ``names`` in ``listing``, walked when iterated; links out of it are not read."""
-
-    listing: Listing
-    names: tuple[str, ...]
-
-    def __iter__(self) -> Iterator[Path]:
-        real_root = self.listing.root
-        for current, name in self.listing.files_named(frozenset(self.names)):  # real paths: links are not entered
-            path = Path(current, name)
-            if os.path.isfile(path) and not links_outside(path, real_root):
-                yield path
-
-
-@dataclass(frozen=True)
-class OtherTerraform:
-    """The Terraform module files in ``listing`` outside the ``scanned`` directories, as text paths, walked
-    when iterated (a pre-commit run of a module file seeks its callers in the whole repository)."""
-
-    listing: Listing
-    scanned: frozenset[Path]  # resolved
-
-    def __iter__(self) -> Iterator[str]:
-        real_root = self.listing.root
-        scanned = {str(d) for d in self.scanned}
-        sep = os.sep
-        found = [  # thousands of files: paths joined as os.path.join does, cheaper
-            (directory if directory.endswith(sep) else directory + sep) + name
-            for directory, name in self.listing.files_ending((".tf", ".tf.json"))  # real paths: links not entered
-            if directory not in scanned
-        ]
-        links = self.listing.links
-        return iter([p for p in found if p not in links or not links_outside(Path(p), real_root)])
-
-
-def _is_directory(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False
-
-
 def _walk(
     directory: Path, refused: Callable[[OSError], None] | None = None
 ) -> list[tuple[str, list[os.DirEntry[str]]]]:
@@ -491,50 +235,6 @@ def _is_followed_directory(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
-
-
-def is_helm_template(path: Path) -> bool:
-    """A file under the ``templates/`` of a chart (beside a ``Chart.yaml``; one that names no chart is a
-    problem of the chart, not a reason to read its templates as YAML) that only ``helm template`` makes
-    YAML: it holds a Go template action (``{{``), or helm never renders it (its name starts with ``_``).
-    A file without an action renders to itself, so it is read as the manifest it is."""
-    if "templates" not in path.parts[:-1]:  # most files: answered without walking up (asked of every YAML file)
-        return False
-    if not any(p.name == "templates" and (p.parent / "Chart.yaml").is_file() for p in path.parents):
-        return False
-    if path.name.startswith("_"):
-        return True
-    try:
-        with path.open("rb") as stream:
-            return b"{{" in stream.read(MAX_FILE_BYTES + 1)
-    except OSError:
-        return False  # read as a manifest: its problem is reported there
-
-
-def is_chart(chart_yaml: Path) -> bool:
-    """A ``Chart.yaml`` that is a mapping with an ``apiVersion`` and a ``name``, as helm requires."""
-    try:
-        status = chart_yaml.stat()
-    except (OSError, ValueError):
-        return False
-    return _chart_file(str(chart_yaml), status.st_mtime_ns, status.st_size)
-
-
-@lru_cache(maxsize=256)
-def _chart_file(path: str, mtime_ns: int, size: int) -> bool:
-    """Whether the file (as of this modification time and size) is a chart's: read once per chart."""
-    import yaml
-
-    from ownlint.loaders.nesting import too_deep
-
-    text = read_text(Path(path), path, 1024 * 1024)
-    if isinstance(text, LoadProblem) or too_deep(text) is not None:
-        return False
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return False
-    return isinstance(data, dict) and all(isinstance(data.get(k), str) and data[k] for k in ("apiVersion", "name"))
 
 
 def _ours(name: str) -> bool:

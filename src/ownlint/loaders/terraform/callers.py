@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ownlint.loaders.discovery import Listing, OtherTerraform
+from ownlint.loaders.contexts import OtherTerraform
 from ownlint.loaders.files import read_text
+from ownlint.loaders.listing import Listing
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem

@@ -4,7 +4,7 @@ modification and change times; the change time cannot be set by a user, as git's
 local paths its quoted strings name (None: it holds no ``module`` word) and, once the search outlined it, the
 local sources of its ``module`` blocks as a parser backend read them; per directory of the repository's
 walk, keyed by its identity (an entry added, removed or renamed changes the directory's times), its entries
-as ``discovery.Listing`` found them, so that a warm run stats each directory instead of listing it; and whether
+as ``listing.Listing`` found them, so that a warm run stats each directory instead of listing it; and whether
 those are a whole walk in its order (every directory recorded), which a run then takes as it is when no
 directory of it changed (each directory's entries being those listed, the directories reached are the same).
 
@@ -133,7 +133,7 @@ class OutlineStore:
         """The last walk, in its order, when it was whole and no directory of it changed since: each directory's
         entries are then those listed, so the directories it reaches are those reached (one ``lstat`` each).
         Each directory comes with its entries as one text, the three lists of names joined by "//" (read as
-        ``discovery`` needs them). None otherwise (the repository is walked, each unchanged directory from
+        ``listing`` needs them). None otherwise (the repository is walked, each unchanged directory from
         its entry)."""
         stored = self._stored()
         if not self._whole:
