@@ -76,7 +76,8 @@ class OutlineStore:
         loop for thousands of files: the store is for the run that looks at all of them); ``naming_only``: only
         the paths that name a local path."""
         old, new, prefix = self._stored_files(), self.new["files"], self.repository + os.sep
-        cut, regular, file_stat, identity_of = len(prefix), stat.S_ISREG, os.stat, file_identity.identity
+        cut, regular, file_stat = len(prefix), stat.S_ISREG, os.stat
+        shown, fields = file_identity.FORMAT.__mod__, file_identity.fields  # identity(), without a call of ours
         found: list[tuple[str, Strings]] = []
         append = found.append
         for path in paths:  # a warm run's loop over every Terraform file of the repository: kept tight
@@ -90,11 +91,11 @@ class OutlineStore:
                     append((path, strings))
                 continue
             key = path[cut:] if path.startswith(prefix) else path
-            identity, entry = identity_of(info), old.get(key)
+            identity, entry = shown(fields(info)), old.get(key)
             known, text = False, None
-            if (
-                type(entry) is str
-            ):  # the identity, then "\n" and the local paths when it names any (one string to decode)
+            if entry == identity:  # most files: the identity alone (no local path named)
+                known = True
+            elif type(entry) is str:  # the identity, then "\n" and the local paths it names (one string to decode)
                 recorded, newline, named = entry.partition("\n")
                 known, text = recorded == identity, (named if newline else None)
             elif type(entry) is list and len(entry) == 4 and entry[0] == identity:  # ... its module sources outlined
