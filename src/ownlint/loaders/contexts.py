@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ownlint.loaders.charts import is_helm_template
@@ -15,16 +16,14 @@ from ownlint.loaders.listing import SKIPPED_DIRS, Listing
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
+@dataclass(frozen=True)
 class OtherManifests:
     """The manifests under ``root`` besides ``given``, nearest first: those in the directories of
     ``given`` and above them up to ``root``, then the rest of the tree, which is walked only when
     iterated that far (a Namespace is usually defined beside or above the objects placed in it)."""
 
-    __slots__ = ("given", "listing")  # plain classes: a dataclass is built (exec) at every start of a run
-
-    def __init__(self, listing: Listing, given: frozenset[Path]) -> None:
-        self.listing = listing
-        self.given = given  # resolved
+    listing: Listing
+    given: frozenset[Path]  # resolved
 
     def __iter__(self) -> Iterator[Path]:
         real_root = self.listing.root
@@ -65,14 +64,12 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
                 yield candidate
 
 
+@dataclass(frozen=True)
 class Named:
     """The files called one of ``names`` in ``listing``, walked when iterated; links out of it are not read."""
 
-    __slots__ = ("listing", "names")
-
-    def __init__(self, listing: Listing, names: tuple[str, ...]) -> None:
-        self.listing = listing
-        self.names = names
+    listing: Listing
+    names: tuple[str, ...]
 
     def __iter__(self) -> Iterator[Path]:
         real_root = self.listing.root
@@ -82,15 +79,13 @@ class Named:
                 yield path
 
 
+@dataclass(frozen=True)
 class OtherTerraform:
     """The Terraform module files in ``listing`` outside the ``scanned`` directories, as text paths, walked
     when iterated (a pre-commit run of a module file seeks its callers in the whole repository)."""
 
-    __slots__ = ("listing", "scanned")
-
-    def __init__(self, listing: Listing, scanned: frozenset[Path]) -> None:
-        self.listing = listing
-        self.scanned = scanned  # resolved
+    listing: Listing
+    scanned: frozenset[Path]  # resolved
 
     def __iter__(self) -> Iterator[str]:
         real_root = self.listing.root

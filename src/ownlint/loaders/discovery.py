@@ -106,17 +106,15 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     return found
 
 
+@dataclass
 class _Sorting:
     """The files found, before they are sorted."""
 
-    __slots__ = ("manifests", "not_terraform", "plan_like", "terraform", "terragrunt")
-
-    def __init__(self) -> None:
-        self.terraform: list[Path] = []
-        self.manifests: list[Path] = []
-        self.plan_like: list[Path] = []
-        self.not_terraform: list[Path] = []
-        self.terragrunt: list[Path] = []
+    terraform: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    plan_like: list[Path] = field(default_factory=list)
+    not_terraform: list[Path] = field(default_factory=list)
+    terragrunt: list[Path] = field(default_factory=list)
 
 
 # Path's own order (what its __lt__ compares), as a key: no Python-level call per comparison

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ownlint.loaders.contexts import OtherTerraform
@@ -33,15 +34,13 @@ _SOURCE = re.compile(rf"\bsource{_GAP}=(?![=>]){_GAP}", re.S)  # an attribute na
 _LITERAL = re.compile(rf'"([^"\\\n]*)"{_GAP}(?=[A-Za-z_}}]|\Z)', re.S)  # a quoted text that ends the expression
 
 
+@dataclass(frozen=True)
 class Callers:
     """What the repository says about the scanned directories: the root modules elsewhere that reach
     them, and which of them something calls (they are no roots)."""
 
-    __slots__ = ("called", "roots")  # a plain class: a dataclass is built (exec) at every start of a run
-
-    def __init__(self, roots: tuple[Path, ...] = (), called: frozenset[Path] = frozenset()) -> None:
-        self.roots = roots
-        self.called = called
+    roots: tuple[Path, ...] = ()
+    called: frozenset[Path] = frozenset()
 
 
 def surely_root(directory: Path, max_bytes: int) -> bool:
