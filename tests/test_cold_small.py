@@ -1,0 +1,109 @@
+"""Issue 20, a cold check of many small Terraform files: what writing the result cache and building the graph
+cost per resource is counted, and each shortcut gives the same bytes and edges as the long way."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from ownlint.config import load_config
+from ownlint.graph import build_graph
+from ownlint.loaders.terraform import codec
+from ownlint.loaders.terraform.loaded import LoadedTree
+from ownlint.model import Place, PlaceKind, Resource, TagValue
+from ownlint.rules import KNOWN_IDS
+
+
+def _resource(address: str, tags: tuple[TagValue, ...], references: tuple[str, ...] = ()) -> Resource:
+    kind, name = address.split(".")
+    return Resource(address, kind, name, "terraform", "stack/main.tf", 1, 2, "stack", tags=tags, references=references)
+
+
+def _payload(value: Any) -> str:
+    encode, places = codec.encoder()
+    encoded = encode(value)
+    return json.dumps([places, encoded], separators=(",", ":"), check_circular=False)
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, kind: type[Any]) -> Counter[str]:
+    """How often the encoder read the fields of a ``kind``."""
+    counted: Counter[str] = Counter()
+    getter = codec._GETTERS[kind]
+
+    def counting(value: Any) -> Any:
+        counted[kind.__name__] += 1
+        return getter(value)
+
+    monkeypatch.setitem(codec._GETTERS, kind, counting)
+    return counted
+
+
+def test_a_tag_shared_by_many_resources_is_encoded_once_per_payload(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Module instances share their tags (one ``TagValue`` from the caller's input): a root's entry encodes such a
+    value once, and the entry's bytes are those of encoding each copy on its own; decoding gives it back."""
+    place = Place("stack/main.tf", 3, "tags of x", PlaceKind.ATTRIBUTE, "tags", "x")
+    shared = (TagValue("Owner", "team-a", (place,)), TagValue("Env", None, (place,), "unknown: var.env"))
+    tree = LoadedTree([_resource(f"aws_sqs_queue.q{n}", shared) for n in range(50)], [], [])
+    copies = LoadedTree(
+        [dataclasses.replace(r, tags=tuple(dataclasses.replace(t) for t in shared)) for r in tree.resources], [], []
+    )
+    assert all(a.tags[0] is not b.tags[0] for a, b in zip(tree.resources, copies.resources, strict=True))
+    expected = _payload(copies)
+    counted = _counting(monkeypatch, TagValue)
+    assert _payload(tree) == expected
+    assert counted == {"TagValue": 2}
+    table, encoded = json.loads(expected)
+    assert codec.decoder(table)(encoded) == tree
+
+
+def test_values_met_again_are_encoded_alike_whatever_was_encoded_between() -> None:
+    """The places table is filled as values are met: a value encoded a second time gives the same references."""
+    one = Place("a.tf", 1, "x", PlaceKind.ATTRIBUTE, "tags", "x")
+    two = Place("b.tf", 2, "y", PlaceKind.ATTRIBUTE, "tags", "y")
+    first = (TagValue("Owner", "a", (one,)),)
+    second = (TagValue("Owner", "b", (two, one)),)
+    value = [first, second, first, {"k": first, "j": [second, 1, "t"]}, (first, second)]
+    encode, places = codec.encoder()
+    encoded = encode(value)
+    fresh, _ = codec.encoder()
+    assert encoded["L"][2] == encoded["L"][0] == encoded["L"][3]["D"][0][1]
+    assert encoded["L"][4] == [encoded["L"][0], encoded["L"][1]]
+    assert len(places) == 2
+    assert codec.decoder(places)(encoded) == value
+    assert fresh(value) == encoded
+
+
+def test_the_graph_formats_each_resource_s_node_id_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``node_id`` formats (and interns) its text at each call: the graph's build asks it once per resource,
+    not again for its ``contains`` and ``references`` edges; the nodes and edges are the same."""
+    resources = [
+        _resource("null_resource.a", ()),
+        _resource("null_resource.b", (), ("null_resource.a",)),
+        _resource("null_resource.c", (), ("null_resource.a", "null_resource.b")),
+    ]
+    config = load_config(None, KNOWN_IDS)
+    expected = build_graph(resources, config)
+    counted: Counter[str] = Counter()
+    original = Resource.node_id
+
+    def node_id(resource: Resource) -> str:
+        counted[resource.address] += 1
+        return original.fget(resource)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(Resource, "node_id", property(node_id))
+    graph = build_graph(resources, config)
+    assert counted == {r.address: 1 for r in resources}
+    assert graph.nodes == expected.nodes
+    assert list(graph.edges.items()) == list(expected.edges.items())
+    assert sorted((k[0], k[1], k[2]) for k in graph.edges) == [
+        ("stack//null_resource.b", "stack//null_resource.a", "references"),
+        ("stack//null_resource.c", "stack//null_resource.a", "references"),
+        ("stack//null_resource.c", "stack//null_resource.b", "references"),
+        ("stack:stack", "stack//null_resource.a", "contains"),
+        ("stack:stack", "stack//null_resource.b", "contains"),
+        ("stack:stack", "stack//null_resource.c", "contains"),
+    ]
