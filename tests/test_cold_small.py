@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import run_cli, write_tree
 from ownlint.config import load_config
 from ownlint.graph import build_graph
 from ownlint.loaders.terraform import codec
@@ -107,3 +110,65 @@ def test_the_graph_formats_each_resource_s_node_id_once(monkeypatch: pytest.Monk
         ("stack:stack", "stack//null_resource.b", "contains"),
         ("stack:stack", "stack//null_resource.c", "contains"),
     ]
+
+
+def _small_estate(root: Path) -> Path:
+    files = {"modules/q/main.tf": 'variable "tags" {}\nresource "aws_sqs_queue" "q" {\n  tags = var.tags\n}\n'}
+    for stack in range(3):
+        files[f"stacks/s{stack}/main.tf"] = (
+            'module "q" {\n  source = "../../modules/q"\n  for_each = toset(["a", "b"])\n'
+            '  tags = { Owner = "team-a" }\n}\n'
+        )
+    return write_tree(root, files)
+
+
+def test_a_cold_run_hashes_each_result_entry_s_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry's key (a digest of its key material) is looked up, then written: made once, not twice; the
+    warm run that follows replays what the cold one wrote, with the same output."""
+    from ownlint.loaders.terraform import results
+
+    repo = _small_estate(tmp_path / "repo")
+    cache = tmp_path / "cache"
+    counted: Counter[str] = Counter()
+    original = results.ResultCache._key
+
+    def key(self: Any, material: dict[str, Any]) -> str:
+        counted[f"{material['kind']} {material.get('directory', '')}"] += 1
+        return original(self, material)
+
+    monkeypatch.setattr(results.ResultCache, "_key", key)
+    cold = run_cli("check", "--cache-dir", str(cache), "--jobs", "1", "--format", "json", str(repo))
+    assert counted and set(counted.values()) == {1}, counted
+    monkeypatch.undo()
+    warm = run_cli("check", "--cache-dir", str(cache), "--jobs", "1", "--format", "json", str(repo))
+    uncached = run_cli("check", "--no-cache", "--jobs", "1", "--format", "json", str(repo))
+    assert cold.exit_code == warm.exit_code == uncached.exit_code == 1
+    assert cold.stdout == warm.stdout == uncached.stdout
+
+
+def test_a_listing_s_recorded_real_path_comes_from_the_run_s_path_memo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing is recorded with its directory's real path (a link swapped in changes it): the run's memo
+    gives it without a look at each of its parents (``os.path.realpath`` lstats every one), and a directory
+    reached through a link is still recorded by its real path."""
+    from ownlint.loaders.files import one_run
+    from ownlint.loaders.terraform import reads
+
+    repo = _small_estate(tmp_path / "repo")
+    (repo / "linked").symlink_to(repo / "stacks" / "s0")
+    real = os.path.realpath
+    asked: list[str] = []
+
+    def realpath(path: Any, *args: Any, **kwargs: Any) -> str:
+        asked.append(os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    with one_run():
+        plain = reads._listing_value(repo / "stacks" / "s1", "stacks/s1", [])
+        monkeypatch.setattr(os.path, "realpath", realpath)
+        again = reads._listing_value(repo / "stacks" / "s1", "stacks/s1", [])
+        linked = reads._listing_value(repo / "linked", "linked", [])
+    assert json.loads(plain)[0] == json.loads(again)[0] == real(repo / "stacks" / "s1")
+    assert json.loads(linked)[0] == real(repo / "stacks" / "s0")
+    assert str(repo / "stacks" / "s1") not in asked
