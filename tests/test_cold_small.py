@@ -172,3 +172,68 @@ def test_a_listing_s_recorded_real_path_comes_from_the_run_s_path_memo(
     assert json.loads(plain)[0] == json.loads(again)[0] == real(repo / "stacks" / "s1")
     assert json.loads(linked)[0] == real(repo / "stacks" / "s0")
     assert str(repo / "stacks" / "s1") not in asked
+
+
+def _reference_weigh(value: Any) -> tuple[int, int, int]:
+    """(elements, characters, steps) of a value as the budget's walk counts them: every list and map element
+    at every level, every string and key's characters, one step per element of each container walked."""
+    from ownlint.loaders.terraform.values import PartialMap
+
+    if isinstance(value, str):
+        return 0, len(value), 0
+    if isinstance(value, PartialMap):
+        value = value.known
+    if isinstance(value, dict):
+        totals = [(len(value), sum(map(len, value)), len(value))]
+        totals.extend(_reference_weigh(child) for child in value.values())
+    elif isinstance(value, list):
+        totals = [(len(value), 0, len(value))]
+        totals.extend(_reference_weigh(child) for child in value)
+    else:
+        return 0, 0, 0
+    return sum(t[0] for t in totals), sum(t[1] for t in totals), sum(t[2] for t in totals)
+
+
+def test_weighing_a_value_counts_its_steps_without_a_call_per_container(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every built list and map is weighed (a fifth of a small estate's evaluation): the walk counts its steps
+    inline, not by a method call per container, and gives the same sizes, steps and limits."""
+    from ownlint.loaders.terraform import budget
+    from ownlint.loaders.terraform.values import PartialMap, Unknown
+
+    values: list[Any] = [
+        "text",
+        7,
+        None,
+        ["a", ["bc", {"k": "v", "kk": [1, 2, "x"]}], ("t", "u")],
+        {"Owner": "team", "nested": {"deep": ["1", "22", {"x": "yyy"}]}},
+        PartialMap({"a": "b", "c": PartialMap({"d": ["e"]}, "unknown")}, "unknown"),
+        [[[[["deep"]]]]],
+        [Unknown("u"), {"u": Unknown("v")}],
+    ]
+    calls: list[int] = []
+    original = budget.Budget.step
+
+    def step(self: Any, count: int = 1) -> None:
+        calls.append(count)
+        original(self, count)
+
+    monkeypatch.setattr(budget.Budget, "step", step)
+    for value in values:
+        spent = budget.Budget()
+        size = spent.weigh(value, budget.Size(2, 3))
+        elements, characters, steps = _reference_weigh(value)
+        assert (size, spent.steps) == (budget.Size(elements + 2, characters + 3), steps), value
+    assert calls == []
+    nested: Any = "leaf"
+    for _ in range(budget.MAX_VALUE_DEPTH + 1):
+        nested = [nested]
+    with pytest.raises(budget.OverBudget, match="nested more than"):
+        budget.Budget().weigh(nested)
+    wide = budget.Budget()
+    with pytest.raises(budget.OverBudget, match="elements"):
+        wide.weigh([["x"] * 1000] * 101)
+    assert wide.steps == 101 + 100 * 1000  # it stops in the container where the limit was crossed
+    spent = budget.Budget()
+    spent.steps = budget.MAX_STEPS
+    with pytest.raises(budget.OverBudget, match="evaluation steps"):
+        spent.weigh(["a", "b"])
