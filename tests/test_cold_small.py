@@ -237,3 +237,58 @@ def test_weighing_a_value_counts_its_steps_without_a_call_per_container(monkeypa
     spent.steps = budget.MAX_STEPS
     with pytest.raises(budget.OverBudget, match="evaluation steps"):
         spent.weigh(["a", "b"])
+
+
+# conditionals and single operators of simple operands (validation conditions, count = x ? 1 : 0), and the
+# near misses left to the tree: chains, several operators, unary ones, parentheses, comments and newlines
+OPERATOR_CORNERS = [
+    'a = x ? 1 : 0\nb = var.n > 0 ? "y" : null\nc = length(var.l) == 0\nd = f(x) != "a" ? [1] : { k = v }\n',
+    "a = x == y\nb = x != y\nc = x < y\nd = x > y\ne = x <= y\nf = x >= y\ng = x && y\nh = x || y\n",
+    "a = x + 1\nb = x - 1\nc = x * 2\nd = x / 2\ne = x % 2\nf = x -1\ng = 1 - x\nh = x.y[0] + f(z).w\n",
+    "a = x ? y : z ? 1 : 2\nb = x == y == z\nc = x + y * z\nd = !x ? 1 : 2\ne = -x + 1\nf = x ? -1 : 1\n",
+    "a = (x) ? 1 : 2\nb = x ? (y) : z\nc = x ? y : (z)\nd = x - - 1\ne = x ? y: z\nf = x ?y:z\ng = x?1:2\n",
+    "a = x /* c */ + 1\nb = x # c\nc = x // c\nd = x + # c\n  1\ne = [x\n  == y]\nf = f(x ?\n  1 : 2)\n",
+    "a = { k = x ? 1 : 2, j = y == 1 }\nb = {\n  k = x\n  j = y ? 1 : 2\n}\nc = [x ? 1 : 2, y + 1]\n",
+    'a = "${x ? "a" : "b"}"\nb = "p-${x == 1}-s"\nc = x[y + 1]\nd = f(x ? y : z, w)\ne = x ? 1.5 : 2\n',
+    "a = x < <<EOT\nhi\nEOT\nb = 1 + 2 + 3\nc = true ? false : null\nd = x.for ? 1 : 2\ne = for ? 1 : 2\n",
+    'a = x ? y\n  : z\nb = x\n  ? y : z\nc = x ==\n  y\nd = "a" == "b"\ne = x ? "${y}" : "z-${w}"\n',
+    "a = x>0?1:0\nb = x&&y||z\nc = x <= -1\nd = x == [1, 2]\ne = {} == x\nf = x == {}\n",
+    # a dash is part of a name (tree-sitter-hcl lexes x-1 as one identifier): only spaced, it subtracts
+    "a = x-1\nb = 1-2\nc = x.y-z.w\nd = true-x\ne = x--1\nf = for-x\ng = x.a-1[0]\nh = f-g(x)\ni = x.in-y\n",
+    "a = null-x.y\nb = x-\nc = x-é\nd = x -1\ne = x - 1\nf = a-b.c-d ? e-f : g-h\ng = { a-b = 1 }\nh = x[0].a-b\n",
+]
+
+
+@pytest.mark.parametrize("text", OPERATOR_CORNERS)
+def test_operators_and_conditionals_give_the_tree_s_model(text: str) -> None:
+    from tests.test_cold_speed import models
+
+    fast, reference = models(text)
+    assert fast == reference
+
+
+def test_a_conditional_of_simple_operands_is_read_from_the_text_without_walking_the_tree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Variable validations and ``count = var.on ? 1 : 0`` are a comparison and a choice of leaves, calls and
+    objects: read from the text, no node below the attribute; what more the tree reads still goes through it."""
+    from tests.test_cold_speed import tree_walk_only
+
+    from ownlint.loaders.terraform import ts_backend, ts_reader
+
+    walked: list[str] = []
+    term = ts_reader.Reader.term
+    monkeypatch.setattr(ts_reader.Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
+    text = (
+        'validation {\n  condition     = length(var.name) > 0\n  error_message = "x"\n}\n'
+        'count = var.enabled ? 1 : 0\nname = var.name == "" ? "default-${var.env}" : var.name\n'
+        'tags = merge(var.tags, { On = var.on ? "yes" : "no" })\n'
+    )
+    fast = ts_backend.parse(text, "main.tf")
+    assert walked == []
+    with tree_walk_only():
+        assert ts_backend.parse(text, "main.tf") == fast
+    assert "operation" in walked and "conditional" in walked  # the reference walks the tree
+    walked.clear()
+    ts_backend.parse("a = x ? 1 : y ? 2 : 3\n", "main.tf")
+    assert walked == ["conditional"]
