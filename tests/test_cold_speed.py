@@ -193,8 +193,8 @@ def test_compound_expressions_are_read_from_the_text_without_walking_the_tree(mo
         assert ts_backend.parse(text, "main.tf") == fast
     assert "function_call" in walked  # the reference walks the tree
     walked.clear()
-    ts_backend.parse(text + "d = x ? 1 : 2\n", "main.tf")
-    assert walked == ["conditional"]  # what the text reader does not take goes through the tree
+    ts_backend.parse(text + "d = x ? 1 : y ? 2 : 3\n", "main.tf")
+    assert walked == ["conditional"]  # what the text reader does not take (a chain) goes through the tree
 
 
 def test_equal_leaves_are_one_object() -> None:

@@ -200,18 +200,18 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
     """The graph of ``resources``; MSP identity nodes are placed in ``config_file`` (as shown)."""
     nodes: dict[str, Node] = {}
     listed = list(resources)
+    ids = [resource.node_id for resource in listed]  # once each: a property that formats its text
     by_id: dict[str, Resource] = {}
-    for resource in listed:
-        node_id = resource.node_id
+    for resource, node_id in zip(listed, ids, strict=True):
         by_id.setdefault(node_id, resource)
         kind = "module" if resource.type == "module" else "resource"
         nodes[node_id] = Node(kind, resource.type, resource.source, resource.file, resource.line)
     for msp in config.msps.values():
         nodes[msp_id(msp.name)] = Node("identity", "msp", "config", config_file or config.source, msp.line)
     evidence: dict[tuple[str, str, str], Edge] = {}
-    for edge in _structural_edges(nodes, listed):
+    for edge in _structural_edges(nodes, listed, ids):
         _add(nodes, evidence, edge)
-    for edge in relations(listed, config):
+    for edge in relations(listed, config, ids):
         _add(nodes, evidence, edge)
     return ResourceGraph(nodes, by_id, evidence)
 
@@ -232,12 +232,13 @@ def _add(nodes: dict[str, Node], evidence: dict[tuple[str, str, str], Edge], edg
     evidence[key] = edge
 
 
-def _structural_edges(nodes: dict[str, Node], resources: list[Resource]) -> Iterator[Edge]:
-    """``contains`` (stack/module call/namespace to member) and ``references`` (HCL traversals)."""
-    for resource in resources:
+def _structural_edges(nodes: dict[str, Node], resources: list[Resource], ids: list[str]) -> Iterator[Edge]:
+    """``contains`` (stack/module call/namespace to member) and ``references`` (HCL traversals); ``ids``: the
+    resources' node ids."""
+    for resource, node_id in zip(resources, ids, strict=True):
         container = _container(nodes, resource)
         if container is not None:
-            yield Edge(container, resource.node_id, "contains")
+            yield Edge(container, node_id, "contains")
         attributes = {address: name for name, address in resource.links}
         place = None  # one place for all of a resource's references
         for target in resource.references:
@@ -246,7 +247,7 @@ def _structural_edges(nodes: dict[str, Node], resources: list[Resource]) -> Iter
                 place = place or Place(
                     resource.file, resource.line, resource.address, PlaceKind.RESOURCE, subject=resource.address
                 )
-                yield Edge(resource.node_id, target_id, "references", place, attributes.get(target, ""))
+                yield Edge(node_id, target_id, "references", place, attributes.get(target, ""))
 
 
 def _container(nodes: dict[str, Node], resource: Resource) -> str | None:

@@ -7,7 +7,7 @@ explicitly and run in this order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from ownlint.config import Config
 from ownlint.graph.relations import (
@@ -35,7 +35,8 @@ EXTRACTORS = (
 )
 
 
-def relations(resources: Iterable[Resource], config: Config) -> Iterator[Edge]:
-    index = ResourceIndex.of(resources)
+def relations(resources: Iterable[Resource], config: Config, ids: Sequence[str] | None = None) -> Iterator[Edge]:
+    """Every extractor's edges; ``ids``: the resources' node ids, when the caller has them."""
+    index = ResourceIndex.of(resources, ids)
     for extract in EXTRACTORS:
         yield from extract(index, config)

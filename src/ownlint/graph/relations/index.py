@@ -7,7 +7,7 @@ Terraform attributes hold apply-time references as ``"${module.a.aws_iam_role.x.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, TypeVar
@@ -31,10 +31,12 @@ class ResourceIndex:
     _parsed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, resources: Iterable[Resource]) -> ResourceIndex:
+    def of(cls, resources: Iterable[Resource], ids: Sequence[str] | None = None) -> ResourceIndex:
+        """``ids``: the resources' node ids, when the caller has them (a property that formats its text)."""
         index = cls(tuple(resources))
-        for resource in index.resources:
-            index.by_id.setdefault(resource.node_id, resource)
+        known = ids if ids is not None else [resource.node_id for resource in index.resources]
+        for resource, node_id in zip(index.resources, known, strict=True):
+            index.by_id.setdefault(node_id, resource)
             index.by_type.setdefault(resource.type, []).append(resource)
             if resource.namespace is not None:
                 index.by_namespace.setdefault(resource.namespace, []).append(resource)

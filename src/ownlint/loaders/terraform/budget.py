@@ -50,6 +50,7 @@ class Size(NamedTuple):
 NOTHING = Size(0, 0)
 TOO_MANY_CHARACTERS = f"a value of more than {MAX_VALUE_CHARACTERS} characters"
 TOO_MANY_ELEMENTS = f"a value of more than {MAX_VALUE_ELEMENTS} elements"
+_WALKED = (list, dict, PartialMap)  # what a size walks into
 
 
 class Budget:
@@ -104,11 +105,12 @@ class Budget:
 
     def weigh(self, value: Any, base: Size = NOTHING) -> Size:
         """``base`` plus the size of ``value``; raises past one value's limits. The walk is work: it
-        stops at those limits, and each element visited is a step."""
+        stops at those limits, and each element visited is a step (counted as ``step`` does, inline: the
+        commonest walk of an evaluation)."""
         elements, characters = base
         if isinstance(value, str):
             characters += len(value)
-        elif isinstance(value, (list, dict, PartialMap)):
+        elif isinstance(value, _WALKED):
             stack: list[tuple[Any, int]] = [(value, 0)]
             while stack:
                 item, depth = stack.pop()
@@ -116,15 +118,20 @@ class Budget:
                     raise OverBudget(f"a value nested more than {MAX_VALUE_DEPTH} deep")
                 if isinstance(item, PartialMap):
                     item = item.known
-                children = item.values() if isinstance(item, dict) else item
                 if isinstance(item, dict):
                     characters += sum(map(len, item))
-                elements += len(children)
-                self.step(len(children))
+                    children = item.values()
+                else:
+                    children = item
+                count = len(children)
+                elements += count
+                self.steps += count
+                if self.steps >= self._next_check:
+                    self._check_steps()
                 for child in children:
                     if isinstance(child, str):
                         characters += len(child)
-                    elif isinstance(child, (list, dict, PartialMap)):
+                    elif isinstance(child, _WALKED):
                         stack.append((child, depth + 1))
                 if elements > MAX_VALUE_ELEMENTS:
                     raise OverBudget(TOO_MANY_ELEMENTS)

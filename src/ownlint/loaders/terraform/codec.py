@@ -30,6 +30,7 @@ _GETTERS = {cls: attrgetter(*names) for cls, names in _FIELDS.items() if cls is 
 _NAMES = {cls: cls.__name__ for cls in _GETTERS}
 _PLACE_FIELDS = attrgetter(*_FIELDS[Place])
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
+_IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves
 
 
@@ -59,43 +60,62 @@ class _Encoder:
     """One payload's encoding (an object, not a closure calling itself: that is a garbage cycle, and the
     Terraform loader runs with the cyclic collector off)."""
 
-    __slots__ = ("_by_id", "_by_value", "places")
+    __slots__ = ("_by_id", "_by_value", "_done", "places")
 
     def __init__(self) -> None:
         self.places: list[Any] = []
         self._by_id: dict[int, dict[str, int]] = {}  # the objects encoded (alive while the payload is)
         self._by_value: dict[tuple[Any, ...], dict[str, int]] = {}  # by fields and their types (1 == True == 1.0)
+        # immutable values met again (instances share tags, provenance): encoded once, kept alive meanwhile
+        self._done: dict[int, tuple[Any, Any]] = {}
 
     def encode(self, value: Any) -> Any:
-        encode = self.encode
         kind = type(value)
-        if kind is tuple:
-            return [item if type(item) in _LEAVES else encode(item) for item in value]
-        if kind is Place:
-            reference = self._by_id.get(id(value))
-            if reference is None:
-                fields = _PLACE_FIELDS(value)
-                same = (fields, tuple(map(type, fields)))
-                reference = self._by_value.get(same)
-                if reference is None:
-                    reference = self._by_value[same] = {"P": len(self.places)}
-                    self.places.append([i if type(i) in _LEAVES else encode(i) for i in fields])
-                self._by_id[id(value)] = reference
-            return reference
-        getter = _GETTERS.get(kind)
-        if getter is not None:
-            return {"C": _NAMES[kind], "F": [item if type(item) in _LEAVES else encode(item) for item in getter(value)]}
         if kind in _LEAVES:
             return value
-        if kind is list:
+        if kind is Place:
+            return self._place(value)
+        shared = kind in _IMMUTABLE
+        if shared:
+            done = self._done.get(id(value))
+            if done is not None:
+                return done[1]
+        encode = self.encode
+        if kind is tuple:
+            encoded: Any = [item if type(item) in _LEAVES else encode(item) for item in value]
+        elif kind in _GETTERS:
+            fields = _GETTERS[kind](value)
+            encoded = {"C": _NAMES[kind], "F": [item if type(item) in _LEAVES else encode(item) for item in fields]}
+        elif kind is list:
             return {"L": [item if type(item) in _LEAVES else encode(item) for item in value]}
-        if kind is dict:
-            return {"D": [[encode(k), encode(v)] for k, v in value.items()]}
-        if kind is PlaceKind:
+        elif kind is dict:
+            return {
+                "D": [
+                    [k if type(k) in _LEAVES else encode(k), v if type(v) in _LEAVES else encode(v)]
+                    for k, v in value.items()
+                ]
+            }
+        elif kind is PlaceKind:
             return {"K": value.value}
-        if kind is datetime.date:
+        elif kind is datetime.date:
             return {"T": value.isoformat()}
-        raise Unencodable(kind.__name__)
+        else:
+            raise Unencodable(kind.__name__)
+        if shared:
+            self._done[id(value)] = (value, encoded)
+        return encoded
+
+    def _place(self, value: Place) -> Any:
+        reference = self._by_id.get(id(value))
+        if reference is None:
+            fields = _PLACE_FIELDS(value)
+            same = (fields, tuple(map(type, fields)))
+            reference = self._by_value.get(same)
+            if reference is None:
+                reference = self._by_value[same] = {"P": len(self.places)}
+                self.places.append([i if type(i) in _LEAVES else self.encode(i) for i in fields])
+            self._by_id[id(value)] = reference
+        return reference
 
 
 class _Decoder:

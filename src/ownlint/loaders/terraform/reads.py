@@ -7,7 +7,16 @@ import json
 import os
 from pathlib import Path
 
-from ownlint.loaders.files import entry_is_link, links_outside, listed, read_text, relative, relative_names, resolved
+from ownlint.loaders.files import (
+    entry_is_link,
+    links_outside,
+    listed,
+    read_text,
+    real_path,
+    relative,
+    relative_names,
+    resolved,
+)
 from ownlint.loaders.terraform import probes
 
 
@@ -46,7 +55,7 @@ def _listed(
 
 def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) -> str:
     """What a listing is recorded as: the directory's real path too (a link swapped in changes it)."""
-    return json.dumps([os.path.realpath(directory), shown, [(str(p), s) for p, s in listed]])
+    return json.dumps([real_path(str(directory)), shown, [(str(p), s) for p, s in listed]])  # the run memo
 
 
 @probes.probe("listing")

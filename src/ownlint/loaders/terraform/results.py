@@ -125,6 +125,8 @@ class ResultCache:
         self.stale = False  # an entry of this key was found changed: its files are being edited
         self.packs = Packs(self.store)
         self._packs: dict[str, tuple[str, dict[str, Any]]] = {}  # kind -> its packs' name prefix and key material
+        self._shared: dict[str, dict[str, Any]] = {}  # kind -> the key material its entries share
+        self._keys: dict[tuple[str, Path], tuple[dict[str, Any], str]] = {}
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -167,8 +169,22 @@ class ResultCache:
 
     def _material(self, kind: str, directory: Path | None) -> dict[str, Any]:
         """An entry's key material (``directory`` None: what all entries of ``kind`` share, their packs')."""
+        shared = self._shared.get(kind)
+        if shared is None:
+            shared = self._shared[kind] = self._made_material(kind)
+        return dict(shared) if directory is None else {**shared, "directory": str(directory)}
+
+    def _keyed(self, kind: str, directory: Path) -> tuple[dict[str, Any], str]:
+        """An entry's key material and key: made once a run (each is looked up, then written)."""
+        found = self._keys.get((kind, directory))
+        if found is None:
+            material = self._material(kind, directory)
+            found = self._keys[(kind, directory)] = material, self._key(material)
+        return found
+
+    def _made_material(self, kind: str) -> dict[str, Any]:
         context = self.context
-        material = {
+        return {
             "format": FORMAT,
             "ownlint": __version__,
             "code": code_digest(),
@@ -179,7 +195,6 @@ class ResultCache:
             "max_bytes": context.max_bytes,
             "options": self.options if kind == "root" else "",  # command-line values feed roots only
         }
-        return material if directory is None else {**material, "directory": str(directory)}
 
     def _key(self, material: dict[str, Any]) -> str:
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
@@ -196,8 +211,8 @@ class ResultCache:
 
     def _valid(self, kind: str, directory: Path) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
-        material = self._material(kind, directory)
-        data = self.packs.get(*self._pack(kind, directory), self._key(material))
+        material, key = self._keyed(kind, directory)
+        data = self.packs.get(*self._pack(kind, directory), key)
         if data is None:
             return None
         found = self._checked(kind, directory, material, data)
@@ -221,7 +236,7 @@ class ResultCache:
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
-        material = self._material(kind, directory)
+        material, key = self._keyed(kind, directory)
         encode, places = codec.encoder()
         try:
             value = _encoded(result, encode)
@@ -231,7 +246,7 @@ class ResultCache:
             return  # a value JSON cannot give back exactly: evaluated each time
         inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
         pack, shared = self._pack(kind, directory)
-        self.packs.put(pack, shared, self._key(material), str(directory), entry_bytes(material, inputs, payload))
+        self.packs.put(pack, shared, key, str(directory), entry_bytes(material, inputs, payload))
 
 
 def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any]) -> Any:

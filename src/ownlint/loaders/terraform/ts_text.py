@@ -2,9 +2,10 @@
 
 Covers what most attributes are (strings and ``${...}`` templates, name chains with ``.name`` and ``[key]``
 steps, whole numbers, ``true``/``false``/``null``, function calls, tuples, objects with name or string keys,
-``#``/``//`` comments): each node of the tree it skips costs a Python call or more. Anything else (operators,
-conditionals, for-expressions, splats, heredocs, escapes, parentheses, a dash or a non-ASCII letter in a
-name, a space before a step) is ``NotSimple``: the caller walks the tree as before, so the model is the
+``#``/``//`` comments, one binary operator and a ``? :`` choice on one line): each node of the tree it skips
+costs a Python call or more. Anything else (more operators, unary ones, chained conditionals, for-expressions,
+splats, heredocs, escapes, parentheses, a dash in a key or a step after a call, a non-ASCII letter in a name,
+a space before a step) is ``NotSimple``: the caller walks the tree as before, so the model is the
 tree's (``tests/test_cold_speed.py`` compares the two on fixtures, corners and generated text). The text
 is an expression tree-sitter parsed without error, so only what it means is read here, not whether it is valid.
 """
@@ -18,9 +19,10 @@ from itertools import accumulate
 from ownlint.loaders.terraform import expr as m
 
 _SPACE = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")  # a block comment is NotSimple: it may hold a newline
-# one match reads a leaf: a string with no escape, interpolation or directive; a name chain; a whole number
+# one match reads a leaf: a string with no escape, interpolation or directive; a name chain (a dash is part of
+# a name, as tree-sitter-hcl lexes it: x-1 is a name, x - 1 a subtraction); a whole number
 _LEAF = re.compile(
-    rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|(?P<number>[0-9]{1,18})'
+    rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)|(?P<number>[0-9]{1,18})'
 )
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
@@ -33,6 +35,11 @@ _AFTER_NAMES = frozenset(b"-:.") | _NON_ASCII  # a name goes on (dash, unicode),
 _AFTER_KEY = _AFTER_NAMES | frozenset(b"[(")
 _AFTER_NUMBER = frozenset(b"0123456789.eE") | _NAME_START | _NON_ASCII
 _SPACE_START = frozenset(b" \t\r\n#/")
+# one binary operator (not "/*" nor "//": comments; not "<<": a heredoc), then "?" and ":" of a conditional
+_OPERATOR = re.compile(rb"==|!=|<=|>=|&&|\|\||(?:[<>+*%-]|/)(?![/*<])")
+_BLANK = frozenset(b" \t")
+_LINE_END = frozenset(b"\r\n#")
+_QUESTION, _COLON = 0x3F, 0x3A
 _QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE = 0x22, 0x24, 0x25, 0x2C, 0x7E
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
@@ -83,6 +90,42 @@ class SourceText:
         return position
 
     def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        """A term, or one binary operator between two terms, or ``condition ? term : term`` of those, on one
+        line: anything more (chains, a second operator, unary ones, parentheses) is left where it starts."""
+        value, end = self._term(position, depth)
+        source = self.source
+        after = self._inline(end)
+        if after < 0:
+            return value, end
+        operator = _OPERATOR.match(source, after)
+        if operator is not None:
+            right, end = self._term(self._operand(operator.end()), depth + 1)
+            value = m.BinaryOp(operator.group().decode("ascii"), value, right)
+            after = self._inline(end)
+        if after < 0 or source[after] != _QUESTION:
+            return value, end
+        yes, end = self._term(self._operand(after + 1), depth + 1)
+        colon = self._inline(end)
+        if colon < 0 or source[colon] != _COLON:
+            raise NotSimple(end)
+        no, end = self._term(self._operand(colon + 1), depth + 1)
+        return m.Conditional(value, yes, no), end
+
+    def _inline(self, position: int) -> int:
+        """Where the next token on this line starts after ``position`` (-1: a newline or a comment first)."""
+        source = self.source
+        while source[position] in _BLANK:
+            position += 1
+        return -1 if source[position] in _LINE_END else position
+
+    def _operand(self, position: int) -> int:
+        """Where the operand after an operator starts: on the same line, else NotSimple."""
+        found = self._inline(position)
+        if found < 0:
+            raise NotSimple(position)
+        return found
+
+    def _term(self, position: int, depth: int) -> tuple[m.Expr, int]:
         if depth > MAX_DEPTH:
             raise NotSimple(position)
         source = self.source
