@@ -160,8 +160,9 @@ def test_the_cache_directories_are_made_private(tmp_path: Path, monkeypatch: pyt
         os.umask(old_mask)
     assert run.stderr == ""
     made = [tmp_path / "xdg" / "ownlint", tmp_path / "xdg" / "ownlint" / "parse"]
-    made += [p for p in made[-1].rglob("*") if p.is_dir()]  # a shard; the result cache and its shards
-    assert made[1] / "results" in made and len(made) >= 5
+    made += [p for p in made[-1].rglob("*") if p.is_dir()]  # the result cache and its shards
+    # the result cache and at least one shard (its two entries may share one: their keys are hashes)
+    assert made[1] / "results" in made and any(p.parent == made[1] / "results" for p in made)
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in made} == {oct(0o700)}
 
 
