@@ -1,0 +1,151 @@
+"""Issue 20, a warm run with nothing changed: ``ownership.Facts`` keeps each resource's facts (by the identity of
+its tags) for every rule of the run, and each ``Fact`` of a tag once. Whatever the order of the asks, it answers
+what ``ownership.fact`` answers, and the rules find the same."""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import random
+from pathlib import Path
+
+from ownlint.config import Config
+from ownlint.config.load import load_config
+from ownlint.graph import build_graph
+from ownlint.model import Place, PlaceKind, Resource, TagValue
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact
+from ownlint.rules import KNOWN_IDS, RULES
+from ownlint.rules.base import RuleContext
+
+CONFIG_TEXT = """\
+keys:
+  owner: [owner, Team]
+  operated-by: [operated-by, operator]
+parties:
+  internal: [platform]
+  msp:
+    acme: {location: offshore, contracts: [C-1]}
+labels:
+  data-classification: [public, internal, confidential]
+"""
+# tag keys: of facts declared under ``keys``, of facts that are not (asked first late), of none
+CHOICES = ["app", "Owner", "team", "operator", "msp-contract", "tier", "not-declared", "Compliance-Scope"]
+NAMES = [OWNER, OPERATOR, CONTRACT, ESCALATION, "data-classification", "compliance-scope", "not-declared"]
+
+
+def _config() -> Config:
+    return load_config(Path("ownlint.yaml"), KNOWN_IDS, text=CONFIG_TEXT)
+
+
+def _tag(key: str, value: str | None, line: int = 1, reason: str | None = None) -> TagValue:
+    return TagValue(key, value, (Place("a.yaml", line, f"label {key}", PlaceKind.LABEL, key),), reason)
+
+
+def _resource(name: str, tags: tuple[TagValue, ...], opaque: tuple[str, ...] = ()) -> Resource:
+    return Resource(f"ConfigMap/ns/{name}", "k8s:ConfigMap", name, "kubernetes", "a.yaml", 1, 9, tags=tags, opaque=opaque)
+
+
+def _estate(seed: int) -> list[Resource]:
+    """Resources as a monorepo has them: a Namespace's tags shared by its objects (the same ``TagValue``), some
+    tags tuples shared by several resources, spellings that rank differently, unknown values, opaque tags."""
+    rng = random.Random(seed)
+    inherited = [_tag("owner", "platform", 2), _tag("Team", "sre", 3), _tag("operated-by", None, 4, "var.op")]
+    shared = (_tag("app", "x"), _tag("operator", "acme"))
+    found = []
+    for index in range(120):
+        own = [_tag(rng.choice(CHOICES), f"v{index}", index)]
+        own += rng.sample(inherited, rng.randint(0, len(inherited)))
+        tags = shared if index % 7 == 0 else tuple(own)
+        opaque = (f"tags = var.t{index % 3}",) if index % 5 == 0 else ()
+        found.append(_resource(f"r{index}", tags, opaque))
+    return found
+
+
+def test_facts_asked_in_any_order_are_the_facts_of_each_resource() -> None:
+    """Rows kept across asks, a fact first asked late (the rows are walked again with its keys), a tags tuple of
+    several resources, a tag shared by many, and opaque resources of different reasons."""
+    config = _config()
+    for seed in range(5):
+        rng = random.Random(seed)
+        estate = _estate(seed)
+        facts = Facts(config)
+        asks = [(resource, name) for resource in estate for name in NAMES] * 2
+        rng.shuffle(asks)
+        for resource, name in asks:
+            assert facts(resource, name) == fact(config, resource, name), (resource.address, name)
+
+
+def test_facts_of_rule_after_rule_are_the_facts_of_each_resource() -> None:
+    """As the rules ask: every resource, one rule after another, each rule a few facts."""
+    config = _config()
+    estate = _estate(7)
+    facts = Facts(config)
+    for names in ([OWNER], [OPERATOR], [OWNER, OPERATOR, CONTRACT, ESCALATION], ["data-classification"], NAMES):
+        for resource in estate:
+            assert [facts(resource, n) for n in names] == [fact(config, resource, n) for n in names]
+
+
+def test_facts_of_tags_made_after_others_were_freed_are_their_own() -> None:
+    """A row is kept by the identity of the tags: a tuple freed and another made where it was is never taken
+    for it (the row holds its tags)."""
+    config = _config()
+    facts = Facts(config)
+    for index in range(300):
+        resource = _resource("r", (_tag("owner", f"owner-{index}"), _tag("operated-by", f"op-{index % 2}")))
+        assert facts(resource, OWNER).value == f"owner-{index}"
+        assert facts(resource, OPERATOR).value == f"op-{index % 2}"
+        del resource
+        gc.collect()
+
+
+def test_opaque_resources_of_different_reasons_are_unknown_for_their_own() -> None:
+    config = _config()
+    facts = Facts(config)
+    for reason in ("tags = var.a", "tags = var.b", "tags = var.a"):
+        resource = _resource("o", (), (reason,))
+        assert facts(resource, OWNER) == fact(config, resource, OWNER)
+        assert facts(resource, OWNER).reason == reason
+    assert facts(_resource("p", ()), OWNER) == fact(config, _resource("p", ()), OWNER)
+
+
+class CountedTags(tuple):  # type: ignore[type-arg]
+    """Tags that count how often they are walked."""
+
+    walks = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        CountedTags.walks += 1
+        return super().__iter__()
+
+
+def test_each_resources_tags_are_walked_once_for_all_rules() -> None:
+    """Every rule asks of every resource: one walk of its tags answers all of them (the facts asked first)."""
+    config = _config()
+    tags = CountedTags((_tag("app", "web"), _tag("team", "b"), _tag("operated-by", "msp")))
+    resources = tuple(_resource(f"r{i}", tags if i == 0 else (_tag("owner", f"o{i}"),)) for i in range(3))
+    facts = Facts(config)
+    for name in NAMES:
+        facts(resources[1], name)  # every fact asked once: no new one clears the rows below
+    expected = [[fact(config, resource, name) for name in NAMES] for resource in resources]
+    CountedTags.walks = 0
+    for _ in range(len(RULES)):
+        assert [[facts(resource, name) for name in NAMES] for resource in resources] == expected
+    assert CountedTags.walks == 1
+
+
+def test_every_rule_finds_the_same_with_the_facts_of_the_run_as_with_fact() -> None:
+    config = _config()
+    today = datetime.date(2026, 1, 1)
+    resources = tuple(_estate(3))
+
+    def context() -> RuleContext:
+        return RuleContext(config, resources, (), lambda: build_graph(resources, config), today=today)
+
+    shared, found = context(), 0
+    for rule in RULES:
+        plain = context()
+        plain.__dict__["fact"] = lambda resource, name: fact(config, resource, name)  # the cached property's slot
+        expected = list(rule.check(plain))
+        assert list(rule.check(shared)) == expected, rule.code
+        found += len(expected)
+    assert found >= len(resources)
