@@ -4,11 +4,18 @@ what ``ownership.fact`` answers, and the rules find the same."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
+import inspect
+import pickle
 import random
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from ownlint import model
 from ownlint.config import Config
 from ownlint.config.load import load_config
 from ownlint.graph import build_graph
@@ -42,7 +49,9 @@ def _tag(key: str, value: str | None, line: int = 1, reason: str | None = None) 
 
 
 def _resource(name: str, tags: tuple[TagValue, ...], opaque: tuple[str, ...] = ()) -> Resource:
-    return Resource(f"ConfigMap/ns/{name}", "k8s:ConfigMap", name, "kubernetes", "a.yaml", 1, 9, tags=tags, opaque=opaque)
+    return Resource(
+        f"ConfigMap/ns/{name}", "k8s:ConfigMap", name, "kubernetes", "a.yaml", 1, 9, tags=tags, opaque=opaque
+    )
 
 
 def _estate(seed: int) -> list[Resource]:
@@ -149,3 +158,62 @@ def test_every_rule_finds_the_same_with_the_facts_of_the_run_as_with_fact() -> N
         assert list(rule.check(shared)) == expected, rule.code
         found += len(expected)
     assert found >= len(resources)
+
+
+# --- the model's hot records made with their slots set directly --------------------------------------------------
+
+HOT = [model.Place, model.TagValue, model.Fact, model.Resource, model.Edge, model.Finding]
+
+
+def _values(cls: type, salt: int) -> dict[str, object]:
+    """A distinct value for each field of ``cls``."""
+    return {f.name: (f"{f.name}-{salt}", salt) for f in dataclasses.fields(cls)}
+
+
+@pytest.mark.parametrize("cls", HOT, ids=lambda c: c.__name__)
+def test_hot_records_are_made_as_their_dataclass_makes_them(cls: type) -> None:
+    """Positional, by keyword, each default left out: every field holds what the dataclass's own ``__init__``
+    sets; the signature is the dataclass's; a record is still frozen and still pickles (workers send them)."""
+    plain = _dataclass_init(cls)
+    fields = dataclasses.fields(cls)
+    required = [f.name for f in fields if f.default is dataclasses.MISSING]
+    for salt in range(3):
+        values = _values(cls, salt)
+        made = [cls(*values.values()), cls(**values), cls(*(values[n] for n in required))]
+        expected = [object.__new__(cls) for _ in made]
+        plain(expected[0], *values.values())
+        plain(expected[1], **values)
+        plain(expected[2], *(values[n] for n in required))
+        for one, other in zip(made, expected, strict=True):
+            assert [getattr(one, f.name) for f in fields] == [getattr(other, f.name) for f in fields]
+            assert pickle.loads(pickle.dumps(one)) == one
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(one, fields[0].name, "changed")
+    assert inspect.signature(cls) == inspect.signature(plain).replace(
+        parameters=list(inspect.signature(plain).parameters.values())[1:]
+    )
+    with pytest.raises(TypeError):
+        cls(*_values(cls, 0).values(), "one too many")
+    with pytest.raises(TypeError):
+        cls(**{**_values(cls, 0), "no_such_field": 1})
+
+
+def _dataclass_init(cls: type) -> Any:
+    """The ``__init__`` ``dataclass`` makes for ``cls`` (frozen, with slots)."""
+    fields = dataclasses.fields(cls)
+    again = dataclasses.make_dataclass(
+        f"Plain{cls.__name__}",
+        [(f.name, f.type, dataclasses.field(default=f.default)) for f in fields],
+        frozen=True,
+        slots=True,
+    )
+    init = again.__init__
+
+    def plain(self: object, *args: object, **kwargs: object) -> None:
+        twin = object.__new__(again)
+        init(twin, *args, **kwargs)
+        for f in fields:
+            object.__setattr__(self, f.name, getattr(twin, f.name))
+
+    plain.__signature__ = inspect.signature(init)  # type: ignore[attr-defined]
+    return plain
