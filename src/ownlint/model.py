@@ -22,7 +22,8 @@ POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "J
 def _set_by_slots(cls: type[_T]) -> type[_T]:
     """``cls`` (a frozen dataclass with slots) made by an ``__init__`` that sets each field through its slot's
     descriptor, bound once: the dataclass's looks ``object.__setattr__`` up for each field, which cost as much
-    again (a warm run of a monorepo makes some 70k records). The same parameters, defaults and values; no factory, no post-init."""
+    again (a warm run of a monorepo makes some 70k records). The same parameters, defaults and values; no
+    factory, no post-init."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if hasattr(cls, "__post_init__") or any(
         f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only is True for f in fields
