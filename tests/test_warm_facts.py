@@ -19,7 +19,10 @@ from ownlint import model
 from ownlint.config import Config
 from ownlint.config.load import load_config
 from ownlint.graph import build_graph
-from ownlint.model import Place, PlaceKind, Resource, TagValue
+from ownlint.loaders.kubernetes.cached import decoded
+from ownlint.loaders.kubernetes.documents import Manifest
+from ownlint.loaders.kubernetes.resources import resources as kubernetes_resources
+from ownlint.model import LoadProblem, Place, PlaceKind, Resource, TagValue
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import RuleContext
@@ -217,3 +220,118 @@ def _dataclass_init(cls: type) -> Any:
 
     plain.__signature__ = inspect.signature(init)  # type: ignore[attr-defined]
     return plain
+
+
+# --- the manifest cache's documents decoded in bulk: only the shape ``encoded`` writes is used ----------------
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        [{"kind": "A"}, 1, 9, [["metadata", 3], ["metadata", "labels", "a", 4]]],
+        [{"kind": "A"}, 0, 0, []],
+        [{"kind": "A"}, 1, 9, [["a", 1], ["a", 2], ["b", "c", 0]]],  # the later of two spellings
+        [{"kind": "A"}, 1, 9, [["a", -1], ["a", 2]]],  # a bad line that a later spelling would hide
+        [{"kind": "A"}, 1, 9, [["a", True], ["a", 2]]],
+        [{"kind": "A"}, 1, 9, [["a", 1], "ab"]],  # a key that is text, not a list
+        [{"kind": "A"}, 1, 9, [["a", 1], ["ab"]]],  # no line
+        [{"kind": "A"}, 1, 9, [["a", 1], []]],
+        [{"kind": "A"}, 1, 9, [["a", 1], ["a", "b", True]]],  # a boolean is no line
+        [{"kind": "A"}, 1, 9, [["a", 1], ["a", "b", -2]]],
+        [{"kind": "A"}, 1, 9, [["a", 1], ["a", None, 2]]],  # a part that is no text
+        [{"kind": "A"}, 1, 9, [["a", 1], [["a"], 2]]],
+        [{"kind": "A"}, 1, 9, [["a", 1], {"a": 2}]],
+        [{"kind": "A"}, 1, 9, [["a", 1], ["a", 2.0]]],
+        [{"kind": "A"}, True, 9, []],
+        [{"kind": "A"}, 1, -9, []],
+        [{"kind": "A"}, 1, 9, {}],
+        [{"kind": "A"}, 1, 9],
+        [["kind"], 1, 9, []],
+    ],
+)
+def test_cached_documents_decode_as_one_key_at_a_time_would(item: list[Any]) -> None:
+    assert decoded([[item], [[2, "a problem"]]], "a.yaml") == _decoded_one_at_a_time(item)
+    assert decoded([[item, item], []], "a.yaml") == _decoded_one_at_a_time(item, twice=True)
+
+
+def _decoded_one_at_a_time(item: list[Any], twice: bool = False) -> Any:
+    """What ``decoded`` gave when it checked each key in turn (the reference)."""
+    if not (isinstance(item, list) and len(item) == 4 and isinstance(item[0], dict) and isinstance(item[3], list)):
+        return None
+    data, line, end_line, keys = item
+    if not all(type(v) is int and v >= 0 for v in (line, end_line)):
+        return None
+    lines = {}
+    for key in keys:
+        if type(key) is not list or len(key) < 2 or type(key[-1]) is not int or key[-1] < 0:
+            return None
+        if not all(type(part) is str for part in key[:-1]):
+            return None
+        lines[tuple(key[:-1])] = key[-1]
+    document = Manifest(data, "a.yaml", line, end_line, lines)
+    if twice:
+        return [document, document], []
+    return [document], [LoadProblem("a.yaml", 2, "a problem")]
+
+
+# --- a Namespace's tags shared by the objects that set none of its keys ----------------------------------------
+
+
+def _expected_tags(data: dict[str, Any], namespace: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(key, value) of an object's tags as the loader adds them one by one: its own (a label over an annotation
+    of the same key), its pod template's it does not set, its Namespace's it does not set."""
+    found: dict[str, tuple[str, str]] = {}
+    metadata = [data["metadata"], data.get("spec", {}).get("template", {}).get("metadata", {})]
+    for index, meta in enumerate([*metadata, *([namespace["metadata"]] if namespace else [])]):
+        own: dict[str, tuple[str, str]] = {}
+        for section in ("annotations", "labels"):
+            for key, value in meta.get(section, {}).items():
+                own[key.lower()] = (key, value)
+        for key, value in own.items():
+            if index == 0:
+                found[key] = value
+            else:
+                found.setdefault(key, value)
+    return list(found.values())
+
+
+def test_objects_have_their_own_tags_then_those_of_their_namespace_they_do_not_set() -> None:
+    rng = random.Random(11)
+    keys = ["owner", "Owner", "team", "app", "tier", "cost-centre"]
+
+    def meta(name: str, **extra: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {"name": name, **extra}
+        for section in ("annotations", "labels"):
+            chosen = rng.sample(keys, rng.choice([0, 0, 1, 2]))
+            if chosen or rng.random() < 0.2:
+                found[section] = {key: f"{section}-{key}-{rng.randint(0, 9)}" for key in chosen}
+        return found
+
+    namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": meta(f"ns{i}")} for i in range(4)]
+    objects = []
+    for index in range(300):
+        data: dict[str, Any] = {
+            "apiVersion": "apps/v1",
+            "kind": rng.choice(["Deployment", "ConfigMap", "ClusterRole"]),
+            "metadata": meta(f"o{index}", namespace=f"ns{rng.randint(0, 5)}"),  # ns4, ns5: not defined
+        }
+        if data["kind"] == "Deployment":
+            data["spec"] = {"template": {"metadata": meta("template")}}
+        objects.append(data)
+    manifests = [Manifest(d, f"f{i}.yaml", 1, 9, {}) for i, d in enumerate([*namespaces, *objects])]
+    by_name = {n["metadata"]["name"]: n for n in namespaces}
+    found = kubernetes_resources(manifests)
+    assert len(found) == len(manifests)
+    for data, resource in zip([*namespaces, *objects], found, strict=True):
+        scoped = data["kind"] in ("Namespace", "ClusterRole")
+        namespace = None if scoped else by_name.get(data["metadata"]["namespace"])
+        assert [(t.key, t.value) for t in resource.tags] == _expected_tags(data, namespace), resource.address
+    bare = {}  # objects that set no tag: one tuple per Namespace (one row of ``Facts`` for all of them)
+    for resource in found:
+        if (
+            resource.namespace in by_name
+            and resource.tags
+            and all(t.provenance[0].kind is PlaceKind.NAMESPACE_LABEL for t in resource.tags)
+        ):
+            assert bare.setdefault(resource.namespace, resource.tags) is resource.tags
+    assert bare
