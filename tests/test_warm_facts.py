@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 import gc
 import inspect
+import json
 import pickle
 import random
 from pathlib import Path
@@ -24,6 +25,9 @@ from ownlint.loaders.kubernetes.documents import Manifest
 from ownlint.loaders.kubernetes.resources import resources as kubernetes_resources
 from ownlint.model import LoadProblem, Place, PlaceKind, Resource, TagValue
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact
+from ownlint.report.escape import _LEGACY_COMMAND, json_text, json_without_commands
+from ownlint.report.findings.json import _finding as finding_dict
+from ownlint.report.findings.json import render as render_json
 from ownlint.rules import KNOWN_IDS, RULES
 from ownlint.rules.base import RuleContext
 
@@ -335,3 +339,40 @@ def test_objects_have_their_own_tags_then_those_of_their_namespace_they_do_not_s
         ):
             assert bare.setdefault(resource.namespace, resource.tags) is resource.tags
     assert bare
+
+
+# --- the JSON report: what findings repeat encoded once per report; ``##`` looked for before the regex --------
+
+
+def test_json_report_of_findings_that_repeat_some_values_is_the_generic_writers() -> None:
+    """Findings sharing a rule but not its name or severity, a type but not its source, a file or a resource
+    but not the rest: each written as the generic writer writes its dict."""
+    rng = random.Random(5)
+    odd = 'é ##[x "q" \\ \n'
+    findings = tuple(
+        model.Finding(
+            rule=rng.choice(["OWN001", "OWN004"]),
+            name=rng.choice(["missing-owner", "operator-not-allowed", odd]),
+            severity=rng.choice(list(model.Severity)),
+            message=f"m{index}",
+            resource=rng.choice(["Deployment/a/b", "aws_s3_bucket.x", odd]),
+            resource_type=rng.choice(["k8s:Deployment", "aws_s3_bucket", odd]),
+            source=rng.choice(["kubernetes", "terraform", ""]),
+            file=rng.choice(["a.yaml", "b/main.tf", odd]),
+            line=index,
+            end_line=index + 1,
+            fingerprint=f"{index:032x}",
+        )
+        for index in range(400)
+    )
+    report = model.Report(findings, 3, 4, ("OWN001", "OWN004"))
+    text = render_json(report)
+    assert json.loads(text)["findings"] == [finding_dict(f) for f in findings]
+    assert text == json_text(json.loads(text)) + "\n"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "plain", "#", "# #[", "##[", "a ##VSO[b", "##vso[", "###[", "#\n#[", "x" * 100 + "##[" + "#" * 5]
+)
+def test_text_without_commands_is_what_the_regex_alone_gives(text: str) -> None:
+    assert json_without_commands(text) == _LEGACY_COMMAND.sub(lambda m: m.group()[:-1] + "\\u005b", text)
