@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from ownlint.config import Category, Config
@@ -78,14 +78,8 @@ class Facts:
 
     def __call__(self, resource: Resource, name: str) -> Fact:
         if name not in self._keys:
-            self._keys[name] = tuple(key.lower() for key in self.config.keys.get(name, (name,)))
-            self._matches.clear()  # matched again, with this fact's keys too
-            self._rows.clear()
-        tags = resource.tags
-        row = self._rows.get(id(tags))
-        if row is None or row[0] is not tags:
-            row = self._rows[id(tags)] = (tags, self._walk(tags))
-        found = row[1].get(name)
+            self._learn(name)
+        found = self._row(resource.tags).get(name)
         if found is not None:
             return found
         opaque = resource.opaque[0] if resource.opaque else None
@@ -93,6 +87,26 @@ class Facts:
         if missing is None:
             missing = self._missing[name, opaque] = _absent(name, resource)
         return missing
+
+    def none_of(self, resource: Resource, names: Iterable[str]) -> bool:
+        """Whether each of ``names`` is missing from ``resource`` (``State.MISSING``): it is not opaque and none of
+        its tags is a key of any fact asked. Rules that act only on present or unknown facts skip such a resource
+        (most of a monorepo's) without asking each fact."""
+        for name in names:
+            if name not in self._keys:
+                self._learn(name)
+        return not resource.opaque and not self._row(resource.tags)
+
+    def _learn(self, name: str) -> None:
+        self._keys[name] = tuple(key.lower() for key in self.config.keys.get(name, (name,)))
+        self._matches.clear()  # matched again, with this fact's keys too
+        self._rows.clear()
+
+    def _row(self, tags: tuple[TagValue, ...]) -> dict[str, Fact]:
+        row = self._rows.get(id(tags))
+        if row is None or row[0] is not tags:
+            row = self._rows[id(tags)] = (tags, self._walk(tags))
+        return row[1]
 
     def _walk(self, tags: tuple[TagValue, ...]) -> dict[str, Fact]:
         """Each fact's ``Fact``: of the first tag of the first of its keys that has one, as ``fact`` finds it."""

@@ -52,6 +52,12 @@ class RuleContext:
         """``ownership.fact`` for this run's resources, each fact resolved once (every rule asks the same few)."""
         return Facts(self.config)
 
+    def without(self, resource: Resource, names: tuple[str, ...]) -> bool:
+        """Whether each fact of ``names`` is surely missing from ``resource`` (``Facts.none_of``): a rule that acts
+        only on present or unknown facts skips it. False when ``fact`` is no ``Facts`` (each fact is asked)."""
+        fact = self.fact
+        return type(fact) is Facts and fact.none_of(resource, names)
+
     def owned_resources(self) -> Iterator[Resource]:
         """Resources that must carry ownership facts (taggable, not exempt)."""
         return iter(self._owned)

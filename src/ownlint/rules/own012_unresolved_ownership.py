@@ -50,6 +50,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
         if names is None:
             requires = category_of(config, resource.type).requires
             names = asked[resource.type] = tuple(dict.fromkeys([OWNER, OPERATOR, *requires, CONTRACT, ESCALATION]))
+        if context.without(resource, names):
+            continue  # all missing: none unknown
         reasons: list[str] = []
         provenance: list[Place] = []
         for name in names:
