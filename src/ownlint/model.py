@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import hashlib
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 # keys of ``Resource.attributes`` that are no attribute: a block's (or manifest's) line, and its keys' lines
 LINE = "__line__"
 LINES = "__lines__"
+_T = TypeVar("_T")
 # the Kubernetes kinds that run pods from a template (loader: ownership of what they run; graph: compute)
 POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController")
+
+
+def _set_by_slots(cls: type[_T]) -> type[_T]:
+    """``cls`` (a frozen dataclass with slots) made by an ``__init__`` that sets each field through its slot's
+    descriptor, bound once: the dataclass's looks ``object.__setattr__`` up for each field, which cost as much
+    again (a warm run of a monorepo makes some 70k records). The same parameters, defaults and values; no
+    factory, no post-init."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if hasattr(cls, "__post_init__") or any(
+        f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only is True for f in fields
+    ):
+        raise TypeError(f"{cls.__name__}: only plain fields are set by their slots")
+    scope: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
+    scope.update({f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
+    parameters = ", ".join(
+        f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}" for f in fields
+    )
+    body = "".join(f"\n        _set_{f.name}(self, {f.name})" for f in fields)
+    source = f"def make({', '.join(scope)}):\n    def __init__(self, {parameters}):{body}\n    return __init__\n"
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)  # the source is written above from the field names alone
+    init = namespace["make"](**scope)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = dict(cls.__init__.__annotations__)
+    init.__doc__ = cls.__init__.__doc__
+    setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method
+    return cls
+
 
 # told how far a long step of a run is: its name ("reading manifests"), the units done, their total;
 # the command line draws it (no layer below prints), and it never reaches a worker process
@@ -72,6 +102,7 @@ class PlaceKind(str, enum.Enum):
     FINDING = "finding"  # where a finding is reported
 
 
+@_set_by_slots
 @dataclass(frozen=True, slots=True)
 class Place:
     """One step of provenance: where a value (or the place to fix it) is, what that place is in words
@@ -88,6 +119,7 @@ class Place:
         return f"{self.what} ({self.file}:{self.line})"
 
 
+@_set_by_slots
 @dataclass(frozen=True, slots=True)
 class TagValue:
     """A tag, label or annotation as its source gives it: known text, or unknown with the reason."""
@@ -102,6 +134,7 @@ class TagValue:
         return self.reason is None
 
 
+@_set_by_slots
 @dataclass(frozen=True, slots=True)
 class Fact:
     """An ownership fact (owner, operator, a compliance label) resolved from a resource's tags."""
@@ -114,6 +147,7 @@ class Fact:
     provenance: tuple[Place, ...] = ()
 
 
+@_set_by_slots
 @dataclass(frozen=True, slots=True)
 class Resource:
     """A Terraform resource/data source or a Kubernetes object, with its effective tags.
@@ -179,6 +213,7 @@ def msp_id(name: str) -> str:
     return f"msp:{name}"
 
 
+@_set_by_slots
 @dataclass(frozen=True, slots=True)
 class Edge:
     """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
@@ -268,6 +303,7 @@ class LoadResult:
     suppressions: tuple[Suppression, ...] = ()
 
 
+@_set_by_slots
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from ownlint.config import Category, Config
@@ -58,42 +58,58 @@ def fact(config: Config, resource: Resource, name: str) -> Fact:
 class Facts:
     """``fact`` over the resources of one run, cheaper per ask: the rules ask the same few facts of every
     resource (157k asks on a Kubernetes monorepo, nearly all of facts it does not have). Each distinct tag key
-    is matched once against the keys of every fact asked (the place of the first of a fact's keys it lowers to),
-    and one walk of a resource's tags finds the tag of every fact; the last walk is kept, as a rule asks several
-    facts of one resource in a row (OWN012 six). Nothing is kept per resource (an index per resource cost 75 MB
-    on a 16 MB estate). Lives as long as the run's rules."""
+    is matched once against the keys of every fact asked (the place of the first of a fact's keys it lowers to);
+    one walk of a resource's tags finds the tag of every fact, and its row (fact name -> ``Fact``) is kept by the
+    identity of the tags tuple (held, so that identity is never another's), as every rule asks of every resource:
+    one walk per resource, not one per rule. A row of tags without facts is the one shared empty row, and a
+    ``Fact`` is built once per tag it comes from (a Namespace's tags are shared by its objects), so a row costs a
+    slot, not an index of the tags (an index per resource cost 75 MB on a 16 MB estate). Lives as long as the
+    run's rules; a fact asked for the first time clears the rows (they are walked again with its keys too)."""
 
-    __slots__ = ("_keys", "_last", "_matches", "_missing", "config")
+    __slots__ = ("_keys", "_made", "_matches", "_missing", "_rows", "config")
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self._keys = {name: tuple(key.lower() for key in keys) for name, keys in config.keys.items()}  # and those asked
         self._matches: dict[str, tuple[tuple[str, int], ...]] = {}  # each distinct tag key: (fact, rank) it is a key of
-        self._last: tuple[tuple[TagValue, ...] | None, dict[str, TagValue]] = (None, {})  # tags walked, their facts
-        self._missing: dict[str, Fact] = {}  # one missing fact per name, for every resource it is missing from
+        self._rows: dict[int, tuple[tuple[TagValue, ...], dict[str, Fact]]] = {}  # id(tags) -> (tags, their facts)
+        self._made: dict[tuple[str, int], tuple[TagValue, Fact]] = {}  # (fact, id(tag)) -> (tag, its fact)
+        self._missing: dict[tuple[str, str | None], Fact] = {}  # one absent fact per name (and opaque reason)
 
     def __call__(self, resource: Resource, name: str) -> Fact:
         if name not in self._keys:
-            self._keys[name] = tuple(key.lower() for key in self.config.keys.get(name, (name,)))
-            self._matches.clear()  # matched again, with this fact's keys too
-            self._last = (None, {})
-        tags = resource.tags
-        walked, found = self._last
-        if tags is not walked:  # the tuple is held meanwhile: another one never has its identity
-            found = self._walk(tags)
-            self._last = (tags, found)
-        tag = found.get(name)
-        if tag is not None:
-            return _of_tag(name, tag)
-        if resource.opaque:
-            return _absent(name, resource)
-        missing = self._missing.get(name)
+            self._learn(name)
+        found = self._row(resource.tags).get(name)
+        if found is not None:
+            return found
+        opaque = resource.opaque[0] if resource.opaque else None
+        missing = self._missing.get((name, opaque))
         if missing is None:
-            missing = self._missing[name] = _absent(name, resource)
+            missing = self._missing[name, opaque] = _absent(name, resource)
         return missing
 
-    def _walk(self, tags: tuple[TagValue, ...]) -> dict[str, TagValue]:
-        """Each fact's tag: the first tag of the first of its keys that has one, as ``fact`` finds it."""
+    def none_of(self, resource: Resource, names: Iterable[str]) -> bool:
+        """Whether each of ``names`` is missing from ``resource`` (``State.MISSING``): it is not opaque and none of
+        its tags is a key of any fact asked. Rules that act only on present or unknown facts skip such a resource
+        (most of a monorepo's) without asking each fact."""
+        for name in names:
+            if name not in self._keys:
+                self._learn(name)
+        return not resource.opaque and not self._row(resource.tags)
+
+    def _learn(self, name: str) -> None:
+        self._keys[name] = tuple(key.lower() for key in self.config.keys.get(name, (name,)))
+        self._matches.clear()  # matched again, with this fact's keys too
+        self._rows.clear()
+
+    def _row(self, tags: tuple[TagValue, ...]) -> dict[str, Fact]:
+        row = self._rows.get(id(tags))
+        if row is None or row[0] is not tags:
+            row = self._rows[id(tags)] = (tags, self._walk(tags))
+        return row[1]
+
+    def _walk(self, tags: tuple[TagValue, ...]) -> dict[str, Fact]:
+        """Each fact's ``Fact``: of the first tag of the first of its keys that has one, as ``fact`` finds it."""
         matches = self._matches
         best: dict[str, tuple[int, TagValue]] = {}
         for tag in tags:
@@ -105,14 +121,20 @@ class Facts:
                     held = best.get(name)
                     if held is None or rank < held[0]:
                         best[name] = (rank, tag)
-        return {name: tag for name, (_, tag) in best.items()} if best else _NONE
+        return {name: self._fact(name, tag) for name, (_, tag) in best.items()} if best else _NONE
+
+    def _fact(self, name: str, tag: TagValue) -> Fact:
+        made = self._made.get((name, id(tag)))
+        if made is None or made[0] is not tag:
+            made = self._made[name, id(tag)] = (tag, _of_tag(name, tag))
+        return made[1]
 
     def _matched(self, key: str) -> tuple[tuple[str, int], ...]:
         lowered = key.lower()
         return tuple((name, keys.index(lowered)) for name, keys in self._keys.items() if lowered in keys)
 
 
-_NONE: dict[str, TagValue] = {}  # the facts of tags that have none (never written to)
+_NONE: dict[str, Fact] = {}  # the facts of tags that have none (never written to)
 
 
 def _of_tag(name: str, tag: TagValue) -> Fact:

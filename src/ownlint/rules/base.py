@@ -54,6 +54,12 @@ class RuleContext:
         """``ownership.fact`` for this run's resources, each fact resolved once (every rule asks the same few)."""
         return Facts(self.config)
 
+    def without(self, resource: Resource, names: tuple[str, ...]) -> bool:
+        """Whether each fact of ``names`` is surely missing from ``resource`` (``Facts.none_of``): a rule that acts
+        only on present or unknown facts skips it. False when ``fact`` is no ``Facts`` (each fact is asked)."""
+        fact = self.fact
+        return type(fact) is Facts and fact.none_of(resource, names)
+
     def owned_resources(self) -> Iterator[Resource]:
         """Resources that must carry ownership facts (taggable, not exempt)."""
         return iter(self._owned)
@@ -119,9 +125,12 @@ def fix_hint(resource: Resource, key: str) -> str:
     place = resource.fix_place
     if resource.source == "kubernetes":
         where = f"metadata.labels ({place.file}:{place.line})" if place else "metadata.labels"
-        built = [i for i in resource.instances if i.rsplit("/", 1)[-1].startswith(("kustomization", "Kustomization"))]
-        if built:  # objects a kustomization builds: its labels reach them too
-            where += f" or to the labels of {' or '.join(built)}"
+        if resource.instances:  # objects a kustomization builds: its labels reach them too
+            built = [
+                i for i in resource.instances if i.rsplit("/", 1)[-1].startswith(("kustomization", "Kustomization"))
+            ]
+            if built:
+                where += f" or to the labels of {' or '.join(built)}"
         if resource.namespace:
             where += f" or to Namespace/{resource.namespace}"
         return f"add {key} to {where}"

@@ -44,9 +44,9 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
+    fact, keys = context.fact, key_names(context.config, OWNER)  # asked of every resource: looked up once
     for resource in context.owned_resources():
-        owner = context.fact(resource, OWNER)
+        owner = fact(resource, OWNER)
         if owner.state is State.MISSING:
-            keys = key_names(context.config, OWNER)
             message = f"{resource.address} has no owner (looked for: {keys}); {fix_hint(resource, 'owner')}"
             yield finding(CODE, NAME, SEVERITY, resource, message)

@@ -43,14 +43,14 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config = context.config
+    config, fact = context.config, context.fact
+    keys = key_names(config, OPERATOR)  # asked of every resource: looked up once
+    first = keys.split(", ")[0]
     for resource in context.owned_resources():
-        operator = context.fact(resource, OPERATOR)
+        operator = fact(resource, OPERATOR)
         if operator.state is State.MISSING:
-            keys = key_names(config, OPERATOR)
             message = (
-                f"{resource.address} does not say who operates it (looked for: {keys}); "
-                f"{fix_hint(resource, keys.split(', ')[0])}"
+                f"{resource.address} does not say who operates it (looked for: {keys}); {fix_hint(resource, first)}"
             )
             yield finding(CODE, NAME, SEVERITY, resource, message)
             continue

@@ -41,7 +41,10 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     labels = [(name, allowed, {a.lower() for a in allowed}) for name, allowed in sorted(config.labels.items())]
+    names = tuple(name for name, _, _ in labels)
     for resource in context.owned_resources():
+        if context.without(resource, names):
+            continue  # all missing: no value to judge
         problems: list[str] = []
         provenance: list[Place] = []
         for name, allowed, lowered in labels:

@@ -43,6 +43,8 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     for resource in context.owned_resources():
+        if context.without(resource, (OWNER, OPERATOR)):
+            continue  # neither says an MSP is involved
         msp = _msp_involved(config, context.fact, resource)
         if msp is None:
             continue

@@ -43,13 +43,19 @@ NOT_A_MAP = ", not a map ("  # the loader's reason for tags that are known but a
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config = context.config
+    config, fact = context.config, context.fact
+    asked: dict[str, tuple[str, ...]] = {}  # the facts asked, by resource type (its category's requires)
     for resource in context.owned_resources():
-        names = [OWNER, OPERATOR, *category_of(config, resource.type).requires, CONTRACT, ESCALATION]
+        names = asked.get(resource.type)
+        if names is None:
+            requires = category_of(config, resource.type).requires
+            names = asked[resource.type] = tuple(dict.fromkeys([OWNER, OPERATOR, *requires, CONTRACT, ESCALATION]))
+        if context.without(resource, names):
+            continue  # all missing: none unknown
         reasons: list[str] = []
         provenance: list[Place] = []
-        for name in dict.fromkeys(names):
-            current = context.fact(resource, name)
+        for name in names:
+            current = fact(resource, name)
             if current.state is not State.UNKNOWN:
                 continue
             if name in (CONTRACT, ESCALATION) and current.key is None:

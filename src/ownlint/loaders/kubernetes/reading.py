@@ -98,24 +98,25 @@ class Through:
     def __init__(
         self, stored: dict[str, list[Any]], parsed: dict[str, dict[str, list[Any]]], directory: str, started: int
     ):
+        from ownlint.loaders.kubernetes.cached import decoded  # with PyYAML: imported when a cache is read
+
         self.stored = stored
         self.parsed = parsed
         self.directory = directory
         self.started = started
+        self.decoded = decoded  # bound once per directory: an import statement per file cost more than decoding
 
     def read(
         self, name: str, path: str, shown: str, limit: int, found: list[Manifest], problems: list[LoadProblem]
     ) -> None:
         """The file's objects into ``found``, its problems into ``problems``."""
-        from ownlint.loaders.kubernetes.cached import decoded
-
         info = _stat(path)  # before the file is read: a change after it gives the file another identity
         entry = self.stored.get(name)
         now = identity(info) if info is not None else None
         usable = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limit  # as read_text has it
         usable = usable and not shown.endswith(".json")  # never recorded: parsed quickly anyway, as ``collect`` does
         if usable and type(entry) is list and len(entry) == 3 and entry[1] is not None and entry[2] == now:
-            known = decoded(entry[1], shown)
+            known = self.decoded(entry[1], shown)
             if known is not None:
                 collected(known, found, problems)
                 return

@@ -15,18 +15,22 @@ def resources(manifests: list[Manifest], context: list[Manifest] | None = None) 
     cluster_scoped = set(CLUSTER_SCOPED) | _crd_cluster_kinds(manifests)
     defined = [*(context or ()), *manifests]  # the files checked win over the context
     namespaces = {name_of(m.data): m for m in defined if m.data["kind"] == "Namespace" and name_of(m.data)}
-    inherited: dict[str, dict[str, TagValue]] = {}  # a Namespace's tags, built once for all its objects
+    inherited: dict[str, Inherited] = {}  # a Namespace's tags, built once for all its objects
     whats: dict[tuple[str, str, str], str] = {}
 
-    def of_namespace(name: str) -> dict[str, TagValue]:
-        namespace = namespaces.get(name)
-        if namespace is None:
-            return {}
-        if name not in inherited:
-            inherited[name] = _tags(namespace, ("metadata",), "namespace")
-        return inherited[name]
+    def of_namespace(name: str) -> Inherited:
+        found = inherited.get(name)
+        if found is None:
+            namespace = namespaces.get(name)
+            tags = _tags(namespace, ("metadata",), "namespace") if namespace is not None else {}
+            found = inherited[name] = (tags, tuple(tags.values()))
+        return found
 
     return [_resource(manifest, cluster_scoped, of_namespace, whats) for manifest in manifests]
+
+
+# a Namespace's tags by lowered key, and in order: the objects that set none of its keys share the tuple
+Inherited = tuple[dict[str, TagValue], tuple[TagValue, ...]]
 
 
 def _crd_cluster_kinds(manifests: list[Manifest]) -> set[str]:
@@ -43,16 +47,18 @@ def _crd_cluster_kinds(manifests: list[Manifest]) -> set[str]:
 def _resource(
     manifest: Manifest,
     cluster_scoped: set[str],
-    of_namespace: Callable[[str], dict[str, TagValue]],
+    of_namespace: Callable[[str], Inherited],
     whats: dict[tuple[str, str, str], str],
 ) -> Resource:
     """The object as a resource, with the tags of its pod template and its Namespace that it does not set itself
-    (built once, not replaced after: ``dataclasses.replace`` cost a tenth of the loading of 9k manifests)."""
+    (built once, not replaced after: ``dataclasses.replace`` cost a tenth of the loading of 9k manifests). An
+    object that sets none of its Namespace's keys has its own tags and then the Namespace's tuple, as adding each
+    of those that it does not set would give (most set none at all: they share the Namespace's tuple)."""
     data = manifest.data
     kind = data["kind"]
-    name = name_of(data) or "<unnamed>"
     raw_meta = data.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    name = str(meta.get("name") or meta.get("generateName") or "") or "<unnamed>"  # ``name_of``, inline
     namespace = None if kind in cluster_scoped else str(meta.get("namespace") or "default")
     address = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
     tags = _tags(manifest, ("metadata",), "", whats)
@@ -64,9 +70,18 @@ def _resource(
         )
         for key, tag in _tags(manifest, template, "pod template", whats).items():
             tags.setdefault(key, tag)  # its own win, the template's follow
-    if namespace:
-        for key, tag in of_namespace(namespace).items():
-            tags.setdefault(key, tag)
+    if not namespace:
+        merged = tuple(tags.values())
+    else:
+        by_key, shared = of_namespace(namespace)
+        if not tags:
+            merged = shared
+        elif tags.keys().isdisjoint(by_key):
+            merged = (*tags.values(), *shared)
+        else:
+            for key, tag in by_key.items():
+                tags.setdefault(key, tag)
+            merged = tuple(tags.values())
     meta_line = manifest.lines.get(("metadata",), manifest.line)
     return Resource(
         address=address,
@@ -78,7 +93,7 @@ def _resource(
         end_line=manifest.end_line,
         stack=manifest.file,
         namespace=namespace,
-        tags=tuple(tags.values()),
+        tags=merged,
         fix_place=Place(
             manifest.file, meta_line, f"metadata.labels of {address}", PlaceKind.OBJECT_LABELS, "labels", address
         ),
@@ -97,8 +112,10 @@ def _tags(
     for name in prefix:
         node = node.get(name) if isinstance(node, dict) else None
     found: dict[str, TagValue] = {}
-    if not isinstance(node, dict):
-        return found
+    if not isinstance(node, dict) or not (
+        isinstance(node.get("annotations"), dict) or isinstance(node.get("labels"), dict)
+    ):
+        return found  # most objects have neither: nothing below is worked out for them
     kind = PlaceKind.NAMESPACE_LABEL if origin == "namespace" else PlaceKind.LABEL
     of_namespace = f" of Namespace/{name_of(manifest.data)}" if origin == "namespace" else ""
     file, first, lines, origins = manifest.file, manifest.line, manifest.lines, manifest.origins

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -56,15 +57,16 @@ _BATCH = 512  # findings joined at a time: the text is held once in batches, the
 
 
 def _findings(findings: tuple[Finding, ...]) -> list[str]:
-    """The ``findings`` member in pieces, each finding written by ``_finding_text``: as ``json_text`` writes their
+    """The ``findings`` member in pieces, each finding written by ``_finding_texts``: as ``json_text`` writes their
     dicts (a ``##[`` is inside one string, so each batch is escaped on its own)."""
     if not findings:
         return ['  "findings": []']
     pieces = ['  "findings": [\n']
+    text_of = _finding_texts()
     for start in range(0, len(findings), _BATCH):
         if start:
             pieces.append(",\n")
-        pieces.append(json_without_commands(",\n".join(map(_finding_text, findings[start : start + _BATCH]))))
+        pieces.append(json_without_commands(",\n".join(map(text_of, findings[start : start + _BATCH]))))
     pieces.append("\n  ]")
     return pieces
 
@@ -72,51 +74,77 @@ def _findings(findings: tuple[Finding, ...]) -> list[str]:
 _IN_FINDING = "\n      "  # a finding's members: two levels down in the document, at indent 2
 
 
-def _finding_text(finding: Finding) -> str:
+def _finding_texts() -> Callable[[Finding], str]:
     """``_finding`` as ``json_text`` writes it in the list (its ``##[`` left to the caller): one template for
-    the usual values (25k findings of a monorepo: a tenth of a warm run went to the generic writer)."""
-    rule, name, message, resource, resource_type = (
-        finding.rule,
-        finding.name,
-        finding.message,
-        finding.resource,
-        finding.resource_type,
-    )
-    source, file, line, end_line, fingerprint = (
-        finding.source,
-        finding.file,
-        finding.line,
-        finding.end_line,
-        finding.fingerprint,
-    )
-    severity = _SEVERITIES.get(finding.severity)
-    if not (
-        type(rule) is str
-        and type(name) is str
-        and type(message) is str
-        and type(resource) is str
-        and type(resource_type) is str
-        and type(source) is str
-        and type(file) is str
-        and type(fingerprint) is str
-        and type(line) is int
-        and type(end_line) is int
-        and severity is not None
-    ):
-        return "    " + _nested(_finding(finding), "\n    ")
+    the usual values (25k findings of a monorepo: a tenth of a warm run went to the generic writer). What
+    findings of one report repeat (rule, name and severity; type and source; file; resource) is encoded once:
+    kept for this report only, as the tree names the types, files and resources."""
+    heads: dict[tuple[str, str, str], str] = {}
+    kinds: dict[tuple[str, str], str] = {}
+    texts: dict[str, str] = {}
     e = encode_basestring_ascii
-    path = _nested(list(finding.path), _IN_FINDING) if finding.path else "[]"
-    provenance = _nested(_places(finding.provenance), _IN_FINDING) if finding.provenance else "[]"
-    related = f',{_IN_FINDING}"related": {_nested(_places(finding.related), _IN_FINDING)}' if finding.related else ""
-    return (
-        f'    {{{_IN_FINDING}"rule": {e(rule)},{_IN_FINDING}"name": {e(name)},'
-        f'{_IN_FINDING}"severity": {severity},{_IN_FINDING}"message": {e(message)},'
-        f'{_IN_FINDING}"resource": {e(resource)},{_IN_FINDING}"resource_type": {e(resource_type)},'
-        f'{_IN_FINDING}"source": {e(source)},{_IN_FINDING}"file": {e(file)},'
-        f'{_IN_FINDING}"line": {int.__repr__(line)},{_IN_FINDING}"end_line": {int.__repr__(end_line)},'
-        f'{_IN_FINDING}"path": {path},{_IN_FINDING}"provenance": {provenance},'
-        f'{_IN_FINDING}"fingerprint": {e(fingerprint)}{related}\n    }}'
-    )
+
+    def text(finding: Finding) -> str:
+        rule, name, message, resource, resource_type = (
+            finding.rule,
+            finding.name,
+            finding.message,
+            finding.resource,
+            finding.resource_type,
+        )
+        source, file, line, end_line, fingerprint = (
+            finding.source,
+            finding.file,
+            finding.line,
+            finding.end_line,
+            finding.fingerprint,
+        )
+        severity = _SEVERITIES.get(finding.severity)
+        if not (
+            type(rule) is str
+            and type(name) is str
+            and type(message) is str
+            and type(resource) is str
+            and type(resource_type) is str
+            and type(source) is str
+            and type(file) is str
+            and type(fingerprint) is str
+            and type(line) is int
+            and type(end_line) is int
+            and severity is not None
+        ):
+            return "    " + _nested(_finding(finding), "\n    ")
+        head = heads.get((rule, name, severity))
+        if head is None:
+            head = heads[rule, name, severity] = (
+                f'    {{{_IN_FINDING}"rule": {e(rule)},{_IN_FINDING}"name": {e(name)},'
+                f'{_IN_FINDING}"severity": {severity},{_IN_FINDING}"message": '
+            )
+        kind = kinds.get((resource_type, source))
+        if kind is None:
+            kind = kinds[resource_type, source] = (
+                f'{_IN_FINDING}"resource_type": {e(resource_type)},{_IN_FINDING}"source": {e(source)},'
+            )
+        shown_file = texts.get(file)
+        if shown_file is None:
+            shown_file = texts[file] = e(file)
+        shown_resource = texts.get(resource)
+        if shown_resource is None:
+            shown_resource = texts[resource] = e(resource)
+        path = _nested(list(finding.path), _IN_FINDING) if finding.path else "[]"
+        provenance = _nested(_places(finding.provenance), _IN_FINDING) if finding.provenance else "[]"
+        related = (
+            f',{_IN_FINDING}"related": {_nested(_places(finding.related), _IN_FINDING)}' if finding.related else ""
+        )
+        return (
+            f"{head}{e(message)},{_IN_FINDING}"
+            f'"resource": {shown_resource},{kind}{_IN_FINDING}"file": {shown_file},'
+            f'{_IN_FINDING}"line": {int.__repr__(line)},{_IN_FINDING}"end_line": {int.__repr__(end_line)},'
+            f'{_IN_FINDING}"path": {path},{_IN_FINDING}"provenance": {provenance},'
+            f'{_IN_FINDING}"fingerprint": {e(fingerprint)}{related}\n    }}'
+        )
+
+    return text
 
 
 _SEVERITIES = {severity: encode_basestring_ascii(severity.value) for severity in Severity}  # written once each
