@@ -265,30 +265,3 @@ def test_operators_and_conditionals_give_the_tree_s_model(text: str) -> None:
 
     fast, reference = models(text)
     assert fast == reference
-
-
-def test_a_conditional_of_simple_operands_is_read_from_the_text_without_walking_the_tree(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Variable validations and ``count = var.on ? 1 : 0`` are a comparison and a choice of leaves, calls and
-    objects: read from the text, no node below the attribute; what more the tree reads still goes through it."""
-    from tests.test_cold_speed import tree_walk_only
-
-    from ownlint.loaders.terraform import ts_backend, ts_reader
-
-    walked: list[str] = []
-    term = ts_reader.Reader.term
-    monkeypatch.setattr(ts_reader.Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
-    text = (
-        'validation {\n  condition     = length(var.name) > 0\n  error_message = "x"\n}\n'
-        'count = var.enabled ? 1 : 0\nname = var.name == "" ? "default-${var.env}" : var.name\n'
-        'tags = merge(var.tags, { On = var.on ? "yes" : "no" })\n'
-    )
-    fast = ts_backend.parse(text, "main.tf")
-    assert walked == []
-    with tree_walk_only():
-        assert ts_backend.parse(text, "main.tf") == fast
-    assert "operation" in walked and "conditional" in walked  # the reference walks the tree
-    walked.clear()
-    ts_backend.parse("a = x ? 1 : y ? 2 : 3\n", "main.tf")
-    assert walked == ["conditional"]

@@ -5,7 +5,6 @@ what ``ownership.fact`` answers, and the rules find the same."""
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import gc
 import inspect
 import json
@@ -15,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.test_warm_rules_speed import rules_agree_with_fact
 
 from ownlint import model
 from ownlint.config import Config
 from ownlint.config.load import load_config
-from ownlint.graph import build_graph
 from ownlint.loaders.kubernetes.cached import decoded
 from ownlint.loaders.kubernetes.documents import Manifest
 from ownlint.loaders.kubernetes.resources import resources as kubernetes_resources
@@ -29,7 +28,6 @@ from ownlint.report.escape import _LEGACY_COMMAND, json_text, json_without_comma
 from ownlint.report.findings.json import _finding as finding_dict
 from ownlint.report.findings.json import render as render_json
 from ownlint.rules import KNOWN_IDS, RULES
-from ownlint.rules.base import RuleContext
 
 CONFIG_TEXT = """\
 keys:
@@ -150,21 +148,8 @@ def test_each_resources_tags_are_walked_once_for_all_rules() -> None:
 
 
 def test_every_rule_finds_the_same_with_the_facts_of_the_run_as_with_fact() -> None:
-    config = _config()
-    today = datetime.date(2026, 1, 1)
     resources = tuple(_estate(3))
-
-    def context() -> RuleContext:
-        return RuleContext(config, resources, (), lambda: build_graph(resources, config), today=today)
-
-    shared, found = context(), 0
-    for rule in RULES:
-        plain = context()
-        plain.__dict__["fact"] = lambda resource, name: fact(config, resource, name)  # the cached property's slot
-        expected = list(rule.check(plain))
-        assert list(rule.check(shared)) == expected, rule.code
-        found += len(expected)
-    assert found >= len(resources)
+    assert rules_agree_with_fact(_config(), resources) >= len(resources)
 
 
 # --- the model's hot records made with their slots set directly --------------------------------------------------
