@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.test_warm_rules_speed import rules_agree_with_fact
+from tests.test_warm_rules_speed import CONFIG_TEXT, rules_agree_with_fact  # one config for both files' estates
 
 from ownlint import model
 from ownlint.config import Config
@@ -29,17 +29,6 @@ from ownlint.report.findings.json import _finding as finding_dict
 from ownlint.report.findings.json import render as render_json
 from ownlint.rules import KNOWN_IDS, RULES
 
-CONFIG_TEXT = """\
-keys:
-  owner: [owner, Team]
-  operated-by: [operated-by, operator]
-parties:
-  internal: [platform]
-  msp:
-    acme: {location: offshore, contracts: [C-1]}
-labels:
-  data-classification: [public, internal, confidential]
-"""
 # tag keys: of facts declared under ``keys``, of facts that are not (asked first late), of none
 CHOICES = ["app", "Owner", "team", "operator", "msp-contract", "tier", "not-declared", "Compliance-Scope"]
 NAMES = [OWNER, OPERATOR, CONTRACT, ESCALATION, "data-classification", "compliance-scope", "not-declared"]
