@@ -565,3 +565,38 @@ def test_a_config_cache_inside_the_scanned_repository_is_not_used(
     monkeypatch.chdir(repo)
     run_cli("check", "--cache-dir", str(repo / ".cache"), "--", "stack/main.tf")
     assert _config_entries(repo / ".cache") == []
+
+
+# -- start-up: what every run builds at import (issue 20: a one-file check is import-bound) --
+
+
+def _made_at_import(module: str) -> list[str]:
+    """The methods ``dataclass`` writes (and compiles, ~0.4M instructions each) while ``module`` is imported."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import dataclasses, importlib, sys\n"
+        "made = []\n"
+        "create = dataclasses._create_fn\n"
+        "def counted(name, *args, **kwargs):\n"
+        "    made.append(name)\n"
+        "    return create(name, *args, **kwargs)\n"
+        "dataclasses._create_fn = counted\n"
+        f"importlib.import_module({module!r})\n"
+        "print(' '.join(made))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_the_hot_records_init_is_written_once() -> None:
+    """``_set_by_slots`` writes the hot records' ``__init__``: the dataclass does not write one to be replaced."""
+    import dataclasses
+
+    from ownlint import model
+
+    records = [c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
+    hot = {"Place", "TagValue", "Fact", "Resource", "Edge", "Finding"}
+    assert hot <= {c.__name__ for c in records}
+    assert _made_at_import("ownlint.model").count("__init__") == len(records) - len(hot)

@@ -20,15 +20,18 @@ POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "J
 
 
 def _set_by_slots(cls: type[_T]) -> type[_T]:
-    """``cls`` (a frozen dataclass with slots) made by an ``__init__`` that sets each field through its slot's
-    descriptor, bound once: the dataclass's looks ``object.__setattr__`` up for each field, which cost as much
-    again (a warm run of a monorepo makes some 70k records). The same parameters, defaults and values; no
-    factory, no post-init."""
+    """``cls`` (a frozen dataclass with slots and ``init=False``) given an ``__init__`` that sets each field
+    through its slot's descriptor, bound once: the dataclass's looks ``object.__setattr__`` up for each field,
+    which cost as much again (a warm run of a monorepo makes some 70k records). The same parameters, defaults
+    and values as the dataclass's; no factory, no post-init. (``init=False``: no ``__init__`` is compiled at
+    import only to be replaced.)"""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if hasattr(cls, "__post_init__") or any(
-        f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only is True for f in fields
+    if (
+        "__init__" in vars(cls)
+        or hasattr(cls, "__post_init__")
+        or any(f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only is True for f in fields)
     ):
-        raise TypeError(f"{cls.__name__}: only plain fields are set by their slots")
+        raise TypeError(f"{cls.__name__}: only plain fields of a dataclass(init=False) are set by their slots")
     scope: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
     scope.update({f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
     parameters = ", ".join(
@@ -40,8 +43,7 @@ def _set_by_slots(cls: type[_T]) -> type[_T]:
     exec(source, namespace)  # the source is written above from the field names alone
     init = namespace["make"](**scope)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__annotations__ = dict(cls.__init__.__annotations__)
-    init.__doc__ = cls.__init__.__doc__
+    init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}  # as the dataclass writes them
     setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method
     return cls
 
@@ -103,7 +105,7 @@ class PlaceKind(str, enum.Enum):
 
 
 @_set_by_slots
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Place:
     """One step of provenance: where a value (or the place to fix it) is, what that place is in words
     (``what``, for people) and as a kind (``kind``, ``name``, ``subject``: for code)."""
@@ -120,7 +122,7 @@ class Place:
 
 
 @_set_by_slots
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class TagValue:
     """A tag, label or annotation as its source gives it: known text, or unknown with the reason."""
 
@@ -135,7 +137,7 @@ class TagValue:
 
 
 @_set_by_slots
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Fact:
     """An ownership fact (owner, operator, a compliance label) resolved from a resource's tags."""
 
@@ -148,7 +150,7 @@ class Fact:
 
 
 @_set_by_slots
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Resource:
     """A Terraform resource/data source or a Kubernetes object, with its effective tags.
 
@@ -214,7 +216,7 @@ def msp_id(name: str) -> str:
 
 
 @_set_by_slots
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Edge:
     """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
 
@@ -296,6 +298,8 @@ class Suppressed:
 
 @dataclass(frozen=True)
 class LoadResult:
+    """What the loaders read: resources, the problems and notes of the reading, the files read, the suppressions."""
+
     resources: tuple[Resource, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
     notes: tuple[str, ...] = ()
@@ -304,8 +308,10 @@ class LoadResult:
 
 
 @_set_by_slots
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Finding:
+    """What a rule found on a resource (or a file), where, and through which path and places."""
+
     rule: str
     name: str
     severity: Severity
