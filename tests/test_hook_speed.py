@@ -617,3 +617,57 @@ def test_the_records_a_check_imports_have_docstrings(tmp_path: Path, files: dict
             if written and (value.__doc__ or "").startswith(f"{value.__name__}("):
                 undocumented.append(f"{name}.{value.__name__}")
     assert undocumented == [], " ".join(undocumented)
+
+
+def _compiled_by(cwd: Path, *args: str) -> set[str]:
+    """The regular expressions ``ownlint ARGS`` compiles in a fresh interpreter (the module's and the run's)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import re, runpy, sys\n"
+        "compiled = set()\n"
+        "compile = re._compiler.compile\n"
+        "def counted(pattern, flags):\n"
+        "    compiled.add(pattern if isinstance(pattern, str) else repr(pattern))\n"
+        "    return compile(pattern, flags)\n"
+        "re._compiler.compile = counted\n"
+        "sys.argv = ['ownlint', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('ownlint', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write('\\0'.join(sorted(compiled)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return set(done.stderr.rpartition("\n")[2].split("\0"))
+
+
+def test_a_warm_one_file_check_compiles_no_pattern_it_does_not_use(tmp_path: Path) -> None:
+    """Module calls are searched, surrogates replaced, Markdown escaped, GKE members read only when there is
+    something to do it to: their patterns are compiled then, not at import."""
+    from ownlint.graph.relations import cloud_iam
+    from ownlint.loaders import files
+    from ownlint.loaders.terraform import callers
+    from ownlint.report import escape
+
+    unused = [
+        callers.MODULE_WORD,
+        callers._SOURCE,
+        callers._LITERAL,
+        files._SURROGATE,
+        files._SURROGATE_ESCAPE,
+        escape._MARKDOWN_SIGN,
+        escape._LONE_UNDERSCORE,
+        cloud_iam.WORKLOAD_IDENTITY,
+    ]
+    repo = write_tree(
+        tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": MSP_CONFIG, "stack/main.tf": TRUSTING + BUCKET % ""}
+    )
+    (repo / ".git").mkdir()
+    cache = str(tmp_path / "cache")
+    run_cli_args = ("check", "--cache-dir", cache, "--", "stack/main.tf")
+    _compiled_by(repo, *run_cli_args)
+    compiled = _compiled_by(repo, *run_cli_args)
+    assert len(compiled) > 3  # the probe sees the run's patterns
+    assert sorted(compiled & {getattr(p, "pattern", p) for p in unused}) == []
