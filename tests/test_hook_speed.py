@@ -671,3 +671,17 @@ def test_a_warm_one_file_check_compiles_no_pattern_it_does_not_use(tmp_path: Pat
     compiled = _compiled_by(repo, *run_cli_args)
     assert len(compiled) > 3  # the probe sees the run's patterns
     assert sorted(compiled & {getattr(p, "pattern", p) for p in unused}) == []
+
+
+def test_the_command_line_builds_only_the_check_command_at_import() -> None:
+    """The other commands' options (~7M instructions) are built when one of them is run or listed."""
+    import subprocess
+    import sys
+
+    probe = "import ownlint.cli as c; print(' '.join(sorted(c.cli.commands)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["check"]
+    listed = run_cli("--help")
+    for name in ("audit", "baseline", "check", "explain", "fix", "graph", "init", "report", "rules"):
+        assert f"\n  {name} " in listed.stdout, name
+    assert run_cli("fix", "--help").exit_code == 0
