@@ -565,3 +565,123 @@ def test_a_config_cache_inside_the_scanned_repository_is_not_used(
     monkeypatch.chdir(repo)
     run_cli("check", "--cache-dir", str(repo / ".cache"), "--", "stack/main.tf")
     assert _config_entries(repo / ".cache") == []
+
+
+# -- start-up: what every run builds at import (issue 20: a one-file check is import-bound) --
+
+
+def _made_at_import(module: str) -> list[str]:
+    """The methods ``dataclass`` writes (and compiles, ~0.4M instructions each) while ``module`` is imported."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import dataclasses, importlib, sys\n"
+        "made = []\n"
+        "create = dataclasses._create_fn\n"
+        "def counted(name, *args, **kwargs):\n"
+        "    made.append(name)\n"
+        "    return create(name, *args, **kwargs)\n"
+        "dataclasses._create_fn = counted\n"
+        f"importlib.import_module({module!r})\n"
+        "print(' '.join(made))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_the_hot_records_init_is_written_once() -> None:
+    """``_set_by_slots`` writes the hot records' ``__init__``: the dataclass does not write one to be replaced."""
+    import dataclasses
+
+    from ownlint import model
+
+    records = [c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
+    hot = {"Place", "TagValue", "Fact", "Resource", "Edge", "Finding"}
+    assert hot <= {c.__name__ for c in records}
+    assert _made_at_import("ownlint.model").count("__init__") == len(records) - len(hot)
+
+
+@pytest.mark.parametrize(("files", "named"), [(TERRAFORM, "stack/main.tf"), (MANIFEST, "apps/app.yaml")])
+def test_the_records_a_check_imports_have_docstrings(tmp_path: Path, files: dict[str, str], named: str) -> None:
+    """A dataclass without a docstring gets one made from ``inspect.signature`` at import (~0.7M instructions)."""
+    import dataclasses
+    import importlib
+
+    write_tree(tmp_path, files)
+    _, imported = imports_of(tmp_path, "check", "--no-cache", "--", named)
+    undocumented = []
+    for name in sorted(n for n in imported if n.startswith("ownlint")):
+        for value in vars(importlib.import_module(name)).values():
+            written = isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == name
+            if written and (value.__doc__ or "").startswith(f"{value.__name__}("):
+                undocumented.append(f"{name}.{value.__name__}")
+    assert undocumented == [], " ".join(undocumented)
+
+
+def _compiled_by(cwd: Path, *args: str) -> set[str]:
+    """The regular expressions ``ownlint ARGS`` compiles in a fresh interpreter (the module's and the run's)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import re, runpy, sys\n"
+        "compiled = set()\n"
+        "compile = re._compiler.compile\n"
+        "def counted(pattern, flags):\n"
+        "    compiled.add(pattern if isinstance(pattern, str) else repr(pattern))\n"
+        "    return compile(pattern, flags)\n"
+        "re._compiler.compile = counted\n"
+        "sys.argv = ['ownlint', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('ownlint', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write('\\0'.join(sorted(compiled)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return set(done.stderr.rpartition("\n")[2].split("\0"))
+
+
+def test_a_warm_one_file_check_compiles_no_pattern_it_does_not_use(tmp_path: Path) -> None:
+    """Module calls are searched, surrogates replaced, Markdown escaped, GKE members read only when there is
+    something to do it to: their patterns are compiled then, not at import."""
+    from ownlint.graph.relations import cloud_iam
+    from ownlint.loaders import files
+    from ownlint.loaders.terraform import callers
+    from ownlint.report import escape
+
+    unused = [
+        callers.MODULE_WORD,
+        callers._SOURCE,
+        callers._LITERAL,
+        files._SURROGATE,
+        files._SURROGATE_ESCAPE,
+        escape._MARKDOWN_SIGN,
+        escape._LONE_UNDERSCORE,
+        cloud_iam.WORKLOAD_IDENTITY,
+    ]
+    repo = write_tree(
+        tmp_path / "repo", {**TERRAFORM, "ownlint.yaml": MSP_CONFIG, "stack/main.tf": TRUSTING + BUCKET % ""}
+    )
+    (repo / ".git").mkdir()
+    cache = str(tmp_path / "cache")
+    run_cli_args = ("check", "--cache-dir", cache, "--", "stack/main.tf")
+    _compiled_by(repo, *run_cli_args)
+    compiled = _compiled_by(repo, *run_cli_args)
+    assert len(compiled) > 3  # the probe sees the run's patterns
+    assert sorted(compiled & {getattr(p, "pattern", p) for p in unused}) == []
+
+
+def test_the_command_line_builds_only_the_check_command_at_import() -> None:
+    """The other commands' options (~7M instructions) are built when one of them is run or listed."""
+    import subprocess
+    import sys
+
+    probe = "import ownlint.cli as c; print(' '.join(sorted(c.cli.commands)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["check"]
+    listed = run_cli("--help")
+    for name in ("audit", "baseline", "check", "explain", "fix", "graph", "init", "report", "rules"):
+        assert f"\n  {name} " in listed.stdout, name
+    assert run_cli("fix", "--help").exit_code == 0

@@ -9,7 +9,7 @@ import hashlib
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 # keys of ``Resource.attributes`` that are no attribute: a block's (or manifest's) line, and its keys' lines
 LINE = "__line__"
@@ -20,15 +20,18 @@ POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "J
 
 
 def _set_by_slots(cls: type[_T]) -> type[_T]:
-    """``cls`` (a frozen dataclass with slots) made by an ``__init__`` that sets each field through its slot's
-    descriptor, bound once: the dataclass's looks ``object.__setattr__`` up for each field, which cost as much
-    again (a warm run of a monorepo makes some 70k records). The same parameters, defaults and values; no
-    factory, no post-init."""
+    """``cls`` (a frozen dataclass with slots and ``init=False``) given an ``__init__`` that sets each field
+    through its slot's descriptor, bound once: the dataclass's looks ``object.__setattr__`` up for each field,
+    which cost as much again (a warm run of a monorepo makes some 70k records). The same parameters, defaults
+    and values as the dataclass's; no factory, no post-init. (``init=False``: no ``__init__`` is compiled at
+    import only to be replaced.)"""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if hasattr(cls, "__post_init__") or any(
-        f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only is True for f in fields
+    if (
+        "__init__" in vars(cls)
+        or hasattr(cls, "__post_init__")
+        or any(f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only is True for f in fields)
     ):
-        raise TypeError(f"{cls.__name__}: only plain fields are set by their slots")
+        raise TypeError(f"{cls.__name__}: only plain fields of a dataclass(init=False) are set by their slots")
     scope: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
     scope.update({f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
     parameters = ", ".join(
@@ -40,10 +43,19 @@ def _set_by_slots(cls: type[_T]) -> type[_T]:
     exec(source, namespace)  # the source is written above from the field names alone
     init = namespace["make"](**scope)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__annotations__ = dict(cls.__init__.__annotations__)
-    init.__doc__ = cls.__init__.__doc__
+    init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}  # as the dataclass writes them
     setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method
     return cls
+
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass as hot_record  # to mypy: a dataclass, with the __init__ it writes
+else:
+
+    def hot_record(**options: Any) -> Callable[[type[_T]], type[_T]]:
+        """``dataclass(**options)`` with ``_set_by_slots``'s ``__init__``: the dataclass writes none (compiling
+        one only to replace it cost ~1.7M instructions a class at import)."""
+        return lambda cls: _set_by_slots(dataclass(init=False, **options)(cls))
 
 
 # told how far a long step of a run is: its name ("reading manifests"), the units done, their total;
@@ -102,8 +114,7 @@ class PlaceKind(str, enum.Enum):
     FINDING = "finding"  # where a finding is reported
 
 
-@_set_by_slots
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Place:
     """One step of provenance: where a value (or the place to fix it) is, what that place is in words
     (``what``, for people) and as a kind (``kind``, ``name``, ``subject``: for code)."""
@@ -119,8 +130,7 @@ class Place:
         return f"{self.what} ({self.file}:{self.line})"
 
 
-@_set_by_slots
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class TagValue:
     """A tag, label or annotation as its source gives it: known text, or unknown with the reason."""
 
@@ -134,8 +144,7 @@ class TagValue:
         return self.reason is None
 
 
-@_set_by_slots
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Fact:
     """An ownership fact (owner, operator, a compliance label) resolved from a resource's tags."""
 
@@ -147,8 +156,7 @@ class Fact:
     provenance: tuple[Place, ...] = ()
 
 
-@_set_by_slots
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Resource:
     """A Terraform resource/data source or a Kubernetes object, with its effective tags.
 
@@ -213,8 +221,7 @@ def msp_id(name: str) -> str:
     return f"msp:{name}"
 
 
-@_set_by_slots
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Edge:
     """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
 
@@ -296,6 +303,8 @@ class Suppressed:
 
 @dataclass(frozen=True)
 class LoadResult:
+    """What the loaders read: resources, the problems and notes of the reading, the files read, the suppressions."""
+
     resources: tuple[Resource, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
     notes: tuple[str, ...] = ()
@@ -303,9 +312,10 @@ class LoadResult:
     suppressions: tuple[Suppression, ...] = ()
 
 
-@_set_by_slots
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Finding:
+    """What a rule found on a resource (or a file), where, and through which path and places."""
+
     rule: str
     name: str
     severity: Severity

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """What ``ownlint check`` was asked: the inputs, the rules selected, the threshold, the date."""
+
     inputs: Inputs = field(default_factory=Inputs)
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -44,6 +46,8 @@ class CheckOptions:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """The report of a check, its notes for stderr and its exit code."""
+
     report: Report
     notes: tuple[str, ...]
     exit_code: int

@@ -10,6 +10,8 @@ from functools import cached_property
 
 @dataclass(frozen=True)
 class Category:
+    """A resource category: what it matches, who may own and operate it, the labels it requires."""
+
     name: str
     match: tuple[str, ...]
     owners: frozenset[str]
@@ -19,6 +21,8 @@ class Category:
 
 @dataclass(frozen=True)
 class Msp:
+    """A managed service provider: where it works, its contracts and the identities it acts as."""
+
     name: str
     location: str = "onshore"
     contracts: tuple[str, ...] = ()
@@ -70,6 +74,8 @@ class Inheritance:
 
 @dataclass(frozen=True)
 class Waiver:
+    """A config waiver: a rule not applied to a resource, why, until when and approved by whom."""
+
     rule: str
     resource: str
     reason: str
@@ -90,6 +96,8 @@ class Default:
 
 @dataclass(frozen=True)
 class Config:
+    """The composed configuration a run applies (presets, the user's file, command-line options)."""
+
     source: str
     keys: Mapping[str, tuple[str, ...]]
     labels: Mapping[str, frozenset[str]]

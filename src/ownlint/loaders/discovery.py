@@ -38,6 +38,8 @@ TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, 
 
 @dataclass
 class Discovered:
+    """The files a run reads under ``root``, by kind."""
+
     root: Path
     terraform: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)

@@ -14,8 +14,9 @@ from typing import Any
 from ownlint.model import LoadProblem
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # in JSON text: a surrogate, maybe one of a pair
+# patterns as text, compiled on first use (re's cache): most runs read no standard input and no escaped surrogate
+_SURROGATE = "[\ud800-\udfff]"
+_SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"  # in JSON text: a surrogate, maybe one of a pair
 
 
 def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str | LoadProblem:
@@ -47,7 +48,7 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
 def checked_text(text: str, shown: str) -> str | LoadProblem:
     """Text read elsewhere (standard input, decoded with ``surrogateescape``): a problem at the line of
     its first byte that was not UTF-8, or the text."""
-    found = _SURROGATE.search(text)
+    found = re.search(_SURROGATE, text)
     if found is None:
         return text
     return LoadProblem(shown, text.count("\n", 0, found.start()) + 1, "not UTF-8 text")
@@ -57,10 +58,11 @@ def without_lone_surrogates(text: str, data: Any) -> Any:
     """``data`` that ``json.loads`` made of ``text`` with each lone surrogate (an escape such as
     ``"\\ud800"`` with no partner) replaced by U+FFFD, as Go's decoder does (Terraform, kubectl):
     no UTF-8 output or store can hold one. Walked without recursion, only when the text has such an escape."""
-    if _SURROGATE_ESCAPE.search(text) is None:
+    if re.search(_SURROGATE_ESCAPE, text) is None:
         return data
     if isinstance(data, str):
-        return _SURROGATE.sub("\ufffd", data)
+        return re.sub(_SURROGATE, "\ufffd", data)
+    surrogate = re.compile(_SURROGATE)
     pending = [data]
     while pending:
         node = pending.pop()
@@ -69,10 +71,10 @@ def without_lone_surrogates(text: str, data: Any) -> Any:
             node.clear()  # keys are rebuilt in their order, replaced too
         for key, value in entries:
             if isinstance(value, str):
-                value = _SURROGATE.sub("\ufffd", value)
+                value = surrogate.sub("\ufffd", value)
             elif isinstance(value, (dict, list)):
                 pending.append(value)
-            node[_SURROGATE.sub("\ufffd", key) if isinstance(key, str) else key] = value
+            node[surrogate.sub("\ufffd", key) if isinstance(key, str) else key] = value
     return data
 
 

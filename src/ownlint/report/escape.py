@@ -73,15 +73,16 @@ def workflow_property(text: str) -> str:
     return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-_MARKDOWN_SIGN = re.compile(r"[\\`*\[\]~|]")
-_LONE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # an underscore inside a word emphasises nothing
+# patterns as text, compiled on first use (re's cache): most runs write no Markdown
+_MARKDOWN_SIGN = r"[\\`*\[\]~|]"
+_LONE_UNDERSCORE = r"(?<![^\W_])_|_(?![^\W_])"  # an underscore inside a word emphasises nothing
 
 
 def markdown(text: str) -> str:
     """Text for a Markdown line or table cell (GitHub's flavour): visible escapes, ``&<>`` as entities,
     a backslash before every sign that could make a link, image, code span, emphasis or cell border."""
     shown = terminal(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _LONE_UNDERSCORE.sub(r"\\_", _MARKDOWN_SIGN.sub(r"\\\g<0>", shown))
+    return re.sub(_LONE_UNDERSCORE, r"\\_", re.sub(_MARKDOWN_SIGN, r"\\\g<0>", shown))
 
 
 def markdown_code(text: str) -> str:

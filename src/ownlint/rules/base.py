@@ -72,6 +72,8 @@ class RuleContext:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: its code, name, severity, documentation and the function that checks a context."""
+
     code: str
     name: str
     severity: Severity

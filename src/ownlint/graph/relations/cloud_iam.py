@@ -41,7 +41,8 @@ GCP_TARGETS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topic": (("google_pubsub_topic",), ("name",)),
     "instance": (("google_sql_database_instance", "google_spanner_instance"), ("name",)),
 }
-WORKLOAD_IDENTITY = re.compile(r"serviceAccount:[^\[]+\.svc\.id\.goog\[([^/\]]+)/([^\]]+)\]")
+# compiled on first use (re's cache): a graph without a Google IAM member never needs it
+WORKLOAD_IDENTITY = r"serviceAccount:[^\[]+\.svc\.id\.goog\[([^/\]]+)/([^\]]+)\]"
 AZURE_DATA_TYPES = (
     "azurerm_storage_account",
     "azurerm_key_vault",
@@ -68,7 +69,7 @@ def _google(index: ResourceIndex, config: Config) -> Iterator[Edge]:
                 for source in _gcp_sources(binding, member, index, config):
                     for target in targets:
                         yield Edge(source, target, "grants", place, f"{role} for {member}")
-                workload = WORKLOAD_IDENTITY.search(member)
+                workload = re.search(WORKLOAD_IDENTITY, member)
                 if workload and role == "roles/iam.workloadIdentityUser":
                     account = index.by_id.get(f"ServiceAccount/{workload.group(1)}/{workload.group(2)}")
                     for target in targets if account is not None else ():

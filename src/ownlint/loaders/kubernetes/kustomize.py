@@ -32,6 +32,8 @@ REMOTE = ("://", "git@", "github.com/", "gitlab.com/", "bitbucket.org/")
 
 @dataclass
 class Built:
+    """What the kustomizations built: manifests, the files they used, problems and notes."""
+
     manifests: list[Manifest] = field(default_factory=list)
     used: set[str] = field(default_factory=set)  # files that are part of a build (not objects of their own)
     problems: list[LoadProblem] = field(default_factory=list)

@@ -37,6 +37,8 @@ class Users:
 
 @dataclass
 class _Candidate:
+    """A kustomization that may use a named file: its directory, its text, its resolved entries."""
+
     directory: Path
     text: str
     targets: frozenset[Path] | None = None  # its entries resolved, once it is worth parsing

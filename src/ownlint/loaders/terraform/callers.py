@@ -25,13 +25,14 @@ from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem
 
-MODULE_WORD = re.compile(r"\bmodule\b")  # every file with a module block has it (HCL or JSON syntax)
+# patterns as text, compiled on first use (re's cache): a warm one-file check searches no file for module calls
+MODULE_WORD = r"\bmodule\b"  # every file with a module block has it (HCL or JSON syntax)
 _BACKEND = re.compile(r'^\s*(?:backend\s+"|cloud\s*\{)', re.M)
 _ROOT_FILES = (".terraform.lock.hcl", "terraform.tfvars", "terraform.tfvars.json", ".terraform")
 UNSURE = "?"  # a source whose text does not show its value (an escape, a template, an expression): outlined
 _GAP = r"(?:\s|/\*.*?\*/|#[^\n]*|//[^\n]*)*"  # what may stand between two tokens: blanks, comments
-_SOURCE = re.compile(rf"\bsource{_GAP}=(?![=>]){_GAP}", re.S)  # an attribute named source (a module's is its call)
-_LITERAL = re.compile(rf'"([^"\\\n]*)"{_GAP}(?=[A-Za-z_}}]|\Z)', re.S)  # a quoted text that ends the expression
+_SOURCE = rf"(?s)\bsource{_GAP}=(?![=>]){_GAP}"  # an attribute named source (a module's is its call)
+_LITERAL = rf'(?s)"([^"\\\n]*)"{_GAP}(?=[A-Za-z_}}]|\Z)'  # a quoted text that ends the expression
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def surely_root(directory: Path, max_bytes: int) -> bool:
 def local_sources(text: str, name: str, outline: OutlineFunction) -> list[str]:
     """The local ``source`` of each ``module`` block of a file (a file that does not parse calls nothing:
     its problem is reported where it is loaded)."""
-    if MODULE_WORD.search(text) is None:
+    if re.search(MODULE_WORD, text) is None:
         return []
     from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
     from ownlint.loaders.terraform.json_syntax import parse_json_file
@@ -236,13 +237,14 @@ def local_strings(path: str, max_bytes: int) -> list[str] | None:
     if b"module" not in _head(path, max_bytes):  # the bytes are searched before decoding
         return None
     text = read_text(Path(path), os.path.basename(path), max_bytes)
-    if isinstance(text, LoadProblem) or not MODULE_WORD.search(text):
+    if isinstance(text, LoadProblem) or not re.search(MODULE_WORD, text):
         return None
     if path.endswith(".json"):
         return [UNSURE]
     found: list[str] = []
-    for attribute in _SOURCE.finditer(text):
-        literal = _LITERAL.match(text, attribute.end())
+    literals = re.compile(_LITERAL)
+    for attribute in re.finditer(_SOURCE, text):
+        literal = literals.match(text, attribute.end())
         value = literal.group(1) if literal is not None else None
         if value is None or "${" in value or "%{" in value:
             found.append(UNSURE)

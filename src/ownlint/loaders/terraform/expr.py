@@ -14,6 +14,8 @@ Scalar = str | int | float | bool | None
 
 @dataclass(frozen=True, slots=True)
 class Lit:
+    """A literal: a string, number, bool or null."""
+
     value: Scalar
 
 
@@ -33,11 +35,15 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class AttrStep:
+    """``.name`` in a traversal."""
+
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class IndexStep:
+    """``[key]`` in a traversal."""
+
     key: Expr
 
 
@@ -51,12 +57,16 @@ Step = AttrStep | IndexStep | SplatStep
 
 @dataclass(frozen=True, slots=True)
 class Traversal:
+    """An expression followed by attribute, index and splat steps: ``aws_s3_bucket.b.arn``."""
+
     base: Expr
     steps: tuple[Step, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """A function call; ``expand_last``: its last argument is followed by ``...``."""
+
     name: str
     args: tuple[Expr, ...]
     expand_last: bool = False
@@ -64,6 +74,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class ObjectItem:
+    """``key = value`` of an object, with its line."""
+
     key: Expr
     value: Expr
     line: int
@@ -71,16 +83,22 @@ class ObjectItem:
 
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
+    """``{ ... }``: its items in their order."""
+
     items: tuple[ObjectItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TupleExpr:
+    """``[ ... ]``: its items in their order."""
+
     items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Conditional:
+    """``condition ? if_true : if_false``."""
+
     condition: Expr
     if_true: Expr
     if_false: Expr
@@ -101,6 +119,8 @@ class ForExpr:
 
 @dataclass(frozen=True, slots=True)
 class BinaryOp:
+    """``left op right``."""
+
     op: str
     left: Expr
     right: Expr
@@ -108,6 +128,8 @@ class BinaryOp:
 
 @dataclass(frozen=True, slots=True)
 class UnaryOp:
+    """``op operand`` (``!`` or ``-``)."""
+
     op: str
     operand: Expr
 
@@ -137,6 +159,8 @@ Expr = (
 
 @dataclass(frozen=True, slots=True)
 class Attribute:
+    """``name = expr`` in a body, with its lines."""
+
     name: str
     expr: Expr
     line: int
@@ -145,6 +169,8 @@ class Attribute:
 
 @dataclass(frozen=True, slots=True)
 class Block:
+    """``type "label" ... { ... }``: its attributes and nested blocks, with its lines."""
+
     type: str
     labels: tuple[str, ...]
     attributes: tuple[Attribute, ...]

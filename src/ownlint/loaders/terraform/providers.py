@@ -21,6 +21,8 @@ DEFAULT_TAGGING = ("aws", "google", "google-beta")
 
 @dataclass(frozen=True)
 class ProviderTags:
+    """A provider's default tags (``key``: the provider and its alias) and where they are set."""
+
     key: str
     traced: TracedTags
     place: Place

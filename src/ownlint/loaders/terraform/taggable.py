@@ -11,6 +11,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class TaggableIndex:
+    """Which resource types take tags or labels, and through which attribute."""
+
     tag_attribute: dict[str, str]
     types: frozenset[str]
     # a type's own label attribute where it is not the provider's, as keys through nested blocks
