@@ -12,7 +12,8 @@ too (their module calls, for finding the roots), so a warm run parses nothing th
 An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
 variable values given on the command line) and its checksum does. An entry is a line with the checksum of
-the rest, a line of JSON with the key material and the inputs, then the result's JSON (``codec``), parsed
+the rest, a line of JSON with its key (the digest of that material, which its pack part's line holds once
+for all its entries but the directory) and the inputs, then the result's JSON (``codec``), parsed
 only once the inputs match. Entries are kept in a few pack files, appended to (``packs``: creating a file
 per entry cost more than encoding it, rewriting a pack at each flush made the bytes written grow with the
 square of the estate); the directory and file I/O are ``store``'s (this user's 0700 directory beside the
@@ -43,7 +44,7 @@ from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_dire
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 4  # bump when an entry's shape or what a probe means changes
+FORMAT = 5  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -90,15 +91,18 @@ def _installed_version(module: str, distribution: str) -> str:
     return ",".join(versions) or "?"
 
 
-def entry_bytes(material: dict[str, Any], inputs: list[list[str]], payload: str) -> bytes:
-    """An entry's file: the checksum of the rest, the key material with the inputs (one line), then the payload
-    (the result as JSON, not re-escaped inside the header: a warm run parses it only once the inputs match)."""
-    body = (json.dumps([material, inputs], separators=(",", ":")) + "\n" + payload).encode("utf-8", "surrogatepass")
+def entry_bytes(key: str, inputs: list[list[str]], payload: str) -> bytes:
+    """An entry's bytes: the checksum of the rest, its key (the digest of its key material: the material itself,
+    the same for every entry of a pack part but its directory, is in the part's line) with the inputs (one line),
+    then the payload (the result as JSON, not re-escaped inside the header: a warm run parses it only once the
+    inputs match). Both are ASCII (JSON escapes the rest), so no pass re-encodes them."""
+    header = json.dumps([key, inputs], separators=(",", ":"))
+    body = b"".join([header.encode("ascii"), b"\n", payload.encode("ascii")])
     return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
 
 
 def read_entry(data: bytes) -> tuple[Any, Any, bytes] | None:
-    """The key material, the inputs and the payload of an intact entry (its checksum matches), else None:
+    """The key, the inputs and the payload of an intact entry (its checksum matches), else None:
     one damaged or edited after it was written is not used."""
     check, _, body = data.partition(b"\n")
     if check != hashlib.sha256(body).hexdigest().encode():
@@ -126,7 +130,7 @@ class ResultCache:
         self.packs = Packs(self.store)
         self._packs: dict[str, tuple[str, dict[str, Any]]] = {}  # kind -> its packs' name prefix and key material
         self._shared: dict[str, dict[str, Any]] = {}  # kind -> the key material its entries share
-        self._keys: dict[tuple[str, Path], tuple[dict[str, Any], str]] = {}
+        self._keys: dict[tuple[str, Path], str] = {}
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -174,12 +178,11 @@ class ResultCache:
             shared = self._shared[kind] = self._made_material(kind)
         return dict(shared) if directory is None else {**shared, "directory": str(directory)}
 
-    def _keyed(self, kind: str, directory: Path) -> tuple[dict[str, Any], str]:
-        """An entry's key material and key: made once a run (each is looked up, then written)."""
+    def _keyed(self, kind: str, directory: Path) -> str:
+        """An entry's key, the digest of its key material: made once a run (each is looked up, then written)."""
         found = self._keys.get((kind, directory))
         if found is None:
-            material = self._material(kind, directory)
-            found = self._keys[(kind, directory)] = material, self._key(material)
+            found = self._keys[(kind, directory)] = self._key(self._material(kind, directory))
         return found
 
     def _made_material(self, kind: str) -> dict[str, Any]:
@@ -211,17 +214,17 @@ class ResultCache:
 
     def _valid(self, kind: str, directory: Path) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
-        material, key = self._keyed(kind, directory)
+        key = self._keyed(kind, directory)
         data = self.packs.get(*self._pack(kind, directory), key)
         if data is None:
             return None
-        found = self._checked(kind, directory, material, data)
+        found = self._checked(kind, key, data)
         self.stale = self.stale or found is None
         return found
 
-    def _checked(self, kind: str, directory: Path, material: dict[str, Any], data: bytes) -> Any:
+    def _checked(self, kind: str, key: str, data: bytes) -> Any:
         entry = read_entry(data)
-        if entry is None or entry[0] != material:
+        if entry is None or entry[0] != key:
             return None
         try:
             inputs = [(probe, path, value) for probe, path, value in entry[1]]
@@ -236,7 +239,7 @@ class ResultCache:
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
-        material, key = self._keyed(kind, directory)
+        key = self._keyed(kind, directory)
         encode, places = codec.encoder()
         try:
             value = _encoded(result, encode)
@@ -246,7 +249,7 @@ class ResultCache:
             return  # a value JSON cannot give back exactly: evaluated each time
         inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
         pack, shared = self._pack(kind, directory)
-        self.packs.put(pack, shared, key, str(directory), entry_bytes(material, inputs, payload))
+        self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload))
 
 
 def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any]) -> Any:
