@@ -96,8 +96,9 @@ class ManifestCache:
             body = json.dumps(stored, separators=(",", ":"), check_circular=False)
         except (ValueError, RecursionError):
             return
-        check = hashlib.sha256(body.encode()).hexdigest()
-        self.store.write(self.key(bucket), json.dumps({"key": material, "check": check}) + "\n" + body)
+        raw = body.encode("ascii")  # once: hashed, then written as it is
+        header = json.dumps({"key": material, "check": hashlib.sha256(raw).hexdigest()}).encode("ascii")
+        self.store.write(self.key(bucket), b"".join([header, b"\n", raw]))
 
     def prune(self) -> None:
         self.store.prune(MAX_BYTES)

@@ -128,9 +128,10 @@ class ResultCache:
         self.options = options
         self.stale = False  # an entry of this key was found changed: its files are being edited
         self.packs = Packs(self.store)
-        self._packs: dict[str, tuple[str, dict[str, Any]]] = {}  # kind -> its packs' name prefix and key material
+        self._packs: dict[str, tuple[str, str]] = {}  # kind -> its packs' name prefix and key material's digest
+        self._bucket_material: dict[tuple[str, int], dict[str, Any]] = {}  # (kind, bucket) -> its pack's
         self._shared: dict[str, dict[str, Any]] = {}  # kind -> the key material its entries share
-        self._keys: dict[tuple[str, Path], str] = {}
+        self._keys: dict[tuple[str, Path], tuple[str, str, dict[str, Any]]] = {}
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -171,18 +172,25 @@ class ResultCache:
         """Entries written by worker processes: the cache is pruned when it grew."""
         self.store.written += count
 
-    def _material(self, kind: str, directory: Path | None) -> dict[str, Any]:
-        """An entry's key material (``directory`` None: what all entries of ``kind`` share, their packs')."""
+    def _material(self, kind: str) -> dict[str, Any]:
+        """The key material all entries of ``kind`` share (their packs'): an entry's adds its directory."""
         shared = self._shared.get(kind)
         if shared is None:
             shared = self._shared[kind] = self._made_material(kind)
-        return dict(shared) if directory is None else {**shared, "directory": str(directory)}
+        return shared
 
-    def _keyed(self, kind: str, directory: Path) -> str:
-        """An entry's key, the digest of its key material: made once a run (each is looked up, then written)."""
+    def _keyed(self, kind: str, directory: Path) -> tuple[str, str, dict[str, Any]]:
+        """An entry's key (the digest of its kind's shared key material's digest and its directory: no JSON
+        per entry), its pack and the pack's key material: made once a run (each is looked up, then written)."""
         found = self._keys.get((kind, directory))
         if found is None:
-            found = self._keys[(kind, directory)] = self._key(self._material(kind, directory))
+            prefix, digest = self._prefix(kind)
+            bucket = bucket_of(str(directory))
+            material = self._bucket_material.get((kind, bucket))
+            if material is None:
+                material = self._bucket_material[(kind, bucket)] = {**self._material(kind), "bucket": bucket}
+            text = f"{digest}\n{directory}".encode("utf-8", "surrogatepass")
+            found = self._keys[(kind, directory)] = hashlib.sha256(text).hexdigest(), f"{prefix}{bucket:02x}", material
         return found
 
     def _made_material(self, kind: str) -> dict[str, Any]:
@@ -199,23 +207,19 @@ class ResultCache:
             "options": self.options if kind == "root" else "",  # command-line values feed roots only
         }
 
-    def _key(self, material: dict[str, Any]) -> str:
-        return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
-
-    def _pack(self, kind: str, directory: Path) -> tuple[str, dict[str, Any]]:
-        """The pack an entry is kept in, and the pack's key material: the packs of one kind and key share a
-        subdirectory (their names differ in the last two digits: the bucket), made once."""
+    def _prefix(self, kind: str) -> tuple[str, str]:
+        """The name prefix of the packs of ``kind`` and the digest of their shared key material: the packs of
+        one kind and key share a subdirectory (their names differ in the last two digits: the bucket)."""
         if kind not in self._packs:
-            shared = self._material(kind, None)
-            self._packs[kind] = self._key(shared)[:62], shared
-        prefix, shared = self._packs[kind]
-        bucket = bucket_of(str(directory))
-        return f"{prefix}{bucket:02x}", {**shared, "bucket": bucket}
+            text = json.dumps(self._material(kind), sort_keys=True).encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(text).hexdigest()
+            self._packs[kind] = digest[:62], digest
+        return self._packs[kind]
 
     def _valid(self, kind: str, directory: Path) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
-        key = self._keyed(kind, directory)
-        data = self.packs.get(*self._pack(kind, directory), key)
+        key, pack, shared = self._keyed(kind, directory)
+        data = self.packs.get(pack, shared, key)
         if data is None:
             return None
         found = self._checked(kind, key, data)
@@ -239,7 +243,7 @@ class ResultCache:
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
-        key = self._keyed(kind, directory)
+        key, pack, shared = self._keyed(kind, directory)
         encode, places = codec.encoder()
         try:
             value = _encoded(result, encode)
@@ -248,7 +252,6 @@ class ResultCache:
         except (codec.Unencodable, ValueError, TypeError, RecursionError):
             return  # a value JSON cannot give back exactly: evaluated each time
         inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
-        pack, shared = self._pack(kind, directory)
         self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload))
 
 
