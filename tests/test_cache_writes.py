@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from tests.conftest import run_cli, write_tree
 
-from ownlint.loaders.terraform import packs
+from ownlint.loaders.terraform import codec, packs
+from ownlint.loaders.terraform.loaded import LoadedTree
 from ownlint.loaders.terraform.store import code_digest
+from ownlint.model import Place, PlaceKind, Resource, TagValue
 
 ROOT = """provider "aws" {{}}
 resource "aws_sqs_queue" "q" {{
@@ -80,3 +84,55 @@ def test_a_cold_run_makes_one_subdirectory_for_the_manifest_cache(tmp_path: Path
     assert len(entries) > 30
     assert len([p for p in (cache / "manifests").iterdir() if p.is_dir()]) == 1
     assert _check(estate, "--cache-dir", str(cache)) == expected
+
+
+def _tree() -> Any:
+    place = Place("stack/main.tf", 3, "tags of x", PlaceKind.ATTRIBUTE, "tags", "x")
+    shared = (TagValue("Owner", "team-a", (place,)), TagValue("Env", None, (place,), "unknown: var.env"))
+    resources = [
+        Resource(f"aws_sqs_queue.q{n}", "aws_sqs_queue", f"q{n}", "terraform", "main.tf", 1, 2, "stack", tags=shared)
+        for n in range(50)
+    ]
+    return LoadedTree(resources, [], [])
+
+
+def _payload(value: Any) -> Any:
+    encode, table = codec.encoder()
+    encoded = encode(value)
+    return json.loads(json.dumps([table, encoded], separators=(",", ":"), check_circular=False))
+
+
+def test_a_value_met_again_is_written_once_and_comes_back_shared() -> None:
+    """50 module instances sharing two tags (one object each): each tag's fields are written once in the entry,
+    and decoding gives the instances one object again (as they were), equal to what was encoded."""
+    tree = _tree()
+    table, encoded = _payload(tree)
+    assert json.dumps(encoded).count("TagValue") + json.dumps(table).count("TagValue") == 2
+    decoded = codec.decoder(table)(encoded)
+    assert decoded == tree
+    assert decoded.resources[0].tags[0] is decoded.resources[49].tags[0]
+
+
+def _shared_rows(table: list[Any]) -> list[int]:
+    return [index for index, row in enumerate(table) if type(row) is dict]
+
+
+@pytest.mark.parametrize("forgery", ["out of range", "a place", "a place as a value", "a cycle", "not a class"])
+def test_a_forged_reference_to_a_shared_value_is_refused(forgery: str) -> None:
+    table, encoded = _payload(_tree())
+    shared = _shared_rows(table)
+    place = next(index for index, row in enumerate(table) if type(row) is list)
+    text = json.dumps(encoded)
+    if forgery == "out of range":
+        text = text.replace(f'{{"R": {shared[0]}}}', f'{{"R": {len(table)}}}')
+    elif forgery == "a place":
+        text = text.replace(f'{{"R": {shared[0]}}}', f'{{"R": {place}}}')
+    elif forgery == "a place as a value":  # a place reference to a shared value's row
+        text = text.replace(f'{{"R": {shared[0]}}}', f'{{"P": {shared[0]}}}')
+    elif forgery == "a cycle":
+        table[shared[0]]["F"][2] = [{"R": shared[0]}]
+    else:
+        table[shared[0]] = {"L": []}
+    assert forgery in ("a cycle", "not a class") or text != json.dumps(encoded)
+    with pytest.raises(ValueError):
+        codec.decoder(table)(json.loads(text))

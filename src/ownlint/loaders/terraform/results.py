@@ -184,14 +184,18 @@ class ResultCache:
         per entry), its pack and the pack's key material: made once a run (each is looked up, then written)."""
         found = self._keys.get((kind, directory))
         if found is None:
-            prefix, digest = self._prefix(kind)
+            prefix = self._prefix(kind)[0]
             bucket = bucket_of(str(directory))
             material = self._bucket_material.get((kind, bucket))
             if material is None:
                 material = self._bucket_material[(kind, bucket)] = {**self._material(kind), "bucket": bucket}
-            text = f"{digest}\n{directory}".encode("utf-8", "surrogatepass")
-            found = self._keys[(kind, directory)] = hashlib.sha256(text).hexdigest(), f"{prefix}{bucket:02x}", material
+            found = self._keys[(kind, directory)] = self._key(kind, directory), f"{prefix}{bucket:02x}", material
         return found
+
+    def _key(self, kind: str, directory: Path) -> str:
+        """The digest of the digest of the key material of ``kind`` and ``directory``: no JSON per entry."""
+        text = f"{self._prefix(kind)[1]}\n{directory}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(text).hexdigest()
 
     def _made_material(self, kind: str) -> dict[str, Any]:
         context = self.context
