@@ -47,7 +47,8 @@ def _counting(monkeypatch: pytest.MonkeyPatch, kind: type[Any]) -> Counter[str]:
 
 def test_a_tag_shared_by_many_resources_is_encoded_once_per_payload(monkeypatch: pytest.MonkeyPatch) -> None:
     """Module instances share their tags (one ``TagValue`` from the caller's input): a root's entry encodes such a
-    value once, and the entry's bytes are those of encoding each copy on its own; decoding gives it back."""
+    value once, and writes it once (a reference each time it is met again: fewer bytes than encoding each copy on
+    its own); decoding gives it back."""
     place = Place("stack/main.tf", 3, "tags of x", PlaceKind.ATTRIBUTE, "tags", "x")
     shared = (TagValue("Owner", "team-a", (place,)), TagValue("Env", None, (place,), "unknown: var.env"))
     tree = LoadedTree([_resource(f"aws_sqs_queue.q{n}", shared) for n in range(50)], [], [])
@@ -57,10 +58,12 @@ def test_a_tag_shared_by_many_resources_is_encoded_once_per_payload(monkeypatch:
     assert all(a.tags[0] is not b.tags[0] for a, b in zip(tree.resources, copies.resources, strict=True))
     expected = _payload(copies)
     counted = _counting(monkeypatch, TagValue)
-    assert _payload(tree) == expected
+    found = _payload(tree)
+    assert len(found) < 0.7 * len(expected)
     assert counted == {"TagValue": 2}
-    table, encoded = json.loads(expected)
-    assert codec.decoder(table)(encoded) == tree
+    for payload in (found, expected):
+        table, encoded = json.loads(payload)
+        assert codec.decoder(table)(encoded) == tree
 
 
 def test_values_met_again_are_encoded_alike_whatever_was_encoded_between() -> None:
@@ -75,7 +78,7 @@ def test_values_met_again_are_encoded_alike_whatever_was_encoded_between() -> No
     fresh, _ = codec.encoder()
     assert encoded["L"][2] == encoded["L"][0] == encoded["L"][3]["D"][0][1]
     assert encoded["L"][4] == [encoded["L"][0], encoded["L"][1]]
-    assert len(places) == 2
+    assert len([row for row in places if type(row) is list]) == 2  # (the values met again are rows too)
     assert codec.decoder(places)(encoded) == value
     assert fresh(value) == encoded
 
@@ -132,9 +135,9 @@ def test_a_cold_run_hashes_each_result_entry_s_key_once(tmp_path: Path, monkeypa
     counted: Counter[str] = Counter()
     original = results.ResultCache._key
 
-    def key(self: Any, material: dict[str, Any]) -> str:
-        counted[f"{material['kind']} {material.get('directory', '')}"] += 1
-        return original(self, material)
+    def key(self: Any, kind: str, directory: Path) -> str:
+        counted[f"{kind} {directory}"] += 1
+        return original(self, kind, directory)
 
     monkeypatch.setattr(results.ResultCache, "_key", key)
     cold = run_cli("check", "--cache-dir", str(cache), "--jobs", "1", "--format", "json", str(repo))

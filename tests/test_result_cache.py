@@ -240,11 +240,10 @@ def _entries(cache: Path, kind: str) -> dict[str, _Entry]:
     """The cache's entries of ``kind`` by the directory they are for."""
     found = {}
     for path in (cache / "results").glob("*/*.json"):
-        for name, _, _ in _Entry(path, "").items()[1]:
-            entry = _Entry(path, name)
-            material, _, _ = _parts(entry.read())
-            if material["kind"] == kind:
-                found[Path(material["directory"]).name] = entry
+        material, items = _Entry(path, "").items()
+        for name, directory, _ in items:
+            if material["kind"] == kind:  # (an entry records its key; its pack part the key material)
+                found[Path(directory).name] = _Entry(path, name)
     return found
 
 

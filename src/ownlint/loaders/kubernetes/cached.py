@@ -37,7 +37,7 @@ from ownlint.loaders.kubernetes.documents import Manifest
 from ownlint.loaders.terraform.store import EntryStore, code_digest
 from ownlint.model import LoadProblem
 
-FORMAT = 3  # bump when an entry's shape changes
+FORMAT = 4  # bump when an entry's shape or name changes
 # another PyYAML may read a text otherwise; the schema is part of the key (YAML 1.1's `on`/`=` would be stale)
 BACKEND = f"yaml-{yaml.__version__}-{'libyaml' if getattr(yaml, '__with_libyaml__', False) else 'python'}-core12"
 BUCKETS = 64  # entries per repository: a changed file rewrites one of them
@@ -67,11 +67,12 @@ class ManifestCache:
         self.directory = directory
         self.repository = repository
         self.store = EntryStore(directory, MAX_ENTRY_BYTES)
+        self._prefix: str | None = None
 
     def read(self, bucket: int) -> Stored:
         """The directories an intact entry of this key holds ({} when none)."""
         material = self._material(bucket)
-        data = self.store.read(_key(material))
+        data = self.store.read(self.key(bucket))
         if data is None:
             return {}
         header, _, body = data.partition(b"\n")
@@ -95,8 +96,9 @@ class ManifestCache:
             body = json.dumps(stored, separators=(",", ":"), check_circular=False)
         except (ValueError, RecursionError):
             return
-        check = hashlib.sha256(body.encode()).hexdigest()
-        self.store.write(_key(material), json.dumps({"key": material, "check": check}) + "\n" + body)
+        raw = body.encode("ascii")  # once: hashed, then written as it is
+        header = json.dumps({"key": material, "check": hashlib.sha256(raw).hexdigest()}).encode("ascii")
+        self.store.write(self.key(bucket), b"".join([header, b"\n", raw]))
 
     def prune(self) -> None:
         self.store.prune(MAX_BYTES)
@@ -107,12 +109,18 @@ class ManifestCache:
         return os.path.isfile(self.directory / key[:2] / f"{key}.json")
 
     def key(self, bucket: int) -> str:
-        """The name of the bucket's entry."""
-        return _key(self._material(bucket))
+        """The name of the bucket's entry: the buckets of one key share a subdirectory (making one per entry
+        cost a cold run more than writing them), their names differing in the last two digits."""
+        if self._prefix is None:
+            self._prefix = _key(self._shared())[:62]
+        return f"{self._prefix}{bucket:02x}"
+
+    def _shared(self) -> dict[str, Any]:
+        version = {"format": FORMAT, "ownlint": __version__, "code": code_digest(), "backend": BACKEND}
+        return {**version, "repository": self.repository}
 
     def _material(self, bucket: int) -> dict[str, Any]:
-        version = {"format": FORMAT, "ownlint": __version__, "code": code_digest(), "backend": BACKEND}
-        return {**version, "repository": self.repository, "bucket": bucket}
+        return {**self._shared(), "bucket": bucket}
 
 
 def merged(stored: Stored, parsed: Stored) -> Stored:

@@ -4,9 +4,11 @@ come back as themselves. A value of any other type is refused (``Unencodable``):
 
 Plain JSON stands for itself (text, numbers, booleans, None); a tuple is a JSON array; anything else is an
 object with one tagged field: ``L`` a list, ``D`` a dict (pairs), ``C`` a dataclass of the model (name, fields),
-``K`` a ``PlaceKind``, ``T`` a date, ``P`` a place: the index of its fields in the payload's table of places
-(each distinct place is written once: resources repeat the same places many times). Decoding builds only
-these (anything else is a ``ValueError``).
+``K`` a ``PlaceKind``, ``T`` a date, ``P`` a place: the index of its fields in the payload's table (each
+distinct place is written once: resources repeat the same places many times), ``R`` a frozen value of the
+model met more than once (module instances share their tags): the index of its ``C`` object in the same
+table, moved there when it is met again (so its fields are written once, and decoding shares it as the
+value encoded was shared). Decoding builds only these (anything else is a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _PLACE_FIELDS = attrgetter(*_FIELDS[Place])
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves
+_PENDING, _DECODING = object(), object()  # a shared value's row in the decoder: not decoded yet, being decoded
 
 
 class Unencodable(Exception):
@@ -48,8 +51,11 @@ def decoder(table: Any) -> Callable[[Any], Any]:
     """The decoding function for one payload whose table of places is ``table`` (as ``encoder`` filled it)."""
     if type(table) is not list:
         raise ValueError("entry does not match the model")
-    state = _Decoder()
+    state = _Decoder(table)
     for row in table:
+        if type(row) is dict and "C" in row:
+            state.places.append(_PENDING)  # a shared value: decoded when first referred to
+            continue
         if type(row) is not list or len(row) != _ARITY["Place"]:
             raise ValueError("entry does not match the model")
         state.places.append(Place(*[state.decode(item) if type(item) in _NESTED else item for item in row]))
@@ -79,7 +85,7 @@ class _Encoder:
         if shared:
             done = self._done.get(id(value))
             if done is not None:
-                return done[1]
+                return self._again(done[1])
         encode = self.encode
         if kind is tuple:
             encoded: Any = [item if type(item) in _LEAVES else encode(item) for item in value]
@@ -105,6 +111,23 @@ class _Encoder:
             self._done[id(value)] = (value, encoded)
         return encoded
 
+    def _again(self, encoded: Any) -> Any:
+        """A shared value met again: its ``C`` object becomes a reference to a row of the table holding its
+        fields (changed in place: where it was written already refers to the row too); a tuple's items do."""
+        if type(encoded) is list:
+            for item in encoded:
+                if type(item) is dict and "C" in item:
+                    self._moved(item)
+        elif type(encoded) is dict and "C" in encoded:
+            self._moved(encoded)
+        return encoded
+
+    def _moved(self, encoded: dict[str, Any]) -> None:
+        row = dict(encoded)
+        encoded.clear()
+        encoded["R"] = len(self.places)
+        self.places.append(row)
+
     def _place(self, value: Place) -> Any:
         reference = self._by_id.get(id(value))
         if reference is None:
@@ -121,10 +144,11 @@ class _Encoder:
 class _Decoder:
     """One payload's decoding (an object, as ``_Encoder`` is)."""
 
-    __slots__ = ("places",)
+    __slots__ = ("places", "table")
 
-    def __init__(self) -> None:
-        self.places: list[Place] = []
+    def __init__(self, table: list[Any]) -> None:
+        self.places: list[Any] = []  # a Place, a shared value decoded, _PENDING or _DECODING
+        self.table = table
 
     def decode(self, value: Any) -> Any:
         decode = self.decode
@@ -135,9 +159,11 @@ class _Decoder:
             return value
         if "P" in value:
             index = value["P"]
-            if type(index) is not int or not 0 <= index < len(self.places):
+            if type(index) is not int or not 0 <= index < len(self.places) or type(self.places[index]) is not Place:
                 raise ValueError("entry does not match the model")
             return self.places[index]
+        if "R" in value:
+            return self._shared(value["R"])
         if "C" in value:
             name = value["C"]
             fields = value["F"]
@@ -153,6 +179,18 @@ class _Decoder:
         if "T" in value:
             return datetime.date.fromisoformat(value["T"])
         raise ValueError("entry does not match the model")
+
+    def _shared(self, index: Any) -> Any:
+        """The shared value of the table's row ``index``, decoded once (a row that refers to itself is refused)."""
+        if type(index) is not int or not 0 <= index < len(self.places):
+            raise ValueError("entry does not match the model")
+        found = self.places[index]
+        if found is _PENDING:
+            self.places[index] = _DECODING
+            found = self.places[index] = self.decode(self.table[index])
+        elif found is _DECODING or type(found) is Place:
+            raise ValueError("entry does not match the model")
+        return found
 
 
 def encode(value: Any) -> Any:

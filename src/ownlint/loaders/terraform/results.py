@@ -12,7 +12,8 @@ too (their module calls, for finding the roots), so a warm run parses nothing th
 An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
 variable values given on the command line) and its checksum does. An entry is a line with the checksum of
-the rest, a line of JSON with the key material and the inputs, then the result's JSON (``codec``), parsed
+the rest, a line of JSON with its key (the digest of that material, which its pack part's line holds once
+for all its entries but the directory) and the inputs, then the result's JSON (``codec``), parsed
 only once the inputs match. Entries are kept in a few pack files, appended to (``packs``: creating a file
 per entry cost more than encoding it, rewriting a pack at each flush made the bytes written grow with the
 square of the estate); the directory and file I/O are ``store``'s (this user's 0700 directory beside the
@@ -43,7 +44,7 @@ from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_dire
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 4  # bump when an entry's shape or what a probe means changes
+FORMAT = 5  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -90,15 +91,18 @@ def _installed_version(module: str, distribution: str) -> str:
     return ",".join(versions) or "?"
 
 
-def entry_bytes(material: dict[str, Any], inputs: list[list[str]], payload: str) -> bytes:
-    """An entry's file: the checksum of the rest, the key material with the inputs (one line), then the payload
-    (the result as JSON, not re-escaped inside the header: a warm run parses it only once the inputs match)."""
-    body = (json.dumps([material, inputs], separators=(",", ":")) + "\n" + payload).encode("utf-8", "surrogatepass")
+def entry_bytes(key: str, inputs: list[list[str]], payload: str) -> bytes:
+    """An entry's bytes: the checksum of the rest, its key (the digest of its key material: the material itself,
+    the same for every entry of a pack part but its directory, is in the part's line) with the inputs (one line),
+    then the payload (the result as JSON, not re-escaped inside the header: a warm run parses it only once the
+    inputs match). Both are ASCII (JSON escapes the rest), so no pass re-encodes them."""
+    header = json.dumps([key, inputs], separators=(",", ":"))
+    body = b"".join([header.encode("ascii"), b"\n", payload.encode("ascii")])
     return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
 
 
 def read_entry(data: bytes) -> tuple[Any, Any, bytes] | None:
-    """The key material, the inputs and the payload of an intact entry (its checksum matches), else None:
+    """The key, the inputs and the payload of an intact entry (its checksum matches), else None:
     one damaged or edited after it was written is not used."""
     check, _, body = data.partition(b"\n")
     if check != hashlib.sha256(body).hexdigest().encode():
@@ -124,9 +128,10 @@ class ResultCache:
         self.options = options
         self.stale = False  # an entry of this key was found changed: its files are being edited
         self.packs = Packs(self.store)
-        self._packs: dict[str, tuple[str, dict[str, Any]]] = {}  # kind -> its packs' name prefix and key material
+        self._packs: dict[str, tuple[str, str]] = {}  # kind -> its packs' name prefix and key material's digest
+        self._bucket_material: dict[tuple[str, int], dict[str, Any]] = {}  # (kind, bucket) -> its pack's
         self._shared: dict[str, dict[str, Any]] = {}  # kind -> the key material its entries share
-        self._keys: dict[tuple[str, Path], tuple[dict[str, Any], str]] = {}
+        self._keys: dict[tuple[str, Path], tuple[str, str, dict[str, Any]]] = {}
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -167,20 +172,30 @@ class ResultCache:
         """Entries written by worker processes: the cache is pruned when it grew."""
         self.store.written += count
 
-    def _material(self, kind: str, directory: Path | None) -> dict[str, Any]:
-        """An entry's key material (``directory`` None: what all entries of ``kind`` share, their packs')."""
+    def _material(self, kind: str) -> dict[str, Any]:
+        """The key material all entries of ``kind`` share (their packs'): an entry's adds its directory."""
         shared = self._shared.get(kind)
         if shared is None:
             shared = self._shared[kind] = self._made_material(kind)
-        return dict(shared) if directory is None else {**shared, "directory": str(directory)}
+        return shared
 
-    def _keyed(self, kind: str, directory: Path) -> tuple[dict[str, Any], str]:
-        """An entry's key material and key: made once a run (each is looked up, then written)."""
+    def _keyed(self, kind: str, directory: Path) -> tuple[str, str, dict[str, Any]]:
+        """An entry's key (the digest of its kind's shared key material's digest and its directory: no JSON
+        per entry), its pack and the pack's key material: made once a run (each is looked up, then written)."""
         found = self._keys.get((kind, directory))
         if found is None:
-            material = self._material(kind, directory)
-            found = self._keys[(kind, directory)] = material, self._key(material)
+            prefix = self._prefix(kind)[0]
+            bucket = bucket_of(str(directory))
+            material = self._bucket_material.get((kind, bucket))
+            if material is None:
+                material = self._bucket_material[(kind, bucket)] = {**self._material(kind), "bucket": bucket}
+            found = self._keys[(kind, directory)] = self._key(kind, directory), f"{prefix}{bucket:02x}", material
         return found
+
+    def _key(self, kind: str, directory: Path) -> str:
+        """The digest of the digest of the key material of ``kind`` and ``directory``: no JSON per entry."""
+        text = f"{self._prefix(kind)[1]}\n{directory}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(text).hexdigest()
 
     def _made_material(self, kind: str) -> dict[str, Any]:
         context = self.context
@@ -196,32 +211,28 @@ class ResultCache:
             "options": self.options if kind == "root" else "",  # command-line values feed roots only
         }
 
-    def _key(self, material: dict[str, Any]) -> str:
-        return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
-
-    def _pack(self, kind: str, directory: Path) -> tuple[str, dict[str, Any]]:
-        """The pack an entry is kept in, and the pack's key material: the packs of one kind and key share a
-        subdirectory (their names differ in the last two digits: the bucket), made once."""
+    def _prefix(self, kind: str) -> tuple[str, str]:
+        """The name prefix of the packs of ``kind`` and the digest of their shared key material: the packs of
+        one kind and key share a subdirectory (their names differ in the last two digits: the bucket)."""
         if kind not in self._packs:
-            shared = self._material(kind, None)
-            self._packs[kind] = self._key(shared)[:62], shared
-        prefix, shared = self._packs[kind]
-        bucket = bucket_of(str(directory))
-        return f"{prefix}{bucket:02x}", {**shared, "bucket": bucket}
+            text = json.dumps(self._material(kind), sort_keys=True).encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(text).hexdigest()
+            self._packs[kind] = digest[:62], digest
+        return self._packs[kind]
 
     def _valid(self, kind: str, directory: Path) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
-        material, key = self._keyed(kind, directory)
-        data = self.packs.get(*self._pack(kind, directory), key)
+        key, pack, shared = self._keyed(kind, directory)
+        data = self.packs.get(pack, shared, key)
         if data is None:
             return None
-        found = self._checked(kind, directory, material, data)
+        found = self._checked(kind, key, data)
         self.stale = self.stale or found is None
         return found
 
-    def _checked(self, kind: str, directory: Path, material: dict[str, Any], data: bytes) -> Any:
+    def _checked(self, kind: str, key: str, data: bytes) -> Any:
         entry = read_entry(data)
-        if entry is None or entry[0] != material:
+        if entry is None or entry[0] != key:
             return None
         try:
             inputs = [(probe, path, value) for probe, path, value in entry[1]]
@@ -236,7 +247,7 @@ class ResultCache:
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
-        material, key = self._keyed(kind, directory)
+        key, pack, shared = self._keyed(kind, directory)
         encode, places = codec.encoder()
         try:
             value = _encoded(result, encode)
@@ -245,8 +256,7 @@ class ResultCache:
         except (codec.Unencodable, ValueError, TypeError, RecursionError):
             return  # a value JSON cannot give back exactly: evaluated each time
         inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
-        pack, shared = self._pack(kind, directory)
-        self.packs.put(pack, shared, key, str(directory), entry_bytes(material, inputs, payload))
+        self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload))
 
 
 def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any]) -> Any:
