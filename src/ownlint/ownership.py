@@ -63,20 +63,19 @@ class Facts:
     is matched once against the keys of every fact asked (the place of the first of a fact's keys it lowers to);
     one walk of a resource's tags finds the tag of every fact, and its row (fact name -> ``Fact``) is kept by the
     identity of the tags tuple (held, so that identity is never another's), as every rule asks of every resource:
-    one walk per resource, not one per rule. A row of tags without facts is the one shared empty row, and a
-    ``Fact`` is built once per tag it comes from (a Namespace's tags are shared by its objects), so a row costs a
-    slot, not an index of the tags (an index per resource cost 75 MB on a 16 MB estate). Lives as long as the
+    one walk per resource, not one per rule. A row of tags without facts is the one shared empty row, so a row
+    costs a slot, not an index of the tags (an index per resource cost 75 MB on a 16 MB estate; a memo of each
+    tag's ``Fact`` cost 26 MiB and saved nothing on MoJ). Lives as long as the
     run's rules, at most ``ROWS`` rows; a fact asked for the first time clears the rows (they are walked again with
     its keys too)."""
 
-    __slots__ = ("_keys", "_made", "_matches", "_missing", "_rows", "config")
+    __slots__ = ("_keys", "_matches", "_missing", "_rows", "config")
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self._keys = {name: tuple(key.lower() for key in keys) for name, keys in config.keys.items()}  # and those asked
         self._matches: dict[str, tuple[tuple[str, int], ...]] = {}  # each distinct tag key: (fact, rank) it is a key of
         self._rows: dict[int, tuple[tuple[TagValue, ...], dict[str, Fact]]] = {}  # id(tags) -> (tags, their facts)
-        self._made: dict[tuple[str, int], tuple[TagValue, Fact]] = {}  # (fact, id(tag)) -> (tag, its fact)
         self._missing: dict[tuple[str, str | None], Fact] = {}  # one absent fact per name (and opaque reason)
 
     def __call__(self, resource: Resource, name: str) -> Fact:
@@ -128,13 +127,7 @@ class Facts:
                     held = best.get(name)
                     if held is None or rank < held[0]:
                         best[name] = (rank, tag)
-        return {name: self._fact(name, tag) for name, (_, tag) in best.items()} if best else _NONE
-
-    def _fact(self, name: str, tag: TagValue) -> Fact:
-        made = self._made.get((name, id(tag)))
-        if made is None or made[0] is not tag:
-            made = self._made[name, id(tag)] = (tag, _of_tag(name, tag))
-        return made[1]
+        return {name: _of_tag(name, tag) for name, (_, tag) in best.items()} if best else _NONE
 
     def _matched(self, key: str) -> tuple[tuple[str, int], ...]:
         lowered = key.lower()
