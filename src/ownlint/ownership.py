@@ -65,9 +65,8 @@ class Facts:
     identity of the tags tuple (held, so that identity is never another's), as every rule asks of every resource:
     one walk per resource, not one per rule. A row of tags without facts is the one shared empty row, so a row
     costs a slot, not an index of the tags (an index per resource cost 75 MB on a 16 MB estate; a memo of each
-    tag's ``Fact`` cost 26 MiB and saved nothing on MoJ). Lives as long as the
-    run's rules, at most ``ROWS`` rows; a fact asked for the first time clears the rows (they are walked again with
-    its keys too)."""
+    tag's ``Fact`` cost 26 MiB and saved nothing on MoJ). Lives as long as the run's rules, at most ``ROWS``
+    rows; a fact asked for the first time clears the rows (they are walked again with its keys too)."""
 
     __slots__ = ("_keys", "_matches", "_missing", "_rows", "config")
 

@@ -127,12 +127,9 @@ def fix_hint(resource: Resource, key: str) -> str:
     place = resource.fix_place
     if resource.source == "kubernetes":
         where = f"metadata.labels ({place.file}:{place.line})" if place else "metadata.labels"
-        if resource.instances:  # objects a kustomization builds: its labels reach them too
-            built = [
-                i for i in resource.instances if i.rsplit("/", 1)[-1].startswith(("kustomization", "Kustomization"))
-            ]
-            if built:
-                where += f" or to the labels of {' or '.join(built)}"
+        built = [i for i in resource.instances if i.rsplit("/", 1)[-1].startswith(("kustomization", "Kustomization"))]
+        if built:  # objects a kustomization builds: its labels reach them too
+            where += f" or to the labels of {' or '.join(built)}"
         if resource.namespace:
             where += f" or to Namespace/{resource.namespace}"
         return f"add {key} to {where}"

@@ -66,12 +66,7 @@ def collected(
     documents, found = parsed
     problems.extend(found)
     for document in documents:
-        data = document.data
-        kind = data.get("kind")
-        if type(kind) is str and not kind.endswith("List") and isinstance(data.get("apiVersion"), str):
-            out.append(document)  # what ``_objects`` yields of it, without a generator per document
-        else:
-            out.extend(_objects(document))
+        out.extend(_objects(document))
 
 
 def documents_of(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
