@@ -160,10 +160,8 @@ def decoded(stored: Any, shown: str) -> Parsed | None:
         if not (type(item) is list and len(item) == 4 and type(item[0]) is dict and type(item[3]) is list):
             return None
         data, line, end_line, keys = item
-        if not (type(line) is int and line >= 0 and type(end_line) is int and end_line >= 0):
-            return None
         lines = _key_lines(keys)
-        if lines is None:
+        if not _lines(line, end_line) or lines is None:
             return None
         documents.append(Manifest(data, shown, line, end_line, lines))
     problems = []
