@@ -128,9 +128,8 @@ class ResultCache:
         self.options = options
         self.stale = False  # an entry of this key was found changed: its files are being edited
         self.packs = Packs(self.store)
-        self._packs: dict[str, tuple[str, str]] = {}  # kind -> its packs' name prefix and key material's digest
+        self._packs: dict[str, tuple[str, str, dict[str, Any]]] = {}  # kind -> _kind()
         self._bucket_material: dict[tuple[str, int], dict[str, Any]] = {}  # (kind, bucket) -> its pack's
-        self._shared: dict[str, dict[str, Any]] = {}  # kind -> the key material its entries share
         self._keys: dict[tuple[str, Path], tuple[str, str, dict[str, Any]]] = {}
 
     def setup(self) -> tuple[str, str, str]:
@@ -172,32 +171,26 @@ class ResultCache:
         """Entries written by worker processes: the cache is pruned when it grew."""
         self.store.written += count
 
-    def _material(self, kind: str) -> dict[str, Any]:
-        """The key material all entries of ``kind`` share (their packs'): an entry's adds its directory."""
-        shared = self._shared.get(kind)
-        if shared is None:
-            shared = self._shared[kind] = self._made_material(kind)
-        return shared
-
     def _keyed(self, kind: str, directory: Path) -> tuple[str, str, dict[str, Any]]:
         """An entry's key (the digest of its kind's shared key material's digest and its directory: no JSON
         per entry), its pack and the pack's key material: made once a run (each is looked up, then written)."""
         found = self._keys.get((kind, directory))
         if found is None:
-            prefix = self._prefix(kind)[0]
+            prefix, _, shared = self._kind(kind)
             bucket = bucket_of(str(directory))
             material = self._bucket_material.get((kind, bucket))
             if material is None:
-                material = self._bucket_material[(kind, bucket)] = {**self._material(kind), "bucket": bucket}
+                material = self._bucket_material[(kind, bucket)] = {**shared, "bucket": bucket}
             found = self._keys[(kind, directory)] = self._key(kind, directory), f"{prefix}{bucket:02x}", material
         return found
 
     def _key(self, kind: str, directory: Path) -> str:
         """The digest of the digest of the key material of ``kind`` and ``directory``: no JSON per entry."""
-        text = f"{self._prefix(kind)[1]}\n{directory}".encode("utf-8", "surrogatepass")
+        text = f"{self._kind(kind)[1]}\n{directory}".encode("utf-8", "surrogatepass")
         return hashlib.sha256(text).hexdigest()
 
-    def _made_material(self, kind: str) -> dict[str, Any]:
+    def _material(self, kind: str) -> dict[str, Any]:
+        """The key material all entries of ``kind`` share (their packs'): an entry's adds its directory."""
         context = self.context
         return {
             "format": FORMAT,
@@ -211,14 +204,16 @@ class ResultCache:
             "options": self.options if kind == "root" else "",  # command-line values feed roots only
         }
 
-    def _prefix(self, kind: str) -> tuple[str, str]:
-        """The name prefix of the packs of ``kind`` and the digest of their shared key material: the packs of
-        one kind and key share a subdirectory (their names differ in the last two digits: the bucket)."""
-        if kind not in self._packs:
-            text = json.dumps(self._material(kind), sort_keys=True).encode("utf-8", "surrogatepass")
-            digest = hashlib.sha256(text).hexdigest()
-            self._packs[kind] = digest[:62], digest
-        return self._packs[kind]
+    def _kind(self, kind: str) -> tuple[str, str, dict[str, Any]]:
+        """The name prefix of the packs of ``kind``, the digest of their shared key material and that material,
+        made once: the packs of one kind and key share a subdirectory (their names differ in the last two digits:
+        the bucket)."""
+        found = self._packs.get(kind)
+        if found is None:
+            material = self._material(kind)
+            digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+            found = self._packs[kind] = digest[:62], digest, material
+        return found
 
     def _valid(self, kind: str, directory: Path) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
