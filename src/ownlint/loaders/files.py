@@ -24,6 +24,8 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
     ``limit`` bytes is not read (``--max-file-size``). A path as text spares a ``Path`` (9k manifests)."""
     try:
         status = os.stat(path)
+        if _RUNS:  # taken before the read: a change after it changes the identity the result cache records
+            _RUNS[-1].stats.setdefault(str(path), status)
         if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.yaml would block or never end
             return LoadProblem(shown, 1, "not a regular file: not read")
         size = status.st_size
@@ -136,6 +138,7 @@ class _Paths:
         self.entries: dict[str, dict[str, bool] | None] = {}  # real directory -> name -> is a link
         self.asked: dict[str, dict[str, bool]] = {}  # real directory -> the names looked at one by one
         self.real: dict[str, str | None] = {}
+        self.stats: dict[str, os.stat_result] = {}  # each file read as text: its first status, before the read
 
 
 LOOKS_BEFORE_LISTING = 4  # names looked at one by one (lstat) in a directory; then it is listed once
@@ -151,6 +154,11 @@ def one_run() -> Iterator[None]:
         yield
     finally:
         _RUNS.pop()
+
+
+def status_read(path: str) -> os.stat_result | None:
+    """The status of ``path`` taken (before it was read) the first time ``read_text`` read it in this run."""
+    return _RUNS[-1].stats.get(path) if _RUNS else None
 
 
 def real_path(path: str) -> str:

@@ -44,7 +44,7 @@ from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_dire
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 5  # bump when an entry's shape or what a probe means changes
+FORMAT = 6  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -229,16 +229,17 @@ class ResultCache:
         entry = read_entry(data)
         if entry is None or entry[0] != key:
             return None
+        unchanged = self.context.unchanged
         try:
-            inputs = [(probe, path, value) for probe, path, value in entry[1]]
-            for probe, path, value in inputs:
-                if self.context.value(probe, path) != value:
+            inputs = entry[1]
+            for item in inputs:  # [probe, path, value] or, a text's, [probe, path, value, identity]
+                if not unchanged(*item):
                     return None
             result = _decoded(kind, json.loads(entry[2]))
         except (ValueError, LookupError, TypeError, RecursionError):
             return None
         if isinstance(result, DirectoryResult):
-            result.facts.update(((probe, path), value) for probe, path, value in inputs)
+            result.facts.update(((item[0], item[1]), item[2]) for item in inputs)
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
@@ -250,7 +251,11 @@ class ResultCache:
             payload = json.dumps([places, value], separators=(",", ":"), check_circular=False)
         except (codec.Unencodable, ValueError, TypeError, RecursionError):
             return  # a value JSON cannot give back exactly: evaluated each time
-        inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
+        identity = self.context.identity
+        inputs: list[list[str]] = []
+        for (probe, path), value in recorder.facts.items():
+            found = identity(path) if probe == "text" else None
+            inputs.append([probe, path, value] if found is None else [probe, path, value, found])
         self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload))
 
 
