@@ -138,6 +138,8 @@ class _Paths:
         self.entries: dict[str, dict[str, bool] | None] = {}  # real directory -> name -> is a link
         self.asked: dict[str, dict[str, bool]] = {}  # real directory -> the names looked at one by one
         self.real: dict[str, str | None] = {}
+        self.listings: dict[str, list[os.DirEntry[str]]] = {}  # real directory -> its entries, as walked
+        self.memo: dict[Any, Any] = {}  # see ``run_memo``
         self.stats: dict[str, os.stat_result] = {}  # each file read as text: its first status, before the read
 
 
@@ -211,6 +213,17 @@ def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
     base = _link_free(paths, directory)  # its real path: it was reached without a link
     if base is not None and base not in paths.entries:
         paths.entries[base] = _types(entries)
+        paths.listings[base] = entries
+
+
+def listing_of(directory: str) -> list[os.DirEntry[str]] | None:
+    """The entries a walk of this run listed in ``directory`` (a real path), else None: not listed again."""
+    return _RUNS[-1].listings.get(directory) if _RUNS else None
+
+
+def run_memo() -> dict[Any, Any] | None:
+    """What a loader keeps for the rest of the run (the tree is taken as fixed for a run); None outside one."""
+    return _RUNS[-1].memo if _RUNS else None
 
 
 def entry_is_link(entry: os.DirEntry[str]) -> bool:

@@ -11,11 +11,13 @@ from ownlint.loaders.files import (
     entry_is_link,
     links_outside,
     listed,
+    listing_of,
     read_text,
     real_path,
     relative,
     relative_names,
     resolved,
+    run_memo,
 )
 from ownlint.loaders.terraform import probes
 
@@ -81,12 +83,20 @@ def terraform_files(directory: Path, repository: Path) -> list[Path]:
 def terraform_entries(directory: Path, repository: Path) -> Listed:
     """``terraform_files`` with whether each is a symlink, by the listing's types (a name too long to open is
     kept: reading it is the located problem); the run's path memo hears of the listing (``files.listed``)."""
-    try:
-        with os.scandir(directory) as listing:
-            entries = list(listing)
-    except OSError:
-        return []
-    listed(str(directory), entries)
+    text = str(directory)
+    memo = run_memo()
+    key = ("terraform_entries", text, repository)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    entries = listing_of(text)  # as the walk that found the files listed it
+    if entries is None:
+        try:
+            with os.scandir(text) as listing:
+                entries = list(listing)
+        except OSError:
+            return []
+        listed(text, entries)
+    prefix = text if text.endswith(os.sep) else text + os.sep  # as scandir joins a name to it
     found: Listed = []
     for entry in entries:
         name = entry.name
@@ -95,12 +105,14 @@ def terraform_entries(directory: Path, repository: Path) -> Listed:
         if not _is_file(entry):
             continue
         link = entry_is_link(entry)
-        path = Path(entry.path)
+        path = Path(prefix + name)
         if link and links_outside(path, repository):
             continue
         found.append((path, link))
     found.sort(key=lambda item: item[0].name)  # one directory: as sorting the paths
-    return found
+    if memo is not None:
+        memo[key] = found
+    return list(found)
 
 
 _TFVARS = frozenset({"terraform.tfvars", "terraform.tfvars.json"})
