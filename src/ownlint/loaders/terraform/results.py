@@ -29,7 +29,7 @@ import hashlib
 import importlib.util
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,8 +142,10 @@ class ResultCache:
         cache.backend = setup[1]
         return cache
 
-    def root(self, directory: Path) -> RootResult | None:
-        found = self._valid("root", directory)
+    def root(self, directory: Path, known: Container[Path] = ()) -> RootResult | None:
+        """The root's result while its inputs are unchanged; its ``sourced`` without the directories in ``known``
+        (replayed already: theirs is not decoded)."""
+        found = self._valid("root", directory, known)
         return found if isinstance(found, RootResult) else None
 
     def put_root(self, directory: Path, recorder: Recorder, result: RootResult) -> None:
@@ -215,17 +217,17 @@ class ResultCache:
             found = self._packs[kind] = digest[:62], digest, material
         return found
 
-    def _valid(self, kind: str, directory: Path) -> Any:
+    def _valid(self, kind: str, directory: Path, known: Container[Path] = ()) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
         key, pack, shared = self._keyed(kind, directory)
         data = self.packs.get(pack, shared, key)
         if data is None:
             return None
-        found = self._checked(kind, key, data)
+        found = self._checked(kind, key, data, known)
         self.stale = self.stale or found is None
         return found
 
-    def _checked(self, kind: str, key: str, data: bytes) -> Any:
+    def _checked(self, kind: str, key: str, data: bytes, known: Container[Path] = ()) -> Any:
         entry = read_entry(data)
         if entry is None or entry[0] != key:
             return None
@@ -235,7 +237,7 @@ class ResultCache:
             for item in inputs:  # [probe, path, value] or, a text's, [probe, path, value, identity]
                 if not unchanged(*item):
                     return None
-            result = _decoded(kind, json.loads(entry[2]))
+            result = _decoded(kind, json.loads(entry[2]), known)
         except (ValueError, LookupError, TypeError, RecursionError):
             return None
         if isinstance(result, DirectoryResult):
@@ -267,12 +269,13 @@ def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any])
     return [encode(result.parsed), calls]
 
 
-def _decoded(kind: str, payload: Any) -> RootResult | DirectoryResult:
+def _decoded(kind: str, payload: Any, known: Container[Path] = ()) -> RootResult | DirectoryResult:
     table, payload = payload
     decode = codec.decoder(table)
     if kind == "root":
         tree, stack, reached, sourced = payload
-        parsed = tuple((Path(d), decode(found)) for d, found in sourced)
+        paths = [(Path(d), found) for d, found in sourced]
+        parsed = tuple((d, decode(found)) for d, found in paths if d not in known)
         result = RootResult(decode(tree), stack, tuple(Path(d) for d in reached), parsed)
         if not isinstance(result.tree, LoadedTree) or not all(isinstance(p, ParsedDirectory) for _, p in parsed):
             raise ValueError("entry does not match the model")
