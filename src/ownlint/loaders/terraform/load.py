@@ -20,6 +20,7 @@ from ownlint.loaders.terraform.cache import open_cache
 from ownlint.loaders.terraform.directories import ModuleLoader, repository_of
 from ownlint.loaders.terraform.inputs import TerraformInputs, root_overrides
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles, OutlineStore
+from ownlint.loaders.terraform.reads import terraform_names
 from ownlint.loaders.terraform.results import open_results
 from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
@@ -77,7 +78,7 @@ def _load(
         results_dir = Path(inputs.cache_dir or "") / "results"
         loader.results, results_note = open_results(results_dir, backend, loader.context, overrides)
         cache_note = cache_note or results_note
-    sizes = {d: len(loader.terraform_files(d)) for d in scanned}
+    sizes = {d: len(terraform_names(str(d), repository)) for d in scanned}  # no Path per file
     files_count = sum(sizes.values())
     read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
     parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES

@@ -15,7 +15,6 @@ from ownlint.loaders.files import (
     read_text,
     real_path,
     relative,
-    relative_names,
     resolved,
     run_memo,
 )
@@ -50,9 +49,9 @@ def _listed(
 ) -> tuple[str, list[tuple[Path, str]]]:
     entries = terraform_entries(directory, context.repository) if files is None else files
     shown = relative(context.root, directory)
-    plain = relative_names(context.root, directory, [path.name for path, link in entries if not link])
-    names = iter(plain)  # a link is resolved on its own (it may lead elsewhere in the tree)
-    return shown, [(path, relative(context.root, path) if link else next(names)) for path, link in entries]
+    base = f"{shown}/" if shown else ""  # a file that is no link: shown as its directory, then its name
+    # a link is resolved on its own (it may lead elsewhere in the tree)
+    return shown, [(path, relative(context.root, path) if link else base + path.name) for path, link in entries]
 
 
 def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) -> str:
@@ -62,7 +61,16 @@ def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) 
 
 @probes.probe("listing")
 def _listing_probe(context: probes.ProbeContext, path: str) -> str:
-    return _listing_value(Path(path), *_listed(context, Path(path)))
+    """``_listing_value`` of ``_listed``, made of names: no ``Path`` per file."""
+    root = context.root
+    shown = relative(root, Path(path))
+    prefix = path if path.endswith(os.sep) else path + os.sep
+    base = f"{shown}/" if shown else ""
+    listed = [
+        (prefix + name, relative(root, Path(prefix + name)) if link else base + name)
+        for name, link in terraform_names(path, context.repository)
+    ]
+    return json.dumps([real_path(path), shown, listed])
 
 
 @probes.probe("text")
@@ -84,20 +92,29 @@ def terraform_entries(directory: Path, repository: Path) -> Listed:
     """``terraform_files`` with whether each is a symlink, by the listing's types (a name too long to open is
     kept: reading it is the located problem); the run's path memo hears of the listing (``files.listed``)."""
     text = str(directory)
+    prefix = text if text.endswith(os.sep) else text + os.sep  # as scandir joins a name to it
+    return [(Path(prefix + name), link) for name, link in terraform_names(text, repository)]
+
+
+def terraform_names(directory: str, repository: Path) -> list[tuple[str, bool]]:
+    """The names of ``terraform_entries`` with whether each is a symlink, in name order; in a run, kept for
+    the rest of it (the directory's count, its parse and its listing probe share them), and a directory the
+    run's walk listed is not listed again."""
     memo = run_memo()
-    key = ("terraform_entries", text, repository)
+    key = ("terraform_names", directory, repository)
     if memo is not None and key in memo:
-        return list(memo[key])
-    entries = listing_of(text)  # as the walk that found the files listed it
+        found: list[tuple[str, bool]] = memo[key]
+        return found
+    entries = listing_of(directory)  # as the walk that found the files listed it
     if entries is None:
         try:
-            with os.scandir(text) as listing:
+            with os.scandir(directory) as listing:
                 entries = list(listing)
         except OSError:
             return []
-        listed(text, entries)
-    prefix = text if text.endswith(os.sep) else text + os.sep  # as scandir joins a name to it
-    found: Listed = []
+        listed(directory, entries)
+    prefix = directory if directory.endswith(os.sep) else directory + os.sep
+    found = []
     for entry in entries:
         name = entry.name
         if not (name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in _TFVARS):
@@ -105,14 +122,13 @@ def terraform_entries(directory: Path, repository: Path) -> Listed:
         if not _is_file(entry):
             continue
         link = entry_is_link(entry)
-        path = Path(prefix + name)
-        if link and links_outside(path, repository):
+        if link and links_outside(Path(prefix + name), repository):
             continue
-        found.append((path, link))
-    found.sort(key=lambda item: item[0].name)  # one directory: as sorting the paths
+        found.append((name, link))
+    found.sort()  # one directory: as sorting the paths (no two entries share a name)
     if memo is not None:
         memo[key] = found
-    return list(found)
+    return found
 
 
 _TFVARS = frozenset({"terraform.tfvars", "terraform.tfvars.json"})
