@@ -23,7 +23,7 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.charts import is_chart as is_chart
 from ownlint.loaders.charts import is_helm_template
 from ownlint.loaders.contexts import MANIFEST_SUFFIXES, Named, OtherManifests, OtherTerraform
-from ownlint.loaders.files import entry_is_link, links_outside, listed, relative
+from ownlint.loaders.files import children, entry_is_link, links_outside, listed, relative
 from ownlint.loaders.listing import SKIPPED_DIRS as SKIPPED_DIRS
 from ownlint.loaders.listing import Listing
 from ownlint.model import LoadProblem
@@ -135,22 +135,23 @@ def _walked(
 ) -> None:
     """Sort the files of one walked directory (``entries``, but its subdirectories, in name order)."""
     base = Path(directory)  # its files' paths made from it: cheaper than each from its text
+    child = children(base)
     shown: str | None = None  # the directory as problems name it: resolved once, for all its files
     for entry in entries:
         name = entry.name
         link = _maybe_link(entry)
-        if link and links_outside(base / name, real_root):
-            found.outside_links.append(base / name)  # named on the command line, it would be read
+        if link and links_outside(child(name), real_root):
+            found.outside_links.append(child(name))  # named on the command line, it would be read
             continue
         if link:
-            _classify(base / name, name, found, sorting)
+            _classify(child(name), name, found, sorting)
             continue
         if not _ours(name):
             continue
         if shown is None:
             shown = relative(found.root, base)
         plain = f"{shown}/{name}" if shown else name  # as relative() of the file: it is no link
-        _classify(base / name, name, found, sorting, plain, _regular_entry(entry))
+        _classify(child(name), name, found, sorting, plain, _regular_entry(entry))
 
 
 def _prefix(directory: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +86,23 @@ def links_outside(path: Path, top: Path) -> bool:
         return False
     target = path.resolve()
     return target != top and top not in target.parents
+
+
+def children(directory: Path) -> Callable[[str], Path]:
+    """``directory / name`` for names a listing gave (one part each, never "." nor ".."): through pathlib's own
+    helper for that where it has one (not parsed again: thousands of files), else by joining."""
+    made = getattr(directory, "_make_child_relpath", None)
+    return made if callable(made) else directory.joinpath
+
+
+def parents(files: Iterable[Path]) -> set[Path]:
+    """The directories of ``files`` (each ``file.parent``): one ``Path`` made per directory, not per file."""
+    made: dict[str, Path] = {}
+    for file in files:
+        text = os.path.dirname(str(file))
+        if text not in made:
+            made[text] = file.parent
+    return set(made.values())
 
 
 def relative(root: Path, path: Path) -> str:

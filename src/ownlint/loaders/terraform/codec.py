@@ -34,6 +34,7 @@ _PLACE_FIELDS = attrgetter(*_FIELDS[Place])
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves
+_KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
 _PENDING, _DECODING = object(), object()  # a shared value's row in the decoder: not decoded yet, being decoded
 
 
@@ -175,7 +176,9 @@ class _Decoder:
         if "D" in value:
             return {decode(k): decode(v) for k, v in value["D"]}
         if "K" in value:
-            return PlaceKind(value["K"])
+            kind = value["K"]
+            found = _KINDS.get(kind) if type(kind) is str else None
+            return found if found is not None else PlaceKind(kind)
         if "T" in value:
             return datetime.date.fromisoformat(value["T"])
         raise ValueError("entry does not match the model")

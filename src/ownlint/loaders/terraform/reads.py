@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from ownlint.loaders.files import (
+    children,
     entry_is_link,
     links_outside,
     listed,
@@ -91,9 +92,8 @@ def terraform_files(directory: Path, repository: Path) -> list[Path]:
 def terraform_entries(directory: Path, repository: Path) -> Listed:
     """``terraform_files`` with whether each is a symlink, by the listing's types (a name too long to open is
     kept: reading it is the located problem); the run's path memo hears of the listing (``files.listed``)."""
-    text = str(directory)
-    prefix = text if text.endswith(os.sep) else text + os.sep  # as scandir joins a name to it
-    return [(Path(prefix + name), link) for name, link in terraform_names(text, repository)]
+    child = children(directory)
+    return [(child(name), link) for name, link in terraform_names(str(directory), repository)]
 
 
 def terraform_names(directory: str, repository: Path) -> list[tuple[str, bool]]:
