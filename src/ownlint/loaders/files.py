@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -106,7 +106,22 @@ def parents(files: Iterable[Path]) -> set[Path]:
 
 
 def relative(root: Path, path: Path) -> str:
-    """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
+    """``path`` relative to the scan root with ``/`` separators ("" for the root itself); in a run, kept when
+    no link is on its way (directories are asked for again by each loader)."""
+    if not _RUNS:
+        return _relative(root, path)
+    paths = _RUNS[-1]
+    key = (str(root), str(path))
+    found = paths.relative.get(key)
+    if found is None:
+        found = _relative(root, path)
+        cwd = paths.cwd
+        if all(_link_free(paths, os.path.join(cwd, text)) is not None for text in key):
+            paths.relative[key] = found
+    return found
+
+
+def _relative(root: Path, path: Path) -> str:
     return _shown(_real_path(str(path)), _real_directory(os.path.abspath(root)))  # absolute: a cache outlives a chdir
 
 
@@ -157,6 +172,7 @@ class _Paths:
         self.real: dict[str, str | None] = {}
         self.listings: dict[str, list[os.DirEntry[str]]] = {}  # real directory -> its entries, as walked
         self.memo: dict[Any, Any] = {}  # see ``run_memo``
+        self.relative: dict[tuple[str, str], str] = {}  # (root, path) -> ``relative``, when no link is on its way
         self.stats: dict[str, os.stat_result] = {}  # each file read as text: its first status, before the read
 
 
@@ -231,6 +247,11 @@ def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
     if base is not None and base not in paths.entries:
         paths.entries[base] = _types(entries)
         paths.listings[base] = entries
+
+
+def listed_names(directory: str) -> Container[str] | None:
+    """The names in ``directory`` (a real path) when this run listed it, else None."""
+    return _RUNS[-1].entries.get(directory) if _RUNS else None
 
 
 def listing_of(directory: str) -> list[os.DirEntry[str]] | None:

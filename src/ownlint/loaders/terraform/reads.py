@@ -12,6 +12,7 @@ from ownlint.loaders.files import (
     entry_is_link,
     links_outside,
     listed,
+    listed_names,
     listing_of,
     read_text,
     real_path,
@@ -144,9 +145,14 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 def vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
     """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
     out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
-    path = root_module / ".terraform" / "modules" / "modules.json"
-    if not os.path.lexists(path):  # most roots: one look, not one per step (nothing there is no file either)
+    directory = str(root_module)
+    names = listed_names(directory)
+    if names is not None and ".terraform" not in names:  # most roots: the run listed them, with no .terraform
         return {}
+    joined = os.path.join(directory, ".terraform", "modules", "modules.json")
+    if not os.path.lexists(joined):  # else one look, not one per step (nothing there is no file either)
+        return {}
+    path = Path(joined)
     real = resolved(path)
     if repository not in real.parents or not real.is_file():  # a link to /dev/zero would never end
         return {}
