@@ -225,6 +225,8 @@ def is_link(path: str) -> bool:
 
 def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
     """Whether ``directory/name`` is a link (``directory`` is real), as the directory's one listing says."""
+    if directory not in paths.entries and directory in paths.listings:  # walked: its types told when first asked
+        paths.entries[directory] = _types(paths.listings[directory])
     if directory not in paths.entries:
         asked = paths.asked.setdefault(directory, {})
         if name not in asked and len(asked) < LOOKS_BEFORE_LISTING:  # a one-file hook lists nothing twice
@@ -244,14 +246,17 @@ def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
         return
     paths = _RUNS[-1]
     base = _link_free(paths, directory)  # its real path: it was reached without a link
-    if base is not None and base not in paths.entries:
-        paths.entries[base] = _types(entries)
-        paths.listings[base] = entries
+    if base is not None and base not in paths.entries and base not in paths.listings:
+        paths.listings[base] = entries  # which are links: told from them when first asked (most never are)
 
 
 def listed_names(directory: str) -> Container[str] | None:
     """The names in ``directory`` (a real path) when this run listed it, else None."""
-    return _RUNS[-1].entries.get(directory) if _RUNS else None
+    if not _RUNS:
+        return None
+    paths = _RUNS[-1]
+    listing = paths.listings.get(directory)
+    return paths.entries.get(directory) if listing is None else [entry.name for entry in listing]
 
 
 def listing_of(directory: str) -> list[os.DirEntry[str]] | None:
