@@ -121,15 +121,15 @@ class _Sorting:
 
 # Path's own order (what its __lt__ compares), as a key: no Python-level call per comparison
 _PATH_ORDER: Callable[[Path], Any] = (
-    attrgetter("parts") if sys.version_info < (3, 12) else lambda p: str(p).split(os.sep)
+    attrgetter("parts") if sys.version_info < (3, 12) else lambda p: tuple(str(p).split(os.sep))
 )
 
 
 def _sorted(paths: list[Path]) -> list[Path]:
-    """The paths without repeats in ``Path`` order: sorted, then a path equal to the one before it dropped (no
-    set: hashing thousands of paths cost more than sorting them)."""
-    ordered = sorted(paths, key=_PATH_ORDER)
-    return [p for i, p in enumerate(ordered) if i == 0 or p != ordered[i - 1]]
+    """The paths without repeats in ``Path`` order: by their order keys, in C (hashing thousands of paths or
+    comparing them cost more than sorting them; two POSIX paths are equal when their parts are)."""
+    unique = dict(zip(map(_PATH_ORDER, paths), paths))  # hashable keys: tuples
+    return [path for _, path in sorted(unique.items())]
 
 
 def _walked(
