@@ -128,7 +128,7 @@ _PATH_ORDER: Callable[[Path], Any] = (
 def _sorted(paths: list[Path]) -> list[Path]:
     """The paths without repeats in ``Path`` order: by their order keys, in C (hashing thousands of paths or
     comparing them cost more than sorting them; two POSIX paths are equal when their parts are)."""
-    unique = dict(zip(map(_PATH_ORDER, paths), paths))  # hashable keys: tuples
+    unique = dict(zip(map(_PATH_ORDER, paths), paths, strict=True))  # hashable keys: tuples
     return [path for _, path in sorted(unique.items())]
 
 
