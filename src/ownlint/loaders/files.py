@@ -106,18 +106,18 @@ def parents(files: Iterable[Path]) -> set[Path]:
 
 
 def relative(root: Path, path: Path) -> str:
-    """``path`` relative to the scan root with ``/`` separators ("" for the root itself); in a run, kept when
-    no link is on its way (directories are asked for again by each loader)."""
+    """``path`` relative to the scan root with ``/`` separators ("" for the root itself); in a run, from the
+    memo's real paths when no link is on the way of either (then kept: directories are asked for again)."""
     if not _RUNS:
         return _relative(root, path)
     paths = _RUNS[-1]
     key = (str(root), str(path))
     found = paths.relative.get(key)
     if found is None:
-        found = _relative(root, path)
-        cwd = paths.cwd
-        if all(_link_free(paths, os.path.join(cwd, text)) is not None for text in key):
-            paths.relative[key] = found
+        real, real_root = _link_free(paths, key[1]), _link_free(paths, key[0])
+        if real is None or real_root is None:
+            return _relative(root, path)
+        found = paths.relative[key] = _shown(real, real_root)
     return found
 
 
