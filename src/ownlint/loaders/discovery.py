@@ -141,14 +141,17 @@ def _walked(
     shown: str | None = None  # the directory as problems name it: resolved once, for all its files
     for entry in entries:
         name = entry.name
-        link = _maybe_link(entry)
-        if link and links_outside(child(name), real_root):
-            found.outside_links.append(child(name))  # named on the command line, it would be read
-            continue
+        try:
+            link = entry.is_symlink()  # the listing's type: no system call
+        except OSError:
+            link = True  # looked at as a link would be
         if link:
-            _classify(child(name), name, found, sorting)
+            if links_outside(child(name), real_root):
+                found.outside_links.append(child(name))  # named on the command line, it would be read
+            else:
+                _classify(child(name), name, found, sorting)
             continue
-        if not _ours(name):
+        if not (name.endswith(_OURS) or name in TFVARS or name == KUSTOMIZATION):  # a name _classify sorts by
             continue
         if shown is None:
             shown = relative(found.root, base)
@@ -161,13 +164,6 @@ def _prefix(directory: str) -> str:
     if directory == os.curdir:
         return ""
     return directory if directory.endswith(os.sep) else directory + os.sep
-
-
-def _maybe_link(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_symlink()  # the listing's type: no system call
-    except OSError:
-        return True  # looked at as a link would be
 
 
 def _regular_entry(entry: os.DirEntry[str]) -> bool:
@@ -218,35 +214,26 @@ def _walk(
         names: list[os.DirEntry[str]] = []
         dirs: list[os.DirEntry[str]] = []
         for entry in entries:
-            if not _is_followed_directory(entry):
+            try:
+                followed = entry.is_dir()  # a directory or a link to one, as os.walk tells them from files
+            except OSError:
+                followed = False
+            if not followed:
                 names.append(entry)
             elif entry.name not in SKIPPED_DIRS:
                 dirs.append(entry)
-        names.sort(key=_name)
+        names.sort(key=_BY_NAME)
         walked.append((current, names))
-        dirs.sort(key=_name, reverse=True)  # popped in name order
+        dirs.sort(key=_BY_NAME, reverse=True)  # popped in name order
         prefix = _prefix(current)
         pending.extend([prefix + d.name for d in dirs if not entry_is_link(d)])
     return walked
 
 
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_BY_NAME: Callable[[os.DirEntry[str]], str] = attrgetter("name")
 
 
-def _is_followed_directory(entry: os.DirEntry[str]) -> bool:
-    """A directory or a link to one, as ``os.walk`` tells them from files."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _ours(name: str) -> bool:
-    """A name ``_classify`` sorts a file by (the others are passed over)."""
-    return name.endswith(_OURS) or name in TFVARS or name == KUSTOMIZATION
-
-
+# the suffixes of the names ``_classify`` sorts a file by (with TFVARS and KUSTOMIZATION; the others are passed over)
 _OURS = (".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json", ".hcl", *MANIFEST_SUFFIXES)
 
 
