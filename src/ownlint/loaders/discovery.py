@@ -86,8 +86,8 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
         if os.path.isfile(path):
             _classify(path, path.name, found, sorting)  # named on the command line: read, link or not
             continue
-        for directory, entries in _walk(path, lambda error: _unlisted(found, error)):
-            _walked(directory, entries, found, sorting, real_root)
+        for directory, base, entries in _walk(path, lambda error: _unlisted(found, error)):
+            _walked(directory, base, entries, found, sorting, real_root)
     found.terraform = _sorted(sorting.terraform)
     found.manifests = _sorted(sorting.manifests)
     found.plan_like = _sorted(sorting.plan_like)
@@ -133,10 +133,15 @@ def _sorted(paths: list[Path]) -> list[Path]:
 
 
 def _walked(
-    directory: str, entries: list[os.DirEntry[str]], found: Discovered, sorting: _Sorting, real_root: Path
+    directory: str,
+    base: Path,
+    entries: list[os.DirEntry[str]],
+    found: Discovered,
+    sorting: _Sorting,
+    real_root: Path,
 ) -> None:
-    """Sort the files of one walked directory (``entries``, but its subdirectories, in name order)."""
-    base = Path(directory)  # its files' paths made from it: cheaper than each from its text
+    """Sort the files of one walked directory (``entries``, but its subdirectories, in name order; ``base``:
+    the directory as a ``Path``, its files' paths made from it: cheaper than each from its text)."""
     child = children(base)
     shown: str | None = None  # the directory as problems name it: resolved once, for all its files
     for entry in entries:
@@ -195,14 +200,15 @@ def _shown_text(relative_path: str) -> str:
 
 def _walk(
     directory: Path, refused: Callable[[OSError], None] | None = None
-) -> list[tuple[str, list[os.DirEntry[str]]]]:
+) -> list[tuple[str, Path, list[os.DirEntry[str]]]]:
     """``os.walk`` top-down in name order without the skipped directories: each directory (a text path as
-    ``Path`` gives it) with its entries but subdirectories, in name order. Symlinked directories are never
-    entered; ``refused`` hears of each directory that cannot be listed. Without recursion: deep trees."""
-    walked: list[tuple[str, list[os.DirEntry[str]]]] = []
-    pending = [str(directory)]
+    ``Path`` gives it, and that ``Path``) with its entries but subdirectories, in name order. Symlinked
+    directories are never entered; ``refused`` hears of each directory that cannot be listed. Without
+    recursion: deep trees."""
+    walked: list[tuple[str, Path, list[os.DirEntry[str]]]] = []
+    pending = [(str(directory), directory)]
     while pending:
-        current = pending.pop()
+        current, base = pending.pop()
         try:
             with os.scandir(current) as listing:
                 entries = list(listing)
@@ -223,10 +229,10 @@ def _walk(
             elif entry.name not in SKIPPED_DIRS:
                 dirs.append(entry)
         names.sort(key=_BY_NAME)
-        walked.append((current, names))
+        walked.append((current, base, names))
         dirs.sort(key=_BY_NAME, reverse=True)  # popped in name order
-        prefix = _prefix(current)
-        pending.extend([prefix + d.name for d in dirs if not entry_is_link(d)])
+        prefix, child = _prefix(current), children(base)
+        pending.extend([(prefix + d.name, child(d.name)) for d in dirs if not entry_is_link(d)])
     return walked
 
 

@@ -105,8 +105,9 @@ def parents(files: Iterable[Path]) -> set[Path]:
     return set(made.values())
 
 
-def relative(root: Path, path: Path) -> str:
-    """``path`` relative to the scan root with ``/`` separators ("" for the root itself); in a run, from the
+def relative(root: Path, path: Path | str) -> str:
+    """``path`` (a ``Path`` or its text) relative to the scan root with ``/`` separators ("" for the root
+    itself); in a run, from the
     memo's real paths when no link is on the way of either (then kept: directories are asked for again)."""
     if not _RUNS:
         return _relative(root, path)
@@ -121,7 +122,7 @@ def relative(root: Path, path: Path) -> str:
     return found
 
 
-def _relative(root: Path, path: Path) -> str:
+def _relative(root: Path, path: Path | str) -> str:
     return _shown(_real_path(str(path)), _real_directory(os.path.abspath(root)))  # absolute: a cache outlives a chdir
 
 

@@ -65,11 +65,11 @@ def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) 
 def _listing_probe(context: probes.ProbeContext, path: str) -> str:
     """``_listing_value`` of ``_listed``, made of names: no ``Path`` per file."""
     root = context.root
-    shown = relative(root, Path(path))
+    shown = relative(root, path)
     prefix = path if path.endswith(os.sep) else path + os.sep
     base = f"{shown}/" if shown else ""
     listed = [
-        (prefix + name, relative(root, Path(prefix + name)) if link else base + name)
+        (prefix + name, relative(root, prefix + name) if link else base + name)
         for name, link in terraform_names(path, context.repository)
     ]
     return json.dumps([real_path(path), shown, listed])
@@ -82,7 +82,7 @@ def _text_probe(context: probes.ProbeContext, path: str) -> str:
 
 @probes.probe("vendored")
 def _vendored_probe(context: probes.ProbeContext, path: str) -> str:
-    return json.dumps(vendored_modules(Path(path), context.repository, context.max_bytes))
+    return json.dumps(vendored_modules(path, context.repository, context.max_bytes))
 
 
 def terraform_files(directory: Path, repository: Path) -> list[Path]:
@@ -142,7 +142,7 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
+def vendored_modules(root_module: Path | str, repository: Path, max_bytes: int) -> dict[str, str]:
     """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
     out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
     directory = str(root_module)

@@ -131,6 +131,14 @@ class ResultCache:
         self._packs: dict[str, tuple[str, str, dict[str, Any]]] = {}  # kind -> _kind()
         self._bucket_material: dict[tuple[str, int], dict[str, Any]] = {}  # (kind, bucket) -> its pack's
         self._keys: dict[tuple[str, Path], tuple[str, str, dict[str, Any]]] = {}
+        self._paths: dict[str, Path] = {}  # the directories entries name: roots share their modules'
+
+    def _path(self, text: str) -> Path:
+        """``Path(text)``, made once a run (``text`` is a ``Path``'s own, as an entry stores it)."""
+        found = self._paths.get(text)
+        if found is None:
+            found = self._paths[text] = Path(text)
+        return found
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -237,7 +245,7 @@ class ResultCache:
             for item in inputs:  # [probe, path, value] or, a text's, [probe, path, value, identity]
                 if not unchanged(*item):
                     return None
-            result = _decoded(kind, json.loads(entry[2]), known)
+            result = _decoded(kind, json.loads(entry[2]), known, self._path)
         except (ValueError, LookupError, TypeError, RecursionError):
             return None
         if isinstance(result, DirectoryResult):
@@ -269,19 +277,22 @@ def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any])
     return [encode(result.parsed), calls]
 
 
-def _decoded(kind: str, payload: Any, known: Container[Path] = ()) -> RootResult | DirectoryResult:
+def _decoded(
+    kind: str, payload: Any, known: Container[Path] = (), path: Callable[[str], Path] = Path
+) -> RootResult | DirectoryResult:
+    """The result of an entry's payload; ``path`` makes a directory's ``Path`` of its text (the cache's memo)."""
     table, payload = payload
     decode = codec.decoder(table)
     if kind == "root":
         tree, stack, reached, sourced = payload
-        paths = [(Path(d), found) for d, found in sourced]
+        paths = [(path(d), found) for d, found in sourced]
         parsed = tuple((d, decode(found)) for d, found in paths if d not in known)
-        result = RootResult(decode(tree), stack, tuple(Path(d) for d in reached), parsed)
+        result = RootResult(decode(tree), stack, tuple([path(d) for d in reached]), parsed)
         if not isinstance(result.tree, LoadedTree) or not all(isinstance(p, ParsedDirectory) for _, p in parsed):
             raise ValueError("entry does not match the model")
         return result
     found, calls = payload
-    directory = DirectoryResult(decode(found), None if calls is None else tuple(Path(c) for c in calls))
+    directory = DirectoryResult(decode(found), None if calls is None else tuple([path(c) for c in calls]))
     if not isinstance(directory.parsed, ParsedDirectory):
         raise ValueError("entry does not match the model")
     return directory
