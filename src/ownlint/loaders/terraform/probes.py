@@ -41,7 +41,10 @@ class ProbeContext:
         """Whether the probe's value now is ``value``; for a text whose ``identity`` (recorded with ``value``)
         is the file's now, without reading it: its text is the one the value was made of."""
         fact = (probe, path)
-        if identity is not None and fact not in self.memo:
+        known = self.memo.get(fact)
+        if known is not None:  # looked at already this run (most inputs: roots share their modules)
+            return known == value
+        if identity is not None:
             try:
                 now = file_identity.identity(os.stat(path))
             except (OSError, ValueError):
