@@ -146,3 +146,34 @@ def test_a_terraform_file_changed_within_the_racy_window_is_not_taken_by_its_ide
     cache = str(tmp_path / "cache")
     check(estate, "--cache-dir", cache)
     assert "roots/a/main.tf" in _read_again(estate, cache, monkeypatch)
+
+
+VENDORING = """provider "aws" {}
+module "queue" {
+  source = "registry.example.com/acme/queue/aws"
+  tags   = { owner = "team-a" }
+}
+"""
+
+
+def test_a_vendored_module_checked_out_after_a_run_is_followed_by_the_next(
+    tmp_path: Path, no_racy_window: None
+) -> None:
+    """A root the walk listed without ``.terraform`` has no vendored module; once ``terraform init`` checks one
+    out, the warm run follows it as an uncached run does (and again when the checkout changes)."""
+    estate = _estate(tmp_path / "estate")
+    (estate / "roots/v").mkdir()
+    (estate / "roots/v/main.tf").write_text(VENDORING)
+    cache = str(tmp_path / "cache")
+    unvendored = check(estate, "--no-cache")
+    assert check(estate, "--cache-dir", cache) == unvendored
+    vendored = estate / "roots/v/.terraform/modules"
+    (vendored / "queue").mkdir(parents=True)
+    (vendored / "queue/main.tf").write_text(MODULE)
+    (vendored / "modules.json").write_text('{"Modules": [{"Key": "queue", "Dir": ".terraform/modules/queue"}]}')
+    followed = check(estate, "--no-cache")
+    assert followed != unvendored
+    assert check(estate, "--cache-dir", cache) == followed
+    assert check(estate, "--cache-dir", cache) == followed
+    (vendored / "modules.json").write_text('{"Modules": []}')
+    assert check(estate, "--cache-dir", cache) == check(estate, "--no-cache") == unvendored
