@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ownlint.loaders import identity as file_identity
+from ownlint.loaders.files import listing_of, status_read
 from ownlint.loaders.files import resolved as resolved_path
-from ownlint.loaders.files import status_read
 from ownlint.model import LoadProblem
 
 Fact = tuple[str, str]  # (probe, path)
@@ -185,6 +185,8 @@ def _resolve(context: ProbeContext, path: str) -> str:
 
 @probe("isdir")
 def _isdir(context: ProbeContext, path: str) -> str:
+    if listing_of(path) is not None:  # a real directory this run's walk listed (most module sources)
+        return "True"
     return str(Path(path).is_dir())
 
 
