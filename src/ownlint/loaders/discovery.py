@@ -23,7 +23,7 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.charts import is_chart as is_chart
 from ownlint.loaders.charts import is_helm_template
 from ownlint.loaders.contexts import MANIFEST_SUFFIXES, Named, OtherManifests, OtherTerraform
-from ownlint.loaders.files import entry_is_link, links_outside, listed, relative
+from ownlint.loaders.files import children, entry_is_link, links_outside, listed, relative
 from ownlint.loaders.listing import SKIPPED_DIRS as SKIPPED_DIRS
 from ownlint.loaders.listing import Listing
 from ownlint.model import LoadProblem
@@ -86,8 +86,8 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
         if os.path.isfile(path):
             _classify(path, path.name, found, sorting)  # named on the command line: read, link or not
             continue
-        for directory, entries in _walk(path, lambda error: _unlisted(found, error)):
-            _walked(directory, entries, found, sorting, real_root)
+        for directory, base, entries in _walk(path, lambda error: _unlisted(found, error)):
+            _walked(directory, base, entries, found, sorting, real_root)
     found.terraform = _sorted(sorting.terraform)
     found.manifests = _sorted(sorting.manifests)
     found.plan_like = _sorted(sorting.plan_like)
@@ -121,36 +121,47 @@ class _Sorting:
 
 # Path's own order (what its __lt__ compares), as a key: no Python-level call per comparison
 _PATH_ORDER: Callable[[Path], Any] = (
-    attrgetter("parts") if sys.version_info < (3, 12) else lambda p: str(p).split(os.sep)
+    attrgetter("parts") if sys.version_info < (3, 12) else lambda p: tuple(str(p).split(os.sep))
 )
 
 
 def _sorted(paths: list[Path]) -> list[Path]:
-    """The paths without repeats in ``Path`` order."""
-    return sorted(set(paths), key=_PATH_ORDER)
+    """The paths without repeats in ``Path`` order: by their order keys, in C (hashing thousands of paths or
+    comparing them cost more than sorting them; two POSIX paths are equal when their parts are)."""
+    unique = dict(zip(map(_PATH_ORDER, paths), paths, strict=True))  # hashable keys: tuples
+    return [path for _, path in sorted(unique.items())]
 
 
 def _walked(
-    directory: str, entries: list[os.DirEntry[str]], found: Discovered, sorting: _Sorting, real_root: Path
+    directory: str,
+    base: Path,
+    entries: list[os.DirEntry[str]],
+    found: Discovered,
+    sorting: _Sorting,
+    real_root: Path,
 ) -> None:
-    """Sort the files of one walked directory (``entries``, but its subdirectories, in name order)."""
-    base = Path(directory)  # its files' paths made from it: cheaper than each from its text
+    """Sort the files of one walked directory (``entries``, but its subdirectories, in name order; ``base``:
+    the directory as a ``Path``, its files' paths made from it: cheaper than each from its text)."""
+    child = children(base)
     shown: str | None = None  # the directory as problems name it: resolved once, for all its files
     for entry in entries:
         name = entry.name
-        link = _maybe_link(entry)
-        if link and links_outside(base / name, real_root):
-            found.outside_links.append(base / name)  # named on the command line, it would be read
-            continue
+        try:
+            link = entry.is_symlink()  # the listing's type: no system call
+        except OSError:
+            link = True  # looked at as a link would be
         if link:
-            _classify(base / name, name, found, sorting)
+            if links_outside(child(name), real_root):
+                found.outside_links.append(child(name))  # named on the command line, it would be read
+            else:
+                _classify(child(name), name, found, sorting)
             continue
-        if not _ours(name):
+        if not (name.endswith(_OURS) or name in TFVARS or name == KUSTOMIZATION):  # a name _classify sorts by
             continue
         if shown is None:
             shown = relative(found.root, base)
         plain = f"{shown}/{name}" if shown else name  # as relative() of the file: it is no link
-        _classify(base / name, name, found, sorting, plain, _regular_entry(entry))
+        _classify(child(name), name, found, sorting, plain, _regular_entry(entry))
 
 
 def _prefix(directory: str) -> str:
@@ -158,13 +169,6 @@ def _prefix(directory: str) -> str:
     if directory == os.curdir:
         return ""
     return directory if directory.endswith(os.sep) else directory + os.sep
-
-
-def _maybe_link(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_symlink()  # the listing's type: no system call
-    except OSError:
-        return True  # looked at as a link would be
 
 
 def _regular_entry(entry: os.DirEntry[str]) -> bool:
@@ -196,14 +200,15 @@ def _shown_text(relative_path: str) -> str:
 
 def _walk(
     directory: Path, refused: Callable[[OSError], None] | None = None
-) -> list[tuple[str, list[os.DirEntry[str]]]]:
+) -> list[tuple[str, Path, list[os.DirEntry[str]]]]:
     """``os.walk`` top-down in name order without the skipped directories: each directory (a text path as
-    ``Path`` gives it) with its entries but subdirectories, in name order. Symlinked directories are never
-    entered; ``refused`` hears of each directory that cannot be listed. Without recursion: deep trees."""
-    walked: list[tuple[str, list[os.DirEntry[str]]]] = []
-    pending = [str(directory)]
+    ``Path`` gives it, and that ``Path``) with its entries but subdirectories, in name order. Symlinked
+    directories are never entered; ``refused`` hears of each directory that cannot be listed. Without
+    recursion: deep trees."""
+    walked: list[tuple[str, Path, list[os.DirEntry[str]]]] = []
+    pending = [(str(directory), directory)]
     while pending:
-        current = pending.pop()
+        current, base = pending.pop()
         try:
             with os.scandir(current) as listing:
                 entries = list(listing)
@@ -215,35 +220,26 @@ def _walk(
         names: list[os.DirEntry[str]] = []
         dirs: list[os.DirEntry[str]] = []
         for entry in entries:
-            if not _is_followed_directory(entry):
+            try:
+                followed = entry.is_dir()  # a directory or a link to one, as os.walk tells them from files
+            except OSError:
+                followed = False
+            if not followed:
                 names.append(entry)
             elif entry.name not in SKIPPED_DIRS:
                 dirs.append(entry)
-        names.sort(key=_name)
-        walked.append((current, names))
-        dirs.sort(key=_name, reverse=True)  # popped in name order
-        prefix = _prefix(current)
-        pending.extend([prefix + d.name for d in dirs if not entry_is_link(d)])
+        names.sort(key=_BY_NAME)
+        walked.append((current, base, names))
+        dirs.sort(key=_BY_NAME, reverse=True)  # popped in name order
+        prefix, child = _prefix(current), children(base)
+        pending.extend([(prefix + d.name, child(d.name)) for d in dirs if not entry_is_link(d)])
     return walked
 
 
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_BY_NAME: Callable[[os.DirEntry[str]], str] = attrgetter("name")
 
 
-def _is_followed_directory(entry: os.DirEntry[str]) -> bool:
-    """A directory or a link to one, as ``os.walk`` tells them from files."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _ours(name: str) -> bool:
-    """A name ``_classify`` sorts a file by (the others are passed over)."""
-    return name.endswith(_OURS) or name in TFVARS or name == KUSTOMIZATION
-
-
+# the suffixes of the names ``_classify`` sorts a file by (with TFVARS and KUSTOMIZATION; the others are passed over)
 _OURS = (".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json", ".hcl", *MANIFEST_SUFFIXES)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +24,8 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
     ``limit`` bytes is not read (``--max-file-size``). A path as text spares a ``Path`` (9k manifests)."""
     try:
         status = os.stat(path)
+        if _RUNS:  # taken before the read: a change after it changes the identity the result cache records
+            _RUNS[-1].stats.setdefault(str(path), status)
         if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.yaml would block or never end
             return LoadProblem(shown, 1, "not a regular file: not read")
         size = status.st_size
@@ -86,8 +88,41 @@ def links_outside(path: Path, top: Path) -> bool:
     return target != top and top not in target.parents
 
 
-def relative(root: Path, path: Path) -> str:
-    """``path`` relative to the scan root with ``/`` separators ("" for the root itself)."""
+def children(directory: Path) -> Callable[[str], Path]:
+    """``directory / name`` for names a listing gave (one part each, never "." nor ".."): through pathlib's own
+    helper for that where it has one (not parsed again: thousands of files), else by joining."""
+    made = getattr(directory, "_make_child_relpath", None)
+    return made if callable(made) else directory.joinpath
+
+
+def parents(files: Iterable[Path]) -> set[Path]:
+    """The directories of ``files`` (each ``file.parent``): one ``Path`` made per directory, not per file."""
+    made: dict[str, Path] = {}
+    for file in files:
+        text = os.path.dirname(str(file))
+        if text not in made:
+            made[text] = file.parent
+    return set(made.values())
+
+
+def relative(root: Path, path: Path | str) -> str:
+    """``path`` (a ``Path`` or its text) relative to the scan root with ``/`` separators ("" for the root
+    itself); in a run, from the
+    memo's real paths when no link is on the way of either (then kept: directories are asked for again)."""
+    if not _RUNS:
+        return _relative(root, path)
+    paths = _RUNS[-1]
+    key = (str(root), str(path))
+    found = paths.relative.get(key)
+    if found is None:
+        real, real_root = _link_free(paths, key[1]), _link_free(paths, key[0])
+        if real is None or real_root is None:
+            return _relative(root, path)
+        found = paths.relative[key] = _shown(real, real_root)
+    return found
+
+
+def _relative(root: Path, path: Path | str) -> str:
     return _shown(_real_path(str(path)), _real_directory(os.path.abspath(root)))  # absolute: a cache outlives a chdir
 
 
@@ -136,6 +171,10 @@ class _Paths:
         self.entries: dict[str, dict[str, bool] | None] = {}  # real directory -> name -> is a link
         self.asked: dict[str, dict[str, bool]] = {}  # real directory -> the names looked at one by one
         self.real: dict[str, str | None] = {}
+        self.listings: dict[str, list[os.DirEntry[str]]] = {}  # real directory -> its entries, as walked
+        self.memo: dict[Any, Any] = {}  # see ``run_memo``
+        self.relative: dict[tuple[str, str], str] = {}  # (root, path) -> ``relative``, when no link is on its way
+        self.stats: dict[str, os.stat_result] = {}  # each file read as text: its first status, before the read
 
 
 LOOKS_BEFORE_LISTING = 4  # names looked at one by one (lstat) in a directory; then it is listed once
@@ -151,6 +190,11 @@ def one_run() -> Iterator[None]:
         yield
     finally:
         _RUNS.pop()
+
+
+def status_read(path: str) -> os.stat_result | None:
+    """The status of ``path`` taken (before it was read) the first time ``read_text`` read it in this run."""
+    return _RUNS[-1].stats.get(path) if _RUNS else None
 
 
 def real_path(path: str) -> str:
@@ -182,6 +226,8 @@ def is_link(path: str) -> bool:
 
 def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
     """Whether ``directory/name`` is a link (``directory`` is real), as the directory's one listing says."""
+    if directory not in paths.entries and directory in paths.listings:  # walked: its types told when first asked
+        paths.entries[directory] = _types(paths.listings[directory])
     if directory not in paths.entries:
         asked = paths.asked.setdefault(directory, {})
         if name not in asked and len(asked) < LOOKS_BEFORE_LISTING:  # a one-file hook lists nothing twice
@@ -201,8 +247,27 @@ def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
         return
     paths = _RUNS[-1]
     base = _link_free(paths, directory)  # its real path: it was reached without a link
-    if base is not None and base not in paths.entries:
-        paths.entries[base] = _types(entries)
+    if base is not None and base not in paths.entries and base not in paths.listings:
+        paths.listings[base] = entries  # which are links: told from them when first asked (most never are)
+
+
+def listed_names(directory: str) -> Container[str] | None:
+    """The names in ``directory`` (a real path) when this run listed it, else None."""
+    if not _RUNS:
+        return None
+    paths = _RUNS[-1]
+    listing = paths.listings.get(directory)
+    return paths.entries.get(directory) if listing is None else [entry.name for entry in listing]
+
+
+def listing_of(directory: str) -> list[os.DirEntry[str]] | None:
+    """The entries a walk of this run listed in ``directory`` (a real path), else None: not listed again."""
+    return _RUNS[-1].listings.get(directory) if _RUNS else None
+
+
+def run_memo() -> dict[Any, Any] | None:
+    """What a loader keeps for the rest of the run (the tree is taken as fixed for a run); None outside one."""
+    return _RUNS[-1].memo if _RUNS else None
 
 
 def entry_is_link(entry: os.DirEntry[str]) -> bool:

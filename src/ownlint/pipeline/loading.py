@@ -119,7 +119,7 @@ def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
 def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) -> LoadResult:
     """The Terraform of the run and the terragrunt units on its path; their loaders are imported only when
     there is something for them to read (a pre-commit run of manifests never imports the HCL parser)."""
-    directory_of = {f: resolved(f).parent for f in found.terraform}  # resolved once: thousands of files
+    directory_of = _directories(found.terraform)  # resolved once: thousands of files
     modules = frozenset(directory_of.values())  # a named module file: units may use it
     grunt: tuple[LoadResult, tuple[str, ...]] = (LoadResult(), ())
     instantiated: set[Path] = set()  # by a unit: not also a root module with its defaults
@@ -145,6 +145,20 @@ def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) ->
             store,
         )
     return _with_units(terraform, *grunt, found)
+
+
+def _directories(files: list[Path]) -> dict[Path, Path]:
+    """Each file's real directory (``resolved(file).parent``): one ``Path`` per directory, not per file."""
+    parents: dict[str, Path] = {}
+    found: dict[Path, Path] = {}
+    for file in files:
+        real = resolved(file)
+        text = os.path.dirname(str(real))
+        parent = parents.get(text)
+        if parent is None:
+            parent = parents[text] = real.parent
+        found[file] = parent
+    return found
 
 
 def _kubernetes(

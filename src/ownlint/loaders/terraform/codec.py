@@ -34,6 +34,7 @@ _PLACE_FIELDS = attrgetter(*_FIELDS[Place])
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves
+_KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
 _PENDING, _DECODING = object(), object()  # a shared value's row in the decoder: not decoded yet, being decoded
 
 
@@ -157,6 +158,11 @@ class _Decoder:
             return tuple([decode(item) if type(item) in _NESTED else item for item in value])
         if kind is not dict:
             return value
+        if "D" in value:  # text, numbers and None (most keys and values) are not passed down
+            return {
+                (decode(k) if type(k) in _NESTED else k): (decode(v) if type(v) in _NESTED else v)
+                for k, v in value["D"]
+            }
         if "P" in value:
             index = value["P"]
             if type(index) is not int or not 0 <= index < len(self.places) or type(self.places[index]) is not Place:
@@ -169,13 +175,15 @@ class _Decoder:
             fields = value["F"]
             if _ARITY.get(name) != len(fields):
                 raise ValueError("entry does not match the model")
-            return _CLASSES[name](*[decode(item) if type(item) in _NESTED else item for item in fields])
+            return _CLASSES[name](
+                *[item if type(item) not in _NESTED else () if item == [] else decode(item) for item in fields]
+            )  # an empty array is an empty tuple: no call (a resource has several)
         if "L" in value:
-            return [decode(item) for item in value["L"]]
-        if "D" in value:
-            return {decode(k): decode(v) for k, v in value["D"]}
+            return [decode(item) if type(item) in _NESTED else item for item in value["L"]]
         if "K" in value:
-            return PlaceKind(value["K"])
+            kind = value["K"]
+            found = _KINDS.get(kind) if type(kind) is str else None
+            return found if found is not None else PlaceKind(kind)
         if "T" in value:
             return datetime.date.fromisoformat(value["T"])
         raise ValueError("entry does not match the model")

@@ -8,18 +8,20 @@ scanned directories are found in ``context`` (see ``callers``) and loaded as roo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ownlint.collector import uncollected
 from ownlint.errors import OwnlintError
-from ownlint.loaders.files import MAX_FILE_BYTES, read_text, relative, resolved
+from ownlint.loaders.files import MAX_FILE_BYTES, parents, read_text, relative, resolved
 from ownlint.loaders.terraform.backends import OutlineFunction, outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import open_cache
 from ownlint.loaders.terraform.directories import ModuleLoader, repository_of
 from ownlint.loaders.terraform.inputs import TerraformInputs, root_overrides
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles, OutlineStore
+from ownlint.loaders.terraform.reads import terraform_names
 from ownlint.loaders.terraform.results import open_results
 from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
@@ -60,7 +62,7 @@ def _load(
     progress: Progress | None,
     outlines: OutlineStore | None,
 ) -> LoadResult:
-    directories = sorted({f.parent for f in files})
+    directories = sorted(parents(files))
     plan_paths = [Path(p) for p in inputs.plans]
     if not directories and not plan_paths:  # a manifests-only run never imports the HCL parser
         return LoadResult()
@@ -77,7 +79,7 @@ def _load(
         results_dir = Path(inputs.cache_dir or "") / "results"
         loader.results, results_note = open_results(results_dir, backend, loader.context, overrides)
         cache_note = cache_note or results_note
-    sizes = {d: len(loader.terraform_files(d)) for d in scanned}
+    sizes = {d: len(terraform_names(str(d), repository)) for d in scanned}  # no Path per file
     files_count = sum(sizes.values())
     read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
     parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES
@@ -191,7 +193,7 @@ def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
         if len(members) == 1:  # one instance: nothing to compare (most resources)
             only = members[0]
             attributes = only.attributes if len(only.attributes) < 2 else _distinct_attributes(members)
-            folded.append(replace(only, instances=(), attributes=attributes))
+            folded.append(_folded(only, (), attributes))
             continue
         variants: dict[tuple[object, ...], list[Resource]] = {}
         for member in members:
@@ -208,8 +210,24 @@ def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
         for variant in variants.values():
             names = tuple(i for r in variant for i in r.instances)
             covered = () if len(variants) == 1 else names
-            folded.append(replace(variant[0], instances=covered, attributes=_distinct_attributes(members)))
+            folded.append(_folded(variant[0], covered, _distinct_attributes(members)))
     return folded
+
+
+_RESOURCE_FIELDS = tuple(f.name for f in fields(Resource))
+_RESOURCE_VALUES = attrgetter(*_RESOURCE_FIELDS)  # every field, in order, in C
+_INSTANCES, _ATTRIBUTES = _RESOURCE_FIELDS.index("instances"), _RESOURCE_FIELDS.index("attributes")
+
+
+def _folded(resource: Resource, instances: tuple[str, ...], attributes: tuple[Mapping[str, Any], ...]) -> Resource:
+    """``replace(resource, instances=..., attributes=...)``, its fields passed by position (thousands of records;
+    ``replace`` looks each field up by name); a subclass is left to ``replace``."""
+    if type(resource) is not Resource:
+        return replace(resource, instances=instances, attributes=attributes)
+    values = list(_RESOURCE_VALUES(resource))
+    values[_INSTANCES] = instances
+    values[_ATTRIBUTES] = attributes
+    return Resource(*values)
 
 
 def _distinct_attributes(members: list[Resource]) -> tuple[Mapping[str, Any], ...]:

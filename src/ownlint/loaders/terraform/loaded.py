@@ -3,6 +3,7 @@ and what the loader asks of that cache (``ResultStore``, implemented by ``result
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -54,7 +55,7 @@ class ResultStore(Protocol):
 
     stale: bool  # an entry was found whose inputs changed (the parse cache is written from then on)
 
-    def root(self, directory: Path) -> RootResult | None: ...
+    def root(self, directory: Path, known: Container[Path] = ()) -> RootResult | None: ...
 
     def put_root(self, directory: Path, recorder: Recorder, result: RootResult) -> None: ...
 

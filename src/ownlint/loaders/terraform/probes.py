@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ownlint.loaders import identity as file_identity
+from ownlint.loaders.files import listing_of, status_read
 from ownlint.loaders.files import resolved as resolved_path
 from ownlint.model import LoadProblem
 
@@ -31,6 +35,32 @@ class ProbeContext:
     repository: Path
     max_bytes: int
     memo: dict[Fact, str] = field(default_factory=dict, compare=False, hash=False)  # one look per run
+    started: int = field(default_factory=time.time_ns, compare=False, hash=False)  # before any file was read
+
+    def unchanged(self, probe: str, path: str, value: str, identity: str | None = None) -> bool:
+        """Whether the probe's value now is ``value``; for a text whose ``identity`` (recorded with ``value``)
+        is the file's now, without reading it: its text is the one the value was made of."""
+        fact = (probe, path)
+        known = self.memo.get(fact)
+        if known is not None:  # looked at already this run (most inputs: roots share their modules)
+            return known == value
+        if identity is not None:
+            try:
+                now = file_identity.identity(os.stat(path))
+            except (OSError, ValueError):
+                now = None
+            if now == identity:
+                self.memo[fact] = value
+                return True
+        return self.value(probe, path) == value
+
+    def identity(self, path: str) -> str | None:
+        """The identity of the file ``path`` when this run read it, if it had settled by then (see
+        ``loaders.identity``): recorded with its text's digest, that text is not read again while it holds."""
+        info = status_read(path)
+        if info is None or not file_identity.settled(info, self.started):
+            return None
+        return file_identity.identity(info)
 
     def value(self, probe: str, path: str) -> str | None:
         """The probe's value now (None: a probe this version does not know: the entry is not used)."""
@@ -155,6 +185,8 @@ def _resolve(context: ProbeContext, path: str) -> str:
 
 @probe("isdir")
 def _isdir(context: ProbeContext, path: str) -> str:
+    if listing_of(path) is not None:  # a real directory this run's walk listed (most module sources)
+        return "True"
     return str(Path(path).is_dir())
 
 

@@ -8,14 +8,17 @@ import os
 from pathlib import Path
 
 from ownlint.loaders.files import (
+    children,
     entry_is_link,
     links_outside,
     listed,
+    listed_names,
+    listing_of,
     read_text,
     real_path,
     relative,
-    relative_names,
     resolved,
+    run_memo,
 )
 from ownlint.loaders.terraform import probes
 
@@ -48,9 +51,9 @@ def _listed(
 ) -> tuple[str, list[tuple[Path, str]]]:
     entries = terraform_entries(directory, context.repository) if files is None else files
     shown = relative(context.root, directory)
-    plain = relative_names(context.root, directory, [path.name for path, link in entries if not link])
-    names = iter(plain)  # a link is resolved on its own (it may lead elsewhere in the tree)
-    return shown, [(path, relative(context.root, path) if link else next(names)) for path, link in entries]
+    base = f"{shown}/" if shown else ""  # a file that is no link: shown as its directory, then its name
+    # a link is resolved on its own (it may lead elsewhere in the tree)
+    return shown, [(path, relative(context.root, path) if link else base + path.name) for path, link in entries]
 
 
 def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) -> str:
@@ -60,7 +63,16 @@ def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) 
 
 @probes.probe("listing")
 def _listing_probe(context: probes.ProbeContext, path: str) -> str:
-    return _listing_value(Path(path), *_listed(context, Path(path)))
+    """``_listing_value`` of ``_listed``, made of names: no ``Path`` per file."""
+    root = context.root
+    shown = relative(root, path)
+    prefix = path if path.endswith(os.sep) else path + os.sep
+    base = f"{shown}/" if shown else ""
+    listed = [
+        (prefix + name, relative(root, prefix + name) if link else base + name)
+        for name, link in terraform_names(path, context.repository)
+    ]
+    return json.dumps([real_path(path), shown, listed])
 
 
 @probes.probe("text")
@@ -70,7 +82,7 @@ def _text_probe(context: probes.ProbeContext, path: str) -> str:
 
 @probes.probe("vendored")
 def _vendored_probe(context: probes.ProbeContext, path: str) -> str:
-    return json.dumps(vendored_modules(Path(path), context.repository, context.max_bytes))
+    return json.dumps(vendored_modules(path, context.repository, context.max_bytes))
 
 
 def terraform_files(directory: Path, repository: Path) -> list[Path]:
@@ -81,13 +93,29 @@ def terraform_files(directory: Path, repository: Path) -> list[Path]:
 def terraform_entries(directory: Path, repository: Path) -> Listed:
     """``terraform_files`` with whether each is a symlink, by the listing's types (a name too long to open is
     kept: reading it is the located problem); the run's path memo hears of the listing (``files.listed``)."""
-    try:
-        with os.scandir(directory) as listing:
-            entries = list(listing)
-    except OSError:
-        return []
-    listed(str(directory), entries)
-    found: Listed = []
+    child = children(directory)
+    return [(child(name), link) for name, link in terraform_names(str(directory), repository)]
+
+
+def terraform_names(directory: str, repository: Path) -> list[tuple[str, bool]]:
+    """The names of ``terraform_entries`` with whether each is a symlink, in name order; in a run, kept for
+    the rest of it (the directory's count, its parse and its listing probe share them), and a directory the
+    run's walk listed is not listed again."""
+    memo = run_memo()
+    key = ("terraform_names", directory, repository)
+    if memo is not None and key in memo:
+        found: list[tuple[str, bool]] = memo[key]
+        return found
+    entries = listing_of(directory)  # as the walk that found the files listed it
+    if entries is None:
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            return []
+        listed(directory, entries)
+    prefix = directory if directory.endswith(os.sep) else directory + os.sep
+    found = []
     for entry in entries:
         name = entry.name
         if not (name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in _TFVARS):
@@ -95,11 +123,12 @@ def terraform_entries(directory: Path, repository: Path) -> Listed:
         if not _is_file(entry):
             continue
         link = entry_is_link(entry)
-        path = Path(entry.path)
-        if link and links_outside(path, repository):
+        if link and links_outside(Path(prefix + name), repository):
             continue
-        found.append((path, link))
-    found.sort(key=lambda item: item[0].name)  # one directory: as sorting the paths
+        found.append((name, link))
+    found.sort()  # one directory: as sorting the paths (no two entries share a name)
+    if memo is not None:
+        memo[key] = found
     return found
 
 
@@ -113,12 +142,17 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def vendored_modules(root_module: Path, repository: Path, max_bytes: int) -> dict[str, str]:
+def vendored_modules(root_module: Path | str, repository: Path, max_bytes: int) -> dict[str, str]:
     """``.terraform/modules/modules.json`` from ``terraform init``: module key -> checkout directory (a link
     out of the repository, a device or FIFO, or a file over ``max_bytes`` is not read)."""
-    path = root_module / ".terraform" / "modules" / "modules.json"
-    if not os.path.lexists(path):  # most roots: one look, not one per step (nothing there is no file either)
+    directory = str(root_module)
+    names = listed_names(directory)
+    if names is not None and ".terraform" not in names:  # most roots: the run listed them, with no .terraform
         return {}
+    joined = os.path.join(directory, ".terraform", "modules", "modules.json")
+    if not os.path.lexists(joined):  # else one look, not one per step (nothing there is no file either)
+        return {}
+    path = Path(joined)
     real = resolved(path)
     if repository not in real.parents or not real.is_file():  # a link to /dev/zero would never end
         return {}

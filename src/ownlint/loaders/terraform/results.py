@@ -29,7 +29,7 @@ import hashlib
 import importlib.util
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,7 @@ from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_dire
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 5  # bump when an entry's shape or what a probe means changes
+FORMAT = 6  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
@@ -131,6 +131,14 @@ class ResultCache:
         self._packs: dict[str, tuple[str, str, dict[str, Any]]] = {}  # kind -> _kind()
         self._bucket_material: dict[tuple[str, int], dict[str, Any]] = {}  # (kind, bucket) -> its pack's
         self._keys: dict[tuple[str, Path], tuple[str, str, dict[str, Any]]] = {}
+        self._paths: dict[str, Path] = {}  # the directories entries name: roots share their modules'
+
+    def _path(self, text: str) -> Path:
+        """``Path(text)``, made once a run (``text`` is a ``Path``'s own, as an entry stores it)."""
+        found = self._paths.get(text)
+        if found is None:
+            found = self._paths[text] = Path(text)
+        return found
 
     def setup(self) -> tuple[str, str, str]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
@@ -142,8 +150,10 @@ class ResultCache:
         cache.backend = setup[1]
         return cache
 
-    def root(self, directory: Path) -> RootResult | None:
-        found = self._valid("root", directory)
+    def root(self, directory: Path, known: Container[Path] = ()) -> RootResult | None:
+        """The root's result while its inputs are unchanged; its ``sourced`` without the directories in ``known``
+        (replayed already: theirs is not decoded)."""
+        found = self._valid("root", directory, known)
         return found if isinstance(found, RootResult) else None
 
     def put_root(self, directory: Path, recorder: Recorder, result: RootResult) -> None:
@@ -215,30 +225,31 @@ class ResultCache:
             found = self._packs[kind] = digest[:62], digest, material
         return found
 
-    def _valid(self, kind: str, directory: Path) -> Any:
+    def _valid(self, kind: str, directory: Path, known: Container[Path] = ()) -> Any:
         """The stored result when the entry is this key's, intact, and every input it recorded is unchanged."""
         key, pack, shared = self._keyed(kind, directory)
         data = self.packs.get(pack, shared, key)
         if data is None:
             return None
-        found = self._checked(kind, key, data)
+        found = self._checked(kind, key, data, known)
         self.stale = self.stale or found is None
         return found
 
-    def _checked(self, kind: str, key: str, data: bytes) -> Any:
+    def _checked(self, kind: str, key: str, data: bytes, known: Container[Path] = ()) -> Any:
         entry = read_entry(data)
         if entry is None or entry[0] != key:
             return None
+        unchanged = self.context.unchanged
         try:
-            inputs = [(probe, path, value) for probe, path, value in entry[1]]
-            for probe, path, value in inputs:
-                if self.context.value(probe, path) != value:
+            inputs = entry[1]
+            for item in inputs:  # [probe, path, value] or, a text's, [probe, path, value, identity]
+                if not unchanged(*item):
                     return None
-            result = _decoded(kind, json.loads(entry[2]))
+            result = _decoded(kind, json.loads(entry[2]), known, self._path)
         except (ValueError, LookupError, TypeError, RecursionError):
             return None
         if isinstance(result, DirectoryResult):
-            result.facts.update(((probe, path), value) for probe, path, value in inputs)
+            result.facts.update(((item[0], item[1]), item[2]) for item in inputs)
         return result
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
@@ -250,7 +261,11 @@ class ResultCache:
             payload = json.dumps([places, value], separators=(",", ":"), check_circular=False)
         except (codec.Unencodable, ValueError, TypeError, RecursionError):
             return  # a value JSON cannot give back exactly: evaluated each time
-        inputs = [[probe, path, value] for (probe, path), value in recorder.facts.items()]
+        identity = self.context.identity
+        inputs: list[list[str]] = []
+        for (probe, path), value in recorder.facts.items():
+            found = identity(path) if probe == "text" else None
+            inputs.append([probe, path, value] if found is None else [probe, path, value, found])
         self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload))
 
 
@@ -262,18 +277,22 @@ def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any])
     return [encode(result.parsed), calls]
 
 
-def _decoded(kind: str, payload: Any) -> RootResult | DirectoryResult:
+def _decoded(
+    kind: str, payload: Any, known: Container[Path] = (), path: Callable[[str], Path] = Path
+) -> RootResult | DirectoryResult:
+    """The result of an entry's payload; ``path`` makes a directory's ``Path`` of its text (the cache's memo)."""
     table, payload = payload
     decode = codec.decoder(table)
     if kind == "root":
         tree, stack, reached, sourced = payload
-        parsed = tuple((Path(d), decode(found)) for d, found in sourced)
-        result = RootResult(decode(tree), stack, tuple(Path(d) for d in reached), parsed)
+        paths = [(path(d), found) for d, found in sourced]
+        parsed = tuple((d, decode(found)) for d, found in paths if d not in known)
+        result = RootResult(decode(tree), stack, tuple([path(d) for d in reached]), parsed)
         if not isinstance(result.tree, LoadedTree) or not all(isinstance(p, ParsedDirectory) for _, p in parsed):
             raise ValueError("entry does not match the model")
         return result
     found, calls = payload
-    directory = DirectoryResult(decode(found), None if calls is None else tuple(Path(c) for c in calls))
+    directory = DirectoryResult(decode(found), None if calls is None else tuple([path(c) for c in calls]))
     if not isinstance(directory.parsed, ParsedDirectory):
         raise ValueError("entry does not match the model")
     return directory

@@ -115,7 +115,7 @@ def load_roots(
                 return trees, stacks
         directory = pending.pop(0)
         results = loader.results
-        loaded = results.root(directory) if results is not None else None
+        loaded = results.root(directory, loader.parsed) if results is not None else None
         if loaded is not None:
             for parsed_directory, parsed in loaded.sourced:
                 loader.replay(parsed_directory, parsed)
