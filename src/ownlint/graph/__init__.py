@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 from ownlint.config import Config
+from ownlint.graph.containment import CONTAINS, Containment
 from ownlint.graph.relations import relations
 from ownlint.model import Edge, Place, PlaceKind, Resource, msp_id, qualified
 
@@ -39,23 +40,34 @@ class ResourceGraph:
 
     Path queries walk plain adjacency lists; the networkx ``MultiDiGraph`` (``graph``) is made on
     first use, so a check whose rules only ask for paths never imports networkx (0.2 s of a
-    pre-commit run's budget)."""
+    pre-commit run's budget). ``contains`` edges are kept apart, compact (``Containment``): ``edges``
+    makes the whole dict, in the order the edges were found, when asked."""
 
     def __init__(
         self,
         nodes: dict[str, Node],
         resources: dict[str, Resource],
         edges: dict[tuple[str, str, str], Edge],
+        contains: Containment | None = None,
     ) -> None:
         self.nodes = nodes
         self.resources = resources
-        self.edges = edges
+        self._edges = edges  # all but the ``contains`` edges of ``_contains``
+        self._contains = contains if contains is not None else Containment()
         self._out: dict[str, list[tuple[str, str, str]]] = {}
         self._in: dict[str, list[tuple[str, str, str]]] = {}
         for key in edges:
             self._out.setdefault(key[0], []).append(key)
             self._in.setdefault(key[1], []).append(key)
         self._graph: Any = None
+        self._all_out: dict[str, list[tuple[str, str, str]]] | None = None
+
+    @property
+    def edges(self) -> dict[tuple[str, str, str], Edge]:
+        """Every edge by (source, target, kind), in the order they were found."""
+        if not self._contains:
+            return self._edges
+        return dict(self._contains.merged(self._edges))
 
     @property
     def graph(self) -> Any:
@@ -65,7 +77,7 @@ class ResourceGraph:
 
             graph = nx.MultiDiGraph()
             graph.add_nodes_from((name, node._asdict()) for name, node in self.nodes.items())
-            for (source, target, kind), edge in self.edges.items():
+            for (source, target, kind), edge in self._contains.merged(self._edges):
                 place = edge.place
                 graph.add_edge(
                     source,
@@ -104,14 +116,19 @@ class ResourceGraph:
         keys: set[str] = set()
         for key in self._in.get(node, ()):
             if key[2] in kinds:
-                if not self.edges[key].instances:
+                if not self._edges[key].instances:
                     return None
-                keys.update(self.edges[key].instances)
+                keys.update(self._edges[key].instances)
+        if CONTAINS in kinds and node in self._contains.container:
+            return None  # a contains edge names no instance
         return frozenset(keys)
 
     def entries(self, start: str, kinds: frozenset[str]) -> list[Edge]:
         """The edges of ``kinds`` out of ``start``: where each path from it begins."""
-        return sorted((self.edges[key] for key in self._out.get(start, ()) if key[2] in kinds), key=_edge_order)
+        found = [self._edges[key] for key in self._out.get(start, ()) if key[2] in kinds]
+        if CONTAINS in kinds:
+            found.extend(self._contains.edges_out(start))
+        return sorted(found, key=_edge_order)
 
     def paths_through(self, entry: Edge, kinds: frozenset[str]) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable through ``entry`` (its target included) over ``kinds``, by a shortest path
@@ -130,21 +147,36 @@ class ResourceGraph:
         previous: dict[str, Edge] = {}
         queue = deque([start])
         seen = {start} if avoid is None else {start, avoid}
+        out, edges = (self._out, self._edges) if CONTAINS not in kinds else self._every_out()
         while queue:
             node = queue.popleft()
-            for key in self._out.get(node, ()):
+            for key in out.get(node, ()):
                 target = key[1]
                 if key[2] in kinds and target not in seen:
                     seen.add(target)
-                    previous[target] = self.edges[key]
+                    previous[target] = edges[key]
                     queue.append(target)
         return {target: _path(previous, target) for target in previous}
 
     def neighbours(self, node: str) -> list[Edge]:
         """Every edge into and out of ``node``, outgoing first."""
-        out = [self.edges[key] for key in self._out.get(node, ())]
-        into = [self.edges[key] for key in self._in.get(node, ())]
+        out = [self._edges[key] for key in self._out.get(node, ())]
+        out.extend(self._contains.edges_out(node))
+        into = [self._edges[key] for key in self._in.get(node, ())]
+        contained = self._contains.edge_into(node)
+        if contained is not None:
+            into.append(contained)
         return sorted(out, key=_edge_order) + sorted(into, key=_edge_order)
+
+    def _every_out(self) -> tuple[dict[str, list[tuple[str, str, str]]], dict[tuple[str, str, str], Edge]]:
+        """The edges out of each node, ``contains`` ones too, in the order they were found (paths over them)."""
+        edges = self.edges
+        if self._all_out is None:
+            out: dict[str, list[tuple[str, str, str]]] = {}
+            for key in edges:
+                out.setdefault(key[0], []).append(key)
+            self._all_out = out
+        return self._all_out, edges
 
     def node_link(self) -> dict[str, Any]:
         """The graph as networkx's node-link data (``ownlint graph --format json``)."""
@@ -209,11 +241,12 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
     for msp in config.msps.values():
         nodes[msp_id(msp.name)] = Node("identity", "msp", "config", config_file or config.source, msp.line)
     evidence: dict[tuple[str, str, str], Edge] = {}
-    for edge in _structural_edges(nodes, listed, ids):
+    contains = Containment()
+    for edge in _structural_edges(nodes, listed, ids, evidence, contains):
         _add(nodes, evidence, edge)
     for edge in relations(listed, config, ids):
         _add(nodes, evidence, edge)
-    return ResourceGraph(nodes, by_id, evidence)
+    return ResourceGraph(nodes, by_id, evidence, contains)
 
 
 def _add(nodes: dict[str, Node], evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
@@ -232,13 +265,22 @@ def _add(nodes: dict[str, Node], evidence: dict[tuple[str, str, str], Edge], edg
     evidence[key] = edge
 
 
-def _structural_edges(nodes: dict[str, Node], resources: list[Resource], ids: list[str]) -> Iterator[Edge]:
-    """``contains`` (stack/module call/namespace to member) and ``references`` (HCL traversals); ``ids``: the
-    resources' node ids."""
+def _structural_edges(
+    nodes: dict[str, Node],
+    resources: list[Resource],
+    ids: list[str],
+    evidence: dict[tuple[str, str, str], Edge],
+    contains: Containment,
+) -> Iterator[Edge]:
+    """``contains`` (stack/module call/namespace to member: kept in ``contains`` as they come, after the edges
+    of ``evidence`` so far) and ``references`` (HCL traversals); ``ids``: the resources' node ids."""
     for resource, node_id in zip(resources, ids, strict=True):
         container = _container(nodes, resource)
-        if container is not None:
-            yield Edge(container, node_id, "contains")
+        if container is not None and container != node_id:
+            if container not in nodes:
+                nodes[container] = GROUP
+            if not contains.add(container, node_id, len(evidence)):
+                yield Edge(container, node_id, CONTAINS)  # a second container: kept as any edge
         attributes = {address: name for name, address in resource.links}
         place = None  # one place for all of a resource's references
         for target in resource.references:
