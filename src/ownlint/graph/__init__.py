@@ -34,6 +34,28 @@ class Node(NamedTuple):
 
 GROUP = Node("group", "group", "", "", 0)
 
+Key = tuple[str, str, str]  # (source, target, kind)
+# the keys of the edges out of (or into) each node: the key itself when it is the only one (most nodes have one
+# edge each way: a list of one cost 64 bytes more per edge)
+Adjacency = dict[str, Key | list[Key]]
+
+
+def _adjacent(adjacency: Adjacency, node: str, key: Key) -> None:
+    held = adjacency.get(node)
+    if held is None:
+        adjacency[node] = key
+    elif isinstance(held, list):
+        held.append(key)
+    else:
+        adjacency[node] = [held, key]
+
+
+def _keys(adjacency: Adjacency, node: str) -> list[Key] | tuple[Key, ...]:
+    held = adjacency.get(node)
+    if held is None:
+        return ()
+    return held if isinstance(held, list) else (held,)
+
 
 class ResourceGraph:
     """The graph, the resources behind its nodes, and the evidence of every edge.
@@ -54,13 +76,13 @@ class ResourceGraph:
         self.resources = resources
         self._edges = edges  # all but the ``contains`` edges of ``_contains``
         self._contains = contains if contains is not None else Containment()
-        self._out: dict[str, list[tuple[str, str, str]]] = {}
-        self._in: dict[str, list[tuple[str, str, str]]] = {}
+        self._out: Adjacency = {}
+        self._in: Adjacency = {}
         for key in edges:
-            self._out.setdefault(key[0], []).append(key)
-            self._in.setdefault(key[1], []).append(key)
+            _adjacent(self._out, key[0], key)
+            _adjacent(self._in, key[1], key)
         self._graph: Any = None
-        self._all_out: dict[str, list[tuple[str, str, str]]] | None = None
+        self._all_out: Adjacency | None = None
 
     @property
     def edges(self) -> dict[tuple[str, str, str], Edge]:
@@ -114,7 +136,7 @@ class ResourceGraph:
     def instances_reached(self, node: str, kinds: frozenset[str]) -> frozenset[str] | None:
         """The keys of the instances of ``node`` that edges of ``kinds`` into it reach; None: all of them."""
         keys: set[str] = set()
-        for key in self._in.get(node, ()):
+        for key in _keys(self._in, node):
             if key[2] in kinds:
                 if not self._edges[key].instances:
                     return None
@@ -125,7 +147,7 @@ class ResourceGraph:
 
     def entries(self, start: str, kinds: frozenset[str]) -> list[Edge]:
         """The edges of ``kinds`` out of ``start``: where each path from it begins."""
-        found = [self._edges[key] for key in self._out.get(start, ()) if key[2] in kinds]
+        found = [self._edges[key] for key in _keys(self._out, start) if key[2] in kinds]
         if CONTAINS in kinds:
             found.extend(self._contains.edges_out(start))
         return sorted(found, key=_edge_order)
@@ -150,7 +172,10 @@ class ResourceGraph:
         out, edges = (self._out, self._edges) if CONTAINS not in kinds else self._every_out()
         while queue:
             node = queue.popleft()
-            for key in out.get(node, ()):
+            held = out.get(node)
+            if held is None:
+                continue
+            for key in held if isinstance(held, list) else (held,):
                 target = key[1]
                 if key[2] in kinds and target not in seen:
                     seen.add(target)
@@ -160,21 +185,21 @@ class ResourceGraph:
 
     def neighbours(self, node: str) -> list[Edge]:
         """Every edge into and out of ``node``, outgoing first."""
-        out = [self._edges[key] for key in self._out.get(node, ())]
+        out = [self._edges[key] for key in _keys(self._out, node)]
         out.extend(self._contains.edges_out(node))
-        into = [self._edges[key] for key in self._in.get(node, ())]
+        into = [self._edges[key] for key in _keys(self._in, node)]
         contained = self._contains.edge_into(node)
         if contained is not None:
             into.append(contained)
         return sorted(out, key=_edge_order) + sorted(into, key=_edge_order)
 
-    def _every_out(self) -> tuple[dict[str, list[tuple[str, str, str]]], dict[tuple[str, str, str], Edge]]:
+    def _every_out(self) -> tuple[Adjacency, dict[tuple[str, str, str], Edge]]:
         """The edges out of each node, ``contains`` ones too, in the order they were found (paths over them)."""
         edges = self.edges
         if self._all_out is None:
-            out: dict[str, list[tuple[str, str, str]]] = {}
+            out: Adjacency = {}
             for key in edges:
-                out.setdefault(key[0], []).append(key)
+                _adjacent(out, key[0], key)
             self._all_out = out
         return self._all_out, edges
 
