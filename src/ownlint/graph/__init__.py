@@ -269,7 +269,7 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
     contains = Containment()
     for edge in _structural_edges(nodes, listed, ids, evidence, contains):
         _add(nodes, evidence, edge)
-    for edge in relations(listed, config, ids):
+    for edge in relations(listed, config, ids, by_id):
         _add(nodes, evidence, edge)
     return ResourceGraph(nodes, by_id, evidence, contains)
 
