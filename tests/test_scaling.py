@@ -10,8 +10,9 @@ from pathlib import Path
 from ownlint.config import load_config
 from ownlint.graph import build_graph
 from ownlint.model import Finding, Place, PlaceKind, Report, Resource, Severity, Suppressed, Suppression
-from ownlint.report.findings import json as json_format
+from ownlint.pipeline import merge_instances
 from ownlint.report.findings import formatter, pieces_of
+from ownlint.report.findings import json as json_format
 from ownlint.report.write import write_atomically, write_reports
 from ownlint.rules import KNOWN_IDS
 
@@ -154,3 +155,19 @@ def test_a_json_report_file_is_never_held_whole(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == json_format.render(report)
     assert size > 6_000_000
     assert peak < size / 2  # its text and its joined pieces cost twice its size
+
+
+def test_merging_instances_costs_little_a_finding() -> None:
+    """Findings alone on their fingerprint (nearly all) are kept as they are while merging, not in lists of one
+    (while the graph is still held: the run's peak)."""
+    findings = _report(20_000).findings
+    merge_instances(findings[:10], ())
+    gc.collect()
+    tracemalloc.start()
+    try:
+        merged = merge_instances(findings, ())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert merged == list(findings)
+    assert peak / len(findings) < 80
