@@ -11,6 +11,7 @@ from ownlint.config import load_config
 from ownlint.graph import build_graph
 from ownlint.model import Finding, Place, PlaceKind, Report, Resource, Severity, Suppressed, Suppression
 from ownlint.pipeline import merge_instances
+from ownlint.pipeline.scope import Located, Scope
 from ownlint.report.findings import formatter, pieces_of
 from ownlint.report.findings import json as json_format
 from ownlint.report.write import write_atomically, write_reports
@@ -171,3 +172,20 @@ def test_merging_instances_costs_little_a_finding() -> None:
         tracemalloc.stop()
     assert merged == list(findings)
     assert peak / len(findings) < 80
+
+
+def test_a_whole_tree_s_findings_need_no_index_of_module_calls() -> None:
+    """Under a named directory every finding is reported where it is: the indexes of calls and instances that
+    locate the others are never made (they cost as much as the graph's nodes)."""
+    resources = (
+        _resource("module.m", "st"),
+        _resource("module.m.aws_s3_bucket.a", "st", container="module.m"),
+    )
+    findings = _report(3).findings
+    located = Located(Scope(), resources, ())
+    assert located.findings(findings) == list(findings)
+    assert all(located.holds(r) for r in resources)
+    assert "calls" not in vars(located) and "instances" not in vars(located)
+    named = Located(Scope(frozenset({"st/main.tf"}), ()), resources, ())
+    assert named.holds(resources[1])
+    assert named.calls.named_call("terraform", "st", "module.m.aws_s3_bucket.a", named.scope) == resources[0]
