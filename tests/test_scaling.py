@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 from ownlint.config import load_config
@@ -189,3 +190,15 @@ def test_a_whole_tree_s_findings_need_no_index_of_module_calls() -> None:
     named = Located(Scope(frozenset({"st/main.tf"}), ()), resources, ())
     assert named.holds(resources[1])
     assert named.calls.named_call("terraform", "st", "module.m.aws_s3_bucket.a", named.scope) == resources[0]
+
+
+def test_a_node_s_records_come_from_the_graph() -> None:
+    """The boundary rules judge every record of a node reached (instances whose facts differ): the graph keeps the
+    records after the first, so that the rules need not format every resource's node id again."""
+    first = _resource("aws_s3_bucket.a", "st")
+    second = replace(first, instances=('["x"]',))
+    other = _resource("aws_s3_bucket.b", "st")
+    graph = build_graph([first, other, second], load_config(None, KNOWN_IDS))
+    assert graph.records("st//aws_s3_bucket.a") == [first, second]
+    assert graph.records("st//aws_s3_bucket.b") == [other]
+    assert graph.records("stack:st") == []

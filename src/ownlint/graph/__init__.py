@@ -71,9 +71,11 @@ class ResourceGraph:
         resources: dict[str, Resource],
         edges: dict[tuple[str, str, str], Edge],
         contains: Containment | None = None,
+        more: dict[str, list[Resource]] | None = None,
     ) -> None:
         self.nodes = nodes
-        self.resources = resources
+        self.resources = resources  # the first record of each node
+        self._more = more if more is not None else {}  # the records after the first, of nodes that have several
         self._edges = edges  # all but the ``contains`` edges of ``_contains``
         self._contains = contains if contains is not None else Containment()
         self._out: Adjacency = {}
@@ -115,6 +117,11 @@ class ResourceGraph:
 
     def resource(self, node: str) -> Resource | None:
         return self.resources.get(node)
+
+    def records(self, node: str) -> list[Resource]:
+        """Every resource of ``node``, in the order loaded: the records of its instances whose facts differ."""
+        first = self.resources.get(node)
+        return [] if first is None else [first, *self._more.get(node, ())]
 
     def place(self, node: str) -> Place | None:
         data = self.nodes.get(node)
@@ -231,7 +238,8 @@ class ResourceGraph:
         kept = set(nx.ego_graph(self.graph, node, radius=depth, undirected=True).nodes) if node in self.nodes else set()
         edges = {key: edge for key, edge in self.edges.items() if key[0] in kept and key[1] in kept}
         nodes = {n: data for n, data in self.nodes.items() if n in kept}
-        return ResourceGraph(nodes, {n: r for n, r in self.resources.items() if n in kept}, edges)
+        more = {n: r for n, r in self._more.items() if n in kept}
+        return ResourceGraph(nodes, {n: r for n, r in self.resources.items() if n in kept}, edges, more=more)
 
     def find(self, target: str) -> list[str]:
         """Node ids equal to ``target``, or ending with ``.target`` or ``//target``."""
@@ -259,8 +267,12 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
     listed = list(resources)
     ids = [resource.node_id for resource in listed]  # once each: a property that formats its text
     by_id: dict[str, Resource] = {}
+    more: dict[str, list[Resource]] = {}
     for resource, node_id in zip(listed, ids, strict=True):
-        by_id.setdefault(node_id, resource)
+        if node_id in by_id:
+            more.setdefault(node_id, []).append(resource)
+        else:
+            by_id[node_id] = resource
         kind = "module" if resource.type == "module" else "resource"
         nodes[node_id] = Node(kind, resource.type, resource.source, resource.file, resource.line)
     for msp in config.msps.values():
@@ -271,7 +283,7 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
         _add(nodes, evidence, edge)
     for edge in relations(listed, config, ids, by_id):
         _add(nodes, evidence, edge)
-    return ResourceGraph(nodes, by_id, evidence, contains)
+    return ResourceGraph(nodes, by_id, evidence, contains, more)
 
 
 def _add(nodes: dict[str, Node], evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
