@@ -318,7 +318,9 @@ def _structural_edges(
                 nodes[container] = GROUP
             if not contains.add(container, node_id, len(evidence)):
                 yield Edge(container, node_id, CONTAINS)  # a second container: kept as any edge
-        attributes = {address: name for name, address in resource.links}
+        if not resource.references:
+            continue
+        attributes = {address: name for name, address in resource.links} if resource.links else {}
         place = None  # one place for all of a resource's references
         for target in resource.references:
             target_id = qualified(resource, target)
