@@ -3,8 +3,10 @@ report file is written piece by piece, never held whole; the outputs stay what t
 
 from __future__ import annotations
 
+import datetime
 import gc
 import tracemalloc
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from ownlint.report.findings import formatter, pieces_of
 from ownlint.report.findings import json as json_format
 from ownlint.report.write import write_atomically, write_reports
 from ownlint.rules import KNOWN_IDS
+from ownlint.suppressions import apply as suppress
 
 
 def _resource(address: str, stack: str, references: tuple[str, ...] = (), container: str | None = None) -> Resource:
@@ -202,3 +205,13 @@ def test_a_node_s_records_come_from_the_graph() -> None:
     assert graph.records("st//aws_s3_bucket.a") == [first, second]
     assert graph.records("st//aws_s3_bucket.b") == [other]
     assert graph.records("stack:st") == []
+
+
+def test_without_active_suppressions_the_resources_are_not_walked() -> None:
+    def walked() -> Iterator[Resource]:
+        raise AssertionError("the resources were walked")
+        yield  # pragma: no cover
+
+    findings = _report(3).findings
+    expired = Suppression(("OWN001",), "", "a.tf", 1, "comment")  # no reason: not active
+    assert suppress.apply(findings, (expired,), walked(), datetime.date(2026, 12, 1)) == (list(findings), [])
