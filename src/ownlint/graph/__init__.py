@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 from ownlint.config import Config
+from ownlint.graph.containment import CONTAINS, Containment
 from ownlint.graph.relations import relations
 from ownlint.model import Edge, Place, PlaceKind, Resource, msp_id, qualified
 
@@ -33,29 +34,64 @@ class Node(NamedTuple):
 
 GROUP = Node("group", "group", "", "", 0)
 
+Key = tuple[str, str, str]  # (source, target, kind)
+# the keys of the edges out of (or into) each node: the key itself when it is the only one (most nodes have one
+# edge each way: a list of one cost 64 bytes more per edge)
+Adjacency = dict[str, Key | list[Key]]
+
+
+def _adjacent(adjacency: Adjacency, node: str, key: Key) -> None:
+    held = adjacency.get(node)
+    if held is None:
+        adjacency[node] = key
+    elif isinstance(held, list):
+        held.append(key)
+    else:
+        adjacency[node] = [held, key]
+
+
+def _keys(adjacency: Adjacency, node: str) -> list[Key] | tuple[Key, ...]:
+    held = adjacency.get(node)
+    if held is None:
+        return ()
+    return held if isinstance(held, list) else (held,)
+
 
 class ResourceGraph:
     """The graph, the resources behind its nodes, and the evidence of every edge.
 
     Path queries walk plain adjacency lists; the networkx ``MultiDiGraph`` (``graph``) is made on
     first use, so a check whose rules only ask for paths never imports networkx (0.2 s of a
-    pre-commit run's budget)."""
+    pre-commit run's budget). ``contains`` edges are kept apart, compact (``Containment``): ``edges``
+    makes the whole dict, in the order the edges were found, when asked."""
 
     def __init__(
         self,
         nodes: dict[str, Node],
         resources: dict[str, Resource],
         edges: dict[tuple[str, str, str], Edge],
+        contains: Containment | None = None,
+        more: dict[str, list[Resource]] | None = None,
     ) -> None:
         self.nodes = nodes
-        self.resources = resources
-        self.edges = edges
-        self._out: dict[str, list[tuple[str, str, str]]] = {}
-        self._in: dict[str, list[tuple[str, str, str]]] = {}
+        self.resources = resources  # the first record of each node
+        self._more = more if more is not None else {}  # the records after the first, of nodes that have several
+        self._edges = edges  # all but the ``contains`` edges of ``_contains``
+        self._contains = contains if contains is not None else Containment()
+        self._out: Adjacency = {}
+        self._in: Adjacency = {}
         for key in edges:
-            self._out.setdefault(key[0], []).append(key)
-            self._in.setdefault(key[1], []).append(key)
+            _adjacent(self._out, key[0], key)
+            _adjacent(self._in, key[1], key)
         self._graph: Any = None
+        self._all_out: Adjacency | None = None
+
+    @property
+    def edges(self) -> dict[tuple[str, str, str], Edge]:
+        """Every edge by (source, target, kind), in the order they were found."""
+        if not self._contains:
+            return self._edges
+        return dict(self._contains.merged(self._edges))
 
     @property
     def graph(self) -> Any:
@@ -65,7 +101,7 @@ class ResourceGraph:
 
             graph = nx.MultiDiGraph()
             graph.add_nodes_from((name, node._asdict()) for name, node in self.nodes.items())
-            for (source, target, kind), edge in self.edges.items():
+            for (source, target, kind), edge in self._contains.merged(self._edges):
                 place = edge.place
                 graph.add_edge(
                     source,
@@ -81,6 +117,11 @@ class ResourceGraph:
 
     def resource(self, node: str) -> Resource | None:
         return self.resources.get(node)
+
+    def records(self, node: str) -> list[Resource]:
+        """Every resource of ``node``, in the order loaded: the records of its instances whose facts differ."""
+        first = self.resources.get(node)
+        return [] if first is None else [first, *self._more.get(node, ())]
 
     def place(self, node: str) -> Place | None:
         data = self.nodes.get(node)
@@ -102,16 +143,21 @@ class ResourceGraph:
     def instances_reached(self, node: str, kinds: frozenset[str]) -> frozenset[str] | None:
         """The keys of the instances of ``node`` that edges of ``kinds`` into it reach; None: all of them."""
         keys: set[str] = set()
-        for key in self._in.get(node, ()):
+        for key in _keys(self._in, node):
             if key[2] in kinds:
-                if not self.edges[key].instances:
+                if not self._edges[key].instances:
                     return None
-                keys.update(self.edges[key].instances)
+                keys.update(self._edges[key].instances)
+        if CONTAINS in kinds and node in self._contains.container:
+            return None  # a contains edge names no instance
         return frozenset(keys)
 
     def entries(self, start: str, kinds: frozenset[str]) -> list[Edge]:
         """The edges of ``kinds`` out of ``start``: where each path from it begins."""
-        return sorted((self.edges[key] for key in self._out.get(start, ()) if key[2] in kinds), key=_edge_order)
+        found = [self._edges[key] for key in _keys(self._out, start) if key[2] in kinds]
+        if CONTAINS in kinds:
+            found.extend(self._contains.edges_out(start))
+        return sorted(found, key=_edge_order)
 
     def paths_through(self, entry: Edge, kinds: frozenset[str]) -> dict[str, tuple[Edge, ...]]:
         """Every node reachable through ``entry`` (its target included) over ``kinds``, by a shortest path
@@ -130,21 +176,39 @@ class ResourceGraph:
         previous: dict[str, Edge] = {}
         queue = deque([start])
         seen = {start} if avoid is None else {start, avoid}
+        out, edges = (self._out, self._edges) if CONTAINS not in kinds else self._every_out()
         while queue:
             node = queue.popleft()
-            for key in self._out.get(node, ()):
+            held = out.get(node)
+            if held is None:
+                continue
+            for key in held if isinstance(held, list) else (held,):
                 target = key[1]
                 if key[2] in kinds and target not in seen:
                     seen.add(target)
-                    previous[target] = self.edges[key]
+                    previous[target] = edges[key]
                     queue.append(target)
         return {target: _path(previous, target) for target in previous}
 
     def neighbours(self, node: str) -> list[Edge]:
         """Every edge into and out of ``node``, outgoing first."""
-        out = [self.edges[key] for key in self._out.get(node, ())]
-        into = [self.edges[key] for key in self._in.get(node, ())]
+        out = [self._edges[key] for key in _keys(self._out, node)]
+        out.extend(self._contains.edges_out(node))
+        into = [self._edges[key] for key in _keys(self._in, node)]
+        contained = self._contains.edge_into(node)
+        if contained is not None:
+            into.append(contained)
         return sorted(out, key=_edge_order) + sorted(into, key=_edge_order)
+
+    def _every_out(self) -> tuple[Adjacency, dict[tuple[str, str, str], Edge]]:
+        """The edges out of each node, ``contains`` ones too, in the order they were found (paths over them)."""
+        edges = self.edges
+        if self._all_out is None:
+            out: Adjacency = {}
+            for key in edges:
+                _adjacent(out, key[0], key)
+            self._all_out = out
+        return self._all_out, edges
 
     def node_link(self) -> dict[str, Any]:
         """The graph as networkx's node-link data (``ownlint graph --format json``)."""
@@ -174,7 +238,8 @@ class ResourceGraph:
         kept = set(nx.ego_graph(self.graph, node, radius=depth, undirected=True).nodes) if node in self.nodes else set()
         edges = {key: edge for key, edge in self.edges.items() if key[0] in kept and key[1] in kept}
         nodes = {n: data for n, data in self.nodes.items() if n in kept}
-        return ResourceGraph(nodes, {n: r for n, r in self.resources.items() if n in kept}, edges)
+        more = {n: r for n, r in self._more.items() if n in kept}
+        return ResourceGraph(nodes, {n: r for n, r in self.resources.items() if n in kept}, edges, more=more)
 
     def find(self, target: str) -> list[str]:
         """Node ids equal to ``target``, or ending with ``.target`` or ``//target``."""
@@ -202,18 +267,23 @@ def build_graph(resources: Iterable[Resource], config: Config, config_file: str 
     listed = list(resources)
     ids = [resource.node_id for resource in listed]  # once each: a property that formats its text
     by_id: dict[str, Resource] = {}
+    more: dict[str, list[Resource]] = {}
     for resource, node_id in zip(listed, ids, strict=True):
-        by_id.setdefault(node_id, resource)
+        if node_id in by_id:
+            more.setdefault(node_id, []).append(resource)
+        else:
+            by_id[node_id] = resource
         kind = "module" if resource.type == "module" else "resource"
         nodes[node_id] = Node(kind, resource.type, resource.source, resource.file, resource.line)
     for msp in config.msps.values():
         nodes[msp_id(msp.name)] = Node("identity", "msp", "config", config_file or config.source, msp.line)
     evidence: dict[tuple[str, str, str], Edge] = {}
-    for edge in _structural_edges(nodes, listed, ids):
+    contains = Containment()
+    for edge in _structural_edges(nodes, listed, ids, evidence, contains):
         _add(nodes, evidence, edge)
-    for edge in relations(listed, config, ids):
+    for edge in relations(listed, config, ids, by_id):
         _add(nodes, evidence, edge)
-    return ResourceGraph(nodes, by_id, evidence)
+    return ResourceGraph(nodes, by_id, evidence, contains, more)
 
 
 def _add(nodes: dict[str, Node], evidence: dict[tuple[str, str, str], Edge], edge: Edge) -> None:
@@ -232,14 +302,25 @@ def _add(nodes: dict[str, Node], evidence: dict[tuple[str, str, str], Edge], edg
     evidence[key] = edge
 
 
-def _structural_edges(nodes: dict[str, Node], resources: list[Resource], ids: list[str]) -> Iterator[Edge]:
-    """``contains`` (stack/module call/namespace to member) and ``references`` (HCL traversals); ``ids``: the
-    resources' node ids."""
+def _structural_edges(
+    nodes: dict[str, Node],
+    resources: list[Resource],
+    ids: list[str],
+    evidence: dict[tuple[str, str, str], Edge],
+    contains: Containment,
+) -> Iterator[Edge]:
+    """``contains`` (stack/module call/namespace to member: kept in ``contains`` as they come, after the edges
+    of ``evidence`` so far) and ``references`` (HCL traversals); ``ids``: the resources' node ids."""
     for resource, node_id in zip(resources, ids, strict=True):
         container = _container(nodes, resource)
-        if container is not None:
-            yield Edge(container, node_id, "contains")
-        attributes = {address: name for name, address in resource.links}
+        if container is not None and container != node_id:
+            if container not in nodes:
+                nodes[container] = GROUP
+            if not contains.add(container, node_id, len(evidence)):
+                yield Edge(container, node_id, CONTAINS)  # a second container: kept as any edge
+        if not resource.references:
+            continue
+        attributes = {address: name for name, address in resource.links} if resource.links else {}
         place = None  # one place for all of a resource's references
         for target in resource.references:
             target_id = qualified(resource, target)

@@ -13,12 +13,13 @@ import contextlib
 import gc
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from ownlint.errors import OwnlintError
 from ownlint.model import Report
-from ownlint.report.findings import formatter
+from ownlint.report.findings import formatter, pieces_of
 from ownlint.vcs.tree import repository_top
 
 MAX_LINKS = 40  # as the kernel's ELOOP limit
@@ -87,7 +88,7 @@ def write_reports(report: Report, formats: Sequence[str], outputs: Sequence[str]
     try:
         for index, fmt in enumerate(formats):
             if index < len(outputs):
-                write_atomically(Path(outputs[index]), formatter(fmt)(report, colour=False))
+                write_atomically(Path(outputs[index]), pieces_of(fmt)(report))
             else:
                 to_stdout.append(formatter(fmt)(report, colour))
     finally:
@@ -96,9 +97,9 @@ def write_reports(report: Report, formats: Sequence[str], outputs: Sequence[str]
     return to_stdout
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``: through a symlink to its target (the link stays) unless the link
-    leaves the working tree (refused: ``worktree.write_target``); in place to a device or FIFO
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its pieces, in order) to ``path``: through a symlink to its target (the link stays)
+    unless the link leaves the working tree (refused: ``worktree.write_target``); in place to a device or FIFO
     (``/dev/null``, ``/dev/stdout``); else to a temporary file beside the target, renamed into place."""
     target = write_target(path)
     try:
@@ -122,7 +123,7 @@ def write_atomically(path: Path, text: str) -> None:
         os.close(folder)
 
 
-def _write_in_place(path: Path, text: str) -> None:
+def _write_in_place(path: Path, text: str | Iterable[str]) -> None:
     """A device or FIFO named directly: opened as named, and checked to be what was checked."""
     try:
         handle = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
@@ -134,13 +135,21 @@ def _write_in_place(path: Path, text: str) -> None:
         if stat.S_ISREG(opened.st_mode) or not os.path.samestat(opened, os.stat(path)):
             raise OwnlintError(f"{path}: not written: it changed while being written")
         try:
-            stream.write(text)
+            _write(stream, text)
             stream.flush()
         except OSError as error:
             raise OwnlintError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
-def _replace(folder: int, name: str, text: str, shown: Path) -> None:
+def _write(stream: TextIO, text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        stream.write(text)
+        return
+    for piece in text:
+        stream.write(piece)
+
+
+def _replace(folder: int, name: str, text: str | Iterable[str], shown: Path) -> None:
     """A new file in the directory ``folder`` (never following a link), renamed over ``name``."""
     import secrets  # with -o only: not for a check that writes to standard output
 
@@ -158,7 +167,7 @@ def _replace(folder: int, name: str, text: str, shown: Path) -> None:
         else:
             raise FileExistsError(f"no free temporary name beside {name}")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            _write(stream, text)
         os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
         temporary = None
     except OSError as error:

@@ -59,9 +59,6 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
     """Every denied resource an MSP reaches over ``kinds``: one shortest path per way in (the role it
     assumes, the binding naming it, the workload it operates), since each must be closed on its own."""
     config = context.config
-    records: dict[str, list[Resource]] = {}
-    for resource in context.resources:
-        records.setdefault(resource.node_id, []).append(resource)
     boundaries = _denying(context, [b for b in config.boundaries if not b.is_residency], also)
     if not _reportable(context, boundaries, also):
         return
@@ -72,7 +69,7 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
         graph = context.graph
         for entry in graph.entries(msp_id(msp.name), kinds):
             for node, path in sorted(graph.paths_through(entry, kinds).items()):
-                found = records.get(node, [])
+                found = graph.records(node)  # the graph's: no node id formatted again
                 reached = _reached(found, graph.instances_reached(node, kinds))
                 crossing = _crossing(context, applicable, reached, len(found), also, msp, path)
                 if crossing is not None:

@@ -55,6 +55,8 @@ def apply(
 ) -> tuple[list[Finding], list[Suppressed]]:
     """(findings kept, findings suppressed and by what)."""
     active = [s for s in suppressions if is_active(s, today)]
+    if not active:  # nothing to match: the resources are not walked for module calls
+        return list(findings), []
     modules = _module_scopes(active, resources)
     kept: list[Finding] = []
     suppressed: list[Suppressed] = []

@@ -35,8 +35,14 @@ EXTRACTORS = (
 )
 
 
-def relations(resources: Iterable[Resource], config: Config, ids: Sequence[str] | None = None) -> Iterator[Edge]:
-    """Every extractor's edges; ``ids``: the resources' node ids, when the caller has them."""
-    index = ResourceIndex.of(resources, ids)
+def relations(
+    resources: Iterable[Resource],
+    config: Config,
+    ids: Sequence[str] | None = None,
+    by_id: dict[str, Resource] | None = None,
+) -> Iterator[Edge]:
+    """Every extractor's edges; ``ids``: the resources' node ids, and ``by_id``, the first resource of each id,
+    when the caller has them."""
+    index = ResourceIndex.of(resources, ids, by_id)
     for extract in EXTRACTORS:
         yield from extract(index, config)

@@ -55,33 +55,39 @@ def resource_arns(resource: Resource) -> list[str]:
 
 
 class ArnIndex:
-    """Managed resources by service and the literal prefix of their ARN's resource part."""
+    """Managed resources by service, then by the literal prefix of their ARN's resource part (each service's
+    prefixes also sorted: those a written prefix starts are found by bisection)."""
 
     def __init__(self, resources: Iterable[Resource]) -> None:
-        self.by_prefix: dict[tuple[str, str], list[tuple[str, Resource]]] = {}
+        self.by_service: dict[str, dict[str, list[tuple[str, Resource]]]] = {}
         for resource in resources:
             if resource.type in ARN_TEMPLATES and not resource.is_data:
                 for arn in resource_arns(resource):
                     service, part = _split(arn)
-                    self.by_prefix.setdefault((service, literal_prefix(part)), []).append((arn, resource))
-        self.sorted_keys = sorted(self.by_prefix)
+                    by_prefix = self.by_service.get(service)
+                    if by_prefix is None:
+                        by_prefix = self.by_service[service] = {}
+                    by_prefix.setdefault(literal_prefix(part), []).append((arn, resource))
+        self.sorted_prefixes = {service: sorted(by_prefix) for service, by_prefix in self.by_service.items()}
 
     def named(self, written: str, types: Iterable[str] | None = None) -> list[Resource]:
         """Resources ``written`` (an ARN, wildcards allowed) can name, optionally only of ``types``."""
         service, part = _split(written)
-        if not service:
+        by_prefix = self.by_service.get(service) if service else None
+        if by_prefix is None:
             return []
         wanted = set(types) if types is not None else None
         prefix = literal_prefix(part)
-        keys = {(service, prefix[:length]) for length in range(len(prefix) + 1)}
-        start = bisect.bisect_left(self.sorted_keys, (service, prefix))
-        for key in self.sorted_keys[start:]:
-            if key[0] != service or not key[1].startswith(prefix):
+        keys = {prefix[:length] for length in range(len(prefix) + 1)}
+        prefixes = self.sorted_prefixes[service]
+        for index in range(bisect.bisect_left(prefixes, prefix), len(prefixes)):
+            key = prefixes[index]
+            if not key.startswith(prefix):
                 break
             keys.add(key)
         found: list[Resource] = []
         for key in keys:
-            for arn, resource in self.by_prefix.get(key, ()):
+            for arn, resource in by_prefix.get(key, ()):
                 if (wanted is None or resource.type in wanted) and resource not in found and arn_matches(written, arn):
                     found.append(resource)
         return found

@@ -31,12 +31,18 @@ class ResourceIndex:
     _parsed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, resources: Iterable[Resource], ids: Sequence[str] | None = None) -> ResourceIndex:
-        """``ids``: the resources' node ids, when the caller has them (a property that formats its text)."""
+    def of(
+        cls, resources: Iterable[Resource], ids: Sequence[str] | None = None, by_id: dict[str, Resource] | None = None
+    ) -> ResourceIndex:
+        """``ids``: the resources' node ids, when the caller has them (a property that formats its text); ``by_id``:
+        the first resource of each id, when the caller has them too (the graph's: one dict, not two)."""
         index = cls(tuple(resources))
         known = ids if ids is not None else [resource.node_id for resource in index.resources]
+        if by_id is not None:
+            index.by_id = by_id
         for resource, node_id in zip(index.resources, known, strict=True):
-            index.by_id.setdefault(node_id, resource)
+            if by_id is None:
+                index.by_id.setdefault(node_id, resource)
             index.by_type.setdefault(resource.type, []).append(resource)
             if resource.namespace is not None:
                 index.by_namespace.setdefault(resource.namespace, []).append(resource)

@@ -2,12 +2,14 @@
 
 A format module is imported only when its format is asked for: a pre-commit run loads the one it prints.
 Adding one: a module here with ``render(report, colour=False) -> str``, its name in ``FORMATS``, then
-CONTRIBUTING.md "Adding a format".
+CONTRIBUTING.md "Adding a format". A format may also give ``pieces(report) -> Iterable[str]``, ``render``'s
+text in pieces: a file is then written piece by piece, the whole text never held.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from ownlint.errors import OwnlintError
@@ -41,3 +43,11 @@ def formatter(name: str) -> Formatter:
         raise OwnlintError(f"unknown format {name!r}")
     render: Formatter = importlib.import_module(f"{__name__}.{FORMATS[name]}").render
     return render
+
+
+def pieces_of(name: str) -> Callable[[Report], Iterable[str]]:
+    """The format ``name`` (without colours) as pieces of its text: its module's ``pieces``, else its whole text."""
+    render = formatter(name)
+    module = importlib.import_module(f"{__name__}.{FORMATS[name]}")
+    pieces: Callable[[Report], Iterable[str]] | None = getattr(module, "pieces", None)
+    return pieces if pieces is not None else lambda report: (render(report, colour=False),)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -14,6 +14,12 @@ VERSION = 1
 
 
 def render(report: Report, colour: bool = False) -> str:
+    return "".join(pieces(report))
+
+
+def pieces(report: Report) -> Iterator[str]:
+    """``render``'s text in pieces, a batch of findings at a time: a file is written from them without the
+    whole text held (a 30 MB estate's report is 140 MB, and its joined pieces as much again)."""
     by_rule = {rule: 0 for rule in report.rule_ids}
     by_severity = {severity.value: 0 for severity in Severity}
     for finding in report.findings:
@@ -39,13 +45,12 @@ def render(report: Report, colour: bool = False) -> str:
             "known": report.comparison.known,
             "fixed": [{"rule": r, "resource": res, "file": f} for r, res, f in report.comparison.fixed],
         }
-    pieces = ["{\n", ",\n".join(_member(key, value) for key, value in document.items()), ",\n"]
-    pieces.extend(_findings(report.findings))
+    yield "{\n" + ",\n".join(_member(key, value) for key, value in document.items()) + ",\n"
+    yield from _findings(report.findings)
     if report.show_suppressed:
         suppressed = [{**_finding(s.finding), "suppressed_by": _suppression(s.by)} for s in report.suppressed]
-        pieces.extend((",\n", _member("suppressed", suppressed)))
-    pieces.append("\n}\n")
-    return "".join(pieces)
+        yield ",\n" + _member("suppressed", suppressed)
+    yield "\n}\n"
 
 
 def _member(key: str, value: Any) -> str:
@@ -53,22 +58,21 @@ def _member(key: str, value: Any) -> str:
     return json_text({key: value})[2:-2]
 
 
-_BATCH = 512  # findings joined at a time: the text is held once in batches, then once whole, as json_text holds it
+_BATCH = 512  # findings joined at a time: a batch is what a file being written holds of them
 
 
-def _findings(findings: tuple[Finding, ...]) -> list[str]:
+def _findings(findings: tuple[Finding, ...]) -> Iterator[str]:
     """The ``findings`` member in pieces, each finding written by ``_finding_texts``: as ``json_text`` writes their
     dicts (a ``##[`` is inside one string, so each batch is escaped on its own)."""
     if not findings:
-        return ['  "findings": []']
-    pieces = ['  "findings": [\n']
+        yield '  "findings": []'
+        return
+    yield '  "findings": [\n'
     text_of = _finding_texts()
     for start in range(0, len(findings), _BATCH):
-        if start:
-            pieces.append(",\n")
-        pieces.append(json_without_commands(",\n".join(map(text_of, findings[start : start + _BATCH]))))
-    pieces.append("\n  ]")
-    return pieces
+        text = json_without_commands(",\n".join(map(text_of, findings[start : start + _BATCH])))
+        yield ",\n" + text if start else text
+    yield "\n  ]"
 
 
 _IN_FINDING = "\n      "  # a finding's members: two levels down in the document, at indent 2
