@@ -104,6 +104,9 @@ def _dynamic(block: m.Block, evaluator: Evaluator, env: Mapping[str, Any]) -> li
 
 def plain(value: Any) -> Any:
     """JSON-like data: unknowns become None, partially known maps their known entries."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # the commonest: itself, no test more
+        return value
     if isinstance(value, Unknown):
         return None
     if isinstance(value, PartialMap):

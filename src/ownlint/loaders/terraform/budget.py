@@ -108,9 +108,10 @@ class Budget:
         stops at those limits, and each element visited is a step (counted as ``step`` does, inline: the
         commonest walk of an evaluation)."""
         elements, characters = base
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             characters += len(value)
-        elif isinstance(value, _WALKED):
+        elif kind is dict or kind is list or kind is PartialMap or isinstance(value, _WALKED):
             stack: list[tuple[Any, int]] = [(value, 0)]
             while stack:
                 item, depth = stack.pop()
@@ -129,12 +130,19 @@ class Budget:
                 if self.steps >= self._next_check:
                     self._check_steps()
                 for child in children:
-                    if isinstance(child, str):
+                    kind = type(child)  # by exact type first: the commonest children are text and numbers
+                    if kind is str:
+                        characters += len(child)
+                    elif kind is int or kind is bool or child is None:
+                        continue
+                    elif isinstance(child, str):
                         characters += len(child)
                     elif isinstance(child, _WALKED):
                         stack.append((child, depth + 1))
                 if elements > MAX_VALUE_ELEMENTS:
                     raise OverBudget(TOO_MANY_ELEMENTS)
+        elif isinstance(value, str):
+            characters += len(value)
         if characters > MAX_VALUE_CHARACTERS:
             raise OverBudget(TOO_MANY_CHARACTERS)
         return Size(elements, characters)

@@ -237,6 +237,8 @@ class ModuleLoader:
         """The module-source resolver of one root module (vendored remote modules are per root)."""
         vendored = vendored_modules(root_module, self.repository, self.max_bytes)
         probes.heard("vendored", str(root_module), json.dumps(vendored))
+        within = self.repository.parts
+        inside = len(within)
 
         def resolve(caller: ModuleSource, text: str, key: str, file: str, line: int) -> Resolved:
             if is_local(text):
@@ -245,7 +247,7 @@ class ModuleLoader:
                 target = probes.resolved(root_module / vendored[key])
             else:
                 return Opaque(f"remote module {text!r} is not followed (no .terraform/modules checkout)")
-            if target != self.repository and self.repository not in target.parents:
+            if target.parts[:inside] != within:  # neither the repository nor under it (no Path per parent)
                 return Opaque(f"module source {text!r} is outside the repository; not followed")
             if not probes.is_directory(target):
                 return LoadProblem(file, line, f"module source {text!r}: no such directory")

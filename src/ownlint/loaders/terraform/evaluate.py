@@ -78,6 +78,7 @@ class Evaluator:
         self._memo: dict[tuple[str, str, bool], Any] = {}
         self._active: set[tuple[str, str]] = set()
         self._depth = 0
+        self._handlers = _handlers(type(self))
         self.budget = budget if budget is not None else Budget()  # the root module's: module.py shares it
 
     def value(self, expr: m.Expr, env: Mapping[str, Any] | None = None) -> Any:
@@ -158,14 +159,21 @@ class Evaluator:
         return self._eval(expr, dict(env))
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
-        self.budget.step()
-        if type(expr) is m.Lit and self._depth < MAX_DEPTH:  # the commonest leaf, as _dispatch gives it
-            return expr.value
+        budget = self.budget  # one step, as ``Budget.step`` counts it (inline: the commonest call of a run)
+        budget.steps += 1
+        if budget.steps >= budget._next_check:
+            budget._check_steps()
+        kind = type(expr)
+        if kind is m.Lit and self._depth < MAX_DEPTH:  # the commonest leaf, as its handler gives it
+            return expr.value  # type: ignore[union-attr]
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise EvalError("expression nests too deeply")
-            return self._dispatch(expr, env)
+            handler = self._handlers.get(kind)
+            if handler is None:  # a class derived from the model's (none is): as ``_dispatch`` reads it
+                return self._dispatch(expr, env)
+            return handler(self, expr, env)  # straight to the method: no frame more than the chain had
         finally:
             self._depth -= 1
 
@@ -175,7 +183,7 @@ class Evaluator:
         if isinstance(expr, m.Template):
             return self._template(expr, env)
         if isinstance(expr, m.Name):
-            return self._root(expr.name, (), env)[0]
+            return self._name(expr, env)
         if isinstance(expr, m.Traversal):
             return self._traversal(expr, env)
         if isinstance(expr, m.Call):
@@ -183,15 +191,33 @@ class Evaluator:
         if isinstance(expr, m.ObjectExpr):
             return self._object(expr, env)
         if isinstance(expr, m.TupleExpr):
-            return self._built([self._eval(item, env) for item in expr.items])
+            return self._tuple(expr, env)
         if isinstance(expr, m.Conditional):
             return self._conditional(expr, env)
         if isinstance(expr, m.ForExpr):
             return self._for(expr, env)
         if isinstance(expr, m.BinaryOp):
-            return ops.binary(expr.op, *self._compared(self._eval(expr.left, env), self._eval(expr.right, env)))
+            return self._binary(expr, env)
         if isinstance(expr, m.UnaryOp):
-            return ops.unary(expr.op, self._eval(expr.operand, env))
+            return self._unary(expr, env)
+        return self._unsupported(expr, env)
+
+    def _literal(self, expr: m.Lit, env: dict[str, Any]) -> Any:
+        return expr.value
+
+    def _name(self, expr: m.Name, env: dict[str, Any]) -> Any:
+        return self._root(expr.name, (), env)[0]
+
+    def _tuple(self, expr: m.TupleExpr, env: dict[str, Any]) -> Any:
+        return self._built([self._eval(item, env) for item in expr.items])
+
+    def _binary(self, expr: m.BinaryOp, env: dict[str, Any]) -> Any:
+        return ops.binary(expr.op, *self._compared(self._eval(expr.left, env), self._eval(expr.right, env)))
+
+    def _unary(self, expr: m.UnaryOp, env: dict[str, Any]) -> Any:
+        return ops.unary(expr.op, self._eval(expr.operand, env))
+
+    def _unsupported(self, expr: Any, env: dict[str, Any]) -> Any:
         return Unknown(f"{expr.what} is not evaluated")
 
     def _template(self, expr: m.Template, env: dict[str, Any]) -> Any:
@@ -404,3 +430,31 @@ class Evaluator:
                 keyed[text] = value
         self.budget.built(elements=len(results) + len(keyed))
         return results if expr.key is None else keyed
+
+
+_METHODS = {
+    m.Lit: "_literal",
+    m.Template: "_template",
+    m.Name: "_name",
+    m.Traversal: "_traversal",
+    m.Call: "_call",
+    m.ObjectExpr: "_object",
+    m.TupleExpr: "_tuple",
+    m.Conditional: "_conditional",
+    m.ForExpr: "_for",
+    m.BinaryOp: "_binary",
+    m.UnaryOp: "_unary",
+    m.Unsupported: "_unsupported",
+}
+
+
+_Handlers = dict[type, Callable[[Any, Any, dict[str, Any]], Any]]
+_BY_CLASS: dict[type, _Handlers] = {}
+
+
+def _handlers(cls: type[Evaluator]) -> _Handlers:
+    """The method of ``cls`` that evaluates each expression class (a subclass's own ``_call`` included)."""
+    found = _BY_CLASS.get(cls)
+    if found is None:
+        found = _BY_CLASS[cls] = {kind: getattr(cls, name) for kind, name in _METHODS.items()}
+    return found

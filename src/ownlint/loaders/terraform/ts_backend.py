@@ -69,8 +69,10 @@ def outline(text: str, path: str) -> m.Outline:
     return m.Outline(tuple(lines), tuple(sources))
 
 
+@lru_cache(maxsize=4096)
 def parse_expression(text: str) -> m.Expr:
-    """One expression from source text (heredoc interpolations, ``--var`` values)."""
+    """One expression from source text (heredoc interpolations, ``--var`` values). The model is immutable and
+    a function of the text alone: a text met again (a template's ``${name}`` in every copy) is parsed once."""
     try:
         parsed = parse(f"ownlint_expression = {text}\n", "<expression>")
     except (m.HclSyntaxError, RecursionError):

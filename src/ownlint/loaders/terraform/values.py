@@ -62,6 +62,8 @@ def nested_unknown(value: Any) -> Unknown | None:
 
 def to_text(value: Any) -> str:
     """Terraform's automatic conversion of a primitive to a string."""
+    if type(value) is str:  # the commonest, and no bool: itself at once
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
