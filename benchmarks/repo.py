@@ -151,7 +151,8 @@ def run_repository(
         rows += mine
     else:
         for pair in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
-            rows += pair
+            # one change a round for both: a second would reach this side's pre-commit rows unseen
+            rows += [pair[0], (pair[1][0], pair[1][1], None if pair[1][2] is change_one else pair[1][2])]
     if checkov and Path(checkov).exists():
         from run import CHECKOV_POLICY, checkov_command
 
