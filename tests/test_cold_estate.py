@@ -90,3 +90,20 @@ def test_module_sources_inside_and_outside_the_repository(tmp_path: Path) -> Non
     assert isinstance(resolve(caller, "../../outside", "m", "main.tf", 1), Opaque)
     assert isinstance(resolve(caller, "../../repo2", "m", "main.tf", 1), Opaque)
     assert not isinstance(resolve(caller, "..", "m", "main.tf", 1), Opaque)  # the repository itself
+
+
+class _Negation(m.UnaryOp):
+    """A class derived from a model class: evaluated by its model class's method."""
+
+
+class _Something:
+    """No model class: evaluated as unsupported."""
+
+    what = "something"
+
+
+def test_a_derived_expression_class_is_evaluated_as_its_model_class() -> None:
+    evaluator = Evaluator({}, {})
+    assert evaluator.value(_Negation("-", m.Lit(2))) == -2
+    assert evaluator.value(_Negation("-", _Negation("-", m.Lit(2)))) == 2  # the second time: from the table
+    assert evaluator.value(_Something()) == Unknown("something is not evaluated")  # type: ignore[arg-type]

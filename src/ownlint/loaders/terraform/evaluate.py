@@ -159,10 +159,7 @@ class Evaluator:
         return self._eval(expr, dict(env))
 
     def _eval(self, expr: m.Expr, env: dict[str, Any]) -> Any:
-        budget = self.budget  # one step, as ``Budget.step`` counts it (inline: the commonest call of a run)
-        budget.steps += 1
-        if budget.steps >= budget._next_check:
-            budget._check_steps()
+        self.budget.step()
         kind = type(expr)
         if kind is m.Lit and self._depth < MAX_DEPTH:  # the commonest leaf, as its handler gives it
             return expr.value  # type: ignore[union-attr]
@@ -171,36 +168,11 @@ class Evaluator:
             if self._depth > MAX_DEPTH:
                 raise EvalError("expression nests too deeply")
             handler = self._handlers.get(kind)
-            if handler is None:  # a class derived from the model's (none is): as ``_dispatch`` reads it
-                return self._dispatch(expr, env)
-            return handler(self, expr, env)  # straight to the method: no frame more than the chain had
+            if handler is None:  # a class derived from the model's (none is): its nearest model class's
+                handler = _derived(type(self), kind)
+            return handler(self, expr, env)  # straight to the method: no isinstance chain
         finally:
             self._depth -= 1
-
-    def _dispatch(self, expr: m.Expr, env: dict[str, Any]) -> Any:
-        if isinstance(expr, m.Lit):
-            return expr.value
-        if isinstance(expr, m.Template):
-            return self._template(expr, env)
-        if isinstance(expr, m.Name):
-            return self._name(expr, env)
-        if isinstance(expr, m.Traversal):
-            return self._traversal(expr, env)
-        if isinstance(expr, m.Call):
-            return self._call(expr, env)
-        if isinstance(expr, m.ObjectExpr):
-            return self._object(expr, env)
-        if isinstance(expr, m.TupleExpr):
-            return self._tuple(expr, env)
-        if isinstance(expr, m.Conditional):
-            return self._conditional(expr, env)
-        if isinstance(expr, m.ForExpr):
-            return self._for(expr, env)
-        if isinstance(expr, m.BinaryOp):
-            return self._binary(expr, env)
-        if isinstance(expr, m.UnaryOp):
-            return self._unary(expr, env)
-        return self._unsupported(expr, env)
 
     def _literal(self, expr: m.Lit, env: dict[str, Any]) -> Any:
         return expr.value
@@ -448,7 +420,8 @@ _METHODS = {
 }
 
 
-_Handlers = dict[type, Callable[[Any, Any, dict[str, Any]], Any]]
+_Handler = Callable[[Any, Any, dict[str, Any]], Any]
+_Handlers = dict[type, _Handler]
 _BY_CLASS: dict[type, _Handlers] = {}
 
 
@@ -457,4 +430,13 @@ def _handlers(cls: type[Evaluator]) -> _Handlers:
     found = _BY_CLASS.get(cls)
     if found is None:
         found = _BY_CLASS[cls] = {kind: getattr(cls, name) for kind, name in _METHODS.items()}
+    return found
+
+
+def _derived(cls: type[Evaluator], kind: type) -> _Handler:
+    """The method of ``cls`` for ``kind``, a class derived from a model class: that class's method (the first in
+    ``kind``'s method resolution order), else ``_unsupported``; kept with the others."""
+    name = next((_METHODS[base] for base in kind.__mro__ if base in _METHODS), "_unsupported")
+    found: _Handler = getattr(cls, name)
+    _handlers(cls)[kind] = found
     return found
