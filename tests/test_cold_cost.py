@@ -101,7 +101,9 @@ def test_a_module_s_declarations_are_read_once_per_run_not_per_instance(
 
 
 def test_resolving_a_real_path_makes_no_new_path_and_links_are_still_followed(tmp_path: Path) -> None:
-    from ownlint.loaders.files import one_run, relative, relative_names, resolved
+    from ownlint.loaders.files import one_run, relative, resolved
+    from ownlint.loaders.terraform.probes import ProbeContext
+    from ownlint.loaders.terraform.reads import listing
 
     repo = write_tree(tmp_path.resolve() / "repo", {"a/main.tf": "", "b/real.tf": ""})
     (repo / "a/link.tf").symlink_to("../b/real.tf")
@@ -114,8 +116,11 @@ def test_resolving_a_real_path_makes_no_new_path_and_links_are_still_followed(tm
         assert resolved(Path(os.path.relpath(plain))) == plain
         # a directory's files shown by its real path resolved once: as one by one
         for directory in (repo / "a", repo / "c"):
-            assert relative_names(repo, directory, ["main.tf", "x.tf"]) == [
+            listed = listing(ProbeContext(repo, repo, 1 << 20), directory)[1]
+            assert [shown for _, shown in listed] == [
+                relative(repo, directory / "link.tf"),
                 relative(repo, directory / "main.tf"),
-                relative(repo, directory / "x.tf"),
             ]
-        assert relative_names(repo / "b", repo / "a", ["main.tf"]) == ["../a/main.tf"]
+            assert [shown for _, shown in listed] == ["b/real.tf", "a/main.tf"]
+        below = listing(ProbeContext(repo / "b", repo, 1 << 20), repo / "a")[1]
+        assert [shown for _, shown in below] == ["real.tf", "../a/main.tf"]

@@ -97,12 +97,22 @@ def children(directory: Path) -> Callable[[str], Path]:
 
 def parents(files: Iterable[Path]) -> set[Path]:
     """The directories of ``files`` (each ``file.parent``): one ``Path`` made per directory, not per file."""
+    return set(map(parent_of(), files))
+
+
+def parent_of() -> Callable[[Path], Path]:
+    """``path.parent``, one ``Path`` made per directory for all the paths it is asked of (thousands of files
+    share few directories)."""
     made: dict[str, Path] = {}
-    for file in files:
-        text = os.path.dirname(str(file))
-        if text not in made:
-            made[text] = file.parent
-    return set(made.values())
+
+    def parent(path: Path) -> Path:
+        text = os.path.dirname(str(path))
+        found = made.get(text)
+        if found is None:
+            found = made[text] = path.parent
+        return found
+
+    return parent
 
 
 def relative(root: Path, path: Path | str) -> str:
@@ -124,14 +134,6 @@ def relative(root: Path, path: Path | str) -> str:
 
 def _relative(root: Path, path: Path | str) -> str:
     return _shown(_real_path(str(path)), _real_directory(os.path.abspath(root)))  # absolute: a cache outlives a chdir
-
-
-def relative_names(root: Path, directory: Path, names: list[str]) -> list[str]:
-    """``relative(root, directory / name)`` of each name in ``directory`` that is not a link: the
-    directory is resolved once, not once per file (its real path, then the name, as ``_real_path`` does)."""
-    real_directory = _real_directory(os.path.abspath(directory))
-    real_root = _real_directory(os.path.abspath(root))
-    return [_shown(os.path.join(real_directory, name), real_root) for name in names]
 
 
 def _shown(real: str, real_root: str) -> str:

@@ -15,7 +15,7 @@ from ownlint.config import Config, config_at_ref, config_top, find_config, load_
 from ownlint.errors import OwnlintError
 from ownlint.inputs import STDIN, Inputs
 from ownlint.loaders.discovery import Discovered, discover
-from ownlint.loaders.files import one_run, relative, resolved
+from ownlint.loaders.files import one_run, parent_of, relative, resolved
 from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resource, Suppression
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
@@ -149,16 +149,8 @@ def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) ->
 
 def _directories(files: list[Path]) -> dict[Path, Path]:
     """Each file's real directory (``resolved(file).parent``): one ``Path`` per directory, not per file."""
-    parents: dict[str, Path] = {}
-    found: dict[Path, Path] = {}
-    for file in files:
-        real = resolved(file)
-        text = os.path.dirname(str(real))
-        parent = parents.get(text)
-        if parent is None:
-            parent = parents[text] = real.parent
-        found[file] = parent
-    return found
+    parent = parent_of()
+    return {file: parent(resolved(file)) for file in files}
 
 
 def _kubernetes(

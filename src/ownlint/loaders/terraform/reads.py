@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from ownlint.loaders.files import (
     children,
@@ -32,6 +33,7 @@ def is_terraform_file(path: Path) -> bool:
     return path.name.endswith((".tf", ".tf.json")) or is_tfvars(path)
 
 
+_File = TypeVar("_File", Path, str)  # a file as a ``Path`` or as its text
 Listed = list[tuple[Path, bool]]  # a directory's Terraform files, each with whether it is a symlink
 
 
@@ -50,13 +52,21 @@ def _listed(
     context: probes.ProbeContext, directory: Path, files: Listed | None = None
 ) -> tuple[str, list[tuple[Path, str]]]:
     entries = terraform_entries(directory, context.repository) if files is None else files
-    shown = relative(context.root, directory)
-    base = f"{shown}/" if shown else ""  # a file that is no link: shown as its directory, then its name
-    # a link is resolved on its own (it may lead elsewhere in the tree)
-    return shown, [(path, relative(context.root, path) if link else base + path.name) for path, link in entries]
+    return _shown_as(context.root, directory, [(path, path.name, link) for path, link in entries])
 
 
-def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) -> str:
+def _shown_as(
+    root: Path, directory: Path | str, files: list[tuple[_File, str, bool]]
+) -> tuple[str, list[tuple[_File, str]]]:
+    """The directory as shown, and each of its files (a ``Path`` or its text, with its name and whether it is a
+    link) with the name it is shown by: a link resolved on its own (it may lead elsewhere in the tree), any
+    other as its directory, then its name."""
+    shown = relative(root, directory)
+    base = f"{shown}/" if shown else ""
+    return shown, [(file, relative(root, file) if link else base + name) for file, name, link in files]
+
+
+def _listing_value(directory: Path | str, shown: str, listed: list[tuple[_File, str]]) -> str:
     """What a listing is recorded as: the directory's real path too (a link swapped in changes it)."""
     return json.dumps([real_path(str(directory)), shown, [(str(p), s) for p, s in listed]])  # the run memo
 
@@ -64,15 +74,9 @@ def _listing_value(directory: Path, shown: str, listed: list[tuple[Path, str]]) 
 @probes.probe("listing")
 def _listing_probe(context: probes.ProbeContext, path: str) -> str:
     """``_listing_value`` of ``_listed``, made of names: no ``Path`` per file."""
-    root = context.root
-    shown = relative(root, path)
     prefix = path if path.endswith(os.sep) else path + os.sep
-    base = f"{shown}/" if shown else ""
-    listed = [
-        (prefix + name, relative(root, prefix + name) if link else base + name)
-        for name, link in terraform_names(path, context.repository)
-    ]
-    return json.dumps([real_path(path), shown, listed])
+    names = terraform_names(path, context.repository)
+    return _listing_value(path, *_shown_as(context.root, path, [(prefix + name, name, link) for name, link in names]))
 
 
 @probes.probe("text")
