@@ -84,7 +84,7 @@ class ResourceGraph:
             _adjacent(self._out, key[0], key)
             _adjacent(self._in, key[1], key)
         self._graph: Any = None
-        self._all_out: Adjacency | None = None
+        self._all_out: tuple[Adjacency, dict[tuple[str, str, str], Edge]] | None = None
 
     @property
     def edges(self) -> dict[tuple[str, str, str], Edge]:
@@ -201,14 +201,15 @@ class ResourceGraph:
         return sorted(out, key=_edge_order) + sorted(into, key=_edge_order)
 
     def _every_out(self) -> tuple[Adjacency, dict[tuple[str, str, str], Edge]]:
-        """The edges out of each node, ``contains`` ones too, in the order they were found (paths over them)."""
-        edges = self.edges
+        """The edges out of each node, ``contains`` ones too, in the order they were found, and every edge by its
+        key (paths over them): made once, at the first such ask (``edges`` makes its dict at each)."""
         if self._all_out is None:
+            edges = self.edges
             out: Adjacency = {}
             for key in edges:
                 _adjacent(out, key[0], key)
-            self._all_out = out
-        return self._all_out, edges
+            self._all_out = out, edges
+        return self._all_out
 
     def node_link(self) -> dict[str, Any]:
         """The graph as networkx's node-link data (``ownlint graph --format json``)."""
