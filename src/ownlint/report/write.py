@@ -142,11 +142,7 @@ def _write_in_place(path: Path, text: str | Iterable[str]) -> None:
 
 
 def _write(stream: TextIO, text: str | Iterable[str]) -> None:
-    if isinstance(text, str):
-        stream.write(text)
-        return
-    for piece in text:
-        stream.write(piece)
+    stream.writelines((text,) if isinstance(text, str) else text)  # a text is one piece, not its characters
 
 
 def _replace(folder: int, name: str, text: str | Iterable[str], shown: Path) -> None:
