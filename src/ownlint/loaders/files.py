@@ -117,8 +117,8 @@ def parent_of() -> Callable[[Path], Path]:
 
 def relative(root: Path, path: Path | str) -> str:
     """``path`` (a ``Path`` or its text) relative to the scan root with ``/`` separators ("" for the root
-    itself); in a run, from the
-    memo's real paths when no link is on the way of either (then kept: directories are asked for again)."""
+    itself); in a run, from the memo's real paths when no link is on the way of either (then kept: directories
+    are asked for again)."""
     if not _RUNS:
         return _relative(root, path)
     paths = _RUNS[-1]
