@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import run_cli
 
+from ownlint.loaders import nesting
 from ownlint.loaders.nesting import MAX_DEPTH, too_deep
 
 BUCKET = 'resource "aws_s3_bucket" "x" {\n  bucket = "x"\n}\n'
@@ -287,6 +288,35 @@ def test_whatever_the_guard_lets_through_nests_no_deeper_than_the_limit(text: st
     limit = 3
     if too_deep(text, limit) is None:
         assert _event_depth(text) <= limit
+
+
+COLUMN_TOKENS = [*TOKENS, "\r", "\r\n", "\x85", "\u2028", "&x ", "!t ", "!!seq ", "--- ", "-\t", "?\t", ":\t"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(COLUMN_TOKENS), max_size=80).map("".join), st.integers(0, 6))
+def test_block_collections_nest_no_deeper_than_two_a_column(text: str, columns: int) -> None:
+    """The column bound the guard takes for large text: with no line prefix of indentation and compact
+    indicators longer than ``columns``, blocks nest at most ``2 * (columns + 2)`` deep, brackets aside."""
+    if nesting._indented_within(text, columns):
+        assert _event_depth(text) <= 2 * (columns + 2) + 2 * text.count("[") + text.count("{")
+
+
+def test_a_large_manifest_is_measured_without_parsing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CustomResourceDefinition has thousands of indicators but is shallow by its columns: no event parse
+    (kube-prometheus: a third of a warm check went to parsing its CRDs twice)."""
+    described = {n: "'a [list] {of} x'" if n % 25 == 0 else "a plain one" for n in range(800)}
+    properties = "".join(f"      f{n}:\n        type: string\n        description: {d}\n" for n, d in described.items())
+    text = "apiVersion: v1\nkind: CustomResourceDefinition\nspec:\n  schema:\n    properties:\n" + properties
+    deep = "a:\n" + "".join(f"{' ' * (2 * n + 2)}k{n}:\n" for n in range(1200))
+    monkeypatch.setattr(nesting.yaml, "parse", _no_parse)
+    assert too_deep(text) is None
+    with pytest.raises(AssertionError, match="parsed"):
+        too_deep(deep)
+
+
+def _no_parse(*args: object, **kwargs: object) -> None:
+    raise AssertionError("parsed")
 
 
 def test_guard_is_exact_enough_for_ordinary_text() -> None:

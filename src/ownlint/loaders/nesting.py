@@ -4,7 +4,8 @@ libyaml's composer (PyYAML's ``CParser.get_node``, behind every ``CSafeLoader``)
 stack: with PyYAML 6.0 to 6.0.3 (libyaml 0.2.5) 100,000 nested collections crash the process (SIGSEGV)
 instead of raising an error that could become a located problem. libyaml's scanner and parser are not
 recursive, so the depth is measured on the parser's event stream, which composes nothing; and only when
-a cheap count cannot rule deep nesting out, so ordinary files cost a few ``str.count`` calls.
+cheap bounds cannot rule deep nesting out, so ordinary files cost a few ``str.count`` calls and large
+ones (a CustomResourceDefinition) one regular-expression search.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # the indicators that can start a block collection: "- ", "? " and "key: " (followed by a blank or the end)
 _BLOCK_INDICATOR = re.compile(r"[-?:](?![^\s\0])")
 _DOCUMENT_START = re.compile(r"^---(?![^\s\0])", re.M)
+# the characters that can come before a block collection's first entry on its line: the indentation and compact
+# "- ", "? " and ": " indicators; and YAML's line breaks (a line prefix follows one, or starts the text)
+_PREFIX = "[ \t?:-]"
+_BREAK = "[\r\n\x85\u2028\u2029]"
+_OTHER_BREAKS = "\r\x85\u2028\u2029"
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)  # a string (skipped whole) or a bracket
 _LIBYAML_LIMIT = "exceeded maximum nesting depth"  # libyaml >= 0.2.6 refuses deep nesting itself
 
@@ -32,7 +38,8 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
     if _starts(text) <= limit:
         return None
     # "---" at the start of a line closes every collection, or is a syntax error (inside flow or quotes)
-    if all(_shallow(document, limit) for document in _DOCUMENT_START.split(text)):
+    documents = _DOCUMENT_START.split(text) if text.startswith("---") or "\n---" in text else [text]
+    if all(_shallow(document, limit) for document in documents):
         return None
     return _deepest_line(text, limit)
 
@@ -43,10 +50,28 @@ def _starts(text: str) -> int:
 
 
 def _shallow(text: str, limit: int) -> bool:
-    """``text`` starts at most ``limit`` collections: counting only the indicators followed by a blank."""
+    """``text`` starts at most ``limit`` collections: counting only the indicators followed by a blank, or
+    bounding its block collections by their columns."""
     if _starts(text) <= limit:
         return True
-    return 2 * text.count("[") + text.count("{") + len(_BLOCK_INDICATOR.findall(text)) <= limit
+    flow = 2 * text.count("[") + text.count("{")
+    return _indented_within(text, (limit - flow) // 2 - 2) or flow + len(_BLOCK_INDICATOR.findall(text)) <= limit
+
+
+def _indented_within(text: str, columns: int) -> bool:
+    """No block collection of ``text`` is more than ``2 * (columns + 2)`` deep (flow collections aside).
+
+    A block collection nested in another starts at a greater column, except a sequence as a mapping's value,
+    which may start at its key's column; so every column holds at most two levels. And a block collection
+    starts its line or follows only the indentation and compact indicators ("- - a", "? a: b", ": - a"), so
+    its column is at most the length of such a line prefix: when no line has a prefix longer than
+    ``columns``, no block collection starts beyond column ``columns``."""
+    if columns < 0:
+        return False
+    longer = f"{_PREFIX}{{{columns + 1}}}"
+    # a search from "\n" alone scans in C several times faster than one from a class of characters
+    breaks = _BREAK if any(map(text.__contains__, _OTHER_BREAKS)) else "\n"
+    return re.match(longer, text) is None and re.search(breaks + longer, text) is None
 
 
 def _deepest_line(text: str, limit: int) -> int | None:
