@@ -348,3 +348,38 @@ def test_a_manifest_outside_any_templates_directory_is_no_helm_template_without_
     monkeypatch.setattr(type(chart), "parents", property(parents))
     assert not discovery.is_helm_template(chart / "apps/deep/er/cm.yaml")
     assert walked == []
+
+
+def test_what_kustomizations_build_is_parsed_once_and_a_warm_run_reads_it_from_the_cache(tmp_path: Path) -> None:
+    """A manifest a kustomization uses is one of the run's files too: its documents are those read for the run
+    (kube-prometheus: each CRD was parsed again by the builder, and on every warm run), and the output is the
+    uncached run's."""
+    from tests.conftest import FIXTURES, fixture_config, run_cli
+    from tests.test_speed import TODAY
+
+    from ownlint.loaders.kubernetes import documents, reading
+
+    directory = FIXTURES / "kustomize"
+    parses: list[str] = []
+
+    def counted(text: str, shown: str) -> Any:
+        parses.append(shown)
+        return parse(text, shown)
+
+    def run(*options: str) -> str:
+        found = run_cli(
+            "check", str(directory), *fixture_config(directory), "--format", "json", "--today", TODAY, *options
+        )
+        return found.stdout
+
+    parse = documents.parsed
+    uncached = run("--no-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(documents, "parsed", counted)
+        patch.setattr(reading, "parsed_documents", counted)
+        parses.clear()
+        assert run("--cache-dir", str(tmp_path)) == uncached
+        assert len(parses) == len(set(parses)) > 0, parses  # each manifest once
+        parses.clear()
+        assert run("--cache-dir", str(tmp_path)) == uncached
+        assert parses == []

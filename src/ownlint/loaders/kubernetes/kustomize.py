@@ -6,7 +6,7 @@ come from. Remote resources are never fetched; paths stay inside the scanned tre
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from ownlint.loaders.kubernetes.transform import (
 )
 from ownlint.loaders.kubernetes.users import Users, kustomize_users
 from ownlint.model import LoadProblem, Place
+
+Read = tuple[list[Manifest], list[LoadProblem]]  # a file's objects and the problems that stopped parsing it
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_NESTING = 30  # kustomizations within kustomizations: deeper is refused, as a located problem
@@ -48,20 +50,26 @@ def kustomization_in(directory: Path) -> Path | None:
 
 
 def build_all(
-    root: Path, files: list[Path], max_bytes: int, context: Iterable[Path] = (), bound: Path | None = None
+    root: Path,
+    files: list[Path],
+    max_bytes: int,
+    context: Iterable[Path] = (),
+    bound: Path | None = None,
+    known: Mapping[str, Read] | None = None,
 ) -> Built:
     """Every kustomization among ``files`` built; those another one uses only as part of that one. With
     ``context`` (the repository's kustomization files, inside the real directory ``bound``), ``files`` that
-    kustomizations elsewhere use are built only as the top-level ones among those build them."""
+    kustomizations elsewhere use are built only as the top-level ones among those build them. ``known``: the
+    objects and problems of the files this run read already, by the name shown (not read and parsed again)."""
     users = kustomize_users(files, context, bound, max_bytes) if bound is not None else Users()
-    builder = _Builder(root.resolve(), root, max_bytes)
+    builder = _Builder(root.resolve(), root, max_bytes, known or {})
     found = sorted({p.resolve().parent for p in files if p.name in NAMES} - users.used)
     for directory in found:
         builder.parse(directory)
     used = {d for d in found for d2 in found if d2 != d and d in builder.references(d2)}
     _build(builder, [d for d in found if d not in used] + [d for d in found if d in used], used)
     if users.tops:  # entries may reach anywhere in the repository, as kubectl run there would
-        outer = _Builder(bound or root.resolve(), root, max_bytes)
+        outer = _Builder(bound or root.resolve(), root, max_bytes, known or {})
         _build(outer, [d for d in users.tops if d not in found], set())
         builder.out.manifests += outer.out.manifests
         builder.out.used |= outer.out.used
@@ -88,8 +96,8 @@ def _build(builder: _Builder, directories: list[Path], used: set[Path]) -> None:
 
 
 class _Builder(Steps):
-    def __init__(self, real_root: Path, root: Path, max_bytes: int) -> None:
-        self.real_root, self.root, self.max_bytes = real_root, root, max_bytes
+    def __init__(self, real_root: Path, root: Path, max_bytes: int, known: Mapping[str, Read]) -> None:
+        self.real_root, self.root, self.max_bytes, self.known = real_root, root, max_bytes, known
         self.parsed: dict[Path, Kust | None] = {}
         self.read: dict[Path, list[Manifest]] = {}
         self.visited: set[Path] = set()
@@ -249,7 +257,12 @@ class _Builder(Steps):
             shown = self.shown(path)
             self.out.used.add(shown)
             found: list[Manifest] = []
-            collect(shown, read_text(path, shown, self.max_bytes), found, self.out.problems)
+            known = self.known.get(shown)
+            if known is not None:  # the same file, read for this run (through the manifest cache)
+                found.extend(known[0])
+                self.out.problems.extend(known[1])
+            else:
+                collect(shown, read_text(path, shown, self.max_bytes), found, self.out.problems)
             self.read[path] = found
         return self.read[path]
 

@@ -82,16 +82,18 @@ def _load(
     for done, stored in run_chunks(read_buckets, tasks, jobs, minimum=least, on_chunk=read, weight=files_of):
         found_of.extend(done)
         written += stored
+    read_now: dict[str, tuple[list[Manifest], list[LoadProblem]]] = {}
     for _, shown, found, problem in sorted(found_of, key=lambda item: item[0]):  # in the order of ``files``
         shown_files.append(shown)
         manifests.extend(found)
         problems.extend(problem)
+        read_now[shown] = (found, problem)
     if cache is not None and written:
         cache.store.written = written
         cache.prune()
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
-    built = build_all(root, list(files), max_bytes, kustomizations, bound)
+    built = build_all(root, list(files), max_bytes, kustomizations, bound, read_now)
     if built.used:  # what kustomizations build is checked as their instances, never file by file
         manifests = [m for m in manifests if m.file not in built.used] + built.manifests
         problems = [p for p in problems if p.file not in built.used] + _unique(built.problems)
