@@ -251,3 +251,34 @@ def test_a_patch_for_an_object_of_an_unfetched_remote_base_does_not_refuse_the_b
     assert run.json()["findings"] == []
     assert "replicas.yaml" in run.stderr and "remote" in run.stderr
     assert "owner = 'team-shop'" in explained(root, "ConfigMap/shop/settings")
+
+
+def test_objects_built_are_copies_as_deepcopy_makes_them_without_calling_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a kustomization builds from a file is a copy (its transformers change it; the file's objects stay
+    as read), made without ``copy.deepcopy`` for YAML's data (kube-prometheus: a quarter of a cold check), an
+    alias still shared in the copy as deepcopy keeps it, and what is no plain data still deep-copied."""
+    from ownlint.loaders.kubernetes import kustomize
+
+    shared = {"app": "x", "ports": [1, 2]}
+    data = {"metadata": {"labels": shared, "annotations": shared}, "spec": [shared, [3.5, None, True]], 7: "seven"}
+    monkeypatch.setattr(kustomize.copy, "deepcopy", _no_deepcopy)
+    copy_of = kustomize.copied(data)
+    assert copy_of == data
+    assert copy_of["metadata"]["labels"] is copy_of["metadata"]["annotations"] is copy_of["spec"][0]
+    assert copy_of["metadata"]["labels"] is not shared and copy_of["spec"][1] is not data["spec"][1]
+    monkeypatch.undo()
+    odd = {"when": __import__("datetime").date(2026, 1, 1), "set": {1, 2}}
+    assert kustomize.copied(odd) == odd and kustomize.copied(odd)["set"] is not odd["set"]
+
+
+def test_a_build_calls_no_deepcopy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.loaders.kubernetes import kustomize
+
+    monkeypatch.setattr(kustomize.copy, "deepcopy", _no_deepcopy)
+    root = FIXTURES / "kustomize"
+    built = kustomize.build_all(root, sorted(root.rglob("*.yaml")), 1 << 20)
+    assert len(built.manifests) > 5
+
+
+def _no_deepcopy(*args: object) -> None:
+    raise AssertionError("deepcopy called")
