@@ -1,0 +1,56 @@
+"""What a one-file check does not import at start-up, and the cheaper equivalents it uses instead."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from tests.conftest import imports_of, write_tree
+from tests.test_hook_speed import MANIFEST, TERRAFORM
+
+# shutil was imported for shutil.which alone, and loads the bz2 and lzma libraries (~1% of a warm one-file check)
+NEVER_AT_START_UP = ("shutil", "bz2", "lzma")
+
+
+@pytest.mark.parametrize(("files", "named"), [(TERRAFORM, "stack/main.tf"), (MANIFEST, "apps/app.yaml")])
+def test_a_one_file_check_imports_no_shutil(tmp_path: Path, files: dict[str, str], named: str) -> None:
+    write_tree(tmp_path, files)
+    _, imported = imports_of(tmp_path, "check", "--cache-dir", str(tmp_path / "cache"), "--", named)
+    assert "ownlint.pipeline.loading" in imported  # the probe sees the run's imports
+    assert sorted(imported.intersection(NEVER_AT_START_UP)) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="elsewhere on_path is shutil.which itself")
+def test_on_path_finds_what_shutil_which_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.cli.options import on_path
+
+    plain, runnable, folder, linked, work = (tmp_path / n for n in ("plain", "runnable", "folder", "linked", "work"))
+    for directory in (plain, runnable, folder, linked, work):
+        directory.mkdir()
+    (plain / "helm").write_text("")  # not executable
+    (runnable / "helm").write_text("")
+    (runnable / "helm").chmod(0o755)
+    (folder / "helm").mkdir(mode=0o755)  # a directory is no program
+    (linked / "helm").symlink_to(runnable / "helm")
+    (work / "helm").write_text("")
+    (work / "helm").chmod(0o755)
+    monkeypatch.chdir(work)
+    paths = [
+        f"{plain}:{runnable}",
+        f"{folder}:{plain}",
+        f"{folder}:{linked}:{runnable}",
+        f"{plain}:{plain}:{runnable}/",
+        "",  # matches nothing
+        ":",  # the current directory
+        f"{plain}::{runnable}",
+        "relative/nowhere",
+        str(tmp_path / "missing"),
+    ]
+    for path in paths:
+        monkeypatch.setenv("PATH", path)
+        assert on_path("helm") == shutil.which("helm"), path
+        assert on_path("nothing-by-this-name") is None
+    monkeypatch.delenv("PATH")
+    assert on_path("helm") == shutil.which("helm")
