@@ -170,12 +170,10 @@ def _written_init(cls: type, frozen: bool) -> Callable[..., None]:
             body.append(f"_r_setattr(self, {name!r}, {value})")
         else:
             body.append(f"self.{name} = {value}")
-    lines = "".join(f"\n        {line}" for line in body or ["pass"])
-    signature = f"def __init__(self, {', '.join(parameters)}):"
-    source = f"def make({', '.join(scope)}):\n    {signature}{lines}\n    return __init__\n"
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)  # the source is written above from the field names alone
-    init: Callable[..., None] = namespace["make"](**scope)
+    lines = "".join(f"\n    {line}" for line in body or ["pass"])
+    source = f"def __init__(self, {', '.join(parameters)}):{lines}\n"
+    exec(source, scope)  # the source is written above from the field names alone; its globals are its scope
+    init: Callable[..., None] = scope["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}  # as the dataclass writes them
     return init
