@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ownlint.config",),  # ownlint.yaml -> Config
     ("ownlint.vcs", "ownlint.parallel", "ownlint.collector"),  # git, the work tree; the process pool; gc paused
     ("ownlint.model", "ownlint.errors", "ownlint"),  # values, OwnlintError, the package's __version__
+    ("ownlint.records",),  # record: the dataclass of the values between layers, compiled when first used
 )
 ROW: dict[str, int] = {unit: row for row, units in enumerate(LAYERS) for unit in units}
 ENVIRONMENT = {"environ", "environb", "getenv", "getenvb"}

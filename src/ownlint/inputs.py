@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from ownlint.loaders.files import MAX_FILE_BYTES
 from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.model import Progress
+from ownlint.records import record
 from ownlint.vcs.tree import inside
 
 STDIN = "-"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Inputs:
     """What to read: paths, config, and the Terraform root inputs (``--var``, ``--var-file``, ``--plan``)."""
 

@@ -2,60 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import enum
 import hashlib
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from dataclasses import field
+from typing import Any, Literal
+
+from ownlint.records import record
 
 # keys of ``Resource.attributes`` that are no attribute: a block's (or manifest's) line, and its keys' lines
 LINE = "__line__"
 LINES = "__lines__"
-_T = TypeVar("_T")
 # the Kubernetes kinds that run pods from a template (loader: ownership of what they run; graph: compute)
 POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController")
-
-
-def _set_by_slots(cls: type[_T]) -> type[_T]:
-    """``cls`` (a frozen dataclass with slots and ``init=False``) given an ``__init__`` that sets each field
-    through its slot's descriptor, bound once: the dataclass's looks ``object.__setattr__`` up for each field,
-    which cost as much again (a warm run of a monorepo makes some 70k records). The same parameters, defaults
-    and values as the dataclass's; no factory, no post-init. (``init=False``: no ``__init__`` is compiled at
-    import only to be replaced.)"""
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if (
-        "__init__" in vars(cls)
-        or hasattr(cls, "__post_init__")
-        or any(f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only is True for f in fields)
-    ):
-        raise TypeError(f"{cls.__name__}: only plain fields of a dataclass(init=False) are set by their slots")
-    scope: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
-    scope.update({f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
-    parameters = ", ".join(
-        f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}" for f in fields
-    )
-    body = "".join(f"\n        _set_{f.name}(self, {f.name})" for f in fields)
-    source = f"def make({', '.join(scope)}):\n    def __init__(self, {parameters}):{body}\n    return __init__\n"
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)  # the source is written above from the field names alone
-    init = namespace["make"](**scope)
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}  # as the dataclass writes them
-    setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method
-    return cls
-
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass as hot_record  # to mypy: a dataclass, with the __init__ it writes
-else:
-
-    def hot_record(**options: Any) -> Callable[[type[_T]], type[_T]]:
-        """``dataclass(**options)`` with ``_set_by_slots``'s ``__init__``: the dataclass writes none (compiling
-        one only to replace it cost ~1.7M instructions a class at import)."""
-        return lambda cls: _set_by_slots(dataclass(init=False, **options)(cls))
 
 
 # told how far a long step of a run is: its name ("reading manifests"), the units done, their total;
@@ -114,7 +75,7 @@ class PlaceKind(str, enum.Enum):
     FINDING = "finding"  # where a finding is reported
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Place:
     """One step of provenance: where a value (or the place to fix it) is, what that place is in words
     (``what``, for people) and as a kind (``kind``, ``name``, ``subject``: for code)."""
@@ -130,7 +91,7 @@ class Place:
         return f"{self.what} ({self.file}:{self.line})"
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TagValue:
     """A tag, label or annotation as its source gives it: known text, or unknown with the reason."""
 
@@ -144,7 +105,7 @@ class TagValue:
         return self.reason is None
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Fact:
     """An ownership fact (owner, operator, a compliance label) resolved from a resource's tags."""
 
@@ -156,7 +117,7 @@ class Fact:
     provenance: tuple[Place, ...] = ()
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Resource:
     """A Terraform resource/data source or a Kubernetes object, with its effective tags.
 
@@ -221,7 +182,7 @@ def msp_id(name: str) -> str:
     return f"msp:{name}"
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Edge:
     """A relation between two graph nodes (``Resource.node_id``, or an identity such as ``msp:acme``), and its evidence.
 
@@ -238,7 +199,7 @@ class Edge:
     instances: tuple[str, ...] = ()  # empty: every instance of the target
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileOwners:
     """What CODEOWNERS says about one file: the owner values its teams map to, and the rule that says so."""
 
@@ -246,7 +207,7 @@ class FileOwners:
     rule: str  # "CODEOWNERS: @org/platform @org/sre", for messages
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoadProblem:
     """A file (or a part of one) that could not be read or parsed: becomes OWN000."""
 
@@ -260,7 +221,7 @@ ALL_RULES = "all"  # a blanket suppression, written out
 NEVER_BY_ALL = ("OWN000", "OWN013")  # a file that could not be read, a waiver that does not hold
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Suppression:
     """An ``ownlint:ignore`` comment, an ``ownlint.io/ignore`` annotation or a config waiver.
 
@@ -293,7 +254,7 @@ class Suppression:
         return self.source != "waiver"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Suppressed:
     """A finding a suppression hid, and the suppression (for ``--show-suppressed`` and SARIF)."""
 
@@ -301,7 +262,7 @@ class Suppressed:
     by: Suppression
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoadResult:
     """What the loaders read: resources, the problems and notes of the reading, the files read, the suppressions."""
 
@@ -312,7 +273,7 @@ class LoadResult:
     suppressions: tuple[Suppression, ...] = ()
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """What a rule found on a resource (or a file), where, and through which path and places."""
 
@@ -347,7 +308,7 @@ def fingerprint(rule: str, resource: Resource | None, file: str, far_end: str = 
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Comparison:
     """What a check was compared with (``--baseline``, ``--diff-base``): the findings it still has in
     common with it, and those it recorded that are gone (rule, resource, file)."""
@@ -357,7 +318,7 @@ class Comparison:
     fixed: tuple[tuple[str, str, str], ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleInfo:
     """What reporters may say about a rule (SARIF rule metadata, JUnit names): no code, only text."""
 
@@ -368,7 +329,7 @@ class RuleInfo:
     doc: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Report:
     """What a check found, for the reporters: they format it and decide nothing.
 
@@ -394,7 +355,7 @@ class Report:
         return f"{self.base}{file}" if file and not file.startswith("<") else file
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Explained:
     """One resource as ownlint sees it: category, every fact with its provenance, its findings."""
 
@@ -407,7 +368,7 @@ class Explained:
     paths_through: tuple[Finding, ...] = ()  # boundary findings whose path passes through it
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Explanation:
     """What ``explain ADDRESS`` found: resources or graph nodes, and the scan root and config (as in ``Report``)."""
 
@@ -416,7 +377,7 @@ class Explanation:
     config: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExplainedNode:
     """A graph node that is no resource (an MSP identity, "every s3 resource"): its edges and paths."""
 

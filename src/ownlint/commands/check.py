@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from ownlint.pipeline import (
     repository_base,
     select_rules,
 )
+from ownlint.records import record
 from ownlint.rules import RULES
 from ownlint.rules.base import Rule
 from ownlint.vcs.tree import repository_top
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from ownlint.report import baseline
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckOptions:
     """What ``ownlint check`` was asked: the inputs, the rules selected, the threshold, the date."""
 
@@ -44,7 +45,7 @@ class CheckOptions:
     diff_base: str | None = None  # report only findings the merge base with this git ref does not have
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckResult:
     """The report of a check, its notes for stderr and its exit code."""
 

@@ -4,17 +4,17 @@ so that a run reading only the shipped preset (``presets/*.json``) never imports
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ownlint.errors import ConfigError
+from ownlint.records import record
 
 MAX_BYTES = 1024 * 1024
 
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Located:
     """A loaded YAML document and the line of every value in it, by key path."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 
+from ownlint.records import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class Category:
     """A resource category: what it matches, who may own and operate it, the labels it requires."""
 
@@ -19,7 +21,7 @@ class Category:
     requires: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Msp:
     """A managed service provider: where it works, its contracts and the identities it acts as."""
 
@@ -35,7 +37,7 @@ class Msp:
     line: int = 0  # where the config declares it, for boundary paths
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Boundary:
     """A ``boundaries`` entry: a path boundary (``from`` a party ``to`` resources with some facts) or a
     residency boundary (an operator ``location`` on resources with some facts)."""
@@ -54,7 +56,7 @@ class Boundary:
         return bool(self.operator_locations)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CodeOwners:
     """CODEOWNERS teams mapped to owner values, for ownership drift; ``file`` None: the usual places."""
 
@@ -63,7 +65,7 @@ class CodeOwners:
     where: str = ""  # FILE:LINE of ``codeowners.file`` in the config, for errors found when it is read
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Inheritance:
     """Resources matching ``match`` take ownership facts from what their ``via`` attributes reference."""
 
@@ -72,7 +74,7 @@ class Inheritance:
     via: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Waiver:
     """A config waiver: a rule not applied to a resource, why, until when and approved by whom."""
 
@@ -84,7 +86,7 @@ class Waiver:
     line: int = 0  # where the config declares it
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Default:
     """Fact values for the files under ``path`` (a glob: ``infra/payments/*``; ``*`` crosses ``/``), the
     evidence ``ownlint fix`` writes from; it never makes a resource owned by itself."""
@@ -94,7 +96,7 @@ class Default:
     line: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     """The composed configuration a run applies (presets, the user's file, command-line options)."""
 
@@ -125,7 +127,7 @@ class Config:
         return TypeAnswers()
 
 
-@dataclass
+@record()
 class TypeAnswers:
     """What ``ownership`` worked out for a resource type under one config: its category, whether it is exempt."""
 

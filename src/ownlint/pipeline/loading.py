@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resourc
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
 from ownlint.pipeline.scope import Located, Scope
+from ownlint.records import record
 from ownlint.report.notes import plan_like_note, skipped_notes
 from ownlint.rules import KNOWN_IDS
 from ownlint.suppressions import apply as suppress
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ownlint.loaders.terraform.outline_cache import OutlineStore
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Loaded:
     """Everything read from disk for one run."""
 

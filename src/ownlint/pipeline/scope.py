@@ -12,15 +12,16 @@ Its fingerprint does not depend on where it is located.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
 from ownlint.loaders.files import relative
 from ownlint.model import Finding, LoadProblem, Place, PlaceKind, Resource, Suppressed
+from ownlint.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Scope:
     """The files and directories named, relative to the scan root ("" is the scan root itself)."""
 

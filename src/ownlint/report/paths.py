@@ -10,9 +10,9 @@ scan root, SARIF, JUnit, GitHub and GitLab from the top of the repository (``Rep
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from ownlint.model import Explanation, Place, Report
+from ownlint.records import record
 
 
 def for_humans(path: str | os.PathLike[str]) -> str:
@@ -28,7 +28,7 @@ def for_humans(path: str | os.PathLike[str]) -> str:
     return absolute[len(inside) :] if absolute.startswith(inside) else absolute
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HumanPaths:
     """Files as findings name them (relative to the scan root ``root``, with ``/``) shown for humans.
 

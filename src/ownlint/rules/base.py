@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import inspect
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -23,12 +23,13 @@ from ownlint.model import (
     fingerprint,
 )
 from ownlint.ownership import Facts, needs_ownership
+from ownlint.records import record
 
 if TYPE_CHECKING:
     from ownlint.graph import ResourceGraph
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleContext:
     """Everything a rule may look at; rules never read files or print."""
 
@@ -70,7 +71,7 @@ class RuleContext:
         return tuple(r for r in self.resources if needs_ownership(self.config, r))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """A rule: its code, name, severity, documentation and the function that checks a context."""
 

@@ -7,17 +7,18 @@ differ are separate records of it, and each is judged: a finding names the insta
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ownlint.config import Boundary, Config, Msp
 from ownlint.model import Edge, Finding, Place, PlaceKind, Resource, Severity, State, fingerprint, msp_id
 from ownlint.ownership import FactOf, category_of, fact, fact_values
+from ownlint.records import record
 from ownlint.rules.base import RuleContext, finding
 
 Denial = tuple[str, str, tuple[Place, ...]]  # fact, value, provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Crossing:
     """A resource a boundary denies, reached from an MSP identity by ``path``; ``instances``: those of
     its instances the boundary denies (empty: all), ``also``: further denials of other instances."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +21,14 @@ from ownlint.loaders.terraform.reads import is_terraform_file as is_terraform_fi
 from ownlint.loaders.terraform.reads import is_tfvars as is_tfvars
 from ownlint.loaders.terraform.reads import terraform_files as terraform_files
 from ownlint.model import LoadProblem, Suppression
+from ownlint.records import record
 from ownlint.vcs.tree import repository_top
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform import expr as m
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ModuleSource:
     """One parsed module directory: ``path`` is as shown in findings (relative to the scan root)."""
 
@@ -40,7 +41,7 @@ class ModuleSource:
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Opaque:
     """A module call that is not followed (remote, outside the repository), and why."""
 

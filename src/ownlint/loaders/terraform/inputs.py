@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.files import relative
 from ownlint.loaders.terraform.backends import DEFAULT_BACKEND, ExpressionParser, expression_parser_for
 from ownlint.model import LoadProblem, Place, PlaceKind
+from ownlint.records import record
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform import expr as m
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 COMMAND_LINE = "(command line)"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TerraformInputs:
     """Root-module inputs given on the command line, and the parser backend."""
 

@@ -4,15 +4,16 @@ and what the loader asks of that cache (``ResultStore``, implemented by ``result
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Protocol
 
 from ownlint.loaders.terraform.probes import Fact, Recorder
 from ownlint.model import LoadProblem, Resource, Suppression
+from ownlint.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ParsedDirectory:
     """What parsing one module directory added to a loader."""
 
@@ -21,7 +22,7 @@ class ParsedDirectory:
     suppressions: dict[str, list[Suppression]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoadedTree:
     """What a loaded root module gives: its resources, problems and notes."""
 
@@ -31,7 +32,7 @@ class LoadedTree:
     library: str | None = None  # the module's path when it was loaded as a library, not a root
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RootResult:
     """A root module's load: its tree, what ``stacks`` and ``reached`` learn, and the directories it parsed."""
 
@@ -41,7 +42,7 @@ class RootResult:
     sourced: tuple[tuple[Path, ParsedDirectory], ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DirectoryResult:
     """A scanned directory: what parsing it gave, and its local module calls (None: it has no module file)."""
 

@@ -16,18 +16,19 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from ownlint.loaders import identity as file_identity
 from ownlint.loaders.files import listing_of, status_read
 from ownlint.loaders.files import resolved as resolved_path
 from ownlint.model import LoadProblem
+from ownlint.records import record
 
 Fact = tuple[str, str]  # (probe, path)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProbeContext:
     """What a probe may depend on besides the file system: part of every entry's key."""
 
