@@ -51,7 +51,8 @@ MAX_STORES = 64
 
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
 Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links (names)
-LINES, WALK, ENDING, FILES = 4, 1, 2, 3  # the store's lines (0: its header)
+# the store's lines (0: its header): a line of identities is taken only when its digest does not match
+LINES, WALK, WALK_IDENTITIES, ENDING, FILES, FILE_IDENTITIES = 6, 1, 2, 3, 4, 5
 KINDS = ("files", "notes", "dirs")  # files: identities by key; notes: what files name, by key
 _SIZE = attrgetter("st_size")
 _PACKED = struct.Struct("<QQQqq")  # a file's identity (``identity.fields``) as bytes: compared in bulk
@@ -59,10 +60,11 @@ _PACKED = struct.Struct("<QQQqq")  # a file's identity (``identity.fields``) as 
 
 class OutlineStore:
     """The entries of one repository (``repository``, a real directory; entries keyed by paths relative to it):
-    those read from its store when first asked, and those of this run. Files are kept as two lists, their keys
-    and identities in the order a run looked at them (the walk's), so that a warm run compares thousands of
-    identities in one pass in C, and the notes of the files that name a local path apart: a file's local paths
-    joined by newlines, or [those, backend, the sources of its ``module`` blocks] once the search outlined it."""
+    those read from its store when first asked, and those of this run. The identities of the walk's directories
+    and of the files are kept packed in their order (the walk's), with a digest of each whole: a warm run packs
+    thousands of identities in one map in C and compares one digest, and reads each one apart only when that
+    differs. Files have their keys in that order too, and apart the notes of those that name a local path: their
+    local paths joined by newlines, or [those, backend, the sources of its ``module`` blocks] once outlined."""
 
     def __init__(self, path: Path, secret: bytes, repository: str) -> None:
         self.path = path
@@ -75,7 +77,10 @@ class OutlineStore:
         self._whole = False  # the store's dirs are a whole walk, in its order
         self._sections: Sections | None = None  # the store's lines, each checked and decoded when first used
         self._files_decoded = False  # its files' line was taken: ``_order`` and ``notes`` are what it holds
-        self._order: tuple[list[str], bytes] = ([], b"")  # the store's file keys and identities (packed), in order
+        self._order: tuple[list[str], str] = ([], "")  # the store's file keys, in order, and their identities' digest
+        self._walk_digest = ""  # the digest of the identities of the store's directories, in the walk's order
+        self._walk_identities: bytes | None = None  # those of this run's walk when it is the stored one
+        self._dir_identities: dict[str, bytes] = {}  # those of this run's walk, by key, when it is listed
         self._ending: dict[str, str] = {}  # the files of this run's walk by suffixes (keys joined by NUL), to record
         self._reused = False  # this run's walk is the stored one (``unchanged_walk``)
         self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
@@ -98,8 +103,8 @@ class OutlineStore:
             keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
         infos = _stats(paths)
         identities = _packed(infos)  # b"" for a file that cannot be stat'ed: no identity is
-        stored_keys, stored_identities = self._order
-        if keys == stored_keys and b"".join(identities) == stored_identities:  # the files of the last run, unchanged
+        stored_keys, stored_digest = self._order
+        if keys == stored_keys and _digest(b"".join(identities)) == stored_digest:  # the last run's files, unchanged
             same = [True] * len(keys)
         else:
             same = list(map(eq, map(self._identity_of().get, keys), identities))
@@ -153,25 +158,23 @@ class OutlineStore:
         ``listing`` needs them). None otherwise (the repository is walked, each unchanged directory from
         its entry)."""
         stored = self._stored()
-        if not self._whole:
+        if not self._whole or not self._walk_digest:
             return None
         prefix, sep = self.repository + os.sep, os.sep
-        keys, entries = list(stored["dirs"]), list(stored["dirs"].values())
+        keys, texts = list(stored["dirs"]), list(stored["dirs"].values())
         directories = [key if key.startswith(sep) else prefix + key for key in keys]
         # a warm run's pass over every directory, each step a map in C over all of them (no call per directory)
         try:
-            identities = list(
-                map((file_identity.FORMAT + "//").__mod__, map(file_identity.fields, map(os.lstat, directories)))
-            )
-        except (OSError, ValueError):
+            packed = b"".join(starmap(_PACKED.pack, map(file_identity.fields, map(os.lstat, directories))))
+        except (OSError, ValueError, struct.error):
             return None
-        # the identity (no "/" in it), then the three lists (no "//" in one: a name is never empty)
-        if not set(map(type, entries)) <= {str} or not all(map(str.startswith, entries, identities)):
+        if _digest(packed) != self._walk_digest:
             return None
-        if not set(map(str.count, entries, repeat("//"))) <= {3}:
+        # the three lists of names (no "//" in one: a name is never empty)
+        if not set(map(type, texts)) <= {str} or not set(map(str.count, texts, repeat("//"))) <= {2}:
             return None
-        texts: Iterable[str] = map(getitem, entries, map(slice, map(len, identities), repeat(None)))
         self.new["dirs"], self.walked, self.whole, self._reused = dict(stored["dirs"]), True, True, True
+        self._walk_identities = packed
         return dict(zip(directories, texts, strict=True))
 
     def walk_files(self, suffixes: tuple[str, ...]) -> list[str] | None:
@@ -200,33 +203,37 @@ class OutlineStore:
 
     def lister(self, scan: Callable[[str], Entries | None]) -> Callable[[str], Entries | None]:
         """``scan``, or for a directory whose identity is unchanged what it gave last time: a directory's times
-        change with every entry added, removed or renamed in it. An entry is one text, the identity and the three
-        lists of names joined by "//", the names by "/" (a name never holds "/" and is never empty). One closure
-        for thousands of directories: a warm pre-commit run spends its time here."""
-        old, new = self._stored()["dirs"], self.new["dirs"]
-        prefix, cut, lstat = self.repository + os.sep, len(self.repository) + 1, os.lstat
+        change with every entry added, removed or renamed in it. An entry is one text, the three lists of names
+        joined by "//", the names by "/" (a name never holds "/" and is never empty). One closure for thousands
+        of directories: a warm pre-commit run spends its time here."""
+        old, new, recorded = self._stored()["dirs"], self.new["dirs"], self._dir_identities
+        known = self._stored_walk_identities()
+        prefix, cut, lstat, pack = self.repository + os.sep, len(self.repository) + 1, os.lstat, _PACKED.pack
         new.clear()
+        recorded.clear()
         self.walked, self.whole, self._reused = True, True, False  # (Listing walks to the end once it starts)
 
         def entries_of(directory: str) -> Entries | None:
             try:
                 info = lstat(directory)  # before the scan: a change during it is seen by the next run
-            except (OSError, ValueError):
+                identity = pack(*file_identity.fields(info))
+            except (OSError, ValueError, struct.error):
                 return scan(directory)
             key = directory[cut:] if directory.startswith(prefix) else directory
-            identity = file_identity.identity(info) + "//"
             entry = old.get(key)
-            if type(entry) is str and entry.startswith(identity):  # same inode, same times: the same entries
-                parts = entry[len(identity) :].split("//")
+            if type(entry) is str and known.get(key) == identity:  # same inode, same times: the same entries
+                parts = entry.split("//")
                 if len(parts) == 3:
-                    new[key] = entry
+                    new[key], recorded[key] = entry, identity
                     return _split(parts[0]), _split(parts[1]), _split(parts[2])
             found = scan(directory)
             if found is None or not stat.S_ISDIR(info.st_mode):
                 self.whole = False
                 return found
-            joined = identity + "//".join(["/".join(names) for names in found])
-            self.whole = self._record("dirs", key, info, joined) and self.whole
+            recorded_now = self._record("dirs", key, info, "//".join(["/".join(names) for names in found]))
+            if recorded_now:
+                recorded[key] = identity
+            self.whole = recorded_now and self.whole
             return found
 
         return entries_of
@@ -241,10 +248,15 @@ class OutlineStore:
             if self._sections is not None and (len(self._sections) != LINES or _section(self._line(0)) != header):
                 self._sections = None
             walk = _section(self._line(WALK))
-            dirs = walk.get("dirs")
-            if isinstance(dirs, dict):
-                self._old["dirs"], self._whole = dirs, walk.get("whole") is True
+            dirs, digest = walk.get("dirs"), walk.get("digest")
+            if isinstance(dirs, dict) and type(digest) is str:
+                self._old["dirs"], self._whole, self._walk_digest = dirs, walk.get("whole") is True, digest
         return self._old
+
+    def _stored_walk_identities(self) -> dict[str, bytes]:
+        """The identities of the store's directories, by key (read when the walk is listed again)."""
+        keys = list(self._stored()["dirs"])
+        return _by_key(keys, _unarmoured(self._line(WALK_IDENTITIES)), self._walk_digest)
 
     def _line(self, index: int) -> bytes:
         """Line ``index`` of the store, its signature checked ("{}" when it has none, or not this one)."""
@@ -252,24 +264,21 @@ class OutlineStore:
         return found if found is not None else b"{}"
 
     def _stored_notes(self) -> dict[str, Any]:
-        """The store's notes, its files decoded (their keys and identities kept as the two lists they are)."""
+        """The store's notes, its files decoded (their keys as the list they are, their identities not yet)."""
         old = self._stored()
         if not self._files_decoded:
             files, self._files_decoded = _section(self._line(FILES)), True
-            keys, identities, notes = files.get("keys"), files.get("identities"), files.get("notes")
-            if type(keys) is str and type(identities) is str and isinstance(notes, dict):
-                keys, identities = keys.split("\0") if keys else [], _unarmoured(identities)
-                if identities is not None and len(identities) == len(keys) * _PACKED.size:
-                    self._order, old["notes"] = (keys, identities), notes
+            keys, digest, notes = files.get("keys"), files.get("digest"), files.get("notes")
+            if type(keys) is str and type(digest) is str and isinstance(notes, dict):
+                self._order, old["notes"] = (keys.split("\0") if keys else [], digest), notes  # (no path holds NUL)
         return old["notes"]
 
     def _identity_of(self) -> dict[str, bytes]:
         """The stored identities by key (when this run's files are not the stored ones in their order)."""
         found = self._stored()["files"]
-        keys, identities = self._order
+        keys, digest = self._order
         if not found and keys:
-            size = _PACKED.size
-            found.update(zip(keys, [identities[i : i + size] for i in range(0, len(identities), size)], strict=True))
+            found.update(_by_key(keys, _unarmoured(self._line(FILE_IDENTITIES)), digest))
         return found
 
     def _key(self, path: str) -> str:
@@ -303,19 +312,27 @@ class OutlineStore:
                     if key in old_notes:
                         notes[key] = old_notes[key]
         # the last walk, kept whole and in its order, with the files it holds (a walk of this run replaces both)
-        dirs = self.new["dirs"] if self.walked else (self._old or {}).get("dirs", {})
-        whole = self.whole if self.walked else self._whole
-        ending = _dumps(self._ending) if self.walked else self._line(ENDING)
         header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
+        if not self.walked:
+            dirs, whole = (self._old or {}).get("dirs", {}), self._whole
+            walk_digest, walk_identities, ending = self._walk_digest, self._line(WALK_IDENTITIES), self._line(ENDING)
+        else:
+            dirs, whole, ending = self.new["dirs"], self.whole, _dumps(self._ending)
+            packed = self._walk_identities
+            if not self._reused or packed is None:
+                packed = b"".join([self._dir_identities.get(key, b"") for key in dirs])
+            walk_digest, walk_identities = _digest(packed), base64.b64encode(packed)
         if self._files_decoded:
-            identities = base64.b64encode(b"".join(files.values())).decode("ascii")
-            files_text = _dumps({"keys": "\0".join(files), "identities": identities, "notes": notes})
+            packed = b"".join(files.values())
+            files_text = _dumps({"keys": "\0".join(files), "digest": _digest(packed), "notes": notes})
+            file_identities = base64.b64encode(packed)
         else:  # not looked at by this run: kept as they were read (once their signature is checked)
-            files_text = self._line(FILES)
-        # four lines (JSON never holds a raw newline), each signed apart, so that a run checks and decodes only
+            files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
+        # lines of JSON or base64 (neither holds a raw newline), each signed apart: a run checks and decodes only
         # what it uses
-        lines = [_dumps(header), _dumps({"whole": whole, "dirs": dirs}), ending, files_text]
-        if sum(map(len, lines)) <= MAX_STORE_BYTES - 512:  # (the seal and signatures)
+        walk = _dumps({"whole": whole, "dirs": dirs, "digest": walk_digest})
+        lines = [_dumps(header), walk, walk_identities, ending, files_text, file_identities]
+        if sum(map(len, lines)) <= MAX_STORE_BYTES - 1024:  # (the seal and signatures)
             write_sections(self.path, self.secret, lines, MAX_STORES)
 
     def _path(self, key: str) -> str:
@@ -354,11 +371,24 @@ def _packed(infos: list[os.stat_result | None]) -> list[bytes]:
         return [b""] * len(infos)
 
 
-def _unarmoured(text: str) -> bytes | None:
+def _unarmoured(text: bytes) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)
     except ValueError:
         return None
+
+
+def _digest(packed: bytes) -> str:
+    """The digest of identities packed in order (a warm run compares thousands at once)."""
+    return hashlib.blake2b(packed, digest_size=32).hexdigest()
+
+
+def _by_key(keys: list[str], packed: bytes | None, digest: str) -> dict[str, bytes]:
+    """The identities ``packed`` in the order of ``keys``, by key (none unless they are the ones ``digest`` is of)."""
+    size = _PACKED.size
+    if packed is None or len(packed) != len(keys) * size or _digest(packed) != digest:
+        return {}
+    return dict(zip(keys, [packed[i : i + size] for i in range(0, len(packed), size)], strict=True))
 
 
 def _split(names: str) -> list[str]:
