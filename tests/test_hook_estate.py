@@ -140,3 +140,30 @@ def test_a_store_line_changed_moved_or_from_another_write_is_not_used(tmp_path: 
     assert second.get(1) == b'{"a":3}'
     (tmp_path / "f.json").write_bytes(b"\n".join([head, lines[0], lines[1]]))  # a line missing
     assert outline_io.read_sections(tmp_path / "f.json", secret, 1 << 20) is None
+
+
+def test_a_file_recorded_under_a_larger_limit_is_read_again_under_a_smaller_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ownlint.loaders.terraform.callers import local_strings
+
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    write_tree(root, {"a/main.tf": 'module "m" {\n  source = "./m"\n}\n', "b/main.tf": ""})
+    paths = [str(root.resolve() / name) for name in ("a/main.tf", "b/main.tf")]
+    for _ in range(2):  # recorded, then found unchanged
+        store = outline_cache.open_store(cache, root)
+        assert store is not None
+        assert store.strings_of(paths, 1 << 20, local_strings, naming_only=True) == [(paths[0], ["./m"])]
+        store.save()
+    read: list[str] = []
+
+    def reading(path: str, max_bytes: int) -> list[str] | None:
+        read.append(path)
+        return local_strings(path, max_bytes)
+
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    small = store.strings_of(paths, 8, reading, naming_only=True)
+    assert read == [paths[0]]  # larger than the limit: what a read gives now, not what was recorded
+    assert small == [(paths[0], s) for s in [local_strings(paths[0], 8)] if s]

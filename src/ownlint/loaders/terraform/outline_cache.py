@@ -77,7 +77,8 @@ class OutlineStore:
         self._whole = False  # the store's dirs are a whole walk, in its order
         self._sections: Sections | None = None  # the store's lines, each checked and decoded when first used
         self._files_decoded = False  # its files' line was taken: ``_order`` and ``notes`` are what it holds
-        self._order: tuple[list[str], str] = ([], "")  # the store's file keys, in order, and their identities' digest
+        self._order: tuple[list[str], str, int] = ([], "", 0)  # the store's file keys, in order, their identities'
+        # digest and the largest size among them
         self._walk_digest = ""  # the digest of the identities of the store's directories, in the walk's order
         self._walk_identities: bytes | None = None  # those of this run's walk when it is the stored one
         self._dir_identities: dict[str, bytes] = {}  # those of this run's walk, by key, when it is listed
@@ -101,16 +102,18 @@ class OutlineStore:
             keys = list(map(getitem, paths, repeat(slice(cut, None))))  # (no call of ours per file)
         else:
             keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
-        infos = _stats(paths)
-        identities = _packed(infos)  # b"" for a file that cannot be stat'ed: no identity is
-        stored_keys, stored_digest = self._order
-        if keys == stored_keys and _digest(b"".join(identities)) == stored_digest:  # the last run's files, unchanged
-            same = [True] * len(keys)
-        else:
-            same = list(map(eq, map(self._identity_of().get, keys), identities))
-        if infos and (None in infos or max(map(_SIZE, infos)) > max_bytes):  # what is too large is read (not kept)
-            sizes = [info.st_size if info is not None else max_bytes + 1 for info in infos]
-            same = list(map(and_, same, map(max_bytes.__ge__, sizes)))
+        infos, complete = _stats(paths)
+        identities = _packed(infos, complete)  # b"" for a file that cannot be stat'ed: no identity is
+        stored_keys, stored_digest, largest = self._order
+        unchanged = complete and keys == stored_keys and _digest(b"".join(identities)) == stored_digest
+        # the last run's files, each as it was then; else each compared with what was recorded of it
+        same = [True] * len(keys) if unchanged else list(map(eq, map(self._identity_of().get, keys), identities))
+        if not unchanged or largest > max_bytes:  # what is too large is read (not kept)
+            sizes = (
+                list(map(_SIZE, infos)) if complete else [i.st_size if i is not None else max_bytes + 1 for i in infos]
+            )
+            if sizes and max(sizes) > max_bytes:
+                same = list(map(and_, same, map(max_bytes.__ge__, sizes)))
         new_files, new_notes = self.new["files"], self.new["notes"]
         new_files.update(compress(zip(keys, identities, strict=True), same))
         looked = compress(count(), map(or_, map(not_, same), map(notes.__contains__, keys)))
@@ -268,15 +271,16 @@ class OutlineStore:
         old = self._stored()
         if not self._files_decoded:
             files, self._files_decoded = _section(self._line(FILES)), True
-            keys, digest, notes = files.get("keys"), files.get("digest"), files.get("notes")
-            if type(keys) is str and type(digest) is str and isinstance(notes, dict):
-                self._order, old["notes"] = (keys.split("\0") if keys else [], digest), notes  # (no path holds NUL)
+            keys, digest, notes, largest = (files.get(k) for k in ("keys", "digest", "notes", "largest"))
+            if type(keys) is str and type(digest) is str and isinstance(notes, dict) and type(largest) is int:
+                self._order = (keys.split("\0") if keys else [], digest, largest)  # (no path holds a NUL)
+                old["notes"] = notes
         return old["notes"]
 
     def _identity_of(self) -> dict[str, bytes]:
         """The stored identities by key (when this run's files are not the stored ones in their order)."""
         found = self._stored()["files"]
-        keys, digest = self._order
+        keys, digest, _ = self._order
         if not found and keys:
             found.update(_by_key(keys, _unarmoured(self._line(FILE_IDENTITIES)), digest))
         return found
@@ -324,7 +328,9 @@ class OutlineStore:
             walk_digest, walk_identities = _digest(packed), base64.b64encode(packed)
         if self._files_decoded:
             packed = b"".join(files.values())
-            files_text = _dumps({"keys": "\0".join(files), "digest": _digest(packed), "notes": notes})
+            largest = max((fields[2] for fields in _PACKED.iter_unpack(packed)), default=0)  # (the size)
+            digest = _digest(packed)
+            files_text = _dumps({"keys": "\0".join(files), "digest": digest, "largest": largest, "notes": notes})
             file_identities = base64.b64encode(packed)
         else:  # not looked at by this run: kept as they were read (once their signature is checked)
             files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
@@ -339,18 +345,22 @@ class OutlineStore:
         return key if os.path.isabs(key) else os.path.join(self.repository, key)
 
 
-def _stats(paths: list[str]) -> list[os.stat_result | None]:
+def _stats(paths: list[str]) -> tuple[list[os.stat_result | None], bool]:
     """``os.stat`` of each path (None: it cannot be stat'ed, as a dangling link), in one map in C: a failure ends
-    the ``extend`` with what it had appended, and the map goes on with the next path."""
+    the ``extend`` with what it had appended, and the map goes on with the next path; and whether none failed."""
     found: list[os.stat_result | None] = []
-    stats = map(os.stat, paths)
+    stats, complete = map(os.stat, paths), True
     while True:
         try:
             found.extend(stats)
             break
         except (OSError, ValueError):
             found.append(None)
-    return found if len(found) == len(paths) else [_stat(path) for path in paths]
+            complete = False
+    if len(found) != len(paths):
+        found = [_stat(path) for path in paths]
+        complete = None not in found
+    return found, complete
 
 
 def _stat(path: str) -> os.stat_result | None:
@@ -360,11 +370,12 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def _packed(infos: list[os.stat_result | None]) -> list[bytes]:
-    """Each file's identity packed as bytes (b"" for one that cannot be stat'ed), in one map in C."""
+def _packed(infos: list[os.stat_result | None], complete: bool) -> list[bytes]:
+    """Each file's identity packed as bytes (b"" for one that cannot be stat'ed), in one map in C when
+    ``complete`` (none is None)."""
     pack, fields = _PACKED.pack, file_identity.fields
     try:
-        if None not in infos:
+        if complete:
             return list(starmap(pack, map(fields, cast("list[os.stat_result]", infos))))
         return [pack(*fields(info)) if info is not None else b"" for info in infos]
     except struct.error:  # a field out of range: such a file is never taken as unchanged
