@@ -98,7 +98,7 @@ class OutlineStore:
         notes, prefix = self._stored_notes(), self.repository + os.sep
         cut = len(prefix)
         keys: list[str]
-        if all(map(str.startswith, paths, repeat(prefix))):
+        if not paths or (min(paths).startswith(prefix) and max(paths).startswith(prefix)):  # so each one between
             keys = list(map(getitem, paths, repeat(slice(cut, None))))  # (no call of ours per file)
         else:
             keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
@@ -190,10 +190,12 @@ class OutlineStore:
         if type(joined) is not str:
             return None
         self._ending[key] = joined  # recorded again with the walk it belongs to
-        keys = joined.split("\0") if joined else []  # (a path never holds a NUL)
-        if any(map(str.startswith, keys, repeat(os.sep))):  # a path outside the repository (none is)
-            return [k if k.startswith(os.sep) else self.repository + os.sep + k for k in keys]
-        return list(map((self.repository + os.sep).__add__, keys))
+        prefix = self.repository + os.sep
+        if not joined:
+            return []
+        if ("\0" + joined).find("\0" + os.sep) >= 0:  # a path outside the repository (none is)
+            return [k if k.startswith(os.sep) else prefix + k for k in joined.split("\0")]
+        return (prefix + joined.replace("\0", "\0" + prefix)).split("\0")  # (a path never holds a NUL)
 
     def remember_walk_files(self, suffixes: tuple[str, ...], paths: list[str]) -> None:
         """Record ``paths`` (those ``walk_files`` gives) with this run's walk, when it is one the store records."""
