@@ -26,15 +26,14 @@ time: the files are read, the directories listed, and the result is the same.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
+import marshal
 import os
 import stat
-import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
-from itertools import compress, count, repeat, starmap
+from itertools import compress, count, repeat
 from operator import and_, attrgetter, eq, getitem, not_, or_
 from pathlib import Path
 from typing import Any, cast
@@ -55,13 +54,13 @@ Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories
 LINES, WALK, WALK_IDENTITIES, ENDING, FILES, FILE_IDENTITIES = 6, 1, 2, 3, 4, 5
 KINDS = ("files", "notes", "dirs")  # files: identities by key; notes: what files name, by key
 _SIZE = attrgetter("st_size")
-_PACKED = struct.Struct("<QQQqq")  # a file's identity (``identity.fields``) as bytes: compared in bulk
+Identity = tuple[int, ...]  # a file's or directory's ``identity.fields`` (empty: it has none)
 
 
 class OutlineStore:
     """The entries of one repository (``repository``, a real directory; entries keyed by paths relative to it):
     those read from its store when first asked, and those of this run. The identities of the walk's directories
-    and of the files are kept packed in their order (the walk's), with a digest of each whole: a warm run packs
+    and of the files are kept in their order (the walk's), with a digest of each whole: a warm run makes
     thousands of identities in one map in C and compares one digest, and reads each one apart only when that
     differs. Files have their keys in that order too, and apart the notes of those that name a local path: their
     local paths joined by newlines, or [those, backend, the sources of its ``module`` blocks] once outlined."""
@@ -80,8 +79,8 @@ class OutlineStore:
         self._order: tuple[list[str], str, int] = ([], "", 0)  # the store's file keys, in order, their identities'
         # digest and the largest size among them
         self._walk_digest = ""  # the digest of the identities of the store's directories, in the walk's order
-        self._walk_identities: bytes | None = None  # those of this run's walk when it is the stored one
-        self._dir_identities: dict[str, bytes] = {}  # those of this run's walk, by key, when it is listed
+        self._walk_identities: list[Identity] | None = None  # those of this run's walk when it is the stored one
+        self._dir_identities: dict[str, Identity] = {}  # those of this run's walk, by key, when it is listed
         self._ending: dict[str, str] = {}  # the files of this run's walk by suffixes (keys joined by NUL), to record
         self._reused = False  # this run's walk is the stored one (``unchanged_walk``)
         self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
@@ -92,7 +91,7 @@ class OutlineStore:
     ) -> list[tuple[str, Strings]]:
         """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now;
         ``naming_only``: only the paths that name a local path. A warm run's pass over every Terraform file of the
-        repository: the files are stat'ed and their identities packed each in one map in C and compared at once,
+        repository: the files are stat'ed and their identities made each in one map in C and compared at once,
         and only the files that changed or name a local path are looked at one by one."""
         paths = list(paths)
         notes, prefix = self._stored_notes(), self.repository + os.sep
@@ -103,9 +102,9 @@ class OutlineStore:
         else:
             keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
         infos, complete = _stats(paths)
-        identities = _packed(infos, complete)  # b"" for a file that cannot be stat'ed: no identity is
+        identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
         stored_keys, stored_digest, largest = self._order
-        unchanged = complete and keys == stored_keys and _digest(b"".join(identities)) == stored_digest
+        unchanged = complete and keys == stored_keys and _digest(identities) == stored_digest
         # the last run's files, each as it was then; else each compared with what was recorded of it
         same = [True] * len(keys) if unchanged else list(map(eq, map(self._identity_of().get, keys), identities))
         if not unchanged or largest > max_bytes:  # what is too large is read (not kept)
@@ -168,16 +167,16 @@ class OutlineStore:
         directories = [key if key.startswith(sep) else prefix + key for key in keys]
         # a warm run's pass over every directory, each step a map in C over all of them (no call per directory)
         try:
-            packed = b"".join(starmap(_PACKED.pack, map(file_identity.fields, map(os.lstat, directories))))
-        except (OSError, ValueError, struct.error):
+            identities = list(map(file_identity.fields, map(os.lstat, directories)))
+        except (OSError, ValueError):
             return None
-        if _digest(packed) != self._walk_digest:
+        if _digest(identities) != self._walk_digest:
             return None
         # the three lists of names (no "//" in one: a name is never empty)
         if not set(map(type, texts)) <= {str} or not set(map(str.count, texts, repeat("//"))) <= {2}:
             return None
         self.new["dirs"], self.walked, self.whole, self._reused = dict(stored["dirs"]), True, True, True
-        self._walk_identities = packed
+        self._walk_identities = identities
         return dict(zip(directories, texts, strict=True))
 
     def walk_files(self, suffixes: tuple[str, ...]) -> list[str] | None:
@@ -213,7 +212,7 @@ class OutlineStore:
         of directories: a warm pre-commit run spends its time here."""
         old, new, recorded = self._stored()["dirs"], self.new["dirs"], self._dir_identities
         known = self._stored_walk_identities()
-        prefix, cut, lstat, pack = self.repository + os.sep, len(self.repository) + 1, os.lstat, _PACKED.pack
+        prefix, cut, lstat, fields = self.repository + os.sep, len(self.repository) + 1, os.lstat, file_identity.fields
         new.clear()
         recorded.clear()
         self.walked, self.whole, self._reused = True, True, False  # (Listing walks to the end once it starts)
@@ -221,8 +220,8 @@ class OutlineStore:
         def entries_of(directory: str) -> Entries | None:
             try:
                 info = lstat(directory)  # before the scan: a change during it is seen by the next run
-                identity = pack(*file_identity.fields(info))
-            except (OSError, ValueError, struct.error):
+                identity = fields(info)
+            except (OSError, ValueError):
                 return scan(directory)
             key = directory[cut:] if directory.startswith(prefix) else directory
             entry = old.get(key)
@@ -258,10 +257,10 @@ class OutlineStore:
                 self._old["dirs"], self._whole, self._walk_digest = dirs, walk.get("whole") is True, digest
         return self._old
 
-    def _stored_walk_identities(self) -> dict[str, bytes]:
+    def _stored_walk_identities(self) -> dict[str, Identity]:
         """The identities of the store's directories, by key (read when the walk is listed again)."""
         keys = list(self._stored()["dirs"])
-        return _by_key(keys, _unarmoured(self._line(WALK_IDENTITIES)), self._walk_digest)
+        return _by_key(keys, self._line(WALK_IDENTITIES), self._walk_digest)
 
     def _line(self, index: int) -> bytes:
         """Line ``index`` of the store, its signature checked ("{}" when it has none, or not this one)."""
@@ -279,12 +278,12 @@ class OutlineStore:
                 old["notes"] = notes
         return old["notes"]
 
-    def _identity_of(self) -> dict[str, bytes]:
+    def _identity_of(self) -> dict[str, Identity]:
         """The stored identities by key (when this run's files are not the stored ones in their order)."""
         found = self._stored()["files"]
         keys, digest, _ = self._order
         if not found and keys:
-            found.update(_by_key(keys, _unarmoured(self._line(FILE_IDENTITIES)), digest))
+            found.update(_by_key(keys, self._line(FILE_IDENTITIES), digest))
         return found
 
     def _key(self, path: str) -> str:
@@ -306,7 +305,7 @@ class OutlineStore:
         if not self.changed and not (self.walked and self.whole and not self._whole):
             return
         self._stored()
-        files: dict[str, bytes] = dict(self.new["files"])
+        files: dict[str, Identity] = dict(self.new["files"])
         notes: dict[str, Any] = {key: note for key, note in self.new["notes"].items() if key in files}
         count = len(files) + (len(self.new["dirs"]) if self.walked else len((self._old or {}).get("dirs", {})))
         if self._files_decoded:  # looked at by this run: those it did not see are kept while they exist
@@ -324,19 +323,19 @@ class OutlineStore:
             walk_digest, walk_identities, ending = self._walk_digest, self._line(WALK_IDENTITIES), self._line(ENDING)
         else:
             dirs, whole, ending = self.new["dirs"], self.whole, _dumps(self._ending)
-            packed = self._walk_identities
-            if not self._reused or packed is None:
-                packed = b"".join([self._dir_identities.get(key, b"") for key in dirs])
-            walk_digest, walk_identities = _digest(packed), base64.b64encode(packed)
+            identities = self._walk_identities
+            if not self._reused or identities is None:
+                identities = [self._dir_identities.get(key, ()) for key in dirs]
+            walk_digest, walk_identities = _digest(identities), _dumps(identities)
         if self._files_decoded:
-            packed = b"".join(files.values())
-            largest = max((fields[2] for fields in _PACKED.iter_unpack(packed)), default=0)  # (the size)
-            digest = _digest(packed)
+            identities = list(files.values())
+            largest = max((fields[2] for fields in identities if len(fields) > 2), default=0)  # (the size)
+            digest = _digest(identities)
             files_text = _dumps({"keys": "\0".join(files), "digest": digest, "largest": largest, "notes": notes})
-            file_identities = base64.b64encode(packed)
+            file_identities = _dumps(identities)
         else:  # not looked at by this run: kept as they were read (once their signature is checked)
             files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
-        # lines of JSON or base64 (neither holds a raw newline), each signed apart: a run checks and decodes only
+        # lines of JSON (never holding a raw newline), each signed apart: a run checks and decodes only
         # what it uses
         walk = _dumps({"whole": whole, "dirs": dirs, "digest": walk_digest})
         lines = [_dumps(header), walk, walk_identities, ending, files_text, file_identities]
@@ -372,36 +371,27 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def _packed(infos: list[os.stat_result | None], complete: bool) -> list[bytes]:
-    """Each file's identity packed as bytes (b"" for one that cannot be stat'ed), in one map in C when
-    ``complete`` (none is None)."""
-    pack, fields = _PACKED.pack, file_identity.fields
-    try:
-        if complete:
-            return list(starmap(pack, map(fields, cast("list[os.stat_result]", infos))))
-        return [pack(*fields(info)) if info is not None else b"" for info in infos]
-    except struct.error:  # a field out of range: such a file is never taken as unchanged
-        return [b""] * len(infos)
+def _identities(infos: list[os.stat_result | None], complete: bool) -> list[Identity]:
+    """Each file's identity (() for one that cannot be stat'ed), in one map in C when ``complete`` (none is None)."""
+    fields = file_identity.fields
+    if complete:
+        return list(map(fields, cast("list[os.stat_result]", infos)))
+    return [fields(info) if info is not None else () for info in infos]
 
 
-def _unarmoured(text: bytes) -> bytes | None:
-    try:
-        return base64.b64decode(text, validate=True)
-    except ValueError:
-        return None
+def _digest(identities: list[Identity]) -> str:
+    """The digest of identities in order (a warm run compares thousands at once): of their marshalled form, in
+    a version without references (the same values give the same bytes), never loaded back."""
+    return hashlib.blake2b(marshal.dumps(identities, 2), digest_size=32).hexdigest()
 
 
-def _digest(packed: bytes) -> str:
-    """The digest of identities packed in order (a warm run compares thousands at once)."""
-    return hashlib.blake2b(packed, digest_size=32).hexdigest()
-
-
-def _by_key(keys: list[str], packed: bytes | None, digest: str) -> dict[str, bytes]:
-    """The identities ``packed`` in the order of ``keys``, by key (none unless they are the ones ``digest`` is of)."""
-    size = _PACKED.size
-    if packed is None or len(packed) != len(keys) * size or _digest(packed) != digest:
+def _by_key(keys: list[str], line: bytes, digest: str) -> dict[str, Identity]:
+    """The identities ``line`` holds in the order of ``keys``, by key (none unless they are those of ``digest``)."""
+    found = _section_list(line)
+    if len(found) != len(keys) or not all(type(i) is list and set(map(type, i)) <= {int} for i in found):
         return {}
-    return dict(zip(keys, [packed[i : i + size] for i in range(0, len(packed), size)], strict=True))
+    identities = list(map(tuple, found))
+    return dict(zip(keys, identities, strict=True)) if _digest(identities) == digest else {}
 
 
 def _split(names: str) -> list[str]:
@@ -435,6 +425,15 @@ def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
     name = hashlib.sha256(f"{FORMAT}\x1f{__version__}\x1f{real}".encode("utf-8", "surrogateescape")).hexdigest()
     path = directory / f"{name}.json"
     return OutlineStore(path, secret, real)
+
+
+def _section_list(text: bytes) -> list[Any]:
+    """One line of a store: a JSON list, or none."""
+    try:
+        found = json.loads(text)
+    except (ValueError, RecursionError):
+        return []
+    return found if isinstance(found, list) else []
 
 
 def _section(text: bytes) -> dict[str, Any]:
