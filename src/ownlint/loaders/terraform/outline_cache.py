@@ -12,11 +12,14 @@ with the paths of the Terraform files that walk holds, so that a warm run does n
 Whoever can write the store decides which callers a module has, so nothing in it is taken on trust:
 - it lives in the user cache directory only (``outlines/`` in the parse cache's, checked as that one is: this
   user's, writable by no one else, no link), never in the scanned tree, and is made 0700;
-- one file per repository, four lines of JSON (header, walk, the walk's files, files: never pickle; the last two
-  are decoded only by a run that searches callers), read only as a regular file, never through a link, at most
-  ``MAX_STORE_BYTES``, signed with a key that only this directory holds (HMAC-SHA256; ``outline_io``): a file
-  ownlint did not write, or that was changed since, is not used;
-- an entry is used only when its file's or directory's identity is unchanged, and one that changed within
+- one file per repository, six lines of JSON (header, walk, its directories' identities, the walk's files, files,
+  their identities: never pickle; the files' lines are decoded only by a run that searches callers, the
+  identities' only when the digest of those a run made differs), read only as a regular file, never through a
+  link, at most ``MAX_STORE_BYTES``, each line signed with a key that only this directory holds (HMAC-SHA256,
+  bound to its place and to the write; ``outline_io``): a line ownlint did not write there, or that was changed
+  since, is not used;
+- an entry is used only when its file's or directory's identity is unchanged (all of them at once: the digest
+  of the identities made now, in order, is the one recorded), and one that changed within
   ``identity.RACY_NS`` of the run is not recorded (a later change within the same clock tick would keep its identity;
   a walk with such a directory is not whole);
 - it holds at most ``MAX_ENTRIES`` entries, and at most ``MAX_STORES`` repositories (the oldest are removed).
