@@ -167,3 +167,26 @@ def test_a_file_recorded_under_a_larger_limit_is_read_again_under_a_smaller_one(
     small = store.strings_of(paths, 8, reading, naming_only=True)
     assert read == [paths[0]]  # larger than the limit: what a read gives now, not what was recorded
     assert small == [(paths[0], s) for s in [local_strings(paths[0], 8)] if s]
+
+
+def test_a_run_that_saves_the_unchanged_walk_keeps_its_terraform_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ownlint.loaders.terraform.callers import local_strings
+
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _estate(root, tmp_path / "outside")
+    fresh = _paths(root, cache)
+    assert _paths(root, cache) == fresh  # the walk, then its files, recorded
+    listing = Listing(root.resolve())
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    listing.remember(store)
+    list(listing)  # the walk unchanged: the stored one
+    store.strings_of([str(root.resolve() / "a/main.tf")], 1 << 20, local_strings)  # something to save
+    assert store.changed
+    store.save()  # by a run that did not ask for the walk's files
+    calls = _files_ending_calls(monkeypatch)
+    assert _paths(root, cache) == fresh
+    assert calls == []

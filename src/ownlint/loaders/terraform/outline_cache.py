@@ -325,7 +325,9 @@ class OutlineStore:
             dirs, whole = (self._old or {}).get("dirs", {}), self._whole
             walk_digest, walk_identities, ending = self._walk_digest, self._line(WALK_IDENTITIES), self._line(ENDING)
         else:
-            dirs, whole, ending = self.new["dirs"], self.whole, _dumps(self._ending)
+            # the stored walk's files stay with it when this run's walk is that one (this run's added)
+            found = {**_section(self._line(ENDING)), **self._ending} if self._reused else self._ending
+            dirs, whole, ending = self.new["dirs"], self.whole, _dumps(found)
             identities = self._walk_identities
             if not self._reused or identities is None:
                 identities = [self._dir_identities.get(key, ()) for key in dirs]
