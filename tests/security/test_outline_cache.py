@@ -46,17 +46,22 @@ def store_path(cache: Path) -> Path:
 
 
 def hide_the_caller(cache: Path, signature: bytes | None = None) -> bytes:
-    """The store as it is, but the caller's entry naming no local path, signed with the store's key unless
-    ``signature`` is given. The entry's identity still matches the file: only its content lies."""
-    header, walk, files = store_path(cache).read_bytes().partition(b"\n")[2].split(b"\n")
-    store = json.loads(files)
-    store["stack/main.tf"][1] = None
-    return sign(cache, b"\n".join([header, walk, json.dumps(store).encode()]), signature)
+    """The store as it is, but the caller's entry naming no local path (its note removed), the line of files
+    signed with the store's key unless ``signature`` is given. The entry's identity still matches the file: only
+    its content lies."""
+    head, *lines = store_path(cache).read_bytes().split(b"\n")
+    seal, *signatures = head.split(b" ")
+    files = json.loads(lines[outline_cache.FILES])
+    del files["notes"]["stack/main.tf"]
+    lines[outline_cache.FILES] = json.dumps(files).encode()
+    signatures[outline_cache.FILES] = signature or sign(cache, seal, outline_cache.FILES, lines[outline_cache.FILES])
+    return b"\n".join([b" ".join([seal, *signatures]), *lines])
 
 
-def sign(cache: Path, body: bytes, signature: bytes | None = None) -> bytes:
+def sign(cache: Path, seal: bytes, index: int, line: bytes) -> bytes:
+    """The signature of ``line`` at ``index`` of the store sealed with ``seal`` (see ``outline_io``)."""
     key = (cache / "outlines" / "key").read_bytes()
-    return (signature or hmac.new(key, body, hashlib.sha256).hexdigest().encode()) + b"\n" + body
+    return hmac.new(key, b"%s\n%d\n" % (seal, index) + line, hashlib.sha256).hexdigest().encode()
 
 
 def test_the_store_is_written_and_a_warm_run_gives_what_an_uncached_run_gives(repo: Path, tmp_path: Path) -> None:

@@ -88,13 +88,15 @@ class OtherTerraform:
     scanned: frozenset[Path]  # resolved
 
     def __iter__(self) -> Iterator[str]:
-        real_root = self.listing.root
-        scanned = {str(d) for d in self.scanned}
-        sep = os.sep
-        found = [  # thousands of files: paths joined as os.path.join does, cheaper
-            (directory if directory.endswith(sep) else directory + sep) + name
-            for directory, name in self.listing.files_ending((".tf", ".tf.json"))  # real paths: links not entered
-            if directory not in scanned
-        ]
+        real_root, sep, suffixes = self.listing.root, os.sep, (".tf", ".tf.json")
+        found = self.listing.paths_ending(suffixes)  # real paths: links are not entered
+        scanned: set[str] = set()  # the files of the scanned directories, joined as ``paths_ending`` joins them
+        for directory in map(str, self.scanned):
+            prefix = directory if directory.endswith(sep) else directory + sep
+            scanned.update(prefix + n for n in self.listing.names(directory) or () if n.endswith(suffixes))
+        if scanned:
+            found = [p for p in found if p not in scanned]
         links = self.listing.links
-        return iter([p for p in found if p not in links or not links_outside(Path(p), real_root)])
+        if links:
+            found = [p for p in found if p not in links or not links_outside(Path(p), real_root)]
+        return iter(found)

@@ -26,6 +26,10 @@ class Remembered(Protocol):
 
     def lister(self, scan: Callable[[str], Entries | None]) -> Callable[[str], Entries | None]: ...
 
+    def walk_files(self, suffixes: tuple[str, ...]) -> list[str] | None: ...
+
+    def remember_walk_files(self, suffixes: tuple[str, ...], paths: list[str]) -> None: ...
+
 
 class Listing:
     """The directories under ``root`` (a real directory), listed once, when first asked, for every context of a
@@ -34,7 +38,7 @@ class Listing:
     not entered; what cannot be listed lends nothing (context only). With a store (``remember``), a directory
     unchanged since an earlier run is not listed again: the same walk, one ``stat`` per directory; when none
     changed, the files sought (``files_named``, ``files_ending``) are found in the remembered texts, not in
-    lists of names made for every directory."""
+    lists of names made for every directory (and the paths of ``paths_ending`` are those the store recorded)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -90,6 +94,19 @@ class Listing:
         found: list[tuple[str, str]] = []
         for directory, text in _holding(texts, suffixes):
             found.extend([(directory, n) for n in text.split("//")[1].split("/") if n.endswith(suffixes)])
+        return found
+
+    def paths_ending(self, suffixes: tuple[str, ...]) -> list[str]:
+        """The paths of the files whose names end with one of ``suffixes`` (joined as ``os.path.join`` joins them),
+        in the walk's order: with a store, those it recorded with the walk when the walk is the one remembered
+        (thousands of paths a warm pre-commit run of a module file would otherwise find in the entries again)."""
+        texts, store = self._walked(), self._store
+        found = store.walk_files(suffixes) if store is not None and texts is not None else None
+        if found is None:
+            sep = os.sep
+            found = [(d if d.endswith(sep) else d + sep) + n for d, n in self.files_ending(suffixes)]
+            if store is not None:
+                store.remember_walk_files(suffixes, found)
         return found
 
     def _lists(self) -> dict[str, tuple[list[str], list[str]]]:

@@ -155,9 +155,12 @@ def _search(
         paths = {str(d) for d in frontier}
         unmatched: list[tuple[str, list[str]]] = []
         found: set[Path] = set()
-        for path, written in pending:
+        for path, written in pending:  # thousands of files in a large repository: no generator per file
             directory = os.path.dirname(path)
-            if not any(s == UNSURE or target(directory, s) in paths for s in written):
+            for source in written:
+                if source == UNSURE or target(directory, source) in paths:
+                    break
+            else:
                 unmatched.append((path, written))  # none leads to them: no module block of it calls them
                 continue
             caller = Path(directory).resolve()

@@ -6,16 +6,20 @@ local sources of its ``module`` blocks as a parser backend read them; per direct
 walk, keyed by its identity (an entry added, removed or renamed changes the directory's times), its entries
 as ``listing.Listing`` found them, so that a warm run stats each directory instead of listing it; and whether
 those are a whole walk in its order (every directory recorded), which a run then takes as it is when no
-directory of it changed (each directory's entries being those listed, the directories reached are the same).
+directory of it changed (each directory's entries being those listed, the directories reached are the same),
+with the paths of the Terraform files that walk holds, so that a warm run does not find them again in its entries.
 
 Whoever can write the store decides which callers a module has, so nothing in it is taken on trust:
 - it lives in the user cache directory only (``outlines/`` in the parse cache's, checked as that one is: this
   user's, writable by no one else, no link), never in the scanned tree, and is made 0700;
-- one file per repository, three lines of JSON (header, walk, files: never pickle; the files are decoded only
-  by a run that searches callers), read only as a regular file, never through a link, at most
-  ``MAX_STORE_BYTES``, signed with a key that only this directory holds (HMAC-SHA256; ``outline_io``): a file
-  ownlint did not write, or that was changed since, is not used;
-- an entry is used only when its file's or directory's identity is unchanged, and one that changed within
+- one file per repository, six lines of JSON (header, walk, its directories' identities, the walk's files, files,
+  their identities: never pickle; the files' lines are decoded only by a run that searches callers, the
+  identities' only when the digest of those a run made differs), read only as a regular file, never through a
+  link, at most ``MAX_STORE_BYTES``, each line signed with a key that only this directory holds (HMAC-SHA256,
+  bound to its place and to the write; ``outline_io``): a line ownlint did not write there, or that was changed
+  since, is not used;
+- an entry is used only when its file's or directory's identity is unchanged (all of them at once: the digest
+  of the identities made now, in order, is the one recorded), and one that changed within
   ``identity.RACY_NS`` of the run is not recorded (a later change within the same clock tick would keep its identity;
   a walk with such a directory is not whole);
 - it holds at most ``MAX_ENTRIES`` entries, and at most ``MAX_STORES`` repositories (the oldest are removed).
@@ -27,34 +31,42 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
-from itertools import repeat
-from operator import getitem
+from itertools import compress, count, repeat
+from operator import and_, attrgetter, eq, getitem, not_, or_
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ownlint import __version__
 from ownlint.loaders import identity as file_identity
-from ownlint.loaders.terraform.outline_io import read_signed, store_secret, write_signed
+from ownlint.loaders.terraform.outline_io import Sections, read_sections, store_secret, write_sections
 from ownlint.loaders.terraform.store import usable_directory
 
-FORMAT = 8  # bump when an entry's shape changes
+FORMAT = 9  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
 
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
 Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links (names)
-KINDS = ("files", "dirs")
+# the store's lines (0: its header): a line of identities is taken only when its digest does not match
+LINES, WALK, WALK_IDENTITIES, ENDING, FILES, FILE_IDENTITIES = 6, 1, 2, 3, 4, 5
+KINDS = ("files", "notes", "dirs")  # files: identities by key; notes: what files name, by key
+_SIZE = attrgetter("st_size")
+Identity = tuple[int, ...]  # a file's or directory's ``identity.fields`` (empty: it has none)
 
 
 class OutlineStore:
     """The entries of one repository (``repository``, a real directory; entries keyed by paths relative to it):
-    those read from its store when first asked, and those of this run. An entry is its file's identity as one
-    text and its local paths joined by newlines: few objects to decode, as a pre-commit run decodes them all."""
+    those read from its store when first asked, and those of this run. The identities of the walk's directories
+    and of the files are kept in their order (the walk's), with a digest of each whole: a warm run makes
+    thousands of identities in one map in C and compares one digest, and reads each one apart only when that
+    differs. Files have their keys in that order too, and apart the notes of those that name a local path: their
+    local paths joined by newlines, or [those, backend, the sources of its ``module`` blocks] once outlined."""
 
     def __init__(self, path: Path, secret: bytes, repository: str) -> None:
         self.path = path
@@ -65,68 +77,82 @@ class OutlineStore:
         self.started = time.time_ns()
         self._old: dict[str, dict[str, Any]] | None = None
         self._whole = False  # the store's dirs are a whole walk, in its order
-        self._files_text: bytes | None = None  # the store's files, not decoded yet
+        self._sections: Sections | None = None  # the store's lines, each checked and decoded when first used
+        self._files_decoded = False  # its files' line was taken: ``_order`` and ``notes`` are what it holds
+        self._order: tuple[list[str], str, int] = ([], "", 0)  # the store's file keys, in order, their identities'
+        # digest and the largest size among them
+        self._walk_digest = ""  # the digest of the identities of the store's directories, in the walk's order
+        self._walk_identities: list[Identity] | None = None  # those of this run's walk when it is the stored one
+        self._dir_identities: dict[str, Identity] = {}  # those of this run's walk, by key, when it is listed
+        self._ending: dict[str, str] = {}  # the files of this run's walk by suffixes (keys joined by NUL), to record
+        self._reused = False  # this run's walk is the stored one (``unchanged_walk``)
         self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
         self.whole = False  # and every directory of it is recorded (none unlistable, none changed too recently)
 
     def strings_of(
         self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings], naming_only: bool = False
     ) -> list[tuple[str, Strings]]:
-        """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now (one
-        loop for thousands of files: the store is for the run that looks at all of them); ``naming_only``: only
-        the paths that name a local path."""
-        old, new, prefix = self._stored_files(), self.new["files"], self.repository + os.sep
-        cut, regular, file_stat = len(prefix), stat.S_ISREG, os.stat
-        shown, fields = file_identity.FORMAT.__mod__, file_identity.fields  # identity(), without a call of ours
+        """Each path with ``read(path, max_bytes)``, or what it gave last time for the file as it is now;
+        ``naming_only``: only the paths that name a local path. A warm run's pass over every Terraform file of the
+        repository: the files are stat'ed and their identities made each in one map in C and compared at once,
+        and only the files that changed or name a local path are looked at one by one."""
+        paths = list(paths)
+        notes, prefix = self._stored_notes(), self.repository + os.sep
+        cut = len(prefix)
+        keys: list[str]
+        if not paths or (min(paths).startswith(prefix) and max(paths).startswith(prefix)):  # so each one between
+            keys = list(map(getitem, paths, repeat(slice(cut, None))))  # (no call of ours per file)
+        else:
+            keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
+        infos, complete = _stats(paths)
+        identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
+        stored_keys, stored_digest, largest = self._order
+        unchanged = complete and keys == stored_keys and _digest(identities) == stored_digest
+        # the last run's files, each as it was then; else each compared with what was recorded of it
+        same = [True] * len(keys) if unchanged else list(map(eq, map(self._identity_of().get, keys), identities))
+        if not unchanged or largest > max_bytes:  # what is too large is read (not kept)
+            sizes = (
+                list(map(_SIZE, infos)) if complete else [i.st_size if i is not None else max_bytes + 1 for i in infos]
+            )
+            if sizes and max(sizes) > max_bytes:
+                same = list(map(and_, same, map(max_bytes.__ge__, sizes)))
+        new_files, new_notes = self.new["files"], self.new["notes"]
+        new_files.update(compress(zip(keys, identities, strict=True), same))
+        looked = compress(count(), map(or_, map(not_, same), map(notes.__contains__, keys)))
         found: list[tuple[str, Strings]] = []
-        append = found.append
-        for path in paths:  # a warm run's loop over every Terraform file of the repository: kept tight
-            try:
-                info = file_stat(path)
-            except (OSError, ValueError):
-                info = None
-            if info is None or not regular(info.st_mode) or info.st_size > max_bytes:
-                strings = read(path, max_bytes)  # not recorded: what it gives depends on the run's options
-                if strings or not naming_only:
-                    append((path, strings))
-                continue
-            key = path[cut:] if path.startswith(prefix) else path
-            identity, entry = shown(fields(info)), old.get(key)
-            known, text = False, None
-            if entry == identity:  # most files: the identity alone (no local path named)
-                known = True
-            elif type(entry) is str:  # the identity, then "\n" and the local paths it names (one string to decode)
-                recorded, newline, named = entry.partition("\n")
-                known, text = recorded == identity, (named if newline else None)
-            elif type(entry) is list and len(entry) == 4 and entry[0] == identity:  # ... its module sources outlined
-                known, text = entry[1] is None or type(entry[1]) is str, entry[1]
-            if known:
-                new[key] = entry
+        for index in range(len(paths)) if not naming_only else looked:
+            path, key = paths[index], keys[index]
+            if same[index]:
+                note = notes.get(key)
+                text = note if type(note) is str else note[0] if type(note) is list and len(note) == 3 else None
+                if type(text) is str and text:
+                    new_notes[key] = note
                 if text or not naming_only:
-                    append((path, text.split("\n") if text else None))
+                    found.append((path, text.split("\n") if type(text) is str and text else None))
                 continue
-            strings = read(path, max_bytes)
-            self._record("files", key, info, identity + "\n" + "\n".join(strings) if strings else identity)
+            info, identity = infos[index], identities[index]
+            strings = read(path, max_bytes)  # not recorded when it cannot be: what it gives depends on the run
+            regular = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes and identity
+            if info is not None and regular and self._record("files", key, info, identity) and strings:
+                new_notes[key] = "\n".join(strings)
             if strings or not naming_only:
-                append((path, strings))
+                found.append((path, strings))
         return found
 
     def sources_of(self, path: str, backend: str, read: Callable[[], list[str]]) -> list[str]:
         """The local sources of the ``module`` blocks of ``path`` (a file ``strings_of`` gave this run), as ``backend``
         outlined them when the file was as it is now, else ``read()``, recorded with the identity ``strings_of`` saw:
         a change since then gives the file another identity, so what is read now is never used for other content."""
-        key, files = self._key(path), self.new["files"]
-        entry = files.get(key)  # only an entry of a file unchanged since it was recorded, never a racy one
-        if type(entry) is str:
-            identity, newline, text = entry.partition("\n")
-            entry = [identity, text if newline else None]
-        if type(entry) is not list or len(entry) not in (2, 4):
+        key = self._key(path)
+        if key not in self.new["files"]:  # only a file unchanged since it was recorded, never a racy one
             return read()
-        known = entry[3] if len(entry) == 4 and entry[2] == backend else None
+        note = self.new["notes"].get(key)
+        known = note[2] if type(note) is list and len(note) == 3 and note[1] == backend else None
         if type(known) is list and all(type(source) is str for source in known):
             return list(known)
+        text = note if type(note) is str else note[0] if type(note) is list and len(note) == 3 else None
         found = read()
-        files[key] = [entry[0], entry[1], backend, found]
+        self.new["notes"][key] = [text if type(text) is str else None, backend, found]
         self.changed = True
         return found
 
@@ -137,56 +163,84 @@ class OutlineStore:
         ``listing`` needs them). None otherwise (the repository is walked, each unchanged directory from
         its entry)."""
         stored = self._stored()
-        if not self._whole:
+        if not self._whole or not self._walk_digest:
             return None
         prefix, sep = self.repository + os.sep, os.sep
-        keys, entries = list(stored["dirs"]), list(stored["dirs"].values())
+        keys, texts = list(stored["dirs"]), list(stored["dirs"].values())
         directories = [key if key.startswith(sep) else prefix + key for key in keys]
         # a warm run's pass over every directory, each step a map in C over all of them (no call per directory)
         try:
-            identities = list(
-                map((file_identity.FORMAT + "//").__mod__, map(file_identity.fields, map(os.lstat, directories)))
-            )
+            identities = list(map(file_identity.fields, map(os.lstat, directories)))
         except (OSError, ValueError):
             return None
-        # the identity (no "/" in it), then the three lists (no "//" in one: a name is never empty)
-        if not set(map(type, entries)) <= {str} or not all(map(str.startswith, entries, identities)):
+        if _digest(identities) != self._walk_digest:
             return None
-        if not set(map(str.count, entries, repeat("//"))) <= {3}:
+        # the three lists of names (no "//" in one: a name is never empty)
+        if not set(map(type, texts)) <= {str} or not set(map(str.count, texts, repeat("//"))) <= {2}:
             return None
-        texts: Iterable[str] = map(getitem, entries, map(slice, map(len, identities), repeat(None)))
-        self.new["dirs"], self.walked, self.whole = dict(stored["dirs"]), True, True
+        self.new["dirs"], self.walked, self.whole, self._reused = dict(stored["dirs"]), True, True, True
+        self._walk_identities = identities
         return dict(zip(directories, texts, strict=True))
+
+    def walk_files(self, suffixes: tuple[str, ...]) -> list[str] | None:
+        """The paths of the files whose names end with one of ``suffixes`` in the walk, in its order, as recorded with
+        it (``remember_walk_files``), when this run's walk is the stored one (``unchanged_walk``); else None."""
+        if not self._reused:
+            return None
+        key = "\x1f".join(suffixes)
+        joined = _section(self._line(ENDING)).get(key)
+        if type(joined) is not str:
+            return None
+        self._ending[key] = joined  # recorded again with the walk it belongs to
+        prefix = self.repository + os.sep
+        if not joined:
+            return []
+        if ("\0" + joined).find("\0" + os.sep) >= 0:  # a path outside the repository (none is)
+            return [k if k.startswith(os.sep) else prefix + k for k in joined.split("\0")]
+        return (prefix + joined.replace("\0", "\0" + prefix)).split("\0")  # (a path never holds a NUL)
+
+    def remember_walk_files(self, suffixes: tuple[str, ...], paths: list[str]) -> None:
+        """Record ``paths`` (those ``walk_files`` gives) with this run's walk, when it is one the store records."""
+        if not (self.walked and self.whole):
+            return
+        prefix = self.repository + os.sep
+        keys = [p[len(prefix) :] if p.startswith(prefix) else p for p in paths]
+        self._ending["\x1f".join(suffixes)] = "\0".join(keys)
+        self.changed = True
 
     def lister(self, scan: Callable[[str], Entries | None]) -> Callable[[str], Entries | None]:
         """``scan``, or for a directory whose identity is unchanged what it gave last time: a directory's times
-        change with every entry added, removed or renamed in it. An entry is one text, the identity and the three
-        lists of names joined by "//", the names by "/" (a name never holds "/" and is never empty). One closure
-        for thousands of directories: a warm pre-commit run spends its time here."""
-        old, new = self._stored()["dirs"], self.new["dirs"]
-        prefix, cut, lstat = self.repository + os.sep, len(self.repository) + 1, os.lstat
+        change with every entry added, removed or renamed in it. An entry is one text, the three lists of names
+        joined by "//", the names by "/" (a name never holds "/" and is never empty). One closure for thousands
+        of directories: a warm pre-commit run spends its time here."""
+        old, new, recorded = self._stored()["dirs"], self.new["dirs"], self._dir_identities
+        known = self._stored_walk_identities()
+        prefix, cut, lstat, fields = self.repository + os.sep, len(self.repository) + 1, os.lstat, file_identity.fields
         new.clear()
-        self.walked, self.whole = True, True  # (Listing walks to the end once it starts)
+        recorded.clear()
+        self.walked, self.whole, self._reused = True, True, False  # (Listing walks to the end once it starts)
 
         def entries_of(directory: str) -> Entries | None:
             try:
                 info = lstat(directory)  # before the scan: a change during it is seen by the next run
+                identity = fields(info)
             except (OSError, ValueError):
                 return scan(directory)
             key = directory[cut:] if directory.startswith(prefix) else directory
-            identity = file_identity.identity(info) + "//"
             entry = old.get(key)
-            if type(entry) is str and entry.startswith(identity):  # same inode, same times: the same entries
-                parts = entry[len(identity) :].split("//")
+            if type(entry) is str and known.get(key) == identity:  # same inode, same times: the same entries
+                parts = entry.split("//")
                 if len(parts) == 3:
-                    new[key] = entry
+                    new[key], recorded[key] = entry, identity
                     return _split(parts[0]), _split(parts[1]), _split(parts[2])
             found = scan(directory)
             if found is None or not stat.S_ISDIR(info.st_mode):
                 self.whole = False
                 return found
-            joined = identity + "//".join(["/".join(names) for names in found])
-            self.whole = self._record("dirs", key, info, joined) and self.whole
+            recorded_now = self._record("dirs", key, info, "//".join(["/".join(names) for names in found]))
+            if recorded_now:
+                recorded[key] = identity
+            self.whole = recorded_now and self.whole
             return found
 
         return entries_of
@@ -196,21 +250,54 @@ class OutlineStore:
         file or a manifest, decodes only its directories)."""
         if self._old is None:
             self._old = {kind: {} for kind in KINDS}
-            self._old["dirs"], self._whole, self._files_text = _read(self.path, self.secret, self.repository)
+            self._sections = read_sections(self.path, self.secret, MAX_STORE_BYTES)
+            header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
+            if self._sections is not None and (len(self._sections) != LINES or _section(self._line(0)) != header):
+                self._sections = None
+            walk = _section(self._line(WALK))
+            dirs, digest = walk.get("dirs"), walk.get("digest")
+            if isinstance(dirs, dict) and type(digest) is str:
+                self._old["dirs"], self._whole, self._walk_digest = dirs, walk.get("whole") is True, digest
         return self._old
 
-    def _stored_files(self) -> dict[str, Any]:
+    def _stored_walk_identities(self) -> dict[str, Identity]:
+        """The identities of the store's directories, by key (read when the walk is listed again)."""
+        keys = list(self._stored()["dirs"])
+        return _by_key(keys, self._line(WALK_IDENTITIES), self._walk_digest)
+
+    def _line(self, index: int) -> bytes:
+        """Line ``index`` of the store, its signature checked ("{}" when it has none, or not this one)."""
+        found = self._sections.get(index) if self._sections is not None else None
+        return found if found is not None else b"{}"
+
+    def _stored_notes(self) -> dict[str, Any]:
+        """The store's notes, its files decoded (their keys as the list they are, their identities not yet)."""
         old = self._stored()
-        if self._files_text is not None:
-            old["files"], self._files_text = _section(self._files_text), None
-        return old["files"]
+        if not self._files_decoded:
+            files, self._files_decoded = _section(self._line(FILES)), True
+            keys, digest, notes, largest = (files.get(k) for k in ("keys", "digest", "notes", "largest"))
+            if type(keys) is str and type(digest) is str and isinstance(notes, dict) and type(largest) is int:
+                self._order = (keys.split("\0") if keys else [], digest, largest)  # (no path holds a NUL)
+                old["notes"] = notes
+        return old["notes"]
+
+    def _identity_of(self) -> dict[str, Identity]:
+        """The stored identities by key (when this run's files are not the stored ones in their order)."""
+        found = self._stored()["files"]
+        keys, digest, _ = self._order
+        if not found and keys:
+            found.update(_by_key(keys, self._line(FILE_IDENTITIES), digest))
+        return found
 
     def _key(self, path: str) -> str:
         inside = path.startswith(self.repository + os.sep)
         return path[len(self.repository) + 1 :] if inside else path
 
     def _record(self, kind: str, key: str, info: os.stat_result, entry: Any) -> bool:
-        if not file_identity.settled(info, self.started) or sum(len(v) for v in self.new.values()) >= MAX_ENTRIES:
+        if (
+            not file_identity.settled(info, self.started)
+            or len(self.new["files"]) + len(self.new["dirs"]) >= MAX_ENTRIES
+        ):
             return False
         self.new[kind][key] = entry
         self.changed = True
@@ -220,29 +307,66 @@ class OutlineStore:
         """Write the entries of this run (and those it did not look at whose paths still exist), when any changed."""
         if not self.changed and not (self.walked and self.whole and not self._whole):
             return
-        stored: dict[str, Any] = {kind: dict(entries) for kind, entries in self.new.items()}
-        count = sum(len(v) for v in stored.values())
-        if self._files_text is not None:  # not looked at by this run: kept as they were read
-            stored["files"] = None
-        if not self.walked:  # the last walk, kept whole and in its order (a walk of this run replaces it)
-            stored["dirs"] = dict((self._old or {}).get("dirs", {}))
-        for kind, entries in (self._old or {}).items():
-            if kind == "dirs" or stored[kind] is None:
-                continue
-            for key, entry in entries.items():
-                if key not in stored[kind] and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
-                    stored[kind][key] = entry
+        self._stored()
+        files: dict[str, Identity] = dict(self.new["files"])
+        notes: dict[str, Any] = {key: note for key, note in self.new["notes"].items() if key in files}
+        count = len(files) + (len(self.new["dirs"]) if self.walked else len((self._old or {}).get("dirs", {})))
+        if self._files_decoded:  # looked at by this run: those it did not see are kept while they exist
+            old_notes = (self._old or {}).get("notes", {})
+            for key, identity in self._identity_of().items():
+                if key not in files and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
+                    files[key] = identity
                     count += 1
-        whole = self.whole if self.walked else self._whole
+                    if key in old_notes:
+                        notes[key] = old_notes[key]
+        # the last walk, kept whole and in its order, with the files it holds (a walk of this run replaces both)
         header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
-        files = self._files_text if stored["files"] is None else _dumps(stored["files"])
-        # three lines (JSON never holds a raw newline), so that the directories are decoded without the files
-        body = b"\n".join([_dumps(header), _dumps({"whole": whole, "dirs": stored["dirs"]}), files or b"{}"])
-        if len(body) <= MAX_STORE_BYTES:
-            write_signed(self.path, self.secret, body, MAX_STORES)
+        if not self.walked:
+            dirs, whole = (self._old or {}).get("dirs", {}), self._whole
+            walk_digest, walk_identities, ending = self._walk_digest, self._line(WALK_IDENTITIES), self._line(ENDING)
+        else:
+            # the stored walk's files stay with it when this run's walk is that one (this run's added)
+            found = {**_section(self._line(ENDING)), **self._ending} if self._reused else self._ending
+            dirs, whole, ending = self.new["dirs"], self.whole, _dumps(found)
+            identities = self._walk_identities
+            if not self._reused or identities is None:
+                identities = [self._dir_identities.get(key, ()) for key in dirs]
+            walk_digest, walk_identities = _digest(identities), _dumps(identities)
+        if self._files_decoded:
+            identities = list(files.values())
+            largest = max((fields[2] for fields in identities if len(fields) > 2), default=0)  # (the size)
+            digest = _digest(identities)
+            files_text = _dumps({"keys": "\0".join(files), "digest": digest, "largest": largest, "notes": notes})
+            file_identities = _dumps(identities)
+        else:  # not looked at by this run: kept as they were read (once their signature is checked)
+            files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
+        # lines of JSON (never holding a raw newline), each signed apart: a run checks and decodes only
+        # what it uses
+        walk = _dumps({"whole": whole, "dirs": dirs, "digest": walk_digest})
+        lines = [_dumps(header), walk, walk_identities, ending, files_text, file_identities]
+        if sum(map(len, lines)) <= MAX_STORE_BYTES - 1024:  # (the seal and signatures)
+            write_sections(self.path, self.secret, lines, MAX_STORES)
 
     def _path(self, key: str) -> str:
         return key if os.path.isabs(key) else os.path.join(self.repository, key)
+
+
+def _stats(paths: list[str]) -> tuple[list[os.stat_result | None], bool]:
+    """``os.stat`` of each path (None: it cannot be stat'ed, as a dangling link), in one map in C: a failure ends
+    the ``extend`` with what it had appended, and the map goes on with the next path; and whether none failed."""
+    found: list[os.stat_result | None] = []
+    stats, complete = map(os.stat, paths), True
+    while True:
+        try:
+            found.extend(stats)
+            break
+        except (OSError, ValueError):
+            found.append(None)
+            complete = False
+    if len(found) != len(paths):
+        found = [_stat(path) for path in paths]
+        complete = None not in found
+    return found, complete
 
 
 def _stat(path: str) -> os.stat_result | None:
@@ -250,6 +374,29 @@ def _stat(path: str) -> os.stat_result | None:
         return os.stat(path)
     except (OSError, ValueError):
         return None
+
+
+def _identities(infos: list[os.stat_result | None], complete: bool) -> list[Identity]:
+    """Each file's identity (() for one that cannot be stat'ed), in one map in C when ``complete`` (none is None)."""
+    fields = file_identity.fields
+    if complete:
+        return list(map(fields, cast("list[os.stat_result]", infos)))
+    return [fields(info) if info is not None else () for info in infos]
+
+
+def _digest(identities: list[Identity]) -> str:
+    """The digest of identities in order (a warm run compares thousands at once): of their marshalled form, in
+    a version without references (the same values give the same bytes), never loaded back."""
+    return hashlib.blake2b(marshal.dumps(identities, 2), digest_size=32).hexdigest()
+
+
+def _by_key(keys: list[str], line: bytes, digest: str) -> dict[str, Identity]:
+    """The identities ``line`` holds in the order of ``keys``, by key (none unless they are those of ``digest``)."""
+    found = _section_list(line)
+    if len(found) != len(keys) or not all(type(i) is list and set(map(type, i)) <= {int} for i in found):
+        return {}
+    identities = list(map(tuple, found))
+    return dict(zip(keys, identities, strict=True)) if _digest(identities) == digest else {}
 
 
 def _split(names: str) -> list[str]:
@@ -285,19 +432,13 @@ def open_store(cache_dir: Path, repository: Path) -> OutlineStore | None:
     return OutlineStore(path, secret, real)
 
 
-def _read(path: Path, secret: bytes, repository: str) -> tuple[dict[str, Any], bool, bytes | None]:
-    """The ``dirs`` of the store at ``path`` when it is signed with ``secret`` and for ``repository`` (none
-    otherwise), whether they are a whole walk in its order, and its ``files`` as text (decoded when used)."""
-    body = read_signed(path, secret, MAX_STORE_BYTES)
-    sections = body.split(b"\n") if body is not None else []
-    header = {"format": FORMAT, "ownlint": __version__, "repository": repository}
-    if len(sections) != 3 or _section(sections[0]) != header:
-        return {}, False, None
-    walk = _section(sections[1])
-    dirs = walk.get("dirs")
-    if not isinstance(dirs, dict):
-        return {}, False, sections[2]
-    return dirs, walk.get("whole") is True, sections[2]
+def _section_list(text: bytes) -> list[Any]:
+    """One line of a store: a JSON list, or none."""
+    try:
+        found = json.loads(text)
+    except (ValueError, RecursionError):
+        return []
+    return found if isinstance(found, list) else []
 
 
 def _section(text: bytes) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """The outline store's file (see ``outline_cache``): its key, and the signed bytes it holds, read only as a regular
 file of at most ``max_bytes``, never through a link and never blocking on a FIFO, written to a temporary file
-and renamed, and pruned to the newest ``keep`` stores without following a link."""
+and renamed, and pruned to the newest ``keep`` stores without following a link. A store of several lines
+(``write_sections``) signs each line apart, bound to its place and to the write (a random seal), so that a run
+hashes only the lines it uses: a pre-commit run of a root file reads the walk, not the files' entries."""
 
 from __future__ import annotations
 
@@ -49,6 +51,86 @@ def _read_secret(path: Path) -> bytes | None:
 def read_signed(path: Path, secret: bytes, max_bytes: int) -> bytes | None:
     """The body of the store at ``path`` when it is a regular file of at most ``max_bytes`` signed with ``secret``
     (HMAC-SHA256 on its first line); None otherwise."""
+    data = _read_file(path, max_bytes)
+    if data is None:
+        return None
+    signature, _, body = data.partition(b"\n")
+    if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
+        return None  # not written by ownlint with this directory's key, or changed since
+    return body
+
+
+def write_signed(path: Path, secret: bytes, body: bytes, keep: int) -> None:
+    """``body`` signed with ``secret`` at ``path``; then the stores beside it past the newest ``keep`` are removed."""
+    _write(path, hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+    _prune(path.parent, keep)
+
+
+class Sections:
+    """The lines of a store written by ``write_sections``, each taken (``get``) only once its signature is checked."""
+
+    def __init__(self, secret: bytes, data: bytes, head: list[bytes], bounds: list[tuple[int, int]]) -> None:
+        self.secret = secret
+        self.data = data
+        self.seal = head[0]
+        self.signatures = head[1:]
+        self.bounds = bounds
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+    def get(self, index: int) -> bytes | None:
+        """Line ``index``, or None when it is not the one written there with this seal (changed, moved, mixed)."""
+        if not 0 <= index < len(self.bounds):
+            return None
+        start, end = self.bounds[index]
+        mac = hmac.new(self.secret, _bound(self.seal, index), hashlib.sha256)
+        mac.update(memoryview(self.data)[start:end])
+        if not hmac.compare_digest(self.signatures[index], mac.hexdigest().encode()):
+            return None
+        return self.data[start:end]
+
+
+def read_sections(path: Path, secret: bytes, max_bytes: int) -> Sections | None:
+    """The lines of the store at ``path`` (a regular file of at most ``max_bytes``), their signatures not checked
+    yet; None when it is no such file or its first line is no seal and one signature per line."""
+    data = _read_file(path, max_bytes)
+    first = data.find(b"\n") if data is not None else -1
+    if data is None or first < 0:
+        return None
+    head = data[:first].split(b" ")
+    bounds: list[tuple[int, int]] = []
+    start = first + 1
+    for _ in head[1:]:
+        if start > len(data):
+            return None  # fewer lines than signatures
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        bounds.append((start, end))
+        start = end + 1
+    if len(head) < 2 or start != len(data) + 1:  # no line, or more lines than signatures
+        return None
+    return Sections(secret, data, head, bounds)
+
+
+def write_sections(path: Path, secret: bytes, lines: list[bytes], keep: int) -> None:
+    """``lines`` (none holding a newline) at ``path``, after a first line of a random seal and each line's
+    signature; then the stores beside it past the newest ``keep`` are removed."""
+    seal = os.urandom(16).hex().encode()
+    signatures = [
+        hmac.new(secret, _bound(seal, i) + line, hashlib.sha256).hexdigest().encode() for i, line in enumerate(lines)
+    ]
+    _write(path, b"\n".join([b" ".join([seal, *signatures]), *lines]))
+    _prune(path.parent, keep)
+
+
+def _bound(seal: bytes, index: int) -> bytes:
+    """What a line's signature covers before the line: the write's seal and the line's place."""
+    return b"%s\n%d\n" % (seal, index)
+
+
+def _read_file(path: Path, max_bytes: int) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of at most ``max_bytes`` (never through a link)."""
     try:
         handle = os.open(path, _NO_FOLLOW)
     except OSError:
@@ -61,16 +143,7 @@ def read_signed(path: Path, secret: bytes, max_bytes: int) -> bytes | None:
             data = stream.read(max_bytes + 1)
     except OSError:
         return None
-    signature, _, body = data.partition(b"\n")
-    if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
-        return None  # not written by ownlint with this directory's key, or changed since
-    return body
-
-
-def write_signed(path: Path, secret: bytes, body: bytes, keep: int) -> None:
-    """``body`` signed with ``secret`` at ``path``; then the stores beside it past the newest ``keep`` are removed."""
-    _write(path, hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
-    _prune(path.parent, keep)
+    return data if len(data) <= max_bytes else None
 
 
 def _write(path: Path, data: bytes) -> None:
