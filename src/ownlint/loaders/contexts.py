@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ownlint.loaders.charts import is_helm_template
 from ownlint.loaders.files import links_outside
 from ownlint.loaders.listing import SKIPPED_DIRS, Listing
+from ownlint.records import record
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OtherManifests:
     """The manifests under ``root`` besides ``given``, nearest first: those in the directories of
     ``given`` and above them up to ``root``, then the rest of the tree, which is walked only when
@@ -64,7 +64,7 @@ def _manifests(directory: str, names: list[str], given: set[str]) -> Iterator[Pa
                 yield candidate
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Named:
     """The files called one of ``names`` in ``listing``, walked when iterated; links out of it are not read."""
 
@@ -79,7 +79,7 @@ class Named:
                 yield path
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OtherTerraform:
     """The Terraform module files in ``listing`` outside the ``scanned`` directories, as text paths, walked
     when iterated (a pre-commit run of a module file seeks its callers in the whole repository)."""

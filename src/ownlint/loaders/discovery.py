@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from ownlint.loaders.files import children, entry_is_link, links_outside, listed
 from ownlint.loaders.listing import SKIPPED_DIRS as SKIPPED_DIRS
 from ownlint.loaders.listing import Listing
 from ownlint.model import LoadProblem
+from ownlint.records import record
 from ownlint.vcs.tree import repository_top
 
 TERRAGRUNT_UNIT = "terragrunt.hcl"
@@ -36,7 +37,7 @@ KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", KUSTOMIZATION)
 TERRAFORM_LOCK = ".terraform.lock.hcl"  # Terraform's own: providers' versions, no resources
 
 
-@dataclass
+@record()
 class Discovered:
     """The files a run reads under ``root``, by kind."""
 
@@ -108,7 +109,7 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     return found
 
 
-@dataclass
+@record()
 class _Sorting:
     """The files found, before they are sorted."""
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from ownlint.loaders.contexts import OtherTerraform
@@ -24,6 +23,7 @@ from ownlint.loaders.listing import Listing
 from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem
+from ownlint.records import record
 
 # patterns as text, compiled on first use (re's cache): a warm one-file check searches no file for module calls
 MODULE_WORD = r"\bmodule\b"  # every file with a module block has it (HCL or JSON syntax)
@@ -35,7 +35,7 @@ _SOURCE = rf"(?s)\bsource{_GAP}=(?![=>]){_GAP}"  # an attribute named source (a 
 _LITERAL = rf'(?s)"([^"\\\n]*)"{_GAP}(?=[A-Za-z_}}]|\Z)'  # a quoted text that ends the expression
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Callers:
     """What the repository says about the scanned directories: the root modules elsewhere that reach
     them, and which of them something calls (they are no roots)."""
