@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
-from ownlint.config import Category, Config
+from ownlint.config import Category, Config, Msp
 from ownlint.config.globs import matches_type
 from ownlint.model import Fact, Resource, State, TagValue
 
@@ -80,7 +80,9 @@ class Facts:
     def __call__(self, resource: Resource, name: str) -> Fact:
         if name not in self._keys:
             self._learn(name)
-        found = self._row(resource.tags).get(name)
+        tags = resource.tags
+        row = self._rows.get(id(tags))  # ``_row`` inlined: asked of every resource by every rule
+        found = (row[1] if row is not None and row[0] is tags else self._row(tags)).get(name)
         if found is not None:
             return found
         opaque = resource.opaque[0] if resource.opaque else None
@@ -157,7 +159,7 @@ def party_kind(config: Config, value: str) -> str | None:
     lowered = value.lower()
     if lowered in _lowered(config.internal) or lowered == "internal":
         return "internal"
-    if lowered in _lowered(tuple(config.msps)) or lowered == "msp":
+    if lowered in _msp_names(config.msps) or lowered == "msp":
         return "msp"
     return None
 
@@ -178,7 +180,22 @@ def operator_kind(config: Config, value: str) -> str | None:
 def msp_named(config: Config, value: str | None) -> str | None:
     if value is None:
         return None
-    return next((name for name in config.msps if name.lower() == value.lower()), None)
+    return _msp_names(config.msps).get(value.lower())
+
+
+_MSP_NAMES: list[tuple[Mapping[str, Msp], dict[str, str]]] = []  # the last config's MSPs, held: its id stays theirs
+
+
+def _msp_names(msps: Mapping[str, Msp]) -> dict[str, str]:
+    """The declared MSPs by their names in lower case (the first of a name): asked for every resource by several
+    rules (a generator over the MSPs, or a tuple of them hashed, at each ask cost 1% of a warm run)."""
+    if _MSP_NAMES and _MSP_NAMES[0][0] is msps:
+        return _MSP_NAMES[0][1]
+    names: dict[str, str] = {}
+    for name in msps:
+        names.setdefault(name.lower(), name)
+    _MSP_NAMES[:] = [(msps, names)]
+    return names
 
 
 def fact_values(name: str, value: str) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import lru_cache
 
 from ownlint.config import Config, Inheritance
 from ownlint.config.globs import matches_type
@@ -27,9 +26,11 @@ def inherit_ownership(config: Config, resources: Iterable[Resource]) -> tuple[Re
     for resource in listed:
         by_address.setdefault((resource.stack, resource.address), resource)
     resolved: dict[int, Resource] = {}
+    rules: dict[str, Inheritance | None] = {}  # each type's rule, matched once a run
     # a plain function, not a recursive closure: a closure's cycle kept every resource alive until a full gc
     return tuple(
-        _effective(r, 0, config, by_address, fact_keys, resolved) if r.source == "terraform" else r for r in listed
+        _effective(r, 0, config, by_address, fact_keys, resolved, rules) if r.source == "terraform" else r
+        for r in listed
     )
 
 
@@ -40,27 +41,31 @@ def _effective(
     by_address: dict[tuple[str, str], Resource],
     fact_keys: set[str],
     resolved: dict[int, Resource],
+    rules: dict[str, Inheritance | None],
 ) -> Resource:
     """``resource`` with its parent's facts (the parent's own inherited first), each resource resolved once."""
     if id(resource) in resolved:
         return resolved[id(resource)]
     result = resource
-    rule = _rule_for(config.inherit, resource)
+    rule = _rule_for(config.inherit, resource, rules)
     parent = _parent(rule, resource, by_address) if rule is not None and depth < MAX_CHAIN else None
     if parent is not None and rule is not None:
-        parent = _effective(parent, depth + 1, config, by_address, fact_keys, resolved)
+        parent = _effective(parent, depth + 1, config, by_address, fact_keys, resolved, rules)
         result = _with_parent_facts(resource, parent, fact_keys)
     resolved[id(resource)] = result
     return result
 
 
-def _rule_for(rules: tuple[Inheritance, ...], resource: Resource) -> Inheritance | None:
-    return _rule_for_type(rules, resource.type)
-
-
-@lru_cache(maxsize=4096)
-def _rule_for_type(rules: tuple[Inheritance, ...], resource_type: str) -> Inheritance | None:
-    return next((r for r in rules if matches_type(resource_type, r.match)), None)
+def _rule_for(
+    rules: tuple[Inheritance, ...], resource: Resource, known: dict[str, Inheritance | None]
+) -> Inheritance | None:
+    """The first rule matching the resource's type, from ``known`` (this run's, by type: a memo keyed by the rules
+    too hashed every rule at each ask: 1% of a warm run)."""
+    kind = resource.type
+    if kind in known:
+        return known[kind]
+    found = known[kind] = next((r for r in rules if matches_type(kind, r.match)), None)
+    return found
 
 
 def _parent(rule: Inheritance, resource: Resource, by_address: dict[tuple[str, str], Resource]) -> Resource | None:

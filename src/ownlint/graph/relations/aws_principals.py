@@ -111,8 +111,10 @@ def _resource_policies(index: ResourceIndex, config: Config) -> Iterator[Edge]:
     for policy_type, target_attribute in RESOURCE_POLICIES.items():
         for holder in index.by_type.get(policy_type, ()):
             for attributes in holder.attributes:
-                where = place_of(holder, attributes, "policy")
-                found = statements(holder, attributes.get("policy"), index, where)
+                policy = attributes.get("policy")
+                if policy is None:
+                    continue  # (most buckets and queues: no place made for a policy they do not have)
+                found = statements(holder, policy, index, place_of(holder, attributes, "policy"))
                 if not found:
                     continue
                 targets = (

@@ -3,12 +3,14 @@ exactly: tuples stay tuples and lists lists, mappings keep their keys' types and
 come back as themselves. A value of any other type is refused (``Unencodable``): that result is not cached.
 
 Plain JSON stands for itself (text, numbers, booleans, None); a tuple is a JSON array; anything else is an
-object with one tagged field: ``L`` a list, ``D`` a dict (pairs), ``C`` a dataclass of the model (name, fields),
-``K`` a ``PlaceKind``, ``T`` a date, ``P`` a place: the index of its fields in the payload's table (each
-distinct place is written once: resources repeat the same places many times), ``R`` a frozen value of the
-model met more than once (module instances share their tags): the index of its ``C`` object in the same
-table, moved there when it is met again (so its fields are written once, and decoding shares it as the
-value encoded was shared). Decoding builds only these (anything else is a ``ValueError``).
+object with one tagged field: ``L`` a list, ``D`` a dict (pairs), ``O`` a plain dict as its own JSON object
+(text keys; text, numbers, booleans, None or plain dicts as values: JSON gives it back exactly, and most
+attributes are such), ``C`` a dataclass of the model (name, fields), ``K`` a ``PlaceKind``, ``T`` a date,
+``P`` a place: the index of its fields in the payload's table (each distinct place is written once:
+resources repeat the same places many times), ``R`` a frozen value of the model met more than once (module
+instances share their tags): the index of its ``C`` object in the same table, moved there when it is met
+again (so its fields are written once, and decoding shares it as the value encoded was shared).
+Decoding builds only these (anything else is a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -96,6 +98,8 @@ class _Encoder:
         elif kind is list:
             return {"L": [item if type(item) in _LEAVES else encode(item) for item in value]}
         elif kind is dict:
+            if _plain(value):
+                return {"O": value}  # written as it is: JSON gives back exactly this dict
             return {
                 "D": [
                     [k if type(k) in _LEAVES else encode(k), v if type(v) in _LEAVES else encode(v)]
@@ -142,6 +146,18 @@ class _Encoder:
         return reference
 
 
+def _plain(value: dict[Any, Any]) -> bool:
+    """Whether JSON gives ``value`` back exactly: text keys, and values text, numbers, booleans, None or such
+    dicts (most attributes: their lines, names and tags)."""
+    for key, item in value.items():
+        if type(key) is not str:
+            return False
+        kind = type(item)
+        if kind not in _LEAVES and (kind is not dict or not _plain(item)):
+            return False
+    return True
+
+
 class _Decoder:
     """One payload's decoding (an object, as ``_Encoder`` is)."""
 
@@ -158,6 +174,11 @@ class _Decoder:
             return tuple([decode(item) if type(item) in _NESTED else item for item in value])
         if kind is not dict:
             return value
+        if "O" in value:
+            found = value["O"]
+            if type(found) is not dict:
+                raise ValueError("entry does not match the model")
+            return found
         if "D" in value:  # text, numbers and None (most keys and values) are not passed down
             return {
                 (decode(k) if type(k) in _NESTED else k): (decode(v) if type(v) in _NESTED else v)
