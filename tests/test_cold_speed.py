@@ -163,7 +163,9 @@ def _compound(draw: st.DrawFn, depth: int = 3) -> str:
         return "f(" + _layout(draw) + ", ".join(items) + expand + ")"
     if kind == "tuple":
         return "[" + _layout(draw) + ("," + _layout(draw)).join(items) + draw(st.sampled_from(["", ","])) + "]"
-    keys = draw(st.lists(st.sampled_from(["a", "b_c", '"q"', '"${k}"', "(k)", "for"]), min_size=len(items)))
+    keys = draw(
+        st.lists(st.sampled_from(["a", "b_c", "d-e", "f-", '"q"', '"${k}"', "(k)", "for"]), min_size=len(items))
+    )
     pairs = [f"{key} {draw(st.sampled_from(['=', ':']))} {value}" for key, value in zip(keys, items, strict=False)]
     separator = draw(st.sampled_from([", ", ",\n  ", "\n  ", " # c\n  "]))
     return "{" + _layout(draw).replace(",", "") + separator.join(pairs) + "\n}"
@@ -192,8 +194,13 @@ def test_converter_builds_the_reference_model_of_generated_files(values: list[st
             'tags = merge(var.tags, { On = var.on ? "yes" : "no" })\n',
             {"operation", "conditional"},
         ),
+        (  # tags keyed by names with dashes, as Kubernetes-style and compliance labels are
+            'tags = { data-classification = "restricted", compliance-scope = var.scope, a--b = 1, c- = 2 }\n'
+            'labels = merge(var.labels, {\n  operated-by = "internal"\n  owner = var.team\n})\n',
+            {"collection_value", "function_call"},
+        ),
     ],
-    ids=["calls-objects-templates", "operator-and-choice"],
+    ids=["calls-objects-templates", "operator-and-choice", "dashed-keys"],
 )
 def test_compound_expressions_are_read_from_the_text_without_walking_the_tree(
     monkeypatch: pytest.MonkeyPatch, text: str, reference_walks: set[str]

@@ -8,46 +8,52 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass as hot_record  # to mypy: the dataclass it is
+else:
+    from ownlint.model import hot_record  # a frozen dataclass whose __init__ sets each slot directly
 
 Scalar = str | int | float | bool | None
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Lit:
     """A literal: a string, number, bool or null."""
 
     value: Scalar
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Template:
     """A string with interpolations: literal chunks are ``Lit`` strings."""
 
     parts: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Name:
     """A bare identifier: ``var``, ``local``, ``each``, ``aws_s3_bucket``, a for-expression variable."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class AttrStep:
     """``.name`` in a traversal."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class IndexStep:
     """``[key]`` in a traversal."""
 
     key: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # no field to set
 class SplatStep:
     """``[*]`` or ``.*``: the following steps apply to every element."""
 
@@ -55,7 +61,7 @@ class SplatStep:
 Step = AttrStep | IndexStep | SplatStep
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Traversal:
     """An expression followed by attribute, index and splat steps: ``aws_s3_bucket.b.arn``."""
 
@@ -63,7 +69,7 @@ class Traversal:
     steps: tuple[Step, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Call:
     """A function call; ``expand_last``: its last argument is followed by ``...``."""
 
@@ -72,7 +78,7 @@ class Call:
     expand_last: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class ObjectItem:
     """``key = value`` of an object, with its line."""
 
@@ -81,21 +87,21 @@ class ObjectItem:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class ObjectExpr:
     """``{ ... }``: its items in their order."""
 
     items: tuple[ObjectItem, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class TupleExpr:
     """``[ ... ]``: its items in their order."""
 
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Conditional:
     """``condition ? if_true : if_false``."""
 
@@ -104,7 +110,7 @@ class Conditional:
     if_false: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class ForExpr:
     """``[for v in c : e if p]`` (key is None) or ``{for k, v in c : key => e... if p}``."""
 
@@ -117,7 +123,7 @@ class ForExpr:
     grouping: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class BinaryOp:
     """``left op right``."""
 
@@ -126,7 +132,7 @@ class BinaryOp:
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class UnaryOp:
     """``op operand`` (``!`` or ``-``)."""
 
@@ -134,7 +140,7 @@ class UnaryOp:
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Unsupported:
     """Syntax the model does not represent (e.g. template directives); evaluates to unknown."""
 
@@ -157,7 +163,7 @@ Expr = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Attribute:
     """``name = expr`` in a body, with its lines."""
 
@@ -167,7 +173,7 @@ class Attribute:
     end_line: int
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Block:
     """``type "label" ... { ... }``: its attributes and nested blocks, with its lines."""
 
@@ -185,7 +191,7 @@ class Block:
         return tuple(b for b in self.blocks if b.type == block_type)
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class HclFile:
     """One parsed ``.tf`` or ``.tfvars`` file: its top-level attributes and blocks."""
 
@@ -194,7 +200,7 @@ class HclFile:
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record(frozen=True, slots=True)
 class Outline:
     """What finding the root modules needs of a file: where its top-level blocks start (suppression
     comments attach to them) and the ``source`` of each ``module`` block."""

@@ -4,7 +4,7 @@ Covers what most attributes are (strings and ``${...}`` templates, name chains w
 steps, whole numbers, ``true``/``false``/``null``, function calls, tuples, objects with name or string keys,
 ``#``/``//`` comments, one binary operator and a ``? :`` choice on one line): each node of the tree it skips
 costs a Python call or more. Anything else (more operators, unary ones, chained conditionals, for-expressions,
-splats, heredocs, escapes, parentheses, a dash in a key or a step after a call, a non-ASCII letter in a name,
+splats, heredocs, escapes, parentheses, a step after a call, a non-ASCII letter in a name,
 a space before a step) is ``NotSimple``: the caller walks the tree as before, so the model is the
 tree's (``tests/test_cold_speed.py`` compares the two on fixtures, corners and generated text). The text
 is an expression tree-sitter parsed without error, so only what it means is read here, not whether it is valid.
@@ -25,6 +25,7 @@ _LEAF = re.compile(
     rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)|(?P<number>[0-9]{1,18})'
 )
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")  # an object key's name: a dash is part of it, as of any name
 _CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
 _EMPTY = m.Lit("")
@@ -260,7 +261,7 @@ class SourceText:
             if source[position] == _QUOTE:
                 key, position = self._template(position + 1, depth + 1)
             else:
-                name = _NAME.match(source, position)
+                name = _KEY.match(source, position)
                 if name is None:
                     raise NotSimple(position)
                 word = name.group().decode("ascii")
