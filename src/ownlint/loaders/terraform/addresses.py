@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ownlint.loaders.terraform import expr as m
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass as hot_record  # to mypy: the dataclass it is
-else:
-    from ownlint.model import hot_record  # a frozen dataclass whose __init__ sets each slot directly
+from ownlint.records import record
 
 _NOT_ADDRESSES = {"var", "local", "each", "count", "path", "terraform", "self"}
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Instance:
     """Where a module instance sits: its root stack, config address prefix and instance prefix."""
 
@@ -30,7 +24,7 @@ class Instance:
         return self.prefix[:-1] if self.prefix else None
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Shape:
     """What a block refers to, before a module instance's prefix: the same for every instance."""
 

@@ -8,45 +8,41 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from dataclasses import dataclass as hot_record  # to mypy: the dataclass it is
-else:
-    from ownlint.model import hot_record  # a frozen dataclass whose __init__ sets each slot directly
+from ownlint.records import record
 
 Scalar = str | int | float | bool | None
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Lit:
     """A literal: a string, number, bool or null."""
 
     value: Scalar
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Template:
     """A string with interpolations: literal chunks are ``Lit`` strings."""
 
     parts: tuple[Expr, ...]
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Name:
     """A bare identifier: ``var``, ``local``, ``each``, ``aws_s3_bucket``, a for-expression variable."""
 
     name: str
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class AttrStep:
     """``.name`` in a traversal."""
 
     name: str
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class IndexStep:
     """``[key]`` in a traversal."""
 
@@ -61,7 +57,7 @@ class SplatStep:
 Step = AttrStep | IndexStep | SplatStep
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Traversal:
     """An expression followed by attribute, index and splat steps: ``aws_s3_bucket.b.arn``."""
 
@@ -69,7 +65,7 @@ class Traversal:
     steps: tuple[Step, ...]
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Call:
     """A function call; ``expand_last``: its last argument is followed by ``...``."""
 
@@ -78,7 +74,7 @@ class Call:
     expand_last: bool = False
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ObjectItem:
     """``key = value`` of an object, with its line."""
 
@@ -87,21 +83,21 @@ class ObjectItem:
     line: int
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ObjectExpr:
     """``{ ... }``: its items in their order."""
 
     items: tuple[ObjectItem, ...]
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TupleExpr:
     """``[ ... ]``: its items in their order."""
 
     items: tuple[Expr, ...]
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Conditional:
     """``condition ? if_true : if_false``."""
 
@@ -110,7 +106,7 @@ class Conditional:
     if_false: Expr
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ForExpr:
     """``[for v in c : e if p]`` (key is None) or ``{for k, v in c : key => e... if p}``."""
 
@@ -123,7 +119,7 @@ class ForExpr:
     grouping: bool = False
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BinaryOp:
     """``left op right``."""
 
@@ -132,7 +128,7 @@ class BinaryOp:
     right: Expr
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class UnaryOp:
     """``op operand`` (``!`` or ``-``)."""
 
@@ -140,7 +136,7 @@ class UnaryOp:
     operand: Expr
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Unsupported:
     """Syntax the model does not represent (e.g. template directives); evaluates to unknown."""
 
@@ -163,7 +159,7 @@ Expr = (
 )
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Attribute:
     """``name = expr`` in a body, with its lines."""
 
@@ -173,7 +169,7 @@ class Attribute:
     end_line: int
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Block:
     """``type "label" ... { ... }``: its attributes and nested blocks, with its lines."""
 
@@ -191,7 +187,7 @@ class Block:
         return tuple(b for b in self.blocks if b.type == block_type)
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HclFile:
     """One parsed ``.tf`` or ``.tfvars`` file: its top-level attributes and blocks."""
 
@@ -200,7 +196,7 @@ class HclFile:
     blocks: tuple[Block, ...]
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Outline:
     """What finding the root modules needs of a file: where its top-level blocks start (suppression
     comments attach to them) and the ``source`` of each ``module`` block."""

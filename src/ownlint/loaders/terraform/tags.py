@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.outputs import instance_of
 from ownlint.loaders.terraform.values import EvalError, PartialMap, Unknown, to_text, type_name
 from ownlint.model import Place, TagValue
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass as hot_record  # to mypy: the dataclass it is
-else:
-    from ownlint.model import hot_record  # a frozen dataclass whose __init__ sets each slot directly
+from ownlint.records import record
 
 MAX_TRACE_DEPTH = 32
 
@@ -51,7 +47,7 @@ def trace_tags(expr: m.Expr, evaluator: Evaluator, place: Place, env: Mapping[st
     return _trace(_Scope(evaluator, dict(env or {})), expr, place, (), 0)
 
 
-@hot_record(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Scope:
     """Where an expression is evaluated: a module instance's evaluator and ``each``/``count``."""
 
