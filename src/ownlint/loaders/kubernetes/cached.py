@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from ownlint import __version__
-from ownlint.loaders.kubernetes.documents import Manifest
+from ownlint.loaders.kubernetes.documents import Manifest, Parsed
 from ownlint.loaders.terraform.store import EntryStore, code_digest
 from ownlint.model import LoadProblem
 
@@ -45,7 +45,6 @@ MAX_TEXT = 2 * 1024 * 1024  # a larger manifest is parsed each time (an entry st
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not written, nor read
 MAX_BYTES = 256 * 1024 * 1024  # the cache directory is pruned to this (it is the parse cache's)
 
-Parsed = tuple[list[Manifest], list[LoadProblem]]
 # file name -> [digest of its text, encoded documents or None (parsed each time), its identity or None (or absent)]
 Files = dict[str, list[Any]]
 Stored = dict[str, Files]  # directory -> its files

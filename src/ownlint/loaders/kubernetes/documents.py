@@ -37,8 +37,8 @@ class Manifest:
     instances: tuple[str, ...] = ()
 
 
-# a file's text and name -> its documents and the problems that stopped parsing
-Parse = Callable[[str, str], tuple[list[Manifest], list[LoadProblem]]]
+Parsed = tuple[list[Manifest], list[LoadProblem]]  # a file's documents (objects) and the problems that stopped parsing
+Parse = Callable[[str, str], Parsed]  # a file's text and name -> what parsing it gave
 
 
 def collect(
@@ -59,9 +59,7 @@ def collect(
     collected(use(text, shown), out, problems)
 
 
-def collected(
-    parsed: tuple[list[Manifest], list[LoadProblem]], out: list[Manifest], problems: list[LoadProblem]
-) -> None:
+def collected(parsed: Parsed, out: list[Manifest], problems: list[LoadProblem]) -> None:
     """A file's documents (their objects: a ``kind: List``'s items) into ``out``, its problems into ``problems``."""
     documents, found = parsed
     problems.extend(found)
@@ -69,7 +67,7 @@ def collected(
         out.extend(_objects(document))
 
 
-def documents_of(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
+def documents_of(text: str, shown: str) -> Parsed:
     """A file's mapping documents and the problems that stopped parsing."""
     documents, found, _ = parsed(text, shown)
     return documents, found

@@ -13,7 +13,7 @@ from typing import Any
 
 from ownlint.loaders.files import read_text, relative
 from ownlint.loaders.kubernetes import generators
-from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
+from ownlint.loaders.kubernetes.documents import Manifest, Parsed, collect, name_of
 from ownlint.loaders.kubernetes.kyaml import load_yaml
 from ownlint.loaders.kubernetes.steps import Kust, Steps
 from ownlint.loaders.kubernetes.transform import (
@@ -23,7 +23,6 @@ from ownlint.loaders.kubernetes.transform import (
 from ownlint.loaders.kubernetes.users import Users, kustomize_users
 from ownlint.model import LoadProblem, Place
 
-Read = tuple[list[Manifest], list[LoadProblem]]  # a file's objects and the problems that stopped parsing it
 _ATOMS = frozenset({str, int, float, bool, type(None)})  # YAML's values that cannot change: kept, not copied
 
 
@@ -84,7 +83,7 @@ def build_all(
     max_bytes: int,
     context: Iterable[Path] = (),
     bound: Path | None = None,
-    known: Mapping[str, Read] | None = None,
+    known: Mapping[str, Parsed] | None = None,
 ) -> Built:
     """Every kustomization among ``files`` built; those another one uses only as part of that one. With
     ``context`` (the repository's kustomization files, inside the real directory ``bound``), ``files`` that
@@ -125,7 +124,7 @@ def _build(builder: _Builder, directories: list[Path], used: set[Path]) -> None:
 
 
 class _Builder(Steps):
-    def __init__(self, real_root: Path, root: Path, max_bytes: int, known: Mapping[str, Read]) -> None:
+    def __init__(self, real_root: Path, root: Path, max_bytes: int, known: Mapping[str, Parsed]) -> None:
         self.real_root, self.root, self.max_bytes, self.known = real_root, root, max_bytes, known
         self.parsed: dict[Path, Kust | None] = {}
         self.read: dict[Path, list[Manifest]] = {}

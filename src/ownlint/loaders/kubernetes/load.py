@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ownlint.collector import uncollected
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
-from ownlint.loaders.kubernetes.documents import Manifest, collect, name_of
+from ownlint.loaders.kubernetes.documents import Manifest, Parsed, collect, name_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
@@ -82,7 +82,7 @@ def _load(
     for done, stored in run_chunks(read_buckets, tasks, jobs, minimum=least, on_chunk=read, weight=files_of):
         found_of.extend(done)
         written += stored
-    read_now: dict[str, tuple[list[Manifest], list[LoadProblem]]] = {}
+    read_now: dict[str, Parsed] = {}
     for _, shown, found, problem in sorted(found_of, key=lambda item: item[0]):  # in the order of ``files``
         shown_files.append(shown)
         manifests.extend(found)

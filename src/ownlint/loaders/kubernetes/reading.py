@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from ownlint.loaders.files import is_link, read_text, relative
 from ownlint.loaders.identity import identity, settled
-from ownlint.loaders.kubernetes.documents import Manifest, Parse, collect, collected, documents_of
+from ownlint.loaders.kubernetes.documents import Manifest, Parse, Parsed, collect, collected, documents_of
 from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
 from ownlint.model import LoadProblem
 
@@ -126,7 +126,7 @@ class Through:
     def _parse(self, name: str, entry: Any, recorded: str | None) -> Parse:
         from ownlint.loaders.kubernetes.cached import MAX_TEXT, decoded, digest, encoded
 
-        def parse(text: str, shown: str) -> tuple[list[Manifest], list[LoadProblem]]:
+        def parse(text: str, shown: str) -> Parsed:
             source = digest(text)
             if type(entry) is list and len(entry) in (2, 3) and entry[0] == source:
                 found = documents_of(text, shown) if entry[1] is None else decoded(entry[1], shown)
