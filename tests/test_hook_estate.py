@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import run_cli, write_tree
-from tests.test_hook_speed import CALLED, _estate, _mutations
+from tests.test_hook_speed import CALLED, _estate, _mutations, _repository
 
 from ownlint.loaders import identity
 from ownlint.loaders.listing import Listing
@@ -69,11 +69,7 @@ def test_the_terraform_files_remembered_with_the_walk_are_those_walked(
 def test_a_warm_module_check_of_an_unchanged_repository_finds_its_files_in_no_directory_entries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(identity, "RACY_NS", 0)
-    repo = write_tree(tmp_path / "repo", CALLED)
-    (repo / ".git").mkdir()
-    monkeypatch.chdir(repo)
-    cache = str(tmp_path / "cache")
+    _, cache = _repository(tmp_path, monkeypatch, CALLED)
     named = "modules/queue/main.tf"
     uncached = run_cli("check", "--no-cache", "--", named)
     for _ in range(2):  # the store is filled, then the walk's files are recorded with it
@@ -88,12 +84,8 @@ def test_a_warm_module_check_of_an_unchanged_repository_finds_its_files_in_no_di
 def test_a_caller_changed_in_place_between_warm_runs_is_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(identity, "RACY_NS", 0)
     call = 'module "m" {\n  source = "../modules/queux"\n}\n'  # no such module
-    repo = write_tree(tmp_path / "repo", {**CALLED, "live/main.tf": call, "live/terraform.tfvars": ""})
-    (repo / ".git").mkdir()
-    monkeypatch.chdir(repo)
-    cache = str(tmp_path / "cache")
+    repo, cache = _repository(tmp_path, monkeypatch, {**CALLED, "live/main.tf": call, "live/terraform.tfvars": ""})
     named = "modules/queue/main.tf"
     for _ in range(3):
         assert "module.m.aws_sqs_queue.q" not in run_cli("check", "--cache-dir", cache, "--", named).stdout

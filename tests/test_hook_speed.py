@@ -139,16 +139,23 @@ CALLED = {
 }
 
 
+def _repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> tuple[Path, str]:
+    """A git repository of ``files`` as the working directory, and a cache directory beside it; files written a
+    moment ago are recorded (the test's own)."""
+    from ownlint.loaders import identity
+
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    repo = write_tree(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    return repo, str(tmp_path / "cache")
+
+
 def test_a_warm_module_file_check_reads_only_the_files_of_its_callers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ownlint.loaders import identity
 
-    monkeypatch.setattr(identity, "RACY_NS", 0)  # record files written a moment ago (the test's)
-    repo = write_tree(tmp_path / "repo", CALLED)
-    (repo / ".git").mkdir()
-    monkeypatch.chdir(repo)
-    cache = str(tmp_path / "cache")
+    repo, cache = _repository(tmp_path, monkeypatch, CALLED)
     uncached = run_cli("check", "--no-cache", "--", "modules/queue/main.tf")
     cold = run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
     opened = _opened(monkeypatch)
@@ -274,11 +281,7 @@ def test_a_warm_one_file_check_lists_no_directory_of_the_repository(
 ) -> None:
     from ownlint.loaders import identity
 
-    monkeypatch.setattr(identity, "RACY_NS", 0)
-    repo = write_tree(tmp_path / "repo", {**CALLED, **ELSEWHERE, "k8s/x.yaml": MANIFEST["apps/app.yaml"]})
-    (repo / ".git").mkdir()
-    monkeypatch.chdir(repo)
-    cache = str(tmp_path / "cache")
+    repo, cache = _repository(tmp_path, monkeypatch, {**CALLED, **ELSEWHERE, "k8s/x.yaml": MANIFEST["apps/app.yaml"]})
     for named in ("modules/queue/main.tf", "stack/main.tf", "k8s/x.yaml"):
         cold = run_cli("check", "--cache-dir", cache, "--", named)
         listed = _listings(monkeypatch)
@@ -297,13 +300,7 @@ def test_a_warm_module_check_finds_callers_added_removed_and_renamed_between_run
 ) -> None:
     import time
 
-    from ownlint.loaders import identity
-
-    monkeypatch.setattr(identity, "RACY_NS", 0)
-    repo = write_tree(tmp_path / "repo", {**CALLED, **ELSEWHERE})
-    (repo / ".git").mkdir()
-    monkeypatch.chdir(repo)
-    cache = str(tmp_path / "cache")
+    repo, cache = _repository(tmp_path, monkeypatch, {**CALLED, **ELSEWHERE})
     named = "modules/queue/main.tf"
     call = 'module "queue" {\n  source = "../../modules/queue"\n}\n'
     steps = [
@@ -328,13 +325,7 @@ def test_a_run_that_does_not_search_callers_keeps_what_the_store_knows_of_files(
 ) -> None:
     import time
 
-    from ownlint.loaders import identity
-
-    monkeypatch.setattr(identity, "RACY_NS", 0)
-    repo = write_tree(tmp_path / "repo", CALLED)
-    (repo / ".git").mkdir()
-    monkeypatch.chdir(repo)
-    cache = str(tmp_path / "cache")
+    repo, cache = _repository(tmp_path, monkeypatch, CALLED)
     run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")  # the files' outlines are stored
     time.sleep(0.02)
     write_tree(repo, {"new/dir/x.yaml": ""})  # the walk changes: the store is written again
