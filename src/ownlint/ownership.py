@@ -80,9 +80,7 @@ class Facts:
     def __call__(self, resource: Resource, name: str) -> Fact:
         if name not in self._keys:
             self._learn(name)
-        tags = resource.tags
-        row = self._rows.get(id(tags))  # ``_row`` inlined: asked of every resource by every rule
-        found = (row[1] if row is not None and row[0] is tags else self._row(tags)).get(name)
+        found = self._row(resource.tags).get(name)
         if found is not None:
             return found
         opaque = resource.opaque[0] if resource.opaque else None
