@@ -38,8 +38,11 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
     if _starts(text) <= limit:
         return None
     # "---" at the start of a line closes every collection, or is a syntax error (inside flow or quotes)
-    documents = _DOCUMENT_START.split(text) if text.startswith("---") or "\n---" in text else [text]
-    if all(_shallow(document, limit) for document in documents):
+    if not (text.startswith("---") or "\n---" in text):  # one document, counted above
+        shallow = _bounded(text, limit)
+    else:
+        shallow = all(_starts(d) <= limit or _bounded(d, limit) for d in _DOCUMENT_START.split(text))
+    if shallow:
         return None
     return _deepest_line(text, limit)
 
@@ -49,11 +52,9 @@ def _starts(text: str) -> int:
     return 2 * text.count("[") + text.count("{") + text.count("-") + text.count("?") + text.count(":")
 
 
-def _shallow(text: str, limit: int) -> bool:
-    """``text`` starts at most ``limit`` collections: counting only the indicators followed by a blank, or
-    bounding its block collections by their columns."""
-    if _starts(text) <= limit:
-        return True
+def _bounded(text: str, limit: int) -> bool:
+    """``text`` nests at most ``limit`` collections deep, by its block collections' columns, or counting only
+    the indicators followed by a blank."""
     flow = 2 * text.count("[") + text.count("{")
     return _indented_within(text, (limit - flow) // 2 - 2) or flow + len(_BLOCK_INDICATOR.findall(text)) <= limit
 
