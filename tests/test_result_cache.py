@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ from tests.conftest import fixture_config, run_cli, write_tree
 from tests.test_speed import TODAY, _fixture_directories
 
 from ownlint.loaders.discovery import discover
+from ownlint.loaders.terraform import codec, packs, results
 from ownlint.loaders.terraform import load as terraform_load
-from ownlint.loaders.terraform import packs, results
 from ownlint.loaders.terraform.directories import ModuleLoader
 from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.loaders.terraform.instances import ModuleTree
@@ -247,21 +248,34 @@ def _entries(cache: Path, kind: str) -> dict[str, _Entry]:
     return found
 
 
-def _parts(data: bytes) -> tuple[Any, Any, str]:
+def _parts(data: bytes) -> tuple[Any, Any, Any]:
     """An entry's key material, inputs and payload (the whole-JSON layout of format 1 read too)."""
     if data.startswith(b"{"):
         entry = json.loads(data)
         return entry["key"], entry["inputs"], entry["result"]
     parts = results.read_entry(data)
     assert parts is not None
-    return parts[0], parts[1], parts[2].decode()
+    return parts
+
+
+def _replaced(value: Any, old: str, new: str) -> Any:
+    """Data as ``marshal`` gives it with ``old`` replaced by ``new`` in every text (bytes are the codec's tags)."""
+    if type(value) is str:
+        return value.replace(old, new)
+    if type(value) in (tuple, list):
+        return type(value)(_replaced(item, old, new) for item in value)
+    if type(value) is dict:
+        return {_replaced(k, old, new): _replaced(v, old, new) for k, v in value.items()}
+    return value
 
 
 def _forge(entry: _Entry) -> None:
     """Make the entry say root B's bucket has another owner, as a valid entry (checksum and all)."""
     material, inputs, payload = _parts(entry.read())
-    assert "team-b" in payload
-    entry.write(results.entry_bytes(material, inputs, payload.replace("team-b", "team-forged")))
+    tree = marshal.loads(payload[0])
+    assert "team-b" in str(codec.decode(tree))
+    forged = marshal.dumps(_replaced(tree, "team-b", "team-forged"), codec.VERSION)
+    entry.write(results.entry_bytes(material, inputs, (forged, *payload[1:])))
 
 
 def _filled(tmp_path: Path) -> tuple[Path, Path, tuple[int, str, str]]:
@@ -293,7 +307,7 @@ def test_an_entry_in_the_layout_of_format_1_is_not_used(tmp_path: Path) -> None:
     estate, cache, expected = _filled(tmp_path)
     planted = _entries(cache, "root")["b"]
     material, inputs, payload = _parts(planted.read())
-    forged = payload.replace("team-b", "team-forged")
+    forged = str(_replaced(payload, "team-b", "team-forged"))
     check = json.dumps([material, inputs, forged], separators=(",", ":"))
     entry = {"key": material, "inputs": inputs, "result": forged}
     planted.write(json.dumps({**entry, "check": hashlib.sha256(check.encode()).hexdigest()}).encode())

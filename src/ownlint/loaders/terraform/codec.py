@@ -1,22 +1,23 @@
-"""The values a root module's load gives (resources, places, problems, suppressions) as JSON and back,
+"""The values a root module's load gives (resources, places, problems, suppressions) as ``marshal`` data and back,
 exactly: tuples stay tuples and lists lists, mappings keep their keys' types and order, enums and dates
 come back as themselves. A value of any other type is refused (``Unencodable``): that result is not cached.
 
-Plain JSON stands for itself (text, numbers, booleans, None); a tuple is a JSON array; anything else is an
-object with one tagged field: ``L`` a list, ``D`` a dict (pairs), ``O`` a plain dict as its own JSON object
-(text keys; text, numbers, booleans, None or plain dicts as values: JSON gives it back exactly, and most
-attributes are such), ``C`` a dataclass of the model (name, fields), ``K`` a ``PlaceKind``, ``T`` a date,
-``P`` a place: the index of its fields in the payload's table (each distinct place is written once:
-resources repeat the same places many times), ``R`` a frozen value of the model met more than once (module
-instances share their tags): the index of its ``C`` object in the same table, moved there when it is met
-again (so its fields are written once, and decoding shares it as the value encoded was shared).
-Decoding builds only these (anything else is a ``ValueError``).
+``marshal`` writes text, numbers, booleans, None, tuples, lists and dicts as they are (JSON made each tuple,
+dict and model value an object with a tag, parsed again and walked in Python: half of a warm run's entry
+checks), and one object met again as a reference to where it was written (instances share their tags, and
+resources their places). A model value is a tuple whose first item is its tag, bytes (which no value of the
+model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text.
+A frozen value is encoded once per payload (an equal place too) and so written once; decoding gives it back
+shared. Only data this encoder wrote is loaded (the result cache checks an entry's checksum first), and
+decoding builds only the types above (anything else - a code object, a set, bytes out of place - is a
+``ValueError``): nothing loaded is run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import marshal
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
@@ -24,59 +25,63 @@ from typing import Any
 from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
 from ownlint.model import LoadProblem, Place, PlaceKind, Resource, Suppression, TagValue
 
-_CLASSES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (Resource, TagValue, Place, LoadProblem, Suppression, LoadedTree, ParsedDirectory)
-}
-_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
-_ARITY = {name: len(_FIELDS[cls]) for name, cls in _CLASSES.items()}
-# every field at once, as a tuple, in C (each class has several fields: attrgetter of one gives no tuple)
-_GETTERS = {cls: attrgetter(*names) for cls, names in _FIELDS.items() if cls is not Place and len(names) > 1}
-_NAMES = {cls: cls.__name__ for cls in _GETTERS}
-_PLACE_FIELDS = attrgetter(*_FIELDS[Place])
+VERSION = 4  # marshal's (its key material holds the interpreter's: another may write it otherwise)
+_MODEL = (Resource, TagValue, Place, LoadProblem, Suppression, LoadedTree, ParsedDirectory)
+_TAGS = {cls: cls.__name__.encode() for cls in _MODEL}
+_CLASSES = {tag: (cls, len(dataclasses.fields(cls)) + 1) for cls, tag in _TAGS.items()}  # tag -> (class, length)
+# every field at once, as a tuple, in C (attrgetter of one field gives no tuple: each class has several)
+_GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls in _MODEL}
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
-_NESTED = (dict, list)  # what decode must build; text, numbers and None stand for themselves
+_KIND, _DATE = b"K", b"T"
 _KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
-_PENDING, _DECODING = object(), object()  # a shared value's row in the decoder: not decoded yet, being decoded
+_DECODING = object()  # a model value being decoded: met again inside itself, the data is refused
 
 
 class Unencodable(Exception):
     """A value the codec cannot give back exactly."""
 
 
-def encoder() -> tuple[Callable[[Any], Any], list[Any]]:
-    """An encoding function for one payload, and the table of places it fills (written beside the values)."""
+def dumps(value: Any) -> bytes:
+    """``value`` as bytes (``Unencodable``, ``ValueError``, ``RecursionError``: it is not cached)."""
     state = _Encoder()
-    return state.encode, state.places
+    return marshal.dumps(state.encode(value), VERSION)  # (the encoder holds what it made: written once each)
 
 
-def decoder(table: Any) -> Callable[[Any], Any]:
-    """The decoding function for one payload whose table of places is ``table`` (as ``encoder`` filled it)."""
-    if type(table) is not list:
-        raise ValueError("entry does not match the model")
-    state = _Decoder(table)
-    for row in table:
-        if type(row) is dict and "C" in row:
-            state.places.append(_PENDING)  # a shared value: decoded when first referred to
-            continue
-        if type(row) is not list or len(row) != _ARITY["Place"]:
-            raise ValueError("entry does not match the model")
-        state.places.append(Place(*[state.decode(item) if type(item) in _NESTED else item for item in row]))
-    return state.decode
+def loads(data: bytes) -> Any:
+    """What ``dumps`` gave, as the values again (anything else is a ``ValueError``)."""
+    try:
+        found = marshal.loads(data)
+    except (EOFError, TypeError) as error:
+        raise ValueError("entry does not match the model") from error
+    return decode(found)
+
+
+def encoder() -> Callable[[Any], Any]:
+    """An encoding function for one payload (the values met again in it are encoded, and written, once)."""
+    return _Encoder().encode
+
+
+def encode(value: Any) -> Any:
+    """``value`` as the data ``marshal`` writes."""
+    return _Encoder().encode(value)
+
+
+def decode(value: Any) -> Any:
+    """What ``encode`` gave, as the values again (anything else is refused)."""
+    return _Decoder().decode(value)
 
 
 class _Encoder:
     """One payload's encoding (an object, not a closure calling itself: that is a garbage cycle, and the
     Terraform loader runs with the cyclic collector off)."""
 
-    __slots__ = ("_by_id", "_by_value", "_done", "places")
+    __slots__ = ("_done", "_places")
 
     def __init__(self) -> None:
-        self.places: list[Any] = []
-        self._by_id: dict[int, dict[str, int]] = {}  # the objects encoded (alive while the payload is)
-        self._by_value: dict[tuple[Any, ...], dict[str, int]] = {}  # by fields and their types (1 == True == 1.0)
         # immutable values met again (instances share tags, provenance): encoded once, kept alive meanwhile
         self._done: dict[int, tuple[Any, Any]] = {}
+        self._places: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # by fields and their types (1 == True == 1.0)
 
     def encode(self, value: Any) -> Any:
         kind = type(value)
@@ -88,149 +93,94 @@ class _Encoder:
         if shared:
             done = self._done.get(id(value))
             if done is not None:
-                return self._again(done[1])
+                return done[1]
         encode = self.encode
         if kind is tuple:
-            encoded: Any = [item if type(item) in _LEAVES else encode(item) for item in value]
+            if value and type(value[0]) is bytes:
+                raise Unencodable("bytes")
+            encoded: Any = tuple([item if type(item) in _LEAVES else encode(item) for item in value])
         elif kind in _GETTERS:
             fields = _GETTERS[kind](value)
-            encoded = {"C": _NAMES[kind], "F": [item if type(item) in _LEAVES else encode(item) for item in fields]}
+            encoded = (_TAGS[kind], *[item if type(item) in _LEAVES else encode(item) for item in fields])
         elif kind is list:
-            return {"L": [item if type(item) in _LEAVES else encode(item) for item in value]}
+            return [item if type(item) in _LEAVES else encode(item) for item in value]
         elif kind is dict:
-            if _plain(value):
-                return {"O": value}  # written as it is: JSON gives back exactly this dict
             return {
-                "D": [
-                    [k if type(k) in _LEAVES else encode(k), v if type(v) in _LEAVES else encode(v)]
-                    for k, v in value.items()
-                ]
+                (k if type(k) in _LEAVES else encode(k)): (v if type(v) in _LEAVES else encode(v))
+                for k, v in value.items()
             }
         elif kind is PlaceKind:
-            return {"K": value.value}
+            return (_KIND, value.value)
         elif kind is datetime.date:
-            return {"T": value.isoformat()}
+            return (_DATE, value.isoformat())
         else:
             raise Unencodable(kind.__name__)
         if shared:
             self._done[id(value)] = (value, encoded)
         return encoded
 
-    def _again(self, encoded: Any) -> Any:
-        """A shared value met again: its ``C`` object becomes a reference to a row of the table holding its
-        fields (changed in place: where it was written already refers to the row too); a tuple's items do."""
-        if type(encoded) is list:
-            for item in encoded:
-                if type(item) is dict and "C" in item:
-                    self._moved(item)
-        elif type(encoded) is dict and "C" in encoded:
-            self._moved(encoded)
-        return encoded
-
-    def _moved(self, encoded: dict[str, Any]) -> None:
-        row = dict(encoded)
-        encoded.clear()
-        encoded["R"] = len(self.places)
-        self.places.append(row)
-
     def _place(self, value: Place) -> Any:
-        reference = self._by_id.get(id(value))
-        if reference is None:
-            fields = _PLACE_FIELDS(value)
-            same = (fields, tuple(map(type, fields)))
-            reference = self._by_value.get(same)
-            if reference is None:
-                reference = self._by_value[same] = {"P": len(self.places)}
-                self.places.append([i if type(i) in _LEAVES else self.encode(i) for i in fields])
-            self._by_id[id(value)] = reference
-        return reference
-
-
-def _plain(value: dict[Any, Any]) -> bool:
-    """Whether JSON gives ``value`` back exactly: text keys, and values text, numbers, booleans, None or such
-    dicts (most attributes: their lines, names and tags)."""
-    for key, item in value.items():
-        if type(key) is not str:
-            return False
-        kind = type(item)
-        if kind not in _LEAVES and (kind is not dict or not _plain(item)):
-            return False
-    return True
+        done = self._done.get(id(value))
+        if done is not None:
+            return done[1]
+        fields = _GETTERS[Place](value)
+        same = (fields, tuple(map(type, fields)))
+        encoded = self._places.get(same)
+        if encoded is None:
+            encoded = self._places[same] = (b"Place", *[i if type(i) in _LEAVES else self.encode(i) for i in fields])
+        self._done[id(value)] = (value, encoded)
+        return encoded
 
 
 class _Decoder:
-    """One payload's decoding (an object, as ``_Encoder`` is)."""
+    """One payload's decoding (an object, as ``_Encoder`` is): a model value written once is decoded once."""
 
-    __slots__ = ("places", "table")
+    __slots__ = ("_made",)
 
-    def __init__(self, table: list[Any]) -> None:
-        self.places: list[Any] = []  # a Place, a shared value decoded, _PENDING or _DECODING
-        self.table = table
+    def __init__(self) -> None:
+        self._made: dict[int, Any] = {}  # id of a model value's tuple (alive in the data) -> its value
 
     def decode(self, value: Any) -> Any:
-        decode = self.decode
         kind = type(value)
+        decode = self.decode
+        if kind is tuple:
+            if value and type(value[0]) is bytes:
+                return self._model(value)
+            return tuple([item if type(item) in _LEAVES else decode(item) for item in value])
         if kind is list:
-            return tuple([decode(item) if type(item) in _NESTED else item for item in value])
-        if kind is not dict:
-            return value
-        if "O" in value:
-            found = value["O"]
-            if type(found) is not dict:
-                raise ValueError("entry does not match the model")
-            return found
-        if "D" in value:  # text, numbers and None (most keys and values) are not passed down
+            return [item if type(item) in _LEAVES else decode(item) for item in value]
+        if kind is dict:  # text, numbers and None (most keys and values) are not passed down
             return {
-                (decode(k) if type(k) in _NESTED else k): (decode(v) if type(v) in _NESTED else v)
-                for k, v in value["D"]
+                (k if type(k) in _LEAVES else decode(k)): (v if type(v) in _LEAVES else decode(v))
+                for k, v in value.items()
             }
-        if "P" in value:
-            index = value["P"]
-            if type(index) is not int or not 0 <= index < len(self.places) or type(self.places[index]) is not Place:
+        if kind in _LEAVES:
+            return value
+        raise ValueError("entry does not match the model")
+
+    def _model(self, value: tuple[Any, ...]) -> Any:
+        made = self._made.get(id(value))
+        if made is not None:
+            if made is _DECODING:
                 raise ValueError("entry does not match the model")
-            return self.places[index]
-        if "R" in value:
-            return self._shared(value["R"])
-        if "C" in value:
-            name = value["C"]
-            fields = value["F"]
-            if _ARITY.get(name) != len(fields):
-                raise ValueError("entry does not match the model")
-            return _CLASSES[name](
-                *[item if type(item) not in _NESTED else () if item == [] else decode(item) for item in fields]
-            )  # an empty array is an empty tuple: no call (a resource has several)
-        if "L" in value:
-            return [decode(item) if type(item) in _NESTED else item for item in value["L"]]
-        if "K" in value:
-            kind = value["K"]
+            return made
+        self._made[id(value)] = _DECODING
+        tag = value[0]
+        found: Any
+        if tag == _KIND:
+            kind = value[1] if len(value) == 2 else None
             found = _KINDS.get(kind) if type(kind) is str else None
-            return found if found is not None else PlaceKind(kind)
-        if "T" in value:
-            return datetime.date.fromisoformat(value["T"])
-        raise ValueError("entry does not match the model")
-
-    def _shared(self, index: Any) -> Any:
-        """The shared value of the table's row ``index``, decoded once (a row that refers to itself is refused)."""
-        if type(index) is not int or not 0 <= index < len(self.places):
-            raise ValueError("entry does not match the model")
-        found = self.places[index]
-        if found is _PENDING:
-            self.places[index] = _DECODING
-            found = self.places[index] = self.decode(self.table[index])
-        elif found is _DECODING or type(found) is Place:
-            raise ValueError("entry does not match the model")
+            if found is None:
+                raise ValueError("entry does not match the model")
+        elif tag == _DATE:
+            if len(value) != 2 or type(value[1]) is not str:
+                raise ValueError("entry does not match the model")
+            found = datetime.date.fromisoformat(value[1])
+        else:
+            cls, length = _CLASSES.get(tag, (None, -1))
+            if cls is None or len(value) != length:
+                raise ValueError("entry does not match the model")
+            decode = self.decode
+            found = cls(*[item if type(item) in _LEAVES else decode(item) for item in value[1:]])
+        self._made[id(value)] = found
         return found
-
-
-def encode(value: Any) -> Any:
-    """``value`` with its table of places: ``[table, encoded]``."""
-    function, places = encoder()
-    encoded = function(value)
-    return [places, encoded]
-
-
-def decode(value: Any) -> Any:
-    """What ``encode`` gave, as the values again (anything else is refused)."""
-    if type(value) is not list or len(value) != 2:
-        raise ValueError("entry does not match the model")
-    return decoder(value[0])(value[1])

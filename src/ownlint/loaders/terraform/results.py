@@ -12,13 +12,14 @@ too (their module calls, for finding the roots), so a warm run parses nothing th
 An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
 variable values given on the command line) and its checksum does. An entry is a line with the checksum of
-the rest, a line of JSON with its key (the digest of that material, which its pack part's line holds once
-for all its entries but the directory) and the inputs, then the result's JSON (``codec``), parsed
-only once the inputs match. Entries are kept in a few pack files, appended to (``packs``: creating a file
-per entry cost more than encoding it, rewriting a pack at each flush made the bytes written grow with the
-square of the estate); the directory and file I/O are ``store``'s (this user's 0700 directory beside the
-parse cache; regular files only, no link, no FIFO, size limited; temporary file and rename or an append
-under a lock; pruned).
+the rest, then as ``marshal`` data (loaded only once that checksum matches) its key (the digest of that
+material, which its pack part's line holds once for all its entries but the directory), the inputs and the
+result, its model values as ``codec`` bytes decoded only once the inputs match (a module directory's on its
+own: encoded once a run, decoded for the directories not replayed yet). Entries are kept in a few pack
+files, appended to (``packs``: creating a file per entry cost more than encoding it, rewriting a pack at
+each flush made the bytes written grow with the square of the estate); the directory and file I/O are
+``store``'s (this user's 0700 directory beside the parse cache; regular files only, no link, no FIFO, size
+limited; temporary file and rename or an append under a lock; pruned).
 Loading reads nothing of the config: a config change re-runs inheritance and rules (never cached), not
 evaluation.
 """
@@ -28,7 +29,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import marshal
 import os
+import sys
 from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,10 +47,11 @@ from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_dire
 if TYPE_CHECKING:
     from ownlint.loaders.terraform.evaluate import Binding
 
-FORMAT = 7  # bump when an entry's shape or what a probe means changes
+FORMAT = 8  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
+_TEXT = frozenset({str})
 _PACKAGES = {
     "tree-sitter": (("tree_sitter", "tree_sitter"), ("tree_sitter_hcl", "tree_sitter_hcl")),
     "hcl2": (("hcl2", "python_hcl2"), ("lark", "lark")),
@@ -91,30 +95,34 @@ def _installed_version(module: str, distribution: str) -> str:
     return ",".join(versions) or "?"
 
 
-def entry_bytes(key: str, inputs: list[list[str]], payload: str) -> bytes:
-    """An entry's bytes: the checksum of the rest, its key (the digest of its key material: the material itself,
-    the same for every entry of a pack part but its directory, is in the part's line) with the inputs (one line),
-    then the payload (the result as JSON, not re-escaped inside the header: a warm run parses it only once the
-    inputs match). Both are ASCII (JSON escapes the rest), so no pass re-encodes them."""
-    header = json.dumps([key, inputs], separators=(",", ":"))
-    body = b"".join([header.encode("ascii"), b"\n", payload.encode("ascii")])
+def entry_bytes(key: str, inputs: list[tuple[str, ...]], payload: tuple[Any, ...]) -> bytes:
+    """An entry's bytes: the checksum of the rest, then its key (the digest of its key material: the material
+    itself, the same for every entry of a pack part but its directory, is in the part's line), the inputs and
+    the payload (``_payload``: its model values as ``codec`` writes them, decoded only once the inputs match),
+    as ``marshal`` data."""
+    body = marshal.dumps((key, inputs, payload), codec.VERSION)
     return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
 
 
-def read_entry(data: bytes) -> tuple[Any, Any, bytes] | None:
-    """The key, the inputs and the payload of an intact entry (its checksum matches), else None:
-    one damaged or edited after it was written is not used."""
+def read_entry(data: bytes) -> tuple[str, list[tuple[str, ...]], tuple[Any, ...]] | None:
+    """The key, the inputs and the payload of an intact entry (its checksum matches: only then is it loaded),
+    else None: one damaged or edited after it was written is not used."""
     check, _, body = data.partition(b"\n")
     if check != hashlib.sha256(body).hexdigest().encode():
         return None
-    header, _, payload = body.partition(b"\n")
     try:
-        found = json.loads(header)
-    except (ValueError, RecursionError):
+        found = marshal.loads(body)
+    except (ValueError, EOFError, TypeError):
         return None
-    if type(found) is not list or len(found) != 2:
+    if type(found) is not tuple or len(found) != 3:
         return None
-    return found[0], found[1], payload
+    key, inputs, payload = found
+    if type(key) is not str or type(inputs) is not list or type(payload) is not tuple:
+        return None
+    for item in inputs:  # [probe, path, value] or, a text's, [probe, path, value, identity]: text only
+        if type(item) is not tuple or not 3 <= len(item) <= 4 or not _TEXT.issuperset(map(type, item)):
+            return None
+    return key, inputs, payload
 
 
 class ResultCache:
@@ -132,6 +140,7 @@ class ResultCache:
         self._bucket_material: dict[tuple[str, int], dict[str, Any]] = {}  # (kind, bucket) -> its pack's
         self._keys: dict[tuple[str, Path], tuple[str, str, dict[str, Any]]] = {}
         self._paths: dict[str, Path] = {}  # the directories entries name: roots share their modules'
+        self._encoded: dict[int, tuple[ParsedDirectory, bytes]] = {}  # id -> a module directory's parse, encoded
 
     def _path(self, text: str) -> Path:
         """``Path(text)``, made once a run (``text`` is a ``Path``'s own, as an entry stores it)."""
@@ -207,6 +216,7 @@ class ResultCache:
             "ownlint": __version__,
             "code": code_digest(),
             "backend": self.backend,
+            "python": sys.version,  # (marshal's data is this interpreter's)
             "kind": kind,
             "root": str(context.root.absolute()),
             "repository": str(context.repository),
@@ -240,12 +250,12 @@ class ResultCache:
         if entry is None or entry[0] != key:
             return None
         unchanged = self.context.unchanged
+        inputs = entry[1]
         try:
-            inputs = entry[1]
-            for item in inputs:  # [probe, path, value] or, a text's, [probe, path, value, identity]
+            for item in inputs:
                 if not unchanged(*item):
                     return None
-            result = _decoded(kind, json.loads(entry[2]), known, self._path)
+            result = _decoded(kind, entry[2], known, self._path)
         except (ValueError, LookupError, TypeError, RecursionError):
             return None
         if isinstance(result, DirectoryResult):
@@ -254,45 +264,52 @@ class ResultCache:
 
     def _write(self, kind: str, directory: Path, recorder: Recorder, result: RootResult | DirectoryResult) -> None:
         key, pack, shared = self._keyed(kind, directory)
-        encode, places = codec.encoder()
         try:
-            value = _encoded(result, encode)
-            # ASCII (lone surrogates escaped); no cycle check: a cycle is a RecursionError in encode already
-            payload = json.dumps([places, value], separators=(",", ":"), check_circular=False)
+            payload = self._payload(result)
         except (codec.Unencodable, ValueError, TypeError, RecursionError):
-            return  # a value JSON cannot give back exactly: evaluated each time
+            return  # a value marshal cannot give back exactly: evaluated each time
         identity = self.context.identity
-        inputs: list[list[str]] = []
+        inputs: list[tuple[str, ...]] = []
         for (probe, path), value in recorder.facts.items():
             found = identity(path) if probe == "text" else None
-            inputs.append([probe, path, value] if found is None else [probe, path, value, found])
+            inputs.append((probe, path, value) if found is None else (probe, path, value, found))
         self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload))
 
+    def _payload(self, result: RootResult | DirectoryResult) -> tuple[Any, ...]:
+        """What an entry stores of ``result``: its model values as ``codec`` bytes, a module directory's on its
+        own (a warm run decodes a root's only for the directories not replayed yet)."""
+        if isinstance(result, RootResult):
+            sourced = tuple([(str(d), self._parsed(parsed)) for d, parsed in result.sourced])
+            return (codec.dumps(result.tree), result.stack, tuple([str(d) for d in result.reached]), sourced)
+        return (self._parsed(result.parsed), None if result.calls is None else tuple([str(c) for c in result.calls]))
 
-def _encoded(result: RootResult | DirectoryResult, encode: Callable[[Any], Any]) -> Any:
-    if isinstance(result, RootResult):
-        sourced = [[str(d), encode(parsed)] for d, parsed in result.sourced]
-        return [encode(result.tree), result.stack, [str(d) for d in result.reached], sourced]
-    calls = None if result.calls is None else [str(c) for c in result.calls]
-    return [encode(result.parsed), calls]
+    def _parsed(self, parsed: ParsedDirectory) -> bytes:
+        """A module directory's parse, encoded once a run: its entry and those of the roots that call it share it."""
+        found = self._encoded.get(id(parsed))
+        if found is None:
+            found = self._encoded[id(parsed)] = (parsed, codec.dumps(parsed))  # (kept alive: its id is not reused)
+        return found[1]
 
 
 def _decoded(
-    kind: str, payload: Any, known: Container[Path] = (), path: Callable[[str], Path] = Path
+    kind: str, payload: tuple[Any, ...], known: Container[Path] = (), path: Callable[[str], Path] = Path
 ) -> RootResult | DirectoryResult:
-    """The result of an entry's payload; ``path`` makes a directory's ``Path`` of its text (the cache's memo)."""
-    table, payload = payload
-    decode = codec.decoder(table)
+    """The result of an entry's payload (``ResultCache._payload``), its model values decoded (those of the
+    directories in ``known`` are not); ``path`` makes a directory's ``Path`` of its text (the cache's memo)."""
     if kind == "root":
         tree, stack, reached, sourced = payload
         paths = [(path(d), found) for d, found in sourced]
-        parsed = tuple((d, decode(found)) for d, found in paths if d not in known)
-        result = RootResult(decode(tree), stack, tuple([path(d) for d in reached]), parsed)
-        if not isinstance(result.tree, LoadedTree) or not all(isinstance(p, ParsedDirectory) for _, p in parsed):
+        parsed = tuple([(d, _parsed(found)) for d, found in paths if d not in known])
+        result = RootResult(codec.loads(tree), stack, tuple([path(d) for d in reached]), parsed)
+        if not isinstance(result.tree, LoadedTree) or type(stack) is not str:
             raise ValueError("entry does not match the model")
         return result
     found, calls = payload
-    directory = DirectoryResult(decode(found), None if calls is None else tuple([path(c) for c in calls]))
-    if not isinstance(directory.parsed, ParsedDirectory):
+    return DirectoryResult(_parsed(found), None if calls is None else tuple([path(c) for c in calls]))
+
+
+def _parsed(data: bytes) -> ParsedDirectory:
+    found = codec.loads(data)
+    if not isinstance(found, ParsedDirectory):
         raise ValueError("entry does not match the model")
-    return directory
+    return found
