@@ -9,8 +9,8 @@ growing with the square of the estate (851 MiB for a 218 MiB cache). A part is o
 material and its entries' names, directories and lengths in order - then the entries' bytes one after
 another, then a footer (a NUL byte, the part's number and its length, looked for where the line says the
 part ends). Readers take the parts in order, a later entry of a name replacing an earlier one, and stop at
-the first part that is not whole: a reader meanwhile, or a writer killed while appending, costs only that part's entries, and the next
-writer compacts a pack whose end is not a whole footer rather than append after it. A pack is compacted -
+the first part that is not whole: a reader meanwhile, or a writer killed while appending, costs only that
+part's entries, and the next writer compacts a pack whose end is not a whole footer rather than append after it. A pack is compacted -
 rewritten as one part, its replaced entries and those of directories that no longer exist dropped, the
 oldest too while it is larger than the store's size limit - when a run that read it found its dead bytes
 (replaced entries, parts not whole) outweigh the live ones, when it has ``MAX_PARTS`` parts, or when
