@@ -28,7 +28,12 @@ from ownlint.model import LoadProblem, Place, PlaceKind, Resource, Suppression, 
 VERSION = 4  # marshal's (its key material holds the interpreter's: another may write it otherwise)
 _MODEL = (Resource, TagValue, Place, LoadProblem, Suppression, LoadedTree, ParsedDirectory)
 _TAGS = {cls: cls.__name__.encode() for cls in _MODEL}
-_CLASSES = {tag: (cls, len(dataclasses.fields(cls)) + 1) for cls, tag in _TAGS.items()}  # tag -> (class, length)
+_CLASSES: dict[bytes, tuple[type[Any] | None, int]] = {  # tag -> (class, length); a kind's and a date's: no class
+    **{tag: (cls, len(dataclasses.fields(cls)) + 1) for cls, tag in _TAGS.items()},
+    b"K": (None, 2),
+    b"T": (None, 2),
+}
+_NO_CLASS = (None, -1)
 # every field at once, as a tuple, in C (attrgetter of one field gives no tuple: each class has several)
 _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls in _MODEL}
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
@@ -144,9 +149,26 @@ class _Decoder:
         kind = type(value)
         decode = self.decode
         if kind is tuple:
-            if value and type(value[0]) is bytes:
-                return self._model(value)
-            return tuple([item if type(item) in _LEAVES else decode(item) for item in value])
+            if not value:
+                return value
+            tag = value[0]
+            if type(tag) is not bytes:
+                return tuple([item if type(item) in _LEAVES else decode(item) for item in value])
+            made = self._made.get(id(value))
+            if made is not None:
+                if made is _DECODING:
+                    raise ValueError("entry does not match the model")
+                return made
+            self._made[id(value)] = _DECODING
+            cls, length = _CLASSES.get(tag, _NO_CLASS)
+            if len(value) != length:
+                raise ValueError("entry does not match the model")
+            if cls is None:
+                found = _other(value)
+            else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
+                found = cls(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
+            self._made[id(value)] = found
+            return found
         if kind is list:
             return [item if type(item) in _LEAVES else decode(item) for item in value]
         if kind is dict:  # text, numbers and None (most keys and values) are not passed down
@@ -158,29 +180,12 @@ class _Decoder:
             return value
         raise ValueError("entry does not match the model")
 
-    def _model(self, value: tuple[Any, ...]) -> Any:
-        made = self._made.get(id(value))
-        if made is not None:
-            if made is _DECODING:
-                raise ValueError("entry does not match the model")
-            return made
-        self._made[id(value)] = _DECODING
-        tag = value[0]
-        found: Any
-        if tag == _KIND:
-            kind = value[1] if len(value) == 2 else None
-            found = _KINDS.get(kind) if type(kind) is str else None
-            if found is None:
-                raise ValueError("entry does not match the model")
-        elif tag == _DATE:
-            if len(value) != 2 or type(value[1]) is not str:
-                raise ValueError("entry does not match the model")
-            found = datetime.date.fromisoformat(value[1])
-        else:
-            cls, length = _CLASSES.get(tag, (None, -1))
-            if cls is None or len(value) != length:
-                raise ValueError("entry does not match the model")
-            decode = self.decode
-            found = cls(*[item if type(item) in _LEAVES else decode(item) for item in value[1:]])
-        self._made[id(value)] = found
-        return found
+
+def _other(value: tuple[Any, ...]) -> Any:
+    """A ``PlaceKind`` or a date (their tags are in ``_CLASSES`` with no class)."""
+    found = _KINDS.get(value[1]) if value[0] == _KIND else None
+    if found is None and value[0] == _DATE and type(value[1]) is str:
+        found = datetime.date.fromisoformat(value[1])
+    if found is None:
+        raise ValueError("entry does not match the model")
+    return found
