@@ -183,7 +183,7 @@ class _Decoder:
 
 def _other(value: tuple[Any, ...]) -> Any:
     """A ``PlaceKind`` or a date (their tags are in ``_CLASSES`` with no class)."""
-    found = _KINDS.get(value[1]) if value[0] == _KIND else None
+    found: PlaceKind | datetime.date | None = _KINDS.get(value[1]) if value[0] == _KIND else None
     if found is None and value[0] == _DATE and type(value[1]) is str:
         found = datetime.date.fromisoformat(value[1])
     if found is None:

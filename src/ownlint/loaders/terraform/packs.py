@@ -2,21 +2,21 @@
 
 Creating a file costs far more than writing its bytes (a cold run of 1,200 entries spent more in the kernel
 making files than in encoding them), so each entry belongs to one pack by a hash of its directory, as the
-manifests' entries do. Entries are kept in memory and written at ``flush``, which appends them to each pack
-as one part (under a lock on the pack's directory, so that two processes never drop each other's entries):
+manifests' entries do. Entries are kept in memory and written at ``flush``, which appends them to each pack as
+one part (under a lock on the pack's directory, so that two processes never drop each other's entries):
 rewriting a pack with all it held made a cold run write its cache again at every flush, the bytes written
 growing with the square of the estate (851 MiB for a 218 MiB cache). A part is one line of JSON - its key
-material and its entries' names, directories and lengths in order - then the entries' bytes one after
-another, then a footer (a NUL byte, the part's number and its length, looked for where the line says the
-part ends). Readers take the parts in order, a later entry of a name replacing an earlier one, and stop at
-the first part that is not whole: a reader meanwhile, or a writer killed while appending, costs only that
-part's entries, and the next writer compacts a pack whose end is not a whole footer rather than append after it. A pack is compacted -
-rewritten as one part, its replaced entries and those of directories that no longer exist dropped, the
-oldest too while it is larger than the store's size limit - when a run that read it found its dead bytes
-(replaced entries, parts not whole) outweigh the live ones, when it has ``MAX_PARTS`` parts, or when
-appending would pass the size limit: a compaction follows at least as many appended bytes as it drops, so
-the bytes written stay linear. Each entry keeps its own checksum and key material, checked by its reader as
-before: a pack only says where an entry's bytes are.
+material and its entries' names, directories and lengths in order - then the entries' bytes one after another,
+then a footer (a NUL byte, the part's number and its length, looked for where the line says the part ends).
+Readers take the parts in order, a later entry of a name replacing an earlier one, and stop at the first part
+that is not whole: a reader meanwhile, or a writer killed while appending, costs only that part's entries, and
+the next writer compacts a pack whose end is not a whole footer rather than append after it. A pack is
+compacted - rewritten as one part, its replaced entries and those of directories that no longer exist dropped,
+the oldest too while it is larger than the store's size limit - when a run that read it found its dead bytes
+(replaced entries, parts not whole) outweigh the live ones, when it has ``MAX_PARTS`` parts, or when appending
+would pass the size limit: a compaction follows at least as many appended bytes as it drops, so the bytes
+written stay linear. Each entry keeps its own checksum and key material, checked by its reader as before: a
+pack only says where an entry's bytes are.
 """
 
 from __future__ import annotations
