@@ -436,3 +436,12 @@ def test_other_code_under_the_same_version_evaluates_again(tmp_path: Path, monke
     monkeypatch.setattr(results, "code_digest", lambda: "other code")
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
     assert counted.take()[0] == {"roots/a", "roots/b"}
+
+
+def test_another_interpreter_evaluates_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry is ``marshal`` data, whose format is the interpreter's: one written by another is not loaded."""
+    estate, cache, expected = _filled(tmp_path)
+    counted = Counted(monkeypatch)
+    monkeypatch.setattr(results.sys, "version", "3.99.0 (another)")
+    assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
+    assert counted.take()[0] == {"roots/a", "roots/b"}
