@@ -89,10 +89,10 @@ class Evaluator:
         if type(expr) is m.Lit and self._depth < MAX_DEPTH:  # most values (tags, names): counted as ``_eval``
             try:  # counts one, but with no scope to copy and no clock to read (it takes no time)
                 budget.step()
-                budget.hand_out(expr.value)  # type: ignore[union-attr]
+                budget.hand_out(expr.value)
             except OverBudget as over:
                 return Unknown(budget.reason(over, None))
-            return expr.value  # type: ignore[union-attr]
+            return expr.value
         budget.start()
         try:
             result = self._value(expr, env)
