@@ -4,7 +4,8 @@ Only resource types the graph has relations for are evaluated, so a large estate
 the rest. References known only after apply stay as ``"${address.attribute}"`` text, which is how
 a policy names the bucket it grants; anything else that cannot be known becomes ``None``.
 A block becomes a mapping with its line under ``LINE`` and its attributes' lines under ``LINES``;
-nested blocks (static or ``dynamic``) become lists of such mappings under their type.
+nested blocks (static or ``dynamic``) become lists of such mappings under their type. A resource's own
+``tags`` are not evaluated again here (``UNREAD``): no relation reads them, the loader traces them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from ownlint.model import LINE, LINES
 
 MAX_DYNAMIC = 1000
 _SKIPPED_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "timeouts"})
+# a resource's own attributes the graph never reads (its effective tags are traced with provenance instead):
+# their lines are kept, their values not built (a third of this module's work on a tagged estate)
+UNREAD = frozenset({"tags", "tags_all"})
+_NONE: frozenset[str] = frozenset()  # a nested block's: kept whole
 
 GRAPH_TYPES = (
     "aws_iam_*",
@@ -73,15 +78,20 @@ def wants_attributes(resource_type: str) -> bool:
 
 
 def block_values(block: m.Block, evaluator: Evaluator, env: Mapping[str, Any]) -> dict[str, Any]:
-    """The block's attributes and nested blocks as plain values, apply-time references as text."""
+    """The block's attributes (but ``UNREAD``) and nested blocks as plain values, apply-time references as text."""
+    return _values(block, evaluator, env, UNREAD)
+
+
+def _values(block: m.Block, evaluator: Evaluator, env: Mapping[str, Any], unread: frozenset[str]) -> dict[str, Any]:
     values: dict[str, Any] = {LINE: block.line, LINES: {a.name: a.line for a in block.attributes}}
     for attribute in block.attributes:
-        values[attribute.name] = plain(evaluator.symbolic_value(attribute.expr, env))
+        if attribute.name not in unread:
+            values[attribute.name] = plain(evaluator.symbolic_value(attribute.expr, env))
     for nested in block.blocks:
         if nested.type == "dynamic" and nested.labels:
             values.setdefault(nested.labels[0], []).extend(_dynamic(nested, evaluator, env))
         elif nested.type not in _SKIPPED_BLOCKS:
-            values.setdefault(nested.type, []).append(block_values(nested, evaluator, env))
+            values.setdefault(nested.type, []).append(_values(nested, evaluator, env, _NONE))
     return values
 
 
@@ -98,7 +108,7 @@ def _dynamic(block: m.Block, evaluator: Evaluator, env: Mapping[str, Any]) -> li
     generated: list[dict[str, Any]] = []
     for key, item in list(items.items())[:MAX_DYNAMIC]:
         scope = {**env, name: {"key": key, "value": item}}
-        generated.extend(block_values(content, evaluator, scope) for content in block.children("content"))
+        generated.extend(_values(content, evaluator, scope, _NONE) for content in block.children("content"))
     return generated
 
 

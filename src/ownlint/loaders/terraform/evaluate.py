@@ -86,6 +86,13 @@ class Evaluator:
         budget = self.budget
         if budget.exhausted is not None:  # a literal costs nothing: tag keys stay known
             return expr.value if isinstance(expr, m.Lit) else Unknown(budget.exhausted)
+        if type(expr) is m.Lit and self._depth < MAX_DEPTH:  # most values (tags, names): counted as ``_eval``
+            try:  # counts one, but with no scope to copy and no clock to read (it takes no time)
+                budget.step()
+                budget.hand_out(expr.value)
+            except OverBudget as over:
+                return Unknown(budget.reason(over, None))
+            return expr.value
         budget.start()
         try:
             result = self._value(expr, env)
