@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.config import Config
-from ownlint.model import Finding, Resource, Severity, State
-from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, FactOf, msp_named, operator_kind
+from ownlint.model import Finding, Resource, Severity
+from ownlint.ownership import CONTRACT, ESCALATION, MISSING, OPERATOR, OWNER, PRESENT, FactOf, msp_named, operator_kind
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN007"
@@ -60,17 +60,13 @@ def _msp_involved(config: Config, fact: FactOf, resource: Resource) -> str | Non
     owner = fact(resource, OWNER)
     operator = fact(resource, OPERATOR)
     for current in (owner, operator):
-        if current.state is State.PRESENT and current.value is not None:
+        if current.state is PRESENT and current.value is not None:
             named = msp_named(config, current.value)
             if named is not None:
                 return named
-    if owner.state is State.PRESENT and owner.value and owner.value.lower() == "msp":
+    if owner.state is PRESENT and owner.value and owner.value.lower() == "msp":
         return ""
-    if (
-        operator.state is State.PRESENT
-        and operator.value
-        and operator_kind(config, operator.value) in ("msp", "shared")
-    ):
+    if operator.state is PRESENT and operator.value and operator_kind(config, operator.value) in ("msp", "shared"):
         return ""
     return None
 
@@ -78,13 +74,13 @@ def _msp_involved(config: Config, fact: FactOf, resource: Resource) -> str | Non
 def _problems(config: Config, fact: FactOf, resource: Resource, msp: str) -> list[str]:
     problems = []
     contract = fact(resource, CONTRACT)
-    if contract.state is State.MISSING:
+    if contract.state is MISSING:
         problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
-    elif contract.state is State.PRESENT and contract.value is not None and config.msps:
+    elif contract.state is PRESENT and contract.value is not None and config.msps:
         valid = config.msps[msp].contracts if msp else tuple(c for m in config.msps.values() for c in m.contracts)
         if contract.value not in valid:
             listed = ", ".join(valid) or "none declared"
             problems.append(f"{CONTRACT} {contract.value!r} is not a contract of {msp or 'any MSP'} ({listed})")
-    if fact(resource, ESCALATION).state is State.MISSING:
+    if fact(resource, ESCALATION).state is MISSING:
         problems.append(f"has no {ESCALATION} ({fix_hint(resource, ESCALATION)})")
     return problems
