@@ -49,3 +49,29 @@ def test_residency_asks_the_operating_msp_only_of_resources_a_residency_boundary
     found = list(own010_residency.check(context))
     assert [f.resource for f in found] == ["aws_s3_bucket.b"]
     assert asked == ["aws_s3_bucket.b"]
+
+
+def test_msp_accountability_judges_each_owner_and_operator_pair_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who runs a resource follows from its owner and operator values alone: an estate repeats a few pairs."""
+    from ownlint.rules import own007_msp_accountability as own007
+
+    config = load_config(Path("ownlint.yaml"), KNOWN_IDS, text=CONFIG)
+    pairs = [("acme", "msp"), ("platform", "acme"), ("platform", "internal"), ("msp", "shared")]
+    resources = tuple(
+        _resource(f"aws_sqs_queue.q{i}", "aws_sqs_queue", owner=owner, **{"operated-by": operator})
+        for i in range(12)
+        for owner, operator in [pairs[i % len(pairs)]]
+    )
+    context = RuleContext(config, resources, (), today=datetime.date(2026, 1, 1))
+    expected = list(own007.check(context))
+    asked: list[str | None] = []
+    real = own007.msp_named
+
+    def counted(config: Any, value: str | None) -> str | None:
+        asked.append(value)
+        return real(config, value)
+
+    monkeypatch.setattr(own007, "msp_named", counted)
+    assert list(own007.check(RuleContext(config, resources, (), today=datetime.date(2026, 1, 1)))) == expected
+    assert len(expected) == 9
+    assert len(asked) <= 2 * len(pairs)
