@@ -40,7 +40,7 @@ def _findings_of(
 ) -> tuple[list[Finding], list[Suppressed]]:
     # the callers of a named module, the rest of its directory, are context: their findings are not reported
     located = Located(loaded.scope, loaded.resources, loaded.result.problems)
-    context = rule_context(loaded, today=today, reported=located.holds)
+    context = rule_context(loaded, today=today, reported=located.holds, whole=False)
     found, hidden = suppress.apply(
         run_rules(rules, context, loaded.progress), loaded.suppressions, loaded.resources, today
     )
@@ -117,13 +117,17 @@ def apply_severities(config: Config, findings: Iterable[Finding]) -> list[Findin
 
 
 def rule_context(
-    loaded: Loaded, today: datetime.date | None = None, reported: Callable[[Resource], bool] | None = None
+    loaded: Loaded,
+    today: datetime.date | None = None,
+    reported: Callable[[Resource], bool] | None = None,
+    whole: bool = True,
 ) -> RuleContext:
     """What rules see; the graph (over every loaded resource) is built only if a rule asks for it; ``reported``:
-    which resources a finding can be reported on (None: all)."""
+    which resources a finding can be reported on (None: all); without ``whole``, the graph has only the edges
+    rules walk (no ``contains`` or HCL ``references``: ``explain`` shows them, a check does not)."""
 
     def graph() -> ResourceGraph:
-        return graph_of_loaded(loaded)
+        return graph_of_loaded(loaded, structural=whole)
 
     return RuleContext(
         loaded.config,
@@ -137,10 +141,10 @@ def rule_context(
     )
 
 
-def graph_of_loaded(loaded: Loaded) -> ResourceGraph:
+def graph_of_loaded(loaded: Loaded, structural: bool = True) -> ResourceGraph:
     from ownlint.graph import build_graph
 
-    return build_graph(loaded.resources, loaded.config, shown_config(loaded.config, loaded.root))
+    return build_graph(loaded.resources, loaded.config, shown_config(loaded.config, loaded.root), structural)
 
 
 def finding_order(finding: Finding) -> tuple[str, int, str, str, str]:

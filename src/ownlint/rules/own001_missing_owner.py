@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OWNER, key_names
+from ownlint.model import Finding, Severity
+from ownlint.ownership import MISSING, OWNER, key_names
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN001"
@@ -47,6 +47,6 @@ def check(context: RuleContext) -> Iterator[Finding]:
     fact, keys = context.fact, key_names(context.config, OWNER)  # asked of every resource: looked up once
     for resource in context.owned_resources():
         owner = fact(resource, OWNER)
-        if owner.state is State.MISSING:
+        if owner.state is MISSING:
             message = f"{resource.address} has no owner (looked for: {keys}); {fix_hint(resource, 'owner')}"
             yield finding(CODE, NAME, SEVERITY, resource, message)

@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.config import did_you_mean
-from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OWNER, party_kind
+from ownlint.model import Finding, Severity
+from ownlint.ownership import OWNER, PRESENT, party_kind
 from ownlint.rules.base import RuleContext, finding, quoted_provenance
 
 CODE = "OWN002"
@@ -43,7 +43,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
     declared = sorted(config.internal) + sorted(config.msps)
     for resource in context.owned_resources():
         owner = context.fact(resource, OWNER)
-        if owner.state is not State.PRESENT or owner.value is None:
+        if owner.state is not PRESENT or owner.value is None:
             continue
         if party_kind(config, owner.value) is None:
             message = (

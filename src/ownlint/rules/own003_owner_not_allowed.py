@@ -32,8 +32,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OWNER, category_of, party_kind
+from ownlint.model import Finding, Severity
+from ownlint.ownership import OWNER, PRESENT, category_of, party_kind
 from ownlint.rules.base import RuleContext, finding, quoted_provenance
 
 CODE = "OWN003"
@@ -45,7 +45,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     for resource in context.owned_resources():
         owner = context.fact(resource, OWNER)
-        if owner.state is not State.PRESENT or owner.value is None:
+        if owner.state is not PRESENT or owner.value is None:
             continue
         kind = party_kind(config, owner.value)
         category = category_of(config, resource.type)

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Severity, State
-from ownlint.ownership import OPERATOR, category_of, key_names, operator_kind
+from ownlint.model import Finding, Severity
+from ownlint.ownership import MISSING, OPERATOR, PRESENT, category_of, key_names, operator_kind
 from ownlint.rules.base import RuleContext, finding, fix_hint, quoted_provenance
 
 CODE = "OWN004"
@@ -48,13 +48,13 @@ def check(context: RuleContext) -> Iterator[Finding]:
     first = keys.split(", ")[0]
     for resource in context.owned_resources():
         operator = fact(resource, OPERATOR)
-        if operator.state is State.MISSING:
+        if operator.state is MISSING:
             message = (
                 f"{resource.address} does not say who operates it (looked for: {keys}); {fix_hint(resource, first)}"
             )
             yield finding(CODE, NAME, SEVERITY, resource, message)
             continue
-        if operator.state is not State.PRESENT or operator.value is None:
+        if operator.state is not PRESENT or operator.value is None:
             continue
         kind = operator_kind(config, operator.value)
         category = category_of(config, resource.type)

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Severity, State
-from ownlint.ownership import category_of
+from ownlint.model import Finding, Severity
+from ownlint.ownership import MISSING, category_of
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN005"
@@ -47,7 +47,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     for resource in context.owned_resources():
         category = category_of(config, resource.type)
-        missing = [name for name in category.requires if context.fact(resource, name).state is State.MISSING]
+        missing = [name for name in category.requires if context.fact(resource, name).state is MISSING]
         if missing:
             names = ", ".join(missing)
             message = f"{resource.address} ({category.name}) is missing {names}; {fix_hint(resource, names)}"

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Place, Severity, State
-from ownlint.ownership import OPERATOR, fact_values, operator_kind
+from ownlint.model import Finding, Place, Severity
+from ownlint.ownership import OPERATOR, PRESENT, fact_values, operator_kind
 from ownlint.rules.base import RuleContext, finding
 
 CODE = "OWN006"
@@ -49,7 +49,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
         provenance: list[Place] = []
         for name, allowed, lowered in labels:
             current = context.fact(resource, name)
-            if current.state is not State.PRESENT or current.value is None:
+            if current.state is not PRESENT or current.value is None:
                 continue
             bad = [
                 v

@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.config import Config
-from ownlint.model import Finding, Resource, Severity, State
-from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, FactOf, msp_named, operator_kind
+from ownlint.model import Finding, Resource, Severity
+from ownlint.ownership import CONTRACT, ESCALATION, MISSING, OPERATOR, OWNER, PRESENT, FactOf, msp_named, operator_kind
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN007"
@@ -41,11 +41,17 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config = context.config
+    config, fact = context.config, context.fact
+    involved: dict[tuple[str | None, str | None], str | None] = {}  # by the present owner and operator values
     for resource in context.owned_resources():
         if context.without(resource, (OWNER, OPERATOR)):
             continue  # neither says an MSP is involved
-        msp = _msp_involved(config, context.fact, resource)
+        owner, operator = fact(resource, OWNER), fact(resource, OPERATOR)
+        pair = (owner.value if owner.state is PRESENT else None, operator.value if operator.state is PRESENT else None)
+        if pair in involved:  # an estate repeats a few pairs: each judged once, not per resource
+            msp = involved[pair]
+        else:
+            msp = involved[pair] = _msp_involved(config, *pair)
         if msp is None:
             continue
         problems = _problems(config, context.fact, resource, msp)
@@ -55,22 +61,17 @@ def check(context: RuleContext) -> Iterator[Finding]:
             yield finding(CODE, NAME, SEVERITY, resource, message)
 
 
-def _msp_involved(config: Config, fact: FactOf, resource: Resource) -> str | None:
-    """The MSP's name ("" when only ``msp``/``shared`` is said), or None when no MSP is involved."""
-    owner = fact(resource, OWNER)
-    operator = fact(resource, OPERATOR)
-    for current in (owner, operator):
-        if current.state is State.PRESENT and current.value is not None:
-            named = msp_named(config, current.value)
+def _msp_involved(config: Config, owner: str | None, operator: str | None) -> str | None:
+    """The MSP's name ("" when only ``msp``/``shared`` is said), or None when no MSP is involved; ``owner`` and
+    ``operator``: the values of the facts present (None: missing or unknown)."""
+    for value in (owner, operator):
+        if value is not None:
+            named = msp_named(config, value)
             if named is not None:
                 return named
-    if owner.state is State.PRESENT and owner.value and owner.value.lower() == "msp":
+    if owner and owner.lower() == "msp":
         return ""
-    if (
-        operator.state is State.PRESENT
-        and operator.value
-        and operator_kind(config, operator.value) in ("msp", "shared")
-    ):
+    if operator and operator_kind(config, operator) in ("msp", "shared"):
         return ""
     return None
 
@@ -78,13 +79,13 @@ def _msp_involved(config: Config, fact: FactOf, resource: Resource) -> str | Non
 def _problems(config: Config, fact: FactOf, resource: Resource, msp: str) -> list[str]:
     problems = []
     contract = fact(resource, CONTRACT)
-    if contract.state is State.MISSING:
+    if contract.state is MISSING:
         problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
-    elif contract.state is State.PRESENT and contract.value is not None and config.msps:
+    elif contract.state is PRESENT and contract.value is not None and config.msps:
         valid = config.msps[msp].contracts if msp else tuple(c for m in config.msps.values() for c in m.contracts)
         if contract.value not in valid:
             listed = ", ".join(valid) or "none declared"
             problems.append(f"{CONTRACT} {contract.value!r} is not a contract of {msp or 'any MSP'} ({listed})")
-    if fact(resource, ESCALATION).state is State.MISSING:
+    if fact(resource, ESCALATION).state is MISSING:
         problems.append(f"has no {ESCALATION} ({fix_hint(resource, ESCALATION)})")
     return problems

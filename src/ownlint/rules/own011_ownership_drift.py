@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Place, PlaceKind, Resource, Severity, State
-from ownlint.ownership import OWNER
+from ownlint.model import Finding, Place, PlaceKind, Resource, Severity
+from ownlint.ownership import OWNER, PRESENT
 from ownlint.rules.base import RuleContext, finding
 
 CODE = "OWN011"
 NAME = "ownership-drift"
 SEVERITY = Severity.WARNING
+NAMESPACE_LABEL = PlaceKind.NAMESPACE_LABEL  # asked of every owned resource: a member on its class costs a hook
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
@@ -40,7 +41,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
     namespaces = {r.name: r for r in context.resources if r.type == "k8s:Namespace"}
     for resource in context.owned_resources():
         own = context.fact(resource, OWNER)
-        if own.state is not State.PRESENT or own.value is None or _from_namespace(own.provenance):
+        if own.state is not PRESENT or own.value is None or _from_namespace(own.provenance):
             continue
         for expected, where in _expectations(context, resource, modules, namespaces):
             if own.value.lower() not in {e.lower() for e in expected}:
@@ -51,7 +52,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
 
 def _from_namespace(provenance: tuple[Place, ...]) -> bool:
     """A value the resource inherits from its namespace cannot drift from it."""
-    return bool(provenance) and provenance[0].kind is PlaceKind.NAMESPACE_LABEL
+    return bool(provenance) and provenance[0].kind is NAMESPACE_LABEL
 
 
 def _expectations(
@@ -67,14 +68,14 @@ def _expectations(
         if call is None:
             break
         owner = context.fact(call, OWNER)
-        if owner.state is State.PRESENT and owner.value:
+        if owner.state is PRESENT and owner.value:
             yield (owner.value,), f"the owner its module call hands down ({call.address}, {call.file}:{call.line})"
             break
         container = call.container
     namespace = namespaces.get(resource.namespace or "") if resource.source == "kubernetes" else None
     if namespace is not None and namespace is not resource:
         owner = context.fact(namespace, OWNER)
-        if owner.state is State.PRESENT and owner.value:
+        if owner.state is PRESENT and owner.value:
             yield (owner.value,), f"its namespace's owner ({namespace.address}, {namespace.file}:{namespace.line})"
     owners = context.codeowners.get(resource.file)
     if owners is not None:

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ownlint.model import Finding, Place, Severity, State
-from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, category_of
+from ownlint.model import Finding, Place, Severity
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, UNKNOWN, category_of
 from ownlint.rules.base import RuleContext, finding
 
 CODE = "OWN012"
@@ -56,7 +56,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
         provenance: list[Place] = []
         for name in names:
             current = fact(resource, name)
-            if current.state is not State.UNKNOWN:
+            if current.state is not UNKNOWN:
                 continue
             if name in (CONTRACT, ESCALATION) and current.key is None:
                 continue  # only asked of MSP-run resources; a known tag that is unknown still counts

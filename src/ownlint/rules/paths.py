@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from ownlint.config import Boundary, Config, Msp
-from ownlint.model import Edge, Finding, Place, PlaceKind, Resource, Severity, State, fingerprint, msp_id
-from ownlint.ownership import FactOf, category_of, fact, fact_values
+from ownlint.model import Edge, Finding, Place, PlaceKind, Resource, Severity, fingerprint, msp_id
+from ownlint.ownership import PRESENT, FactOf, category_of, fact, fact_values
 from ownlint.records import record
 from ownlint.rules.base import RuleContext, finding
 
@@ -48,7 +48,7 @@ def denied_by(
         return None
     for name, values in boundary.to.items():
         current = fact_of(resource, name) if fact_of is not None else fact(config, resource, name)
-        if current.state is not State.PRESENT or current.value is None:
+        if current.state is not PRESENT or current.value is None:
             continue
         for value in fact_values(name, current.value):
             if value.lower() in values:

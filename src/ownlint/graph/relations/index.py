@@ -18,6 +18,9 @@ from ownlint.model import LINE, LINES, Place, PlaceKind, Resource, qualified
 T = TypeVar("T")
 
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
+# an enum member looked up on its class goes through the metaclass's ``__getattr__`` hook (Python 3.11): a place is
+# made per relation found
+ATTRIBUTE, RESOURCE = PlaceKind.ATTRIBUTE, PlaceKind.RESOURCE
 INSTANCE_KEY = re.compile(r'\[(?:"[A-Za-z0-9_-]+"|[0-9]+)\]')  # as the loader writes one: aws_x.y["k"].arn
 
 
@@ -152,7 +155,7 @@ def place_of(resource: Resource, attributes: Mapping[str, Any], name: str = "", 
     if not isinstance(line, int):
         own = attributes.get(LINE)
         line = own if isinstance(own, int) else resource.line
-    kind = PlaceKind.ATTRIBUTE if name else PlaceKind.RESOURCE
+    kind = ATTRIBUTE if name else RESOURCE
     described = what or (f"{name} of {resource.address}" if name else resource.address)
     return Place(resource.file, line, described, kind, name, resource.address)
 

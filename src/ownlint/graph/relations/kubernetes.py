@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ownlint.graph.relations.index import ResourceIndex, as_list
-from ownlint.model import LINES, POD_TEMPLATE_KINDS, Place, PlaceKind, Resource
+from ownlint.graph.relations.index import ATTRIBUTE, RESOURCE, ResourceIndex, as_list
+from ownlint.model import LINES, POD_TEMPLATE_KINDS, Place, Resource
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": ("spec",),
@@ -40,9 +40,7 @@ def manifest_place(resource: Resource, what: str, *path: str) -> Place:
     """Where ``path`` (e.g. ``subjects``) is written in the manifest; its first line when not known."""
     lines = body(resource).get(LINES)
     line = lines.get(path, resource.line) if isinstance(lines, dict) and path else resource.line
-    return Place(
-        resource.file, line, what, PlaceKind.ATTRIBUTE if path else PlaceKind.RESOURCE, ".".join(path), resource.address
-    )
+    return Place(resource.file, line, what, ATTRIBUTE if path else RESOURCE, ".".join(path), resource.address)
 
 
 def pod_spec(resource: Resource) -> Mapping[str, Any]:
