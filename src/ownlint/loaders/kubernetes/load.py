@@ -4,6 +4,7 @@ and the Namespaces the repository defines elsewhere for the objects named."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from ownlint.loaders.kubernetes.documents import Manifest, Parsed, collect, name
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
-from ownlint.loaders.kubernetes.reading import Bucket, buckets, files_of, read_buckets
+from ownlint.loaders.kubernetes.reading import Bucket, OneByOne, buckets, files_of, read_buckets
 from ownlint.loaders.kubernetes.resources import resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
@@ -88,9 +89,8 @@ def _load(
         manifests.extend(found)
         problems.extend(problem)
         read_now[shown] = (found, problem)
-    if cache is not None and written:
-        cache.store.written = written
-        cache.prune()
+    if cache is not None:
+        cache.store.written += written
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
     built = build_all(root, list(files), max_bytes, kustomizations, bound, read_now)
@@ -103,7 +103,9 @@ def _load(
     placed = [(m, tool_config(m.data) is not None) for m in manifests]
     tools = [m for m, tool in placed if tool]
     manifests = deployed_namespaces([m for m, tool in placed if not tool])
-    namespaces = _context_namespaces(root, context, manifests, max_bytes)
+    namespaces = _context_namespaces(root, context, manifests, max_bytes, cache)
+    if cache is not None:
+        cache.prune()  # when an entry was written
     return LoadResult(
         resources=tuple(merged_instances(resources(manifests, namespaces))),
         problems=tuple(problems),
@@ -130,27 +132,36 @@ def _manifest_cache(root: Path, cache_dir: str) -> ManifestCache | None:
 
 
 def _context_namespaces(
-    root: Path, context: Iterable[Path], manifests: list[Manifest], max_bytes: int = MAX_FILE_BYTES
+    root: Path,
+    context: Iterable[Path],
+    manifests: list[Manifest],
+    max_bytes: int = MAX_FILE_BYTES,
+    cache: ManifestCache | None = None,
 ) -> list[Manifest]:
     """The Namespaces defined in ``context`` files that ``manifests`` are placed in and do not define:
-    a text search picks the few files worth parsing (a pre-commit run names one file of thousands)."""
+    a text search picks the few files worth parsing (a pre-commit run names one file of thousands), parsed
+    through the ``cache`` when there is one (a warm pre-commit run of a manifest then imports no YAML parser)."""
     used = {_namespace_of(m.data) or "default" for m in manifests if m.data["kind"] not in CLUSTER_SCOPED}
     wanted = used - {name_of(m.data) for m in manifests if m.data["kind"] == "Namespace"}
     found: list[Manifest] = []
     if not wanted:
         return found
+    through = OneByOne(cache, time.time_ns()) if cache is not None else None  # before any file is looked at
     for path in context:
         text = read_text(path, path.name, max_bytes)
         if isinstance(text, LoadProblem) or not any(n in text for n in wanted) or not NAMESPACE_KIND.search(text):
             continue
         documents: list[Manifest] = []
-        collect(relative(root, path), text, documents, [])  # problems there are not this run's
+        parse = through.parse(str(path)) if through is not None else None
+        collect(relative(root, path), text, documents, [], parse)  # problems there are not this run's
         for document in documents:
             if document.data["kind"] == "Namespace" and name_of(document.data) in wanted:
                 found.append(document)
                 wanted.discard(name_of(document.data))  # the nearest definition stands
         if not wanted:
             break
+    if through is not None:
+        through.save()
     return found
 
 

@@ -8,13 +8,16 @@ import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ownlint.loaders.files import is_link, read_text, relative
+from ownlint.loaders.files import is_link, read_text, relative, status_read
 from ownlint.loaders.identity import identity, settled
 from ownlint.loaders.kubernetes.documents import Manifest, Parse, Parsed, collect, collected, documents_of
 from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
 from ownlint.model import LoadProblem
+
+if TYPE_CHECKING:
+    from ownlint.loaders.kubernetes.cached import ManifestCache, Stored
 
 
 class Bucket(NamedTuple):
@@ -121,9 +124,10 @@ class Through:
                 collected(known, found, problems)
                 return
         recorded = now if info is not None and settled(info, self.started) else None
-        collect(shown, read_text(path, shown, limit), found, problems, self._parse(name, entry, recorded))
+        collect(shown, read_text(path, shown, limit), found, problems, self.parse(name, entry, recorded))
 
-    def _parse(self, name: str, entry: Any, recorded: str | None) -> Parse:
+    def parse(self, name: str, entry: Any, recorded: str | None) -> Parse:
+        """How the text of ``name`` is parsed: ``entry`` is its directory's (if any), ``recorded`` its identity."""
         from ownlint.loaders.kubernetes.cached import MAX_TEXT, decoded, digest, encoded
 
         def parse(text: str, shown: str) -> Parsed:
@@ -141,6 +145,39 @@ class Through:
             return documents, problems
 
         return parse
+
+
+class OneByOne:
+    """Files read one by one through the cache (those of the context that may define a Namespace, read as text
+    first to see whether they may): their documents from the entry of their directory when it holds their text's
+    digest, else parsed and recorded (``save`` writes the entries); ``started``: when the run began (ns)."""
+
+    def __init__(self, cache: ManifestCache, started: int) -> None:
+        self.cache = cache
+        self.started = started
+        self.stored: dict[int, Stored] = {}  # bucket -> its entry, read when first needed
+        self.parsed: dict[int, dict[str, dict[str, list[Any]]]] = {}
+
+    def parse(self, path: str) -> Parse:
+        """How the text of ``path`` (read in this run) is parsed."""
+        from ownlint.loaders.kubernetes.cached import bucket_of
+
+        directory, name = os.path.split(os.path.abspath(path))
+        number = bucket_of(directory)
+        if number not in self.stored:
+            self.stored[number] = self.cache.read(number)
+        files = self.stored[number].get(directory, {})
+        info = status_read(path)  # taken before it was read
+        recorded = identity(info) if info is not None and settled(info, self.started) else None
+        through = Through(files, self.parsed.setdefault(number, {}), directory, self.started)
+        return through.parse(name, files.get(name), recorded)
+
+    def save(self) -> None:
+        from ownlint.loaders.kubernetes.cached import merged
+
+        for number, parsed in self.parsed.items():
+            if parsed:
+                self.cache.write(number, merged(self.stored[number], parsed))
 
 
 def _stat(path: str) -> os.stat_result | None:
