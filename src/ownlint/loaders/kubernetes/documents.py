@@ -8,19 +8,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Any
 
 from ownlint.loaders.files import without_lone_surrogates
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep
 from ownlint.model import LoadProblem, Place
+from ownlint.records import record
 
 JSON_START = re.compile(r"[ \t\r\n]*\{")
 DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)  # a `---` line: where a document begins
 
 
-@dataclass(frozen=True)
+@record(frozen=True, slots=True)
 class Manifest:
     """One Kubernetes object as found: its data, file, first and last line, and key lines; built by a
     kustomization: where the label and annotation keys it set come from, and the kustomization (instance)."""

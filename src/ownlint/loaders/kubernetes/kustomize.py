@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from ownlint.loaders.kubernetes.transform import (
 )
 from ownlint.loaders.kubernetes.users import Users, kustomize_users
 from ownlint.model import LoadProblem, Place
+from ownlint.records import record
 
 _ATOMS = frozenset({str, int, float, bool, type(None)})  # YAML's values that cannot change: kept, not copied
 
@@ -60,7 +61,7 @@ MAX_OBJECTS = 20000  # objects one build may hold: a base fanned out many times 
 REMOTE = ("://", "git@", "github.com/", "gitlab.com/", "bitbucket.org/")
 
 
-@dataclass
+@record()
 class Built:
     """What the kustomizations built: manifests, the files they used, problems and notes."""
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.files import read_text
 from ownlint.loaders.kubernetes.kyaml import load_yaml
 from ownlint.model import LoadProblem
+from ownlint.records import record
 
 MAX_CONTEXT = 10000  # kustomization files read for context: the rest lend none (their files are checked alone)
 _ANCESTOR = re.compile(r"""(?:^|[\s'"\[,])(?:\.\./)*\.\./?(?=[\s'"\],]|$)""", re.M)  # "..": names no directory
@@ -26,7 +26,7 @@ _LISTS = ("resources", "bases", "components", "patchesStrategicMerge")
 _PATCHES = ("patches", "patchesJson6902")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Users:
     """The kustomization directories (real paths) to build for what was named: ``tops`` use it and nothing
     uses them; ``used``: those a user uses (built only as part of it)."""
@@ -35,7 +35,7 @@ class Users:
     used: frozenset[Path] = frozenset()
 
 
-@dataclass
+@record()
 class _Candidate:
     """A kustomization that may use a named file: its directory, its text, its resolved entries."""
 
