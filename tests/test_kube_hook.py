@@ -98,3 +98,11 @@ def test_the_cache_key_names_the_installed_pyyaml_without_importing_it() -> None
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_manifest_check_without_kustomizations_imports_no_kustomize_builder(repo: Path, tmp_path: Path) -> None:
+    output, imported = imports_of(repo, "check", "--cache-dir", str(tmp_path / "cache"), "--", "apps/app.yaml")
+    assert "Namespace/apps" in output
+    assert "ownlint.loaders.kubernetes.users" in imported  # the repository's kustomizations were sought
+    builder = {"kustomize", "steps", "transform", "patches", "generators"}
+    assert sorted(imported & {f"ownlint.loaders.kubernetes.{name}" for name in builder}) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,17 +14,18 @@ from ownlint.collector import uncollected
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, Parsed, collect, name_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
-from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
 from ownlint.loaders.kubernetes.reading import Bucket, OneByOne, buckets, files_of, read_buckets
 from ownlint.loaders.kubernetes.resources import resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
+from ownlint.loaders.kubernetes.users import NAMES, Users, kustomize_users
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES, counter, run_chunks
 from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
 
 if TYPE_CHECKING:
     from ownlint.loaders.kubernetes.cached import ManifestCache
+    from ownlint.loaders.kubernetes.kustomize import Built
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 STDIN_NAME = "<stdin>"  # standard input, as findings name it
@@ -93,8 +94,8 @@ def _load(
         cache.store.written += written
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
-    built = build_all(root, list(files), max_bytes, kustomizations, bound, read_now)
-    if built.used:  # what kustomizations build is checked as their instances, never file by file
+    built = _built(root, list(files), max_bytes, kustomizations, bound, read_now)
+    if built is not None and built.used:  # what kustomizations build is checked as their instances, never file by file
         manifests = [m for m in manifests if m.file not in built.used] + built.manifests
         problems = [p for p in problems if p.file not in built.used] + _unique(built.problems)
     if stdin_text is not None:
@@ -109,10 +110,28 @@ def _load(
     return LoadResult(
         resources=tuple(merged_instances(resources(manifests, namespaces))),
         problems=tuple(problems),
-        notes=tuple(dict.fromkeys((*built.notes, *tool_config_note(tools)))),
+        notes=tuple(dict.fromkeys((*(built.notes if built is not None else ()), *tool_config_note(tools)))),
         files=tuple(shown_files),
         suppressions=tuple(dict.fromkeys(s for manifest in manifests for s in _suppressions(manifest))),
     )
+
+
+def _built(
+    root: Path,
+    files: list[Path],
+    max_bytes: int,
+    kustomizations: Iterable[Path],
+    bound: Path | None,
+    known: Mapping[str, Parsed],
+) -> Built | None:
+    """What ``kustomize.build_all`` builds, or None when there is nothing to build: no kustomization named, none
+    elsewhere using the files named (the builder and its transformers are imported only for one to build)."""
+    users = kustomize_users(files, kustomizations, bound, max_bytes) if bound is not None else Users()
+    if not users.tops and not any(p.name in NAMES for p in files):
+        return None
+    from ownlint.loaders.kubernetes.kustomize import build_all
+
+    return build_all(root, files, max_bytes, kustomizations, bound, known, users)
 
 
 def _unique(problems: list[LoadProblem]) -> list[LoadProblem]:
