@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import write_tree
 
 from ownlint.loaders.discovery import discover
-from ownlint.loaders.files import one_run, real_parents
+from ownlint.loaders.files import links_in, one_run, real_parents
 from ownlint.pipeline.loading import _directories
 
 FILES = {f"team-{d}/stack/{name}": "" for d in range(8) for name in ("main.tf", "vars.tf", "app.yaml", "ns.yaml")}
@@ -105,3 +105,16 @@ def test_real_directories_are_those_resolving_gives(tmp_path: Path, monkeypatch:
         found = _directories(files)
     assert found == [f.resolve().parent for f in files]
     assert found[:3] == [repo / "a"] * 3
+
+
+def test_links_in_a_directory_are_those_is_link_tells(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {"a/app.yaml": "", "a/other.yaml": ""})
+    (repo / "a" / "linked.yaml").symlink_to(repo / "a" / "app.yaml")
+    (repo / "through").symlink_to(repo / "a", target_is_directory=True)
+    names = ["app.yaml", "other.yaml", "linked.yaml", "missing.yaml"]
+    for directory in (str(repo / "a"), str(repo / "through"), f"{repo}/a/../a"):
+        expected = [os.path.islink(os.path.join(directory, n)) for n in names]
+        assert [links_in(directory)(n) for n in names] == expected, directory
+        with one_run():
+            assert [links_in(directory)(n) for n in names] == expected, directory
+    assert expected == [False, False, True, False]

@@ -267,6 +267,18 @@ def is_link(path: str) -> bool:
     return _listed_link(paths, base, name)
 
 
+def links_in(directory: str) -> Callable[[str], bool]:
+    """``is_link`` of an entry of ``directory`` (an absolute path) by its name (one part, never "" nor "."):
+    the directory resolved once for all its files, not once each."""
+    if not _RUNS or f"{os.sep}{os.pardir}{os.sep}" in f"{directory}{os.sep}":
+        return lambda name: is_link(os.path.join(directory, name))
+    paths = _RUNS[-1]
+    base = _link_free(paths, directory)
+    if base is None:
+        return lambda name: os.path.islink(os.path.join(directory, name))
+    return lambda name: _listed_link(paths, base, name)
+
+
 def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
     """Whether ``directory/name`` is a link (``directory`` is real), as the directory's one listing says."""
     if directory not in paths.entries and directory in paths.listings:  # walked: its types told when first asked

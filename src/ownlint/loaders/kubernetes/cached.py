@@ -186,8 +186,8 @@ def decoded(stored: Any, shown: str) -> Parsed | None:
             return None
         data, line, end_line, keys = item
         lines = _key_lines(keys)
-        if not _lines(line, end_line) or lines is None:
-            return None
+        if not (type(line) is int and type(end_line) is int and line >= 0 and end_line >= 0) or lines is None:
+            return None  # (as ``_lines`` tells, without a generator per document)
         documents.append(Manifest(data, shown, line, end_line, lines))
     problems = []
     for problem in found:

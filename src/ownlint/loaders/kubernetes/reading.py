@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ownlint.loaders.files import is_link, read_text, relative, status_read
+from ownlint.loaders.files import links_in, read_text, relative, status_read
 from ownlint.loaders.identity import identity, settled
 from ownlint.loaders.kubernetes.documents import Manifest, Parse, Parsed, collect, collected, documents_of
 from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
@@ -55,17 +55,23 @@ def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Ma
 
     started = time.time_ns()  # before any file is looked at: what changed since is not recorded as settled
     results = []
+    caches: dict[tuple[str, str], ManifestCache] = {}  # one per setup (all tasks share one): its key made once
     for task in tasks:
-        cache = ManifestCache(Path(task.cache[0]), task.cache[1]) if task.cache is not None else None
+        cache = None
+        if task.cache is not None:
+            cache = caches.get(task.cache)
+            if cache is None:
+                cache = caches[task.cache] = ManifestCache(Path(task.cache[0]), task.cache[1])
         stored = cache.read(task.number) if cache is not None else {}
         parsed: dict[str, dict[str, list[Any]]] = {}
         found = []
         for directory, names in task.directories:
             through = Through(stored.get(directory, {}), parsed, directory, started) if cache is not None else None
             found.extend(_read_directory(Path(task.root), directory, names, task.limit, through))
+        written = cache.store.written if cache is not None else 0
         if cache is not None and parsed:
             cache.write(task.number, merged(stored, parsed))
-        results.append((found, cache.store.written if cache is not None else 0))
+        results.append((found, cache.store.written - written if cache is not None else 0))
     return results
 
 
@@ -73,11 +79,12 @@ def _read_directory(
     root: Path, directory: str, names: list[tuple[int, str]], limit: int, through: Through | None
 ) -> list[tuple[int, str, list[Manifest], list[LoadProblem]]]:
     """Each file's place, name as shown, objects and problems (YAML parsed ``through`` the cache)."""
-    shown_directory = relative(root, Path(directory))
+    shown_directory = relative(root, directory)
     results = []
+    link, prefix = links_in(directory), directory if directory.endswith(os.sep) else directory + os.sep
     for index, name in names:
-        path = os.path.join(directory, name)
-        shown = relative(root, Path(path)) if is_link(path) else _joined(shown_directory, name)  # the run's listing
+        path = prefix + name  # as os.path.join joins them
+        shown = relative(root, Path(path)) if link(name) else _joined(shown_directory, name)  # the run's listing
         found: list[Manifest] = []
         problems: list[LoadProblem] = []
         if through is None:
