@@ -62,7 +62,11 @@ def collected(parsed: Parsed, out: list[Manifest], problems: list[LoadProblem]) 
     documents, found = parsed
     problems.extend(found)
     for document in documents:
-        out.extend(_objects(document))
+        kind = document.data.get("kind")
+        if type(kind) is str and not kind.endswith("List") and type(document.data.get("apiVersion")) is str:
+            out.append(document)  # what ``_objects`` gives it, without a generator per document
+        else:
+            out.extend(_objects(document))
 
 
 def documents_of(text: str, shown: str) -> Parsed:
