@@ -7,7 +7,7 @@ from __future__ import annotations
 import yaml
 
 from ownlint.loaders.kubernetes.construct import construct
-from ownlint.loaders.kubernetes.documents import DOCUMENT_START, Manifest
+from ownlint.loaders.kubernetes.manifest import DOCUMENT_START, Manifest
 from ownlint.loaders.kubernetes.schema import ManifestLoader
 from ownlint.loaders.nesting import MAX_DEPTH, too_deep
 from ownlint.model import LoadProblem

@@ -8,34 +8,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import field
 from functools import cache
 from typing import Any
 
 from ownlint.loaders.files import without_lone_surrogates
+from ownlint.loaders.kubernetes.manifest import DOCUMENT_START as DOCUMENT_START
+from ownlint.loaders.kubernetes.manifest import Manifest as Manifest
+from ownlint.loaders.kubernetes.manifest import Parsed as Parsed
 from ownlint.loaders.nesting import MAX_DEPTH, json_too_deep
-from ownlint.model import LoadProblem, Place
-from ownlint.records import record
+from ownlint.model import LoadProblem
 
 JSON_START = re.compile(r"[ \t\r\n]*\{")
-DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)  # a `---` line: where a document begins
-
-
-@record(frozen=True, slots=True)
-class Manifest:
-    """One Kubernetes object as found: its data, file, first and last line, and key lines; built by a
-    kustomization: where the label and annotation keys it set come from, and the kustomization (instance)."""
-
-    data: dict[str, Any]
-    file: str
-    line: int
-    end_line: int
-    lines: dict[tuple[str, ...], int]
-    origins: dict[tuple[str, ...], Place] = field(default_factory=dict)
-    instances: tuple[str, ...] = ()
-
-
-Parsed = tuple[list[Manifest], list[LoadProblem]]  # a file's documents (objects) and the problems that stopped parsing
 Parse = Callable[[str, str], Parsed]  # a file's text and name -> what parsing it gave
 
 
