@@ -74,7 +74,7 @@ def test_scalars_follow_the_yaml_1_2_core_schema() -> None:
 def test_the_core_schema_loader_keeps_libyaml() -> None:
     import yaml
 
-    from ownlint.loaders.kubernetes import documents as module
+    from ownlint.loaders.kubernetes import composing as module
 
     if hasattr(yaml, "CSafeLoader"):
         assert issubclass(module.ManifestLoader, yaml.CSafeLoader)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from tests.conftest import FIXTURES, write_tree
 
-from ownlint.loaders.kubernetes import documents
+from ownlint.loaders.kubernetes import composing, documents
 from ownlint.loaders.kubernetes.schema import ManifestLoader
 from ownlint.loaders.nesting import too_deep
 
@@ -83,7 +83,7 @@ def _parsed(text: str) -> Any:
 
 def _old(monkeypatch: pytest.MonkeyPatch) -> None:
     """PyYAML's own constructor and resolver, as the loader used them before."""
-    monkeypatch.setattr(documents, "construct", lambda loader, node: loader.construct_document(node))
+    monkeypatch.setattr(composing, "construct", lambda loader, node: loader.construct_document(node))
     monkeypatch.setattr(ManifestLoader, "resolve", yaml.resolver.BaseResolver.resolve)
 
 
@@ -118,7 +118,7 @@ def _naive(node: yaml.Node) -> Any:
 def test_the_comparison_sees_a_construction_that_differs(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The equivalence above can fail: a walk that ignored aliases, merges or ``0o``/``0x`` integers is caught."""
     before = _parsed(TRICKY[name])
-    monkeypatch.setattr(documents, "construct", lambda loader, node: _naive(node))
+    monkeypatch.setattr(composing, "construct", lambda loader, node: _naive(node))
     assert _parsed(TRICKY[name]) != before
 
 
@@ -163,7 +163,7 @@ KEYS = {
 
 
 def _old_key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
-    """The key lines as ``documents._key_lines`` found them before (a generator per lookup)."""
+    """The key lines as ``composing._key_lines`` found them before (a generator per lookup)."""
 
     def child(node: yaml.Node | None, path: tuple[str, ...]) -> yaml.Node | None:
         for name in path:
@@ -200,7 +200,7 @@ def test_key_lines_are_found_as_before_in_the_same_order() -> None:
         except (yaml.YAMLError, RecursionError):
             continue
         for node in nodes:
-            assert list(documents._key_lines(node).items()) == list(_old_key_lines(node).items()), text
+            assert list(composing._key_lines(node).items()) == list(_old_key_lines(node).items()), text
             compared += 1
     assert compared > 100
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
 from ownlint.errors import OwnlintError
 from ownlint.loaders.charts import is_chart as is_chart
@@ -87,8 +86,8 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
         if os.path.isfile(path):
             _classify(path, path.name, found, sorting)  # named on the command line: read, link or not
             continue
-        for directory, base, entries in _walk(path, lambda error: _unlisted(found, error)):
-            _walked(directory, base, entries, found, sorting, real_root)
+        for directory, base, entries, parts in _walk(path, lambda error: _unlisted(found, error)):
+            _walked(directory, base, entries, parts, found, sorting, real_root)
     found.terraform = _sorted(sorting.terraform)
     found.manifests = _sorted(sorting.manifests)
     found.plan_like = _sorted(sorting.plan_like)
@@ -109,27 +108,39 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
     return found
 
 
+Ordered = tuple[tuple[str, ...], Path]  # a file found and its ``_PATH_ORDER``
+
+
 @record()
 class _Sorting:
-    """The files found, before they are sorted."""
+    """The files found, before they are sorted (each with its order key)."""
 
-    terraform: list[Path] = field(default_factory=list)
-    manifests: list[Path] = field(default_factory=list)
-    plan_like: list[Path] = field(default_factory=list)
-    not_terraform: list[Path] = field(default_factory=list)
-    terragrunt: list[Path] = field(default_factory=list)
+    terraform: list[Ordered] = field(default_factory=list)
+    manifests: list[Ordered] = field(default_factory=list)
+    plan_like: list[Ordered] = field(default_factory=list)
+    not_terraform: list[Ordered] = field(default_factory=list)
+    terragrunt: list[Ordered] = field(default_factory=list)
 
 
 # Path's own order (what its __lt__ compares), as a key: no Python-level call per comparison
-_PATH_ORDER: Callable[[Path], Any] = (
+_PATH_ORDER: Callable[[Path], tuple[str, ...]] = (
     attrgetter("parts") if sys.version_info < (3, 12) else lambda p: tuple(str(p).split(os.sep))
 )
 
 
-def _sorted(paths: list[Path]) -> list[Path]:
+def _child_order(parts: tuple[str, ...] | None, prefix: str) -> Callable[[str], tuple[str, ...]]:
+    """``_PATH_ORDER`` of the child ``name`` of a walked directory (``prefix + name`` as text) whose ``parts`` the
+    walk knows (before 3.12 ``Path.parts`` is made on first use, through an AttributeError pathlib catches: a few
+    microseconds a file)."""
+    if parts is not None:
+        return lambda name: (*parts, name)
+    return lambda name: tuple((prefix + name).split(os.sep))
+
+
+def _sorted(found: list[Ordered]) -> list[Path]:
     """The paths without repeats in ``Path`` order: by their order keys, in C (hashing thousands of paths or
     comparing them cost more than sorting them; two POSIX paths are equal when their parts are)."""
-    unique = dict(zip(map(_PATH_ORDER, paths), paths, strict=True))  # hashable keys: tuples
+    unique = dict(found)  # hashable keys: tuples
     return [path for _, path in sorted(unique.items())]
 
 
@@ -137,13 +148,15 @@ def _walked(
     directory: str,
     base: Path,
     entries: list[os.DirEntry[str]],
+    parts: tuple[str, ...] | None,
     found: Discovered,
     sorting: _Sorting,
     real_root: Path,
 ) -> None:
     """Sort the files of one walked directory (``entries``, but its subdirectories, in name order; ``base``:
-    the directory as a ``Path``, its files' paths made from it: cheaper than each from its text)."""
-    child = children(base)
+    the directory as a ``Path``, its files' paths made from it: cheaper than each from its text; ``parts``: its
+    ``Path.parts`` before 3.12)."""
+    child, order = children(base), _child_order(parts, _prefix(directory))
     shown: str | None = None  # the directory as problems name it: resolved once, for all its files
     for entry in entries:
         name = entry.name
@@ -155,14 +168,14 @@ def _walked(
             if links_outside(child(name), real_root):
                 found.outside_links.append(child(name))  # named on the command line, it would be read
             else:
-                _classify(child(name), name, found, sorting)
+                _classify(child(name), name, found, sorting, key=order(name))
             continue
         if not (name.endswith(_OURS) or name in TFVARS or name == KUSTOMIZATION):  # a name _classify sorts by
             continue
         if shown is None:
             shown = relative(found.root, base)
         plain = f"{shown}/{name}" if shown else name  # as relative() of the file: it is no link
-        _classify(child(name), name, found, sorting, plain, _regular_entry(entry))
+        _classify(child(name), name, found, sorting, plain, _regular_entry(entry), order(name))
 
 
 def _prefix(directory: str) -> str:
@@ -201,15 +214,15 @@ def _shown_text(relative_path: str) -> str:
 
 def _walk(
     directory: Path, refused: Callable[[OSError], None] | None = None
-) -> list[tuple[str, Path, list[os.DirEntry[str]]]]:
+) -> list[tuple[str, Path, list[os.DirEntry[str]], tuple[str, ...] | None]]:
     """``os.walk`` top-down in name order without the skipped directories: each directory (a text path as
-    ``Path`` gives it, and that ``Path``) with its entries but subdirectories, in name order. Symlinked
-    directories are never entered; ``refused`` hears of each directory that cannot be listed. Without
-    recursion: deep trees."""
-    walked: list[tuple[str, Path, list[os.DirEntry[str]]]] = []
-    pending = [(str(directory), directory)]
+    ``Path`` gives it, that ``Path``, and before 3.12 its ``parts``, each a step longer than its parent's) with
+    its entries but subdirectories, in name order. Symlinked directories are never entered; ``refused`` hears of
+    each directory that cannot be listed. Without recursion: deep trees."""
+    walked: list[tuple[str, Path, list[os.DirEntry[str]], tuple[str, ...] | None]] = []
+    pending = [(str(directory), directory, directory.parts if sys.version_info < (3, 12) else None)]
     while pending:
-        current, base = pending.pop()
+        current, base, parts = pending.pop()
         try:
             with os.scandir(current) as listing:
                 entries = list(listing)
@@ -230,10 +243,16 @@ def _walk(
             elif entry.name not in SKIPPED_DIRS:
                 dirs.append(entry)
         names.sort(key=_BY_NAME)
-        walked.append((current, base, names))
+        walked.append((current, base, names, parts))
         dirs.sort(key=_BY_NAME, reverse=True)  # popped in name order
         prefix, child = _prefix(current), children(base)
-        pending.extend([(prefix + d.name, child(d.name)) for d in dirs if not entry_is_link(d)])
+        pending.extend(
+            [
+                (prefix + d.name, child(d.name), (*parts, d.name) if parts is not None else None)
+                for d in dirs
+                if not entry_is_link(d)
+            ]
+        )
     return walked
 
 
@@ -245,15 +264,22 @@ _OURS = (".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json", ".hcl", *MANIFE
 
 
 def _classify(
-    file: Path, name: str, found: Discovered, sorting: _Sorting, plain: str | None = None, regular: bool | None = None
+    file: Path,
+    name: str,
+    found: Discovered,
+    sorting: _Sorting,
+    plain: str | None = None,
+    regular: bool | None = None,
+    key: tuple[str, ...] | None = None,
 ) -> None:
-    """Sort ``file`` by its ``name``; ``plain`` is its ``relative`` path and ``regular`` whether it is a regular
-    file, when the walk knows them already."""
+    """Sort ``file`` by its ``name``; ``plain`` is its ``relative`` path, ``regular`` whether it is a regular
+    file and ``key`` its ``_PATH_ORDER``, when the walk knows them already."""
     terraform = name.endswith((".tf", ".tf.json", ".auto.tfvars", ".auto.tfvars.json")) or name in TFVARS
+    ordered = (key if key is not None else _PATH_ORDER(file), file)
     if name == TERRAGRUNT_UNIT:
-        sorting.terragrunt.append(file)
+        sorting.terragrunt.append(ordered)
     elif name.endswith(".hcl") and name != TERRAFORM_LOCK:
-        sorting.not_terraform.append(file)
+        sorting.not_terraform.append(ordered)
     if not terraform and not name.endswith(MANIFEST_SUFFIXES) and name != KUSTOMIZATION:
         return
     if plain is None:
@@ -264,13 +290,13 @@ def _classify(
     elif not (regular if regular is not None else _regular(file)):  # a FIFO or device: would block
         found.problems.append(LoadProblem(where, 1, "not a regular file: not read"))
     elif terraform:
-        sorting.terraform.append(file)
+        sorting.terraform.append(ordered)
     elif name.endswith(".json") and is_plan_json(file):
-        sorting.plan_like.append(file)
-    elif is_helm_template(file):
+        sorting.plan_like.append(ordered)
+    elif "templates" in ordered[0][:-1] and is_helm_template(file):  # its first test, on the parts known here
         found.helm_templates.append(file)
     else:
-        sorting.manifests.append(file)
+        sorting.manifests.append(ordered)
 
 
 def _regular(path: Path) -> bool:

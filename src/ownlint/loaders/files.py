@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from ownlint.model import LoadProblem
@@ -90,9 +91,27 @@ def links_outside(path: Path, top: Path) -> bool:
 
 def children(directory: Path) -> Callable[[str], Path]:
     """``directory / name`` for names a listing gave (one part each, never "." nor ".."): through pathlib's own
-    helper for that where it has one (not parsed again: thousands of files), else by joining."""
+    helper for that where it has one (not parsed again: thousands of files), else by joining. Before 3.12 that
+    helper leaves the path's text to be made when first asked for (every file's is), through an AttributeError
+    pathlib raises and catches, a few microseconds each: the text is given here, as 3.12's helper gives it."""
     made = getattr(directory, "_make_child_relpath", None)
-    return made if callable(made) else directory.joinpath
+    if not callable(made):
+        return directory.joinpath
+    if not _TEXT_ON_FIRST_USE:
+        return made  # type: ignore[no-any-return]
+    text = str(directory)
+    prefix = "" if text == os.curdir else text if text.endswith(os.sep) else text + os.sep  # as pathlib joins
+
+    def child(name: str) -> Path:
+        path: Any = made(name)
+        path._str = prefix + name
+        return path  # type: ignore[no-any-return]
+
+    return child
+
+
+# pathlib before 3.12: ``_str`` made by ``__str__`` on first use, a slot nothing but ``__str__`` sets
+_TEXT_ON_FIRST_USE = sys.version_info < (3, 12) and "_str" in getattr(PurePath, "__slots__", ())
 
 
 def parents(files: Iterable[Path]) -> set[Path]:
@@ -214,6 +233,28 @@ def resolved(path: Path) -> Path:
     return path if found == text else Path(found)  # already real (most discovered files): no new Path
 
 
+def real_parents(files: Iterable[str]) -> list[str | None]:
+    """Each file's real directory (``os.path.dirname(os.path.realpath(file))``) when no link is on its way, the
+    file itself none, else None (resolved by the caller); each directory worked out once (thousands of files)."""
+    if not _RUNS:
+        return [None for _ in files]
+    paths = _RUNS[-1]
+    bases: dict[str, str | None] = {}
+    found: list[str | None] = []
+    climb = f"{os.sep}{os.pardir}{os.sep}"
+    for file in files:
+        head, sep, name = file.rpartition(os.sep)
+        directory = head or sep  # "" (the working directory) or the root
+        base = bases.get(directory, "")
+        if base == "":
+            base = bases[directory] = _link_free(paths, directory) if climb not in f"{directory}{os.sep}" else None
+        if base is None or name in ("", os.curdir, os.pardir) or _listed_link(paths, base, name):
+            found.append(None)
+        else:
+            found.append(base)
+    return found
+
+
 def is_link(path: str) -> bool:
     """``os.path.islink(path)``, from its directory's listing when the directory was reached without a link."""
     if not _RUNS or f"{os.sep}{os.pardir}{os.sep}" in f"{path}{os.sep}":  # the kernel climbs out of a file: ENOTDIR
@@ -224,6 +265,18 @@ def is_link(path: str) -> bool:
     if base is None or name in ("", os.curdir):
         return os.path.islink(path)
     return _listed_link(paths, base, name)
+
+
+def links_in(directory: str) -> Callable[[str], bool]:
+    """``is_link`` of an entry of ``directory`` (an absolute path) by its name (one part, never "" nor "."):
+    the directory resolved once for all its files, not once each."""
+    if not _RUNS or f"{os.sep}{os.pardir}{os.sep}" in f"{directory}{os.sep}":
+        return lambda name: is_link(os.path.join(directory, name))
+    paths = _RUNS[-1]
+    base = _link_free(paths, directory)
+    if base is None:
+        return lambda name: os.path.islink(os.path.join(directory, name))
+    return lambda name: _listed_link(paths, base, name)
 
 
 def _listed_link(paths: _Paths, directory: str, name: str) -> bool:

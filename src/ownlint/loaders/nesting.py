@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import re
 
-import yaml
-
 MAX_DEPTH = 1000  # far beyond any manifest or config; well within the C stack
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # the indicators that can start a block collection: "- ", "? " and "key: " (followed by a blank or the end)
 _BLOCK_INDICATOR = re.compile(r"[-?:](?![^\s\0])")
 _DOCUMENT_START = re.compile(r"^---(?![^\s\0])", re.M)
@@ -76,10 +73,13 @@ def _indented_within(text: str, columns: int) -> bool:
 
 
 def _deepest_line(text: str, limit: int) -> int | None:
-    """The line of the first collection deeper than ``limit``, from the parser's events (no composing)."""
+    """The line of the first collection deeper than ``limit``, from the parser's events (no composing); PyYAML
+    imported here, only for text that may be deep (a warm run that parses nothing never imports it)."""
+    import yaml
+
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > limit:

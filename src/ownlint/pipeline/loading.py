@@ -15,7 +15,7 @@ from ownlint.config import Config, config_at_ref, config_top, find_config, load_
 from ownlint.errors import OwnlintError
 from ownlint.inputs import STDIN, Inputs
 from ownlint.loaders.discovery import Discovered, discover
-from ownlint.loaders.files import one_run, parent_of, relative, resolved
+from ownlint.loaders.files import one_run, parent_of, real_parents, relative, resolved
 from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resource, Suppression
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
@@ -121,7 +121,7 @@ def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) ->
     """The Terraform of the run and the terragrunt units on its path; their loaders are imported only when
     there is something for them to read (a pre-commit run of manifests never imports the HCL parser)."""
     directory_of = _directories(found.terraform)  # resolved once: thousands of files
-    modules = frozenset(directory_of.values())  # a named module file: units may use it
+    modules = frozenset(directory_of)  # a named module file: units may use it
     grunt: tuple[LoadResult, tuple[str, ...]] = (LoadResult(), ())
     instantiated: set[Path] = set()  # by a unit: not also a root module with its defaults
     if found.terragrunt or (modules and any(True for _ in found.terragrunt_context)):
@@ -137,7 +137,9 @@ def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) ->
 
         terraform = load_terraform(
             found.root,
-            [f for f in found.terraform if directory_of[f] not in instantiated],
+            [f for f, d in zip(found.terraform, directory_of, strict=True) if d not in instantiated]
+            if instantiated
+            else list(found.terraform),
             inputs.terraform,
             inputs.jobs,
             inputs.max_file_bytes,
@@ -148,10 +150,19 @@ def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) ->
     return _with_units(terraform, *grunt, found)
 
 
-def _directories(files: list[Path]) -> dict[Path, Path]:
-    """Each file's real directory (``resolved(file).parent``): one ``Path`` per directory, not per file."""
+def _directories(files: list[Path]) -> list[Path]:
+    """Each file's real directory (``resolved(file).parent``), in order: one ``Path`` per directory, not per file,
+    and no file's ``Path`` hashed (pathlib makes a hash on first use, through an AttributeError it catches)."""
     parent = parent_of()
-    return {file: parent(resolved(file)) for file in files}
+    made: dict[str, Path] = {}
+    found: list[Path] = []
+    for file, real in zip(files, real_parents(map(str, files)), strict=True):
+        if real is None:  # a link on its way: resolved as ``Path.resolve`` does (a loop is an error)
+            found.append(parent(resolved(file)))
+        else:
+            directory = made.get(real)
+            found.append(directory if directory is not None else made.setdefault(real, Path(real)))
+    return found
 
 
 def _kubernetes(

@@ -18,28 +18,28 @@ construction left to PyYAML (dates, binary, sets, keys that are not text, aliase
 The directory checks and the entry I/O are ``terraform/store``'s (this user's 0700 directory outside the
 scanned repository; regular files only, no link, no FIFO, size limited; written to a temporary file and
 renamed; pruned). An entry is used only when its key material (format, ownlint's version and code, PyYAML's
-version and backend, the repository, the bucket) and its checksum match; one of another shape is ignored.
+files, the repository, the bucket) and its checksum match; one of another shape is ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
+import importlib.util
 import json
 import os
 import zlib
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ownlint import __version__
 from ownlint.loaders.kubernetes.documents import Manifest, Parsed
 from ownlint.loaders.terraform.store import EntryStore, code_digest
 from ownlint.model import LoadProblem
 
-FORMAT = 4  # bump when an entry's shape or name changes
-# another PyYAML may read a text otherwise; the schema is part of the key (YAML 1.1's `on`/`=` would be stale)
-BACKEND = f"yaml-{yaml.__version__}-{'libyaml' if getattr(yaml, '__with_libyaml__', False) else 'python'}-core12"
+FORMAT = 5  # bump when an entry's shape or name changes
+SCHEMA = "core12"  # the schema is part of the key (YAML 1.1's `on`/`=` would be stale)
 BUCKETS = 64  # entries per repository: a changed file rewrites one of them
 MAX_TEXT = 2 * 1024 * 1024  # a larger manifest is parsed each time (an entry stays small to rewrite)
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not written, nor read
@@ -115,7 +115,7 @@ class ManifestCache:
         return f"{self._prefix}{bucket:02x}"
 
     def _shared(self) -> dict[str, Any]:
-        version = {"format": FORMAT, "ownlint": __version__, "code": code_digest(), "backend": BACKEND}
+        version = {"format": FORMAT, "ownlint": __version__, "code": code_digest(), "backend": backend()}
         return {**version, "repository": self.repository}
 
     def _material(self, bucket: int) -> dict[str, Any]:
@@ -133,6 +133,32 @@ def merged(stored: Stored, parsed: Stored) -> Stored:
     for directory, files in parsed.items():
         result[directory] = {**result.get(directory, {}), **files}
     return result
+
+
+@cache
+def backend() -> str:
+    """The YAML parser entries are made with, told without importing it (a warm run parses nothing; PyYAML's import
+    cost a seventh of a warm one-file check): its package's ``__init__.py`` (path, size, modification time: another
+    release or install rewrites it) and its libyaml extension modules beside it (the C loader parses when one is
+    there, PyYAML's own otherwise: another may read a text otherwise), and the schema."""
+    spec = importlib.util.find_spec("yaml")  # found, not imported
+    origin = spec.origin if spec is not None and spec.origin else ""
+    package = os.path.dirname(origin)
+    try:
+        names = sorted(n for n in os.listdir(package) if n.startswith("_yaml.")) if package else []
+    except OSError:
+        names = []
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    files = [origin, *(os.path.join(package, n) for n in names if n.endswith(suffixes))]
+    return "|".join([*map(_file, files), SCHEMA])
+
+
+def _file(path: str) -> str:
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return path
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def _key(material: dict[str, Any]) -> str:
@@ -160,8 +186,8 @@ def decoded(stored: Any, shown: str) -> Parsed | None:
             return None
         data, line, end_line, keys = item
         lines = _key_lines(keys)
-        if not _lines(line, end_line) or lines is None:
-            return None
+        if not (type(line) is int and type(end_line) is int and line >= 0 and end_line >= 0) or lines is None:
+            return None  # (as ``_lines`` tells, without a generator per document)
         documents.append(Manifest(data, shown, line, end_line, lines))
     problems = []
     for problem in found:

@@ -9,20 +9,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
 
 from ownlint.loaders.discovery import is_chart
 from ownlint.loaders.files import MAX_FILE_BYTES, links_outside, relative
 from ownlint.loaders.kubernetes.documents import DOCUMENT_START, Manifest, collect
 from ownlint.model import LoadProblem
+from ownlint.records import record
 
 RELEASE = "release"  # the release name helm renders with: fixed, never taken from the chart
 TIMEOUT = 60.0  # seconds for one chart
 SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.M)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HelmRun:
     """How charts are rendered: the helm binary (found by the command line), limits, values files by chart."""
 
@@ -32,7 +33,7 @@ class HelmRun:
     values: Mapping[Path, tuple[Path, ...]] = field(default_factory=dict)  # chart (resolved) -> values files
 
 
-@dataclass
+@record()
 class Rendered:
     """The objects of the charts rendered, the problems of those that could not be, and every template
     file they cover (the rest stay skipped, with a note)."""

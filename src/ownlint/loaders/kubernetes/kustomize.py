@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,10 @@ from ownlint.loaders.kubernetes.transform import (
     Obj,
     follow_templates,
 )
+from ownlint.loaders.kubernetes.users import NAMES as NAMES
 from ownlint.loaders.kubernetes.users import Users, kustomize_users
 from ownlint.model import LoadProblem, Place
+from ownlint.records import record
 
 _ATOMS = frozenset({str, int, float, bool, type(None)})  # YAML's values that cannot change: kept, not copied
 
@@ -53,14 +55,13 @@ def copied(value: Any, memo: dict[int, Any] | None = None) -> Any:
     return copy.deepcopy(value, memo)
 
 
-NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_NESTING = 30  # kustomizations within kustomizations: deeper is refused, as a located problem
 MAX_EXPANSIONS = 2000  # kustomizations one build expands: a diamond of bases used twice per level is refused
 MAX_OBJECTS = 20000  # objects one build may hold: a base fanned out many times over is refused
 REMOTE = ("://", "git@", "github.com/", "gitlab.com/", "bitbucket.org/")
 
 
-@dataclass
+@record()
 class Built:
     """What the kustomizations built: manifests, the files they used, problems and notes."""
 
@@ -84,12 +85,15 @@ def build_all(
     context: Iterable[Path] = (),
     bound: Path | None = None,
     known: Mapping[str, Parsed] | None = None,
+    users: Users | None = None,
 ) -> Built:
     """Every kustomization among ``files`` built; those another one uses only as part of that one. With
     ``context`` (the repository's kustomization files, inside the real directory ``bound``), ``files`` that
-    kustomizations elsewhere use are built only as the top-level ones among those build them. ``known``: the
-    objects and problems of the files this run read already, by the name shown (not read and parsed again)."""
-    users = kustomize_users(files, context, bound, max_bytes) if bound is not None else Users()
+    kustomizations elsewhere use are built only as the top-level ones among those build them (``users``: those
+    ``kustomize_users`` found already). ``known``: the objects and problems of the files this run read already,
+    by the name shown (not read and parsed again)."""
+    if users is None:
+        users = kustomize_users(files, context, bound, max_bytes) if bound is not None else Users()
     builder = _Builder(root.resolve(), root, max_bytes, known or {})
     found = sorted({p.resolve().parent for p in files if p.name in NAMES} - users.used)
     for directory in found:

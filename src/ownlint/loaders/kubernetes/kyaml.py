@@ -3,27 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.nesting import MAX_DEPTH, too_deep
 from ownlint.model import LoadProblem
 
-try:  # libyaml is several times faster; the pure-Python loader is the fallback
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    import yaml
 
 Lines = dict[tuple[Any, ...], int]
 
 
 def load_yaml(text: str, shown: str, many: bool = False) -> tuple[Any, Lines] | LoadProblem:
-    """The document (``many``: the list of documents, their key paths starting with the document's index)."""
+    """The document (``many``: the list of documents, their key paths starting with the document's index).
+    PyYAML is imported here: a check that builds no kustomization never needs it."""
+    import yaml
+
     deep = too_deep(text)
     if deep is not None:
         return LoadProblem(shown, deep, f"invalid YAML: nested more than {MAX_DEPTH} levels deep; not parsed")
-    loader = SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml is several times faster
     documents: list[Any] = []
     lines: Lines = {}
     try:
@@ -49,6 +48,8 @@ def load_yaml(text: str, shown: str, many: bool = False) -> tuple[Any, Lines] | 
 
 
 def _walk(node: yaml.Node, prefix: tuple[Any, ...], lines: Lines) -> None:
+    import yaml
+
     pending = [(node, prefix)]
     while pending:
         current, path = pending.pop()

@@ -4,7 +4,8 @@ and the Namespaces the repository defines elsewhere for the objects named."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,17 +14,18 @@ from ownlint.collector import uncollected
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
 from ownlint.loaders.kubernetes.documents import Manifest, Parsed, collect, name_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
-from ownlint.loaders.kubernetes.kustomize import build_all
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
-from ownlint.loaders.kubernetes.reading import Bucket, buckets, files_of, read_buckets
+from ownlint.loaders.kubernetes.reading import Bucket, OneByOne, buckets, files_of, read_buckets
 from ownlint.loaders.kubernetes.resources import resources
 from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
+from ownlint.loaders.kubernetes.users import NAMES, Users, kustomize_users
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES, counter, run_chunks
 from ownlint.suppressions.parse import ANNOTATION, annotation_suppressions
 
 if TYPE_CHECKING:
     from ownlint.loaders.kubernetes.cached import ManifestCache
+    from ownlint.loaders.kubernetes.kustomize import Built
 
 NAMESPACE_KIND = re.compile(r"^\s*kind:\s*[\"']?Namespace[\"']?\s*$|\"kind\"\s*:\s*\"Namespace\"", re.M)
 STDIN_NAME = "<stdin>"  # standard input, as findings name it
@@ -88,13 +90,12 @@ def _load(
         manifests.extend(found)
         problems.extend(problem)
         read_now[shown] = (found, problem)
-    if cache is not None and written:
-        cache.store.written = written
-        cache.prune()
+    if cache is not None:
+        cache.store.written += written
     manifests.extend(rendered)
     shown_files.extend(sorted({m.file for m in rendered}))
-    built = build_all(root, list(files), max_bytes, kustomizations, bound, read_now)
-    if built.used:  # what kustomizations build is checked as their instances, never file by file
+    built = _built(root, list(files), max_bytes, kustomizations, bound, read_now)
+    if built is not None and built.used:  # what kustomizations build is checked as their instances, never file by file
         manifests = [m for m in manifests if m.file not in built.used] + built.manifests
         problems = [p for p in problems if p.file not in built.used] + _unique(built.problems)
     if stdin_text is not None:
@@ -103,14 +104,34 @@ def _load(
     placed = [(m, tool_config(m.data) is not None) for m in manifests]
     tools = [m for m, tool in placed if tool]
     manifests = deployed_namespaces([m for m, tool in placed if not tool])
-    namespaces = _context_namespaces(root, context, manifests, max_bytes)
+    namespaces = _context_namespaces(root, context, manifests, max_bytes, cache)
+    if cache is not None:
+        cache.prune()  # when an entry was written
     return LoadResult(
         resources=tuple(merged_instances(resources(manifests, namespaces))),
         problems=tuple(problems),
-        notes=tuple(dict.fromkeys((*built.notes, *tool_config_note(tools)))),
+        notes=tuple(dict.fromkeys((*(built.notes if built is not None else ()), *tool_config_note(tools)))),
         files=tuple(shown_files),
         suppressions=tuple(dict.fromkeys(s for manifest in manifests for s in _suppressions(manifest))),
     )
+
+
+def _built(
+    root: Path,
+    files: list[Path],
+    max_bytes: int,
+    kustomizations: Iterable[Path],
+    bound: Path | None,
+    known: Mapping[str, Parsed],
+) -> Built | None:
+    """What ``kustomize.build_all`` builds, or None when there is nothing to build: no kustomization named, none
+    elsewhere using the files named (the builder and its transformers are imported only for one to build)."""
+    users = kustomize_users(files, kustomizations, bound, max_bytes) if bound is not None else Users()
+    if not users.tops and not any(p.name in NAMES for p in files):
+        return None
+    from ownlint.loaders.kubernetes.kustomize import build_all
+
+    return build_all(root, files, max_bytes, kustomizations, bound, known, users)
 
 
 def _unique(problems: list[LoadProblem]) -> list[LoadProblem]:
@@ -130,27 +151,36 @@ def _manifest_cache(root: Path, cache_dir: str) -> ManifestCache | None:
 
 
 def _context_namespaces(
-    root: Path, context: Iterable[Path], manifests: list[Manifest], max_bytes: int = MAX_FILE_BYTES
+    root: Path,
+    context: Iterable[Path],
+    manifests: list[Manifest],
+    max_bytes: int = MAX_FILE_BYTES,
+    cache: ManifestCache | None = None,
 ) -> list[Manifest]:
     """The Namespaces defined in ``context`` files that ``manifests`` are placed in and do not define:
-    a text search picks the few files worth parsing (a pre-commit run names one file of thousands)."""
+    a text search picks the few files worth parsing (a pre-commit run names one file of thousands), parsed
+    through the ``cache`` when there is one (a warm pre-commit run of a manifest then imports no YAML parser)."""
     used = {_namespace_of(m.data) or "default" for m in manifests if m.data["kind"] not in CLUSTER_SCOPED}
     wanted = used - {name_of(m.data) for m in manifests if m.data["kind"] == "Namespace"}
     found: list[Manifest] = []
     if not wanted:
         return found
+    through = OneByOne(cache, time.time_ns()) if cache is not None else None  # before any file is looked at
     for path in context:
         text = read_text(path, path.name, max_bytes)
         if isinstance(text, LoadProblem) or not any(n in text for n in wanted) or not NAMESPACE_KIND.search(text):
             continue
         documents: list[Manifest] = []
-        collect(relative(root, path), text, documents, [])  # problems there are not this run's
+        parse = through.parse(str(path)) if through is not None else None
+        collect(relative(root, path), text, documents, [], parse)  # problems there are not this run's
         for document in documents:
             if document.data["kind"] == "Namespace" and name_of(document.data) in wanted:
                 found.append(document)
                 wanted.discard(name_of(document.data))  # the nearest definition stands
         if not wanted:
             break
+    if through is not None:
+        through.save()
     return found
 
 

@@ -10,12 +10,13 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+
+from ownlint.records import record
 
 ERROR_BYTES = 4096  # what is read of the error output: its first line is quoted
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ran:
     """What a tool did: its exit code (None: it was stopped), its output, and why it failed (or None)."""
 

@@ -8,13 +8,16 @@ import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ownlint.loaders.files import is_link, read_text, relative
+from ownlint.loaders.files import links_in, read_text, relative, status_read
 from ownlint.loaders.identity import identity, settled
 from ownlint.loaders.kubernetes.documents import Manifest, Parse, Parsed, collect, collected, documents_of
 from ownlint.loaders.kubernetes.documents import parsed as parsed_documents
 from ownlint.model import LoadProblem
+
+if TYPE_CHECKING:
+    from ownlint.loaders.kubernetes.cached import ManifestCache, Stored
 
 
 class Bucket(NamedTuple):
@@ -52,17 +55,23 @@ def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Ma
 
     started = time.time_ns()  # before any file is looked at: what changed since is not recorded as settled
     results = []
+    caches: dict[tuple[str, str], ManifestCache] = {}  # one per setup (all tasks share one): its key made once
     for task in tasks:
-        cache = ManifestCache(Path(task.cache[0]), task.cache[1]) if task.cache is not None else None
+        cache = None
+        if task.cache is not None:
+            cache = caches.get(task.cache)
+            if cache is None:
+                cache = caches[task.cache] = ManifestCache(Path(task.cache[0]), task.cache[1])
         stored = cache.read(task.number) if cache is not None else {}
         parsed: dict[str, dict[str, list[Any]]] = {}
         found = []
         for directory, names in task.directories:
             through = Through(stored.get(directory, {}), parsed, directory, started) if cache is not None else None
             found.extend(_read_directory(Path(task.root), directory, names, task.limit, through))
+        written = cache.store.written if cache is not None else 0
         if cache is not None and parsed:
             cache.write(task.number, merged(stored, parsed))
-        results.append((found, cache.store.written if cache is not None else 0))
+        results.append((found, cache.store.written - written if cache is not None else 0))
     return results
 
 
@@ -70,11 +79,12 @@ def _read_directory(
     root: Path, directory: str, names: list[tuple[int, str]], limit: int, through: Through | None
 ) -> list[tuple[int, str, list[Manifest], list[LoadProblem]]]:
     """Each file's place, name as shown, objects and problems (YAML parsed ``through`` the cache)."""
-    shown_directory = relative(root, Path(directory))
+    shown_directory = relative(root, directory)
     results = []
+    link, prefix = links_in(directory), directory if directory.endswith(os.sep) else directory + os.sep
     for index, name in names:
-        path = os.path.join(directory, name)
-        shown = relative(root, Path(path)) if is_link(path) else _joined(shown_directory, name)  # the run's listing
+        path = prefix + name  # as os.path.join joins them
+        shown = relative(root, Path(path)) if link(name) else _joined(shown_directory, name)  # the run's listing
         found: list[Manifest] = []
         problems: list[LoadProblem] = []
         if through is None:
@@ -121,9 +131,10 @@ class Through:
                 collected(known, found, problems)
                 return
         recorded = now if info is not None and settled(info, self.started) else None
-        collect(shown, read_text(path, shown, limit), found, problems, self._parse(name, entry, recorded))
+        collect(shown, read_text(path, shown, limit), found, problems, self.parse(name, entry, recorded))
 
-    def _parse(self, name: str, entry: Any, recorded: str | None) -> Parse:
+    def parse(self, name: str, entry: Any, recorded: str | None) -> Parse:
+        """How the text of ``name`` is parsed: ``entry`` is its directory's (if any), ``recorded`` its identity."""
         from ownlint.loaders.kubernetes.cached import MAX_TEXT, decoded, digest, encoded
 
         def parse(text: str, shown: str) -> Parsed:
@@ -141,6 +152,39 @@ class Through:
             return documents, problems
 
         return parse
+
+
+class OneByOne:
+    """Files read one by one through the cache (those of the context that may define a Namespace, read as text
+    first to see whether they may): their documents from the entry of their directory when it holds their text's
+    digest, else parsed and recorded (``save`` writes the entries); ``started``: when the run began (ns)."""
+
+    def __init__(self, cache: ManifestCache, started: int) -> None:
+        self.cache = cache
+        self.started = started
+        self.stored: dict[int, Stored] = {}  # bucket -> its entry, read when first needed
+        self.parsed: dict[int, dict[str, dict[str, list[Any]]]] = {}
+
+    def parse(self, path: str) -> Parse:
+        """How the text of ``path`` (read in this run) is parsed."""
+        from ownlint.loaders.kubernetes.cached import bucket_of
+
+        directory, name = os.path.split(os.path.abspath(path))
+        number = bucket_of(directory)
+        if number not in self.stored:
+            self.stored[number] = self.cache.read(number)
+        files = self.stored[number].get(directory, {})
+        info = status_read(path)  # taken before it was read
+        recorded = identity(info) if info is not None and settled(info, self.started) else None
+        through = Through(files, self.parsed.setdefault(number, {}), directory, self.started)
+        return through.parse(name, files.get(name), recorded)
+
+    def save(self) -> None:
+        from ownlint.loaders.kubernetes.cached import merged
+
+        for number, parsed in self.parsed.items():
+            if parsed:
+                self.cache.write(number, merged(self.stored[number], parsed))
 
 
 def _stat(path: str) -> os.stat_result | None:

@@ -3,7 +3,6 @@ name prefix and suffix, labels, commonLabels, commonAnnotations, patchesJson6902
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,10 @@ from ownlint.loaders.kubernetes.kyaml import load_yaml
 from ownlint.loaders.kubernetes.patches import PatchError, json_patch, patched_by_id, selected, strategic_merge
 from ownlint.loaders.kubernetes.transform import Obj, set_keys, set_names, set_namespace
 from ownlint.model import LoadProblem, Place, PlaceKind
+from ownlint.records import record
 
 
-@dataclass
+@record()
 class Kust:
     """One kustomization file: its directory (real), file as shown, data and key lines."""
 

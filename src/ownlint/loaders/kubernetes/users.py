@@ -12,21 +12,22 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.files import read_text
 from ownlint.loaders.kubernetes.kyaml import load_yaml
 from ownlint.model import LoadProblem
+from ownlint.records import record
 
+NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # kustomize's names for its file
 MAX_CONTEXT = 10000  # kustomization files read for context: the rest lend none (their files are checked alone)
 _ANCESTOR = re.compile(r"""(?:^|[\s'"\[,])(?:\.\./)*\.\./?(?=[\s'"\],]|$)""", re.M)  # "..": names no directory
 _LISTS = ("resources", "bases", "components", "patchesStrategicMerge")
 _PATCHES = ("patches", "patchesJson6902")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Users:
     """The kustomization directories (real paths) to build for what was named: ``tops`` use it and nothing
     uses them; ``used``: those a user uses (built only as part of it)."""
@@ -35,7 +36,7 @@ class Users:
     used: frozenset[Path] = frozenset()
 
 
-@dataclass
+@record()
 class _Candidate:
     """A kustomization that may use a named file: its directory, its text, its resolved entries."""
 
@@ -50,7 +51,7 @@ def kustomize_users(named: Iterable[Path], context: Iterable[Path], bound: Path,
     files = {p.resolve() for p in named}
     if not files:
         return Users()
-    sought = files | {p.parent for p in files if p.name in _NAMES}
+    sought = files | {p.parent for p in files if p.name in NAMES}
     pending = list(_candidates(context, max_bytes))
     reached: dict[Path, frozenset[Path]] = {}
     frontier = set(sought)
@@ -72,9 +73,6 @@ def kustomize_users(named: Iterable[Path], context: Iterable[Path], bound: Path,
         frontier, pending = found, unmatched
     used = frozenset(t for targets in reached.values() for t in targets if t in sought)
     return Users(tuple(sorted(d for d in reached if d not in used)), used)
-
-
-_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def _candidates(context: Iterable[Path], max_bytes: int) -> Iterator[_Candidate]:
