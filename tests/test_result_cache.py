@@ -227,6 +227,10 @@ class _Entry:
         index, data, _ = packs.parsed(data, material)
         return material, [(name, directory, data[o : o + length]) for name, (o, length, directory) in index.items()]
 
+    def secret(self) -> bytes:
+        """The key the cache signs its entries with (beside its packs' subdirectories)."""
+        return (self.pack.parent.parent / "key").read_bytes()
+
     def read(self) -> bytes:
         return {name: blob for name, _, blob in self.items()[1]}[self.name]
 
@@ -248,12 +252,13 @@ def _entries(cache: Path, kind: str) -> dict[str, _Entry]:
     return found
 
 
-def _parts(data: bytes) -> tuple[Any, Any, Any]:
+def _parts(entry: _Entry) -> tuple[Any, Any, Any]:
     """An entry's key material, inputs and payload (the whole-JSON layout of format 1 read too)."""
+    data = entry.read()
     if data.startswith(b"{"):
         entry = json.loads(data)
         return entry["key"], entry["inputs"], entry["result"]
-    parts = results.read_entry(data)
+    parts = results.read_entry(data, entry.secret())
     assert parts is not None
     return parts
 
@@ -271,11 +276,11 @@ def _replaced(value: Any, old: str, new: str) -> Any:
 
 def _forge(entry: _Entry) -> None:
     """Make the entry say root B's bucket has another owner, as a valid entry (checksum and all)."""
-    material, inputs, payload = _parts(entry.read())
+    material, inputs, payload = _parts(entry)
     tree = marshal.loads(payload[0])
     assert "team-b" in str(codec.decode(tree))
     forged = marshal.dumps(_replaced(tree, "team-b", "team-forged"), codec.VERSION)
-    entry.write(results.entry_bytes(material, inputs, (forged, *payload[1:])))
+    entry.write(results.entry_bytes(material, inputs, (forged, *payload[1:]), entry.secret()))
 
 
 def _filled(tmp_path: Path) -> tuple[Path, Path, tuple[int, str, str]]:
@@ -295,6 +300,19 @@ def test_the_forgery_helper_makes_an_entry_that_would_be_used(tmp_path: Path) ->
     assert "team-forged" in forged[1]
 
 
+def test_an_entry_forged_with_a_recomputed_checksum_but_not_the_key_is_not_used(tmp_path: Path) -> None:
+    """The checksum anyone can recompute does not make an entry: only one signed with the cache's key is loaded
+    (a cache directory restored from elsewhere, e.g. a CI cache another run filled, holds no key of ours)."""
+    estate, cache, expected = _filled(tmp_path)
+    entry = _entries(cache, "root")["b"]
+    material, inputs, payload = _parts(entry)
+    tree = marshal.loads(payload[0])
+    forged = marshal.dumps(_replaced(tree, "team-b", "team-forged"), codec.VERSION)
+    body = marshal.dumps((material, inputs, (forged, *payload[1:])), codec.VERSION)
+    entry.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
+
+
 def test_an_edited_result_without_its_checksum_is_not_used(tmp_path: Path) -> None:
     estate, cache, expected = _filled(tmp_path)
     entry = _entries(cache, "root")["b"]
@@ -306,7 +324,7 @@ def test_an_entry_in_the_layout_of_format_1_is_not_used(tmp_path: Path) -> None:
     """One whole JSON object with its checksum inside (as format 1 wrote them), forged but intact."""
     estate, cache, expected = _filled(tmp_path)
     planted = _entries(cache, "root")["b"]
-    material, inputs, payload = _parts(planted.read())
+    material, inputs, payload = _parts(planted)
     forged = str(_replaced(payload, "team-b", "team-forged"))
     check = json.dumps([material, inputs, forged], separators=(",", ":"))
     entry = {"key": material, "inputs": inputs, "result": forged}

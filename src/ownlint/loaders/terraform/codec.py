@@ -8,7 +8,7 @@ checks), and one object met again as a reference to where it was written (instan
 resources their places). A model value is a tuple whose first item is its tag, bytes (which no value of the
 model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text.
 A frozen value is encoded once per payload (an equal place too) and so written once; decoding gives it back
-shared. Only data this encoder wrote is loaded (the result cache checks an entry's checksum first), and
+shared. Only data this encoder wrote is loaded (the result cache checks an entry's signature first), and
 decoding builds only the types above (anything else - a code object, a set, bytes out of place - is a
 ``ValueError``): nothing loaded is run.
 """

@@ -11,11 +11,12 @@ too (their module calls, for finding the roots), so a warm run parses nothing th
 
 An entry is used only when its key material matches (format, ownlint's version and code, the parser backend and its
 package versions, the scan root, the repository, the size limit, the directory, and for a root the root
-variable values given on the command line) and its checksum does. An entry is a line with the checksum of
-the rest, then as ``marshal`` data (loaded only once that checksum matches) its key (the digest of that
-material, which its pack part's line holds once for all its entries but the directory), the inputs and the
-result, its model values as ``codec`` bytes decoded only once the inputs match (a module directory's on its
-own: encoded once a run, decoded for the directories not replayed yet). Entries are kept in a few pack
+variable values given on the command line) and its signature does. An entry is a line with the signature of
+the rest (HMAC with the directory's own key: a planted entry is never loaded), then as ``marshal`` data (loaded
+only once that signature matches) its key (the digest of that material, which its pack part's line holds once
+for all its entries but the directory), the inputs and the result, its model values as ``codec`` bytes decoded
+only once the inputs match (a module directory's on its own: encoded once a run, decoded for the directories
+not replayed yet). Entries are kept in a few pack
 files, appended to (``packs``: creating a file per entry cost more than encoding it, rewriting a pack at
 each flush made the bytes written grow with the square of the estate); the directory and file I/O are
 ``store``'s (this user's 0700 directory beside the parse cache; regular files only, no link, no FIFO, size
@@ -27,6 +28,7 @@ evaluation.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.util
 import json
 import marshal
@@ -40,6 +42,7 @@ from ownlint import __version__
 from ownlint.loaders.terraform import cache as parse_cache
 from ownlint.loaders.terraform import codec
 from ownlint.loaders.terraform.loaded import DirectoryResult, LoadedTree, ParsedDirectory, RootResult
+from ownlint.loaders.terraform.outline_io import store_secret
 from ownlint.loaders.terraform.packs import Packs, bucket_of
 from ownlint.loaders.terraform.probes import ProbeContext, Recorder
 from ownlint.loaders.terraform.store import EntryStore, code_digest, usable_directory
@@ -63,7 +66,10 @@ def open_results(
 ) -> tuple[ResultCache | None, str | None]:
     """The result cache in ``directory`` (made 0700), or None with a note (see ``store.usable_directory``)."""
     usable, note = usable_directory(directory, context.repository, "result cache")
-    return (ResultCache(directory, backend, context, options_digest(overrides)), None) if usable else (None, note)
+    secret = store_secret(directory) if usable else None  # entries are signed with it: see ``entry_bytes``
+    if secret is None:
+        return None, note if not usable else f"result cache not used: {directory}/key is not this user's alone"
+    return ResultCache(directory, backend, context, options_digest(overrides), secret), None
 
 
 def options_digest(overrides: list[tuple[str, Binding]]) -> str:
@@ -95,20 +101,22 @@ def _installed_version(module: str, distribution: str) -> str:
     return ",".join(versions) or "?"
 
 
-def entry_bytes(key: str, inputs: list[tuple[str, ...]], payload: tuple[Any, ...]) -> bytes:
-    """An entry's bytes: the checksum of the rest, then its key (the digest of its key material: the material
+def entry_bytes(key: str, inputs: list[tuple[str, ...]], payload: tuple[Any, ...], secret: bytes) -> bytes:
+    """An entry's bytes: the signature of the rest (HMAC-SHA256 with the cache directory's key: a checksum anyone
+    could recompute would let an entry planted in the directory, e.g. a CI cache another run filled, through
+    to ``marshal``), then its key (the digest of its key material: the material
     itself, the same for every entry of a pack part but its directory, is in the part's line), the inputs and
     the payload (``_payload``: its model values as ``codec`` writes them, decoded only once the inputs match),
     as ``marshal`` data."""
     body = marshal.dumps((key, inputs, payload), codec.VERSION)
-    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    return hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body
 
 
-def read_entry(data: bytes) -> tuple[str, list[tuple[str, ...]], tuple[Any, ...]] | None:
-    """The key, the inputs and the payload of an intact entry (its checksum matches: only then is it loaded),
-    else None: one damaged or edited after it was written is not used."""
+def read_entry(data: bytes, secret: bytes) -> tuple[str, list[tuple[str, ...]], tuple[Any, ...]] | None:
+    """The key, the inputs and the payload of an intact entry (signed with ``secret``: only then is it loaded),
+    else None: one damaged, edited or written without the key is not used."""
     check, _, body = data.partition(b"\n")
-    if check != hashlib.sha256(body).hexdigest().encode():
+    if not hmac.compare_digest(check, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
         return None
     try:
         found = marshal.loads(body)
@@ -128,8 +136,9 @@ def read_entry(data: bytes) -> tuple[str, list[tuple[str, ...]], tuple[Any, ...]
 class ResultCache:
     """Entries per root module and per scanned directory under ``directory`` (checked by ``open_results``)."""
 
-    def __init__(self, directory: Path, backend: str, context: ProbeContext, options: str) -> None:
+    def __init__(self, directory: Path, backend: str, context: ProbeContext, options: str, secret: bytes) -> None:
         self.directory = directory
+        self.secret = secret
         self.store = EntryStore(directory, MAX_ENTRY_BYTES)
         self.context = context
         self.backend = backend_versions(backend)
@@ -149,13 +158,13 @@ class ResultCache:
             found = self._paths[text] = Path(text)
         return found
 
-    def setup(self) -> tuple[str, str, str]:
+    def setup(self) -> tuple[str, str, str, bytes]:
         """What a worker process needs to open the same cache (its directory was checked here)."""
-        return str(self.directory), self.backend, self.options
+        return str(self.directory), self.backend, self.options, self.secret
 
     @classmethod
-    def in_worker(cls, setup: tuple[str, str, str], context: ProbeContext) -> ResultCache:
-        cache = cls(Path(setup[0]), "", context, setup[2])
+    def in_worker(cls, setup: tuple[str, str, str, bytes], context: ProbeContext) -> ResultCache:
+        cache = cls(Path(setup[0]), "", context, setup[2], setup[3])
         cache.backend = setup[1]
         return cache
 
@@ -246,7 +255,7 @@ class ResultCache:
         return found
 
     def _checked(self, kind: str, key: str, data: bytes, known: Container[Path] = ()) -> Any:
-        entry = read_entry(data)
+        entry = read_entry(data, self.secret)
         if entry is None or entry[0] != key:
             return None
         unchanged = self.context.unchanged
@@ -273,7 +282,7 @@ class ResultCache:
         for (probe, path), value in recorder.facts.items():
             found = identity(path) if probe == "text" else None
             inputs.append((probe, path, value) if found is None else (probe, path, value, found))
-        self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload))
+        self.packs.put(pack, shared, key, str(directory), entry_bytes(key, inputs, payload, self.secret))
 
     def _payload(self, result: RootResult | DirectoryResult) -> tuple[Any, ...]:
         """What an entry stores of ``result``: its model values as ``codec`` bytes, a module directory's on its

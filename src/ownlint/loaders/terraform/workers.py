@@ -33,7 +33,7 @@ class WorkerSetup:
     parser: str
     cache_dir: str | None
     max_bytes: int
-    results: tuple[str, str, str] | None = None  # the result cache (checked by the calling process)
+    results: tuple[str, str, str, bytes] | None = None  # the result cache (checked by the calling process)
 
 
 def roots_in_processes(
@@ -175,7 +175,7 @@ def _homes(todo: list[Path], forecast: Forecast, holder: dict[Path, int], worker
     return homes
 
 
-def _setup_of(results: ResultStore | None) -> tuple[str, str, str] | None:
+def _setup_of(results: ResultStore | None) -> tuple[str, str, str, bytes] | None:
     return results.setup() if results is not None else None
 
 
