@@ -140,7 +140,8 @@ def backend() -> str:
     """The YAML parser entries are made with, told without importing it (a warm run parses nothing; PyYAML's import
     cost a seventh of a warm one-file check): its package's ``__init__.py`` (path, size, modification time: another
     release or install rewrites it) and its libyaml extension modules beside it (the C loader parses when one is
-    there, PyYAML's own otherwise: another may read a text otherwise), and the schema."""
+    there and imports, PyYAML's own otherwise: another may read a text otherwise; an extension file that is there
+    but fails to import is not told apart), and the schema."""
     spec = importlib.util.find_spec("yaml")  # found, not imported
     origin = spec.origin if spec is not None and spec.origin else ""
     package = os.path.dirname(origin)
