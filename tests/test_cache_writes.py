@@ -101,7 +101,7 @@ def test_a_value_met_again_is_written_once_and_comes_back_shared() -> None:
     then referred to), and decoding gives the instances one object again (as they were), equal to what was
     encoded."""
     tree = _tree()
-    encoded = codec.encode(tree)
+    encoded = codec.encoder()(tree)
     assert encoded[1][0][11] is encoded[1][49][11]
     decoded = codec.loads(codec.dumps(tree))
     assert decoded == tree
@@ -110,7 +110,7 @@ def test_a_value_met_again_is_written_once_and_comes_back_shared() -> None:
 
 @pytest.mark.parametrize("forgery", ["a cycle", "not a class", "a place as a tag", "a reference out of range"])
 def test_a_forged_shared_value_is_refused(forgery: str) -> None:
-    encoded = codec.encode(_tree())
+    encoded = codec.encoder()(_tree())
     tag = encoded[1][0][11][0]
     if forgery == "a cycle":
         inside: list[Any] = []

@@ -136,7 +136,7 @@ def test_each_place_is_written_once_and_comes_back_as_itself() -> None:
     """Equal places (an evaluation makes many) are one in the data, and come back as one object; the one whose
     line is True (== 1) apart."""
     tree = _resources()
-    encoded = codec.encode(tree)
+    encoded = codec.encoder()(tree)
     tags = encoded[1][0][11]
     assert tags[0][3][0] is tags[1][3][0] is tags[1][3][1] and tags[2][3][0] is not tags[0][3][0]
     decoded = codec.loads(codec.dumps(tree))
@@ -151,7 +151,7 @@ def test_each_place_is_written_once_and_comes_back_as_itself() -> None:
 )
 def test_a_place_of_another_shape_is_refused(place: tuple[Any, ...]) -> None:
     """A tuple with a tag is a model value of that class, with its fields (a tuple without one is a tuple)."""
-    encoded = codec.encode(_resources())
+    encoded = codec.encoder()(_resources())
     tag = encoded[1][0][11][0]
     forged = (*tag[:3], (place,), tag[4])
     if type(place[0]) is not bytes:

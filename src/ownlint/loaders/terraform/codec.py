@@ -67,11 +67,6 @@ def encoder() -> Callable[[Any], Any]:
     return _Encoder().encode
 
 
-def encode(value: Any) -> Any:
-    """``value`` as the data ``marshal`` writes."""
-    return _Encoder().encode(value)
-
-
 def decode(value: Any) -> Any:
     """What ``encode`` gave, as the values again (anything else is refused)."""
     return _Decoder().decode(value)
