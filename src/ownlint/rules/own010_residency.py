@@ -29,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
-from ownlint.ownership import OPERATOR, OWNER, category_of, operating_msp
+from ownlint.ownership import OPERATOR, OWNER, operating_msp
 from ownlint.rules.base import RuleContext, finding
-from ownlint.rules.paths import denied_by
+from ownlint.rules.paths import covers, denied_by
 
 CODE = "OWN010"
 NAME = "residency"
@@ -47,8 +47,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
     for resource in context.resources:
         judged = covered.get(resource.type)
         if judged is None:
-            category = category_of(config, resource.type).name
-            judged = covered[resource.type] = any(category in boundary.categories for boundary in boundaries)
+            judged = covered[resource.type] = any(covers(config, b, resource.type) for b in boundaries)
         if not judged:
             continue  # four in five of a 4k-resource estate: its operating MSP was asked for nothing
         name = operating_msp(config, resource, context.fact)

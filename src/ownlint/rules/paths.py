@@ -39,12 +39,18 @@ def binds(boundary: Boundary, msp: Msp) -> bool:
     return named and (not boundary.from_locations or msp.location in boundary.from_locations)
 
 
+def covers(config: Config, boundary: Boundary, resource_type: str, also: tuple[str, ...] = ()) -> bool:
+    """Whether ``boundary`` holds resources of ``resource_type``: those of its categories (and of the categories
+    ``also`` names); it denies no other."""
+    return category_of(config, resource_type).name in (*boundary.categories, *also)
+
+
 def denied_by(
     config: Config, boundary: Boundary, resource: Resource, also: tuple[str, ...] = (), fact_of: FactOf | None = None
 ) -> Denial | None:
     """The first fact of ``resource`` whose value the boundary denies (resources of its categories,
     and of the categories ``also`` names; its facts from ``fact_of``, a run's ``Facts``, when given)."""
-    if category_of(config, resource.type).name not in (*boundary.categories, *also):
+    if not covers(config, boundary, resource.type, also):
         return None
     for name, values in boundary.to.items():
         current = fact_of(resource, name) if fact_of is not None else fact(config, resource, name)
