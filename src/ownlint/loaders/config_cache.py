@@ -26,6 +26,7 @@ from typing import Any
 
 from ownlint import __version__
 from ownlint.config.located import Located
+from ownlint.loaders.identity import installed_file
 from ownlint.loaders.terraform.outline_io import read_signed, store_secret, write_signed
 from ownlint.loaders.terraform.store import code_digest, usable_directory
 
@@ -71,12 +72,7 @@ def _key(text: str) -> str:
     """The digest of what a composition depends on: the text, this format, ownlint's code, PyYAML's files."""
     spec = importlib.util.find_spec("yaml")  # found, not imported
     origin = spec.origin if spec is not None and spec.origin else ""
-    try:
-        info = os.stat(origin)
-        parser = f"{origin}:{info.st_size}:{info.st_mtime_ns}"
-    except (OSError, ValueError):
-        parser = origin
-    material = "\x1f".join([str(FORMAT), __version__, code_digest(), parser, text])
+    material = "\x1f".join([str(FORMAT), __version__, code_digest(), installed_file(origin), text])
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 

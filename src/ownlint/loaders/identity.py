@@ -26,3 +26,13 @@ def identity(info: os.stat_result) -> str:
 def settled(info: os.stat_result, started: int) -> bool:
     """Whether the file changed long enough before the run (started at ``started``, ns) to record its identity."""
     return max(info.st_mtime_ns, info.st_ctime_ns) < started - RACY_NS
+
+
+def installed_file(path: str) -> str:
+    """A package's file as a cache key names it: its path, size and modification time (another release or install
+    rewrites it), or the path alone when it cannot be stat'ed."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return path
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint import __version__
+from ownlint.loaders.identity import installed_file
 from ownlint.loaders.kubernetes.documents import Manifest, Parsed
 from ownlint.loaders.terraform.store import EntryStore, code_digest
 from ownlint.model import LoadProblem
@@ -151,15 +152,7 @@ def backend() -> str:
         names = []
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     files = [origin, *(os.path.join(package, n) for n in names if n.endswith(suffixes))]
-    return "|".join([*map(_file, files), SCHEMA])
-
-
-def _file(path: str) -> str:
-    try:
-        info = os.stat(path)
-    except (OSError, ValueError):
-        return path
-    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
+    return "|".join([*map(installed_file, files), SCHEMA])
 
 
 def _key(material: dict[str, Any]) -> str:
