@@ -241,13 +241,12 @@ def real_parents(files: Iterable[str]) -> list[str | None]:
     paths = _RUNS[-1]
     bases: dict[str, str | None] = {}
     found: list[str | None] = []
-    climb = f"{os.sep}{os.pardir}{os.sep}"
     for file in files:
         head, sep, name = file.rpartition(os.sep)
         directory = head or sep  # "" (the working directory) or the root
         base = bases.get(directory, "")
         if base == "":
-            base = bases[directory] = _link_free(paths, directory) if climb not in f"{directory}{os.sep}" else None
+            base = bases[directory] = _link_free(paths, directory) if not _climbs(directory) else None
         if base is None or name in ("", os.curdir, os.pardir) or _listed_link(paths, base, name):
             found.append(None)
         else:
@@ -257,7 +256,7 @@ def real_parents(files: Iterable[str]) -> list[str | None]:
 
 def is_link(path: str) -> bool:
     """``os.path.islink(path)``, from its directory's listing when the directory was reached without a link."""
-    if not _RUNS or f"{os.sep}{os.pardir}{os.sep}" in f"{path}{os.sep}":  # the kernel climbs out of a file: ENOTDIR
+    if not _RUNS or _climbs(path):
         return os.path.islink(path)
     paths = _RUNS[-1]
     directory, name = os.path.split(path if os.path.isabs(path) else os.path.join(paths.cwd, path))
@@ -270,13 +269,19 @@ def is_link(path: str) -> bool:
 def links_in(directory: str) -> Callable[[str], bool]:
     """``is_link`` of an entry of ``directory`` (an absolute path) by its name (one part, never "" nor "."):
     the directory resolved once for all its files, not once each."""
-    if not _RUNS or f"{os.sep}{os.pardir}{os.sep}" in f"{directory}{os.sep}":
+    if not _RUNS or _climbs(directory):
         return lambda name: is_link(os.path.join(directory, name))
     paths = _RUNS[-1]
     base = _link_free(paths, directory)
     if base is None:
         return lambda name: os.path.islink(os.path.join(directory, name))
     return lambda name: _listed_link(paths, base, name)
+
+
+def _climbs(path: str) -> bool:
+    """Whether ``path`` goes up with ``..`` somewhere: the kernel climbs out of a file (ENOTDIR) and out of a link's
+    target, which a listing cannot tell, so such a path is asked of the system."""
+    return f"{os.sep}{os.pardir}{os.sep}" in f"{path}{os.sep}"
 
 
 def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
