@@ -463,3 +463,14 @@ def test_another_interpreter_evaluates_again(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(results.sys, "version", "3.99.0 (another)")
     assert _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache)) == expected
     assert counted.take()[0] == {"roots/a", "roots/b"}
+
+
+def test_a_key_another_user_could_read_turns_the_cache_off_with_a_note(tmp_path: Path) -> None:
+    """Entries are signed with the directory's key: one readable by others (or not a regular file) is not used,
+    the run says why and checks as without a cache."""
+    estate, cache, expected = _filled(tmp_path)
+    _forge(_entries(cache, "root")["b"])  # signed with the key that is about to be refused
+    (cache / "results" / "key").chmod(0o644)
+    code, out, err = _run(estate, "--config", str(estate / "ownlint.yaml"), "--cache-dir", str(cache))
+    assert (code, out) == expected[:2]
+    assert f"result cache not used: {cache / 'results'}/key is not this user's alone" in err
