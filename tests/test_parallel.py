@@ -67,6 +67,27 @@ def test_worker_processes_find_what_one_process_finds(tmp_path: Path, monkeypatc
     assert [s["file"] for s in found["suppressed"]] == ["terraform/suppressed/main.tf"]
 
 
+def test_a_warm_run_with_every_root_cached_starts_no_worker(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers are forked only for work: a second run with nothing changed replays every directory and root
+    from the result cache, so forking them (~50 ms on a 3,600-file estate) would buy nothing."""
+    from ownlint.loaders.terraform import load
+
+    monkeypatch.setattr(load, "MIN_PARALLEL_FILES", parallel.MIN_PARALLEL_FILES)  # a pool for this small estate
+    infra = _estate(tmp_path)
+    monkeypatch.chdir(infra)
+    pools = []
+    context = parallel.pool_context
+    monkeypatch.setattr(parallel, "pool_context", lambda: pools.append(1) or context())
+    cache = str(tmp_path_factory.mktemp("cache"))  # outside the scanned repository, or it is not used
+    cold = run_cli("check", ".", "--format", "json", "--cache-dir", cache, "--jobs", "2")
+    assert len(pools) == 1
+    warm = run_cli("check", ".", "--format", "json", "--cache-dir", cache, "--jobs", "2")
+    assert (warm.stdout, warm.exit_code) == (cold.stdout, cold.exit_code)
+    assert len(pools) == 1  # none forked for the warm run
+
+
 def _counting(log: Path, make: Callable[[str], Callable[[str, str], object]]) -> Callable[[str], object]:
     """``make`` (parser_for, outline_for) whose functions note each file they parse in ``log``, from any process."""
 

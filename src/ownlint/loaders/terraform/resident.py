@@ -45,17 +45,24 @@ def _serve(connection: Connection, finish: Callable[[], None] | None = None) -> 
 
 
 class Resident(Generic[Task, Result]):
-    """``jobs`` worker processes for one run (none when they cannot start: everything runs here)."""
+    """Up to ``jobs`` worker processes for one run, started by the first ``run`` given any work (a warm run
+    that replays everything forks none); none when they cannot start: everything runs here."""
 
     def __init__(self, jobs: int, finish: Callable[[], None] | None = None) -> None:
+        self.jobs = jobs  # the workers planned: tasks are given homes among them before any is started
+        self.finish = finish
         self.connections: list[Connection | None] = []
+        self.started = False
         self.ran: list[int] = []  # for the last ``run``: the worker each item ran in (-1: this process)
+
+    def _start(self) -> None:
+        self.started = True
         context = parallel.pool_context()
         try:
             with signals_held():  # forked here: none takes a signal before ignore_interrupts ran
-                for _ in range(jobs):
+                for _ in range(self.jobs):
                     parent, child = context.Pipe()
-                    process = context.Process(target=_serve, args=(child, finish), daemon=True)  # type: ignore[attr-defined]
+                    process = context.Process(target=_serve, args=(child, self.finish), daemon=True)  # type: ignore[attr-defined]
                     process.start()
                     child.close()
                     self.connections.append(parent)
@@ -64,6 +71,8 @@ class Resident(Generic[Task, Result]):
 
     def close(self) -> None:
         """Let the workers end (they hold nothing the run needs any more), once each has run ``finish``."""
+        if not self.started:
+            return
         import multiprocessing
 
         for connection in self.connections:
@@ -91,8 +100,13 @@ class Resident(Generic[Task, Result]):
         """``work`` over ``items`` in chunks; results in the order of ``items``. ``home``: the worker each
         item should run in (-1: any); ``prepare`` may rewrite a chunk as it is sent to a worker;
         ``on_chunk`` hears of each chunk done and its results, in this process."""
+        self.ran = [-1] * len(items)
+        if not items:
+            return []
         from multiprocessing.connection import wait
 
+        if not self.started:
+            self._start()
         live = [i for i, c in enumerate(self.connections) if c is not None]
         queues: list[deque[int]] = [deque() for _ in self.connections]
         shared: deque[int] = deque()
@@ -101,7 +115,6 @@ class Resident(Generic[Task, Result]):
             (queues[wanted] if wanted in live else shared).append(index)
         size = max(1, min(MAX_CHUNK, len(items) // max(1, 8 * len(live))))
         done: dict[int, Result] = {}
-        self.ran = [-1] * len(items)
         busy: dict[int, list[int]] = {}
         while True:
             for worker in live:

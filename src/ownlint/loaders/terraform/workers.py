@@ -82,7 +82,7 @@ def _phases(
     known = {d: results.directory_result(d, "directory") for d in scanned} if results is not None else {}
     pending = [d for d in scanned if known.get(d) is None]
     on_parsed = None if read is None else lambda chunk, _: read([Path(d) for _, d in chunk])
-    count = len(workers.connections)  # neighbouring directories (a root and its modules) to one worker
+    count = workers.jobs  # neighbouring directories (a root and its modules) to one worker
     blocks = [index * count // len(pending) for index in range(len(pending))]
     listed = iter(workers.run(_directory_calls, [(setup, str(d)) for d in pending], blocks, on_chunk=on_parsed))
     holder = dict(zip(pending, workers.ran, strict=True))  # the worker that holds each directory's model
@@ -97,7 +97,7 @@ def _phases(
     todo = [d for d in roots if cached.get(d) is None]
     forecast = Forecast(calls, todo)
     evaluated = counter(progress, "evaluating root modules", len(roots))
-    releasing = [[str(d) for d in holder if not forecast.waiting.get(d)] for _ in workers.connections]
+    releasing = [[str(d) for d in holder if not forecast.waiting.get(d)] for _ in range(workers.jobs)]
 
     def prepare(worker: int, tasks: list[_RootTask]) -> list[_RootTask]:
         """The directories no root to come reaches are dropped by ``worker`` with its next chunk."""
@@ -115,7 +115,7 @@ def _phases(
             evaluated(tasks)
 
     tasks: list[_RootTask] = [(setup, str(d), overrides, ()) for d in todo]
-    homes = _homes(todo, forecast, holder, len(workers.connections))
+    homes = _homes(todo, forecast, holder, workers.jobs)
     computed = iter(workers.run(_load_root_directories, tasks, homes, prepare, on_roots))
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
