@@ -67,11 +67,12 @@ def test_worker_processes_find_what_one_process_finds(tmp_path: Path, monkeypatc
     assert [s["file"] for s in found["suppressed"]] == ["terraform/suppressed/main.tf"]
 
 
-def test_a_warm_run_with_every_root_cached_starts_no_worker(
+def test_workers_are_forked_only_for_work_worth_them(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workers are forked only for work: a second run with nothing changed replays every directory and root
-    from the result cache, so forking them (~50 ms on a 3,600-file estate) would buy nothing."""
+    from the result cache, so forking them (~50 ms on a 3,600-file estate) would buy nothing; after one file
+    changed, its directory and the root that reaches it are too few files to be worth it."""
     from ownlint.loaders.terraform import load
 
     monkeypatch.setattr(load, "MIN_PARALLEL_FILES", parallel.MIN_PARALLEL_FILES)  # a pool for this small estate
@@ -86,6 +87,13 @@ def test_a_warm_run_with_every_root_cached_starts_no_worker(
     warm = run_cli("check", ".", "--format", "json", "--cache-dir", cache, "--jobs", "2")
     assert (warm.stdout, warm.exit_code) == (cold.stdout, cold.exit_code)
     assert len(pools) == 1  # none forked for the warm run
+    main = infra / "terraform/stack-0003/main.tf"
+    main.write_text(main.read_text() + 'resource "aws_sqs_queue" "unowned" {}\n')  # a few files' work: not worth a fork
+    changed = run_cli("check", ".", "--format", "json", "--cache-dir", cache, "--jobs", "2")
+    assert len(pools) == 1
+    uncached = run_cli("check", ".", "--format", "json", "--no-cache", "--jobs", "1")
+    assert (changed.stdout, changed.exit_code) == (uncached.stdout, uncached.exit_code)
+    assert changed.stdout != cold.stdout
 
 
 def _counting(log: Path, make: Callable[[str], Callable[[str, str], object]]) -> Callable[[str], object]:

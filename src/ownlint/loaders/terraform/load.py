@@ -84,9 +84,10 @@ def _load(
     read = counter(progress, "reading Terraform files", files_count, sizes.__getitem__)
     parallel = jobs > 1 and files_count >= MIN_PARALLEL_FILES
     if parallel:
-        from ownlint.loaders.terraform.workers import roots_in_processes  # the pool machinery, when used
+        from ownlint.loaders.terraform.workers import Worth, roots_in_processes  # the pool machinery, when used
 
-        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, context, read, progress)
+        worth = Worth(sizes, MIN_PARALLEL_FILES)  # workers fork only for as many files' work as this
+        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, worth, context, read, progress)
     else:
         trees, stacks = _roots_here(loader, scanned, overrides, outline_for(inputs.parser), context, read, progress)
     loaded = [r for tree in trees for r in tree.resources]

@@ -96,16 +96,18 @@ class Resident(Generic[Task, Result]):
         home: Sequence[int] | None = None,
         prepare: Callable[[int, list[Task]], list[Task]] | None = None,
         on_chunk: Callable[[list[Task], list[Result]], None] | None = None,
+        here: bool = False,
     ) -> list[Result]:
         """``work`` over ``items`` in chunks; results in the order of ``items``. ``home``: the worker each
         item should run in (-1: any); ``prepare`` may rewrite a chunk as it is sent to a worker;
-        ``on_chunk`` hears of each chunk done and its results, in this process."""
+        ``on_chunk`` hears of each chunk done and its results, in this process. ``here``: too little work to
+        start the workers for (if none is started yet, it all runs in this process)."""
         self.ran = [-1] * len(items)
         if not items:
             return []
         from multiprocessing.connection import wait
 
-        if not self.started:
+        if not self.started and not here:
             self._start()
         live = [i for i, c in enumerate(self.connections) if c is not None]
         queues: list[deque[int]] = [deque() for _ in self.connections]

@@ -27,6 +27,19 @@ from ownlint.parallel import counter
 
 
 @dataclass(frozen=True)
+class Worth:
+    """When work is worth the workers: forking them and sending models back costs ~50 ms, so a phase whose
+    directories hold fewer than ``minimum`` Terraform files (``sizes``; 1 for one outside the scan) runs in
+    this process (one file changed since a warm run: its directory and the roots that reach it)."""
+
+    sizes: dict[Path, int]
+    minimum: int
+
+    def __call__(self, directories: Iterable[Path]) -> bool:
+        return sum(self.sizes.get(d, 1) for d in directories) >= self.minimum
+
+
+@dataclass(frozen=True)
 class WorkerSetup:
     root: str
     repository: str
@@ -42,6 +55,7 @@ def roots_in_processes(
     overrides: list[tuple[str, Binding]],
     inputs: TerraformInputs,
     jobs: int,
+    worth: Worth,
     context: Iterable[str] | None = None,
     read: Callable[[Sequence[Path]], None] | None = None,
     progress: Progress | None = None,
@@ -57,7 +71,7 @@ def roots_in_processes(
     )
     workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)), finish=_flush)
     try:
-        found = _phases(loader, workers, setup, scanned, overrides, inputs, context, read, progress)
+        found = _phases(loader, workers, setup, scanned, overrides, inputs, worth, context, read, progress)
     except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
         workers.stop()
         raise
@@ -74,6 +88,7 @@ def _phases(
     scanned: list[Path],
     overrides: list[tuple[str, Binding]],
     inputs: TerraformInputs,
+    worth: Worth,
     context: Iterable[str] | None,
     read: Callable[[Sequence[Path]], None] | None,
     progress: Progress | None,
@@ -84,7 +99,11 @@ def _phases(
     on_parsed = None if read is None else lambda chunk, _: read([Path(d) for _, d in chunk])
     count = workers.jobs  # neighbouring directories (a root and its modules) to one worker
     blocks = [index * count // len(pending) for index in range(len(pending))]
-    listed = iter(workers.run(_directory_calls, [(setup, str(d)) for d in pending], blocks, on_chunk=on_parsed))
+    listed = iter(
+        workers.run(
+            _directory_calls, [(setup, str(d)) for d in pending], blocks, on_chunk=on_parsed, here=not worth(pending)
+        )
+    )
     holder = dict(zip(pending, workers.ran, strict=True))  # the worker that holds each directory's model
     calls: dict[Path, list[Path] | None] = {}
     first: dict[Path, ParsedDirectory] = {}  # the scanned directories, parsed first as in one process
@@ -116,7 +135,8 @@ def _phases(
 
     tasks: list[_RootTask] = [(setup, str(d), overrides, ()) for d in todo]
     homes = _homes(todo, forecast, holder, workers.jobs)
-    computed = iter(workers.run(_load_root_directories, tasks, homes, prepare, on_roots))
+    here = not worth(forecast.waiting or todo)  # the directories the roots to evaluate reach
+    computed = iter(workers.run(_load_root_directories, tasks, homes, prepare, on_roots, here))
     trees: list[LoadedTree] = []
     stacks: dict[Path, str] = {}
     reached: set[Path] = set()
