@@ -250,14 +250,33 @@ class ResultCache:
         data = self.packs.get(pack, shared, key)
         if data is None:
             return None
-        found = self._checked(kind, key, data, known)
-        self.stale = self.stale or found is None
+        entry = read_entry(data, self.secret)
+        found = None if entry is None or entry[0] != key else self._checked(kind, entry, known)
+        if entry is None or found is None:
+            self.stale = True
+            return None
+        self._settle(pack, shared, directory, entry)
         return found
 
-    def _checked(self, kind: str, key: str, data: bytes, known: Container[Path] = ()) -> Any:
-        entry = read_entry(data, self.secret)
-        if entry is None or entry[0] != key:
-            return None
+    def _settle(
+        self, pack: str, shared: dict[str, Any], directory: Path, entry: tuple[str, list[tuple[str, ...]], Any]
+    ) -> None:
+        """An entry whose texts were checked by reading them (they had not settled when it was written) is
+        written again with the identities of those that have settled since: later runs do not read them. (A
+        fresh checkout or copy checked at once would otherwise be read whole by every warm run.)"""
+        key, inputs, payload = entry
+        if all(len(item) == 4 or item[0] != "text" for item in inputs):
+            return
+        settled = [item if len(item) == 4 or item[0] != "text" else self._identified(item) for item in inputs]
+        if settled != inputs:
+            self.packs.put(pack, shared, key, str(directory), entry_bytes(key, settled, payload, self.secret))
+
+    def _identified(self, item: tuple[str, ...]) -> tuple[str, ...]:
+        """A text's input with its file's identity, if it has settled (its text was read and found unchanged)."""
+        found = self.context.identity(item[1])
+        return item if found is None else (*item, found)
+
+    def _checked(self, kind: str, entry: tuple[str, list[tuple[str, ...]], Any], known: Container[Path] = ()) -> Any:
         unchanged = self.context.unchanged
         inputs = entry[1]
         try:
