@@ -32,7 +32,9 @@ def _bucket(index: int) -> Resource:
 
 
 def _user() -> Resource:
-    return Resource("aws_iam_user.ops", "aws_iam_user", "ops", "terraform", "main.tf", 1, 2, attributes=({"name": "ops"},))
+    return Resource(
+        "aws_iam_user.ops", "aws_iam_user", "ops", "terraform", "main.tf", 1, 2, attributes=({"name": "ops"},)
+    )
 
 
 @pytest.mark.parametrize(
