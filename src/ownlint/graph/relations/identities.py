@@ -15,7 +15,7 @@ from ownlint.config import Config
 from ownlint.graph.relations.index import ResourceIndex, place_of
 from ownlint.graph.relations.kubernetes import WORKLOAD_KINDS
 from ownlint.model import Edge, Place, PlaceKind, Resource, msp_id, qualified
-from ownlint.ownership import CONTRACT, OPERATOR, OWNER, Facts, operating_msp
+from ownlint.ownership import CONTRACT, OPERATOR, OWNER, fact, operating_msp
 
 COMPUTE_TYPES = (
     *(f"k8s:{kind}" for kind in WORKLOAD_KINDS),
@@ -61,11 +61,10 @@ IDENTITY_LINKS = (
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
     if config.msps:
-        facts = Facts(config)  # each resource's tags walked once for the facts asked, not once per fact
         for resource in index.of_types(COMPUTE_TYPES):
-            name = operating_msp(config, resource, facts)
+            name = operating_msp(config, resource)
             if name is not None:
-                place = _operated_place(facts, resource)
+                place = _operated_place(config, resource)
                 yield Edge(msp_id(name), resource.node_id, "operates", place, f"{name} operates it")
     carries: dict[tuple[str, str], bool] = {}  # (type, attribute) -> runs as what it names: asked once per pair
     for resource in index.resources:
@@ -80,10 +79,10 @@ def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
                     yield Edge(resource.node_id, target.node_id, "uses", place, f"runs as ({attribute})")
 
 
-def _operated_place(facts: Facts, resource: Resource) -> Place:
+def _operated_place(config: Config, resource: Resource) -> Place:
     """Where the fact that makes the MSP its operator is written (a label, maybe the namespace's)."""
     for name in (OPERATOR, OWNER, CONTRACT):
-        provenance = facts(resource, name).provenance
+        provenance = fact(config, resource, name).provenance
         if provenance:
             return provenance[0]
     return Place(resource.file, resource.line, resource.address, PlaceKind.RESOURCE, subject=resource.address)
