@@ -94,8 +94,7 @@ class Facts:
 
     def none_of(self, resource: Resource, names: Iterable[str]) -> bool:
         """Whether each of ``names`` is missing from ``resource`` (``State.MISSING``): it is not opaque and none of
-        its tags is a key of any fact asked. Rules that act only on present or unknown facts skip such a resource
-        (most of a monorepo's) without asking each fact."""
+        its tags is a key of any fact asked (as an empty ``tagged`` row of a resource that is not opaque says)."""
         for name in names:
             if name not in self._keys:
                 self._learn(name)
