@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ownlint.config import Config
 from ownlint.model import (
+    Fact,
     FileOwners,
     Finding,
     LoadProblem,
@@ -55,11 +56,18 @@ class RuleContext:
         """``ownership.fact`` for this run's resources, each fact resolved once (every rule asks the same few)."""
         return Facts(self.config)
 
-    def without(self, resource: Resource, names: tuple[str, ...]) -> bool:
-        """Whether each fact of ``names`` is surely missing from ``resource`` (``Facts.none_of``): a rule that acts
-        only on present or unknown facts skips it. False when ``fact`` is no ``Facts`` (each fact is asked)."""
+    def tagged(self, names: tuple[str, ...]) -> Callable[[Resource], Mapping[str, Fact]]:
+        """For each resource, what its tags say of ``names`` (``Facts.tagged``): the present or unknown ``Fact`` of
+        each said, by name (and maybe of other facts). A fact not there is missing, or unknown for the resource's
+        first opaque reason. With ``fact`` no ``Facts``, each of ``names`` is asked."""
         fact = self.fact
-        return type(fact) is Facts and fact.none_of(resource, names)
+        if type(fact) is Facts:
+            return fact.tagged(names)
+
+        def said(resource: Resource) -> Mapping[str, Fact]:
+            return {name: found for name in names if (found := fact(resource, name)).key is not None}
+
+        return said
 
     def owned_resources(self) -> Iterator[Resource]:
         """Resources that must carry ownership facts (taggable, not exempt)."""

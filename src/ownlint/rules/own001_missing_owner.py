@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
-from ownlint.ownership import MISSING, OWNER, key_names
+from ownlint.ownership import OWNER, key_names
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN001"
@@ -44,9 +44,8 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    fact, keys = context.fact, key_names(context.config, OWNER)  # asked of every resource: looked up once
+    tagged, keys = context.tagged((OWNER,)), key_names(context.config, OWNER)  # asked of every resource: looked up once
     for resource in context.owned_resources():
-        owner = fact(resource, OWNER)
-        if owner.state is MISSING:
+        if OWNER not in tagged(resource) and not resource.opaque:  # missing (not unknown)
             message = f"{resource.address} has no owner (looked for: {keys}); {fix_hint(resource, 'owner')}"
             yield finding(CODE, NAME, SEVERITY, resource, message)

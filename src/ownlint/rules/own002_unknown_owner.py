@@ -41,11 +41,15 @@ def check(context: RuleContext) -> Iterator[Finding]:
     if not config.parties_declared:
         return
     declared = sorted(config.internal) + sorted(config.msps)
+    tagged = context.tagged((OWNER,))
+    kinds: dict[str, str | None] = {}  # by owner value: an estate names a few parties many times
     for resource in context.owned_resources():
-        owner = context.fact(resource, OWNER)
-        if owner.state is not PRESENT or owner.value is None:
+        owner = tagged(resource).get(OWNER)
+        if owner is None or owner.state is not PRESENT or owner.value is None:
             continue
-        if party_kind(config, owner.value) is None:
+        if owner.value not in kinds:
+            kinds[owner.value] = party_kind(config, owner.value)
+        if kinds[owner.value] is None:
             message = (
                 f"owner {owner.value!r} of {resource.address} is not a declared party "
                 f"({', '.join(declared)}){did_you_mean(owner.value, declared)}; "

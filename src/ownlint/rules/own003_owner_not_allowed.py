@@ -42,12 +42,15 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config = context.config
+    config, tagged = context.config, context.tagged((OWNER,))
+    kinds: dict[str, str | None] = {}  # by owner value: an estate names a few parties many times
     for resource in context.owned_resources():
-        owner = context.fact(resource, OWNER)
-        if owner.state is not PRESENT or owner.value is None:
+        owner = tagged(resource).get(OWNER)
+        if owner is None or owner.state is not PRESENT or owner.value is None:
             continue
-        kind = party_kind(config, owner.value)
+        if owner.value not in kinds:
+            kinds[owner.value] = party_kind(config, owner.value)
+        kind = kinds[owner.value]
         category = category_of(config, resource.type)
         if kind is not None and kind not in category.owners:
             allowed = " or ".join(sorted(category.owners))

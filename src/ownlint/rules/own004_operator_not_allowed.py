@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
-from ownlint.ownership import MISSING, OPERATOR, PRESENT, category_of, key_names, operator_kind
+from ownlint.ownership import OPERATOR, PRESENT, category_of, key_names, operator_kind
 from ownlint.rules.base import RuleContext, finding, fix_hint, quoted_provenance
 
 CODE = "OWN004"
@@ -43,12 +43,15 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config, fact = context.config, context.fact
+    config, tagged = context.config, context.tagged((OPERATOR,))
     keys = key_names(config, OPERATOR)  # asked of every resource: looked up once
     first = keys.split(", ")[0]
+    kinds: dict[str, str | None] = {}  # by operator value: an estate names a few operators many times
     for resource in context.owned_resources():
-        operator = fact(resource, OPERATOR)
-        if operator.state is MISSING:
+        operator = tagged(resource).get(OPERATOR)
+        if operator is None:
+            if resource.opaque:
+                continue  # unknown, not missing
             message = (
                 f"{resource.address} does not say who operates it (looked for: {keys}); {fix_hint(resource, first)}"
             )
@@ -56,7 +59,9 @@ def check(context: RuleContext) -> Iterator[Finding]:
             continue
         if operator.state is not PRESENT or operator.value is None:
             continue
-        kind = operator_kind(config, operator.value)
+        if operator.value not in kinds:
+            kinds[operator.value] = operator_kind(config, operator.value)
+        kind = kinds[operator.value]
         category = category_of(config, resource.type)
         if kind is not None and kind not in category.operators:
             allowed = ", ".join(sorted(category.operators))

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
-from ownlint.ownership import MISSING, category_of
+from ownlint.ownership import category_of
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN005"
@@ -45,9 +45,13 @@ SEVERITY = Severity.ERROR
 
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
+    tagged = context.tagged(tuple(dict.fromkeys(name for c in config.categories for name in c.requires)))
     for resource in context.owned_resources():
         category = category_of(config, resource.type)
-        missing = [name for name in category.requires if context.fact(resource, name).state is MISSING]
+        if not category.requires or resource.opaque:
+            continue  # nothing required, or what is not said is unknown (not missing)
+        said = tagged(resource)
+        missing = [name for name in category.requires if name not in said]
         if missing:
             names = ", ".join(missing)
             message = f"{resource.address} ({category.name}) is missing {names}; {fix_hint(resource, names)}"

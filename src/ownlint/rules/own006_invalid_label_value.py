@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ownlint.config import Config
 from ownlint.model import Finding, Place, Severity
 from ownlint.ownership import OPERATOR, PRESENT, fact_values, operator_kind
 from ownlint.rules.base import RuleContext, finding
@@ -41,23 +42,23 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     labels = [(name, allowed, {a.lower() for a in allowed}) for name, allowed in sorted(config.labels.items())]
-    names = tuple(name for name, _, _ in labels)
+    tagged = context.tagged(tuple(name for name, _, _ in labels))
+    judged: dict[tuple[str, str], str | None] = {}  # (fact, value) -> what is wrong with it: estates repeat values
     for resource in context.owned_resources():
-        if context.without(resource, names):
-            continue  # all missing: no value to judge
+        said = tagged(resource)
+        if not said:
+            continue  # no value to judge
         problems: list[str] = []
         provenance: list[Place] = []
         for name, allowed, lowered in labels:
-            current = context.fact(resource, name)
-            if current.state is not PRESENT or current.value is None:
+            current = said.get(name)
+            if current is None or current.state is not PRESENT or current.value is None:
                 continue
-            bad = [
-                v
-                for v in fact_values(name, current.value)
-                if v.lower() not in lowered and not (name == OPERATOR and operator_kind(config, v))
-            ]
-            if bad or not fact_values(name, current.value):
-                shown = ", ".join(repr(v) for v in bad) or "an empty value"
+            pair = (name, current.value)
+            if pair not in judged:
+                judged[pair] = _wrong(config, name, current.value, lowered)
+            shown = judged[pair]
+            if shown is not None:
                 where = current.provenance[0] if current.provenance else None
                 problems.append(
                     f"{current.key} has {shown} (allowed: {', '.join(sorted(allowed))})"
@@ -67,3 +68,12 @@ def check(context: RuleContext) -> Iterator[Finding]:
         if problems:
             message = f"{resource.address}: " + "; ".join(problems)
             yield finding(CODE, NAME, SEVERITY, resource, message, tuple(provenance))
+
+
+def _wrong(config: Config, name: str, value: str, lowered: set[str]) -> str | None:
+    """The values of ``value`` not allowed, shown (``an empty value`` when it holds none); None: it is allowed."""
+    values = fact_values(name, value)
+    bad = [v for v in values if v.lower() not in lowered and not (name == OPERATOR and operator_kind(config, v))]
+    if bad or not values:
+        return ", ".join(repr(v) for v in bad) or "an empty value"
+    return None

@@ -28,11 +28,11 @@ Options
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ownlint.config import Config
-from ownlint.model import Finding, Resource, Severity
-from ownlint.ownership import CONTRACT, ESCALATION, MISSING, OPERATOR, OWNER, PRESENT, FactOf, msp_named, operator_kind
+from ownlint.model import Fact, Finding, Resource, Severity
+from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, PRESENT, msp_named, operator_kind
 from ownlint.rules.base import RuleContext, finding, fix_hint
 
 CODE = "OWN007"
@@ -41,20 +41,25 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config, fact = context.config, context.fact
+    config = context.config
+    tagged = context.tagged((OWNER, OPERATOR, CONTRACT, ESCALATION))
     involved: dict[tuple[str | None, str | None], str | None] = {}  # by the present owner and operator values
     for resource in context.owned_resources():
-        if context.without(resource, (OWNER, OPERATOR)):
+        said = tagged(resource)
+        owner, operator = said.get(OWNER), said.get(OPERATOR)
+        if owner is None and operator is None:
             continue  # neither says an MSP is involved
-        owner, operator = fact(resource, OWNER), fact(resource, OPERATOR)
-        pair = (owner.value if owner.state is PRESENT else None, operator.value if operator.state is PRESENT else None)
+        pair = (
+            owner.value if owner is not None and owner.state is PRESENT else None,
+            operator.value if operator is not None and operator.state is PRESENT else None,
+        )
         if pair in involved:  # an estate repeats a few pairs: each judged once, not per resource
             msp = involved[pair]
         else:
             msp = involved[pair] = _msp_involved(config, *pair)
         if msp is None:
             continue
-        problems = _problems(config, context.fact, resource, msp)
+        problems = _problems(config, said, resource, msp)
         if problems:
             who = f"MSP {msp!r}" if msp else "an MSP"
             message = f"{resource.address} is run by {who} but " + "; ".join(problems)
@@ -76,16 +81,18 @@ def _msp_involved(config: Config, owner: str | None, operator: str | None) -> st
     return None
 
 
-def _problems(config: Config, fact: FactOf, resource: Resource, msp: str) -> list[str]:
+def _problems(config: Config, said: Mapping[str, Fact], resource: Resource, msp: str) -> list[str]:
+    """What is wrong with the contract and escalation contact of ``resource`` (``said``: what its tags say)."""
     problems = []
-    contract = fact(resource, CONTRACT)
-    if contract.state is MISSING:
-        problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
+    contract = said.get(CONTRACT)
+    if contract is None:
+        if not resource.opaque:  # else unknown, not missing
+            problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
     elif contract.state is PRESENT and contract.value is not None and config.msps:
         valid = config.msps[msp].contracts if msp else tuple(c for m in config.msps.values() for c in m.contracts)
         if contract.value not in valid:
             listed = ", ".join(valid) or "none declared"
             problems.append(f"{CONTRACT} {contract.value!r} is not a contract of {msp or 'any MSP'} ({listed})")
-    if fact(resource, ESCALATION).state is MISSING:
+    if ESCALATION not in said and not resource.opaque:
         problems.append(f"has no {ESCALATION} ({fix_hint(resource, ESCALATION)})")
     return problems

@@ -39,9 +39,10 @@ NAMESPACE_LABEL = PlaceKind.NAMESPACE_LABEL  # asked of every owned resource: a 
 def check(context: RuleContext) -> Iterator[Finding]:
     modules = {(r.stack, r.address): r for r in context.resources if r.type == "module"}
     namespaces = {r.name: r for r in context.resources if r.type == "k8s:Namespace"}
+    tagged = context.tagged((OWNER,))
     for resource in context.owned_resources():
-        own = context.fact(resource, OWNER)
-        if own.state is not PRESENT or own.value is None or _from_namespace(own.provenance):
+        own = tagged(resource).get(OWNER)
+        if own is None or own.state is not PRESENT or own.value is None or _from_namespace(own.provenance):
             continue
         for expected, where in _expectations(context, resource, modules, namespaces):
             if own.value.lower() not in {e.lower() for e in expected}:

@@ -45,21 +45,26 @@ NOT_A_MAP = ", not a map ("  # the loader's reason for tags that are known but a
 def check(context: RuleContext) -> Iterator[Finding]:
     config, fact = context.config, context.fact
     asked: dict[str, tuple[str, ...]] = {}  # the facts asked, by resource type (its category's requires)
+    required = (name for category in config.categories for name in category.requires)
+    tagged = context.tagged(tuple(dict.fromkeys([OWNER, OPERATOR, *required, CONTRACT, ESCALATION])))
     for resource in context.owned_resources():
         names = asked.get(resource.type)
         if names is None:
             requires = category_of(config, resource.type).requires
             names = asked[resource.type] = tuple(dict.fromkeys([OWNER, OPERATOR, *requires, CONTRACT, ESCALATION]))
-        if context.without(resource, names):
+        said, opaque = tagged(resource), resource.opaque
+        if not said and not opaque:
             continue  # all missing: none unknown
         reasons: list[str] = []
         provenance: list[Place] = []
         for name in names:
-            current = fact(resource, name)
+            current = said.get(name)
+            if current is None:
+                if not opaque or name in (CONTRACT, ESCALATION):
+                    continue  # missing; or unknown for the opaque reason, only asked of MSP-run resources
+                current = fact(resource, name)
             if current.state is not UNKNOWN:
                 continue
-            if name in (CONTRACT, ESCALATION) and current.key is None:
-                continue  # only asked of MSP-run resources; a known tag that is unknown still counts
             where = f" ({current.provenance[0]})" if current.provenance else ""
             reasons.append(f"{name}: {current.reason}{where}")
             provenance.extend(current.provenance[:1])

@@ -74,8 +74,14 @@ def crossings(context: RuleContext, kinds: frozenset[str], also: tuple[str, ...]
         if not applicable:
             continue
         graph = context.graph
+        covered: dict[str, bool] = {}  # by node type: whether one of ``applicable`` covers it (none denies the rest)
         for entry in graph.entries(msp_id(msp.name), kinds):
             for node, path in sorted(graph.paths_through(entry, kinds).items()):
+                node_type = graph.nodes[node].type
+                if node_type not in covered:
+                    covered[node_type] = any(covers(config, b, node_type, also) for b in applicable)
+                if not covered[node_type]:
+                    continue  # none of its records is denied (est-d: every node its MSP reaches)
                 found = graph.records(node)  # the graph's: no node id formatted again
                 reached = _reached(found, graph.instances_reached(node, kinds))
                 crossing = _crossing(context, applicable, reached, len(found), also, msp, path)
