@@ -22,7 +22,7 @@ from ownlint.config.load import load_config
 from ownlint.loaders.kubernetes.cached import decoded
 from ownlint.loaders.kubernetes.documents import Manifest
 from ownlint.loaders.kubernetes.resources import resources as kubernetes_resources
-from ownlint.model import LoadProblem, Place, PlaceKind, Resource, State, TagValue
+from ownlint.model import LoadProblem, Place, PlaceKind, Resource, TagValue
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, Facts, fact
 from ownlint.report.escape import _LEGACY_COMMAND, json_text, json_without_commands
 from ownlint.report.findings.json import _finding as finding_dict
@@ -350,28 +350,3 @@ def test_json_report_of_findings_that_repeat_some_values_is_the_generic_writers(
 )
 def test_text_without_commands_is_what_the_regex_alone_gives(text: str) -> None:
     assert json_without_commands(text) == _LEGACY_COMMAND.sub(lambda m: m.group()[:-1] + "\\u005b", text)
-
-
-# --- resources with none of the facts a rule acts on, skipped by it ------------------------------------------
-
-
-def test_a_resource_said_to_have_none_of_some_facts_has_each_of_them_missing() -> None:
-    """Of any resource and any facts (declared under ``keys`` or not, asked before or not): ``none_of`` says
-    so only when ``fact`` finds each of them missing, and it does say so of the resources without them."""
-    config = _config()
-    for seed in range(4):
-        rng = random.Random(seed)
-        facts = Facts(config)
-        said = 0
-        for resource in _estate(seed):
-            names = tuple(rng.sample(NAMES, rng.randint(1, 3)))
-            if facts.none_of(resource, names):
-                said += 1
-                assert all(fact(config, resource, n).state is State.MISSING for n in names), (resource, names)
-            if rng.random() < 0.3:
-                facts(resource, rng.choice(NAMES))
-        assert said
-    bare = _resource("bare", (_tag("app", "x"),))
-    assert Facts(config).none_of(bare, (OWNER, "not-declared"))
-    assert not Facts(config).none_of(_resource("n", (_tag("not-declared", "x"),)), (OWNER, "not-declared"))
-    assert not Facts(config).none_of(_resource("o", (), ("tags = var.t",)), (OWNER,))

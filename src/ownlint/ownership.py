@@ -92,14 +92,6 @@ class Facts:
             missing = self._missing[name, opaque] = _absent(name, resource)
         return missing
 
-    def none_of(self, resource: Resource, names: Iterable[str]) -> bool:
-        """Whether each of ``names`` is missing from ``resource`` (``State.MISSING``): it is not opaque and none of
-        its tags is a key of any fact asked (as an empty ``tagged`` row of a resource that is not opaque says)."""
-        for name in names:
-            if name not in self._keys:
-                self._learn(name)
-        return not resource.opaque and not self._row(resource)
-
     def tagged(self, names: Iterable[str]) -> Callable[[Resource], Mapping[str, Fact]]:
         """What the tags of each resource say of the facts asked (``names`` learnt first): the ``Fact`` each present
         or unknown tag gives, by name; a fact not there is missing, or unknown for the resource's opaque reason. One
