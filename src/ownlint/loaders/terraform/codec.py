@@ -24,12 +24,14 @@ from typing import Any
 
 from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
 from ownlint.model import LoadProblem, Place, PlaceKind, Resource, Suppression, TagValue
+from ownlint.records import builder
 
 VERSION = 4  # marshal's (its key material holds the interpreter's: another may write it otherwise)
 _MODEL = (Resource, TagValue, Place, LoadProblem, Suppression, LoadedTree, ParsedDirectory)
 _TAGS = {cls: cls.__name__.encode() for cls in _MODEL}
-_CLASSES: dict[bytes, tuple[type[Any] | None, int]] = {  # tag -> (class, length); a kind's and a date's: no class
-    **{tag: (cls, len(dataclasses.fields(cls)) + 1) for cls, tag in _TAGS.items()},
+# tag -> (the function making the class's value of its fields, length); a kind's and a date's: none
+_CLASSES: dict[bytes, tuple[Callable[..., Any] | None, int]] = {
+    **{tag: (builder(cls), len(dataclasses.fields(cls)) + 1) for cls, tag in _TAGS.items()},
     b"K": (None, 2),
     b"T": (None, 2),
 }
@@ -127,7 +129,11 @@ class _Encoder:
         same = (fields, tuple(map(type, fields)))
         encoded = self._places.get(same)
         if encoded is None:
-            encoded = self._places[same] = (b"Place", *[i if type(i) in _LEAVES else self.encode(i) for i in fields])
+            if type(fields[3]) is not PlaceKind:
+                raise Unencodable("a place's kind")
+            items = [i if type(i) in _LEAVES else self.encode(i) for i in fields]
+            items[3] = fields[3].value  # its value: decoded by a look-up, not as a value of its own
+            encoded = self._places[same] = (b"Place", *items)
         self._done[id(value)] = (value, encoded)
         return encoded
 
@@ -155,13 +161,16 @@ class _Decoder:
                     raise ValueError("entry does not match the model")
                 return made
             self._made[id(value)] = _DECODING
-            cls, length = _CLASSES.get(tag, _NO_CLASS)
+            build, length = _CLASSES.get(tag, _NO_CLASS)
             if len(value) != length:
                 raise ValueError("entry does not match the model")
-            if cls is None:
+            if build is None:
                 found = _other(value)
-            else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
-                found = cls(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
+            else:  # fields of text and numbers only (a place's) are passed as they are; an empty tuple, as most
+                items = value[1:]  # of a resource's are, is given back as it is: no call
+                if not _LEAVES.issuperset(map(type, items)):
+                    items = [item if type(item) in _LEAVES or item == () else decode(item) for item in items]
+                found = build(*items)
             self._made[id(value)] = found
             return found
         if kind is list:
@@ -174,6 +183,20 @@ class _Decoder:
         if kind in _LEAVES:
             return value
         raise ValueError("entry does not match the model")
+
+
+_new_place = builder(Place)
+
+
+def _place(file: Any, line: Any, what: Any, kind: Any, name: Any, subject: Any) -> Place:
+    """A place of its fields as written, its kind by its value (any other is refused)."""
+    found = _KINDS.get(kind)
+    if found is None:
+        raise ValueError("entry does not match the model")
+    return _new_place(file, line, what, found, name, subject)
+
+
+_CLASSES[_TAGS[Place]] = (_place, len(dataclasses.fields(Place)) + 1)
 
 
 def _other(value: tuple[Any, ...]) -> Any:
