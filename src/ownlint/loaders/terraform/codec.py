@@ -29,13 +29,14 @@ from ownlint.records import builder
 VERSION = 4  # marshal's (its key material holds the interpreter's: another may write it otherwise)
 _MODEL = (Resource, TagValue, Place, LoadProblem, Suppression, LoadedTree, ParsedDirectory)
 _TAGS = {cls: cls.__name__.encode() for cls in _MODEL}
-# tag -> (the function making the class's value of its fields, length); a kind's and a date's: none
-_CLASSES: dict[bytes, tuple[Callable[..., Any] | None, int]] = {
-    **{tag: (builder(cls), len(dataclasses.fields(cls)) + 1) for cls, tag in _TAGS.items()},
-    b"K": (None, 2),
-    b"T": (None, 2),
+# tag -> (the function making the class's value of its fields, length, whether its fields are passed as written:
+# it checks them); a kind's and a date's: no function
+_CLASSES: dict[bytes, tuple[Callable[..., Any] | None, int, bool]] = {
+    **{tag: (builder(cls), len(dataclasses.fields(cls)) + 1, False) for cls, tag in _TAGS.items()},
+    b"K": (None, 2, False),
+    b"T": (None, 2, False),
 }
-_NO_CLASS = (None, -1)
+_NO_CLASS = (None, -1, False)
 # every field at once, as a tuple, in C (attrgetter of one field gives no tuple: each class has several)
 _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls in _MODEL}
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
@@ -129,11 +130,10 @@ class _Encoder:
         same = (fields, tuple(map(type, fields)))
         encoded = self._places.get(same)
         if encoded is None:
-            if type(fields[3]) is not PlaceKind:
-                raise Unencodable("a place's kind")
-            items = [i if type(i) in _LEAVES else self.encode(i) for i in fields]
-            items[3] = fields[3].value  # its value: decoded by a look-up, not as a value of its own
-            encoded = self._places[same] = (b"Place", *items)
+            if type(fields[3]) is not PlaceKind or not _LEAVES.issuperset(same[1][:3] + same[1][4:]):
+                raise Unencodable("a place's fields")
+            *head, kind, name, subject = fields  # its kind as its value: decoded by a look-up, no value of its own
+            encoded = self._places[same] = (b"Place", *head, kind.value, name, subject)
         self._done[id(value)] = (value, encoded)
         return encoded
 
@@ -161,16 +161,15 @@ class _Decoder:
                     raise ValueError("entry does not match the model")
                 return made
             self._made[id(value)] = _DECODING
-            build, length = _CLASSES.get(tag, _NO_CLASS)
+            build, length, plain = _CLASSES.get(tag, _NO_CLASS)
             if len(value) != length:
                 raise ValueError("entry does not match the model")
             if build is None:
                 found = _other(value)
-            else:  # fields of text and numbers only (a place's) are passed as they are; an empty tuple, as most
-                items = value[1:]  # of a resource's are, is given back as it is: no call
-                if not _LEAVES.issuperset(map(type, items)):
-                    items = [item if type(item) in _LEAVES or item == () else decode(item) for item in items]
-                found = build(*items)
+            elif plain:
+                found = build(*value[1:])
+            else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
+                found = build(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
             self._made[id(value)] = found
             return found
         if kind is list:
@@ -189,14 +188,17 @@ _new_place = builder(Place)
 
 
 def _place(file: Any, line: Any, what: Any, kind: Any, name: Any, subject: Any) -> Place:
-    """A place of its fields as written, its kind by its value (any other is refused)."""
-    found = _KINDS.get(kind)
-    if found is None:
+    """A place of its fields as written (text and numbers), its kind by its value (anything else is refused)."""
+    found = _KINDS.get(kind) if type(kind) is str else None
+    leaves = _LEAVES
+    if found is None or not (type(file) in leaves and type(line) in leaves and type(what) in leaves):
+        raise ValueError("entry does not match the model")
+    if not (type(name) in leaves and type(subject) in leaves):
         raise ValueError("entry does not match the model")
     return _new_place(file, line, what, found, name, subject)
 
 
-_CLASSES[_TAGS[Place]] = (_place, len(dataclasses.fields(Place)) + 1)
+_CLASSES[_TAGS[Place]] = (_place, len(dataclasses.fields(Place)) + 1, True)
 
 
 def _other(value: tuple[Any, ...]) -> Any:
