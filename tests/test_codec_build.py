@@ -6,6 +6,7 @@ is refused as before (issue 20: a warm run's decoding)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import marshal
 import pickle
 from typing import Any
@@ -24,6 +25,7 @@ _VALUES: list[Any] = [
     _TAG,
     Resource("aws_s3_bucket.b", "aws_s3_bucket", "b", "terraform", "main.tf", 1, 5, tags=(_TAG,), fix_place=_PLACE),
     LoadProblem("main.tf", 2, "bad"),
+    Suppression(("OWN001",), "why", "main.tf", 4, "comment", datetime.date(2027, 1, 2), 5),
     Fact("owner", next(iter(State)), "team-a", "owner", None, (_PLACE,)),
     LoadedTree([], [LoadProblem("a.tf", 1, "x")], ["note"]),
     ParsedDirectory(("a.tf",), (), {"a.tf": []}),

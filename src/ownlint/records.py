@@ -198,4 +198,3 @@ def builder(cls: type[_T]) -> Callable[..., _T]:
     made: Callable[..., _T] = scope["build"]
     made.__qualname__ = f"{cls.__qualname__}.<build>"
     return made
-

@@ -29,14 +29,14 @@ from ownlint.records import builder
 VERSION = 4  # marshal's (its key material holds the interpreter's: another may write it otherwise)
 _MODEL = (Resource, TagValue, Place, LoadProblem, Suppression, LoadedTree, ParsedDirectory)
 _TAGS = {cls: cls.__name__.encode() for cls in _MODEL}
-# tag -> (the function making the class's value of its fields, length, whether its fields are passed as written:
-# it checks them); a kind's and a date's: no function
-_CLASSES: dict[bytes, tuple[Callable[..., Any] | None, int, bool]] = {
-    **{tag: (builder(cls), len(dataclasses.fields(cls)) + 1, False) for cls, tag in _TAGS.items()},
+# tag -> (class, length, whether its fields are passed as written: its builder checks them); a kind, a date: no class
+_CLASSES: dict[bytes, tuple[type[Any] | None, int, bool]] = {
+    **{tag: (cls, len(dataclasses.fields(cls)) + 1, cls is Place) for cls, tag in _TAGS.items()},
     b"K": (None, 2, False),
     b"T": (None, 2, False),
 }
 _NO_CLASS = (None, -1, False)
+_BUILDERS: dict[bytes, Callable[..., Any]] = {}  # tag -> its class's value of its fields: ``_builder``
 # every field at once, as a tuple, in C (attrgetter of one field gives no tuple: each class has several)
 _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls in _MODEL}
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
@@ -104,7 +104,7 @@ class _Encoder:
             encoded: Any = tuple([item if type(item) in _LEAVES else encode(item) for item in value])
         elif kind in _GETTERS:
             fields = _GETTERS[kind](value)
-            encoded = (_TAGS[kind], *[item if type(item) in _LEAVES else encode(item) for item in fields])
+            encoded = (_TAGS[kind], *[item if type(item) in _LEAVES or item == () else encode(item) for item in fields])
         elif kind is list:
             return [item if type(item) in _LEAVES else encode(item) for item in value]
         elif kind is dict:
@@ -161,14 +161,15 @@ class _Decoder:
                     raise ValueError("entry does not match the model")
                 return made
             self._made[id(value)] = _DECODING
-            build, length, plain = _CLASSES.get(tag, _NO_CLASS)
+            cls, length, plain = _CLASSES.get(tag, _NO_CLASS)
             if len(value) != length:
                 raise ValueError("entry does not match the model")
-            if build is None:
+            if cls is None:
                 found = _other(value)
             elif plain:
-                found = build(*value[1:])
+                found = (_BUILDERS.get(tag) or _builder(tag))(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
+                build = _BUILDERS.get(tag) or _builder(tag)
                 found = build(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
             self._made[id(value)] = found
             return found
@@ -184,21 +185,28 @@ class _Decoder:
         raise ValueError("entry does not match the model")
 
 
-_new_place = builder(Place)
+def _builder(tag: bytes) -> Callable[..., Any]:
+    """The function making the value of ``tag``'s class of its fields (``records.builder``), written at the first
+    value decoded (a one-file check decodes none: each costs as much as a module to import)."""
+    cls = _CLASSES[tag][0]
+    found = _BUILDERS[tag] = _placer() if cls is Place else builder(cls)  # type: ignore[arg-type]
+    return found
 
 
-def _place(file: Any, line: Any, what: Any, kind: Any, name: Any, subject: Any) -> Place:
-    """A place of its fields as written (text and numbers), its kind by its value (anything else is refused)."""
-    found = _KINDS.get(kind) if type(kind) is str else None
+def _placer() -> Callable[..., Place]:
+    """A place's builder: of its fields as written (text and numbers), its kind by its value (else refused)."""
+    new = builder(Place)
     leaves = _LEAVES
-    if found is None or not (type(file) in leaves and type(line) in leaves and type(what) in leaves):
-        raise ValueError("entry does not match the model")
-    if not (type(name) in leaves and type(subject) in leaves):
-        raise ValueError("entry does not match the model")
-    return _new_place(file, line, what, found, name, subject)
 
+    def place(file: Any, line: Any, what: Any, kind: Any, name: Any, subject: Any) -> Place:
+        found = _KINDS.get(kind) if type(kind) is str else None
+        if found is None or not (type(file) in leaves and type(line) in leaves and type(what) in leaves):
+            raise ValueError("entry does not match the model")
+        if not (type(name) in leaves and type(subject) in leaves):
+            raise ValueError("entry does not match the model")
+        return new(file, line, what, found, name, subject)
 
-_CLASSES[_TAGS[Place]] = (_place, len(dataclasses.fields(Place)) + 1, True)
+    return place
 
 
 def _other(value: tuple[Any, ...]) -> Any:
