@@ -106,3 +106,22 @@ def test_a_place_the_encoder_does_not_write_is_refused(fields: tuple[Any, ...]) 
     assert codec.loads(marshal.dumps((b"LoadedTree", [intact[1][0]], [], [], None), codec.VERSION)).resources
     with pytest.raises(ValueError):
         codec.loads(marshal.dumps((b"LoadedTree", [resource], [], [], None), codec.VERSION))
+
+
+def test_a_record_with_another_base_is_built_by_its_init() -> None:
+    from ownlint.records import record
+
+    class Base:
+        __slots__ = ("extra",)
+
+    @record(frozen=True, slots=True)
+    class Derived(Base):
+        """A record whose layout is not its slots' alone."""
+
+        a: int
+        b: str = "b"
+
+    built = builder(Derived)(1, "x")
+    assert type(built) is Derived and built == Derived(1, "x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.a = 2  # type: ignore[misc]

@@ -6,11 +6,12 @@ come back as themselves. A value of any other type is refused (``Unencodable``):
 dict and model value an object with a tag, parsed again and walked in Python: half of a warm run's entry
 checks), and one object met again as a reference to where it was written (instances share their tags, and
 resources their places). A model value is a tuple whose first item is its tag, bytes (which no value of the
-model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text.
-A frozen value is encoded once per payload (an equal place too) and so written once; decoding gives it back
-shared. Only data this encoder wrote is loaded (the result cache checks an entry's signature first), and
-decoding builds only the types above (anything else - a code object, a set, bytes out of place - is a
-``ValueError``): nothing loaded is run.
+model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text;
+a place's fields are text and numbers, its kind as its value (thousands: decoded without a walk). A frozen value
+is encoded once per payload (an equal place too) and so written once; decoding gives it back shared, made of its
+fields without ``__init__`` (``records.builder``). Only data this encoder wrote is loaded (the result cache checks
+an entry's signature first), and decoding builds only the types above (anything else - a code object, a set,
+bytes out of place - is a ``ValueError``): nothing loaded is run.
 """
 
 from __future__ import annotations
