@@ -6,11 +6,12 @@ come back as themselves. A value of any other type is refused (``Unencodable``):
 dict and model value an object with a tag, parsed again and walked in Python: half of a warm run's entry
 checks), and one object met again as a reference to where it was written (instances share their tags, and
 resources their places). A model value is a tuple whose first item is its tag, bytes (which no value of the
-model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text.
-A frozen value is encoded once per payload (an equal place too) and so written once; decoding gives it back
-shared. Only data this encoder wrote is loaded (the result cache checks an entry's signature first), and
-decoding builds only the types above (anything else - a code object, a set, bytes out of place - is a
-``ValueError``): nothing loaded is run.
+model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text;
+a place's fields are text and numbers, its kind as its value (thousands: decoded without a walk). A frozen value
+is encoded once per payload (an equal place too) and so written once; decoding gives it back shared, made of its
+fields without ``__init__`` (``records.builder``). Only data this encoder wrote is loaded (the result cache checks
+an entry's signature first), and decoding builds only the types above (anything else - a code object, a set,
+bytes out of place - is a ``ValueError``): nothing loaded is run.
 """
 
 from __future__ import annotations
@@ -24,16 +25,19 @@ from typing import Any
 
 from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
 from ownlint.model import LoadProblem, Place, PlaceKind, Resource, Suppression, TagValue
+from ownlint.records import builder
 
 VERSION = 4  # marshal's (its key material holds the interpreter's: another may write it otherwise)
 _MODEL = (Resource, TagValue, Place, LoadProblem, Suppression, LoadedTree, ParsedDirectory)
 _TAGS = {cls: cls.__name__.encode() for cls in _MODEL}
-_CLASSES: dict[bytes, tuple[type[Any] | None, int]] = {  # tag -> (class, length); a kind's and a date's: no class
-    **{tag: (cls, len(dataclasses.fields(cls)) + 1) for cls, tag in _TAGS.items()},
-    b"K": (None, 2),
-    b"T": (None, 2),
+# tag -> (class, length, whether its fields are passed as written: its builder checks them); a kind, a date: no class
+_CLASSES: dict[bytes, tuple[type[Any] | None, int, bool]] = {
+    **{tag: (cls, len(dataclasses.fields(cls)) + 1, cls is Place) for cls, tag in _TAGS.items()},
+    b"K": (None, 2, False),
+    b"T": (None, 2, False),
 }
-_NO_CLASS = (None, -1)
+_NO_CLASS = (None, -1, False)
+_BUILDERS: dict[bytes, Callable[..., Any]] = {}  # tag -> its class's value of its fields: ``_builder``
 # every field at once, as a tuple, in C (attrgetter of one field gives no tuple: each class has several)
 _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls in _MODEL}
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
@@ -101,7 +105,7 @@ class _Encoder:
             encoded: Any = tuple([item if type(item) in _LEAVES else encode(item) for item in value])
         elif kind in _GETTERS:
             fields = _GETTERS[kind](value)
-            encoded = (_TAGS[kind], *[item if type(item) in _LEAVES else encode(item) for item in fields])
+            encoded = (_TAGS[kind], *[item if type(item) in _LEAVES or item == () else encode(item) for item in fields])
         elif kind is list:
             return [item if type(item) in _LEAVES else encode(item) for item in value]
         elif kind is dict:
@@ -127,7 +131,10 @@ class _Encoder:
         same = (fields, tuple(map(type, fields)))
         encoded = self._places.get(same)
         if encoded is None:
-            encoded = self._places[same] = (b"Place", *[i if type(i) in _LEAVES else self.encode(i) for i in fields])
+            if type(fields[3]) is not PlaceKind or not _LEAVES.issuperset(same[1][:3] + same[1][4:]):
+                raise Unencodable("a place's fields")
+            *head, kind, name, subject = fields  # its kind as its value: decoded by a look-up, no value of its own
+            encoded = self._places[same] = (b"Place", *head, kind.value, name, subject)
         self._done[id(value)] = (value, encoded)
         return encoded
 
@@ -155,13 +162,16 @@ class _Decoder:
                     raise ValueError("entry does not match the model")
                 return made
             self._made[id(value)] = _DECODING
-            cls, length = _CLASSES.get(tag, _NO_CLASS)
+            cls, length, plain = _CLASSES.get(tag, _NO_CLASS)
             if len(value) != length:
                 raise ValueError("entry does not match the model")
             if cls is None:
                 found = _other(value)
+            elif plain:
+                found = (_BUILDERS.get(tag) or _builder(tag))(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
-                found = cls(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
+                build = _BUILDERS.get(tag) or _builder(tag)
+                found = build(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
             self._made[id(value)] = found
             return found
         if kind is list:
@@ -174,6 +184,30 @@ class _Decoder:
         if kind in _LEAVES:
             return value
         raise ValueError("entry does not match the model")
+
+
+def _builder(tag: bytes) -> Callable[..., Any]:
+    """The function making the value of ``tag``'s class of its fields (``records.builder``), written at the first
+    value decoded (a one-file check decodes none: each costs as much as a module to import)."""
+    cls = _CLASSES[tag][0]
+    found = _BUILDERS[tag] = _placer() if cls is Place else builder(cls)  # type: ignore[arg-type]
+    return found
+
+
+def _placer() -> Callable[..., Place]:
+    """A place's builder: of its fields as written (text and numbers), its kind by its value (else refused)."""
+    new = builder(Place)
+    leaves = _LEAVES
+
+    def place(file: Any, line: Any, what: Any, kind: Any, name: Any, subject: Any) -> Place:
+        found = _KINDS.get(kind) if type(kind) is str else None
+        if found is None or not (type(file) in leaves and type(line) in leaves and type(what) in leaves):
+            raise ValueError("entry does not match the model")
+        if not (type(name) in leaves and type(subject) in leaves):
+            raise ValueError("entry does not match the model")
+        return new(file, line, what, found, name, subject)
+
+    return place
 
 
 def _other(value: tuple[Any, ...]) -> Any:
