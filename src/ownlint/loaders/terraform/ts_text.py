@@ -34,14 +34,16 @@ _AFTER_NAMES = frozenset(b"-:.") | _NON_ASCII  # a name goes on (dash, unicode),
 _AFTER_KEY = _AFTER_NAMES | frozenset(b"[(")
 _AFTER_NUMBER = frozenset(b"0123456789.eE") | _NAME_START | _NON_ASCII
 _SPACE_START = frozenset(b" \t\r\n#/")
-# one binary operator (not "/*" nor "//": comments; not "<<": a heredoc), then "?" and ":" of a conditional
+# a binary operator (not "/*" nor "//": comments; not "<<": a heredoc), and its precedence in the grammar
 _OPERATOR = re.compile(rb"==|!=|<=|>=|&&|\|\||(?:[<>+*%-]|/)(?![/*<])")
+_LEVELS = [["||"], ["&&"], ["==", "!="], [">", ">=", "<", "<="], ["+", "-"], ["*", "/", "%"]]  # loosest first
+_OPERATORS = {op.encode("ascii"): (op, precedence) for precedence, ops in enumerate(_LEVELS, 1) for op in ops}
+_OPERATOR_START = frozenset(b"=!<>&|+-*/%")
 _BLANK = frozenset(b" \t")
-_LINE_END = frozenset(b"\r\n#")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
-_TERM_ENDS = _LINE_END | frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
+_TERM_ENDS = frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
 _QUESTION, _COLON = 0x3F, 0x3A
-_QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE = 0x22, 0x24, 0x25, 0x2C, 0x7E
+_QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
 # Leaves are shared: the model is immutable, and a third of its nodes are the same few names and steps
@@ -61,7 +63,7 @@ class SourceText:
     """Reads expressions from one file's source bytes (``expression(start, end)``)."""
 
     def __init__(self, source: bytes) -> None:
-        self.source = source
+        self.source = source + b"\0"  # a sentinel: an operator is looked for past the last expression
         self._counted = (0, 1)  # the last offset ``line`` was asked for, and its line
 
     def leaf(self, start: int, end: int) -> m.Expr | None:
@@ -95,42 +97,57 @@ class SourceText:
         return position
 
     def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
-        """A term, or one binary operator between two terms, or ``condition ? term : term`` of those, on one
-        line: anything more (chains, a second operator, unary ones, parentheses) is left where it starts."""
-        value, end = self._term(position, depth)
+        """Operations, and ``condition ? a : b`` of them (right to left, as the tree walk rebuilds the chain the
+        grammar nests the other way), across lines and comments as the grammar reads them."""
+        value, end = self._binary(position, depth, 1)
         source = self.source
-        if source[end] in _TERM_ENDS:  # most terms: no operator can follow (``_inline`` would say as much)
+        after = self._space(end) if source[end] in _SPACE_START else end
+        if source[after] != _QUESTION:
             return value, end
-        after = self._inline(end)
-        if after < 0:
-            return value, end
-        operator = _OPERATOR.match(source, after)
-        if operator is not None:
-            right, end = self._term(self._operand(operator.end()), depth + 1)
-            value = m.BinaryOp(operator.group().decode("ascii"), value, right)
-            after = self._inline(end)
-        if after < 0 or source[after] != _QUESTION:
-            return value, end
-        yes, end = self._term(self._operand(after + 1), depth + 1)
-        colon = self._inline(end)
-        if colon < 0 or source[colon] != _COLON:
-            raise NotSimple(end)
-        no, end = self._term(self._operand(colon + 1), depth + 1)
+        yes, end = self._expr(self._space(after + 1), depth + 1)
+        colon = self._space(end)
+        if source[colon] != _COLON:
+            raise NotSimple(colon)
+        no, end = self._expr(self._space(colon + 1), depth + 1)
         return m.Conditional(value, yes, no), end
 
-    def _inline(self, position: int) -> int:
-        """Where the next token on this line starts after ``position`` (-1: a newline or a comment first)."""
+    def _binary(self, position: int, depth: int, lowest: int) -> tuple[m.Expr, int]:
+        """Operators binding at least as tight as ``lowest``, left to right (precedence climbing: the tree the
+        grammar's precedences build). Each operator counts as a level, so a long chain is left to the tree."""
+        value, end = self._unary(position, depth)
         source = self.source
-        while source[position] in _BLANK:
-            position += 1
-        return -1 if source[position] in _LINE_END else position
+        while True:
+            mark = source[end]
+            if mark in _TERM_ENDS:  # most terms: no operator can follow
+                return value, end
+            after = self._space(end) if mark in _SPACE_START else end
+            if source[after] not in _OPERATOR_START:
+                return value, end
+            found = _OPERATOR.match(source, after)
+            if found is None:
+                return value, end
+            operator, precedence = _OPERATORS[found.group()]
+            if precedence < lowest:
+                return value, end
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise NotSimple(after)
+            right, end = self._binary(self._space(found.end()), depth, precedence + 1)
+            value = m.BinaryOp(operator, value, right)
 
-    def _operand(self, position: int) -> int:
-        """Where the operand after an operator starts: on the same line, else NotSimple."""
-        found = self._inline(position)
-        if found < 0:
+    def _unary(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        """``!`` and ``-`` bind tighter than any binary operator, looser than the steps of their operand."""
+        mark = self.source[position]
+        if mark != _BANG and mark != _MINUS:
+            return self._term(position, depth)
+        if depth > MAX_DEPTH:
             raise NotSimple(position)
-        return found
+        operand, end = self._unary(self._space(position + 1), depth + 1)
+        if mark == _MINUS:
+            if type(operand) is m.Lit and type(operand.value) is float:
+                return m.Lit(-operand.value), end  # as the tree walk: python-hcl2 reads -1.5 as one literal
+            return m.UnaryOp("-", operand), end
+        return m.UnaryOp("!", operand), end
 
     def _term(self, position: int, depth: int) -> tuple[m.Expr, int]:
         if depth > MAX_DEPTH:
@@ -145,6 +162,8 @@ class SourceText:
                 return self._object(position + 1, depth)
             if first == _QUOTE:
                 return self._template(position + 1, depth)
+            if first == _LPAREN:
+                return self._group(position + 1, depth)
             raise NotSimple(position)
         end = leaf.end()
         kind = leaf.lastgroup
@@ -168,6 +187,25 @@ class SourceText:
         if source[end] in b"[.":
             end = self._steps(steps, end, depth)
         return (m.Traversal(base, tuple(steps)) if steps else base), end
+
+    def _group(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        """``(expr)`` after its opening parenthesis: the parentheses only group; steps may follow them, added to
+        the inner traversal's own as the tree walk does."""
+        source = self.source
+        inner, end = self._expr(self._space(position), depth + 1)
+        end = self._space(end)
+        if source[end] != _RPAREN:
+            raise NotSimple(end)
+        end += 1
+        if source[end] != 0x2E and source[end] != _LBRACKET:
+            return inner, end
+        steps: list[m.Step] = []
+        end = self._steps(steps, end, depth)
+        if not steps:
+            return inner, end
+        if type(inner) is m.Traversal:
+            return m.Traversal(inner.base, inner.steps + tuple(steps)), end
+        return m.Traversal(inner, tuple(steps)), end
 
     def _steps(self, steps: list[m.Step], position: int, depth: int) -> int:
         """More ``.name`` and ``[key]`` steps (a space before one: NotSimple); where they end."""
