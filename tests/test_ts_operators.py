@@ -25,9 +25,9 @@ CORNERS = [
     "a = x\r\n  ? y\r\n  : z\r\nb = (\r\n  x &&\r\n  y\r\n)\r\n",
     # near misses left to the tree: block comments, heredocs, splats, floats, strip markers, a space before a step
     "a = x /* c */ + 1\nb = x + /* c */ 1\nc = (x) [0]\nd = (x).0\ne = x[*].y + 1\nf = 1.5 * x\n",
-    "a = x == <<EOT\nhi\nEOT\nb = x ? <<EOT\nyes\nEOT\n  : null\nc = \"${x ? 1 : 2}\"\nd = \"${~x + 1}\"\n",
+    'a = x == <<EOT\nhi\nEOT\nb = x ? <<EOT\nyes\nEOT\n  : null\nc = "${x ? 1 : 2}"\nd = "${~x + 1}"\n',
     "a = [for v in (x ? y : z) : v]\nb = [for v in x : v if v > 1 && v < 3]\nc = { for k, v in x : k => v ? 1 : 2 }\n",
-    "a = x\n.y\nb = { a = x\n  .y }\nc = f(x) .y\nd = \"é\" == x\ne = x ==\"é\"\nf = x ? \"a\\n\" : \"b\"\n",
+    'a = x\n.y\nb = { a = x\n  .y }\nc = f(x) .y\nd = "é" == x\ne = x =="é"\nf = x ? "a\\n" : "b"\n',
     "a = " + " + ".join(["x"] * 40) + "\nb = " + "(" * 40 + "x" + ")" * 40 + "\nc = " + "!" * 40 + "x\n",
     "a = x ? 1 : 2",  # the end of the file right after the expression
     "a = x +\n",  # not HCL: the same syntax error both ways
@@ -43,7 +43,7 @@ def test_operators_build_the_reference_model(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "a = x.enabled == null\n  ? y.name\n  : lookup(z, \"k\", null)\n",
+        'a = x.enabled == null\n  ? y.name\n  : lookup(z, "k", null)\n',
         "a = x != null && (\n  y != null || z != null\n)\n",
         "a = x ? 1 : y ? 2 : 3\n",
         "a = -x\nb = !x.y\nc = (x).y\n",

@@ -39,6 +39,7 @@ _OPERATOR = re.compile(rb"==|!=|<=|>=|&&|\|\||(?:[<>+*%-]|/)(?![/*<])")
 _LEVELS = [["||"], ["&&"], ["==", "!="], [">", ">=", "<", "<="], ["+", "-"], ["*", "/", "%"]]  # loosest first
 _OPERATORS = {op.encode("ascii"): (op, precedence) for precedence, ops in enumerate(_LEVELS, 1) for op in ops}
 _OPERATOR_START = frozenset(b"=!<>&|+-*/%")
+_PREFIX = frozenset(b"!-")  # a unary operator
 _BLANK = frozenset(b" \t")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
 _TERM_ENDS = frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
@@ -65,6 +66,8 @@ class SourceText:
     def __init__(self, source: bytes) -> None:
         self.source = source + b"\0"  # a sentinel: an operator is looked for past the last expression
         self._counted = (0, 1)  # the last offset ``line`` was asked for, and its line
+        self._end = 0  # where the expression read ends: no operator after it is its own
+        self._skipped = (-1, -1)  # the last run of space and comments skipped: where it starts and ends
 
     def leaf(self, start: int, end: int) -> m.Expr | None:
         """The expression ``source[start:end]`` when it is one leaf (plain string, name chain, whole number)."""
@@ -73,6 +76,7 @@ class SourceText:
 
     def expression(self, start: int, end: int) -> m.Expr:
         """The expression that is exactly ``source[start:end]``, or ``NotSimple``."""
+        self._end = end
         try:
             value, position = self._expr(start, 0)
         except IndexError:  # ran into the end of the file (no newline after its last attribute)
@@ -92,16 +96,29 @@ class SourceText:
         return line
 
     def _space(self, position: int) -> int:
-        if self.source[position] in _SPACE_START:
-            return _ends(_SPACE.match(self.source, position))
-        return position
+        """Where the next token starts; the space after an item is skipped twice (no operator follows it, then
+        a comma or the next item), so the last run skipped is kept."""
+        if self.source[position] not in _SPACE_START:
+            return position
+        skipped = self._skipped
+        if skipped[0] == position:
+            return skipped[1]
+        after = _ends(_SPACE.match(self.source, position))
+        self._skipped = (position, after)
+        return after
 
     def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
         """Operations, and ``condition ? a : b`` of them (right to left, as the tree walk rebuilds the chain the
         grammar nests the other way), across lines and comments as the grammar reads them."""
-        value, end = self._binary(position, depth, 1)
         source = self.source
-        after = self._space(end) if source[end] in _SPACE_START else end
+        value, end = self._unary(position, depth) if source[position] in _PREFIX else self._term(position, depth)
+        mark = source[end]
+        if mark in _TERM_ENDS or end == self._end:  # most terms: no operator can follow
+            return value, end
+        after = self._space(end) if mark in _SPACE_START else end
+        if source[after] in _OPERATOR_START:
+            value, end = self._binary(value, end, depth, 1)
+            after = self._space(end)
         if source[after] != _QUESTION:
             return value, end
         yes, end = self._expr(self._space(after + 1), depth + 1)
@@ -111,18 +128,13 @@ class SourceText:
         no, end = self._expr(self._space(colon + 1), depth + 1)
         return m.Conditional(value, yes, no), end
 
-    def _binary(self, position: int, depth: int, lowest: int) -> tuple[m.Expr, int]:
-        """Operators binding at least as tight as ``lowest``, left to right (precedence climbing: the tree the
-        grammar's precedences build). Each operator counts as a level, so a long chain is left to the tree."""
-        value, end = self._unary(position, depth)
+    def _binary(self, value: m.Expr, end: int, depth: int, lowest: int) -> tuple[m.Expr, int]:
+        """``value`` (ending at ``end``) and the operators after it that bind at least as tight as ``lowest``,
+        left to right (precedence climbing: the tree the grammar's precedences build). Each operator counts
+        as a level, so a long chain is left to the tree."""
         source = self.source
         while True:
-            mark = source[end]
-            if mark in _TERM_ENDS:  # most terms: no operator can follow
-                return value, end
-            after = self._space(end) if mark in _SPACE_START else end
-            if source[after] not in _OPERATOR_START:
-                return value, end
+            after = self._space(end)
             found = _OPERATOR.match(source, after)
             if found is None:
                 return value, end
@@ -132,7 +144,8 @@ class SourceText:
             depth += 1
             if depth > MAX_DEPTH:
                 raise NotSimple(after)
-            right, end = self._binary(self._space(found.end()), depth, precedence + 1)
+            right, end = self._unary(self._space(found.end()), depth)
+            right, end = self._binary(right, end, depth, precedence + 1)
             value = m.BinaryOp(operator, value, right)
 
     def _unary(self, position: int, depth: int) -> tuple[m.Expr, int]:
