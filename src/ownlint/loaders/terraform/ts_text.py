@@ -43,7 +43,7 @@ _PREFIX = frozenset(b"!-")  # a unary operator
 _BLANK = frozenset(b" \t")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
 _TERM_ENDS = frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
-_QUESTION, _COLON = 0x3F, 0x3A
+_QUESTION, _COLON, _BLANK_SPACE = 0x3F, 0x3A, 0x20
 _QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
@@ -67,7 +67,6 @@ class SourceText:
         self.source = source + b"\0"  # a sentinel: an operator is looked for past the last expression
         self._counted = (0, 1)  # the last offset ``line`` was asked for, and its line
         self._end = 0  # where the expression read ends: no operator after it is its own
-        self._skipped = (-1, -1)  # the last run of space and comments skipped: where it starts and ends
 
     def leaf(self, start: int, end: int) -> m.Expr | None:
         """The expression ``source[start:end]`` when it is one leaf (plain string, name chain, whole number)."""
@@ -96,16 +95,9 @@ class SourceText:
         return line
 
     def _space(self, position: int) -> int:
-        """Where the next token starts; the space after an item is skipped twice (no operator follows it, then
-        a comma or the next item), so the last run skipped is kept."""
-        if self.source[position] not in _SPACE_START:
-            return position
-        skipped = self._skipped
-        if skipped[0] == position:
-            return skipped[1]
-        after = _ends(_SPACE.match(self.source, position))
-        self._skipped = (position, after)
-        return after
+        if self.source[position] in _SPACE_START:
+            return _ends(_SPACE.match(self.source, position))
+        return position
 
     def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
         """Operations, and ``condition ? a : b`` of them (right to left, as the tree walk rebuilds the chain the
@@ -114,6 +106,8 @@ class SourceText:
         value, end = self._unary(position, depth) if source[position] in _PREFIX else self._term(position, depth)
         mark = source[end]
         if mark in _TERM_ENDS or end == self._end:  # most terms: no operator can follow
+            return value, end
+        if mark == _BLANK_SPACE and source[end + 1] in _TERM_ENDS:  # nor here: "{ a = 1 }"
             return value, end
         after = self._space(end) if mark in _SPACE_START else end
         if source[after] in _OPERATOR_START:
