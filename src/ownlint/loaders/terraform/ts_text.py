@@ -2,11 +2,11 @@
 
 Covers what most attributes are (strings and ``${...}`` templates, name chains with ``.name`` and ``[key]``
 steps, whole numbers, ``true``/``false``/``null``, function calls, tuples, objects with name or string keys,
-``#``/``//`` comments, one binary operator and a ``? :`` choice on one line): each node of the tree it skips
-costs a Python call or more; for-expressions of such too. Anything else (more operators, unary ones,
-chained conditionals, splats, heredocs, escapes, parentheses, a step after a call, a non-ASCII letter in a name,
-a space before a step) is ``NotSimple``: the caller walks the tree as before, so the model is the
-tree's (``tests/test_cold_speed.py`` compares the two on fixtures, corners and generated text). The text
+``#``/``//`` comments, operators, parentheses and ``? :`` chains, across lines as the grammar reads them):
+each node of the tree it skips costs a Python call or more; for-expressions of such too. Anything else
+(splats, heredocs, escapes, floats, block comments, a non-ASCII letter in a name, a space before a step) is
+``NotSimple``: the caller walks the tree as before, so the model is the tree's (``tests/test_cold_speed.py``
+and ``tests/test_ts_operators.py`` compare the two on fixtures, corners and generated text). The text
 is an expression tree-sitter parsed without error, so only what it means is read here, not whether it is valid.
 """
 
