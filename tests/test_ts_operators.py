@@ -29,6 +29,9 @@ CORNERS = [
     "a = [for v in (x ? y : z) : v]\nb = [for v in x : v if v > 1 && v < 3]\nc = { for k, v in x : k => v ? 1 : 2 }\n",
     'a = x\n.y\nb = { a = x\n  .y }\nc = f(x) .y\nd = "é" == x\ne = x =="é"\nf = x ? "a\\n" : "b"\n',
     "a = " + " + ".join(["x"] * 40) + "\nb = " + "(" * 40 + "x" + ")" * 40 + "\nc = " + "!" * 40 + "x\n",
+    # steps after steps; whole-number keys (their text), and the near misses
+    "a = x[0].a.b\nb = f(x).a.b[1].c\nc = (x).a.b\nd = x[0].a.0\ne = x[0].a-b.c\nf = x[0].a.*\ng = x[0].a::b\n",
+    "a = { 1 = 1 }\nb = { 007 = x, 2: y }\nc = { 1.5 = 1 }\ne = { 1-2 = 1 }\nf = { 99999999999999999999 = 1 }\n",
     "a = x ? 1 : 2",  # the end of the file right after the expression
     "a = x +\n",  # not HCL: the same syntax error both ways
 ]

@@ -23,7 +23,8 @@ _LEAF = re.compile(
     rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)|(?P<number>[0-9]{1,18})'
 )
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")  # an object key's name: a dash is part of it, as of any name
+# an object key's name (a dash is part of it, as of any name), or a whole number (its text, as the tree walk keys it)
+_KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
 _CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
 _EMPTY = m.Lit("")
@@ -32,6 +33,7 @@ _NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
 _NON_ASCII = frozenset(range(0x80, 0x100))
 _AFTER_NAMES = frozenset(b"-:.") | _NON_ASCII  # a name goes on (dash, unicode), is ``a::b``, or steps (x.0, x.*)
 _AFTER_KEY = _AFTER_NAMES | frozenset(b"[(")
+_AFTER_STEP = frozenset(b"-:(") | _NON_ASCII  # a step's name goes on, or is called: more steps may follow
 _AFTER_NUMBER = frozenset(b"0123456789.eE") | _NAME_START | _NON_ASCII
 _SPACE_START = frozenset(b" \t\r\n#/")
 # a binary operator (not "/*" nor "//": comments; not "<<": a heredoc), and its precedence in the grammar
@@ -225,7 +227,7 @@ class SourceText:
                     raise NotSimple(position)
                 word = name.group().decode("ascii")
                 position = name.end()
-                if word in _KEYWORDS or source[position] in _AFTER_KEY:
+                if word in _KEYWORDS or source[position] in _AFTER_STEP:
                     raise NotSimple(position)
                 steps.append(m.AttrStep(word))
             elif mark == _LBRACKET:
