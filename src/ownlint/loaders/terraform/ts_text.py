@@ -69,6 +69,7 @@ class SourceText:
         self.source = source + b"\0"  # a sentinel: an operator is looked for past the last expression
         self._counted = (0, 1)  # the last offset ``line`` was asked for, and its line
         self._end = 0  # where the expression read ends: no operator after it is its own
+        self._skipped = (-1, -1)  # the space after the last expression read: where it starts and ends
 
     def leaf(self, start: int, end: int) -> m.Expr | None:
         """The expression ``source[start:end]`` when it is one leaf (plain string, name chain, whole number)."""
@@ -115,6 +116,7 @@ class SourceText:
         if source[after] in _OPERATOR_START:
             value, end = self._binary(value, end, depth, 1)
             after = self._space(end)
+        self._skipped = (end, after)  # the caller skips it again (to its comma or next item): kept
         if source[after] != _QUESTION:
             return value, end
         yes, end = self._expr(self._space(after + 1), depth + 1)
@@ -380,7 +382,8 @@ class SourceText:
                 raise NotSimple(position)
             value, position = self._expr(self._space(position + 1), depth + 1)
             items.append(m.ObjectItem(key, value, self.line(start)))
-            after = self._space(position)
+            skipped = self._skipped
+            after = skipped[1] if skipped[0] == position else self._space(position)
             mark = source[after]
             if mark == _COMMA:
                 position = self._space(after + 1)
