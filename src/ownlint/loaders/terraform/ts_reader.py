@@ -19,7 +19,7 @@ Node = Any  # tree_sitter.Node
 ExpressionParser = Callable[[str], m.Expr]
 _NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _LEAF_START = _NAME_START | frozenset(b'"0123456789')
-_COMPOUND = frozenset(b'"[{') | _NAME_START  # what ``SourceText`` may read when a leaf's pattern does not
+_COMPOUND = frozenset(b'"[{(!-') | _NAME_START  # what ``SourceText`` may read when a leaf's pattern does not
 
 
 class Reader:

@@ -2,11 +2,11 @@
 
 Covers what most attributes are (strings and ``${...}`` templates, name chains with ``.name`` and ``[key]``
 steps, whole numbers, ``true``/``false``/``null``, function calls, tuples, objects with name or string keys,
-``#``/``//`` comments, one binary operator and a ``? :`` choice on one line): each node of the tree it skips
-costs a Python call or more; for-expressions of such too. Anything else (more operators, unary ones,
-chained conditionals, splats, heredocs, escapes, parentheses, a step after a call, a non-ASCII letter in a name,
-a space before a step) is ``NotSimple``: the caller walks the tree as before, so the model is the
-tree's (``tests/test_cold_speed.py`` compares the two on fixtures, corners and generated text). The text
+``#``/``//`` comments, operators, parentheses and ``? :`` chains, across lines as the grammar reads them):
+each node of the tree it skips costs a Python call or more; for-expressions of such too. Anything else
+(splats, heredocs, escapes, floats, block comments, a non-ASCII letter in a name, a space before a step) is
+``NotSimple``: the caller walks the tree as before, so the model is the tree's (``tests/test_cold_speed.py``
+and ``tests/test_ts_operators.py`` compare the two on fixtures, corners and generated text). The text
 is an expression tree-sitter parsed without error, so only what it means is read here, not whether it is valid.
 """
 
@@ -23,7 +23,8 @@ _LEAF = re.compile(
     rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)|(?P<number>[0-9]{1,18})'
 )
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")  # an object key's name: a dash is part of it, as of any name
+# an object key's name (a dash is part of it, as of any name), or a whole number (its text, as the tree walk keys it)
+_KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
 _CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
 _EMPTY = m.Lit("")
@@ -32,16 +33,20 @@ _NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
 _NON_ASCII = frozenset(range(0x80, 0x100))
 _AFTER_NAMES = frozenset(b"-:.") | _NON_ASCII  # a name goes on (dash, unicode), is ``a::b``, or steps (x.0, x.*)
 _AFTER_KEY = _AFTER_NAMES | frozenset(b"[(")
+_AFTER_STEP = frozenset(b"-:(") | _NON_ASCII  # a step's name goes on, or is called: more steps may follow
 _AFTER_NUMBER = frozenset(b"0123456789.eE") | _NAME_START | _NON_ASCII
 _SPACE_START = frozenset(b" \t\r\n#/")
-# one binary operator (not "/*" nor "//": comments; not "<<": a heredoc), then "?" and ":" of a conditional
+# a binary operator (not "/*" nor "//": comments; not "<<": a heredoc), and its precedence in the grammar
 _OPERATOR = re.compile(rb"==|!=|<=|>=|&&|\|\||(?:[<>+*%-]|/)(?![/*<])")
+_LEVELS = [["||"], ["&&"], ["==", "!="], [">", ">=", "<", "<="], ["+", "-"], ["*", "/", "%"]]  # loosest first
+_OPERATORS = {op.encode("ascii"): (op, precedence) for precedence, ops in enumerate(_LEVELS, 1) for op in ops}
+_OPERATOR_START = frozenset(b"=!<>&|+-*/%")
+_PREFIX = frozenset(b"!-")  # a unary operator
 _BLANK = frozenset(b" \t")
-_LINE_END = frozenset(b"\r\n#")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
-_TERM_ENDS = _LINE_END | frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
-_QUESTION, _COLON = 0x3F, 0x3A
-_QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE = 0x22, 0x24, 0x25, 0x2C, 0x7E
+_TERM_ENDS = frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
+_QUESTION, _COLON, _BLANK_SPACE = 0x3F, 0x3A, 0x20
+_QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
 # Leaves are shared: the model is immutable, and a third of its nodes are the same few names and steps
@@ -61,8 +66,10 @@ class SourceText:
     """Reads expressions from one file's source bytes (``expression(start, end)``)."""
 
     def __init__(self, source: bytes) -> None:
-        self.source = source
+        self.source = source + b"\0"  # a sentinel: an operator is looked for past the last expression
         self._counted = (0, 1)  # the last offset ``line`` was asked for, and its line
+        self._end = 0  # where the expression read ends: no operator after it is its own
+        self._skipped = (-1, -1)  # the space after the last expression read: where it starts and ends
 
     def leaf(self, start: int, end: int) -> m.Expr | None:
         """The expression ``source[start:end]`` when it is one leaf (plain string, name chain, whole number)."""
@@ -71,6 +78,7 @@ class SourceText:
 
     def expression(self, start: int, end: int) -> m.Expr:
         """The expression that is exactly ``source[start:end]``, or ``NotSimple``."""
+        self._end = end
         try:
             value, position = self._expr(start, 0)
         except IndexError:  # ran into the end of the file (no newline after its last attribute)
@@ -95,42 +103,62 @@ class SourceText:
         return position
 
     def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
-        """A term, or one binary operator between two terms, or ``condition ? term : term`` of those, on one
-        line: anything more (chains, a second operator, unary ones, parentheses) is left where it starts."""
-        value, end = self._term(position, depth)
+        """Operations, and ``condition ? a : b`` of them (right to left, as the tree walk rebuilds the chain the
+        grammar nests the other way), across lines and comments as the grammar reads them."""
         source = self.source
-        if source[end] in _TERM_ENDS:  # most terms: no operator can follow (``_inline`` would say as much)
+        value, end = self._unary(position, depth) if source[position] in _PREFIX else self._term(position, depth)
+        mark = source[end]
+        if mark in _TERM_ENDS or end == self._end:  # most terms: no operator can follow
             return value, end
-        after = self._inline(end)
-        if after < 0:
+        if mark == _BLANK_SPACE and source[end + 1] in _TERM_ENDS:  # nor here: "{ a = 1 }"
             return value, end
-        operator = _OPERATOR.match(source, after)
-        if operator is not None:
-            right, end = self._term(self._operand(operator.end()), depth + 1)
-            value = m.BinaryOp(operator.group().decode("ascii"), value, right)
-            after = self._inline(end)
-        if after < 0 or source[after] != _QUESTION:
+        after = self._space(end) if mark in _SPACE_START else end
+        if source[after] in _OPERATOR_START:
+            value, end = self._binary(value, end, depth, 1)
+            after = self._space(end)
+        self._skipped = (end, after)  # the caller skips it again (to its comma or next item): kept
+        if source[after] != _QUESTION:
             return value, end
-        yes, end = self._term(self._operand(after + 1), depth + 1)
-        colon = self._inline(end)
-        if colon < 0 or source[colon] != _COLON:
-            raise NotSimple(end)
-        no, end = self._term(self._operand(colon + 1), depth + 1)
+        yes, end = self._expr(self._space(after + 1), depth + 1)
+        colon = self._space(end)
+        if source[colon] != _COLON:
+            raise NotSimple(colon)
+        no, end = self._expr(self._space(colon + 1), depth + 1)
         return m.Conditional(value, yes, no), end
 
-    def _inline(self, position: int) -> int:
-        """Where the next token on this line starts after ``position`` (-1: a newline or a comment first)."""
+    def _binary(self, value: m.Expr, end: int, depth: int, lowest: int) -> tuple[m.Expr, int]:
+        """``value`` (ending at ``end``) and the operators after it that bind at least as tight as ``lowest``,
+        left to right (precedence climbing: the tree the grammar's precedences build). Each operator counts
+        as a level, so a long chain is left to the tree."""
         source = self.source
-        while source[position] in _BLANK:
-            position += 1
-        return -1 if source[position] in _LINE_END else position
+        while True:
+            after = self._space(end)
+            found = _OPERATOR.match(source, after)
+            if found is None:
+                return value, end
+            operator, precedence = _OPERATORS[found.group()]
+            if precedence < lowest:
+                return value, end
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise NotSimple(after)
+            right, end = self._unary(self._space(found.end()), depth)
+            right, end = self._binary(right, end, depth, precedence + 1)
+            value = m.BinaryOp(operator, value, right)
 
-    def _operand(self, position: int) -> int:
-        """Where the operand after an operator starts: on the same line, else NotSimple."""
-        found = self._inline(position)
-        if found < 0:
+    def _unary(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        """``!`` and ``-`` bind tighter than any binary operator, looser than the steps of their operand."""
+        mark = self.source[position]
+        if mark != _BANG and mark != _MINUS:
+            return self._term(position, depth)
+        if depth > MAX_DEPTH:
             raise NotSimple(position)
-        return found
+        operand, end = self._unary(self._space(position + 1), depth + 1)
+        if mark == _MINUS:
+            if type(operand) is m.Lit and type(operand.value) is float:
+                return m.Lit(-operand.value), end  # as the tree walk: python-hcl2 reads -1.5 as one literal
+            return m.UnaryOp("-", operand), end
+        return m.UnaryOp("!", operand), end
 
     def _term(self, position: int, depth: int) -> tuple[m.Expr, int]:
         if depth > MAX_DEPTH:
@@ -145,6 +173,8 @@ class SourceText:
                 return self._object(position + 1, depth)
             if first == _QUOTE:
                 return self._template(position + 1, depth)
+            if first == _LPAREN:
+                return self._group(position + 1, depth)
             raise NotSimple(position)
         end = leaf.end()
         kind = leaf.lastgroup
@@ -169,6 +199,25 @@ class SourceText:
             end = self._steps(steps, end, depth)
         return (m.Traversal(base, tuple(steps)) if steps else base), end
 
+    def _group(self, position: int, depth: int) -> tuple[m.Expr, int]:
+        """``(expr)`` after its opening parenthesis: the parentheses only group; steps may follow them, added to
+        the inner traversal's own as the tree walk does."""
+        source = self.source
+        inner, end = self._expr(self._space(position), depth + 1)
+        end = self._space(end)
+        if source[end] != _RPAREN:
+            raise NotSimple(end)
+        end += 1
+        if source[end] != 0x2E and source[end] != _LBRACKET:
+            return inner, end
+        steps: list[m.Step] = []
+        end = self._steps(steps, end, depth)
+        if not steps:
+            return inner, end
+        if type(inner) is m.Traversal:
+            return m.Traversal(inner.base, inner.steps + tuple(steps)), end
+        return m.Traversal(inner, tuple(steps)), end
+
     def _steps(self, steps: list[m.Step], position: int, depth: int) -> int:
         """More ``.name`` and ``[key]`` steps (a space before one: NotSimple); where they end."""
         source = self.source
@@ -180,7 +229,7 @@ class SourceText:
                     raise NotSimple(position)
                 word = name.group().decode("ascii")
                 position = name.end()
-                if word in _KEYWORDS or source[position] in _AFTER_KEY:
+                if word in _KEYWORDS or source[position] in _AFTER_STEP:
                     raise NotSimple(position)
                 steps.append(m.AttrStep(word))
             elif mark == _LBRACKET:
@@ -333,7 +382,8 @@ class SourceText:
                 raise NotSimple(position)
             value, position = self._expr(self._space(position + 1), depth + 1)
             items.append(m.ObjectItem(key, value, self.line(start)))
-            after = self._space(position)
+            skipped = self._skipped
+            after = skipped[1] if skipped[0] == position else self._space(position)
             mark = source[after]
             if mark == _COMMA:
                 position = self._space(after + 1)
