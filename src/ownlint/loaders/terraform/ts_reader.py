@@ -174,11 +174,7 @@ class Reader:
     def literal(self, node: Node) -> m.Expr:
         inner = named_children(node)[0]
         if inner.type == "numeric_lit":
-            text = self.text(inner)
-            try:
-                return m.Lit(int(text))
-            except ValueError:
-                return m.Lit(float(text))
+            return m.Lit(_number(self.text(inner), inner))
         if inner.type == "bool_lit":
             return m.Lit(self.text(inner) == "true")
         if inner.type == "null_lit":
@@ -344,3 +340,19 @@ _CONVERTERS: dict[str, Callable[[Reader, Node], m.Expr]] = {
     "operation": Reader.operation,
     "conditional": Reader.conditional,
 }
+
+
+def _number(text: str, node: Node) -> int | float:
+    """A numeric literal's value; one tree-sitter-hcl lexes as a number but HCL does not (``0x1F``: Terraform
+    says "Missing key/value separator") is a syntax error where it stands, not a crash."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        line, column = node.start_point
+        raise m.HclSyntaxError(
+            f"invalid number {text[:40]!r} at line {line + 1}, column {column + 1}", line + 1
+        ) from None
