@@ -176,3 +176,74 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
     run = run_cli("check", str(tmp_path), "--jobs", "0")
     assert run.exit_code == 2
     assert "Invalid value for '-j' / '--jobs': 0 is not in the range x>=1." in run.stderr
+
+
+def _shared_estate(root: Path, tags: str) -> Path:
+    """20 root modules that call one small shared module: few files, many roots."""
+    (root / ".git").mkdir(parents=True)
+    (root / ".git/HEAD").write_text("ref: refs/heads/main\n")
+    (root / "modules/shared").mkdir(parents=True)
+    shared = root / "modules/shared/main.tf"
+    shared.write_text(f'variable "name" {{}}\nresource "aws_s3_bucket" "b" {{\n  bucket = var.name\n{tags}}}\n')
+    for index in range(20):
+        stack = root / f"stacks/s{index:02d}"
+        stack.mkdir(parents=True)
+        (stack / "main.tf").write_text(
+            f'module "shared" {{\n  source = "../../modules/shared"\n  name = "n{index}"\n}}\n'
+        )
+    return shared
+
+
+def test_entries_of_a_phase_run_here_are_written_once_when_workers_fork_later(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared module edited: its directory is parsed here (too few files for workers), the 20 roots that call it
+    are worth forking for; a forked worker inherits what this process had not written and must not write it again."""
+    from ownlint.loaders.terraform import load, packs
+
+    monkeypatch.setattr(load, "MIN_PARALLEL_FILES", 10)
+    shared = _shared_estate(tmp_path / "repo", "")
+    cache = str(tmp_path_factory.mktemp("cache"))
+    check = ("check", str(tmp_path / "repo"), "--format", "json", "--cache-dir", cache, "--jobs", "2")
+    run_cli(*check)
+    log = tmp_path / "written.log"
+    flush = packs.Packs.flush
+
+    def logged(self: packs.Packs, final: bool = False) -> None:
+        with open(log, "a", encoding="utf-8") as stream:  # from any process: one line per entry written
+            stream.writelines(f"{name}\n" for _, entries in self._pending.values() for name in entries)
+        flush(self, final)
+
+    monkeypatch.setattr(packs.Packs, "flush", logged)
+    shared.write_text(shared.read_text() + "# changed\n")
+    changed = run_cli(*check)
+    assert changed.stdout == run_cli("check", str(tmp_path / "repo"), "--format", "json", "--no-cache").stdout
+    written = Counter(log.read_text().splitlines())
+    assert len(written) >= 21 and [name for name, count in written.items() if count > 1] == []
+
+
+def test_a_load_that_fails_leaves_nothing_for_the_next_run_in_the_process(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The models a phase run here parsed belong to that run only, even when it fails (the library, the tests:
+    more than one run per process); and no worker is marked stopped when none was started."""
+    from ownlint.loaders.terraform import load, workers
+
+    monkeypatch.setattr(load, "MIN_PARALLEL_FILES", 10)
+    shared = _shared_estate(tmp_path / "repo", '  tags = { owner = "team-a" }\n')
+    cache = str(tmp_path_factory.mktemp("cache"))
+    check = ("check", str(tmp_path / "repo"), "--format", "json", "--cache-dir", cache, "--jobs", "2")
+    run_cli(*check)
+    shared.write_text(shared.read_text().replace('  tags = { owner = "team-a" }\n', ""))
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a failure after the directories were parsed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(workers, "roots_of", failing)
+        failed = run_cli(*check)
+    assert (failed.exit_code, "a failure after the directories were parsed" in failed.stderr) == (2, True)
+    assert not parallel.workers_stopped()
+    shared.write_text(shared.read_text() + "# and again\n")
+    again = run_cli(*check)
+    assert again.stdout == run_cli("check", str(tmp_path / "repo"), "--format", "json", "--no-cache").stdout

@@ -56,7 +56,11 @@ class Resident(Generic[Task, Result]):
         self.ran: list[int] = []  # for the last ``run``: the worker each item ran in (-1: this process)
 
     def _start(self) -> None:
+        """Fork the workers, once what this process holds to write is written (``finish``): a phase that ran
+        here left entries a forked worker would inherit and write again as it ends."""
         self.started = True
+        if self.finish is not None:
+            self.finish()
         context = parallel.pool_context()
         try:
             with signals_held():  # forked here: none takes a signal before ignore_interrupts ran
@@ -85,8 +89,9 @@ class Resident(Generic[Task, Result]):
             worker.join()
 
     def stop(self) -> None:
-        """End the workers now (Ctrl-C, SIGTERM, a failure)."""
-        stop_workers(None)
+        """End the workers now (Ctrl-C, SIGTERM, a failure); none started: nothing to stop (nor to mark stopped)."""
+        if self.started:
+            stop_workers(None)
         self.connections = []
 
     def run(

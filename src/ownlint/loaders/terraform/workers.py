@@ -36,6 +36,7 @@ class Worth:
     minimum: int
 
     def __call__(self, directories: Iterable[Path]) -> bool:
+        """Whether the work on ``directories`` is worth the workers."""
         return sum(self.sizes.get(d, 1) for d in directories) >= self.minimum
 
 
@@ -72,12 +73,13 @@ def roots_in_processes(
     workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)), finish=_flush)
     try:
         found = _phases(loader, workers, setup, scanned, overrides, inputs, worth, context, read, progress)
+        workers.close()  # each worker writes its result entries as it ends
+        _flush()  # and so does what ran here
     except BaseException:  # Ctrl-C, SIGTERM, or a failure in a worker's work: stop the others now
         workers.stop()
         raise
-    workers.close()  # each worker writes its result entries as it ends
-    _flush()  # and so does what ran here
-    _WORKER_LOADERS.clear()  # filled here only for what no worker could run: not kept past this run
+    finally:
+        _WORKER_LOADERS.clear()  # filled here for a phase too small for workers: never kept past this run
     return found
 
 
