@@ -6,6 +6,7 @@ every warm run before)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -46,5 +47,10 @@ def test_an_entry_written_before_its_files_settled_is_written_again_with_their_i
     third = run_cli(*check)
     assert (third.stdout, third.exit_code) == (first.stdout, first.exit_code)
     assert read == []  # by their identities
+    os.utime(root / "main.tf", ns=(1_000_000_000, 1_000_000_000))  # touched (a checkout again): the same text
+    run_cli(*check)
+    assert read == ["main.tf"]
+    read.clear()
+    assert (run_cli(*check).stdout, read) == (first.stdout, [])  # by its new identity
     (root / "modules/queue/main.tf").write_text(QUEUE.replace('  tags = { owner = "team-a" }\n', ""))
     assert run_cli(*check).stdout != first.stdout  # an identity recorded still gives way to a change

@@ -261,20 +261,19 @@ class ResultCache:
     def _settle(
         self, pack: str, shared: dict[str, Any], directory: Path, entry: tuple[str, list[tuple[str, ...]], Any]
     ) -> None:
-        """An entry whose texts were checked by reading them (they had not settled when it was written) is
-        written again with the identities of those that have settled since: later runs do not read them. (A
-        fresh checkout or copy checked at once would otherwise be read whole by every warm run.)"""
+        """An entry whose texts were checked by reading them (they had not settled when it was written, or were
+        touched since) is written again with the identities of those that have settled: later runs do not read
+        them. (A fresh checkout or copy checked at once would otherwise be read whole by every warm run.)"""
         key, inputs, payload = entry
-        if all(len(item) == 4 or item[0] != "text" for item in inputs):
-            return
-        settled = [item if len(item) == 4 or item[0] != "text" else self._identified(item) for item in inputs]
+        settled = [self._identified(item) if item[0] == "text" else item for item in inputs]
         if settled != inputs:
             self.packs.put(pack, shared, key, str(directory), entry_bytes(key, settled, payload, self.secret))
 
     def _identified(self, item: tuple[str, ...]) -> tuple[str, ...]:
-        """A text's input with its file's identity, if it has settled (its text was read and found unchanged)."""
-        found = self.context.identity(item[1])
-        return item if found is None else (*item, found)
+        """A text's input with the identity of its file as this run read it (its text found unchanged), if it had
+        settled: none before, or another (a file touched or checked out again, its text the same)."""
+        found = self.context.identity(item[1])  # None unless this run read the file
+        return item if found is None or item[3:] == (found,) else (*item[:3], found)
 
     def _checked(self, kind: str, entry: tuple[str, list[tuple[str, ...]], Any], known: Container[Path] = ()) -> Any:
         unchanged = self.context.unchanged
