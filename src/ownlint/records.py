@@ -183,8 +183,8 @@ def builder(cls: type[_T]) -> Callable[..., _T]:
     """A function making a ``cls`` of every field's value, in order, without ``__init__`` (a decoder's: it has
     them all). A record with slots is made as its unfrozen twin (the same slots: the same layout) and then given
     its class: each field is one store (``__init__`` calls each slot's descriptor: ~0.7K instructions a field,
-    a sixth of decoding a root); one with a ``__dict__`` is given it whole. A record with another base (its
-    layout may differ) is made by ``__init__``."""
+    a sixth of decoding a root); one with a ``__dict__`` has each set as ``__init__`` sets it. A record with
+    another base (its layout may differ) is made by ``__init__``."""
     names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     parameters = ", ".join(names)
     scope: dict[str, Any] = {"_r_new": object.__new__, "_r_setattr": object.__setattr__, "_r_cls": cls}
@@ -195,7 +195,8 @@ def builder(cls: type[_T]) -> Callable[..., _T]:
         body = ["self = _r_new(_r_twin)", *(f"self.{name} = {name}" for name in names)]
         body.append('_r_setattr(self, "__class__", _r_cls)')
     else:
-        body = ["self = _r_new(_r_cls)", f"self.__dict__.update({{{', '.join(f'{n!r}: {n}' for n in names)}}})"]
+        body = ["self = _r_new(_r_cls)", *(f"_r_setattr(self, {n!r}, {n})" for n in names)]  # (a dict given
+        # whole would cost the instance its compact attribute storage: 279 bytes a LoadProblem against 143)
     lines = "".join(f"\n    {line}" for line in [*body, "return self"])
     exec(f"def build({parameters}):{lines}\n", scope)  # written from the field names alone, as ``__init__`` is
     made: Callable[..., _T] = scope["build"]
