@@ -24,18 +24,23 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
     """The file's text (UTF-8, BOM removed, CRLF normalised), or the problem reading it; a file over
     ``limit`` bytes is not read (``--max-file-size``). A path as text spares a ``Path`` (9k manifests)."""
     try:
-        status = os.stat(path)
-        if _RUNS:  # taken before the read: a change after it changes the identity the result cache records
-            _RUNS[-1].stats.setdefault(str(path), status)
-        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.yaml would block or never end
-            return LoadProblem(shown, 1, "not a regular file: not read")
-        size = status.st_size
-        if size > limit:
-            return LoadProblem(shown, 1, f"skipped: {size} bytes is over the {limit} byte limit (--max-file-size)")
-        with open(path, "rb") as stream:
-            data = stream.read()
+        problem = _unreadable(os.stat(path), shown, limit)  # a FIFO or device named *.yaml is never opened
+        if problem is not None:
+            return problem
+        # the file opened is looked at again: one swapped in since (a directory renamed) is judged by itself, never
+        # blocks (O_NONBLOCK: a FIFO), and its own status is what the result cache records of the text read
+        with open(os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC), "rb") as stream:
+            status = os.fstat(stream.fileno())
+            problem = _unreadable(status, shown, limit)
+            if problem is not None:
+                return problem
+            if _RUNS:  # taken before the read: a change after it changes the identity the result cache records
+                _RUNS[-1].stats.setdefault(str(path), status)
+            data = stream.read(limit + 1)
     except OSError as error:
         return LoadProblem(shown, 1, f"cannot read file: {error.strerror or error}")
+    if len(data) > limit:  # grown since its status was taken
+        return LoadProblem(shown, 1, f"skipped: over the {limit} byte limit (--max-file-size)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return LoadProblem(shown, 1, "UTF-16 text: Terraform, Kubernetes and ownlint read UTF-8 only")
     if b"\x00" in data[:8192]:
@@ -46,6 +51,21 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
         line = data[: error.start].count(b"\n") + 1
         return LoadProblem(shown, line, "not UTF-8 text")
     return text.replace("\r\n", "\n")
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _unreadable(status: os.stat_result, shown: str, limit: int) -> LoadProblem | None:
+    """Why a file with ``status`` is not read: not a regular file, or over ``limit`` bytes."""
+    if not stat.S_ISREG(status.st_mode):
+        return LoadProblem(shown, 1, "not a regular file: not read")
+    if status.st_size > limit:
+        return LoadProblem(
+            shown, 1, f"skipped: {status.st_size} bytes is over the {limit} byte limit (--max-file-size)"
+        )
+    return None
 
 
 def checked_text(text: str, shown: str) -> str | LoadProblem:

@@ -130,8 +130,10 @@ class Through:
             if known is not None:
                 collected(known, found, problems)
                 return
-        recorded = now if info is not None and settled(info, self.started) else None
-        collect(shown, read_text(path, shown, limit), found, problems, self.parse(name, entry, recorded))
+        text = read_text(path, shown, limit)
+        opened = status_read(path)  # the file read, looked at once open: not the one above if it was swapped since
+        recorded = identity(opened) if opened is not None and settled(opened, self.started) else None
+        collect(shown, text, found, problems, self.parse(name, entry, recorded))
 
     def parse(self, name: str, entry: Any, recorded: str | None) -> Parse:
         """How the text of ``name`` is parsed: ``entry`` is its directory's (if any), ``recorded`` its identity."""

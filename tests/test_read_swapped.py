@@ -1,0 +1,78 @@
+"""A file read for the result cache is known by the identity of the file actually read: a path whose file was
+swapped between looking at it and opening it (a parent directory renamed mid-scan) must not record one
+file's identity with another's text, and a FIFO swapped in must not block the run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ownlint.loaders import files
+from ownlint.model import LoadProblem
+
+
+def _swapped(monkeypatch: pytest.MonkeyPatch, path: Path, seen: Path) -> None:
+    """``os.stat(path)`` answers for ``seen``: the file at ``path`` was swapped after it was looked at."""
+    real = os.stat
+
+    def stat(name: object, *args: object, **kwargs: object) -> os.stat_result:
+        return real(seen if str(name) == str(path) else name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files.os, "stat", stat)
+
+
+def test_the_identity_recorded_is_the_file_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "read.tf").write_text("read\n")
+    (tmp_path / "looked-at.tf").write_text("looked at\n")
+    _swapped(monkeypatch, tmp_path / "read.tf", tmp_path / "looked-at.tf")
+    with files.one_run():
+        assert files.read_text(str(tmp_path / "read.tf"), "read.tf") == "read\n"
+        recorded = files.status_read(str(tmp_path / "read.tf"))
+    assert recorded is not None
+    assert recorded.st_ino == os.lstat(tmp_path / "read.tf").st_ino != os.lstat(tmp_path / "looked-at.tf").st_ino
+
+
+def test_a_fifo_swapped_in_after_the_look_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    os.mkfifo(tmp_path / "pipe.tf")  # no writer: opened for reading without O_NONBLOCK, the run would hang
+    (tmp_path / "looked-at.tf").write_text("looked at\n")
+    _swapped(monkeypatch, tmp_path / "pipe.tf", tmp_path / "looked-at.tf")
+    found = files.read_text(str(tmp_path / "pipe.tf"), "pipe.tf")
+    assert found == LoadProblem("pipe.tf", 1, "not a regular file: not read")
+
+
+def test_a_file_grown_past_the_limit_after_the_look_is_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "big.tf").write_text("x" * 5000)
+    (tmp_path / "small.tf").write_text("x")
+    _swapped(monkeypatch, tmp_path / "big.tf", tmp_path / "small.tf")
+    found = files.read_text(str(tmp_path / "big.tf"), "big.tf", limit=100)
+    assert isinstance(found, LoadProblem) and "over the 100 byte limit" in found.message
+
+
+def test_a_manifest_swapped_after_the_look_is_cached_by_the_file_read(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest cache records the identity of the file it read, not of the one it looked at just before:
+    else a file swapped back in later would be taken, by that identity, for the text read."""
+    from tests.conftest import run_cli
+
+    from ownlint.loaders import identity
+    from ownlint.loaders.kubernetes import reading
+
+    scanned, other = tmp_path / "scanned", tmp_path_factory.mktemp("other")
+    scanned.mkdir()
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+    (scanned / "app.yaml").write_text(manifest.format(name="first"))
+    (other / "app.yaml").write_text(manifest.format(name="looked-at-instead"))
+    real = reading._stat
+    monkeypatch.setattr(
+        reading, "_stat", lambda path: real(str(other / "app.yaml")) if "scanned" in path else real(path)
+    )
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    check = ("check", str(scanned), "--format", "json", "--cache-dir", str(tmp_path_factory.mktemp("cache")))
+    run_cli(*check)
+    (scanned / "app.yaml").write_text(manifest.format(name="second"))
+    assert run_cli(*check).stdout == run_cli("check", str(scanned), "--format", "json", "--no-cache").stdout
