@@ -12,6 +12,7 @@ import pickle
 from typing import Any
 
 import pytest
+from tests.test_records import _attempt
 
 from ownlint.loaders.terraform import codec
 from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
@@ -34,14 +35,6 @@ _VALUES: list[Any] = [
 
 def _fields(value: Any) -> list[Any]:
     return [getattr(value, f.name) for f in dataclasses.fields(value)]
-
-
-def _attempt(action: Any) -> str:
-    try:
-        action()
-    except Exception as error:
-        return f"{type(error).__name__}: {error}"
-    return "done"
 
 
 @pytest.mark.parametrize("value", _VALUES, ids=lambda v: type(v).__name__)

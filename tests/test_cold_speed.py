@@ -184,6 +184,19 @@ def test_converter_builds_the_reference_model_of_generated_files(values: list[st
     assert fast == reference
 
 
+def read_from_the_text(monkeypatch: pytest.MonkeyPatch, text: str) -> list[str]:
+    """Parse ``text`` and check that no node below its attributes was walked and that the tree walk alone builds
+    the same model; the node types walked from then on (``Reader.term`` stays watched) are appended to the list."""
+    walked: list[str] = []
+    term = ts_reader.Reader.term
+    monkeypatch.setattr(ts_reader.Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
+    fast = ts_backend.parse(text, "main.tf")
+    assert walked == []
+    with tree_walk_only():
+        assert ts_backend.parse(text, "main.tf") == fast
+    return walked
+
+
 @pytest.mark.parametrize(
     ("text", "reference_walks"),
     [
@@ -216,13 +229,7 @@ def test_compound_expressions_are_read_from_the_text_without_walking_the_tree(
     monkeypatch: pytest.MonkeyPatch, text: str, reference_walks: set[str]
 ) -> None:
     """No node below the attribute is walked; what more the tree reads (a chain) still goes through it."""
-    walked: list[str] = []
-    term = ts_reader.Reader.term
-    monkeypatch.setattr(ts_reader.Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
-    fast = ts_backend.parse(text, "main.tf")
-    assert walked == []
-    with tree_walk_only():
-        assert ts_backend.parse(text, "main.tf") == fast
+    walked = read_from_the_text(monkeypatch, text)
     assert reference_walks <= set(walked)  # the reference walks the tree
     walked.clear()
     ts_backend.parse(text + "d = x[*].y\n", "main.tf")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.test_cold_speed import models, tree_walk_only
+from tests.test_cold_speed import models, read_from_the_text
 
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform import ts_backend, ts_reader
+from ownlint.loaders.terraform import ts_backend
 
 CORNERS = [
     # precedence and associativity: the grammar's levels, left to right; unary tighter, steps tighter still
@@ -56,13 +56,7 @@ def test_operators_build_the_reference_model(text: str) -> None:
 def test_operators_across_lines_are_read_from_the_text_without_walking_the_tree(
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
-    walked: list[str] = []
-    term = ts_reader.Reader.term
-    monkeypatch.setattr(ts_reader.Reader, "term", lambda self, nodes: walked.append(nodes[0].type) or term(self, nodes))
-    fast = ts_backend.parse(text, "main.tf")
-    assert walked == []
-    with tree_walk_only():
-        assert ts_backend.parse(text, "main.tf") == fast
+    read_from_the_text(monkeypatch, text)
 
 
 def test_precedence_is_the_grammars() -> None:
