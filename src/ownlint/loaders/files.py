@@ -36,7 +36,9 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
                 return problem
             if _RUNS:  # taken before the read: a change after it changes the identity the result cache records
                 _RUNS[-1].stats.setdefault(str(path), status)
-            data = stream.read(limit + 1)
+            data = stream.read(status.st_size + 1)  # its size as looked at, and a byte to see that it grew:
+            if len(data) > status.st_size:  # (a buffer of the limit's size for each file cost an mmap and munmap)
+                data += stream.read(limit + 1 - len(data))
     except OSError as error:
         return LoadProblem(shown, 1, f"cannot read file: {error.strerror or error}")
     if len(data) > limit:  # grown since its status was taken
