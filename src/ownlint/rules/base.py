@@ -104,6 +104,12 @@ class Rule:
         return self.doc.splitlines()[0] if self.doc else ""
 
 
+def missing(said: Mapping[str, Fact], resource: Resource, name: str) -> bool:
+    """Whether the fact ``name`` is missing from ``resource`` (``State.MISSING``), by what its tags say (``said``, of
+    ``RuleContext.tagged``): not said, and the resource is not opaque (then the fact is unknown, not missing)."""
+    return name not in said and not resource.opaque
+
+
 def finding(
     module_code: str,
     module_name: str,

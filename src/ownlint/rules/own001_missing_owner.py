@@ -36,7 +36,7 @@ from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
 from ownlint.ownership import OWNER, key_names
-from ownlint.rules.base import RuleContext, finding, fix_hint
+from ownlint.rules.base import RuleContext, finding, fix_hint, missing
 
 CODE = "OWN001"
 NAME = "missing-owner"
@@ -46,6 +46,6 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     tagged, keys = context.tagged((OWNER,)), key_names(context.config, OWNER)  # asked of every resource: looked up once
     for resource in context.owned_resources():
-        if OWNER not in tagged(resource) and not resource.opaque:  # missing (not unknown)
+        if missing(tagged(resource), resource, OWNER):
             message = f"{resource.address} has no owner (looked for: {keys}); {fix_hint(resource, 'owner')}"
             yield finding(CODE, NAME, SEVERITY, resource, message)

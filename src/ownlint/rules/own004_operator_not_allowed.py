@@ -35,7 +35,7 @@ from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
 from ownlint.ownership import OPERATOR, PRESENT, category_of, key_names, operator_kind
-from ownlint.rules.base import RuleContext, finding, fix_hint, quoted_provenance
+from ownlint.rules.base import RuleContext, finding, fix_hint, missing, quoted_provenance
 
 CODE = "OWN004"
 NAME = "operator-not-allowed"
@@ -48,16 +48,15 @@ def check(context: RuleContext) -> Iterator[Finding]:
     first = keys.split(", ")[0]
     kinds: dict[str, str | None] = {}  # by operator value: an estate names a few operators many times
     for resource in context.owned_resources():
-        operator = tagged(resource).get(OPERATOR)
-        if operator is None:
-            if resource.opaque:
-                continue  # unknown, not missing
+        said = tagged(resource)
+        if missing(said, resource, OPERATOR):
             message = (
                 f"{resource.address} does not say who operates it (looked for: {keys}); {fix_hint(resource, first)}"
             )
             yield finding(CODE, NAME, SEVERITY, resource, message)
             continue
-        if operator.state is not PRESENT or operator.value is None:
+        operator = said.get(OPERATOR)
+        if operator is None or operator.state is not PRESENT or operator.value is None:
             continue
         if operator.value not in kinds:
             kinds[operator.value] = operator_kind(config, operator.value)

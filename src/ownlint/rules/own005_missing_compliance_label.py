@@ -36,7 +36,7 @@ from collections.abc import Iterator
 
 from ownlint.model import Finding, Severity
 from ownlint.ownership import category_of
-from ownlint.rules.base import RuleContext, finding, fix_hint
+from ownlint.rules.base import RuleContext, finding, fix_hint, missing
 
 CODE = "OWN005"
 NAME = "missing-compliance-label"
@@ -48,11 +48,11 @@ def check(context: RuleContext) -> Iterator[Finding]:
     tagged = context.tagged(tuple(dict.fromkeys(name for c in config.categories for name in c.requires)))
     for resource in context.owned_resources():
         category = category_of(config, resource.type)
-        if not category.requires or resource.opaque:
-            continue  # nothing required, or what is not said is unknown (not missing)
+        if not category.requires:
+            continue
         said = tagged(resource)
-        missing = [name for name in category.requires if name not in said]
-        if missing:
-            names = ", ".join(missing)
+        absent = [name for name in category.requires if missing(said, resource, name)]
+        if absent:
+            names = ", ".join(absent)
             message = f"{resource.address} ({category.name}) is missing {names}; {fix_hint(resource, names)}"
             yield finding(CODE, NAME, SEVERITY, resource, message)

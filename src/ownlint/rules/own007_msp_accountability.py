@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from ownlint.config import Config
 from ownlint.model import Fact, Finding, Resource, Severity
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, PRESENT, msp_named, operator_kind
-from ownlint.rules.base import RuleContext, finding, fix_hint
+from ownlint.rules.base import RuleContext, finding, fix_hint, missing
 
 CODE = "OWN007"
 NAME = "msp-accountability"
@@ -85,14 +85,13 @@ def _problems(config: Config, said: Mapping[str, Fact], resource: Resource, msp:
     """What is wrong with the contract and escalation contact of ``resource`` (``said``: what its tags say)."""
     problems = []
     contract = said.get(CONTRACT)
-    if contract is None:
-        if not resource.opaque:  # else unknown, not missing
-            problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
-    elif contract.state is PRESENT and contract.value is not None and config.msps:
+    if missing(said, resource, CONTRACT):
+        problems.append(f"has no {CONTRACT} ({fix_hint(resource, CONTRACT)})")
+    elif contract is not None and contract.state is PRESENT and contract.value is not None and config.msps:
         valid = config.msps[msp].contracts if msp else tuple(c for m in config.msps.values() for c in m.contracts)
         if contract.value not in valid:
             listed = ", ".join(valid) or "none declared"
             problems.append(f"{CONTRACT} {contract.value!r} is not a contract of {msp or 'any MSP'} ({listed})")
-    if ESCALATION not in said and not resource.opaque:
+    if missing(said, resource, ESCALATION):
         problems.append(f"has no {ESCALATION} ({fix_hint(resource, ESCALATION)})")
     return problems

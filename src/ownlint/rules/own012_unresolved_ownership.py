@@ -34,7 +34,7 @@ from collections.abc import Iterator
 
 from ownlint.model import Finding, Place, Severity
 from ownlint.ownership import CONTRACT, ESCALATION, OPERATOR, OWNER, UNKNOWN, category_of
-from ownlint.rules.base import RuleContext, finding
+from ownlint.rules.base import RuleContext, finding, missing
 
 CODE = "OWN012"
 NAME = "unresolved-ownership"
@@ -52,15 +52,15 @@ def check(context: RuleContext) -> Iterator[Finding]:
         if names is None:
             requires = category_of(config, resource.type).requires
             names = asked[resource.type] = tuple(dict.fromkeys([OWNER, OPERATOR, *requires, CONTRACT, ESCALATION]))
-        said, opaque = tagged(resource), resource.opaque
-        if not said and not opaque:
+        said = tagged(resource)
+        if not said and not resource.opaque:
             continue  # all missing: none unknown
         reasons: list[str] = []
         provenance: list[Place] = []
         for name in names:
             current = said.get(name)
             if current is None:
-                if not opaque or name in (CONTRACT, ESCALATION):
+                if missing(said, resource, name) or name in (CONTRACT, ESCALATION):
                     continue  # missing; or unknown for the opaque reason, only asked of MSP-run resources
                 current = fact(resource, name)
             if current.state is not UNKNOWN:
