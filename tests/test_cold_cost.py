@@ -124,3 +124,29 @@ def test_resolving_a_real_path_makes_no_new_path_and_links_are_still_followed(tm
             assert [shown for _, shown in listed] == ["b/real.tf", "a/main.tf"]
         below = listing(ProbeContext(repo / "b", repo, 1 << 20), repo / "a")[1]
         assert [shown for _, shown in below] == ["real.tf", "../a/main.tf"]
+
+
+def test_a_module_shared_by_many_roots_is_shaped_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five roots call one module (terraform-aws-vpc's examples call their module so): what each of its blocks
+    refers to (``addresses.Shape``) is worked out once per run, not once per root; each root's resources still
+    carry their own addresses and findings."""
+    from ownlint.loaders.terraform import addresses
+
+    shaped: Counter[tuple[str, ...]] = Counter()
+    original = addresses._links
+
+    def links(block: Any, outer: str = "") -> Any:
+        if not outer:
+            shaped[tuple(block.labels)] += 1
+        return original(block, outer)
+
+    monkeypatch.setattr(addresses, "_links", links)
+    run = run_cli("check", "--no-cache", "--jobs", "1", "--format", "json", str(_estate(tmp_path / "repo")))
+    monkeypatch.undo()
+    assert run.exit_code == 1, run.stderr
+    assert shaped[("aws_s3_bucket", "inner")] == 1, shaped  # (each root's own blocks are shaped in its evaluation)
+    found = sorted((f["file"], f["resource"]) for f in run.json()["findings"] if f["rule"] == "OWN001")
+    assert found == sorted(
+        [(f"stacks/s{n}/r.tf", "aws_s3_bucket.r") for n in range(STACKS)]
+        + [("modules/bucket/main.tf", "module.m.aws_s3_bucket.inner")] * STACKS
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ownlint.loaders.terraform import expr as m
-from ownlint.loaders.terraform.addresses import Instance, Shapes
+from ownlint.loaders.terraform.addresses import Instance, Shape, Shapes
 from ownlint.loaders.terraform.budget import Budget
 from ownlint.loaders.terraform.directories import ModuleSource, Opaque, Resolved, Resolver
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
@@ -54,7 +54,6 @@ class ModuleTree:
     problems: list[LoadProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     module_instances: int = 0
-    shapes: Shapes = field(default_factory=Shapes)
     budget: Budget = field(default_factory=Budget)  # of evaluation: one root module, all it calls
     repository: Path | None = None  # what file() may read (None: nothing)
     parse: Callable[[str, str], m.HclFile] | None = None  # reads templatefile() templates
@@ -111,15 +110,17 @@ class ModuleTree:
         evaluator = calls.evaluator
         providers = providers_of(source.files, evaluator, inherited)
         add_default_tags_data(source.files, evaluator, providers)
+        shapes = _shapes(source)
         for hcl in source.files:
             for block in hcl.blocks:
                 if block.type in ("resource", "data") and len(block.labels) >= 2:
                     room = MAX_RESOURCE_RECORDS - len(self.resources)
-                    shape = self.shapes.of(block)
+                    shape = shapes.of(block)
                     found = block_resources(where, hcl.path, block, shape, evaluator, providers, self.index, room)
                     self.resources.extend(found)
                 elif block.type == "module" and block.labels:
-                    self._call(calls.prepared(hcl.path, block), where, hcl.path, block, evaluator, providers)
+                    prepared = calls.prepared(hcl.path, block)
+                    self._call(prepared, where, hcl.path, block, shapes.of(block), evaluator, providers)
 
     def _call(
         self,
@@ -127,6 +128,7 @@ class ModuleTree:
         where: Instance,
         path: str,
         block: m.Block,
+        shape: Shape,
         evaluator: Evaluator,
         providers: dict[str, ProviderTags],
     ) -> None:
@@ -140,7 +142,7 @@ class ModuleTree:
         elif isinstance(resolved, Opaque):
             opaque = (resolved.reason,)
             self.notes.append(f"{address} ({path}:{block.line}): {resolved.reason}")
-        self.resources.append(module_node(where, path, block, self.shapes.of(block), address, opaque, evaluator))
+        self.resources.append(module_node(where, path, block, shape, address, opaque, evaluator))
         if not isinstance(resolved, ModuleSource):
             return
         child_providers = providers_passed(block, providers)
@@ -212,6 +214,16 @@ class _Calls:
             inputs = call_inputs(resolved, path, block, address, evaluator, env)
             children.append((child, tree._evaluator(resolved, child, inputs)))
         return _Prepared(resolved, tuple(children), _module_call(block, expansions, children))
+
+
+def _shapes(source: ModuleSource) -> Shapes:
+    """The ``Shape`` of each of the module's blocks, kept with its parse: a shared module called by many roots
+    is shaped once per run, not once per root (terraform-aws-vpc's 16 examples: 6% of a run), and dropped with
+    it (``ModuleLoader.release``)."""
+    found: Shapes | None = source.derived.get("shapes")
+    if found is None:
+        found = source.derived["shapes"] = Shapes()
+    return found
 
 
 def _module_blocks(source: ModuleSource) -> dict[str, tuple[str, m.Block]]:
