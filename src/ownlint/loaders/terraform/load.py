@@ -27,6 +27,7 @@ from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_ro
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
 from ownlint.parallel import MIN_PARALLEL_TERRAFORM_FILES as MIN_PARALLEL_FILES  # tests lower it here
 from ownlint.parallel import counter
+from ownlint.records import builder
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform import expr as m
@@ -231,7 +232,7 @@ def _folded(resource: Resource, instances: tuple[str, ...], attributes: tuple[Ma
     values = list(_RESOURCE_VALUES(resource))
     values[_INSTANCES] = instances
     values[_ATTRIBUTES] = attributes
-    return Resource(*values)
+    return builder(Resource)(*values)  # (each field one store: ``__init__`` calls each slot's descriptor)
 
 
 def _distinct_attributes(members: list[Resource]) -> tuple[Mapping[str, Any], ...]:
