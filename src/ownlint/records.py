@@ -179,12 +179,22 @@ def _written_init(cls: type, frozen: bool) -> Callable[..., None]:
     return init
 
 
+_BUILDERS: dict[type, Callable[..., Any]] = {}  # made once a class: the decoder and the loader's fold share it
+
+
 def builder(cls: type[_T]) -> Callable[..., _T]:
     """A function making a ``cls`` of every field's value, in order, without ``__init__`` (a decoder's: it has
     them all). A record with slots is made as its unfrozen twin (the same slots: the same layout) and then given
     its class: each field is one store (``__init__`` calls each slot's descriptor: ~0.7K instructions a field,
     a sixth of decoding a root); one with a ``__dict__`` has each set as ``__init__`` sets it. A record with
     another base (its layout may differ) is made by ``__init__``."""
+    found = _BUILDERS.get(cls)
+    if found is None:
+        found = _BUILDERS[cls] = _builder(cls)
+    return found
+
+
+def _builder(cls: type[_T]) -> Callable[..., _T]:
     names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     parameters = ", ".join(names)
     scope: dict[str, Any] = {"_r_new": object.__new__, "_r_setattr": object.__setattr__, "_r_cls": cls}

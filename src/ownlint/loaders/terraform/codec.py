@@ -36,8 +36,9 @@ _CLASSES: dict[bytes, tuple[type[Any] | None, int, bool]] = {
     b"K": (None, 2, False),
     b"T": (None, 2, False),
 }
-_NO_CLASS = (None, -1, False)
-_BUILDERS: dict[bytes, Callable[..., Any]] = {}  # tag -> its class's value of its fields: ``_builder``
+_NO_CLASS: tuple[Any, int, bool] = (None, -1, False)
+# tag -> ``_decoder(tag)``: a kind's and a date's from the start (they have no class: ``_other``)
+_DECODERS: dict[bytes, tuple[int, Callable[..., Any] | None, bool]] = {b"K": (2, None, False), b"T": (2, None, False)}
 # every field at once, as a tuple, in C (attrgetter of one field gives no tuple: each class has several)
 _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls in _MODEL}
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
@@ -156,23 +157,24 @@ class _Decoder:
             tag = value[0]
             if type(tag) is not bytes:
                 return tuple([item if type(item) in _LEAVES else decode(item) for item in value])
-            made = self._made.get(id(value))
-            if made is not None:
-                if made is _DECODING:
+            made = self._made
+            key = id(value)  # (once: ``id`` raises an audit event each call)
+            found = made.get(key)
+            if found is not None:
+                if found is _DECODING:
                     raise ValueError("entry does not match the model")
-                return made
-            self._made[id(value)] = _DECODING
-            cls, length, plain = _CLASSES.get(tag, _NO_CLASS)
+                return found
+            made[key] = _DECODING
+            length, build, plain = _DECODERS.get(tag) or _decoder(tag)
             if len(value) != length:
                 raise ValueError("entry does not match the model")
-            if cls is None:
+            if build is None:  # a kind, a date
                 found = _other(value)
-            elif plain:
-                found = (_BUILDERS.get(tag) or _builder(tag))(*value[1:])
+            elif plain:  # a place: its fields as written (its builder checks them)
+                found = build(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
-                build = _BUILDERS.get(tag) or _builder(tag)
                 found = build(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
-            self._made[id(value)] = found
+            made[key] = found
             return found
         if kind is list:
             return [item if type(item) in _LEAVES else decode(item) for item in value]
@@ -186,11 +188,15 @@ class _Decoder:
         raise ValueError("entry does not match the model")
 
 
-def _builder(tag: bytes) -> Callable[..., Any]:
-    """The function making the value of ``tag``'s class of its fields (``records.builder``), written at the first
-    value decoded (a one-file check decodes none: each costs as much as a module to import)."""
-    cls = _CLASSES[tag][0]
-    found = _BUILDERS[tag] = _placer() if cls is Place else builder(cls)  # type: ignore[arg-type]
+def _decoder(tag: bytes) -> tuple[int, Callable[..., Any] | None, bool]:
+    """``tag``'s length, the function making its class's value of its fields (``records.builder``; None: a kind,
+    a date) and whether its fields are passed as written, in one look-up; the builder is written at the first
+    value decoded (a one-file check decodes none: each costs as much as a module to import). An unknown tag's
+    length is -1: refused."""
+    cls, length, plain = _CLASSES.get(tag, _NO_CLASS)
+    if cls is None:  # a tag the encoder does not write (not kept): refused by its length
+        return -1, None, False
+    found = _DECODERS[tag] = length, _placer() if cls is Place else builder(cls), plain
     return found
 
 

@@ -27,6 +27,7 @@ from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_ro
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
 from ownlint.parallel import MIN_PARALLEL_TERRAFORM_FILES as MIN_PARALLEL_FILES  # tests lower it here
 from ownlint.parallel import counter
+from ownlint.records import builder
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform import expr as m
@@ -196,25 +197,28 @@ def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
             attributes = only.attributes if len(only.attributes) < 2 else _distinct_attributes(members)
             folded.append(_folded(only, (), attributes))
             continue
-        variants: dict[tuple[object, ...], list[Resource]] = {}
+        variants: list[list[Resource]] = []  # in the order of their first members
+        # by what hashes in C (each tag's key, value and reason, and the fields of text): the tags and the place to
+        # fix are then compared to the few found (a tag's hash asks each place of its provenance, in Python)
+        split: dict[tuple[object, ...], list[tuple[tuple[object, ...], list[Resource]]]] = {}
         for member in members:
-            key = (
-                member.tags,
-                member.opaque,
-                member.taggable,
-                member.fix_place,
-                member.file,
-                member.line,
-                member.namespace,
-            )
-            variants.setdefault(key, []).append(member)
-        for variant in variants.values():
+            found = split.setdefault((tuple(map(_TAG_TEXT, member.tags)), *_VARIANT_TEXT(member)), [])
+            whole = (member.tags, member.fix_place)
+            variant = next((v for compared, v in found if compared == whole), None)
+            if variant is None:
+                variant = []
+                found.append((whole, variant))
+                variants.append(variant)
+            variant.append(member)
+        for variant in variants:
             names = tuple(i for r in variant for i in r.instances)
             covered = () if len(variants) == 1 else names
             folded.append(_folded(variant[0], covered, _distinct_attributes(members)))
     return folded
 
 
+_TAG_TEXT = attrgetter("key", "value", "reason")
+_VARIANT_TEXT = attrgetter("opaque", "taggable", "file", "line", "namespace")  # with the tags and place to fix
 _RESOURCE_FIELDS = tuple(f.name for f in fields(Resource))
 _RESOURCE_VALUES = attrgetter(*_RESOURCE_FIELDS)  # every field, in order, in C
 _INSTANCES, _ATTRIBUTES = _RESOURCE_FIELDS.index("instances"), _RESOURCE_FIELDS.index("attributes")
@@ -228,7 +232,7 @@ def _folded(resource: Resource, instances: tuple[str, ...], attributes: tuple[Ma
     values = list(_RESOURCE_VALUES(resource))
     values[_INSTANCES] = instances
     values[_ATTRIBUTES] = attributes
-    return Resource(*values)
+    return builder(Resource)(*values)  # (each field one store: ``__init__`` calls each slot's descriptor)
 
 
 def _distinct_attributes(members: list[Resource]) -> tuple[Mapping[str, Any], ...]:

@@ -135,7 +135,9 @@ class EntryStore:
                 info = os.fstat(stream.fileno())
                 if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
                     return None
-                return stream.read(self.max_entry_bytes + 1)
+                data = stream.read(min(info.st_size, self.max_entry_bytes) + 1)  # (not a 64 MiB buffer each)
+                grown = len(data) > info.st_size  # appended to since: read on as before, to the same limit
+                return data + stream.read(self.max_entry_bytes + 1 - len(data)) if grown else data
         except OSError:
             return None
 
