@@ -13,6 +13,7 @@ is an expression tree-sitter parsed without error, so only what it means is read
 from __future__ import annotations
 
 import re
+from sys import intern  # names and labels as the tree walk keeps them: one string per distinct text
 
 from ownlint.loaders.terraform import expr as m
 
@@ -25,6 +26,13 @@ _LEAF = re.compile(
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 # an object key's name (a dash is part of it, as of any name), or a whole number (its text, as the tree walk keys it)
 _KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")  # an attribute's name, a block's type or bare label
+_LABEL = re.compile(rb'"[^"\\$%\n]*"')  # a quoted label: a plain string (interpolation is no label)
+_BLANKS = re.compile(rb"[ \t]*")
+# space between a body's items: block comments too (a licence atop most files); not in an expression, where
+# a newline inside one could part two object items
+_GAP = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SLASH = 0x2F
 _CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
 _EMPTY = m.Lit("")
@@ -46,6 +54,7 @@ _BLANK = frozenset(b" \t")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
 _TERM_ENDS = frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
 _QUESTION, _COLON, _BLANK_SPACE = 0x3F, 0x3A, 0x20
+_EQUALS, _END = 0x3D, 0x00  # the end: the sentinel after the source
 _QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
@@ -86,6 +95,72 @@ class SourceText:
         if position > end or _ends(_SPACE.match(self.source, position, end)) != end:
             raise NotSimple(position)
         return value
+
+    def file(self) -> tuple[tuple[m.Attribute, ...], tuple[m.Block, ...]]:
+        """The whole file's attributes and blocks with no tree at all, or ``NotSimple``: stricter than the
+        grammar (a newline after each item, labels and ``{`` on the type's line, no NUL byte), so whatever is
+        read here tree-sitter parses without error to the same model; anything else is the tree's."""
+        self._end = -1  # no expression ends at a known offset: an operator may follow any
+        if self.source.find(b"\0") < len(self.source) - 1:  # tree-sitter's error, even in a string or comment
+            raise NotSimple(self.source.find(b"\0"))
+        try:
+            attributes, blocks, _ = self._body(0, _END, 0)
+        except IndexError:  # ran past the sentinel
+            raise NotSimple(len(self.source) - 1) from None
+        return attributes, blocks
+
+    def _body(self, position: int, closer: int, depth: int) -> tuple[tuple[m.Attribute, ...], tuple[m.Block, ...], int]:
+        """Attributes and blocks up to ``closer`` (a block's ``}``, or the end), each ending its line; where
+        ``closer`` is. Blocks nested deeper than ``MAX_DEPTH`` are the tree's, as deep expressions are."""
+        if depth > MAX_DEPTH:
+            raise NotSimple(position)
+        source = self.source
+        attributes: list[m.Attribute] = []
+        blocks: list[m.Block] = []
+        position = _ends(_GAP.match(source, position))
+        while source[position] != closer:
+            start = position
+            name = _IDENTIFIER.match(source, position)
+            if name is None:
+                raise NotSimple(position)
+            word = name.group().decode("ascii")
+            position = name.end()
+            if word in _KEYWORDS or source[position] in _NON_ASCII:
+                raise NotSimple(position)
+            position = _ends(_BLANKS.match(source, position))
+            line = self.line(start)
+            if source[position] == _EQUALS:
+                if source[position + 1] == _EQUALS:
+                    raise NotSimple(position)
+                value, position = self._expr(self._space(position + 1), 0)
+                attributes.append(m.Attribute(intern(word), value, line, self.line(position)))
+                skipped = self._skipped
+                after = skipped[1] if skipped[0] == position else self._space(position)
+                if source[after] == _SLASH:
+                    after = _ends(_GAP.match(source, after))
+            else:
+                labels: list[str] = []
+                while source[position] != _LBRACE:
+                    label = _LABEL.match(source, position) or _IDENTIFIER.match(source, position)
+                    if label is None:
+                        raise NotSimple(position)
+                    raw = label.group()
+                    position = label.end()
+                    if raw[0] == _QUOTE:
+                        labels.append(_leaf(raw, "text", position).value)  # type: ignore[union-attr,arg-type]
+                    elif raw.decode("ascii") in _KEYWORDS or source[position] in _NON_ASCII:
+                        raise NotSimple(position)
+                    else:
+                        labels.append(intern(raw.decode("ascii")))
+                    position = _ends(_BLANKS.match(source, position))
+                inner, nested, close = self._body(position + 1, _RBRACE, depth + 1)
+                blocks.append(m.Block(intern(word), tuple(labels), inner, nested, line, self.line(close)))
+                position = close + 1
+                after = _ends(_GAP.match(source, position))
+            if source[after] != closer and source.find(b"\n", position, after) < 0:
+                raise NotSimple(after)  # two items on one line: the grammar may take them, this reader not
+            position = after
+        return tuple(attributes), tuple(blocks), position
 
     def line(self, position: int) -> int:
         """1-based line of a byte offset, as tree-sitter counts rows (newlines before it): counted on from the
