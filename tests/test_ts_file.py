@@ -209,3 +209,29 @@ def test_blocks_nested_past_the_readers_depth_are_the_trees() -> None:
     assert ts_backend.read_without_tree(text.encode()) is None
     fast, reference = models(text)
     assert fast == reference
+
+
+MORE_KINDS = (
+    'a = "say \\"hi\\"\\n\\tC:\\\\dir\\r"\nb = "$${x} %%{y} ${z}\\\\"\nc = x[*].id\nd = x.*.name\ne = x.0.id\n'
+    'f = f(x)[*]\ng = (x).*\nh = x[0].*.y[1]\ni = module.m[*].arn[0]\nj = x.007\nk = "\\\\${x}"\n'
+)
+
+
+def test_escapes_splats_and_whole_number_steps_are_read_without_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    with_tree = models(MORE_KINDS)[1]
+    monkeypatch.setattr(ts_backend, "tree_sitter_parser", lambda: pytest.fail("tree-sitter parsed the file"))
+    assert ts_backend.parse(MORE_KINDS, "main.tf") == with_tree
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a = "\\u00e9\\U0001F600"\nb = "\\ud800"\nc = "\\q"\nd = "\\\\u0041"\n',
+        'a = "$$x"\nb = "%%x"\nc = "$$${x}"\nd = "a\\\\"\ne = "\\\\\\"${x}"\n',
+        "a = x[ * ]\nb = x.* .y\nc = x.0.5\nd = x.0e1\ne = x.0a\nf = x.0[1]\ng = x.99999999999999999999\n",
+        "a = x.*[0]\nb = x[*][0]\nc = x.*.0\nd = x[*].0\ne = f(x.*)\nf = [x.*, x[*]]\ng = x.*...\n",
+    ],
+)
+def test_near_misses_of_escapes_and_steps(text: str) -> None:
+    fast, reference = models(text)
+    assert fast == reference

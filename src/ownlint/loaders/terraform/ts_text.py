@@ -55,6 +55,12 @@ _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no ne
 _TERM_ENDS = frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
 _QUESTION, _COLON, _BLANK_SPACE = 0x3F, 0x3A, 0x20
 _EQUALS, _END = 0x3D, 0x00  # the end: the sentinel after the source
+_DOT, _STAR, _BACKSLASH = 0x2E, 0x2A, 0x5C
+_DOT_STEP = frozenset(b"*0123456789")  # after a dot: a splat or a whole-number index, not a name
+_DIGITS = re.compile(rb"[0-9]{1,18}")
+_SPLAT = m.SplatStep()
+# the escapes a quoted string may hold, but \u and \U (which the tree walk checks for what they encode)
+_ESCAPED = {ord(k): m.Lit(v) for k, v in {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}.items()}
 _QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
@@ -256,9 +262,10 @@ class SourceText:
         after = source[end]
         if kind == "text" or (kind == "number" and after not in _AFTER_NUMBER):
             return _leaf(leaf.group(), kind, position), end
-        if kind == "number" or (after in _AFTER_NAMES and not source.startswith(b"...", end)):
+        dot_step = after == _DOT and source[end + 1] in _DOT_STEP  # x.*, x.0
+        if kind == "number" or (after in _AFTER_NAMES and not dot_step and not source.startswith(b"...", end)):
             raise NotSimple(end)
-        if after != _LPAREN and after != _LBRACKET:
+        if after != _LPAREN and after != _LBRACKET and not dot_step:
             return _leaf(leaf.group(), kind, position), end
         names = leaf.group().decode("ascii").split(".")
         if not _KEYWORDS.isdisjoint(names):
@@ -298,10 +305,11 @@ class SourceText:
         source = self.source
         while True:
             mark = source[position]
-            if mark == 0x2E and not source.startswith(b"...", position):  # "." but not an expansion
+            if mark == _DOT and not source.startswith(b"...", position):  # "." but not an expansion
                 name = _NAME.match(source, position + 1)
-                if name is None:  # x.0, x.*
-                    raise NotSimple(position)
+                if name is None:
+                    position = self._dot_step(steps, position + 1)
+                    continue
                 word = name.group().decode("ascii")
                 position = name.end()
                 if word in _KEYWORDS or source[position] in _AFTER_STEP:
@@ -309,8 +317,12 @@ class SourceText:
                 steps.append(m.AttrStep(word))
             elif mark == _LBRACKET:
                 inner = self._space(position + 1)
-                if source[inner] == 0x2A:  # "[*]"
-                    raise NotSimple(inner)
+                if source[inner] == _STAR:  # "[*]": the following steps apply to every element
+                    if inner != position + 1 or source[inner + 1] != _RBRACKET:
+                        raise NotSimple(inner)
+                    steps.append(_SPLAT)
+                    position = inner + 2
+                    continue
                 key, inner = self._expr(inner, depth + 1)
                 inner = self._space(inner)
                 if source[inner] != _RBRACKET:
@@ -319,6 +331,22 @@ class SourceText:
                 position = inner + 1
             else:
                 return position
+
+    def _dot_step(self, steps: list[m.Step], position: int) -> int:
+        """``.*`` (a splat) or ``.0`` (a whole-number index, as the tree walk reads it) after the dot; where it
+        ends."""
+        source = self.source
+        if source[position] == _STAR:
+            steps.append(_SPLAT)
+            return position + 1
+        digits = _DIGITS.match(source, position)
+        if digits is None:
+            raise NotSimple(position)
+        end = digits.end()
+        if source[end] in _AFTER_NUMBER and not (source[end] == _DOT and source[end + 1] in _NAME_START):
+            raise NotSimple(end)  # x.0.5, x.0e1, x.0a: the tree's
+        steps.append(m.IndexStep(_leaf(digits.group(), "number", position)))
+        return end
 
     def _template(self, position: int, depth: int) -> tuple[m.Expr, int]:
         """A quoted string after its opening quote: literal chunks and ``${...}`` interpolations."""
@@ -346,7 +374,13 @@ class SourceText:
             elif mark in (_DOLLAR, _PERCENT) and following not in (_LBRACE, _DOLLAR, _PERCENT):
                 parts.append(m.Lit(chr(mark)))  # a lone "$" or "%" is itself
                 position = end + 1
-            else:  # an escape, a directive, "$${", a newline
+            elif mark == _BACKSLASH and following in _ESCAPED:
+                parts.append(_ESCAPED[following])
+                position = end + 2
+            elif following == mark and source[end + 2] == _LBRACE and mark in (_DOLLAR, _PERCENT):
+                parts.append(m.Lit(chr(mark) + "{"))  # "$${" and "%%{" are "${" and "%{" as text
+                position = end + 3
+            else:  # another escape (\u: the tree checks it), a directive, "$$", a newline
                 raise NotSimple(end)
 
     def _tuple(self, position: int, depth: int) -> tuple[m.Expr, int]:
