@@ -17,12 +17,13 @@ from sys import intern  # names and labels as the tree walk keeps them: one stri
 
 from ownlint.loaders.terraform import expr as m
 
+_QUOTE_BYTE = 0x22
 _SPACE = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")  # a block comment is NotSimple: it may hold a newline
 # one match reads a leaf: a string with no escape, interpolation or directive; a name chain (a dash is part of
 # a name, as tree-sitter-hcl lexes it: x-1 is a name, x - 1 a subtraction); a whole number
-_LEAF = re.compile(
-    rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)|(?P<number>[0-9]{1,18})'
-)
+# (no group: a match with groups allocates their marks; the kind is the first byte's, ``_KINDS``)
+_LEAF = re.compile(rb'"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*|[0-9]{1,18}')
+_KINDS = {**dict.fromkeys(b"0123456789", "number"), _QUOTE_BYTE: "text"}  # else "names"
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 # an object key's name (a dash is part of it, as of any name), or a whole number (its text, as the tree walk keys it)
 _KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
@@ -89,7 +90,7 @@ class SourceText:
     def leaf(self, start: int, end: int) -> m.Expr | None:
         """The expression ``source[start:end]`` when it is one leaf (plain string, name chain, whole number)."""
         found = _LEAF.fullmatch(self.source, start, end)
-        return _leaf(found.group(), found.lastgroup, start) if found is not None else None
+        return _leaf(found.group(), _KINDS.get(self.source[start], "names"), start) if found is not None else None
 
     def expression(self, start: int, end: int) -> m.Expr:
         """The expression that is exactly ``source[start:end]``, or ``NotSimple``."""
@@ -133,7 +134,10 @@ class SourceText:
             position = name.end()
             if word in _KEYWORDS or source[position] in _NON_ASCII:
                 raise NotSimple(position)
-            position = _ends(_BLANKS.match(source, position))
+            if source[position] == _BLANK_SPACE and source[position + 1] not in _BLANK:
+                position += 1
+            else:
+                position = _ends(_BLANKS.match(source, position))
             line = self.line(start)
             if source[position] == _EQUALS:
                 if source[position + 1] == _EQUALS:
@@ -179,8 +183,12 @@ class SourceText:
         return line
 
     def _space(self, position: int) -> int:
-        if self.source[position] in _SPACE_START:
-            return _ends(_SPACE.match(self.source, position))
+        source = self.source
+        if source[position] in _SPACE_START:
+            if source[position] == _BLANK_SPACE and source[position + 1] not in _SPACE_START:
+                return position + 1  # one blank, the commonest space: no pattern run
+            found = _SPACE.match(source, position)  # (always a match; not through _ends: a call fewer)
+            return found.end() if found is not None else position
         return position
 
     def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
@@ -258,7 +266,7 @@ class SourceText:
                 return self._group(position + 1, depth)
             raise NotSimple(position)
         end = leaf.end()
-        kind = leaf.lastgroup
+        kind = _KINDS.get(source[position], "names")
         after = source[end]
         if kind == "text" or (kind == "number" and after not in _AFTER_NUMBER):
             return _leaf(leaf.group(), kind, position), end
