@@ -11,6 +11,7 @@ from typing import Any
 
 from ownlint.loaders.terraform import expr as m
 from ownlint.loaders.terraform.ts_reader import Node, Reader, lines_of, named_children
+from ownlint.loaders.terraform.ts_text import NotSimple, SourceText
 
 NAME = "tree-sitter"
 __all__ = ["NAME", "UNCLOSED", "available", "outline", "parse", "parse_expression", "tree_sitter_parser"]
@@ -35,6 +36,9 @@ def available() -> bool:
 
 def parse(text: str, path: str) -> m.HclFile:
     source = text.encode("utf-8", errors="surrogatepass")
+    read = read_without_tree(source)
+    if read is not None:
+        return m.HclFile(path=path, attributes=read[0], blocks=read[1])
     tree = tree_sitter_parser().parse(source)
     root = tree.root_node
     if root.has_error:
@@ -43,6 +47,16 @@ def parse(text: str, path: str) -> m.HclFile:
     body = next((c for c in named_children(root) if c.type == "body"), None)
     attributes, blocks = reader.body(body) if body is not None else ((), ())
     return m.HclFile(path=path, attributes=attributes, blocks=blocks)
+
+
+def read_without_tree(source: bytes) -> tuple[tuple[m.Attribute, ...], tuple[m.Block, ...]] | None:
+    """The file's attributes and blocks read from its text alone (``SourceText.file``), or None: the tree's way.
+    Most files are read so (tree-sitter's parse was most of a cold check's parsing; ``tests/test_ts_file.py``
+    compares the two ways, syntax errors included)."""
+    try:
+        return SourceText(source).file()
+    except NotSimple:
+        return None
 
 
 def outline(text: str, path: str) -> m.Outline:

@@ -13,18 +13,27 @@ is an expression tree-sitter parsed without error, so only what it means is read
 from __future__ import annotations
 
 import re
+from sys import intern  # names and labels as the tree walk keeps them: one string per distinct text
 
 from ownlint.loaders.terraform import expr as m
 
+_QUOTE_BYTE = 0x22
 _SPACE = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")  # a block comment is NotSimple: it may hold a newline
 # one match reads a leaf: a string with no escape, interpolation or directive; a name chain (a dash is part of
 # a name, as tree-sitter-hcl lexes it: x-1 is a name, x - 1 a subtraction); a whole number
-_LEAF = re.compile(
-    rb'"(?P<text>[^"\\$%\n]*)"|(?P<names>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)|(?P<number>[0-9]{1,18})'
-)
+# (no group: a match with groups allocates their marks; the kind is the first byte's, ``_KINDS``)
+_LEAF = re.compile(rb'"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*|[0-9]{1,18}')
+_KINDS = {**dict.fromkeys(b"0123456789", "number"), _QUOTE_BYTE: "text"}  # else "names"
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 # an object key's name (a dash is part of it, as of any name), or a whole number (its text, as the tree walk keys it)
 _KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")  # an attribute's name, a block's type or bare label
+_LABEL = re.compile(rb'"[^"\\$%\n]*"')  # a quoted label: a plain string (interpolation is no label)
+_BLANKS = re.compile(rb"[ \t]*")
+# space between a body's items: block comments too (a licence atop most files); not in an expression, where
+# a newline inside one could part two object items
+_GAP = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SLASH = 0x2F
 _CHUNK = re.compile(rb'[^"\\$%\n]*')  # literal text of a quoted template, up to a character that may mean more
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endfor", "else", "endif"})
 _EMPTY = m.Lit("")
@@ -46,6 +55,13 @@ _BLANK = frozenset(b" \t")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
 _TERM_ENDS = frozenset(b",)]}")  # right after a term: neither an operator nor "?" follows
 _QUESTION, _COLON, _BLANK_SPACE = 0x3F, 0x3A, 0x20
+_EQUALS, _END = 0x3D, 0x00  # the end: the sentinel after the source
+_DOT, _STAR, _BACKSLASH = 0x2E, 0x2A, 0x5C
+_DOT_STEP = frozenset(b"*0123456789")  # after a dot: a splat or a whole-number index, not a name
+_DIGITS = re.compile(rb"[0-9]{1,18}")
+_SPLAT = m.SplatStep()
+# the escapes a quoted string may hold, but \u and \U (which the tree walk checks for what they encode)
+_ESCAPED = {ord(k): m.Lit(v) for k, v in {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}.items()}
 _QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
@@ -74,7 +90,7 @@ class SourceText:
     def leaf(self, start: int, end: int) -> m.Expr | None:
         """The expression ``source[start:end]`` when it is one leaf (plain string, name chain, whole number)."""
         found = _LEAF.fullmatch(self.source, start, end)
-        return _leaf(found.group(), found.lastgroup, start) if found is not None else None
+        return _leaf(found.group(), _KINDS.get(self.source[start], "names"), start) if found is not None else None
 
     def expression(self, start: int, end: int) -> m.Expr:
         """The expression that is exactly ``source[start:end]``, or ``NotSimple``."""
@@ -87,6 +103,75 @@ class SourceText:
             raise NotSimple(position)
         return value
 
+    def file(self) -> tuple[tuple[m.Attribute, ...], tuple[m.Block, ...]]:
+        """The whole file's attributes and blocks with no tree at all, or ``NotSimple``: stricter than the
+        grammar (a newline after each item, labels and ``{`` on the type's line, no NUL byte), so whatever is
+        read here tree-sitter parses without error to the same model; anything else is the tree's."""
+        self._end = -1  # no expression ends at a known offset: an operator may follow any
+        if self.source.find(b"\0") < len(self.source) - 1:  # tree-sitter's error, even in a string or comment
+            raise NotSimple(self.source.find(b"\0"))
+        try:
+            attributes, blocks, _ = self._body(0, _END, 0)
+        except IndexError:  # ran past the sentinel
+            raise NotSimple(len(self.source) - 1) from None
+        return attributes, blocks
+
+    def _body(self, position: int, closer: int, depth: int) -> tuple[tuple[m.Attribute, ...], tuple[m.Block, ...], int]:
+        """Attributes and blocks up to ``closer`` (a block's ``}``, or the end), each ending its line; where
+        ``closer`` is. Blocks nested deeper than ``MAX_DEPTH`` are the tree's, as deep expressions are."""
+        if depth > MAX_DEPTH:
+            raise NotSimple(position)
+        source = self.source
+        attributes: list[m.Attribute] = []
+        blocks: list[m.Block] = []
+        position = _ends(_GAP.match(source, position))
+        while source[position] != closer:
+            start = position
+            name = _IDENTIFIER.match(source, position)
+            if name is None:
+                raise NotSimple(position)
+            word = name.group().decode("ascii")
+            position = name.end()
+            if word in _KEYWORDS or source[position] in _NON_ASCII:
+                raise NotSimple(position)
+            if source[position] == _BLANK_SPACE and source[position + 1] not in _BLANK:
+                position += 1
+            else:
+                position = _ends(_BLANKS.match(source, position))
+            line = self.line(start)
+            if source[position] == _EQUALS:
+                if source[position + 1] == _EQUALS:
+                    raise NotSimple(position)
+                value, position = self._expr(self._space(position + 1), 0)
+                attributes.append(m.Attribute(intern(word), value, line, self.line(position)))
+                skipped = self._skipped
+                after = skipped[1] if skipped[0] == position else self._space(position)
+                if source[after] == _SLASH:
+                    after = _ends(_GAP.match(source, after))
+            else:
+                labels: list[str] = []
+                while source[position] != _LBRACE:
+                    label = _LABEL.match(source, position) or _IDENTIFIER.match(source, position)
+                    if label is None:
+                        raise NotSimple(position)
+                    raw = label.group()
+                    position = label.end()
+                    if raw[0] == _QUOTE:
+                        labels.append(_leaf(raw, "text", position).value)  # type: ignore[union-attr,arg-type]
+                    elif raw.decode("ascii") in _KEYWORDS or source[position] in _NON_ASCII:
+                        raise NotSimple(position)
+                    else:
+                        labels.append(intern(raw.decode("ascii")))
+                    position = _ends(_BLANKS.match(source, position))
+                inner, nested, close = self._body(position + 1, _RBRACE, depth + 1)
+                blocks.append(m.Block(intern(word), tuple(labels), inner, nested, line, self.line(close)))
+                position = close + 1
+                after = _ends(_GAP.match(source, position))
+            if source[after] != closer and source.find(b"\n", position, after) < 0:
+                raise NotSimple(after)  # two items on one line: the grammar may take them, this reader not
+            position = after
+        return tuple(attributes), tuple(blocks), position
+
     def line(self, position: int) -> int:
         """1-based line of a byte offset, as tree-sitter counts rows (newlines before it): counted on from the
         offset asked before (items are read in order), in C, with no table of every line's start."""
@@ -98,8 +183,12 @@ class SourceText:
         return line
 
     def _space(self, position: int) -> int:
-        if self.source[position] in _SPACE_START:
-            return _ends(_SPACE.match(self.source, position))
+        source = self.source
+        if source[position] in _SPACE_START:
+            if source[position] == _BLANK_SPACE and source[position + 1] not in _SPACE_START:
+                return position + 1  # one blank, the commonest space: no pattern run
+            found = _SPACE.match(source, position)  # (always a match; not through _ends: a call fewer)
+            return found.end() if found is not None else position
         return position
 
     def _expr(self, position: int, depth: int) -> tuple[m.Expr, int]:
@@ -177,13 +266,14 @@ class SourceText:
                 return self._group(position + 1, depth)
             raise NotSimple(position)
         end = leaf.end()
-        kind = leaf.lastgroup
+        kind = _KINDS.get(source[position], "names")
         after = source[end]
         if kind == "text" or (kind == "number" and after not in _AFTER_NUMBER):
             return _leaf(leaf.group(), kind, position), end
-        if kind == "number" or (after in _AFTER_NAMES and not source.startswith(b"...", end)):
+        dot_step = after == _DOT and source[end + 1] in _DOT_STEP  # x.*, x.0
+        if kind == "number" or (after in _AFTER_NAMES and not dot_step and not source.startswith(b"...", end)):
             raise NotSimple(end)
-        if after != _LPAREN and after != _LBRACKET:
+        if after != _LPAREN and after != _LBRACKET and not dot_step:
             return _leaf(leaf.group(), kind, position), end
         names = leaf.group().decode("ascii").split(".")
         if not _KEYWORDS.isdisjoint(names):
@@ -223,10 +313,11 @@ class SourceText:
         source = self.source
         while True:
             mark = source[position]
-            if mark == 0x2E and not source.startswith(b"...", position):  # "." but not an expansion
+            if mark == _DOT and not source.startswith(b"...", position):  # "." but not an expansion
                 name = _NAME.match(source, position + 1)
-                if name is None:  # x.0, x.*
-                    raise NotSimple(position)
+                if name is None:
+                    position = self._dot_step(steps, position + 1)
+                    continue
                 word = name.group().decode("ascii")
                 position = name.end()
                 if word in _KEYWORDS or source[position] in _AFTER_STEP:
@@ -234,8 +325,12 @@ class SourceText:
                 steps.append(m.AttrStep(word))
             elif mark == _LBRACKET:
                 inner = self._space(position + 1)
-                if source[inner] == 0x2A:  # "[*]"
-                    raise NotSimple(inner)
+                if source[inner] == _STAR:  # "[*]": the following steps apply to every element
+                    if inner != position + 1 or source[inner + 1] != _RBRACKET:
+                        raise NotSimple(inner)
+                    steps.append(_SPLAT)
+                    position = inner + 2
+                    continue
                 key, inner = self._expr(inner, depth + 1)
                 inner = self._space(inner)
                 if source[inner] != _RBRACKET:
@@ -244,6 +339,22 @@ class SourceText:
                 position = inner + 1
             else:
                 return position
+
+    def _dot_step(self, steps: list[m.Step], position: int) -> int:
+        """``.*`` (a splat) or ``.0`` (a whole-number index, as the tree walk reads it) after the dot; where it
+        ends."""
+        source = self.source
+        if source[position] == _STAR:
+            steps.append(_SPLAT)
+            return position + 1
+        digits = _DIGITS.match(source, position)
+        if digits is None:
+            raise NotSimple(position)
+        end = digits.end()
+        if source[end] in _AFTER_NUMBER and not (source[end] == _DOT and source[end + 1] in _NAME_START):
+            raise NotSimple(end)  # x.0.5, x.0e1, x.0a: the tree's
+        steps.append(m.IndexStep(_leaf(digits.group(), "number", position)))
+        return end
 
     def _template(self, position: int, depth: int) -> tuple[m.Expr, int]:
         """A quoted string after its opening quote: literal chunks and ``${...}`` interpolations."""
@@ -271,7 +382,13 @@ class SourceText:
             elif mark in (_DOLLAR, _PERCENT) and following not in (_LBRACE, _DOLLAR, _PERCENT):
                 parts.append(m.Lit(chr(mark)))  # a lone "$" or "%" is itself
                 position = end + 1
-            else:  # an escape, a directive, "$${", a newline
+            elif mark == _BACKSLASH and following in _ESCAPED:
+                parts.append(_ESCAPED[following])
+                position = end + 2
+            elif following == mark and source[end + 2] == _LBRACE and mark in (_DOLLAR, _PERCENT):
+                parts.append(m.Lit(chr(mark) + "{"))  # "$${" and "%%{" are "${" and "%{" as text
+                position = end + 3
+            else:  # another escape (\u: the tree checks it), a directive, "$$", a newline
                 raise NotSimple(end)
 
     def _tuple(self, position: int, depth: int) -> tuple[m.Expr, int]:
