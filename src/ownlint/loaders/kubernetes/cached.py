@@ -38,6 +38,7 @@ from ownlint.loaders.identity import installed_file
 from ownlint.loaders.kubernetes.documents import Manifest, Parsed
 from ownlint.loaders.terraform.store import EntryStore, code_digest
 from ownlint.model import LoadProblem
+from ownlint.records import builder
 
 FORMAT = 5  # bump when an entry's shape or name changes
 SCHEMA = "core12"  # the schema is part of the key (YAML 1.1's `on`/`=` would be stale)
@@ -46,6 +47,7 @@ MAX_TEXT = 2 * 1024 * 1024  # a larger manifest is parsed each time (an entry st
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not written, nor read
 MAX_BYTES = 256 * 1024 * 1024  # the cache directory is pruned to this (it is the parse cache's)
 
+_MANIFEST = builder(Manifest)  # of every field (a slot descriptor's call each in ``__init__``: thousands a warm run)
 # file name -> [digest of its text, encoded documents or None (parsed each time), its identity or None (or absent)]
 Files = dict[str, list[Any]]
 Stored = dict[str, Files]  # directory -> its files
@@ -182,7 +184,7 @@ def decoded(stored: Any, shown: str) -> Parsed | None:
         lines = _key_lines(keys)
         if not (type(line) is int and type(end_line) is int and line >= 0 and end_line >= 0) or lines is None:
             return None  # (as ``_lines`` tells, without a generator per document)
-        documents.append(Manifest(data, shown, line, end_line, lines))
+        documents.append(_MANIFEST(data, shown, line, end_line, lines, {}, ()))
     problems = []
     for problem in found:
         if not (isinstance(problem, list) and len(problem) == 2 and _lines(problem[0]) and isinstance(problem[1], str)):

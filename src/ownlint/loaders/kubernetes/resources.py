@@ -27,7 +27,8 @@ def resources(manifests: list[Manifest], context: list[Manifest] | None = None) 
         found = inherited.get(name)
         if found is None:
             namespace = namespaces.get(name)
-            tags = _tags(namespace, ("metadata",), "namespace") if namespace is not None else {}
+            meta = namespace.data.get("metadata") if namespace is not None else None
+            tags = _tags(namespace, meta, ("metadata",), "namespace") if namespace is not None else {}
             found = inherited[name] = (tags, tuple(tags.values()))
         return found
 
@@ -63,17 +64,20 @@ def _resource(
     kind = data["kind"]
     raw_meta = data.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-    name = name_of(data) or "<unnamed>"
+    name = str(meta.get("name") or meta.get("generateName") or "") or "<unnamed>"  # (``name_of``)
     namespace = None if kind in cluster_scoped else str(meta.get("namespace") or "default")
     address = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
-    tags = _tags(manifest, ("metadata",), "", whats)
+    tags = _tags(manifest, meta, ("metadata",), "", whats)
     if kind in WORKLOADS or kind == "CronJob":
         template = (
             ("spec", "jobTemplate", "spec", "template", "metadata")
             if kind == "CronJob"
             else ("spec", "template", "metadata")
         )
-        for key, tag in _tags(manifest, template, "pod template", whats).items():
+        node: Any = data
+        for step in template:
+            node = node.get(step) if isinstance(node, dict) else None
+        for key, tag in _tags(manifest, node, template, "pod template", whats).items():
             tags.setdefault(key, tag)  # its own win, the template's follow
     if not namespace:
         merged = tuple(tags.values())
@@ -113,13 +117,15 @@ def _resource(
 
 
 def _tags(
-    manifest: Manifest, prefix: tuple[str, ...], origin: str, whats: dict[tuple[str, str, str], str] | None = None
+    manifest: Manifest,
+    node: Any,
+    prefix: tuple[str, ...],
+    origin: str,
+    whats: dict[tuple[str, str, str], str] | None = None,
 ) -> dict[str, TagValue]:
-    """The labels and annotations at ``prefix`` by their lowered key; ``whats``: the words of each place by
-    (origin, label, key), shared by the objects of a run (one string per distinct key, not one per object)."""
-    node: Any = manifest.data
-    for name in prefix:
-        node = node.get(name) if isinstance(node, dict) else None
+    """The labels and annotations of ``node``, the manifest's value at ``prefix``, by their lowered key; ``whats``:
+    the words of each place by (origin, label, key), shared by the objects of a run (one string per distinct key,
+    not one per object)."""
     found: dict[str, TagValue] = {}
     if not isinstance(node, dict) or not (
         isinstance(node.get("annotations"), dict) or isinstance(node.get("labels"), dict)
