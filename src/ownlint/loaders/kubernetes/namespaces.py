@@ -98,7 +98,8 @@ def _directory_namespaces(manifests: list[Manifest]) -> dict[str, str]:
         return {}
     directories: dict[str, str] = {}  # a file's directory, once per file (a file holds several objects)
     for manifest in manifests:  # a directory whose objects name another namespace is not applied as one
-        written = _namespace(manifest.data)
+        meta = manifest.data.get("metadata")  # (``_namespace``, without a call per object)
+        written = str(meta.get("namespace") or "") if isinstance(meta, dict) else ""
         if not written or manifest.instances or manifest.data["kind"] in CLUSTER_SCOPED:
             continue
         file = manifest.file

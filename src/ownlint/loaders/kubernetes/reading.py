@@ -72,7 +72,9 @@ def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Ma
     started = time.time_ns()  # before any file is looked at: what changed since is not recorded as settled
     results = []
     caches: dict[tuple[str, str], ManifestCache] = {}  # one per setup (all tasks share one): its key made once
+    roots: dict[str, Path] = {}  # one per root (all tasks share one), not one per directory
     for task in tasks:
+        root = roots.get(task.root) or roots.setdefault(task.root, Path(task.root))
         cache = None
         if task.cache is not None:
             cache = caches.get(task.cache)
@@ -83,7 +85,7 @@ def read_buckets(tasks: list[Bucket]) -> list[tuple[list[tuple[int, str, list[Ma
         found = []
         for directory, names in task.directories:
             through = Through(stored.get(directory, {}), parsed, directory, started) if cache is not None else None
-            found.extend(_read_directory(Path(task.root), directory, names, task.limit, through))
+            found.extend(_read_directory(root, directory, names, task.limit, through))
         written = cache.store.written if cache is not None else 0
         if cache is not None and parsed:
             cache.write(task.number, merged(stored, parsed))
