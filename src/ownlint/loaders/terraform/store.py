@@ -135,7 +135,7 @@ class EntryStore:
                 info = os.fstat(stream.fileno())
                 if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
                     return None
-                return stream.read(self.max_entry_bytes + 1)
+                return stream.read(info.st_size + 1)  # (a buffer of max_entry_bytes cost an mmap, mremap, munmap)
         except OSError:
             return None
 
