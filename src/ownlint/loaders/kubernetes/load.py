@@ -17,7 +17,7 @@ from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
 from ownlint.loaders.kubernetes.reading import Bucket, OneByOne, buckets, files_of, read_buckets
 from ownlint.loaders.kubernetes.resources import resources
-from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
+from ownlint.loaders.kubernetes.toolconfigs import tool_config_note, tool_configs
 from ownlint.loaders.kubernetes.users import NAMES, Users, kustomize_users
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES, counter, run_chunks
@@ -101,7 +101,7 @@ def _load(
     if stdin_text is not None:
         shown_files.append(STDIN_NAME)
         collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
-    placed = [(m, tool_config(m.data) is not None) for m in manifests]
+    placed = list(zip(manifests, tool_configs(manifests), strict=True))
     tools = [m for m, tool in placed if tool]
     manifests = deployed_namespaces([m for m, tool in placed if not tool])
     namespaces = _context_namespaces(root, context, manifests, max_bytes, cache)
