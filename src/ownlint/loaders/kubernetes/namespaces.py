@@ -31,7 +31,9 @@ def deployed_namespaces(manifests: list[Manifest]) -> list[Manifest]:
         forced = None
         if flux:
             forced = next((ns for path, ns, _ in flux if any(_under(p, path, True) for p in places)), None)
-        given = _namespace(manifest.data)
+        meta = manifest.data.get("metadata")  # (``_namespace``, without a call per object)
+        written = meta.get("namespace") if isinstance(meta, dict) else None
+        given = str(written) if written else None
         chosen = forced or given
         if chosen is None and argo:
             chosen = next((ns for path, ns, deep in argo if any(_under(p, path, deep) for p in places)), None)

@@ -42,8 +42,10 @@ Inherited = tuple[dict[str, TagValue], tuple[TagValue, ...]]
 def _crd_cluster_kinds(manifests: list[Manifest]) -> set[str]:
     kinds = set()
     for m in manifests:
+        if m.data["kind"] != "CustomResourceDefinition":
+            continue
         spec = m.data.get("spec")
-        if m.data["kind"] == "CustomResourceDefinition" and isinstance(spec, dict):
+        if isinstance(spec, dict):
             names = spec.get("names")
             if spec.get("scope") == "Cluster" and isinstance(names, dict) and isinstance(names.get("kind"), str):
                 kinds.add(names["kind"])
