@@ -10,7 +10,6 @@ repository. What JSON cannot give back exactly (dates, aliases) is marked and pa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -45,7 +44,7 @@ def read_entry(path: Path) -> tuple[dict[str, object], dict[str, dict[str, list[
 def write_entry(path: Path, header: dict[str, object], body: object, resign: bool = True) -> None:
     text = json.dumps(body)
     if resign:
-        header = {**header, "check": hashlib.sha256(text.encode()).hexdigest()}
+        header = {**header, "check": cached.checksum(text.encode())}
     path.write_text(json.dumps(header) + "\n" + text)
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ownlint.collector import uncollected
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
@@ -17,7 +17,7 @@ from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
 from ownlint.loaders.kubernetes.reading import Bucket, OneByOne, buckets, files_of, read_buckets
 from ownlint.loaders.kubernetes.resources import resources
-from ownlint.loaders.kubernetes.toolconfigs import tool_config, tool_config_note
+from ownlint.loaders.kubernetes.toolconfigs import tool_config_note, tool_configs
 from ownlint.loaders.kubernetes.users import NAMES, Users, kustomize_users
 from ownlint.model import LoadProblem, LoadResult, Progress, Suppression
 from ownlint.parallel import MIN_PARALLEL_FILES, counter, run_chunks
@@ -101,7 +101,7 @@ def _load(
     if stdin_text is not None:
         shown_files.append(STDIN_NAME)
         collect(STDIN_NAME, checked_text(stdin_text, STDIN_NAME), manifests, problems)
-    placed = [(m, tool_config(m.data) is not None) for m in manifests]
+    placed = list(zip(manifests, tool_configs(manifests), strict=True))
     tools = [m for m, tool in placed if tool]
     manifests = deployed_namespaces([m for m, tool in placed if not tool])
     namespaces = _context_namespaces(root, context, manifests, max_bytes, cache)
@@ -112,7 +112,7 @@ def _load(
         problems=tuple(problems),
         notes=tuple(dict.fromkeys((*(built.notes if built is not None else ()), *tool_config_note(tools)))),
         files=tuple(shown_files),
-        suppressions=tuple(dict.fromkeys(s for manifest in manifests for s in _suppressions(manifest))),
+        suppressions=tuple(dict.fromkeys(_all_suppressions(manifests))),
     )
 
 
@@ -160,8 +160,18 @@ def _context_namespaces(
     """The Namespaces defined in ``context`` files that ``manifests`` are placed in and do not define:
     a text search picks the few files worth parsing (a pre-commit run names one file of thousands), parsed
     through the ``cache`` when there is one (a warm pre-commit run of a manifest then imports no YAML parser)."""
-    used = {_namespace_of(m.data) or "default" for m in manifests if m.data["kind"] not in CLUSTER_SCOPED}
-    wanted = used - {name_of(m.data) for m in manifests if m.data["kind"] == "Namespace"}
+    used = set()
+    defined = set()
+    for manifest in manifests:  # (one loop, the namespace read in it: thousands of objects)
+        data = manifest.data
+        kind = data["kind"]
+        if kind == "Namespace":
+            defined.add(name_of(data))
+        if kind not in CLUSTER_SCOPED:
+            meta = data.get("metadata")
+            namespace = meta.get("namespace") if isinstance(meta, dict) else None
+            used.add(str(namespace) if namespace else "default")
+    wanted = used - defined
     found: list[Manifest] = []
     if not wanted:
         return found
@@ -184,10 +194,15 @@ def _context_namespaces(
     return found
 
 
-def _namespace_of(data: dict[str, Any]) -> str | None:
-    meta = data.get("metadata")
-    namespace = meta.get("namespace") if isinstance(meta, dict) else None
-    return str(namespace) if namespace else None
+def _all_suppressions(manifests: list[Manifest]) -> list[Suppression]:
+    """The objects' ``ownlint.io/ignore`` annotations: those of the few objects with annotations looked at (in one
+    loop, not a call per object)."""
+    found = []
+    for manifest in manifests:
+        metadata = manifest.data.get("metadata")
+        if isinstance(metadata, dict) and "annotations" in metadata:
+            found.extend(_suppressions(manifest))
+    return found
 
 
 def _suppressions(manifest: Manifest) -> list[Suppression]:

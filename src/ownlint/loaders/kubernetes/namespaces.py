@@ -31,11 +31,13 @@ def deployed_namespaces(manifests: list[Manifest]) -> list[Manifest]:
         forced = None
         if flux:
             forced = next((ns for path, ns, _ in flux if any(_under(p, path, True) for p in places)), None)
-        given = _namespace(manifest.data)
+        meta = manifest.data.get("metadata")  # (``_namespace``, without a call per object)
+        written = meta.get("namespace") if isinstance(meta, dict) else None
+        given = str(written) if written else None
         chosen = forced or given
         if chosen is None and argo:
             chosen = next((ns for path, ns, deep in argo if any(_under(p, path, deep) for p in places)), None)
-        if chosen is None and not manifest.instances:
+        if chosen is None and lone and not manifest.instances:
             chosen = lone.get(posixpath.dirname(manifest.file))
         result.append(manifest if chosen is None or chosen == given else _placed(manifest, chosen))
     return result
@@ -56,14 +58,18 @@ def _tool_paths(manifests: list[Manifest]) -> tuple[list[tuple[str, str, bool]],
     """(path, namespace, recursive) of each Flux Kustomization and Argo CD Application in ``manifests``."""
     flux, argo = [], []
     for manifest in manifests:
-        data, api = manifest.data, str(manifest.data.get("apiVersion", ""))
+        data = manifest.data
+        kind = data["kind"]
+        if kind != "Kustomization" and kind != "Application":
+            continue  # most objects: nothing else looked at
+        api = str(data.get("apiVersion", ""))
         spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
         assert isinstance(spec, dict)
-        if data["kind"] == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io/"):
+        if kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io/"):
             path, namespace = spec.get("path"), spec.get("targetNamespace")
             if isinstance(path, str) and isinstance(namespace, str) and namespace:
                 flux.append((_normal(path), namespace, True))
-        elif data["kind"] == "Application" and api.startswith("argoproj.io/"):
+        elif kind == "Application" and api.startswith("argoproj.io/"):
             destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
             namespace = destination.get("namespace") if isinstance(destination, dict) else None
             sources = (
@@ -90,10 +96,19 @@ def _directory_namespaces(manifests: list[Manifest]) -> dict[str, str]:
     for manifest in manifests:
         if manifest.data["kind"] == "Namespace" and not manifest.instances and manifest.file != STDIN_NAME:
             found.setdefault(posixpath.dirname(manifest.file), set()).add(name_of(manifest.data))
+    if not found:
+        return {}
+    directories: dict[str, str] = {}  # a file's directory, once per file (a file holds several objects)
     for manifest in manifests:  # a directory whose objects name another namespace is not applied as one
-        written = _namespace(manifest.data)
-        directory = posixpath.dirname(manifest.file)
-        if written and manifest.data["kind"] not in CLUSTER_SCOPED and directory in found and not manifest.instances:
+        meta = manifest.data.get("metadata")  # (``_namespace``, without a call per object)
+        written = str(meta.get("namespace") or "") if isinstance(meta, dict) else ""
+        if not written or manifest.instances or manifest.data["kind"] in CLUSTER_SCOPED:
+            continue
+        file = manifest.file
+        directory = directories.get(file)
+        if directory is None:
+            directory = directories[file] = posixpath.dirname(file)
+        if directory in found:
             found[directory].add(written)
     return {directory: names.pop() for directory, names in found.items() if len(names) == 1 and "" not in names}
 

@@ -47,7 +47,35 @@ BUILT_IN_GROUPS = frozenset({"", "apps", "batch", "autoscaling", "policy", "exte
 
 def tool_config(data: dict[str, Any]) -> str | None:
     """Why ``data`` is a tool's configuration and no cluster object, or None."""
-    api_version, kind = str(data.get("apiVersion", "")), str(data.get("kind", ""))
+    why, told = _by_kind(str(data.get("apiVersion", "")), str(data.get("kind", "")))
+    return why if told else _by_annotation(data)
+
+
+def tool_configs(manifests: list[Manifest]) -> list[bool]:
+    """Whether each manifest is a tool's configuration (``tool_config``), its API version and kind looked up once
+    for all the objects of that kind (thousands of objects, a few dozen kinds): only the annotations of a kind
+    they may make one are looked at for each object."""
+    kinds: dict[tuple[str, str], bool | None] = {}  # True, False, or None: its annotations tell
+    found = []
+    for manifest in manifests:
+        data = manifest.data
+        api_version, kind = data.get("apiVersion", ""), data.get("kind", "")
+        if type(api_version) is not str or type(kind) is not str:
+            found.append(tool_config(data) is not None)
+            continue
+        pair = (api_version, kind)
+        if pair in kinds:
+            tool = kinds[pair]
+        else:
+            why, told = _by_kind(api_version, kind)
+            tool = kinds[pair] = (why is not None) if told else None
+        found.append(tool if tool is not None else _by_annotation(data) is not None)
+    return found
+
+
+def _by_kind(api_version: str, kind: str) -> tuple[str | None, bool]:
+    """Why objects of this API version and kind are a tool's configuration, or None; and whether that is told
+    (False: their annotations tell)."""
     group = (
         api_version.rsplit("/", 1)[0]
         if "/" in api_version
@@ -55,9 +83,11 @@ def tool_config(data: dict[str, Any]) -> str | None:
     )
     why = TOOL_CONFIGS.get((group, kind)) or TOOL_CONFIGS.get((group, "*"))
     if why is not None:
-        return why
-    if group in BUILT_IN_GROUPS or group.endswith(".k8s.io"):
-        return None
+        return why, True
+    return None, group in BUILT_IN_GROUPS or group.endswith(".k8s.io")
+
+
+def _by_annotation(data: dict[str, Any]) -> str | None:
     metadata = data.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     if isinstance(annotations, dict) and any(a in annotations for a in FUNCTION_ANNOTATIONS):

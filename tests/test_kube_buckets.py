@@ -1,0 +1,41 @@
+"""Issue 20, a warm run of 9k manifests: the files named are grouped by directory without abspath and split in
+Python for each one when its path is absolute and normal, giving what they give for any other path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ownlint.loaders.kubernetes import reading
+
+PATHS = [
+    "/a/b/c.yaml",
+    "/c.yaml",
+    "/a/.hidden/c.yaml",
+    "/a/b/..c.yaml",
+    "/a/./b/c.yaml",
+    "/a/../b/c.yaml",
+    "//a/b.yaml",
+    "/a//b.yaml",
+    "/a/b/",
+    "/a/b/.",
+    "/a/b/..",
+    "/",
+    "a/b.yaml",
+    "./b.yaml",
+    "b.yaml",
+    "../b.yaml",
+]
+
+
+def test_each_path_is_split_as_abspath_and_split_would() -> None:
+    for path in PATHS:
+        assert reading._split(path) == os.path.split(os.path.abspath(path)), path
+
+
+def test_files_are_grouped_by_their_absolute_directory_in_order() -> None:
+    files = [Path("/r/x/a.yaml"), Path("/r/y/b.yaml"), Path("/r/x/c.yaml"), Path("rel/d.yaml")]
+    grouped = {d: names for _, directories in reading.buckets(files) for d, names in directories}
+    assert grouped["/r/x"] == [(0, "a.yaml"), (2, "c.yaml")]
+    assert grouped["/r/y"] == [(1, "b.yaml")]
+    assert grouped[os.path.abspath("rel")] == [(3, "d.yaml")]
