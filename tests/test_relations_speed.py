@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import FIXTURES, ROOT, require_git, write_tree
 
 from ownlint.config import Config
-from ownlint.graph.relations import aws_iam, kubernetes_rbac, network, relations
+from ownlint.graph.relations import aws_iam, aws_policy, kubernetes_rbac, network, relations
 from ownlint.inputs import Inputs
 from ownlint.model import Resource
 from ownlint.pipeline import load
@@ -362,3 +362,18 @@ def test_a_hub_s_members_are_looked_up_by_root_module_not_scanned_per_hub(
     # before: every (root module, service) hub listed every resource of its service's types (53 and 197 lists
     # for 4 and 16 root modules here); now each type is listed once
     assert hub_scans(tmp_path, monkeypatch, 4) == hub_scans(tmp_path, monkeypatch, 16)
+
+
+def policy_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stacks: int) -> int:
+    root = tmp_path / str(stacks)
+    aws_estate(root, stacks)
+    resources, config = loaded(root)
+    calls = counted(monkeypatch, aws_policy.json, "loads")
+    assert sum(e.kind == "assumes" for e in relations(resources, config)) == stacks  # each trust policy is read
+    return calls[0]
+
+
+def test_a_policy_text_is_parsed_once_not_once_per_holder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # before: each role's trust policy and each inline policy was parsed (8 and 32 parses for 4 and 16 root
+    # modules here, whose policies are two texts each); now each distinct text once
+    assert policy_reads(tmp_path, monkeypatch, 4) == policy_reads(tmp_path, monkeypatch, 16)

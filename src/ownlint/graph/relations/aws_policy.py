@@ -42,13 +42,39 @@ def statements(owner: Resource, value: Any, index: ResourceIndex, place: Place, 
         documents = [r for r in index.referenced(owner, value) if r.type == "aws_iam_policy_document"]
         if documents and value.strip().startswith("${"):
             return [s for d in documents for s in document_statements(d, index, depth + 1)]
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):  # not JSON, or nested too deep for a policy: no statements
-            return []
+        read: list[Fields] | None = index.policies.get(value)
+        if read is None:
+            read = index.policies[value] = _read(value)
+        return [_placed(fields, place) for fields in read]
     if not isinstance(value, dict):
         return []
-    return [s for item in as_list(value.get("Statement")) if isinstance(item, dict) for s in [_json(item, place)]]
+    return [_placed(f, place) for f in map(_fields, as_list(value.get("Statement"))) if f is not None]
+
+
+Fields = tuple[
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[tuple[str, str], ...],
+    tuple[tuple[str, str, tuple[str, ...]], ...],
+    tuple[tuple[str, str], ...],
+]  # a statement's but its place
+
+
+def _placed(fields: Fields, place: Place) -> Statement:
+    effect, actions, resources, principals, conditions, excluded = fields
+    return Statement(effect, actions, resources, principals, conditions, place, excluded)
+
+
+def _read(text: str) -> list[Fields]:
+    """A policy's statements as JSON text, but where it is written: read once per text (stacks repeat them)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep for a policy: no statements
+        return []
+    if not isinstance(value, dict):
+        return []
+    return [f for f in map(_fields, as_list(value.get("Statement"))) if f is not None]
 
 
 def document_statements(document: Resource, index: ResourceIndex, depth: int = 0) -> list[Statement]:
@@ -68,21 +94,23 @@ def document_statements(document: Resource, index: ResourceIndex, depth: int = 0
     return found
 
 
-def _json(item: Mapping[str, Any], place: Place) -> Statement:
+def _fields(item: Any) -> Fields | None:
+    """A JSON statement's fields but its place (None: not a statement)."""
+    if not isinstance(item, dict):
+        return None
     excluded = _json_principals(item.get("NotPrincipal"))
     principals = [("*", "*")] if "NotPrincipal" in item else _json_principals(item.get("Principal"))
     conditions: list[tuple[str, str, tuple[str, ...]]] = []
     for test, variables in (item.get("Condition") or {}).items() if isinstance(item.get("Condition"), dict) else ():
         if isinstance(variables, dict):
             conditions.extend((str(test), str(k), tuple(str(v) for v in as_list(vs))) for k, vs in variables.items())
-    return Statement(
-        effect=str(item.get("Effect", "Allow")),
-        actions=_texts(item.get("Action")) if "NotAction" not in item else ("*",),
-        resources=_texts(item.get("Resource")) if "NotResource" not in item else ("*",),
-        principals=tuple(principals),
-        conditions=tuple(conditions),
-        place=place,
-        excluded=tuple(excluded),
+    return (
+        str(item.get("Effect", "Allow")),
+        _texts(item.get("Action")) if "NotAction" not in item else ("*",),
+        _texts(item.get("Resource")) if "NotResource" not in item else ("*",),
+        tuple(principals),
+        tuple(conditions),
+        tuple(excluded),
     )
 
 

@@ -32,6 +32,7 @@ class ResourceIndex:
     by_namespace: dict[str, list[Resource]] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
     _parsed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    policies: dict[str, Any] = field(default_factory=dict)  # policy JSON text -> its statements' fields
 
     @classmethod
     def of(
