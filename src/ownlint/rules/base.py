@@ -23,7 +23,7 @@ from ownlint.model import (
     Suppression,
     fingerprint,
 )
-from ownlint.ownership import Facts, needs_ownership
+from ownlint.ownership import ROWS, Facts, needs_ownership
 from ownlint.records import builder, record
 
 if TYPE_CHECKING:
@@ -72,6 +72,14 @@ class RuleContext:
     def owned_resources(self) -> Iterator[Resource]:
         """Resources that must carry ownership facts (taggable, not exempt)."""
         return iter(self._owned)
+
+    def owned_tagged(self, names: tuple[str, ...]) -> Iterator[tuple[Resource, Mapping[str, Fact]]]:
+        """Each of ``owned_resources`` with what its tags say of ``names`` (``tagged``). The run's ``Facts`` lists the
+        rows once for every rule that walks them (up to ``ownership.ROWS`` resources: the rows it keeps anyway)."""
+        tagged, owned, fact = self.tagged(names), self._owned, self.fact
+        if type(fact) is Facts and len(owned) <= ROWS:
+            return zip(owned, fact.listed(owned), strict=True)
+        return ((resource, tagged(resource)) for resource in owned)
 
     @cached_property
     def _owned(self) -> tuple[Resource, ...]:
