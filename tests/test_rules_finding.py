@@ -7,7 +7,8 @@ from tests.test_warm_facts import _config
 
 from ownlint.model import Fact, Finding, Place, PlaceKind, Resource, Severity, State, TagValue, fingerprint
 from ownlint.ownership import _absent, _of_tag
-from ownlint.pipeline.findings import apply_severities, finding_order, merge_instances
+from ownlint.pipeline.findings import _reported, apply_severities, finding_order, merge_instances
+from ownlint.pipeline.scope import Located, Scope
 from ownlint.rules.base import finding
 
 PLACE = Place("main.tf", 3, "tags of aws_s3_bucket.b", PlaceKind.ATTRIBUTE, "tags", "aws_s3_bucket.b")
@@ -82,3 +83,27 @@ def test_without_severities_configured_the_findings_are_kept() -> None:
     assert not config.severities
     assert apply_severities(config, [one]) == [one]
     assert finding_order(one) == (one.file, one.line, one.rule, one.resource, one.fingerprint)
+
+
+def test_findings_are_located_as_located_finds_them() -> None:
+    """Each file's place in the scope asked once: a finding in a named place is reported as it is, one of a module a
+    named file calls at that call, one outside what was named not at all, in order."""
+    resources = (
+        _resource_at("module.m", "st", "st/main.tf"),
+        _resource_at("module.m.aws_s3_bucket.a", "st", "modules/m/main.tf", container="module.m"),
+        _resource_at("aws_s3_bucket.o", "other", "other/main.tf"),
+    )
+    found = [finding("OWN001", "missing-owner", Severity.ERROR, r, "m") for r in (*resources, resources[0])]
+    for scope in (Scope(), Scope(frozenset({"st/main.tf"}), ()), Scope(frozenset(), ("other",))):
+        located = Located(scope, resources, ())
+        assert _reported(located, found) == Located(scope, resources, ()).findings(found)
+    assert [f.file for f in _reported(Located(Scope(frozenset({"st/main.tf"}), ()), resources, ()), found)] == [
+        "st/main.tf",
+        "st/main.tf",
+        "st/main.tf",
+    ]
+
+
+def _resource_at(address: str, stack: str, file: str, container: str | None = None) -> Resource:
+    kind = "module" if address.startswith("module.") and address.count(".") == 1 else "aws_s3_bucket"
+    return Resource(address, kind, address.rsplit(".", 1)[-1], "terraform", file, 1, 2, stack, container=container)
