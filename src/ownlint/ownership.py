@@ -9,6 +9,7 @@ from functools import lru_cache
 from ownlint.config import Category, Config, Msp
 from ownlint.config.globs import matches_type
 from ownlint.model import Fact, Resource, State, TagValue
+from ownlint.records import builder
 
 OWNER = "owner"
 OPERATOR = "operator"
@@ -71,7 +72,7 @@ class Facts:
     tag's ``Fact`` cost 26 MiB and saved nothing on MoJ). Lives as long as the run's rules, at most ``ROWS``
     rows; a fact asked for the first time clears the rows (they are walked again with its keys too)."""
 
-    __slots__ = ("_keys", "_matches", "_missing", "_rows", "config")
+    __slots__ = ("_keys", "_listed", "_matches", "_missing", "_rows", "config")
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -79,6 +80,7 @@ class Facts:
         self._matches: dict[str, tuple[tuple[str, int], ...]] = {}  # each distinct tag key: (fact, rank) it is a key of
         self._rows: dict[int, tuple[tuple[TagValue, ...], dict[str, Fact]]] = {}  # id(tags) -> (tags, their facts)
         self._missing: dict[tuple[str, str | None], Fact] = {}  # one absent fact per name (and opaque reason)
+        self._listed: tuple[tuple[Resource, ...], list[dict[str, Fact]]] | None = None  # ``listed``'s resources, rows
 
     def __call__(self, resource: Resource, name: str) -> Fact:
         if name not in self._keys:
@@ -101,10 +103,21 @@ class Facts:
                 self._learn(name)
         return self._row
 
+    def listed(self, resources: tuple[Resource, ...]) -> list[dict[str, Fact]]:
+        """``tagged``'s row of each of ``resources``, in order (the facts asked learnt first): listed once for the
+        rules that each walk the same resources (a lookup per resource and rule cost est-d 28k calls), again after a
+        fact is learnt. Kept until then, it holds a row per resource: for at most ``ROWS`` resources."""
+        listed = self._listed
+        if listed is None or listed[0] is not resources:
+            row = self._row
+            listed = self._listed = (resources, [row(resource) for resource in resources])
+        return listed[1]
+
     def _learn(self, name: str) -> None:
         self._keys[name] = tuple(key.lower() for key in self.config.keys.get(name, (name,)))
         self._matches.clear()  # matched again, with this fact's keys too
         self._rows.clear()
+        self._listed = None
 
     def _row(self, resource: Resource) -> dict[str, Fact]:
         tags, rows = resource.tags, self._rows
@@ -140,9 +153,20 @@ _NONE: dict[str, Fact] = {}  # the facts of tags that have none (never written t
 
 
 def _of_tag(name: str, tag: TagValue) -> Fact:
-    if tag.known:
-        return Fact(name, PRESENT, tag.value, tag.key, provenance=tag.provenance)
-    return Fact(name, UNKNOWN, key=tag.key, reason=tag.reason, provenance=tag.provenance)
+    build = _FACT[0] if _FACT else _fact_builder()
+    reason = tag.reason
+    if reason is None:
+        return build(name, PRESENT, tag.value, tag.key, None, tag.provenance)
+    return build(name, UNKNOWN, None, tag.key, reason, tag.provenance)
+
+
+_FACT: list[Callable[..., Fact]] = []  # ``builder(Fact)``, made on first use (a one-file check may walk no tags)
+
+
+def _fact_builder() -> Callable[..., Fact]:
+    """A ``Fact`` of name, state, value, key, reason and provenance, without ``__init__`` (est-d walks 11k facts)."""
+    _FACT.append(builder(Fact))
+    return _FACT[0]
 
 
 def _absent(name: str, resource: Resource) -> Fact:

@@ -44,8 +44,8 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    tagged, keys = context.tagged((OWNER,)), key_names(context.config, OWNER)  # asked of every resource: looked up once
-    for resource in context.owned_resources():
-        if missing(tagged(resource), resource, OWNER):
+    keys = key_names(context.config, OWNER)  # asked of every resource: looked up once
+    for resource, said in context.owned_tagged((OWNER,)):
+        if missing(said, resource, OWNER):
             message = f"{resource.address} has no owner (looked for: {keys}); {fix_hint(resource, 'owner')}"
             yield finding(CODE, NAME, SEVERITY, resource, message)

@@ -41,10 +41,9 @@ def check(context: RuleContext) -> Iterator[Finding]:
     if not config.parties_declared:
         return
     declared = sorted(config.internal) + sorted(config.msps)
-    tagged = context.tagged((OWNER,))
     kinds: dict[str, str | None] = {}  # by owner value: an estate names a few parties many times
-    for resource in context.owned_resources():
-        owner = tagged(resource).get(OWNER)
+    for resource, said in context.owned_tagged((OWNER,)):
+        owner = said.get(OWNER)
         if owner is None or owner.state is not PRESENT or owner.value is None:
             continue
         if owner.value not in kinds:

@@ -43,12 +43,11 @@ SEVERITY = Severity.ERROR
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    config, tagged = context.config, context.tagged((OPERATOR,))
+    config = context.config
     keys = key_names(config, OPERATOR)  # asked of every resource: looked up once
     first = keys.split(", ")[0]
     kinds: dict[str, str | None] = {}  # by operator value: an estate names a few operators many times
-    for resource in context.owned_resources():
-        said = tagged(resource)
+    for resource, said in context.owned_tagged((OPERATOR,)):
         if missing(said, resource, OPERATOR):
             message = (
                 f"{resource.address} does not say who operates it (looked for: {keys}); {fix_hint(resource, first)}"

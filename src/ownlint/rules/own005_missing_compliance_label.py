@@ -45,12 +45,11 @@ SEVERITY = Severity.ERROR
 
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
-    tagged = context.tagged(tuple(dict.fromkeys(name for c in config.categories for name in c.requires)))
-    for resource in context.owned_resources():
+    required = tuple(dict.fromkeys(name for c in config.categories for name in c.requires))
+    for resource, said in context.owned_tagged(required):
         category = category_of(config, resource.type)
         if not category.requires:
             continue
-        said = tagged(resource)
         absent = [name for name in category.requires if missing(said, resource, name)]
         if absent:
             names = ", ".join(absent)

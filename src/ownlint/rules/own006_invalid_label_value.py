@@ -42,10 +42,8 @@ SEVERITY = Severity.ERROR
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     labels = [(name, allowed, {a.lower() for a in allowed}) for name, allowed in sorted(config.labels.items())]
-    tagged = context.tagged(tuple(name for name, _, _ in labels))
     judged: dict[tuple[str, str], str | None] = {}  # (fact, value) -> what is wrong with it: estates repeat values
-    for resource in context.owned_resources():
-        said = tagged(resource)
+    for resource, said in context.owned_tagged(tuple(name for name, _, _ in labels)):
         if not said:
             continue  # no value to judge
         problems: list[str] = []

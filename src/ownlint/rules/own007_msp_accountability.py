@@ -42,10 +42,8 @@ SEVERITY = Severity.ERROR
 
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
-    tagged = context.tagged((OWNER, OPERATOR, CONTRACT, ESCALATION))
     involved: dict[tuple[str | None, str | None], str | None] = {}  # by the present owner and operator values
-    for resource in context.owned_resources():
-        said = tagged(resource)
+    for resource, said in context.owned_tagged((OWNER, OPERATOR, CONTRACT, ESCALATION)):
         owner, operator = said.get(OWNER), said.get(OPERATOR)
         if owner is None and operator is None:
             continue  # neither says an MSP is involved

@@ -39,9 +39,8 @@ NAMESPACE_LABEL = PlaceKind.NAMESPACE_LABEL  # asked of every owned resource: a 
 def check(context: RuleContext) -> Iterator[Finding]:
     modules = {(r.stack, r.address): r for r in context.resources if r.type == "module"}
     namespaces = {r.name: r for r in context.resources if r.type == "k8s:Namespace"}
-    tagged = context.tagged((OWNER,))
-    for resource in context.owned_resources():
-        own = tagged(resource).get(OWNER)
+    for resource, said in context.owned_tagged((OWNER,)):
+        own = said.get(OWNER)
         if own is None or own.state is not PRESENT or own.value is None or _from_namespace(own.provenance):
             continue
         for expected, where in _expectations(context, resource, modules, namespaces):

@@ -46,13 +46,12 @@ def check(context: RuleContext) -> Iterator[Finding]:
     config, fact = context.config, context.fact
     asked: dict[str, tuple[str, ...]] = {}  # the facts asked, by resource type (its category's requires)
     required = (name for category in config.categories for name in category.requires)
-    tagged = context.tagged(tuple(dict.fromkeys([OWNER, OPERATOR, *required, CONTRACT, ESCALATION])))
-    for resource in context.owned_resources():
+    every = tuple(dict.fromkeys([OWNER, OPERATOR, *required, CONTRACT, ESCALATION]))
+    for resource, said in context.owned_tagged(every):
         names = asked.get(resource.type)
         if names is None:
             requires = category_of(config, resource.type).requires
             names = asked[resource.type] = tuple(dict.fromkeys([OWNER, OPERATOR, *requires, CONTRACT, ESCALATION]))
-        said = tagged(resource)
         if not said and not resource.opaque:
             continue  # all missing: none unknown
         reasons: list[str] = []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring_ascii
+from operator import attrgetter
 from typing import Any
 
 from ownlint import __version__
@@ -21,10 +23,10 @@ def pieces(report: Report) -> Iterator[str]:
     """``render``'s text in pieces, a batch of findings at a time: a file is written from them without the
     whole text held (a 30 MB estate's report is 140 MB, and its joined pieces as much again)."""
     by_rule = {rule: 0 for rule in report.rule_ids}
-    by_severity = {severity.value: 0 for severity in Severity}
-    for finding in report.findings:
-        by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
-        by_severity[finding.severity.value] += 1
+    for rule, count in Counter(map(_RULE, report.findings)).items():  # counted in C (a member's ``value`` is a call)
+        by_rule[rule] = by_rule.get(rule, 0) + count
+    severities = Counter(map(_SEVERITY, report.findings))
+    by_severity = {severity.value: severities[severity] for severity in Severity}
     document = {
         "version": VERSION,
         "tool": {"name": "ownlint", "version": __version__},
@@ -51,6 +53,9 @@ def pieces(report: Report) -> Iterator[str]:
         suppressed = [{**_finding(s.finding), "suppressed_by": _suppression(s.by)} for s in report.suppressed]
         yield ",\n" + _member("suppressed", suppressed)
     yield "\n}\n"
+
+
+_RULE, _SEVERITY = attrgetter("rule"), attrgetter("severity")
 
 
 def _member(key: str, value: Any) -> str:
@@ -140,8 +145,12 @@ def _finding_texts() -> Callable[[Finding], str]:
         related = (
             f',{_IN_FINDING}"related": {_nested(_places(finding.related), _IN_FINDING)}' if finding.related else ""
         )
+        if message.isascii() and not message.encode("ascii").translate(None, _PLAIN):
+            shown_message = f'"{message}"'  # as ``e`` writes it, at half the cost (MoJ: 11M characters of messages)
+        else:
+            shown_message = e(message)
         return (
-            f"{head}{e(message)},{_IN_FINDING}"
+            f"{head}{shown_message},{_IN_FINDING}"
             f'"resource": {shown_resource},{kind}{_IN_FINDING}"file": {shown_file},'
             f'{_IN_FINDING}"line": {int.__repr__(line)},{_IN_FINDING}"end_line": {int.__repr__(end_line)},'
             f'{_IN_FINDING}"path": {path},{_IN_FINDING}"provenance": {provenance},'
@@ -151,6 +160,8 @@ def _finding_texts() -> Callable[[Finding], str]:
     return text
 
 
+# what JSON writes as it is between quotes (``encode_basestring_ascii``): printable ASCII but for a quote or backslash
+_PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
 _SEVERITIES = {severity: encode_basestring_ascii(severity.value) for severity in Severity}  # written once each
 
 
