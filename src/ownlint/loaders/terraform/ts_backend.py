@@ -1,7 +1,9 @@
 """Parser backend on tree-sitter-hcl (the C grammar editors use): fast, and the default when installed.
 
 Builds the same expression model as the python-hcl2 backend (``tests/test_backends.py`` compares the
-two on every fixture); heredocs go through the shared ``heredoc`` module so both read them alike.
+two on every fixture); heredocs go through the shared ``heredoc`` module so both read them alike. Most files
+are read from their text alone (``ts_text``, stricter than the grammar); the rest, and every syntax error,
+go through tree-sitter's tree.
 """
 
 from __future__ import annotations
