@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ownlint.loaders.terraform import hcl2_backend
+from ownlint.loaders.terraform import hcl2_backend, ts_backend
 from ownlint.loaders.terraform.evaluate import Binding, Evaluator
 from ownlint.loaders.terraform.values import PartialMap, Unknown
 from ownlint.model import Place, PlaceKind
@@ -126,3 +126,23 @@ def test_conditional_results_unify_to_string_as_terraform_does() -> None:
     assert evaluate('false ? "" : "" == ""') == "true"
     assert evaluate('true ? 1 : "a"') == "1"
     assert evaluate("true ? 1 : 2") == 1
+
+
+SPLATS = [  # as terraform console gives them (tests/test_oracle.py FIXED holds them too)
+    ('[{a = ["p", "q"]}, {a = ["r", "s"]}].*.a[0]', ["p", "q"]),  # .* takes .a only: the first of the list
+    ('[{a = ["p", "q"]}, {a = ["r", "s"]}][*].a[0]', ["p", "r"]),  # [*] takes .a[0]: each one's first
+    ('[{a = {b = "x"}}, {a = {b = "y"}}].*.a.b', ["x", "y"]),
+    ('[{a = ["p"]}, {a = ["r"]}].*.a[1][0]', "r"),
+]
+
+
+@pytest.mark.parametrize("backend", [ts_backend, hcl2_backend], ids=["tree-sitter", "hcl2"])
+@pytest.mark.parametrize(("expression", "expected"), SPLATS)
+def test_an_attribute_only_splat_applies_its_attributes_to_each_element_and_the_rest_to_the_list(
+    backend: Any, expression: str, expected: Any
+) -> None:
+    """HCL's legacy ``.*`` applies only the attribute steps after it to each element; an index after them
+    takes the list they make (``[*]`` applies every step after it to each element). Read from a file by
+    each backend (tree-sitter's: from the text where ts_text reads it)."""
+    parsed = backend.parse(f"x = {expression}\n", "main.tf")
+    assert Evaluator({}, {}).value(parsed.attributes[0].expr) == expected

@@ -48,6 +48,11 @@ FIXED = [
     'can(true ? null : ["x"])',
     '"${"a"}${1 + 2}"',
     "merge({a = null}, {b = 1})",
+    # .* applies the attribute steps after it to each element, an index after them to the list they make
+    '[{a = ["p", "q"]}, {a = ["r", "s"]}].*.a[0]',
+    '[{a = ["p", "q"]}, {a = ["r", "s"]}][*].a[0]',
+    '[{a = {b = "x"}}, {a = {b = "y"}}].*.a.b',
+    '[{a = ["p"]}, {a = ["r"]}].*.a[1][0]',
 ]
 
 

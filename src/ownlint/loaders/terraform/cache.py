@@ -24,7 +24,7 @@ from ownlint.loaders.terraform.store import EntryStore, unsafe_directory, usable
 if TYPE_CHECKING:  # the HCL model is imported when a model is read or written: a manifest's entry needs none
     from ownlint.loaders.terraform import expr as m
 
-FORMAT = 2  # bump when the model's shape or an entry's header changes
+FORMAT = 3  # bump when the model's shape or an entry's header changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # larger is not an entry this code wrote for a file it would read
 __all__ = ["ParseCache", "decode", "encode", "open_cache", "unsafe_directory"]

@@ -282,7 +282,14 @@ class Evaluator:
                 return value
             if isinstance(step, m.SplatStep):
                 items = [] if value is None else value if isinstance(value, list) else [value]
-                return self._built([self._apply(item, steps[index + 1 :], env) for item in items])
+                rest = index + 1
+                if step.attributes_only:  # ``.*``: the attribute steps after it only; the rest takes the list
+                    while rest < len(steps) and isinstance(steps[rest], m.AttrStep):
+                        rest += 1
+                else:
+                    rest = len(steps)
+                value = self._built([self._apply(item, steps[index + 1 : rest], env) for item in items])
+                return self._apply(value, steps[rest:], env) if rest < len(steps) else value
             key = step.name if isinstance(step, m.AttrStep) else self._eval(step.key, env)
             value = ops.index(value, key)
         return value

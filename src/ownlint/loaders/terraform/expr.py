@@ -7,7 +7,6 @@ these, so a backend can be swapped without touching evaluation or rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ownlint.records import record
 
@@ -49,9 +48,13 @@ class IndexStep:
     key: Expr
 
 
-@dataclass(frozen=True, slots=True)  # no field to set
+@record(frozen=True, slots=True)
 class SplatStep:
-    """``[*]`` or ``.*``: the following steps apply to every element."""
+    """``[*]``: the following steps apply to every element. ``.*`` (``attributes_only``, HCL's legacy splat):
+    only the attribute steps right after it do; the steps from the first other one apply to the list they make
+    (``x.*.a[0]`` is ``x[*].a``'s first element, as Terraform reads it, where ``x[*].a[0]`` is each ``a[0]``)."""
+
+    attributes_only: bool = False
 
 
 Step = AttrStep | IndexStep | SplatStep

@@ -164,7 +164,8 @@ def _index(node: Any) -> m.Expr:
 
 
 def _splat(node: Any) -> m.Expr:
-    return _traverse(node.expr_term, [m.SplatStep(), *[_step(s) for s in node.attr_splat.get_attrs]])
+    every = m.SplatStep(attributes_only=type(node).__name__ == "AttrSplatExprTermRule")
+    return _traverse(node.expr_term, [every, *[_step(s) for s in node.attr_splat.get_attrs]])
 
 
 def _call(node: Any) -> m.Expr:

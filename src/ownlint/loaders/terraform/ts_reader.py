@@ -137,7 +137,8 @@ class Reader:
             return [m.IndexStep(self.expr(named_children(inner)[0]))]
         if node.type == "splat":
             splat = named_children(node)[0]
-            return [m.SplatStep(), *(s for child in named_children(splat) for s in self.steps(child))]
+            every = m.SplatStep(attributes_only=splat.type == "attr_splat")
+            return [every, *(s for child in named_children(splat) for s in self.steps(child))]
         return []
 
     def template(self, node: Node) -> m.Expr:

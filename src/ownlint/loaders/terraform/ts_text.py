@@ -59,7 +59,7 @@ _EQUALS, _END = 0x3D, 0x00  # the end: the sentinel after the source
 _DOT, _STAR, _BACKSLASH = 0x2E, 0x2A, 0x5C
 _DOT_STEP = frozenset(b"*0123456789")  # after a dot: a splat or a whole-number index, not a name
 _DIGITS = re.compile(rb"[0-9]{1,18}")
-_SPLAT = m.SplatStep()
+_SPLAT, _ATTRIBUTE_SPLAT = m.SplatStep(), m.SplatStep(attributes_only=True)  # [*] and .*
 # the escapes a quoted string may hold, but \u and \U (which the tree walk checks for what they encode)
 _ESCAPED = {ord(k): m.Lit(v) for k, v in {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}.items()}
 _QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
@@ -345,7 +345,7 @@ class SourceText:
         ends."""
         source = self.source
         if source[position] == _STAR:
-            steps.append(_SPLAT)
+            steps.append(_ATTRIBUTE_SPLAT)
             return position + 1
         digits = _DIGITS.match(source, position)
         if digits is None:
