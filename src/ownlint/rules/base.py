@@ -81,10 +81,34 @@ class RuleContext:
             return zip(owned, fact.listed(owned), strict=True)
         return ((resource, tagged(resource)) for resource in owned)
 
+    def kinds(self, judge: Callable[[Config, str], str | None]) -> Mapping[str, str | None]:
+        """``judge(config, value)`` (``ownership.party_kind`` or ``operator_kind``) of each value looked up, judged
+        once a run: an estate names a few parties many times, and several rules ask the same."""
+        found = self._kinds.get(judge)
+        if found is None:
+            found = self._kinds[judge] = _Judged(judge, self.config)
+        return found
+
+    @cached_property
+    def _kinds(self) -> dict[Callable[[Config, str], str | None], _Judged]:
+        return {}
+
     @cached_property
     def _owned(self) -> tuple[Resource, ...]:
         # chosen once: every ownership rule walks them (config and resources are frozen)
         return tuple(r for r in self.resources if needs_ownership(self.config, r))
+
+
+class _Judged(dict[str, str | None]):
+    """``judge(config, value)`` by value, judged at the first look-up of each (a look-up after is the dict's own)."""
+
+    def __init__(self, judge: Callable[[Config, str], str | None], config: Config) -> None:
+        super().__init__()
+        self.judge, self.config = judge, config
+
+    def __missing__(self, value: str) -> str | None:
+        found = self[value] = self.judge(self.config, value)
+        return found
 
 
 @record(frozen=True)

@@ -41,13 +41,11 @@ def check(context: RuleContext) -> Iterator[Finding]:
     if not config.parties_declared:
         return
     declared = sorted(config.internal) + sorted(config.msps)
-    kinds: dict[str, str | None] = {}  # by owner value: an estate names a few parties many times
+    kinds = context.kinds(party_kind)  # by owner value, for the run: an estate names a few parties many times
     for resource, said in context.owned_tagged((OWNER,)):
         owner = said.get(OWNER)
         if owner is None or owner.state is not PRESENT or owner.value is None:
             continue
-        if owner.value not in kinds:
-            kinds[owner.value] = party_kind(config, owner.value)
         if kinds[owner.value] is None:
             message = (
                 f"owner {owner.value!r} of {resource.address} is not a declared party "

@@ -43,13 +43,11 @@ SEVERITY = Severity.ERROR
 
 def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
-    kinds: dict[str, str | None] = {}  # by owner value: an estate names a few parties many times
+    kinds = context.kinds(party_kind)  # by owner value, for the run: an estate names a few parties many times
     for resource, said in context.owned_tagged((OWNER,)):
         owner = said.get(OWNER)
         if owner is None or owner.state is not PRESENT or owner.value is None:
             continue
-        if owner.value not in kinds:
-            kinds[owner.value] = party_kind(config, owner.value)
         kind = kinds[owner.value]
         category = category_of(config, resource.type)
         if kind is not None and kind not in category.owners:

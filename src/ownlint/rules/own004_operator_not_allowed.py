@@ -46,7 +46,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
     config = context.config
     keys = key_names(config, OPERATOR)  # asked of every resource: looked up once
     first = keys.split(", ")[0]
-    kinds: dict[str, str | None] = {}  # by operator value: an estate names a few operators many times
+    kinds = context.kinds(operator_kind)  # by operator value, for the run: an estate names a few many times
     for resource, said in context.owned_tagged((OPERATOR,)):
         if missing(said, resource, OPERATOR):
             message = (
@@ -57,8 +57,6 @@ def check(context: RuleContext) -> Iterator[Finding]:
         operator = said.get(OPERATOR)
         if operator is None or operator.state is not PRESENT or operator.value is None:
             continue
-        if operator.value not in kinds:
-            kinds[operator.value] = operator_kind(config, operator.value)
         kind = kinds[operator.value]
         category = category_of(config, resource.type)
         if kind is not None and kind not in category.operators:
