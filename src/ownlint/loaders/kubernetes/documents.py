@@ -130,3 +130,10 @@ def name_of(data: dict[str, Any]) -> str:
     if not isinstance(meta, dict):
         return ""
     return str(meta.get("name") or meta.get("generateName") or "")
+
+
+def namespace_of(data: dict[str, Any]) -> str | None:
+    """The namespace an object's metadata names, or None."""
+    meta = data.get("metadata")
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    return str(namespace) if namespace else None

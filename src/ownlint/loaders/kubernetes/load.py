@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ownlint.collector import uncollected
 from ownlint.loaders.files import MAX_FILE_BYTES, checked_text, read_text, relative
-from ownlint.loaders.kubernetes.documents import Manifest, Parsed, collect, name_of
+from ownlint.loaders.kubernetes.documents import Manifest, Parsed, collect, name_of, namespace_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.loaders.kubernetes.namespaces import deployed_namespaces, merged_instances
 from ownlint.loaders.kubernetes.reading import Bucket, OneByOne, buckets, files_of, read_buckets
@@ -168,9 +168,7 @@ def _context_namespaces(
         if kind == "Namespace":
             defined.add(name_of(data))
         if kind not in CLUSTER_SCOPED:
-            meta = data.get("metadata")
-            namespace = meta.get("namespace") if isinstance(meta, dict) else None
-            used.add(str(namespace) if namespace else "default")
+            used.add(namespace_of(data) or "default")
     wanted = used - defined
     found: list[Manifest] = []
     if not wanted:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from ownlint.loaders.kubernetes.documents import Manifest, name_of
+from ownlint.loaders.kubernetes.documents import Manifest, name_of, namespace_of
 from ownlint.loaders.kubernetes.kinds import CLUSTER_SCOPED
 from ownlint.model import Resource
 
@@ -31,9 +31,7 @@ def deployed_namespaces(manifests: list[Manifest]) -> list[Manifest]:
         forced = None
         if flux:
             forced = next((ns for path, ns, _ in flux if any(_under(p, path, True) for p in places)), None)
-        meta = manifest.data.get("metadata")  # (``_namespace``, without a call per object)
-        written = meta.get("namespace") if isinstance(meta, dict) else None
-        given = str(written) if written else None
+        given = namespace_of(manifest.data)
         chosen = forced or given
         if chosen is None and argo:
             chosen = next((ns for path, ns, deep in argo if any(_under(p, path, deep) for p in places)), None)
@@ -100,8 +98,7 @@ def _directory_namespaces(manifests: list[Manifest]) -> dict[str, str]:
         return {}
     directories: dict[str, str] = {}  # a file's directory, once per file (a file holds several objects)
     for manifest in manifests:  # a directory whose objects name another namespace is not applied as one
-        meta = manifest.data.get("metadata")  # (``_namespace``, without a call per object)
-        written = str(meta.get("namespace") or "") if isinstance(meta, dict) else ""
+        written = namespace_of(manifest.data)
         if not written or manifest.instances or manifest.data["kind"] in CLUSTER_SCOPED:
             continue
         file = manifest.file
@@ -111,12 +108,6 @@ def _directory_namespaces(manifests: list[Manifest]) -> dict[str, str]:
         if directory in found:
             found[directory].add(written)
     return {directory: names.pop() for directory, names in found.items() if len(names) == 1 and "" not in names}
-
-
-def _namespace(data: dict[str, Any]) -> str | None:
-    meta = data.get("metadata")
-    namespace = meta.get("namespace") if isinstance(meta, dict) else None
-    return str(namespace) if namespace else None
 
 
 def _placed(manifest: Manifest, namespace: str) -> Manifest:
