@@ -66,7 +66,7 @@ def _resource(
     kind = data["kind"]
     raw_meta = data.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-    name = str(meta.get("name") or meta.get("generateName") or "") or "<unnamed>"  # (``name_of``)
+    name = name_of(data) or "<unnamed>"
     namespace = None if kind in cluster_scoped else str(meta.get("namespace") or "default")
     address = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
     tags = _tags(manifest, meta, ("metadata",), "", whats)
