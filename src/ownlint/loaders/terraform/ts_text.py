@@ -1,13 +1,17 @@
-"""The tree-sitter converter's shortcut: an expression read straight from the source text, no node touched.
+"""The tree-sitter converter's shortcut: a file, or an expression, read straight from the source text.
 
-Covers what most attributes are (strings and ``${...}`` templates, name chains with ``.name`` and ``[key]``
-steps, whole numbers, ``true``/``false``/``null``, function calls, tuples, objects with name or string keys,
-``#``/``//`` comments, operators, parentheses and ``? :`` chains, across lines as the grammar reads them):
-each node of the tree it skips costs a Python call or more; for-expressions of such too. Anything else
-(splats, heredocs, escapes, floats, block comments, a non-ASCII letter in a name, a space before a step) is
-``NotSimple``: the caller walks the tree as before, so the model is the tree's (``tests/test_cold_speed.py``
-and ``tests/test_ts_operators.py`` compare the two on fixtures, corners and generated text). The text
-is an expression tree-sitter parsed without error, so only what it means is read here, not whether it is valid.
+An expression (``expression``) covers what most attributes are (strings and ``${...}`` templates with the
+common escapes, name chains with ``.name``, ``[key]``, ``.0`` and splat steps, whole numbers,
+``true``/``false``/``null``, function calls, tuples, objects with name or string keys, ``#``/``//``
+comments, operators, parentheses and ``? :`` chains, across lines as the grammar reads them): each node of the
+tree it skips costs a Python call or more; for-expressions of such too. Its text is one tree-sitter parsed
+without error, so only what it means is read, not whether it is valid. A whole file (``file``) is read with no
+tree at all, and so more strictly than the grammar (a newline after each item, labels on the type's line, no
+NUL byte, blocks nested at most ``MAX_DEPTH``): what is read is what tree-sitter reads without error.
+Anything else (heredocs, floats, ``\\u`` escapes, a block comment in an expression, a non-ASCII letter in a
+name, a space before a step) is ``NotSimple``: the caller walks the tree as before, so the model and every
+syntax error are the tree's (``tests/test_cold_speed.py``, ``tests/test_ts_operators.py`` and
+``tests/test_ts_file.py`` compare the two on fixtures, corners and generated text).
 """
 
 from __future__ import annotations
@@ -17,13 +21,11 @@ from sys import intern  # names and labels as the tree walk keeps them: one stri
 
 from ownlint.loaders.terraform import expr as m
 
-_QUOTE_BYTE = 0x22
 _SPACE = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")  # a block comment is NotSimple: it may hold a newline
 # one match reads a leaf: a string with no escape, interpolation or directive; a name chain (a dash is part of
 # a name, as tree-sitter-hcl lexes it: x-1 is a name, x - 1 a subtraction); a whole number
 # (no group: a match with groups allocates their marks; the kind is the first byte's, ``_KINDS``)
 _LEAF = re.compile(rb'"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*|[0-9]{1,18}')
-_KINDS = {**dict.fromkeys(b"0123456789", "number"), _QUOTE_BYTE: "text"}  # else "names"
 _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 # an object key's name (a dash is part of it, as of any name), or a whole number (its text, as the tree walk keys it)
 _KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
@@ -64,6 +66,7 @@ _SPLAT, _ATTRIBUTE_SPLAT = m.SplatStep(), m.SplatStep(attributes_only=True)  # [
 _ESCAPED = {ord(k): m.Lit(v) for k, v in {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}.items()}
 _QUOTE, _DOLLAR, _PERCENT, _COMMA, _TILDE, _BANG, _MINUS = 0x22, 0x24, 0x25, 0x2C, 0x7E, 0x21, 0x2D
 _LBRACE, _RBRACE, _LBRACKET, _RBRACKET, _LPAREN, _RPAREN = 0x7B, 0x7D, 0x5B, 0x5D, 0x28, 0x29
+_KINDS = {**dict.fromkeys(b"0123456789", "number"), _QUOTE: "text"}  # a leaf's by its first byte; else "names"
 MAX_DEPTH = 32  # deeper: the tree's way, so text nested past the recursion limit fails as it always did
 # Leaves are shared: the model is immutable, and a third of its nodes are the same few names and steps
 # (fewer objects to build, keep and have the garbage collector walk). Bounded: short texts, so many of them.
@@ -79,7 +82,7 @@ class NotSimple(Exception):
 
 
 class SourceText:
-    """Reads expressions from one file's source bytes (``expression(start, end)``)."""
+    """Reads one file's source bytes: an expression (``expression(start, end)``), or the whole file (``file``)."""
 
     def __init__(self, source: bytes) -> None:
         self.source = source + b"\0"  # a sentinel: an operator is looked for past the last expression
@@ -298,7 +301,7 @@ class SourceText:
         if source[end] != _RPAREN:
             raise NotSimple(end)
         end += 1
-        if source[end] != 0x2E and source[end] != _LBRACKET:
+        if source[end] != _DOT and source[end] != _LBRACKET:
             return inner, end
         steps: list[m.Step] = []
         end = self._steps(steps, end, depth)
