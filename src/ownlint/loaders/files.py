@@ -383,6 +383,9 @@ def _types(entries: list[os.DirEntry[str]]) -> dict[str, bool]:
 def _link_free(paths: _Paths, path: str) -> str | None:
     """``path`` resolved as ``os.path.realpath`` does when no link is on its way, else None; its
     prefixes are memoised, so a file costs a look in its directory's listing. Without recursion: deep trees."""
+    known = paths.real.get(path, "")  # an absolute path asked for before (most, thousands a run; none is "")
+    if known != "":
+        return known
     if "\0" in path:  # the original raises
         return None
     absolute = path if os.path.isabs(path) else os.path.join(paths.cwd, path)
