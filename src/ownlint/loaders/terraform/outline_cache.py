@@ -104,7 +104,7 @@ class OutlineStore:
             keys = list(map(getitem, paths, repeat(slice(cut, None))))  # (no call of ours per file)
         else:
             keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
-        infos, complete = _stats(paths)
+        infos, complete = _stats(keys if self._at_top() else paths)
         identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
         stored_keys, stored_digest, largest = self._order
         unchanged = complete and keys == stored_keys and _digest(identities) == stored_digest
@@ -170,7 +170,7 @@ class OutlineStore:
         directories = [key if key.startswith(sep) else prefix + key for key in keys]
         # a warm run's pass over every directory, each step a map in C over all of them (no call per directory)
         try:
-            identities = list(map(file_identity.fields, map(os.lstat, directories)))
+            identities = list(map(file_identity.fields, map(os.lstat, keys if self._at_top() else directories)))
         except (OSError, ValueError):
             return None
         if _digest(identities) != self._walk_digest:
@@ -288,6 +288,14 @@ class OutlineStore:
         if not found and keys:
             found.update(_by_key(keys, self._line(FILE_IDENTITIES), digest))
         return found
+
+    def _at_top(self) -> bool:
+        """Whether the working directory is the repository (pre-commit runs there): a key is then a path from it,
+        stat'ed as it is, a few components shorter for the kernel to walk than the absolute path (thousands a run)."""
+        try:
+            return os.getcwd() == self.repository  # both real: the kernel's and ``open_store``'s
+        except OSError:  # removed meanwhile
+            return False
 
     def _key(self, path: str) -> str:
         inside = path.startswith(self.repository + os.sep)
