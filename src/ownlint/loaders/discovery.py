@@ -86,8 +86,8 @@ def discover(paths: list[Path], root: Path | None = None) -> Discovered:
         if os.path.isfile(path):
             _classify(path, path.name, found, sorting)  # named on the command line: read, link or not
             continue
-        for directory, base, entries, parts in _walk(path, lambda error: _unlisted(found, error)):
-            _walked(directory, base, entries, parts, found, sorting, real_root)
+        for walked in _walk(path, lambda error: _unlisted(found, error)):
+            _walked(walked, found, sorting, real_root)
     found.terraform = _sorted(sorting.terraform)
     found.manifests = _sorted(sorting.manifests)
     found.plan_like = _sorted(sorting.plan_like)
@@ -144,19 +144,12 @@ def _sorted(found: list[Ordered]) -> list[Path]:
     return [path for _, path in sorted(unique.items())]
 
 
-def _walked(
-    directory: str,
-    base: Path,
-    entries: list[os.DirEntry[str]],
-    parts: tuple[str, ...] | None,
-    found: Discovered,
-    sorting: _Sorting,
-    real_root: Path,
-) -> None:
+def _walked(walked: Walked, found: Discovered, sorting: _Sorting, real_root: Path) -> None:
     """Sort the files of one walked directory (``entries``, but its subdirectories, in name order; ``base``:
-    the directory as a ``Path``, its files' paths made from it: cheaper than each from its text; ``parts``: its
-    ``Path.parts`` before 3.12)."""
-    child, order = children(base), _child_order(parts, _prefix(directory))
+    the directory as a ``Path``, its files' paths made from it by ``child``: cheaper than each from its text;
+    ``parts``: its ``Path.parts`` before 3.12)."""
+    base, entries, parts, prefix, child = walked
+    order = _child_order(parts, prefix)
     shown: str | None = None  # the directory as problems name it: resolved once, for all its files
     for entry in entries:
         name = entry.name
@@ -212,14 +205,17 @@ def _shown_text(relative_path: str) -> str:
         return relative_path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _walk(
-    directory: Path, refused: Callable[[OSError], None] | None = None
-) -> list[tuple[str, Path, list[os.DirEntry[str]], tuple[str, ...] | None]]:
-    """``os.walk`` top-down in name order without the skipped directories: each directory (a text path as
-    ``Path`` gives it, that ``Path``, and before 3.12 its ``parts``, each a step longer than its parent's) with
-    its entries but subdirectories, in name order. Symlinked directories are never entered; ``refused`` hears of
-    each directory that cannot be listed. Without recursion: deep trees."""
-    walked: list[tuple[str, Path, list[os.DirEntry[str]], tuple[str, ...] | None]] = []
+# a walked directory: its ``Path``, its entries but subdirectories in name order, its ``Path.parts`` before 3.12,
+# its text as a prefix of its entries' (``_prefix``) and ``children`` of it (made once for its files and subdirectories)
+Walked = tuple[Path, list[os.DirEntry[str]], tuple[str, ...] | None, str, Callable[[str], Path]]
+
+
+def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> list[Walked]:
+    """``os.walk`` top-down in name order without the skipped directories: each directory (its ``Path``, and before
+    3.12 its ``parts``, each a step longer than its parent's) with its entries but subdirectories, in name order.
+    Symlinked directories are never entered; ``refused`` hears of each directory that cannot be listed. Without
+    recursion: deep trees."""
+    walked: list[Walked] = []
     pending = [(str(directory), directory, directory.parts if sys.version_info < (3, 12) else None)]
     while pending:
         current, base, parts = pending.pop()
@@ -243,9 +239,9 @@ def _walk(
             elif entry.name not in SKIPPED_DIRS:
                 dirs.append(entry)
         names.sort(key=_BY_NAME)
-        walked.append((current, base, names, parts))
-        dirs.sort(key=_BY_NAME, reverse=True)  # popped in name order
         prefix, child = _prefix(current), children(base)
+        walked.append((base, names, parts, prefix, child))
+        dirs.sort(key=_BY_NAME, reverse=True)  # popped in name order
         pending.extend(
             [
                 (prefix + d.name, child(d.name), (*parts, d.name) if parts is not None else None)
