@@ -145,12 +145,14 @@ def parent_of() -> Callable[[Path], Path]:
     """``path.parent``, one ``Path`` made per directory for all the paths it is asked of (thousands of files
     share few directories)."""
     made: dict[str, Path] = {}
+    sep = os.sep
 
     def parent(path: Path) -> Path:
-        text = os.path.dirname(str(path))
-        found = made.get(text)
+        text = str(path)
+        head = text[: text.rfind(sep) + 1]  # a Path's text is normalised: one head per directory (no dirname call)
+        found = made.get(head)
         if found is None:
-            found = made[text] = path.parent
+            found = made[head] = path.parent
         return found
 
     return parent
@@ -244,6 +246,11 @@ def real_path(path: str) -> str:
     """``os.path.realpath(path)``."""
     found = _link_free(_RUNS[-1], path) if _RUNS else None
     return found if found is not None else os.path.realpath(path)
+
+
+def known_real(path: str) -> str | None:
+    """``os.path.realpath(path)`` when this run knows no link is on its way, else None: no ``Path`` is made."""
+    return _link_free(_RUNS[-1], path) if _RUNS else None
 
 
 def resolved(path: Path) -> Path:

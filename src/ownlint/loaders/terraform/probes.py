@@ -20,7 +20,7 @@ from dataclasses import field
 from pathlib import Path
 
 from ownlint.loaders import identity as file_identity
-from ownlint.loaders.files import listing_of, status_read
+from ownlint.loaders.files import known_real, listing_of, status_read
 from ownlint.loaders.files import resolved as resolved_path
 from ownlint.model import LoadProblem
 from ownlint.records import record
@@ -181,7 +181,8 @@ def is_file(path: Path) -> bool:
 
 @probe("resolve")
 def _resolve(context: ProbeContext, path: str) -> str:
-    return str(resolved_path(Path(path)))
+    found = known_real(path)  # most: a module directory this run reached without a link (no ``Path`` made)
+    return found if found is not None else str(resolved_path(Path(path)))
 
 
 @probe("isdir")
