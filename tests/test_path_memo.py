@@ -57,3 +57,32 @@ def test_the_resolve_probe_is_path_resolve(tmp_path: Path, monkeypatch: pytest.M
             for text in asked:
                 assert context.value("resolve", text) == str(Path(text).resolve()), text
         context.memo.clear()
+
+
+def test_real_paths_are_realpath_s_also_unnormalised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.loaders.files import real_path
+
+    root = write_tree(tmp_path / "repo", {"a/b/c.tf": "", "d/e.tf": ""})
+    os.symlink("../d", root / "a/to-d")
+    monkeypatch.chdir(root / "a")
+    top = str(root)
+    asked = [
+        f"{top}/a/b/c.tf",
+        f"{top}//a//b/",
+        f"/{top}/a/b",
+        f"{top}/a/./b/../b/c.tf",
+        f"{top}/a/to-d/e.tf",
+        f"{top}/a/to-d/../b",
+        f"{top}/missing/x",
+        "b/c.tf",
+        "./b//c.tf",
+        "to-d/e.tf",
+        "",
+        "/",
+        "//",
+        "///x",
+    ]
+    with one_run():
+        for _ in range(2):  # worked out, then from the memo
+            for text in asked:
+                assert real_path(text) == os.path.realpath(text), text

@@ -397,9 +397,12 @@ def _link_free(paths: _Paths, path: str) -> str | None:
         return None
     absolute = path if os.path.isabs(path) else os.path.join(paths.cwd, path)
     pending: list[tuple[str, str, str]] = []
-    current = absolute
+    current, sep = absolute, os.sep
     while current not in paths.real:
-        parent, name = os.path.split(current)
+        cut = current.rfind(sep)  # os.path.split inline where it is a cut at the last separator (most paths)
+        parent, name = current[:cut], current[cut + 1 :]
+        if not parent or parent[-1] == sep or _ALTSEP:
+            parent, name = os.path.split(current)
         if parent == current:  # the root (// too)
             paths.real[current] = os.sep
             break
@@ -412,5 +415,9 @@ def _link_free(paths: _Paths, path: str) -> str | None:
         elif name == os.pardir:
             paths.real[current] = os.path.dirname(base)
         else:
-            paths.real[current] = None if _listed_link(paths, base, name) else os.path.join(base, name)
+            joined = base + name if base[-1] == sep else f"{base}{sep}{name}"  # os.path.join of a name
+            paths.real[current] = None if _listed_link(paths, base, name) else joined
     return paths.real[absolute]
+
+
+_ALTSEP = os.altsep is not None  # Windows: two separators, os.path.split tells them
