@@ -121,6 +121,7 @@ def test_a_record_behaves_as_its_dataclass(cls: type) -> None:
             assert (one == "other") is (other == "other") is False
             assert _attempt(lambda one=one: hash(one)) == _attempt(lambda other=other: hash(other))
             assert _attempt(lambda one=one: pickle.loads(pickle.dumps(one)) == one) == "done"
+            assert _attempt(lambda one=one: one.__getstate__()) == _attempt(lambda other=other: other.__getstate__())
             assert dataclasses.replace(one, **{names[0]: "x"}) == cls("x", *[getattr(one, n) for n in names[1:]])
             for change in (lambda r: setattr(r, names[0], 1), lambda r: delattr(r, names[0])):
                 assert _attempt(lambda change=change, values=values: change(cls(*values))) == _attempt(
@@ -128,6 +129,21 @@ def test_a_record_behaves_as_its_dataclass(cls: type) -> None:
                 )
     assert _attempt(lambda: cls(*_values(cls, 0), "one too many")).startswith("TypeError")
     assert _attempt(lambda: cls(**{n: 1 for n in names}, no_such_field=1)).startswith("TypeError")
+
+
+def test_a_frozen_slotted_record_pickles_without_asking_dataclasses_for_its_fields(monkeypatch: Any) -> None:
+    """``--jobs`` workers send back tens of thousands of records: ``fields()`` per record was most of it."""
+    from ownlint.model import Place, PlaceKind
+
+    places = [Place("main.tf", line, "tags", PlaceKind.ATTRIBUTE, f"n{line}") for line in range(3)]
+    sent = pickle.dumps(places)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("dataclasses.fields called")
+
+    monkeypatch.setattr(dataclasses, "fields", refuse)
+    assert pickle.loads(sent) == places
+    assert pickle.loads(pickle.dumps(places)) == places
 
 
 def test_a_record_that_holds_itself_is_shown_with_dots() -> None:

@@ -56,7 +56,7 @@ def made(cls: type[_T], *, frozen: bool, slots: bool) -> type[_T]:
     if frozen:
         methods["__setattr__"], methods["__delattr__"] = _frozen(done, names)
         if slots:  # slots pickle through setattr, which is refused
-            methods.update(__getstate__=_getstate, __setstate__=_setstate)
+            methods["__getstate__"], methods["__setstate__"] = _pickling(done, names)
     else:
         methods["__hash__"] = None  # mutable and compared by value: unhashable, as the dataclass makes it
     for name, method in methods.items():
@@ -114,13 +114,21 @@ def _frozen(cls: Any, names: tuple[str, ...]) -> tuple[Callable[..., None], Call
     return __setattr__, __delattr__
 
 
-def _getstate(self: object) -> list[Any]:
-    return [getattr(self, f.name) for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+def _pickling(cls: Any, names: tuple[str, ...]) -> tuple[Callable[..., list[Any]], Callable[..., None]]:
+    """A frozen slotted record's ``__getstate__``/``__setstate__``: the dataclass's list of field values, set
+    back through the slots' own descriptors (past the refusing ``__setattr__``). The dataclass's own pair
+    calls ``fields()`` per record, which was most of unpickling what ``--jobs`` workers send back."""
+    key = _key(names)
+    setters = tuple(cls.__dict__[name].__set__ for name in names)
 
+    def __getstate__(self: object) -> list[Any]:
+        return list(key(self))
 
-def _setstate(self: object, state: list[Any]) -> None:
-    for f, value in zip(dataclasses.fields(self), state, strict=False):  # type: ignore[arg-type]  # paired as the dataclass pairs them
-        object.__setattr__(self, f.name, value)
+    def __setstate__(self: object, state: list[Any]) -> None:
+        for set_value, value in zip(setters, state, strict=False):  # paired as the dataclass pairs them
+            set_value(self, value)
+
+    return __getstate__, __setstate__
 
 
 class _InitWhenLookedUp:
