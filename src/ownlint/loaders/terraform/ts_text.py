@@ -31,6 +31,12 @@ _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")  # an attribute's name, a block's type or bare label
 _LABEL = re.compile(rb'"[^"\\$%\n]*"')  # a quoted label: a plain string (interpolation is no label)
+# an attribute whose value is one leaf on its line (two in three of them): one match for what is otherwise a
+# dozen calls; a space, newline or comment must follow the leaf (so the leaf is whole), an operator or "?" not
+_LEAF_ATTRIBUTE = re.compile(
+    rb'([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=[ \t]*("[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*'
+    rb"|[0-9]{1,18})(?=[ \t\r\n#/])"
+)
 _BLANKS = re.compile(rb"[ \t]*")
 # space between a body's items: block comments too (a licence atop most files); not in an expression, where
 # a newline inside one could part two object items
@@ -52,6 +58,7 @@ _OPERATOR = re.compile(rb"==|!=|<=|>=|&&|\|\||(?:[<>+*%-]|/)(?![/*<])")
 _LEVELS = [["||"], ["&&"], ["==", "!="], [">", ">=", "<", "<="], ["+", "-"], ["*", "/", "%"]]  # loosest first
 _OPERATORS = {op.encode("ascii"): (op, precedence) for precedence, ops in enumerate(_LEVELS, 1) for op in ops}
 _OPERATOR_START = frozenset(b"=!<>&|+-*/%")
+_LEAF_ENDS = _OPERATOR_START | {0x3F}  # after a leaf attribute's space: it goes on (an operator, "? :")
 _PREFIX = frozenset(b"!-")  # a unary operator
 _BLANK = frozenset(b" \t")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
@@ -130,6 +137,19 @@ class SourceText:
         position = _ends(_GAP.match(source, position))
         while source[position] != closer:
             start = position
+            simple = _LEAF_ATTRIBUTE.match(source, position)
+            if simple is not None:
+                word = simple.group(1).decode("ascii")
+                end = simple.end()
+                after = _ends(_GAP.match(source, end))
+                if word not in _KEYWORDS and source[after] not in _LEAF_ENDS:
+                    value = _leaf(simple.group(2), _KINDS.get(source[simple.start(2)], "names"), simple.start(2))
+                    line = self.line(start)
+                    attributes.append(m.Attribute(intern(word), value, line, line))
+                    if source[after] != closer and source.find(b"\n", end, after) < 0:
+                        raise NotSimple(after)
+                    position = after
+                    continue
             name = _IDENTIFIER.match(source, position)
             if name is None:
                 raise NotSimple(position)
