@@ -96,6 +96,32 @@ NEAR_MISSES = [
     "a = [\n  1,\n]\nb = {\n  c = 1\n  d = 2\n}\n",
     "a = { b = 1 } c = 2\n",
     "a = 0x1F\nb = 1.5\n",
+    # an attribute that is one leaf on its line (read by one match): what may follow the leaf
+    "a = x /2\nb = x/* c */ ? 1 : 2\nc = x /* c */\n+ 1\nd = x // c\n  - 1\ne = x\n== 1\n",
+    "a = for\n",
+    "a = true.x\n",
+    "a = 12345678901234567890\n",
+    "a = x.0\nb = x.*\nc = x-1\nd = x:y\n",
+    'a = "s"# c\nb = "t"// c\nc = 1\t\nd = null /* c */\ne = false\r\n',
+    "a = x\tb = 1\n",
+    "in = x\n",
+    "a = x\n}\n",
+    "b {\n  a = x }\n",
+    "b {\n  a = x\n  c = 2 }\n",
+    "a = 1 # c\x00\n",
+    "a = x é\n",
+    # a block's head read by one match: labels with and without blanks, keywords, a head that is no head
+    'b"x"{}\nc "x""y" {}\nd x"y" {}\ne\t"x"\ty\t{}\nf x-y "" {}\n',
+    'b "x" for {}\n',
+    'for "x" {}\n',
+    'b "x" in {}\n',
+    "b é {}\n",
+    'b "x" é {}\n',
+    'b "x" {} c {}\n',
+    'b "x" { a = 1 } # c\nd {\n}\n',
+    'b "x" {\n}',
+    'abcdefghijklmnopqrstuvwxyzabcdefghijklmnop = [1, x, "s", f(y)]\n',
+    'a = f(x, 1, "s", y.z, true, in)\nb = [x, y.0, z[1], -1, !a, a + 1, a ? b : c]\n',
 ]
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.terraform import expr as m
@@ -28,7 +30,10 @@ from ownlint.loaders.terraform.values import (
 from ownlint.model import Place
 
 if TYPE_CHECKING:
+    from ownlint.loaders.terraform.functions import Function
     from ownlint.loaders.terraform.functions.files import ModuleFiles
+
+    _FileFunctions = Callable[[ModuleFiles], dict[str, Function]]
 
 MAX_DEPTH = 150
 # While set, references to values known only after apply (resource attributes, module outputs, data
@@ -300,9 +305,7 @@ class Evaluator:
             return self._try(expr, env)
         if name == "templatefile" and self.files is not None and len(expr.args) == 2:
             return self._template_file(self.files, expr, env)
-        from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS  # not for a run that calls none
-        from ownlint.loaders.terraform.functions.files import file_functions
-
+        FUNCTIONS, DEEP, FREE, file_functions = _library()
         function = FUNCTIONS.get(name) or (file_functions(self.files).get(name) if self.files is not None else None)
         if function is None:
             return Unknown(f"function {name}() is not evaluated by ownlint")
@@ -432,6 +435,17 @@ _METHODS = {
     m.UnaryOp: "_unary",
     m.Unsupported: "_unsupported",
 }
+
+
+@lru_cache(maxsize=1)
+def _library() -> tuple[Mapping[str, Function], AbstractSet[str], AbstractSet[str], _FileFunctions]:
+    """The functions by name, those that walk their arguments, those that cost nothing, and the file functions
+    of a module: imported at the first call (not for a run that calls none), then kept (an import statement in
+    ``_call`` costs a Python call into importlib each time)."""
+    from ownlint.loaders.terraform.functions import DEEP, FREE, FUNCTIONS
+    from ownlint.loaders.terraform.functions.files import file_functions
+
+    return FUNCTIONS, DEEP, FREE, file_functions
 
 
 _Handler = Callable[[Any, Any, dict[str, Any]], Any]

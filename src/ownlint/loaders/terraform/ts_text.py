@@ -31,6 +31,16 @@ _NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+")
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")  # an attribute's name, a block's type or bare label
 _LABEL = re.compile(rb'"[^"\\$%\n]*"')  # a quoted label: a plain string (interpolation is no label)
+# an attribute whose value is one leaf on its line (two in three of them): one match for what is otherwise a
+# dozen calls; a space, newline or comment must follow the leaf (so the leaf is whole), an operator or "?" not
+_LEAF_ATTRIBUTE = re.compile(
+    rb'([A-Za-z_][A-Za-z0-9_-]*+)[ \t]*=[ \t]*("[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*+(?:\.[A-Za-z_][A-Za-z0-9_-]*+)*+'
+    rb"|[0-9]{1,18}+)(?=[ \t\r\n#/])"
+)
+# a block's type, its labels (quoted or bare, blanks between them or none) and "{": one match for the head
+# (names possessive: a name is never split in two labels, and a miss fails in one pass)
+_BLOCK_HEAD = re.compile(rb'([A-Za-z_][A-Za-z0-9_-]*+)[ \t]*((?:(?:"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*+)[ \t]*)*+)\{')
+_LABELS = re.compile(rb'"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*')
 _BLANKS = re.compile(rb"[ \t]*")
 # space between a body's items: block comments too (a licence atop most files); not in an expression, where
 # a newline inside one could part two object items
@@ -52,6 +62,7 @@ _OPERATOR = re.compile(rb"==|!=|<=|>=|&&|\|\||(?:[<>+*%-]|/)(?![/*<])")
 _LEVELS = [["||"], ["&&"], ["==", "!="], [">", ">=", "<", "<="], ["+", "-"], ["*", "/", "%"]]  # loosest first
 _OPERATORS = {op.encode("ascii"): (op, precedence) for precedence, ops in enumerate(_LEVELS, 1) for op in ops}
 _OPERATOR_START = frozenset(b"=!<>&|+-*/%")
+_LEAF_ENDS = _OPERATOR_START | {0x3F}  # after a leaf attribute's space: it goes on (an operator, "? :")
 _PREFIX = frozenset(b"!-")  # a unary operator
 _BLANK = frozenset(b" \t")
 _AFTER_FOR_NAME = frozenset(b" \t,")  # a for-expression's names: no dash, no newline (the tree's way)
@@ -130,6 +141,34 @@ class SourceText:
         position = _ends(_GAP.match(source, position))
         while source[position] != closer:
             start = position
+            simple = _LEAF_ATTRIBUTE.match(source, position)
+            if simple is not None:
+                word = simple.group(1).decode("ascii")
+                end = simple.end()
+                after = _ends(_GAP.match(source, end))
+                if word not in _KEYWORDS and source[after] not in _LEAF_ENDS:
+                    value = _leaf(simple.group(2), _KINDS.get(source[simple.start(2)], "names"), simple.start(2))
+                    line = self.line(start)
+                    attributes.append(m.Attribute(intern(word), value, line, line))
+                    if source[after] != closer and source.find(b"\n", end, after) < 0:
+                        raise NotSimple(after)
+                    position = after
+                    continue
+            head = _BLOCK_HEAD.match(source, position)
+            if head is not None:
+                word = head.group(1).decode("ascii")
+                if word not in _KEYWORDS:
+                    found = _LABELS.findall(head.group(2)) if head.end(2) > head.start(2) else ()
+                    read_labels = tuple([_label(raw, position) for raw in found])
+                    line = self.line(start)
+                    inner, nested, close = self._body(head.end(), _RBRACE, depth + 1)
+                    blocks.append(m.Block(intern(word), read_labels, inner, nested, line, self.line(close)))
+                    position = close + 1
+                    after = _ends(_GAP.match(source, position))
+                    if source[after] != closer and source.find(b"\n", position, after) < 0:
+                        raise NotSimple(after)
+                    position = after
+                    continue
             name = _IDENTIFIER.match(source, position)
             if name is None:
                 raise NotSimple(position)
@@ -461,7 +500,12 @@ class SourceText:
         expand = False
         position = self._space(position)
         while source[position] != closer:
-            value, position = self._expr(position, depth + 1)
+            leaf = _LEAF.match(source, position)
+            if leaf is not None and source[leaf.end()] in _TERM_ENDS and depth < MAX_DEPTH:  # no operator follows
+                value = _leaf(leaf.group(), _KINDS.get(source[position], "names"), position)
+                position = leaf.end()
+            else:
+                value, position = self._expr(position, depth + 1)
             items.append(value)
             if source[position] in _SPACE_START:  # most items end at their comma: no call
                 position = self._space(position)
@@ -518,6 +562,16 @@ def _ends(found: re.Match[bytes] | None) -> int:
     """Where a match of a pattern that matches the empty string ends (it always matches)."""
     assert found is not None
     return found.end()
+
+
+def _label(raw: bytes, position: int) -> str:
+    """A block label's text (a quoted label's, as ``_leaf`` reads it); a keyword is the tree's."""
+    if raw[0] == _QUOTE:
+        return _leaf(raw, "text", position).value  # type: ignore[union-attr,return-value]
+    word = raw.decode("ascii")
+    if word in _KEYWORDS:
+        raise NotSimple(position)
+    return intern(word)
 
 
 def _leaf(raw: bytes, kind: str | None, position: int) -> m.Expr:
