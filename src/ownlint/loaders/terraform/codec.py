@@ -44,6 +44,7 @@ _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls 
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _KIND, _DATE = b"K", b"T"
+_RESOURCE, _TAG = _TAGS[Resource], _TAGS[TagValue]
 _KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
 _DECODING = object()  # a model value being decoded: met again inside itself, the data is refused
 
@@ -94,6 +95,8 @@ class _Encoder:
             return value
         if kind is Place:
             return self._place(value)
+        if kind is TagValue or kind is Resource:  # (most values of a root: their fields known, no walk of each)
+            return self._tag(value) if kind is TagValue else self._resource(value)
         shared = kind in _IMMUTABLE
         if shared:
             done = self._done.get(id(value))
@@ -122,6 +125,47 @@ class _Encoder:
             raise Unencodable(kind.__name__)
         if shared:
             self._done[id(value)] = (value, encoded)
+        return encoded
+
+    def _resource(self, value: Resource) -> Any:
+        """A resource's plain fields (all but its tags and place to fix, when they are plain data) as they are:
+        ``marshal`` writes them (and refuses a subclass); others as any value's."""
+        done = self._done.get(id(value))
+        if done is not None:
+            return done[1]
+        fields = _GETTERS[Resource](value)
+        tags, place = fields[10], fields[12]
+        if type(tags) is tuple and _plain(fields[:10]) and _plain(fields[11]) and _plain(fields[13:]):
+            fix = place if place is None else self.encode(place)
+            encoded = (_RESOURCE, *fields[:10], self._each(tags, self._tag), fields[11], fix, *fields[13:])
+        else:
+            encoded = (_RESOURCE, *[item if type(item) in _LEAVES else self.encode(item) for item in fields])
+        self._done[id(value)] = (value, encoded)
+        return encoded
+
+    def _tag(self, value: Any) -> Any:
+        """A tag (else any value): its provenance's places encoded each in one call, not a walk of its tuple."""
+        if type(value) is not TagValue:
+            return self.encode(value)
+        done = self._done.get(id(value))
+        if done is not None:
+            return done[1]
+        key, text, provenance, reason = fields = _GETTERS[TagValue](value)
+        encode = self.encode
+        if type(provenance) is tuple and _LEAVES.issuperset(map(type, (key, text, reason))):
+            encoded = (_TAG, key, text, self._each(provenance, encode), reason)
+        else:
+            encoded = (_TAG, *[item if type(item) in _LEAVES else encode(item) for item in fields])
+        self._done[id(value)] = (value, encoded)
+        return encoded
+
+    def _each(self, items: tuple[Any, ...], encode: Callable[[Any], Any]) -> tuple[Any, ...]:
+        """A tuple of tags or places, each by ``encode``: once per payload (instances share their tags)."""
+        done = self._done.get(id(items))
+        if done is not None:
+            return done[1]  # type: ignore[no-any-return]
+        encoded = tuple([encode(item) for item in items])
+        self._done[id(items)] = (items, encoded)
         return encoded
 
     def _place(self, value: Place) -> Any:
@@ -172,6 +216,12 @@ class _Decoder:
                 found = _other(value)
             elif plain:  # a place: its fields as written (its builder checks them)
                 found = build(*value[1:])
+            elif tag == _TAG and _tagged(value):  # its places each in one call
+                found = build(value[1], value[2], tuple([decode(item) for item in value[3]]), value[4])
+            elif tag == _RESOURCE and _plain_resource(value):  # its plain fields as marshal made them
+                tags, place = value[11], value[13]
+                fix = place if place is None else decode(place)
+                found = build(*value[1:11], tuple([decode(item) for item in tags]), value[12], fix, *value[14:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
                 found = build(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
             made[key] = found
@@ -214,6 +264,34 @@ def _placer() -> Callable[..., Place]:
         return new(file, line, what, found, name, subject)
 
     return place
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is text, numbers, None, and tuples, lists and dicts of them (no model value, no bytes):
+    what a walk would rebuild alike. Most are checked by a look-up per type, in C."""
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return _LEAVES.issuperset(map(type, value)) or all(map(_plain, value))
+    if kind is dict:
+        keys, values = _LEAVES.issuperset(map(type, value)), _LEAVES.issuperset(map(type, value.values()))
+        return (keys or all(map(_plain, value))) and (values or all(map(_plain, value.values())))
+    return kind in _LEAVES
+
+
+def _tagged(value: tuple[Any, ...]) -> bool:
+    """Whether a tag's data is as the encoder writes it: text or None, and a tuple of places (not a model value)."""
+    provenance = value[3]
+    if type(provenance) is not tuple or (provenance and type(provenance[0]) is bytes):
+        return False
+    return _LEAVES.issuperset(map(type, (value[1], value[2], value[4])))
+
+
+def _plain_resource(value: tuple[Any, ...]) -> bool:
+    """Whether a resource's data is as the encoder writes it: a tuple of tags, its other fields plain data."""
+    tags = value[11]
+    if type(tags) is not tuple or (tags and type(tags[0]) is bytes):
+        return False
+    return _plain(value[1:11]) and _plain(value[12]) and _plain(value[14:])
 
 
 def _other(value: tuple[Any, ...]) -> Any:
