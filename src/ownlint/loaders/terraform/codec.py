@@ -20,6 +20,7 @@ import dataclasses
 import datetime
 import marshal
 from collections.abc import Callable
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -45,6 +46,7 @@ _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _KIND, _DATE = b"K", b"T"
 _RESOURCE, _TAG = _TAGS[Resource], _TAGS[TagValue]
+_TUPLES = frozenset({tuple})
 _KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
 _DECODING = object()  # a model value being decoded: met again inside itself, the data is refused
 
@@ -135,7 +137,7 @@ class _Encoder:
             return done[1]
         fields = _GETTERS[Resource](value)
         tags, place = fields[10], fields[12]
-        if type(tags) is tuple and _plain(fields[:10]) and _plain(fields[11]) and _plain(fields[13:]):
+        if type(tags) is tuple and _plain_fields(fields):
             fix = place if place is None else self.encode(place)
             encoded = (_RESOURCE, *fields[:10], self._each(tags, self._tag), fields[11], fix, *fields[13:])
         else:
@@ -291,7 +293,21 @@ def _plain_resource(value: tuple[Any, ...]) -> bool:
     tags = value[11]
     if type(tags) is not tuple or (tags and type(tags[0]) is bytes):
         return False
-    return _plain(value[1:11]) and _plain(value[12]) and _plain(value[14:])
+    return _plain_fields(value[1:])
+
+
+def _plain_fields(fields: tuple[Any, ...]) -> bool:
+    """Whether a resource's fields but its tags and place to fix are plain data (``_plain``). As most are (text and
+    numbers; tuples of text, of pairs, of mappings), they are looked at together, in C."""
+    opaque, references, instances, links, attributes = fields[11], fields[13], fields[15], fields[16], fields[17]
+    if (
+        type(links) is tuple
+        and _TUPLES.issuperset(map(type, (opaque, references, instances, attributes, *links)))
+        and _LEAVES.issuperset(map(type, chain(fields[:10], opaque, references, (fields[14],), instances, *links)))
+        and all(map(_plain, attributes))
+    ):
+        return True
+    return _plain(fields[:10]) and _plain(opaque) and _plain(fields[13:])
 
 
 def _other(value: tuple[Any, ...]) -> Any:
