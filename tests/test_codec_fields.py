@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ownlint.loaders.terraform import codec
-from ownlint.loaders.terraform.loaded import LoadedTree
+from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
 from ownlint.model import Place, PlaceKind, Resource, TagValue
 
 _PLACE = Place("main.tf", 3, "tags of b", PlaceKind.ATTRIBUTE, "tags", "b")
@@ -71,3 +71,13 @@ def test_a_tag_s_provenance_of_another_shape_is_decoded_as_before() -> None:
     forged = (*resource[:11], (tag,), *resource[12:])
     decoded = codec.loads(marshal.dumps((b"LoadedTree", [forged], [], [], None), codec.VERSION))
     assert decoded.resources[0].tags[0].provenance == _PLACE
+
+
+def test_a_record_of_plain_fields_is_written_and_given_back_as_they_are() -> None:
+    """A directory's parse without problems or suppressions (most): its fields as they are, both ways."""
+    parsed = ParsedDirectory(("a.tf", "b.tf"), (), {"a.tf": [], "b.tf": []})
+    encoded = codec.encoder()(parsed)
+    assert encoded[1] is parsed.seen and encoded[3] is parsed.suppressions
+    data = marshal.loads(codec.dumps(parsed))
+    decoded = codec.decode(data)
+    assert decoded == parsed and decoded.suppressions is data[3]

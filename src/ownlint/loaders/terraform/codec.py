@@ -110,8 +110,10 @@ class _Encoder:
                 raise Unencodable("bytes")
             encoded: Any = tuple([item if type(item) in _LEAVES else encode(item) for item in value])
         elif kind in _GETTERS:
-            fields = _GETTERS[kind](value)
-            encoded = (_TAGS[kind], *[item if type(item) in _LEAVES or item == () else encode(item) for item in fields])
+            fields: Any = _GETTERS[kind](value)
+            if not _plain(fields):  # (a directory's parse is, most often: text and empty tuples and lists)
+                fields = [item if type(item) in _LEAVES or item == () else encode(item) for item in fields]
+            encoded = (_TAGS[kind], *fields)
         elif kind is list:
             return [item if type(item) in _LEAVES else encode(item) for item in value]
         elif kind is dict:
@@ -224,6 +226,8 @@ class _Decoder:
                 tags, place = value[11], value[13]
                 fix = place if place is None else decode(place)
                 found = build(*value[1:11], tuple([decode(item) for item in tags]), value[12], fix, *value[14:])
+            elif _plain(value[1:]):  # (a directory's parse, most often) its fields as marshal made them
+                found = build(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
                 found = build(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
             made[key] = found
