@@ -81,3 +81,13 @@ def test_a_record_of_plain_fields_is_written_and_given_back_as_they_are() -> Non
     data = marshal.loads(codec.dumps(parsed))
     decoded = codec.decode(data)
     assert decoded == parsed and decoded.suppressions is data[3]
+
+
+def test_a_resource_among_its_own_tags_is_refused() -> None:
+    """A tag already decoded is looked up, not decoded again; one being decoded (data holding itself) is refused."""
+    intact = marshal.loads(codec.dumps(_tree()))
+    inside: list[Any] = []
+    resource = (*intact[1][0][:11], (intact[1][0][11][0], inside), *intact[1][0][12:])
+    inside.append(resource)
+    with pytest.raises(ValueError):
+        codec.decode((b"LoadedTree", [resource], [], [], None))

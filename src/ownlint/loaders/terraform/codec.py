@@ -48,7 +48,19 @@ _KIND, _DATE = b"K", b"T"
 _RESOURCE, _TAG = _TAGS[Resource], _TAGS[TagValue]
 _TUPLES = frozenset({tuple})
 _KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
-_DECODING = object()  # a model value being decoded: met again inside itself, the data is refused
+
+
+class _Decoding:
+    """A model value being decoded: met again inside itself, the data is refused. False, as a value not decoded
+    yet is (None): a look-up ``or`` the decoder finds it (``_Decoder.decode``)."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_DECODING = _Decoding()
 
 
 class Unencodable(Exception):
@@ -213,6 +225,7 @@ class _Decoder:
                     raise ValueError("entry does not match the model")
                 return found
             made[key] = _DECODING
+            get = made.get
             length, build, plain = _DECODERS.get(tag) or _decoder(tag)
             if len(value) != length:
                 raise ValueError("entry does not match the model")
@@ -221,11 +234,12 @@ class _Decoder:
             elif plain:  # a place: its fields as written (its builder checks them)
                 found = build(*value[1:])
             elif tag == _TAG and _tagged(value):  # its places each in one call
-                found = build(value[1], value[2], tuple([decode(item) for item in value[3]]), value[4])
+                found = build(value[1], value[2], tuple([get(id(item)) or decode(item) for item in value[3]]), value[4])
             elif tag == _RESOURCE and _plain_resource(value):  # its plain fields as marshal made them
                 tags, place = value[11], value[13]
                 fix = place if place is None else decode(place)
-                found = build(*value[1:11], tuple([decode(item) for item in tags]), value[12], fix, *value[14:])
+                tags = tuple([get(id(item)) or decode(item) for item in tags])  # (a tag met before: looked up)
+                found = build(*value[1:11], tags, value[12], fix, *value[14:])
             elif _plain(value[1:]):  # (a directory's parse, most often) its fields as marshal made them
                 found = build(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
