@@ -9,7 +9,10 @@ resources their places). A model value is a tuple whose first item is its tag, b
 model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text;
 a place's fields are text and numbers, its kind as its value (thousands: decoded without a walk). A frozen value
 is encoded once per payload (an equal place too) and so written once; decoding gives it back shared, made of its
-fields without ``__init__`` (``records.builder``). Only data this encoder wrote is loaded (the result cache checks
+fields without ``__init__`` (``records.builder``). A resource's fields but its tags and place to fix, and the fields
+of a record holding only plain data (a directory's parse, most often), are written as they are and given back as
+``marshal`` made them: checked by their types (``_plain``, mostly in C), not rebuilt by a walk (other values in them
+are encoded, and decoded or refused, as anywhere). Only data this encoder wrote is loaded (the result cache checks
 an entry's signature first), and decoding builds only the types above (anything else - a code object, a set,
 bytes out of place - is a ``ValueError``): nothing loaded is run.
 """
