@@ -9,7 +9,10 @@ resources their places). A model value is a tuple whose first item is its tag, b
 model holds): its class's name then its fields, ``K`` and a ``PlaceKind``'s value, ``T`` and a date's ISO text;
 a place's fields are text and numbers, its kind as its value (thousands: decoded without a walk). A frozen value
 is encoded once per payload (an equal place too) and so written once; decoding gives it back shared, made of its
-fields without ``__init__`` (``records.builder``). Only data this encoder wrote is loaded (the result cache checks
+fields without ``__init__`` (``records.builder``). A resource's fields but its tags and place to fix, and the fields
+of a record holding only plain data (a directory's parse, most often), are written as they are and given back as
+``marshal`` made them: checked by their types (``_plain``, mostly in C), not rebuilt by a walk (other values in them
+are encoded, and decoded or refused, as anywhere). Only data this encoder wrote is loaded (the result cache checks
 an entry's signature first), and decoding builds only the types above (anything else - a code object, a set,
 bytes out of place - is a ``ValueError``): nothing loaded is run.
 """
@@ -20,6 +23,7 @@ import dataclasses
 import datetime
 import marshal
 from collections.abc import Callable
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -44,8 +48,22 @@ _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls 
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _KIND, _DATE = b"K", b"T"
+_RESOURCE, _TAG = _TAGS[Resource], _TAGS[TagValue]
+_TUPLES = frozenset({tuple})
 _KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
-_DECODING = object()  # a model value being decoded: met again inside itself, the data is refused
+
+
+class _Decoding:
+    """A model value being decoded: met again inside itself, the data is refused. False, as a value not decoded
+    yet is (None): a look-up ``or`` the decoder finds it (``_Decoder.decode``)."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_DECODING = _Decoding()
 
 
 class Unencodable(Exception):
@@ -94,6 +112,8 @@ class _Encoder:
             return value
         if kind is Place:
             return self._place(value)
+        if kind is TagValue or kind is Resource:  # (most values of a root: their fields known, no walk of each)
+            return self._tag(value) if kind is TagValue else self._resource(value)
         shared = kind in _IMMUTABLE
         if shared:
             done = self._done.get(id(value))
@@ -105,8 +125,10 @@ class _Encoder:
                 raise Unencodable("bytes")
             encoded: Any = tuple([item if type(item) in _LEAVES else encode(item) for item in value])
         elif kind in _GETTERS:
-            fields = _GETTERS[kind](value)
-            encoded = (_TAGS[kind], *[item if type(item) in _LEAVES or item == () else encode(item) for item in fields])
+            fields: Any = _GETTERS[kind](value)
+            if not _plain(fields):  # (a directory's parse is, most often: text and empty tuples and lists)
+                fields = [item if type(item) in _LEAVES or item == () else encode(item) for item in fields]
+            encoded = (_TAGS[kind], *fields)
         elif kind is list:
             return [item if type(item) in _LEAVES else encode(item) for item in value]
         elif kind is dict:
@@ -122,6 +144,47 @@ class _Encoder:
             raise Unencodable(kind.__name__)
         if shared:
             self._done[id(value)] = (value, encoded)
+        return encoded
+
+    def _resource(self, value: Resource) -> Any:
+        """A resource's plain fields (all but its tags and place to fix, when they are plain data) as they are:
+        ``marshal`` writes them (and refuses a subclass); others as any value's."""
+        done = self._done.get(id(value))
+        if done is not None:
+            return done[1]
+        fields = _GETTERS[Resource](value)
+        tags, place = fields[10], fields[12]
+        if type(tags) is tuple and _plain_fields(fields):
+            fix = place if place is None else self.encode(place)
+            encoded = (_RESOURCE, *fields[:10], self._each(tags, self._tag), fields[11], fix, *fields[13:])
+        else:
+            encoded = (_RESOURCE, *[item if type(item) in _LEAVES else self.encode(item) for item in fields])
+        self._done[id(value)] = (value, encoded)
+        return encoded
+
+    def _tag(self, value: Any) -> Any:
+        """A tag (else any value): its provenance's places encoded each in one call, not a walk of its tuple."""
+        if type(value) is not TagValue:
+            return self.encode(value)
+        done = self._done.get(id(value))
+        if done is not None:
+            return done[1]
+        key, text, provenance, reason = fields = _GETTERS[TagValue](value)
+        encode = self.encode
+        if type(provenance) is tuple and _LEAVES.issuperset(map(type, (key, text, reason))):
+            encoded = (_TAG, key, text, self._each(provenance, encode), reason)
+        else:
+            encoded = (_TAG, *[item if type(item) in _LEAVES else encode(item) for item in fields])
+        self._done[id(value)] = (value, encoded)
+        return encoded
+
+    def _each(self, items: tuple[Any, ...], encode: Callable[[Any], Any]) -> tuple[Any, ...]:
+        """A tuple of tags or places, each by ``encode``: once per payload (instances share their tags)."""
+        done = self._done.get(id(items))
+        if done is not None:
+            return done[1]  # type: ignore[no-any-return]
+        encoded = tuple([encode(item) for item in items])
+        self._done[id(items)] = (items, encoded)
         return encoded
 
     def _place(self, value: Place) -> Any:
@@ -165,12 +228,22 @@ class _Decoder:
                     raise ValueError("entry does not match the model")
                 return found
             made[key] = _DECODING
+            get = made.get
             length, build, plain = _DECODERS.get(tag) or _decoder(tag)
             if len(value) != length:
                 raise ValueError("entry does not match the model")
             if build is None:  # a kind, a date
                 found = _other(value)
             elif plain:  # a place: its fields as written (its builder checks them)
+                found = build(*value[1:])
+            elif tag == _TAG and _tagged(value):  # its places each in one call
+                found = build(value[1], value[2], tuple([get(id(item)) or decode(item) for item in value[3]]), value[4])
+            elif tag == _RESOURCE and _plain_resource(value):  # its plain fields as marshal made them
+                tags, place = value[11], value[13]
+                fix = place if place is None else decode(place)
+                tags = tuple([get(id(item)) or decode(item) for item in tags])  # (a tag met before: looked up)
+                found = build(*value[1:11], tags, value[12], fix, *value[14:])
+            elif _plain(value[1:]):  # (a directory's parse, most often) its fields as marshal made them
                 found = build(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
                 found = build(*[item if type(item) in _LEAVES or item == () else decode(item) for item in value[1:]])
@@ -214,6 +287,48 @@ def _placer() -> Callable[..., Place]:
         return new(file, line, what, found, name, subject)
 
     return place
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is text, numbers, None, and tuples, lists and dicts of them (no model value, no bytes):
+    what a walk would rebuild alike. Most are checked by a look-up per type, in C."""
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return _LEAVES.issuperset(map(type, value)) or all(map(_plain, value))
+    if kind is dict:
+        keys, values = _LEAVES.issuperset(map(type, value)), _LEAVES.issuperset(map(type, value.values()))
+        return (keys or all(map(_plain, value))) and (values or all(map(_plain, value.values())))
+    return kind in _LEAVES
+
+
+def _tagged(value: tuple[Any, ...]) -> bool:
+    """Whether a tag's data is as the encoder writes it: text or None, and a tuple of places (not a model value)."""
+    provenance = value[3]
+    if type(provenance) is not tuple or (provenance and type(provenance[0]) is bytes):
+        return False
+    return _LEAVES.issuperset(map(type, (value[1], value[2], value[4])))
+
+
+def _plain_resource(value: tuple[Any, ...]) -> bool:
+    """Whether a resource's data is as the encoder writes it: a tuple of tags, its other fields plain data."""
+    tags = value[11]
+    if type(tags) is not tuple or (tags and type(tags[0]) is bytes):
+        return False
+    return _plain_fields(value[1:])
+
+
+def _plain_fields(fields: tuple[Any, ...]) -> bool:
+    """Whether a resource's fields but its tags and place to fix are plain data (``_plain``). As most are (text and
+    numbers; tuples of text, of pairs, of mappings), they are looked at together, in C."""
+    opaque, references, instances, links, attributes = fields[11], fields[13], fields[15], fields[16], fields[17]
+    if (
+        type(links) is tuple
+        and _TUPLES.issuperset(map(type, (opaque, references, instances, attributes, *links)))
+        and _LEAVES.issuperset(map(type, chain(fields[:10], opaque, references, (fields[14],), instances, *links)))
+        and all(map(_plain, attributes))
+    ):
+        return True
+    return _plain(fields[:10]) and _plain(opaque) and _plain(fields[13:])
 
 
 def _other(value: tuple[Any, ...]) -> Any:
