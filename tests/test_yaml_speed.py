@@ -84,6 +84,7 @@ def _parsed(text: str) -> Any:
 def _old(monkeypatch: pytest.MonkeyPatch) -> None:
     """PyYAML's own constructor and resolver, as the loader used them before."""
     monkeypatch.setattr(composing, "construct", lambda loader, node: loader.construct_document(node))
+    monkeypatch.setattr(composing, "defer", lambda loader: None)  # tags resolved as libyaml composes
     monkeypatch.setattr(ManifestLoader, "resolve", yaml.resolver.BaseResolver.resolve)
 
 

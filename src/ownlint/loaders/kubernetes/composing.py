@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import yaml
 
-from ownlint.loaders.kubernetes.construct import construct
+from ownlint.loaders.kubernetes.construct import construct, defer
 from ownlint.loaders.kubernetes.manifest import DOCUMENT_START, Manifest
 from ownlint.loaders.kubernetes.schema import ManifestLoader
 from ownlint.loaders.nesting import MAX_DEPTH, too_deep
@@ -41,6 +41,7 @@ def _yaml_documents(text: str, shown: str, skipped: int = 0) -> tuple[list[Manif
         message = f"invalid YAML: nested more than {MAX_DEPTH} levels deep; not parsed"
         return [], LoadProblem(shown, skipped + deep, message), True
     loader = ManifestLoader(text)
+    defer(loader)  # (its tags resolved by ``construct``)
     documents: list[Manifest] = []
     try:
         while loader.check_node():
@@ -70,10 +71,15 @@ def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
     lines: dict[tuple[str, ...], int] = {}
     if not isinstance(node, yaml.MappingNode):
         return lines
-    for key, _ in node.value:
-        lines[(str(key.value),)] = key.start_mark.line + 1
+    tops: dict[str, yaml.Node] = {}  # the first ``metadata`` and ``spec``, found in this loop (not a scan each)
+    for key, value in node.value:
+        name = key.value
+        lines[(str(name),)] = key.start_mark.line + 1
+        if (name == "metadata" or name == "spec") and name not in tops:
+            tops[name] = value
     for prefix in _WANTED:
-        meta = _child(node, prefix)
+        top = tops.get(prefix[0])
+        meta = _child(top, prefix[1:]) if top is not None else None
         if meta is None:
             continue
         lines[prefix] = meta.start_mark.line + 1

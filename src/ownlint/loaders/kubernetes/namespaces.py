@@ -21,9 +21,10 @@ def deployed_namespaces(manifests: list[Manifest]) -> list[Manifest]:
     """``manifests`` with the namespace each is deployed to written in, where the manifest leaves it out
     (a Flux ``targetNamespace`` overrides even a written one, as Flux does)."""
     flux, argo = _tool_paths(manifests)
-    lone = _directory_namespaces(manifests)
+    written = [namespace_of(m.data) for m in manifests]  # read once each: both loops want it
+    lone = _directory_namespaces(manifests, written)
     result = []
-    for manifest in manifests:
+    for manifest, given in zip(manifests, written, strict=True):
         if manifest.data["kind"] in CLUSTER_SCOPED:
             result.append(manifest)
             continue
@@ -31,7 +32,6 @@ def deployed_namespaces(manifests: list[Manifest]) -> list[Manifest]:
         forced = None
         if flux:
             forced = next((ns for path, ns, _ in flux if any(_under(p, path, True) for p in places)), None)
-        given = namespace_of(manifest.data)
         chosen = forced or given
         if chosen is None and argo:
             chosen = next((ns for path, ns, deep in argo if any(_under(p, path, deep) for p in places)), None)
@@ -88,8 +88,9 @@ def _normal(path: str) -> str:
     return "" if cleaned == "." else cleaned
 
 
-def _directory_namespaces(manifests: list[Manifest]) -> dict[str, str]:
-    """The directories (of manifests not built by kustomize) that hold exactly one Namespace."""
+def _directory_namespaces(manifests: list[Manifest], written: list[str | None]) -> dict[str, str]:
+    """The directories (of manifests not built by kustomize) that hold exactly one Namespace; ``written``: the
+    namespace each manifest names."""
     found: dict[str, set[str]] = {}
     for manifest in manifests:
         if manifest.data["kind"] == "Namespace" and not manifest.instances and manifest.file != STDIN_NAME:
@@ -97,16 +98,16 @@ def _directory_namespaces(manifests: list[Manifest]) -> dict[str, str]:
     if not found:
         return {}
     directories: dict[str, str] = {}  # a file's directory, once per file (a file holds several objects)
-    for manifest in manifests:  # a directory whose objects name another namespace is not applied as one
-        written = namespace_of(manifest.data)
-        if not written or manifest.instances or manifest.data["kind"] in CLUSTER_SCOPED:
+    # a directory whose objects name another namespace is not applied as one
+    for manifest, named in zip(manifests, written, strict=True):
+        if not named or manifest.instances or manifest.data["kind"] in CLUSTER_SCOPED:
             continue
         file = manifest.file
         directory = directories.get(file)
         if directory is None:
             directory = directories[file] = posixpath.dirname(file)
         if directory in found:
-            found[directory].add(written)
+            found[directory].add(named)
     return {directory: names.pop() for directory, names in found.items() if len(names) == 1 and "" not in names}
 
 

@@ -21,7 +21,7 @@ def resources(manifests: list[Manifest], context: list[Manifest] | None = None) 
     defined = [*(context or ()), *manifests]  # the files checked win over the context
     namespaces = {name_of(m.data): m for m in defined if m.data["kind"] == "Namespace" and name_of(m.data)}
     inherited: dict[str, Inherited] = {}  # a Namespace's tags, built once for all its objects
-    whats: dict[tuple[str, str, str], str] = {}
+    whats: dict[tuple[str, str], dict[str, str]] = {}
 
     def of_namespace(name: str) -> Inherited:
         found = inherited.get(name)
@@ -56,7 +56,7 @@ def _resource(
     manifest: Manifest,
     cluster_scoped: set[str],
     of_namespace: Callable[[str], Inherited],
-    whats: dict[tuple[str, str, str], str],
+    whats: dict[tuple[str, str], dict[str, str]],
 ) -> Resource:
     """The object as a resource, with the tags of its pod template and its Namespace that it does not set itself
     (built once, not replaced after: ``dataclasses.replace`` cost a tenth of the loading of 9k manifests). An
@@ -123,10 +123,10 @@ def _tags(
     node: Any,
     prefix: tuple[str, ...],
     origin: str,
-    whats: dict[tuple[str, str, str], str] | None = None,
+    whats: dict[tuple[str, str], dict[str, str]] | None = None,
 ) -> dict[str, TagValue]:
     """The labels and annotations of ``node``, the manifest's value at ``prefix``, by their lowered key; ``whats``:
-    the words of each place by (origin, label, key), shared by the objects of a run (one string per distinct key,
+    the words of each place by (origin, label) and key, shared by the objects of a run (one string per distinct key,
     not one per object)."""
     found: dict[str, TagValue] = {}
     if not isinstance(node, dict) or not (
@@ -136,19 +136,22 @@ def _tags(
     kind = PlaceKind.NAMESPACE_LABEL if origin == "namespace" else PlaceKind.LABEL
     of_namespace = f" of Namespace/{name_of(manifest.data)}" if origin == "namespace" else ""
     file, first, lines, origins = manifest.file, manifest.line, manifest.lines, manifest.origins
-    words = {} if whats is None or of_namespace else whats  # a Namespace's are built once per Namespace anyway
+    shared = {} if whats is None or of_namespace else whats  # a Namespace's are built once per Namespace anyway
     for section in ("annotations", "labels"):  # labels win over annotations of the same key
         entries = node.get(section)
         if not isinstance(entries, dict):
             continue
         label = section[:-1]
+        words = shared.get((origin, label))  # by key alone (no tuple made and hashed per key)
+        if words is None:
+            words = shared[origin, label] = {}
         for key, value in entries.items():
             name = key if type(key) is str else str(key)
             path = (*prefix, section, name)
-            what = words.get((origin, label, name))
+            what = words.get(name)
             if what is None:
                 what = f"{label} {name}{of_namespace}" if of_namespace else f"{origin} {label} {name}".strip()
-                words[origin, label, name] = what
+                words[name] = what
             text = value if type(value) is str else _text(value)
             place = (origins.get(path) if origins else None) or _PLACE(
                 file, lines.get(path, first), what, kind, name, ""

@@ -30,7 +30,7 @@ _CORE: tuple[tuple[str, str, str], ...] = (
 )
 
 
-_FIRST = frozenset("".join(first for _, _, first in _CORE))  # where no resolver starts, a plain scalar is text
+FIRST = frozenset("".join(first for _, _, first in _CORE))  # where no resolver starts, a plain scalar is text
 
 
 class ManifestLoader(_SafeLoader):
@@ -46,7 +46,7 @@ class ManifestLoader(_SafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """PyYAML's ``resolve``, answering the common cases without scanning its tables (called per node)."""
         if not self.yaml_path_resolvers:
-            if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _FIRST)):
+            if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in FIRST)):
                 return self.DEFAULT_SCALAR_TAG
             if kind is yaml.MappingNode:
                 return self.DEFAULT_MAPPING_TAG
