@@ -81,7 +81,7 @@ class BoundRole:
     node: Resource | None
     rules: tuple[Rule, ...]
     place: Place | None
-    plurals: tuple[str, ...] | None
+    plurals: frozenset[str] | None
     named: bool  # a rule names objects (resourceNames): each object is judged, not each kind of object
 
 
@@ -214,8 +214,8 @@ def subject_id(kind: str, name: str) -> str:
     return f"k8s:{kind}:{name}"
 
 
-def _plurals(rules: Sequence[Rule]) -> tuple[str, ...] | None:
-    """The plurals of the objects the rules may name, in order (None: every object): worked out once per role."""
+def _plurals(rules: Sequence[Rule]) -> frozenset[str] | None:
+    """The plurals of the objects the rules may name (None: every object): worked out once per role."""
     named = {r for rule in rules for r in rule.resources}
     if "serviceaccounts/token" in named:
         named.add("serviceaccounts")
@@ -223,35 +223,39 @@ def _plurals(rules: Sequence[Rule]) -> tuple[str, ...] | None:
         return None
     if named & EXEC_SUBRESOURCES:  # exec into a pod is acting as its workload
         named |= WORKLOAD_PLURALS
-    return tuple(sorted(named))
+    return frozenset(named)
 
 
-def _candidates(index: ResourceIndex, scope: str | None, plurals: tuple[str, ...] | None) -> list[Resource]:
-    """Kubernetes objects of ``plurals`` (None: every one), in scope: looked up by plural, not by scanning."""
+def _candidates(index: ResourceIndex, scope: str | None, plurals: frozenset[str] | None) -> list[Resource]:
+    """Kubernetes objects of ``plurals`` (None: every one), in scope, by plural in order: the plurals the scope holds
+    are walked (a namespace holds objects of a few, a role names a dozen)."""
     if plurals is None:
         in_scope = index.by_namespace.get(scope, []) if scope is not None else None
         everything = in_scope if in_scope is not None else index.resources
         return [r for r in everything if r.source == "kubernetes"]
-    by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index))
-    return [r for name in plurals for r in by_plural.get((name, scope), ())]
+    by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index)).get(scope, ())
+    return [r for name, members in by_plural if name in plurals for r in members]
 
 
 WORKLOAD_PLURALS = frozenset(plural(kind) for kind in WORKLOAD_KINDS)
 
 
-def _by_plural(index: ResourceIndex) -> dict[tuple[str, str | None], list[Resource]]:
-    """Kubernetes objects by (plural, namespace), and by (plural, None) across every namespace."""
-    table: dict[tuple[str, str | None], list[Resource]] = {}
+ByPlural = list[tuple[str, list[Resource]]]  # (plural, its objects in order), by plural
+
+
+def _by_plural(index: ResourceIndex) -> dict[str | None, ByPlural]:
+    """Kubernetes objects of each namespace, and of every namespace (None), by plural."""
+    table: dict[str | None, dict[str, list[Resource]]] = {}
     plurals: dict[str, str] = {}  # type -> plural, worked out once per type
     for resource in index.resources:
         if resource.source == "kubernetes":
             what = plurals.get(resource.type)
             if what is None:
                 what = plurals[resource.type] = plural(kind_of(resource))
-            table.setdefault((what, None), []).append(resource)
+            table.setdefault(None, {}).setdefault(what, []).append(resource)
             if resource.namespace is not None:
-                table.setdefault((what, resource.namespace), []).append(resource)
-    return table
+                table.setdefault(resource.namespace, {}).setdefault(what, []).append(resource)
+    return {scope: sorted(members.items()) for scope, members in table.items()}
 
 
 def _granted_as(rule: Rule, what: str) -> str:
