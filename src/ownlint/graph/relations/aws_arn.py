@@ -78,13 +78,15 @@ class ArnIndex:
             return []
         wanted = set(types) if types is not None else None
         prefix = literal_prefix(part)
-        keys = {prefix[:length] for length in range(len(prefix) + 1)}
+        # the keys in sorted order, each once (a set's order followed the hash seed, and the edges with it): the
+        # shorter prefixes of ``prefix``, then the keys that start with it
+        keys = [prefix[:length] for length in range(len(prefix))]
         prefixes = self.sorted_prefixes[service]
         for index in range(bisect.bisect_left(prefixes, prefix), len(prefixes)):
             key = prefixes[index]
             if not key.startswith(prefix):
                 break
-            keys.add(key)
+            keys.append(key)
         found: list[Resource] = []
         for key in keys:
             for arn, resource in by_prefix.get(key, ()):

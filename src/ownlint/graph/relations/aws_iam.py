@@ -140,8 +140,10 @@ def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs
             continue
         actions = ", ".join(reaching[:3]) + (" ..." if len(reaching) > 3 else "")
         for written in statement.resources:
-            keys = _instance_keys(holder, written, index)
-            for target in _targets(holder, written, reaching, index, hubs):
+            # the references it writes, resolved once for the instances they name and the targets they reach
+            referenced = index.referenced_instances(holder, written) if "${" in written else []
+            keys = _instance_keys(referenced)
+            for target in _targets(holder, written, reaching, index, hubs, referenced):
                 yield Edge(
                     holder.node_id,
                     target.node_id if isinstance(target, Resource) else target,
@@ -152,12 +154,13 @@ def _grants(holder: Resource, found: list[Statement], index: ResourceIndex, hubs
                 )
 
 
-def _instance_keys(holder: Resource, written: str, index: ResourceIndex) -> dict[str, tuple[str, ...]]:
-    """The instances a statement's resource names by reference (``aws_s3_bucket.b["logs"].arn``), by
-    node; a node it names without a key (or by name, or ``*``) is absent: every instance is reached."""
+def _instance_keys(referenced: list[tuple[Resource, str]]) -> dict[str, tuple[str, ...]]:
+    """The instances a statement's resource names by reference (``aws_s3_bucket.b["logs"].arn``: ``referenced``, of
+    ``ResourceIndex.referenced_instances``), by node; a node it names without a key (or by name, or ``*``) is absent:
+    every instance is reached."""
     keys: dict[str, set[str]] = {}
     unkeyed: set[str] = set()
-    for target, key in index.referenced_instances(holder, written):
+    for target, key in referenced:
         if key:
             keys.setdefault(target.node_id, set()).add(key)
         else:
@@ -172,13 +175,18 @@ def is_metadata_action(action: str) -> bool:
 
 
 def _targets(
-    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: Hubs
+    holder: Resource,
+    written: str,
+    actions: tuple[str, ...],
+    index: ResourceIndex,
+    hubs: Hubs,
+    referenced: list[tuple[Resource, str]],
 ) -> list[Resource | str]:
     """What a statement's resource reaches: identities and compute only for actions that let one act as
     them (assume the role; change the function's code or run a command on the instance), not for
-    iam:PassRole, lambda:InvokeFunction or ec2:StartInstances."""
+    iam:PassRole, lambda:InvokeFunction or ec2:StartInstances; ``referenced``: what its references name."""
     found: list[Resource | str] = []
-    for target in _named_targets(holder, written, actions, index, hubs):
+    for target in _named_targets(holder, written, actions, index, hubs, referenced):
         if isinstance(target, Resource):
             if target.type in PRINCIPAL_TYPES.values() and not _acts_as(actions, ASSUME_ACTIONS):
                 continue
@@ -213,12 +221,20 @@ def _acts_as(actions: tuple[str, ...], allowing: tuple[str, ...]) -> bool:
 
 
 def _named_targets(
-    holder: Resource, written: str, actions: tuple[str, ...], index: ResourceIndex, hubs: Hubs
+    holder: Resource,
+    written: str,
+    actions: tuple[str, ...],
+    index: ResourceIndex,
+    hubs: Hubs,
+    referenced: list[tuple[Resource, str]],
 ) -> list[Resource | str]:
     if "${" in written:
-        referenced = [r for r in index.referenced(holder, written) if is_target(r)]
-        if referenced or not written.startswith("arn:"):
-            return list(referenced)
+        named: list[Resource | str] = []
+        for target, _ in referenced:  # each once, in order (``ResourceIndex.referenced``)
+            if target not in named and is_target(target):
+                named.append(target)
+        if named or not written.startswith("arn:"):
+            return named
         # an ARN built from the partition, region or account (data sources): its other parts still name
         written = REFERENCE.sub("*", written)
     if written == "*":
@@ -273,8 +289,8 @@ def _managed_grants(index: ResourceIndex, hubs: Hubs) -> Iterator[Edge]:
     """What the AWS managed policies attached in each root module allow there."""
     named = {
         (r.stack, text)
-        for r in index.resources
-        if r.type in ATTACHMENTS or r.type == "aws_iam_role"
+        for resource_type in (*ATTACHMENTS, "aws_iam_role")  # by type: a set, sorted after
+        for r in index.by_type.get(resource_type, ())
         for name in ("policy_arn", "managed_policy_arns")
         for v in r.attributes
         for text in iter_strings(v.get(name))

@@ -17,6 +17,7 @@ POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 WORKLOAD_KINDS = (*POD_TEMPLATE_KINDS, "Pod")
+WORKLOAD_TYPES = frozenset(f"k8s:{kind}" for kind in WORKLOAD_KINDS)  # a workload found by its type: no call per object
 IRSA = "eks.amazonaws.com/role-arn"
 GKE = "iam.gke.io/gcp-service-account"
 _IRREGULAR_PLURALS = {"Endpoints": "endpoints"}
@@ -59,7 +60,7 @@ def pod_labels(resource: Resource) -> Mapping[str, Any]:
 
 def workloads(index: ResourceIndex, namespace: str | None = None) -> Iterator[Resource]:
     candidates = index.by_namespace.get(namespace, []) if namespace is not None else index.resources
-    return (r for r in candidates if r.source == "kubernetes" and kind_of(r) in WORKLOAD_KINDS)
+    return (r for r in candidates if r.type in WORKLOAD_TYPES and r.source == "kubernetes")
 
 
 class LabelIndex:

@@ -73,12 +73,16 @@ def read_rule(rule: Mapping[str, Any]) -> Rule:
 
 @dataclass(frozen=True)
 class BoundRole:
-    """What a binding's roleRef names: its node (None for a built-in ClusterRole) and its rules."""
+    """What a binding's roleRef names: its node (None for a built-in ClusterRole) and its rules; ``plurals``: the
+    plurals of the objects they may name (None: every object); ``place``: where they are written (None, built-in:
+    each binding's roleRef, the evidence of its grants)."""
 
     address: str
     node: Resource | None
     rules: tuple[Rule, ...]
-    place: Place
+    place: Place | None
+    plurals: frozenset[str] | None
+    named: bool  # a rule names objects (resourceNames): each object is judged, not each kind of object
 
 
 class Reach:
@@ -88,9 +92,11 @@ class Reach:
     def __init__(self, index: ResourceIndex) -> None:
         self.index = index
         self.roles: dict[str, BoundRole | None] = {}
-        self.builtin = {name: tuple(read_rule(r) for r in rules) for name, rules in BUILTIN_CLUSTER_ROLES.items()}
         self.reached: dict[tuple[str, str | None], list[tuple[Resource, str]]] = {}
         self.facts: dict[int, tuple[str, str, str]] = {}  # id of an object -> (kind, plural, apiGroup)
+        # (role, kind, plural, apiGroup) -> what its rules grant on such objects (None: nothing), for roles that name
+        # no object: a namespace's objects are mostly of the kinds of every other's
+        self.granted: dict[tuple[str, str, str, str], str | None] = {}
 
     def role_of(self, binding: Resource, data: Mapping[str, Any]) -> BoundRole | None:
         ref = data.get("roleRef")
@@ -98,14 +104,16 @@ class Reach:
             return None
         name, kind = str(ref.get("name", "")), str(ref.get("kind", ""))
         address = f"ClusterRole/{name}" if kind == "ClusterRole" else f"Role/{binding.namespace}/{name}"
-        if address not in self.roles:
+        if address not in self.roles:  # a built-in ClusterRole read once, not once per binding
             node = self.index.by_id.get(address)
-            self.roles[address] = None if node is None else _defined(address, node)
-        role = self.roles[address]
-        if role is None and kind == "ClusterRole" and name in BUILTIN_CLUSTER_ROLES:
-            place = manifest_place(binding, f"roleRef of {binding.address}", "roleRef")
-            return BoundRole(f"{address} (built-in)", None, self.builtin[name], place)
-        return role
+            if node is not None:
+                self.roles[address] = _defined(address, node)
+            elif kind == "ClusterRole" and name in BUILTIN_CLUSTER_ROLES:
+                rules = tuple(read_rule(r) for r in BUILTIN_CLUSTER_ROLES[name])
+                self.roles[address] = _bound(f"{address} (built-in)", None, rules, None)
+            else:
+                self.roles[address] = None
+        return self.roles[address]
 
     def reach(self, role: BoundRole, scope: str | None) -> list[tuple[Resource, str]]:
         """(object, detail) for every object the role's rules give a way into in ``scope``, in order."""
@@ -115,20 +123,39 @@ class Reach:
         return self.reached[key]
 
     def _reach(self, role: BoundRole, scope: str | None) -> Iterator[tuple[Resource, str]]:
-        for target in _candidates(self.index, scope, role.rules):
+        granted = self.granted
+        for target in _candidates(self.index, scope, role.plurals):
             facts = self.facts.get(id(target))
             if facts is None:
                 kind = kind_of(target)
                 facts = self.facts[id(target)] = (kind, plural(kind), api_group(target))
-            for rule in role.rules:
-                if _rule_allows(rule, target.name, *facts):
-                    yield target, f"{rule.shown_verbs} {_granted_as(rule, facts[1])} via {role.address}"
-                    break
+            if role.named:
+                detail = _detail(role, target.name, facts)
+            else:
+                key = (role.address, *facts)
+                if key in granted:
+                    detail = granted[key]
+                else:
+                    detail = granted[key] = _detail(role, target.name, facts)
+            if detail is not None:
+                yield target, detail
+
+
+def _detail(role: BoundRole, name: str, facts: tuple[str, str, str]) -> str | None:
+    """What the first of the role's rules that gives a way into the object ``name`` says (None: none does)."""
+    for rule in role.rules:
+        if _rule_allows(rule, name, *facts):
+            return f"{rule.shown_verbs} {_granted_as(rule, facts[1])} via {role.address}"
+    return None
 
 
 def _defined(address: str, node: Resource) -> BoundRole:
     rules = tuple(read_rule(r) for r in as_list(body(node).get("rules")) if isinstance(r, dict))
-    return BoundRole(address, node, rules, manifest_place(node, f"rules of {address}", "rules"))
+    return _bound(address, node, rules, manifest_place(node, f"rules of {address}", "rules"))
+
+
+def _bound(address: str, node: Resource | None, rules: tuple[Rule, ...], place: Place | None) -> BoundRole:
+    return BoundRole(address, node, rules, place, _plurals(rules), any(rule.names for rule in rules))
 
 
 def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
@@ -145,9 +172,12 @@ def edges(index: ResourceIndex, config: Config) -> Iterator[Edge]:
                 if isinstance(subject, dict):
                     yield from _subject(binding, subject, index, subjects)
             if role is not None:
+                granted = role.place
                 for target, detail in reach.reach(role, binding.namespace):  # None: every namespace and the cluster
                     if target is not binding:
-                        yield Edge(binding.node_id, target.node_id, "grants", role.place, detail)
+                        if granted is None:  # a built-in role's grants: the binding's roleRef is their evidence
+                            granted = manifest_place(binding, f"roleRef of {binding.address}", "roleRef")
+                        yield Edge(binding.node_id, target.node_id, "grants", granted, detail)
 
 
 MspSubjects = list[tuple[str, frozenset[tuple[str, str]]]]  # (MSP, its declared (kind lowered, name)) in order
@@ -184,37 +214,48 @@ def subject_id(kind: str, name: str) -> str:
     return f"k8s:{kind}:{name}"
 
 
-def _candidates(index: ResourceIndex, scope: str | None, rules: Sequence[Rule]) -> list[Resource]:
-    """Kubernetes objects the rules may name, in scope: looked up by resource name, not by scanning."""
-    in_scope = index.by_namespace.get(scope, []) if scope is not None else None
+def _plurals(rules: Sequence[Rule]) -> frozenset[str] | None:
+    """The plurals of the objects the rules may name (None: every object): worked out once per role."""
     named = {r for rule in rules for r in rule.resources}
     if "serviceaccounts/token" in named:
         named.add("serviceaccounts")
     if "*" in named:
-        everything = in_scope if in_scope is not None else index.resources
-        return [r for r in everything if r.source == "kubernetes"]
+        return None
     if named & EXEC_SUBRESOURCES:  # exec into a pod is acting as its workload
         named |= WORKLOAD_PLURALS
-    by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index))
-    return [r for name in sorted(named) for r in by_plural.get((name, scope), ())]
+    return frozenset(named)
+
+
+def _candidates(index: ResourceIndex, scope: str | None, plurals: frozenset[str] | None) -> list[Resource]:
+    """Kubernetes objects of ``plurals`` (None: every one), in scope, by plural in order: the plurals the scope holds
+    are walked (a namespace holds objects of a few, a role names a dozen)."""
+    if plurals is None:
+        in_scope = index.by_namespace.get(scope, []) if scope is not None else None
+        everything = in_scope if in_scope is not None else index.resources
+        return [r for r in everything if r.source == "kubernetes"]
+    by_plural = index.cached("k8s-by-plural", lambda: _by_plural(index)).get(scope, ())
+    return [r for name, members in by_plural if name in plurals for r in members]
 
 
 WORKLOAD_PLURALS = frozenset(plural(kind) for kind in WORKLOAD_KINDS)
 
 
-def _by_plural(index: ResourceIndex) -> dict[tuple[str, str | None], list[Resource]]:
-    """Kubernetes objects by (plural, namespace), and by (plural, None) across every namespace."""
-    table: dict[tuple[str, str | None], list[Resource]] = {}
+ByPlural = list[tuple[str, list[Resource]]]  # (plural, its objects in order), by plural
+
+
+def _by_plural(index: ResourceIndex) -> dict[str | None, ByPlural]:
+    """Kubernetes objects of each namespace, and of every namespace (None), by plural."""
+    table: dict[str | None, dict[str, list[Resource]]] = {}
     plurals: dict[str, str] = {}  # type -> plural, worked out once per type
     for resource in index.resources:
         if resource.source == "kubernetes":
             what = plurals.get(resource.type)
             if what is None:
                 what = plurals[resource.type] = plural(kind_of(resource))
-            table.setdefault((what, None), []).append(resource)
+            table.setdefault(None, {}).setdefault(what, []).append(resource)
             if resource.namespace is not None:
-                table.setdefault((what, resource.namespace), []).append(resource)
-    return table
+                table.setdefault(resource.namespace, {}).setdefault(what, []).append(resource)
+    return {scope: sorted(members.items()) for scope, members in table.items()}
 
 
 def _granted_as(rule: Rule, what: str) -> str:
