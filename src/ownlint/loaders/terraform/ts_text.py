@@ -34,12 +34,16 @@ _LABEL = re.compile(rb'"[^"\\$%\n]*"')  # a quoted label: a plain string (interp
 # an attribute whose value is one leaf on its line (two in three of them): one match for what is otherwise a
 # dozen calls; a space, newline or comment must follow the leaf (so the leaf is whole), an operator or "?" not
 _LEAF_ATTRIBUTE = re.compile(
-    rb'([A-Za-z_][A-Za-z0-9_-]*+)[ \t]*=[ \t]*("[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*+(?:\.[A-Za-z_][A-Za-z0-9_-]*+)*+'
-    rb"|[0-9]{1,18}+)(?=[ \t\r\n#/])"
+    rb'([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=[ \t]*("[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*'
+    rb"|[0-9]{1,18})(?=[ \t\r\n#/])"
 )
 # a block's type, its labels (quoted or bare, blanks between them or none) and "{": one match for the head
-# (names possessive: a name is never split in two labels, and a miss fails in one pass)
-_BLOCK_HEAD = re.compile(rb'([A-Za-z_][A-Za-z0-9_-]*+)[ \t]*((?:(?:"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*+)[ \t]*)*+)\{')
+# (each name is whole, as no name character follows it: a name is never split in two labels, so a miss fails
+# in one pass; possessive quantifiers would say it shorter, but Python 3.10's re has none)
+_BLOCK_HEAD = re.compile(
+    rb"([A-Za-z_][A-Za-z0-9_-]*(?![A-Za-z0-9_-]))[ \t]*"
+    rb'((?:(?:"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?![A-Za-z0-9_-]))[ \t]*)*)\{'
+)
 _LABELS = re.compile(rb'"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*')
 _BLANKS = re.compile(rb"[ \t]*")
 # space between a body's items: block comments too (a licence atop most files); not in an expression, where
