@@ -34,15 +34,16 @@ _LABEL = re.compile(rb'"[^"\\$%\n]*"')  # a quoted label: a plain string (interp
 # an attribute whose value is one leaf on its line (two in three of them): one match for what is otherwise a
 # dozen calls; a space, newline or comment must follow the leaf (so the leaf is whole), an operator or "?" not
 _LEAF_ATTRIBUTE = re.compile(
-    rb'([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=[ \t]*("[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*'
-    rb"|[0-9]{1,18})(?=[ \t\r\n#/])"
+    rb"(?=([A-Za-z_][A-Za-z0-9_-]*))\1[ \t]*=[ \t]*"
+    rb'("[^"\\$%\n]*"|(?=([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*))\3|[0-9]{1,18})(?=[ \t\r\n#/])'
 )
 # a block's type, its labels (quoted or bare, blanks between them or none) and "{": one match for the head
-# (each name is whole, as no name character follows it: a name is never split in two labels, so a miss fails
-# in one pass; possessive quantifiers would say it shorter, but Python 3.10's re has none)
+# (each name matched whole and never given back, as a possessive quantifier would, which Python 3.10's re
+# lacks: a lookahead takes the name and a backreference steps over it; so a name is never split in two labels,
+# and a miss fails in one pass)
 _BLOCK_HEAD = re.compile(
-    rb"([A-Za-z_][A-Za-z0-9_-]*(?![A-Za-z0-9_-]))[ \t]*"
-    rb'((?:(?:"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*(?![A-Za-z0-9_-]))[ \t]*)*)\{'
+    rb"(?=([A-Za-z_][A-Za-z0-9_-]*))\1[ \t]*"
+    rb'((?:(?:"[^"\\$%\n]*"|(?=([A-Za-z_][A-Za-z0-9_-]*))\3)[ \t]*)*)\{'
 )
 _LABELS = re.compile(rb'"[^"\\$%\n]*"|[A-Za-z_][A-Za-z0-9_-]*')
 _BLANKS = re.compile(rb"[ \t]*")
