@@ -23,7 +23,7 @@ from ownlint.graph.relations.aws_policy import (
     statements,
 )
 from ownlint.graph.relations.identities import COMPUTE_TYPES
-from ownlint.graph.relations.index import REFERENCE, ResourceIndex, as_list, place_of
+from ownlint.graph.relations.index import REFERENCE, ResourceIndex, as_list, distinct, place_of
 from ownlint.model import Edge, Resource, in_stack, qualified
 
 # Resources an action's service reaches when a statement says Resource "*"
@@ -229,10 +229,7 @@ def _named_targets(
     referenced: list[tuple[Resource, str]],
 ) -> list[Resource | str]:
     if "${" in written:
-        named: list[Resource | str] = []
-        for target, _ in referenced:  # each once, in order (``ResourceIndex.referenced``)
-            if target not in named and is_target(target):
-                named.append(target)
+        named: list[Resource | str] = [target for target in distinct(referenced) if is_target(target)]
         if named or not written.startswith("arn:"):
             return named
         # an ARN built from the partition, region or account (data sources): its other parts still name

@@ -60,11 +60,7 @@ class ResourceIndex:
 
     def referenced(self, resource: Resource, value: Any) -> list[Resource]:
         """Resources named by ``${...}`` references in ``value`` (text), in ``resource``'s root module."""
-        found: list[Resource] = []
-        for target, _ in self.referenced_instances(resource, value):
-            if target not in found:
-                found.append(target)
-        return found
+        return distinct(self.referenced_instances(resource, value))
 
     def referenced_instances(self, resource: Resource, value: Any) -> list[tuple[Resource, str]]:
         """``referenced``, each with the instance key the reference names (``["logs"]``; "" for all)."""
@@ -165,3 +161,12 @@ def _matches(wanted: str, value: Any) -> bool:
     if not isinstance(value, str) or "${" in value:
         return False
     return fnmatchcase(value, wanted) if any(c in wanted for c in "*?") else value == wanted
+
+
+def distinct(instances: list[tuple[Resource, str]]) -> list[Resource]:
+    """The resources of ``ResourceIndex.referenced_instances``, each once, in the order first named."""
+    found: list[Resource] = []
+    for target, _ in instances:
+        if target not in found:
+            found.append(target)
+    return found
