@@ -17,7 +17,7 @@ from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.directories import ModuleLoader, ParsedDirectory
 from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs
-from ownlint.loaders.terraform.loaded import ResultStore, RootResult
+from ownlint.loaders.terraform.loaded import ResultStore
 from ownlint.loaders.terraform.probes import Recorder, recording
 from ownlint.loaders.terraform.resident import Resident
 from ownlint.loaders.terraform.results import ResultCache
@@ -114,7 +114,7 @@ def _phases(
         listed_calls, first[directory] = next(listed) if replayed is None else (replayed.calls, replayed.parsed)
         calls[directory] = None if listed_calls is None else [Path(c) for c in listed_calls]
     roots = roots_of(calls, outline_for(inputs.parser), loader.max_bytes, context)
-    cached = {d: results.root(d) for d in roots} if results is not None else {}
+    cached = {d: results.root(d, first) for d in roots} if results is not None else {}  # decoded once: first
     todo = [d for d in roots if cached.get(d) is None]
     forecast = Forecast(calls, todo)
     evaluated = counter(progress, "evaluating root modules", len(roots))
@@ -145,17 +145,25 @@ def _phases(
     parsed: dict[Path, ParsedDirectory] = {}
     for directory in roots:
         entry = cached.get(directory)
-        done = next(computed) if entry is None else _replayed(directory, entry)
-        if entry is not None and evaluated is not None:
-            evaluated((directory,))  # replayed: done as well
-        for sourced, found in done.parsed.items():
-            parsed.setdefault(Path(sourced), found)
-        reached.update(Path(r) for r in done.reached)
-        if loader.parse_cache is not None:
-            loader.parse_cache.written += done.cached  # so that the cache is pruned when it grew
-        if done.tree is not None:
-            trees.append(done.tree)
-            stacks[Path(done.directory)] = done.stack
+        if entry is None:
+            done = next(computed)
+            for sourced, found in done.parsed.items():
+                parsed.setdefault(Path(sourced), found)
+            reached.update(map(Path, done.reached))
+            if loader.parse_cache is not None:
+                loader.parse_cache.written += done.cached  # so that the cache is pruned when it grew
+            tree, stack = done.tree, done.stack
+        else:  # replayed: its paths are the entry's, as load_roots adds the root itself
+            for sourced_path, found in entry.sourced:
+                parsed.setdefault(sourced_path, found)
+            reached.update(entry.reached)
+            reached.add(directory)
+            tree, stack = entry.tree, entry.stack
+            if evaluated is not None:
+                evaluated((directory,))  # done as well
+        if tree is not None:
+            trees.append(tree)
+            stacks[directory] = stack
     if results is not None:
         results.wrote(len(pending) + len(todo))  # by the workers: pruned here
     for found in [*first.values(), *(f for d, f in parsed.items() if d not in first)]:
@@ -199,13 +207,6 @@ def _homes(todo: list[Path], forecast: Forecast, holder: dict[Path, int], worker
 
 def _setup_of(results: ResultStore | None) -> tuple[str, str, str, bytes] | None:
     return results.setup() if results is not None else None
-
-
-def _replayed(directory: Path, entry: RootResult) -> _RootDone:
-    """A root module's load from the result cache, as a worker would have handed it back."""
-    parsed = {str(d): found for d, found in entry.sourced}
-    reached = tuple(map(str, (*entry.reached, directory)))  # as load_roots adds the root itself
-    return _RootDone(str(directory), entry.stack, entry.tree, parsed, reached, 0)
 
 
 @dataclass(frozen=True)
