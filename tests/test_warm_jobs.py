@@ -5,6 +5,9 @@ instructions with workers than without."""
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,16 @@ def test_a_warm_run_with_workers_decodes_each_directory_once(tmp_path: Path, mon
     assert decoded["1"] == 2 * ROOTS  # a stack and its module, each once
     assert phases == [1]  # the second run took the workers' path (it found nothing to send them)
     assert decoded["2"] == decoded["1"]
+
+
+def test_the_workers_module_imports_no_evaluator() -> None:
+    """A warm run with workers imports their module (its roots are all replayed, none sent): the evaluator and
+    the expression model it would pull in cost 45M instructions of est-d's warm run for nothing."""
+    shown = "print(sorted(m for m in sys.modules if m.startswith('ownlint.loaders.terraform.')))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys, ownlint.loaders.terraform.workers; {shown}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    imported = set(ast.literal_eval(done.stdout))
+    assert "ownlint.loaders.terraform.workers" in imported
+    assert not imported & {"ownlint.loaders.terraform.evaluate", "ownlint.loaders.terraform.expr"}

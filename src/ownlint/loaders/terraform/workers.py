@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.terraform.backends import outline_for, parser_for, resolve_backend
 from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.directories import ModuleLoader, ParsedDirectory
-from ownlint.loaders.terraform.evaluate import Binding
 from ownlint.loaders.terraform.inputs import TerraformInputs
 from ownlint.loaders.terraform.loaded import ResultStore
 from ownlint.loaders.terraform.probes import Recorder, recording
@@ -24,6 +23,13 @@ from ownlint.loaders.terraform.results import ResultCache
 from ownlint.loaders.terraform.roots import Forecast, LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import Progress
 from ownlint.parallel import counter
+
+if TYPE_CHECKING:  # the evaluator: a warm run with workers replays every root and never needs it
+    from typing import TypeAlias
+
+    from ownlint.loaders.terraform.evaluate import Binding
+
+    _RootTask: TypeAlias = tuple["WorkerSetup", str, list[tuple[str, Binding]], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,12 @@ def _phases(
     first: dict[Path, ParsedDirectory] = {}  # the scanned directories, parsed first as in one process
     for directory in scanned:
         replayed = known.get(directory)
-        listed_calls, first[directory] = next(listed) if replayed is None else (replayed.calls, replayed.parsed)
-        calls[directory] = None if listed_calls is None else [Path(c) for c in listed_calls]
+        if replayed is None:
+            listed_calls, first[directory] = next(listed)
+            calls[directory] = None if listed_calls is None else [Path(c) for c in listed_calls]
+        else:
+            first[directory] = replayed.parsed
+            calls[directory] = None if replayed.calls is None else list(replayed.calls)
     roots = roots_of(calls, outline_for(inputs.parser), loader.max_bytes, context)
     cached = {d: results.root(d, first) for d in roots} if results is not None else {}  # decoded once: first
     todo = [d for d in roots if cached.get(d) is None]
@@ -245,9 +255,6 @@ def _directory_calls(
         calls = directory_calls(loader, Path(directory))
         results.append((None if calls is None else [str(c) for c in calls], loader.parsed[Path(directory)]))
     return results
-
-
-_RootTask = tuple[WorkerSetup, str, list[tuple[str, Binding]], tuple[str, ...]]
 
 
 def _load_root_directories(tasks: list[_RootTask]) -> list[_RootDone]:
