@@ -238,6 +238,25 @@ def check_escapes(raw: str, line: int) -> None:
             raise HclSyntaxError(f"invalid escape sequence: cannot encode character U+{code:04X} in UTF-8", line)
 
 
+# a template sequence in a quoted label's text, leftmost first: "$${" and "%%{" are text, "${" and "%{" are not
+_TEMPLATE_SEQUENCE = re.compile(r"\$\$\{|%%\{|[$%]\{")
+
+
+def check_label(raw: str, line: int, column: int) -> None:
+    """Refuse a quoted block label whose text (``raw``, between the quotes; its first character at ``column``,
+    counted in characters) holds a template sequence, as Terraform does ("Template sequences are not allowed
+    in this string"): read as '' it would be one block with any other so read."""
+    for found in _TEMPLATE_SEQUENCE.finditer(raw):
+        if found.end() - found.start() == 2:
+            raise label_template_error(line, column + found.start())
+
+
+def label_template_error(line: int, column: int) -> HclSyntaxError:
+    """The error both backends say for a template sequence in a block label, where it starts."""
+    advice = 'Terraform allows none; double a "$" or "%" to write it as text'
+    return HclSyntaxError(f"template sequence in a block label ({advice}) at line {line}, column {column}", line)
+
+
 def references(expr: Expr) -> list[tuple[str, ...]]:
     """Every traversal rooted at a name, as its leading attribute names (``("var", "tags")``)."""
     found: list[tuple[str, ...]] = []
