@@ -88,9 +88,23 @@ def _block(block: Any) -> m.Block:
 
 def _label(label: Any) -> str:
     if type(label).__name__ == "StringRule":
+        _check_label(label)
         value = _string(label)
         return value.value if isinstance(value, m.Lit) and isinstance(value.value, str) else ""
     return _text(label)
+
+
+def _check_label(label: Any) -> None:
+    """A template sequence in a quoted label is an error (``m.check_label``), said where it starts: the parts
+    before it are text, their source counted on from the opening quote's column."""
+    meta = label._meta
+    column = int(getattr(meta, "column", 0)) + 1
+    for part in label.string_parts:
+        content = part.content
+        kind = type(content).__name__
+        if kind == "InterpolationRule" or kind.startswith("Template"):
+            raise m.label_template_error(int(getattr(meta, "line", 1)), column)
+        column += len(str(content.value))
 
 
 def _text(node: Any) -> str:

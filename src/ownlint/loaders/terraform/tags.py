@@ -178,13 +178,15 @@ def _extended(known: TracedTags, outer: tuple[Place, ...]) -> TracedTags:
 
 def _object(scope: _Scope, expr: m.ObjectExpr, place: Place, outer: tuple[Place, ...]) -> TracedTags:
     traced = TracedTags()
+    value_of, env = scope.evaluator.value, scope.env  # ``scope.value``'s, a call fewer per key and value
     for item in expr.items:
-        key = scope.value(item.key)
+        key = value_of(item.key, env)
         if isinstance(key, Unknown):
             traced.opaque.append(f"a tag key is unknown: {key.reason}")
             continue
-        value = scope.value(item.value)
-        origins = _origins(scope, item.value)
+        value = value_of(item.value, env)
+        written = item.value
+        origins = () if type(written) is m.Lit else _origins(scope, written)  # a literal refers to nothing
         provenance = (*origins, _at(place, item.line), *outer)
         add_tag(traced, to_text(key), value, provenance)
     return traced

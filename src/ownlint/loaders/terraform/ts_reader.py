@@ -81,6 +81,12 @@ class Reader:
     def label(self, node: Node) -> str:
         if node.type == "identifier":
             return self.text(node)
+        source, start = self.source, node.start_byte
+        if source.find(b"{", start, node.end_byte) >= 0:  # a template sequence is refused (the grammar's is text)
+            row, column = node.start_point
+            before = len(source[start - column : start].decode("utf-8", errors="surrogatepass"))
+            raw = source[start + 1 : node.end_byte - 1].decode("utf-8", errors="surrogatepass")
+            m.check_label(raw, row + 1, before + 2)
         value = self.simple(node.start_byte, node.end_byte) or self.template(node)
         return value.value if isinstance(value, m.Lit) and isinstance(value.value, str) else ""
 
