@@ -22,7 +22,7 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.charts import is_chart as is_chart
 from ownlint.loaders.charts import is_helm_template
 from ownlint.loaders.contexts import MANIFEST_SUFFIXES, Named, OtherManifests, OtherTerraform
-from ownlint.loaders.files import children, entry_is_link, links_outside, listed, relative
+from ownlint.loaders.files import children, entry_is_link, known_real, links_outside, listed, relative
 from ownlint.loaders.listing import SKIPPED_DIRS as SKIPPED_DIRS
 from ownlint.loaders.listing import Listing
 from ownlint.model import LoadProblem
@@ -216,7 +216,9 @@ def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> 
     Symlinked directories are never entered; ``refused`` hears of each directory that cannot be listed. Without
     recursion: deep trees."""
     walked: list[Walked] = []
-    pending = [(str(directory), directory, directory.parts if sys.version_info < (3, 12) else None)]
+    text = str(directory)
+    real = os.path.isabs(text) and known_real(text) == text  # then so is each directory walked (links are not)
+    pending = [(text, directory, directory.parts if sys.version_info < (3, 12) else None)]
     while pending:
         current, base, parts = pending.pop()
         try:
@@ -226,7 +228,7 @@ def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> 
             if refused is not None:
                 refused(error)
             continue
-        listed(current, entries)  # the files' link tests after discovery need no listing of their own
+        listed(current, entries, real)  # the files' link tests after discovery need no listing of their own
         names: list[os.DirEntry[str]] = []
         dirs: list[os.DirEntry[str]] = []
         for entry in entries:

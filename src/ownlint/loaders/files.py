@@ -330,12 +330,17 @@ def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
     return os.path.islink(os.path.join(directory, name))  # not listed (a directory that can only be entered)
 
 
-def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
-    """What a walk listed in ``directory`` (all its entries): in a run, its names are not looked at again."""
+def listed(directory: str, entries: list[os.DirEntry[str]], real: bool = False) -> None:
+    """What a walk listed in ``directory`` (all its entries): in a run, its names are not looked at again.
+    ``real``: the walk knows ``directory`` is an absolute real path (a subdirectory, no link, of one that is):
+    it is not resolved again (thousands of directories)."""
     if not _RUNS:
         return
     paths = _RUNS[-1]
-    base = _link_free(paths, directory)  # its real path: it was reached without a link
+    if real:
+        base: str | None = paths.real.setdefault(directory, directory)
+    else:
+        base = _link_free(paths, directory)  # its real path: it was reached without a link
     if base is not None and base not in paths.entries and base not in paths.listings:
         paths.listings[base] = entries  # which are links: told from them when first asked (most never are)
 
