@@ -1,6 +1,7 @@
-"""Discovery tells the run's path memo which walked directories are real (issue 20: not resolved one by one): only
-those under a root that is an absolute real path; a root reached through a link, or relative, is resolved as before,
-so the memo answers ``os.path.realpath`` and ``os.path.islink`` for every directory and file walked."""
+"""Discovery tells the run's path memo the real path of each directory it walks (issue 20: not resolved one by one)
+when no link is on the way to the directory named (none is entered below it); one reached through a link is resolved
+as before, so the memo answers ``os.path.realpath`` and ``os.path.islink`` for every directory and file walked,
+named absolute, relative, as ".", or with "..", through a link or not."""
 
 from __future__ import annotations
 
@@ -21,15 +22,21 @@ def _tree(tmp_path: Path) -> Path:
     return real
 
 
-@pytest.mark.parametrize("named", ["real", "via", "relative", "relative-via"])
+@pytest.mark.parametrize(
+    "named", ["real", "via", "relative", "relative-via", "dot", "dot-via", "climbing", "climbing-real"]
+)
 def test_walked_paths_resolve_as_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: str) -> None:
     real = _tree(tmp_path)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path / "via" if named == "dot-via" else real if named == "dot" else tmp_path)
     root = {
         "real": real,
         "via": tmp_path / "via",
         "relative": Path("real"),
         "relative-via": Path("via"),
+        "dot": Path("."),
+        "dot-via": Path("."),
+        "climbing": Path("via/../real"),
+        "climbing-real": Path("real/../real"),
     }[named]
     with one_run():
         found = discover([root])
@@ -40,5 +47,7 @@ def test_walked_paths_resolve_as_realpath(tmp_path: Path, monkeypatch: pytest.Mo
             absolute = os.path.abspath(path)
             assert real_path(absolute) == os.path.realpath(absolute), path
             assert known_real(absolute) in (None, os.path.realpath(absolute)), path
+            if os.path.realpath(absolute) != os.path.normpath(absolute):  # a link on its way: resolved each time
+                assert known_real(absolute) is None, path
             assert is_link(absolute) == os.path.islink(absolute), path
         assert known_real(os.path.abspath(root / "linked")) is None  # a link on its way

@@ -217,10 +217,16 @@ def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> 
     recursion: deep trees."""
     walked: list[Walked] = []
     text = str(directory)
-    real = os.path.isabs(text) and known_real(text) == text  # then so is each directory walked (links are not)
+    # each directory's real path when no link is on the way to the top (none is entered below it): the top's, and
+    # the rest of its text (the same text when the top is named by its real path)
+    top = known_real(text)
+    lead = _prefix(text)
+    real_lead = top if top is None or top.endswith(os.sep) else top + os.sep
+    same = lead == real_lead
     pending = [(text, directory, directory.parts if sys.version_info < (3, 12) else None)]
     while pending:
         current, base, parts = pending.pop()
+        real = _real_of(current, text, top, same, real_lead, len(lead))
         try:
             with os.scandir(current) as listing:
                 entries = list(listing)
@@ -252,6 +258,14 @@ def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> 
             ]
         )
     return walked
+
+
+def _real_of(current: str, top_text: str, top: str | None, same: bool, real_lead: str | None, cut: int) -> str | None:
+    """The real path of the walked directory ``current`` (the top's when it is the top, None when a link is on its
+    way): ``real_lead`` and the rest of its text past the top's ``cut`` characters, or its text when ``same``."""
+    if top is None or current == top_text:
+        return top
+    return current if same else f"{real_lead}{current[cut:]}"
 
 
 _BY_NAME: Callable[[os.DirEntry[str]], str] = attrgetter("name")
