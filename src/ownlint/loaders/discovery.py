@@ -22,7 +22,7 @@ from ownlint.errors import OwnlintError
 from ownlint.loaders.charts import is_chart as is_chart
 from ownlint.loaders.charts import is_helm_template
 from ownlint.loaders.contexts import MANIFEST_SUFFIXES, Named, OtherManifests, OtherTerraform
-from ownlint.loaders.files import children, entry_is_link, links_outside, listed, relative
+from ownlint.loaders.files import children, entry_is_link, known_real, links_outside, listed, relative
 from ownlint.loaders.listing import SKIPPED_DIRS as SKIPPED_DIRS
 from ownlint.loaders.listing import Listing
 from ownlint.model import LoadProblem
@@ -216,9 +216,17 @@ def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> 
     Symlinked directories are never entered; ``refused`` hears of each directory that cannot be listed. Without
     recursion: deep trees."""
     walked: list[Walked] = []
-    pending = [(str(directory), directory, directory.parts if sys.version_info < (3, 12) else None)]
+    text = str(directory)
+    # each directory's real path when no link is on the way to the top (none is entered below it): the top's, and
+    # the rest of its text (the same text when the top is named by its real path)
+    top = known_real(text)
+    lead = _prefix(text)
+    real_lead = top if top is None or top.endswith(os.sep) else top + os.sep
+    same = lead == real_lead
+    pending = [(text, directory, directory.parts if sys.version_info < (3, 12) else None)]
     while pending:
         current, base, parts = pending.pop()
+        real = _real_of(current, text, top, same, real_lead, len(lead))
         try:
             with os.scandir(current) as listing:
                 entries = list(listing)
@@ -226,7 +234,7 @@ def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> 
             if refused is not None:
                 refused(error)
             continue
-        listed(current, entries)  # the files' link tests after discovery need no listing of their own
+        listed(current, entries, real)  # the files' link tests after discovery need no listing of their own
         names: list[os.DirEntry[str]] = []
         dirs: list[os.DirEntry[str]] = []
         for entry in entries:
@@ -250,6 +258,14 @@ def _walk(directory: Path, refused: Callable[[OSError], None] | None = None) -> 
             ]
         )
     return walked
+
+
+def _real_of(current: str, top_text: str, top: str | None, same: bool, real_lead: str | None, cut: int) -> str | None:
+    """The real path of the walked directory ``current`` (the top's when it is the top, None when a link is on its
+    way): ``real_lead`` and the rest of its text past the top's ``cut`` characters, or its text when ``same``."""
+    if top is None or current == top_text:
+        return top
+    return current if same else f"{real_lead}{current[cut:]}"
 
 
 _BY_NAME: Callable[[os.DirEntry[str]], str] = attrgetter("name")

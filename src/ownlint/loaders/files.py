@@ -330,14 +330,24 @@ def _listed_link(paths: _Paths, directory: str, name: str) -> bool:
     return os.path.islink(os.path.join(directory, name))  # not listed (a directory that can only be entered)
 
 
-def listed(directory: str, entries: list[os.DirEntry[str]]) -> None:
-    """What a walk listed in ``directory`` (all its entries): in a run, its names are not looked at again."""
+def listed(directory: str, entries: list[os.DirEntry[str]], real: str | None = None) -> None:
+    """What a walk listed in ``directory`` (all its entries): in a run, its names are not looked at again.
+    ``real``: its real path when the walk knows it (a subdirectory, no link, of one reached without a link): it
+    is not resolved again (thousands of directories)."""
     if not _RUNS:
         return
     paths = _RUNS[-1]
-    base = _link_free(paths, directory)  # its real path: it was reached without a link
+    if real is not None:  # remembered as ``_link_free`` would remember it
+        absolute = real if real == directory else _absolute(paths, directory)
+        base: str | None = paths.real.setdefault(absolute, real)
+    else:
+        base = _link_free(paths, directory)  # its real path: it was reached without a link
     if base is not None and base not in paths.entries and base not in paths.listings:
         paths.listings[base] = entries  # which are links: told from them when first asked (most never are)
+
+
+def _absolute(paths: _Paths, path: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(paths.cwd, path)
 
 
 def listed_names(directory: str) -> Container[str] | None:
