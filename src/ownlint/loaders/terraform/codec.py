@@ -24,7 +24,7 @@ import datetime
 import marshal
 from collections.abc import Callable
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
@@ -51,6 +51,28 @@ _KIND, _DATE = b"K", b"T"
 _RESOURCE, _TAG = _TAGS[Resource], _TAGS[TagValue]
 _TUPLES = frozenset({tuple})
 _KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
+
+# A resource's fields by position, named once from ``dataclasses.fields(Resource)``: positions in its getter's
+# tuple (``_GETTERS``); an encoded resource holds each one further on, after its tag. Its tags and its place to
+# fix are encoded; every other field is plain data of one shape, checked as ``_plain_fields`` says (those before
+# its tags are all leaves: one slice). tests/test_codec_layout.py fails while a field of Resource has no shape here,
+# or the order is not the one these names assume.
+_AT = {f.name: index for index, f in enumerate(dataclasses.fields(Resource))}
+_TAGS_AT, _OPAQUE_AT, _FIX_AT = _AT["tags"], _AT["opaque"], _AT["fix_place"]
+_REFERENCES_AT, _CONTAINER_AT, _INSTANCES_AT = _AT["references"], _AT["container"], _AT["instances"]
+_LINKS_AT, _ATTRIBUTES_AT = _AT["links"], _AT["attributes"]
+_LEAF_FIELDS = (  # each text, a number, a boolean or None
+    *("address", "type", "name", "source", "file", "line", "end_line", "stack", "namespace", "taggable"),
+    "container",
+)
+_TEXTS_FIELDS = ("opaque", "references", "instances")  # each a tuple of text
+# (links: a tuple of pairs of text; attributes: a tuple of mappings)
+_plain_fields_all = itemgetter(*[index for name, index in _AT.items() if name not in ("tags", "fix_place")])
+# the fields around the encoded two, in a resource's getter's tuple and in its encoding
+_BEFORE_TAGS, _BETWEEN, _AFTER_FIX = slice(_TAGS_AT), slice(_TAGS_AT + 1, _FIX_AT), slice(_FIX_AT + 1, None)
+_ENCODED_TAGS, _ENCODED_FIX = 1 + _TAGS_AT, 1 + _FIX_AT
+_ENCODED_BEFORE_TAGS, _ENCODED_BETWEEN = slice(1, _ENCODED_TAGS), slice(_ENCODED_TAGS + 1, _ENCODED_FIX)
+_ENCODED_AFTER_FIX = slice(_ENCODED_FIX + 1, None)
 
 
 class _Decoding:
@@ -153,10 +175,11 @@ class _Encoder:
         if done is not None:
             return done[1]
         fields = _GETTERS[Resource](value)
-        tags, place = fields[10], fields[12]
+        tags, place = fields[_TAGS_AT], fields[_FIX_AT]
         if type(tags) is tuple and _plain_fields(fields):
+            tags = self._each(tags, self._tag)
             fix = place if place is None else self.encode(place)
-            encoded = (_RESOURCE, *fields[:10], self._each(tags, self._tag), fields[11], fix, *fields[13:])
+            encoded = (_RESOURCE, *fields[_BEFORE_TAGS], tags, *fields[_BETWEEN], fix, *fields[_AFTER_FIX])
         else:
             encoded = (_RESOURCE, *[item if type(item) in _LEAVES else self.encode(item) for item in fields])
         self._done[id(value)] = (value, encoded)
@@ -239,10 +262,11 @@ class _Decoder:
             elif tag == _TAG and _tagged(value):  # its places each in one call
                 found = build(value[1], value[2], tuple([get(id(item)) or decode(item) for item in value[3]]), value[4])
             elif tag == _RESOURCE and _plain_resource(value):  # its plain fields as marshal made them
-                tags, place = value[11], value[13]
+                tags, place = value[_ENCODED_TAGS], value[_ENCODED_FIX]
                 fix = place if place is None else decode(place)
                 tags = tuple([get(id(item)) or decode(item) for item in tags])  # (a tag met before: looked up)
-                found = build(*value[1:11], tags, value[12], fix, *value[14:])
+                before, between, after = value[_ENCODED_BEFORE_TAGS], value[_ENCODED_BETWEEN], value[_ENCODED_AFTER_FIX]
+                found = build(*before, tags, *between, fix, *after)
             elif _plain(value[1:]):  # (a directory's parse, most often) its fields as marshal made them
                 found = build(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
@@ -311,7 +335,7 @@ def _tagged(value: tuple[Any, ...]) -> bool:
 
 def _plain_resource(value: tuple[Any, ...]) -> bool:
     """Whether a resource's data is as the encoder writes it: a tuple of tags, its other fields plain data."""
-    tags = value[11]
+    tags = value[_ENCODED_TAGS]
     if type(tags) is not tuple or (tags and type(tags[0]) is bytes):
         return False
     return _plain_fields(value[1:])
@@ -320,15 +344,17 @@ def _plain_resource(value: tuple[Any, ...]) -> bool:
 def _plain_fields(fields: tuple[Any, ...]) -> bool:
     """Whether a resource's fields but its tags and place to fix are plain data (``_plain``). As most are (text and
     numbers; tuples of text, of pairs, of mappings), they are looked at together, in C."""
-    opaque, references, instances, links, attributes = fields[11], fields[13], fields[15], fields[16], fields[17]
+    opaque, references, instances = fields[_OPAQUE_AT], fields[_REFERENCES_AT], fields[_INSTANCES_AT]
+    links, attributes, container = fields[_LINKS_AT], fields[_ATTRIBUTES_AT], fields[_CONTAINER_AT]
+    leaves = fields[_BEFORE_TAGS]  # (all leaves: see _LEAF_FIELDS)
     if (
         type(links) is tuple
         and _TUPLES.issuperset(map(type, (opaque, references, instances, attributes, *links)))
-        and _LEAVES.issuperset(map(type, chain(fields[:10], opaque, references, (fields[14],), instances, *links)))
+        and _LEAVES.issuperset(map(type, chain(leaves, opaque, references, (container,), instances, *links)))
         and all(map(_plain, attributes))
     ):
         return True
-    return _plain(fields[:10]) and _plain(opaque) and _plain(fields[13:])
+    return _plain(_plain_fields_all(fields))
 
 
 def _other(value: tuple[Any, ...]) -> Any:
