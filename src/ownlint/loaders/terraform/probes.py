@@ -14,7 +14,7 @@ import hashlib
 import importlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import field
 from pathlib import Path
@@ -54,6 +54,19 @@ class ProbeContext:
                 self.memo[fact] = value
                 return True
         return self.value(probe, path) == value
+
+    def all_unchanged(self, inputs: Iterable[tuple[str, ...]]) -> bool:
+        """Whether ``unchanged`` holds for every input (its arguments): an entry's, in one call; those looked at
+        already this run (most: roots share their modules) compared here."""
+        memo, unchanged = self.memo, self.unchanged
+        for item in inputs:
+            known = memo.get(item[:2])  # type: ignore[arg-type]  # (a probe and a path: ``Fact``)
+            if known is None:
+                if not unchanged(*item):
+                    return False
+            elif known != item[2]:
+                return False
+        return True
 
     def identity(self, path: str) -> str | None:
         """The identity of the file ``path`` when this run read it, if it had settled by then (see

@@ -1,0 +1,59 @@
+"""An entry's inputs are checked all at once (``read_entry``: each a tuple of three or four texts; ``ProbeContext.
+all_unchanged``: every one still the same): a signed entry whose inputs are of any other shape is not used, and one
+changed input - looked at already this run or not - makes the entry stale, as checking each one by one did."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import marshal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ownlint.loaders.terraform import codec, results
+from ownlint.loaders.terraform.probes import ProbeContext
+
+_SECRET = b"k" * 32
+
+
+def _signed(inputs: Any) -> bytes:
+    body = marshal.dumps(("key", inputs, ()), codec.VERSION)
+    return hmac.new(_SECRET, body, hashlib.sha256).hexdigest().encode() + b"\n" + body
+
+
+def test_inputs_of_texts_in_threes_and_fours_are_read() -> None:
+    inputs = [("isdir", "/a", "True"), ("text", "/a/main.tf", "digest", "identity"), ("text", "/a/b.tf", "d")]
+    assert results.read_entry(_signed(inputs), _SECRET) == ("key", inputs, ())
+    assert results.read_entry(_signed([]), _SECRET) == ("key", [], ())
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["isdir", "/a", "True"],  # (a text where an input is)
+        ("isdir", "/a"),
+        ("text", "/a", "d", "i", "more"),
+        (),
+        ("isdir", "/a", True),
+        ("isdir", b"/a", "True"),
+        ("isdir", "/a", None),
+        ("isdir", "/a", ("True",)),
+        None,
+    ],
+)
+def test_an_input_of_any_other_shape_is_not_read(bad: Any) -> None:
+    inputs = [("isdir", "/a", "True"), bad, ("isdir", "/b", "True")]
+    assert results.read_entry(_signed(inputs), _SECRET) is None
+
+
+def test_every_input_is_checked_whether_looked_at_before_or_not(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    context = ProbeContext(tmp_path, tmp_path, 1 << 20)
+    here, there = ("isdir", str(tmp_path / "d"), "True"), ("isdir", str(tmp_path / "none"), "False")
+    assert context.all_unchanged([here, there]) and context.all_unchanged([there, here])  # (then: from the memo)
+    assert not context.all_unchanged([here, ("isdir", str(tmp_path / "d"), "False")])  # looked at already
+    assert not context.all_unchanged([("isdir", str(tmp_path / "e"), "True"), here])  # not yet
+    assert not context.all_unchanged([here, ("unknown probe", "/x", "v")])
+    assert context.all_unchanged([])
