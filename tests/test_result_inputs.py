@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import marshal
+import os
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,21 @@ def test_every_input_is_checked_whether_looked_at_before_or_not(tmp_path: Path) 
     assert not context.all_unchanged([("isdir", str(tmp_path / "e"), "True"), here])  # not yet
     assert not context.all_unchanged([here, ("unknown probe", "/x", "v")])
     assert context.all_unchanged([])
+
+
+def test_a_text_whose_file_keeps_its_identity_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ownlint.loaders import identity
+
+    path = tmp_path / "main.tf"
+    path.write_text("x = 1\n", encoding="utf-8")
+    now = identity.identity(os.stat(path))
+    context = ProbeContext(tmp_path, tmp_path, 1 << 20)
+    monkeypatch.setattr(ProbeContext, "value", lambda *_: pytest.fail("read"))
+    assert context.all_unchanged([("text", str(path), "digest", now)])
+    assert context.memo[("text", str(path))] == "digest"  # (then: from the memo)
+    assert not context.all_unchanged([("text", str(path), "other digest", now)])
+    monkeypatch.setattr(ProbeContext, "value", lambda *_: "read digest")  # another identity: the text is read
+    assert ProbeContext(tmp_path, tmp_path, 1 << 20).all_unchanged([("text", str(path), "read digest", "other")])
+    assert not ProbeContext(tmp_path, tmp_path, 1 << 20).all_unchanged([("text", str(path), "digest", "other")])
+    gone = str(tmp_path / "gone.tf")
+    assert not ProbeContext(tmp_path, tmp_path, 1 << 20).all_unchanged([("text", gone, "d", now)])

@@ -18,10 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from ownlint.loaders import identity as file_identity
 from ownlint.loaders.files import known_real, listing_of, status_read
 from ownlint.loaders.files import resolved as resolved_path
+from ownlint.loaders.identity import FORMAT as _IDENTITY_FORMAT
+from ownlint.loaders.identity import fields as _identity_fields
 from ownlint.model import LoadProblem
 from ownlint.records import record
 
@@ -38,33 +41,26 @@ class ProbeContext:
     memo: dict[Fact, str] = field(default_factory=dict, compare=False, hash=False)  # one look per run
     started: int = field(default_factory=time.time_ns, compare=False, hash=False)  # before any file was read
 
-    def unchanged(self, probe: str, path: str, value: str, identity: str | None = None) -> bool:
-        """Whether the probe's value now is ``value``; for a text whose ``identity`` (recorded with ``value``)
-        is the file's now, without reading it: its text is the one the value was made of."""
-        fact = (probe, path)
-        known = self.memo.get(fact)
-        if known is not None:  # looked at already this run (most inputs: roots share their modules)
-            return known == value
-        if identity is not None:
-            try:
-                now = file_identity.identity(os.stat(path))
-            except (OSError, ValueError):
-                now = None
-            if now == identity:
-                self.memo[fact] = value
-                return True
-        return self.value(probe, path) == value
-
     def all_unchanged(self, inputs: Iterable[tuple[str, ...]]) -> bool:
-        """Whether ``unchanged`` holds for every input (its arguments): an entry's, in one call; those looked at
-        already this run (most: roots share their modules) compared here."""
-        memo, unchanged = self.memo, self.unchanged
+        """Whether every input's probe value now is the one recorded: ``(probe, path, value)``, or ``(probe, path,
+        value, identity)`` for a text, taken as unchanged without reading it while ``identity`` is its file's now
+        (its text is the one the value was made of). An entry's inputs in one call; each fact looked at once a run
+        (most: roots share their modules)."""
+        memo = self.memo
         for item in inputs:
-            known = memo.get(item[:2])  # type: ignore[arg-type]  # (a probe and a path: ``Fact``)
+            fact: Any = item[:2]  # (probe, path)
+            known = memo.get(fact)
             if known is None:
-                if not unchanged(*item):
-                    return False
-            elif known != item[2]:
+                if len(item) == 4:
+                    try:  # ``file_identity.identity``, inline (thousands a warm run)
+                        now = _IDENTITY_FORMAT % _identity_fields(os.stat(item[1]))
+                    except (OSError, ValueError):
+                        now = None
+                    if now == item[3]:
+                        known = memo[fact] = item[2]
+                if known is None:
+                    known = self.value(*fact)
+            if known != item[2]:
                 return False
         return True
 
