@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import marshal
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,22 @@ def test_a_text_whose_file_keeps_its_identity_is_not_read(tmp_path: Path, monkey
     assert not ProbeContext(tmp_path, tmp_path, 1 << 20).all_unchanged([("text", str(path), "digest", "other")])
     gone = str(tmp_path / "gone.tf")
     assert not ProbeContext(tmp_path, tmp_path, 1 << 20).all_unchanged([("text", gone, "d", now)])
+
+
+def test_a_file_s_identity_is_its_first_status_s_once_read(tmp_path: Path) -> None:
+    from ownlint.loaders import files, identity
+
+    path = tmp_path / "main.tf"
+    path.write_text("x = 1\n", encoding="utf-8")
+    later = time.time_ns() + 10**12  # (a run started long after the file changed: its identity has settled)
+    context = ProbeContext(tmp_path, tmp_path, 1 << 20, started=later)
+    with files.one_run():
+        assert context.identity(str(path)) is None  # not read yet
+        files.read_text(path, "main.tf")
+        first = identity.identity(os.stat(path))
+        os.utime(path, ns=(2, 2))
+        assert context.identity(str(path)) == first == context.identity(str(path))
+    fresh = ProbeContext(tmp_path, tmp_path, 1 << 20, started=0)  # (a run started before it changed: not settled)
+    with files.one_run():
+        files.read_text(path, "main.tf")
+        assert fresh.identity(str(path)) is None and fresh.identity(str(path)) is None

@@ -40,6 +40,9 @@ class ProbeContext:
     max_bytes: int
     memo: dict[Fact, str] = field(default_factory=dict, compare=False, hash=False)  # one look per run
     started: int = field(default_factory=time.time_ns, compare=False, hash=False)  # before any file was read
+    # path -> ``identity`` of a file this run read ("": not settled): its first status, taken before the read,
+    # is the run's (``files.status_read``); each text of a root's modules is in several entries
+    identities: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def all_unchanged(self, inputs: Iterable[tuple[str, ...]]) -> bool:
         """Whether every input's probe value now is the one recorded: ``(probe, path, value)``, or ``(probe, path,
@@ -67,10 +70,14 @@ class ProbeContext:
     def identity(self, path: str) -> str | None:
         """The identity of the file ``path`` when this run read it, if it had settled by then (see
         ``loaders.identity``): recorded with its text's digest, that text is not read again while it holds."""
-        info = status_read(path)
-        if info is None or not file_identity.settled(info, self.started):
-            return None
-        return file_identity.identity(info)
+        found = self.identities.get(path)
+        if found is None:  # not asked yet, or the file was not read yet (it may be later)
+            info = status_read(path)
+            if info is None:
+                return None
+            settled = file_identity.settled(info, self.started)
+            found = self.identities[path] = file_identity.identity(info) if settled else ""
+        return found or None
 
     def value(self, probe: str, path: str) -> str | None:
         """The probe's value now (None: a probe this version does not know: the entry is not used)."""
