@@ -24,7 +24,7 @@ import datetime
 import marshal
 from collections.abc import Callable
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ownlint.loaders.terraform.loaded import LoadedTree, ParsedDirectory
@@ -48,9 +48,32 @@ _GETTERS = {cls: attrgetter(*(f.name for f in dataclasses.fields(cls))) for cls 
 _LEAVES = frozenset({str, int, float, bool, type(None)})  # stand for themselves: not looked at (most values)
 _IMMUTABLE = frozenset({tuple, TagValue, Resource, LoadProblem, Suppression})  # frozen: the same each time met
 _KIND, _DATE = b"K", b"T"
-_RESOURCE, _TAG = _TAGS[Resource], _TAGS[TagValue]
+_RESOURCE, _TAG, _PLACE = _TAGS[Resource], _TAGS[TagValue], _TAGS[Place]
 _TUPLES = frozenset({tuple})
 _KINDS = {kind.value: kind for kind in PlaceKind}  # by value: a dict look-up, not the enum's call (thousands)
+_VALUES = {kind: kind.value for kind in PlaceKind}  # (``.value`` is a property written in Python: thousands)
+
+# A resource's fields by position, named once from ``dataclasses.fields(Resource)``: positions in its getter's
+# tuple (``_GETTERS``); an encoded resource holds each one further on, after its tag. Its tags and its place to
+# fix are encoded; every other field is plain data of one shape, checked as ``_plain_fields`` says (those before
+# its tags are all leaves: one slice). tests/test_codec_layout.py fails while a field of Resource has no shape here,
+# or the order is not the one these names assume.
+_AT = {f.name: index for index, f in enumerate(dataclasses.fields(Resource))}
+_TAGS_AT, _OPAQUE_AT, _FIX_AT = _AT["tags"], _AT["opaque"], _AT["fix_place"]
+_REFERENCES_AT, _CONTAINER_AT, _INSTANCES_AT = _AT["references"], _AT["container"], _AT["instances"]
+_LINKS_AT, _ATTRIBUTES_AT = _AT["links"], _AT["attributes"]
+_LEAF_FIELDS = (  # each text, a number, a boolean or None
+    *("address", "type", "name", "source", "file", "line", "end_line", "stack", "namespace", "taggable"),
+    "container",
+)
+_TEXTS_FIELDS = ("opaque", "references", "instances")  # each a tuple of text
+# (links: a tuple of pairs of text; attributes: a tuple of mappings)
+_plain_fields_all = itemgetter(*[index for name, index in _AT.items() if name not in ("tags", "fix_place")])
+# the fields around the encoded two, in a resource's getter's tuple and in its encoding
+_BEFORE_TAGS, _BETWEEN, _AFTER_FIX = slice(_TAGS_AT), slice(_TAGS_AT + 1, _FIX_AT), slice(_FIX_AT + 1, None)
+_ENCODED_TAGS, _ENCODED_FIX = 1 + _TAGS_AT, 1 + _FIX_AT
+_ENCODED_BEFORE_TAGS, _ENCODED_BETWEEN = slice(1, _ENCODED_TAGS), slice(_ENCODED_TAGS + 1, _ENCODED_FIX)
+_ENCODED_AFTER_FIX = slice(_ENCODED_FIX + 1, None)
 
 
 class _Decoding:
@@ -137,7 +160,7 @@ class _Encoder:
                 for k, v in value.items()
             }
         elif kind is PlaceKind:
-            return (_KIND, value.value)
+            return (_KIND, _VALUES[value])
         elif kind is datetime.date:
             return (_DATE, value.isoformat())
         else:
@@ -153,10 +176,11 @@ class _Encoder:
         if done is not None:
             return done[1]
         fields = _GETTERS[Resource](value)
-        tags, place = fields[10], fields[12]
+        tags, place = fields[_TAGS_AT], fields[_FIX_AT]
         if type(tags) is tuple and _plain_fields(fields):
+            tags = self._each(tags, self._tag)
             fix = place if place is None else self.encode(place)
-            encoded = (_RESOURCE, *fields[:10], self._each(tags, self._tag), fields[11], fix, *fields[13:])
+            encoded = (_RESOURCE, *fields[_BEFORE_TAGS], tags, *fields[_BETWEEN], fix, *fields[_AFTER_FIX])
         else:
             encoded = (_RESOURCE, *[item if type(item) in _LEAVES else self.encode(item) for item in fields])
         self._done[id(value)] = (value, encoded)
@@ -172,7 +196,7 @@ class _Encoder:
         key, text, provenance, reason = fields = _GETTERS[TagValue](value)
         encode = self.encode
         if type(provenance) is tuple and _LEAVES.issuperset(map(type, (key, text, reason))):
-            encoded = (_TAG, key, text, self._each(provenance, encode), reason)
+            encoded = (_TAG, key, text, self._provenance(provenance), reason)
         else:
             encoded = (_TAG, *[item if type(item) in _LEAVES else encode(item) for item in fields])
         self._done[id(value)] = (value, encoded)
@@ -187,6 +211,16 @@ class _Encoder:
         self._done[id(items)] = (items, encoded)
         return encoded
 
+    def _provenance(self, items: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A tag's provenance, as ``_each`` gives it: its places each by ``_place`` (anything else by ``encode``)."""
+        done = self._done.get(id(items))
+        if done is not None:
+            return done[1]  # type: ignore[no-any-return]
+        place, encode = self._place, self.encode
+        encoded = tuple([place(item) if type(item) is Place else encode(item) for item in items])
+        self._done[id(items)] = (items, encoded)
+        return encoded
+
     def _place(self, value: Place) -> Any:
         done = self._done.get(id(value))
         if done is not None:
@@ -198,7 +232,7 @@ class _Encoder:
             if type(fields[3]) is not PlaceKind or not _LEAVES.issuperset(same[1][:3] + same[1][4:]):
                 raise Unencodable("a place's fields")
             *head, kind, name, subject = fields  # its kind as its value: decoded by a look-up, no value of its own
-            encoded = self._places[same] = (b"Place", *head, kind.value, name, subject)
+            encoded = self._places[same] = (_PLACE, *head, _VALUES[kind], name, subject)
         self._done[id(value)] = (value, encoded)
         return encoded
 
@@ -237,12 +271,15 @@ class _Decoder:
             elif plain:  # a place: its fields as written (its builder checks them)
                 found = build(*value[1:])
             elif tag == _TAG and _tagged(value):  # its places each in one call
-                found = build(value[1], value[2], tuple([get(id(item)) or decode(item) for item in value[3]]), value[4])
+                place = self._place
+                found = build(value[1], value[2], tuple([get(id(item)) or place(item) for item in value[3]]), value[4])
             elif tag == _RESOURCE and _plain_resource(value):  # its plain fields as marshal made them
-                tags, place = value[11], value[13]
-                fix = place if place is None else decode(place)
-                tags = tuple([get(id(item)) or decode(item) for item in tags])  # (a tag met before: looked up)
-                found = build(*value[1:11], tags, value[12], fix, *value[14:])
+                tags, fix = value[_ENCODED_TAGS], value[_ENCODED_FIX]
+                fix = fix if fix is None else get(id(fix)) or self._place(fix)
+                decode_tag = self._tag
+                tags = tuple([get(id(item)) or decode_tag(item) for item in tags])  # (a tag met before: looked up)
+                before, between, after = value[_ENCODED_BEFORE_TAGS], value[_ENCODED_BETWEEN], value[_ENCODED_AFTER_FIX]
+                found = build(*before, tags, *between, fix, *after)
             elif _plain(value[1:]):  # (a directory's parse, most often) its fields as marshal made them
                 found = build(*value[1:])
             else:  # (an empty tuple, as most of a resource's are, is given back as it is: no call)
@@ -259,6 +296,39 @@ class _Decoder:
         if kind in _LEAVES:
             return value
         raise ValueError("entry does not match the model")
+
+    def _tag(self, value: Any) -> Any:
+        """What a resource's tags hold (not met yet): a tag as the encoder writes it is checked at once and made
+        here, its places each by ``_place``; anything else is decoded as any value (and refused there)."""
+        made, key = self._made, id(value)
+        if type(value) is tuple and len(value) == 5 and value[0] == _TAG and _tagged(value) and made.get(key) is None:
+            made[key] = _DECODING  # (met again inside itself: refused by ``decode``)
+            get, place = made.get, self._place
+            places = tuple([get(id(item)) or place(item) for item in value[3]])
+            found = made[key] = (_NEW.get(TagValue) or _new(TagValue))(value[1], value[2], places, value[4])
+            return found
+        return self.decode(value)
+
+    def _place(self, value: Any) -> Any:
+        """What a tag's provenance or a resource's place to fix holds (not met yet): a place as the encoder writes
+        it - text and numbers, its kind by its value - is checked at once and made here; anything else is decoded
+        as any value (and refused there)."""
+        if type(value) is tuple and len(value) == 7 and value[0] == _PLACE:
+            fields = value[1:]
+            kind = _KINDS.get(value[4])
+            if kind is not None and _LEAVES.issuperset(map(type, fields)) and self._made.get(id(value)) is None:
+                file, line, what, _, name, subject = fields
+                found = self._made[id(value)] = (_NEW.get(Place) or _new(Place))(file, line, what, kind, name, subject)
+                return found
+        return self.decode(value)
+
+
+_NEW: dict[type, Callable[..., Any]] = {}  # a tag's and a place's builder, once one is decoded (start-up)
+
+
+def _new(cls: type[Any]) -> Callable[..., Any]:
+    found = _NEW[cls] = builder(cls)
+    return found
 
 
 def _decoder(tag: bytes) -> tuple[int, Callable[..., Any] | None, bool]:
@@ -311,7 +381,7 @@ def _tagged(value: tuple[Any, ...]) -> bool:
 
 def _plain_resource(value: tuple[Any, ...]) -> bool:
     """Whether a resource's data is as the encoder writes it: a tuple of tags, its other fields plain data."""
-    tags = value[11]
+    tags = value[_ENCODED_TAGS]
     if type(tags) is not tuple or (tags and type(tags[0]) is bytes):
         return False
     return _plain_fields(value[1:])
@@ -320,15 +390,17 @@ def _plain_resource(value: tuple[Any, ...]) -> bool:
 def _plain_fields(fields: tuple[Any, ...]) -> bool:
     """Whether a resource's fields but its tags and place to fix are plain data (``_plain``). As most are (text and
     numbers; tuples of text, of pairs, of mappings), they are looked at together, in C."""
-    opaque, references, instances, links, attributes = fields[11], fields[13], fields[15], fields[16], fields[17]
+    opaque, references, instances = fields[_OPAQUE_AT], fields[_REFERENCES_AT], fields[_INSTANCES_AT]
+    links, attributes, container = fields[_LINKS_AT], fields[_ATTRIBUTES_AT], fields[_CONTAINER_AT]
+    leaves = fields[_BEFORE_TAGS]  # (all leaves: see _LEAF_FIELDS)
     if (
         type(links) is tuple
         and _TUPLES.issuperset(map(type, (opaque, references, instances, attributes, *links)))
-        and _LEAVES.issuperset(map(type, chain(fields[:10], opaque, references, (fields[14],), instances, *links)))
+        and _LEAVES.issuperset(map(type, chain(leaves, opaque, references, (container,), instances, *links)))
         and all(map(_plain, attributes))
     ):
         return True
-    return _plain(fields[:10]) and _plain(opaque) and _plain(fields[13:])
+    return _plain(_plain_fields_all(fields))
 
 
 def _other(value: tuple[Any, ...]) -> Any:

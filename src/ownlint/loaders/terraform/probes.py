@@ -14,14 +14,17 @@ import hashlib
 import importlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from ownlint.loaders import identity as file_identity
 from ownlint.loaders.files import known_real, listing_of, status_read
 from ownlint.loaders.files import resolved as resolved_path
+from ownlint.loaders.identity import FORMAT as _IDENTITY_FORMAT
+from ownlint.loaders.identity import fields as _identity_fields
 from ownlint.model import LoadProblem
 from ownlint.records import record
 
@@ -37,31 +40,44 @@ class ProbeContext:
     max_bytes: int
     memo: dict[Fact, str] = field(default_factory=dict, compare=False, hash=False)  # one look per run
     started: int = field(default_factory=time.time_ns, compare=False, hash=False)  # before any file was read
+    # path -> ``identity`` of a file this run read ("": not settled): its first status, taken before the read,
+    # is the run's (``files.status_read``); each text of a root's modules is in several entries
+    identities: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
-    def unchanged(self, probe: str, path: str, value: str, identity: str | None = None) -> bool:
-        """Whether the probe's value now is ``value``; for a text whose ``identity`` (recorded with ``value``)
-        is the file's now, without reading it: its text is the one the value was made of."""
-        fact = (probe, path)
-        known = self.memo.get(fact)
-        if known is not None:  # looked at already this run (most inputs: roots share their modules)
-            return known == value
-        if identity is not None:
-            try:
-                now = file_identity.identity(os.stat(path))
-            except (OSError, ValueError):
-                now = None
-            if now == identity:
-                self.memo[fact] = value
-                return True
-        return self.value(probe, path) == value
+    def all_unchanged(self, inputs: Iterable[tuple[str, ...]]) -> bool:
+        """Whether every input's probe value now is the one recorded: ``(probe, path, value)``, or ``(probe, path,
+        value, identity)`` for a text, taken as unchanged without reading it while ``identity`` is its file's now
+        (its text is the one the value was made of). An entry's inputs in one call; each fact looked at once a run
+        (most: roots share their modules)."""
+        memo = self.memo
+        for item in inputs:
+            fact: Any = item[:2]  # (probe, path)
+            known = memo.get(fact)
+            if known is None:
+                if len(item) == 4:
+                    try:  # ``file_identity.identity``, inline (thousands a warm run)
+                        now = _IDENTITY_FORMAT % _identity_fields(os.stat(item[1]))
+                    except (OSError, ValueError):
+                        now = None
+                    if now == item[3]:
+                        known = memo[fact] = item[2]
+                if known is None:
+                    known = self.value(*fact)
+            if known != item[2]:
+                return False
+        return True
 
     def identity(self, path: str) -> str | None:
         """The identity of the file ``path`` when this run read it, if it had settled by then (see
         ``loaders.identity``): recorded with its text's digest, that text is not read again while it holds."""
-        info = status_read(path)
-        if info is None or not file_identity.settled(info, self.started):
-            return None
-        return file_identity.identity(info)
+        found = self.identities.get(path)
+        if found is None:  # not asked yet, or the file was not read yet (it may be later)
+            info = status_read(path)
+            if info is None:
+                return None
+            settled = file_identity.settled(info, self.started)
+            found = self.identities[path] = file_identity.identity(info) if settled else ""
+        return found or None
 
     def value(self, probe: str, path: str) -> str | None:
         """The probe's value now (None: a probe this version does not know: the entry is not used)."""

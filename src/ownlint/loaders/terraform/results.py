@@ -35,6 +35,7 @@ import marshal
 import os
 import sys
 from collections.abc import Callable, Container
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,7 @@ FORMAT = 9  # bump when an entry's shape or what a probe means changes
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a root this large is evaluated each time rather than stored
 # a backend's packages: (module, distribution)
-_TEXT = frozenset({str})
+_TEXT, _TUPLE, _LENGTHS = frozenset({str}), frozenset({tuple}), frozenset({3, 4})
 _PACKAGES = {
     "tree-sitter": (("tree_sitter", "tree_sitter"), ("tree_sitter_hcl", "tree_sitter_hcl")),
     "hcl2": (("hcl2", "python_hcl2"), ("lark", "lark")),
@@ -127,9 +128,11 @@ def read_entry(data: bytes, secret: bytes) -> tuple[str, list[tuple[str, ...]], 
     key, inputs, payload = found
     if type(key) is not str or type(inputs) is not list or type(payload) is not tuple:
         return None
-    for item in inputs:  # [probe, path, value] or, a text's, [probe, path, value, identity]: text only
-        if type(item) is not tuple or not 3 <= len(item) <= 4 or not _TEXT.issuperset(map(type, item)):
-            return None
+    # each (probe, path, value) or, a text's, (probe, path, value, identity): text only (each check over all, in C)
+    if not _TUPLE.issuperset(map(type, inputs)) or not _LENGTHS.issuperset(map(len, inputs)):
+        return None
+    if not _TEXT.issuperset(map(type, chain.from_iterable(inputs))):
+        return None
     return key, inputs, payload
 
 
@@ -265,23 +268,23 @@ class ResultCache:
         touched since) is written again with the identities of those that have settled: later runs do not read
         them. (A fresh checkout or copy checked at once would otherwise be read whole by every warm run.)"""
         key, inputs, payload = entry
-        settled = [self._identified(item) if item[0] == "text" else item for item in inputs]
+        identity = self.context.identity  # None unless this run read the file
+        # a text's input with the identity of its file as this run read it (its text found unchanged), if it had
+        # settled: none before, or another (a file touched or checked out again, its text the same)
+        settled = [
+            item
+            if item[0] != "text" or (found := identity(item[1])) is None or item[3:] == (found,)
+            else (*item[:3], found)
+            for item in inputs
+        ]
         if settled != inputs:
             self.packs.put(pack, shared, key, str(directory), entry_bytes(key, settled, payload, self.secret))
 
-    def _identified(self, item: tuple[str, ...]) -> tuple[str, ...]:
-        """A text's input with the identity of its file as this run read it (its text found unchanged), if it had
-        settled: none before, or another (a file touched or checked out again, its text the same)."""
-        found = self.context.identity(item[1])  # None unless this run read the file
-        return item if found is None or item[3:] == (found,) else (*item[:3], found)
-
     def _checked(self, kind: str, entry: tuple[str, list[tuple[str, ...]], Any], known: Container[Path] = ()) -> Any:
-        unchanged = self.context.unchanged
         inputs = entry[1]
         try:
-            for item in inputs:
-                if not unchanged(*item):
-                    return None
+            if not self.context.all_unchanged(inputs):
+                return None
             result = _decoded(kind, entry[2], known, self._path)
         except (ValueError, LookupError, TypeError, RecursionError):
             return None
