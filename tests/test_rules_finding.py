@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.test_warm_facts import _config
 
 from ownlint.model import Fact, Finding, Place, PlaceKind, Resource, Severity, State, TagValue, fingerprint
 from ownlint.ownership import _absent, _of_tag
 from ownlint.pipeline.findings import _reported, apply_severities, finding_order, merge_instances
 from ownlint.pipeline.scope import Located, Scope
-from ownlint.rules.base import finding
+from ownlint.rules.base import finding, fix_hint, quoted_provenance
 
 PLACE = Place("main.tf", 3, "tags of aws_s3_bucket.b", PlaceKind.ATTRIBUTE, "tags", "aws_s3_bucket.b")
 
@@ -50,6 +52,32 @@ def test_a_finding_holds_each_field_as_its_keywords_do() -> None:
             )
             assert type(made) is Finding
             assert (made.path, made.nodes, made.path_places, made.related) == ((), (), (), ())
+
+
+def test_a_findings_fingerprint_is_the_models_for_every_source_and_stack() -> None:
+    """``finding`` writes the text ``model.fingerprint`` joins itself: the same hash, in the root module, a stack, with
+    text that is not ASCII, and for a source the model hashes without its stack."""
+    for source in ("terraform", "kubernetes"):
+        for stack in (".", "", "infra/eks", "é/ü"):
+            for address in ("aws_s3_bucket.b", 'module.m.aws_s3_bucket.b["ключ"]', "Deployment/ns/app"):
+                resource = Resource(address, "t", "b", source, "f.tf", 1, 2, stack=stack)  # type: ignore[arg-type]
+                made = finding("OWN004", "operator-not-allowed", Severity.ERROR, resource, "m")
+                assert made.fingerprint == fingerprint("OWN004", resource, resource.file)
+
+
+def test_a_fix_hint_and_provenance_write_places_as_str_does() -> None:
+    defaults = Place("providers.tf", 2, "default_tags of provider aws", PlaceKind.PROVIDER_DEFAULTS)
+    for place in (None, PLACE, defaults):
+        resource = replace(_resource(), fix_place=place)
+        expected = "add owner to the resource's tags" if place is None else f"add owner to {place}"
+        assert fix_hint(resource, "owner") == expected + (" or to the resource's own tags" if place is defaults else "")
+    for instances, namespace in (((), None), (("x/kustomization.yaml", "y/app.yaml"), "ns")):
+        resource = replace(_resource("kubernetes", instances), fix_place=PLACE, namespace=namespace)
+        also = " or to the labels of x/kustomization.yaml" if instances else ""
+        also += " or to Namespace/ns" if namespace else ""
+        assert fix_hint(resource, "team") == f"add team to metadata.labels (main.tf:3){also}"
+    assert quoted_provenance((PLACE, defaults)) == f"{PLACE} <- {defaults}"
+    assert quoted_provenance(()) == ""
 
 
 def test_a_fact_holds_each_field_as_its_keywords_do() -> None:
