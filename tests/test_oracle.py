@@ -143,7 +143,9 @@ def _holds_unknown(value: Any) -> bool:
 # --- generated expressions --------------------------------------------------------------------
 
 _TEXT = st.text(alphabet=string.ascii_letters + string.digits + "-_ ,", max_size=8)
-_KEY = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=5)
+# not `for`: `{for = ""}` opens a for expression (Terraform: "For expression requires variable name after 'for'";
+# tree-sitter refuses it too, python-hcl2 reads an object), so the backends rightly disagree on it
+_KEY = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=5).filter(lambda key: key != "for")
 
 
 def _quoted(text: str) -> str:
