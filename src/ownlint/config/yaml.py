@@ -124,7 +124,8 @@ class _Composer:
                 raise located_error(self.file, line, (*path, name), f"duplicate key (first on line {seen[name]})")
             seen[name] = line
             pairs.append((key, self.node((*path, name), depth + 1)))
-            self.lines[(*path, name)] = line
+            at = (*path, name)  # bound first: mypy reads a starred subscript as 3.11 syntax
+            self.lines[at] = line
         end = self.loader.get_event().end_mark
         return MappingNode("tag:yaml.org,2002:map", pairs, event.start_mark, end, flow_style=event.flow_style)
 

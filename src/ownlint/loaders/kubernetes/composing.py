@@ -87,7 +87,8 @@ def _key_lines(node: yaml.Node) -> dict[tuple[str, ...], int]:
             mapping = _child(meta, section)
             if isinstance(mapping, yaml.MappingNode):
                 for key, _ in mapping.value:
-                    lines[(*prefix, section[0], str(key.value))] = key.start_mark.line + 1
+                    at = (*prefix, section[0], str(key.value))  # bound first: mypy reads a starred subscript as 3.11
+                    lines[at] = key.start_mark.line + 1
     return lines
 
 

@@ -177,7 +177,8 @@ def _note(obj: Obj, path: list[str], value: Any, kind: Any, place: Place) -> Non
                 obj.origins.pop((*prefix, section, keys[0]), None)
         for key in keys_set:
             what = f"{section[:-1]} {key} from {place.what}"
-            obj.origins[(*prefix, section, key)] = Place(place.file, place.line, what, PlaceKind.KUSTOMIZATION, key)
+            at = (*prefix, section, key)  # bound first: mypy reads a starred subscript as 3.11 syntax
+            obj.origins[at] = Place(place.file, place.line, what, PlaceKind.KUSTOMIZATION, key)
 
 
 def _pointer(text: str) -> list[str]:

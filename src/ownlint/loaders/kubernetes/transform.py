@@ -125,7 +125,8 @@ def set_keys(
             for key, value in pairs.items():
                 entries[key] = value
                 what = f"{origin}{section[:-1]} {key} from {field_name}"
-                obj.origins[(*prefix, section, key)] = Place(place.file, place.line, what, PlaceKind.KUSTOMIZATION, key)
+                at = (*prefix, section, key)  # bound first: mypy reads a starred subscript as 3.11 syntax
+                obj.origins[at] = Place(place.file, place.line, what, PlaceKind.KUSTOMIZATION, key)
         if selectors:
             _select(obj, pairs)
 
@@ -144,7 +145,8 @@ def follow_templates(objs: list[Obj]) -> None:
                     template[key] = labels[key]
                     origin = obj.origins.get(("metadata", "labels", key))
                     if origin is not None:
-                        obj.origins[(*prefix, "labels", key)] = replace(origin, what=f"pod template {origin.what}")
+                        at = (*prefix, "labels", key)
+                        obj.origins[at] = replace(origin, what=f"pod template {origin.what}")
 
 
 def _select(obj: Obj, pairs: dict[str, str]) -> None:
