@@ -62,6 +62,27 @@ def test_entries_are_keyed_by_content_and_backend(tmp_path: Path) -> None:
     assert first.key("a = 1\n") != second.key("a = 1\n")
 
 
+def test_an_entry_made_by_other_code_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser fix under the same version string (a checkout, an editable install, a release that forgot to bump
+    FORMAT: a template in a block label became a syntax error, while warm runs kept reading it as '') must not
+    replay what the older code parsed: the entries are keyed by the code's digest, as the result cache's are."""
+    from ownlint.loaders.terraform import cache as parse_cache
+
+    text = 'resource "aws_sqs_queue" "q" {}\n'
+    monkeypatch.setattr(parse_cache, "code_digest", lambda: "older")
+    cache = ParseCache(tmp_path, "tree-sitter")
+    cache.put(text, ts_parse(text))
+    assert cache.get(text, "main.tf") is not None
+    monkeypatch.setattr(parse_cache, "code_digest", lambda: "newer")
+    assert cache.get(text, "main.tf") is None
+
+
+def ts_parse(text: str) -> m.HclFile:
+    from ownlint.loaders.terraform import ts_backend
+
+    return ts_backend.parse(text, "main.tf")
+
+
 @pytest.mark.parametrize(
     "damage",
     ["{not json", json.dumps({"t": "Popen", "f": ["rm -rf /"]}), json.dumps({"t": "HclFile", "f": [1]}), ""],

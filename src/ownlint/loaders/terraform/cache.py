@@ -1,11 +1,12 @@
-"""A parse cache: the model of each ``.tf`` file, keyed by its content, the backend and ownlint's version.
+"""A parse cache: the model of each ``.tf`` file, keyed by its content, the backend, ownlint's version and code.
 
 Whoever can write the directory decides what a file parses to, so nothing in it is taken on trust: the
 directory checks and the entry I/O are ``store``'s (only this user's directories, 0700; entries read only as
 regular files, never through a link); an entry records the digest of the exact text it was built from, the
-backend, ownlint's version and the format, and is used only when all four match the file just read; entries
-are JSON (never pickle: decoding builds only the model's own classes). An entry that does not decode or
-match is ignored and rewritten. The cache is pruned to ``MAX_BYTES``, oldest entries first. It is invisible
+backend, ownlint's version and code (``store.code_digest``: a parser fix under the same version never replays
+the older parse) and the format, and is used only when all five match the file just read; entries are JSON
+(never pickle: decoding builds only the model's own classes). An entry that does not decode or match is ignored
+and rewritten. The cache is pruned to ``MAX_BYTES``, oldest entries first. It is invisible
 in the output: a cold, warm or refused cache gives the same findings.
 """
 
@@ -19,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ownlint import __version__
-from ownlint.loaders.terraform.store import EntryStore, unsafe_directory, usable_directory
+from ownlint.loaders.terraform.store import EntryStore, code_digest, unsafe_directory, usable_directory
 
 if TYPE_CHECKING:  # the HCL model is imported when a model is read or written: a manifest's entry needs none
     from ownlint.loaders.terraform import expr as m
 
-FORMAT = 3  # bump when the model's shape or an entry's header changes
+FORMAT = 4  # bump when the model's shape or an entry's header changes (4: the code's digest in the header)
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # larger is not an entry this code wrote for a file it would read
 __all__ = ["ParseCache", "decode", "encode", "open_cache", "unsafe_directory"]
@@ -54,16 +55,22 @@ class ParseCache:
         self.store.written = count
 
     def key(self, text: str) -> str:
-        """The entry's name for ``text``: a digest of the text's digest, the backend, version and format."""
+        """The entry's name for ``text``: a digest of the text's digest, the backend, version, code and format."""
         return self._names(text)[1]
 
     def _names(self, text: str) -> tuple[str, str]:
         source = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
-        material = f"{FORMAT}\x1f{__version__}\x1f{self.backend}\x1f{source}"
+        material = f"{FORMAT}\x1f{__version__}\x1f{code_digest()}\x1f{self.backend}\x1f{source}"
         return source, hashlib.sha256(material.encode()).hexdigest()
 
     def _header(self, source: str) -> dict[str, Any]:
-        return {"format": FORMAT, "ownlint": __version__, "backend": self.backend, "source": source}
+        return {
+            "format": FORMAT,
+            "ownlint": __version__,
+            "code": code_digest(),
+            "backend": self.backend,
+            "source": source,
+        }
 
     def get(self, text: str, path: str) -> m.HclFile | None:
         """The model built from exactly ``text``, or None (missing, foreign, corrupt: parsed again)."""
@@ -82,7 +89,7 @@ class ParseCache:
         return entry.get("data") if entry is not None else None
 
     def _entry(self, text: str) -> dict[str, Any] | None:
-        """The entry for ``text`` when it records this text's digest, backend, version and format."""
+        """The entry for ``text`` when it records this text's digest, backend, version, code and format."""
         source, key = self._names(text)
         data = self.store.read(key)
         try:
@@ -91,7 +98,7 @@ class ParseCache:
             return None
         header = self._header(source)
         if not isinstance(entry, dict) or any(entry.get(name) != value for name, value in header.items()):
-            return None  # built from other text, by another backend or version: not this file's model
+            return None  # built from other text, by another backend, version or code: not this file's model
         return entry
 
     def put(self, text: str, model: m.HclFile) -> None:
