@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import marshal
 
+import pytest
+
 from ownlint.loaders.terraform import codec
 from ownlint.loaders.terraform.loaded import LoadedTree
 from ownlint.model import Place, PlaceKind, Resource, TagValue
@@ -83,3 +85,14 @@ def test_a_plain_field_that_is_not_plain_is_refused_at_each_position() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{name}: bytes out of place were decoded")
+
+
+def test_a_provenance_place_of_an_unhashable_kind_is_refused_as_any_bad_entry() -> None:
+    """``codec.loads`` refuses with ``ValueError`` (the place fast path looked the kind up before any type check:
+    a list there raised ``TypeError``)."""
+    tag = TagValue("owner", "a", provenance=(Place("f", 1, "w", PlaceKind.RESOURCE, "n", "s"),))
+    raw = marshal.loads(codec.dumps(tag))
+    place = raw[3][0]
+    forged = marshal.dumps((*raw[:3], ((*place[:4], [1], *place[5:]),), *raw[4:]))
+    with pytest.raises(ValueError):
+        codec.loads(forged)

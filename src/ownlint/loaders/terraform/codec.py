@@ -315,7 +315,7 @@ class _Decoder:
         as any value (and refused there)."""
         if type(value) is tuple and len(value) == 7 and value[0] == _PLACE:
             fields = value[1:]
-            kind = _KINDS.get(value[4])
+            kind = _KINDS.get(value[4]) if type(value[4]) is str else None  # a list: refused by decode (no TypeError)
             if kind is not None and _LEAVES.issuperset(map(type, fields)) and self._made.get(id(value)) is None:
                 file, line, what, _, name, subject = fields
                 found = self._made[id(value)] = (_NEW.get(Place) or _new(Place))(file, line, what, kind, name, subject)
