@@ -245,3 +245,41 @@ def test_the_facts_a_rule_asks_of_one_resource_scan_its_tags_once() -> None:
     other = Resource("ConfigMap/default/d", "k8s:ConfigMap", "d", "kubernetes", "a.yaml", 1, 9, tags=tags[:2])
     assert facts(other, OWNER) == fact(config, other, OWNER)  # another resource: its own tags
     assert facts(other, OWNER).value == "b"
+
+
+NOT_KUBERNETES = "groups:\n  - name: platform\n    members: [a, b]\n"  # a YAML file of some other tool
+
+
+def test_a_warm_run_reads_no_yaml_file_that_is_not_kubernetes_whose_identity_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_racy_window: None
+) -> None:
+    """cloud-foundation-fabric holds 1,391 such files: each warm run read every one again (and forked a pool to),
+    since nothing was recorded for a file without ``apiVersion`` and ``kind``; its entry now says it has none."""
+    repo = write_tree(tmp_path / "repo", {"ns.yaml": NAMESPACE, "groups.yaml": NOT_KUBERNETES})
+    cache = tmp_path / "cache"
+    expected = check(repo, "--no-cache")
+    assert check(repo, "--cache-dir", str(cache)) == expected
+    read = counted_reads(monkeypatch)
+    assert check(repo, "--cache-dir", str(cache)) == expected
+    assert read == []
+    (repo / "groups.yaml").write_text(UNOWNED)  # now a manifest: read, and its object checked
+    changed = check(repo, "--no-cache")
+    assert MISSING_OWNER in changed[1]
+    read.clear()
+    assert check(repo, "--cache-dir", str(cache)) == changed
+    assert read == ["groups.yaml"]
+
+
+def test_a_yaml_file_that_is_not_kubernetes_is_taken_by_its_identity_once_settled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = write_tree(tmp_path / "repo", {"ns.yaml": NAMESPACE, "groups.yaml": NOT_KUBERNETES})
+    cache = tmp_path / "cache"
+    expected = check(repo, "--cache-dir", str(cache))  # written just now: no identity recorded
+    read = counted_reads(monkeypatch)
+    monkeypatch.setattr(identity, "RACY_NS", 0)  # settled since
+    assert check(repo, "--cache-dir", str(cache)) == expected
+    assert sorted(read) == ["groups.yaml", "ns.yaml"]
+    read.clear()
+    assert check(repo, "--cache-dir", str(cache)) == expected
+    assert read == []

@@ -34,10 +34,15 @@ def collect(
     if isinstance(text, LoadProblem):
         problems.append(text)
         return
-    if "apiVersion" not in text or "kind" not in text:
+    if not looks_like_kubernetes(text):
         return  # not Kubernetes: skipped silently, without building any objects
     use = parse if parse is not None and not shown.endswith(".json") else documents_of  # JSON: quick anyway
     collected(use(text, shown), out, problems)
+
+
+def looks_like_kubernetes(text: str) -> bool:
+    """Whether a file's text may hold a Kubernetes object (one without ``apiVersion`` and ``kind`` holds none)."""
+    return "apiVersion" in text and "kind" in text
 
 
 def collected(parsed: Parsed, out: list[Manifest], problems: list[LoadProblem]) -> None:
