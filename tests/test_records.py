@@ -184,3 +184,24 @@ def test_what_a_record_cannot_be_is_refused() -> None:
     for cls in (Undocumented, PostInit, OwnEq, KeywordOnly):
         with pytest.raises(TypeError):
             made(cls, frozen=True, slots=False)
+
+
+def test_a_replacer_gives_what_dataclasses_replace_gives() -> None:
+    from dataclasses import replace
+
+    from ownlint.model import Place, PlaceKind, Resource, TagValue
+    from ownlint.records import replacer
+
+    place = Place("main.tf", 3, "resource", PlaceKind.RESOURCE, "tags", "aws_s3_bucket.b")
+    tag = TagValue("owner", "team-a", (place,))
+    resource = Resource("aws_s3_bucket.b", "aws_s3_bucket", "b", "terraform", "main.tf", 3, 5, tags=(tag,))
+    lend = replacer(Resource, "tags", "opaque")
+    made = lend(resource, (tag, tag), ("unknown",))
+    assert made == replace(resource, tags=(tag, tag), opaque=("unknown",)) and type(made) is Resource
+    assert resource.tags == (tag,) and resource.opaque == ()  # the original unchanged
+
+    class Marked(Resource):  # a subclass (its layout may differ): left to ``replace``
+        pass
+
+    marked = Marked("aws_s3_bucket.b", "aws_s3_bucket", "b", "terraform", "main.tf", 3, 5)
+    assert type(lend(marked, (tag,), ())) is Marked

@@ -220,3 +220,21 @@ def _builder(cls: type[_T]) -> Callable[..., _T]:
     made: Callable[..., _T] = scope["build"]
     made.__qualname__ = f"{cls.__qualname__}.<build>"
     return made
+
+
+def replacer(cls: type[_T], *names: str) -> Callable[..., _T]:
+    """A function giving ``dataclasses.replace(value, **dict(zip(names, new)))`` for ``(value, *new)``: a ``cls``
+    made of its fields by position (``builder``: thousands of records, where ``replace`` looks each field up by
+    name and calls ``__init__``); a subclass's value is left to ``replace``."""
+    every = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    values, at, new = attrgetter(*every), [every.index(name) for name in names], builder(cls)
+
+    def replaced(value: _T, *changed: Any) -> _T:
+        if type(value) is not cls:
+            return dataclasses.replace(value, **dict(zip(names, changed, strict=True)))  # type: ignore[type-var]
+        fields = list(values(value))
+        for index, item in zip(at, changed, strict=True):
+            fields[index] = item
+        return new(*fields)
+
+    return replaced

@@ -5,18 +5,14 @@ objects already took those of the Namespaces the manifests define). An object's 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import fields, replace
-from operator import attrgetter
+from dataclasses import replace
 from typing import Any
 
 from ownlint.model import Place, PlaceKind, Resource, TagValue
-from ownlint.records import builder
+from ownlint.records import replacer
 
 NAMESPACE_TYPES = ("kubernetes_namespace", "kubernetes_namespace_v1")
-_FIELDS = tuple(f.name for f in fields(Resource))
-_VALUES = attrgetter(*_FIELDS)  # every field, in order, in C
-_TAGS, _OPAQUE = _FIELDS.index("tags"), _FIELDS.index("opaque")
-_RESOURCE = builder(Resource)
+_LENT = replacer(Resource, "tags", "opaque")  # ``replace(resource, tags=..., opaque=...)``, by position
 _UNPLACED = frozenset((*NAMESPACE_TYPES, "k8s:Namespace"))  # never given a Namespace's tags
 # what a Namespace lends the objects placed in it under one name: each of its tags (by lowered key) with the place
 # it is inherited through, all of them, their keys, and its opaque reasons (made once, not once per object)
@@ -93,12 +89,7 @@ def _inherit(resource: Resource, namespace: Resource, lent: dict[tuple[int, str]
         inherited = every if keys.isdisjoint(own) else tuple(t for key, t in pairs if key not in own)
     if not inherited and not opaque:
         return resource
-    if type(resource) is not Resource:
-        return replace(resource, tags=resource.tags + inherited, opaque=resource.opaque + opaque)
-    values = list(_VALUES(resource))  # ``replace``, its fields passed by position (thousands of objects)
-    values[_TAGS] = resource.tags + inherited
-    values[_OPAQUE] = resource.opaque + opaque
-    return _RESOURCE(*values)
+    return _LENT(resource, resource.tags + inherited, resource.opaque + opaque)  # (thousands of objects)
 
 
 def _lent(namespace: Resource, name: str) -> Lent:

@@ -8,7 +8,6 @@ scanned directories are found in ``context`` (see ``callers``) and loaded as roo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import fields, replace
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_ro
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
 from ownlint.parallel import MIN_PARALLEL_TERRAFORM_FILES as MIN_PARALLEL_FILES  # tests lower it here
 from ownlint.parallel import counter
-from ownlint.records import builder
+from ownlint.records import replacer
 
 if TYPE_CHECKING:
     from ownlint.loaders.terraform import expr as m
@@ -219,20 +218,8 @@ def fold_instances(resources: Iterable[Resource]) -> list[Resource]:
 
 _TAG_TEXT = attrgetter("key", "value", "reason")
 _VARIANT_TEXT = attrgetter("opaque", "taggable", "file", "line", "namespace")  # with the tags and place to fix
-_RESOURCE_FIELDS = tuple(f.name for f in fields(Resource))
-_RESOURCE_VALUES = attrgetter(*_RESOURCE_FIELDS)  # every field, in order, in C
-_INSTANCES, _ATTRIBUTES = _RESOURCE_FIELDS.index("instances"), _RESOURCE_FIELDS.index("attributes")
-
-
-def _folded(resource: Resource, instances: tuple[str, ...], attributes: tuple[Mapping[str, Any], ...]) -> Resource:
-    """``replace(resource, instances=..., attributes=...)``, its fields passed by position (thousands of records;
-    ``replace`` looks each field up by name); a subclass is left to ``replace``."""
-    if type(resource) is not Resource:
-        return replace(resource, instances=instances, attributes=attributes)
-    values = list(_RESOURCE_VALUES(resource))
-    values[_INSTANCES] = instances
-    values[_ATTRIBUTES] = attributes
-    return builder(Resource)(*values)  # (each field one store: ``__init__`` calls each slot's descriptor)
+# ``replace(resource, instances=..., attributes=...)``, its fields passed by position (thousands of records)
+_folded = replacer(Resource, "instances", "attributes")
 
 
 def _distinct_attributes(members: list[Resource]) -> tuple[Mapping[str, Any], ...]:
