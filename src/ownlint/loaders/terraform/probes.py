@@ -23,8 +23,6 @@ from typing import Any
 from ownlint.loaders import identity as file_identity
 from ownlint.loaders.files import known_real, listing_of, status_read
 from ownlint.loaders.files import resolved as resolved_path
-from ownlint.loaders.identity import FORMAT as _IDENTITY_FORMAT
-from ownlint.loaders.identity import fields as _identity_fields
 from ownlint.model import LoadProblem
 from ownlint.records import record
 
@@ -55,8 +53,8 @@ class ProbeContext:
             known = memo.get(fact)
             if known is None:
                 if len(item) == 4:
-                    try:  # ``file_identity.identity``, inline (thousands a warm run)
-                        now = _IDENTITY_FORMAT % _identity_fields(os.stat(item[1]))
+                    try:
+                        now = file_identity.identity(os.stat(item[1]))
                     except (OSError, ValueError):
                         now = None
                     if now == item[3]:
