@@ -22,10 +22,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    import multiprocessing.connection
     import multiprocessing.context
+    import multiprocessing.process
     from concurrent.futures import Executor
 
     from ownlint.model import Progress
@@ -266,6 +268,68 @@ def _alone(work: Callable[[Task], Result], item: Task, died: Callable[[Task], Re
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+class Beside(Generic[Result]):
+    """One piece of a run's work done in a forked process of its own while this one hands other work to its
+    workers (``start``, when they start), its result taken later (``result``). Only what succeeds comes
+    back: a failure, a crash or a platform without fork gives None, and the caller does the work itself, so
+    an error is raised (with its traceback) as a run without it raises it. Stopped with the workers
+    (``stop_workers`` ends every child)."""
+
+    def __init__(self, work: Callable[[], Result]) -> None:
+        self.work = work
+        self.connection: multiprocessing.connection.Connection | None = None
+        self.process: multiprocessing.process.BaseProcess | None = None
+
+    def start(self) -> None:
+        """Fork the process (once; never where a fork is not the platform's way, nor in a daemonic worker,
+        which may not have children)."""
+        import multiprocessing
+
+        if self.process is not None or not sys.platform.startswith("linux"):
+            return
+        if multiprocessing.current_process().daemon:
+            return
+        context = multiprocessing.get_context("fork")
+        try:
+            with signals_held():  # forked here: it takes no signal before ignore_interrupts ran
+                parent, child = context.Pipe(duplex=False)
+                process = context.Process(target=_beside, args=(child, self.work), daemon=True)
+                process.start()
+        except OSError:
+            return  # a sandbox, a limit: the caller does the work itself
+        child.close()
+        self.connection, self.process = parent, process
+
+    def result(self) -> Result | None:
+        """What the work gave in its process; None when it was not started, failed or died."""
+        if self.connection is None or self.process is None:
+            return None
+        try:
+            received: tuple[Result] | None = self.connection.recv()
+        except (EOFError, OSError):  # it died, or failed and sent nothing
+            received = None
+        self.stop()
+        return None if received is None else received[0]
+
+    def stop(self) -> None:
+        """End the process now, if it still runs, and wait for it."""
+        if self.connection is not None:
+            self.connection.close()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+        self.connection = self.process = None
+
+
+def _beside(connection: multiprocessing.connection.Connection, work: Callable[[], Any]) -> None:
+    """``Beside``'s process: the result sent when the work succeeded, nothing when it failed."""
+    ignore_interrupts()
+    with contextlib.suppress(Exception):
+        connection.send((work(),))
+    connection.close()
 
 
 _HELD = ("SIGINT", "SIGTERM")

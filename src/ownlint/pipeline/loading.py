@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from ownlint.inputs import STDIN, Inputs
 from ownlint.loaders.discovery import Discovered, discover
 from ownlint.loaders.files import one_run, parent_of, real_parents, relative, resolved
 from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resource, Suppression
+from ownlint.parallel import MIN_PARALLEL_FILES, Beside
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
 from ownlint.pipeline.scope import Located, Scope
@@ -79,9 +80,17 @@ def _load(inputs: Inputs, config: Config | None) -> Loaded:
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
     config = config or choose_config(inputs, file_paths, found.root)
     store = _store(inputs, found)
-    terraform = _terraform(inputs, found, store)
     stdin = stdin_text if STDIN in paths else None
-    kubernetes, kubernetes_files, chart_problems = _kubernetes(inputs, config, found, stdin)
+    beside = _manifests_beside(inputs, config, found, stdin)
+    try:
+        terraform = _terraform(inputs, found, store, beside.start if beside is not None else None)
+        read_beside = beside.result() if beside is not None else None
+    finally:
+        if beside is not None:
+            beside.stop()
+    if read_beside is not None and inputs.progress is not None:
+        inputs.progress("reading manifests", len(found.manifests), len(found.manifests))
+    kubernetes, kubernetes_files, chart_problems = read_beside or _kubernetes(inputs, config, found, stdin)
     if store is not None:
         store.save()
     result = LoadResult(
@@ -117,9 +126,25 @@ def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
     return store
 
 
-def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) -> LoadResult:
+_Read = tuple[LoadResult, tuple[str, ...], tuple[LoadProblem, ...]]  # what ``_kubernetes`` gives
+
+
+def _manifests_beside(inputs: Inputs, config: Config, found: Discovered, stdin: str | None) -> Beside[_Read] | None:
+    """The manifests, read in a process of their own (``--jobs 1`` there) once Terraform's workers start: a
+    cold run of a big repository then reads them while its root modules are evaluated, not after (est-d
+    cold: 1.06 -> 0.94 s on 2 CPUs). Not for a few manifests, nor beside Helm charts (rendered here)."""
+    if inputs.jobs <= 1 or len(found.manifests) < MIN_PARALLEL_FILES or found.helm_templates:
+        return None
+    alone = replace(inputs, jobs=1, progress=None)  # no bar drawn from two processes
+    return Beside(lambda: _kubernetes(alone, config, found, stdin))
+
+
+def _terraform(
+    inputs: Inputs, found: Discovered, store: OutlineStore | None, beside: Callable[[], None] | None = None
+) -> LoadResult:
     """The Terraform of the run and the terragrunt units on its path; their loaders are imported only when
-    there is something for them to read (a pre-commit run of manifests never imports the HCL parser)."""
+    there is something for them to read (a pre-commit run of manifests never imports the HCL parser).
+    ``beside``: called if Terraform's workers start."""
     directory_of = _directories(found.terraform)  # resolved once: thousands of files
     modules = frozenset(directory_of)  # a named module file: units may use it
     grunt: tuple[LoadResult, tuple[str, ...]] = (LoadResult(), ())
@@ -146,6 +171,7 @@ def _terraform(inputs: Inputs, found: Discovered, store: OutlineStore | None) ->
             found.terraform_context,
             inputs.progress,
             store,
+            beside,
         )
     return _with_units(terraform, *grunt, found)
 

@@ -42,14 +42,16 @@ def load_terraform(
     context: Iterable[str] | None = None,
     progress: Progress | None = None,
     outlines: OutlineStore | None = None,
+    beside: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Load every module directory that holds one of ``files``, following module calls from the roots;
     a ``--plan`` (never a plan found in the tree) replaces the resources of its root module that it has.
     ``context``: the repository's other Terraform files, where the callers of a scanned module are found
     (None: the whole repository is scanned); ``outlines``: what earlier runs learnt of those files.
-    With ``jobs`` > 1 the files are parsed in that many processes (when there are many)."""
+    With ``jobs`` > 1 the files are parsed in that many processes (when there are many); ``beside`` is
+    called if they start."""
     with uncollected():
-        return _load(root, files, inputs or TerraformInputs(), jobs, max_bytes, context, progress, outlines)
+        return _load(root, files, inputs or TerraformInputs(), jobs, max_bytes, context, progress, outlines, beside)
 
 
 def _load(
@@ -61,6 +63,7 @@ def _load(
     context: Iterable[str] | None,
     progress: Progress | None,
     outlines: OutlineStore | None,
+    beside: Callable[[], None] | None = None,
 ) -> LoadResult:
     directories = sorted(parents(files))
     plan_paths = [Path(p) for p in inputs.plans]
@@ -87,7 +90,9 @@ def _load(
         from ownlint.loaders.terraform.workers import Worth, roots_in_processes  # the pool machinery, when used
 
         worth = Worth(sizes, MIN_PARALLEL_FILES)  # workers fork only for as many files' work as this
-        trees, stacks = roots_in_processes(loader, scanned, overrides, inputs, jobs, worth, context, read, progress)
+        trees, stacks = roots_in_processes(
+            loader, scanned, overrides, inputs, jobs, worth, context, read, progress, beside
+        )
     else:
         trees, stacks = _roots_here(loader, scanned, overrides, outline_for(inputs.parser), context, read, progress)
     loaded = [r for tree in trees for r in tree.resources]

@@ -18,6 +18,7 @@ from ownlint.parallel import ignore_interrupts, signals_held, stop_workers
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -48,10 +49,14 @@ class Resident(Generic[Task, Result]):
     """Up to ``jobs`` worker processes for one run, started by the first ``run`` given any work (a warm run
     that replays everything forks none); none when they cannot start: everything runs here."""
 
-    def __init__(self, jobs: int, finish: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, jobs: int, finish: Callable[[], None] | None = None, beside: Callable[[], None] | None = None
+    ) -> None:
         self.jobs = jobs  # the workers planned: tasks are given homes among them before any is started
         self.finish = finish
+        self.beside = beside  # told when the workers start: the run's other work may start beside them
         self.connections: list[Connection | None] = []
+        self.processes: list[BaseProcess] = []
         self.started = False
         self.ran: list[int] = []  # for the last ``run``: the worker each item ran in (-1: this process)
 
@@ -70,23 +75,25 @@ class Resident(Generic[Task, Result]):
                     process.start()
                     child.close()
                     self.connections.append(parent)
+                    self.processes.append(process)
         except OSError:
             pass  # fewer processes than asked (a sandbox, a limit): the others' tasks run in those started
+        if self.beside is not None:
+            self.beside()
 
     def close(self) -> None:
         """Let the workers end (they hold nothing the run needs any more), once each has run ``finish``."""
         if not self.started:
             return
-        import multiprocessing
-
         for connection in self.connections:
             if connection is not None:
                 with contextlib.suppress(OSError):  # it died: nothing to tell it
                     connection.send(None)
                 connection.close()
         self.connections = []
-        for worker in multiprocessing.active_children():
+        for worker in self.processes:  # its own: a process started beside them ends when its result is taken
             worker.join()
+        self.processes = []
 
     def stop(self) -> None:
         """End the workers now (Ctrl-C, SIGTERM, a failure); none started: nothing to stop (nor to mark stopped)."""

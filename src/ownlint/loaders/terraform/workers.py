@@ -66,17 +66,19 @@ def roots_in_processes(
     context: Iterable[str] | None = None,
     read: Callable[[Sequence[Path]], None] | None = None,
     progress: Progress | None = None,
+    beside: Callable[[], None] | None = None,
 ) -> tuple[list[LoadedTree], dict[Path, str]]:
     """``_roots_here`` spread over processes kept for both phases: the workers parse the scanned directories
     (their local module calls give the root modules, found here), then each root is loaded in the worker
     that already parsed what it reaches, where it can. ``loader`` ends up holding what the sequential run's
     loader would: files seen, problems, suppressions. Progress comes back with each chunk the workers
-    finish (``read``: directories parsed; ``progress``: roots loaded)."""
+    finish (``read``: directories parsed; ``progress``: roots loaded). ``beside`` is called when the workers
+    start (none start for a run that replays its roots, or for little work)."""
     cache_dir = str(loader.parse_cache.directory) if loader.parse_cache is not None else None  # checked here
     setup = WorkerSetup(
         str(loader.root), str(loader.repository), inputs.parser, cache_dir, loader.max_bytes, _setup_of(loader.results)
     )
-    workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)), finish=_flush)
+    workers: Resident[Any, Any] = Resident(min(jobs, len(scanned)), finish=_flush, beside=beside)
     try:
         found = _phases(loader, workers, setup, scanned, overrides, inputs, worth, context, read, progress)
         workers.close()  # each worker writes its result entries as it ends
