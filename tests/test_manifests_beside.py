@@ -127,9 +127,10 @@ def _doubled(items: list[int]) -> list[int]:
     return [item * 2 for item in items]
 
 
-def test_workers_ending_wait_for_their_own_processes_only() -> None:
+def test_workers_ending_wait_for_their_own_processes_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """A process beside the workers holds its result until it is taken, after the workers end: their end
     waited for every child process, that one too, and the run hung (its result is larger than a pipe holds)."""
+    monkeypatch.setattr(parallel, "_stopped", [])  # stopping the workers below marks this process: not for others
     beside = parallel.Beside(lambda: b"x" * 1_000_000)
     workers: resident.Resident[int, int] = resident.Resident(2, beside=beside.start)
     items = list(range(20))
