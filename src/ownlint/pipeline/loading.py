@@ -11,6 +11,7 @@ from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ownlint.collector import uncollected
 from ownlint.config import Config, config_at_ref, config_top, find_config, load_config
 from ownlint.errors import OwnlintError
 from ownlint.inputs import STDIN, Inputs
@@ -84,7 +85,8 @@ def _load(inputs: Inputs, config: Config | None) -> Loaded:
     beside = _manifests_beside(inputs, config, found, stdin)
     try:
         terraform = _terraform(inputs, found, store, beside.start if beside is not None else None)
-        read_beside = beside.result() if beside is not None else None
+        with uncollected(freeze=False):  # what it sent is built here: thousands of objects that live to the end
+            read_beside = beside.result() if beside is not None else None
     finally:
         if beside is not None:
             beside.stop()
