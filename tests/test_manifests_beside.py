@@ -6,7 +6,10 @@ process beside fails or dies, this one reads them, so an error is the one a run 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -131,7 +134,7 @@ def test_workers_ending_wait_for_their_own_processes_only(monkeypatch: pytest.Mo
     """A process beside the workers holds its result until it is taken, after the workers end: their end
     waited for every child process, that one too, and the run hung (its result is larger than a pipe holds)."""
     monkeypatch.setattr(parallel, "_stopped", [])  # stopping the workers below marks this process: not for others
-    beside = parallel.Beside(lambda: b"x" * 1_000_000)
+    beside = parallel.Beside(lambda: b"x" * 1_000_000, parallel.stack_depth())
     workers: resident.Resident[int, int] = resident.Resident(2, beside=beside.start)
     items = list(range(20))
     try:
@@ -147,5 +150,49 @@ def test_workers_ending_wait_for_their_own_processes_only(monkeypatch: pytest.Mo
 
 
 def test_nothing_started_beside_gives_no_result() -> None:
-    beside = parallel.Beside(lambda: 1)
+    beside = parallel.Beside(lambda: 1, parallel.stack_depth())
     assert beside.result() is None
+
+
+def _headroom() -> int:
+    return sys.getrecursionlimit() - parallel.stack_depth()
+
+
+def test_work_beside_has_the_recursion_headroom_it_has_here() -> None:
+    """The process beside starts its work some fifteen frames deeper than this one would: JSON nested ~960 deep
+    was a located parse error there and parsed here (cold ``-j 2`` against warm or ``-j 1``: other findings)."""
+    beside = parallel.Beside(_headroom, parallel.stack_depth())
+    beside.start()
+    try:
+        assert beside.result() == _headroom()
+    finally:
+        beside.stop()
+
+
+ORPHAN = """
+import os, sys
+from ownlint import parallel
+beside = parallel.Beside(lambda: b"x" * 4_000_000, parallel.stack_depth())
+beside.start()
+print(beside.process.pid, flush=True)
+os._exit(0)  # as a SIGKILL would end it: no clean-up, its result never taken
+"""
+
+
+def test_a_process_beside_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    """It held the parent's end of its own pipe (inherited at the fork), so a result larger than a pipe blocked it
+    for ever once the parent was gone."""
+    done = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, check=True, timeout=60)
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended (its parent, gone, never reaped it)

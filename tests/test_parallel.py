@@ -247,3 +247,36 @@ def test_a_load_that_fails_leaves_nothing_for_the_next_run_in_the_process(
     shared.write_text(shared.read_text() + "# and again\n")
     again = run_cli(*check)
     assert again.stdout == run_cli("check", str(tmp_path / "repo"), "--format", "json", "--no-cache").stdout
+
+
+KILLED_PARENT = """
+import os
+from ownlint.loaders.terraform import resident
+workers = resident.Resident(2)
+assert workers.run(list, [1, 2, 3, 4]) == [1, 2, 3, 4]
+print(" ".join(str(p.pid) for p in workers.processes), flush=True)
+os._exit(0)  # as a SIGKILL or the OOM killer would end it: the workers are never told to stop
+"""
+
+
+def test_resident_workers_end_when_their_parent_is_killed() -> None:
+    """Each worker held copies of the parent's ends of the pipes, its own among them (the fork copies them):
+    killed outright, the parent left them all waiting in ``recv`` for ever."""
+    import subprocess
+    import time
+
+    done = subprocess.run([sys.executable, "-c", KILLED_PARENT], capture_output=True, text=True, timeout=60, check=True)
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 30
+    while any(map(_running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_running, pids))
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended (its parent, gone, never reaped it)

@@ -1,6 +1,6 @@
 """The one process pool: work spread over processes, for cold runs over many files (``run_chunks``; small
 inputs stay in this process) and for audits of several repositories (``run_each``: one worker crash costs
-only its repository).
+only its repository); and ``Beside``, one piece of work forked next to the workers of another.
 
 Parsing is pure CPU work on independent files, so it splits into chunks, one task each. Worker
 processes are forked where the platform allows (no re-import: a worker starts in milliseconds) and
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import multiprocessing.context
     import multiprocessing.process
     from concurrent.futures import Executor
+    from types import FrameType
 
     from ownlint.model import Progress
 
@@ -275,27 +276,30 @@ class Beside(Generic[Result]):
     workers (``start``, when they start), its result taken later (``result``). Only what succeeds comes
     back: a failure, a crash or a platform without fork gives None, and the caller does the work itself, so
     an error is raised (with its traceback) as a run without it raises it. Stopped with the workers
-    (``stop_workers`` ends every child)."""
+    (``stop_workers`` ends every child). ``depth``: the ``stack_depth()`` of the frame that would otherwise
+    call ``work``; the process beside runs it with the same recursion headroom, so a parse bounded by the
+    recursion limit (deeply nested JSON) gives there what it gives here."""
 
-    def __init__(self, work: Callable[[], Result]) -> None:
+    def __init__(self, work: Callable[[], Result], depth: int) -> None:
         self.work = work
+        self.depth = depth
         self.connection: multiprocessing.connection.Connection | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
+        self.started = False
 
     def start(self) -> None:
-        """Fork the process (once; never where a fork is not the platform's way, nor in a daemonic worker,
-        which may not have children)."""
+        """Fork the process (the first time only; never where a fork is not the platform's way, nor in a
+        daemonic worker, which may not have children)."""
         import multiprocessing
 
-        if self.process is not None or not sys.platform.startswith("linux"):
+        if self.started or not sys.platform.startswith("linux") or multiprocessing.current_process().daemon:
             return
-        if multiprocessing.current_process().daemon:
-            return
+        self.started = True
         context = multiprocessing.get_context("fork")
         try:
             with signals_held():  # forked here: it takes no signal before ignore_interrupts ran
                 parent, child = context.Pipe(duplex=False)
-                process = context.Process(target=_beside, args=(child, self.work), daemon=True)
+                process = context.Process(target=_beside, args=(child, parent, self.work, self.depth), daemon=True)
                 process.start()
         except OSError:
             return  # a sandbox, a limit: the caller does the work itself
@@ -314,19 +318,43 @@ class Beside(Generic[Result]):
         return None if received is None else received[0]
 
     def stop(self) -> None:
-        """End the process now, if it still runs, and wait for it."""
-        if self.connection is not None:
-            self.connection.close()
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.terminate()
-            self.process.join()
-        self.connection = self.process = None
+        """End the process now, if it still runs, and wait for it (killed if it has not ended in 5 s: a stopped
+        process); a Ctrl-C meanwhile waits until then, as in ``stop_workers``."""
+        with signals_held():
+            if self.connection is not None:
+                self.connection.close()
+            if self.process is not None:
+                if self.process.is_alive():
+                    self.process.terminate()
+                self.process.join(timeout=5)
+                if self.process.is_alive():
+                    self.process.kill()
+                    self.process.join()
+            self.connection = self.process = None
 
 
-def _beside(connection: multiprocessing.connection.Connection, work: Callable[[], Any]) -> None:
-    """``Beside``'s process: the result sent when the work succeeded, nothing when it failed."""
+def stack_depth() -> int:
+    """How many Python frames the stack holds, the caller's included."""
+    frame: FrameType | None = sys._getframe(1)
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+def _beside(
+    connection: multiprocessing.connection.Connection,
+    receiving: multiprocessing.connection.Connection,
+    work: Callable[[], Any],
+    depth: int,
+) -> None:
+    """``Beside``'s process: the result sent when the work succeeded, nothing when it failed. The parent's end
+    of the pipe is closed here, so that a send to a parent killed meanwhile fails instead of blocking for ever;
+    the recursion limit is raised by how much deeper than ``depth`` this frame runs."""
     ignore_interrupts()
+    receiving.close()
+    sys.setrecursionlimit(sys.getrecursionlimit() + max(0, stack_depth() - depth))
     with contextlib.suppress(Exception):
         connection.send((work(),))
     connection.close()

@@ -8,6 +8,7 @@ import gc
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from ownlint.inputs import STDIN, Inputs
 from ownlint.loaders.discovery import Discovered, discover
 from ownlint.loaders.files import one_run, parent_of, real_parents, relative, resolved
 from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resource, Suppression
-from ownlint.parallel import MIN_PARALLEL_FILES, Beside
+from ownlint.parallel import MIN_PARALLEL_FILES, Beside, stack_depth
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
 from ownlint.pipeline.scope import Located, Scope
@@ -85,7 +86,7 @@ def _load(inputs: Inputs, config: Config | None) -> Loaded:
     beside = _manifests_beside(inputs, config, found, stdin)
     try:
         terraform = _terraform(inputs, found, store, beside.start if beside is not None else None)
-        with uncollected(freeze=False):  # what it sent is built here: thousands of objects that live to the end
+        with uncollected():  # what it sent is built here, to live to the end: frozen, as a load here freezes it
             read_beside = beside.result() if beside is not None else None
     finally:
         if beside is not None:
@@ -138,7 +139,7 @@ def _manifests_beside(inputs: Inputs, config: Config, found: Discovered, stdin: 
     if inputs.jobs <= 1 or len(found.manifests) < MIN_PARALLEL_FILES or found.helm_templates:
         return None
     alone = replace(inputs, jobs=1, progress=None)  # no bar drawn from two processes
-    return Beside(lambda: _kubernetes(alone, config, found, stdin))
+    return Beside(partial(_kubernetes, alone, config, found, stdin), stack_depth() - 1)  # called from ``_load``
 
 
 def _terraform(

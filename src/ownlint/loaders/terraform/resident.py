@@ -27,10 +27,16 @@ STEALING = True  # an idle worker takes tasks queued for another (tests turn it 
 MAX_CHUNK = 16  # tasks sent at once: fewer messages, yet enough chunks to even out the end
 
 
-def _serve(connection: Connection, finish: Callable[[], None] | None = None) -> None:
+def _serve(
+    connection: Connection, finish: Callable[[], None] | None = None, inherited: Sequence[Connection] = ()
+) -> None:
     """A worker: run each ``(work, chunk)`` received and send back its results, until told to stop; then
-    ``finish`` (write what it held for the run's end: told to stop is the only end a worker hears of)."""
+    ``finish`` (write what it held for the run's end: told to stop is the only end a worker hears of).
+    ``inherited``: the parent's ends of the workers' pipes, its own included, copied by the fork and closed
+    here, so that a parent killed outright (SIGKILL, the OOM killer) leaves each worker an end of file."""
     ignore_interrupts()
+    for held in inherited:
+        held.close()
     while True:
         message = connection.recv()
         if message is None:
@@ -71,7 +77,8 @@ class Resident(Generic[Task, Result]):
             with signals_held():  # forked here: none takes a signal before ignore_interrupts ran
                 for _ in range(self.jobs):
                     parent, child = context.Pipe()
-                    process = context.Process(target=_serve, args=(child, self.finish), daemon=True)  # type: ignore[attr-defined]
+                    inherited = [*(c for c in self.connections if c is not None), parent]
+                    process = context.Process(target=_serve, args=(child, self.finish, inherited), daemon=True)  # type: ignore[attr-defined]
                     process.start()
                     child.close()
                     self.connections.append(parent)
