@@ -138,3 +138,12 @@ def require_git() -> str:
             pytest.fail("OWNLINT_REQUIRE_GIT is set but git is not on the PATH")
         pytest.skip("git is not installed")
     return found
+
+
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie has ended: its parent, gone, never reaped it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

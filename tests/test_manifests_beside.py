@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli, write_tree
+from tests.conftest import process_running, run_cli, write_tree
 
 from ownlint import parallel
 from ownlint.errors import OwnlintError
@@ -185,14 +185,6 @@ def test_a_process_beside_ends_when_its_parent_is_killed(tmp_path: Path) -> None
     done = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, check=True, timeout=60)
     pid = int(done.stdout)
     deadline = time.monotonic() + 30
-    while _alive(pid) and time.monotonic() < deadline:
+    while process_running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"  # a zombie has ended (its parent, gone, never reaped it)
+    assert not process_running(pid)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, process_running, run_cli
 
 from ownlint import parallel
 from ownlint.loaders.terraform import resident
@@ -269,14 +269,6 @@ def test_resident_workers_end_when_their_parent_is_killed() -> None:
     pids = [int(pid) for pid in done.stdout.split()]
     assert len(pids) == 2
     deadline = time.monotonic() + 30
-    while any(map(_running, pids)) and time.monotonic() < deadline:
+    while any(map(process_running, pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(map(_running, pids))
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"  # a zombie has ended (its parent, gone, never reaped it)
+    assert not any(map(process_running, pids))
