@@ -318,18 +318,13 @@ class Beside(Generic[Result]):
         return None if received is None else received[0]
 
     def stop(self) -> None:
-        """End the process now, if it still runs, and wait for it (killed if it has not ended in 5 s: a stopped
-        process); a Ctrl-C meanwhile waits until then, as in ``stop_workers``."""
+        """End the process now, if it still runs, and wait for it; a Ctrl-C meanwhile waits until then, as in
+        ``stop_workers``."""
         with signals_held():
             if self.connection is not None:
                 self.connection.close()
             if self.process is not None:
-                if self.process.is_alive():
-                    self.process.terminate()
-                self.process.join(timeout=5)
-                if self.process.is_alive():
-                    self.process.kill()
-                    self.process.join()
+                _ended([self.process])
             self.connection = self.process = None
 
 
@@ -398,15 +393,20 @@ def stop_workers(pool: Executor | None) -> None:
     with signals_held():
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        workers = multiprocessing.active_children()
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
+        _ended(multiprocessing.active_children())
         _stopped.append(os.getpid())
+
+
+def _ended(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
+    """Each of ``processes`` told to end (SIGTERM) and waited for, killed if it has not ended in 5 s (a stopped
+    process)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def workers_stopped() -> bool:
