@@ -249,6 +249,37 @@ def test_a_load_that_fails_leaves_nothing_for_the_next_run_in_the_process(
     assert again.stdout == run_cli("check", str(tmp_path / "repo"), "--format", "json", "--no-cache").stdout
 
 
+def _finish_when_told(go: Path, done: Path) -> Callable[[], None]:
+    parent = os.getpid()
+
+    def finish() -> None:  # a worker's end: what it held written once the test says so (5 s at most)
+        import time
+
+        if os.getpid() == parent:
+            return  # this process writes what it holds before forking: nothing here
+        deadline = time.monotonic() + 5
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        done.write_text(str(os.getpid()))
+
+    return finish
+
+
+def test_the_run_goes_on_while_closed_workers_write_what_they_held(tmp_path: Path) -> None:
+    """``Resident.close`` tells the workers to end and returns: they write their result cache entries while the
+    run makes its findings and report (it waited for them: est-d cold -8% wall); ``settle`` waits for them."""
+    go, done = tmp_path / "go", tmp_path / "done"
+    workers: resident.Resident[int, int] = resident.Resident(1, finish=_finish_when_told(go, done))
+    try:
+        assert workers.run(list, [1, 2, 3]) == [1, 2, 3]
+    finally:
+        workers.close()
+    assert not done.exists()  # still waiting to write: close did not wait for it
+    go.write_text("")
+    parallel.settle()
+    assert int(done.read_text()) != os.getpid()  # written by the worker, before settle returned
+
+
 KILLED_PARENT = """
 import os
 from ownlint.loaders.terraform import resident

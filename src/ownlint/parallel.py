@@ -409,6 +409,28 @@ def _ended(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
             process.join()
 
 
+_ending: list[multiprocessing.process.BaseProcess] = []  # told to end, still writing what they held (``settle``)
+
+
+def ending(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
+    """``processes`` were told to end and end on their own, once they have written what they held (the result
+    cache entries of Terraform's workers): the run goes on meanwhile (its rules and report: est-d cold -5%
+    wall) and ``settle`` waits for them, at the latest when the interpreter exits."""
+    if not _ending:
+        import atexit
+
+        atexit.unregister(settle)
+        atexit.register(settle)  # after multiprocessing's own, which would end a daemonic worker mid-write
+    _ending.extend(processes)
+
+
+def settle() -> None:
+    """Wait for the processes ``ending`` ends: before a run reads the cache they write, and before the command
+    line's process ends."""
+    while _ending:
+        _ending.pop().join()
+
+
 def workers_stopped() -> bool:
     """Whether this process stopped a pool mid-work: the pool's threads may still run, and the interpreter's
     exit would join them; the caller ends the process with ``os._exit`` instead."""

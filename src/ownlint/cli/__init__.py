@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if installed:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-    from ownlint.parallel import workers_stopped
+    from ownlint.parallel import settle, workers_stopped
 
     if workers_stopped():  # the pool's threads may still run: the interpreter's exit would wait on them
         for stream in (sys.stdout, sys.stderr):
@@ -116,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except (OSError, ValueError):
                 continue
         os._exit(code)
+    settle()  # workers still writing their cache entries, told to end while the report was made
     return code
 
 

@@ -19,7 +19,7 @@ from ownlint.inputs import STDIN, Inputs
 from ownlint.loaders.discovery import Discovered, discover
 from ownlint.loaders.files import one_run, parent_of, real_parents, relative, resolved
 from ownlint.model import FileOwners, LoadProblem, LoadResult, Progress, Resource, Suppression
-from ownlint.parallel import MIN_PARALLEL_FILES, Beside, stack_depth
+from ownlint.parallel import MIN_PARALLEL_FILES, Beside, settle, stack_depth
 from ownlint.pipeline.inherit import inherit_ownership
 from ownlint.pipeline.namespaces import inherit_namespaces
 from ownlint.pipeline.scope import Located, Scope
@@ -73,6 +73,7 @@ def load(inputs: Inputs, config: Config | None = None) -> Loaded:
 
 
 def _load(inputs: Inputs, config: Config | None) -> Loaded:
+    settle()  # an earlier run's workers, still writing the cache entries this run may read
     gc.set_threshold(*GC_THRESHOLDS)  # before workers are forked: they inherit it
     paths, stdin_text = inputs.paths, inputs.stdin_text
     file_paths = [Path(p) for p in paths if p != STDIN]

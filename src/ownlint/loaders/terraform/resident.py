@@ -89,7 +89,9 @@ class Resident(Generic[Task, Result]):
             self.beside()
 
     def close(self) -> None:
-        """Let the workers end (they hold nothing the run needs any more), once each has run ``finish``."""
+        """Let the workers end (they hold nothing the run needs any more), each once it has run ``finish``: the
+        run goes on meanwhile, and ``parallel.settle`` waits for them (its own: a process started beside them
+        ends when its result is taken)."""
         if not self.started:
             return
         for connection in self.connections:
@@ -98,8 +100,7 @@ class Resident(Generic[Task, Result]):
                     connection.send(None)
                 connection.close()
         self.connections = []
-        for worker in self.processes:  # its own: a process started beside them ends when its result is taken
-            worker.join()
+        parallel.ending(self.processes)
         self.processes = []
 
     def stop(self) -> None:
