@@ -303,3 +303,72 @@ def test_resident_workers_end_when_their_parent_is_killed() -> None:
     while any(map(process_running, pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(map(process_running, pids))
+
+
+def _bytes_under(directory: Path) -> int:
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
+
+
+def test_the_result_cache_keeps_to_its_size_when_workers_write_after_the_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Terraform's workers write their result entries while the run makes its findings (``parallel.ending``): the
+    cache is pruned to its size once they have written them, not before (review: 2.4 MB kept under a 1 MB limit,
+    for good: a warm run writes nothing and never prunes)."""
+    from ownlint.loaders.terraform import load, results
+
+    monkeypatch.setattr(load, "MIN_PARALLEL_FILES", 10)
+    write_estate(tmp_path / "estate", 12, 0)
+    check = ("check", str(tmp_path / "estate"), "--format", "json", "--jobs", "2", "--cache-dir")
+    run_cli(*check, str(tmp_path / "whole"))
+    whole = _bytes_under(tmp_path / "whole/results")
+    monkeypatch.setattr(results, "MAX_BYTES", whole // 2)
+    run_cli(*check, str(tmp_path / "limited"))
+    assert 0 < _bytes_under(tmp_path / "limited/results") <= whole // 2
+
+
+LIBRARY_LOAD = """
+import os, sys, time
+from ownlint.loaders.terraform import load as terraform, workers
+terraform.MIN_PARALLEL_FILES = 1
+parent, flush = os.getpid(), workers._flush
+def slow():
+    if os.getpid() != parent:
+        time.sleep(1)  # still writing when the caller is done
+    flush()
+workers._flush = slow
+from ownlint.inputs import Inputs
+from ownlint.loaders.terraform.inputs import TerraformInputs
+from ownlint.pipeline import load
+load(Inputs(paths=(sys.argv[1],), jobs=2, terraform=TerraformInputs(cache_dir=sys.argv[2])))
+import multiprocessing.util
+multiprocessing.util.get_logger()  # its first use puts multiprocessing's exit last in atexit's order
+"""
+
+
+def test_a_library_load_leaves_its_cache_written_at_the_exit(tmp_path: Path) -> None:
+    """A caller of ``pipeline.load`` (no command line to wait for its workers): they are waited for as the
+    process exits, before multiprocessing ends daemonic processes, whatever the order of atexit's hooks (review:
+    an atexit hook ran after it once the caller used multiprocessing's logger: no entry written)."""
+    import subprocess
+
+    write_estate(tmp_path / "estate", 4, 0)
+    cache = tmp_path / "cache"
+    subprocess.run([sys.executable, "-c", LIBRARY_LOAD, str(tmp_path / "estate"), str(cache)], timeout=60, check=True)
+    assert _bytes_under(cache / "results") > 4096
+
+
+def test_beside_takes_its_result_while_this_process_does_other_work() -> None:
+    """The result of the process beside is received (and unpickled) by a thread as soon as it is sent, while
+    this process waits on Terraform's workers, not when asked for after them (est-d: ~35 ms of 1.1 MB)."""
+    import time
+    from functools import partial
+
+    beside = parallel.Beside(partial(bytes, 4_000_000), parallel.stack_depth())  # more than a pipe holds
+    beside.start()
+    deadline = time.monotonic() + 30
+    while beside.received is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert beside.received is not None
+    assert beside.result() == bytes(4_000_000)
+    assert (beside.process, beside.receiver) == (None, None)

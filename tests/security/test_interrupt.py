@@ -131,3 +131,53 @@ def test_the_traceback_of_an_internal_error_when_asked(tmp_path: Path, monkeypat
     monkeypatch.setenv("OWNLINT_TRACEBACK", "1")
     with pytest.raises(ValueError, match="bad value"):
         main(["check", str(tmp_path), "--no-cache"])
+
+
+# a run whose Terraform workers, told to end, take a minute to write their cache entries (review of issue 20)
+SLOW_FLUSH = """
+import os, sys, time
+from ownlint.loaders.terraform import load, workers
+load.MIN_PARALLEL_FILES = 1
+parent, flush = os.getpid(), workers._flush
+def slow():
+    if os.getpid() != parent:
+        time.sleep(60)
+    flush()
+workers._flush = slow
+from ownlint.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_while_workers_still_write_the_cache_stops_at_once(tmp_path: Path, number: signal.Signals) -> None:
+    """The report is out and the run waits for its workers to write their result cache entries (they write while
+    the rules run): a signal then ends them and the run at once, with its one line and exit code, not a
+    traceback from the wait."""
+    write_estate(tmp_path / "estate", 4, 0)
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-c", SLOW_FLUSH, "check", str(tmp_path / "estate"), "--jobs", "2"]
+    process = subprocess.Popen(
+        [*command, "--cache-dir", str(tmp_path / "cache"), "--format", "json", "-o", str(report)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not report.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        workers = _children(process.pid)
+        assert len(workers) == 2, process.communicate()
+        signalled = time.monotonic()
+        process.send_signal(number)
+        stdout, stderr = process.communicate(timeout=50)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    message = "ownlint: interrupted\n" if number == signal.SIGINT else "ownlint: terminated\n"
+    code = 130 if number == signal.SIGINT else 143
+    assert (process.returncode, stdout, stderr) == (code, "", message)
+    assert time.monotonic() - signalled < 20  # not after the workers' minute
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -20,6 +20,7 @@ import click
 from ownlint import __version__
 from ownlint.cli.commands import check
 from ownlint.errors import OwnlintError
+from ownlint.parallel import settle
 from ownlint.report.escape import quoted, terminal
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
@@ -42,14 +43,16 @@ class OwnlintGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            return _settled(super().invoke, ctx)
         except OwnlintError as error:
             click.echo(f"ownlint: error: {terminal(str(error))}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:  # before click turns it into Abort with a blank line of its own
+            settle(abandon=True)
             click.echo("ownlint: interrupted", err=True)
             ctx.exit(INTERRUPTED)
         except Terminated:
+            settle(abandon=True)
             click.echo("ownlint: terminated", err=True)
             ctx.exit(TERMINATED)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -59,6 +62,20 @@ class OwnlintGroup(click.Group):
                 raise
             click.echo(internal_error(error), err=True)
             ctx.exit(INTERNAL_ERROR)
+
+
+def _settled(invoke: Callable[[click.Context], Any], ctx: click.Context) -> Any:
+    """The command, then the workers it told to end waited for (they write the cache while the report is made:
+    ``parallel.ending``); a Ctrl-C or SIGTERM, then or before, has them ended at once instead (``invoke``)."""
+    try:
+        returned = invoke(ctx)
+    except (KeyboardInterrupt, Terminated):
+        raise
+    except BaseException:  # an error, or click's Exit with the command's exit code
+        settle()
+        raise
+    settle()
+    return returned
 
 
 def internal_error(error: Exception) -> str:
@@ -107,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if installed:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-    from ownlint.parallel import settle, workers_stopped
+    from ownlint.parallel import workers_stopped
 
     if workers_stopped():  # the pool's threads may still run: the interpreter's exit would wait on them
         for stream in (sys.stdout, sys.stderr):
@@ -116,7 +133,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             except (OSError, ValueError):
                 continue
         os._exit(code)
-    settle()  # workers still writing their cache entries, told to end while the report was made
     return code
 
 

@@ -25,7 +25,7 @@ from ownlint.loaders.terraform.results import open_results
 from ownlint.loaders.terraform.roots import LoadedTree, directory_calls, load_roots, roots_of
 from ownlint.model import LoadProblem, LoadResult, Progress, Resource
 from ownlint.parallel import MIN_PARALLEL_TERRAFORM_FILES as MIN_PARALLEL_FILES  # tests lower it here
-from ownlint.parallel import counter
+from ownlint.parallel import after_ending, counter
 from ownlint.records import replacer
 
 if TYPE_CHECKING:
@@ -99,9 +99,9 @@ def _load(
     for plan_path in plan_paths:
         loaded = _with_plan(loader, plan_path, stacks, loaded)
     if loader.parse_cache is not None:
-        loader.parse_cache.prune()
+        after_ending(loader.parse_cache.prune)  # once Terraform's workers, still writing, have written theirs
     if loader.results is not None:
-        loader.results.prune()
+        after_ending(loader.results.prune)
     problems = [*loader.problems, *(p for tree in trees for p in tree.problems)]
     notes = [*([cache_note] if cache_note else []), *_unfollowed_note([n for tree in trees for n in tree.notes])]
     notes.extend(_library_note([tree.library for tree in trees if tree.library is not None]))
