@@ -372,3 +372,61 @@ def test_beside_takes_its_result_while_this_process_does_other_work() -> None:
     assert beside.received is not None
     assert beside.result() == bytes(4_000_000)
     assert (beside.process, beside.receiver) == (None, None)
+
+
+def _refuse() -> None:
+    raise MemoryError("planted: the result cannot be taken here")
+
+
+class _Untakeable:
+    """Pickles in the process beside, fails to unpickle here (as memory running out would)."""
+
+    def __reduce__(self) -> tuple[Callable[[], None], tuple[()]]:
+        return (_refuse, ())
+
+
+def test_a_result_beside_that_cannot_be_taken_is_left_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review: an error unpickling in the receiving thread printed a thread's traceback on stderr (threading's
+    excepthook); it is a result not had, and the caller does the work itself (its errors are those of a run
+    without the process)."""
+    import threading
+
+    escaped: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    beside = parallel.Beside(_Untakeable, parallel.stack_depth())
+    beside.start()
+    assert beside.result() is None
+    assert escaped == []
+
+
+def _slow_bytes() -> bytes:
+    import time
+
+    time.sleep(3)
+    return bytes(10)
+
+
+def test_a_ctrl_c_while_waiting_beside_leaves_no_thread_receiving() -> None:
+    """Review: a Ctrl-C cut ``Thread.join`` short, which marks the thread ended while it still waits in ``recv``
+    (CPython 3.10-3.12); ``stop`` then closed the connection under it. Now the wait is on an event, and ``stop``
+    ends the process, then waits for the thread."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    beside = parallel.Beside(_slow_bytes, parallel.stack_depth())
+    beside.start()
+    receiver = beside.receiver
+    assert receiver is not None
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            beside.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    beside.stop()
+    assert receiver.ident not in sys._current_frames()
+    assert (beside.process, beside.receiver, beside.connection) == (None, None, None)

@@ -288,6 +288,7 @@ class Beside(Generic[Result]):
         self.process: multiprocessing.process.BaseProcess | None = None
         self.receiver: threading.Thread | None = None
         self.received: tuple[Result] | None = None
+        self.ready = threading.Event()  # set by the receiving thread as it ends
         self.started = False
 
     def start(self) -> None:
@@ -320,26 +321,33 @@ class Beside(Generic[Result]):
         self.connection, self.process, self.receiver = parent, process, receiver
 
     def _receive(self, connection: multiprocessing.connection.Connection) -> None:
-        """The receiving thread: the result, or None when the process died or failed and sent nothing."""
-        with contextlib.suppress(EOFError, OSError):
+        """The receiving thread: the result, or None when the process died or failed and sent nothing, or what it
+        sent cannot be taken (memory, a result that does not unpickle): this process then does the work, and an
+        error is raised here as a run without it raises it (a thread's would be a traceback on stderr)."""
+        try:
             self.received = connection.recv()
+        except Exception:
+            self.received = None
+        finally:
+            self.ready.set()
 
     def result(self) -> Result | None:
         """What the work gave in its process; None when it was not started, failed or died."""
         if self.receiver is None:
             return None
-        self.receiver.join()
+        self.ready.wait()  # a Ctrl-C here leaves the thread as it is, to ``stop`` (a join cut short marks it ended)
         received, self.received = self.received, None
         self.stop()
         return None if received is None else received[0]
 
     def stop(self) -> None:
-        """End the process now, if it still runs, and wait for it (and for the thread receiving from it); a Ctrl-C
-        meanwhile waits until then, as in ``stop_workers``."""
+        """End the process now, if it still runs, and wait for it and for the thread receiving from it (which then
+        reads an end of file, if it still waits); a Ctrl-C meanwhile waits until then, as in ``stop_workers``."""
         with signals_held():
             if self.process is not None:
-                _ended([self.process])  # the thread then reads an end of file, if it still waits
+                _ended([self.process])
             if self.receiver is not None:
+                self.ready.wait()
                 self.receiver.join()
             if self.connection is not None:
                 self.connection.close()
@@ -467,7 +475,8 @@ def settle(abandon: bool = False) -> None:
         _ending[-1].join()
         _ending.pop()  # once ended: a Ctrl-C in the wait leaves it to be abandoned
     while _then:
-        _then.pop(0)()
+        with contextlib.suppress(Exception):  # a cache that cannot be pruned costs only itself, as in a worker
+            _then.pop(0)()
 
 
 def workers_stopped() -> bool:
