@@ -13,7 +13,8 @@ all rows alike; a row's figure is the median of its rounds and every ratio is to
                     the first round only (minutes on a big repository): compare CPU time, which load barely moves
 With ``--scaling``, floor and cold-j1 (``--no-cache``) on 1, 2 and 4 copies of the directory side by side.
 With ``--before SRC`` (the ``src`` of another checkout), every ownlint row is run from there too, in the
-same round (``before/ROW``): a before/after comparison under the same load.
+same round (``before/ROW``), the pair's order alternating from round to round: a before/after comparison under
+the same load, with neither side always first.
 The directory is copied first (it is read only; nothing is written into it).
 """
 
@@ -72,15 +73,20 @@ def copies(source: Path, target: Path, count: int) -> Path:
 
 
 def interleaved(
-    rows: list[Row], cwd: Path, repeat: int, measure: Callable[..., Any], once: frozenset[str] = frozenset()
+    rows: list[Row],
+    cwd: Path,
+    repeat: int,
+    measure: Callable[..., Any],
+    once: frozenset[str] = frozenset(),
+    odd: list[Row] | None = None,
 ) -> dict[str, Any]:
     """Each row's median over ``repeat`` rounds, the rows run in order within each round (those named in
-    ``once``: in the first round only)."""
+    ``once``: in the first round only); ``odd``: the same rows in the order the odd rounds run them."""
     import statistics
 
     runs: dict[str, list[tuple[float, int, int, float]]] = {name: [] for name, _, _ in rows}
     for round_number in range(repeat):
-        for name, command, before in rows:
+        for name, command, before in odd if odd is not None and round_number % 2 else rows:
             if round_number and name in once:
                 continue
             if before is not None:
@@ -146,13 +152,17 @@ def run_repository(
 
     start = ["env", f"PYTHONPATH={after or ''}", sys.executable, "-c", "import ownlint.cli"]
     rows: list[Row] = [("floor", floor, None), ("import", start, None)]
+    odd = list(rows)  # the order of the odd rounds: each before/after pair the other way round
     mine = ownlint_rows("", str(after or ""), work / "cache")
     if before is None:
         rows += mine
+        odd += mine
     else:
-        for pair in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
-            # one change a round for both: a second would reach this side's pre-commit rows unseen
-            rows += [pair[0], (pair[1][0], pair[1][1], None if pair[1][2] is change_one else pair[1][2])]
+        for ours, theirs in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
+            # one change a round for both, before the first of the pair: a second would reach the other side's
+            # pre-commit rows unseen; the pair's order alternates, so neither side always runs first
+            rows += [ours, (theirs[0], theirs[1], None if theirs[2] is change_one else theirs[2])]
+            odd += [theirs, (ours[0], ours[1], None if ours[2] is change_one else ours[2])]
     if checkov and Path(checkov).exists():
         from run import CHECKOV_POLICY, checkov_command
 
@@ -160,8 +170,9 @@ def run_repository(
         policies.mkdir(exist_ok=True)
         (policies / "owner.yaml").write_text(CHECKOV_POLICY)
         rows.append(("checkov", checkov_command(checkov, policies), None))
+        odd.append(rows[-1])
     results: dict[str, Any] = {"picked": {k: str(v) for k, v in picked.items()}}
-    results.update(interleaved(rows, root, repeat, measure, once=frozenset({"checkov"})))
+    results.update(interleaved(rows, root, repeat, measure, once=frozenset({"checkov"}), odd=odd))
     if scaling:
         for count in (1, 2, 4):
             place = copies(source, work / f"scale-{count}", count)

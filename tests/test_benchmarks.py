@@ -114,3 +114,31 @@ def test_checkov_runs_once_in_the_interleaved_rounds_and_offline(tmp_path: Path)
     assert found["checkov"] == {"seconds": 1.0, "peak_mib": 1.0, "exit": 0, "cpu": 0.5}
     assert "--skip-download" in checkov_command("checkov", tmp_path)
     assert "attribute: tags.owner" in CHECKOV_POLICY and "attribute: metadata.labels.owner" in CHECKOV_POLICY
+
+
+def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> None:
+    """``--before``: each ownlint row and its ``before/`` twin run one after the other, the first of them in
+    even rounds the second in odd ones (a load that comes and goes, or the row before, favours neither side),
+    and the one file changed each round is changed before the first of its pair runs."""
+    from repo import run_repository
+
+    source = write_tree(tmp_path / "source", {"stack/modules/m/main.tf": "", "stack/main.tf": ""})
+    changed = tmp_path / "work/repo/stack/modules/m/main.tf"
+    seen: list[tuple[str, int]] = []
+
+    def measure(command: list[str], cwd: Path) -> tuple[float, int, int, float]:
+        side = next((c for c in command if c.startswith("PYTHONPATH=")), "")
+        if side.endswith(("/after", "/before")) and "--jobs" not in command and "check" in command:
+            seen.append((side.rpartition("/")[2], changed.read_text().count("# benchmark change")))
+        return (1.0, 1024, 0, 0.5)
+
+    after, before = tmp_path / "after", tmp_path / "before"
+    for src in (after, before):
+        src.mkdir()
+    run_repository(source, tmp_path / "work", 2, None, False, measure, before=before, after=after)
+    # each round: cold, warm, one-changed, then the two pre-commit rows; a pair's sides one after the other
+    first, second = seen[: len(seen) // 2], seen[len(seen) // 2 :]
+    assert [side for side, _ in first[:2]] == ["after", "before"]
+    assert [side for side, _ in second[:2]] == ["before", "after"]
+    assert [count for _, count in first] == [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+    assert [count for _, count in second] == [1, 1, 1, 1, 2, 2, 2, 2, 2, 2]
