@@ -154,15 +154,19 @@ def run_repository(
     rows: list[Row] = [("floor", floor, None), ("import", start, None)]
     odd = list(rows)  # the order of the odd rounds: each before/after pair the other way round
     mine = ownlint_rows("", str(after or ""), work / "cache")
+
+    def second(row: Row) -> Row:
+        """A pair's second row: one change a round for both, made before the first (a second change would
+        reach the other side's pre-commit rows unseen)."""
+        return (row[0], row[1], None if row[2] is change_one else row[2])
+
     if before is None:
         rows += mine
         odd += mine
-    else:
+    else:  # the pair's order alternates, so that neither side always runs first
         for ours, theirs in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
-            # one change a round for both, before the first of the pair: a second would reach the other side's
-            # pre-commit rows unseen; the pair's order alternates, so neither side always runs first
-            rows += [ours, (theirs[0], theirs[1], None if theirs[2] is change_one else theirs[2])]
-            odd += [theirs, (ours[0], ours[1], None if ours[2] is change_one else ours[2])]
+            rows += [ours, second(theirs)]
+            odd += [theirs, second(ours)]
     if checkov and Path(checkov).exists():
         from run import CHECKOV_POLICY, checkov_command
 

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from hypothesis import settings
 
 from ownlint.cli import cli
-from ownlint.parallel import settle
 
 # `pytest --hypothesis-profile=long` for a fuzzing run of many more examples than CI's default 100
 settings.register_profile("long", max_examples=2000, deadline=None)
@@ -34,7 +33,6 @@ class Run:
 
 def run_cli(*args: str, input: str | None = None) -> Run:
     result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-    settle()  # as ``main`` does: the workers' cache entries are written when a run ends
     return Run(result.exit_code, result.stdout, result.stderr)
 
 

@@ -1,6 +1,7 @@
 """The one process pool: work spread over processes, for cold runs over many files (``run_chunks``; small
 inputs stay in this process) and for audits of several repositories (``run_each``: one worker crash costs
-only its repository); and ``Beside``, one piece of work forked next to the workers of another.
+only its repository); ``Beside``, one piece of work forked next to the workers of another; and ``ending`` /
+``settle``, workers that write what they held while the run goes on, waited for at its end.
 
 Parsing is pure CPU work on independent files, so it splits into chunks, one task each. Worker
 processes are forked where the platform allows (no re-import: a worker starts in milliseconds) and
