@@ -7,7 +7,9 @@ all rows alike; a row's figure is the median of its rounds and every ratio is to
   warm              again, nothing changed
   one-changed       again after one file changed (a new comment each round: a module .tf, else a root
                     .tf, else a manifest)
-  pre-commit-root / -module / -manifest   ``ownlint check FILE`` on one file of each kind (warm cache)
+  pre-commit-root / -module / -manifest   ``ownlint check FILE`` on one changed file of each kind, as a hook
+                    runs it: the same command ran before (untimed, each side's own: its caches and its store of
+                    outlines are those of a hook that ran on the last commit), then a comment is added to FILE
   import            ``python -c "import ownlint.cli"``: the start-up part of every row (the rest is work)
   checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent), run in
                     the first round only (minutes on a big repository): compare CPU time, which load barely moves
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import compileall
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -103,6 +106,11 @@ def interleaved(
     }
 
 
+def run_quietly(command: list[str], cwd: Path) -> None:
+    """An untimed run (a hook's run on the last commit, before a pre-commit row)."""
+    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
 def run_repository(
     source: Path,
     work: Path,
@@ -112,10 +120,12 @@ def run_repository(
     measure: Callable[..., Any],
     before: Path | None = None,
     after: Path | None = None,
+    untimed: Callable[[list[str], Path], None] = run_quietly,
 ) -> dict[str, Any]:
     """The rows on a copy of ``source``; with ``before`` (another checkout's ``src``), each ownlint row is
     followed in the same round by the same command run from there (its own cache), named ``before/ROW``;
-    ``after``: the ``src`` the other rows run from (default: the installed ownlint)."""
+    ``after``: the ``src`` the other rows run from (default: the installed ownlint); ``untimed``: how a
+    pre-commit row's earlier run is run."""
     root = copies(source, work / "repo", 1)
     for src in (before, after):  # as an install has them: else a run compiles every module it imports
         if src is not None:
@@ -125,10 +135,23 @@ def run_repository(
     changing = picked.get("module") or picked.get("root") or picked.get("manifest")  # a comment in any of them
     rounds = iter(range(1_000_000))
 
-    def change_one() -> None:
-        if changing is not None:
-            with open(root / changing, "a", encoding="utf-8") as stream:
+    def change(relative: Path | None) -> None:
+        if relative is not None:
+            with open(root / relative, "a", encoding="utf-8") as stream:
                 stream.write(f"# benchmark change {next(rounds)}\n")
+
+    def change_one() -> None:
+        change(changing)
+
+    def hooked(kind: str, *commands: list[str]) -> Callable[[], None]:
+        """Before a pre-commit row (and its pair): each side's hook ran on the last commit, then FILE changed."""
+
+        def prepare() -> None:
+            for command in commands:
+                untimed(command, root)
+            change(picked[kind])
+
+        return prepare
 
     def ownlint_rows(prefix: str, path: str, cache: Path) -> list[Row]:
         ownlint = ["env", f"PYTHONPATH={path}", sys.executable, "-m", "ownlint"]
@@ -147,7 +170,7 @@ def run_repository(
         for kind in ("root", "module", "manifest"):
             if kind in picked:
                 command = [*ownlint, "check", str(picked[kind]), "--cache-dir", str(cache)]
-                rows.append((f"{prefix}pre-commit-{kind}", command, None))
+                rows.append((f"{prefix}pre-commit-{kind}", command, hooked(kind, command)))
         return rows
 
     start = ["env", f"PYTHONPATH={after or ''}", sys.executable, "-c", "import ownlint.cli"]
@@ -155,18 +178,21 @@ def run_repository(
     odd = list(rows)  # the order of the odd rounds: each before/after pair the other way round
     mine = ownlint_rows("", str(after or ""), work / "cache")
 
-    def second(row: Row) -> Row:
-        """A pair's second row: one change a round for both, made before the first (a second change would
-        reach the other side's pre-commit rows unseen)."""
-        return (row[0], row[1], None if row[2] is change_one else row[2])
+    def pair(first: Row, other: Row) -> list[Row]:
+        """A pair of rows: one change a round for both, made before the first (a second change would reach the
+        other side's pre-commit rows unseen); a pre-commit row's earlier runs, both sides', before that change."""
+        if first[0].rpartition("/")[2].startswith("pre-commit-"):
+            kind = first[0].rpartition("-")[2]
+            return [(first[0], first[1], hooked(kind, first[1], other[1])), (other[0], other[1], None)]
+        return [first, (other[0], other[1], None if other[2] is change_one else other[2])]
 
     if before is None:
         rows += mine
         odd += mine
     else:  # the pair's order alternates, so that neither side always runs first
         for ours, theirs in zip(mine, ownlint_rows("before/", str(before), work / "cache-before"), strict=True):
-            rows += [ours, second(theirs)]
-            odd += [theirs, second(ours)]
+            rows += pair(ours, theirs)
+            odd += pair(theirs, ours)
     if checkov and Path(checkov).exists():
         from run import CHECKOV_POLICY, checkov_command
 

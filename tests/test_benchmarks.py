@@ -119,7 +119,8 @@ def test_checkov_runs_once_in_the_interleaved_rounds_and_offline(tmp_path: Path)
 def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> None:
     """``--before``: each ownlint row and its ``before/`` twin run one after the other, the first of them in
     even rounds the second in odd ones (a load that comes and goes, or the row before, favours neither side),
-    and the one file changed each round is changed before the first of its pair runs."""
+    and the one file changed each round is changed before the first of its pair runs (a pre-commit row's file
+    after both sides ran it once untimed, as a hook did on the last commit)."""
     from repo import run_repository
 
     source = write_tree(tmp_path / "source", {"stack/modules/m/main.tf": "", "stack/main.tf": ""})
@@ -135,10 +136,20 @@ def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> 
     after, before = tmp_path / "after", tmp_path / "before"
     for src in (after, before):
         src.mkdir()
-    run_repository(source, tmp_path / "work", 2, None, False, measure, before=before, after=after)
+    primed: list[tuple[str, int]] = []
+
+    def untimed(command: list[str], cwd: Path) -> None:
+        side = next((c for c in command if c.startswith("PYTHONPATH=")), "")
+        primed.append((side.rpartition("/")[2], changed.read_text().count("# benchmark change")))
+
+    run_repository(source, tmp_path / "work", 2, None, False, measure, before=before, after=after, untimed=untimed)
     # each round: cold, warm, one-changed, then the two pre-commit rows; a pair's sides one after the other
     first, second = seen[: len(seen) // 2], seen[len(seen) // 2 :]
     assert [side for side, _ in first[:2]] == ["after", "before"]
     assert [side for side, _ in second[:2]] == ["before", "after"]
-    assert [count for _, count in first] == [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
-    assert [count for _, count in second] == [1, 1, 1, 1, 2, 2, 2, 2, 2, 2]
+    # the module file changes for one-changed, and again for its pre-commit row (after both sides' earlier runs)
+    assert [count for _, count in first] == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
+    assert [count for _, count in second] == [2, 2, 2, 2, 3, 3, 3, 3, 4, 4]
+    # each pre-commit row's pair: both sides ran it before the change (root, then module, each round)
+    round_one, round_two = [("after", 1), ("before", 1)], [("before", 3), ("after", 3)]
+    assert primed == [*round_one, *round_one, *round_two, *round_two]

@@ -670,3 +670,35 @@ def test_the_command_line_builds_only_the_check_command_at_import() -> None:
     for name in ("audit", "baseline", "check", "explain", "fix", "graph", "init", "report", "rules"):
         assert f"\n  {name} " in listed.stdout, name
     assert run_cli("fix", "--help").exit_code == 0
+
+
+def test_a_file_recorded_again_keeps_the_next_unchanged_run_on_its_one_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that records a changed file writes the files in its walk's order: the next run, with nothing changed,
+    compares one digest (the changed file recorded last made every later run compare each file by its key)."""
+    from ownlint.loaders import identity
+    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders.terraform.callers import local_strings
+
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(4)})
+    files = [str(root.resolve() / f"s{n}/main.tf") for n in range(4)]
+
+    def run() -> list[tuple[str, Any]]:
+        store = outline_cache.open_store(cache, root)
+        assert store is not None
+        found = store.strings_of(files, 1 << 20, local_strings)
+        store.save()
+        return found
+
+    first = run()
+    (root / "s1/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')  # recorded by the next run
+    changed = run()
+    assert changed != first
+    compared: list[int] = []
+    by_key = outline_cache.OutlineStore._identity_of
+    monkeypatch.setattr(outline_cache.OutlineStore, "_identity_of", lambda self: compared.append(1) or by_key(self))
+    assert run() == changed
+    assert compared == []

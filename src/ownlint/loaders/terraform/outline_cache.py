@@ -86,6 +86,7 @@ class OutlineStore:
         self._dir_identities: dict[str, Identity] = {}  # those of this run's walk, by key, when it is listed
         self._ending: dict[str, str] = {}  # the files of this run's walk by suffixes (keys joined by NUL), to record
         self._reused = False  # this run's walk is the stored one (``unchanged_walk``)
+        self._keys: list[str] = []  # the files ``strings_of`` was last given, in their order (the walk's)
         self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
         self.whole = False  # and every directory of it is recorded (none unlistable, none changed too recently)
 
@@ -104,6 +105,7 @@ class OutlineStore:
             keys = list(map(getitem, paths, repeat(slice(cut, None))))  # (no call of ours per file)
         else:
             keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
+        self._keys = keys
         infos, complete = _stats(keys if self._at_top() else paths)
         identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
         stored_keys, stored_digest, largest = self._order
@@ -316,7 +318,9 @@ class OutlineStore:
         if not self.changed and not (self.walked and self.whole and not self._whole):
             return
         self._stored()
-        files: dict[str, Identity] = dict(self.new["files"])
+        recorded = self.new["files"]  # in the order of the files looked at: a changed file read is recorded last
+        files: dict[str, Identity] = {key: recorded[key] for key in self._keys if key in recorded}
+        files.update(recorded)  # (the next run's files, in that order, are then the stored ones: one digest)
         notes: dict[str, Any] = {key: note for key, note in self.new["notes"].items() if key in files}
         count = len(files) + (len(self.new["dirs"]) if self.walked else len((self._old or {}).get("dirs", {})))
         if self._files_decoded:  # looked at by this run: those it did not see are kept while they exist
