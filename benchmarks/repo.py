@@ -9,7 +9,8 @@ all rows alike; a row's figure is the median of its rounds and every ratio is to
                     .tf, else a manifest)
   pre-commit-root / -module / -manifest   ``ownlint check FILE`` on one changed file of each kind, as a hook
                     runs it: the same command ran before (untimed, each side's own: its caches and its store of
-                    outlines are those of a hook that ran on the last commit), then a comment is added to FILE
+                    outlines are those of a hook that ran on the last commit), the other rows' changes settled
+                    by then (``SETTLE_SECONDS``), then a comment is added to FILE: only FILE changed since
   import            ``python -c "import ownlint.cli"``: the start-up part of every row (the rest is work)
   checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent), run in
                     the first round only (minutes on a big repository): compare CPU time, which load barely moves
@@ -26,6 +27,7 @@ import compileall
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,10 @@ for top, dirs, files in os.walk(sys.argv[1]):
             except Exception:
                 pass
 """
+# a file changed this close to a run is not taken as unchanged by the next (``ownlint.loaders.identity.RACY_NS``):
+# a pre-commit row's earlier run waits so long after the row before changed its file, so that only its own file
+# changed since (without the wait, each row also measured the other rows' files as just changed: ~20-30 ms more)
+SETTLE_SECONDS = 2.1
 IGNORED = shutil.ignore_patterns(".git", ".terraform", "*.tfstate", "*.tfstate.*")
 Row = tuple[str, list[str], Callable[[], None] | None]
 
@@ -121,11 +127,12 @@ def run_repository(
     before: Path | None = None,
     after: Path | None = None,
     untimed: Callable[[list[str], Path], None] = run_quietly,
+    settle: float = SETTLE_SECONDS,
 ) -> dict[str, Any]:
     """The rows on a copy of ``source``; with ``before`` (another checkout's ``src``), each ownlint row is
     followed in the same round by the same command run from there (its own cache), named ``before/ROW``;
     ``after``: the ``src`` the other rows run from (default: the installed ownlint); ``untimed``: how a
-    pre-commit row's earlier run is run."""
+    pre-commit row's earlier run is run, ``settle`` seconds after the last change (see ``SETTLE_SECONDS``)."""
     root = copies(source, work / "repo", 1)
     for src in (before, after):  # as an install has them: else a run compiles every module it imports
         if src is not None:
@@ -134,11 +141,13 @@ def run_repository(
     picked = pick_files(root)
     changing = picked.get("module") or picked.get("root") or picked.get("manifest")  # a comment in any of them
     rounds = iter(range(1_000_000))
+    changed_at = [0.0]
 
     def change(relative: Path | None) -> None:
         if relative is not None:
             with open(root / relative, "a", encoding="utf-8") as stream:
                 stream.write(f"# benchmark change {next(rounds)}\n")
+            changed_at[0] = time.monotonic()
 
     def change_one() -> None:
         change(changing)
@@ -147,6 +156,7 @@ def run_repository(
         """Before a pre-commit row (and its pair): each side's hook ran on the last commit, then FILE changed."""
 
         def prepare() -> None:
+            time.sleep(max(0.0, changed_at[0] + settle - time.monotonic()))  # the last row's change is settled
             for command in commands:
                 untimed(command, root)
             change(picked[kind])

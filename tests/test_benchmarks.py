@@ -142,7 +142,9 @@ def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> 
         side = next((c for c in command if c.startswith("PYTHONPATH=")), "")
         primed.append((side.rpartition("/")[2], changed.read_text().count("# benchmark change")))
 
-    run_repository(source, tmp_path / "work", 2, None, False, measure, before=before, after=after, untimed=untimed)
+    run_repository(
+        source, tmp_path / "work", 2, None, False, measure, before=before, after=after, untimed=untimed, settle=0
+    )
     # each round: cold, warm, one-changed, then the two pre-commit rows; a pair's sides one after the other
     first, second = seen[: len(seen) // 2], seen[len(seen) // 2 :]
     assert [side for side, _ in first[:2]] == ["after", "before"]
