@@ -13,8 +13,9 @@ Whoever can write the store decides which callers a module has, so nothing in it
 - it lives in the user cache directory only (``outlines/`` in the parse cache's, checked as that one is: this
   user's, writable by no one else, no link), never in the scanned tree, and is made 0700;
 - one file per repository, six lines of JSON (header, walk, its directories' identities, the walk's files, files,
-  their identities: never pickle; the files' lines are decoded only by a run that searches callers, the
-  identities' only when the digest of those a run made differs), read only as a regular file, never through a
+  their identities, each one text as ``identity.FORMAT`` writes it: never pickle; the files' lines are decoded
+  only by a run that searches callers, the identities' only when the digest of those a run made differs, and
+  then compared as texts with those made now), read only as a regular file, never through a
   link, at most ``MAX_STORE_BYTES``, each line signed with a key that only this directory holds (HMAC-SHA256,
   bound to its place and to the write; ``outline_io``): a line ownlint did not write there, or that was changed
   since, is not used;
@@ -46,7 +47,7 @@ from ownlint.loaders import identity as file_identity
 from ownlint.loaders.terraform.outline_io import Sections, read_sections, store_secret, write_sections
 from ownlint.loaders.terraform.store import usable_directory
 
-FORMAT = 9  # bump when an entry's shape changes
+FORMAT = 10  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
@@ -58,6 +59,7 @@ LINES, WALK, WALK_IDENTITIES, ENDING, FILES, FILE_IDENTITIES = 6, 1, 2, 3, 4, 5
 KINDS = ("files", "notes", "dirs")  # files: identities by key; notes: what files name, by key
 _SIZE = attrgetter("st_size")
 Identity = tuple[int, ...]  # a file's or directory's ``identity.fields`` (empty: it has none)
+_TEXT = file_identity.FORMAT.__mod__  # an identity as the store writes it: one text (hex), "" for none
 
 
 class OutlineStore:
@@ -111,7 +113,9 @@ class OutlineStore:
         stored_keys, stored_digest, largest = self._order
         unchanged = complete and keys == stored_keys and _digest(identities) == stored_digest
         # the last run's files, each as it was then; else each compared with what was recorded of it
-        same = [True] * len(keys) if unchanged else list(map(eq, map(self._identity_of().get, keys), identities))
+        same = (
+            [True] * len(keys) if unchanged else list(map(eq, map(self._identity_of().get, keys), _texts(identities)))
+        )
         if not unchanged or largest > max_bytes:  # what is too large is read (not kept)
             sizes = (
                 list(map(_SIZE, infos)) if complete else [i.st_size if i is not None else max_bytes + 1 for i in infos]
@@ -230,7 +234,7 @@ class OutlineStore:
                 return scan(directory)
             key = directory[cut:] if directory.startswith(prefix) else directory
             entry = old.get(key)
-            if type(entry) is str and known.get(key) == identity:  # same inode, same times: the same entries
+            if type(entry) is str and known.get(key) == _TEXT(identity):  # same inode, same times: the same entries
                 parts = entry.split("//")
                 if len(parts) == 3:
                     new[key], recorded[key] = entry, identity
@@ -262,10 +266,10 @@ class OutlineStore:
                 self._old["dirs"], self._whole, self._walk_digest = dirs, walk.get("whole") is True, digest
         return self._old
 
-    def _stored_walk_identities(self) -> dict[str, Identity]:
-        """The identities of the store's directories, by key (read when the walk is listed again)."""
+    def _stored_walk_identities(self) -> dict[str, str]:
+        """The identities of the store's directories as texts, by key (read when the walk is listed again)."""
         keys = list(self._stored()["dirs"])
-        return _by_key(keys, self._line(WALK_IDENTITIES), self._walk_digest)
+        return _by_key(keys, self._line(WALK_IDENTITIES))
 
     def _line(self, index: int) -> bytes:
         """Line ``index`` of the store, its signature checked ("{}" when it has none, or not this one)."""
@@ -283,12 +287,12 @@ class OutlineStore:
                 old["notes"] = notes
         return old["notes"]
 
-    def _identity_of(self) -> dict[str, Identity]:
-        """The stored identities by key (when this run's files are not the stored ones in their order)."""
+    def _identity_of(self) -> dict[str, str]:
+        """The stored identities as texts, by key (when this run's files are not the stored ones in their order)."""
         found = self._stored()["files"]
-        keys, digest, _ = self._order
+        keys = self._order[0]
         if not found and keys:
-            found.update(_by_key(keys, self._line(FILE_IDENTITIES), digest))
+            found.update(_by_key(keys, self._line(FILE_IDENTITIES)))
         return found
 
     def _at_top(self) -> bool:
@@ -325,9 +329,9 @@ class OutlineStore:
         count = len(files) + (len(self.new["dirs"]) if self.walked else len((self._old or {}).get("dirs", {})))
         if self._files_decoded:  # looked at by this run: those it did not see are kept while they exist
             old_notes = (self._old or {}).get("notes", {})
-            for key, identity in self._identity_of().items():
+            for key, text in self._identity_of().items():
                 if key not in files and count < MAX_ENTRIES and os.path.lexists(self._path(key)):
-                    files[key] = identity
+                    files[key] = _fields(text)
                     count += 1
                     if key in old_notes:
                         notes[key] = old_notes[key]
@@ -343,13 +347,13 @@ class OutlineStore:
             identities = self._walk_identities
             if not self._reused or identities is None:
                 identities = [self._dir_identities.get(key, ()) for key in dirs]
-            walk_digest, walk_identities = _digest(identities), _dumps(identities)
+            walk_digest, walk_identities = _digest(identities), _dumps(_texts(identities))
         if self._files_decoded:
             identities = list(files.values())
             largest = max((fields[2] for fields in identities if len(fields) > 2), default=0)  # (the size)
             digest = _digest(identities)
             files_text = _dumps({"keys": "\0".join(files), "digest": digest, "largest": largest, "notes": notes})
-            file_identities = _dumps(identities)
+            file_identities = _dumps(_texts(identities))
         else:  # not looked at by this run: kept as they were read (once their signature is checked)
             files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
         # lines of JSON (never holding a raw newline), each signed apart: a run checks and decodes only
@@ -402,13 +406,32 @@ def _digest(identities: list[Identity]) -> str:
     return hashlib.blake2b(marshal.dumps(identities, 2), digest_size=32).hexdigest()
 
 
-def _by_key(keys: list[str], line: bytes, digest: str) -> dict[str, Identity]:
-    """The identities ``line`` holds in the order of ``keys``, by key (none unless they are those of ``digest``)."""
+def _by_key(keys: list[str], line: bytes) -> dict[str, str]:
+    """The identities ``line`` holds, as texts, in the order of ``keys``, by key (none unless one text each). Compared
+    as texts with those made now (``_texts``): thousands of short texts decode in C, lists of numbers were walked
+    (a changed file made a pre-commit run of a module file in a 21.5k-file repository decode them: ~20 ms)."""
     found = _section_list(line)
-    if len(found) != len(keys) or not all(type(i) is list and set(map(type, i)) <= {int} for i in found):
+    if len(found) != len(keys) or not set(map(type, found)) <= {str}:
         return {}
-    identities = list(map(tuple, found))
-    return dict(zip(keys, identities, strict=True)) if _digest(identities) == digest else {}
+    return dict(zip(keys, found, strict=True))
+
+
+def _texts(identities: list[Identity]) -> list[str]:
+    """Each identity as one text (``identity.FORMAT``; "" for none), in one map in C when each has its fields."""
+    try:
+        return list(map(_TEXT, identities))
+    except TypeError:  # an empty one (a file that could not be stat'ed)
+        return [_TEXT(identity) if identity else "" for identity in identities]
+
+
+def _fields(text: str) -> Identity:
+    """An identity's fields from its text (``_texts``); () for none, or for a text that is not one."""
+    parts = text.split(".") if text else []
+    try:
+        fields = tuple(int(part, 16) for part in parts)
+    except ValueError:
+        return ()
+    return fields if len(fields) == 5 else ()
 
 
 def _split(names: str) -> list[str]:
