@@ -742,3 +742,33 @@ def test_a_changed_file_is_told_apart_by_its_identity_written_as_text(
     found = dict(run(list(reversed(files))))  # another order, and one more file: compared one by one
     assert sorted(read) == ["s2", "s4"]
     assert found[files[2]] == ["../moved"] and found[files[0]] == ["../m0"]
+
+
+def test_a_run_whose_walk_is_the_stored_one_writes_its_lines_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file changed since the last run is recorded and the store written again: the walk, unchanged, is written
+    as it was read (its thousands of directories and their identities were encoded again: ~10 ms), and the next
+    run takes it as the same walk."""
+    from ownlint.loaders import identity
+    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders.terraform.callers import local_strings
+
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(3)})
+    walked = _walk(root, cache)
+    (root / "s1/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')
+    encoded: list[Any] = []
+    dumps = outline_cache._dumps
+    monkeypatch.setattr(outline_cache, "_dumps", lambda value: encoded.append(value) or dumps(value))
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    assert store.unchanged_walk() is not None
+    files = [str(root.resolve() / f"s{n}/main.tf") for n in range(3)]
+    assert dict(store.strings_of(files, 1 << 20, local_strings))[files[1]] == ["../moved"]
+    store.save()
+    assert encoded and not [value for value in encoded if isinstance(value, dict) and "dirs" in value]
+    again = outline_cache.open_store(cache, root)
+    assert again is not None
+    assert list(again.unchanged_walk() or {}) == [d for d, _, _ in walked[0]]

@@ -338,16 +338,18 @@ class OutlineStore:
         # the last walk, kept whole and in its order, with the files it holds (a walk of this run replaces both)
         header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
         if not self.walked:
-            dirs, whole = (self._old or {}).get("dirs", {}), self._whole
-            walk_digest, walk_identities, ending = self._walk_digest, self._line(WALK_IDENTITIES), self._line(ENDING)
+            walk, walk_identities, ending = self._line(WALK), self._line(WALK_IDENTITIES), self._line(ENDING)
         else:
             # the stored walk's files stay with it when this run's walk is that one (this run's added)
             found = {**_section(self._line(ENDING)), **self._ending} if self._reused else self._ending
-            dirs, whole, ending = self.new["dirs"], self.whole, _dumps(found)
-            identities = self._walk_identities
-            if not self._reused or identities is None:
+            ending = _dumps(found)
+            if self._reused and self._walk_identities is not None:  # the stored walk: its lines as they were read
+                walk, walk_identities = self._line(WALK), self._line(WALK_IDENTITIES)  # (thousands of directories)
+            else:
+                dirs = self.new["dirs"]
                 identities = [self._dir_identities.get(key, ()) for key in dirs]
-            walk_digest, walk_identities = _digest(identities), _dumps(_texts(identities))
+                walk = _dumps({"whole": self.whole, "dirs": dirs, "digest": _digest(identities)})
+                walk_identities = _dumps(_texts(identities))
         if self._files_decoded:
             identities = list(files.values())
             largest = max((fields[2] for fields in identities if len(fields) > 2), default=0)  # (the size)
@@ -358,7 +360,6 @@ class OutlineStore:
             files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
         # lines of JSON (never holding a raw newline), each signed apart: a run checks and decodes only
         # what it uses
-        walk = _dumps({"whole": whole, "dirs": dirs, "digest": walk_digest})
         lines = [_dumps(header), walk, walk_identities, ending, files_text, file_identities]
         if sum(map(len, lines)) <= MAX_STORE_BYTES - 1024:  # (the seal and signatures)
             write_sections(self.path, self.secret, lines, MAX_STORES)
