@@ -113,8 +113,11 @@ def interleaved(
 
 
 def run_quietly(command: list[str], cwd: Path) -> None:
-    """An untimed run (a hook's run on the last commit, before a pre-commit row)."""
-    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    """An untimed run (a hook's run on the last commit, before a pre-commit row): findings (exit 1) are its
+    result, an error (2 and above) ends the benchmark (the timed row would measure a failure)."""
+    done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr.decode(errors='replace')}")
 
 
 def run_repository(

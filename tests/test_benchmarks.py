@@ -155,3 +155,13 @@ def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> 
     # each pre-commit row's pair: both sides ran it before the change (root, then module, each round)
     round_one, round_two = [("after", 1), ("before", 1)], [("before", 3), ("after", 3)]
     assert primed == [*round_one, *round_one, *round_two, *round_two]
+
+
+def test_a_pre_commit_rows_untimed_run_that_fails_ends_the_benchmark(tmp_path: Path) -> None:
+    """The untimed run before a pre-commit row: findings (exit 1) are a result, an error (exit 2) is not (the timed
+    row would measure a failure, silently)."""
+    from repo import run_quietly
+
+    run_quietly([sys.executable, "-c", "raise SystemExit(1)"], tmp_path)
+    with pytest.raises(SystemExit, match="exit 2"):
+        run_quietly([sys.executable, "-c", "raise SystemExit(2)"], tmp_path)
