@@ -772,3 +772,38 @@ def test_a_run_whose_walk_is_the_stored_one_writes_its_lines_as_they_were(
     again = outline_cache.open_store(cache, root)
     assert again is not None
     assert list(again.unchanged_walk() or {}) == [d for d, _, _ in walked[0]]
+
+
+def test_a_run_given_the_same_files_again_compares_one_digest_though_others_were_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-file check leaves its own directory's files out of the search; the store keeps them (another run needs
+    them), after this run's files. The next run of the same directory, nothing changed, compares one digest: it
+    compared every file by its key for good (a module checked after any other had recorded its files)."""
+    from ownlint.loaders import identity
+    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders.terraform.callers import local_strings
+
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(4)})
+    files = [str(root.resolve() / f"s{n}/main.tf") for n in range(4)]
+
+    def run(paths: list[str]) -> list[tuple[str, Any]]:
+        store = outline_cache.open_store(cache, root)
+        assert store is not None
+        found = store.strings_of(paths, 1 << 20, local_strings)
+        store.save()
+        return found
+
+    run(files)  # a check of another directory: every file recorded
+    (root / "s2/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')  # recorded by the next run
+    first = run(files[1:])  # a check of s0: its file is kept, after the others
+    compared: list[int] = []
+    by_key = outline_cache.OutlineStore._identity_of
+    monkeypatch.setattr(outline_cache.OutlineStore, "_identity_of", lambda self: compared.append(1) or by_key(self))
+    assert run(files[1:]) == first
+    assert compared == []
+    (root / "s3/main.tf").write_text('module "m" {\n  source = "../again"\n}\n')  # one of them changed: seen
+    assert dict(run(files[1:]))[files[3]] == ["../again"]
+    assert compared  # compared by key

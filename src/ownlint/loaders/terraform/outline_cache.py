@@ -20,7 +20,8 @@ Whoever can write the store decides which callers a module has, so nothing in it
   bound to its place and to the write; ``outline_io``): a line ownlint did not write there, or that was changed
   since, is not used;
 - an entry is used only when its file's or directory's identity is unchanged (all of them at once: the digest
-  of the identities made now, in order, is the one recorded), and one that changed within
+  of the identities made now, in order, is the one recorded, or for the files the last run was given, the one
+  of theirs, the others it kept following them), and one that changed within
   ``identity.RACY_NS`` of the run is not recorded (a later change within the same clock tick would keep its identity;
   a walk with such a directory is not whole);
 - it holds at most ``MAX_ENTRIES`` entries, and at most ``MAX_STORES`` repositories (the oldest are removed).
@@ -81,8 +82,9 @@ class OutlineStore:
         self._whole = False  # the store's dirs are a whole walk, in its order
         self._sections: Sections | None = None  # the store's lines, each checked and decoded when first used
         self._files_decoded = False  # its files' line was taken: ``_order`` and ``notes`` are what it holds
-        self._order: tuple[list[str], str, int] = ([], "", 0)  # the store's file keys, in order, their identities'
-        # digest and the largest size among them
+        # the store's file keys, in order, their identities' digest, the largest size among them, and how many of them
+        # the run that wrote it was given (the others are kept for other runs) with the digest of their identities
+        self._order: tuple[list[str], str, int, int, str] = ([], "", 0, 0, "")
         self._walk_digest = ""  # the digest of the identities of the store's directories, in the walk's order
         self._walk_identities: list[Identity] | None = None  # those of this run's walk when it is the stored one
         self._dir_identities: dict[str, Identity] = {}  # those of this run's walk, by key, when it is listed
@@ -110,8 +112,20 @@ class OutlineStore:
         self._keys = keys
         infos, complete = _stats(keys if self._at_top() else paths)
         identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
-        stored_keys, stored_digest, largest = self._order
-        unchanged = complete and keys == stored_keys and _digest(identities) == stored_digest
+        stored_keys, stored_digest, largest, leading, leading_digest = self._order
+        unchanged = (
+            complete
+            and (
+                (keys == stored_keys and _digest(identities) == stored_digest)
+                # or the files the last run was given, as it was given them (those it kept for other runs follow):
+                # a pre-commit run of the same directory again (its own files are left out of the search)
+                or (
+                    0 < leading == len(keys) < len(stored_keys)
+                    and keys == stored_keys[:leading]
+                    and _digest(identities) == leading_digest
+                )
+            )
+        )
         # the last run's files, each as it was then; else each compared with what was recorded of it
         same = (
             [True] * len(keys) if unchanged else list(map(eq, map(self._identity_of().get, keys), _texts(identities)))
@@ -282,8 +296,12 @@ class OutlineStore:
         if not self._files_decoded:
             files, self._files_decoded = _section(self._line(FILES)), True
             keys, digest, notes, largest = (files.get(k) for k in ("keys", "digest", "notes", "largest"))
+            leading, leading_digest = files.get("leading"), files.get("leading_digest")
             if type(keys) is str and type(digest) is str and isinstance(notes, dict) and type(largest) is int:
-                self._order = (keys.split("\0") if keys else [], digest, largest)  # (no path holds a NUL)
+                listed = keys.split("\0") if keys else []  # (no path holds a NUL)
+                if type(leading) is not int or type(leading_digest) is not str or not 0 < leading <= len(listed):
+                    leading, leading_digest = 0, ""
+                self._order = (listed, digest, largest, leading, leading_digest)
                 old["notes"] = notes
         return old["notes"]
 
@@ -325,6 +343,7 @@ class OutlineStore:
         recorded = self.new["files"]  # in the order of the files looked at: a changed file read is recorded last
         files: dict[str, Identity] = {key: recorded[key] for key in self._keys if key in recorded}
         files.update(recorded)  # (the next run's files, in that order, are then the stored ones: one digest)
+        leading = len(files)  # the files of this run: those kept for other runs follow
         notes: dict[str, Any] = {key: note for key, note in self.new["notes"].items() if key in files}
         count = len(files) + (len(self.new["dirs"]) if self.walked else len((self._old or {}).get("dirs", {})))
         if self._files_decoded:  # looked at by this run: those it did not see are kept while they exist
@@ -354,7 +373,9 @@ class OutlineStore:
             identities = list(files.values())
             largest = max((fields[2] for fields in identities if len(fields) > 2), default=0)  # (the size)
             digest = _digest(identities)
-            files_text = _dumps({"keys": "\0".join(files), "digest": digest, "largest": largest, "notes": notes})
+            leading_digest = _digest(identities[:leading]) if leading < len(identities) else digest
+            found_files = {"keys": "\0".join(files), "digest": digest, "largest": largest, "notes": notes}
+            files_text = _dumps({**found_files, "leading": leading, "leading_digest": leading_digest})
             file_identities = _dumps(_texts(identities))
         else:  # not looked at by this run: kept as they were read (once their signature is checked)
             files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
