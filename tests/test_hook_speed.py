@@ -672,35 +672,51 @@ def test_the_command_line_builds_only_the_check_command_at_import() -> None:
     assert run_cli("fix", "--help").exit_code == 0
 
 
+def _calling_files(root: Path, count: int) -> list[str]:
+    """``count`` files under ``root``, each calling a module of its own, as the callers search is given them."""
+    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(count)})
+    return [str(root.resolve() / f"s{n}/main.tf") for n in range(count)]
+
+
+def _searched(cache: Path, root: Path, paths: list[str], read: Any = None) -> list[tuple[str, Any]]:
+    """One run's pass over ``paths`` through the outline store in ``cache`` (``read``: how a file is read; the
+    search's own by default), the store saved after it."""
+    from ownlint.loaders.terraform import outline_cache
+    from ownlint.loaders.terraform.callers import local_strings
+
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    found = store.strings_of(paths, 1 << 20, read or local_strings)
+    store.save()
+    return found
+
+
+def _compared_by_key(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A mark for each time a run compares the files with their stored identities one by one."""
+    from ownlint.loaders.terraform import outline_cache
+
+    compared: list[int] = []
+    by_key = outline_cache.OutlineStore._identity_of
+    monkeypatch.setattr(outline_cache.OutlineStore, "_identity_of", lambda self: compared.append(1) or by_key(self))
+    return compared
+
+
 def test_a_file_recorded_again_keeps_the_next_unchanged_run_on_its_one_digest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run that records a changed file writes the files in its walk's order: the next run, with nothing changed,
     compares one digest (the changed file recorded last made every later run compare each file by its key)."""
     from ownlint.loaders import identity
-    from ownlint.loaders.terraform import outline_cache
-    from ownlint.loaders.terraform.callers import local_strings
 
     monkeypatch.setattr(identity, "RACY_NS", 0)
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(4)})
-    files = [str(root.resolve() / f"s{n}/main.tf") for n in range(4)]
-
-    def run() -> list[tuple[str, Any]]:
-        store = outline_cache.open_store(cache, root)
-        assert store is not None
-        found = store.strings_of(files, 1 << 20, local_strings)
-        store.save()
-        return found
-
-    first = run()
+    files = _calling_files(root, 4)
+    first = _searched(cache, root, files)
     (root / "s1/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')  # recorded by the next run
-    changed = run()
+    changed = _searched(cache, root, files)
     assert changed != first
-    compared: list[int] = []
-    by_key = outline_cache.OutlineStore._identity_of
-    monkeypatch.setattr(outline_cache.OutlineStore, "_identity_of", lambda self: compared.append(1) or by_key(self))
-    assert run() == changed
+    compared = _compared_by_key(monkeypatch)
+    assert _searched(cache, root, files) == changed
     assert compared == []
 
 
@@ -718,28 +734,20 @@ def test_a_changed_file_is_told_apart_by_its_identity_written_as_text(
 
     monkeypatch.setattr(identity, "RACY_NS", 0)
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(5)})
-    files = [str(root.resolve() / f"s{n}/main.tf") for n in range(5)]
+    files = _calling_files(root, 5)
     read: list[str] = []
 
     def reading(path: str, max_bytes: int) -> list[str] | None:
         read.append(os.path.basename(os.path.dirname(path)))
         return local_strings(path, max_bytes)
 
-    def run(paths: list[str]) -> list[tuple[str, Any]]:
-        store = outline_cache.open_store(cache, root)
-        assert store is not None
-        found = store.strings_of(paths, 1 << 20, reading)
-        store.save()
-        return found
-
-    run(files[:4])
+    _searched(cache, root, files[:4], reading)
     stored = next((cache / "outlines").glob("*.json")).read_bytes().split(b"\n")
     identities = json.loads(stored[1 + outline_cache.FILE_IDENTITIES])  # (after the signature's line)
     assert len(identities) == 4 and all(type(text) is str and text.count(".") == 4 for text in identities)
     (root / "s2/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')  # another size
     read.clear()
-    found = dict(run(list(reversed(files))))  # another order, and one more file: compared one by one
+    found = dict(_searched(cache, root, list(reversed(files)), reading))  # another order, one more file: by key
     assert sorted(read) == ["s2", "s4"]
     assert found[files[2]] == ["../moved"] and found[files[0]] == ["../m0"]
 
@@ -756,7 +764,7 @@ def test_a_run_whose_walk_is_the_stored_one_writes_its_lines_as_they_were(
 
     monkeypatch.setattr(identity, "RACY_NS", 0)
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(3)})
+    files = _calling_files(root, 3)
     walked = _walk(root, cache)
     (root / "s1/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')
     encoded: list[Any] = []
@@ -765,7 +773,6 @@ def test_a_run_whose_walk_is_the_stored_one_writes_its_lines_as_they_were(
     store = outline_cache.open_store(cache, root)
     assert store is not None
     assert store.unchanged_walk() is not None
-    files = [str(root.resolve() / f"s{n}/main.tf") for n in range(3)]
     assert dict(store.strings_of(files, 1 << 20, local_strings))[files[1]] == ["../moved"]
     store.save()
     assert encoded and not [value for value in encoded if isinstance(value, dict) and "dirs" in value]
@@ -781,29 +788,16 @@ def test_a_run_given_the_same_files_again_compares_one_digest_though_others_were
     them), after this run's files. The next run of the same directory, nothing changed, compares one digest: it
     compared every file by its key for good (a module checked after any other had recorded its files)."""
     from ownlint.loaders import identity
-    from ownlint.loaders.terraform import outline_cache
-    from ownlint.loaders.terraform.callers import local_strings
 
     monkeypatch.setattr(identity, "RACY_NS", 0)
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    write_tree(root, {f"s{n}/main.tf": f'module "m" {{\n  source = "../m{n}"\n}}\n' for n in range(4)})
-    files = [str(root.resolve() / f"s{n}/main.tf") for n in range(4)]
-
-    def run(paths: list[str]) -> list[tuple[str, Any]]:
-        store = outline_cache.open_store(cache, root)
-        assert store is not None
-        found = store.strings_of(paths, 1 << 20, local_strings)
-        store.save()
-        return found
-
-    run(files)  # a check of another directory: every file recorded
+    files = _calling_files(root, 4)
+    _searched(cache, root, files)  # a check of another directory: every file recorded
     (root / "s2/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')  # recorded by the next run
-    first = run(files[1:])  # a check of s0: its file is kept, after the others
-    compared: list[int] = []
-    by_key = outline_cache.OutlineStore._identity_of
-    monkeypatch.setattr(outline_cache.OutlineStore, "_identity_of", lambda self: compared.append(1) or by_key(self))
-    assert run(files[1:]) == first
+    first = _searched(cache, root, files[1:])  # a check of s0: its file is kept, after the others
+    compared = _compared_by_key(monkeypatch)
+    assert _searched(cache, root, files[1:]) == first
     assert compared == []
     (root / "s3/main.tf").write_text('module "m" {\n  source = "../again"\n}\n')  # one of them changed: seen
-    assert dict(run(files[1:]))[files[3]] == ["../again"]
+    assert dict(_searched(cache, root, files[1:]))[files[3]] == ["../again"]
     assert compared  # compared by key

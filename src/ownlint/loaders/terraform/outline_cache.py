@@ -374,8 +374,16 @@ class OutlineStore:
             largest = max((fields[2] for fields in identities if len(fields) > 2), default=0)  # (the size)
             digest = _digest(identities)
             leading_digest = _digest(identities[:leading]) if leading < len(identities) else digest
-            found_files = {"keys": "\0".join(files), "digest": digest, "largest": largest, "notes": notes}
-            files_text = _dumps({**found_files, "leading": leading, "leading_digest": leading_digest})
+            files_text = _dumps(
+                {
+                    "keys": "\0".join(files),
+                    "digest": digest,
+                    "largest": largest,
+                    "notes": notes,
+                    "leading": leading,
+                    "leading_digest": leading_digest,
+                }
+            )
             file_identities = _dumps(_texts(identities))
         else:  # not looked at by this run: kept as they were read (once their signature is checked)
             files_text, file_identities = self._line(FILES), self._line(FILE_IDENTITIES)
