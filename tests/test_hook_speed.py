@@ -295,11 +295,18 @@ def test_a_warm_one_file_check_lists_no_directory_of_the_repository(
         assert [d for d in listed if d not in read and d.startswith(os.path.realpath(repo))] == [], named
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["stat-here", "stat-ahead"])
 def test_a_warm_module_check_finds_callers_added_removed_and_renamed_between_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool
 ) -> None:
     import time
 
+    from ownlint.loaders import stat_ahead
+    from ownlint.loaders.terraform import outline_cache
+
+    if ahead:  # the stored files' identities made in a child process, however few (``stat_ahead``)
+        monkeypatch.setattr(outline_cache, "AHEAD_BYTES", 0)
+        monkeypatch.setattr(stat_ahead, "_threaded", lambda: False)
     repo, cache = _repository(tmp_path, monkeypatch, {**CALLED, **ELSEWHERE})
     named = "modules/queue/main.tf"
     call = 'module "queue" {\n  source = "../../modules/queue"\n}\n'

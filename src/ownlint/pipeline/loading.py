@@ -81,17 +81,20 @@ def _load(inputs: Inputs, config: Config | None) -> Loaded:
         raise OwnlintError("'-' given but no standard input was read")
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
-    config = config or choose_config(inputs, file_paths, found.root)
-    store = _store(inputs, found)
-    stdin = stdin_text if STDIN in paths else None
-    beside = _manifests_beside(inputs, config, found, stdin)
+    store = _store(inputs, found)  # first: the files it knows are stat'ed meanwhile (``stat_ahead``)
+    beside: Beside[_Read] | None = None
     try:
+        config = config or choose_config(inputs, file_paths, found.root)
+        stdin = stdin_text if STDIN in paths else None
+        beside = _manifests_beside(inputs, config, found, stdin)
         terraform = _terraform(inputs, found, store, beside.start if beside is not None else None)
         with uncollected():  # what it sent is built here, to live to the end: frozen, as a load here freezes it
             read_beside = beside.result() if beside is not None else None
     finally:
         if beside is not None:
             beside.stop()
+        if store is not None:
+            store.close()
     if read_beside is not None and inputs.progress is not None:
         inputs.progress("reading manifests", len(found.manifests), len(found.manifests))
     kubernetes, kubernetes_files, chart_problems = read_beside or _kubernetes(inputs, config, found, stdin)
@@ -127,6 +130,8 @@ def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
     store = open_store(Path(inputs.terraform.cache_dir), found.listing.root)
     if store is not None:
         found.listing.remember(store)
+        if found.terraform_context is not None:  # named Terraform files: their callers may be sought
+            store.stat_ahead()
     return store
 
 

@@ -39,12 +39,13 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, repeat
-from operator import and_, attrgetter, eq, getitem, not_, or_
+from operator import and_, eq, getitem, itemgetter, not_, or_
 from pathlib import Path
 from typing import Any, cast
 
 from ownlint import __version__
 from ownlint.loaders import identity as file_identity
+from ownlint.loaders.stat_ahead import StatsAhead, stat_ahead
 from ownlint.loaders.terraform.outline_io import Sections, read_sections, store_secret, write_sections
 from ownlint.loaders.terraform.store import usable_directory
 
@@ -52,13 +53,14 @@ FORMAT = 10  # bump when an entry's shape changes
 MAX_STORE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_STORES = 64
+AHEAD_BYTES = 64 * 1024  # a files line this long (~1,500 files) is worth stat'ing in a child process
 
 Strings = list[str] | None  # a file's local paths, or None: no module word (or not readable as text)
 Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories, other entries, links (names)
 # the store's lines (0: its header): a line of identities is taken only when its digest does not match
 LINES, WALK, WALK_IDENTITIES, ENDING, FILES, FILE_IDENTITIES = 6, 1, 2, 3, 4, 5
 KINDS = ("files", "notes", "dirs")  # files: identities by key; notes: what files name, by key
-_SIZE = attrgetter("st_size")
+_SIZE = itemgetter(2)  # of an identity (``identity.fields``)
 Identity = tuple[int, ...]  # a file's or directory's ``identity.fields`` (empty: it has none)
 _TEXT = file_identity.FORMAT.__mod__  # an identity as the store writes it: one text (hex), "" for none
 
@@ -81,6 +83,7 @@ class OutlineStore:
         self._old: dict[str, dict[str, Any]] | None = None
         self._whole = False  # the store's dirs are a whole walk, in its order
         self._sections: Sections | None = None  # the store's lines, each checked and decoded when first used
+        self._was_read = False  # ``_sections`` is read
         self._files_decoded = False  # its files' line was taken: ``_order`` and ``notes`` are what it holds
         # the store's file keys, in order, their identities' digest, the largest size among them, and how many of them
         # the run that wrote it was given (the others are kept for other runs) with the digest of their identities
@@ -93,6 +96,7 @@ class OutlineStore:
         self._keys: list[str] = []  # the files ``strings_of`` was last given, in their order (the walk's)
         self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
         self.whole = False  # and every directory of it is recorded (none unlistable, none changed too recently)
+        self._ahead: StatsAhead | None = None  # the stored files' identities, being made in a child process
 
     def strings_of(
         self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings], naming_only: bool = False
@@ -110,8 +114,13 @@ class OutlineStore:
         else:
             keys = [path[cut:] if path.startswith(prefix) else path for path in paths]
         self._keys = keys
-        infos, complete = _stats(keys if self._at_top() else paths)
-        identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
+        infos: list[os.stat_result | None] | None = None  # (not when the child made the identities)
+        identities = self._made_ahead(keys, paths)
+        if identities is None:
+            infos, complete = _stats(keys if self._at_top() else paths)
+            identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
+        else:
+            complete = all(identities)
         stored_keys, stored_digest, largest, leading, leading_digest = self._order
         unchanged = (
             complete
@@ -131,9 +140,7 @@ class OutlineStore:
             [True] * len(keys) if unchanged else list(map(eq, map(self._identity_of().get, keys), _texts(identities)))
         )
         if not unchanged or largest > max_bytes:  # what is too large is read (not kept)
-            sizes = (
-                list(map(_SIZE, infos)) if complete else [i.st_size if i is not None else max_bytes + 1 for i in infos]
-            )
+            sizes = list(map(_SIZE, identities)) if complete else [i[2] if i else max_bytes + 1 for i in identities]
             if sizes and max(sizes) > max_bytes:
                 same = list(map(and_, same, map(max_bytes.__ge__, sizes)))
         new_files, new_notes = self.new["files"], self.new["notes"]
@@ -150,7 +157,8 @@ class OutlineStore:
                 if text or not naming_only:
                     found.append((path, text.split("\n") if type(text) is str and text else None))
                 continue
-            info, identity = infos[index], identities[index]
+            info = infos[index] if infos is not None else _stat(path)  # (a changed file: stat'ed again)
+            identity = identities[index] if infos is not None else file_identity.fields(info) if info else ()
             strings = read(path, max_bytes)  # not recorded when it cannot be: what it gives depends on the run
             regular = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes and identity
             if info is not None and regular and self._record("files", key, info, identity) and strings:
@@ -158,6 +166,41 @@ class OutlineStore:
             if strings or not naming_only:
                 found.append((path, strings))
         return found
+
+    def stat_ahead(self) -> None:
+        """Have the stored files stat'ed in a child process while the run goes on (``stat_ahead``): a run that will
+        search the repository's callers (``strings_of``) loads its config, lists its directories and imports its
+        parser meanwhile. The store is read first, so that the child decodes the very bytes this run will."""
+        if self._ahead is None and not self._files_decoded:
+            self._read()
+            if self._sections is not None and self._sections.size(FILES) >= AHEAD_BYTES:
+                self._ahead = stat_ahead(self._stored_paths)
+
+    def _stored_paths(self) -> list[str]:
+        """The paths of the stored files, in their order (in the child of ``stat_ahead``)."""
+        self._stored_notes()
+        keys = self._order[0]
+        return keys if self._at_top() else [self._path(key) for key in keys]
+
+    def close(self) -> None:
+        """End the child process of ``stat_ahead`` if its identities were not used."""
+        if self._ahead is not None:
+            self._ahead.discard()
+            self._ahead = None
+
+    def _made_ahead(self, keys: list[str], paths: list[str]) -> list[Identity] | None:
+        """The identities of the files ``paths`` (their keys: ``keys``) from the child of ``stat_ahead``, which made
+        those of the stored files in their order; the few it was not given are stat'ed here. None without a whole
+        answer from it."""
+        ahead, self._ahead = self._ahead, None
+        made = ahead.identities() if ahead is not None else None
+        stored = self._order[0]
+        if made is None or len(made) != len(stored):  # (the same bytes decoded alike: one per stored file)
+            return None
+        if keys == stored[: len(keys)]:  # the stored files, or those the last run was given
+            return made[: len(keys)]
+        found: list[Identity | None] = list(map(dict(zip(stored, made, strict=True)).get, keys))
+        return [_identity(path) if identity is None else identity for path, identity in zip(paths, found, strict=True)]
 
     def sources_of(self, path: str, backend: str, read: Callable[[], list[str]]) -> list[str]:
         """The local sources of the ``module`` blocks of ``path`` (a file ``strings_of`` gave this run), as ``backend``
@@ -270,15 +313,22 @@ class OutlineStore:
         file or a manifest, decodes only its directories)."""
         if self._old is None:
             self._old = {kind: {} for kind in KINDS}
-            self._sections = read_sections(self.path, self.secret, MAX_STORE_BYTES)
-            header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
-            if self._sections is not None and (len(self._sections) != LINES or _section(self._line(0)) != header):
-                self._sections = None
+            self._read()
             walk = _section(self._line(WALK))
             dirs, digest = walk.get("dirs"), walk.get("digest")
             if isinstance(dirs, dict) and type(digest) is str:
                 self._old["dirs"], self._whole, self._walk_digest = dirs, walk.get("whole") is True, digest
         return self._old
+
+    def _read(self) -> None:
+        """Read the store's lines (their signatures are checked as each is used), once; none unless its header is
+        this one."""
+        if not self._was_read:
+            self._was_read = True
+            self._sections = read_sections(self.path, self.secret, MAX_STORE_BYTES)
+            header = {"format": FORMAT, "ownlint": __version__, "repository": self.repository}
+            if self._sections is not None and (len(self._sections) != LINES or _section(self._line(0)) != header):
+                self._sections = None
 
     def _stored_walk_identities(self) -> dict[str, str]:
         """The identities of the store's directories as texts, by key (read when the walk is listed again)."""
@@ -413,6 +463,11 @@ def _stats(paths: list[str]) -> tuple[list[os.stat_result | None], bool]:
         found = [_stat(path) for path in paths]
         complete = None not in found
     return found, complete
+
+
+def _identity(path: str) -> Identity:
+    info = _stat(path)
+    return file_identity.fields(info) if info is not None else ()
 
 
 def _stat(path: str) -> os.stat_result | None:

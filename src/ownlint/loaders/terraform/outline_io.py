@@ -79,6 +79,11 @@ class Sections:
     def __len__(self) -> int:
         return len(self.bounds)
 
+    def size(self, index: int) -> int:
+        """The length of line ``index`` (0 when there is none), its signature not checked."""
+        start, end = self.bounds[index] if 0 <= index < len(self.bounds) else (0, 0)
+        return end - start
+
     def get(self, index: int) -> bytes | None:
         """Line ``index``, or None when it is not the one written there with this seal (changed, moved, mixed)."""
         if not 0 <= index < len(self.bounds):
