@@ -418,16 +418,16 @@ def test_yamldecode_reads_with_libyaml_and_gives_the_pure_python_values() -> Non
     scanner (a quarter of its cold check); libyaml asks the same Python resolver and constructors."""
     import yaml
 
-    from ownlint.loaders.terraform.functions import encoding
+    from ownlint.loaders.terraform.functions import yaml_values
 
     if not hasattr(yaml, "CSafeLoader"):
         pytest.skip("PyYAML without libyaml")
-    assert issubclass(encoding._Loader, yaml.CSafeLoader)
+    assert issubclass(yaml_values._Loader, yaml.CSafeLoader)
 
     class Reference(yaml.SafeLoader):
-        yaml_implicit_resolvers = encoding._Loader.yaml_implicit_resolvers
-        yaml_constructors = encoding._Loader.yaml_constructors
+        yaml_implicit_resolvers = yaml_values._Loader.yaml_implicit_resolvers
+        yaml_constructors = yaml_values._Loader.yaml_constructors
 
     for sample in YAML_SAMPLES:
-        expected = encoding._Copy().of(yaml.load(sample, Loader=Reference))
-        assert encoding._yamldecode(sample) == expected, sample
+        expected = yaml_values._Copy().of(yaml.load(sample, Loader=Reference))
+        assert yaml_values.yamldecode(sample) == expected, sample

@@ -11,7 +11,7 @@ import yaml
 from tests.conftest import write_tree
 
 from ownlint.loaders.terraform.budget import Budget, OverBudget
-from ownlint.loaders.terraform.functions import FUNCTIONS, encoding
+from ownlint.loaders.terraform.functions import FUNCTIONS, yaml_values
 from ownlint.loaders.terraform.load import load_terraform
 
 DOCUMENT = "teams:\n  core: {owner: alice, ports: [80, 443]}\n  edge: {owner: bob}\n"
@@ -26,8 +26,8 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         read.append(text)
         return load_all(text, Loader=Loader)
 
-    monkeypatch.setattr(encoding.yaml, "load_all", counted)
-    monkeypatch.setattr(encoding, "_DECODED", {}, raising=False)
+    monkeypatch.setattr(yaml_values.yaml, "load_all", counted)
+    monkeypatch.setattr(yaml_values, "_DECODED", {}, raising=False)
     return read
 
 
@@ -52,15 +52,15 @@ def test_yamldecode_keeps_no_document_a_copy_would_share(monkeypatch: pytest.Mon
 
 def test_yamldecode_keeps_a_bounded_text(monkeypatch: pytest.MonkeyPatch) -> None:
     _counting(monkeypatch)
-    monkeypatch.setattr(encoding, "MAX_DECODED", 3)
-    monkeypatch.setattr(encoding, "MAX_DECODED_TEXT", 40)
+    monkeypatch.setattr(yaml_values, "MAX_DECODED", 3)
+    monkeypatch.setattr(yaml_values, "MAX_DECODED_TEXT", 40)
     for number in range(5):
         FUNCTIONS["yamldecode"]([f"key: {number}\n"], Budget())
-    assert list(encoding._DECODED) == ["key: 2\n", "key: 3\n", "key: 4\n"]
+    assert list(yaml_values._DECODED) == ["key: 2\n", "key: 3\n", "key: 4\n"]
     FUNCTIONS["yamldecode"]([f"key: {'x' * 30}\n"], Budget())  # 38 characters: the others make way
-    assert list(encoding._DECODED) == [f"key: {'x' * 30}\n"]
+    assert list(yaml_values._DECODED) == [f"key: {'x' * 30}\n"]
     FUNCTIONS["yamldecode"]([f"key: {'x' * 40}\n"], Budget())  # over the bound: not kept
-    assert list(encoding._DECODED) == [f"key: {'x' * 30}\n"]
+    assert list(yaml_values._DECODED) == [f"key: {'x' * 30}\n"]
 
 
 def test_yamldecode_stops_copying_aliases_that_expand_past_one_value() -> None:

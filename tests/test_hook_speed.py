@@ -501,6 +501,21 @@ def test_a_warm_check_without_a_config_file_imports_no_yaml_parser(tmp_path: Pat
     assert sorted(imported & {"yaml", "ownlint.config.yaml"}) == []  # the shipped preset is read as JSON
 
 
+def test_a_check_that_parses_and_evaluates_terraform_imports_no_yaml_parser(tmp_path: Path) -> None:
+    """A pre-commit check of a changed ``.tf`` file parses and evaluates its root: the readers of Terraform's JSON
+    syntax and of ``yamldecode`` (which bring the YAML parser, ~8 ms) are imported only for a file or call of theirs."""
+    files = {name: text for name, text in TERRAFORM.items() if name != "ownlint.yaml"}
+    repo = write_tree(tmp_path / "repo", {**files, "stack/locals.tf": "locals {\n  x = jsonencode({ a = 1 })\n}\n"})
+    (repo / ".git").mkdir()
+    checked, imported = imports_of(repo, "check", "--no-cache", "--", "stack/main.tf")
+    assert "aws_s3_bucket.b" in checked or "No findings" in checked
+    assert "ownlint.loaders.terraform.evaluate" in imported  # the root was evaluated
+    assert sorted(imported & {"yaml", "ownlint.loaders.terraform.json_syntax"}) == []
+    write_tree(repo, {"stack/more.tf.json": '{"locals": {"y": "${yamldecode(\\"a: 1\\")}"}}'})
+    checked, imported = imports_of(repo, "check", "--no-cache", "--", "stack/main.tf")
+    assert {"yaml", "ownlint.loaders.terraform.json_syntax"} <= imported  # (the probe sees them when used)
+
+
 # -- the config's composition remembered in the user's cache: a warm Terraform check imports no YAML parser --
 
 WAIVED = (

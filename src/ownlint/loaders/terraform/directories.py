@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ownlint.loaders.files import MAX_FILE_BYTES, read_text
 from ownlint.loaders.terraform import probes
-from ownlint.loaders.terraform.backends import ParseFunction
+from ownlint.loaders.terraform.backends import ParseFunction, parse_json
 from ownlint.loaders.terraform.cache import ParseCache
 from ownlint.loaders.terraform.callers import is_local
 from ownlint.loaders.terraform.loaded import ParsedDirectory as ParsedDirectory
@@ -178,7 +178,6 @@ class ModuleLoader:
         """Read and parse one file (HCL, or Terraform's JSON syntax by its name); ``digests`` hears of the
         text whose model the memo now holds."""
         from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
-        from ownlint.loaders.terraform.json_syntax import parse_json_file
         from ownlint.suppressions.parse import comment_suppressions
 
         text = read_text(path, shown, self.max_bytes)
@@ -189,7 +188,7 @@ class ModuleLoader:
             return text
         json_syntax = path.name.endswith(".json")
         try:
-            parsed = parse_json_file(text, shown) if json_syntax else self._parsed(text, shown, digest)
+            parsed = parse_json(text, shown) if json_syntax else self._parsed(text, shown, digest)
         except m.HclSyntaxError as error:
             return LoadProblem(shown, error.line, f"invalid {'JSON' if json_syntax else 'HCL'}: {error.message}")
         except RecursionError:
