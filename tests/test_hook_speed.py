@@ -307,6 +307,9 @@ def test_a_warm_module_check_finds_callers_added_removed_and_renamed_between_run
     if ahead:  # the stored files' identities made in a child process, however few (``stat_ahead``)
         monkeypatch.setattr(outline_cache, "AHEAD_BYTES", 0)
         monkeypatch.setattr(stat_ahead, "_threaded", lambda: False)
+    stated: list[int] = []  # the runs that stat'ed the files themselves
+    own = outline_cache._stats
+    monkeypatch.setattr(outline_cache, "_stats", lambda paths: stated.append(1) or own(paths))
     repo, cache = _repository(tmp_path, monkeypatch, {**CALLED, **ELSEWHERE})
     named = "modules/queue/main.tf"
     call = 'module "queue" {\n  source = "../../modules/queue"\n}\n'
@@ -325,6 +328,7 @@ def test_a_warm_module_check_finds_callers_added_removed_and_renamed_between_run
         uncached = run_cli("check", "--no-cache", "--", named)
         assert warm.stdout == uncached.stdout
     assert "live/moved" in uncached.stdout or "module.queue" in uncached.stdout
+    assert len(stated) == (1 if ahead else 1 + len(steps))  # with the child, only the run without a store
 
 
 def test_a_run_that_does_not_search_callers_keeps_what_the_store_knows_of_files(

@@ -4,7 +4,9 @@ stats, finds what changed as it did, and is never left waiting on, or beside, a 
 
 from __future__ import annotations
 
+import marshal
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -98,7 +100,7 @@ def test_a_one_file_check_reports_as_an_uncached_one_with_its_callers_stat_ahead
 
 
 def test_an_answer_that_is_not_a_whole_list_is_not_taken(tmp_path: Path) -> None:
-    for sent in (b"", b"\x00garbage", b"[\x02\x00\x00\x00", __import__("marshal").dumps({"a": 1})):
+    for sent in (b"", b"\x00garbage", b"[\x02\x00\x00\x00", marshal.dumps({"a": 1}), marshal.dumps([(1, 2), 3])):
         read, write = os.pipe()
         os.write(write, sent)
         os.close(write)
@@ -129,3 +131,80 @@ def test_no_child_is_forked_while_another_thread_runs() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_child_that_fails_leaves_the_run_to_stat_the_files_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: list[int]
+) -> None:
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    files = _files(root, 5)
+    _search(cache, root, files)
+    (root / "s3/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')
+    monkeypatch.setattr(stat_ahead, "_child", lambda paths, read, write: os._exit(1))  # (forked: the child's too)
+    ahead.clear()
+    found = _search(cache, root, files)
+    assert ahead == [5]  # stat'ed here
+    assert found == [(path, local_strings(path, 1 << 20)) for path in files]
+
+
+def test_a_child_too_slow_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_ahead, "_threaded", lambda: False)
+    monkeypatch.setattr(stat_ahead, "WAIT_SECONDS", 0.2)
+    child = stat_ahead.stat_ahead(lambda: time.sleep(60) or [])  # type: ignore[func-returns-value]
+    assert child is not None
+    started = time.monotonic()
+    assert child.identities() is None
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)
+
+
+def test_no_child_is_forked_but_on_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_ahead, "_threaded", lambda: False)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert stat_ahead.stat_ahead(lambda: ["."]) is None
+
+
+def test_a_file_changed_after_the_child_stat_it_is_read_again_by_the_next_run(tmp_path: Path, ahead: list[int]) -> None:
+    """The run sees the files as the child found them (as a run sees a file changed after its own stat); what it
+    records is recorded with that identity, so the next run reads the changed file again."""
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    files = _files(root, 4)
+    first = _search(cache, root, files)
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    store.stat_ahead()
+    assert store._ahead is not None
+    time.sleep(0.05)  # (the child has stat'ed the files, most likely: the run then takes s0 as it was)
+    (root / "s0/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')
+    try:
+        store.strings_of(files, 1 << 20, local_strings)
+    finally:
+        store.close()
+        store.save()
+    assert dict(_search(cache, root, files))[files[0]] == ["../moved"] != dict(first)[files[0]]
+
+
+def test_only_a_check_that_seeks_callers_stats_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(identity, "RACY_NS", 0)
+    monkeypatch.setattr(outline_cache, "AHEAD_BYTES", 0)
+    forked: list[int] = []
+    monkeypatch.setattr(stat_ahead, "stat_ahead", lambda paths: forked.append(1))
+    call = 'module "queue" {\n  source = "../modules/queue"\n}\n'
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            "modules/queue/main.tf": 'resource "aws_sqs_queue" "q" {}\n',
+            "live/main.tf": call,
+            "live/terraform.tfvars": "",
+        },
+    )
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    cache = str(tmp_path / "cache")
+    run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")  # the store is made
+    forked.clear()
+    run_cli("check", "--cache-dir", cache, "--", "live/main.tf")  # a root (variable files): nothing calls it
+    assert forked == []
+    run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
+    assert forked == [1]

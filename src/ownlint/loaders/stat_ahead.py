@@ -1,32 +1,37 @@
 """Identities of many files made in a child process while the run goes on (issue 20): a pre-commit check of a
 module file in a 20k-file repository stats every Terraform file to know which of its outlines still hold, 15,000
-``stat`` calls at 2-3 µs each where a system call is dear (a virtual machine's guest), while the same run lists
-its directories, imports its parser and reads the named files. A forked child stats them on another core and
-sends back their identities (``identity.fields``; () for a path that cannot be stat'ed), in order, marshalled.
+``stat`` calls at 2-3 µs each where a system call is dear (a virtual machine's guest), while the same run loads
+its config, lists its directories and imports its parser. A forked child stats them on another core and sends
+back their identities (``identity.fields``; () for a path that cannot be stat'ed), in order, marshalled.
 
 Nothing from the scanned tree reaches the child but the paths it is given, and nothing comes back but the
-numbers ``os.stat`` gave it: what it sends is read only from the pipe it was forked with, and taken only when
-it is one identity per path. The child never returns into the run: it ends with ``os._exit`` whatever happens,
-so that no exit handler, buffered output or cleanup of the parent's runs twice. A child whose answer is not
-wanted is killed and reaped; a parent that ends first closes the pipe, and the child's write then fails.
+numbers ``os.stat`` gave it: what it sends is read only from the pipe it was forked with, and taken only when it
+is a list of identities read to its end within ``WAIT_SECONDS``. The child never returns into the run: it takes
+no signal before it ignores Ctrl-C (as workers do), collects no garbage (no finalizer of the run's runs in it),
+and ends with ``os._exit`` whatever happens, so that no exit handler, buffered output or cleanup of the run's
+runs twice. A child whose answer is not wanted, or comes too late, is killed and reaped.
 
-Only where ``os.fork`` exists, and only while the process runs no other thread (a fork copies one thread:
-a lock another thread held stays held in the child). Anything that fails costs time only: the caller stats
-the files itself."""
+Only on Linux (forking without exec is not safe on macOS; the run's workers fork only there too), and only while
+the process runs no other thread (a fork copies one thread: a lock another thread held stays held in the child).
+Anything that fails costs time only: the caller stats the files itself."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import marshal
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
 from ownlint.loaders import identity as file_identity
+from ownlint.parallel import ignore_interrupts, signals_held
 
 Identity = tuple[int, ...]
+WAIT_SECONDS = 5.0  # a child still stat'ing then (a hung mount, a machine swapping) is given up
 _CHUNK = 1 << 20
 
 
@@ -39,28 +44,46 @@ class StatsAhead:
         self.ended = False
 
     def identities(self) -> list[Identity] | None:
-        """The identities, in the order of the paths (waiting for them), or None when the child gave no whole
-        answer (a list); asked once."""
+        """The identities, in the order of the paths (waiting for them at most ``WAIT_SECONDS``), or None when the
+        child gave no whole answer in time (a list of identities); asked once."""
         if self.ended:
             return None
         chunks: list[bytes] = []
+        whole = False
         try:
-            while chunk := os.read(self.descriptor, _CHUNK):
-                chunks.append(chunk)
-        except OSError:
-            chunks = []
+            whole = self._read(chunks, time.monotonic() + WAIT_SECONDS)
         finally:
-            self._end(kill=False)
+            self._end(kill=not whole)
+        if not whole:
+            return None
         try:
             found: Any = marshal.loads(b"".join(chunks))
         except (EOFError, ValueError, TypeError):
             return None
-        return found if type(found) is list else None
+        return found if type(found) is list and set(map(type, found)) <= {tuple} else None
 
     def discard(self) -> None:
         """End the child unheard (the run did not need its answer, or failed)."""
         if not self.ended:
             self._end(kill=True)
+
+    def _read(self, chunks: list[bytes], deadline: float) -> bool:
+        """Append what the child sends to ``chunks``; whether it was read to its end before ``deadline``."""
+        import select
+
+        poll = select.poll()
+        poll.register(self.descriptor, select.POLLIN)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not poll.poll(left * 1000):
+                return False
+            try:
+                chunk = os.read(self.descriptor, _CHUNK)
+            except OSError:
+                return False
+            if not chunk:
+                return True
+            chunks.append(chunk)
 
     def _end(self, kill: bool) -> None:
         self.ended = True
@@ -74,25 +97,31 @@ class StatsAhead:
 
 def stat_ahead(paths: Callable[[], list[str]]) -> StatsAhead | None:
     """Start making the identities of the files ``paths()`` gives (called in the child: what it decodes is not
-    waited for) in a child process; None where that cannot be done (no fork, other threads, a fork refused)."""
-    if not hasattr(os, "fork") or _threaded():
+    waited for) in a child process; None where that cannot be done (not Linux, other threads, a fork refused)."""
+    if not sys.platform.startswith("linux") or _threaded():
         return None
-    read, write = os.pipe()
+    try:
+        read, write = os.pipe()
+    except OSError:  # out of descriptors
+        return None
     _widen(write)
     try:
-        pid = os.fork()
+        with signals_held():  # the child takes no signal before it ignores Ctrl-C
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork that ends with _exit)
+                _child(paths, read, write)
     except OSError:
         os.close(read)
         os.close(write)
         return None
-    if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork that ends with _exit)
-        _child(paths, read, write)
     os.close(write)
     return StatsAhead(pid, read)
 
 
 def _child(paths_of: Callable[[], list[str]], read: int, write: int) -> None:  # pragma: no cover - in the child
-    try:
+    try:  # (nothing imported here: a lock another thread of the run held would be held for good)
+        gc.disable()
+        ignore_interrupts()
         os.close(read)
         paths = paths_of()
         infos: list[os.stat_result | None] = []

@@ -91,10 +91,10 @@ def _load(inputs: Inputs, config: Config | None) -> Loaded:
         with uncollected():  # what it sent is built here, to live to the end: frozen, as a load here freezes it
             read_beside = beside.result() if beside is not None else None
     finally:
+        if store is not None:  # (first: a Ctrl-C held meanwhile is delivered as ``beside`` stops)
+            store.close()
         if beside is not None:
             beside.stop()
-        if store is not None:
-            store.close()
     if read_beside is not None and inputs.progress is not None:
         inputs.progress("reading manifests", len(found.manifests), len(found.manifests))
     kubernetes, kubernetes_files, chart_problems = read_beside or _kubernetes(inputs, config, found, stdin)
@@ -130,9 +130,17 @@ def _store(inputs: Inputs, found: Discovered) -> OutlineStore | None:
     store = open_store(Path(inputs.terraform.cache_dir), found.listing.root)
     if store is not None:
         found.listing.remember(store)
-        if found.terraform_context is not None:  # named Terraform files: their callers may be sought
+        if found.terraform_context is not None and _callers_sought(found.terraform, inputs.max_file_bytes):
             store.stat_ahead()
     return store
+
+
+def _callers_sought(files: list[Path], max_bytes: int) -> bool:
+    """Whether the directory of a named Terraform file may be a module, whose callers are then sought in the whole
+    repository (a root file's check stats nothing ahead: ``surely_root``)."""
+    from ownlint.loaders.terraform.callers import surely_root
+
+    return any(not surely_root(directory, max_bytes) for directory in dict.fromkeys(_directories(files)))
 
 
 _Read = tuple[LoadResult, tuple[str, ...], tuple[LoadProblem, ...]]  # what ``_kubernetes`` gives

@@ -45,7 +45,7 @@ from typing import Any, cast
 
 from ownlint import __version__
 from ownlint.loaders import identity as file_identity
-from ownlint.loaders.stat_ahead import StatsAhead, stat_ahead
+from ownlint.loaders import stat_ahead as ahead
 from ownlint.loaders.terraform.outline_io import Sections, read_sections, store_secret, write_sections
 from ownlint.loaders.terraform.store import usable_directory
 
@@ -96,7 +96,7 @@ class OutlineStore:
         self._keys: list[str] = []  # the files ``strings_of`` was last given, in their order (the walk's)
         self.walked = False  # this run walked the repository: ``new["dirs"]`` is its walk, in order
         self.whole = False  # and every directory of it is recorded (none unlistable, none changed too recently)
-        self._ahead: StatsAhead | None = None  # the stored files' identities, being made in a child process
+        self._ahead: ahead.StatsAhead | None = None  # the stored files' identities, being made in a child process
 
     def strings_of(
         self, paths: Iterable[str], max_bytes: int, read: Callable[[str, int], Strings], naming_only: bool = False
@@ -157,8 +157,11 @@ class OutlineStore:
                 if text or not naming_only:
                     found.append((path, text.split("\n") if type(text) is str and text else None))
                 continue
-            info = infos[index] if infos is not None else _stat(path)  # (a changed file: stat'ed again)
-            identity = identities[index] if infos is not None else file_identity.fields(info) if info else ()
+            if infos is not None:
+                info, identity = infos[index], identities[index]
+            else:  # the identities were made ahead: a changed file is stat'ed again, for one info and its identity
+                info = _stat(path)
+                identity = file_identity.fields(info) if info is not None else ()
             strings = read(path, max_bytes)  # not recorded when it cannot be: what it gives depends on the run
             regular = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes and identity
             if info is not None and regular and self._record("files", key, info, identity) and strings:
@@ -174,7 +177,7 @@ class OutlineStore:
         if self._ahead is None and not self._files_decoded:
             self._read()
             if self._sections is not None and self._sections.size(FILES) >= AHEAD_BYTES:
-                self._ahead = stat_ahead(self._stored_paths)
+                self._ahead = ahead.stat_ahead(self._stored_paths)
 
     def _stored_paths(self) -> list[str]:
         """The paths of the stored files, in their order (in the child of ``stat_ahead``)."""
@@ -192,8 +195,8 @@ class OutlineStore:
         """The identities of the files ``paths`` (their keys: ``keys``) from the child of ``stat_ahead``, which made
         those of the stored files in their order; the few it was not given are stat'ed here. None without a whole
         answer from it."""
-        ahead, self._ahead = self._ahead, None
-        made = ahead.identities() if ahead is not None else None
+        child, self._ahead = self._ahead, None
+        made = child.identities() if child is not None else None
         stored = self._order[0]
         if made is None or len(made) != len(stored):  # (the same bytes decoded alike: one per stored file)
             return None
