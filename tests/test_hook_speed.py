@@ -515,9 +515,15 @@ def test_a_check_that_parses_and_evaluates_terraform_imports_no_yaml_parser(tmp_
     assert "aws_s3_bucket.b" in checked or "No findings" in checked
     assert "ownlint.loaders.terraform.evaluate" in imported  # the root was evaluated
     assert sorted(imported & {"yaml", "ownlint.loaders.terraform.json_syntax"}) == []
-    write_tree(repo, {"stack/more.tf.json": '{"locals": {"y": "${yamldecode(\\"a: 1\\")}"}}'})
+    yaml_tags = 'resource "aws_s3_bucket" "y" {\n  tags = yamldecode("owner: platform")\n}\n'
+    write_tree(repo, {"stack/yaml.tf": yaml_tags})
     checked, imported = imports_of(repo, "check", "--no-cache", "--", "stack/main.tf")
-    assert {"yaml", "ownlint.loaders.terraform.json_syntax"} <= imported  # (the probe sees them when used)
+    assert "aws_s3_bucket.y" not in checked  # its tags were decoded: it has its owner
+    assert "ownlint.loaders.terraform.functions.yaml_values" in imported  # (the probe sees it when it is used)
+    assert "ownlint.loaders.terraform.json_syntax" not in imported
+    write_tree(repo, {"stack/more.tf.json": '{"locals": {"y": 1}}'})
+    checked, imported = imports_of(repo, "check", "--no-cache", "--", "stack/main.tf")
+    assert "ownlint.loaders.terraform.json_syntax" in imported
 
 
 # -- the config's composition remembered in the user's cache: a warm Terraform check imports no YAML parser --

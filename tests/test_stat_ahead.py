@@ -208,3 +208,26 @@ def test_only_a_check_that_seeks_callers_stats_ahead(tmp_path: Path, monkeypatch
     assert forked == []
     run_cli("check", "--cache-dir", cache, "--", "modules/queue/main.tf")
     assert forked == [1]
+
+
+def test_a_ctrl_c_during_the_fork_leaves_no_child_or_descriptor(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    monkeypatch.setattr(stat_ahead, "_threaded", lambda: False)
+    forked: list[int] = []
+    fork = os.fork
+
+    def interrupted() -> int:
+        pid = fork()
+        if pid:  # Ctrl-C pressed as the child is forked: held until the fork's block ends
+            forked.append(pid)
+            os.kill(os.getpid(), signal.SIGINT)
+        return pid
+
+    monkeypatch.setattr(os, "fork", interrupted)
+    before = set(os.listdir("/proc/self/fd"))
+    with pytest.raises(KeyboardInterrupt):
+        stat_ahead.stat_ahead(lambda: time.sleep(60) or [])  # type: ignore[func-returns-value]
+    assert set(os.listdir("/proc/self/fd")) == before
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked[0], os.WNOHANG)  # reaped

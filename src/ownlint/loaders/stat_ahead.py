@@ -86,13 +86,16 @@ class StatsAhead:
             chunks.append(chunk)
 
     def _end(self, kill: bool) -> None:
-        self.ended = True
-        os.close(self.descriptor)
-        if kill:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):  # reaped already (by a handler of the caller's)
-            os.waitpid(self.pid, 0)
+        """Close the pipe and reap the child (``kill``: first ended, its answer not read to the end); a Ctrl-C
+        meanwhile waits until it is done."""
+        with signals_held():
+            self.ended = True
+            os.close(self.descriptor)
+            if kill:
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):  # reaped already (by a handler of the caller's)
+                os.waitpid(self.pid, 0)
 
 
 def stat_ahead(paths: Callable[[], list[str]]) -> StatsAhead | None:
@@ -105,17 +108,27 @@ def stat_ahead(paths: Callable[[], list[str]]) -> StatsAhead | None:
     except OSError:  # out of descriptors
         return None
     _widen(write)
+    child: StatsAhead | None = None
     try:
         with signals_held():  # the child takes no signal before it ignores Ctrl-C
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork that ends with _exit)
                 _child(paths, read, write)
-    except OSError:
-        os.close(read)
-        os.close(write)
+            child = StatsAhead(pid, read)
+            os.close(write)
+    except OSError:  # no fork (a limit, a sandbox): the caller stats the files itself
+        if child is not None:
+            child.discard()
+        else:
+            os.close(read)
+        with contextlib.suppress(OSError):
+            os.close(write)
         return None
-    os.close(write)
-    return StatsAhead(pid, read)
+    except BaseException:  # a Ctrl-C held meanwhile, delivered as the block ends: no child is left behind
+        if child is not None:
+            child.discard()
+        raise
+    return child
 
 
 def _child(paths_of: Callable[[], list[str]], read: int, write: int) -> None:  # pragma: no cover - in the child

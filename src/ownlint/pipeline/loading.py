@@ -81,9 +81,10 @@ def _load(inputs: Inputs, config: Config | None) -> Loaded:
         raise OwnlintError("'-' given but no standard input was read")
     root = Path(inputs.root) if inputs.root is not None else None
     found = discover(file_paths, root) if file_paths else Discovered(root=Path("."))
-    store = _store(inputs, found)  # first: the files it knows are stat'ed meanwhile (``stat_ahead``)
+    store: OutlineStore | None = None
     beside: Beside[_Read] | None = None
     try:
+        store = _store(inputs, found)  # first: the files it knows are stat'ed meanwhile (``stat_ahead``)
         config = config or choose_config(inputs, file_paths, found.root)
         stdin = stdin_text if STDIN in paths else None
         beside = _manifests_beside(inputs, config, found, stdin)
@@ -91,10 +92,12 @@ def _load(inputs: Inputs, config: Config | None) -> Loaded:
         with uncollected():  # what it sent is built here, to live to the end: frozen, as a load here freezes it
             read_beside = beside.result() if beside is not None else None
     finally:
-        if store is not None:  # (first: a Ctrl-C held meanwhile is delivered as ``beside`` stops)
-            store.close()
-        if beside is not None:
-            beside.stop()
+        try:
+            if store is not None:  # (first: a Ctrl-C held meanwhile is delivered as ``beside`` stops)
+                store.close()
+        finally:
+            if beside is not None:
+                beside.stop()
     if read_beside is not None and inputs.progress is not None:
         inputs.progress("reading manifests", len(found.manifests), len(found.manifests))
     kubernetes, kubernetes_files, chart_problems = read_beside or _kubernetes(inputs, config, found, stdin)

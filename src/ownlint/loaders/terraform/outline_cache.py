@@ -198,7 +198,7 @@ class OutlineStore:
         child, self._ahead = self._ahead, None
         made = child.identities() if child is not None else None
         stored = self._order[0]
-        if made is None or len(made) != len(stored):  # (the same bytes decoded alike: one per stored file)
+        if made is None or not stored or len(made) != len(stored):  # (the same bytes decoded alike: one per file)
             return None
         if keys == stored[: len(keys)]:  # the stored files, or those the last run was given
             return made[: len(keys)]
@@ -469,6 +469,7 @@ def _stats(paths: list[str]) -> tuple[list[os.stat_result | None], bool]:
 
 
 def _identity(path: str) -> Identity:
+    """The identity of the file at ``path`` (() when it cannot be stat'ed)."""
     info = _stat(path)
     return file_identity.fields(info) if info is not None else ()
 
