@@ -23,6 +23,32 @@ def identity(info: os.stat_result) -> str:
     return FORMAT % fields(info)
 
 
+def stats(paths: list[str]) -> tuple[list[os.stat_result | None], bool]:
+    """``os.stat`` of each path (None: it cannot be stat'ed, as a dangling link), in one map in C: a failure ends
+    the ``extend`` with what it had appended, and the map goes on with the next path; and whether none failed."""
+    found: list[os.stat_result | None] = []
+    each, complete = map(os.stat, paths), True
+    while True:
+        try:
+            found.extend(each)
+            break
+        except (OSError, ValueError):
+            found.append(None)
+            complete = False
+    if len(found) != len(paths):
+        found = [stat_of(path) for path in paths]
+        complete = None not in found
+    return found, complete
+
+
+def stat_of(path: str) -> os.stat_result | None:
+    """``os.stat`` of ``path``, or None when it cannot be stat'ed."""
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
 def settled(info: os.stat_result, started: int) -> bool:
     """Whether the file changed long enough before the run (started at ``started``, ns) to record its identity."""
     return max(info.st_mtime_ns, info.st_ctime_ns) < started - RACY_NS

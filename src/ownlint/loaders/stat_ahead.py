@@ -136,15 +136,7 @@ def _child(paths_of: Callable[[], list[str]], read: int, write: int) -> None:  #
         gc.disable()
         ignore_interrupts()
         os.close(read)
-        paths = paths_of()
-        infos: list[os.stat_result | None] = []
-        stats = map(os.stat, paths)  # in C: a failure ends the ``extend``, and the map goes on with the next path
-        while True:
-            try:
-                infos.extend(stats)
-                break
-            except (OSError, ValueError):
-                infos.append(None)
+        infos, _ = file_identity.stats(paths_of())
         fields = file_identity.fields
         found = [fields(info) if info is not None else () for info in infos]
         view = memoryview(marshal.dumps(found, 2))

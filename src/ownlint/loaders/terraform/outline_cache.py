@@ -46,6 +46,8 @@ from typing import Any, cast
 from ownlint import __version__
 from ownlint.loaders import identity as file_identity
 from ownlint.loaders import stat_ahead as ahead
+from ownlint.loaders.identity import stat_of as _stat
+from ownlint.loaders.identity import stats as _stats
 from ownlint.loaders.terraform.outline_io import Sections, read_sections, store_secret, write_sections
 from ownlint.loaders.terraform.store import usable_directory
 
@@ -450,35 +452,10 @@ class OutlineStore:
         return key if os.path.isabs(key) else os.path.join(self.repository, key)
 
 
-def _stats(paths: list[str]) -> tuple[list[os.stat_result | None], bool]:
-    """``os.stat`` of each path (None: it cannot be stat'ed, as a dangling link), in one map in C: a failure ends
-    the ``extend`` with what it had appended, and the map goes on with the next path; and whether none failed."""
-    found: list[os.stat_result | None] = []
-    stats, complete = map(os.stat, paths), True
-    while True:
-        try:
-            found.extend(stats)
-            break
-        except (OSError, ValueError):
-            found.append(None)
-            complete = False
-    if len(found) != len(paths):
-        found = [_stat(path) for path in paths]
-        complete = None not in found
-    return found, complete
-
-
 def _identity(path: str) -> Identity:
     """The identity of the file at ``path`` (() when it cannot be stat'ed)."""
     info = _stat(path)
     return file_identity.fields(info) if info is not None else ()
-
-
-def _stat(path: str) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except (OSError, ValueError):
-        return None
 
 
 def _identities(infos: list[os.stat_result | None], complete: bool) -> list[Identity]:
