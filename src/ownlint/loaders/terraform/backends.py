@@ -28,14 +28,6 @@ ExpressionParser = Callable[[str], "Expr"]
 OutlineFunction = Callable[[str, str], "Outline"]
 
 
-def parse_json(text: str, path: str) -> HclFile:
-    """A file in Terraform's JSON syntax (``.tf.json``) as the model; its reader is imported on the first one (it
-    brings the YAML parser, whose marks give the lines: ~8 ms a pre-commit check of a ``.tf`` file never needs)."""
-    from ownlint.loaders.terraform.json_syntax import parse_json_file
-
-    return parse_json_file(text, path)
-
-
 @cache  # one function per backend: the loader's outline memo is keyed by it
 def parser_for(name: str = DEFAULT_BACKEND) -> ParseFunction:
     """The backend's ``parse(text, path)``, the backend imported on the first call (a warm run whose roots the

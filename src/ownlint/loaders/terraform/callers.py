@@ -20,7 +20,7 @@ from pathlib import Path
 from ownlint.loaders.contexts import OtherTerraform
 from ownlint.loaders.files import read_text
 from ownlint.loaders.listing import Listing
-from ownlint.loaders.terraform.backends import OutlineFunction, parse_json
+from ownlint.loaders.terraform.backends import OutlineFunction
 from ownlint.loaders.terraform.outline_cache import OutlinedFiles
 from ownlint.model import LoadProblem
 from ownlint.records import record
@@ -67,7 +67,12 @@ def local_sources(text: str, name: str, outline: OutlineFunction) -> list[str]:
     from ownlint.loaders.terraform import expr as m  # on use: a replayed root reads no HCL
 
     try:
-        found = outline(text, name) if not name.endswith(".json") else m.outline_of(parse_json(text, name))
+        if name.endswith(".json"):  # (its reader brings the YAML parser: imported for such a file only)
+            from ownlint.loaders.terraform.json_syntax import parse_json_file
+
+            found = m.outline_of(parse_json_file(text, name))
+        else:
+            found = outline(text, name)
     except (m.HclSyntaxError, RecursionError):
         return []
     from ownlint.loaders.terraform.evaluate import Evaluator  # not at import: a warm run may evaluate nothing
