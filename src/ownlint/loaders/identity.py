@@ -10,17 +10,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from operator import attrgetter
+from typing import cast
 
 RACY_NS = 2_000_000_000  # a file changed this close to the run may change again unseen: not recorded
 FORMAT = "%x.%x.%x.%x.%x"  # hex: twice as quick to format as decimal for 19-digit times (thousands per run)
-fields: Callable[[os.stat_result], tuple[int, ...]] = attrgetter(
-    "st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns"
-)
+Fields = tuple[int, ...]  # an identity's numbers, as ``fields`` gives them (empty: the file has none)
+fields: Callable[[os.stat_result], Fields] = attrgetter("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")
 
 
 def identity(info: os.stat_result) -> str:
     """The identity of the file ``info`` describes, as one text."""
     return FORMAT % fields(info)
+
+
+def fields_of(infos: list[os.stat_result | None], complete: bool) -> list[Fields]:
+    """Each file's ``fields`` (() for one that could not be stat'ed), in one map in C when ``complete`` (none is
+    None, as ``stats`` says)."""
+    if complete:
+        return list(map(fields, cast("list[os.stat_result]", infos)))
+    return [fields(info) if info is not None else () for info in infos]
 
 
 def stats(paths: list[str]) -> tuple[list[os.stat_result | None], bool]:

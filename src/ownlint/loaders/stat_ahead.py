@@ -30,7 +30,7 @@ from typing import Any
 from ownlint.loaders import identity as file_identity
 from ownlint.parallel import ignore_interrupts, signals_held
 
-Identity = tuple[int, ...]
+Identity = file_identity.Fields
 WAIT_SECONDS = 5.0  # a child still stat'ing then (a hung mount, a machine swapping) is given up
 _CHUNK = 1 << 20
 
@@ -136,9 +136,7 @@ def _child(paths_of: Callable[[], list[str]], read: int, write: int) -> None:  #
         gc.disable()
         ignore_interrupts()
         os.close(read)
-        infos, _ = file_identity.stats(paths_of())
-        fields = file_identity.fields
-        found = [fields(info) if info is not None else () for info in infos]
+        found = file_identity.fields_of(*file_identity.stats(paths_of()))
         view = memoryview(marshal.dumps(found, 2))
         while view:
             view = view[os.write(write, view) :]

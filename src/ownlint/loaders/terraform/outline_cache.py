@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, repeat
 from operator import and_, eq, getitem, itemgetter, not_, or_
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from ownlint import __version__
 from ownlint.loaders import identity as file_identity
@@ -63,7 +63,7 @@ Entries = tuple[list[str], list[str], list[str]]  # a directory's subdirectories
 LINES, WALK, WALK_IDENTITIES, ENDING, FILES, FILE_IDENTITIES = 6, 1, 2, 3, 4, 5
 KINDS = ("files", "notes", "dirs")  # files: identities by key; notes: what files name, by key
 _SIZE = itemgetter(2)  # of an identity (``identity.fields``)
-Identity = tuple[int, ...]  # a file's or directory's ``identity.fields`` (empty: it has none)
+Identity = file_identity.Fields  # a file's or directory's ``identity.fields`` (empty: it has none)
 _TEXT = file_identity.FORMAT.__mod__  # an identity as the store writes it: one text (hex), "" for none
 
 
@@ -120,7 +120,7 @@ class OutlineStore:
         identities = self._made_ahead(keys, paths)
         if identities is None:
             infos, complete = _stats(keys if self._at_top() else paths)
-            identities = _identities(infos, complete)  # () for a file that cannot be stat'ed: no identity is
+            identities = file_identity.fields_of(infos, complete)  # () for a file that cannot be stat'ed
         else:
             complete = all(identities)
         stored_keys, stored_digest, largest, leading, leading_digest = self._order
@@ -456,14 +456,6 @@ def _identity(path: str) -> Identity:
     """The identity of the file at ``path`` (() when it cannot be stat'ed)."""
     info = _stat(path)
     return file_identity.fields(info) if info is not None else ()
-
-
-def _identities(infos: list[os.stat_result | None], complete: bool) -> list[Identity]:
-    """Each file's identity (() for one that cannot be stat'ed), in one map in C when ``complete`` (none is None)."""
-    fields = file_identity.fields
-    if complete:
-        return list(map(fields, cast("list[os.stat_result]", infos)))
-    return [fields(info) if info is not None else () for info in infos]
 
 
 def _digest(identities: list[Identity]) -> str:
