@@ -77,6 +77,25 @@ def test_files_in_another_order_or_not_stored_are_matched_by_key(tmp_path: Path,
     assert dict(found)[files[1]] == ["../moved"]
 
 
+def test_a_check_of_another_directory_reads_a_file_changed_since(tmp_path: Path, ahead: list[int]) -> None:
+    """The store was written by a run of all files but s4 (s3 changed: the run records), which kept s4 after them;
+    then s1 is edited, and the next run is given all files but s1: a pre-commit check of one module directory, then
+    of another, its own file edited. Its files are neither the stored ones in their order nor those the last run
+    was given: they are compared one by one, and a file changed since is read."""
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    files = _files(root, 6)
+    _search(cache, root, files)
+    (root / "s3/main.tf").write_text('module "m" {\n  source = "../changed"\n}\n')
+    _search(cache, root, [f for f in files if f != files[4]])
+    (root / "s1/main.tf").write_text('module "m" {\n  source = "../edited"\n}\n')
+    (root / "s2/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')
+    others = [f for f in files if f != files[1]]
+    found = _search(cache, root, others)
+    assert dict(found)[files[2]] == ["../moved"]
+    assert found == [(path, local_strings(path, 1 << 20)) for path in others]
+    assert _search(cache, root, others, ahead=False) == found
+
+
 def test_a_one_file_check_reports_as_an_uncached_one_with_its_callers_stat_ahead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: list[int]
 ) -> None:
@@ -140,11 +159,28 @@ def test_a_child_that_fails_leaves_the_run_to_stat_the_files_itself(
     files = _files(root, 5)
     _search(cache, root, files)
     (root / "s3/main.tf").write_text('module "m" {\n  source = "../moved"\n}\n')
-    monkeypatch.setattr(stat_ahead, "_child", lambda paths, read, write: os._exit(1))  # (forked: the child's too)
+    monkeypatch.setattr(stat_ahead, "_child", lambda *args: os._exit(1))  # (forked: the child's too)
     ahead.clear()
     found = _search(cache, root, files)
     assert ahead == [5]  # stat'ed here
     assert found == [(path, local_strings(path, 1 << 20)) for path in files]
+
+
+def test_a_child_that_fails_never_returns_into_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_ahead, "_threaded", lambda: False)
+
+    def failing(*args: object) -> None:
+        raise ValueError("in the child")
+
+    monkeypatch.setattr(stat_ahead, "_child", failing)
+    parent = os.getpid()
+    child = stat_ahead.stat_ahead(lambda: ["."])
+    if os.getpid() != parent:  # pragma: no cover - only a child that came back into the run is here
+        (tmp_path / "escaped").write_text("")
+        os._exit(0)
+    assert child is not None
+    assert child.identities() is None  # (once the child ended: its end of the pipe closed)
+    assert not (tmp_path / "escaped").exists()
 
 
 def test_a_child_too_slow_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:

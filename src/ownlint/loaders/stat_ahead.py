@@ -113,7 +113,10 @@ def stat_ahead(paths: Callable[[], list[str]]) -> StatsAhead | None:
         with signals_held():  # the child takes no signal before it ignores Ctrl-C
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork that ends with _exit)
-                _child(paths, read, write)
+                try:
+                    _child(paths, read, write)
+                finally:  # (never back into the run, whatever ``_child`` is)
+                    os._exit(1)
             child = StatsAhead(pid, read)
             os.close(write)
     except OSError:  # no fork (a limit, a sandbox): the caller stats the files itself
