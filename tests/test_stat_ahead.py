@@ -77,6 +77,17 @@ def test_files_in_another_order_or_not_stored_are_matched_by_key(tmp_path: Path,
     assert dict(found)[files[1]] == ["../moved"]
 
 
+def test_the_child_decodes_the_stored_files_alone(tmp_path: Path, ahead: list[int]) -> None:
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    files = _files(root, 3)
+    _search(cache, root, files)
+    store = outline_cache.open_store(cache, root)
+    assert store is not None
+    assert store._stored_paths() == files  # (what the child stats)
+    assert store._old is None  # the walk's line, not decoded
+    assert store.strings_of(files, 1 << 20, local_strings) == _search(cache, root, files, ahead=False)  # (its notes)
+
+
 def test_a_check_of_another_directory_reads_a_file_changed_since(tmp_path: Path, ahead: list[int]) -> None:
     """The store was written by a run of all files but s4 (s3 changed: the run records), which kept s4 after them;
     then s1 is edited, and the next run is given all files but s1: a pre-commit check of one module directory, then
