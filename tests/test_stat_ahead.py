@@ -92,7 +92,7 @@ def test_a_check_of_another_directory_reads_a_file_changed_since(tmp_path: Path,
     """The store was written by a run of all files but s4 (s3 changed: the run records), which kept s4 after them;
     then s1 is edited, and the next run is given all files but s1: a pre-commit check of one module directory, then
     of another, its own file edited. Its files are neither the stored ones in their order nor those the last run
-    was given: they are compared one by one, and a file changed since is read."""
+    was given: they are compared one by one, and s2, changed since, is read again."""
     root, cache = tmp_path / "repo", tmp_path / "cache"
     files = _files(root, 6)
     _search(cache, root, files)
@@ -177,18 +177,23 @@ def test_a_child_that_fails_leaves_the_run_to_stat_the_files_itself(
     assert found == [(path, local_strings(path, 1 << 20)) for path in files]
 
 
-def test_a_child_that_fails_never_returns_into_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _raising(*args: object) -> None:
+    raise ValueError("in the child")
+
+
+@pytest.mark.parametrize("stand_in", [_raising, lambda *args: None], ids=["raising", "returning"])
+def test_a_child_never_comes_back_into_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stand_in: Any) -> None:
+    """Whatever ``_child`` does (raises, or returns), the forked child ends there: it never runs the rest of the
+    caller's code (here, the rest of this test: it would write ``escaped``)."""
     monkeypatch.setattr(stat_ahead, "_threaded", lambda: False)
-
-    def failing(*args: object) -> None:
-        raise ValueError("in the child")
-
-    monkeypatch.setattr(stat_ahead, "_child", failing)
+    monkeypatch.setattr(stat_ahead, "_child", stand_in)
     parent = os.getpid()
-    child = stat_ahead.stat_ahead(lambda: ["."])
-    if os.getpid() != parent:  # pragma: no cover - only a child that came back into the run is here
-        (tmp_path / "escaped").write_text("")
-        os._exit(0)
+    try:
+        child = stat_ahead.stat_ahead(lambda: ["."])
+    finally:
+        if os.getpid() != parent:  # pragma: no cover - a child that came back into the run
+            (tmp_path / "escaped").write_text("")
+            os._exit(0)
     assert child is not None
     assert child.identities() is None  # (once the child ended: its end of the pipe closed)
     assert not (tmp_path / "escaped").exists()

@@ -86,7 +86,10 @@ class OutlineStore:
         self._whole = False  # the store's dirs are a whole walk, in its order
         self._sections: Sections | None = None  # the store's lines, each checked and decoded when first used
         self._was_read = False  # ``_sections`` is read
-        self._files_decoded = False  # its files' line was taken: ``_order`` and ``notes`` are what it holds
+        self._files_decoded = (
+            False  # its files' line was taken (``_stored_notes``): ``_order`` and ``notes`` are what it
+        )
+        # holds (``_order`` alone may be set before, by ``_stored_paths`` in the child of ``stat_ahead``)
         # the store's file keys, in order, their identities' digest, the largest size among them, and how many of them
         # the run that wrote it was given (the others are kept for other runs) with the digest of their identities
         self._order: tuple[list[str], str, int, int, str] = ([], "", 0, 0, "")
@@ -183,7 +186,8 @@ class OutlineStore:
 
     def _stored_paths(self) -> list[str]:
         """The paths of the stored files, in their order (in the child of ``stat_ahead``, which decodes their line
-        alone: not the walk's, ~4 ms it would spend before its first stat; its notes are the run's to keep)."""
+        alone: not the walk's, ~4 ms it would spend before its first stat; the notes decoded here are dropped,
+        the run decodes the line again in ``_stored_notes``)."""
         if not self._files_decoded:
             self._files_line()
         keys = self._order[0]
@@ -351,13 +355,14 @@ class OutlineStore:
         """The store's notes, its files decoded (their keys as the list they are, their identities not yet)."""
         old = self._stored()
         if not self._files_decoded:
+            notes = self._files_line()
             self._files_decoded = True
-            old["notes"] = self._files_line()
+            old["notes"] = notes
         return old["notes"]
 
     def _files_line(self) -> dict[str, Any]:
-        """The notes of the store's files' line, decoded (``_order`` then holds its keys); none when it is not
-        whole."""
+        """The notes of the store's files' line, decoded (``_order`` then holds its keys); empty when the line is
+        missing, not signed here, or malformed (``_order`` is then left as it was)."""
         self._read()
         files = _section(self._line(FILES))
         keys, digest, notes, largest = (files.get(k) for k in ("keys", "digest", "notes", "largest"))
