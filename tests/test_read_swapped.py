@@ -67,9 +67,9 @@ def test_a_manifest_swapped_after_the_look_is_cached_by_the_file_read(
     manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
     (scanned / "app.yaml").write_text(manifest.format(name="first"))
     (other / "app.yaml").write_text(manifest.format(name="looked-at-instead"))
-    real = reading._stat
+    real = reading.stat_of
     monkeypatch.setattr(
-        reading, "_stat", lambda path: real(str(other / "app.yaml")) if "scanned" in path else real(path)
+        reading, "stat_of", lambda path: real(str(other / "app.yaml")) if "scanned" in path else real(path)
     )
     monkeypatch.setattr(identity, "RACY_NS", 0)
     check = ("check", str(scanned), "--format", "json", "--cache-dir", str(tmp_path_factory.mktemp("cache")))

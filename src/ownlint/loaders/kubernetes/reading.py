@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ownlint.loaders.files import links_in, read_text, relative, status_read
-from ownlint.loaders.identity import identity, settled
+from ownlint.loaders.identity import identity, settled, stat_of
 from ownlint.loaders.kubernetes.documents import (
     Manifest,
     Parse,
@@ -146,7 +146,7 @@ class Through:
         self, name: str, path: str, shown: str, limit: int, found: list[Manifest], problems: list[LoadProblem]
     ) -> None:
         """The file's objects into ``found``, its problems into ``problems``."""
-        info = _stat(path)  # before the file is read: a change after it gives the file another identity
+        info = stat_of(path)  # before the file is read: a change after it gives the file another identity
         entry = self.stored.get(name)
         now = identity(info) if info is not None else None
         usable = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limit  # as read_text has it
@@ -226,10 +226,3 @@ class OneByOne:
         for number, parsed in self.parsed.items():
             if parsed:
                 self.cache.write(number, merged(self.stored[number], parsed))
-
-
-def _stat(path: str) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except (OSError, ValueError):
-        return None
