@@ -86,10 +86,9 @@ class OutlineStore:
         self._whole = False  # the store's dirs are a whole walk, in its order
         self._sections: Sections | None = None  # the store's lines, each checked and decoded when first used
         self._was_read = False  # ``_sections`` is read
-        self._files_decoded = (
-            False  # its files' line was taken (``_stored_notes``): ``_order`` and ``notes`` are what it
-        )
-        # holds (``_order`` alone may be set before, by ``_stored_paths`` in the child of ``stat_ahead``)
+        # its files' line was taken (``_stored_notes``): ``_order`` and ``notes`` are what it holds (``_order`` alone
+        # may be set before, by ``_stored_paths`` in the child of ``stat_ahead``)
+        self._files_decoded = False
         # the store's file keys, in order, their identities' digest, the largest size among them, and how many of them
         # the run that wrote it was given (the others are kept for other runs) with the digest of their identities
         self._order: tuple[list[str], str, int, int, str] = ([], "", 0, 0, "")
