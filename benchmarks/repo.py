@@ -11,6 +11,9 @@ all rows alike; a row's figure is the median of its rounds and every ratio is to
                     runs it: the same command ran before (untimed, each side's own: its caches and its store of
                     outlines are those of a hook that ran on the last commit), the other rows' changes settled
                     by then (``SETTLE_SECONDS``), then a comment is added to FILE: only FILE changed since
+  pre-commit-turn-root / -module / -manifest   the same, as a hook runs on a developer's commits, each of
+                    files elsewhere: the run before was the check of the kind before's file (the manifest's
+                    before the root's), so the store of outlines was last saved by a check of another directory
   import            ``python -c "import ownlint.cli"``: the start-up part of every row (the rest is work)
   checkov           one required-tag policy (``--checkov PATH``, its own venv; skipped when absent), run in
                     the first round only (minutes on a big repository): compare CPU time, which load barely moves
@@ -180,12 +183,17 @@ def run_repository(
             (f"{prefix}warm", check, None),
             (f"{prefix}one-changed", check, change_one),
         ]
-        for kind in ("root", "module", "manifest"):
-            if kind in picked:
-                command = [*ownlint, "check", str(picked[kind]), "--cache-dir", str(cache)]
-                rows.append((f"{prefix}pre-commit-{kind}", command, hooked(kind, command)))
+        kinds = [kind for kind in ("root", "module", "manifest") if kind in picked]
+        commands = {kind: [*ownlint, "check", str(picked[kind]), "--cache-dir", str(cache)] for kind in kinds}
+        hooks = [(f"pre-commit-{kind}", kind, commands[kind]) for kind in kinds]
+        if len(kinds) > 1:  # in turn: the check before was the kind before's (the last kind's before the first's)
+            hooks += [(f"pre-commit-turn-{kind}", kind, commands[kinds[index - 1]]) for index, kind in enumerate(kinds)]
+        for name, kind, before_it in hooks:
+            earlier[prefix + name] = before_it
+            rows.append((prefix + name, commands[kind], hooked(kind, before_it)))
         return rows
 
+    earlier: dict[str, list[str]] = {}  # a pre-commit row's earlier run, by the row's name
     start = ["env", f"PYTHONPATH={after or ''}", sys.executable, "-c", "import ownlint.cli"]
     rows: list[Row] = [("floor", floor, None), ("import", start, None)]
     odd = list(rows)  # the order of the odd rounds: each before/after pair the other way round
@@ -196,7 +204,8 @@ def run_repository(
         other side's pre-commit rows unseen); a pre-commit row's earlier runs, both sides', before that change."""
         if first[0].rpartition("/")[2].startswith("pre-commit-"):
             kind = first[0].rpartition("-")[2]
-            return [(first[0], first[1], hooked(kind, first[1], other[1])), (other[0], other[1], None)]
+            prepare = hooked(kind, earlier[first[0]], earlier[other[0]])
+            return [(first[0], first[1], prepare), (other[0], other[1], None)]
         return [first, (other[0], other[1], None if other[2] is change_one else other[2])]
 
     if before is None:

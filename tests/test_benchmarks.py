@@ -88,6 +88,7 @@ def test_the_real_repository_mode_measures_every_row_on_a_copy(tmp_path: Path) -
     found = run_repository(source, tmp_path / "work", 1, None, True, measure)
     rows = [*("floor", "import", "cold", "cold-j1", "cold-j2", "warm", "one-changed"), "pre-commit-root"]
     rows += ["pre-commit-module", "pre-commit-manifest"]
+    rows += ["pre-commit-turn-root", "pre-commit-turn-module", "pre-commit-turn-manifest"]
     assert [name for name in found if name != "picked" and not name.startswith("x")] == rows
     assert all(found[name]["exit"] == 0 for name in rows), found  # every command ran (the estate is clean)
     assert sorted(name for name in found if name.startswith("x")) == [
@@ -145,16 +146,56 @@ def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> 
     run_repository(
         source, tmp_path / "work", 2, None, False, measure, before=before, after=after, untimed=untimed, settle=0
     )
-    # each round: cold, warm, one-changed, then the two pre-commit rows; a pair's sides one after the other
+    # each round: cold, warm, one-changed, then the two pre-commit rows and the two in turn; a pair's sides one after
+    # the other
     first, second = seen[: len(seen) // 2], seen[len(seen) // 2 :]
     assert [side for side, _ in first[:2]] == ["after", "before"]
     assert [side for side, _ in second[:2]] == ["before", "after"]
-    # the module file changes for one-changed, and again for its pre-commit row (after both sides' earlier runs)
-    assert [count for _, count in first] == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
-    assert [count for _, count in second] == [2, 2, 2, 2, 3, 3, 3, 3, 4, 4]
-    # each pre-commit row's pair: both sides ran it before the change (root, then module, each round)
-    round_one, round_two = [("after", 1), ("before", 1)], [("before", 3), ("after", 3)]
-    assert primed == [*round_one, *round_one, *round_two, *round_two]
+    # the module file changes for one-changed, and again for each of its pre-commit rows (after both sides' earlier
+    # runs)
+    assert [count for _, count in first] == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3]
+    assert [count for _, count in second] == [3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6]
+    # each pre-commit row's pair: both sides ran a check before the change (root, then module, each round; in
+    # turn, the other file's)
+    round_one = [("after", 1), ("before", 1)] * 2 + [("after", 2), ("before", 2)] * 2
+    round_two = [("before", 4), ("after", 4)] * 2 + [("before", 5), ("after", 5)] * 2
+    assert primed == [*round_one, *round_two]
+
+
+def test_a_pre_commit_row_in_turn_follows_a_check_of_another_file(tmp_path: Path) -> None:
+    """``pre-commit-turn-KIND``: as a hook runs on a developer's commits, the check before it was of another file
+    (of the kind before, in turn: the last kind's before the first's), so its caches and store of outlines were
+    saved by a check of another directory; then FILE changed. ``pre-commit-KIND``: the check before was FILE's."""
+    from repo import run_repository
+
+    files = {"stack/modules/m/main.tf": "", "stack/main.tf": "", "k/app.yaml": "apiVersion: v1\nkind: ConfigMap\n"}
+    source = write_tree(tmp_path / "source", files)
+    repo = tmp_path / "work/repo"
+    events: list[tuple[str, str, int]] = []
+
+    def event(what: str, command: list[str]) -> None:
+        named = command[command.index("check") + 1]
+        if named != ".":  # a pre-commit row's or its earlier run's file (the others check the repository)
+            events.append((what, named, (repo / named).read_text().count("# benchmark change")))
+
+    def measure(command: list[str], cwd: Path) -> tuple[float, int, int, float]:
+        if "check" in command:
+            event("timed", command)
+        return (1.0, 1024, 0, 0.5)
+
+    def untimed(command: list[str], cwd: Path) -> None:
+        event("earlier", command)
+
+    run_repository(source, tmp_path / "work", 1, None, False, measure, untimed=untimed, settle=0)
+    root, module, manifest = "stack/main.tf", "stack/modules/m/main.tf", "k/app.yaml"
+    assert events == [
+        *(("earlier", root, 0), ("timed", root, 1)),
+        *(("earlier", module, 1), ("timed", module, 2)),  # (one-changed changed the module file once)
+        *(("earlier", manifest, 0), ("timed", manifest, 1)),
+        *(("earlier", manifest, 1), ("timed", root, 2)),  # in turn: after the manifest's check
+        *(("earlier", root, 2), ("timed", module, 3)),
+        *(("earlier", module, 3), ("timed", manifest, 2)),
+    ]
 
 
 def test_a_pre_commit_rows_untimed_run_that_fails_ends_the_benchmark(tmp_path: Path) -> None:
