@@ -29,16 +29,17 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
             return problem
         # the file opened is looked at again: one swapped in since (a directory renamed) is judged by itself, never
         # blocks (O_NONBLOCK: a FIFO), and its own status is what the result cache records of the text read
-        with open(os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC), "rb") as stream:
-            status = os.fstat(stream.fileno())
+        descriptor = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC)
+        try:
+            status = os.fstat(descriptor)
             problem = _unreadable(status, shown, limit)
             if problem is not None:
                 return problem
             if _RUNS:  # taken before the read: a change after it changes the identity the result cache records
                 _RUNS[-1].stats.setdefault(str(path), status)
-            data = stream.read(status.st_size + 1)  # its size as looked at, and a byte to see that it grew:
-            if len(data) > status.st_size:  # (a buffer of the limit's size for each file cost an mmap and munmap)
-                data += stream.read(limit + 1 - len(data))
+            data = read_to_end(descriptor, status.st_size, limit)
+        finally:
+            os.close(descriptor)
     except OSError as error:
         return LoadProblem(shown, 1, f"cannot read file: {error.strerror or error}")
     if len(data) > limit:  # grown since its status was taken
@@ -57,6 +58,25 @@ def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str 
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_CHUNK = 1 << 20  # read on in pieces: a buffer of the limit's size for each file cost an mmap and munmap
+
+
+def read_to_end(descriptor: int, size: int, limit: int) -> bytes:
+    """The bytes of an open file whose status gave ``size``, at most ``limit`` + 1 of them (one more says it is over).
+    Read by descriptor, not through a buffered file object, whose own status, ``isatty`` and ``seek`` and a second
+    read to find the end cost four system calls a file more (thousands a run): its size and a byte more are asked
+    at once, so a file of that size is read in one call; one that grew since, or gave less, is read on to its end."""
+    data = os.read(descriptor, size + 1)
+    if len(data) == size:
+        return data
+    pieces, total = [data], len(data)
+    while total <= limit:
+        piece = os.read(descriptor, min(limit + 1 - total, _CHUNK))
+        if not piece:
+            break
+        pieces.append(piece)
+        total += len(piece)
+    return b"".join(pieces)
 
 
 def _unreadable(status: os.stat_result, shown: str, limit: int) -> LoadProblem | None:

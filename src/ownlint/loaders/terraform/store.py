@@ -26,6 +26,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from ownlint.loaders.files import read_to_end
+
 if sys.platform != "win32":  # (a cache is used on POSIX only: see unsafe_directory)
     import fcntl
 
@@ -131,15 +133,14 @@ class EntryStore:
         except OSError:
             return None
         try:
-            with os.fdopen(handle, "rb") as stream:
-                info = os.fstat(stream.fileno())
-                if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
-                    return None
-                data = stream.read(min(info.st_size, self.max_entry_bytes) + 1)  # (not a 64 MiB buffer each)
-                grown = len(data) > info.st_size  # appended to since: read on as before, to the same limit
-                return data + stream.read(self.max_entry_bytes + 1 - len(data)) if grown else data
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
+                return None
+            return read_to_end(handle, info.st_size, self.max_entry_bytes)  # (appended to since: read on)
         except OSError:
             return None
+        finally:
+            os.close(handle)
 
     def write(self, key: str, data: str | bytes) -> None:
         """Write an entry (a temporary file renamed over it); a cache that cannot be written only costs time."""
