@@ -43,8 +43,12 @@ def buckets(files: Iterable[Path]) -> list[tuple[int, list[tuple[str, list[tuple
     from ownlint.loaders.kubernetes.cached import bucket_of
 
     grouped: dict[str, list[tuple[int, str]]] = {}
+    here: str | None = None  # the working directory, asked once (``check .`` names relative paths)
     for index, path in enumerate(files):
-        directory, name = _split(os.fspath(path))
+        text = os.fspath(path)
+        if here is None and not os.path.isabs(text):
+            here = os.getcwd()
+        directory, name = _split(text, here)
         grouped.setdefault(directory, []).append((index, name))
     by_bucket: dict[int, list[tuple[str, list[tuple[int, str]]]]] = {}
     for directory, names in grouped.items():
@@ -52,9 +56,12 @@ def buckets(files: Iterable[Path]) -> list[tuple[int, list[tuple[str, list[tuple
     return sorted(by_bucket.items())
 
 
-def _split(path: str) -> tuple[str, str]:
+def _split(path: str, here: str | None = None) -> tuple[str, str]:
     """``os.path.split(os.path.abspath(path))``, by one partition when the path is absolute and already normal
-    (as discovery gives them: abspath and split in Python cost a tenth of reading 9k cached manifests)."""
+    (as discovery gives them: abspath and split in Python cost a tenth of reading 9k cached manifests); a relative
+    path is joined to ``here``, the working directory when given (abspath asks the kernel for it each time)."""
+    if here is not None and not os.path.isabs(path):
+        return os.path.split(os.path.normpath(os.path.join(here, path)))
     if (
         os.sep != "/"
         or path[:1] != "/"
