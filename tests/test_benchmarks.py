@@ -139,9 +139,12 @@ def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> 
         src.mkdir()
     primed: list[tuple[str, int]] = []
 
+    named: list[str] = []  # the file each earlier run checked
+
     def untimed(command: list[str], cwd: Path) -> None:
         side = next((c for c in command if c.startswith("PYTHONPATH=")), "")
         primed.append((side.rpartition("/")[2], changed.read_text().count("# benchmark change")))
+        named.append(command[command.index("check") + 1])
 
     run_repository(
         source, tmp_path / "work", 2, None, False, measure, before=before, after=after, untimed=untimed, settle=0
@@ -160,6 +163,9 @@ def test_a_before_and_after_pair_alternates_which_runs_first(tmp_path: Path) -> 
     round_one = [("after", 1), ("before", 1)] * 2 + [("after", 2), ("before", 2)] * 2
     round_two = [("before", 4), ("after", 4)] * 2 + [("before", 5), ("after", 5)] * 2
     assert primed == [*round_one, *round_two]
+    # in turn, both sides' earlier runs checked the other file (the module's before the root's, and back)
+    root, module = "stack/main.tf", "stack/modules/m/main.tf"
+    assert named == [root, root, module, module, module, module, root, root] * 2
 
 
 def test_a_pre_commit_row_in_turn_follows_a_check_of_another_file(tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ def test_files_are_grouped_by_their_absolute_directory_in_order() -> None:
     assert grouped[os.path.abspath("rel")] == [(3, "d.yaml")]
 
 
+@pytest.mark.skipif(os.sep != "/", reason="elsewhere abspath is more than a join to the working directory")
 def test_relative_paths_ask_the_working_directory_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """``ownlint check .`` names its manifests relative to the working directory: ``abspath`` asked the kernel
     for it once per file (a system call each, 800 in the benchmark's estate); the directories are the same."""

@@ -65,8 +65,9 @@ def read_to_end(descriptor: int, size: int, limit: int) -> bytes:
     """The bytes of an open file whose status gave ``size``, at most ``limit`` + 1 of them (one more says it is over).
     Read by descriptor, not through a buffered file object, whose own status, ``isatty`` and ``seek`` and a second
     read to find the end cost four system calls a file more (thousands a run): its size and a byte more are asked
-    at once, so a file of that size is read in one call; one that grew since, or gave less, is read on to its end."""
-    data = os.read(descriptor, size + 1)
+    at once, so a file of that size is read in one call (the bytes its status gave: what a change after it makes
+    is another identity); one that grew since, or gave less, is read on to its end."""
+    data = os.read(descriptor, min(size, limit) + 1)
     if len(data) == size:
         return data
     pieces, total = [data], len(data)

@@ -46,7 +46,7 @@ def buckets(files: Iterable[Path]) -> list[tuple[int, list[tuple[str, list[tuple
     here: str | None = None  # the working directory, asked once (``check .`` names relative paths)
     for index, path in enumerate(files):
         text = os.fspath(path)
-        if here is None and not os.path.isabs(text):
+        if here is None and os.sep == "/" and text[:1] != "/":  # (elsewhere abspath is more than a join)
             here = os.getcwd()
         directory, name = _split(text, here)
         grouped.setdefault(directory, []).append((index, name))
@@ -60,7 +60,7 @@ def _split(path: str, here: str | None = None) -> tuple[str, str]:
     """``os.path.split(os.path.abspath(path))``, by one partition when the path is absolute and already normal
     (as discovery gives them: abspath and split in Python cost a tenth of reading 9k cached manifests); a relative
     path is joined to ``here``, the working directory when given (abspath asks the kernel for it each time)."""
-    if here is not None and not os.path.isabs(path):
+    if here is not None and os.sep == "/" and path[:1] != "/":  # (POSIX: abspath is this join, with the directory)
         return os.path.split(os.path.normpath(os.path.join(here, path)))
     if (
         os.sep != "/"

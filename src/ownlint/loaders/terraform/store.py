@@ -133,14 +133,15 @@ class EntryStore:
         except OSError:
             return None
         try:
-            info = os.fstat(handle)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
-                return None
-            return read_to_end(handle, info.st_size, self.max_entry_bytes)  # (appended to since: read on)
-        except OSError:
+            try:
+                info = os.fstat(handle)
+                if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
+                    return None
+                return read_to_end(handle, info.st_size, self.max_entry_bytes)  # (appended to since: read on)
+            finally:
+                os.close(handle)
+        except OSError:  # (the close's too: a cache that cannot be read only costs time)
             return None
-        finally:
-            os.close(handle)
 
     def write(self, key: str, data: str | bytes) -> None:
         """Write an entry (a temporary file renamed over it); a cache that cannot be written only costs time."""
