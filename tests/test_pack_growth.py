@@ -206,3 +206,21 @@ def test_a_pack_with_a_damaged_part_is_compacted_by_a_run_that_read_it(tmp_path:
     reader.flush(final=True)
     index, _, dead = packs.parsed(store.read(PACK), MATERIAL)
     assert (list(index), dead) == (["one"], 0)
+
+
+def test_an_entry_whose_close_fails_is_not_read_and_its_error_does_not_escape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache that cannot be read only costs time: an error closing an entry (EIO on a network file system;
+    ``close`` is not retried on EINTR) is a miss, as when the entry was read through a file object."""
+    store = _store(tmp_path)
+    store.write(PACK, b"entry")
+    assert store.read(PACK) == b"entry"
+    close = os.close
+
+    def failing(handle: int) -> None:
+        close(handle)
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store_module.os, "close", failing)
+    assert store.read(PACK) is None
