@@ -122,3 +122,28 @@ def test_a_file_whose_size_changed_after_its_status_is_read_to_its_end(
     if told < 20:  # grown past a limit its status was within
         found = files.read_text(str(tmp_path / "main.tf"), "main.tf", limit=max(told, 10))
         assert found == LoadProblem("main.tf", 1, f"skipped: over the {max(told, 10)} byte limit (--max-file-size)")
+
+
+def test_a_manifest_read_through_the_cache_is_looked_at_once_before_it_is_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest cache's look at a file (its identity) is the look ``read_text`` takes before opening it: a
+    second ``stat`` of each manifest read cost a system call a file (9k in a large repository's cold run)."""
+    from tests.conftest import run_cli
+
+    scanned = tmp_path / "scanned"
+    scanned.mkdir()
+    (scanned / "app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n")
+    looked: list[str] = []
+    real = os.stat
+
+    def counted(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path).endswith("app.yaml"):
+            looked.append(str(path))
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", counted)
+    check = ("check", str(scanned), "--format", "json", "--cache-dir", str(tmp_path / "cache"))
+    first = run_cli(*check).stdout
+    assert looked == [str(scanned / "app.yaml")]
+    assert first == run_cli("check", str(scanned), "--format", "json", "--no-cache").stdout

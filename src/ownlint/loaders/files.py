@@ -20,11 +20,15 @@ _SURROGATE = "[\ud800-\udfff]"
 _SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"  # in JSON text: a surrogate, maybe one of a pair
 
 
-def read_text(path: Path | str, shown: str, limit: int = MAX_FILE_BYTES) -> str | LoadProblem:
+def read_text(
+    path: Path | str, shown: str, limit: int = MAX_FILE_BYTES, looked: os.stat_result | None = None
+) -> str | LoadProblem:
     """The file's text (UTF-8, BOM removed, CRLF normalised), or the problem reading it; a file over
-    ``limit`` bytes is not read (``--max-file-size``). A path as text spares a ``Path`` (9k manifests)."""
+    ``limit`` bytes is not read (``--max-file-size``). A path as text spares a ``Path`` (9k manifests). ``looked``:
+    the ``os.stat`` of ``path`` the caller just took (not taken again: a system call a file)."""
     try:
-        problem = _unreadable(os.stat(path), shown, limit)  # a FIFO or device named *.yaml is never opened
+        # a FIFO or device named *.yaml is never opened
+        problem = _unreadable(looked if looked is not None else os.stat(path), shown, limit)
         if problem is not None:
             return problem
         # the file opened is looked at again: one swapped in since (a directory renamed) is judged by itself, never

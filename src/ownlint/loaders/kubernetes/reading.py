@@ -163,7 +163,7 @@ class Through:
             if known is not None:
                 collected(known, found, problems)
                 return
-        text = read_text(path, shown, limit)
+        text = read_text(path, shown, limit, info)  # (looked at above: not again)
         opened = status_read(path)  # the file read, looked at once open: not the one above if it was swapped since
         recorded = identity(opened) if opened is not None and settled(opened, self.started) else None
         if type(text) is str and not shown.endswith(".json") and not looks_like_kubernetes(text):
