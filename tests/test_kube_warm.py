@@ -58,9 +58,9 @@ def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
     original = reading.read_text
 
-    def counting(path: str, shown: str, limit: int) -> object:
+    def counting(path: str, shown: str, limit: int, looked: object = None) -> object:
         read.append(shown)
-        return original(path, shown, limit)
+        return original(path, shown, limit, looked)  # type: ignore[arg-type]
 
     monkeypatch.setattr(reading, "read_text", counting)
     return read
