@@ -641,20 +641,17 @@ def _compiled_by(cwd: Path, *args: str) -> set[str]:
     import subprocess
     import sys
 
-    probe = (
-        "import re, runpy, sys\n"
+    probe = (  # told at exit: the command ends the process itself (``cli.run``), after its exit functions
+        "import atexit, re, runpy, sys\n"
         "compiled = set()\n"
         "compile = re._compiler.compile\n"
         "def counted(pattern, flags):\n"
         "    compiled.add(pattern if isinstance(pattern, str) else repr(pattern))\n"
         "    return compile(pattern, flags)\n"
         "re._compiler.compile = counted\n"
+        "atexit.register(lambda: sys.stderr.write('\\0'.join(sorted(compiled))))\n"
         "sys.argv = ['ownlint', *sys.argv[1:]]\n"
-        "try:\n"
-        "    runpy.run_module('ownlint', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "sys.stderr.write('\\0'.join(sorted(compiled)))\n"
+        "runpy.run_module('ownlint', run_name='__main__')\n"
     )
     done = subprocess.run([sys.executable, "-c", probe, *args], cwd=cwd, capture_output=True, text=True, check=False)
     return set(done.stderr.rpartition("\n")[2].split("\0"))

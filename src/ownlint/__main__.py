@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ownlint.cli import main
+from ownlint.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

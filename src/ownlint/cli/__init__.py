@@ -9,11 +9,12 @@ on stderr in one place (``OwnlintGroup.invoke``)."""
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -127,13 +128,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ownlint.parallel import workers_stopped
 
     if workers_stopped():  # the pool's threads may still run: the interpreter's exit would wait on them
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                continue
+        _flushed()
         os._exit(code)
     return code
+
+
+def run() -> NoReturn:
+    """The ``ownlint`` command and ``python -m ownlint``: ``main``, then the process ends once its exit functions
+    ran and its output is flushed, without the interpreter's teardown, which frees the run's modules and objects
+    one by one (4-9 ms of a one-file check, 30-45 ms of a 21k-file repository's cold run: mypy ends so too).
+    ``main`` itself returns: tests and embedders call it."""
+    code = main()
+    atexit._run_exitfuncs()  # as the interpreter's exit runs them (a worker pool's finalizer among them)
+    _flushed()
+    os._exit(code)
+
+
+def _flushed() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, a broken pipe, or None (no console)
+            continue
 
 
 def _main(argv: Sequence[str] | None) -> int:
