@@ -169,6 +169,8 @@ def run_repository(
 
         return prepare
 
+    earlier: dict[str, list[str]] = {}  # a pre-commit row's earlier run, by the row's name (``ownlint_rows``)
+
     def ownlint_rows(prefix: str, path: str, cache: Path) -> list[Row]:
         ownlint = ["env", f"PYTHONPATH={path}", sys.executable, "-m", "ownlint"]
         check = [*ownlint, "check", ".", "--format", "json", "-o", "/dev/null", "--cache-dir", str(cache)]
@@ -193,7 +195,6 @@ def run_repository(
             rows.append((prefix + name, commands[kind], hooked(kind, before_it)))
         return rows
 
-    earlier: dict[str, list[str]] = {}  # a pre-commit row's earlier run, by the row's name
     start = ["env", f"PYTHONPATH={after or ''}", sys.executable, "-c", "import ownlint.cli"]
     rows: list[Row] = [("floor", floor, None), ("import", start, None)]
     odd = list(rows)  # the order of the odd rounds: each before/after pair the other way round

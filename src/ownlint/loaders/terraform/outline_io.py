@@ -14,6 +14,8 @@ import stat
 import time
 from pathlib import Path
 
+from ownlint.loaders.files import read_to_end
+
 KEY_BYTES = 32
 STALE_NS = 3600 * 1_000_000_000  # a temporary file this old was left by a run that was killed
 _NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -39,12 +41,14 @@ def _read_secret(path: Path) -> bytes | None:
         handle = os.open(path, _NO_FOLLOW)
     except OSError:
         return None
-    with os.fdopen(handle, "rb") as stream:
-        info = os.fstat(stream.fileno())
+    try:
+        info = os.fstat(handle)
         private = info.st_uid == os.geteuid() and not info.st_mode & 0o077
         if not stat.S_ISREG(info.st_mode) or not private or info.st_size != KEY_BYTES:
             return None
-        data = stream.read(KEY_BYTES + 1)
+        data = read_to_end(handle, KEY_BYTES, KEY_BYTES)
+    finally:
+        os.close(handle)
     return data if len(data) == KEY_BYTES else None
 
 
@@ -141,12 +145,14 @@ def _read_file(path: Path, max_bytes: int) -> bytes | None:
     except OSError:
         return None
     try:
-        with os.fdopen(handle, "rb") as stream:
-            info = os.fstat(stream.fileno())
+        try:
+            info = os.fstat(handle)
             if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
                 return None
-            data = stream.read(max_bytes + 1)
-    except OSError:
+            data = read_to_end(handle, info.st_size, max_bytes)  # (grown since: read on, to the same limit)
+        finally:
+            os.close(handle)
+    except OSError:  # (the close's too, as the file object's was)
         return None
     return data if len(data) <= max_bytes else None
 
