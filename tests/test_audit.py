@@ -9,8 +9,10 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +115,29 @@ def test_concurrent_writers_record_each_snapshot_once_and_whole(tmp_path: Path, 
     found = _snapshots(db_url)
     assert sorted(s.repo for s in found) == ["repo-0", "repo-1", "repo-2", "repo-3"]
     _assert_whole(db_url)
+
+
+def test_a_sqlite_store_held_longer_than_the_drivers_default_wait_is_waited_for(tmp_path: Path) -> None:
+    """Every statement of a connection waits the store's 30 s for a lock, the first ones too: Python's
+    driver waits only 5 s by default, and SQLAlchemy's first statements ran under that before the
+    connection's own ``busy_timeout``. A concurrent writer turning a new file to WAL, or the last one
+    checkpointing as it closes, holds the file so; a writer failed "database is locked" in CI."""
+    path = tmp_path / "audit.db"
+    with audit_store.store(str(path)):
+        pass
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA journal_mode=DELETE")  # a lock on the file itself, which WAL readers wait for too
+    holder.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(5.8, holder.rollback)
+    release.start()
+    started = time.monotonic()
+    try:
+        with audit_store.store(str(path)) as engine:
+            assert audit_store.list_snapshots(engine) == []
+    finally:
+        release.join()
+        holder.close()
+    assert time.monotonic() - started >= 5.5
 
 
 def test_a_snapshot_written_twice_under_one_run_id_is_recorded_once(tmp_path: Path, db_url: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ownlint.audit.inventory import InventoryRow
 from ownlint.audit.location import DEFAULT_DB as DEFAULT_DB
-from ownlint.audit.location import locate, read_only_uri, shown
+from ownlint.audit.location import Location, locate, read_only_uri, shown
 from ownlint.audit.schema import MAX_TEXT as MAX_TEXT
 from ownlint.audit.schema import MIGRATIONS as MIGRATIONS
 from ownlint.audit.schema import SCHEMA_VERSION as SCHEMA_VERSION
@@ -32,6 +32,8 @@ from ownlint.audit.schema import resources as resources
 from ownlint.audit.schema import schema_table as schema_table
 from ownlint.audit.schema import snapshots as snapshots
 from ownlint.errors import OwnlintError
+
+SQLITE_WAIT = 30.0  # seconds a SQLite statement waits for a concurrent writer's lock: writers take turns
 
 
 @dataclass(frozen=True)
@@ -85,18 +87,13 @@ def open_store(url: str | None, base: Path = Path("."), writable: bool = True) -
             location.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
         elif not location.sqlite_file.is_file():
             raise OwnlintError(f"no audit store at {location.sqlite_file}: run `ownlint audit` first")
-    options: dict[str, Any] = {} if writable else {"execution_options": {"postgresql_readonly": True}}
-    if not writable and location.sqlite_file is not None:
-        uri = read_only_uri(location.sqlite_file)
-        options = {"creator": lambda: sqlite3.connect(uri, uri=True)}
     try:
-        engine = sa.create_engine(location.url, pool_pre_ping=True, **options)
+        engine = sa.create_engine(location.url, pool_pre_ping=True, **_engine_options(location, writable))
     except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError) as error:
         raise OwnlintError(f"--db {shown(location.url)}: {_reason(error)}") from None
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_setup if writable else _sqlite_reader)
-        if writable:
-            sa.event.listen(engine, "begin", _sqlite_begin)
+    if engine.dialect.name == "sqlite" and writable:
+        sa.event.listen(engine, "connect", _sqlite_setup)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     try:
         if writable:
             migrate(engine)
@@ -111,17 +108,23 @@ def open_store(url: str | None, base: Path = Path("."), writable: bool = True) -
     return engine
 
 
+def _engine_options(location: Location, writable: bool) -> dict[str, Any]:
+    """SQLite waits ``SQLITE_WAIT`` seconds for a lock from the connection's first statement on: the
+    dialect runs its own before any connect hook could set ``busy_timeout``, under the driver's 5 s."""
+    if location.url.get_backend_name() != "sqlite":
+        return {} if writable else {"execution_options": {"postgresql_readonly": True}}
+    if writable or location.sqlite_file is None:
+        return {"connect_args": {"timeout": SQLITE_WAIT}}
+    uri = read_only_uri(location.sqlite_file)
+    return {"creator": lambda: sqlite3.connect(uri, uri=True, timeout=SQLITE_WAIT)}
+
+
 def _sqlite_setup(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.isolation_level = None  # transactions are begun explicitly (below), as SQLAlchemy asks
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")  # concurrent writers wait their turn
     cursor.close()
-
-
-def _sqlite_reader(dbapi_connection: Any, _: Any) -> None:
-    dbapi_connection.execute("PRAGMA busy_timeout=30000")  # a writer's checkpoint may hold the file a moment
 
 
 def _sqlite_begin(connection: Connection) -> None:
