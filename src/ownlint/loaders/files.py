@@ -84,6 +84,26 @@ def read_to_end(descriptor: int, size: int, limit: int) -> bytes:
     return b"".join(pieces)
 
 
+def read_regular(path: str | Path, flags: int, limit: int) -> bytes | None:
+    """The bytes of ``path``, opened with ``flags``, when the file opened is a regular one of at most ``limit`` bytes
+    (``read_to_end``: one that grew since is read on, to the limit and a byte); else None, and None for an error, its
+    close's too (a cache that cannot be read only costs time)."""
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+                return None
+            return read_to_end(descriptor, info.st_size, limit)
+        finally:
+            os.close(descriptor)
+    except OSError:
+        return None
+
+
 def _unreadable(status: os.stat_result, shown: str, limit: int) -> LoadProblem | None:
     """Why a file with ``status`` is not read: not a regular file, or over ``limit`` bytes."""
     if not stat.S_ISREG(status.st_mode):

@@ -14,7 +14,7 @@ import stat
 import time
 from pathlib import Path
 
-from ownlint.loaders.files import read_to_end
+from ownlint.loaders.files import read_regular, read_to_end
 
 KEY_BYTES = 32
 STALE_NS = 3600 * 1_000_000_000  # a temporary file this old was left by a run that was killed
@@ -140,21 +140,8 @@ def _bound(seal: bytes, index: int) -> bytes:
 
 def _read_file(path: Path, max_bytes: int) -> bytes | None:
     """The bytes of ``path`` when it is a regular file of at most ``max_bytes`` (never through a link)."""
-    try:
-        handle = os.open(path, _NO_FOLLOW)
-    except OSError:
-        return None
-    try:
-        try:
-            info = os.fstat(handle)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-                return None
-            data = read_to_end(handle, info.st_size, max_bytes)  # (grown since: read on, to the same limit)
-        finally:
-            os.close(handle)
-    except OSError:  # (the close's too, as the file object's was)
-        return None
-    return data if len(data) <= max_bytes else None
+    data = read_regular(path, _NO_FOLLOW, max_bytes)
+    return data if data is not None and len(data) <= max_bytes else None
 
 
 def _write(path: Path, data: bytes) -> None:

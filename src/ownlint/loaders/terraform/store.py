@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from ownlint.loaders.files import read_to_end
+from ownlint.loaders.files import read_regular
 
 if sys.platform != "win32":  # (a cache is used on POSIX only: see unsafe_directory)
     import fcntl
@@ -128,20 +128,8 @@ class EntryStore:
         """The entry's bytes: only a regular file (no link, no FIFO) of at most ``max_entry_bytes``."""
         if not self._shard(key[:2], create=False):
             return None
-        try:
-            handle = os.open(os.path.join(self._top, key[:2], f"{key}.json"), _ENTRY_FLAGS)
-        except OSError:
-            return None
-        try:
-            try:
-                info = os.fstat(handle)
-                if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_entry_bytes:
-                    return None
-                return read_to_end(handle, info.st_size, self.max_entry_bytes)  # (appended to since: read on)
-            finally:
-                os.close(handle)
-        except OSError:  # (the close's too: a cache that cannot be read only costs time)
-            return None
+        path = os.path.join(self._top, key[:2], f"{key}.json")
+        return read_regular(path, _ENTRY_FLAGS, self.max_entry_bytes)  # (appended to since: read on, to the limit)
 
     def write(self, key: str, data: str | bytes) -> None:
         """Write an entry (a temporary file renamed over it); a cache that cannot be written only costs time."""
